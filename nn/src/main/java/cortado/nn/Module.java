@@ -1,0 +1,109 @@
+package cortado.nn;
+
+import cortado.tensor.Tensor;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A node of the model tree: named parameters and named children, in registration order, so that the dotted names
+ * ({@code transformer.h.0.attn.c_attn.weight}) are exactly Hugging Face's. A child can be replaced by name, which is
+ * how PEFT wraps a layer without the model knowing.
+ */
+public abstract class Module {
+    private final Map<String, Parameter> params = new LinkedHashMap<>();
+    private final Map<String, Module> children = new LinkedHashMap<>();
+    private boolean training = true;
+
+    /** Registers a parameter under {@code name} and returns it. */
+    protected final Parameter param(String name, Tensor init) {
+        if (params.containsKey(name) || children.containsKey(name))
+            throw new IllegalArgumentException("name '" + name + "' registered twice in " + getClass().getSimpleName());
+        Parameter p = new Parameter(init);
+        params.put(name, p);
+        return p;
+    }
+
+    /** Registers a child module under {@code name} and returns it. */
+    protected final <M extends Module> M child(String name, M module) {
+        if (params.containsKey(name) || children.containsKey(name))
+            throw new IllegalArgumentException("name '" + name + "' registered twice in " + getClass().getSimpleName());
+        children.put(name, module);
+        return module;
+    }
+
+    /** The direct children, by name. */
+    public final Map<String, Module> children() { return java.util.Collections.unmodifiableMap(children); }
+
+    /** This module's own parameters (not its children's), by name. */
+    public final Map<String, Parameter> ownParameters() { return java.util.Collections.unmodifiableMap(params); }
+
+    /** Every parameter of the tree, keyed by dotted path, in registration order. */
+    public final Map<String, Parameter> namedParameters() {
+        Map<String, Parameter> out = new LinkedHashMap<>();
+        collect("", out);
+        return out;
+    }
+
+    private void collect(String prefix, Map<String, Parameter> out) {
+        params.forEach((n, p) -> out.put(prefix + n, p));
+        children.forEach((n, c) -> c.collect(prefix + n + ".", out));
+    }
+
+    /** Every module of the tree keyed by dotted path ("" for this one). */
+    public final Map<String, Module> namedModules() {
+        Map<String, Module> out = new LinkedHashMap<>();
+        collectModules("", out);
+        return out;
+    }
+
+    private void collectModules(String path, Map<String, Module> out) {
+        out.put(path, this);
+        children.forEach((n, c) -> c.collectModules(path.isEmpty() ? n : path + "." + n, out));
+    }
+
+    /** The module at a dotted path, e.g. {@code transformer.h.0.attn}. */
+    public final Module get(String path) {
+        Module m = this;
+        if (path.isEmpty()) return m;
+        for (String part : path.split("\\.")) {
+            Module next = m.children.get(part);
+            if (next == null) throw new IllegalArgumentException("no module '" + path + "' (missing '" + part + "')");
+            m = next;
+        }
+        return m;
+    }
+
+    /**
+     * Replaces the child at a dotted path and returns the old one. Layers look their children up through fields set at
+     * construction, so a module whose children can be replaced reads them with {@link #childAt} at forward time.
+     */
+    public final Module replace(String path, Module replacement) {
+        int dot = path.lastIndexOf('.');
+        Module parent = dot < 0 ? this : get(path.substring(0, dot));
+        String name = dot < 0 ? path : path.substring(dot + 1);
+        if (!parent.children.containsKey(name)) throw new IllegalArgumentException("no module '" + path + "'");
+        return parent.children.put(name, replacement);
+    }
+
+    /** The current child registered under {@code name} (after any replacement). */
+    @SuppressWarnings("unchecked")
+    protected final <M extends Module> M childAt(String name) {
+        Module m = children.get(name);
+        if (m == null) throw new IllegalStateException("no child '" + name + "' in " + getClass().getSimpleName());
+        return (M) m;
+    }
+
+    public final long parameterCount() {
+        long n = 0;
+        for (Parameter p : namedParameters().values()) n += p.numel();
+        return n;
+    }
+
+    public boolean isTraining() { return training; }
+
+    /** Switches training mode (dropout) for the whole tree. */
+    public final void train(boolean on) {
+        training = on;
+        children.values().forEach(c -> c.train(on));
+    }
+}

@@ -1,0 +1,272 @@
+package cortado.tensor;
+
+import java.util.Arrays;
+
+/**
+ * An n-dimensional float32 array: a {@link Storage}, a shape, strides and an offset (all in elements), so reshape,
+ * transpose, permute and slice are views that copy nothing. It also carries the three autograd fields (requiresGrad,
+ * grad, gradFn); a parameter is simply a tensor that requires grad.
+ *
+ * <p>Operations that compute go through {@link #backend()}, chosen by where the storage lives.
+ */
+public final class Tensor {
+    private final Storage storage;
+    private final int[] shape;
+    private final int[] strides;
+    private final int offset;
+
+    private boolean requiresGrad;
+    private Tensor grad;
+    private GradFn gradFn;
+
+    public Tensor(Storage storage, int[] shape, int[] strides, int offset) {
+        if (shape.length != strides.length) throw new IllegalArgumentException("shape and strides differ in rank");
+        for (int d : shape) if (d < 0) throw new IllegalArgumentException("negative dimension in " + Arrays.toString(shape));
+        this.storage = storage;
+        this.shape = shape.clone();
+        this.strides = strides.clone();
+        this.offset = offset;
+    }
+
+    // ---- creation ----
+
+    /** A new zero-filled contiguous CPU tensor. */
+    public static Tensor zeros(int... shape) {
+        return new Tensor(new CpuStorage(checkedNumel(shape)), shape, contiguousStrides(shape), 0);
+    }
+
+    /** A new CPU tensor filled with {@code value}. */
+    public static Tensor full(float value, int... shape) {
+        Tensor t = zeros(shape);
+        Arrays.fill(t.data(), value);
+        return t;
+    }
+
+    /** Wraps {@code data} (no copy) as a contiguous tensor of {@code shape}. */
+    public static Tensor of(float[] data, int... shape) {
+        if (checkedNumel(shape) != data.length)
+            throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " needs " + checkedNumel(shape)
+                    + " elements, got " + data.length);
+        return new Tensor(new CpuStorage(data), shape, contiguousStrides(shape), 0);
+    }
+
+    /** A 0-dimensional tensor holding one value. */
+    public static Tensor scalar(float value) { return of(new float[] {value}); }
+
+    /** A new tensor of the same shape and backend, zero-filled. */
+    public Tensor zerosLike() { return zeros(shape); }
+
+    // ---- shape ----
+
+    public int[] shape() { return shape.clone(); }
+
+    public int[] strides() { return strides.clone(); }
+
+    public int offset() { return offset; }
+
+    public Storage storage() { return storage; }
+
+    public int rank() { return shape.length; }
+
+    /** Size of dimension {@code d}; negative counts from the end. */
+    public int size(int d) { return shape[axis(d)]; }
+
+    public int stride(int d) { return strides[axis(d)]; }
+
+    public int numel() {
+        int n = 1;
+        for (int d : shape) n *= d;
+        return n;
+    }
+
+    public boolean sameShape(Tensor o) { return Arrays.equals(shape, o.shape); }
+
+    /** Normalises a possibly negative axis. */
+    public int axis(int d) {
+        int a = d < 0 ? d + shape.length : d;
+        if (a < 0 || a >= shape.length)
+            throw new IllegalArgumentException("axis " + d + " out of range for shape " + Arrays.toString(shape));
+        return a;
+    }
+
+    public boolean isContiguous() {
+        int expected = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            if (shape[i] != 1 && strides[i] != expected) return false;
+            expected *= shape[i];
+        }
+        return true;
+    }
+
+    public static int[] contiguousStrides(int[] shape) {
+        int[] s = new int[shape.length];
+        int acc = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            s[i] = acc;
+            acc *= shape[i];
+        }
+        return s;
+    }
+
+    private static int checkedNumel(int[] shape) {
+        long n = 1;
+        for (int d : shape) {
+            if (d < 0) throw new IllegalArgumentException("negative dimension in " + Arrays.toString(shape));
+            n *= d;
+            if (n > Integer.MAX_VALUE - 8)
+                throw new IllegalArgumentException("tensor of shape " + Arrays.toString(shape) + " is too large");
+        }
+        return (int) n;
+    }
+
+    // ---- views ----
+
+    /** Same elements, new shape; one dimension may be -1. A view when contiguous, otherwise a contiguous copy. */
+    public Tensor reshape(int... newShape) {
+        int[] s = inferShape(newShape);
+        Tensor src = isContiguous() ? this : contiguous();
+        return new Tensor(src.storage, s, contiguousStrides(s), src.offset);
+    }
+
+    /** Like {@link #reshape} but refuses to copy. */
+    public Tensor view(int... newShape) {
+        if (!isContiguous()) throw new IllegalStateException("view of a non-contiguous tensor " + this);
+        return reshape(newShape);
+    }
+
+    private int[] inferShape(int[] newShape) {
+        int[] s = newShape.clone();
+        int infer = -1;
+        long known = 1;
+        for (int i = 0; i < s.length; i++) {
+            if (s[i] == -1) {
+                if (infer >= 0) throw new IllegalArgumentException("only one -1 allowed in " + Arrays.toString(newShape));
+                infer = i;
+            } else known *= s[i];
+        }
+        int n = numel();
+        if (infer >= 0) {
+            if (known == 0 || n % known != 0)
+                throw new IllegalArgumentException("cannot reshape " + Arrays.toString(shape) + " to " + Arrays.toString(newShape));
+            s[infer] = (int) (n / known);
+        }
+        if (checkedNumel(s) != n)
+            throw new IllegalArgumentException("cannot reshape " + Arrays.toString(shape) + " to " + Arrays.toString(newShape));
+        return s;
+    }
+
+    /** Swaps two dimensions (a view). */
+    public Tensor transpose(int a, int b) {
+        a = axis(a);
+        b = axis(b);
+        int[] sh = shape.clone(), st = strides.clone();
+        sh[a] = shape[b]; sh[b] = shape[a];
+        st[a] = strides[b]; st[b] = strides[a];
+        return new Tensor(storage, sh, st, offset);
+    }
+
+    /** Reorders dimensions (a view): result dimension i is this tensor's dimension {@code order[i]}. */
+    public Tensor permute(int... order) {
+        if (order.length != shape.length) throw new IllegalArgumentException("permute needs " + shape.length + " axes");
+        int[] sh = new int[order.length], st = new int[order.length];
+        boolean[] seen = new boolean[order.length];
+        for (int i = 0; i < order.length; i++) {
+            int a = axis(order[i]);
+            if (seen[a]) throw new IllegalArgumentException("repeated axis in " + Arrays.toString(order));
+            seen[a] = true;
+            sh[i] = shape[a];
+            st[i] = strides[a];
+        }
+        return new Tensor(storage, sh, st, offset);
+    }
+
+    /** Elements {@code [start, end)} along {@code dim} (a view). */
+    public Tensor slice(int dim, int start, int end) {
+        int a = axis(dim);
+        if (start < 0 || end > shape[a] || start > end)
+            throw new IllegalArgumentException("slice [" + start + ", " + end + ") out of range for dim " + dim
+                    + " of shape " + Arrays.toString(shape));
+        int[] sh = shape.clone();
+        sh[a] = end - start;
+        return new Tensor(storage, sh, strides, offset + start * strides[a]);
+    }
+
+    /** Index {@code i} along dimension 0, dropping it (a view). */
+    public Tensor select(int i) {
+        if (rank() == 0 || i < 0 || i >= shape[0]) throw new IllegalArgumentException("index " + i + " out of range");
+        return new Tensor(storage, Arrays.copyOfRange(shape, 1, shape.length),
+                Arrays.copyOfRange(strides, 1, strides.length), offset + i * strides[0]);
+    }
+
+    /** This tensor if contiguous, otherwise a contiguous copy. */
+    public Tensor contiguous() {
+        if (isContiguous()) return this;
+        return backend().copy(this);
+    }
+
+    // ---- data access (CPU) ----
+
+    /** The backend that computes on this tensor's storage. */
+    public Backend backend() { return storage.backend(); }
+
+    /** The backing array of a CPU tensor; element (i0..in) sits at offset() + sum(i_k * stride_k). */
+    public float[] data() {
+        if (storage instanceof CpuStorage c) return c.array();
+        throw new IllegalStateException("tensor is not in CPU memory (" + storage.backend().name() + ")");
+    }
+
+    /** A fresh row-major copy of the elements. */
+    public float[] toArray() {
+        Tensor c = contiguous();
+        float[] d = c.data();
+        if (c.offset == 0 && d.length == numel()) return d.clone();
+        return Arrays.copyOfRange(d, c.offset, c.offset + numel());
+    }
+
+    public float get(int... idx) { return data()[index(idx)]; }
+
+    public void set(float value, int... idx) { data()[index(idx)] = value; }
+
+    /** The single value of a one-element tensor. */
+    public float item() {
+        if (numel() != 1) throw new IllegalStateException("item() of a tensor with " + numel() + " elements");
+        return data()[offset];
+    }
+
+    private int index(int[] idx) {
+        if (idx.length != shape.length) throw new IllegalArgumentException("need " + shape.length + " indices");
+        int p = offset;
+        for (int i = 0; i < idx.length; i++) {
+            if (idx[i] < 0 || idx[i] >= shape[i]) throw new IndexOutOfBoundsException("index " + Arrays.toString(idx)
+                    + " out of range for shape " + Arrays.toString(shape));
+            p += idx[i] * strides[i];
+        }
+        return p;
+    }
+
+    // ---- autograd fields ----
+
+    public boolean requiresGrad() { return requiresGrad; }
+
+    public Tensor requiresGrad(boolean on) {
+        this.requiresGrad = on;
+        return this;
+    }
+
+    /** Accumulated dL/d(this), or null before the first backward pass. */
+    public Tensor grad() { return grad; }
+
+    public void setGrad(Tensor g) { this.grad = g; }
+
+    public GradFn gradFn() { return gradFn; }
+
+    public void setGradFn(GradFn fn) { this.gradFn = fn; }
+
+    /** A view of the same data with no autograd history. */
+    public Tensor detach() { return new Tensor(storage, shape, strides, offset); }
+
+    @Override
+    public String toString() {
+        return "Tensor" + Arrays.toString(shape) + (requiresGrad ? "(requires grad)" : "");
+    }
+}
