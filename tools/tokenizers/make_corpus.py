@@ -105,5 +105,40 @@ def main(dst):
     print(f"{dst}: {len(cases)} cases")
 
 
+
+WORDS = ("the of and to in is was for on that with as by at from his her it an are were be this which or have had "
+         "not but they one all their has been also its first new after who two other more when there into time "
+         "year years during would most only over city may under such state school world between some many later "
+         "where these about than then national three made used known while before both through him team people "
+         "work part each university number around well united could high until since however being like same "
+         "tokenizer encoder decoder model training language pretrain transformer attention gradient vector matrix "
+         "java python rust compile runtime memory thread kernel cache buffer stream parser token merge rank byte "
+         "don't it's we're they've I'm you'll she'd running jumped quickly happiness unbelievable reorganization "
+         "café naïve façade résumé über straße 東京 北京 数据 模型 שלום مرحبا привет мир καλημέρα").split()
+
+
+def training_text(rng, n_chars):
+    out, size = [], 0
+    while size < n_chars:
+        k = rng.randint(4, 18)
+        words = [rng.choice(WORDS) for _ in range(k)]
+        if rng.random() < 0.3:
+            words.insert(rng.randint(0, k), str(rng.randint(0, 10 ** rng.randint(1, 6))))
+        s = " ".join(words)
+        s = s[0].upper() + s[1:] + rng.choice([".", ".", ".", "!", "?", ";", ":", ","])
+        if rng.random() < 0.15:
+            s += "\n"
+        out.append(s + ("\n" if rng.random() < 0.2 else " "))
+        size += len(s) + 1
+    return "".join(out)
+
+
+def write_training_text(dst, n_chars=200_000):
+    with open(dst, "w", encoding="utf-8", newline="\n") as f:
+        f.write(training_text(random.Random(7), n_chars))
+
+
 if __name__ == "__main__":
     main(sys.argv[1])
+    if len(sys.argv) > 2:
+        write_training_text(sys.argv[2])
