@@ -1,5 +1,7 @@
 package cortado.data.tokenizer;
 
+import cortado.data.normalize.TextNormalizer;
+
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;
@@ -28,7 +30,9 @@ public final class BpeTokenizer implements Tokenizer {
     private final byte[][] tokenBytes;
     private final int[] byteToId = new int[256];
     private final MergeTable merges;
+    private final int[][] mergeList;  // explicit merges in rank order, when the vocabulary has them (for saving)
     private final boolean wholePieceLookup;
+    private final TextNormalizer normalizer;
     private final Map<String, Integer> pieceToId;  // token bytes as a Latin-1 string -> id
     private final PreTokenizer preTokenizer;
     private final String pattern;
@@ -46,14 +50,18 @@ public final class BpeTokenizer implements Tokenizer {
      */
     public BpeTokenizer(String name, byte[][] tokenBytes, MergeTable merges, boolean wholePieceLookup,
                         String pattern, Map<String, Integer> specialTokens) {
-        this(name, tokenBytes, merges, wholePieceLookup, pattern, PreTokenizers.forPattern(pattern), specialTokens);
+        this(name, tokenBytes, merges, null, wholePieceLookup, pattern, PreTokenizers.forPattern(pattern), null,
+                specialTokens);
     }
 
-    BpeTokenizer(String name, byte[][] tokenBytes, MergeTable merges, boolean wholePieceLookup,
-                 String pattern, PreTokenizer preTokenizer, Map<String, Integer> specialTokens) {
+    BpeTokenizer(String name, byte[][] tokenBytes, MergeTable merges, int[][] mergeList, boolean wholePieceLookup,
+                 String pattern, PreTokenizer preTokenizer, TextNormalizer normalizer,
+                 Map<String, Integer> specialTokens) {
         this.name = name;
         this.tokenBytes = tokenBytes;
         this.merges = merges;
+        this.mergeList = mergeList;
+        this.normalizer = normalizer;
         this.wholePieceLookup = wholePieceLookup;
         this.pattern = pattern;
         this.preTokenizer = preTokenizer;
@@ -86,7 +94,36 @@ public final class BpeTokenizer implements Tokenizer {
         Scratch(BytePairEncoder bpe) { this.bpe = bpe; }
     }
 
+    /**
+     * A tokenizer with listed merges (Hugging Face, GPT-2's vocab.bpe, our trainer): merge i has rank i and makes the
+     * token whose bytes are the concatenation of its two sides, which must be in the vocabulary.
+     */
+    public static BpeTokenizer fromMerges(String name, byte[][] tokenBytes, int[][] mergeList, boolean wholePieceLookup,
+                                          String pattern, PreTokenizer preTokenizer, TextNormalizer normalizer,
+                                          Map<String, Integer> specialTokens) {
+        Map<String, Integer> idOf = new HashMap<>(tokenBytes.length * 2);
+        for (int i = 0; i < tokenBytes.length; i++) {
+            if (tokenBytes[i] != null) idOf.putIfAbsent(new String(tokenBytes[i], StandardCharsets.ISO_8859_1), i);
+        }
+        MergeTable table = new MergeTable(mergeList.length);
+        for (int r = 0; r < mergeList.length; r++) {
+            int l = mergeList[r][0], rt = mergeList[r][1];
+            Integer m = idOf.get(new String(tokenBytes[l], StandardCharsets.ISO_8859_1)
+                    + new String(tokenBytes[rt], StandardCharsets.ISO_8859_1));
+            if (m == null) throw new TokenizerException(name + ": merge " + r + " makes a token that is not in the vocabulary");
+            table.put(l, rt, r, m);
+        }
+        return new BpeTokenizer(name, tokenBytes, table, mergeList, wholePieceLookup, pattern, preTokenizer, normalizer,
+                specialTokens);
+    }
+
     public String name() { return name; }
+
+    /** The listed merges (pairs of ids, rank order), or null for a tiktoken rank vocabulary. */
+    public int[][] mergeList() { return mergeList; }
+
+    /** Number of ordinary (non-special) token ids, including unused ones. */
+    public int ordinaryIds() { return tokenBytes.length; }
 
     public String pattern() { return pattern; }
 
@@ -147,6 +184,11 @@ public final class BpeTokenizer implements Tokenizer {
     private void encodeOrdinary(String text, int from, int to, IntList out) {
         if (from >= to) return;
         Scratch s = scratch.get();
+        if (normalizer != null) {
+            String seg = normalizer.normalize(text.substring(from, to));
+            preTokenizer.split(seg, 0, seg.length(), (start, end) -> encodePiece(s, seg, start, end, out));
+            return;
+        }
         preTokenizer.split(text, from, to, (start, end) -> encodePiece(s, text, start, end, out));
     }
 

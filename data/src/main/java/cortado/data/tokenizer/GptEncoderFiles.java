@@ -66,7 +66,7 @@ public final class GptEncoderFiles {
 
         String text = VocabText.read(vocabBpe);
         String[] lines = text.split("\n", -1);
-        MergeTable listed = new MergeTable(lines.length);
+        java.util.List<int[]> listed = new java.util.ArrayList<>(lines.length);
         boolean rankOrdered = true;
         int rank = 0;
         for (int i = 0; i < lines.length; i++) {
@@ -84,11 +84,13 @@ public final class GptEncoderFiles {
                 throw TokenizerException.at(vocabBpe.toString(), i + 1, "merge '" + line + "' uses token '" + missing
                         + "' that " + encoderJson.getFileName() + " does not have");
             }
-            listed.put(l, r, rank, m);
+            listed.add(new int[] {l, r});
             if (m != 256 + rank) rankOrdered = false;
             rank++;
         }
-        if (rankOrdered) return TiktokenFile.fromRanks("gpt2", bytes, pattern, specials);
-        return new BpeTokenizer("gpt2", bytes, listed, false, pattern, specials);
+        int[][] mergeList = listed.toArray(new int[0][]);
+        if (rankOrdered) return TiktokenFile.fromRanks("gpt2", bytes, mergeList, pattern, specials);
+        return BpeTokenizer.fromMerges("gpt2", bytes, mergeList, false, pattern, PreTokenizers.forPattern(pattern), null,
+                specials);
     }
 }

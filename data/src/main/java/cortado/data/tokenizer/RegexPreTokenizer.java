@@ -15,9 +15,15 @@ import java.util.regex.PatternSyntaxException;
 public final class RegexPreTokenizer implements PreTokenizer {
     private final String source;
     private final Pattern pattern;
+    private final boolean keepGaps;
 
-    public RegexPreTokenizer(String rustPattern) {
+    /** tiktoken's findall: text between matches is dropped. */
+    public RegexPreTokenizer(String rustPattern) { this(rustPattern, false); }
+
+    /** @param keepGaps also emit the text between matches as pieces (HF's Split with behavior Isolated) */
+    public RegexPreTokenizer(String rustPattern, boolean keepGaps) {
         this.source = rustPattern;
+        this.keepGaps = keepGaps;
         try {
             this.pattern = Pattern.compile(toJava(rustPattern), Pattern.UNICODE_CHARACTER_CLASS);
         } catch (PatternSyntaxException e) {
@@ -33,9 +39,14 @@ public final class RegexPreTokenizer implements PreTokenizer {
     public void split(String text, int from, int to, Pieces out) {
         Matcher m = pattern.matcher(text);
         m.region(from, to);
+        int last = from;
         while (m.find()) {
-            if (m.end() > m.start()) out.piece(m.start(), m.end());
+            if (m.end() == m.start()) continue;
+            if (keepGaps && m.start() > last) out.piece(last, m.start());
+            out.piece(m.start(), m.end());
+            last = m.end();
         }
+        if (keepGaps && last < to) out.piece(last, to);
     }
 
     /** Rewrites the Rust-only parts of a pattern into java.util.regex syntax (see the class comment). */

@@ -107,6 +107,12 @@ public final class TiktokenFile {
      * token's rank. We enumerate, for every token, each split into two tokens.
      */
     public static BpeTokenizer fromRanks(String name, byte[][] ranks, String pattern, Map<String, Integer> specials) {
+        return fromRanks(name, ranks, null, pattern, specials);
+    }
+
+    /** As above, remembering the vocabulary's listed merges (GPT-2's vocab.bpe) so it can be saved as tokenizer.json. */
+    static BpeTokenizer fromRanks(String name, byte[][] ranks, int[][] mergeList, String pattern,
+                                  Map<String, Integer> specials) {
         Map<String, Integer> idOf = new HashMap<>(ranks.length * 2);
         for (int i = 0; i < ranks.length; i++) {
             if (ranks[i] != null) idOf.put(new String(ranks[i], StandardCharsets.ISO_8859_1), i);
@@ -123,7 +129,8 @@ public final class TiktokenFile {
                 if (r != null) merges.put(l, r, id, id);
             }
         }
-        return new BpeTokenizer(name, ranks, merges, true, pattern, specials);
+        return new BpeTokenizer(name, ranks, merges, mergeList, true, pattern, PreTokenizers.forPattern(pattern), null,
+                specials);
     }
 
     static String clip(String s) { return s.length() <= 60 ? s : s.substring(0, 57) + "..."; }
