@@ -13,11 +13,9 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Map;
@@ -123,11 +121,9 @@ public final class Safetensors {
         int padded = (json.length + 7) / 8 * 8;
         long total = 8 + padded + offset;
 
-        Path dir = file.toAbsolutePath().getParent();
         Path tmp = null;
         try {
-            Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+            tmp = AtomicFiles.tempFor(file);
             try (Arena arena = Arena.ofConfined();
                  FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
                 MemorySegment out = ch.map(FileChannel.MapMode.READ_WRITE, 0, total, arena);
@@ -142,20 +138,11 @@ public final class Safetensors {
                 }
                 out.force();
             }
-            moveAtomically(tmp, file);
+            AtomicFiles.move(tmp, file);
         } catch (IOException e) {
             throw CheckpointException.at(file, "cannot write: " + e.getMessage(), e);
         } finally {
             if (tmp != null) try { Files.deleteIfExists(tmp); } catch (IOException ignored) { }
-        }
-    }
-
-    /** Renames {@code tmp} over {@code target}, atomically where the file system allows. */
-    static void moveAtomically(Path tmp, Path target) throws IOException {
-        try {
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
         }
     }
 }
