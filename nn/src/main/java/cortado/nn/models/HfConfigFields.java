@@ -101,7 +101,8 @@ public final class HfConfigFields {
         return new ConfigException("config.json: " + key + " must be " + expected + ", got " + show(v));
     }
 
-    static String show(Object v) {
+    /** A value as config.json spells it, for messages. */
+    public static String show(Object v) {
         return v instanceof String s ? "\"" + s + "\"" : String.valueOf(v);
     }
 
