@@ -80,8 +80,7 @@ class CausalLmTest {
                     }
         }
         // nextTokenLogits is the last row of the same computation.
-        cache.reset();
-        float[] last = m.nextTokenLogits(java.util.Arrays.copyOf(ids, 4), 1, 4, cache).toArray();
+        float[] last = m.nextTokenLogits(java.util.Arrays.copyOf(ids, 4), 1, 4, m.newCache(1, 8)).toArray();
         for (int vi = 0; vi < v; vi++) assertThat(Math.abs(last[vi] - full[3 * v + vi]) / max).isLessThan(1e-4);
         assertThat(max).isGreaterThan(1.0); // the check is not vacuous: logits vary
     }

@@ -9,7 +9,10 @@ import cortado.tensor.Tensor;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** End to end through autograd: plain SGD on one batch drives the loss of a tiny model far down (memorisation). */
+/**
+ * End to end through autograd: plain SGD (lr 0.5) on one batch of 32 byte tokens drives the loss of a tiny model from
+ * ln(257) to under 30% of it in 100 steps (memorisation; both families reach it with room to spare).
+ */
 class OverfitTest {
 
     @ParameterizedTest
@@ -24,7 +27,7 @@ class OverfitTest {
             targets[i] = text[i + 1];
         }
         float first = 0, last = 0;
-        for (int step = 0; step < 40; step++) {
+        for (int step = 0; step < 100; step++) {
             Tensor loss = m.loss(ids, targets, b, t);
             if (step == 0) first = loss.item();
             last = loss.item();
@@ -38,6 +41,6 @@ class OverfitTest {
             }
         }
         assertThat((double) first).isCloseTo(Math.log(257), org.assertj.core.api.Assertions.within(0.3));
-        assertThat(last).as("loss after 40 SGD steps (started at %s)", first).isLessThan(first * 0.5f);
+        assertThat(last).as("loss after 100 SGD steps (started at %s)", first).isLessThan(first * 0.3f);
     }
 }
