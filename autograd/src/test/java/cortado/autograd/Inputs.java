@@ -30,6 +30,14 @@ final class Inputs {
     /** A leaf parameter: standard normal, requires grad. */
     static Tensor param(long seed, int... shape) { return randn(seed, shape).requiresGrad(true); }
 
+    /** A leaf parameter with normal(0, std) values, as a layer initialises its weights. */
+    static Tensor param(long seed, float std, int... shape) {
+        Tensor t = randn(seed, shape);
+        float[] d = t.data();
+        for (int i = 0; i < d.length; i++) d[i] *= std;
+        return t.requiresGrad(true);
+    }
+
     /** Marks a tensor (often a non-contiguous view) as a leaf that requires grad. */
     static Tensor leaf(Tensor t) { return t.requiresGrad(true); }
 
