@@ -5,6 +5,7 @@ import cortado.data.json.JsonException;
 import cortado.nn.Parameter;
 import cortado.nn.models.CausalLm;
 import cortado.nn.models.Models;
+import cortado.tensor.CpuStorage;
 import cortado.tensor.DType;
 import cortado.tensor.Tensor;
 import java.io.IOException;
@@ -103,9 +104,10 @@ public final class HfCheckpoint {
                 if (other != null) unexpected.add(k + " (duplicates " + other + ")");
             });
 
+            // Pass 1 checks everything, so a failed load leaves the model untouched; pass 2 copies.
             List<String> missing = new ArrayList<>();
             List<String> misShaped = new ArrayList<>();
-            Map<String, Tensor> loaded = new LinkedHashMap<>();
+            Map<String, String> source = new LinkedHashMap<>();   // parameter -> file key
             for (Map.Entry<String, Parameter> e : params.entrySet()) {
                 String name = e.getKey();
                 String key = paramToKey.get(name);
@@ -118,7 +120,7 @@ public final class HfCheckpoint {
                             + " but the config gives " + Arrays.toString(e.getValue().shape()));
                     continue;
                 }
-                loaded.put(name, f.toFloatTensor(key));
+                source.put(name, key);
             }
             if (!missing.isEmpty() || !misShaped.isEmpty() || !unexpected.isEmpty()) {
                 Path file = where.isEmpty() ? dir : dir.resolve(Files.exists(dir.resolve(WEIGHTS)) ? WEIGHTS : INDEX);
@@ -129,7 +131,15 @@ public final class HfCheckpoint {
                 throw CheckpointException.at(file, "weights do not fit " + dir.resolve(CONFIG).getFileName() + " ("
                         + model.config().modelType() + "): " + String.join("; ", parts));
             }
-            loaded.forEach((name, t) -> params.get(name).set(t));
+            source.forEach((name, key) -> {
+                SafetensorsFile f = open.get(where.get(key));
+                Parameter p = params.get(name);
+                Tensor cur = p.value();
+                // Straight into the parameter's own array when it is a plain contiguous CPU tensor; else a new one.
+                if (cur.storage() instanceof CpuStorage c && cur.isContiguous() && cur.offset() == 0
+                        && c.array().length == cur.numel()) f.readInto(key, c.array(), 0);
+                else p.set(f.toFloatTensor(key));
+            });
         } finally {
             open.values().forEach(SafetensorsFile::close);
         }
