@@ -12,6 +12,9 @@ public final class Commands {
     private static final List<Command> ALL = new ArrayList<>();
 
     static {
+        add(new BenchTokenizeCommand());
+        add(new TokenizeCommand());
+        add(new TokenizerTrainCommand());
     }
 
     private Commands() {}

@@ -31,7 +31,7 @@ public final class BpeTrainer {
 
     private BpeTrainer() {}
 
-    public static BpeTokenizer train(List<String> texts, Config c, PairMerger.Progress progress) {
+    public static BpeTokenizer train(List<String> texts, Config c, TrainingProgress progress) {
         RegexPreTokenizer pre = new RegexPreTokenizer(c.pattern(), true);
         Map<String, long[]> counts = WordCounter.count(texts, c.threads(),
                 (t, sink) -> pre.split(t, 0, t.length(), (s, e) -> sink.accept(t.substring(s, e))));

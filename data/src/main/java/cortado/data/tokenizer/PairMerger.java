@@ -52,7 +52,7 @@ final class PairMerger {
     }
 
     /** Merges until the vocabulary has {@code vocabSize} tokens or no pair occurs {@code minFrequency} times. */
-    List<int[]> run(int vocabSize, long minFrequency, Progress progress) {
+    List<int[]> run(int vocabSize, long minFrequency, TrainingProgress progress) {
         for (int w = 0; w < words.length; w++) {
             int[] s = words[w];
             for (int i = 0; i + 1 < lengths[w]; i++) addPair(s[i], s[i + 1], wordCounts[w], w);
@@ -153,11 +153,6 @@ final class PairMerger {
             pairWordsSize[p] = n + 1;
         }
         return p;
-    }
-
-    /** Reports merges done out of the target. */
-    interface Progress {
-        void step(int done, int target);
     }
 
     /** Pair (left, right) -> dense index, open addressing on the packed pair. */

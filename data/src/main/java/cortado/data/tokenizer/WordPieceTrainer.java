@@ -21,7 +21,7 @@ public final class WordPieceTrainer {
 
     private WordPieceTrainer() {}
 
-    public static WordPieceTokenizer train(List<String> texts, Config c, PairMerger.Progress progress) {
+    public static WordPieceTokenizer train(List<String> texts, Config c, TrainingProgress progress) {
         BertNormalizer norm = BertNormalizer.of(c.lowercase());
         Map<String, long[]> counts = WordCounter.count(texts, c.threads(),
                 (t, sink) -> BertPreTokenizer.split(norm.normalize(t)).forEach(sink));
