@@ -20,9 +20,6 @@ import cortado.tensor.Tensor;
  * the same update as one batch K times larger.
  */
 public final class Trainer {
-    /** PyTorch's default ignore index: targets equal to it do not count. */
-    public static final int IGNORE_INDEX = -100;
-
     /** Hooks for progress display. */
     public interface Listener {
         default void onStep(StepMetrics m, int totalSteps) {}
@@ -52,11 +49,9 @@ public final class Trainer {
         model.module().train(true);
     }
 
-    /** Mean next-token cross-entropy of {@code batch} (records the graph when grads are on). */
+    /** Mean next-token cross-entropy of {@code batch} (F.crossEntropy over the [B*T, V] logits; records the graph). */
     public static Tensor loss(CausalLm model, Batches.Batch batch) {
-        Tensor logits = model.forward(batch.inputs(), batch.batch(), batch.seq());     // [B, T, V]
-        Tensor flat = F.reshape(logits, batch.batch() * batch.seq(), logits.size(-1)); // [B*T, V]
-        return F.crossEntropy(flat, batch.targets(), IGNORE_INDEX);
+        return model.loss(batch.inputs(), batch.targets(), batch.batch(), batch.seq());
     }
 
     /** One optimizer update; validation runs when due and is reported in the result. */
