@@ -22,8 +22,9 @@ public final class DemoCommand implements Command {
     static final String CORPUS = "/cortado/demo/corpus.txt";
     static final String PROMPT = "Once upon a time";
 
-    // The demo's training recipe; see README. Tuned so the whole run takes ~2.5 minutes on 2 cores.
-    static final int STEPS = 600, BATCH = 16, SEQ = 128, WARMUP = 40, VAL_EVERY = 50, VAL_BATCHES = 8;
+    // The demo's training recipe, tuned so the whole run takes ~2.5 minutes on 2 cores. SEQ is the preset's full context
+    // (256): positions never trained on would hold random embeddings and derail the sample once it grows past them.
+    static final int STEPS = 600, BATCH = 8, SEQ = 256, WARMUP = 40, VAL_EVERY = 50, VAL_BATCHES = 8;
     static final float LR = 3e-3f, WEIGHT_DECAY = 0.1f, GRAD_CLIP = 1.0f;
     static final long SEED = 1337;
 
@@ -79,9 +80,16 @@ public final class DemoCommand implements Command {
 
     private static void printSample(CausalLm model, ByteTokenizer tok, PrintStream o) {
         o.print("  > " + PROMPT);
-        String s = GenerateCommand.sample(model, tok, PROMPT, 240, new Sampler(0.8f, 0, 1f, SEED), null);
-        o.println(s.replace("\n", "\n    "));
+        String s = GenerateCommand.sample(model, tok, PROMPT, 200, new Sampler(0.8f, 0, 1f, SEED), null);
+        o.println(printable(s).replace("\n", "\n    "));
         o.println();
+    }
+
+    /** The sample with control characters (an untrained model emits any byte, escapes included) shown as U+FFFD. */
+    static String printable(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        s.codePoints().forEach(c -> b.appendCodePoint(c != '\n' && Character.isISOControl(c) ? 0xFFFD : c));
+        return b.toString();
     }
 
     static String corpus() throws IOException {

@@ -20,9 +20,10 @@ import cortado.tensor.Tensor;
  * the same update as one batch K times larger.
  */
 public final class Trainer {
-    /** Hooks for progress display. */
+    /** Told about every completed step (progress display). */
+    @FunctionalInterface
     public interface Listener {
-        default void onStep(StepMetrics m, int totalSteps) {}
+        void onStep(StepMetrics m, int totalSteps);
     }
 
     private final CausalLm model;
