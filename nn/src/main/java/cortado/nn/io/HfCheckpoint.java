@@ -239,9 +239,6 @@ public final class HfCheckpoint {
         model.module().namedParameters().forEach((n, p) -> tensors.put(n, p.value()));
         Map<String, String> meta = Map.of("format", "pt");
 
-        Map<String, Object> config = new LinkedHashMap<>(model.config().toHfJson());
-        config.put("dtype", switch (dtype) { case F16 -> "float16"; case BF16 -> "bfloat16"; default -> "float32"; });
-        AtomicFiles.write(dir.resolve(CONFIG), (Json.write(config) + "\n").getBytes(StandardCharsets.UTF_8));
 
         long bytesPer = dtype.byteSize();
         long total = 0;
@@ -284,6 +281,10 @@ public final class HfCheckpoint {
             old.removeAll(written);
             stale.addAll(old);
         }
+        // config.json last: a directory without it is recognisably incomplete.
+        Map<String, Object> config = new LinkedHashMap<>(model.config().toHfJson());
+        config.put("dtype", switch (dtype) { case F16 -> "float16"; case BF16 -> "bfloat16"; default -> "float32"; });
+        AtomicFiles.write(dir.resolve(CONFIG), (Json.write(config) + "\n").getBytes(StandardCharsets.UTF_8));
         for (Path p : stale) {
             try {
                 Files.deleteIfExists(p);

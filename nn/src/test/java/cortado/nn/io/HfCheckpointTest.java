@@ -123,6 +123,18 @@ class HfCheckpointTest {
     }
 
     @Test
+    void aFailedLoadLeavesTheModelUntouched() throws IOException {
+        CausalLm source = Models.fromConfig(gpt2Config(), 1);
+        Map<String, Tensor> file = weights(source);
+        file.remove("transformer.ln_f.bias");
+        Path d = writeDir("partial", gpt2Config(), file);
+        CausalLm target = Models.fromConfig(gpt2Config(), 2);
+        float[] before = target.module().namedParameters().get("transformer.wte.weight").value().toArray();
+        assertThatThrownBy(() -> HfCheckpoint.loadWeights(target, d, true)).hasMessageContaining("missing transformer.ln_f.bias");
+        assertThat(target.module().namedParameters().get("transformer.wte.weight").value().toArray()).containsExactly(before);
+    }
+
+    @Test
     void reportsBadDirectoriesAndConfigs() throws IOException {
         Path none = dir.resolve("none");
         assertThatThrownBy(() -> HfCheckpoint.load(none)).hasMessage(none + ": no such directory");
