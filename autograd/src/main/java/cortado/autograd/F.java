@@ -1,0 +1,127 @@
+package cortado.autograd;
+
+import cortado.tensor.Tensor;
+
+/**
+ * The differentiable operations, as one static facade (the counterpart of {@code torch.nn.functional}). Each call
+ * computes through the input's backend and, when grad mode is on ({@link NoGrad} not active) and an input requires
+ * grad, records itself on the tape for {@link Autograd#backward}. Each op's forward and backward live side by side in
+ * its own file (MatMul, Linear, LayerNormOp, Attention, ...).
+ */
+public final class F {
+    private F() {}
+
+    // ---- matrix products ----
+
+    /** a @ b over the last two dimensions (batched; a 2-D operand is shared by every batch). */
+    public static Tensor matmul(Tensor a, Tensor b) { return MatMul.apply(a, b, false, false); }
+
+    /** op(a) @ op(b), op transposing the last two dimensions when asked (no copy is made). */
+    public static Tensor matmul(Tensor a, Tensor b, boolean transA, boolean transB) {
+        return MatMul.apply(a, b, transA, transB);
+    }
+
+    /** x[..., in] @ weight[out, in]^T + bias[out] (bias may be null): nn.Linear. */
+    public static Tensor linear(Tensor x, Tensor weight, Tensor bias) { return Linear.apply(x, weight, bias); }
+
+    // ---- elementwise (NumPy broadcasting) ----
+
+    public static Tensor add(Tensor a, Tensor b) { return Add.apply(a, b); }
+
+    public static Tensor sub(Tensor a, Tensor b) { return Sub.apply(a, b); }
+
+    public static Tensor mul(Tensor a, Tensor b) { return Mul.apply(a, b); }
+
+    public static Tensor div(Tensor a, Tensor b) { return Div.apply(a, b); }
+
+    /** x * s. */
+    public static Tensor scale(Tensor x, float s) { return Scale.apply(x, s); }
+
+    /** x + s. */
+    public static Tensor addScalar(Tensor x, float s) { return AddScalar.apply(x, s); }
+
+    /** -x. */
+    public static Tensor neg(Tensor x) { return Scale.apply(x, -1f); }
+
+    public static Tensor exp(Tensor x) { return Exp.apply(x); }
+
+    /** Natural logarithm. */
+    public static Tensor log(Tensor x) { return Log.apply(x); }
+
+    public static Tensor tanh(Tensor x) { return Tanh.apply(x); }
+
+    public static Tensor sigmoid(Tensor x) { return Sigmoid.apply(x); }
+
+    /** GELU, tanh approximation (GPT-2). */
+    public static Tensor gelu(Tensor x) { return Gelu.apply(x); }
+
+    /** SiLU (swish): x * sigmoid(x). */
+    public static Tensor silu(Tensor x) { return Silu.apply(x); }
+
+    /** Softmax over the last dimension. */
+    public static Tensor softmax(Tensor x) { return Softmax.apply(x); }
+
+    /** Log-softmax over the last dimension. */
+    public static Tensor logSoftmax(Tensor x) { return LogSoftmax.apply(x); }
+
+    // ---- normalization ----
+
+    /** LayerNorm over the last dimension; weight [C], bias [C] or null. */
+    public static Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, float eps) {
+        return LayerNormOp.apply(x, weight, bias, eps);
+    }
+
+    /** RMSNorm over the last dimension; weight [C]. */
+    public static Tensor rmsNorm(Tensor x, Tensor weight, float eps) { return RmsNormOp.apply(x, weight, eps); }
+
+    // ---- embeddings, positions, attention ----
+
+    /** Rows of weight [V, C] for each id: [ids.length, C]. */
+    public static Tensor embedding(Tensor weight, int[] ids) { return EmbeddingOp.apply(weight, ids); }
+
+    /** Rotary embedding of x [B, H, T, D] at positions startPos..startPos+T-1. */
+    public static Tensor rope(Tensor x, int startPos, float theta) { return Rope.apply(x, startPos, theta); }
+
+    /**
+     * Fused attention: q [B, H, T, D], k and v [B, Hkv, S, D] (H a multiple of Hkv). When causal, query t sits at position
+     * S - T + t. Returns [B, H, T, D].
+     */
+    public static Tensor attention(Tensor q, Tensor k, Tensor v, boolean causal, float scale) {
+        return Attention.apply(q, k, v, causal, scale);
+    }
+
+    // ---- loss ----
+
+    /** Mean cross-entropy of logits [N, V] against targets [N], rows with target == ignoreIndex skipped. Shape []. */
+    public static Tensor crossEntropy(Tensor logits, int[] targets, int ignoreIndex) {
+        return CrossEntropy.apply(logits, targets, ignoreIndex);
+    }
+
+    // ---- shape ----
+
+    /** Same elements, new shape (one dimension may be -1). */
+    public static Tensor reshape(Tensor x, int... shape) { return Reshape.apply(x, shape); }
+
+    public static Tensor transpose(Tensor x, int a, int b) { return Transpose.apply(x, a, b); }
+
+    /** Result dimension i is x's dimension order[i]. */
+    public static Tensor permute(Tensor x, int... order) { return Permute.apply(x, order); }
+
+    public static Tensor contiguous(Tensor x) { return Contiguous.apply(x); }
+
+    /** Elements [start, end) along dim (a view). */
+    public static Tensor slice(Tensor x, int dim, int start, int end) { return Slice.apply(x, dim, start, end); }
+
+    /** Joins tensors along dim; all other dimensions must agree. */
+    public static Tensor concat(int dim, Tensor... xs) { return Concat.apply(dim, xs); }
+
+    // ---- reductions ----
+
+    /** Sum of all elements, shape []. */
+    public static Tensor sum(Tensor x) { return Sum.apply(x); }
+
+    public static Tensor sum(Tensor x, int dim, boolean keepDim) { return SumDim.apply(x, dim, keepDim); }
+
+    /** Mean of all elements, shape []. */
+    public static Tensor mean(Tensor x) { return Scale.apply(Sum.apply(x), 1f / x.numel()); }
+}

@@ -1,0 +1,29 @@
+package cortado.cli;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * The registry of subcommands. To add one, write a {@link Command} class in this package and add ONE line below,
+ * keeping the lines in alphabetical order (so parallel additions rarely collide).
+ */
+public final class Commands {
+    private static final List<Command> ALL = new ArrayList<>();
+
+    static {
+    }
+
+    private Commands() {}
+
+    private static void add(Command c) { ALL.add(c); }
+
+    /** Every command, in registration order. */
+    public static List<Command> all() { return Collections.unmodifiableList(ALL); }
+
+    /** The command called {@code name}, or null. */
+    public static Command find(String name) {
+        for (Command c : ALL) if (c.name().equals(name)) return c;
+        return null;
+    }
+}

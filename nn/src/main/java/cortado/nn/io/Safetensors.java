@@ -1,0 +1,148 @@
+package cortado.nn.io;
+
+import cortado.data.json.Json;
+import cortado.tensor.DType;
+import cortado.tensor.Tensor;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Reads and writes the safetensors format (github.com/huggingface/safetensors): an 8-byte little-endian header
+ * length, a JSON header, then the raw little-endian tensor bytes. Reading maps the file and validates the header
+ * before touching any tensor; writing produces the same layout as the reference writer (names sorted, header padded
+ * with spaces to a multiple of 8 bytes so the data section is 8-byte aligned) and replaces the target atomically.
+ */
+public final class Safetensors {
+    private Safetensors() {}
+
+    private static final ValueLayout.OfLong U64_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /**
+     * Maps {@code file} and validates its header. The caller closes the result. Errors are {@link
+     * CheckpointException}s naming the file and the problem; nothing is allocated from an unchecked length.
+     */
+    public static SafetensorsFile read(Path file) {
+        Arena arena = Arena.ofShared();
+        try {
+            MemorySegment all;
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                all = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
+            }
+            long size = all.byteSize();
+            if (size < 8)
+                throw CheckpointException.at(file, "file is " + size + " bytes, shorter than the 8-byte header length (truncated?)");
+            long n = all.get(U64_LE, 0);
+            if (n < 0 || n > size - 8)
+                throw CheckpointException.at(file, "header length " + Long.toUnsignedString(n) + " is larger than the file ("
+                        + size + " bytes): truncated or not a safetensors file");
+            if (n > SafetensorsHeader.MAX_HEADER_BYTES)
+                throw CheckpointException.at(file, "header length " + n + " exceeds the " + SafetensorsHeader.MAX_HEADER_BYTES + "-byte limit");
+            String json = decodeUtf8(file, all.asSlice(8, n).toArray(ValueLayout.JAVA_BYTE));
+            MemorySegment data = all.asSlice(8 + n);
+            SafetensorsHeader header = SafetensorsHeader.parse(file, json, data.byteSize());
+            return new SafetensorsFile(file, arena, data, header);
+        } catch (NoSuchFileException e) {
+            arena.close();
+            throw CheckpointException.at(file, "no such file", e);
+        } catch (IOException e) {
+            arena.close();
+            throw CheckpointException.at(file, "cannot read: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    private static String decodeUtf8(Path file, byte[] bytes) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw CheckpointException.at(file, "invalid JSON header: not valid UTF-8");
+        }
+    }
+
+    /** Reads every tensor of {@code file} into float32 CPU tensors, by name (header order). */
+    public static Map<String, Tensor> load(Path file) {
+        try (SafetensorsFile f = read(file)) {
+            Map<String, Tensor> out = new java.util.LinkedHashMap<>();
+            for (String name : f.names()) out.put(name, f.toFloatTensor(name));
+            return out;
+        }
+    }
+
+    /** {@link #write(Path, Map, Map, DType)} in float32 without metadata. */
+    public static void write(Path file, Map<String, Tensor> tensors) { write(file, tensors, null, DType.F32); }
+
+    /**
+     * Writes {@code tensors} converted to {@code dtype} (F32, F16, BF16 or F64) with optional string metadata. The
+     * file appears atomically: it is written to a temporary file in the same directory, forced to disk and renamed.
+     */
+    public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata, DType dtype) {
+        SafetensorsDtype st = SafetensorsDtype.of(dtype);
+        if (st != SafetensorsDtype.F32 && st != SafetensorsDtype.F16 && st != SafetensorsDtype.BF16 && st != SafetensorsDtype.F64)
+            throw new IllegalArgumentException("safetensors write supports F32, F16, BF16 and F64, not " + dtype);
+        // The reference writer orders tensors by dtype alignment, then name; with one dtype that is by name.
+        TreeMap<String, Tensor> sorted = new TreeMap<>(tensors);
+        if (sorted.containsKey("__metadata__")) throw new IllegalArgumentException("'__metadata__' is not a tensor name");
+
+        StringBuilder h = new StringBuilder("{");
+        if (metadata != null) {
+            h.append("\"__metadata__\":");
+            Json.write(h, new TreeMap<>(metadata));
+        }
+        long offset = 0;
+        for (Map.Entry<String, Tensor> e : sorted.entrySet()) {
+            long bytes = (long) e.getValue().numel() * st.byteSize();
+            if (h.length() > 1) h.append(',');
+            Json.quote(h, e.getKey());
+            h.append(":{\"dtype\":\"").append(st.name()).append("\",\"shape\":")
+                    .append(Arrays.toString(e.getValue().shape()).replace(" ", ""))
+                    .append(",\"data_offsets\":[").append(offset).append(',').append(offset + bytes).append("]}");
+            offset += bytes;
+        }
+        h.append('}');
+        byte[] json = h.toString().getBytes(StandardCharsets.UTF_8);
+        int padded = (json.length + 7) / 8 * 8;
+        long total = 8 + padded + offset;
+
+        Path tmp = null;
+        try {
+            tmp = AtomicFiles.tempFor(file);
+            try (Arena arena = Arena.ofConfined();
+                 FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                MemorySegment out = ch.map(FileChannel.MapMode.READ_WRITE, 0, total, arena);
+                out.set(U64_LE, 0, padded);
+                MemorySegment.copy(json, 0, out, ValueLayout.JAVA_BYTE, 8, json.length);
+                out.asSlice(8 + json.length, padded - json.length).fill((byte) ' ');
+                long pos = 8 + padded;
+                for (Tensor t : sorted.values()) {
+                    Tensor c = t.contiguous();
+                    st.fromFloats(c.data(), c.offset(), out, pos, c.numel());
+                    pos += (long) c.numel() * st.byteSize();
+                }
+                out.force();
+            }
+            AtomicFiles.move(tmp, file);
+        } catch (IOException e) {
+            throw CheckpointException.at(file, "cannot write: " + e.getMessage(), e);
+        } finally {
+            if (tmp != null) try { Files.deleteIfExists(tmp); } catch (IOException ignored) { }
+        }
+    }
+}

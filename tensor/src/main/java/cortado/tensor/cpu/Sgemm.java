@@ -1,0 +1,147 @@
+package cortado.tensor.cpu;
+
+import cortado.tensor.Parallel;
+import cortado.tensor.cpu.gemm.BlockedGemm;
+import cortado.tensor.cpu.gemm.MicroKernel;
+import cortado.tensor.cpu.gemm.SkinnyGemm;
+
+/**
+ * Single-precision general matrix multiply, row-major: {@code C = alpha * op(A) @ op(B) + beta * C}, where
+ * {@code op(X)} is {@code X} or its transpose. BLAS {@code sgemm} semantics (beta == 0 ignores C, so NaN in C does not
+ * leak), but row-major: element (i, j) of a matrix with leading dimension ld sits at {@code off + i*ld + j}.
+ *
+ * <p>Structure (GotoBLAS/BLIS): operands are packed into cache-sized contiguous panels ({@link
+ * cortado.tensor.cpu.gemm.Packing}), a loop nest walks cache blocks ({@link BlockedGemm}), and a register-blocked
+ * SIMD micro-kernel does the arithmetic ({@link MicroKernel}). Threads split C into disjoint rectangles, preferably
+ * along n so each thread packs a disjoint part of B. A few rows (matrix-vector work) take {@link SkinnyGemm}.
+ */
+public final class Sgemm {
+    /** Below this many multiply-adds a call stays on the calling thread: forking costs more than it saves. */
+    static final long PARALLEL_MIN_MACS = 1L << 20;
+    /** A thread's share of C is at least this many micro-tiles wide (or tall), so packing stays amortised. */
+    private static final int MIN_UNITS_PER_CHUNK = 4;
+
+    private Sgemm() {}
+
+    /**
+     * C[m,n] = alpha * op(A)[m,k] @ op(B)[k,n] + beta * C. A is stored [m,k] (lda >= k), or [k,m] (lda >= m) when
+     * transA; B is stored [k,n] (ldb >= n), or [n,k] (ldb >= k) when transB; C is [m,n] (ldc >= n). Uses up to
+     * {@link Parallel#threads()} threads.
+     */
+    public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                             float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                             float beta, float[] c, int cOff, int ldc) {
+        checkArgs(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+        compute(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, Parallel.threads());
+    }
+
+    /**
+     * {@code batch} independent sgemm calls; operand t starts at {@code off + t*stride}. A stride of 0 shares the
+     * operand across the batch (e.g. one weight matrix for every batch element); C must not overlap between items.
+     * Small items run in parallel across the batch, large ones each use all threads.
+     */
+    public static void sgemmBatched(int batch, boolean transA, boolean transB, int m, int n, int k, float alpha,
+                                    float[] a, int aOff, int lda, long strideA, float[] b, int bOff, int ldb,
+                                    long strideB, float beta, float[] c, int cOff, int ldc, long strideC) {
+        if (batch < 0) throw new IllegalArgumentException("sgemmBatched: batch must be >= 0, got " + batch);
+        if (batch == 0) return;
+        if (strideA < 0 || strideB < 0 || strideC < 0)
+            throw new IllegalArgumentException("sgemmBatched: negative stride A=" + strideA + " B=" + strideB
+                    + " C=" + strideC);
+        // Validate the first and last item; with non-negative strides every item in between lies inside them.
+        checkArgs(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+        long last = batch - 1L;
+        checkArgs(transA, transB, m, n, k, a, offset(aOff, last, strideA, "A"), lda,
+                b, offset(bOff, last, strideB, "B"), ldb, c, offset(cOff, last, strideC, "C"), ldc);
+        int threads = Parallel.threads();
+        long macs = (long) m * n * k;
+        if (batch > 1 && threads > 1 && macs < PARALLEL_MIN_MACS * threads) {
+            Parallel.forEach(batch, t -> compute(transA, transB, m, n, k, alpha,
+                    a, (int) (aOff + t * strideA), lda, b, (int) (bOff + t * strideB), ldb,
+                    beta, c, (int) (cOff + t * strideC), ldc, 1));
+        } else {
+            for (int t = 0; t < batch; t++)
+                compute(transA, transB, m, n, k, alpha, a, (int) (aOff + t * strideA), lda,
+                        b, (int) (bOff + t * strideB), ldb, beta, c, (int) (cOff + t * strideC), ldc, threads);
+        }
+    }
+
+    private static void compute(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                                float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                                float beta, float[] c, int cOff, int ldc, int threads) {
+        if (m == 0 || n == 0) return;
+        if (k == 0 || alpha == 0f) {
+            scale(m, n, beta, c, cOff, ldc);
+            return;
+        }
+        long macs = (long) m * n * k;
+        int t = macs < PARALLEL_MIN_MACS ? 1 : threads;
+        if (m < MicroKernel.MR / 2) {
+            // Matrix-vector shaped: split columns evenly, each chunk streams its part of B once.
+            int chunks = Math.max(1, Math.min(t, n / 64));
+            Parallel.forEach(chunks, ch -> SkinnyGemm.run(transA, transB, m, split(n, chunks, ch, 1),
+                    split(n, chunks, ch + 1, 1), k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc));
+            return;
+        }
+        int nUnits = ceilDiv(n, MicroKernel.NR), mUnits = ceilDiv(m, MicroKernel.MR);
+        // Split along n first (threads then pack disjoint parts of B), then along m.
+        int chunksN = Math.max(1, Math.min(t, nUnits / MIN_UNITS_PER_CHUNK));
+        int chunksM = Math.max(1, Math.min(t / chunksN, mUnits / MIN_UNITS_PER_CHUNK));
+        int cn = chunksN, cm = chunksM;
+        Parallel.forEach(cn * cm, ch -> {
+            int bi = ch / cn, bj = ch % cn;
+            BlockedGemm.run(transA, transB,
+                    split(m, cm, bi, MicroKernel.MR), split(m, cm, bi + 1, MicroKernel.MR),
+                    split(n, cn, bj, MicroKernel.NR), split(n, cn, bj + 1, MicroKernel.NR),
+                    k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+        });
+    }
+
+    /** Boundary {@code part} of {@code parts} near-equal pieces of [0, n), on multiples of {@code align}. */
+    private static int split(int n, int parts, int part, int align) {
+        if (part >= parts) return n;
+        long units = ceilDiv(n, align);
+        return (int) Math.min(n, units * part / parts * align);
+    }
+
+    private static int ceilDiv(int x, int y) { return (x + y - 1) / y; }
+
+    private static void scale(int m, int n, float beta, float[] c, int cOff, int ldc) {
+        if (beta == 1f) return;
+        for (int i = 0; i < m; i++) {
+            int row = cOff + i * ldc;
+            if (beta == 0f) java.util.Arrays.fill(c, row, row + n, 0f);
+            else for (int j = 0; j < n; j++) c[row + j] *= beta;
+        }
+    }
+
+    private static int offset(int off, long index, long stride, String name) {
+        long o = off + index * stride;
+        if (o > Integer.MAX_VALUE)
+            throw new IllegalArgumentException("sgemmBatched: " + name + " offset " + o + " exceeds int range");
+        return (int) o;
+    }
+
+    static void checkArgs(boolean transA, boolean transB, int m, int n, int k,
+                          float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                          float[] c, int cOff, int ldc) {
+        if (m < 0 || n < 0 || k < 0)
+            throw new IllegalArgumentException("sgemm: negative size m=" + m + " n=" + n + " k=" + k);
+        int aRows = transA ? k : m, aCols = transA ? m : k;
+        int bRows = transB ? n : k, bCols = transB ? k : n;
+        checkMatrix("A", a, aOff, lda, aRows, aCols);
+        checkMatrix("B", b, bOff, ldb, bRows, bCols);
+        checkMatrix("C", c, cOff, ldc, m, n);
+    }
+
+    private static void checkMatrix(String name, float[] x, int off, int ld, int rows, int cols) {
+        if (ld < cols || ld < 0)
+            throw new IllegalArgumentException("sgemm: ld" + name.toLowerCase() + "=" + ld + " < " + cols
+                    + " columns of " + name);
+        if (rows == 0 || cols == 0) return;
+        long last = (long) off + (long) (rows - 1) * ld + cols;
+        if (off < 0 || last > x.length)
+            throw new IllegalArgumentException("sgemm: " + name + " [" + rows + "x" + cols + "] at offset " + off
+                    + " with ld " + ld + " needs " + last + " elements, array has " + x.length);
+    }
+}

@@ -1,0 +1,171 @@
+package cortado.tensor.cpu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import cortado.tensor.Parallel;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Sgemm against a naive triple loop accumulated in double. Tolerance: each output is a k-term float dot product, whose
+ * rounding error is bounded by about k * 2^-24 * sum|a_ip * b_pj| (Higham, Accuracy and Stability, 3.1); we allow
+ * 4 * k * eps * sum|terms| + 1e-6 per element, which a real bug (wrong index, missed tail, lost beta) exceeds by far.
+ */
+class SgemmTest {
+    private static final int THREADS = Parallel.threads();
+
+    @AfterEach
+    void restoreThreads() { Parallel.setThreads(THREADS); }
+
+    /** Column-major-free reference: C = alpha*op(A)op(B) + beta*C in double; also returns the error bound per element. */
+    private static double[][] reference(boolean tA, boolean tB, int m, int n, int k, float alpha, float[] a, int aOff,
+                                        int lda, float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
+        double[] out = new double[m * n], bound = new double[m * n];
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++) {
+                double s = 0, abs = 0;
+                for (int p = 0; p < k; p++) {
+                    double x = tA ? a[aOff + p * lda + i] : a[aOff + i * lda + p];
+                    double y = tB ? b[bOff + j * ldb + p] : b[bOff + p * ldb + j];
+                    s += x * y;
+                    abs += Math.abs(x * y);
+                }
+                double prev = beta == 0f ? 0 : (double) beta * c[cOff + i * ldc + j];
+                out[i * n + j] = alpha * s + prev;
+                bound[i * n + j] = 4.0 * (k + 2) * 0x1p-24 * (Math.abs(alpha) * abs + Math.abs(prev)) + 1e-6;
+            }
+        return new double[][] {out, bound};
+    }
+
+    private static float[] random(Random r, int len) {
+        float[] x = new float[len];
+        for (int i = 0; i < len; i++) x[i] = (float) (r.nextGaussian());
+        return x;
+    }
+
+    /** Runs one case with padding around every matrix (offsets, ld > cols) and checks C, including untouched padding. */
+    private static void check(boolean tA, boolean tB, int m, int n, int k, float alpha, float beta, int pad, long seed) {
+        Random r = new Random(seed);
+        int aRows = tA ? k : m, aCols = tA ? m : k, bRows = tB ? n : k, bCols = tB ? k : n;
+        int lda = aCols + pad, ldb = bCols + pad, ldc = n + pad;
+        int aOff = pad * 3, bOff = pad * 5, cOff = pad * 7;
+        float[] a = random(r, aOff + Math.max(0, aRows * lda) + pad);
+        float[] b = random(r, bOff + Math.max(0, bRows * ldb) + pad);
+        float[] c = random(r, cOff + Math.max(0, m * ldc) + pad);
+        if (beta == 0f) for (int i = 0; i < m; i++) c[cOff + i * ldc] = Float.NaN; // beta=0 must not read C
+        float[] before = c.clone();
+        double[][] ref = reference(tA, tB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+        Sgemm.sgemm(tA, tB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+        String tag = "tA=" + tA + " tB=" + tB + " m=" + m + " n=" + n + " k=" + k + " alpha=" + alpha + " beta=" + beta
+                + " pad=" + pad + " threads=" + Parallel.threads();
+        for (int idx = 0; idx < c.length; idx++) {
+            int rel = idx - cOff;
+            int i = rel >= 0 ? rel / ldc : -1, j = rel >= 0 ? rel % ldc : -1;
+            boolean inside = rel >= 0 && i < m && j < n;
+            if (inside) {
+                double want = ref[0][i * n + j];
+                assertThat((double) c[idx]).as("%s C[%d,%d]", tag, i, j).isCloseTo(want,
+                        org.assertj.core.data.Offset.offset(ref[1][i * n + j]));
+            } else {
+                assertThat(Float.floatToRawIntBits(c[idx])).as("%s padding at %d changed", tag, idx)
+                        .isEqualTo(Float.floatToRawIntBits(before[idx]));
+            }
+        }
+    }
+
+    private static final int[][] SHAPES = {
+            {1, 1, 1}, {7, 7, 7}, {33, 33, 33}, {129, 65, 257}, {1, 300, 17}, {300, 1, 17}, {5, 9, 0},
+            {64, 64, 64}, {17, 100, 513}, {96, 130, 40}};
+
+    @Test
+    void allTransposesOddShapesOneThread() {
+        Parallel.setThreads(1);
+        allTransposes();
+    }
+
+    @Test
+    void allTransposesOddShapesAllThreads() {
+        Parallel.setThreads(Math.max(2, THREADS));
+        allTransposes();
+    }
+
+    private static void allTransposes() {
+        long seed = 1;
+        for (int[] s : SHAPES)
+            for (int t = 0; t < 4; t++)
+                check((t & 1) != 0, (t & 2) != 0, s[0], s[1], s[2], 1f, 0f, 0, seed++);
+    }
+
+    @Test
+    void alphaBetaOffsetsAndLeadingDimensions() {
+        long seed = 100;
+        for (int t = 0; t < 4; t++) {
+            boolean tA = (t & 1) != 0, tB = (t & 2) != 0;
+            check(tA, tB, 33, 47, 29, 0.5f, 1f, 3, seed++);
+            check(tA, tB, 129, 65, 257, -1.25f, 0.75f, 5, seed++);
+            check(tA, tB, 8, 40, 16, 2f, 0f, 1, seed++);
+            check(tA, tB, 20, 20, 20, 0f, 2f, 2, seed++); // alpha=0: C = beta*C
+        }
+    }
+
+    @Test
+    void largerThanOneBlock() {
+        // Big enough to cross every cache block boundary (mc, kc, nc) with ragged edges, in both thread settings.
+        Parallel.setThreads(1);
+        check(false, false, 301, 523, 611, 1f, 0.5f, 1, 7);
+        check(true, true, 301, 523, 611, 1f, 0f, 0, 8);
+        Parallel.setThreads(Math.max(2, THREADS));
+        check(true, false, 523, 301, 611, 1f, 0f, 2, 9);
+        check(false, true, 257, 1031, 300, 1f, 0f, 0, 10);
+    }
+
+    @Test
+    void fewRowsMatrixVectorPath() {
+        // m below the micro-kernel height goes through the matrix-vector path; big enough to be split over threads.
+        for (int threads : new int[] {1, Math.max(2, THREADS)}) {
+            Parallel.setThreads(threads);
+            long seed = 20;
+            for (int t = 0; t < 4; t++) {
+                boolean tA = (t & 1) != 0, tB = (t & 2) != 0;
+                check(tA, tB, 3, 2051, 300, 1f, 0f, 1, seed++);
+                check(tA, tB, 1, 1500, 777, 0.5f, 2f, 0, seed++);
+            }
+        }
+    }
+
+    @Test
+    void batchedWithSharedOperand() {
+        Random r = new Random(42);
+        int batch = 3, m = 13, n = 21, k = 34;
+        for (int t = 0; t < 4; t++) {
+            boolean tA = (t & 1) != 0, tB = (t & 2) != 0;
+            int lda = tA ? m : k, ldb = tB ? k : n;
+            float[] a = random(r, 2 + batch * m * k);           // A per batch element
+            float[] b = random(r, 1 + k * n);                   // B shared: stride 0
+            float[] c = new float[batch * m * n + 4];
+            Sgemm.sgemmBatched(batch, tA, tB, m, n, k, 1f, a, 2, lda, (long) m * k, b, 1, ldb, 0L,
+                    0f, c, 4, n, (long) m * n);
+            for (int bi = 0; bi < batch; bi++) {
+                float[] expect = new float[m * n];
+                Sgemm.sgemm(tA, tB, m, n, k, 1f, a, 2 + bi * m * k, lda, b, 1, ldb, 0f, expect, 0, n);
+                double[][] ref = reference(tA, tB, m, n, k, 1f, a, 2 + bi * m * k, lda, b, 1, ldb, 0f, expect, 0, n);
+                for (int e = 0; e < m * n; e++)
+                    assertThat((double) c[4 + bi * m * n + e]).as("batch %d elem %d tA=%s tB=%s", bi, e, tA, tB)
+                            .isCloseTo(ref[0][e], org.assertj.core.data.Offset.offset(ref[1][e]));
+            }
+        }
+    }
+
+    @Test
+    void rejectsBadArguments() {
+        float[] x = new float[8];
+        assertThatThrownBy(() -> Sgemm.sgemm(false, false, 3, 3, 3, 1f, x, 0, 3, x, 0, 3, 0f, x, 0, 3))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("A");
+        assertThatThrownBy(() -> Sgemm.sgemm(false, false, 2, 2, 2, 1f, x, 0, 1, x, 0, 2, 0f, x, 0, 2))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lda");
+        assertThatThrownBy(() -> Sgemm.sgemm(false, false, -1, 2, 2, 1f, x, 0, 2, x, 0, 2, 0f, x, 0, 2))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("negative");
+    }
+}
