@@ -33,10 +33,15 @@ public final class NearDuplicateDetector implements Closeable {
     private long candidatesVerified;
 
     public NearDuplicateDetector(MinHashConfig config, Path spillDir) {
+        this(config, spillDir, 16 << 20);
+    }
+
+    /** @param bufferBytes heap buffer for signatures before they spill to a file in {@code spillDir} */
+    public NearDuplicateDetector(MinHashConfig config, Path spillDir, int bufferBytes) {
         this.config = config;
         this.hasher = new MinHasher(config.numPerm(), config.seed());
         this.index = new LshIndex(config.bands(), config.rows());
-        this.store = new SpillStore(spillDir, 16 << 20);
+        this.store = new SpillStore(spillDir, bufferBytes);
     }
 
     public MinHashConfig config() { return config; }
