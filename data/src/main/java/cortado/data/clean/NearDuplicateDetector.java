@@ -33,7 +33,7 @@ public final class NearDuplicateDetector implements Closeable {
     private long candidatesVerified;
 
     public NearDuplicateDetector(MinHashConfig config, Path spillDir) {
-        this(config, spillDir, 16 << 20);
+        this(config, spillDir, 4 << 20);
     }
 
     /** @param bufferBytes heap buffer for signatures before they spill to a file in {@code spillDir} */

@@ -40,6 +40,7 @@ public final class BlockWriter implements Closeable {
         if (chunking == Chunking.CONCAT) {
             if (eot >= 0) concat(new int[] {eot}, 1);
             concat(ids, ids.length);
+            if (block == null) out.endBlock(); // unblocked: shards may end between documents
         } else {
             // Pieces of at most seq tokens, end-of-text after the document's last token.
             int total = ids.length + 1;
