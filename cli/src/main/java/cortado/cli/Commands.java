@@ -12,6 +12,10 @@ public final class Commands {
     private static final List<Command> ALL = new ArrayList<>();
 
     static {
+        add(new BenchCommand());
+        add(new DemoCommand());
+        add(new GenerateCommand());
+        add(new PretrainCommand());
     }
 
     private Commands() {}
