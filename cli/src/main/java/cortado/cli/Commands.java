@@ -15,6 +15,7 @@ public final class Commands {
         add(new BenchCommand());
         add(new DemoCommand());
         add(new GenerateCommand());
+        add(new PrepareCommand());
         add(new PretrainCommand());
     }
 
