@@ -15,7 +15,8 @@ import java.util.Map;
 
 /**
  * {@code cortado bench tokenize --tokenizer PATH --input FILE}: single-threaded encoding speed after warm-up, as one
- * JSON line with the median {@code mb_per_s} and {@code tokens_per_s} (MB = 10^6 bytes of UTF-8 input).
+ * JSON line with the median {@code mb_per_s} and {@code tokens_per_s} (MB = 10^6 bytes of UTF-8 input). Reached
+ * through {@link BenchCommand}, which owns the word "bench" and hands "bench tokenize" here.
  */
 public final class BenchTokenizeCommand implements Command {
     @Override public String name() { return "bench"; }

@@ -12,7 +12,11 @@ public final class Commands {
     private static final List<Command> ALL = new ArrayList<>();
 
     static {
-        add(new BenchTokenizeCommand());
+        add(new BenchCommand());
+        add(new DemoCommand());
+        add(new GenerateCommand());
+        add(new PrepareCommand());
+        add(new PretrainCommand());
         add(new TokenizeCommand());
         add(new TokenizerTrainCommand());
     }

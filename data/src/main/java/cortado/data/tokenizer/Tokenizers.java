@@ -14,12 +14,22 @@ public final class Tokenizers {
 
     public static Tokenizer open(Path path) { return open(path, null, false); }
 
+    /** True when {@code dir} holds tokenizer files that {@link #open} reads. */
+    public static boolean hasTokenizer(Path dir) {
+        return Files.isDirectory(dir) && (exists(dir, "tokenizer.json") || (exists(dir, "encoder.json") && exists(dir, "vocab.bpe"))
+                || (Files.exists(dir.resolve("vocab.json")) && Files.exists(dir.resolve("merges.txt"))) || exists(dir, "vocab.txt"));
+    }
+
     public static Tokenizer open(Path path, String pattern, boolean cased) {
         if (Files.isDirectory(path)) {
             for (String n : new String[] {"tokenizer.json", "tokenizer.json.gz"}) {
                 if (Files.exists(path.resolve(n))) return HfTokenizerJson.load(path.resolve(n));
             }
             if (exists(path, "encoder.json") && exists(path, "vocab.bpe")) return GptEncoderFiles.load(path);
+            // Hugging Face's names for the same two GPT-2 files.
+            if (Files.exists(path.resolve("vocab.json")) && Files.exists(path.resolve("merges.txt"))) {
+                return GptEncoderFiles.load(path.resolve("vocab.json"), path.resolve("merges.txt"), SplitPatterns.GPT2);
+            }
             for (String n : new String[] {"vocab.txt", "vocab.txt.gz"}) {
                 if (Files.exists(path.resolve(n))) return VocabTxt.load(path.resolve(n), !cased);
             }
