@@ -50,6 +50,40 @@ public final class SgemmTimer {
         return n % 2 == 1 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
     }
 
+    /**
+     * Line protocol for a driver that interleaves Cortado with another library call by call (bench/compare): reads
+     * {@code warm N} (allocate, warm up; answers {@code ok}), {@code time N} (one timed call; answers its GFLOP/s) and
+     * {@code quit} from stdin. Both sides then see the same machine noise, which matters on a shared 2-vCPU VM.
+     */
+    static void serve() throws java.io.IOException {
+        var in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in));
+        int n = 0;
+        float[] a = null, b = null, c = null;
+        for (String line; (line = in.readLine()) != null; ) {
+            String[] w = line.trim().split("\\s+");
+            if (w[0].equals("quit")) break;
+            int size = Integer.parseInt(w[1]);
+            if (size != n) {
+                n = size;
+                a = random(n, 1);
+                b = random(n, 2);
+                c = new float[n * n];
+            }
+            if (w[0].equals("warm")) {
+                long end = System.nanoTime() + 500_000_000L;
+                for (int i = 0; i < 3 || System.nanoTime() < end; i++) multiply(n, a, b, c);
+                System.out.println("ok");
+            } else if (w[0].equals("time")) {
+                long t0 = System.nanoTime();
+                multiply(n, a, b, c);
+                System.out.println(flops(n) / (System.nanoTime() - t0));
+            } else {
+                System.out.println("error: unknown command " + w[0]);
+            }
+            System.out.flush();
+        }
+    }
+
     private static void multiply(int n, float[] a, float[] b, float[] c) {
         Sgemm.sgemm(false, false, n, n, n, 1f, a, 0, n, b, 0, n, 0f, c, 0, n);
     }
@@ -64,16 +98,19 @@ public final class SgemmTimer {
     /**
      * Standalone entry for scripts that run the built classes without the CLI:
      * {@code java --add-modules jdk.incubator.vector -cp tensor/target/classes cortado.tensor.cpu.SgemmTimer
-     * --sizes 256,512 [--threads N] [--repeats R]}. Prints one JSON line per size, as {@code cortado bench sgemm}.
+     * --sizes 256,512 [--threads N] [--repeats R] [--serve]}. Prints one JSON line per size, as
+     * {@code cortado bench sgemm}; with {@code --serve} it answers the line protocol of {@link #serve()} instead.
      */
-    public static void main(String[] args) {
+    public static void main(String[] args) throws java.io.IOException {
         String sizes = "256,512,1024,2048";
         int threads = cortado.tensor.Parallel.threads(), repeats = 0;
+        boolean serve = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--sizes" -> sizes = args[++i];
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "--repeats" -> repeats = Integer.parseInt(args[++i]);
+                case "--serve" -> serve = true;
                 default -> {
                     System.err.println("error: unknown argument " + args[i]);
                     System.exit(2);
@@ -81,6 +118,10 @@ public final class SgemmTimer {
             }
         }
         cortado.tensor.Parallel.setThreads(threads);
+        if (serve) {
+            serve();
+            return;
+        }
         for (String s : sizes.split(",")) {
             int n = Integer.parseInt(s.trim());
             double g = medianGflops(n, repeats > 0 ? repeats : defaultRepeats(n));
