@@ -58,11 +58,29 @@ def openblas_info():
     return info
 
 
-def operands(n):
-    rng = np.random.default_rng(n)
-    a = rng.standard_normal((n, n), dtype=np.float32)
-    b = rng.standard_normal((n, n), dtype=np.float32)
-    return a, b, np.empty((n, n), dtype=np.float32)
+def parse_shape(spec):
+    """'N' (square) or 'm,n,k,transA,transB' (transposes 0/1) -> (m, n, k, ta, tb)."""
+    f = spec.split(",")
+    if len(f) == 1:
+        n = int(f[0])
+        return n, n, n, False, False
+    m, n, k = int(f[0]), int(f[1]), int(f[2])
+    return m, n, k, f[3] in ("1", "true", "True"), f[4] in ("1", "true", "True")
+
+
+def operands(spec):
+    """op(A), op(B), C as numpy sees them; a transposed operand is a transposed view, which numpy hands to BLAS
+    as a transpose flag without copying (as Cortado's sgemm receives it)."""
+    m, n, k, ta, tb = parse_shape(spec)
+    rng = np.random.default_rng(m * 31 + n * 7 + k)
+    a = rng.standard_normal((k, m) if ta else (m, k), dtype=np.float32)
+    b = rng.standard_normal((n, k) if tb else (k, n), dtype=np.float32)
+    return (a.T if ta else a), (b.T if tb else b), np.empty((m, n), dtype=np.float32)
+
+
+def flops(spec):
+    m, n, k, _, _ = parse_shape(spec)
+    return 2.0 * m * n * k
 
 
 def warm(a, b, c):
@@ -74,16 +92,16 @@ def warm(a, b, c):
         w += 1
 
 
-def timed(n, a, b, c):
+def timed(spec, a, b, c):
     t0 = time.perf_counter()
     np.matmul(a, b, out=c)
-    return 2.0 * n ** 3 / (time.perf_counter() - t0) / 1e9
+    return flops(spec) / (time.perf_counter() - t0) / 1e9
 
 
-def median_gflops(n, repeats):
-    a, b, c = operands(n)
+def median_gflops(spec, repeats):
+    a, b, c = operands(spec)
     warm(a, b, c)
-    return statistics.median(timed(n, a, b, c) for _ in range(repeats))
+    return statistics.median(timed(spec, a, b, c) for _ in range(repeats))
 
 
 class JavaSide:
@@ -108,7 +126,8 @@ class JavaSide:
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--sizes", default="256,512,1024,2048")
+    ap.add_argument("--sizes", default="256,512,1024,2048",
+                    help="comma-separated square sizes; or shapes m:n:k:transA:transB, e.g. 256:50257:768:0:1")
     ap.add_argument("--repeats", type=int, default=0, help="0 = by size (more for small sizes)")
     ap.add_argument("--java", help="command that starts Cortado's SgemmTimer --serve")
     ap.add_argument("--peak-per-core", type=float, default=218.0, help="GFLOP/s per core for the fraction of peak")
@@ -118,22 +137,24 @@ def main():
     threads = info.get("threads") or int(os.environ.get("OPENBLAS_NUM_THREADS", "1"))
     java = JavaSide(args.java) if args.java else None
     try:
-        for n in [int(s) for s in args.sizes.split(",")]:
-            reps = args.repeats or max(7, min(50, int(4e10 / (2.0 * n ** 3))))
+        for item in args.sizes.split(","):
+            spec = item.replace(":", ",")
+            label = {"size": int(spec)} if "," not in spec else {"shape": item}
+            reps = args.repeats or max(7, min(50, int(4e10 / flops(spec))))
             if java is None:
-                print(json.dumps({"size": n, "gflops": round(median_gflops(n, reps), 2), "threads": threads}),
+                print(json.dumps({**label, "gflops": round(median_gflops(spec, reps), 2), "threads": threads}),
                       flush=True)
                 continue
-            a, b, c = operands(n)
+            a, b, c = operands(spec)
             warm(a, b, c)
-            java.ask("warm %d" % n)
+            java.ask("warm " + spec)
             np_rates, cj_rates = [], []
             for _ in range(reps):  # strictly alternating, so slow phases of the machine hit both sides
-                np_rates.append(timed(n, a, b, c))
-                cj_rates.append(float(java.ask("time %d" % n)))
+                np_rates.append(timed(spec, a, b, c))
+                cj_rates.append(float(java.ask("time " + spec)))
             g_np, g_cj = statistics.median(np_rates), statistics.median(cj_rates)
             peak = args.peak_per_core * threads
-            print(json.dumps({"size": n, "threads": threads, "repeats": reps,
+            print(json.dumps({**label, "threads": threads, "repeats": reps,
                               "numpy_gflops": round(g_np, 1), "cortado_gflops": round(g_cj, 1),
                               "ratio": round(g_cj / g_np, 3),
                               "cortado_frac_peak": round(g_cj / peak, 3), "numpy_frac_peak": round(g_np / peak, 3),

@@ -3,6 +3,7 @@
 # call in alternation inside one run (the machine is shared and noisy; only same-run ratios mean anything).
 #
 #   bench/compare/sgemm_vs_numpy.sh [--sizes 256,512,1024,2048] [--threads 1,2] [--repeats R] [--peak-per-core G]
+#   bench/compare/sgemm_vs_numpy.sh --gpt2      # the matmul shapes of a GPT-2 124M training step (B*T=256)
 #
 # numpy side: OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are removed (this machine sets them to Haswell values, which
 # would pin OpenBLAS to its AVX2 kernels); OPENBLAS_NUM_THREADS/OMP_NUM_THREADS = thread count. The script prints the
@@ -23,7 +24,11 @@ while [[ $# -gt 0 ]]; do
     --threads) THREADS="$2"; shift 2 ;;
     --repeats) REPEATS="$2"; shift 2 ;;
     --peak-per-core) PEAK="$2"; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    --gpt2) # m:n:k:transA:transB -- forward c_attn, attn c_proj, mlp c_fc, mlp c_proj, lm_head; backward dX and dW
+      SIZES=256:2304:768:0:0,256:768:768:0:0,256:3072:768:0:0,256:768:3072:0:0,256:50257:768:0:1
+      SIZES+=,256:768:2304:0:1,768:2304:256:1:0,256:768:50257:0:0,50257:768:256:1:0
+      shift ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "error: unknown argument $1" >&2; exit 2 ;;
   esac
 done

@@ -29,7 +29,7 @@ public final class SgemmTimer {
     public static double[] gflopsSamples(int size, int repeats) {
         if (size < 1) throw new IllegalArgumentException("size must be >= 1, got " + size);
         if (repeats < 1) throw new IllegalArgumentException("repeats must be >= 1, got " + repeats);
-        float[] a = random(size, 1), b = random(size, 2), c = new float[size * size];
+        float[] a = random(size * size, 1), b = random(size * size, 2), c = new float[size * size];
         // Warm-up: at least 3 calls and about half a second, enough for C2 to compile the micro-kernel.
         long end = System.nanoTime() + 500_000_000L;
         for (int w = 0; w < 3 || System.nanoTime() < end; w++) multiply(size, a, b, c);
@@ -52,35 +52,61 @@ public final class SgemmTimer {
 
     /**
      * Line protocol for a driver that interleaves Cortado with another library call by call (bench/compare): reads
-     * {@code warm N} (allocate, warm up; answers {@code ok}), {@code time N} (one timed call; answers its GFLOP/s) and
-     * {@code quit} from stdin. Both sides then see the same machine noise, which matters on a shared 2-vCPU VM.
+     * {@code warm SHAPE} (allocate, warm up; answers {@code ok}), {@code time SHAPE} (one timed call; answers its
+     * GFLOP/s) and {@code quit} from stdin. SHAPE is {@code N} (square, no transposes) or {@code m,n,k,transA,transB}
+     * with transposes as 0/1. Both sides then see the same machine noise, which matters on a shared 2-vCPU VM.
      */
     static void serve() throws java.io.IOException {
         var in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in));
-        int n = 0;
-        float[] a = null, b = null, c = null;
+        String current = "";
+        Problem pr = null;
         for (String line; (line = in.readLine()) != null; ) {
             String[] w = line.trim().split("\\s+");
             if (w[0].equals("quit")) break;
-            int size = Integer.parseInt(w[1]);
-            if (size != n) {
-                n = size;
-                a = random(n, 1);
-                b = random(n, 2);
-                c = new float[n * n];
+            if (w.length != 2 || !(w[0].equals("warm") || w[0].equals("time"))) {
+                System.out.println("error: expected 'warm SHAPE', 'time SHAPE' or 'quit', got: " + line);
+                System.out.flush();
+                continue;
+            }
+            if (!w[1].equals(current)) {
+                current = w[1];
+                pr = Problem.parse(current);
             }
             if (w[0].equals("warm")) {
                 long end = System.nanoTime() + 500_000_000L;
-                for (int i = 0; i < 3 || System.nanoTime() < end; i++) multiply(n, a, b, c);
+                for (int i = 0; i < 3 || System.nanoTime() < end; i++) pr.run();
                 System.out.println("ok");
-            } else if (w[0].equals("time")) {
-                long t0 = System.nanoTime();
-                multiply(n, a, b, c);
-                System.out.println(flops(n) / (System.nanoTime() - t0));
             } else {
-                System.out.println("error: unknown command " + w[0]);
+                long t0 = System.nanoTime();
+                pr.run();
+                System.out.println(pr.flops() / (System.nanoTime() - t0));
             }
             System.out.flush();
+        }
+    }
+
+    /** One multiply with its operands: op(A)[m,k] @ op(B)[k,n], tightly packed (ld = stored row length). */
+    private record Problem(int m, int n, int k, boolean transA, boolean transB, float[] a, float[] b, float[] c) {
+        static Problem parse(String spec) {
+            String[] f = spec.split(",");
+            if (f.length == 1) {
+                int n = Integer.parseInt(f[0]);
+                return of(n, n, n, false, false);
+            }
+            if (f.length != 5) throw new IllegalArgumentException("shape must be N or m,n,k,transA,transB: " + spec);
+            return of(Integer.parseInt(f[0]), Integer.parseInt(f[1]), Integer.parseInt(f[2]),
+                    f[3].equals("1") || f[3].equalsIgnoreCase("true"), f[4].equals("1") || f[4].equalsIgnoreCase("true"));
+        }
+
+        static Problem of(int m, int n, int k, boolean transA, boolean transB) {
+            return new Problem(m, n, k, transA, transB, random(Math.multiplyExact(m, k), 1),
+                    random(Math.multiplyExact(k, n), 2), new float[Math.multiplyExact(m, n)]);
+        }
+
+        double flops() { return 2.0 * m * n * k; }
+
+        void run() {
+            Sgemm.sgemm(transA, transB, m, n, k, 1f, a, 0, transA ? m : k, b, 0, transB ? k : n, 0f, c, 0, n);
         }
     }
 
@@ -88,9 +114,9 @@ public final class SgemmTimer {
         Sgemm.sgemm(false, false, n, n, n, 1f, a, 0, n, b, 0, n, 0f, c, 0, n);
     }
 
-    private static float[] random(int n, long seed) {
+    private static float[] random(int len, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
-        float[] x = new float[n * n];
+        float[] x = new float[len];
         for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextDouble() * 2 - 1);
         return x;
     }
