@@ -9,6 +9,7 @@ import java.util.SplittableRandom;
  * timed repeats; the median is reported because a shared machine produces one-sided outliers.
  */
 public final class SgemmTimer {
+    private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
     private SgemmTimer() {}
 
     /** Floating-point operations of one n x n x n multiply (one multiply and one add per term). */
@@ -53,7 +54,8 @@ public final class SgemmTimer {
     /**
      * Line protocol for a driver that interleaves Cortado with another library call by call (bench/compare): reads
      * {@code warm SHAPE} (allocate, warm up; answers {@code ok}), {@code time SHAPE} (one timed call; answers its
-     * GFLOP/s) and {@code quit} from stdin. SHAPE is {@code N} (square, no transposes) or {@code m,n,k,transA,transB}
+     * GFLOP/s by wall clock, then by the calling thread's CPU time, which on one thread discounts time slices taken
+     * by other processes) and {@code quit} from stdin. SHAPE is {@code N} (square, no transposes) or {@code m,n,k,transA,transB}
      * with transposes as 0/1. Both sides then see the same machine noise, which matters on a shared 2-vCPU VM.
      */
     static void serve() throws java.io.IOException {
@@ -77,9 +79,10 @@ public final class SgemmTimer {
                 for (int i = 0; i < 3 || System.nanoTime() < end; i++) pr.run();
                 System.out.println("ok");
             } else {
-                long t0 = System.nanoTime();
+                long c0 = CPU.getCurrentThreadCpuTime(), t0 = System.nanoTime();
                 pr.run();
-                System.out.println(pr.flops() / (System.nanoTime() - t0));
+                long t1 = System.nanoTime(), c1 = CPU.getCurrentThreadCpuTime();
+                System.out.println(pr.flops() / (t1 - t0) + " " + pr.flops() / Math.max(1, c1 - c0));
             }
             System.out.flush();
         }
