@@ -12,6 +12,13 @@ public final class Commands {
     private static final List<Command> ALL = new ArrayList<>();
 
     static {
+        add(new BenchCommand());
+        add(new DemoCommand());
+        add(new GenerateCommand());
+        add(new PrepareCommand());
+        add(new PretrainCommand());
+        add(new TokenizeCommand());
+        add(new TokenizerTrainCommand());
     }
 
     private Commands() {}

@@ -5,6 +5,7 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 
 /** Writes that never leave a half-written file under the target name: temp file in the same directory, then rename. */
 final class AtomicFiles {
@@ -14,7 +15,12 @@ final class AtomicFiles {
     static Path tempFor(Path target) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        return Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+        Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+        // createTempFile makes the file private (0600); a checkpoint is an ordinary file others may read.
+        try {
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
+        } catch (UnsupportedOperationException notPosix) { }
+        return tmp;
     }
 
     /** Renames {@code tmp} over {@code target}, atomically where the file system allows. */

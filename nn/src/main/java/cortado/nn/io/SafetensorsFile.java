@@ -67,6 +67,24 @@ public final class SafetensorsFile implements AutoCloseable {
         return Tensor.of(out, t.shape().clone());
     }
 
+    /**
+     * Converts one tensor into {@code dst[offset .. offset + numel)}, e.g. straight into a parameter's storage, so that
+     * loading a model needs no second copy of its weights.
+     */
+    public void readInto(String name, float[] dst, int offset) {
+        TensorInfo t = info(name);
+        long n = t.numel();
+        if (offset < 0 || n > dst.length - (long) offset)
+            throw new IllegalArgumentException("tensor '" + name + "' has " + n + " elements; destination holds "
+                    + (dst.length - offset) + " from offset " + offset);
+        if (offset == 0) t.dtype().toFloats(data, t.begin(), dst, (int) n);
+        else {
+            float[] tmp = new float[(int) n];
+            t.dtype().toFloats(data, t.begin(), tmp, (int) n);
+            System.arraycopy(tmp, 0, dst, offset, (int) n);
+        }
+    }
+
     @Override
     public void close() { arena.close(); }
 

@@ -75,6 +75,14 @@ class SafetensorsTest {
     }
 
     @Test
+    void nonContiguousTensorsAreWrittenInLogicalOrder() {
+        Tensor t = Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 2, 3).transpose(0, 1);
+        Path f = dir.resolve("t.safetensors");
+        Safetensors.write(f, Map.of("t", t));
+        assertThat(Safetensors.load(f).get("t").toArray()).containsExactly(1, 4, 2, 5, 3, 6);
+    }
+
+    @Test
     void readsEveryIntegerAndFloatDtype() throws IOException {
         // dtype, shape [2], two little-endian values
         ByteBuffer d = ByteBuffer.allocate(256).order(ByteOrder.LITTLE_ENDIAN);

@@ -3,48 +3,97 @@ package cortado.tensor.cpu;
 import cortado.tensor.Backend;
 import cortado.tensor.Tensor;
 
-/** Scaffold: replaced by the Vector API implementation. */
+/**
+ * The CPU backend: every {@link Backend} operation, each delegated to the kernel class that holds its forward and
+ * backward (Vector API SIMD, spread over {@link cortado.tensor.Parallel}'s threads). Matrix products go to
+ * {@link Sgemm} through {@link Matmul}, which maps strided views onto GEMM arguments.
+ */
 public final class CpuBackend implements Backend {
     @Override public String name() { return "cpu"; }
-    @Override public Tensor copy(Tensor x) { throw new UnsupportedOperationException("scaffold"); }
-    @Override public void copyInto(Tensor dst, Tensor src) { throw new UnsupportedOperationException("scaffold"); }
-    @Override public void fillInPlace(Tensor x, float value) { throw new UnsupportedOperationException("scaffold"); }
-    @Override public Tensor matmul(Tensor a, Tensor b, boolean transA, boolean transB) { throw new UnsupportedOperationException("scaffold"); }
-    @Override public Tensor add(Tensor a, Tensor b) { throw new UnsupportedOperationException("scaffold"); }
-    @Override public Tensor sub(Tensor a, Tensor b) { throw new UnsupportedOperationException("scaffold"); }
-    @Override public Tensor mul(Tensor a, Tensor b) { throw new UnsupportedOperationException("scaffold"); }
-    @Override public Tensor div(Tensor a, Tensor b) { throw new UnsupportedOperationException("scaffold"); }
-    @Override public Tensor scale(Tensor a, float s) { throw new UnsupportedOperationException("scaffold"); }
-    @Override public Tensor addScalar(Tensor a, float s) { throw new UnsupportedOperationException("scaffold"); }
-    @Override public void axpyInPlace(Tensor dst, float alpha, Tensor src) { throw new UnsupportedOperationException("scaffold"); }
-    @Override public void scaleInPlace(Tensor x, float s) { throw new UnsupportedOperationException("scaffold"); }
-    @Override public Tensor exp(Tensor a) { throw new UnsupportedOperationException("scaffold"); }
-    @Override public Tensor log(Tensor a) { throw new UnsupportedOperationException("scaffold"); }
-    @Override public Tensor tanh(Tensor a) { throw new UnsupportedOperationException("scaffold"); }
-    @Override public Tensor sigmoid(Tensor a) { throw new UnsupportedOperationException("scaffold"); }
-    @Override public Tensor sum(Tensor a, int dim, boolean keepDim) { throw new UnsupportedOperationException("scaffold"); }
-    @Override public double sumAll(Tensor a) { throw new UnsupportedOperationException("scaffold"); }
-    @Override public double sumOfSquares(Tensor a) { throw new UnsupportedOperationException("scaffold"); }
-    @Override public Tensor max(Tensor a, int dim, boolean keepDim) { throw new UnsupportedOperationException("scaffold"); }
-    @Override public Tensor sumToShape(Tensor a, int[] shape) { throw new UnsupportedOperationException("scaffold"); }
-    @Override public Tensor gelu(Tensor x) { throw new UnsupportedOperationException("scaffold"); }
-    @Override public Tensor geluBackward(Tensor dy, Tensor x) { throw new UnsupportedOperationException("scaffold"); }
-    @Override public Tensor silu(Tensor x) { throw new UnsupportedOperationException("scaffold"); }
-    @Override public Tensor siluBackward(Tensor dy, Tensor x) { throw new UnsupportedOperationException("scaffold"); }
-    @Override public Tensor softmax(Tensor x) { throw new UnsupportedOperationException("scaffold"); }
-    @Override public Tensor softmaxBackward(Tensor dy, Tensor y) { throw new UnsupportedOperationException("scaffold"); }
-    @Override public Tensor logSoftmax(Tensor x) { throw new UnsupportedOperationException("scaffold"); }
-    @Override public Tensor logSoftmaxBackward(Tensor dy, Tensor y) { throw new UnsupportedOperationException("scaffold"); }
-    @Override public NormResult layerNorm(Tensor x, Tensor weight, Tensor bias, float eps) { throw new UnsupportedOperationException("scaffold"); }
-    @Override public NormGrads layerNormBackward(Tensor dy, Tensor x, Tensor weight, Tensor mean, Tensor rstd) { throw new UnsupportedOperationException("scaffold"); }
-    @Override public NormResult rmsNorm(Tensor x, Tensor weight, float eps) { throw new UnsupportedOperationException("scaffold"); }
-    @Override public NormGrads rmsNormBackward(Tensor dy, Tensor x, Tensor weight, Tensor rstd) { throw new UnsupportedOperationException("scaffold"); }
-    @Override public Tensor embedding(Tensor weight, int[] ids) { throw new UnsupportedOperationException("scaffold"); }
-    @Override public Tensor embeddingBackward(Tensor dy, int[] ids, int vocabSize) { throw new UnsupportedOperationException("scaffold"); }
-    @Override public Tensor rope(Tensor x, int startPos, float theta, boolean inverse) { throw new UnsupportedOperationException("scaffold"); }
-    @Override public AttentionResult attention(Tensor q, Tensor k, Tensor v, boolean causal, float scale) { throw new UnsupportedOperationException("scaffold"); }
-    @Override public AttentionGrads attentionBackward(Tensor dout, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, boolean causal, float scale) { throw new UnsupportedOperationException("scaffold"); }
-    @Override public CrossEntropyResult crossEntropy(Tensor logits, int[] targets, int ignoreIndex) { throw new UnsupportedOperationException("scaffold"); }
-    @Override public Tensor crossEntropyBackward(Tensor logits, int[] targets, Tensor lse, int ignoreIndex, float gradScale, int counted) { throw new UnsupportedOperationException("scaffold"); }
-    @Override public void adamwInPlace(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps, float weightDecay, int step) { throw new UnsupportedOperationException("scaffold"); }
+
+    // ---- memory ----
+    @Override public Tensor copy(Tensor x) { return Elementwise.copy(x); }
+    @Override public void copyInto(Tensor dst, Tensor src) { Elementwise.copyInto(dst, src); }
+    @Override public void fillInPlace(Tensor x, float value) { Elementwise.fill(x, value); }
+
+    // ---- matrix multiply ----
+    @Override public Tensor matmul(Tensor a, Tensor b, boolean transA, boolean transB) {
+        return Matmul.matmul(a, b, transA, transB);
+    }
+
+    // ---- elementwise ----
+    @Override public Tensor add(Tensor a, Tensor b) { return Elementwise.binary(Elementwise.Op.ADD, a, b); }
+    @Override public Tensor sub(Tensor a, Tensor b) { return Elementwise.binary(Elementwise.Op.SUB, a, b); }
+    @Override public Tensor mul(Tensor a, Tensor b) { return Elementwise.binary(Elementwise.Op.MUL, a, b); }
+    @Override public Tensor div(Tensor a, Tensor b) { return Elementwise.binary(Elementwise.Op.DIV, a, b); }
+    @Override public Tensor scale(Tensor a, float s) { return Elementwise.affine(a, s, 0f); }
+    @Override public Tensor addScalar(Tensor a, float s) { return Elementwise.affine(a, 1f, s); }
+    @Override public void axpyInPlace(Tensor dst, float alpha, Tensor src) { Elementwise.axpy(dst, alpha, src); }
+    @Override public void scaleInPlace(Tensor x, float s) { Elementwise.scaleInPlace(x, s); }
+    @Override public Tensor exp(Tensor a) { return Elementwise.unary(Elementwise.Fn.EXP, a); }
+    @Override public Tensor log(Tensor a) { return Elementwise.unary(Elementwise.Fn.LOG, a); }
+    @Override public Tensor tanh(Tensor a) { return Elementwise.unary(Elementwise.Fn.TANH, a); }
+    @Override public Tensor sigmoid(Tensor a) { return Elementwise.unary(Elementwise.Fn.SIGMOID, a); }
+
+    // ---- reductions ----
+    @Override public Tensor sum(Tensor a, int dim, boolean keepDim) { return Reductions.sum(a, dim, keepDim); }
+    @Override public double sumAll(Tensor a) { return Reductions.sumAll(a); }
+    @Override public double sumOfSquares(Tensor a) { return Reductions.sumOfSquares(a); }
+    @Override public Tensor max(Tensor a, int dim, boolean keepDim) { return Reductions.max(a, dim, keepDim); }
+    @Override public Tensor sumToShape(Tensor a, int[] shape) { return Reductions.sumToShape(a, shape); }
+
+    // ---- activations ----
+    @Override public Tensor gelu(Tensor x) { return Activations.gelu(x); }
+    @Override public Tensor geluBackward(Tensor dy, Tensor x) { return Activations.geluBackward(dy, x); }
+    @Override public Tensor silu(Tensor x) { return Activations.silu(x); }
+    @Override public Tensor siluBackward(Tensor dy, Tensor x) { return Activations.siluBackward(dy, x); }
+    @Override public Tensor softmax(Tensor x) { return Softmax.softmax(x); }
+    @Override public Tensor softmaxBackward(Tensor dy, Tensor y) { return Softmax.softmaxBackward(dy, y); }
+    @Override public Tensor logSoftmax(Tensor x) { return Softmax.logSoftmax(x); }
+    @Override public Tensor logSoftmaxBackward(Tensor dy, Tensor y) { return Softmax.logSoftmaxBackward(dy, y); }
+
+    // ---- normalization ----
+    @Override public NormResult layerNorm(Tensor x, Tensor weight, Tensor bias, float eps) {
+        return LayerNormKernel.forward(x, weight, bias, eps);
+    }
+    @Override public NormGrads layerNormBackward(Tensor dy, Tensor x, Tensor weight, Tensor mean, Tensor rstd) {
+        return LayerNormKernel.backward(dy, x, weight, mean, rstd);
+    }
+    @Override public NormResult rmsNorm(Tensor x, Tensor weight, float eps) { return RmsNormKernel.forward(x, weight, eps); }
+    @Override public NormGrads rmsNormBackward(Tensor dy, Tensor x, Tensor weight, Tensor rstd) {
+        return RmsNormKernel.backward(dy, x, weight, rstd);
+    }
+
+    // ---- embeddings and positions ----
+    @Override public Tensor embedding(Tensor weight, int[] ids) { return EmbeddingKernel.forward(weight, ids); }
+    @Override public Tensor embeddingBackward(Tensor dy, int[] ids, int vocabSize) {
+        return EmbeddingKernel.backward(dy, ids, vocabSize);
+    }
+    @Override public Tensor rope(Tensor x, int startPos, float theta, boolean inverse) {
+        return RopeKernel.apply(x, startPos, theta, inverse);
+    }
+
+    // ---- attention ----
+    @Override public AttentionResult attention(Tensor q, Tensor k, Tensor v, boolean causal, float scale) {
+        return AttentionKernel.forward(q, k, v, causal, scale);
+    }
+    @Override public AttentionGrads attentionBackward(Tensor dout, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse,
+                                                      boolean causal, float scale) {
+        return AttentionKernel.backward(dout, q, k, v, out, lse, causal, scale);
+    }
+
+    // ---- loss ----
+    @Override public CrossEntropyResult crossEntropy(Tensor logits, int[] targets, int ignoreIndex) {
+        return CrossEntropyKernel.forward(logits, targets, ignoreIndex);
+    }
+    @Override public Tensor crossEntropyBackward(Tensor logits, int[] targets, Tensor lse, int ignoreIndex,
+                                                 float gradScale, int counted) {
+        return CrossEntropyKernel.backward(logits, targets, lse, ignoreIndex, gradScale, counted);
+    }
+
+    // ---- optimizer ----
+    @Override public void adamwInPlace(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2,
+                                       float eps, float weightDecay, int step) {
+        AdamWKernel.step(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step);
+    }
 }

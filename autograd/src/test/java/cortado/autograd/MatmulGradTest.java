@@ -1,0 +1,45 @@
+package cortado.autograd;
+
+import static cortado.autograd.Inputs.*;
+
+import org.junit.jupiter.api.Test;
+
+class MatmulGradTest {
+    @Test
+    void matmulAllTransposeCombinations() {
+        check("matmul", in -> F.matmul(in[0], in[1]), param(1, 3, 4), param(2, 4, 5));
+        check("matmul transA", in -> F.matmul(in[0], in[1], true, false), param(3, 4, 3), param(4, 4, 5));
+        check("matmul transB", in -> F.matmul(in[0], in[1], false, true), param(5, 3, 4), param(6, 5, 4));
+        check("matmul transA transB", in -> F.matmul(in[0], in[1], true, true), param(7, 4, 3), param(8, 5, 4));
+    }
+
+    @Test
+    void batchedMatmulAndSharedOperands() {
+        check("matmul batched", in -> F.matmul(in[0], in[1]), param(11, 2, 3, 4), param(12, 2, 4, 5));
+        check("matmul batched 4-D transB", in -> F.matmul(in[0], in[1], false, true),
+                param(13, 2, 2, 3, 4), param(14, 2, 2, 5, 4));
+        check("matmul shared 2-D b", in -> F.matmul(in[0], in[1]), param(15, 2, 3, 4), param(16, 4, 5));
+        check("matmul shared 2-D b transB", in -> F.matmul(in[0], in[1], false, true), param(17, 2, 3, 4), param(18, 5, 4));
+        check("matmul shared 2-D b transA", in -> F.matmul(in[0], in[1], true, false), param(19, 2, 4, 3), param(20, 4, 5));
+        check("matmul shared 2-D a", in -> F.matmul(in[0], in[1]), param(21, 3, 4), param(22, 2, 4, 5));
+    }
+
+    @Test
+    void matmulNonContiguousInputs() {
+        // a is a transposed view, b a slice of a wider matrix: strides differ from a dense layout
+        check("matmul non-contiguous", in -> F.matmul(in[0], in[1]),
+                leaf(randn(31, 4, 3).transpose(0, 1)), leaf(randn(32, 4, 7).slice(1, 1, 6)));
+        check("matmul batched non-contiguous", in -> F.matmul(in[0], in[1]),
+                leaf(randn(33, 3, 2, 4).permute(1, 0, 2)), param(34, 2, 4, 5));
+    }
+
+    @Test
+    void linear() {
+        check("linear bias", in -> F.linear(in[0], in[1], in[2]), param(41, 2, 3, 4), param(42, 5, 4), param(43, 5));
+        check("linear no bias", in -> F.linear(in[0], in[1], null), param(44, 3, 4), param(45, 5, 4));
+        check("linear non-contiguous x", in -> F.linear(in[0], in[1], in[2]),
+                leaf(randn(46, 3, 2, 4).transpose(0, 1)), param(47, 5, 4), param(48, 5));
+        // frozen weight (PEFT): only x and bias get gradients
+        check("linear frozen weight", in -> F.linear(in[0], in[1], in[2]), param(49, 3, 4), randn(50, 5, 4), param(51, 5));
+    }
+}

@@ -1,0 +1,134 @@
+package cortado.cli;
+
+import cortado.data.tokenizer.Tokenizer;
+import cortado.nn.io.HfCheckpoint;
+import cortado.nn.models.CausalLm;
+import cortado.nn.models.Presets;
+import cortado.train.Checkpoint;
+import cortado.train.TokenData;
+import cortado.train.TrainConfig;
+import cortado.train.Trainer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/** {@code cortado pretrain}: trains a causal LM on a token or text file; see {@link #args()}. */
+public final class PretrainCommand implements Command {
+    @Override public String name() { return "pretrain"; }
+
+    @Override public String summary() { return "pretrain a GPT-2 or Llama model (preset or HF checkpoint) on a text or token file"; }
+
+    static Args args() {
+        return new Args("pretrain", """
+                Pretrains a causal language model with next-token cross-entropy and AdamW. --data is a UTF-8 text file
+                (tokenized with the model's tokenizer), a nanoGPT .bin (raw uint16 tokens) or an llm.c .bin (256 int32
+                header, magic 20240520). Writes OUT/metrics.jsonl (one JSON object per step), OUT/loss.png and the
+                checkpoint OUT/checkpoint (Hugging Face layout plus optimizer and trainer state for --resume).""")
+                .option("model", "PRESET|DIR", "a preset (" + String.join(", ", Presets.names())
+                        + ") or a Hugging Face checkpoint directory; required unless --resume", null)
+                .required("data", "FILE", "training data: text, nanoGPT .bin or llm.c .bin")
+                .option("steps", "N", "optimizer steps", "1000")
+                .option("batch", "B", "sequences per micro-batch", "8")
+                .option("seq", "T", "tokens per sequence", "128")
+                .option("lr", "X", "peak learning rate", "6e-4")
+                .option("warmup", "W", "linear warmup steps", "0")
+                .option("schedule", "cosine|constant", "learning-rate schedule (cosine decays to lr/10)", "cosine")
+                .option("weight-decay", "D", "AdamW decoupled weight decay (matrices only)", "0.1")
+                .option("grad-clip", "C", "clip the global gradient norm to C; 0 turns clipping off", "1.0")
+                .option("grad-accum", "K", "micro-batches per optimizer step", "1")
+                .option("val-every", "N", "validation loss every N steps (and after steps 1 and last); 0 turns it off", "100")
+                .option("val-data", "FILE", "validation data; default: the last 10% of --data, held out from training", null)
+                .option("val-batches", "N", "batches per validation", "20")
+                .option("seed", "S", "seed for initialisation and the random data order", "1337")
+                .option("data-order", "random|sequential", "random windows, or llm.c's sequential batches", "random")
+                .option("save-every", "N", "also write the checkpoint every N steps; 0: only at the end", "0")
+                .option("out", "DIR", "output directory", "runs/pretrain")
+                .flag("resume", "continue from OUT/checkpoint (model, optimizer, step, data position)");
+    }
+
+    @Override
+    public int run(String[] argv) throws Exception {
+        Args a = args().parse(argv);
+        if (!a.positionals().isEmpty()) throw new UsageException("unexpected argument '" + a.positionals().get(0) + "'");
+        TrainConfig cfg = config(a);
+        Path out = Path.of(a.string("out"));
+        boolean resume = a.bool("resume");
+
+        Path ckpt = resume ? Checkpoint.locate(out.resolve(TrainingRun.CHECKPOINT_DIR)) : null;
+        if (resume && ckpt == null)
+            throw new CliException("--resume: no checkpoint in " + out.resolve(TrainingRun.CHECKPOINT_DIR));
+        if (!resume && !a.has("model")) throw new UsageException("missing --model PRESET|DIR (see cortado pretrain --help)");
+
+        Path modelDir = ckpt != null ? ckpt : null;
+        CausalLm model = ckpt != null ? Checkpoint.loadModel(ckpt) : loadModel(a.string("model"), cfg.seed());
+        if (modelDir == null && Files.isDirectory(Path.of(a.string("model")))) modelDir = Path.of(a.string("model"));
+        checkSeq(model, cfg.seq());
+
+        Tokenizer tok = ModelTokenizer.forModel(model, modelDir);
+        int vocab = model.config().vocabSize();
+        TokenData data = TokenData.load(Path.of(a.string("data")), tok, vocab);
+        TokenData train = data, val = null;
+        if (cfg.valEvery() > 0) {
+            if (a.has("val-data")) val = TokenData.load(Path.of(a.string("val-data")), tok, vocab);
+            else {
+                TokenData[] split = TrainingRun.splitTail(data, 0.1, cfg.seq());
+                train = split[0];
+                val = split[1];
+            }
+        }
+
+        Trainer trainer = new Trainer(model, cfg, train, val);
+        int resumedFrom = -1;
+        if (ckpt != null) {
+            Checkpoint.restore(trainer, ckpt);
+            resumedFrom = trainer.completedSteps();
+            if (resumedFrom >= cfg.steps())
+                throw new CliException("--resume: the checkpoint is at step " + resumedFrom + ", not before --steps "
+                        + cfg.steps());
+        }
+        System.out.printf(Locale.ROOT, "model %s (%s parameters), data %s: %s training tokens%s%n",
+                ckpt != null ? ckpt : a.string("model"), TrainingRun.count(model.module().parameterCount()),
+                a.string("data"), TrainingRun.count(train.size()),
+                val == null ? "" : ", " + TrainingRun.count(val.size()) + " validation tokens");
+        System.out.printf(Locale.ROOT, "%s%d steps of %d x %d tokens%s, lr %g (%s, warmup %d), %d threads%n",
+                resumedFrom >= 0 ? "resuming at step " + resumedFrom + " of " : "", cfg.steps(), cfg.batch(), cfg.seq(),
+                cfg.gradAccum() > 1 ? " x " + cfg.gradAccum() + " accumulated" : "", cfg.lr(), cfg.schedule(),
+                cfg.warmup(), cortado.tensor.Parallel.threads());
+
+        TrainingRun.Result r = TrainingRun.run(trainer, out, resumedFrom, "pretrain " + a.string("data"), System.out);
+        System.out.printf(Locale.ROOT, "done: %d steps in %.1f s, final loss %.4f%s%n", r.steps(), r.seconds(),
+                r.lastLoss(), Float.isNaN(r.lastValLoss()) ? ""
+                        : String.format(Locale.ROOT, ", validation loss %.4f (first %.4f)", r.lastValLoss(), r.firstValLoss()));
+        System.out.println("wrote " + out.resolve(TrainingRun.METRICS_FILE) + ", " + out.resolve(TrainingRun.PLOT_FILE)
+                + ", " + out.resolve(TrainingRun.CHECKPOINT_DIR) + "/");
+        return Main.OK;
+    }
+
+    /** The TrainConfig from the flags (shared with the demo's defaults). */
+    static TrainConfig config(Args a) throws UsageException {
+        String schedule = a.choice("schedule", "cosine", "constant");
+        String order = a.choice("data-order", "random", "sequential");
+        int steps = a.positiveInt("steps");
+        int warmup = a.nonNegativeInt("warmup");
+        return new TrainConfig(steps, a.positiveInt("batch"), a.positiveInt("seq"), (float) a.nonNegativeReal("lr"),
+                warmup, schedule, (float) a.nonNegativeReal("weight-decay"), (float) a.nonNegativeReal("grad-clip"),
+                a.positiveInt("grad-accum"), a.nonNegativeInt("val-every"), a.positiveInt("val-batches"),
+                a.longValue("seed"), order.equals("sequential"), a.nonNegativeInt("save-every"));
+    }
+
+    /** A preset by name, or a Hugging Face checkpoint directory. */
+    static CausalLm loadModel(String spec, long seed) throws UsageException {
+        Path p = Path.of(spec);
+        if (Files.isDirectory(p)) return HfCheckpoint.load(p);
+        if (Presets.names().contains(spec)) return Presets.create(spec, seed);
+        if (spec.contains("/") || spec.contains(java.io.File.separator) || Files.exists(p))
+            throw new CliException(spec + ": no such checkpoint directory");
+        throw new UsageException("unknown model '" + spec + "': not a directory and not a preset ("
+                + String.join(", ", Presets.names()) + ")");
+    }
+
+    static void checkSeq(CausalLm model, int seq) throws UsageException {
+        int max = model.config().maxPositions();
+        if (seq > max) throw new UsageException("--seq " + seq + " exceeds the model's " + max + " positions");
+    }
+}

@@ -1,0 +1,89 @@
+package cortado.cli;
+
+import cortado.train.Checkpoint;
+import cortado.train.MetricsLog;
+import cortado.train.TokenData;
+import cortado.train.TrainConfig;
+import cortado.train.Trainer;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * One training run as the CLI does it (pretrain and demo share it): a {@link Trainer} with metrics.jsonl, a progress
+ * bar, a checkpoint in {@code OUT/checkpoint} and loss.png at the end.
+ */
+final class TrainingRun {
+    static final String CHECKPOINT_DIR = "checkpoint", METRICS_FILE = "metrics.jsonl", PLOT_FILE = "loss.png";
+
+    /** Validation losses seen: the first and the last (NaN when validation is off). */
+    record Result(int steps, float firstValLoss, float lastValLoss, float lastLoss, double seconds) {}
+
+    private TrainingRun() {}
+
+    /**
+     * Trains {@code trainer} (fresh or restored) to its configured steps.
+     *
+     * @param resumedFrom the step the trainer was restored at, or -1 for a fresh run
+     */
+    static Result run(Trainer trainer, Path out, int resumedFrom, String title, PrintStream console) throws IOException {
+        Files.createDirectories(out);
+        TrainConfig cfg = trainer.config();
+        Path metricsFile = out.resolve(METRICS_FILE);
+        float[] first = {Float.NaN}, last = {Float.NaN}, lastLoss = {Float.NaN};
+        long t0 = System.nanoTime();
+        try (MetricsLog log = resumedFrom >= 0 ? MetricsLog.resume(metricsFile, resumedFrom) : MetricsLog.create(metricsFile)) {
+            ProgressBar bar = ProgressBar.forStdout(cfg.steps());
+            trainer.run(log, Checkpoint.to(out.resolve(CHECKPOINT_DIR)), (m, total) -> {
+                if (m.hasValLoss()) {
+                    if (Float.isNaN(first[0])) first[0] = m.valLoss();
+                    last[0] = m.valLoss();
+                }
+                lastLoss[0] = m.loss();
+                bar.onStep(m, total);
+            });
+            bar.finish();
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        writePlot(metricsFile, out.resolve(PLOT_FILE), title, console);
+        return new Result(trainer.completedSteps(), first[0], last[0], lastLoss[0], seconds);
+    }
+
+    /** loss.png from metrics.jsonl (so a resumed run plots its whole history). A plot failure only warns. */
+    static void writePlot(Path metricsFile, Path png, String title, PrintStream console) {
+        try {
+            List<LossPlot.Point> train = new ArrayList<>(), val = new ArrayList<>();
+            for (Map<String, Object> row : MetricsLog.read(metricsFile)) {
+                double step = ((Number) row.get("step")).doubleValue();
+                if (row.get("loss") instanceof Number l) train.add(new LossPlot.Point(step, l.doubleValue()));
+                if (row.get("val_loss") instanceof Number v) val.add(new LossPlot.Point(step, v.doubleValue()));
+            }
+            LossPlot.write(png, title, train, val);
+        } catch (IOException | RuntimeException | LinkageError e) {
+            console.println("warning: could not draw " + png + " (" + e + ")");
+        }
+    }
+
+    /** "1.23M" for a parameter or token count. */
+    static String count(long n) {
+        if (n >= 1_000_000_000) return String.format(Locale.ROOT, "%.2fB", n / 1e9);
+        if (n >= 1_000_000) return String.format(Locale.ROOT, "%.2fM", n / 1e6);
+        if (n >= 10_000) return String.format(Locale.ROOT, "%.1fk", n / 1e3);
+        return Long.toString(n);
+    }
+
+    /** Splits off a validation tail: the last {@code fraction} of the tokens (never the head). */
+    static TokenData[] splitTail(TokenData data, double fraction, int seq) {
+        long n = data.size();
+        long valSize = Math.max(seq + 1L, (long) (n * fraction));
+        if (n - valSize < seq + 1L)
+            throw new CliException(data.source() + ": holds " + n + " tokens, too few to hold out a validation tail of "
+                    + valSize + " and still train on windows of " + (seq + 1) + "; pass --val-data or --val-every 0");
+        return new TokenData[] {data.slice(0, n - valSize), data.slice(n - valSize, n)};
+    }
+}

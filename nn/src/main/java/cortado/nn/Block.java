@@ -1,0 +1,46 @@
+package cortado.nn;
+
+import cortado.autograd.F;
+import cortado.nn.models.KvCache;
+import cortado.tensor.Tensor;
+
+/**
+ * A pre-norm transformer block (GPT-2, Llama): x + attn(norm1(x)), then + mlp(norm2(...)). The children carry the
+ * family's Hugging Face names, registered in Hugging Face's order so parameter lists match {@code named_parameters()}.
+ */
+public final class Block extends Module {
+
+    /** A family's child names, and whether it registers attention and MLP before the two norms (Llama does). */
+    public record Names(String norm1, String attention, String norm2, String mlp, boolean layersFirst) {
+        public static final Names GPT2 = new Names("ln_1", "attn", "ln_2", "mlp", false);
+        public static final Names LLAMA = new Names("input_layernorm", "self_attn", "post_attention_layernorm", "mlp", true);
+    }
+
+    private final Names names;
+
+    public <N extends Module & Layer, P extends Module & Layer> Block(Names names, N norm1, CausalSelfAttention attention,
+                                                                      N norm2, P mlp) {
+        this.names = names;
+        if (names.layersFirst()) {
+            child(names.attention(), attention);
+            child(names.mlp(), mlp);
+            child(names.norm1(), norm1);
+            child(names.norm2(), norm2);
+        } else {
+            child(names.norm1(), norm1);
+            child(names.attention(), attention);
+            child(names.norm2(), norm2);
+            child(names.mlp(), mlp);
+        }
+    }
+
+    /** x {@code [B*T, C]} -> {@code [B*T, C]}; {@code layer} indexes this block's slot in the KV cache. */
+    public Tensor forward(Tensor x, int batch, int seq, KvCache cache, int layer) {
+        Layer norm1 = childAt(names.norm1()), norm2 = childAt(names.norm2()), mlp = childAt(names.mlp());
+        CausalSelfAttention attention = childAt(names.attention());
+        Tensor h = F.add(x, attention.forward(norm1.forward(x), batch, seq, cache, layer));
+        return F.add(h, mlp.forward(norm2.forward(h)));
+    }
+
+    public CausalSelfAttention attention() { return childAt(names.attention()); }
+}

@@ -1,0 +1,46 @@
+package cortado.nn.models;
+
+import cortado.autograd.F;
+import cortado.nn.Module;
+import cortado.tensor.Tensor;
+
+/** A decoder-only language model: token ids in, next-token logits out. */
+public interface CausalLm {
+
+    /** Hugging Face's ignore index for targets that do not count in the loss. */
+    int IGNORE_INDEX = -100;
+
+    ModelConfig config();
+
+    /** The model tree; {@code namedParameters()} gives Hugging Face's names. */
+    Module module();
+
+    /** ids {@code [B*T]} (row-major B sequences of T) -> logits {@code [B, T, V]}; records autograd when grads are on. */
+    Tensor forward(int[] ids, int batch, int seq);
+
+    /**
+     * Incremental decoding: the tokens continue at position {@code cache.length()}, the cache is extended by T. Runs
+     * without recording autograd (the cached keys and values are not part of any graph).
+     */
+    Tensor forward(int[] ids, int batch, int seq, KvCache cache);
+
+    /** An empty cache for {@code batch} sequences of at most {@code maxSeq} positions. */
+    KvCache newCache(int batch, int maxSeq);
+
+    /**
+     * Logits {@code [B, V]} of the last of the T new positions, as {@link #forward(int[], int, int, KvCache)} but
+     * without computing the vocabulary projection for the others (a prompt's prefill needs only the last).
+     */
+    default Tensor nextTokenLogits(int[] ids, int batch, int seq, KvCache cache) {
+        Tensor logits = forward(ids, batch, seq, cache);
+        return logits.slice(1, seq - 1, seq).reshape(batch, logits.size(2));
+    }
+
+    /** Mean next-token cross-entropy of targets {@code [B*T]} ({@link #IGNORE_INDEX} rows skipped); a scalar. */
+    default Tensor loss(int[] ids, int[] targets, int batch, int seq) {
+        if (targets.length != batch * seq)
+            throw new IllegalArgumentException("targets has " + targets.length + " ids, expected B*T = " + batch * seq);
+        Tensor logits = forward(ids, batch, seq);
+        return F.crossEntropy(F.reshape(logits, batch * seq, config().vocabSize()), targets, IGNORE_INDEX);
+    }
+}

@@ -1,0 +1,64 @@
+package cortado.nn.models;
+
+import cortado.tensor.Tensor;
+import java.util.Arrays;
+
+/**
+ * A KV cache preallocated for {@code capacity} positions: per layer one key and one value buffer
+ * {@code [B, Hkv, capacity, D]}. Appending copies the new rows in; reading returns views of the filled prefix, which the
+ * attention kernel takes as they are (no copy), with the causal offset S - T placing the new queries after the cache.
+ */
+public final class StaticKvCache implements KvCache {
+    private final int batch, kvHeads, capacity, headDim;
+    private final Tensor[] keys, values;
+    private int length;
+
+    public StaticKvCache(int layers, int batch, int kvHeads, int capacity, int headDim) {
+        if (layers <= 0 || batch <= 0 || kvHeads <= 0 || capacity <= 0 || headDim <= 0)
+            throw new IllegalArgumentException("KV cache sizes must be positive: layers " + layers + ", batch " + batch
+                    + ", kv heads " + kvHeads + ", capacity " + capacity + ", head dim " + headDim);
+        this.batch = batch;
+        this.kvHeads = kvHeads;
+        this.capacity = capacity;
+        this.headDim = headDim;
+        this.keys = new Tensor[layers];
+        this.values = new Tensor[layers];
+        for (int l = 0; l < layers; l++) {
+            keys[l] = Tensor.zeros(batch, kvHeads, capacity, headDim);
+            values[l] = Tensor.zeros(batch, kvHeads, capacity, headDim);
+        }
+    }
+
+    @Override public int batch() { return batch; }
+
+    @Override public int capacity() { return capacity; }
+
+    @Override public int length() { return length; }
+
+    @Override
+    public KeysValues append(int layer, Tensor k, Tensor v) {
+        if (layer < 0 || layer >= keys.length) throw new IllegalArgumentException("no layer " + layer + " in the KV cache");
+        int t = k.size(2);
+        int[] expected = {batch, kvHeads, t, headDim};
+        if (!Arrays.equals(k.shape(), expected) || !Arrays.equals(v.shape(), expected))
+            throw new IllegalArgumentException("KV cache expects keys and values " + Arrays.toString(expected) + ", got "
+                    + Arrays.toString(k.shape()) + " and " + Arrays.toString(v.shape()));
+        if (length + t > capacity)
+            throw new IllegalStateException("KV cache full: " + length + " positions stored, " + t + " more do not fit in "
+                    + capacity);
+        Tensor kb = keys[layer], vb = values[layer];
+        kb.backend().copyInto(kb.slice(2, length, length + t), k);
+        vb.backend().copyInto(vb.slice(2, length, length + t), v);
+        return new KeysValues(kb.slice(2, 0, length + t), vb.slice(2, 0, length + t));
+    }
+
+    @Override
+    public void advance(int steps) {
+        if (steps < 0 || length + steps > capacity)
+            throw new IllegalStateException("cannot advance the KV cache by " + steps + " from " + length + " of " + capacity);
+        length += steps;
+    }
+
+    @Override
+    public void reset() { length = 0; }
+}

@@ -1,0 +1,54 @@
+package cortado.nn.models.llama;
+
+import cortado.nn.Block;
+import cortado.nn.CausalSelfAttention;
+import cortado.nn.Embedding;
+import cortado.nn.GatedMlp;
+import cortado.nn.Module;
+import cortado.nn.ModuleList;
+import cortado.nn.RMSNorm;
+import cortado.nn.models.KvCache;
+import cortado.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Llama's trunk, Hugging Face's {@code model}: token embedding embed_tokens (no position embedding: positions enter
+ * through RoPE inside attention), num_hidden_layers pre-norm decoder layers layers.N, final RMSNorm norm.
+ */
+public final class LlamaModel extends Module {
+    private final LlamaConfig config;
+    private final Embedding embedTokens;
+    private final ModuleList<Block> layers;
+    private final RMSNorm norm;
+
+    public LlamaModel(LlamaConfig c) {
+        this.config = c;
+        this.embedTokens = child("embed_tokens", new Embedding(c.vocabSize(), c.hiddenSize()));
+        List<Block> blocks = new ArrayList<>();
+        for (int i = 0; i < c.numHiddenLayers(); i++)
+            blocks.add(new Block(Block.Names.LLAMA,
+                    new RMSNorm(c.hiddenSize(), c.rmsNormEps()),
+                    CausalSelfAttention.llama(c.hiddenSize(), c.numAttentionHeads(), c.numKeyValueHeads(), c.headDim(),
+                            c.ropeTheta()),
+                    new RMSNorm(c.hiddenSize(), c.rmsNormEps()),
+                    new GatedMlp(c.hiddenSize(), c.intermediateSize())));
+        this.layers = child("layers", new ModuleList<>(blocks));
+        this.norm = child("norm", new RMSNorm(c.hiddenSize(), c.rmsNormEps()));
+    }
+
+    /** Final hidden states {@code [B*T, C]} (after norm) of tokens at positions start .. start+T-1. */
+    public Tensor forward(int[] ids, int batch, int seq, KvCache cache) {
+        int start = cache == null ? 0 : cache.length();
+        if (start + seq > config.maxPositionEmbeddings())
+            throw new IllegalArgumentException("positions " + start + ".." + (start + seq - 1)
+                    + " exceed max_position_embeddings (" + config.maxPositionEmbeddings() + ")");
+        Tensor x = embedTokens.forward(ids);
+        for (int i = 0; i < layers.size(); i++) x = layers.get(i).forward(x, batch, seq, cache, i);
+        return norm.forward(x);
+    }
+
+    public Embedding embedTokens() { return embedTokens; }
+
+    public ModuleList<Block> layers() { return layers; }
+}

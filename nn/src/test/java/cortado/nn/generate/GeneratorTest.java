@@ -1,0 +1,75 @@
+package cortado.nn.generate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import cortado.autograd.NoGrad;
+import cortado.nn.models.CausalLm;
+import cortado.nn.models.Presets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+class GeneratorTest {
+
+    private static CausalLm sharpened(String preset) {
+        CausalLm m = Presets.create(preset, 8);
+        try (NoGrad g = NoGrad.enter()) {
+            for (var p : m.module().namedParameters().values())
+                if (p.value().rank() == 2) p.value().backend().scaleInPlace(p.value(), 15f);
+        }
+        return m;
+    }
+
+    /** Greedy decoding with the KV cache picks the same tokens as recomputing the whole sequence for every token. */
+    @ParameterizedTest
+    @ValueSource(strings = {"gpt2-tiny", "llama-tiny"})
+    void cachedGreedyEqualsRecomputedGreedy(String preset) {
+        CausalLm m = sharpened(preset);
+        int[] prompt = {10, 20, 30, 40};
+        int[] cached = new Generator(m).generate(prompt, 12, Sampler.greedy(), null, null);
+        int[] seq = Arrays.copyOf(prompt, prompt.length + 12);
+        try (NoGrad g = NoGrad.enter()) {
+            for (int i = 0; i < 12; i++) {
+                int len = prompt.length + i;
+                float[] logits = m.forward(Arrays.copyOf(seq, len), 1, len).toArray();
+                seq[len] = Sampler.argmax(logits, (len - 1) * 257, 257);
+            }
+        }
+        assertThat(cached).containsExactly(Arrays.copyOfRange(seq, prompt.length, seq.length));
+    }
+
+    @Test
+    void seededSamplingIsReproducibleAndStreams() {
+        CausalLm m = sharpened("gpt2-tiny");
+        List<Integer> streamed = new ArrayList<>();
+        int[] a = new Generator(m).generate(new int[] {1, 2}, 20, new Sampler(1f, 40, 0.9f, 5), null, streamed::add);
+        int[] b = new Generator(m).generate(new int[] {1, 2}, 20, new Sampler(1f, 40, 0.9f, 5), null, null);
+        assertThat(b).containsExactly(a);
+        assertThat(streamed).containsExactly(Arrays.stream(a).boxed().toArray(Integer[]::new));
+    }
+
+    @Test
+    void stopsAtEndOfText() {
+        CausalLm m = sharpened("gpt2-tiny");
+        int[] free = new Generator(m).generate(new int[] {5}, 10, Sampler.greedy(), null, null);
+        int stop = free[3];
+        int firstStop = 0;
+        while (free[firstStop] != stop) firstStop++;
+        int[] stopped = new Generator(m).generate(new int[] {5}, 10, Sampler.greedy(), Set.of(stop), null);
+        assertThat(stopped).containsExactly(Arrays.copyOf(free, firstStop + 1));
+    }
+
+    @Test
+    void continuesPastTheContextWindow() {
+        CausalLm m = Presets.create("gpt2-tiny", 3); // n_positions 64
+        int[] prompt = new int[70];
+        Arrays.fill(prompt, 65);
+        int[] out = new Generator(m).generate(prompt, 100, new Sampler(1f, 0, 1f, 1), null, null);
+        assertThat(out).hasSize(100);
+        for (int id : out) assertThat(id).isBetween(0, 256);
+    }
+}

@@ -1,0 +1,118 @@
+package cortado.tensor.cpu;
+
+import cortado.tensor.Tensor;
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * GELU (tanh approximation, Hendrycks & Gimpel 2016; GPT-2's "gelu_new") and SiLU (Elfwing et al. 2017), each with
+ * its backward next to it. Backward recomputes from x instead of storing intermediates.
+ */
+final class Activations {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    private static final float K0 = (float) Math.sqrt(2.0 / Math.PI);
+    private static final float K1 = 0.044715f;
+    private static final int GRAIN = 1 << 14;
+
+    private Activations() {}
+
+    /** y = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
+    static Tensor gelu(Tensor x) {
+        Tensor c = x.contiguous();
+        Tensor out = Tensor.zeros(x.shape());
+        float[] a = c.data(), y = out.data();
+        int ao = c.offset();
+        Chunks.range(out.numel(), GRAIN, (from, to) -> {
+            int i = from;
+            for (; i + L <= to; i += L) {
+                FloatVector v = FloatVector.fromArray(S, a, ao + i);
+                FloatVector u = v.mul(v).mul(v).fma(FloatVector.broadcast(S, K1), v).mul(K0);
+                FloatVector t = u.lanewise(VectorOperators.TANH);
+                v.mul(0.5f).mul(t.add(1f)).intoArray(y, i);
+            }
+            for (; i < to; i++) {
+                float v = a[ao + i];
+                float t = (float) Math.tanh(K0 * (v + K1 * v * v * v));
+                y[i] = 0.5f * v * (1f + t);
+            }
+        });
+        return out;
+    }
+
+    /** dx = dy * (0.5 (1 + t) + 0.5 x (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715 x^2)), t the forward's tanh. */
+    static Tensor geluBackward(Tensor dy, Tensor x) {
+        check(dy, x);
+        Tensor g = dy.contiguous(), c = x.contiguous();
+        Tensor out = Tensor.zeros(x.shape());
+        float[] d = g.data(), a = c.data(), z = out.data();
+        int go = g.offset(), ao = c.offset();
+        Chunks.range(out.numel(), GRAIN, (from, to) -> {
+            int i = from;
+            for (; i + L <= to; i += L) {
+                FloatVector v = FloatVector.fromArray(S, a, ao + i);
+                FloatVector v2 = v.mul(v);
+                FloatVector t = v2.mul(v).fma(FloatVector.broadcast(S, K1), v).mul(K0).lanewise(VectorOperators.TANH);
+                FloatVector du = v2.fma(3f * K1, 1f).mul(K0);                       // du/dx
+                FloatVector sech2 = t.neg().fma(t, FloatVector.broadcast(S, 1f));   // 1 - t^2
+                FloatVector local = v.mul(0.5f).mul(sech2).mul(du).add(t.add(1f).mul(0.5f));
+                local.mul(FloatVector.fromArray(S, d, go + i)).intoArray(z, i);
+            }
+            for (; i < to; i++) {
+                float v = a[ao + i];
+                float t = (float) Math.tanh(K0 * (v + K1 * v * v * v));
+                float local = 0.5f * (1f + t) + 0.5f * v * (1f - t * t) * K0 * (1f + 3f * K1 * v * v);
+                z[i] = d[go + i] * local;
+            }
+        });
+        return out;
+    }
+
+    /** y = x * sigmoid(x). */
+    static Tensor silu(Tensor x) {
+        Tensor c = x.contiguous();
+        Tensor out = Tensor.zeros(x.shape());
+        float[] a = c.data(), y = out.data();
+        int ao = c.offset();
+        Chunks.range(out.numel(), GRAIN, (from, to) -> {
+            int i = from;
+            for (; i + L <= to; i += L) {
+                FloatVector v = FloatVector.fromArray(S, a, ao + i);
+                v.mul(Elementwise.sigmoid(v)).intoArray(y, i);
+            }
+            for (; i < to; i++) y[i] = a[ao + i] * Elementwise.sigmoid(a[ao + i]);
+        });
+        return out;
+    }
+
+    /** dx = dy * s (1 + x (1 - s)), s = sigmoid(x). */
+    static Tensor siluBackward(Tensor dy, Tensor x) {
+        check(dy, x);
+        Tensor g = dy.contiguous(), c = x.contiguous();
+        Tensor out = Tensor.zeros(x.shape());
+        float[] d = g.data(), a = c.data(), z = out.data();
+        int go = g.offset(), ao = c.offset();
+        Chunks.range(out.numel(), GRAIN, (from, to) -> {
+            int i = from;
+            for (; i + L <= to; i += L) {
+                FloatVector v = FloatVector.fromArray(S, a, ao + i);
+                FloatVector s = Elementwise.sigmoid(v);
+                FloatVector local = s.mul(v.mul(s.neg().add(1f)).add(1f));
+                local.mul(FloatVector.fromArray(S, d, go + i)).intoArray(z, i);
+            }
+            for (; i < to; i++) {
+                float v = a[ao + i], s = Elementwise.sigmoid(v);
+                z[i] = d[go + i] * s * (1f + v * (1f - s));
+            }
+        });
+        return out;
+    }
+
+    static void check(Tensor dy, Tensor x) {
+        if (!dy.sameShape(x))
+            throw new IllegalArgumentException("gradient shape " + Arrays.toString(dy.shape()) + " differs from input "
+                    + Arrays.toString(x.shape()));
+    }
+}

@@ -1,0 +1,390 @@
+package cortado.tensor.cpu;
+
+import cortado.tensor.Backend.AttentionGrads;
+import cortado.tensor.Backend.AttentionResult;
+import cortado.tensor.Tensor;
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Fused scaled-dot-product attention, tiled as FlashAttention-2 (Dao 2023) so nothing of size T x S is ever stored.
+ *
+ * <p>Forward: a task takes a block of queries of one head and walks the key/value tiles of {@link #BK} keys, keeping
+ * per query the running max m, running denominator l and an unnormalised output accumulator; each tile rescales them
+ * by exp(m_old - m_new) (the online softmax of Milakov & Gimelshein 2018). Output = acc / l; lse = m + log l is kept
+ * for backward.
+ *
+ * <p>Backward recomputes P = exp(scale q.k - lse) tile by tile. With Delta_i = dO_i . O_i:
+ * dV_j += P_ij dO_i, dS_ij = scale P_ij (dO_i . V_j - Delta_i), dQ_i += dS_ij K_j, dK_j += dS_ij Q_i.
+ * A task owns one (batch, kv-head) pair and every query head that shares it (grouped-query attention), so dK, dV and dQ
+ * each have a single writer and need no atomics.
+ *
+ * <p>Inner loops are register-blocked over {@link #R} queries at once: scores come from the key tile transposed to
+ * [D, BK] (SIMD lanes run over keys, R x 4 independent accumulators, no horizontal sums), and P V is accumulated with the
+ * output rows held in registers across keys. Causal masking follows the KV-cache convention: query t sits at position
+ * S - T + t and sees keys 0 .. S - T + t.
+ */
+final class AttentionKernel {
+    private static final VectorSpecies<Float> SP = FloatVector.SPECIES_PREFERRED;
+    private static final int L = SP.length();
+    /** Keys per tile: four SIMD vectors, the width of the score micro-kernel. */
+    static final int BK = 4 * L;
+    /** Queries per register block. */
+    static final int R = 4;
+    /** Queries per forward task. */
+    static final int BQ = 64;
+
+    private AttentionKernel() {}
+
+    /** A [B, heads, rows, D] tensor read in place: element (b, h, r, d) at off + b*sb + h*sh + r*sr + d. */
+    private record Rows(float[] a, int off, int sb, int sh, int sr) {
+        static Rows of(Tensor t) {
+            if (t.stride(3) != 1 && t.size(3) != 1) t = t.contiguous();
+            return new Rows(t.data(), t.offset(), t.stride(0), t.stride(1), t.stride(2));
+        }
+
+        int base(int b, int h) { return off + b * sb + h * sh; }
+    }
+
+    private static void checkShapes(Tensor q, Tensor k, Tensor v, boolean causal) {
+        if (q.rank() != 4 || k.rank() != 4 || v.rank() != 4)
+            throw new IllegalArgumentException("attention needs q [B,H,T,D] and k, v [B,Hkv,S,D]; got "
+                    + Arrays.toString(q.shape()) + ", " + Arrays.toString(k.shape()) + ", " + Arrays.toString(v.shape()));
+        if (!k.sameShape(v)) throw new IllegalArgumentException("attention k " + Arrays.toString(k.shape())
+                + " and v " + Arrays.toString(v.shape()) + " differ");
+        if (q.size(0) != k.size(0) || q.size(3) != k.size(3))
+            throw new IllegalArgumentException("attention q " + Arrays.toString(q.shape()) + " and k "
+                    + Arrays.toString(k.shape()) + " differ in batch or head size");
+        if (k.size(1) == 0 || q.size(1) % k.size(1) != 0)
+            throw new IllegalArgumentException("attention query heads " + q.size(1) + " are not a multiple of kv heads "
+                    + k.size(1));
+        if (causal && k.size(2) < q.size(2))
+            throw new IllegalArgumentException("causal attention with fewer keys (" + k.size(2) + ") than queries ("
+                    + q.size(2) + ")");
+    }
+
+    /** Keys of the tile starting at j0 (of nk keys) that query i may see. */
+    private static int visible(boolean causal, int s, int t, int i, int j0, int nk) {
+        return causal ? Math.max(0, Math.min(nk, s - t + i - j0 + 1)) : nk;
+    }
+
+    // ---- forward ----
+
+    static AttentionResult forward(Tensor q, Tensor k, Tensor v, boolean causal, float scale) {
+        checkShapes(q, k, v, causal);
+        int b = q.size(0), h = q.size(1), t = q.size(2), d = q.size(3), hkv = k.size(1), s = k.size(2);
+        int group = h / hkv;
+        Rows rq = Rows.of(q), rk = Rows.of(k), rv = Rows.of(v);
+        Tensor out = Tensor.zeros(b, h, t, d), lse = Tensor.zeros(b, h, t);
+        float[] o = out.data(), ls = lse.data();
+        int qBlocks = (t + BQ - 1) / BQ;
+        int items = b * h * qBlocks;
+        Chunks.range(items, 1, (from, to) -> {
+            float[] kt = new float[d * BK];
+            float[] sc = new float[R * BK];
+            float[] qb = new float[R * d];
+            float[] acc = new float[BQ * d];
+            float[] m = new float[BQ], l = new float[BQ];
+            float[] corr = new float[R];
+            int[] lim = new int[R];
+            for (int it = from; it < to; it++) {
+                int bi = it / (h * qBlocks), hi = (it / qBlocks) % h, qblk = it % qBlocks;
+                int hk = hi / group;
+                int i0 = qblk * BQ, i1 = Math.min(t, i0 + BQ), nq = i1 - i0;
+                int qBase = rq.base(bi, hi), kBase = rk.base(bi, hk), vBase = rv.base(bi, hk);
+                Arrays.fill(acc, 0f);
+                Arrays.fill(m, Float.NEGATIVE_INFINITY);
+                Arrays.fill(l, 0f);
+                int kEnd = causal ? Math.min(s, s - t + i1) : s;
+                for (int j0 = 0; j0 < kEnd; j0 += BK) {
+                    int nk = Math.min(BK, kEnd - j0);
+                    transposeTile(rk.a, kBase + j0 * rk.sr, rk.sr, nk, d, kt);
+                    for (int g0 = 0; g0 < nq; g0 += R) {
+                        int maxLim = 0;
+                        for (int r = 0; r < R; r++) {
+                            lim[r] = g0 + r < nq ? visible(causal, s, t, i0 + g0 + r, j0, nk) : 0;
+                            maxLim = Math.max(maxLim, lim[r]);
+                        }
+                        if (maxLim == 0) continue;
+                        loadRows(rq.a, qBase + (i0 + g0) * rq.sr, rq.sr, Math.min(R, nq - g0), d, scale, qb);
+                        scores(qb, d, kt, sc);
+                        for (int r = 0; r < R; r++) {
+                            int row = g0 + r;
+                            if (lim[r] == 0) {   // this query sees no key of the tile: contributes nothing
+                                corr[r] = 1f;
+                                Arrays.fill(sc, r * BK, (r + 1) * BK, 0f);
+                                continue;
+                            }
+                            Arrays.fill(sc, r * BK + lim[r], (r + 1) * BK, Float.NEGATIVE_INFINITY);
+                            float mNew = Math.max(m[row], Reductions.rowMax(sc, r * BK, BK));
+                            corr[r] = (float) Math.exp(m[row] - mNew);   // 0 on the first tile (m = -inf)
+                            l[row] = l[row] * corr[r] + expShifted(sc, r * BK, BK, mNew);
+                            m[row] = mNew;
+                        }
+                        accumulate(acc, g0 * d, Math.min(R, nq - g0), corr, sc, maxLim, rv.a, vBase + j0 * rv.sr, rv.sr, d);
+                    }
+                }
+                for (int i = 0; i < nq; i++) {
+                    int row = (bi * h + hi) * t + i0 + i;
+                    float inv = l[i] == 0f ? 0f : 1f / l[i];
+                    for (int x = 0; x < d; x++) o[row * d + x] = acc[i * d + x] * inv;
+                    ls[row] = l[i] == 0f ? Float.NEGATIVE_INFINITY : m[i] + (float) Math.log(l[i]);
+                }
+            }
+        });
+        return new AttentionResult(out, lse);
+    }
+
+    /** dst[x * BK + j] = src[off + j * stride + x] for j < n, x < d: a key or value tile laid out key-fastest. */
+    private static void transposeTile(float[] src, int off, int stride, int n, int d, float[] dst) {
+        for (int j = 0; j < n; j++) {
+            int r = off + j * stride;
+            for (int x = 0; x < d; x++) dst[x * BK + j] = src[r + x];
+        }
+    }
+
+    /** Copies n (<= R) rows of length d into dst times mul; rows n..R-1 become zero. */
+    private static void loadRows(float[] src, int off, int stride, int n, int d, float mul, float[] dst) {
+        for (int r = 0; r < R; r++)
+            for (int x = 0; x < d; x++) dst[r * d + x] = r < n ? src[off + r * stride + x] * mul : 0f;
+    }
+
+    /**
+     * sc[r * BK + j] = rows[r] . tile[:, j] for R rows and all BK keys of a transposed tile: 16 independent
+     * accumulators, 4 tile loads and 4 broadcasts per 16 FMAs.
+     */
+    private static void scores(float[] rows, int d, float[] tile, float[] sc) {
+        FloatVector s00 = FloatVector.zero(SP), s01 = s00, s02 = s00, s03 = s00;
+        FloatVector s10 = s00, s11 = s00, s12 = s00, s13 = s00;
+        FloatVector s20 = s00, s21 = s00, s22 = s00, s23 = s00;
+        FloatVector s30 = s00, s31 = s00, s32 = s00, s33 = s00;
+        for (int x = 0; x < d; x++) {
+            int kx = x * BK;
+            FloatVector k0 = FloatVector.fromArray(SP, tile, kx), k1 = FloatVector.fromArray(SP, tile, kx + L);
+            FloatVector k2 = FloatVector.fromArray(SP, tile, kx + 2 * L), k3 = FloatVector.fromArray(SP, tile, kx + 3 * L);
+            FloatVector q = FloatVector.broadcast(SP, rows[x]);
+            s00 = k0.fma(q, s00); s01 = k1.fma(q, s01); s02 = k2.fma(q, s02); s03 = k3.fma(q, s03);
+            q = FloatVector.broadcast(SP, rows[d + x]);
+            s10 = k0.fma(q, s10); s11 = k1.fma(q, s11); s12 = k2.fma(q, s12); s13 = k3.fma(q, s13);
+            q = FloatVector.broadcast(SP, rows[2 * d + x]);
+            s20 = k0.fma(q, s20); s21 = k1.fma(q, s21); s22 = k2.fma(q, s22); s23 = k3.fma(q, s23);
+            q = FloatVector.broadcast(SP, rows[3 * d + x]);
+            s30 = k0.fma(q, s30); s31 = k1.fma(q, s31); s32 = k2.fma(q, s32); s33 = k3.fma(q, s33);
+        }
+        s00.intoArray(sc, 0); s01.intoArray(sc, L); s02.intoArray(sc, 2 * L); s03.intoArray(sc, 3 * L);
+        s10.intoArray(sc, BK); s11.intoArray(sc, BK + L); s12.intoArray(sc, BK + 2 * L); s13.intoArray(sc, BK + 3 * L);
+        s20.intoArray(sc, 2 * BK); s21.intoArray(sc, 2 * BK + L); s22.intoArray(sc, 2 * BK + 2 * L); s23.intoArray(sc, 2 * BK + 3 * L);
+        s30.intoArray(sc, 3 * BK); s31.intoArray(sc, 3 * BK + L); s32.intoArray(sc, 3 * BK + 2 * L); s33.intoArray(sc, 3 * BK + 3 * L);
+    }
+
+    /** sc[off + j] = exp(sc[off + j] - shift) for j < n; returns their sum. */
+    private static float expShifted(float[] sc, int off, int n, float shift) {
+        FloatVector vs = FloatVector.broadcast(SP, shift);
+        FloatVector acc = FloatVector.zero(SP);
+        for (int j = 0; j < n; j += L) {
+            FloatVector e = FloatVector.fromArray(SP, sc, off + j).sub(vs).lanewise(VectorOperators.EXP);
+            e.intoArray(sc, off + j);
+            acc = acc.add(e);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /**
+     * For rows r < nRows (row stride d from ao): acc_r = acc_r * corr[r] + sum_{j < n} p[r * BK + j] * v_j. Two SIMD
+     * chunks of R rows stay in registers while the keys stream by.
+     */
+    private static void accumulate(float[] acc, int ao, int nRows, float[] corr, float[] p, int n,
+                                   float[] v, int vo, int vs, int d) {
+        if (nRows < R) {   // ragged last block: the scalar-per-row path keeps out-of-range rows untouched
+            for (int r = 0; r < nRows; r++) accumulateRow(acc, ao + r * d, corr[r], p, r * BK, n, v, vo, vs, d);
+            return;
+        }
+        int x = 0;
+        for (; x + 2 * L <= d; x += 2 * L) {
+            FloatVector a00 = FloatVector.fromArray(SP, acc, ao + x).mul(corr[0]);
+            FloatVector a01 = FloatVector.fromArray(SP, acc, ao + x + L).mul(corr[0]);
+            FloatVector a10 = FloatVector.fromArray(SP, acc, ao + d + x).mul(corr[1]);
+            FloatVector a11 = FloatVector.fromArray(SP, acc, ao + d + x + L).mul(corr[1]);
+            FloatVector a20 = FloatVector.fromArray(SP, acc, ao + 2 * d + x).mul(corr[2]);
+            FloatVector a21 = FloatVector.fromArray(SP, acc, ao + 2 * d + x + L).mul(corr[2]);
+            FloatVector a30 = FloatVector.fromArray(SP, acc, ao + 3 * d + x).mul(corr[3]);
+            FloatVector a31 = FloatVector.fromArray(SP, acc, ao + 3 * d + x + L).mul(corr[3]);
+            for (int j = 0; j < n; j++) {
+                int vr = vo + j * vs + x;
+                FloatVector v0 = FloatVector.fromArray(SP, v, vr), v1 = FloatVector.fromArray(SP, v, vr + L);
+                FloatVector w = FloatVector.broadcast(SP, p[j]);
+                a00 = v0.fma(w, a00); a01 = v1.fma(w, a01);
+                w = FloatVector.broadcast(SP, p[BK + j]);
+                a10 = v0.fma(w, a10); a11 = v1.fma(w, a11);
+                w = FloatVector.broadcast(SP, p[2 * BK + j]);
+                a20 = v0.fma(w, a20); a21 = v1.fma(w, a21);
+                w = FloatVector.broadcast(SP, p[3 * BK + j]);
+                a30 = v0.fma(w, a30); a31 = v1.fma(w, a31);
+            }
+            a00.intoArray(acc, ao + x); a01.intoArray(acc, ao + x + L);
+            a10.intoArray(acc, ao + d + x); a11.intoArray(acc, ao + d + x + L);
+            a20.intoArray(acc, ao + 2 * d + x); a21.intoArray(acc, ao + 2 * d + x + L);
+            a30.intoArray(acc, ao + 3 * d + x); a31.intoArray(acc, ao + 3 * d + x + L);
+        }
+        if (x < d)
+            for (int r = 0; r < R; r++) accumulateTail(acc, ao + r * d, corr[r], p, r * BK, n, v, vo, vs, x, d);
+    }
+
+    private static void accumulateRow(float[] acc, int ao, float corr, float[] p, int po, int n,
+                                      float[] v, int vo, int vs, int d) {
+        accumulateTail(acc, ao, corr, p, po, n, v, vo, vs, 0, d);
+    }
+
+    /** Columns x0..d-1 of one row: one SIMD chunk at a time, then scalars. */
+    private static void accumulateTail(float[] acc, int ao, float corr, float[] p, int po, int n,
+                                       float[] v, int vo, int vs, int x0, int d) {
+        int x = x0;
+        for (; x + L <= d; x += L) {
+            FloatVector a = FloatVector.fromArray(SP, acc, ao + x).mul(corr);
+            for (int j = 0; j < n; j++) a = FloatVector.fromArray(SP, v, vo + j * vs + x).fma(FloatVector.broadcast(SP, p[po + j]), a);
+            a.intoArray(acc, ao + x);
+        }
+        for (; x < d; x++) {
+            float a = acc[ao + x] * corr;
+            for (int j = 0; j < n; j++) a += p[po + j] * v[vo + j * vs + x];
+            acc[ao + x] = a;
+        }
+    }
+
+    // ---- backward ----
+
+    static AttentionGrads backward(Tensor dout, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse,
+                                   boolean causal, float scale) {
+        checkShapes(q, k, v, causal);
+        if (!dout.sameShape(q) || !out.sameShape(q))
+            throw new IllegalArgumentException("attention backward: dout and out must match q " + Arrays.toString(q.shape()));
+        int b = q.size(0), h = q.size(1), t = q.size(2), d = q.size(3), hkv = k.size(1), s = k.size(2);
+        int group = h / hkv;
+        Rows rq = Rows.of(q), rk = Rows.of(k), rv = Rows.of(v), rdo = Rows.of(dout), ro = Rows.of(out);
+        Tensor lc = lse.contiguous();
+        if (lc.numel() != b * h * t) throw new IllegalArgumentException("attention backward: lse must be [B, H, T]");
+        float[] ls = lc.data();
+        int lo = lc.offset();
+        Tensor dq = Tensor.zeros(b, h, t, d), dk = Tensor.zeros(b, hkv, s, d), dv = Tensor.zeros(b, hkv, s, d);
+        float[] gq = dq.data(), gk = dk.data(), gv = dv.data();
+
+        // Delta_i = dO_i . O_i, the row term of the softmax backward.
+        float[] delta = new float[b * h * t];
+        Chunks.range(b * h, Math.max(1, 4096 / Math.max(1, t * d)), (from, to) -> {
+            for (int bh = from; bh < to; bh++) {
+                int bi = bh / h, hi = bh % h;
+                for (int i = 0; i < t; i++)
+                    delta[bh * t + i] = dot(rdo.a, rdo.base(bi, hi) + i * rdo.sr, ro.a, ro.base(bi, hi) + i * ro.sr, d);
+            }
+        });
+
+        Chunks.range(b * hkv, 1, (from, to) -> {
+            float[] kt = new float[d * BK], vt = new float[d * BK];
+            float[] p = new float[R * BK], ds = new float[R * BK];
+            float[] qb = new float[R * d], gb = new float[R * d], dqb = new float[R * d];
+            float[] tk = new float[BK * d], tv = new float[BK * d];
+            float[] ones = {1f, 1f, 1f, 1f};
+            int[] lim = new int[R];
+            for (int it = from; it < to; it++) {
+                int bi = it / hkv, hk = it % hkv;
+                int kBase = rk.base(bi, hk), vBase = rv.base(bi, hk);
+                int outKV = (bi * hkv + hk) * s * d;
+                for (int j0 = 0; j0 < s; j0 += BK) {
+                    int nk = Math.min(BK, s - j0);
+                    transposeTile(rk.a, kBase + j0 * rk.sr, rk.sr, nk, d, kt);
+                    transposeTile(rv.a, vBase + j0 * rv.sr, rv.sr, nk, d, vt);
+                    Arrays.fill(tk, 0f);
+                    Arrays.fill(tv, 0f);
+                    int iStart = causal ? Math.max(0, j0 - (s - t)) : 0;
+                    for (int hi = hk * group; hi < (hk + 1) * group; hi++) {
+                        int qBase = rq.base(bi, hi), doBase = rdo.base(bi, hi);
+                        int rowBase = (bi * h + hi) * t;
+                        for (int g0 = iStart; g0 < t; g0 += R) {
+                            int nRows = Math.min(R, t - g0), maxLim = 0;
+                            for (int r = 0; r < R; r++) {
+                                lim[r] = r < nRows ? visible(causal, s, t, g0 + r, j0, nk) : 0;
+                                maxLim = Math.max(maxLim, lim[r]);
+                            }
+                            if (maxLim == 0) continue;
+                            loadRows(rq.a, qBase + g0 * rq.sr, rq.sr, nRows, d, 1f, qb);
+                            loadRows(rdo.a, doBase + g0 * rdo.sr, rdo.sr, nRows, d, 1f, gb);
+                            scores(qb, d, kt, p);      // q . k
+                            scores(gb, d, vt, ds);     // dO . v
+                            for (int r = 0; r < R; r++) {
+                                int pr = r * BK;
+                                if (lim[r] == 0) {
+                                    Arrays.fill(p, pr, pr + BK, 0f);
+                                    Arrays.fill(ds, pr, pr + BK, 0f);
+                                    continue;
+                                }
+                                float lseR = ls[lo + rowBase + g0 + r], deltaR = delta[rowBase + g0 + r];
+                                probabilitiesAndDs(p, ds, pr, scale, lseR, deltaR);
+                                Arrays.fill(p, pr + lim[r], pr + BK, 0f);
+                                Arrays.fill(ds, pr + lim[r], pr + BK, 0f);
+                            }
+                            rankUpdate(tv, p, maxLim, gb, d);   // dV_j += sum_r P_rj dO_r
+                            rankUpdate(tk, ds, maxLim, qb, d);  // dK_j += sum_r dS_rj Q_r
+                            Arrays.fill(dqb, 0f);
+                            accumulate(dqb, 0, R, ones, ds, maxLim, rk.a, kBase + j0 * rk.sr, rk.sr, d);
+                            addRows(gq, (rowBase + g0) * d, dqb, nRows * d);
+                        }
+                    }
+                    System.arraycopy(tk, 0, gk, outKV + j0 * d, nk * d);
+                    System.arraycopy(tv, 0, gv, outKV + j0 * d, nk * d);
+                }
+            }
+        });
+        return new AttentionGrads(dq, dk, dv);
+    }
+
+    /** p = exp(scale * p - lse); ds = scale * p * (ds - delta), over one row of BK. */
+    private static void probabilitiesAndDs(float[] p, float[] ds, int off, float scale, float lse, float delta) {
+        FloatVector vs = FloatVector.broadcast(SP, scale), vl = FloatVector.broadcast(SP, lse);
+        FloatVector vd = FloatVector.broadcast(SP, delta);
+        for (int j = 0; j < BK; j += L) {
+            FloatVector pj = FloatVector.fromArray(SP, p, off + j).fma(vs, vl.neg()).lanewise(VectorOperators.EXP);
+            pj.intoArray(p, off + j);
+            FloatVector.fromArray(SP, ds, off + j).sub(vd).mul(pj).mul(vs).intoArray(ds, off + j);
+        }
+    }
+
+    /** tile[j, :] += sum_r w[r * BK + j] * rows[r, :] for j < n; each chunk of the R rows stays in registers. */
+    private static void rankUpdate(float[] tile, float[] w, int n, float[] rows, int d) {
+        int x = 0;
+        for (; x + L <= d; x += L) {
+            FloatVector r0 = FloatVector.fromArray(SP, rows, x), r1 = FloatVector.fromArray(SP, rows, d + x);
+            FloatVector r2 = FloatVector.fromArray(SP, rows, 2 * d + x), r3 = FloatVector.fromArray(SP, rows, 3 * d + x);
+            for (int j = 0; j < n; j++) {
+                int tj = j * d + x;
+                FloatVector a = FloatVector.fromArray(SP, tile, tj);
+                a = r0.fma(FloatVector.broadcast(SP, w[j]), a);
+                a = r1.fma(FloatVector.broadcast(SP, w[BK + j]), a);
+                a = r2.fma(FloatVector.broadcast(SP, w[2 * BK + j]), a);
+                a = r3.fma(FloatVector.broadcast(SP, w[3 * BK + j]), a);
+                a.intoArray(tile, tj);
+            }
+        }
+        for (; x < d; x++)
+            for (int j = 0; j < n; j++)
+                tile[j * d + x] += w[j] * rows[x] + w[BK + j] * rows[d + x] + w[2 * BK + j] * rows[2 * d + x]
+                        + w[3 * BK + j] * rows[3 * d + x];
+    }
+
+    private static void addRows(float[] dst, int off, float[] src, int n) {
+        int i = 0, bound = SP.loopBound(n);
+        for (; i < bound; i += L)
+            FloatVector.fromArray(SP, dst, off + i).add(FloatVector.fromArray(SP, src, i)).intoArray(dst, off + i);
+        for (; i < n; i++) dst[off + i] += src[i];
+    }
+
+    private static float dot(float[] a, int ao, float[] b, int bo, int n) {
+        FloatVector acc = FloatVector.zero(SP);
+        int i = 0, bound = SP.loopBound(n);
+        for (; i < bound; i += L) acc = FloatVector.fromArray(SP, a, ao + i).fma(FloatVector.fromArray(SP, b, bo + i), acc);
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) s += a[ao + i] * b[bo + i];
+        return s;
+    }
+}

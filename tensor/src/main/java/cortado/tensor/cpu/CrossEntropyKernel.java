@@ -1,0 +1,115 @@
+package cortado.tensor.cpu;
+
+import cortado.tensor.Backend.CrossEntropyResult;
+import cortado.tensor.Tensor;
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Softmax cross-entropy fused over the vocabulary: forward keeps only each row's log-sum-exp (never the [N, V]
+ * probabilities), computed in one pass over memory; backward writes dlogits = (exp(logit - lse) - onehot) * gradScale / counted in a single pass.
+ * Rows whose target is the ignore index count for nothing and get zero gradient. Loss with no counted row is NaN,
+ * as in PyTorch's mean reduction.
+ */
+final class CrossEntropyKernel {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+
+    private CrossEntropyKernel() {}
+
+    static CrossEntropyResult forward(Tensor logits, int[] targets, int ignoreIndex) {
+        int n = logits.size(0), v = check(logits, targets, ignoreIndex);
+        Tensor c = logits.stride(1) == 1 || v == 1 ? logits : logits.contiguous();
+        float[] x = c.data();
+        int xo = c.offset(), rs = n > 1 ? c.stride(0) : v;
+        Tensor lse = Tensor.zeros(n);
+        float[] l = lse.data();
+        double[] rowLoss = new double[n];
+        Chunks.range(n, Math.max(1, 16384 / Math.max(1, v)), (from, to) -> {
+            for (int r = from; r < to; r++) {
+                if (targets[r] == ignoreIndex) continue;
+                int xr = xo + r * rs;
+                float lr = logSumExp(x, xr, v);
+                l[r] = lr;
+                rowLoss[r] = (double) lr - x[xr + targets[r]];
+            }
+        });
+        int counted = 0;
+        double total = 0;
+        for (int r = 0; r < n; r++)
+            if (targets[r] != ignoreIndex) {
+                counted++;
+                total += rowLoss[r];
+            }
+        float loss = counted == 0 ? Float.NaN : (float) (total / counted);
+        return new CrossEntropyResult(loss, counted, lse);
+    }
+
+    /** Elements per block of the one-pass log-sum-exp: 8 KB, so the exp pass re-reads the block from L1. */
+    private static final int BLOCK = 2048;
+
+    /**
+     * log(sum(exp(x))) of one row in a single pass over memory: per block, the max, then exp(x - running max) summed
+     * while the block is still in L1; the running sum is rescaled when a block raises the max.
+     */
+    static float logSumExp(float[] x, int off, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        double sum = 0;
+        for (int b0 = 0; b0 < n; b0 += BLOCK) {
+            int len = Math.min(BLOCK, n - b0), start = off + b0;
+            float blockMax = Reductions.rowMax(x, start, len);
+            if (blockMax > max) {
+                sum *= Math.exp(max - blockMax);
+                max = blockMax;
+            }
+            FloatVector vmax = FloatVector.broadcast(S, max);
+            FloatVector acc = FloatVector.zero(S);
+            int i = 0, bound = S.loopBound(len);
+            for (; i < bound; i += L) acc = acc.add(FloatVector.fromArray(S, x, start + i).sub(vmax).lanewise(VectorOperators.EXP));
+            double part = acc.reduceLanes(VectorOperators.ADD);
+            for (; i < len; i++) part += Math.exp(x[start + i] - max);
+            sum += part;
+        }
+        return (float) (max + Math.log(sum));
+    }
+
+    static Tensor backward(Tensor logits, int[] targets, Tensor lse, int ignoreIndex, float gradScale, int counted) {
+        int n = logits.size(0), v = check(logits, targets, ignoreIndex);
+        Tensor c = logits.stride(1) == 1 || v == 1 ? logits : logits.contiguous();
+        Tensor lc = lse.contiguous();
+        if (lc.numel() != n) throw new IllegalArgumentException("crossEntropyBackward: lse must be [" + n + "]");
+        float[] x = c.data(), l = lc.data();
+        int xo = c.offset(), rs = n > 1 ? c.stride(0) : v, lo = lc.offset();
+        Tensor out = Tensor.zeros(n, v);
+        float[] z = out.data();
+        float k = counted == 0 ? 0f : gradScale / counted;
+        Chunks.range(n, Math.max(1, 16384 / Math.max(1, v)), (from, to) -> {
+            FloatVector vk = FloatVector.broadcast(S, k);
+            for (int r = from; r < to; r++) {
+                if (targets[r] == ignoreIndex) continue;
+                int xr = xo + r * rs, zr = r * v;
+                FloatVector vl = FloatVector.broadcast(S, l[lo + r]);
+                int i = 0, bound = S.loopBound(v);
+                for (; i < bound; i += L)
+                    FloatVector.fromArray(S, x, xr + i).sub(vl).lanewise(VectorOperators.EXP).mul(vk).intoArray(z, zr + i);
+                for (; i < v; i++) z[zr + i] = (float) Math.exp(x[xr + i] - l[lo + r]) * k;
+                z[zr + targets[r]] -= k;
+            }
+        });
+        return out;
+    }
+
+    private static int check(Tensor logits, int[] targets, int ignoreIndex) {
+        if (logits.rank() != 2)
+            throw new IllegalArgumentException("cross-entropy logits must be [N, V], got " + Arrays.toString(logits.shape()));
+        int n = logits.size(0), v = logits.size(1);
+        if (targets.length != n)
+            throw new IllegalArgumentException("cross-entropy has " + n + " rows of logits but " + targets.length + " targets");
+        for (int i = 0; i < n; i++)
+            if (targets[i] != ignoreIndex && (targets[i] < 0 || targets[i] >= v))
+                throw new IllegalArgumentException("target " + targets[i] + " at row " + i + " is outside [0, " + v + ")");
+        return v;
+    }
+}

@@ -1,0 +1,113 @@
+package cortado.train;
+
+import cortado.nn.Parameter;
+import cortado.tensor.Tensor;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Adam with decoupled weight decay (Loshchilov &amp; Hutter, "Decoupled Weight Decay Regularization", 2019), matching
+ * {@code torch.optim.AdamW}: betas (0.9, 0.999), eps 1e-8, bias-corrected moments, and decay applied to the weights
+ * directly ({@code p -= lr * wd * p}) rather than through the gradient.
+ *
+ * <p>As in GPT-2/nanoGPT practice, parameters of rank &lt; 2 (biases, LayerNorm/RMSNorm weights) get no weight decay:
+ * shrinking a gain or an offset towards zero is not regularisation. The update itself is one fused kernel,
+ * {@link cortado.tensor.Backend#adamwInPlace}.
+ */
+public final class AdamW {
+    public static final float DEFAULT_BETA1 = 0.9f, DEFAULT_BETA2 = 0.999f, DEFAULT_EPS = 1e-8f;
+
+    private final Map<String, Parameter> params;
+    private final float beta1, beta2, eps, weightDecay;
+    private final Map<String, Tensor> m = new LinkedHashMap<>();
+    private final Map<String, Tensor> v = new LinkedHashMap<>();
+    private int step;
+
+    /** AdamW over the trainable parameters of {@code params} (keyed by name, as Module.namedParameters gives them). */
+    public AdamW(Map<String, Parameter> params, float beta1, float beta2, float eps, float weightDecay) {
+        if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1))
+            throw new IllegalArgumentException("betas must lie in [0, 1), got " + beta1 + ", " + beta2);
+        if (!(eps > 0)) throw new IllegalArgumentException("eps must be > 0, got " + eps);
+        if (!(weightDecay >= 0)) throw new IllegalArgumentException("weight decay must be >= 0, got " + weightDecay);
+        this.params = new LinkedHashMap<>();
+        params.forEach((name, p) -> { if (p.trainable()) this.params.put(name, p); });
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.eps = eps;
+        this.weightDecay = weightDecay;
+    }
+
+    /** PyTorch's defaults with the given weight decay. */
+    public AdamW(Map<String, Parameter> params, float weightDecay) {
+        this(params, DEFAULT_BETA1, DEFAULT_BETA2, DEFAULT_EPS, weightDecay);
+    }
+
+    /** Whether a parameter of this shape is decayed: matrices and embeddings yes, vectors (biases, norms) no. */
+    public static boolean decays(int[] shape) { return shape.length >= 2; }
+
+    /**
+     * One update at learning rate {@code lr} from the gradients in {@code .grad()}. Parameters without a gradient are
+     * left alone (as PyTorch skips {@code p.grad is None}). The step counter used for bias correction is shared.
+     */
+    public void step(float lr) {
+        step++;
+        for (Map.Entry<String, Parameter> e : params.entrySet()) {
+            Tensor p = e.getValue().value();
+            Tensor g = p.grad();
+            if (g == null) continue;
+            if (!p.isContiguous())
+                throw new IllegalStateException("parameter " + e.getKey() + " is not contiguous; AdamW updates in place");
+            Tensor mt = m.computeIfAbsent(e.getKey(), k -> Tensor.zeros(p.shape()));
+            Tensor vt = v.computeIfAbsent(e.getKey(), k -> Tensor.zeros(p.shape()));
+            float wd = decays(p.shape()) ? weightDecay : 0f;
+            p.backend().adamwInPlace(p, g.contiguous(), mt, vt, lr, beta1, beta2, eps, wd, step);
+        }
+    }
+
+    /** Drops every gradient (PyTorch's zero_grad(set_to_none=True)): the next backward starts from nothing. */
+    public void zeroGrad() {
+        for (Parameter p : params.values()) p.value().setGrad(null);
+    }
+
+    /** The trainable parameters this optimizer updates, by name. */
+    public Map<String, Parameter> parameters() { return java.util.Collections.unmodifiableMap(params); }
+
+    public List<Parameter> parameterList() { return List.copyOf(params.values()); }
+
+    /** Number of updates taken so far (the bias-correction step of the last update). */
+    public int stepCount() { return step; }
+
+    public float weightDecay() { return weightDecay; }
+
+    // ---- state for checkpoints ----
+
+    /** First moments by parameter name (only parameters that have been updated). */
+    public Map<String, Tensor> firstMoments() { return java.util.Collections.unmodifiableMap(m); }
+
+    /** Second moments by parameter name. */
+    public Map<String, Tensor> secondMoments() { return java.util.Collections.unmodifiableMap(v); }
+
+    /** Restores the state saved by a checkpoint; moment shapes must match their parameters. */
+    public void restore(int step, Map<String, Tensor> firstMoments, Map<String, Tensor> secondMoments) {
+        if (step < 0) throw new IllegalArgumentException("negative optimizer step " + step);
+        m.clear();
+        v.clear();
+        restoreInto(m, firstMoments, "first");
+        restoreInto(v, secondMoments, "second");
+        this.step = step;
+    }
+
+    private void restoreInto(Map<String, Tensor> dst, Map<String, Tensor> src, String which) {
+        for (Map.Entry<String, Tensor> e : src.entrySet()) {
+            Parameter p = params.get(e.getKey());
+            if (p == null)
+                throw new IllegalArgumentException(which + " moment for unknown parameter " + e.getKey());
+            if (!e.getValue().sameShape(p.value()))
+                throw new IllegalArgumentException(which + " moment of " + e.getKey() + " has shape "
+                        + java.util.Arrays.toString(e.getValue().shape()) + ", parameter has "
+                        + java.util.Arrays.toString(p.shape()));
+            dst.put(e.getKey(), Tensor.of(e.getValue().toArray(), p.shape())); // own copy: updated in place
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package cortado.train;
+
+import cortado.nn.Parameter;
+import cortado.tensor.Tensor;
+import java.util.Collection;
+
+/**
+ * Gradient clipping by global norm (Pascanu et al., 2013), as {@code torch.nn.utils.clip_grad_norm_}: the L2 norm over
+ * all gradients together; when it exceeds {@code maxNorm}, every gradient is scaled by
+ * {@code maxNorm / (norm + 1e-6)}.
+ */
+public final class GradClip {
+    private GradClip() {}
+
+    /**
+     * Clips in place and returns the norm measured before clipping (what training logs as grad_norm).
+     * {@code maxNorm <= 0} turns clipping off and only measures. Parameters without a gradient are skipped.
+     */
+    public static float clipGlobalNorm(Collection<Parameter> params, float maxNorm) {
+        double sumSq = 0;
+        for (Parameter p : params) {
+            Tensor g = p.value().grad();
+            if (g != null) sumSq += g.backend().sumOfSquares(g);
+        }
+        double norm = Math.sqrt(sumSq);
+        if (maxNorm > 0 && norm > maxNorm) {
+            float scale = (float) (maxNorm / (norm + 1e-6));
+            for (Parameter p : params) {
+                Tensor g = p.value().grad();
+                if (g != null) g.backend().scaleInPlace(g, scale);
+            }
+        }
+        return (float) norm;
+    }
+}

@@ -1,0 +1,38 @@
+package cortado.train;
+
+/**
+ * The settings of a pretraining run (the {@code cortado pretrain} flags).
+ *
+ * @param steps        optimizer updates in the whole run
+ * @param batch        rows per micro-batch (B)
+ * @param seq          tokens per row (T)
+ * @param lr           peak learning rate
+ * @param warmup       linear warmup steps
+ * @param schedule     "cosine" or "constant"
+ * @param weightDecay  AdamW decoupled decay (matrices only)
+ * @param gradClip     global-norm clip; 0 turns clipping off
+ * @param gradAccum    micro-batches per update (K); each micro-batch loss is scaled by 1/K
+ * @param valEvery     validate every N steps (and after step 1 and the last step); 0 turns validation off
+ * @param valBatches   batches of B x T tokens per validation (fewer when the validation data is shorter)
+ * @param seed         seed for the random batch order
+ * @param sequential   llm.c's sequential batch order instead of random windows
+ * @param saveEvery    write a checkpoint every N steps (and after the last); 0: only after the last
+ */
+public record TrainConfig(int steps, int batch, int seq, float lr, int warmup, String schedule, float weightDecay,
+                          float gradClip, int gradAccum, int valEvery, int valBatches, long seed, boolean sequential,
+                          int saveEvery) {
+    public TrainConfig {
+        if (steps < 1) throw new IllegalArgumentException("steps must be >= 1, got " + steps);
+        if (batch < 1 || seq < 1) throw new IllegalArgumentException("batch and seq must be >= 1");
+        if (gradAccum < 1) throw new IllegalArgumentException("grad accumulation must be >= 1, got " + gradAccum);
+        if (valEvery < 0 || valBatches < 1 || saveEvery < 0 || warmup < 0)
+            throw new IllegalArgumentException("negative interval");
+        if (!schedule.equals("cosine") && !schedule.equals("constant"))
+            throw new IllegalArgumentException("unknown schedule '" + schedule + "' (cosine or constant)");
+    }
+
+    /** Tokens consumed by one optimizer update. */
+    public long tokensPerStep() { return (long) batch * seq * gradAccum; }
+
+    public LrSchedule lrSchedule() { return LrSchedule.named(schedule, lr, warmup, steps); }
+}

@@ -1,0 +1,134 @@
+package cortado.train;
+
+import cortado.autograd.Autograd;
+import cortado.autograd.F;
+import cortado.autograd.NoGrad;
+import cortado.nn.models.CausalLm;
+import cortado.tensor.Tensor;
+
+/**
+ * The pretraining loop for a causal language model: next-token cross-entropy on batches from {@link Batches}, K
+ * micro-batches of gradient accumulation per update, global-norm clipping, a learning-rate schedule and AdamW.
+ *
+ * <pre>
+ * for each step:
+ *     for k in 1..K:  loss_k = CE(model(x_k), y_k);  backward(loss_k / K)     // grads add up to the mean
+ *     norm = clip(grads);  lr = schedule(step);  adamw.step(lr);  zero grads
+ * </pre>
+ *
+ * Dividing each micro-batch loss by K makes the accumulated gradient that of the mean loss over K·B·T tokens, i.e.
+ * the same update as one batch K times larger.
+ */
+public final class Trainer {
+    /** Told about every completed step (progress display). */
+    @FunctionalInterface
+    public interface Listener {
+        void onStep(StepMetrics m, int totalSteps);
+    }
+
+    private final CausalLm model;
+    private final TrainConfig config;
+    private final Batches train;
+    private final TokenData val;
+    private final AdamW optimizer;
+    private final LrSchedule schedule;
+    private int step; // completed updates
+
+    /** @param val validation tokens, or null for none */
+    public Trainer(CausalLm model, TrainConfig config, TokenData train, TokenData val) {
+        this.model = model;
+        this.config = config;
+        this.train = config.sequential()
+                ? Batches.sequential(train, config.batch(), config.seq())
+                : Batches.random(train, config.batch(), config.seq(), config.seed());
+        this.val = val;
+        if (val != null && val.size() < config.seq() + 1)
+            throw new TokenDataException(val.source() + ": validation data holds " + val.size()
+                    + " tokens, fewer than one row needs (seq+1 = " + (config.seq() + 1) + ")");
+        this.optimizer = new AdamW(model.module().namedParameters(), config.weightDecay());
+        this.schedule = config.lrSchedule();
+        model.module().train(true);
+    }
+
+    /** Mean next-token cross-entropy of {@code batch} (F.crossEntropy over the [B*T, V] logits; records the graph). */
+    public static Tensor loss(CausalLm model, Batches.Batch batch) {
+        return model.loss(batch.inputs(), batch.targets(), batch.batch(), batch.seq());
+    }
+
+    /** One optimizer update; validation runs when due and is reported in the result. */
+    public StepMetrics step() {
+        long t0 = System.nanoTime();
+        int k = config.gradAccum();
+        double lossSum = 0;
+        for (int micro = 0; micro < k; micro++) {
+            Tensor loss = loss(model, train.next());
+            lossSum += loss.item();
+            Autograd.backward(k == 1 ? loss : F.scale(loss, 1f / k));
+        }
+        float norm = GradClip.clipGlobalNorm(optimizer.parameterList(), config.gradClip());
+        float lr = schedule.lr(step);
+        optimizer.step(lr);
+        optimizer.zeroGrad();
+        step++;
+        double ms = (System.nanoTime() - t0) / 1e6;
+        float valLoss = validationDue() ? validate() : Float.NaN;
+        return new StepMetrics(step, (float) (lossSum / k), lr, norm, config.tokensPerStep() / (ms / 1000.0), ms,
+                valLoss);
+    }
+
+    private boolean validationDue() {
+        return val != null && config.valEvery() > 0
+                && (step == 1 || step % config.valEvery() == 0 || step == config.steps());
+    }
+
+    /**
+     * Mean loss over the first {@code valBatches} consecutive batches of the validation tokens (always the same
+     * tokens, so values are comparable across steps), without recording gradients.
+     */
+    public float validate() {
+        if (val == null) throw new IllegalStateException("no validation data");
+        int t = config.seq();
+        int rows = (int) Math.min(config.batch(), (val.size() - 1) / t);
+        Batches batches = Batches.sequential(val, rows, t);
+        long available = (val.size() - 1) / ((long) rows * t);
+        int n = (int) Math.min(config.valBatches(), available);
+        double sum = 0;
+        boolean wasTraining = model.module().isTraining();
+        model.module().train(false);
+        try (NoGrad g = NoGrad.enter()) {
+            for (int i = 0; i < n; i++) sum += loss(model, batches.next()).item();
+        } finally {
+            model.module().train(wasTraining);
+        }
+        return (float) (sum / n);
+    }
+
+    /** Runs the remaining steps, logging each one; writes a checkpoint when due and after the last step. */
+    public void run(MetricsLog log, Checkpoint.Writer checkpoints, Listener listener) {
+        while (step < config.steps()) {
+            StepMetrics m = step();
+            if (log != null) log.log(m);
+            if (listener != null) listener.onStep(m, config.steps());
+            boolean last = step == config.steps();
+            if (checkpoints != null && (last || (config.saveEvery() > 0 && step % config.saveEvery() == 0)))
+                checkpoints.save(this);
+        }
+    }
+
+    public CausalLm model() { return model; }
+
+    public TrainConfig config() { return config; }
+
+    public AdamW optimizer() { return optimizer; }
+
+    public Batches batches() { return train; }
+
+    /** Completed optimizer updates. */
+    public int completedSteps() { return step; }
+
+    /** Sets the position after restoring a checkpoint (optimizer and data state are restored by {@link Checkpoint}). */
+    void restoreStep(int completed) {
+        if (completed < 0) throw new IllegalArgumentException("negative step " + completed);
+        this.step = completed;
+    }
+}
