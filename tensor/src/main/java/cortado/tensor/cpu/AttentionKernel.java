@@ -11,26 +11,30 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Fused scaled-dot-product attention, tiled as FlashAttention-2 (Dao 2023) so nothing of size T x S is ever stored.
  *
- * <p>Forward: for a block of queries, walk key/value tiles of {@link #BK} rows, keep per query the running max m,
- * running denominator l and an unnormalised output accumulator; each tile rescales them by exp(m_old - m_new) (the
- * online softmax of Milakov & Gimelshein 2018). Output = acc / l, and lse = m + log l is kept for backward.
+ * <p>Forward: a task takes a block of queries of one head and walks the key/value tiles of {@link #BK} keys, keeping
+ * per query the running max m, running denominator l and an unnormalised output accumulator; each tile rescales them
+ * by exp(m_old - m_new) (the online softmax of Milakov & Gimelshein 2018). Output = acc / l; lse = m + log l is kept
+ * for backward.
  *
- * <p>Backward recomputes P = exp(scale * q.k - lse) tile by tile. With Delta_i = dO_i . O_i:
- * dV_j += P_ij dO_i, dS_ij = P_ij (dO_i . V_j - Delta_i), dQ_i += scale dS_ij K_j, dK_j += scale dS_ij Q_i.
- * One task owns a (batch, kv-head) pair and all the query heads that share it (grouped-query attention), so dK, dV
- * and dQ each have a single writer.
+ * <p>Backward recomputes P = exp(scale q.k - lse) tile by tile. With Delta_i = dO_i . O_i:
+ * dV_j += P_ij dO_i, dS_ij = scale P_ij (dO_i . V_j - Delta_i), dQ_i += dS_ij K_j, dK_j += dS_ij Q_i.
+ * A task owns one (batch, kv-head) pair and every query head that shares it (grouped-query attention), so dK, dV and dQ
+ * each have a single writer and need no atomics.
  *
- * <p>Scores for one query against a tile are computed against the tile transposed to [D, BK], so the SIMD lanes run
- * over keys and no horizontal reduction is needed. Causal masking follows the KV-cache convention: query t sits at
- * position S - T + t and sees keys 0 .. S - T + t.
+ * <p>Inner loops are register-blocked over {@link #R} queries at once: scores come from the key tile transposed to
+ * [D, BK] (SIMD lanes run over keys, R x 4 independent accumulators, no horizontal sums), and P V is accumulated with the
+ * output rows held in registers across keys. Causal masking follows the KV-cache convention: query t sits at position
+ * S - T + t and sees keys 0 .. S - T + t.
  */
 final class AttentionKernel {
     private static final VectorSpecies<Float> SP = FloatVector.SPECIES_PREFERRED;
     private static final int L = SP.length();
-    /** Keys per tile: a multiple of every SIMD width, and K and V tiles of D <= 128 stay within L1/L2. */
-    static final int BK = 64;
+    /** Keys per tile: four SIMD vectors, the width of the score micro-kernel. */
+    static final int BK = 4 * L;
+    /** Queries per register block. */
+    static final int R = 4;
     /** Queries per forward task. */
-    static final int BQ = 32;
+    static final int BQ = 64;
 
     private AttentionKernel() {}
 
@@ -61,6 +65,11 @@ final class AttentionKernel {
                     + q.size(2) + ")");
     }
 
+    /** Keys of the tile starting at j0 (of nk keys) that query i may see. */
+    private static int visible(boolean causal, int s, int t, int i, int j0, int nk) {
+        return causal ? Math.max(0, Math.min(nk, s - t + i - j0 + 1)) : nk;
+    }
+
     // ---- forward ----
 
     static AttentionResult forward(Tensor q, Tensor k, Tensor v, boolean causal, float scale) {
@@ -74,37 +83,51 @@ final class AttentionKernel {
         int items = b * h * qBlocks;
         Chunks.range(items, 1, (from, to) -> {
             float[] kt = new float[d * BK];
-            float[] sc = new float[BK];
+            float[] sc = new float[R * BK];
+            float[] qb = new float[R * d];
             float[] acc = new float[BQ * d];
             float[] m = new float[BQ], l = new float[BQ];
+            float[] corr = new float[R];
+            int[] lim = new int[R];
             for (int it = from; it < to; it++) {
-                int bi = it / (h * qBlocks), hi = (it / qBlocks) % h, qb = it % qBlocks;
+                int bi = it / (h * qBlocks), hi = (it / qBlocks) % h, qblk = it % qBlocks;
                 int hk = hi / group;
-                int i0 = qb * BQ, i1 = Math.min(t, i0 + BQ), nq = i1 - i0;
+                int i0 = qblk * BQ, i1 = Math.min(t, i0 + BQ), nq = i1 - i0;
                 int qBase = rq.base(bi, hi), kBase = rk.base(bi, hk), vBase = rv.base(bi, hk);
-                Arrays.fill(acc, 0, nq * d, 0f);
+                Arrays.fill(acc, 0f);
                 Arrays.fill(m, Float.NEGATIVE_INFINITY);
                 Arrays.fill(l, 0f);
                 int kEnd = causal ? Math.min(s, s - t + i1) : s;
                 for (int j0 = 0; j0 < kEnd; j0 += BK) {
                     int nk = Math.min(BK, kEnd - j0);
                     transposeTile(rk.a, kBase + j0 * rk.sr, rk.sr, nk, d, kt);
-                    for (int i = 0; i < nq; i++) {
-                        int limit = causal ? Math.min(nk, s - t + i0 + i - j0 + 1) : nk;
-                        if (limit <= 0) continue;
-                        scores(rq.a, qBase + (i0 + i) * rq.sr, kt, d, limit, scale, sc);
-                        float tileMax = Float.NEGATIVE_INFINITY;
-                        for (int j = 0; j < limit; j++) tileMax = Math.max(tileMax, sc[j]);
-                        float mNew = Math.max(m[i], tileMax);
-                        float corr = (float) Math.exp(m[i] - mNew);   // 0 on the first tile (m = -inf)
-                        float sum = expShifted(sc, limit, mNew);
-                        l[i] = l[i] * corr + sum;
-                        m[i] = mNew;
-                        accumulatePV(acc, i * d, corr, sc, limit, rv.a, vBase + j0 * rv.sr, rv.sr, d);
+                    for (int g0 = 0; g0 < nq; g0 += R) {
+                        int maxLim = 0;
+                        for (int r = 0; r < R; r++) {
+                            lim[r] = g0 + r < nq ? visible(causal, s, t, i0 + g0 + r, j0, nk) : 0;
+                            maxLim = Math.max(maxLim, lim[r]);
+                        }
+                        if (maxLim == 0) continue;
+                        loadRows(rq.a, qBase + (i0 + g0) * rq.sr, rq.sr, Math.min(R, nq - g0), d, scale, qb);
+                        scores(qb, d, kt, sc);
+                        for (int r = 0; r < R; r++) {
+                            int row = g0 + r;
+                            if (lim[r] == 0) {   // this query sees no key of the tile: contributes nothing
+                                corr[r] = 1f;
+                                Arrays.fill(sc, r * BK, (r + 1) * BK, 0f);
+                                continue;
+                            }
+                            Arrays.fill(sc, r * BK + lim[r], (r + 1) * BK, Float.NEGATIVE_INFINITY);
+                            float mNew = Math.max(m[row], Reductions.rowMax(sc, r * BK, BK));
+                            corr[r] = (float) Math.exp(m[row] - mNew);   // 0 on the first tile (m = -inf)
+                            l[row] = l[row] * corr[r] + expShifted(sc, r * BK, BK, mNew);
+                            m[row] = mNew;
+                        }
+                        accumulate(acc, g0 * d, Math.min(R, nq - g0), corr, sc, maxLim, rv.a, vBase + j0 * rv.sr, rv.sr, d);
                     }
                 }
                 for (int i = 0; i < nq; i++) {
-                    int row = ((bi * h + hi) * t + i0 + i);
+                    int row = (bi * h + hi) * t + i0 + i;
                     float inv = l[i] == 0f ? 0f : 1f / l[i];
                     for (int x = 0; x < d; x++) o[row * d + x] = acc[i * d + x] * inv;
                     ls[row] = l[i] == 0f ? Float.NEGATIVE_INFINITY : m[i] + (float) Math.log(l[i]);
@@ -122,46 +145,110 @@ final class AttentionKernel {
         }
     }
 
-    /** sc[j] = scale * (q . k_j) for j < limit, from the transposed tile; lanes run over keys. */
-    private static void scores(float[] q, int qo, float[] kt, int d, int limit, float scale, float[] sc) {
-        int chunks = (limit + L - 1) / L;
-        for (int c = 0; c < chunks; c++) {
-            int j = c * L;
-            FloatVector acc = FloatVector.zero(SP);
-            for (int x = 0; x < d; x++) acc = FloatVector.fromArray(SP, kt, x * BK + j).fma(FloatVector.broadcast(SP, q[qo + x]), acc);
-            acc.mul(scale).intoArray(sc, j);
-        }
+    /** Copies n (<= R) rows of length d into dst times mul; rows n..R-1 become zero. */
+    private static void loadRows(float[] src, int off, int stride, int n, int d, float mul, float[] dst) {
+        for (int r = 0; r < R; r++)
+            for (int x = 0; x < d; x++) dst[r * d + x] = r < n ? src[off + r * stride + x] * mul : 0f;
     }
 
-    /** sc[j] = exp(sc[j] - shift) for j < n; returns the sum. */
-    private static float expShifted(float[] sc, int n, float shift) {
+    /**
+     * sc[r * BK + j] = rows[r] . tile[:, j] for R rows and all BK keys of a transposed tile: 16 independent
+     * accumulators, 4 tile loads and 4 broadcasts per 16 FMAs.
+     */
+    private static void scores(float[] rows, int d, float[] tile, float[] sc) {
+        FloatVector s00 = FloatVector.zero(SP), s01 = s00, s02 = s00, s03 = s00;
+        FloatVector s10 = s00, s11 = s00, s12 = s00, s13 = s00;
+        FloatVector s20 = s00, s21 = s00, s22 = s00, s23 = s00;
+        FloatVector s30 = s00, s31 = s00, s32 = s00, s33 = s00;
+        for (int x = 0; x < d; x++) {
+            int kx = x * BK;
+            FloatVector k0 = FloatVector.fromArray(SP, tile, kx), k1 = FloatVector.fromArray(SP, tile, kx + L);
+            FloatVector k2 = FloatVector.fromArray(SP, tile, kx + 2 * L), k3 = FloatVector.fromArray(SP, tile, kx + 3 * L);
+            FloatVector q = FloatVector.broadcast(SP, rows[x]);
+            s00 = k0.fma(q, s00); s01 = k1.fma(q, s01); s02 = k2.fma(q, s02); s03 = k3.fma(q, s03);
+            q = FloatVector.broadcast(SP, rows[d + x]);
+            s10 = k0.fma(q, s10); s11 = k1.fma(q, s11); s12 = k2.fma(q, s12); s13 = k3.fma(q, s13);
+            q = FloatVector.broadcast(SP, rows[2 * d + x]);
+            s20 = k0.fma(q, s20); s21 = k1.fma(q, s21); s22 = k2.fma(q, s22); s23 = k3.fma(q, s23);
+            q = FloatVector.broadcast(SP, rows[3 * d + x]);
+            s30 = k0.fma(q, s30); s31 = k1.fma(q, s31); s32 = k2.fma(q, s32); s33 = k3.fma(q, s33);
+        }
+        s00.intoArray(sc, 0); s01.intoArray(sc, L); s02.intoArray(sc, 2 * L); s03.intoArray(sc, 3 * L);
+        s10.intoArray(sc, BK); s11.intoArray(sc, BK + L); s12.intoArray(sc, BK + 2 * L); s13.intoArray(sc, BK + 3 * L);
+        s20.intoArray(sc, 2 * BK); s21.intoArray(sc, 2 * BK + L); s22.intoArray(sc, 2 * BK + 2 * L); s23.intoArray(sc, 2 * BK + 3 * L);
+        s30.intoArray(sc, 3 * BK); s31.intoArray(sc, 3 * BK + L); s32.intoArray(sc, 3 * BK + 2 * L); s33.intoArray(sc, 3 * BK + 3 * L);
+    }
+
+    /** sc[off + j] = exp(sc[off + j] - shift) for j < n; returns their sum. */
+    private static float expShifted(float[] sc, int off, int n, float shift) {
         FloatVector vs = FloatVector.broadcast(SP, shift);
         FloatVector acc = FloatVector.zero(SP);
-        int j = 0, bound = SP.loopBound(n);
-        for (; j < bound; j += L) {
-            FloatVector e = FloatVector.fromArray(SP, sc, j).sub(vs).lanewise(VectorOperators.EXP);
-            e.intoArray(sc, j);
+        for (int j = 0; j < n; j += L) {
+            FloatVector e = FloatVector.fromArray(SP, sc, off + j).sub(vs).lanewise(VectorOperators.EXP);
+            e.intoArray(sc, off + j);
             acc = acc.add(e);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
-        for (; j < n; j++) {
-            sc[j] = (float) Math.exp(sc[j] - shift);
-            sum += sc[j];
-        }
-        return sum;
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 
-    /** acc[ao..ao+d) = acc * corr + sum_j p[j] * v_j. Each lane chunk of the row stays in a register across keys. */
-    private static void accumulatePV(float[] acc, int ao, float corr, float[] p, int n, float[] v, int vo, int vs, int d) {
-        int x = 0, bound = SP.loopBound(d);
-        for (; x < bound; x += L) {
+    /**
+     * For rows r < nRows (row stride d from ao): acc_r = acc_r * corr[r] + sum_{j < n} p[r * BK + j] * v_j. Two SIMD
+     * chunks of R rows stay in registers while the keys stream by.
+     */
+    private static void accumulate(float[] acc, int ao, int nRows, float[] corr, float[] p, int n,
+                                   float[] v, int vo, int vs, int d) {
+        if (nRows < R) {   // ragged last block: the scalar-per-row path keeps out-of-range rows untouched
+            for (int r = 0; r < nRows; r++) accumulateRow(acc, ao + r * d, corr[r], p, r * BK, n, v, vo, vs, d);
+            return;
+        }
+        int x = 0;
+        for (; x + 2 * L <= d; x += 2 * L) {
+            FloatVector a00 = FloatVector.fromArray(SP, acc, ao + x).mul(corr[0]);
+            FloatVector a01 = FloatVector.fromArray(SP, acc, ao + x + L).mul(corr[0]);
+            FloatVector a10 = FloatVector.fromArray(SP, acc, ao + d + x).mul(corr[1]);
+            FloatVector a11 = FloatVector.fromArray(SP, acc, ao + d + x + L).mul(corr[1]);
+            FloatVector a20 = FloatVector.fromArray(SP, acc, ao + 2 * d + x).mul(corr[2]);
+            FloatVector a21 = FloatVector.fromArray(SP, acc, ao + 2 * d + x + L).mul(corr[2]);
+            FloatVector a30 = FloatVector.fromArray(SP, acc, ao + 3 * d + x).mul(corr[3]);
+            FloatVector a31 = FloatVector.fromArray(SP, acc, ao + 3 * d + x + L).mul(corr[3]);
+            for (int j = 0; j < n; j++) {
+                int vr = vo + j * vs + x;
+                FloatVector v0 = FloatVector.fromArray(SP, v, vr), v1 = FloatVector.fromArray(SP, v, vr + L);
+                FloatVector w = FloatVector.broadcast(SP, p[j]);
+                a00 = v0.fma(w, a00); a01 = v1.fma(w, a01);
+                w = FloatVector.broadcast(SP, p[BK + j]);
+                a10 = v0.fma(w, a10); a11 = v1.fma(w, a11);
+                w = FloatVector.broadcast(SP, p[2 * BK + j]);
+                a20 = v0.fma(w, a20); a21 = v1.fma(w, a21);
+                w = FloatVector.broadcast(SP, p[3 * BK + j]);
+                a30 = v0.fma(w, a30); a31 = v1.fma(w, a31);
+            }
+            a00.intoArray(acc, ao + x); a01.intoArray(acc, ao + x + L);
+            a10.intoArray(acc, ao + d + x); a11.intoArray(acc, ao + d + x + L);
+            a20.intoArray(acc, ao + 2 * d + x); a21.intoArray(acc, ao + 2 * d + x + L);
+            a30.intoArray(acc, ao + 3 * d + x); a31.intoArray(acc, ao + 3 * d + x + L);
+        }
+        if (x < d)
+            for (int r = 0; r < R; r++) accumulateTail(acc, ao + r * d, corr[r], p, r * BK, n, v, vo, vs, x, d);
+    }
+
+    private static void accumulateRow(float[] acc, int ao, float corr, float[] p, int po, int n,
+                                      float[] v, int vo, int vs, int d) {
+        accumulateTail(acc, ao, corr, p, po, n, v, vo, vs, 0, d);
+    }
+
+    /** Columns x0..d-1 of one row: one SIMD chunk at a time, then scalars. */
+    private static void accumulateTail(float[] acc, int ao, float corr, float[] p, int po, int n,
+                                       float[] v, int vo, int vs, int x0, int d) {
+        int x = x0;
+        for (; x + L <= d; x += L) {
             FloatVector a = FloatVector.fromArray(SP, acc, ao + x).mul(corr);
-            for (int j = 0; j < n; j++) a = FloatVector.fromArray(SP, v, vo + j * vs + x).fma(FloatVector.broadcast(SP, p[j]), a);
+            for (int j = 0; j < n; j++) a = FloatVector.fromArray(SP, v, vo + j * vs + x).fma(FloatVector.broadcast(SP, p[po + j]), a);
             a.intoArray(acc, ao + x);
         }
         for (; x < d; x++) {
             float a = acc[ao + x] * corr;
-            for (int j = 0; j < n; j++) a += p[j] * v[vo + j * vs + x];
+            for (int j = 0; j < n; j++) a += p[po + j] * v[vo + j * vs + x];
             acc[ao + x] = a;
         }
     }
@@ -195,8 +282,11 @@ final class AttentionKernel {
 
         Chunks.range(b * hkv, 1, (from, to) -> {
             float[] kt = new float[d * BK], vt = new float[d * BK];
-            float[] p = new float[BK], ds = new float[BK];
+            float[] p = new float[R * BK], ds = new float[R * BK];
+            float[] qb = new float[R * d], gb = new float[R * d], dqb = new float[R * d];
             float[] tk = new float[BK * d], tv = new float[BK * d];
+            float[] ones = {1f, 1f, 1f, 1f};
+            int[] lim = new int[R];
             for (int it = from; it < to; it++) {
                 int bi = it / hkv, hk = it % hkv;
                 int kBase = rk.base(bi, hk), vBase = rv.base(bi, hk);
@@ -205,28 +295,40 @@ final class AttentionKernel {
                     int nk = Math.min(BK, s - j0);
                     transposeTile(rk.a, kBase + j0 * rk.sr, rk.sr, nk, d, kt);
                     transposeTile(rv.a, vBase + j0 * rv.sr, rv.sr, nk, d, vt);
-                    Arrays.fill(tk, 0, nk * d, 0f);
-                    Arrays.fill(tv, 0, nk * d, 0f);
+                    Arrays.fill(tk, 0f);
+                    Arrays.fill(tv, 0f);
                     int iStart = causal ? Math.max(0, j0 - (s - t)) : 0;
                     for (int hi = hk * group; hi < (hk + 1) * group; hi++) {
                         int qBase = rq.base(bi, hi), doBase = rdo.base(bi, hi);
                         int rowBase = (bi * h + hi) * t;
-                        for (int i = iStart; i < t; i++) {
-                            int limit = causal ? Math.min(nk, s - t + i - j0 + 1) : nk;
-                            if (limit <= 0) continue;
-                            int qo = qBase + i * rq.sr, go = doBase + i * rdo.sr;
-                            float lseI = ls[lo + rowBase + i];
-                            scores(rq.a, qo, kt, d, limit, scale, p);
-                            for (int j = 0; j < limit; j++) p[j] = (float) Math.exp(p[j] - lseI);
-                            // dp_j = dO_i . v_j, then dS_j = P_j (dp_j - Delta_i); scores() with scale 1 does the dot.
-                            scores(rdo.a, go, vt, d, limit, 1f, ds);
-                            float di = delta[rowBase + i];
-                            for (int j = 0; j < limit; j++) ds[j] = p[j] * (ds[j] - di) * scale;
-                            // dV_j += P_j dO_i ; dK_j += dS_j Q_i
-                            rankOneUpdate(tv, p, limit, rdo.a, go, d);
-                            rankOneUpdate(tk, ds, limit, rq.a, qo, d);
-                            // dQ_i += sum_j dS_j K_j
-                            accumulatePV(gq, (rowBase + i) * d, 1f, ds, limit, rk.a, kBase + j0 * rk.sr, rk.sr, d);
+                        for (int g0 = iStart; g0 < t; g0 += R) {
+                            int nRows = Math.min(R, t - g0), maxLim = 0;
+                            for (int r = 0; r < R; r++) {
+                                lim[r] = r < nRows ? visible(causal, s, t, g0 + r, j0, nk) : 0;
+                                maxLim = Math.max(maxLim, lim[r]);
+                            }
+                            if (maxLim == 0) continue;
+                            loadRows(rq.a, qBase + g0 * rq.sr, rq.sr, nRows, d, 1f, qb);
+                            loadRows(rdo.a, doBase + g0 * rdo.sr, rdo.sr, nRows, d, 1f, gb);
+                            scores(qb, d, kt, p);      // q . k
+                            scores(gb, d, vt, ds);     // dO . v
+                            for (int r = 0; r < R; r++) {
+                                int pr = r * BK;
+                                if (lim[r] == 0) {
+                                    Arrays.fill(p, pr, pr + BK, 0f);
+                                    Arrays.fill(ds, pr, pr + BK, 0f);
+                                    continue;
+                                }
+                                float lseR = ls[lo + rowBase + g0 + r], deltaR = delta[rowBase + g0 + r];
+                                probabilitiesAndDs(p, ds, pr, scale, lseR, deltaR);
+                                Arrays.fill(p, pr + lim[r], pr + BK, 0f);
+                                Arrays.fill(ds, pr + lim[r], pr + BK, 0f);
+                            }
+                            rankUpdate(tv, p, maxLim, gb, d);   // dV_j += sum_r P_rj dO_r
+                            rankUpdate(tk, ds, maxLim, qb, d);  // dK_j += sum_r dS_rj Q_r
+                            Arrays.fill(dqb, 0f);
+                            accumulate(dqb, 0, R, ones, ds, maxLim, rk.a, kBase + j0 * rk.sr, rk.sr, d);
+                            addRows(gq, (rowBase + g0) * d, dqb, nRows * d);
                         }
                     }
                     System.arraycopy(tk, 0, gk, outKV + j0 * d, nk * d);
@@ -237,18 +339,44 @@ final class AttentionKernel {
         return new AttentionGrads(dq, dk, dv);
     }
 
-    /** tile[j, :] += w[j] * x for j < n (tile rows of length d). */
-    private static void rankOneUpdate(float[] tile, float[] w, int n, float[] x, int xo, int d) {
-        int bound = SP.loopBound(d);
-        for (int j = 0; j < n; j++) {
-            float wj = w[j];
-            if (wj == 0f) continue;
-            FloatVector vw = FloatVector.broadcast(SP, wj);
-            int r = j * d, c = 0;
-            for (; c < bound; c += L)
-                FloatVector.fromArray(SP, x, xo + c).fma(vw, FloatVector.fromArray(SP, tile, r + c)).intoArray(tile, r + c);
-            for (; c < d; c++) tile[r + c] += wj * x[xo + c];
+    /** p = exp(scale * p - lse); ds = scale * p * (ds - delta), over one row of BK. */
+    private static void probabilitiesAndDs(float[] p, float[] ds, int off, float scale, float lse, float delta) {
+        FloatVector vs = FloatVector.broadcast(SP, scale), vl = FloatVector.broadcast(SP, lse);
+        FloatVector vd = FloatVector.broadcast(SP, delta);
+        for (int j = 0; j < BK; j += L) {
+            FloatVector pj = FloatVector.fromArray(SP, p, off + j).fma(vs, vl.neg()).lanewise(VectorOperators.EXP);
+            pj.intoArray(p, off + j);
+            FloatVector.fromArray(SP, ds, off + j).sub(vd).mul(pj).mul(vs).intoArray(ds, off + j);
         }
+    }
+
+    /** tile[j, :] += sum_r w[r * BK + j] * rows[r, :] for j < n; each chunk of the R rows stays in registers. */
+    private static void rankUpdate(float[] tile, float[] w, int n, float[] rows, int d) {
+        int x = 0;
+        for (; x + L <= d; x += L) {
+            FloatVector r0 = FloatVector.fromArray(SP, rows, x), r1 = FloatVector.fromArray(SP, rows, d + x);
+            FloatVector r2 = FloatVector.fromArray(SP, rows, 2 * d + x), r3 = FloatVector.fromArray(SP, rows, 3 * d + x);
+            for (int j = 0; j < n; j++) {
+                int tj = j * d + x;
+                FloatVector a = FloatVector.fromArray(SP, tile, tj);
+                a = r0.fma(FloatVector.broadcast(SP, w[j]), a);
+                a = r1.fma(FloatVector.broadcast(SP, w[BK + j]), a);
+                a = r2.fma(FloatVector.broadcast(SP, w[2 * BK + j]), a);
+                a = r3.fma(FloatVector.broadcast(SP, w[3 * BK + j]), a);
+                a.intoArray(tile, tj);
+            }
+        }
+        for (; x < d; x++)
+            for (int j = 0; j < n; j++)
+                tile[j * d + x] += w[j] * rows[x] + w[BK + j] * rows[d + x] + w[2 * BK + j] * rows[2 * d + x]
+                        + w[3 * BK + j] * rows[3 * d + x];
+    }
+
+    private static void addRows(float[] dst, int off, float[] src, int n) {
+        int i = 0, bound = SP.loopBound(n);
+        for (; i < bound; i += L)
+            FloatVector.fromArray(SP, dst, off + i).add(FloatVector.fromArray(SP, src, i)).intoArray(dst, off + i);
+        for (; i < n; i++) dst[off + i] += src[i];
     }
 
     private static float dot(float[] a, int ao, float[] b, int bo, int n) {

@@ -9,7 +9,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Softmax cross-entropy fused over the vocabulary: forward keeps only each row's log-sum-exp (never the [N, V]
- * probabilities); backward writes dlogits = (exp(logit - lse) - onehot) * gradScale / counted in a single pass.
+ * probabilities), computed in one pass over memory; backward writes dlogits = (exp(logit - lse) - onehot) * gradScale / counted in a single pass.
  * Rows whose target is the ignore index count for nothing and get zero gradient. Loss with no counted row is NaN,
  * as in PyTorch's mean reduction.
  */
@@ -47,15 +47,31 @@ final class CrossEntropyKernel {
         return new CrossEntropyResult(loss, counted, lse);
     }
 
-    /** log(sum(exp(x))) of one row: a max pass, then a pass of exp(x - max). */
+    /** Elements per block of the one-pass log-sum-exp: 8 KB, so the exp pass re-reads the block from L1. */
+    private static final int BLOCK = 2048;
+
+    /**
+     * log(sum(exp(x))) of one row in a single pass over memory: per block, the max, then exp(x - running max) summed
+     * while the block is still in L1; the running sum is rescaled when a block raises the max.
+     */
     static float logSumExp(float[] x, int off, int n) {
-        float max = Reductions.rowMax(x, off, n);
-        FloatVector vmax = FloatVector.broadcast(S, max);
-        FloatVector acc = FloatVector.zero(S);
-        int i = 0, bound = S.loopBound(n);
-        for (; i < bound; i += L) acc = acc.add(FloatVector.fromArray(S, x, off + i).sub(vmax).lanewise(VectorOperators.EXP));
-        double sum = acc.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) sum += Math.exp(x[off + i] - max);
+        float max = Float.NEGATIVE_INFINITY;
+        double sum = 0;
+        for (int b0 = 0; b0 < n; b0 += BLOCK) {
+            int len = Math.min(BLOCK, n - b0), start = off + b0;
+            float blockMax = Reductions.rowMax(x, start, len);
+            if (blockMax > max) {
+                sum *= Math.exp(max - blockMax);
+                max = blockMax;
+            }
+            FloatVector vmax = FloatVector.broadcast(S, max);
+            FloatVector acc = FloatVector.zero(S);
+            int i = 0, bound = S.loopBound(len);
+            for (; i < bound; i += L) acc = acc.add(FloatVector.fromArray(S, x, start + i).sub(vmax).lanewise(VectorOperators.EXP));
+            double part = acc.reduceLanes(VectorOperators.ADD);
+            for (; i < len; i++) part += Math.exp(x[start + i] - max);
+            sum += part;
+        }
         return (float) (max + Math.log(sum));
     }
 

@@ -51,11 +51,15 @@ final class LayerNormKernel {
                 mu[r] = m;
                 rs[r] = s;
                 FloatVector vs = FloatVector.broadcast(S, s);
-                for (i = 0; i < bound; i += L) {
-                    FloatVector n = FloatVector.fromArray(S, a, xr + i).sub(vm).mul(vs);
-                    FloatVector vw = FloatVector.fromArray(S, w, wo + i);
-                    FloatVector o = b == null ? n.mul(vw) : n.fma(vw, FloatVector.fromArray(S, b, bo + i));
-                    o.intoArray(y, yr + i);
+                if (b == null) {
+                    for (i = 0; i < bound; i += L)
+                        FloatVector.fromArray(S, a, xr + i).sub(vm).mul(vs).mul(FloatVector.fromArray(S, w, wo + i))
+                                .intoArray(y, yr + i);
+                } else {
+                    for (i = 0; i < bound; i += L)
+                        FloatVector.fromArray(S, a, xr + i).sub(vm).mul(vs)
+                                .fma(FloatVector.fromArray(S, w, wo + i), FloatVector.fromArray(S, b, bo + i))
+                                .intoArray(y, yr + i);
                 }
                 for (; i < c; i++) y[yr + i] = (a[xr + i] - m) * s * w[wo + i] + (b == null ? 0f : b[bo + i]);
             }

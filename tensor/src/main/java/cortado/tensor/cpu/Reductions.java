@@ -49,20 +49,28 @@ final class Reductions {
                 for (int o = from; o < to; o++) z[o] = isMax ? rowMax(x, xo + o * n, n) : rowSum(x, xo + o * n, n);
             });
         } else {
-            Chunks.range(outer, Math.max(1, 8192 / Math.max(1, n * in)), (from, to) -> {
-                for (int o = from; o < to; o++) {
-                    int zo = o * in;
-                    int base = xo + o * n * in;
-                    if (isMax) System.arraycopy(x, base, z, zo, in);
+            // Items are (outer index, column range), so a single outer row ([N, C] -> [C], the bias gradient) still
+            // splits across threads; each item accumulates whole rows of its column range, SIMD across columns.
+            int width = Math.max(L, Math.min(in, (8192 / Math.max(1, n)) / L * L));
+            int pieces = (in + width - 1) / width;
+            Chunks.range(outer * pieces, Math.max(1, 16384 / Math.max(1, n * width)), (from, to) -> {
+                for (int item = from; item < to; item++) {
+                    int o = item / pieces, c0 = (item % pieces) * width, c1 = Math.min(in, c0 + width);
+                    int zo = o * in + c0, w = c1 - c0;
+                    int base = xo + o * n * in + c0;
+                    if (isMax) System.arraycopy(x, base, z, zo, w);
+                    int bound = S.loopBound(w);
                     for (int j = isMax ? 1 : 0; j < n; j++) {
                         int xr = base + j * in;
-                        int i = 0, bound = S.loopBound(in);
-                        for (; i < bound; i += L) {
-                            FloatVector acc = FloatVector.fromArray(S, z, zo + i);
-                            FloatVector v = FloatVector.fromArray(S, x, xr + i);
-                            (isMax ? acc.max(v) : acc.add(v)).intoArray(z, zo + i);
+                        int i = 0;
+                        if (isMax) {
+                            for (; i < bound; i += L)
+                                FloatVector.fromArray(S, z, zo + i).max(FloatVector.fromArray(S, x, xr + i)).intoArray(z, zo + i);
+                        } else {
+                            for (; i < bound; i += L)
+                                FloatVector.fromArray(S, z, zo + i).add(FloatVector.fromArray(S, x, xr + i)).intoArray(z, zo + i);
                         }
-                        for (; i < in; i++) z[zo + i] = isMax ? Math.max(z[zo + i], x[xr + i]) : z[zo + i] + x[xr + i];
+                        for (; i < w; i++) z[zo + i] = isMax ? Math.max(z[zo + i], x[xr + i]) : z[zo + i] + x[xr + i];
                     }
                 }
             });

@@ -90,11 +90,15 @@ final class Softmax {
                     for (; i < n; i++) dot += d[gr + i] * a[yr + i];
                 }
                 FloatVector vdot = FloatVector.broadcast(S, dot);
-                for (i = 0; i < bound; i += L) {
-                    FloatVector vy = FloatVector.fromArray(S, a, yr + i);
-                    FloatVector vg = FloatVector.fromArray(S, d, gr + i);
-                    FloatVector r2 = log ? vy.lanewise(VectorOperators.EXP).mul(vdot).neg().add(vg) : vg.sub(vdot).mul(vy);
-                    r2.intoArray(z, zr + i);
+                if (log) {
+                    for (i = 0; i < bound; i += L)
+                        FloatVector.fromArray(S, d, gr + i)
+                                .sub(FloatVector.fromArray(S, a, yr + i).lanewise(VectorOperators.EXP).mul(vdot))
+                                .intoArray(z, zr + i);
+                } else {
+                    for (i = 0; i < bound; i += L)
+                        FloatVector.fromArray(S, d, gr + i).sub(vdot).mul(FloatVector.fromArray(S, a, yr + i))
+                                .intoArray(z, zr + i);
                 }
                 for (; i < n; i++)
                     z[zr + i] = log ? d[gr + i] - (float) Math.exp(a[yr + i]) * dot : a[yr + i] * (d[gr + i] - dot);

@@ -1,0 +1,63 @@
+package cortado.bench;
+
+import cortado.tensor.Backend;
+import cortado.tensor.Backends;
+import cortado.tensor.Parallel;
+import cortado.tensor.Tensor;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * LayerNorm forward and backward over rows x C: GPT-2 124M's training shape (B*T = 256 rows of 768) and a larger
+ * batch (4096 rows). Memory-bound: forward reads x and writes y, backward reads dy and x and writes dx.
+ *
+ * <pre>java --add-modules jdk.incubator.vector -jar bench/target/benchmarks.jar LayerNormBench</pre>
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Xmx4g"})
+public class LayerNormBench {
+    /** rows,C. */
+    @Param({"256,768", "4096,768"})
+    public String shape;
+
+    @Param({"1", "2"})
+    public int threads;
+
+    private final Backend be = Backends.cpu();
+    private Tensor x, w, b, dy;
+    private Backend.NormResult fwd;
+
+    @Setup
+    public void setup() {
+        Parallel.setThreads(threads);
+        String[] p = shape.split(",");
+        int rows = Integer.parseInt(p[0]), c = Integer.parseInt(p[1]);
+        Random r = new Random(42);
+        x = BenchTensors.randn(r, rows, c);
+        w = BenchTensors.randn(r, c);
+        b = BenchTensors.randn(r, c);
+        dy = BenchTensors.randn(r, rows, c);
+        fwd = be.layerNorm(x, w, b, 1e-5f);
+    }
+
+    @Benchmark
+    public Backend.NormResult forward() { return be.layerNorm(x, w, b, 1e-5f); }
+
+    @Benchmark
+    public Backend.NormGrads backward() { return be.layerNormBackward(dy, x, w, fwd.mean(), fwd.rstd()); }
+}
