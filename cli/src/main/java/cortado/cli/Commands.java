@@ -17,6 +17,8 @@ public final class Commands {
         add(new GenerateCommand());
         add(new PrepareCommand());
         add(new PretrainCommand());
+        add(new TokenizeCommand());
+        add(new TokenizerTrainCommand());
     }
 
     private Commands() {}

@@ -6,7 +6,8 @@ import cortado.nn.models.CausalLm;
 import java.nio.file.Path;
 
 /**
- * The tokenizer that goes with a model: byte-level models (vocabulary 257, the small presets) use
+ * The tokenizer that goes with a model: a checkpoint directory holding tokenizer files (tokenizer.json, GPT-2's
+ * encoder.json + vocab.bpe or vocab.json + merges.txt, vocab.txt) gets that tokenizer; otherwise byte-level models (vocabulary 257, the small presets) use
  * {@link ByteTokenizer}. Other models need their tokenizer files, which this does not read yet, so it returns null and
  * callers ask for pre-tokenized input.
  */
@@ -15,6 +16,7 @@ final class ModelTokenizer {
 
     /** @param dir the checkpoint directory the model came from, or null for a preset */
     static Tokenizer forModel(CausalLm model, Path dir) {
+        if (dir != null && cortado.data.tokenizer.Tokenizers.hasTokenizer(dir)) return cortado.data.tokenizer.Tokenizers.open(dir);
         if (model.config().vocabSize() == new ByteTokenizer().vocabSize()) return new ByteTokenizer();
         return null;
     }
