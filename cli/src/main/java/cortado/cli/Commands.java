@@ -15,7 +15,10 @@ public final class Commands {
         add(new BenchCommand());
         add(new DemoCommand());
         add(new GenerateCommand());
+        add(new PrepareCommand());
         add(new PretrainCommand());
+        add(new TokenizeCommand());
+        add(new TokenizerTrainCommand());
     }
 
     private Commands() {}

@@ -39,7 +39,8 @@ public final class Generator {
         int count = prompt.length;
         int[] out = new int[maxNewTokens];
         if (maxNewTokens == 0) return out;
-        KvCache cache = model.newCache(1, window);
+        // Sized for this generation, not for the model's maximum (131072 positions would be gigabytes for Llama 3).
+        KvCache cache = model.newCache(1, (int) Math.min(window, (long) prompt.length + maxNewTokens));
         float[] logits = prefill(cache, tokens, count, window);
         for (int i = 0; i < maxNewTokens; i++) {
             int next = sampler.sample(logits);
@@ -48,7 +49,7 @@ public final class Generator {
             if (onToken != null) onToken.accept(next);
             if (stopIds != null && stopIds.contains(next)) return Arrays.copyOf(out, i + 1);
             if (i == maxNewTokens - 1) break;
-            if (cache.length() == window) {
+            if (cache.length() == cache.capacity()) { // only reached when the capacity is the model's window
                 cache.reset();
                 logits = prefill(cache, tokens, count, Math.max(1, window / 2));
             } else {

@@ -235,6 +235,11 @@ public final class HfCheckpoint {
     public static void save(CausalLm model, Path dir, DType dtype, long maxShardBytes) {
         if (dtype != DType.F32 && dtype != DType.F16 && dtype != DType.BF16)
             throw new IllegalArgumentException("checkpoints are written as F32, F16 or BF16, not " + dtype);
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw CheckpointException.at(dir, "cannot create the directory: " + e.getMessage(), e);
+        }
         TreeMap<String, Tensor> tensors = new TreeMap<>();
         model.module().namedParameters().forEach((n, p) -> tensors.put(n, p.value()));
         Map<String, String> meta = Map.of("format", "pt");

@@ -69,6 +69,9 @@ class HfCheckpointTest {
     void shardedSaveWritesAnIndexAndReplacesTheSingleFile() throws IOException {
         CausalLm m = Models.fromConfig(llamaConfig(false));
         Path out = dir.resolve("out");
+        Path fresh = dir.resolve("fresh/nested");
+        HfCheckpoint.save(m, fresh, DType.F32, 1000);            // sharded into a directory that does not exist yet
+        assertSameWeights(m, HfCheckpoint.load(fresh));
         HfCheckpoint.save(m, out);                               // single file first
         HfCheckpoint.save(m, out, DType.F32, 1000);              // then sharded over it
         assertThat(Files.exists(out.resolve("model.safetensors"))).isFalse();

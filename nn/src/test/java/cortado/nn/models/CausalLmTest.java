@@ -109,6 +109,20 @@ class CausalLmTest {
     }
 
     @Test
+    void replacedChildIsUsedByTheForwardPass() {
+        // PEFT replaces layers by path; the parent must call the replacement, not a reference kept at construction.
+        CausalLm m = Presets.create("llama-tiny", 4);
+        int[] ids = {3, 1, 4, 1, 5, 9};
+        float[] before = m.forward(ids, 1, 6).toArray();
+        cortado.nn.Linear zero = new cortado.nn.Linear(64, 32, false); // all-zero weights: the MLP adds nothing
+        m.module().replace("model.layers.1.mlp.down_proj", zero);
+        float[] after = m.forward(ids, 1, 6).toArray();
+        assertThat(java.util.Arrays.equals(before, after)).isFalse();
+        m.module().replace("model.layers.1.mlp", new cortado.nn.GatedMlp(32, 64)); // zero down_proj again
+        assertThat(m.forward(ids, 1, 6).toArray()).containsExactly(after);
+    }
+
+    @Test
     void badInputsGiveClearErrors() {
         CausalLm m = Presets.create("gpt2-tiny", 1);
         assertThatThrownBy(() -> m.forward(new int[5], 2, 3)).hasMessageContaining("expected B*T = 2*3");

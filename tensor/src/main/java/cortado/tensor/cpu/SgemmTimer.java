@@ -9,6 +9,7 @@ import java.util.SplittableRandom;
  * timed repeats; the median is reported because a shared machine produces one-sided outliers.
  */
 public final class SgemmTimer {
+    private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
     private SgemmTimer() {}
 
     /** Floating-point operations of one n x n x n multiply (one multiply and one add per term). */
@@ -29,7 +30,7 @@ public final class SgemmTimer {
     public static double[] gflopsSamples(int size, int repeats) {
         if (size < 1) throw new IllegalArgumentException("size must be >= 1, got " + size);
         if (repeats < 1) throw new IllegalArgumentException("repeats must be >= 1, got " + repeats);
-        float[] a = random(size, 1), b = random(size, 2), c = new float[size * size];
+        float[] a = random(size * size, 1), b = random(size * size, 2), c = new float[size * size];
         // Warm-up: at least 3 calls and about half a second, enough for C2 to compile the micro-kernel.
         long end = System.nanoTime() + 500_000_000L;
         for (int w = 0; w < 3 || System.nanoTime() < end; w++) multiply(size, a, b, c);
@@ -50,13 +51,75 @@ public final class SgemmTimer {
         return n % 2 == 1 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
     }
 
+    /**
+     * Line protocol for a driver that interleaves Cortado with another library call by call (bench/compare): reads
+     * {@code warm SHAPE} (allocate, warm up; answers {@code ok}), {@code time SHAPE} (one timed call; answers its
+     * GFLOP/s by wall clock, then by the calling thread's CPU time, which on one thread discounts time slices taken
+     * by other processes) and {@code quit} from stdin. SHAPE is {@code N} (square, no transposes) or {@code m,n,k,transA,transB}
+     * with transposes as 0/1. Both sides then see the same machine noise, which matters on a shared 2-vCPU VM.
+     */
+    static void serve() throws java.io.IOException {
+        var in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in));
+        String current = "";
+        Problem pr = null;
+        for (String line; (line = in.readLine()) != null; ) {
+            String[] w = line.trim().split("\\s+");
+            if (w[0].equals("quit")) break;
+            if (w.length != 2 || !(w[0].equals("warm") || w[0].equals("time"))) {
+                System.out.println("error: expected 'warm SHAPE', 'time SHAPE' or 'quit', got: " + line);
+                System.out.flush();
+                continue;
+            }
+            if (!w[1].equals(current)) {
+                current = w[1];
+                pr = Problem.parse(current);
+            }
+            if (w[0].equals("warm")) {
+                long end = System.nanoTime() + 500_000_000L;
+                for (int i = 0; i < 3 || System.nanoTime() < end; i++) pr.run();
+                System.out.println("ok");
+            } else {
+                long c0 = CPU.getCurrentThreadCpuTime(), t0 = System.nanoTime();
+                pr.run();
+                long t1 = System.nanoTime(), c1 = CPU.getCurrentThreadCpuTime();
+                System.out.println(pr.flops() / (t1 - t0) + " " + pr.flops() / Math.max(1, c1 - c0));
+            }
+            System.out.flush();
+        }
+    }
+
+    /** One multiply with its operands: op(A)[m,k] @ op(B)[k,n], tightly packed (ld = stored row length). */
+    private record Problem(int m, int n, int k, boolean transA, boolean transB, float[] a, float[] b, float[] c) {
+        static Problem parse(String spec) {
+            String[] f = spec.split(",");
+            if (f.length == 1) {
+                int n = Integer.parseInt(f[0]);
+                return of(n, n, n, false, false);
+            }
+            if (f.length != 5) throw new IllegalArgumentException("shape must be N or m,n,k,transA,transB: " + spec);
+            return of(Integer.parseInt(f[0]), Integer.parseInt(f[1]), Integer.parseInt(f[2]),
+                    f[3].equals("1") || f[3].equalsIgnoreCase("true"), f[4].equals("1") || f[4].equalsIgnoreCase("true"));
+        }
+
+        static Problem of(int m, int n, int k, boolean transA, boolean transB) {
+            return new Problem(m, n, k, transA, transB, random(Math.multiplyExact(m, k), 1),
+                    random(Math.multiplyExact(k, n), 2), new float[Math.multiplyExact(m, n)]);
+        }
+
+        double flops() { return 2.0 * m * n * k; }
+
+        void run() {
+            Sgemm.sgemm(transA, transB, m, n, k, 1f, a, 0, transA ? m : k, b, 0, transB ? k : n, 0f, c, 0, n);
+        }
+    }
+
     private static void multiply(int n, float[] a, float[] b, float[] c) {
         Sgemm.sgemm(false, false, n, n, n, 1f, a, 0, n, b, 0, n, 0f, c, 0, n);
     }
 
-    private static float[] random(int n, long seed) {
+    private static float[] random(int len, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
-        float[] x = new float[n * n];
+        float[] x = new float[len];
         for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextDouble() * 2 - 1);
         return x;
     }
@@ -64,16 +127,19 @@ public final class SgemmTimer {
     /**
      * Standalone entry for scripts that run the built classes without the CLI:
      * {@code java --add-modules jdk.incubator.vector -cp tensor/target/classes cortado.tensor.cpu.SgemmTimer
-     * --sizes 256,512 [--threads N] [--repeats R]}. Prints one JSON line per size, as {@code cortado bench sgemm}.
+     * --sizes 256,512 [--threads N] [--repeats R] [--serve]}. Prints one JSON line per size, as
+     * {@code cortado bench sgemm}; with {@code --serve} it answers the line protocol of {@link #serve()} instead.
      */
-    public static void main(String[] args) {
+    public static void main(String[] args) throws java.io.IOException {
         String sizes = "256,512,1024,2048";
         int threads = cortado.tensor.Parallel.threads(), repeats = 0;
+        boolean serve = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--sizes" -> sizes = args[++i];
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "--repeats" -> repeats = Integer.parseInt(args[++i]);
+                case "--serve" -> serve = true;
                 default -> {
                     System.err.println("error: unknown argument " + args[i]);
                     System.exit(2);
@@ -81,6 +147,10 @@ public final class SgemmTimer {
             }
         }
         cortado.tensor.Parallel.setThreads(threads);
+        if (serve) {
+            serve();
+            return;
+        }
         for (String s : sizes.split(",")) {
             int n = Integer.parseInt(s.trim());
             double g = medianGflops(n, repeats > 0 ? repeats : defaultRepeats(n));

@@ -53,7 +53,7 @@ public final class Gpt2LmHeadModel extends Module implements CausalLm {
             Tensor t = e.getValue().value();
             stream++;
             if (name.endsWith(".bias")) Init.constant(t, 0f);
-            else if (name.contains(".ln_") || name.startsWith("transformer.ln_f")) Init.constant(t, 1f);
+            else if (name.contains(".ln_")) Init.constant(t, 1f); // ln_1, ln_2, ln_f weights
             else if (name.endsWith("c_proj.weight")) Init.normal(t, residualStd, seed, stream);
             else Init.normal(t, std, seed, stream);
         }

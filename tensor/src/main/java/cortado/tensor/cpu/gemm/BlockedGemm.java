@@ -14,10 +14,13 @@ package cortado.tensor.cpu.gemm;
  * Packing buffers are per thread and reused across calls, so a call allocates nothing after warm-up.
  */
 public final class BlockedGemm {
-    /** Depth of a rank-kc update: A micro-panel MR*KC*4 = 8 KiB sits in L1 beside the streaming B panel. */
-    public static final int KC = 256;
-    /** Width of the packed B block; KC*NC floats = 512 KiB, half of a 1 MiB L2. */
-    public static final int NC = 512;
+    /**
+     * Depth of a rank-kc update: the A micro-panel (MR*KC*4 = 8 KiB) sits in L1 beside the streaming B panel.
+     * Overridable with -Dcortado.sgemm.kc for tuning on other CPUs.
+     */
+    public static final int KC = Integer.getInteger("cortado.sgemm.kc", 512);
+    /** Width of the packed B block; KC*NC floats = 512 KiB, half of a 1 MiB L2 (-Dcortado.sgemm.nc). */
+    public static final int NC = Integer.getInteger("cortado.sgemm.nc", 1024);
 
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[][] {
             new float[MicroKernel.MR * KC], new float[KC * roundUp(NC, MicroKernel.NR)],

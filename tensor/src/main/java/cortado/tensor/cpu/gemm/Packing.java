@@ -14,6 +14,9 @@ import jdk.incubator.vector.FloatVector;
  * </ul>
  */
 public final class Packing {
+    /** Strip height, in values of k, of the transposing copies. */
+    private static final int PT = 16;
+
     private Packing() {}
 
     /** Packs op(A)[i0 .. i0+mr, p0 .. p0+kc] into {@code ap} (MR*kc floats). */
@@ -59,11 +62,15 @@ public final class Packing {
                     }
                 }
             } else {
-                // B is stored [n, k]: each column of op(B) is a contiguous row of B; a transpose, done a few columns
-                // at a time so the NR-wide output rows being filled stay in L1.
-                for (int j = 0; j < nr; j++) {
-                    int src = bOff + (j0 + jr + j) * ldb + p0, dst = panel + j;
-                    for (int p = 0; p < kc; p++) bp[dst + p * NR] = b[src + p];
+                // B is stored [n, k]: each column of op(B) is a contiguous row of B, so this is a transpose. It goes
+                // in strips of PT values of k: the PT packed rows being filled (PT*NR floats) stay in L1 while the nr
+                // source rows are read PT floats at a time.
+                for (int p = 0; p < kc; p += PT) {
+                    int pe = Math.min(kc, p + PT);
+                    for (int j = 0; j < nr; j++) {
+                        int src = bOff + (j0 + jr + j) * ldb + p0, dst = panel + j;
+                        for (int pp = p; pp < pe; pp++) bp[dst + pp * NR] = b[src + pp];
+                    }
                 }
                 for (int j = nr; j < NR; j++)
                     for (int p = 0; p < kc; p++) bp[panel + p * NR + j] = 0f;

@@ -1,0 +1,92 @@
+package cortado.bench;
+
+import cortado.autograd.Autograd;
+import cortado.nn.models.CausalLm;
+import cortado.nn.models.Presets;
+import cortado.tensor.Parallel;
+import cortado.tensor.Tensor;
+import cortado.train.AdamW;
+import cortado.train.GradClip;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * One GPT-2 124M training step (forward, cross-entropy, backward, global-norm clip, AdamW), timed: Cortado's side of
+ * bench/compare/train_step_vs_torch.sh, whose peer is train_step_torch.py doing the same step in PyTorch.
+ *
+ * <p>Usage: {@code java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar cortado.bench.TrainStepMain
+ * [--threads 2] [--batch 4] [--seq 64] [--steps 8] [--warmup 2] [--model gpt2-124m]}. Prints one JSON line: the median
+ * step time, the split into forward / backward / optimizer, and the peak resident set (VmHWM).
+ */
+public final class TrainStepMain {
+    public static void main(String[] args) throws Exception {
+        int threads = Runtime.getRuntime().availableProcessors(), batch = 4, seq = 64, steps = 8, warmup = 2;
+        String preset = "gpt2-124m";
+        for (int i = 0; i < args.length; i += 2) {
+            String v = args[i + 1];
+            switch (args[i]) {
+                case "--threads" -> threads = Integer.parseInt(v);
+                case "--batch" -> batch = Integer.parseInt(v);
+                case "--seq" -> seq = Integer.parseInt(v);
+                case "--steps" -> steps = Integer.parseInt(v);
+                case "--warmup" -> warmup = Integer.parseInt(v);
+                case "--model" -> preset = v;
+                default -> throw new IllegalArgumentException("unknown flag " + args[i]);
+            }
+        }
+        Parallel.setThreads(threads);
+        CausalLm model = Presets.create(preset, 0);
+        int vocab = model.config().vocabSize();
+        // Same optimizer settings as the PyTorch side: lr 3e-4, weight decay 0.1 on rank >= 2, clip 1.0.
+        AdamW adamw = new AdamW(model.module().namedParameters(), 0.1f);
+        SplittableRandom rng = new SplittableRandom(1);
+        List<Double> total = new ArrayList<>(), fwd = new ArrayList<>(), bwd = new ArrayList<>(), opt = new ArrayList<>();
+        for (int s = 0; s < warmup + steps; s++) {
+            int[] inputs = new int[batch * seq], targets = new int[batch * seq];
+            for (int i = 0; i < inputs.length; i++) {
+                inputs[i] = rng.nextInt(vocab);
+                targets[i] = rng.nextInt(vocab);
+            }
+            long t0 = System.nanoTime();
+            Tensor loss = model.loss(inputs, targets, batch, seq);
+            long t1 = System.nanoTime();
+            Autograd.backward(loss);
+            long t2 = System.nanoTime();
+            GradClip.clipGlobalNorm(adamw.parameterList(), 1.0f);
+            adamw.step(3e-4f);
+            adamw.zeroGrad();
+            long t3 = System.nanoTime();
+            if (s >= warmup) {
+                total.add((t3 - t0) / 1e6);
+                fwd.add((t1 - t0) / 1e6);
+                bwd.add((t2 - t1) / 1e6);
+                opt.add((t3 - t2) / 1e6);
+            }
+        }
+        System.out.printf("{\"engine\": \"cortado\", \"model\": \"%s\", \"threads\": %d, \"batch\": %d, \"seq\": %d, "
+                        + "\"median_step_ms\": %.1f, \"median_forward_ms\": %.1f, \"median_backward_ms\": %.1f, "
+                        + "\"median_optimizer_ms\": %.1f, \"steps_ms\": %s, \"peak_rss_mib\": %.1f}%n",
+                preset, threads, batch, seq, median(total), median(fwd), median(bwd), median(opt),
+                Arrays.toString(total.stream().mapToLong(Math::round).toArray()), peakRssMib());
+    }
+
+    private static double median(List<Double> xs) {
+        double[] a = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        int n = a.length;
+        return n % 2 == 1 ? a[n / 2] : (a[n / 2 - 1] + a[n / 2]) / 2;
+    }
+
+    /** Peak resident set of this process from /proc/self/status (VmHWM), or -1 where /proc is absent. */
+    private static double peakRssMib() throws Exception {
+        Path status = Path.of("/proc/self/status");
+        if (!Files.exists(status)) return -1;
+        for (String line : Files.readAllLines(status)) {
+            if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+        }
+        return -1;
+    }
+}

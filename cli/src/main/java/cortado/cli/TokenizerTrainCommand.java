@@ -1,0 +1,141 @@
+package cortado.cli;
+
+import cortado.data.tokenizer.BpeTrainer;
+import cortado.data.tokenizer.HfTokenizerJson;
+import cortado.data.tokenizer.SplitPatterns;
+import cortado.data.tokenizer.Tokenizer;
+import cortado.data.tokenizer.VocabTxt;
+import cortado.data.tokenizer.WordPieceTrainer;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * {@code cortado tokenizer train --input PATH... --type bpe|wordpiece --vocab-size N [--special-tokens A,B]
+ * --out tokenizer.json}: trains a byte-level BPE (HF BpeTrainer-compatible) or WordPiece vocabulary and writes a
+ * tokenizer.json that HF tokenizers loads.
+ */
+public final class TokenizerTrainCommand implements Command {
+    @Override public String name() { return "tokenizer"; }
+
+    @Override public String summary() { return "tokenizer train: learn a BPE or WordPiece vocabulary (tokenizer.json)"; }
+
+    @Override
+    public int run(String[] argv) throws Exception {
+        if (argv.length == 0 || !argv[0].equals("train")) {
+            if (argv.length > 0 && (argv[0].equals("--help") || argv[0].equals("-h"))) argv = new String[] {"train", "--help"};
+            else throw new UsageException("usage: cortado tokenizer train --input PATH... --vocab-size N --out FILE (see --help)");
+        }
+        Args a = new Args("tokenizer train", "Trains a tokenizer on text files (one training text per line, as HF does) and "
+                + "writes tokenizer.json.\nExtra paths after the options are inputs too.")
+                .required("input", "PATH", "text file or directory of .txt files")
+                .option("type", "bpe|wordpiece", "model type", "bpe")
+                .required("vocab-size", "N", "vocabulary size including special tokens")
+                .option("special-tokens", "A,B", "comma-separated special tokens (default <|endoftext|> for bpe, "
+                        + "[PAD],[UNK],[CLS],[SEP],[MASK] for wordpiece)", null)
+                .option("min-frequency", "N", "pairs seen fewer times are not merged", "2")
+                .option("pattern", "REGEX", "pre-tokenization regex for bpe (default GPT-2's)", null)
+                .flag("cased", "wordpiece: keep case and accents")
+                .required("out", "FILE", "tokenizer.json to write");
+        a.parse(Arrays.copyOfRange(argv, 1, argv.length));
+        List<Path> inputs = new ArrayList<>();
+        inputs.add(Path.of(a.string("input")));
+        for (String p : a.positionals()) inputs.add(Path.of(p));
+        String type = a.choice("type", "bpe", "wordpiece");
+        int vocab = a.positiveInt("vocab-size");
+        long minFreq = a.longValue("min-frequency");
+        int threads = Runtime.getRuntime().availableProcessors();
+
+        long t0 = System.nanoTime();
+        List<String> lines = new ArrayList<>();
+        long bytes = 0;
+        for (Path p : expand(inputs)) bytes += readLines(p, lines);
+        System.err.printf("read %,d lines (%.1f MB) from %d file(s)%n", lines.size(), bytes / 1e6, inputs.size());
+        Progress progress = new Progress("merges");
+        Tokenizer tok;
+        if (type.equals("bpe")) {
+            List<String> specials = a.string("special-tokens") == null ? List.of("<|endoftext|>") : list(a.string("special-tokens"));
+            String pattern = a.string("pattern") == null ? SplitPatterns.GPT2_ORIGINAL : a.string("pattern");
+            if (vocab < 256 + specials.size()) throw new UsageException("--vocab-size must be at least 256 + special tokens");
+            tok = BpeTrainer.train(lines, new BpeTrainer.Config(vocab, specials, minFreq, pattern, threads), progress::step);
+        } else {
+            List<String> specials = a.string("special-tokens") == null ? VocabTxt.BERT_SPECIALS : list(a.string("special-tokens"));
+            tok = WordPieceTrainer.train(lines, new WordPieceTrainer.Config(vocab, specials, minFreq, !a.bool("cased"), threads),
+                    progress::step);
+        }
+        progress.done();
+        Path out = Path.of(a.string("out"));
+        HfTokenizerJson.save(tok, out);
+        System.err.printf("wrote %s: %,d tokens in %.1f s%n", out, tok.vocabSize(), (System.nanoTime() - t0) / 1e9);
+        return Main.OK;
+    }
+
+    private static List<String> list(String csv) {
+        List<String> out = new ArrayList<>();
+        for (String s : csv.split(",")) if (!s.isBlank()) out.add(s.strip());
+        return out;
+    }
+
+    private static List<Path> expand(List<Path> inputs) throws IOException, UsageException {
+        List<Path> files = new ArrayList<>();
+        for (Path p : inputs) {
+            if (Files.isDirectory(p)) {
+                try (var s = Files.walk(p)) {
+                    s.filter(Files::isRegularFile).filter(f -> f.toString().endsWith(".txt")).sorted().forEach(files::add);
+                }
+            } else if (Files.isRegularFile(p)) {
+                files.add(p);
+            } else {
+                throw new UsageException(p + ": no such file or directory");
+            }
+        }
+        return files;
+    }
+
+    /** Appends the file's lines (each keeping its "\n"); invalid UTF-8 becomes U+FFFD. Returns the byte count. */
+    static long readLines(Path p, List<String> out) throws IOException {
+        byte[] raw = Files.readAllBytes(p);
+        String text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPLACE)
+                .onUnmappableCharacter(CodingErrorAction.REPLACE).decode(ByteBuffer.wrap(raw)).toString();
+        int pos = 0;
+        while (pos < text.length()) {
+            int nl = text.indexOf('\n', pos);
+            int end = nl < 0 ? text.length() : nl + 1;
+            out.add(text.substring(pos, end));
+            pos = end;
+        }
+        return raw.length;
+    }
+
+    /** Plain progress lines on stderr, at most one per second. */
+    static final class Progress {
+        private final String what;
+        private final long start = System.nanoTime();
+        private long last;
+        private int done, target;
+
+        Progress(String what) { this.what = what; }
+
+        void step(int done, int target) {
+            this.done = done;
+            this.target = target;
+            long now = System.nanoTime();
+            if (now - last > 1_000_000_000L) {
+                last = now;
+                double s = (now - start) / 1e9;
+                System.err.printf("%s %,d/%,d (%.0f/s, %.1f s)%n", what, done, target, done / Math.max(s, 1e-9), s);
+            }
+        }
+
+        void done() {
+            System.err.printf("%s %,d/%,d done in %.1f s%n", what, done, target, (System.nanoTime() - start) / 1e9);
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package cortado.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import cortado.data.json.Json;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PrepareCommandTest {
+    @TempDir Path dir;
+
+    record Result(int code, String out, String err) {}
+
+    private static Result run(String... args) {
+        PrintStream oldOut = System.out, oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            int code = Main.run(args);
+            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    private Path corpus() throws Exception {
+        Path f = dir.resolve("data.jsonl");
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < 50; i++) b.append(Json.write(Map.of("text", "document number " + i + " says hello"))).append('\n');
+        b.append(Json.write(Map.of("text", "document number 3 says hello"))).append('\n'); // line 51: duplicate
+        b.append("{not json}\n");                                                           // line 52: malformed
+        Files.writeString(f, b);
+        Files.write(dir.resolve("raw.txt"), new byte[] {'o', 'k', ' ', (byte) 0xC3, '(', '\n'}); // invalid UTF-8
+        return f;
+    }
+
+    @Test
+    void writesShardsAndReportAndWarnsAboutBadLinesByFileAndLine() throws Exception {
+        Path f = corpus();
+        Path out = dir.resolve("out");
+        Result r = run("prepare", "--input", f.toString(), dir.resolve("raw.txt").toString(), "--tokenizer", "bytes",
+                "--out", out.toString(), "--dedup", "--near-dup-threshold", "0.9", "--val-fraction", "0.1", "--seq", "32");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.err()).contains("warning: " + f + ":52: invalid JSON");
+        assertThat(r.out()).contains("documents: 52 in, 51 out").contains("removed: exact_duplicate=1")
+                .contains("1 invalid UTF-8 sequences replaced, 1 malformed lines skipped");
+        Map<String, Object> report = Json.parseObject(Files.readString(out.resolve("report.json")));
+        assertThat(report).containsEntry("documents_in", 52L).containsEntry("documents_out", 51L)
+                .containsEntry("vocab_size", 257L).containsEntry("format", "llmc").containsEntry("seq", 32L);
+        assertThat(((Map<?, ?>) report.get("input")).get("invalid_utf8_replaced")).isEqualTo(1L);
+        assertThat(Files.exists(out.resolve("train_000000.bin"))).isTrue();
+    }
+
+    @Test
+    void strictMakesAMalformedLineFatalWithFileAndLine() throws Exception {
+        Path f = corpus();
+        Result r = run("prepare", "--input", f.toString(), "--tokenizer", "bytes", "--out", dir.resolve("o").toString(), "--strict");
+        assertThat(r.code()).isEqualTo(Main.FAILURE);
+        assertThat(r.err().lines().filter(l -> l.startsWith("error: "))).singleElement().asString()
+                .startsWith("error: " + f + ":52: invalid JSON");
+        assertThat(r.err()).doesNotContain("\tat ");
+        assertThat(Files.exists(dir.resolve("o").resolve("report.json"))).isFalse();
+    }
+
+    @Test
+    void realTokenizerFilesWork() throws Exception {
+        Path f = corpus();
+        Path gpt2 = Path.of(System.getProperty("user.dir")).getParent().resolve("data/src/test/resources/tokenizer/gpt2");
+        Path out = dir.resolve("gpt2out");
+        Result r = run("prepare", "--input", f.toString(), "--tokenizer", gpt2.toString(), "--out", out.toString(),
+                "--seq", "0", "--val-fraction", "0", "--no-shuffle", "--format", "nanogpt");
+        assertThat(r.code()).as(r.err()).isZero();
+        Map<String, Object> report = Json.parseObject(Files.readString(out.resolve("report.json")));
+        assertThat(report).containsEntry("vocab_size", 50257L).containsEntry("dtype", "uint16");
+        // GPT-2 ids: <|endoftext|> is 50256 and precedes each document; "document" is one token, 22897
+        byte[] b = Files.readAllBytes(out.resolve("train_000000.bin"));
+        assertThat((b[0] & 0xff) | (b[1] & 0xff) << 8).isEqualTo(50256);
+        assertThat((b[2] & 0xff) | (b[3] & 0xff) << 8).isEqualTo(22897);
+
+        Path broken = dir.resolve("tokenizer.json");
+        Files.writeString(broken, "{\"model\": ");
+        Result bad = run("prepare", "--input", f.toString(), "--tokenizer", broken.toString(), "--out", dir.resolve("x").toString());
+        assertThat(bad.code()).isEqualTo(Main.FAILURE);
+        assertThat(bad.err().strip()).startsWith("error: " + broken).doesNotContain("\n");
+    }
+
+    @Test
+    void badArgumentsAreUsageErrors() throws Exception {
+        Path f = corpus();
+        assertThat(run("prepare", "--input", f.toString(), "--tokenizer", "bytes", "--out", "x", "--filters", "magic").err())
+                .contains("error: --filters: unknown filter 'magic'");
+        assertThat(run("prepare", "--input", f.toString(), "--tokenizer", "bytes", "--out", "x", "--near-dup-threshold", "2").code())
+                .isEqualTo(Main.USAGE);
+        assertThat(run("prepare", "--input", dir.resolve("missing").toString(), "--tokenizer", "bytes", "--out",
+                dir.resolve("o2").toString()).err()).contains("error: " + dir.resolve("missing") + ": no such file or directory");
+        assertThat(run("prepare", "--input", f.toString(), "--tokenizer", "bytes", "--out", "x",
+                "--gopher-quality", "min_words=abc", "--filters", "gopher").err()).contains("min_words expects a number");
+    }
+}

@@ -1,0 +1,44 @@
+package cortado.data.clean;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** What cleaning did: documents in and out, removals per reason, characters, PII replacements. */
+public final class CleaningReport {
+    long documentsIn;
+    long documentsOut;
+    long charsIn;
+    long charsOut;
+    final Map<String, Long> removed = new TreeMap<>();
+    long emails, phones, ips;
+    long nearDupCandidates;
+
+    void remove(String reason) { removed.merge(reason, 1L, Long::sum); }
+
+    public long documentsIn() { return documentsIn; }
+
+    public long documentsOut() { return documentsOut; }
+
+    /** Removed documents per reason (e.g. {@code gopher.word_count}, {@code exact_duplicate}, {@code near_duplicate}). */
+    public Map<String, Long> removed() { return Map.copyOf(removed); }
+
+    public long removedTotal() { return removed.values().stream().mapToLong(Long::longValue).sum(); }
+
+    /** The report as a JSON-ready map. */
+    public Map<String, Object> toJson() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("documents_in", documentsIn);
+        m.put("documents_out", documentsOut);
+        m.put("chars_in", charsIn);
+        m.put("chars_out", charsOut);
+        m.put("removed", new LinkedHashMap<String, Object>(removed));
+        Map<String, Object> pii = new LinkedHashMap<>();
+        pii.put("emails", emails);
+        pii.put("phones", phones);
+        pii.put("ips", ips);
+        m.put("pii_replaced", pii);
+        m.put("near_dup_candidate_pairs", nearDupCandidates);
+        return m;
+    }
+}

@@ -1,0 +1,31 @@
+package cortado.data.text;
+
+/** What reading the inputs saw: counts of files, bytes, documents and of everything that was wrong with them. */
+public final class InputStats {
+    long files;
+    long bytes;
+    long documents;
+    long invalidUtf8Sequences;
+    long malformedLines;
+    long overlongLines;
+    long emptyDocuments;
+
+    public long files() { return files; }
+
+    /** Bytes read so far across all files (what the progress bar measures). */
+    public long bytes() { return bytes; }
+
+    public long documents() { return documents; }
+
+    /** Maximal ill-formed UTF-8 subsequences replaced by one U+FFFD each (Unicode 15, section 3.9, U+FFFD policy). */
+    public long invalidUtf8Sequences() { return invalidUtf8Sequences; }
+
+    /** JSONL lines that were not a JSON object with a usable text field, skipped. */
+    public long malformedLines() { return malformedLines; }
+
+    /** Lines longer than the line limit, skipped without being held in memory. */
+    public long overlongLines() { return overlongLines; }
+
+    /** Records or files whose text was empty, skipped. */
+    public long emptyDocuments() { return emptyDocuments; }
+}
