@@ -13,7 +13,7 @@ import java.util.Locale;
 public final class BenchCommand implements Command {
     @Override public String name() { return "bench"; }
 
-    @Override public String summary() { return "micro-benchmarks: bench sgemm --sizes 256,512,1024,2048"; }
+    @Override public String summary() { return "micro-benchmarks: bench sgemm --sizes 256,512,1024,2048; bench tokenize --tokenizer PATH --input FILE"; }
 
     @Override
     public int run(String[] argv) throws Exception {
