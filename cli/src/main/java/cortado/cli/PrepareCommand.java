@@ -15,6 +15,8 @@ import cortado.data.text.ReadOptions;
 import cortado.data.text.TextSplit;
 import cortado.data.tokenizer.ByteTokenizer;
 import cortado.data.tokenizer.Tokenizer;
+import cortado.data.tokenizer.TokenizerException;
+import cortado.data.tokenizer.Tokenizers;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -48,7 +50,7 @@ public final class PrepareCommand implements Command {
                 min_words=20,max_mean_word_length=12 or duplicate_lines=0.4,top_2gram=0.25,duplicate_5gram=0.2.""")
                 .required("input", "PATH", "input file or directory; more paths may follow as arguments")
                 .positional("[PATH...]", "more inputs")
-                .required("tokenizer", "PATH", "tokenizer file or directory, or 'bytes' (byte-level, vocabulary 257)")
+                .required("tokenizer", "PATH", "tokenizer.json, *.tiktoken, vocab.txt, a directory with one (or encoder.json + vocab.bpe), or 'bytes'")
                 .required("out", "DIR", "output directory")
                 .flag("dedup", "remove exact duplicates (normalized text, MurmurHash3 content hash)")
                 .option("dedup-bits", "64|128", "content hash width", "128")
@@ -126,9 +128,14 @@ public final class PrepareCommand implements Command {
         return Main.OK;
     }
 
-    static Tokenizer loadTokenizer(String spec) throws UsageException {
+    /** "bytes", or anything {@link Tokenizers#open} reads; a bad file is one error line naming it. */
+    static Tokenizer loadTokenizer(String spec) {
         if (spec.equals("bytes")) return new ByteTokenizer();
-        throw new UsageException("--tokenizer: only 'bytes' is supported in this build (got '" + spec + "')");
+        try {
+            return Tokenizers.open(Path.of(spec));
+        } catch (TokenizerException e) {
+            throw new CliException(e.getMessage());
+        }
     }
 
     static CleaningConfig cleaning(Args a) throws UsageException {

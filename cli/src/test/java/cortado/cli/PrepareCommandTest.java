@@ -71,6 +71,28 @@ class PrepareCommandTest {
     }
 
     @Test
+    void realTokenizerFilesWork() throws Exception {
+        Path f = corpus();
+        Path gpt2 = Path.of(System.getProperty("user.dir")).getParent().resolve("data/src/test/resources/tokenizer/gpt2");
+        Path out = dir.resolve("gpt2out");
+        Result r = run("prepare", "--input", f.toString(), "--tokenizer", gpt2.toString(), "--out", out.toString(),
+                "--seq", "0", "--val-fraction", "0", "--no-shuffle", "--format", "nanogpt");
+        assertThat(r.code()).as(r.err()).isZero();
+        Map<String, Object> report = Json.parseObject(Files.readString(out.resolve("report.json")));
+        assertThat(report).containsEntry("vocab_size", 50257L).containsEntry("dtype", "uint16");
+        // GPT-2 ids: <|endoftext|> is 50256 and precedes each document; "document" is one token, 22897
+        byte[] b = Files.readAllBytes(out.resolve("train_000000.bin"));
+        assertThat((b[0] & 0xff) | (b[1] & 0xff) << 8).isEqualTo(50256);
+        assertThat((b[2] & 0xff) | (b[3] & 0xff) << 8).isEqualTo(22897);
+
+        Path broken = dir.resolve("tokenizer.json");
+        Files.writeString(broken, "{\"model\": ");
+        Result bad = run("prepare", "--input", f.toString(), "--tokenizer", broken.toString(), "--out", dir.resolve("x").toString());
+        assertThat(bad.code()).isEqualTo(Main.FAILURE);
+        assertThat(bad.err().strip()).startsWith("error: " + broken).doesNotContain("\n");
+    }
+
+    @Test
     void badArgumentsAreUsageErrors() throws Exception {
         Path f = corpus();
         assertThat(run("prepare", "--input", f.toString(), "--tokenizer", "bytes", "--out", "x", "--filters", "magic").err())

@@ -34,6 +34,7 @@ public final class GopherRepetitionFilter implements DocumentFilter {
     private final Config c;
     private final Words words = new Words();
     private long[] wordHash = new long[256];
+    private final Counter counter = new Counter();
 
     public GopherRepetitionFilter(Config config) { this.c = config; }
 
@@ -69,7 +70,7 @@ public final class GopherRepetitionFilter implements DocumentFilter {
 
     /** Blocks separated by at least {@code minNewlines} newlines; checks the duplicate count and char fractions. */
     private String duplicateBlocks(String text, int minNewlines, double maxFraction, double maxCharFraction, String what) {
-        LongHashSet seen = new LongHashSet(64);
+        counter.reset(text.length() / 2 + 2); // every block but the last needs a character and a newline
         int blocks = 0, dups = 0;
         long dupChars = 0;
         int i = 0, len = text.length();
@@ -87,7 +88,7 @@ public final class GopherRepetitionFilter implements DocumentFilter {
             }
             if (e > s) {
                 blocks++;
-                if (!seen.add(Hashing.hashChars(text, s, e))) {
+                if (counter.increment(Hashing.hashChars(text, s, e)) > 1) {
                     dups++;
                     dupChars += e - s;
                 }
@@ -108,7 +109,7 @@ public final class GopherRepetitionFilter implements DocumentFilter {
     /** Characters covered by the occurrences of the most frequent n-gram (0 when none repeats). */
     private long topNgramChars(Words w, int g) {
         int count = w.count - g + 1;
-        LongCounter counter = new LongCounter(count);
+        counter.reset(count);
         int bestCount = 1, bestAt = -1;
         for (int i = 0; i < count; i++) {
             int k = counter.increment(Hashing.combine(wordHash, i, g));
@@ -120,10 +121,10 @@ public final class GopherRepetitionFilter implements DocumentFilter {
     /** Characters in n-grams that repeat an earlier n-gram, as DataTrove's find_all_duplicate counts them. */
     private long duplicateNgramChars(Words w, int g) {
         int count = w.count - g + 1;
-        LongHashSet unique = new LongHashSet(count);
+        counter.reset(count);
         long repeated = 0;
         for (int i = 0; i < count; ) {
-            if (!unique.add(Hashing.combine(wordHash, i, g))) {
+            if (counter.increment(Hashing.combine(wordHash, i, g)) > 1) {
                 repeated += ngramChars(w, i, g);
                 i += g;
             } else {
@@ -133,23 +134,38 @@ public final class GopherRepetitionFilter implements DocumentFilter {
         return repeated;
     }
 
-    /** Counts of 64-bit keys (open addressing); key 0 is remapped, a 2^-64 collision nobody will see. */
-    private static final class LongCounter {
-        private final long[] keys;
-        private final int[] counts;
+    /**
+     * Counts of 64-bit keys in one table reused for every document and pass: a slot belongs to the current pass only
+     * when its stamp matches, so clearing is one increment instead of a fill (documents are many, most are small).
+     * A 2^-64 chance that two different n-grams share a hash is accepted.
+     */
+    private static final class Counter {
+        private long[] keys = new long[0];
+        private int[] counts = new int[0];
+        private int[] stamps = new int[0];
+        private int stamp;
+        private int mask;
 
-        LongCounter(int expected) {
+        void reset(int expected) {
             int cap = Integer.highestOneBit(Math.max(16, expected * 2 - 1)) << 1;
-            keys = new long[cap];
-            counts = new int[cap];
+            if (cap > keys.length) {
+                keys = new long[cap];
+                counts = new int[cap];
+                stamps = new int[cap];
+                stamp = 0;
+            }
+            mask = Math.min(keys.length, Math.max(cap, 16)) - 1; // probe a prefix sized to this document
+            if (++stamp == 0) { java.util.Arrays.fill(stamps, 0); stamp = 1; }
         }
 
         int increment(long key) {
-            if (key == 0) key = 1;
-            int mask = keys.length - 1;
             int i = (int) Hashing.mix64(key) & mask;
-            while (keys[i] != 0 && keys[i] != key) i = (i + 1) & mask;
-            keys[i] = key;
+            while (stamps[i] == stamp && keys[i] != key) i = (i + 1) & mask;
+            if (stamps[i] != stamp) {
+                stamps[i] = stamp;
+                keys[i] = key;
+                counts[i] = 0;
+            }
             return ++counts[i];
         }
     }
