@@ -79,12 +79,20 @@ final class AttentionKernel {
         Rows rq = Rows.of(q), rk = Rows.of(k), rv = Rows.of(v);
         Tensor out = Tensor.zeros(b, h, t, d), lse = Tensor.zeros(b, h, t);
         float[] o = out.data(), ls = lse.data();
+        int tiles = (s + BK - 1) / BK, tileSize = d * BK;
+        // Every key tile transposed once, up front, instead of once per query head and block that reads it.
+        float[] kts = new float[b * hkv * tiles * tileSize];
+        Chunks.range(b * hkv * tiles, Math.max(1, 4096 / tileSize), (from, to) -> {
+            for (int it = from; it < to; it++) {
+                int bk = it / tiles, j0 = (it % tiles) * BK;
+                transposeTile(rk.a, rk.base(bk / hkv, bk % hkv) + j0 * rk.sr, rk.sr, Math.min(BK, s - j0), d, kts,
+                        it * tileSize);
+            }
+        });
         int qBlocks = (t + BQ - 1) / BQ;
         int items = b * h * qBlocks;
         Chunks.range(items, 1, (from, to) -> {
-            float[] kt = new float[d * BK];
             float[] sc = new float[R * BK];
-            float[] qb = new float[R * d];
             float[] acc = new float[BQ * d];
             float[] m = new float[BQ], l = new float[BQ];
             float[] corr = new float[R];
@@ -93,14 +101,15 @@ final class AttentionKernel {
                 int bi = it / (h * qBlocks), hi = (it / qBlocks) % h, qblk = it % qBlocks;
                 int hk = hi / group;
                 int i0 = qblk * BQ, i1 = Math.min(t, i0 + BQ), nq = i1 - i0;
-                int qBase = rq.base(bi, hi), kBase = rk.base(bi, hk), vBase = rv.base(bi, hk);
+                int qBase = rq.base(bi, hi), vBase = rv.base(bi, hk);
+                int tileBase = (bi * hkv + hk) * tiles * tileSize;
                 Arrays.fill(acc, 0f);
                 Arrays.fill(m, Float.NEGATIVE_INFINITY);
                 Arrays.fill(l, 0f);
                 int kEnd = causal ? Math.min(s, s - t + i1) : s;
                 for (int j0 = 0; j0 < kEnd; j0 += BK) {
                     int nk = Math.min(BK, kEnd - j0);
-                    transposeTile(rk.a, kBase + j0 * rk.sr, rk.sr, nk, d, kt);
+                    int kt = tileBase + (j0 / BK) * tileSize;
                     for (int g0 = 0; g0 < nq; g0 += R) {
                         int maxLim = 0;
                         for (int r = 0; r < R; r++) {
@@ -108,8 +117,10 @@ final class AttentionKernel {
                             maxLim = Math.max(maxLim, lim[r]);
                         }
                         if (maxLim == 0) continue;
-                        loadRows(rq.a, qBase + (i0 + g0) * rq.sr, rq.sr, Math.min(R, nq - g0), d, scale, qb);
-                        scores(qb, d, kt, sc);
+                        int last = nq - 1;   // rows past the end read the last row again; their results are dropped
+                        scores(rq.a, qBase + (i0 + g0) * rq.sr, qBase + (i0 + Math.min(g0 + 1, last)) * rq.sr,
+                                qBase + (i0 + Math.min(g0 + 2, last)) * rq.sr, qBase + (i0 + Math.min(g0 + 3, last)) * rq.sr,
+                                d, kts, kt, scale, sc);
                         for (int r = 0; r < R; r++) {
                             int row = g0 + r;
                             if (lim[r] == 0) {   // this query sees no key of the tile: contributes nothing
@@ -137,41 +148,47 @@ final class AttentionKernel {
         return new AttentionResult(out, lse);
     }
 
-    /** dst[x * BK + j] = src[off + j * stride + x] for j < n, x < d: a key or value tile laid out key-fastest. */
-    private static void transposeTile(float[] src, int off, int stride, int n, int d, float[] dst) {
+    /**
+     * dst[dOff + x * BK + j] = src[off + j * stride + x] for j < n, x < d: a key or value tile laid out key-fastest.
+     * Columns n..BK-1 are zeroed so that scores against them stay finite (they are masked afterwards).
+     */
+    private static void transposeTile(float[] src, int off, int stride, int n, int d, float[] dst, int dOff) {
         for (int j = 0; j < n; j++) {
             int r = off + j * stride;
-            for (int x = 0; x < d; x++) dst[x * BK + j] = src[r + x];
+            for (int x = 0; x < d; x++) dst[dOff + x * BK + j] = src[r + x];
         }
-    }
-
-    /** Copies n (<= R) rows of length d into dst times mul; rows n..R-1 become zero. */
-    private static void loadRows(float[] src, int off, int stride, int n, int d, float mul, float[] dst) {
-        for (int r = 0; r < R; r++)
-            for (int x = 0; x < d; x++) dst[r * d + x] = r < n ? src[off + r * stride + x] * mul : 0f;
+        if (n < BK) for (int x = 0; x < d; x++) Arrays.fill(dst, dOff + x * BK + n, dOff + (x + 1) * BK, 0f);
     }
 
     /**
-     * sc[r * BK + j] = rows[r] . tile[:, j] for R rows and all BK keys of a transposed tile: 16 independent
-     * accumulators, 4 tile loads and 4 broadcasts per 16 FMAs.
+     * sc[r * BK + j] = scale * (a[o_r ..] . tile[:, j]) for R rows (read in place at offsets o0..o3) and all BK keys of
+     * a transposed tile starting at kt: 16 independent accumulators, 4 tile loads and 4 broadcasts per 16 FMAs.
      */
-    private static void scores(float[] rows, int d, float[] tile, float[] sc) {
+    private static void scores(float[] a, int o0, int o1, int o2, int o3, int d, float[] tile, int kt, float scale,
+                               float[] sc) {
         FloatVector s00 = FloatVector.zero(SP), s01 = s00, s02 = s00, s03 = s00;
         FloatVector s10 = s00, s11 = s00, s12 = s00, s13 = s00;
         FloatVector s20 = s00, s21 = s00, s22 = s00, s23 = s00;
         FloatVector s30 = s00, s31 = s00, s32 = s00, s33 = s00;
         for (int x = 0; x < d; x++) {
-            int kx = x * BK;
+            int kx = kt + x * BK;
             FloatVector k0 = FloatVector.fromArray(SP, tile, kx), k1 = FloatVector.fromArray(SP, tile, kx + L);
             FloatVector k2 = FloatVector.fromArray(SP, tile, kx + 2 * L), k3 = FloatVector.fromArray(SP, tile, kx + 3 * L);
-            FloatVector q = FloatVector.broadcast(SP, rows[x]);
+            FloatVector q = FloatVector.broadcast(SP, a[o0 + x]);
             s00 = k0.fma(q, s00); s01 = k1.fma(q, s01); s02 = k2.fma(q, s02); s03 = k3.fma(q, s03);
-            q = FloatVector.broadcast(SP, rows[d + x]);
+            q = FloatVector.broadcast(SP, a[o1 + x]);
             s10 = k0.fma(q, s10); s11 = k1.fma(q, s11); s12 = k2.fma(q, s12); s13 = k3.fma(q, s13);
-            q = FloatVector.broadcast(SP, rows[2 * d + x]);
+            q = FloatVector.broadcast(SP, a[o2 + x]);
             s20 = k0.fma(q, s20); s21 = k1.fma(q, s21); s22 = k2.fma(q, s22); s23 = k3.fma(q, s23);
-            q = FloatVector.broadcast(SP, rows[3 * d + x]);
+            q = FloatVector.broadcast(SP, a[o3 + x]);
             s30 = k0.fma(q, s30); s31 = k1.fma(q, s31); s32 = k2.fma(q, s32); s33 = k3.fma(q, s33);
+        }
+        if (scale != 1f) {
+            FloatVector vs = FloatVector.broadcast(SP, scale);
+            s00 = s00.mul(vs); s01 = s01.mul(vs); s02 = s02.mul(vs); s03 = s03.mul(vs);
+            s10 = s10.mul(vs); s11 = s11.mul(vs); s12 = s12.mul(vs); s13 = s13.mul(vs);
+            s20 = s20.mul(vs); s21 = s21.mul(vs); s22 = s22.mul(vs); s23 = s23.mul(vs);
+            s30 = s30.mul(vs); s31 = s31.mul(vs); s32 = s32.mul(vs); s33 = s33.mul(vs);
         }
         s00.intoArray(sc, 0); s01.intoArray(sc, L); s02.intoArray(sc, 2 * L); s03.intoArray(sc, 3 * L);
         s10.intoArray(sc, BK); s11.intoArray(sc, BK + L); s12.intoArray(sc, BK + 2 * L); s13.intoArray(sc, BK + 3 * L);
@@ -283,7 +300,7 @@ final class AttentionKernel {
         Chunks.range(b * hkv, 1, (from, to) -> {
             float[] kt = new float[d * BK], vt = new float[d * BK];
             float[] p = new float[R * BK], ds = new float[R * BK];
-            float[] qb = new float[R * d], gb = new float[R * d], dqb = new float[R * d];
+            float[] dqb = new float[R * d];
             float[] tk = new float[BK * d], tv = new float[BK * d];
             float[] ones = {1f, 1f, 1f, 1f};
             int[] lim = new int[R];
@@ -293,8 +310,8 @@ final class AttentionKernel {
                 int outKV = (bi * hkv + hk) * s * d;
                 for (int j0 = 0; j0 < s; j0 += BK) {
                     int nk = Math.min(BK, s - j0);
-                    transposeTile(rk.a, kBase + j0 * rk.sr, rk.sr, nk, d, kt);
-                    transposeTile(rv.a, vBase + j0 * rv.sr, rv.sr, nk, d, vt);
+                    transposeTile(rk.a, kBase + j0 * rk.sr, rk.sr, nk, d, kt, 0);
+                    transposeTile(rv.a, vBase + j0 * rv.sr, rv.sr, nk, d, vt, 0);
                     Arrays.fill(tk, 0f);
                     Arrays.fill(tv, 0f);
                     int iStart = causal ? Math.max(0, j0 - (s - t)) : 0;
@@ -308,10 +325,13 @@ final class AttentionKernel {
                                 maxLim = Math.max(maxLim, lim[r]);
                             }
                             if (maxLim == 0) continue;
-                            loadRows(rq.a, qBase + g0 * rq.sr, rq.sr, nRows, d, 1f, qb);
-                            loadRows(rdo.a, doBase + g0 * rdo.sr, rdo.sr, nRows, d, 1f, gb);
-                            scores(qb, d, kt, p);      // q . k
-                            scores(gb, d, vt, ds);     // dO . v
+                            // rows past T read row T-1 again; their P and dS are zeroed below, so they add nothing
+                            int r1 = Math.min(g0 + 1, t - 1), r2 = Math.min(g0 + 2, t - 1), r3 = Math.min(g0 + 3, t - 1);
+                            int q0 = qBase + g0 * rq.sr, q1 = qBase + r1 * rq.sr, q2 = qBase + r2 * rq.sr, q3 = qBase + r3 * rq.sr;
+                            int d0 = doBase + g0 * rdo.sr, d1 = doBase + r1 * rdo.sr, d2 = doBase + r2 * rdo.sr,
+                                    d3 = doBase + r3 * rdo.sr;
+                            scores(rq.a, q0, q1, q2, q3, d, kt, 0, 1f, p);        // q . k
+                            scores(rdo.a, d0, d1, d2, d3, d, vt, 0, 1f, ds);      // dO . v
                             for (int r = 0; r < R; r++) {
                                 int pr = r * BK;
                                 if (lim[r] == 0) {
@@ -324,8 +344,8 @@ final class AttentionKernel {
                                 Arrays.fill(p, pr + lim[r], pr + BK, 0f);
                                 Arrays.fill(ds, pr + lim[r], pr + BK, 0f);
                             }
-                            rankUpdate(tv, p, maxLim, gb, d);   // dV_j += sum_r P_rj dO_r
-                            rankUpdate(tk, ds, maxLim, qb, d);  // dK_j += sum_r dS_rj Q_r
+                            rankUpdate(tv, p, maxLim, rdo.a, d0, d1, d2, d3, d);   // dV_j += sum_r P_rj dO_r
+                            rankUpdate(tk, ds, maxLim, rq.a, q0, q1, q2, q3, d);   // dK_j += sum_r dS_rj Q_r
                             Arrays.fill(dqb, 0f);
                             accumulate(dqb, 0, R, ones, ds, maxLim, rk.a, kBase + j0 * rk.sr, rk.sr, d);
                             addRows(gq, (rowBase + g0) * d, dqb, nRows * d);
@@ -350,26 +370,29 @@ final class AttentionKernel {
         }
     }
 
-    /** tile[j, :] += sum_r w[r * BK + j] * rows[r, :] for j < n; each chunk of the R rows stays in registers. */
-    private static void rankUpdate(float[] tile, float[] w, int n, float[] rows, int d) {
+    /**
+     * tile[j, :] += sum_r w[r * BK + j] * a[o_r ..] for j < n, rows read in place; each SIMD chunk of the R rows stays
+     * in registers while the tile rows stream by.
+     */
+    private static void rankUpdate(float[] tile, float[] w, int n, float[] a, int o0, int o1, int o2, int o3, int d) {
         int x = 0;
         for (; x + L <= d; x += L) {
-            FloatVector r0 = FloatVector.fromArray(SP, rows, x), r1 = FloatVector.fromArray(SP, rows, d + x);
-            FloatVector r2 = FloatVector.fromArray(SP, rows, 2 * d + x), r3 = FloatVector.fromArray(SP, rows, 3 * d + x);
+            FloatVector r0 = FloatVector.fromArray(SP, a, o0 + x), r1 = FloatVector.fromArray(SP, a, o1 + x);
+            FloatVector r2 = FloatVector.fromArray(SP, a, o2 + x), r3 = FloatVector.fromArray(SP, a, o3 + x);
             for (int j = 0; j < n; j++) {
                 int tj = j * d + x;
-                FloatVector a = FloatVector.fromArray(SP, tile, tj);
-                a = r0.fma(FloatVector.broadcast(SP, w[j]), a);
-                a = r1.fma(FloatVector.broadcast(SP, w[BK + j]), a);
-                a = r2.fma(FloatVector.broadcast(SP, w[2 * BK + j]), a);
-                a = r3.fma(FloatVector.broadcast(SP, w[3 * BK + j]), a);
-                a.intoArray(tile, tj);
+                FloatVector acc = FloatVector.fromArray(SP, tile, tj);
+                acc = r0.fma(FloatVector.broadcast(SP, w[j]), acc);
+                acc = r1.fma(FloatVector.broadcast(SP, w[BK + j]), acc);
+                acc = r2.fma(FloatVector.broadcast(SP, w[2 * BK + j]), acc);
+                acc = r3.fma(FloatVector.broadcast(SP, w[3 * BK + j]), acc);
+                acc.intoArray(tile, tj);
             }
         }
         for (; x < d; x++)
             for (int j = 0; j < n; j++)
-                tile[j * d + x] += w[j] * rows[x] + w[BK + j] * rows[d + x] + w[2 * BK + j] * rows[2 * d + x]
-                        + w[3 * BK + j] * rows[3 * d + x];
+                tile[j * d + x] += w[j] * a[o0 + x] + w[BK + j] * a[o1 + x] + w[2 * BK + j] * a[o2 + x]
+                        + w[3 * BK + j] * a[o3 + x];
     }
 
     private static void addRows(float[] dst, int off, float[] src, int n) {
