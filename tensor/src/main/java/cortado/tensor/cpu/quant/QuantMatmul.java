@@ -11,7 +11,7 @@ import cortado.tensor.cpu.gemm.BlockedGemm;
  *   <li>{@link #matmulGradInput}: dX[rows, in] = dY[rows, out] @ W, the backward pass with respect to the input.</li>
  * </ul>
  * Matrix-matrix products decode one tile of W at a time (TILE_N output features x TILE_K inputs, 512 KiB, per-thread
- * scratch) and run the register-blocked sgemm loop nest ({@link BlockedGemm}) on it; each tile is decoded once and
+ * scratch) and run the register-blocked sgemm loop nest ({@link BlockedGemm}, single-threaded per strip) on it; each tile is decoded once and
  * reused by every row of X, so decoding costs O(out*in) against O(rows*out*in) multiply-adds. Threads take disjoint
  * column strips of the output, so W is decoded exactly once per call and no thread writes another's output.
  */
@@ -62,8 +62,8 @@ public final class QuantMatmul {
             for (int p0 = 0; p0 < in; p0 += TILE_K) {
                 int kc = Math.min(TILE_K, in - p0);
                 w.decode(j0, j0 + nb, p0, p0 + kc, tile, 0, kc);          // tile = W[j0.., p0..]  [nb x kc]
-                BlockedGemm.run(false, true, 0, rows, 0, nb, kc, 1f,       // Y[:, j0..] (+)= X[:, p0..] @ tile^T
-                        x, xOff + p0, in, tile, 0, kc, p0 == 0 ? 0f : 1f, y, yOff + j0, out);
+                BlockedGemm.run(false, true, rows, nb, kc, 1f,             // Y[:, j0..] (+)= X[:, p0..] @ tile^T
+                        x, xOff + p0, in, tile, 0, kc, p0 == 0 ? 0f : 1f, y, yOff + j0, out, 1);
             }
         });
     }
@@ -82,8 +82,8 @@ public final class QuantMatmul {
             for (int p0 = 0; p0 < out; p0 += TILE_K) {
                 int kc = Math.min(TILE_K, out - p0);
                 w.decode(p0, p0 + kc, j0, j0 + nb, tile, 0, nb);          // tile = W[p0.., j0..]  [kc x nb]
-                BlockedGemm.run(false, false, 0, rows, 0, nb, kc, 1f,      // dX[:, j0..] (+)= dY[:, p0..] @ tile
-                        dy, dyOff + p0, out, tile, 0, nb, p0 == 0 ? 0f : 1f, dx, dxOff + j0, in);
+                BlockedGemm.run(false, false, rows, nb, kc, 1f,            // dX[:, j0..] (+)= dY[:, p0..] @ tile
+                        dy, dyOff + p0, out, tile, 0, nb, p0 == 0 ? 0f : 1f, dx, dxOff + j0, in, 1);
             }
         });
     }
