@@ -16,23 +16,25 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * {@code cortado quantize}: an fp32 checkpoint to a bitsandbytes 4-bit one (NF4 / FP4, optionally double quantized),
+ * {@code cortado quantize}: an fp32 checkpoint to a bitsandbytes 4-bit one (NF4 / FP4, optionally double quantized)
+ * or LLM.int8 one,
  * in the tensor layout and config.json quantization_config that transformers + bitsandbytes read. generate, pretrain
  * and the other commands that take --model load such a directory as a quantized model.
  */
 public final class QuantizeCommand implements Command {
     @Override public String name() { return "quantize"; }
 
-    @Override public String summary() { return "quantize a checkpoint to NF4/FP4 (bitsandbytes layout)"; }
+    @Override public String summary() { return "quantize a checkpoint to NF4/FP4/int8 (bitsandbytes layout)"; }
 
     @Override
     public int run(String[] argv) throws Exception {
         Args a = new Args("quantize", """
                 Quantizes every Linear / Conv1D weight of a checkpoint blockwise to 4 bits (bitsandbytes' Linear4bit;
-                a GPT-2 Conv1D is transposed first, as transformers does), leaving embeddings, norms, biases and the
-                --skip modules in fp32, and writes a directory transformers + bitsandbytes load (weight as packed
-                uint8, weight.absmax, weight.quant_map, weight.nested_absmax, weight.nested_quant_map,
-                weight.quant_state.bitsandbytes__nf4, and quantization_config in config.json).""")
+                a GPT-2 Conv1D is transposed first, as transformers does) or row-wise to int8 (LLM.int8, Linear8bit),
+                leaving embeddings, norms, biases and the --skip modules in fp32, and writes a directory transformers +
+                bitsandbytes load (4-bit: weight as packed uint8, weight.absmax, weight.quant_map,
+                weight.nested_absmax, weight.nested_quant_map, weight.quant_state.bitsandbytes__nf4; int8: weight,
+                SCB, weight_format; and quantization_config in config.json).""")
                 .required("model", "DIR", "fp32 checkpoint directory (Hugging Face layout)")
                 .option("type", "nf4|fp4|int8", "4-bit NormalFloat, 4-bit float, or LLM.int8 row-wise", "nf4")
                 .option("blocksize", "N", "elements per absmax block: 32, 64, ..., 4096", "64")
@@ -53,9 +55,6 @@ public final class QuantizeCommand implements Command {
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
-        if (!spec.fourBit())
-            throw new UsageException("--type int8 quantizes in memory only (Linear8bit); the bitsandbytes 8-bit "
-                    + "checkpoint layout is not written yet: use nf4 or fp4");
         Path dir = Path.of(a.string("model")), out = Path.of(a.string("out"));
         if (!Files.isDirectory(dir)) throw new CliException(dir + ": no such checkpoint directory");
         if (isQuantized(dir)) throw new CliException(dir + ": already quantized (config.json has quantization_config)");
@@ -73,8 +72,9 @@ public final class QuantizeCommand implements Command {
         QuantizedCheckpoint.save(model, spec, out);
         TokenizerFiles.copy(dir, out);
         MemoryReport r = MemoryReport.of(model.module());
-        o.printf(Locale.ROOT, "quantized %d layers to %s (blocksize %d%s), skipped %s%n", layers.size(), type,
-                blocksize, spec.doubleQuant() ? ", double quantization" : "", skip.isEmpty() ? "nothing" : skip);
+        o.printf(Locale.ROOT, "quantized %d layers to %s (%s), skipped %s%n", layers.size(), type,
+                spec.fourBit() ? "blocksize " + blocksize + (spec.doubleQuant() ? ", double quantization" : "")
+                        : "row-wise absmax", skip.isEmpty() ? "nothing" : skip);
         MemoryReport.Row q = r.quantizedWeights(), t = r.total();
         o.printf(Locale.ROOT, "quantized weights: %d parameters, %.3f bits/parameter; model: %s -> %s bytes (%.2fx smaller)%n",
                 q.parameters(), q.bitsPerParameter(), fp32Bytes, t.bytes(), (double) fp32Bytes / t.bytes());

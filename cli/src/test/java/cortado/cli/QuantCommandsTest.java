@@ -91,6 +91,20 @@ class QuantCommandsTest {
     }
 
     @Test
+    void int8RoundTrip() {
+        Path q = dir.resolve("int8");
+        Result r = run("quantize", "--model", fp32.toString(), "--type", "int8", "--out", q.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        CausalLm loaded = QuantizedCheckpoint.load(q);
+        assertThat(loaded.module().get("transformer.h.1.mlp.c_fc")).isInstanceOf(cortado.quant.nn.Linear8bit.class);
+        CausalLm inMemory = HfCheckpoint.load(fp32);
+        ModelQuantizer.quantize(inMemory, new QuantizeSpec("int8", 64, false, List.of("lm_head")));
+        assertThat(logits(loaded).toArray()).containsExactly(logits(inMemory).toArray());
+        Result i = run("inspect", "--model", q.toString());
+        assertThat(i.out()).contains("int8 codes (row-wise)");
+    }
+
+    @Test
     void pruneReportsSparsityAndPerplexity() {
         Path out = dir.resolve("pruned");
         Result r = run("prune", "--model", fp32.toString(), "--method", "2:4", "--out", out.toString());

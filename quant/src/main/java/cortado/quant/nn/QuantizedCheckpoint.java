@@ -10,6 +10,7 @@ import cortado.nn.models.Models;
 import cortado.quant.BnbCheckpoint;
 import cortado.quant.QuantType;
 import cortado.quant.Quantized4bit;
+import cortado.quant.Quantized8bit;
 import cortado.tensor.Tensor;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,7 +20,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A quantized model on disk in the transformers + bitsandbytes 4-bit layout ({@link BnbCheckpoint} reads and writes
+ * A quantized model on disk in the transformers + bitsandbytes layout (4-bit, or LLM.int8) ({@link BnbCheckpoint} reads and writes
  * the tensors), as a model: {@link #load} builds the architecture from config.json and puts a {@link Linear4bit} at
  * every module whose weight is stored quantized, so generation and training run on the 4-bit weights directly;
  * {@link #save} writes a model quantized by {@link ModelQuantizer}.
@@ -27,27 +28,45 @@ import java.util.Map;
 public final class QuantizedCheckpoint {
     private QuantizedCheckpoint() {}
 
-    /** Writes a model whose layers {@link ModelQuantizer} replaced (4-bit) to {@code dir}. */
+    /** Writes a model whose layers {@link ModelQuantizer} replaced to {@code dir} (4-bit or LLM.int8 layout). */
     public static void save(CausalLm model, QuantizeSpec spec, Path dir) {
-        if (!spec.fourBit())
-            throw new IllegalArgumentException("the bitsandbytes checkpoint layout is written for nf4/fp4 models");
         Map<String, Quantized4bit> quantized = new LinkedHashMap<>();
+        Map<String, Quantized8bit> quantized8 = new LinkedHashMap<>();
         model.module().namedModules().forEach((path, m) -> {
             if (m instanceof Linear4bit l) quantized.put(path + ".weight", l.weight());
-            else if (m instanceof Linear8bit) throw new IllegalArgumentException(path + ": an int8 layer in a 4-bit save");
+            else if (m instanceof Linear8bit l) quantized8.put(path + ".weight", l.weight());
         });
+        if (!quantized.isEmpty() && !quantized8.isEmpty())
+            throw new IllegalArgumentException("a model with both 4-bit and int8 layers has no bitsandbytes layout");
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         model.module().namedParameters().forEach((name, p) -> tensors.put(name, p.value()));
+        if (!spec.fourBit()) {
+            BnbCheckpoint.saveInt8(dir, model.config().toHfJson(), spec.skip(), quantized8, tensors);
+            return;
+        }
         BnbCheckpoint.save(dir, model.config().toHfJson(),
                 BnbCheckpoint.QuantizationConfig.of(QuantType.fromBnbName(spec.type()), spec.doubleQuant(),
                         spec.skip()), quantized, tensors);
     }
 
-    /** Loads a bitsandbytes 4-bit checkpoint directory as a model with {@link Linear4bit} layers. */
+    /**
+     * Loads a bitsandbytes checkpoint directory (4-bit, or LLM.int8) as a model with {@link Linear4bit} /
+     * {@link Linear8bit} layers.
+     */
     public static CausalLm load(Path dir) {
+        Map<String, Object> rawConfig = cortado.nn.io.HfCheckpoint.readConfig(dir);
+        if (BnbCheckpoint.isInt8(rawConfig)) {
+            BnbCheckpoint.Int8Contents c = BnbCheckpoint.loadInt8(dir);
+            return build(dir, c.config(), c.quantized(), c.tensors());
+        }
         BnbCheckpoint.Contents c = BnbCheckpoint.load(dir);
+        return build(dir, c.config(), c.quantized(), c.tensors());
+    }
+
+    private static CausalLm build(Path dir, Map<String, Object> fileConfig, Map<String, ?> quantizedWeights,
+                                  Map<String, Tensor> fp32Tensors) {
         Path weights = dir.resolve(BnbCheckpoint.WEIGHTS);
-        Map<String, Object> config = new LinkedHashMap<>(c.config());
+        Map<String, Object> config = new LinkedHashMap<>(fileConfig);
         config.remove("quantization_config");
         CausalLm model;
         try {
@@ -57,10 +76,10 @@ public final class QuantizedCheckpoint {
         }
         Module root = model.module();
         Map<String, Module> modules = root.namedModules();
-        Map<String, Tensor> tensors = new LinkedHashMap<>(c.tensors());
-        for (Map.Entry<String, Quantized4bit> e : c.quantized().entrySet()) {
+        Map<String, Tensor> tensors = new LinkedHashMap<>(fp32Tensors);
+        for (Map.Entry<String, ?> e : quantizedWeights.entrySet()) {
             String name = e.getKey();
-            Quantized4bit q = e.getValue();
+            int[] shape = e.getValue() instanceof Quantized4bit q4 ? q4.shape() : ((Quantized8bit) e.getValue()).shape();
             String path = name.endsWith(".weight") ? name.substring(0, name.length() - ".weight".length()) : null;
             Module m = path == null ? null : modules.get(path);
             int[] expected;
@@ -75,9 +94,9 @@ public final class QuantizedCheckpoint {
                 throw CheckpointException.at(weights, "quantized tensor '" + name + "' is not the weight of a Linear"
                         + " or Conv1D layer of this " + model.config().modelType() + " model");
             }
-            if (!Arrays.equals(q.shape(), expected))
-                throw CheckpointException.at(weights, "quantized tensor '" + name + "' has quant_state shape "
-                        + Arrays.toString(q.shape()) + " but the config gives " + Arrays.toString(expected));
+            if (!Arrays.equals(shape, expected))
+                throw CheckpointException.at(weights, "quantized tensor '" + name + "' has shape "
+                        + Arrays.toString(shape) + " but the config gives " + Arrays.toString(expected));
             Tensor b = null;
             if (bias != null) {
                 b = tensors.remove(path + ".bias");
@@ -86,12 +105,15 @@ public final class QuantizedCheckpoint {
                     throw CheckpointException.at(weights, "tensor '" + path + ".bias' is " + Arrays.toString(b.shape())
                             + " but the config gives " + Arrays.toString(bias.shape()));
             }
-            root.replace(path, new Linear4bit(q, b, conv));
+            root.replace(path, e.getValue() instanceof Quantized4bit q4 ? new Linear4bit(q4, b, conv)
+                    : new Linear8bit((Quantized8bit) e.getValue(), b, conv));
         }
         // Everything else is fp32 and fills the remaining parameters one to one.
         Map<String, Parameter> params = root.namedParameters();
         java.util.Set<String> takenBiases = new java.util.HashSet<>();
-        root.namedModules().forEach((path, m) -> { if (m instanceof Linear4bit) takenBiases.add(path + ".bias"); });
+        root.namedModules().forEach((path, m) -> {
+            if (m instanceof Linear4bit || m instanceof Linear8bit) takenBiases.add(path + ".bias");
+        });
         List<String> missing = new ArrayList<>(), unexpected = new ArrayList<>();
         for (Map.Entry<String, Parameter> e : params.entrySet()) {
             if (takenBiases.contains(e.getKey())) continue; // taken from the file above

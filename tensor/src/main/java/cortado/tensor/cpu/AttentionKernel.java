@@ -2,6 +2,7 @@ package cortado.tensor.cpu;
 
 import cortado.tensor.Backend.AttentionGrads;
 import cortado.tensor.Backend.AttentionResult;
+import cortado.tensor.Parallel;
 import cortado.tensor.Tensor;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
@@ -19,7 +20,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Backward recomputes P = exp(scale q.k - lse) tile by tile. With Delta_i = dO_i . O_i:
  * dV_j += P_ij dO_i, dS_ij = scale P_ij (dO_i . V_j - Delta_i), dQ_i += dS_ij K_j, dK_j += dS_ij Q_i.
  * A task owns one (batch, kv-head) pair and every query head that shares it (grouped-query attention), so dK, dV and dQ
- * each have a single writer and need no atomics.
+ * each have a single writer and need no atomics. When there are fewer such pairs than threads can use (batch 1, few
+ * kv heads), tasks are (pair, key tile) instead and each thread sums dQ into a private copy, added up at the end.
  *
  * <p>Inner loops are register-blocked over {@link #R} queries at once: scores come from the key tile transposed to
  * [D, BK] (SIMD lanes run over keys, R x 4 independent accumulators, no horizontal sums), and P V is accumulated with the
@@ -297,66 +299,101 @@ final class AttentionKernel {
             }
         });
 
-        Chunks.range(b * hkv, 1, (from, to) -> {
-            float[] kt = new float[d * BK], vt = new float[d * BK];
-            float[] p = new float[R * BK], ds = new float[R * BK];
-            float[] dqb = new float[R * d];
-            float[] tk = new float[BK * d], tv = new float[BK * d];
-            float[] ones = {1f, 1f, 1f, 1f};
-            int[] lim = new int[R];
-            for (int it = from; it < to; it++) {
-                int bi = it / hkv, hk = it % hkv;
-                int kBase = rk.base(bi, hk), vBase = rv.base(bi, hk);
-                int outKV = (bi * hkv + hk) * s * d;
-                for (int j0 = 0; j0 < s; j0 += BK) {
-                    int nk = Math.min(BK, s - j0);
-                    transposeTile(rk.a, kBase + j0 * rk.sr, rk.sr, nk, d, kt, 0);
-                    transposeTile(rv.a, vBase + j0 * rv.sr, rv.sr, nk, d, vt, 0);
-                    Arrays.fill(tk, 0f);
-                    Arrays.fill(tv, 0f);
-                    int iStart = causal ? Math.max(0, j0 - (s - t)) : 0;
-                    for (int hi = hk * group; hi < (hk + 1) * group; hi++) {
-                        int qBase = rq.base(bi, hi), doBase = rdo.base(bi, hi);
-                        int rowBase = (bi * h + hi) * t;
-                        for (int g0 = iStart; g0 < t; g0 += R) {
-                            int nRows = Math.min(R, t - g0), maxLim = 0;
-                            for (int r = 0; r < R; r++) {
-                                lim[r] = r < nRows ? visible(causal, s, t, g0 + r, j0, nk) : 0;
-                                maxLim = Math.max(maxLim, lim[r]);
-                            }
-                            if (maxLim == 0) continue;
-                            // rows past T read row T-1 again; their P and dS are zeroed below, so they add nothing
-                            int r1 = Math.min(g0 + 1, t - 1), r2 = Math.min(g0 + 2, t - 1), r3 = Math.min(g0 + 3, t - 1);
-                            int q0 = qBase + g0 * rq.sr, q1 = qBase + r1 * rq.sr, q2 = qBase + r2 * rq.sr, q3 = qBase + r3 * rq.sr;
-                            int d0 = doBase + g0 * rdo.sr, d1 = doBase + r1 * rdo.sr, d2 = doBase + r2 * rdo.sr,
-                                    d3 = doBase + r3 * rdo.sr;
-                            scores(rq.a, q0, q1, q2, q3, d, kt, 0, 1f, p);        // q . k
-                            scores(rdo.a, d0, d1, d2, d3, d, vt, 0, 1f, ds);      // dO . v
-                            for (int r = 0; r < R; r++) {
-                                int pr = r * BK;
-                                if (lim[r] == 0) {
-                                    Arrays.fill(p, pr, pr + BK, 0f);
-                                    Arrays.fill(ds, pr, pr + BK, 0f);
-                                    continue;
-                                }
-                                float lseR = ls[lo + rowBase + g0 + r], deltaR = delta[rowBase + g0 + r];
-                                probabilitiesAndDs(p, ds, pr, scale, lseR, deltaR);
-                                Arrays.fill(p, pr + lim[r], pr + BK, 0f);
-                                Arrays.fill(ds, pr + lim[r], pr + BK, 0f);
-                            }
-                            rankUpdate(tv, p, maxLim, rdo.a, d0, d1, d2, d3, d);   // dV_j += sum_r P_rj dO_r
-                            rankUpdate(tk, ds, maxLim, rq.a, q0, q1, q2, q3, d);   // dK_j += sum_r dS_rj Q_r
-                            Arrays.fill(dqb, 0f);
-                            accumulate(dqb, 0, R, ones, ds, maxLim, rk.a, kBase + j0 * rk.sr, rk.sr, d);
-                            addRows(gq, (rowBase + g0) * d, dqb, nRows * d);
-                        }
+        int units = b * hkv, tiles = (s + BK - 1) / BK;
+        // One key tile of one (batch, kv-head): its dK and dV rows are complete when it returns; dQ is added to dqOut.
+        TileBody body = (unit, j0, dqOut, sc) -> {
+            int bi = unit / hkv, hk = unit % hkv;
+            int kBase = rk.base(bi, hk), vBase = rv.base(bi, hk);
+            int outKV = (bi * hkv + hk) * s * d;
+            int nk = Math.min(BK, s - j0);
+            transposeTile(rk.a, kBase + j0 * rk.sr, rk.sr, nk, d, sc.kt, 0);
+            transposeTile(rv.a, vBase + j0 * rv.sr, rv.sr, nk, d, sc.vt, 0);
+            Arrays.fill(sc.tk, 0f);
+            Arrays.fill(sc.tv, 0f);
+            int iStart = causal ? Math.max(0, j0 - (s - t)) : 0;
+            for (int hi = hk * group; hi < (hk + 1) * group; hi++) {
+                int qBase = rq.base(bi, hi), doBase = rdo.base(bi, hi);
+                int rowBase = (bi * h + hi) * t;
+                for (int g0 = iStart; g0 < t; g0 += R) {
+                    int nRows = Math.min(R, t - g0), maxLim = 0;
+                    for (int r = 0; r < R; r++) {
+                        sc.lim[r] = r < nRows ? visible(causal, s, t, g0 + r, j0, nk) : 0;
+                        maxLim = Math.max(maxLim, sc.lim[r]);
                     }
-                    System.arraycopy(tk, 0, gk, outKV + j0 * d, nk * d);
-                    System.arraycopy(tv, 0, gv, outKV + j0 * d, nk * d);
+                    if (maxLim == 0) continue;
+                    // rows past T read row T-1 again; their P and dS are zeroed below, so they add nothing
+                    int r1 = Math.min(g0 + 1, t - 1), r2 = Math.min(g0 + 2, t - 1), r3 = Math.min(g0 + 3, t - 1);
+                    int q0 = qBase + g0 * rq.sr, q1 = qBase + r1 * rq.sr, q2 = qBase + r2 * rq.sr, q3 = qBase + r3 * rq.sr;
+                    int d0 = doBase + g0 * rdo.sr, d1 = doBase + r1 * rdo.sr, d2 = doBase + r2 * rdo.sr,
+                            d3 = doBase + r3 * rdo.sr;
+                    scores(rq.a, q0, q1, q2, q3, d, sc.kt, 0, 1f, sc.p);        // q . k
+                    scores(rdo.a, d0, d1, d2, d3, d, sc.vt, 0, 1f, sc.ds);      // dO . v
+                    for (int r = 0; r < R; r++) {
+                        int pr = r * BK;
+                        if (sc.lim[r] == 0) {
+                            Arrays.fill(sc.p, pr, pr + BK, 0f);
+                            Arrays.fill(sc.ds, pr, pr + BK, 0f);
+                            continue;
+                        }
+                        float lseR = ls[lo + rowBase + g0 + r], deltaR = delta[rowBase + g0 + r];
+                        probabilitiesAndDs(sc.p, sc.ds, pr, scale, lseR, deltaR);
+                        Arrays.fill(sc.p, pr + sc.lim[r], pr + BK, 0f);
+                        Arrays.fill(sc.ds, pr + sc.lim[r], pr + BK, 0f);
+                    }
+                    rankUpdate(sc.tv, sc.p, maxLim, rdo.a, d0, d1, d2, d3, d);   // dV_j += sum_r P_rj dO_r
+                    rankUpdate(sc.tk, sc.ds, maxLim, rq.a, q0, q1, q2, q3, d);   // dK_j += sum_r dS_rj Q_r
+                    Arrays.fill(sc.dqb, 0f);
+                    accumulate(sc.dqb, 0, R, ONES, sc.ds, maxLim, rk.a, kBase + j0 * rk.sr, rk.sr, d);
+                    addRows(dqOut, (rowBase + g0) * d, sc.dqb, nRows * d);
                 }
             }
-        });
+            System.arraycopy(sc.tk, 0, gk, outKV + j0 * d, nk * d);
+            System.arraycopy(sc.tv, 0, gv, outKV + j0 * d, nk * d);
+        };
+        int threads = Parallel.threads();
+        if (threads > 1 && units < 2 * threads && tiles > 1) {
+            // Too few (batch, kv-head) pairs to keep every thread busy: split by key tile too. Tiles of one pair all add
+            // into the same dQ rows, so each worker keeps its own dQ and the copies are summed at the end.
+            int items = units * tiles, workers = Math.min(threads, items);
+            float[][] partial = new float[workers][];
+            Parallel.forEach(workers, w -> {
+                BackwardScratch sc = new BackwardScratch(d);
+                float[] mine = new float[gq.length];
+                for (int item = w; item < items; item += workers) body.run(item / tiles, (item % tiles) * BK, mine, sc);
+                partial[w] = mine;
+            });
+            Chunks.range(gq.length, 1 << 15, (from, to) -> {
+                for (float[] part : partial) addRows(gq, from, part, from, to - from);
+            });
+        } else {
+            Chunks.range(units, 1, (from, to) -> {
+                BackwardScratch sc = new BackwardScratch(d);
+                for (int unit = from; unit < to; unit++)
+                    for (int j0 = 0; j0 < s; j0 += BK) body.run(unit, j0, gq, sc);
+            });
+        }
         return new AttentionGrads(dq, dk, dv);
+    }
+
+    private static final float[] ONES = {1f, 1f, 1f, 1f};
+
+    @FunctionalInterface
+    private interface TileBody {
+        void run(int unit, int j0, float[] dqOut, BackwardScratch scratch);
+    }
+
+    /** Per-thread buffers of the backward pass: transposed K and V tiles, P and dS rows, dK and dV tile sums. */
+    private static final class BackwardScratch {
+        final float[] kt, vt, p = new float[R * BK], ds = new float[R * BK], dqb, tk, tv;
+        final int[] lim = new int[R];
+
+        BackwardScratch(int d) {
+            kt = new float[d * BK];
+            vt = new float[d * BK];
+            dqb = new float[R * d];
+            tk = new float[BK * d];
+            tv = new float[BK * d];
+        }
     }
 
     /** p = exp(scale * p - lse); ds = scale * p * (ds - delta), over one row of BK. */
@@ -395,11 +432,14 @@ final class AttentionKernel {
                         + w[3 * BK + j] * a[o3 + x];
     }
 
-    private static void addRows(float[] dst, int off, float[] src, int n) {
+    private static void addRows(float[] dst, int off, float[] src, int n) { addRows(dst, off, src, 0, n); }
+
+    /** dst[off + i] += src[so + i] for i < n. */
+    private static void addRows(float[] dst, int off, float[] src, int so, int n) {
         int i = 0, bound = SP.loopBound(n);
         for (; i < bound; i += L)
-            FloatVector.fromArray(SP, dst, off + i).add(FloatVector.fromArray(SP, src, i)).intoArray(dst, off + i);
-        for (; i < n; i++) dst[off + i] += src[i];
+            FloatVector.fromArray(SP, dst, off + i).add(FloatVector.fromArray(SP, src, so + i)).intoArray(dst, off + i);
+        for (; i < n; i++) dst[off + i] += src[so + i];
     }
 
     private static float dot(float[] a, int ao, float[] b, int bo, int n) {
