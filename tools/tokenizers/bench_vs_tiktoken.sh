@@ -19,7 +19,7 @@ res="$root/data/src/test/resources/tokenizer"
 [ -s "$work/corpus20.txt" ] || python3 "$here/make_bench_corpus.py" "$work/corpus20.txt" 20
 [ -s "$work/corpus100.txt" ] || python3 "$here/make_bench_corpus.py" "$work/corpus100.txt" 100
 
-echo "== encode: GPT-2, one thread, $(du -h "$work/corpus20.txt" | cut -f1) =="
+echo "== encode: GPT-2, one thread, $(du -Lh "$work/corpus20.txt" | cut -f1) =="
 java_line="$("$root/cortado" --threads 1 bench tokenize --tokenizer "$res/gpt2" --input "$work/corpus20.txt" --warmup 2 --runs 5)"
 echo "cortado:  $java_line"
 py_line="$(RAYON_NUM_THREADS=1 "$PY" - "$work/corpus20.txt" "$here" <<'PYEOF'
@@ -48,7 +48,7 @@ same = "same token count" if j["tokens"] == p["tokens"] else f"TOKEN COUNTS DIFF
 print(f"encode ratio cortado/tiktoken: {j['mb_per_s'] / p['mb_per_s']:.2f}x ({same})")
 PYEOF
 
-echo "== train: 32k byte-level BPE, $THREADS threads, $(du -h "$work/corpus100.txt" | cut -f1) =="
+echo "== train: 32k byte-level BPE, $THREADS threads, $(du -Lh "$work/corpus100.txt" | cut -f1) =="
 t0=$(date +%s.%N)
 JAVA_OPTS="${JAVA_OPTS:-} -Xmx8g" "$root/cortado" --threads "$THREADS" tokenizer train --input "$work/corpus100.txt" \
   --vocab-size 32000 --min-frequency 2 --out "$work/cortado32k.json" 2> "$work/cortado_train.log"

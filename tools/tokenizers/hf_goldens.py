@@ -8,8 +8,9 @@
   hf_trained_bpe.json, hf_trained_wordpiece.json  tokenizers trained by HF on train.txt (byte-level BPE, 1000
       tokens; BERT WordPiece, 800), with golden/hf_trained_*.jsonl: HF's own ids for the corpus.
   golden/cortado_trained_*.jsonl  HF's ids for the corpus under the tokenizer.json files that Cortado trained
-      (cortado_trained_bpe.json, cortado_trained_wordpiece.json; written by `cortado tokenizer train`, see
-      make_goldens.sh), proving HF loads them and encodes as Cortado does.
+      (cortado_trained_bpe.json, cortado_trained_bpe_llama3.json with Llama 3's Split regex and ignore_merges,
+      cortado_trained_wordpiece.json; written by tools/tokenizers/write_trained.sh), proving HF loads them and
+      encodes as Cortado does.
 Run: /work/venv/bin/python tools/tokenizers/hf_goldens.py"""
 import gzip
 import json
@@ -80,9 +81,11 @@ def main():
         write_rows("bert_uncased.jsonl", bert(texts, vocab, True))
         write_rows("bert_cased.jsonl", bert(texts, vocab, False))
     train_hf()
-    for kind in ("bpe", "wordpiece"):
+    for kind in ("bpe", "bpe_llama3", "wordpiece"):
         for who in ("hf", "cortado"):
             path = os.path.join(RES, f"{who}_trained_{kind}.json")
+            if who == "hf" and kind == "bpe_llama3":
+                continue
             if not os.path.exists(path):
                 print(f"skip {path}: not there yet (run `cortado tokenizer train`, see make_goldens.sh)")
                 continue

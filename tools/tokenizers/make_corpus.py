@@ -71,6 +71,13 @@ CASES = [
     "Unicode dashes \u2013 \u2014 quotes \u201clike this\u201d \u2018and this\u2019 \u00abguillemets\u00bb",
     "snake_case camelCase PascalCase kebab-case SCREAMING_CASE x86_64 utf-8 UTF16LE",
     "ÀÉÎÕÜ àéîõü ÇçÑñ Ææ Øø Åå ß ẞ Œœ",
+    # Long pieces (> 128 bytes) take the heap path of the merge loop.
+    "x" * 300,
+    " " * 500 + "end",
+    "1" * 200 + " digits",
+    "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0NTY3ODkrLw" * 4,
+    "\u00e9" * 150,
+    "\U0001F600" * 60,
     "Fullwidth: \uff21\uff22\uff23\uff41\uff42\uff43 \uff01\uff1f ligature: \ufb01\ufb02 superscript: x\u00b2 \u2075",
 ]
 

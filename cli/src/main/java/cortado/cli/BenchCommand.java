@@ -13,15 +13,16 @@ import java.util.Locale;
 public final class BenchCommand implements Command {
     @Override public String name() { return "bench"; }
 
-    @Override public String summary() { return "micro-benchmarks: bench sgemm --sizes 256,512,1024,2048"; }
+    @Override public String summary() { return "micro-benchmarks: bench sgemm --sizes 256,512,1024,2048; bench tokenize --tokenizer PATH --input FILE"; }
 
     @Override
     public int run(String[] argv) throws Exception {
         if (argv.length > 0 && argv[0].equals("tokenize")) return new BenchTokenizeCommand().run(argv);
         Args a = new Args("bench", """
                 Measures a kernel and prints one JSON line per size. Kernels: sgemm (C = A @ B, float32, square N x N;
-                GFLOP/s = 2 N^3 / time, median of timed repeats after warm-up).""")
-                .positional("KERNEL", "the kernel to measure: sgemm")
+                GFLOP/s = 2 N^3 / time, median of timed repeats after warm-up). Tokenizer throughput: see
+                cortado bench tokenize --help.""")
+                .positional("KERNEL", "the kernel to measure: sgemm (or tokenize)")
                 .option("sizes", "N,N,...", "matrix sizes", "256,512,1024,2048")
                 .option("repeats", "R", "timed repeats per size (default: about a second of work, at least 5)", null)
                 .parse(argv);

@@ -59,7 +59,7 @@ public final class DemoCommand implements Command {
         o.printf(Locale.ROOT, "Cortado demo: a byte-level GPT-2 with %s parameters learns %s of simple English "
                         + "stories (embedded in the jar)%n", TrainingRun.count(model.module().parameterCount()),
                 TrainingRun.count(text.length()) + " characters");
-        o.printf(Locale.ROOT, "%d steps of %d x %d tokens, AdamW lr %g cosine, %d threads; writing %s%n%n",
+        o.printf(Locale.ROOT, "%d steps of %d x %d tokens, AdamW lr %s cosine, %d threads; writing %s%n%n",
                 steps, BATCH, SEQ, LR, cortado.tensor.Parallel.threads(), out);
         float before = trainer.validate();
         o.printf(Locale.ROOT, "Before training (validation loss %.3f; %.3f is a uniform guess over 257 bytes):%n",
@@ -80,7 +80,7 @@ public final class DemoCommand implements Command {
 
     private static void printSample(CausalLm model, ByteTokenizer tok, PrintStream o) {
         o.print("  > " + PROMPT);
-        String s = GenerateCommand.sample(model, tok, PROMPT, 200, new Sampler(0.8f, 0, 1f, SEED), null);
+        String s = GenerateCommand.sample(model, tok, PROMPT, 200, new Sampler(0.6f, 0, 1f, SEED), null);
         o.println(printable(s).replace("\n", "\n    "));
         o.println();
     }

@@ -22,6 +22,8 @@ public final class GenerateCommand implements Command {
                 cache. Temperature 0 is greedy decoding. Stops at --max-new-tokens or at the end-of-text token.""")
                 .required("model", "DIR", "a Hugging Face checkpoint directory (e.g. runs/demo/checkpoint) or a preset")
                 .required("prompt", "TEXT", "the text to continue")
+                .option("tokenizer", "PATH", "tokenizer (tokenizer.json, a directory, *.tiktoken); default: the"
+                        + " checkpoint's own, or bytes for byte-level models", null)
                 .option("max-new-tokens", "N", "tokens to generate", "200")
                 .option("temperature", "X", "sampling temperature; 0 = greedy", "0.8")
                 .option("top-k", "K", "sample among the K most likely tokens; 0 = all", "0")
@@ -39,10 +41,10 @@ public final class GenerateCommand implements Command {
         String spec = a.string("model");
         CausalLm model = PretrainCommand.loadModel(spec, seed);
         Path dir = Files.isDirectory(Path.of(spec)) ? Path.of(spec) : null;
-        Tokenizer tok = ModelTokenizer.forModel(model, dir);
+        Tokenizer tok = ModelTokenizer.forModel(model, a.has("tokenizer") ? Path.of(a.string("tokenizer")) : null, dir);
         if (tok == null)
-            throw new CliException(spec + ": no tokenizer for a model with a vocabulary of "
-                    + model.config().vocabSize() + " (only byte-level models are supported here yet)");
+            throw new CliException(spec + ": no tokenizer files with the model (vocabulary "
+                    + model.config().vocabSize() + "); pass --tokenizer PATH");
         String prompt = a.string("prompt");
         System.out.print(prompt);
         System.out.flush();

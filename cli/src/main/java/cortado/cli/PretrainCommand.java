@@ -27,6 +27,8 @@ public final class PretrainCommand implements Command {
                 .option("model", "PRESET|DIR", "a preset (" + String.join(", ", Presets.names())
                         + ") or a Hugging Face checkpoint directory; required unless --resume", null)
                 .required("data", "FILE", "training data: text, nanoGPT .bin or llm.c .bin")
+                .option("tokenizer", "PATH", "tokenizer for text data (tokenizer.json, a directory, *.tiktoken); default:"
+                        + " the checkpoint's own, or bytes for byte-level models", null)
                 .option("steps", "N", "optimizer steps", "1000")
                 .option("batch", "B", "sequences per micro-batch", "8")
                 .option("seq", "T", "tokens per sequence", "128")
@@ -64,7 +66,8 @@ public final class PretrainCommand implements Command {
         if (modelDir == null && Files.isDirectory(Path.of(a.string("model")))) modelDir = Path.of(a.string("model"));
         checkSeq(model, cfg.seq());
 
-        Tokenizer tok = ModelTokenizer.forModel(model, modelDir);
+        Tokenizer tok = ModelTokenizer.forModel(model, a.has("tokenizer") ? Path.of(a.string("tokenizer")) : null,
+                modelDir);
         int vocab = model.config().vocabSize();
         TokenData data = TokenData.load(Path.of(a.string("data")), tok, vocab);
         TokenData train = data, val = null;
@@ -90,7 +93,7 @@ public final class PretrainCommand implements Command {
                 ckpt != null ? ckpt : a.string("model"), TrainingRun.count(model.module().parameterCount()),
                 a.string("data"), TrainingRun.count(train.size()),
                 val == null ? "" : ", " + TrainingRun.count(val.size()) + " validation tokens");
-        System.out.printf(Locale.ROOT, "%s%d steps of %d x %d tokens%s, lr %g (%s, warmup %d), %d threads%n",
+        System.out.printf(Locale.ROOT, "%s%d steps of %d x %d tokens%s, lr %s (%s, warmup %d), %d threads%n",
                 resumedFrom >= 0 ? "resuming at step " + resumedFrom + " of " : "", cfg.steps(), cfg.batch(), cfg.seq(),
                 cfg.gradAccum() > 1 ? " x " + cfg.gradAccum() + " accumulated" : "", cfg.lr(), cfg.schedule(),
                 cfg.warmup(), cortado.tensor.Parallel.threads());

@@ -49,7 +49,7 @@ public final class TokenizeCommand implements Command {
                 .onUnmappableCharacter(CodingErrorAction.REPLACE);
         long lines = 0, tokens = 0;
         try (BufferedReader r = new BufferedReader(new InputStreamReader(Files.newInputStream(in), decoder), 1 << 16);
-             Writer w = new BufferedWriter(out == null ? new OutputStreamWriter(System.out, StandardCharsets.UTF_8)
+             Writer w = new BufferedWriter(out == null ? new OutputStreamWriter(unclosable(System.out), StandardCharsets.UTF_8)
                      : Files.newBufferedWriter(tmp, StandardCharsets.UTF_8), 1 << 16)) {
             StringBuilder sb = new StringBuilder();
             for (String line; (line = r.readLine()) != null; ) {
@@ -74,5 +74,13 @@ public final class TokenizeCommand implements Command {
             System.err.printf("%s: %,d lines, %,d tokens%n", out, lines, tokens);
         }
         return Main.OK;
+    }
+
+    /** stdout for the writer: closing the writer flushes it but leaves stdout open. */
+    private static java.io.OutputStream unclosable(java.io.OutputStream s) {
+        return new java.io.FilterOutputStream(s) {
+            @Override public void write(byte[] b, int off, int len) throws java.io.IOException { out.write(b, off, len); }
+            @Override public void close() throws java.io.IOException { flush(); }
+        };
     }
 }

@@ -41,7 +41,9 @@ public final class TokenizerTrainCommand implements Command {
                 .option("special-tokens", "A,B", "comma-separated special tokens (default <|endoftext|> for bpe, "
                         + "[PAD],[UNK],[CLS],[SEP],[MASK] for wordpiece)", null)
                 .option("min-frequency", "N", "pairs seen fewer times are not merged", "2")
-                .option("pattern", "REGEX", "pre-tokenization regex for bpe (default GPT-2's)", null)
+                .option("pattern", "REGEX|NAME", "bpe pre-tokenization: a regex, or gpt2, cl100k_base, o200k_base, llama3 "
+                        + "(default gpt2)", null)
+                .flag("ignore-merges", "bpe: a piece that is itself a token is emitted whole (as Llama 3, tiktoken)")
                 .flag("cased", "wordpiece: keep case and accents")
                 .required("out", "FILE", "tokenizer.json to write");
         a.parse(Arrays.copyOfRange(argv, 1, argv.length));
@@ -62,9 +64,12 @@ public final class TokenizerTrainCommand implements Command {
         Tokenizer tok;
         if (type.equals("bpe")) {
             List<String> specials = a.string("special-tokens") == null ? List.of("<|endoftext|>") : list(a.string("special-tokens"));
-            String pattern = a.string("pattern") == null ? SplitPatterns.GPT2_ORIGINAL : a.string("pattern");
+            String p = a.string("pattern");
+            String pattern = p == null || p.equals("gpt2") ? SplitPatterns.GPT2_ORIGINAL
+                    : SplitPatterns.forEncoding(p) != null ? SplitPatterns.forEncoding(p) : p;
             if (vocab < 256 + specials.size()) throw new UsageException("--vocab-size must be at least 256 + special tokens");
-            tok = BpeTrainer.train(lines, new BpeTrainer.Config(vocab, specials, minFreq, pattern, threads), progress::step);
+            tok = BpeTrainer.train(lines, new BpeTrainer.Config(vocab, specials, minFreq, pattern, threads), progress::step)
+                    .withWholePieceLookup(a.bool("ignore-merges"));
         } else {
             List<String> specials = a.string("special-tokens") == null ? VocabTxt.BERT_SPECIALS : list(a.string("special-tokens"));
             tok = WordPieceTrainer.train(lines, new WordPieceTrainer.Config(vocab, specials, minFreq, !a.bool("cased"), threads),
@@ -114,10 +119,14 @@ public final class TokenizerTrainCommand implements Command {
         return raw.length;
     }
 
-    /** Plain progress lines on stderr, at most one per second. */
+    /**
+     * Training progress on stderr: on a terminal a bar redrawn in place with rate and ETA, otherwise a plain line at most
+     * every five seconds.
+     */
     static final class Progress {
         private final String what;
         private final long start = System.nanoTime();
+        private final boolean terminal = System.console() != null && System.console().isTerminal();
         private long last;
         private int done, target;
 
@@ -127,15 +136,22 @@ public final class TokenizerTrainCommand implements Command {
             this.done = done;
             this.target = target;
             long now = System.nanoTime();
-            if (now - last > 1_000_000_000L) {
-                last = now;
-                double s = (now - start) / 1e9;
-                System.err.printf("%s %,d/%,d (%.0f/s, %.1f s)%n", what, done, target, done / Math.max(s, 1e-9), s);
+            if (now - last < (terminal ? 200_000_000L : 5_000_000_000L)) return;
+            last = now;
+            double s = (now - start) / 1e9, rate = done / Math.max(s, 1e-9);
+            double eta = rate > 0 ? (target - done) / rate : 0;
+            if (terminal) {
+                int width = 30, filled = target > 0 ? (int) ((long) width * done / target) : 0;
+                System.err.printf("\r%s [%s%s] %,d/%,d %.0f/s ETA %.0fs ", what, "#".repeat(filled), " ".repeat(width - filled),
+                        done, target, rate, eta);
+            } else {
+                System.err.printf("%s %,d/%,d (%.0f/s, %.1f s, ETA %.0f s)%n", what, done, target, rate, s, eta);
             }
         }
 
         void done() {
-            System.err.printf("%s %,d/%,d done in %.1f s%n", what, done, target, (System.nanoTime() - start) / 1e9);
+            System.err.printf("%s%s %,d/%,d done in %.1f s%n", terminal ? "\r" : "", what, done, target,
+                    (System.nanoTime() - start) / 1e9);
         }
     }
 }

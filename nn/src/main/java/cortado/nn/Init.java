@@ -6,9 +6,9 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
- * Seeded parameter initialisation. Normal samples come from the Box-Muller transform over a {@link SplittableRandom};
- * a tensor is filled in fixed chunks, each with its own generator derived from (seed, stream, chunk), so the values do
- * not depend on the number of threads and a run is reproducible from its seed.
+ * Seeded parameter initialisation. Normal samples come from the Box-Muller transform over a
+ * {@link SplittableRandom}; a tensor is filled in fixed chunks, each with its own generator derived from (seed, stream,
+ * chunk), so the values do not depend on the number of threads and a run is reproducible from its seed.
  */
 public final class Init {
     private static final int CHUNK = 1 << 16;
@@ -27,9 +27,9 @@ public final class Init {
             for (int i = from; i < to; i += 2) {
                 // Box-Muller: two independent N(0,1) from two uniforms; 1 - u keeps the log argument in (0, 1].
                 double u1 = 1.0 - rng.nextDouble(), u2 = rng.nextDouble();
-                double r = Math.sqrt(-2.0 * Math.log(u1)), a = 2.0 * Math.PI * u2;
-                data[i] = (float) (std * r * Math.cos(a));
-                if (i + 1 < to) data[i + 1] = (float) (std * r * Math.sin(a));
+                double r = std * Math.sqrt(-2.0 * Math.log(u1)), a = 2.0 * Math.PI * u2;
+                data[i] = (float) (r * Math.cos(a));
+                if (i + 1 < to) data[i + 1] = (float) (r * Math.sin(a));
             }
         });
     }

@@ -91,7 +91,7 @@ public abstract class TokenData {
     public static TokenData loadText(Path file, Tokenizer tokenizer) {
         if (tokenizer == null)
             throw new TokenDataException(file + ": a text file needs a tokenizer and this model has none;"
-                    + " pass pre-tokenized tokens as a .bin file");
+                    + " pass --tokenizer or pre-tokenized tokens in a .bin file");
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(file);

@@ -119,6 +119,11 @@ public final class BpeTokenizer implements Tokenizer {
 
     public String name() { return name; }
 
+    /** The same vocabulary with whole-piece lookup on or off (HF's ignore_merges; tiktoken always has it on). */
+    public BpeTokenizer withWholePieceLookup(boolean on) {
+        return new BpeTokenizer(name, tokenBytes, merges, mergeList, on, pattern, preTokenizer, normalizer, specialTokens);
+    }
+
     /** The listed merges (pairs of ids, rank order), or null for a tiktoken rank vocabulary. */
     public int[][] mergeList() { return mergeList; }
 

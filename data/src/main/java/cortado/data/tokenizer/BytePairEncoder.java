@@ -23,7 +23,7 @@ final class BytePairEncoder {
         return n <= SCAN_LIMIT ? mergeByScan(syms, n) : mergeByHeap(syms, n);
     }
 
-    private int mergeByScan(int[] s, int n) {
+    int mergeByScan(int[] s, int n) {
         if (pairRank.length < n) pairRank = new int[Math.max(n, pairRank.length * 2)];
         int[] r = pairRank;
         for (int i = 0; i + 1 < n; i++) r[i] = merges.rank(s[i], s[i + 1]);
@@ -48,7 +48,7 @@ final class BytePairEncoder {
      * An entry is stale when either symbol has since merged; stale entries are detected on pop by re-checking the rank
      * of the live pair at that position.
      */
-    private int mergeByHeap(int[] s, int n) {
+    int mergeByHeap(int[] s, int n) {
         int[] next = new int[n], prev = new int[n];
         boolean[] alive = new boolean[n];
         for (int i = 0; i < n; i++) { next[i] = i + 1 < n ? i + 1 : -1; prev[i] = i - 1; alive[i] = true; }

@@ -34,6 +34,12 @@ class HfTokenizerJsonTest {
     }
 
     @Test
+    void cortadoTrainedLlama3StyleBpeMatchesHfOnIt() {
+        // Sequence[Split(Llama 3 regex), ByteLevel] pre-tokenizer and ignore_merges, as Llama 3's tokenizer.json has.
+        check(HfTokenizerJson.load(Resources.path("cortado_trained_bpe_llama3.json")), "cortado_trained_bpe_llama3.jsonl");
+    }
+
+    @Test
     void cortadoTrainedWordPieceMatchesHfOnIt() {
         check(HfTokenizerJson.load(Resources.path("cortado_trained_wordpiece.json")), "cortado_trained_wordpiece.jsonl");
     }

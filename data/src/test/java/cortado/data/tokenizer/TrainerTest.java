@@ -25,6 +25,12 @@ class TrainerTest {
                 SplitPatterns.GPT2_ORIGINAL, 2), null);
     }
 
+    /** Llama 3's pre-tokenization (a Split regex before ByteLevel in tokenizer.json) and its ignore_merges rule. */
+    static BpeTokenizer trainBpeLlama3() throws IOException {
+        return BpeTrainer.train(lines(), new BpeTrainer.Config(600, List.of("<|begin_of_text|>", "<|end_of_text|>"), 2,
+                SplitPatterns.LLAMA3, 2), null).withWholePieceLookup(true);
+    }
+
     static WordPieceTokenizer trainWordPiece() throws IOException {
         return WordPieceTrainer.train(lines(), new WordPieceTrainer.Config(800, VocabTxt.BERT_SPECIALS, 2, true, 2), null);
     }
@@ -45,6 +51,8 @@ class TrainerTest {
                 .isEqualTo(Files.readString(Resources.path("cortado_trained_bpe.json")));
         assertThat(Json.write(HfTokenizerJson.wordPieceJson(trainWordPiece())))
                 .isEqualTo(Files.readString(Resources.path("cortado_trained_wordpiece.json")));
+        assertThat(Json.write(HfTokenizerJson.bpeJson(trainBpeLlama3())))
+                .isEqualTo(Files.readString(Resources.path("cortado_trained_bpe_llama3.json")));
     }
 
     @Test

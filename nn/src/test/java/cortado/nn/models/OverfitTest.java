@@ -1,17 +1,20 @@
 package cortado.nn.models;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import cortado.autograd.Autograd;
 import cortado.autograd.NoGrad;
 import cortado.nn.Parameter;
 import cortado.tensor.Tensor;
+import java.util.Collection;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * End to end through autograd: plain SGD (lr 0.5) on one batch of 32 byte tokens drives the loss of a tiny model from
- * ln(257) to under 30% of it in 100 steps (memorisation; both families reach it with room to spare).
+ * End to end through autograd: plain SGD on one batch of 32 byte tokens memorises it. Each step is clipped to global
+ * gradient norm 1 (so no single step can overshoot) at lr 1; tried over seeds 40-45 for both families, the loss is
+ * below 0.45 after 80 steps every time, so the bound of 20% of ln(257) = 1.1 leaves a wide margin.
  */
 class OverfitTest {
 
@@ -26,21 +29,25 @@ class OverfitTest {
             ids[i] = text[i];
             targets[i] = text[i + 1];
         }
+        Collection<Parameter> params = m.module().namedParameters().values();
         float first = 0, last = 0;
-        for (int step = 0; step < 100; step++) {
+        for (int step = 0; step < 80; step++) {
             Tensor loss = m.loss(ids, targets, b, t);
             if (step == 0) first = loss.item();
             last = loss.item();
             Autograd.backward(loss);
             try (NoGrad g = NoGrad.enter()) {
-                for (Parameter p : m.module().namedParameters().values()) {
+                double sq = 0;
+                for (Parameter p : params) sq += p.value().backend().sumOfSquares(p.value().grad());
+                float lr = (float) Math.min(1.0, 1.0 / Math.sqrt(sq));
+                for (Parameter p : params) {
                     Tensor w = p.value();
-                    w.backend().axpyInPlace(w, -0.5f, w.grad());
+                    w.backend().axpyInPlace(w, -lr, w.grad());
                     w.setGrad(null);
                 }
             }
         }
-        assertThat((double) first).isCloseTo(Math.log(257), org.assertj.core.api.Assertions.within(0.3));
-        assertThat(last).as("loss after 100 SGD steps (started at %s)", first).isLessThan(first * 0.3f);
+        assertThat((double) first).isCloseTo(Math.log(257), within(0.3));
+        assertThat(last).as("loss after 80 SGD steps (started at %s)", first).isLessThan(first * 0.2f);
     }
 }

@@ -2,6 +2,7 @@ package cortado.tensor.cpu;
 
 import cortado.tensor.Backend.AttentionGrads;
 import cortado.tensor.Backend.AttentionResult;
+import cortado.tensor.Parallel;
 import cortado.tensor.Tensor;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
@@ -19,7 +20,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Backward recomputes P = exp(scale q.k - lse) tile by tile. With Delta_i = dO_i . O_i:
  * dV_j += P_ij dO_i, dS_ij = scale P_ij (dO_i . V_j - Delta_i), dQ_i += dS_ij K_j, dK_j += dS_ij Q_i.
  * A task owns one (batch, kv-head) pair and every query head that shares it (grouped-query attention), so dK, dV and dQ
- * each have a single writer and need no atomics.
+ * each have a single writer and need no atomics. When there are fewer such pairs than threads can use (batch 1, few
+ * kv heads), tasks are (pair, key tile) instead and each thread sums dQ into a private copy, added up at the end.
  *
  * <p>Inner loops are register-blocked over {@link #R} queries at once: scores come from the key tile transposed to
  * [D, BK] (SIMD lanes run over keys, R x 4 independent accumulators, no horizontal sums), and P V is accumulated with the
@@ -79,12 +81,20 @@ final class AttentionKernel {
         Rows rq = Rows.of(q), rk = Rows.of(k), rv = Rows.of(v);
         Tensor out = Tensor.zeros(b, h, t, d), lse = Tensor.zeros(b, h, t);
         float[] o = out.data(), ls = lse.data();
+        int tiles = (s + BK - 1) / BK, tileSize = d * BK;
+        // Every key tile transposed once, up front, instead of once per query head and block that reads it.
+        float[] kts = new float[b * hkv * tiles * tileSize];
+        Chunks.range(b * hkv * tiles, Math.max(1, 4096 / tileSize), (from, to) -> {
+            for (int it = from; it < to; it++) {
+                int bk = it / tiles, j0 = (it % tiles) * BK;
+                transposeTile(rk.a, rk.base(bk / hkv, bk % hkv) + j0 * rk.sr, rk.sr, Math.min(BK, s - j0), d, kts,
+                        it * tileSize);
+            }
+        });
         int qBlocks = (t + BQ - 1) / BQ;
         int items = b * h * qBlocks;
         Chunks.range(items, 1, (from, to) -> {
-            float[] kt = new float[d * BK];
             float[] sc = new float[R * BK];
-            float[] qb = new float[R * d];
             float[] acc = new float[BQ * d];
             float[] m = new float[BQ], l = new float[BQ];
             float[] corr = new float[R];
@@ -93,14 +103,15 @@ final class AttentionKernel {
                 int bi = it / (h * qBlocks), hi = (it / qBlocks) % h, qblk = it % qBlocks;
                 int hk = hi / group;
                 int i0 = qblk * BQ, i1 = Math.min(t, i0 + BQ), nq = i1 - i0;
-                int qBase = rq.base(bi, hi), kBase = rk.base(bi, hk), vBase = rv.base(bi, hk);
+                int qBase = rq.base(bi, hi), vBase = rv.base(bi, hk);
+                int tileBase = (bi * hkv + hk) * tiles * tileSize;
                 Arrays.fill(acc, 0f);
                 Arrays.fill(m, Float.NEGATIVE_INFINITY);
                 Arrays.fill(l, 0f);
                 int kEnd = causal ? Math.min(s, s - t + i1) : s;
                 for (int j0 = 0; j0 < kEnd; j0 += BK) {
                     int nk = Math.min(BK, kEnd - j0);
-                    transposeTile(rk.a, kBase + j0 * rk.sr, rk.sr, nk, d, kt);
+                    int kt = tileBase + (j0 / BK) * tileSize;
                     for (int g0 = 0; g0 < nq; g0 += R) {
                         int maxLim = 0;
                         for (int r = 0; r < R; r++) {
@@ -108,8 +119,10 @@ final class AttentionKernel {
                             maxLim = Math.max(maxLim, lim[r]);
                         }
                         if (maxLim == 0) continue;
-                        loadRows(rq.a, qBase + (i0 + g0) * rq.sr, rq.sr, Math.min(R, nq - g0), d, scale, qb);
-                        scores(qb, d, kt, sc);
+                        int last = nq - 1;   // rows past the end read the last row again; their results are dropped
+                        scores(rq.a, qBase + (i0 + g0) * rq.sr, qBase + (i0 + Math.min(g0 + 1, last)) * rq.sr,
+                                qBase + (i0 + Math.min(g0 + 2, last)) * rq.sr, qBase + (i0 + Math.min(g0 + 3, last)) * rq.sr,
+                                d, kts, kt, scale, sc);
                         for (int r = 0; r < R; r++) {
                             int row = g0 + r;
                             if (lim[r] == 0) {   // this query sees no key of the tile: contributes nothing
@@ -137,41 +150,47 @@ final class AttentionKernel {
         return new AttentionResult(out, lse);
     }
 
-    /** dst[x * BK + j] = src[off + j * stride + x] for j < n, x < d: a key or value tile laid out key-fastest. */
-    private static void transposeTile(float[] src, int off, int stride, int n, int d, float[] dst) {
+    /**
+     * dst[dOff + x * BK + j] = src[off + j * stride + x] for j < n, x < d: a key or value tile laid out key-fastest.
+     * Columns n..BK-1 are zeroed so that scores against them stay finite (they are masked afterwards).
+     */
+    private static void transposeTile(float[] src, int off, int stride, int n, int d, float[] dst, int dOff) {
         for (int j = 0; j < n; j++) {
             int r = off + j * stride;
-            for (int x = 0; x < d; x++) dst[x * BK + j] = src[r + x];
+            for (int x = 0; x < d; x++) dst[dOff + x * BK + j] = src[r + x];
         }
-    }
-
-    /** Copies n (<= R) rows of length d into dst times mul; rows n..R-1 become zero. */
-    private static void loadRows(float[] src, int off, int stride, int n, int d, float mul, float[] dst) {
-        for (int r = 0; r < R; r++)
-            for (int x = 0; x < d; x++) dst[r * d + x] = r < n ? src[off + r * stride + x] * mul : 0f;
+        if (n < BK) for (int x = 0; x < d; x++) Arrays.fill(dst, dOff + x * BK + n, dOff + (x + 1) * BK, 0f);
     }
 
     /**
-     * sc[r * BK + j] = rows[r] . tile[:, j] for R rows and all BK keys of a transposed tile: 16 independent
-     * accumulators, 4 tile loads and 4 broadcasts per 16 FMAs.
+     * sc[r * BK + j] = scale * (a[o_r ..] . tile[:, j]) for R rows (read in place at offsets o0..o3) and all BK keys of
+     * a transposed tile starting at kt: 16 independent accumulators, 4 tile loads and 4 broadcasts per 16 FMAs.
      */
-    private static void scores(float[] rows, int d, float[] tile, float[] sc) {
+    private static void scores(float[] a, int o0, int o1, int o2, int o3, int d, float[] tile, int kt, float scale,
+                               float[] sc) {
         FloatVector s00 = FloatVector.zero(SP), s01 = s00, s02 = s00, s03 = s00;
         FloatVector s10 = s00, s11 = s00, s12 = s00, s13 = s00;
         FloatVector s20 = s00, s21 = s00, s22 = s00, s23 = s00;
         FloatVector s30 = s00, s31 = s00, s32 = s00, s33 = s00;
         for (int x = 0; x < d; x++) {
-            int kx = x * BK;
+            int kx = kt + x * BK;
             FloatVector k0 = FloatVector.fromArray(SP, tile, kx), k1 = FloatVector.fromArray(SP, tile, kx + L);
             FloatVector k2 = FloatVector.fromArray(SP, tile, kx + 2 * L), k3 = FloatVector.fromArray(SP, tile, kx + 3 * L);
-            FloatVector q = FloatVector.broadcast(SP, rows[x]);
+            FloatVector q = FloatVector.broadcast(SP, a[o0 + x]);
             s00 = k0.fma(q, s00); s01 = k1.fma(q, s01); s02 = k2.fma(q, s02); s03 = k3.fma(q, s03);
-            q = FloatVector.broadcast(SP, rows[d + x]);
+            q = FloatVector.broadcast(SP, a[o1 + x]);
             s10 = k0.fma(q, s10); s11 = k1.fma(q, s11); s12 = k2.fma(q, s12); s13 = k3.fma(q, s13);
-            q = FloatVector.broadcast(SP, rows[2 * d + x]);
+            q = FloatVector.broadcast(SP, a[o2 + x]);
             s20 = k0.fma(q, s20); s21 = k1.fma(q, s21); s22 = k2.fma(q, s22); s23 = k3.fma(q, s23);
-            q = FloatVector.broadcast(SP, rows[3 * d + x]);
+            q = FloatVector.broadcast(SP, a[o3 + x]);
             s30 = k0.fma(q, s30); s31 = k1.fma(q, s31); s32 = k2.fma(q, s32); s33 = k3.fma(q, s33);
+        }
+        if (scale != 1f) {
+            FloatVector vs = FloatVector.broadcast(SP, scale);
+            s00 = s00.mul(vs); s01 = s01.mul(vs); s02 = s02.mul(vs); s03 = s03.mul(vs);
+            s10 = s10.mul(vs); s11 = s11.mul(vs); s12 = s12.mul(vs); s13 = s13.mul(vs);
+            s20 = s20.mul(vs); s21 = s21.mul(vs); s22 = s22.mul(vs); s23 = s23.mul(vs);
+            s30 = s30.mul(vs); s31 = s31.mul(vs); s32 = s32.mul(vs); s33 = s33.mul(vs);
         }
         s00.intoArray(sc, 0); s01.intoArray(sc, L); s02.intoArray(sc, 2 * L); s03.intoArray(sc, 3 * L);
         s10.intoArray(sc, BK); s11.intoArray(sc, BK + L); s12.intoArray(sc, BK + 2 * L); s13.intoArray(sc, BK + 3 * L);
@@ -280,63 +299,101 @@ final class AttentionKernel {
             }
         });
 
-        Chunks.range(b * hkv, 1, (from, to) -> {
-            float[] kt = new float[d * BK], vt = new float[d * BK];
-            float[] p = new float[R * BK], ds = new float[R * BK];
-            float[] qb = new float[R * d], gb = new float[R * d], dqb = new float[R * d];
-            float[] tk = new float[BK * d], tv = new float[BK * d];
-            float[] ones = {1f, 1f, 1f, 1f};
-            int[] lim = new int[R];
-            for (int it = from; it < to; it++) {
-                int bi = it / hkv, hk = it % hkv;
-                int kBase = rk.base(bi, hk), vBase = rv.base(bi, hk);
-                int outKV = (bi * hkv + hk) * s * d;
-                for (int j0 = 0; j0 < s; j0 += BK) {
-                    int nk = Math.min(BK, s - j0);
-                    transposeTile(rk.a, kBase + j0 * rk.sr, rk.sr, nk, d, kt);
-                    transposeTile(rv.a, vBase + j0 * rv.sr, rv.sr, nk, d, vt);
-                    Arrays.fill(tk, 0f);
-                    Arrays.fill(tv, 0f);
-                    int iStart = causal ? Math.max(0, j0 - (s - t)) : 0;
-                    for (int hi = hk * group; hi < (hk + 1) * group; hi++) {
-                        int qBase = rq.base(bi, hi), doBase = rdo.base(bi, hi);
-                        int rowBase = (bi * h + hi) * t;
-                        for (int g0 = iStart; g0 < t; g0 += R) {
-                            int nRows = Math.min(R, t - g0), maxLim = 0;
-                            for (int r = 0; r < R; r++) {
-                                lim[r] = r < nRows ? visible(causal, s, t, g0 + r, j0, nk) : 0;
-                                maxLim = Math.max(maxLim, lim[r]);
-                            }
-                            if (maxLim == 0) continue;
-                            loadRows(rq.a, qBase + g0 * rq.sr, rq.sr, nRows, d, 1f, qb);
-                            loadRows(rdo.a, doBase + g0 * rdo.sr, rdo.sr, nRows, d, 1f, gb);
-                            scores(qb, d, kt, p);      // q . k
-                            scores(gb, d, vt, ds);     // dO . v
-                            for (int r = 0; r < R; r++) {
-                                int pr = r * BK;
-                                if (lim[r] == 0) {
-                                    Arrays.fill(p, pr, pr + BK, 0f);
-                                    Arrays.fill(ds, pr, pr + BK, 0f);
-                                    continue;
-                                }
-                                float lseR = ls[lo + rowBase + g0 + r], deltaR = delta[rowBase + g0 + r];
-                                probabilitiesAndDs(p, ds, pr, scale, lseR, deltaR);
-                                Arrays.fill(p, pr + lim[r], pr + BK, 0f);
-                                Arrays.fill(ds, pr + lim[r], pr + BK, 0f);
-                            }
-                            rankUpdate(tv, p, maxLim, gb, d);   // dV_j += sum_r P_rj dO_r
-                            rankUpdate(tk, ds, maxLim, qb, d);  // dK_j += sum_r dS_rj Q_r
-                            Arrays.fill(dqb, 0f);
-                            accumulate(dqb, 0, R, ones, ds, maxLim, rk.a, kBase + j0 * rk.sr, rk.sr, d);
-                            addRows(gq, (rowBase + g0) * d, dqb, nRows * d);
-                        }
+        int units = b * hkv, tiles = (s + BK - 1) / BK;
+        // One key tile of one (batch, kv-head): its dK and dV rows are complete when it returns; dQ is added to dqOut.
+        TileBody body = (unit, j0, dqOut, sc) -> {
+            int bi = unit / hkv, hk = unit % hkv;
+            int kBase = rk.base(bi, hk), vBase = rv.base(bi, hk);
+            int outKV = (bi * hkv + hk) * s * d;
+            int nk = Math.min(BK, s - j0);
+            transposeTile(rk.a, kBase + j0 * rk.sr, rk.sr, nk, d, sc.kt, 0);
+            transposeTile(rv.a, vBase + j0 * rv.sr, rv.sr, nk, d, sc.vt, 0);
+            Arrays.fill(sc.tk, 0f);
+            Arrays.fill(sc.tv, 0f);
+            int iStart = causal ? Math.max(0, j0 - (s - t)) : 0;
+            for (int hi = hk * group; hi < (hk + 1) * group; hi++) {
+                int qBase = rq.base(bi, hi), doBase = rdo.base(bi, hi);
+                int rowBase = (bi * h + hi) * t;
+                for (int g0 = iStart; g0 < t; g0 += R) {
+                    int nRows = Math.min(R, t - g0), maxLim = 0;
+                    for (int r = 0; r < R; r++) {
+                        sc.lim[r] = r < nRows ? visible(causal, s, t, g0 + r, j0, nk) : 0;
+                        maxLim = Math.max(maxLim, sc.lim[r]);
                     }
-                    System.arraycopy(tk, 0, gk, outKV + j0 * d, nk * d);
-                    System.arraycopy(tv, 0, gv, outKV + j0 * d, nk * d);
+                    if (maxLim == 0) continue;
+                    // rows past T read row T-1 again; their P and dS are zeroed below, so they add nothing
+                    int r1 = Math.min(g0 + 1, t - 1), r2 = Math.min(g0 + 2, t - 1), r3 = Math.min(g0 + 3, t - 1);
+                    int q0 = qBase + g0 * rq.sr, q1 = qBase + r1 * rq.sr, q2 = qBase + r2 * rq.sr, q3 = qBase + r3 * rq.sr;
+                    int d0 = doBase + g0 * rdo.sr, d1 = doBase + r1 * rdo.sr, d2 = doBase + r2 * rdo.sr,
+                            d3 = doBase + r3 * rdo.sr;
+                    scores(rq.a, q0, q1, q2, q3, d, sc.kt, 0, 1f, sc.p);        // q . k
+                    scores(rdo.a, d0, d1, d2, d3, d, sc.vt, 0, 1f, sc.ds);      // dO . v
+                    for (int r = 0; r < R; r++) {
+                        int pr = r * BK;
+                        if (sc.lim[r] == 0) {
+                            Arrays.fill(sc.p, pr, pr + BK, 0f);
+                            Arrays.fill(sc.ds, pr, pr + BK, 0f);
+                            continue;
+                        }
+                        float lseR = ls[lo + rowBase + g0 + r], deltaR = delta[rowBase + g0 + r];
+                        probabilitiesAndDs(sc.p, sc.ds, pr, scale, lseR, deltaR);
+                        Arrays.fill(sc.p, pr + sc.lim[r], pr + BK, 0f);
+                        Arrays.fill(sc.ds, pr + sc.lim[r], pr + BK, 0f);
+                    }
+                    rankUpdate(sc.tv, sc.p, maxLim, rdo.a, d0, d1, d2, d3, d);   // dV_j += sum_r P_rj dO_r
+                    rankUpdate(sc.tk, sc.ds, maxLim, rq.a, q0, q1, q2, q3, d);   // dK_j += sum_r dS_rj Q_r
+                    Arrays.fill(sc.dqb, 0f);
+                    accumulate(sc.dqb, 0, R, ONES, sc.ds, maxLim, rk.a, kBase + j0 * rk.sr, rk.sr, d);
+                    addRows(dqOut, (rowBase + g0) * d, sc.dqb, nRows * d);
                 }
             }
-        });
+            System.arraycopy(sc.tk, 0, gk, outKV + j0 * d, nk * d);
+            System.arraycopy(sc.tv, 0, gv, outKV + j0 * d, nk * d);
+        };
+        int threads = Parallel.threads();
+        if (threads > 1 && units < 2 * threads && tiles > 1) {
+            // Too few (batch, kv-head) pairs to keep every thread busy: split by key tile too. Tiles of one pair all add
+            // into the same dQ rows, so each worker keeps its own dQ and the copies are summed at the end.
+            int items = units * tiles, workers = Math.min(threads, items);
+            float[][] partial = new float[workers][];
+            Parallel.forEach(workers, w -> {
+                BackwardScratch sc = new BackwardScratch(d);
+                float[] mine = new float[gq.length];
+                for (int item = w; item < items; item += workers) body.run(item / tiles, (item % tiles) * BK, mine, sc);
+                partial[w] = mine;
+            });
+            Chunks.range(gq.length, 1 << 15, (from, to) -> {
+                for (float[] part : partial) addRows(gq, from, part, from, to - from);
+            });
+        } else {
+            Chunks.range(units, 1, (from, to) -> {
+                BackwardScratch sc = new BackwardScratch(d);
+                for (int unit = from; unit < to; unit++)
+                    for (int j0 = 0; j0 < s; j0 += BK) body.run(unit, j0, gq, sc);
+            });
+        }
         return new AttentionGrads(dq, dk, dv);
+    }
+
+    private static final float[] ONES = {1f, 1f, 1f, 1f};
+
+    @FunctionalInterface
+    private interface TileBody {
+        void run(int unit, int j0, float[] dqOut, BackwardScratch scratch);
+    }
+
+    /** Per-thread buffers of the backward pass: transposed K and V tiles, P and dS rows, dK and dV tile sums. */
+    private static final class BackwardScratch {
+        final float[] kt, vt, p = new float[R * BK], ds = new float[R * BK], dqb, tk, tv;
+        final int[] lim = new int[R];
+
+        BackwardScratch(int d) {
+            kt = new float[d * BK];
+            vt = new float[d * BK];
+            dqb = new float[R * d];
+            tk = new float[BK * d];
+            tv = new float[BK * d];
+        }
     }
 
     /** p = exp(scale * p - lse); ds = scale * p * (ds - delta), over one row of BK. */
@@ -350,33 +407,39 @@ final class AttentionKernel {
         }
     }
 
-    /** tile[j, :] += sum_r w[r * BK + j] * rows[r, :] for j < n; each chunk of the R rows stays in registers. */
-    private static void rankUpdate(float[] tile, float[] w, int n, float[] rows, int d) {
+    /**
+     * tile[j, :] += sum_r w[r * BK + j] * a[o_r ..] for j < n, rows read in place; each SIMD chunk of the R rows stays
+     * in registers while the tile rows stream by.
+     */
+    private static void rankUpdate(float[] tile, float[] w, int n, float[] a, int o0, int o1, int o2, int o3, int d) {
         int x = 0;
         for (; x + L <= d; x += L) {
-            FloatVector r0 = FloatVector.fromArray(SP, rows, x), r1 = FloatVector.fromArray(SP, rows, d + x);
-            FloatVector r2 = FloatVector.fromArray(SP, rows, 2 * d + x), r3 = FloatVector.fromArray(SP, rows, 3 * d + x);
+            FloatVector r0 = FloatVector.fromArray(SP, a, o0 + x), r1 = FloatVector.fromArray(SP, a, o1 + x);
+            FloatVector r2 = FloatVector.fromArray(SP, a, o2 + x), r3 = FloatVector.fromArray(SP, a, o3 + x);
             for (int j = 0; j < n; j++) {
                 int tj = j * d + x;
-                FloatVector a = FloatVector.fromArray(SP, tile, tj);
-                a = r0.fma(FloatVector.broadcast(SP, w[j]), a);
-                a = r1.fma(FloatVector.broadcast(SP, w[BK + j]), a);
-                a = r2.fma(FloatVector.broadcast(SP, w[2 * BK + j]), a);
-                a = r3.fma(FloatVector.broadcast(SP, w[3 * BK + j]), a);
-                a.intoArray(tile, tj);
+                FloatVector acc = FloatVector.fromArray(SP, tile, tj);
+                acc = r0.fma(FloatVector.broadcast(SP, w[j]), acc);
+                acc = r1.fma(FloatVector.broadcast(SP, w[BK + j]), acc);
+                acc = r2.fma(FloatVector.broadcast(SP, w[2 * BK + j]), acc);
+                acc = r3.fma(FloatVector.broadcast(SP, w[3 * BK + j]), acc);
+                acc.intoArray(tile, tj);
             }
         }
         for (; x < d; x++)
             for (int j = 0; j < n; j++)
-                tile[j * d + x] += w[j] * rows[x] + w[BK + j] * rows[d + x] + w[2 * BK + j] * rows[2 * d + x]
-                        + w[3 * BK + j] * rows[3 * d + x];
+                tile[j * d + x] += w[j] * a[o0 + x] + w[BK + j] * a[o1 + x] + w[2 * BK + j] * a[o2 + x]
+                        + w[3 * BK + j] * a[o3 + x];
     }
 
-    private static void addRows(float[] dst, int off, float[] src, int n) {
+    private static void addRows(float[] dst, int off, float[] src, int n) { addRows(dst, off, src, 0, n); }
+
+    /** dst[off + i] += src[so + i] for i < n. */
+    private static void addRows(float[] dst, int off, float[] src, int so, int n) {
         int i = 0, bound = SP.loopBound(n);
         for (; i < bound; i += L)
-            FloatVector.fromArray(SP, dst, off + i).add(FloatVector.fromArray(SP, src, i)).intoArray(dst, off + i);
-        for (; i < n; i++) dst[off + i] += src[i];
+            FloatVector.fromArray(SP, dst, off + i).add(FloatVector.fromArray(SP, src, so + i)).intoArray(dst, off + i);
+        for (; i < n; i++) dst[off + i] += src[so + i];
     }
 
     private static float dot(float[] a, int ao, float[] b, int bo, int n) {

@@ -2,6 +2,8 @@ package cortado.tensor.cpu;
 
 import cortado.tensor.Tensor;
 import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Rotary position embedding (Su et al. 2021) in the rotate-half layout of Hugging Face's Llama: for i < D/2 the pair
@@ -9,6 +11,9 @@ import java.util.Arrays;
  * Frequencies and angles are rounded to float32 the way transformers computes them, so positions match it exactly.
  */
 final class RopeKernel {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+
     private RopeKernel() {}
 
     static Tensor apply(Tensor x, int startPos, float theta, boolean inverse) {
@@ -33,7 +38,14 @@ final class RopeKernel {
         Chunks.range(rows, Math.max(1, 4096 / Math.max(1, d)), (from, to) -> {
             for (int r = from; r < to; r++) {
                 int p = r % t, xr = ao + r * d, yr = r * d, tr = p * half;
-                for (int i = 0; i < half; i++) {
+                int i = 0;
+                for (; i + L <= half; i += L) {
+                    FloatVector x1 = FloatVector.fromArray(S, a, xr + i), x2 = FloatVector.fromArray(S, a, xr + i + half);
+                    FloatVector cs = FloatVector.fromArray(S, cos, tr + i), sn = FloatVector.fromArray(S, sin, tr + i);
+                    x1.mul(cs).sub(x2.mul(sn)).intoArray(y, yr + i);
+                    x2.mul(cs).add(x1.mul(sn)).intoArray(y, yr + i + half);
+                }
+                for (; i < half; i++) {
                     float x1 = a[xr + i], x2 = a[xr + i + half], cs = cos[tr + i], sn = sin[tr + i];
                     y[yr + i] = x1 * cs - x2 * sn;
                     y[yr + i + half] = x2 * cs + x1 * sn;

@@ -12,14 +12,12 @@ import cortado.tensor.cpu.gemm.SkinnyGemm;
  *
  * <p>Structure (GotoBLAS/BLIS): operands are packed into cache-sized contiguous panels ({@link
  * cortado.tensor.cpu.gemm.Packing}), a loop nest walks cache blocks ({@link BlockedGemm}), and a register-blocked
- * SIMD micro-kernel does the arithmetic ({@link MicroKernel}). Threads split C into disjoint rectangles, preferably
- * along n so each thread packs a disjoint part of B. A few rows (matrix-vector work) take {@link SkinnyGemm}.
+ * SIMD micro-kernel does the arithmetic ({@link MicroKernel}). Threads share each packed block of B and split the
+ * rows of C (see {@link BlockedGemm}). A few rows (matrix-vector work) take {@link SkinnyGemm}.
  */
 public final class Sgemm {
     /** Below this many multiply-adds a call stays on the calling thread: forking costs more than it saves. */
     static final long PARALLEL_MIN_MACS = 1L << 20;
-    /** A thread's share of C is at least this many micro-tiles wide (or tall), so packing stays amortised. */
-    private static final int MIN_UNITS_PER_CHUNK = 4;
 
     private Sgemm() {}
 
@@ -83,18 +81,7 @@ public final class Sgemm {
                     split(n, chunks, ch + 1, 1), k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc));
             return;
         }
-        int nUnits = ceilDiv(n, MicroKernel.NR), mUnits = ceilDiv(m, MicroKernel.MR);
-        // Split along n first (threads then pack disjoint parts of B), then along m.
-        int chunksN = Math.max(1, Math.min(t, nUnits / MIN_UNITS_PER_CHUNK));
-        int chunksM = Math.max(1, Math.min(t / chunksN, mUnits / MIN_UNITS_PER_CHUNK));
-        int cn = chunksN, cm = chunksM;
-        Parallel.forEach(cn * cm, ch -> {
-            int bi = ch / cn, bj = ch % cn;
-            BlockedGemm.run(transA, transB,
-                    split(m, cm, bi, MicroKernel.MR), split(m, cm, bi + 1, MicroKernel.MR),
-                    split(n, cn, bj, MicroKernel.NR), split(n, cn, bj + 1, MicroKernel.NR),
-                    k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
-        });
+        BlockedGemm.run(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, t);
     }
 
     /** Boundary {@code part} of {@code parts} near-equal pieces of [0, n), on multiples of {@code align}. */

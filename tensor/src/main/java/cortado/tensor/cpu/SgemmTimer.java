@@ -31,9 +31,9 @@ public final class SgemmTimer {
         if (size < 1) throw new IllegalArgumentException("size must be >= 1, got " + size);
         if (repeats < 1) throw new IllegalArgumentException("repeats must be >= 1, got " + repeats);
         float[] a = random(size * size, 1), b = random(size * size, 2), c = new float[size * size];
-        // Warm-up: at least 3 calls and about half a second, enough for C2 to compile the micro-kernel.
-        long end = System.nanoTime() + 500_000_000L;
-        for (int w = 0; w < 3 || System.nanoTime() < end; w++) multiply(size, a, b, c);
+        // Warm-up: at least 5 calls and a second, enough for C2 to compile the micro-kernel even on a busy machine.
+        long end = System.nanoTime() + 1_000_000_000L;
+        for (int w = 0; w < 5 || System.nanoTime() < end; w++) multiply(size, a, b, c);
         double[] rates = new double[repeats];
         for (int r = 0; r < repeats; r++) {
             long t0 = System.nanoTime();
@@ -62,6 +62,7 @@ public final class SgemmTimer {
         var in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in));
         String current = "";
         Problem pr = null;
+        boolean warmed = false;
         for (String line; (line = in.readLine()) != null; ) {
             String[] w = line.trim().split("\\s+");
             if (w[0].equals("quit")) break;
@@ -75,7 +76,9 @@ public final class SgemmTimer {
                 pr = Problem.parse(current);
             }
             if (w[0].equals("warm")) {
-                long end = System.nanoTime() + 500_000_000L;
+                // The first shape also waits out C2 compiling the kernel, which takes longer on a busy machine.
+                long end = System.nanoTime() + (warmed ? 500_000_000L : 2_000_000_000L);
+                warmed = true;
                 for (int i = 0; i < 3 || System.nanoTime() < end; i++) pr.run();
                 System.out.println("ok");
             } else {

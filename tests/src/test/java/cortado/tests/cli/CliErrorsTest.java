@@ -54,6 +54,14 @@ class CliErrorsTest {
     }
 
     @Test
+    void debugAddsTheStackTrace() {
+        CliRunner.Result r = CliRunner.run("pretrain", "--debug", "--model", "gpt2-tiny", "--seq", "32", "--data",
+                dir.resolve("missing.txt").toString());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).startsWith("error: ").contains("missing.txt").contains("\tat cortado.");
+    }
+
+    @Test
     void failuresExitWithOneAndNameTheFile() throws Exception {
         Path missing = dir.resolve("missing.txt");
         assertOneErrorLine(CliRunner.run("pretrain", "--model", "gpt2-tiny", "--seq", "32", "--data", missing.toString()), 1,

@@ -67,6 +67,17 @@ class PretrainGenerateTest {
     }
 
     @Test
+    void demoRunsEndToEndOnItsEmbeddedCorpus() throws Exception {
+        Path out = dir.resolve("demo");
+        CliRunner.Result r = CliRunner.run("demo", "--steps", "2", "--out", out.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("Before training (validation loss", "> Once upon a time", "After 2 steps");
+        assertThat(MetricsLog.read(out.resolve("metrics.jsonl"))).hasSize(2);
+        assertThat(out.resolve("loss.png")).isRegularFile();
+        assertThat(out.resolve("checkpoint/model.safetensors")).isRegularFile();
+    }
+
+    @Test
     void benchSgemmPrintsOneJsonLinePerSize() {
         CliRunner.Result r = CliRunner.run("bench", "sgemm", "--sizes", "16,32", "--repeats", "2", "--threads", "1");
         assertThat(r.code()).as(r.err()).isZero();

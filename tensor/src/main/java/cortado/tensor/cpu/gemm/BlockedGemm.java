@@ -1,26 +1,36 @@
 package cortado.tensor.cpu.gemm;
 
+import cortado.tensor.Parallel;
+
 /**
- * The cache-blocked loop nest around the micro-kernel for one rectangle of C, run by one thread (BLIS's five loops,
- * Van Zee and van de Geijn, "BLIS: A Framework for Rapidly Instantiating BLAS Functionality", 2015):
+ * The cache-blocked loop nest around the micro-kernel (BLIS's five loops, Van Zee and van de Geijn, "BLIS: A Framework
+ * for Rapidly Instantiating BLAS Functionality", 2015):
  * <pre>
- *   for jc over n step NC          B block kc x nc is packed once and stays in L2 (KC*NC*4 = 512 KiB)
+ *   for jc over n step NC          one B block kc x nc, packed once (in parallel) and shared by all threads
  *     for pc over k step KC
  *       pack op(B)[pc.., jc..]
- *       for ir over m step MR      A micro-panel MR x kc is packed and stays in L1 (8 KiB)
+ *       for ir over m step MR      (in parallel) an A micro-panel MR x kc is packed per thread and stays in L1
  *         pack op(A)[ir.., pc..]
  *         for jr over nc step NR   micro-kernel: MR x NR tile of C += Ap @ Bp[jr]
  * </pre>
- * Packing buffers are per thread and reused across calls, so a call allocates nothing after warm-up.
+ * Threads share the packed B block and take groups of A micro-panels (and, when m is short, parts of the jr range)
+ * from a counter, so a thread slowed down by other processes on the machine just takes fewer groups. Packing buffers
+ * are per thread and reused across calls: a call allocates nothing after warm-up.
  */
 public final class BlockedGemm {
     /**
-     * Depth of a rank-kc update: the A micro-panel (MR*KC*4 = 8 KiB) sits in L1 beside the streaming B panel.
-     * Overridable with -Dcortado.sgemm.kc for tuning on other CPUs.
+     * Depth of a rank-kc update. The A micro-panel, MR*KC*4 = 16 KiB, stays in the 32 KiB L1 while B micro-panels
+     * stream past it. Chosen side by side against OpenBLAS on a Zen 4 core (256..768 all within a few percent;
+     * larger KC means fewer passes over C). Overridable with -Dcortado.sgemm.kc for other CPUs.
      */
     public static final int KC = Integer.getInteger("cortado.sgemm.kc", 512);
-    /** Width of the packed B block; KC*NC floats = 512 KiB, half of a 1 MiB L2 (-Dcortado.sgemm.nc). */
+    /**
+     * Width of the packed B block (KC*NC*4 = 2 MiB: L2 plus L3; each B micro-panel is streamed with hardware
+     * prefetch, so the block need not fit L2). Larger NC packs each A micro-panel fewer times. -Dcortado.sgemm.nc.
+     */
     public static final int NC = Integer.getInteger("cortado.sgemm.nc", 1024);
+    /** Work items per thread and block, for load balance on a machine shared with other processes. */
+    private static final int TASKS_PER_THREAD = 4;
 
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[][] {
             new float[MicroKernel.MR * KC], new float[KC * roundUp(NC, MicroKernel.NR)],
@@ -29,33 +39,68 @@ public final class BlockedGemm {
     private BlockedGemm() {}
 
     /**
-     * C[i0..i1, j0..j1] = alpha * op(A)[i0..i1, :] @ op(B)[:, j0..j1] + beta * C, with k >= 1. Arguments as in
+     * C[m,n] = alpha * op(A) @ op(B) + beta * C with k >= 1, on up to {@code threads} threads. Arguments as in
      * {@link cortado.tensor.cpu.Sgemm#sgemm}.
      */
-    public static void run(boolean transA, boolean transB, int i0, int i1, int j0, int j1, int k, float alpha,
+    public static void run(boolean transA, boolean transB, int m, int n, int k, float alpha,
                            float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                           float beta, float[] c, int cOff, int ldc) {
+                           float beta, float[] c, int cOff, int ldc, int threads) {
         final int MR = MicroKernel.MR, NR = MicroKernel.NR;
-        float[][] buf = BUFFERS.get();
-        float[] ap = buf[0], bp = buf[1], tile = buf[2];
-        for (int jc = j0; jc < j1; jc += NC) {
-            int nc = Math.min(NC, j1 - jc);
+        float[] bp = BUFFERS.get()[1]; // the caller's B buffer is the shared one
+        int mPanels = ceilDiv(m, MR);
+        for (int jc = 0; jc < n; jc += NC) {
+            int nc = Math.min(NC, n - jc), nPanels = ceilDiv(nc, NR);
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
                 float betaBlock = pc == 0 ? beta : 1f; // later k-blocks accumulate onto the first one
-                Packing.packB(transB, b, bOff, ldb, pc, kc, jc, nc, bp);
-                for (int ir = i0; ir < i1; ir += MR) {
-                    int mr = Math.min(MR, i1 - ir);
-                    Packing.packA(transA, a, aOff, lda, ir, mr, pc, kc, ap);
-                    int cRow = cOff + ir * ldc + jc;
-                    for (int jr = 0, panel = 0; jr < nc; jr += NR, panel += kc * NR) {
-                        MicroKernel.run(kc, ap, bp, panel, c, cRow + jr, ldc, mr, Math.min(NR, nc - jr),
-                                alpha, betaBlock, tile);
-                    }
+                final int jc0 = jc, pc0 = pc;
+                if (threads == 1) {
+                    Packing.packB(transB, b, bOff, ldb, pc, kc, jc, nc, 0, nPanels, bp);
+                    macroKernel(transA, a, aOff, lda, 0, mPanels, m, 0, nPanels, nc, jc, pc, kc, alpha, betaBlock,
+                            bp, c, cOff, ldc);
+                    continue;
                 }
+                // Pack the shared B block: NR-panels split over the threads.
+                int packTasks = Math.min(nPanels, threads);
+                Parallel.forEach(packTasks, t -> Packing.packB(transB, b, bOff, ldb, pc0, kc, jc0, nc,
+                        nPanels * t / packTasks, nPanels * (t + 1) / packTasks, bp));
+                // Multiply: groups of A micro-panels x parts of the panel range of B.
+                int target = threads * TASKS_PER_THREAD;
+                int mGroups = Math.min(mPanels, target);
+                int nParts = Math.min(nPanels, ceilDiv(target, mGroups));
+                Parallel.forEach(mGroups * nParts, t -> {
+                    int g = t / nParts, q = t % nParts;
+                    macroKernel(transA, a, aOff, lda, mPanels * g / mGroups, mPanels * (g + 1) / mGroups, m,
+                            nPanels * q / nParts, nPanels * (q + 1) / nParts, nc, jc0, pc0, kc, alpha, betaBlock,
+                            bp, c, cOff, ldc);
+                });
+            }
+        }
+    }
+
+    /**
+     * A micro-panels [ir0, ir1) times packed B panels [q0, q1) of the block at (jc, pc), into C. Runs on one thread
+     * with that thread's A buffer.
+     */
+    private static void macroKernel(boolean transA, float[] a, int aOff, int lda, int ir0, int ir1, int m,
+                                    int q0, int q1, int nc, int jc, int pc, int kc, float alpha, float beta,
+                                    float[] bp, float[] c, int cOff, int ldc) {
+        final int MR = MicroKernel.MR, NR = MicroKernel.NR;
+        float[][] buf = BUFFERS.get();
+        float[] ap = buf[0], tile = buf[2];
+        for (int ip = ir0; ip < ir1; ip++) {
+            int ir = ip * MR, mr = Math.min(MR, m - ir);
+            Packing.packA(transA, a, aOff, lda, ir, mr, pc, kc, ap);
+            int cRow = cOff + ir * ldc + jc;
+            for (int q = q0; q < q1; q++) {
+                int jr = q * NR;
+                MicroKernel.run(kc, ap, bp, q * kc * NR, c, cRow + jr, ldc, mr, Math.min(NR, nc - jr),
+                        alpha, beta, tile);
             }
         }
     }
 
     static int roundUp(int x, int to) { return (x + to - 1) / to * to; }
+
+    private static int ceilDiv(int x, int y) { return (x + y - 1) / y; }
 }

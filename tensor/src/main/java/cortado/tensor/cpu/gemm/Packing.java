@@ -40,10 +40,15 @@ public final class Packing {
         }
     }
 
-    /** Packs op(B)[p0 .. p0+kc, j0 .. j0+nc] into {@code bp} (kc * roundUp(nc, NR) floats). */
-    public static void packB(boolean transB, float[] b, int bOff, int ldb, int p0, int kc, int j0, int nc, float[] bp) {
+    /**
+     * Packs NR-wide panels [q0, q1) of op(B)[p0 .. p0+kc, j0 .. j0+nc] into {@code bp} (the whole block takes
+     * kc * roundUp(nc, NR) floats); disjoint panel ranges can be packed by different threads.
+     */
+    public static void packB(boolean transB, float[] b, int bOff, int ldb, int p0, int kc, int j0, int nc,
+                             int q0, int q1, float[] bp) {
         final int NR = MicroKernel.NR, VL = MicroKernel.VL;
-        for (int jr = 0, q = 0; jr < nc; jr += NR, q++) {
+        for (int q = q0; q < q1; q++) {
+            int jr = q * NR;
             int nr = Math.min(NR, nc - jr);
             int panel = q * kc * NR;
             if (!transB) {

@@ -1,0 +1,97 @@
+package cortado.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import cortado.data.json.Json;
+import cortado.data.tokenizer.HfTokenizerJson;
+import cortado.data.tokenizer.Tokenizer;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The tokenizer commands end to end, in process: tokenize, tokenizer train, bench tokenize, and their errors. */
+class TokenizerCommandsTest {
+    static final Path RES = Path.of("../data/src/test/resources/tokenizer");
+
+    @TempDir Path dir;
+
+    record Result(int code, String out, String err) {}
+
+    private static Result run(String... args) {
+        PrintStream oldOut = System.out, oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            int code = Main.run(args);
+            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @Test
+    void tokenizeWritesOneIdArrayPerLine() throws Exception {
+        Path in = dir.resolve("in.txt");
+        Files.write(in, new byte[] {'H', 'e', 'l', 'l', 'o', ' ', 'w', 'o', 'r', 'l', 'd', '\n', '<', '|', 'e', 'n', 'd', 'o', 'f',
+                't', 'e', 'x', 't', '|', '>', '\n', (byte) 0xff, 'x', '\n'});
+        Path out = dir.resolve("ids.jsonl");
+        Result r = run("tokenize", "--tokenizer", RES.resolve("gpt2").toString(), "--input", in.toString(), "--output", out.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        // Ids from tiktoken gpt2: "Hello world" = [15496, 995]; the special string is text unless allowed; the invalid
+        // byte becomes U+FFFD, which with "x" is [4210, 87].
+        assertThat(Files.readAllLines(out)).containsExactly("[15496,995]", "[27,91,437,1659,5239,91,29]", "[4210,87]");
+        r = run("tokenize", "--tokenizer", RES.resolve("gpt2").toString(), "--input", in.toString(), "--allowed-special", "all");
+        assertThat(r.out().lines().toList()).containsExactly("[15496,995]", "[50256]", "[4210,87]");
+    }
+
+    @Test
+    void trainWritesATokenizerJsonThatLoads() throws Exception {
+        Path out = dir.resolve("tok.json");
+        Result r = run("tokenizer", "train", "--input", RES.resolve("train.txt").toString(), "--vocab-size", "400", "--out", out.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        Tokenizer t = HfTokenizerJson.load(out);
+        assertThat(t.vocabSize()).isEqualTo(400);
+        assertThat(t.decode(t.encode("the tokenizer model"))).isEqualTo("the tokenizer model");
+        r = run("tokenizer", "train", "--type", "wordpiece", "--input", RES.resolve("train.txt").toString(), "--vocab-size", "300",
+                "--out", dir.resolve("wp.json").toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(HfTokenizerJson.load(dir.resolve("wp.json")).vocabSize()).isLessThanOrEqualTo(300);
+    }
+
+    @Test
+    void benchPrintsOneJsonLine() throws Exception {
+        Path in = dir.resolve("in.txt");
+        Files.writeString(in, "The quick brown fox jumps over the lazy dog.\n".repeat(200));
+        Result r = run("bench", "tokenize", "--tokenizer", RES.resolve("cl100k_base.tiktoken.gz").toString(), "--input", in.toString(),
+                "--warmup", "1", "--runs", "3");
+        assertThat(r.code()).as(r.err()).isZero();
+        Map<String, Object> line = Json.parseObject(r.out().strip());
+        assertThat(((Number) line.get("mb_per_s")).doubleValue()).isPositive();
+        assertThat(((Number) line.get("tokens")).longValue()).isEqualTo(2000L);  // tiktoken cl100k_base gives 2000 for this text
+    }
+
+    @Test
+    void badTokenizerFileIsOneErrorLine() throws Exception {
+        Path bad = dir.resolve("tokenizer.json");
+        Files.writeString(bad, "{\"model\": {\"type\": \"BPE\",\n \"vocab\": }");
+        Path in = dir.resolve("in.txt");
+        Files.writeString(in, "x\n");
+        Result r = run("tokenize", "--tokenizer", bad.toString(), "--input", in.toString());
+        assertThat(r.code()).isEqualTo(1);
+        List<String> lines = r.err().lines().toList();
+        assertThat(lines).hasSize(1);
+        assertThat(lines.get(0)).startsWith("error: " + bad).contains("malformed JSON").contains("line 2");
+        Path vocab = dir.resolve("vocab.txt");
+        Files.writeString(vocab, "[UNK]\na\na\n");
+        r = run("tokenize", "--tokenizer", vocab.toString(), "--input", in.toString());
+        assertThat(r.err().strip()).isEqualTo("error: " + vocab + ":3: token 'a' repeats line 2");
+    }
+}

@@ -1,0 +1,67 @@
+package cortado.quant;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class QuantTypeTest {
+    @Test
+    void nf4CodebookIsBitsandbytesInIndexOrder() {
+        double[] expected = {-1.0, -0.6961928009986877, -0.5250730514526367, -0.39491748809814453,
+                -0.28444138169288635, -0.18477343022823334, -0.09105003625154495, 0.0, 0.07958029955625534,
+                0.16093020141124725, 0.24611230194568634, 0.33791524171829224, 0.44070982933044434,
+                0.5626170039176941, 0.7229568362236023, 1.0};
+        float[] c = QuantType.NF4.codebook();
+        assertThat(c).hasSize(16);
+        for (int i = 0; i < 16; i++)
+            assertThat(Float.floatToRawIntBits(c[i])).as("NF4[%d]", i).isEqualTo(Float.floatToRawIntBits((float) expected[i]));
+    }
+
+    @Test
+    void fp4CodebookIsSignExponentMantissaOverTwelve() {
+        double[] raw = {0, 0.0625, 8, 12, 4, 6, 2, 3, -0.0, -0.0625, -8, -12, -4, -6, -2, -3};
+        float[] c = QuantType.FP4.codebook();
+        for (int i = 0; i < 16; i++)
+            assertThat(Float.floatToRawIntBits(c[i])).as("FP4[%d]", i).isEqualTo(Float.floatToRawIntBits((float) (raw[i] / 12)));
+        // Bit 3 is the sign: code i+8 is -code i.
+        for (int i = 0; i < 8; i++) assertThat(c[i + 8]).isEqualTo(-c[i]);
+    }
+
+    @Test
+    void everyCodeQuantizesToItself() {
+        for (QuantType t : QuantType.values())
+            for (int i = 0; i < 16; i++) {
+                int q = t.quantize(t.code(i));
+                // FP4 has -0 and 0: both map to nibble 0 (a zero is not negative).
+                assertThat(t.code(q)).as("%s code %d", t, i).isEqualTo(t.code(i) == 0f ? 0f : t.code(i));
+            }
+    }
+
+    @Test
+    void valuesGoToTheNearestCodeAndTiesToTheLowerOne() {
+        for (QuantType t : QuantType.values()) {
+            float[] c = t.codebook();
+            java.util.Random rnd = new java.util.Random(7);
+            for (int k = 0; k < 100_000; k++) {
+                float x = rnd.nextFloat() * 2 - 1;
+                float got = c[t.quantize(x)];
+                for (float v : c) assertThat(Math.abs(got - x)).as("%s x=%s", t, x).isLessThanOrEqualTo(Math.abs(v - x) + 1e-6f);
+            }
+        }
+        // A value on the kernel's pivot between NF4 codes 14 and 15 goes to the lower code 14.
+        assertThat(QuantType.NF4.quantize(0.8614784181118011f)).isEqualTo(14);
+        assertThat(QuantType.NF4.quantize(Math.nextUp(0.8614784181118011f))).isEqualTo(15);
+        // FP4: the pivot between 2/12 and 3/12 (0.20833333f) goes to 2/12 (nibble 6); negative side keeps the sign.
+        assertThat(QuantType.FP4.quantize(0.20833333f)).isEqualTo(6);
+        assertThat(QuantType.FP4.quantize(-0.20833333f)).isEqualTo(14);
+    }
+
+    @Test
+    void unsupportedBlocksizeNamesTheValue() {
+        assertThatThrownBy(() -> BlockwiseQuantizer.quantize4bit(new float[100], new int[] {100}, QuantType.NF4, 48, false))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("blocksize 48");
+        assertThatThrownBy(() -> BlockwiseQuantizer.quantize8bit(new float[100], new int[] {100}, DynamicMap.signed(), 32))
+                .hasMessageContaining("blocksize 32");
+    }
+}
