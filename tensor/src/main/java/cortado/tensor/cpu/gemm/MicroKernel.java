@@ -11,8 +11,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>The 2*MR accumulators are plain locals so C2 keeps them in registers; an array of vectors, or a vector passed to a
  * method that is not inlined, would be boxed on the heap. MR follows the register file: with AVX-512 (32 registers)
  * 8 rows use 16 accumulators + 2 B vectors + 1 broadcast; with 256-bit vectors (AVX2: 16 registers) 8 rows would spill,
- * so 6 rows use 12 + 2 + 1. Measured on Zen 4 against OpenBLAS: 8x32 is 2-3% ahead of 6x32 at 512 bits; forced to
- * AVX2, 8x16 drops to half speed while 6x16 stays within 5% of OpenBLAS's Haswell kernel.
+ * so 6 rows use 12 + 2 + 1. Measured on Zen 4 against OpenBLAS (thread CPU time): 8x32 is 2-3% ahead of 6x32 at
+ * 512 bits; forced to AVX2 (-XX:UseAVX=2), 8x16 runs at 0.45x OpenBLAS's Haswell kernel, 6x16 at 0.85-0.96x.
  */
 public final class MicroKernel {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
