@@ -63,7 +63,7 @@ public final class PretrainCommand implements Command {
 
         Path modelDir = ckpt != null ? ckpt : null;
         CausalLm model = ckpt != null ? Checkpoint.loadModel(ckpt) : loadModel(a.string("model"), cfg.seed());
-        if (modelDir == null && Files.isDirectory(Path.of(a.string("model")))) modelDir = Path.of(a.string("model"));
+        if (modelDir == null && Files.isDirectory(Path.of(a.string("model")))) modelDir = modelDir(Path.of(a.string("model")));
         checkSeq(model, cfg.seq());
 
         Tokenizer tok = ModelTokenizer.forModel(model, a.has("tokenizer") ? Path.of(a.string("tokenizer")) : null,
@@ -119,15 +119,23 @@ public final class PretrainCommand implements Command {
                 a.longValue("seed"), order.equals("sequential"), a.nonNegativeInt("save-every"));
     }
 
-    /** A preset by name, or a Hugging Face checkpoint directory. */
+    /** A preset by name, or a Hugging Face checkpoint directory (or a run directory holding checkpoint/). */
     static CausalLm loadModel(String spec, long seed) throws UsageException {
-        Path p = Path.of(spec);
-        if (Files.isDirectory(p)) return HfCheckpoint.load(p);
+        Path p = modelDir(Path.of(spec));
+        if (Files.isDirectory(p)) return QuantizeCommand.isQuantized(p) ? QuantizeCommand.loadQuantized(p) : HfCheckpoint.load(p);
         if (Presets.names().contains(spec)) return Presets.create(spec, seed);
         if (spec.contains("/") || spec.contains(java.io.File.separator) || Files.exists(p))
             throw new CliException(spec + ": no such checkpoint directory");
         throw new UsageException("unknown model '" + spec + "': not a directory and not a preset ("
                 + String.join(", ", Presets.names()) + ")");
+    }
+
+    /** {@code dir}, or {@code dir/checkpoint} when dir is a training output directory rather than a checkpoint. */
+    static Path modelDir(Path dir) {
+        if (Files.isDirectory(dir) && !Files.exists(dir.resolve(HfCheckpoint.CONFIG))
+                && Files.isRegularFile(dir.resolve(TrainingRun.CHECKPOINT_DIR).resolve(HfCheckpoint.CONFIG)))
+            return dir.resolve(TrainingRun.CHECKPOINT_DIR);
+        return dir;
     }
 
     static void checkSeq(CausalLm model, int seq) throws UsageException {

@@ -49,6 +49,12 @@ class PretrainGenerateTest {
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).startsWith("the quick");
         assertThat(r.out().strip().length()).isGreaterThan("the quick".length());
+
+        // the run directory works too: its checkpoint/ is used
+        CliRunner.Result fromRun = CliRunner.run("generate", "--model", out.toString(), "--prompt", "the quick",
+                "--max-new-tokens", "12", "--temperature", "0", "--threads", "1");
+        assertThat(fromRun.code()).as(fromRun.err()).isZero();
+        assertThat(fromRun.out()).isEqualTo(r.out());
     }
 
     @Test
