@@ -47,25 +47,17 @@ def quant_state_tensors(name, weight, quant_type, blocksize, double_quant):
     return out, torch.from_numpy(deq.copy())
 
 
-def write(out_dir, layers, quant_type, blocksize, double_quant, seed):
+def tiny_llama(layers, seed):
     torch.manual_seed(seed)
     cfg = LlamaConfig(vocab_size=96, hidden_size=64, intermediate_size=128, num_hidden_layers=layers,
                       num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=64, tie_word_embeddings=False)
-    model = LlamaForCausalLM(cfg).float()
-    sd = model.state_dict()
-    tensors, reference = {}, {}
-    for name, value in sd.items():
-        if any(name.endswith(f"{l}.weight") for l in LINEARS):
-            t, deq = quant_state_tensors(name, value, quant_type, blocksize, double_quant)
-            tensors.update(t)
-            reference[name] = value.detach().float().contiguous()
-        else:
-            tensors[name] = value.detach().float().contiguous()     # embeddings, norms, lm_head (kept, as transformers does)
+    return cfg, LlamaForCausalLM(cfg).float().state_dict()
+
+
+def save_dir(out_dir, cfg, qc, tensors, reference):
     os.makedirs(out_dir, exist_ok=True)
     save_file(tensors, os.path.join(out_dir, "model.safetensors"), metadata={"format": "pt"})
     save_file(reference, os.path.join(out_dir, "reference.safetensors"), metadata={"format": "pt"})
-    qc = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type=quant_type, bnb_4bit_use_double_quant=double_quant,
-                            bnb_4bit_compute_dtype=torch.float32)
     config = cfg.to_diff_dict()                                    # what save_pretrained writes
     config["quantization_config"] = qc.to_dict()
     with open(os.path.join(out_dir, "config.json"), "w") as f:
@@ -75,12 +67,46 @@ def write(out_dir, layers, quant_type, blocksize, double_quant, seed):
     print(f"wrote {out_dir}: {len(tensors)} tensors, {size} bytes")
 
 
+def write(out_dir, layers, quant_type, blocksize, double_quant, seed):
+    cfg, sd = tiny_llama(layers, seed)
+    tensors, reference = {}, {}
+    for name, value in sd.items():
+        if any(name.endswith(f"{l}.weight") for l in LINEARS):
+            t, deq = quant_state_tensors(name, value, quant_type, blocksize, double_quant)
+            tensors.update(t)
+            reference[name] = value.detach().float().contiguous()
+        else:
+            tensors[name] = value.detach().float().contiguous()     # embeddings, norms, lm_head (kept, as transformers does)
+    qc = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type=quant_type, bnb_4bit_use_double_quant=double_quant,
+                            bnb_4bit_compute_dtype=torch.float32)
+    save_dir(out_dir, cfg, qc, tensors, reference)
+
+
+def write_int8(out_dir, layers, seed):
+    """LLM.int8 layout (Linear8bitLt._save_to_state_dict): M.weight int8 [out, in], M.SCB fp32 [out],
+    M.weight_format uint8 scalar 0 (row-major)."""
+    cfg, sd = tiny_llama(layers, seed)
+    tensors, reference = {}, {}
+    for name, value in sd.items():
+        if any(name.endswith(f"{l}.weight") for l in LINEARS):
+            module = name[: -len(".weight")]
+            q, scb = ref.int8_rows(value.detach().float().numpy())
+            tensors[name] = torch.from_numpy(q.copy())
+            tensors[module + ".SCB"] = torch.from_numpy(scb.copy())
+            tensors[module + ".weight_format"] = torch.tensor(0, dtype=torch.uint8)
+            reference[name] = value.detach().float().contiguous()
+        else:
+            tensors[name] = value.detach().float().contiguous()
+    save_dir(out_dir, cfg, BitsAndBytesConfig(load_in_8bit=True), tensors, reference)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="quant/src/test/resources/quant")
     args = ap.parse_args()
     write(os.path.join(args.out, "bnb_llama_nf4_dq"), 2, "nf4", 64, True, 11)
     write(os.path.join(args.out, "bnb_llama_fp4"), 1, "fp4", 128, False, 12)
+    write_int8(os.path.join(args.out, "bnb_llama_int8"), 1, 13)
 
 
 if __name__ == "__main__":

@@ -388,6 +388,120 @@ public final class BnbCheckpoint {
         }
     }
 
+    // ---------------------------------------------------------------------------------------------- LLM.int8
+
+    /**
+     * A loaded LLM.int8 checkpoint (transformers load_in_8bit; bnb Linear8bitLt._save_to_state_dict): for a module
+     * {@code M}, {@code M.weight} I8 [out, in] (row-wise codes), {@code M.SCB} F32 [out] (row absmax) and
+     * {@code M.weight_format} U8 scalar 0 (row-major, the only format bitsandbytes still writes). {@code quantized}
+     * is keyed by the weight name {@code M.weight}; the other tensors come back in float32.
+     */
+    public record Int8Contents(Map<String, Object> config, List<String> skipModules,
+                               Map<String, Quantized8bit> quantized, Map<String, Tensor> tensors) {}
+
+    /** Whether a parsed config.json describes a bitsandbytes LLM.int8 model. */
+    public static boolean isInt8(Map<String, Object> config) {
+        return isQuantized(config) && config.get("quantization_config") instanceof Map<?, ?> q
+                && (Boolean.TRUE.equals(q.get("load_in_8bit")) || Boolean.TRUE.equals(q.get("_load_in_8bit")));
+    }
+
+    /** quantization_config for LLM.int8, as BitsAndBytesConfig(load_in_8bit=True, ...).to_dict() writes it. */
+    public static Map<String, Object> int8ConfigJson(List<String> skipModules) {
+        Map<String, Object> m = new TreeMap<>(QuantizationConfig.of(QuantType.FP4, false, skipModules).toHfJson());
+        m.put("_load_in_4bit", false);
+        m.put("_load_in_8bit", true);
+        m.put("load_in_4bit", false);
+        m.put("load_in_8bit", true);
+        return m;
+    }
+
+    /** Writes an LLM.int8 checkpoint: row-wise {@link Quantized8bit} weights plus float32 tensors and config.json. */
+    public static void saveInt8(Path dir, Map<String, Object> modelConfig, List<String> skipModules,
+                                Map<String, Quantized8bit> quantized, Map<String, Tensor> tensors) {
+        RawSafetensorsWriter w = new RawSafetensorsWriter();
+        for (Map.Entry<String, Quantized8bit> e : quantized.entrySet()) {
+            Quantized8bit q = e.getValue();
+            String name = e.getKey();
+            if (q.scheme() != Quantized8bit.Scheme.ROWWISE_INT8 || q.shape().length != 2)
+                throw new IllegalArgumentException("tensor '" + name + "': LLM.int8 checkpoints hold row-wise int8 matrices");
+            if (!name.endsWith(".weight")) throw new IllegalArgumentException("tensor '" + name + "' is not a .weight");
+            String module = name.substring(0, name.length() - ".weight".length());
+            w.add(name, SafetensorsDtype.I8, new long[] {q.shape()[0], q.shape()[1]}, q.codes());
+            w.addF32(module + ".SCB", new long[] {q.scales().length}, q.scales());
+            w.add(module + ".weight_format", SafetensorsDtype.U8, new long[0], new byte[] {0});
+        }
+        for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+            Tensor t = e.getValue().contiguous();
+            w.addF32(e.getKey(), java.util.Arrays.stream(t.shape()).asLongStream().toArray(), t.toArray());
+        }
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw CheckpointException.at(dir, "cannot create the directory: " + e.getMessage(), e);
+        }
+        w.write(dir.resolve(WEIGHTS), RawSafetensorsWriter.ptMetadata());
+        Map<String, Object> config = new LinkedHashMap<>(modelConfig);
+        config.put("quantization_config", int8ConfigJson(skipModules));
+        config.putIfAbsent("torch_dtype", "float32");
+        writeAtomically(dir.resolve(CONFIG), (Json.write(config) + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Loads an LLM.int8 checkpoint directory; errors name the file and the tensor. */
+    public static Int8Contents loadInt8(Path dir) {
+        Map<String, Object> config = readConfig(dir);
+        if (!isInt8(config))
+            throw CheckpointException.at(dir.resolve(CONFIG), "quantization_config is not a bitsandbytes load_in_8bit config");
+        List<String> skip = null;
+        if (((Map<?, ?>) config.get("quantization_config")).get("llm_int8_skip_modules") instanceof List<?> l) {
+            skip = new ArrayList<>();
+            for (Object o : l) skip.add(String.valueOf(o));
+        }
+        List<SafetensorsFile> open = new ArrayList<>();
+        try {
+            Map<String, SafetensorsFile> where = new LinkedHashMap<>();
+            for (Path p : weightFiles(dir)) {
+                SafetensorsFile f = Safetensors.read(p);
+                open.add(f);
+                for (String n : f.names()) where.put(n, f);
+            }
+            Map<String, Quantized8bit> quantized = new LinkedHashMap<>();
+            Map<String, Tensor> tensors = new LinkedHashMap<>();
+            Set<String> consumed = new java.util.HashSet<>();
+            for (Map.Entry<String, SafetensorsFile> e : where.entrySet()) {
+                String n = e.getKey();
+                SafetensorsFile f = e.getValue();
+                boolean isScb = n.endsWith(".SCB");
+                if (!(n.endsWith(".weight") && f.dtype(n) == SafetensorsDtype.I8) && !isScb) continue;
+                String module = n.substring(0, n.lastIndexOf('.'));
+                String wName = module + ".weight", scb = module + ".SCB", fmt = module + ".weight_format";
+                if (!where.containsKey(wName)) throw fail(f, n, "belongs to '" + wName + "', which is missing");
+                if (isScb) continue;   // handled with its weight
+                if (!where.containsKey(scb)) throw fail(f, n, "is int8 but its row scales '" + scb + "' are missing");
+                int[] shape = f.shape(n);
+                if (shape.length != 2) throw fail(f, n, "is int8 with shape " + Arrays.toString(shape) + "; expected [out, in]");
+                if (where.containsKey(fmt)) {
+                    SafetensorsFile ff = where.get(fmt);
+                    byte[] b = ff.bytes(fmt).toArray(ValueLayout.JAVA_BYTE);
+                    if (b.length != 1 || b[0] != 0)
+                        throw fail(ff, fmt, "is not 0 (row-major); older tiled int8 formats are not supported");
+                }
+                float[] scales = f32(where, n, scb, shape[0]);
+                byte[] codes = f.bytes(n).toArray(ValueLayout.JAVA_BYTE);
+                quantized.put(wName, new Quantized8bit(Quantized8bit.Scheme.ROWWISE_INT8, shape, codes, scales, shape[1], null));
+                consumed.addAll(List.of(wName, scb, fmt));
+            }
+            for (Map.Entry<String, SafetensorsFile> e : where.entrySet())
+                if (!consumed.contains(e.getKey())) {
+                    if (e.getKey().endsWith(".weight_format"))
+                        throw fail(e.getValue(), e.getKey(), "has no int8 weight beside it");
+                    tensors.put(e.getKey(), e.getValue().toFloatTensor(e.getKey()));
+                }
+            return new Int8Contents(config, skip, quantized, tensors);
+        } finally {
+            for (SafetensorsFile f : open) f.close();
+        }
+    }
+
     // ---------------------------------------------------------------------------------------------------- files
 
     private static Map<String, Object> readConfig(Path dir) {
