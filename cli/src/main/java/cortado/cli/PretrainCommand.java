@@ -122,7 +122,7 @@ public final class PretrainCommand implements Command {
     /** A preset by name, or a Hugging Face checkpoint directory (or a run directory holding checkpoint/). */
     static CausalLm loadModel(String spec, long seed) throws UsageException {
         Path p = modelDir(Path.of(spec));
-        if (Files.isDirectory(p)) return HfCheckpoint.load(p);
+        if (Files.isDirectory(p)) return QuantizeCommand.isQuantized(p) ? QuantizeCommand.loadQuantized(p) : HfCheckpoint.load(p);
         if (Presets.names().contains(spec)) return Presets.create(spec, seed);
         if (spec.contains("/") || spec.contains(java.io.File.separator) || Files.exists(p))
             throw new CliException(spec + ": no such checkpoint directory");
