@@ -134,11 +134,14 @@ def main():
     ap.add_argument("--repeats", type=int, default=0, help="0 = by size (more for small sizes)")
     ap.add_argument("--java", help="command that starts Cortado's SgemmTimer --serve")
     ap.add_argument("--peak-per-core", type=float, default=218.0, help="GFLOP/s per core for the fraction of peak")
+    ap.add_argument("--measured-peak-per-core", type=float, default=0.0,
+                    help="FMA-probe GFLOP/s per core (per CPU second); adds fractions of this measured peak")
     args = ap.parse_args()
     info = openblas_info()
     print(json.dumps({"blas": "numpy/OpenBLAS", **info}), flush=True)
     threads = info.get("threads") or int(os.environ.get("OPENBLAS_NUM_THREADS", "1"))
     java = JavaSide(args.java) if args.java else None
+    rows = []
     try:
         for item in args.sizes.split(","):
             spec = item.replace(":", ",")
@@ -161,14 +164,30 @@ def main():
                    "numpy_gflops": round(g_np, 1), "cortado_gflops": round(g_cj, 1), "ratio": round(g_cj / g_np, 3),
                    "cortado_frac_peak": round(g_cj / peak, 3), "numpy_frac_peak": round(g_np / peak, 3),
                    "peak_gflops": round(peak, 1)}
+            measured = args.measured_peak_per_core * threads
+            if measured > 0:
+                row.update(measured_peak_gflops=round(measured, 1),
+                           cortado_frac_measured_peak=round(g_cj / measured, 3))
             if threads == 1:  # CPU-time based rates: the same comparison without other processes' time slices
                 c_np, c_cj = statistics.median(r[1] for r in np_rates), statistics.median(r[1] for r in cj_rates)
                 row.update(numpy_gflops_cpu=round(c_np, 1), cortado_gflops_cpu=round(c_cj, 1),
                            ratio_cpu=round(c_cj / c_np, 3))
+                if measured > 0:
+                    row.update(cortado_cpu_frac_measured_peak=round(c_cj / measured, 3),
+                               numpy_cpu_frac_measured_peak=round(c_np / measured, 3))
             print(json.dumps(row), flush=True)
+            rows.append(row)
     finally:
         if java is not None:
             java.close()
+    if rows:  # the same figures as a table, medians of wall-clock time (CPU-time columns on 1 thread)
+        print("# %-20s %3s %9s %9s %6s %9s %9s %9s" % ("size/shape", "thr", "numpy", "cortado", "ratio",
+                                                   "frac218", "ratio_cpu", "fracmeas"))
+        for r in rows:
+            print("# %-20s %3d %9.1f %9.1f %6.2f %9.3f %9s %9s" % (
+                r.get("size", r.get("shape")), r["threads"], r["numpy_gflops"], r["cortado_gflops"], r["ratio"],
+                r["cortado_frac_peak"], r.get("ratio_cpu", "-"),
+                r.get("cortado_cpu_frac_measured_peak", r.get("cortado_frac_measured_peak", "-"))))
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ public final class GenerateCommand implements Command {
 
         String spec = a.string("model");
         CausalLm model = PretrainCommand.loadModel(spec, seed);
-        Path dir = Files.isDirectory(Path.of(spec)) ? Path.of(spec) : null;
+        Path dir = Files.isDirectory(Path.of(spec)) ? PretrainCommand.modelDir(Path.of(spec)) : null;
         Tokenizer tok = ModelTokenizer.forModel(model, a.has("tokenizer") ? Path.of(a.string("tokenizer")) : null, dir);
         if (tok == null)
             throw new CliException(spec + ": no tokenizer files with the model (vocabulary "

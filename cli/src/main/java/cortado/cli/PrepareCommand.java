@@ -44,8 +44,8 @@ public final class PrepareCommand implements Command {
                 Reads text files, directories (recursively) and JSONL ("text", "prompt"/"completion" or chat
                 "messages"), cleans and deduplicates them, tokenizes, splits into train/val, shuffles, cuts into
                 blocks and writes token shards (train_000000.bin, val_000000.bin, ...) and report.json to --out.
-                Memory stays bounded however large the input (the dedup indexes take ~16 bytes per document per
-                index band). Filters: gopher (= gopher-quality,gopher-repetition), blocklist, script, pii, none.
+                Memory does not grow with the input, except for the dedup indexes: 32-64 bytes per distinct
+                document for --dedup, 230-450 per kept document for near-dup (21 bands). Filters: gopher (= gopher-quality,gopher-repetition), blocklist, script, pii, none.
                 Gopher thresholds: --gopher-quality and --gopher-repetition take key=value lists, e.g.
                 min_words=20,max_mean_word_length=12 or duplicate_lines=0.4,top_2gram=0.25,duplicate_5gram=0.2.""")
                 .required("input", "PATH", "input file or directory; more paths may follow as arguments")

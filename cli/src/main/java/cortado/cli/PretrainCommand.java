@@ -1,6 +1,9 @@
 package cortado.cli;
 
+import cortado.data.tokenizer.BpeTokenizer;
+import cortado.data.tokenizer.HfTokenizerJson;
 import cortado.data.tokenizer.Tokenizer;
+import cortado.data.tokenizer.WordPieceTokenizer;
 import cortado.nn.io.HfCheckpoint;
 import cortado.nn.models.CausalLm;
 import cortado.nn.models.Presets;
@@ -11,6 +14,7 @@ import cortado.train.Trainer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.function.Consumer;
 
 /** {@code cortado pretrain}: trains a causal LM on a token or text file; see {@link #args()}. */
 public final class PretrainCommand implements Command {
@@ -63,7 +67,7 @@ public final class PretrainCommand implements Command {
 
         Path modelDir = ckpt != null ? ckpt : null;
         CausalLm model = ckpt != null ? Checkpoint.loadModel(ckpt) : loadModel(a.string("model"), cfg.seed());
-        if (modelDir == null && Files.isDirectory(Path.of(a.string("model")))) modelDir = Path.of(a.string("model"));
+        if (modelDir == null && Files.isDirectory(Path.of(a.string("model")))) modelDir = modelDir(Path.of(a.string("model")));
         checkSeq(model, cfg.seq());
 
         Tokenizer tok = ModelTokenizer.forModel(model, a.has("tokenizer") ? Path.of(a.string("tokenizer")) : null,
@@ -98,7 +102,11 @@ public final class PretrainCommand implements Command {
                 cfg.gradAccum() > 1 ? " x " + cfg.gradAccum() + " accumulated" : "", cfg.lr(), cfg.schedule(),
                 cfg.warmup(), cortado.tensor.Parallel.threads());
 
-        TrainingRun.Result r = TrainingRun.run(trainer, out, resumedFrom, "pretrain " + a.string("data"), System.out);
+        // A tokenizer that is not plain bytes travels with the checkpoint, so generate and --resume find it.
+        Consumer<Path> saveTokenizer = tok instanceof BpeTokenizer || tok instanceof WordPieceTokenizer
+                ? d -> HfTokenizerJson.save(tok, d.resolve("tokenizer.json")) : null;
+        TrainingRun.Result r = TrainingRun.run(trainer, out, resumedFrom, "pretrain " + a.string("data"), System.out,
+                saveTokenizer);
         System.out.printf(Locale.ROOT, "done: %d steps in %.1f s, final loss %.4f%s%n", r.steps(), r.seconds(),
                 r.lastLoss(), Float.isNaN(r.lastValLoss()) ? ""
                         : String.format(Locale.ROOT, ", validation loss %.4f (first %.4f)", r.lastValLoss(), r.firstValLoss()));
@@ -119,15 +127,23 @@ public final class PretrainCommand implements Command {
                 a.longValue("seed"), order.equals("sequential"), a.nonNegativeInt("save-every"));
     }
 
-    /** A preset by name, or a Hugging Face checkpoint directory. */
+    /** A preset by name, or a Hugging Face checkpoint directory (or a run directory holding checkpoint/). */
     static CausalLm loadModel(String spec, long seed) throws UsageException {
-        Path p = Path.of(spec);
-        if (Files.isDirectory(p)) return HfCheckpoint.load(p);
+        Path p = modelDir(Path.of(spec));
+        if (Files.isDirectory(p)) return QuantizeCommand.isQuantized(p) ? QuantizeCommand.loadQuantized(p) : HfCheckpoint.load(p);
         if (Presets.names().contains(spec)) return Presets.create(spec, seed);
         if (spec.contains("/") || spec.contains(java.io.File.separator) || Files.exists(p))
             throw new CliException(spec + ": no such checkpoint directory");
         throw new UsageException("unknown model '" + spec + "': not a directory and not a preset ("
                 + String.join(", ", Presets.names()) + ")");
+    }
+
+    /** {@code dir}, or {@code dir/checkpoint} when dir is a training output directory rather than a checkpoint. */
+    static Path modelDir(Path dir) {
+        if (Files.isDirectory(dir) && !Files.exists(dir.resolve(HfCheckpoint.CONFIG))
+                && Files.isRegularFile(dir.resolve(TrainingRun.CHECKPOINT_DIR).resolve(HfCheckpoint.CONFIG)))
+            return dir.resolve(TrainingRun.CHECKPOINT_DIR);
+        return dir;
     }
 
     static void checkSeq(CausalLm model, int seq) throws UsageException {

@@ -93,6 +93,27 @@ class PrepareCommandTest {
     }
 
     @Test
+    void vocabulariesOver65536IdsGetUint32LlmcShards() throws Exception {
+        Path f = corpus();
+        Path cl100k = Path.of(System.getProperty("user.dir")).getParent()
+                .resolve("data/src/test/resources/tokenizer/cl100k_base.tiktoken.gz");
+        Path out = dir.resolve("cl100k");
+        Result r = run("prepare", "--input", f.toString(), "--tokenizer", cl100k.toString(), "--out", out.toString(),
+                "--seq", "16", "--val-fraction", "0");
+        assertThat(r.code()).as(r.err()).isZero();
+        Map<String, Object> report = Json.parseObject(Files.readString(out.resolve("report.json")));
+        assertThat(report).containsEntry("dtype", "uint32");
+        assertThat((Long) report.get("vocab_size")).isGreaterThan(65536L);
+        try (var shard = cortado.data.dataset.TokenShard.openLlmc(out.resolve("train_000000.bin"))) {
+            assertThat(shard.bytesPerToken()).isEqualTo(4);
+            assertThat(shard.size() % 16).isZero();
+            boolean sawEot = false;
+            for (long i = 0; i < shard.size(); i++) sawEot |= shard.get(i) == 100257; // cl100k's <|endoftext|>
+            assertThat(sawEot).isTrue();
+        }
+    }
+
+    @Test
     void badArgumentsAreUsageErrors() throws Exception {
         Path f = corpus();
         assertThat(run("prepare", "--input", f.toString(), "--tokenizer", "bytes", "--out", "x", "--filters", "magic").err())

@@ -3,8 +3,13 @@ package cortado.quant;
 /**
  * The two 4-bit data types of bitsandbytes and QLoRA. Each has a 16-entry code book (index order is the stored nibble)
  * and a quantizer that maps a value already scaled into [-1, 1] to its nibble exactly as bitsandbytes' CUDA kernels do:
- * a fixed comparison tree whose pivots are the midpoints between neighbouring codes, each test {@code x > pivot}, so a
- * value exactly on a pivot goes to the LOWER code.
+ * a fixed comparison tree whose pivots are (float literals of) the midpoints between neighbouring codes, each test
+ * {@code x > pivot}, so a value exactly on a pivot goes to the lower code; for FP4 the tree runs on |x| with the sign
+ * apart, so there "lower" means the smaller magnitude.
+ *
+ * <p>The pivots are the kernels' decimal literals rounded once to float, as a C compiler reads {@code 0.84...f}; four
+ * NF4 pivots sit so close to a float midpoint that reading them through double ({@code (float) 0.84...}) gives the
+ * neighbouring float, so they are written here with the {@code f} suffix, never computed.
  */
 public enum QuantType {
     /**

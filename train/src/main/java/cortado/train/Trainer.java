@@ -65,7 +65,13 @@ public final class Trainer {
             lossSum += loss.item();
             Autograd.backward(k == 1 ? loss : F.scale(loss, 1f / k));
         }
+        if (!Double.isFinite(lossSum))
+            throw new IllegalStateException("the training loss is " + lossSum / k + " at step " + (step + 1)
+                    + "; training diverged (try a lower --lr, warmup or --grad-clip)");
         float norm = GradClip.clipGlobalNorm(optimizer.parameterList(), config.gradClip());
+        if (!Float.isFinite(norm))
+            throw new IllegalStateException("the gradient norm is " + norm + " at step " + (step + 1)
+                    + "; training diverged (try a lower --lr, warmup or --grad-clip)");
         float lr = schedule.lr(step);
         optimizer.step(lr);
         optimizer.zeroGrad();

@@ -97,6 +97,14 @@ class TrainerTest {
     }
 
     @Test
+    void divergenceStopsWithAClearMessage() {
+        Trainer t = new Trainer(Presets.create("gpt2-tiny", 2), config(3, 2, 1, true), tokens(500), null);
+        t.model().module().namedParameters().get("transformer.wte.weight").value().data()[0] = Float.NaN;
+        org.assertj.core.api.Assertions.assertThatThrownBy(t::step)
+                .hasMessageContaining("at step 1").hasMessageContaining("diverged");
+    }
+
+    @Test
     void aCheckpointLeftAsDotOldByACrashIsFound() throws Exception {
         Trainer t = new Trainer(Presets.create("gpt2-tiny", 2), config(2, 2, 1, true), tokens(500), null);
         t.step();

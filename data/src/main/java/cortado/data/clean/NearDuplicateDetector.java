@@ -12,7 +12,7 @@ import java.util.List;
  * similarity. In a cleaning run only kept documents are indexed, so each removed document is a near duplicate of a
  * document that survives.
  *
- * <p>Heap per indexed document: its LSH entries (16 bytes per band at most) and an 8-byte offset; signatures (or, for
+ * <p>Heap per indexed document: its LSH entries (11 to 21 bytes per band) and an 8-byte offset; signatures (or, for
  * exact verification, shingle sets) live in a {@link SpillStore}.
  */
 public final class NearDuplicateDetector implements Closeable {

@@ -23,7 +23,6 @@ import java.util.Set;
  * one hash lookup.
  */
 public final class BpeTokenizer implements Tokenizer {
-    private static final int CACHE_LIMIT = 1 << 18;
     private static final int CACHEABLE_CHARS = 64;
 
     private final String name;
@@ -87,7 +86,7 @@ public final class BpeTokenizer implements Tokenizer {
     /** Per-thread mutable state: the piece cache and buffers. */
     private static final class Scratch {
         final BytePairEncoder bpe;
-        final HashMap<String, int[]> cache = new HashMap<>(1 << 12);
+        final PieceCache cache = new PieceCache(1 << 17);
         byte[] bytes = new byte[256];
         int[] syms = new int[256];
 
@@ -199,10 +198,10 @@ public final class BpeTokenizer implements Tokenizer {
 
     private void encodePiece(Scratch s, String text, int start, int end, IntList out) {
         boolean cacheable = end - start <= CACHEABLE_CHARS;
-        String key = null;
+        int h = 0;
         if (cacheable) {
-            key = text.substring(start, end);
-            int[] hit = s.cache.get(key);
+            h = PieceCache.hash(text, start, end);
+            int[] hit = s.cache.get(text, start, end, h);
             if (hit != null) {
                 out.addAll(hit, 0, hit.length);
                 return;
@@ -220,10 +219,7 @@ public final class BpeTokenizer implements Tokenizer {
             int m = s.bpe.merge(syms, n);
             ids = java.util.Arrays.copyOf(syms, m);
         }
-        if (cacheable) {
-            if (s.cache.size() >= CACHE_LIMIT) s.cache.clear();
-            s.cache.put(key, ids);
-        }
+        if (cacheable) s.cache.put(text, start, end, h, ids);
         out.addAll(ids, 0, ids.length);
     }
 

@@ -32,7 +32,7 @@ public final class BpeTrainer {
     private BpeTrainer() {}
 
     public static BpeTokenizer train(List<String> texts, Config c, TrainingProgress progress) {
-        RegexPreTokenizer pre = new RegexPreTokenizer(c.pattern(), true);
+        PreTokenizer pre = PreTokenizers.forPattern(c.pattern(), true);
         Map<String, long[]> counts = WordCounter.count(texts, c.threads(),
                 (t, sink) -> pre.split(t, 0, t.length(), (s, e) -> sink.accept(t.substring(s, e))));
 

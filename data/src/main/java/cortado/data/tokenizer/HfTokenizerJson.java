@@ -145,7 +145,7 @@ public final class HfTokenizerJson {
         TextNormalizer normalizer = normalizer(obj(root, "normalizer", file), file);
         String name = file.replaceAll(".*/", "");
         return BpeTokenizer.fromMerges(name, bytes, mergeList, ignoreMerges, pattern,
-                new RegexPreTokenizer(pattern, keepGaps), normalizer, added);
+                PreTokenizers.forPattern(pattern, keepGaps), normalizer, added);
     }
 
     /** The regex of a ByteLevel pre-tokenizer, or of Sequence[Split(regex), ByteLevel(use_regex=false)]. */

@@ -4,6 +4,8 @@ package cortado.data.tokenizer;
  * The pre-tokenization patterns of the well-known byte-level BPE vocabularies, in the Rust syntax tiktoken and HF use.
  * tiktoken's current patterns for gpt2 and cl100k_base are rewrites of the originals (possessive quantifiers,
  * {@code \s++$}) that it states are equivalent and faster; we keep tiktoken's text so parity is checked against it.
+ * For GPT-2 the two forms do split identically (checked on random text); for cl100k they differ at the end of a
+ * text, see {@link #LLAMA3}.
  */
 public final class SplitPatterns {
     private SplitPatterns() {}
@@ -31,7 +33,11 @@ public final class SplitPatterns {
             "\\s+(?!\\S)",
             "\\s+");
 
-    /** Llama 3 (its tokenizer.json Split pre-tokenizer; cl100k's original form). */
+    /**
+     * Llama 3 (its tokenizer.json Split pre-tokenizer), which is cl100k's original form. It is not quite tiktoken's
+     * rewrite: whitespace after the last newline at the very end of a text is a separate piece here (see
+     * {@link Cl100kPreTokenizer}).
+     */
     public static final String LLAMA3 =
             "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*"
                     + "|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";

@@ -97,8 +97,11 @@ class PrepareJobTest {
         assertThat(Json.parseObject(Files.readString(out.resolve("report.json")))).containsEntry("documents_out", 201L);
         try (Stream<Path> s = Files.list(out)) {
             assertThat(s.map(p -> p.getFileName().toString()))
-                    .allMatch(n -> n.equals("report.json") || n.matches("(train|val)_\\d{6}\\.bin"));
+                    .allMatch(n -> n.equals("report.json") || n.equals("metrics.jsonl") || n.matches("(train|val)_\\d{6}\\.bin"));
         }
+        List<String> metrics = Files.readAllLines(out.resolve("metrics.jsonl"));
+        assertThat(metrics).isNotEmpty();
+        for (String line : metrics) assertThat(Json.parseObject(line)).containsKeys("elapsed_s", "phase", "documents_in");
 
         // The train stream decodes to the kept documents, each after an end-of-text token.
         try (TokenShard s = TokenShard.openLlmc(out.resolve("train_000000.bin"))) {
