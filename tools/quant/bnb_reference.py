@@ -255,16 +255,23 @@ def main():
                         tensors[key + ".offset"] = np.array([q["offset"]], dtype=F32)
                     else:
                         tensors[key + ".absmax"] = q["absmax"]
-                    tensors[key + ".dequant"] = dequantize_4bit(q, qt, bs, flat.size)
+                    if dq or bs == 64:   # (kept small: the plain case is code * absmax at every blocksize)
+                        tensors[key + ".dequant"] = dequantize_4bit(q, qt, bs, flat.size)
         for mapname, signed in (("dynamic_signed", True), ("dynamic_unsigned", False)):
             src = flat if signed else np.abs(flat)
             codes, absmax = quantize_blockwise(src, dynamic_map(signed), 256)
             tensors[f"{name}.{mapname}.b256.codes"] = codes
             tensors[f"{name}.{mapname}.b256.absmax"] = absmax
+            # dequantize_blockwise: code[q] * absmax[block] in float32
+            tensors[f"{name}.{mapname}.b256.dequant"] = (dynamic_map(signed)[codes]
+                                                         * absmax[np.arange(codes.size) // 256]).astype(F32)
         if data.ndim == 2:
             q, stats = int8_rows(data)
             tensors[f"{name}.int8row.codes"] = q
             tensors[f"{name}.int8row.scb"] = stats
+            # int8_vectorwise_dequant: A * stats * 7.874015718698502e-3, in torch float32
+            deq = torch.from_numpy(q) * torch.from_numpy(stats).view(-1, 1) * 7.874015718698502e-3
+            tensors[f"{name}.int8row.dequant"] = deq.numpy()
     # 8-bit search on every midpoint of the signed map (absmax 1 block).
     code = dynamic_map(True)
     mids = ((code[:-1] + code[1:]) * F32(0.5)).astype(F32)
@@ -273,6 +280,7 @@ def main():
     c8, a8 = quantize_blockwise(probe, code, 256)
     tensors["midpoints8.dynamic_signed.b256.codes"] = c8
     tensors["midpoints8.dynamic_signed.b256.absmax"] = a8
+    tensors["midpoints8.dynamic_signed.b256.dequant"] = (code[c8] * a8[np.arange(c8.size) // 256]).astype(F32)
     meta["cases"] = json.dumps({k: list(v.shape) for k, v in cases.items()})
     meta["generator"] = "tools/quant/bnb_reference.py"
     os.makedirs(os.path.dirname(args.out), exist_ok=True)

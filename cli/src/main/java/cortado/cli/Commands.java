@@ -14,9 +14,13 @@ public final class Commands {
     static {
         add(new BenchCommand());
         add(new DemoCommand());
+        add(new DequantizeCommand());
         add(new GenerateCommand());
+        add(new InspectCommand());
         add(new PrepareCommand());
         add(new PretrainCommand());
+        add(new PruneCommand());
+        add(new QuantizeCommand());
         add(new TokenizeCommand());
         add(new TokenizerTrainCommand());
     }

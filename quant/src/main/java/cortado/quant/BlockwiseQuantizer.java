@@ -9,6 +9,11 @@ import java.util.Arrays;
  * Optimizers via Block-wise Quantization"; QLoRA 2023 for NF4/FP4). The flat row-major data is cut into blocks of
  * {@code blocksize}; each block's scale is its absmax in fp32 (a trailing partial block gets its own); each value is
  * multiplied by the float reciprocal 1/absmax, as the kernel does, and mapped to a code.
+ *
+ * <p>One deliberate difference: bitsandbytes builds its CUDA kernels with {@code --use_fast_math}, where
+ * {@code 1.0f / absmax} is the GPU's approximate reciprocal (within 1 ulp of IEEE, its exact bits unpublished). We use
+ * the IEEE reciprocal, as bitsandbytes' CPU path ({@code A * (1 / absmax)} in torch) does, so a code can differ from a
+ * GPU-quantized one only for a value within about one ulp of a pivot; dequantization of stored codes is exact either way.
  */
 public final class BlockwiseQuantizer {
     /** bitsandbytes' default 4-bit block size (QLoRA). */
@@ -43,14 +48,9 @@ public final class BlockwiseQuantizer {
                 int start = b * blocksize, end = (int) Math.min((long) start + blocksize, n);
                 float m = absmaxOf(data, start, end);
                 absmax[b] = m;
-                float inv = 1.0f / m;
-                // blocksize is even, so a byte's two elements never straddle blocks.
-                for (int i = start; i < end; i += 2) {
-                    int hi = type.quantize(data[i] * inv);
-                    // An odd count is padded with 0.0 as the kernel's load pads a partial block.
-                    int lo = type.quantize((i + 1 < end ? data[i + 1] : 0f) * inv);
-                    packed[i >>> 1] = (byte) ((hi << 4) | lo);
-                }
+                // blocksize is even, so a byte's two elements never straddle blocks; an odd count is padded with
+                // 0.0 as the kernel's load pads a partial block.
+                NibbleEncoder.encode(type, data, start, end, 1.0f / m, packed);
             }
         });
         if (!doubleQuant) return new Quantized4bit(type, blocksize, shape.clone(), packed, absmax, null);

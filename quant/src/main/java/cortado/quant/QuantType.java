@@ -3,8 +3,13 @@ package cortado.quant;
 /**
  * The two 4-bit data types of bitsandbytes and QLoRA. Each has a 16-entry code book (index order is the stored nibble)
  * and a quantizer that maps a value already scaled into [-1, 1] to its nibble exactly as bitsandbytes' CUDA kernels do:
- * a fixed comparison tree whose pivots are the midpoints between neighbouring codes, each test {@code x > pivot}, so a
- * value exactly on a pivot goes to the LOWER code.
+ * a fixed comparison tree whose pivots are (float literals of) the midpoints between neighbouring codes, each test
+ * {@code x > pivot}, so a value exactly on a pivot goes to the lower code; for FP4 the tree runs on |x| with the sign
+ * apart, so there "lower" means the smaller magnitude.
+ *
+ * <p>The pivots are the kernels' decimal literals rounded once to float, as a C compiler reads {@code 0.84...f}; four
+ * NF4 pivots sit so close to a float midpoint that reading them through double ({@code (float) 0.84...}) gives the
+ * neighbouring float, so they are written here with the {@code f} suffix, never computed.
  */
 public enum QuantType {
     /**
@@ -88,6 +93,20 @@ public enum QuantType {
         if (a > 0.0859375f) return (a > 0.20833333f ? 0b0111 : 0b0110) + sign;
         return (a > 0.00260417f ? 0b0001 : 0b0000) + sign;
     }
+
+    /**
+     * The NF4 tree's pivots in ascending order: the tree is a binary search over them, so the nibble equals the number
+     * of pivots strictly below x ({@link NibbleEncoder} counts them branch-free).
+     */
+    static final float[] NF4_PIVOTS = {
+            -0.8480964004993439f, -0.6106329262256622f, -0.4599952697753906f, -0.33967943489551544f,
+            -0.23460740596055984f, -0.13791173323988914f, -0.045525018125772476f, 0.03979014977812767f,
+            0.1202552504837513f, 0.2035212516784668f, 0.2920137718319893f, 0.3893125355243683f,
+            0.5016634166240692f, 0.6427869200706482f, 0.8614784181118011f};
+
+    /** The FP4 tree's pivots on |x| in ascending order, and the nibble (without sign) for each count of pivots below. */
+    static final float[] FP4_PIVOTS = {0.00260417f, 0.0859375f, 0.20833333f, 0.29166667f, 0.4166667f, 0.583333f, 0.8333333f};
+    static final byte[] FP4_NIBBLE_BY_RANK = {0b0000, 0b0001, 0b0110, 0b0111, 0b0100, 0b0101, 0b0010, 0b0011};
 
     private static float[] fp4Codebook() {
         float[] raw = {0f, 0.0625f, 8f, 12f, 4f, 6f, 2f, 3f, -0f, -0.0625f, -8f, -12f, -4f, -6f, -2f, -3f};

@@ -58,6 +58,29 @@ class QuantTypeTest {
     }
 
     @Test
+    void vectorEncoderEqualsTheComparisonTree() {
+        java.util.List<Float> special = new java.util.ArrayList<>(java.util.List.of(0f, -0f, Float.NaN,
+                Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MIN_VALUE, -Float.MIN_VALUE, 1f, -1f));
+        for (float[] ps : new float[][] {QuantType.NF4_PIVOTS, QuantType.FP4_PIVOTS})
+            for (float p : ps)
+                for (float v : new float[] {p, -p, Math.nextUp(p), Math.nextDown(p), -Math.nextUp(p), -Math.nextDown(p)})
+                    special.add(v);
+        java.util.Random rnd = new java.util.Random(3);
+        int n = 4096 + 64 * 3 + 7;   // a partial vector and an odd tail
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = i < special.size() ? special.get(i) : (float) rnd.nextGaussian() * 0.4f;
+        for (QuantType t : QuantType.values()) {
+            byte[] packed = new byte[(n + 1) / 2];
+            NibbleEncoder.encode(t, x, 0, n, 1f, packed);
+            for (int i = 0; i < n; i++) {
+                int nib = (i & 1) == 0 ? (packed[i >> 1] & 0xFF) >>> 4 : packed[i >> 1] & 0x0F;
+                assertThat(nib).as("%s x=%s (i=%d)", t, x[i], i).isEqualTo(t.quantize(x[i]));
+            }
+            assertThat(packed[n / 2] & 0x0F).as("odd tail pads quantize(0)").isEqualTo(t.quantize(0f));
+        }
+    }
+
+    @Test
     void unsupportedBlocksizeNamesTheValue() {
         assertThatThrownBy(() -> BlockwiseQuantizer.quantize4bit(new float[100], new int[] {100}, QuantType.NF4, 48, false))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("blocksize 48");

@@ -1,0 +1,164 @@
+package cortado.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import cortado.autograd.NoGrad;
+import cortado.data.json.Json;
+import cortado.nn.io.HfCheckpoint;
+import cortado.nn.models.CausalLm;
+import cortado.nn.models.Presets;
+import cortado.quant.nn.Linear4bit;
+import cortado.quant.nn.ModelQuantizer;
+import cortado.quant.nn.QuantizeSpec;
+import cortado.quant.nn.QuantizedCheckpoint;
+import cortado.tensor.Tensor;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** quantize / inspect / dequantize / prune end to end on a gpt2-tiny checkpoint, and their one-line errors. */
+class QuantCommandsTest {
+    @TempDir Path dir;
+    Path fp32;
+
+    record Result(int code, String out, String err) {}
+
+    private static Result run(String... args) {
+        PrintStream oldOut = System.out, oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            int code = Main.run(args);
+            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @BeforeEach
+    void checkpoint() {
+        fp32 = dir.resolve("fp32");
+        HfCheckpoint.save(Presets.create("gpt2-tiny", 7), fp32);
+    }
+
+    static Tensor logits(CausalLm m) {
+        try (NoGrad g = NoGrad.enter()) {
+            return m.forward(new int[] {5, 70, 101, 32, 9, 200}, 1, 6);
+        }
+    }
+
+    @Test
+    void quantizeLoadsAsTheSameQuantizedModelAndRoundTripsThroughDequantize() throws Exception {
+        Path q = dir.resolve("nf4");
+        Result r = run("quantize", "--model", fp32.toString(), "--type", "nf4", "--double-quant", "--out", q.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("quantized 8 layers to nf4");
+        Map<?, ?> cfg = (Map<?, ?>) Json.parse(Files.readString(q.resolve("config.json")));
+        Map<?, ?> qc = (Map<?, ?>) cfg.get("quantization_config");
+        assertThat(qc.get("bnb_4bit_quant_type")).isEqualTo("nf4");
+        assertThat(qc.get("bnb_4bit_use_double_quant")).isEqualTo(true);
+
+        // The directory loads as a model with 4-bit layers computing what the in-memory quantized model computes.
+        CausalLm loaded = QuantizedCheckpoint.load(q);
+        assertThat(loaded.module().get("transformer.h.0.attn.c_attn")).isInstanceOf(Linear4bit.class);
+        CausalLm inMemory = HfCheckpoint.load(fp32);
+        ModelQuantizer.quantize(inMemory, new QuantizeSpec("nf4", 64, true, List.of("lm_head")));
+        assertThat(logits(loaded).toArray()).containsExactly(logits(inMemory).toArray());
+
+        // generate runs on it directly.
+        Result g = run("generate", "--model", q.toString(), "--prompt", "Once", "--max-new-tokens", "4");
+        assertThat(g.code()).as(g.err()).isZero();
+
+        Result i = run("inspect", "--model", q.toString());
+        assertThat(i.code()).as(i.err()).isZero();
+        assertThat(i.out()).contains("nf4 codes (4-bit, packed)").contains("double-quantized").contains("total");
+
+        Path back = dir.resolve("back");
+        Result d = run("dequantize", "--model", q.toString(), "--out", back.toString());
+        assertThat(d.code()).as(d.err()).isZero();
+        CausalLm deq = HfCheckpoint.load(back);
+        float[] a = logits(deq).toArray(), b = logits(loaded).toArray();
+        for (int k = 0; k < a.length; k++) assertThat(a[k]).isCloseTo(b[k], org.assertj.core.data.Offset.offset(1e-4f));
+    }
+
+    @Test
+    void int8RoundTrip() {
+        Path q = dir.resolve("int8");
+        Result r = run("quantize", "--model", fp32.toString(), "--type", "int8", "--out", q.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        CausalLm loaded = QuantizedCheckpoint.load(q);
+        assertThat(loaded.module().get("transformer.h.1.mlp.c_fc")).isInstanceOf(cortado.quant.nn.Linear8bit.class);
+        CausalLm inMemory = HfCheckpoint.load(fp32);
+        ModelQuantizer.quantize(inMemory, new QuantizeSpec("int8", 64, false, List.of("lm_head")));
+        assertThat(logits(loaded).toArray()).containsExactly(logits(inMemory).toArray());
+        Result i = run("inspect", "--model", q.toString());
+        assertThat(i.out()).contains("int8 codes (row-wise)");
+    }
+
+    @Test
+    void pruneReportsSparsityAndPerplexity() {
+        Path out = dir.resolve("pruned");
+        Result r = run("prune", "--model", fp32.toString(), "--method", "2:4", "--out", out.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("transformer.h.1.mlp.c_proj.weight").contains("50.00%")
+                .containsPattern("validation perplexity \\(demo corpus.*\\): [0-9.]+ -> [0-9.]+");
+        assertThat(Files.exists(out.resolve("model.safetensors"))).isTrue();
+        Result m = run("prune", "--model", fp32.toString(), "--sparsity", "0.3", "--scope", "layer", "--out", out.toString());
+        assertThat(m.code()).as(m.err()).isZero();
+        assertThat(m.out()).contains("  921 ").contains("29.98%"); // floor(0.3 * 3072) per layer
+    }
+
+    @Test
+    void unsupportedBlocksizeIsAUsageError() {
+        Result r = run("quantize", "--model", fp32.toString(), "--blocksize", "48", "--out", dir.resolve("x").toString());
+        assertThat(r.code()).isEqualTo(Main.USAGE);
+        assertThat(r.err().lines().toList()).hasSize(1).allMatch(l -> l.startsWith("error: ") && l.contains("48"));
+    }
+
+    /** A checkpoint file edited in place (same-length edits keep the safetensors header valid). */
+    private Path corrupted(String from, String to) throws Exception {
+        Path q = dir.resolve("q-" + Math.abs(from.hashCode()));
+        assertThat(run("quantize", "--model", fp32.toString(), "--out", q.toString()).code()).isZero();
+        Path f = q.resolve("model.safetensors");
+        String s = new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1);
+        assertThat(s).contains(from);
+        assertThat(to).hasSameSizeAs(from);
+        Files.write(f, s.replaceFirst(java.util.regex.Pattern.quote(from), to).getBytes(StandardCharsets.ISO_8859_1));
+        return q;
+    }
+
+    private static void assertOneErrorLineNaming(Result r, String tensor) {
+        assertThat(r.code()).isEqualTo(Main.FAILURE);
+        assertThat(r.err().lines().toList()).as(r.err()).hasSize(1)
+                .allMatch(l -> l.startsWith("error: ") && l.contains(tensor));
+    }
+
+    @Test
+    void missingQuantStateNamesTheTensor() throws Exception {
+        Path q = corrupted("transformer.h.0.attn.c_attn.weight.quant_state", "transformer.h.0.attn.c_attn.weight.quant_stXte");
+        assertOneErrorLineNaming(run("generate", "--model", q.toString(), "--prompt", "a"), "transformer.h.0.attn.c_attn.weight");
+        assertOneErrorLineNaming(run("inspect", "--model", q.toString()), "transformer.h.0.attn.c_attn.weight");
+    }
+
+    @Test
+    void packedSizeNotMatchingTheShapeNamesTheTensor() throws Exception {
+        Path q = corrupted("\"shape\": [96, 32]", "\"shape\": [98, 32]");
+        assertOneErrorLineNaming(run("inspect", "--model", q.toString()), "transformer.h.0.attn.c_attn.weight");
+    }
+
+    @Test
+    void unsupportedBlocksizeInACheckpointNamesTheTensor() throws Exception {
+        Path q = corrupted("\"blocksize\": 64", "\"blocksize\": 48");
+        assertOneErrorLineNaming(run("dequantize", "--model", q.toString(), "--out", dir.resolve("d").toString()),
+                ".weight");
+    }
+}

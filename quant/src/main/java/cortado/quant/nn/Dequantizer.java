@@ -1,0 +1,51 @@
+package cortado.quant.nn;
+
+import cortado.nn.Conv1D;
+import cortado.nn.Linear;
+import cortado.nn.Module;
+import cortado.nn.models.CausalLm;
+import cortado.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** The inverse of {@link ModelQuantizer}: every quantized layer becomes the fp32 layer it replaced, weight dequantized. */
+public final class Dequantizer {
+    private Dequantizer() {}
+
+    /** Replaces every {@link Linear4bit} / {@link Linear8bit} in place; returns their dotted names. */
+    public static List<String> dequantize(CausalLm model) {
+        Module root = model.module();
+        List<String> done = new ArrayList<>();
+        for (Map.Entry<String, Module> e : root.namedModules().entrySet()) {
+            Module m = e.getValue();
+            Tensor w, b;
+            boolean conv;
+            int in, out;
+            if (m instanceof Linear4bit l) {
+                w = l.dequantizedWeight(); b = l.bias() == null ? null : l.bias().value(); conv = l.fromConv1D();
+                in = l.inFeatures(); out = l.outFeatures();
+            } else if (m instanceof Linear8bit l) {
+                w = l.dequantizedWeight(); b = l.bias() == null ? null : l.bias().value(); conv = l.fromConv1D();
+                in = l.inFeatures(); out = l.outFeatures();
+            } else {
+                continue;
+            }
+            Module fp32;
+            if (conv) {
+                Conv1D c = new Conv1D(in, out);
+                c.weight().set(w);
+                if (b != null) c.bias().set(b);
+                fp32 = c;
+            } else {
+                Linear lin = new Linear(in, out, b != null);
+                lin.weight().set(w);
+                if (b != null) lin.bias().set(b);
+                fp32 = lin;
+            }
+            root.replace(e.getKey(), fp32);
+            done.add(e.getKey());
+        }
+        return done;
+    }
+}

@@ -1,0 +1,73 @@
+package cortado.quant.nn;
+
+import cortado.nn.Module;
+import cortado.nn.Parameter;
+import cortado.quant.Quantized4bit;
+import cortado.quant.Quantized8bit;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What a model holds in memory, by kind of tensor: parameters, bytes and bits per parameter. Quantized weights count
+ * their packed codes and their scales separately (fp32 absmax, or for double quantization one byte per block plus the
+ * fp32 second-level absmax and offset); shared code books are constants and not counted (QLoRA's accounting).
+ */
+public final class MemoryReport {
+    /** One row: a kind of tensor. */
+    public record Row(String kind, int tensors, long parameters, long bytes) {
+        public double bitsPerParameter() { return parameters == 0 ? 0 : 8.0 * bytes / parameters; }
+    }
+
+    private final Map<String, long[]> rows = new LinkedHashMap<>(); // kind -> {tensors, parameters, bytes}
+
+    private MemoryReport() {}
+
+    public static MemoryReport of(Module root) {
+        MemoryReport r = new MemoryReport();
+        for (Module m : root.namedModules().values()) {
+            if (m instanceof Linear4bit l) {
+                Quantized4bit q = l.weight();
+                String t = q.type().bnbName();
+                r.add(t + " codes (4-bit, packed)", q.numel(), q.packed().length);
+                if (q.isDoubleQuantized())
+                    r.add(t + " block scales (double-quantized, blocksize " + q.blocksize() + ")", 0,
+                            q.doubleQuant().bytesHeld());
+                else r.add(t + " block scales (fp32 absmax, blocksize " + q.blocksize() + ")", 0, 4L * q.absmax().length);
+            } else if (m instanceof Linear8bit l) {
+                Quantized8bit q = l.weight();
+                r.add("int8 codes (row-wise)", q.numel(), q.codes().length);
+                r.add("int8 row scales (fp32 absmax)", 0, 4L * q.scales().length);
+            }
+        }
+        for (Parameter p : root.namedParameters().values()) r.add("fp32 (embeddings, norms, biases, skipped layers)", p.numel(), 4L * p.numel());
+        return r;
+    }
+
+    private void add(String kind, long params, long bytes) {
+        long[] v = rows.computeIfAbsent(kind, k -> new long[3]);
+        v[0]++;
+        v[1] += params;
+        v[2] += bytes;
+    }
+
+    public java.util.List<Row> rows() {
+        return rows.entrySet().stream().map(e -> new Row(e.getKey(), (int) e.getValue()[0], e.getValue()[1],
+                e.getValue()[2])).toList();
+    }
+
+    /** The quantized weights alone: codes and their scales, per quantized parameter. */
+    public Row quantizedWeights() {
+        long p = 0, b = 0;
+        int t = 0;
+        for (Row r : rows()) if (!r.kind().startsWith("fp32")) { p += r.parameters(); b += r.bytes(); t = Math.max(t, r.tensors()); }
+        return new Row("quantized weights", t, p, b);
+    }
+
+    public Row total() {
+        long p = 0, b = 0;
+        int t = 0;
+        for (Row r : rows()) { p += r.parameters(); b += r.bytes(); }
+        for (Row r : rows()) if (r.parameters() > 0) t += r.tensors();
+        return new Row("total", t, p, b);
+    }
+}

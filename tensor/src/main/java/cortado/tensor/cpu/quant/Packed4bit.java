@@ -1,0 +1,156 @@
+package cortado.tensor.cpu.quant;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * A 4-bit blockwise-quantized matrix in the bitsandbytes layout: the row-major flattened W is cut into blocks of
+ * {@code blocksize} elements, each with one fp32 {@code absmax}; element f is {@code code[nibble(f)] * absmax[f /
+ * blocksize]}, two nibbles per byte with the FIRST element in the HIGH nibble. {@code code} is the 16-entry code book
+ * (NF4 or FP4). A double-quantized absmax must be de-nested by the caller (it is tiny: one float per block).
+ *
+ * <p>Decoding in registers: VL packed bytes widen to VL int lanes; {@code b >>> 4 & 15} and {@code b & 15} are the
+ * code indices of the even and odd elements; a two-table {@code selectFrom} (vpermt2ps with AVX-512) looks the 16-entry
+ * code book up from two registers, so no fp32 weight is ever written to memory by {@link #gemvRows}.
+ */
+public record Packed4bit(byte[] packed, float[] absmax, float[] code, int blocksize, int rows, int cols)
+        implements QuantizedMatrix {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> SI = IntVector.SPECIES_PREFERRED;
+    private static final int VL = S.length();
+    /** VL bytes (= VL int lanes after widening). */
+    private static final VectorSpecies<Byte> SB = ByteVector.SPECIES_PREFERRED.withShape(
+            jdk.incubator.vector.VectorShape.forBitSize(VL * 8));
+    /** One vector step decodes VL bytes = 2*VL elements. */
+    private static final int STEP = 2 * VL;
+    /** Lane permutation that interleaves (even, odd) element vectors into memory order. */
+    private static final IntVector ZIP_LO, ZIP_HI;
+
+    static {
+        int[] lo = new int[VL], hi = new int[VL];
+        for (int t = 0; t < VL; t++) {
+            int src = t / 2 + ((t & 1) == 0 ? 0 : VL); // even lanes from the first table, odd from the second
+            lo[t] = src;
+            hi[t] = src + VL / 2;
+        }
+        ZIP_LO = IntVector.fromArray(SI, lo, 0);
+        ZIP_HI = IntVector.fromArray(SI, hi, 0);
+    }
+
+    public Packed4bit {
+        if (code.length != 16) throw new IllegalArgumentException("4-bit code book needs 16 entries, got " + code.length);
+        if (blocksize <= 0) throw new IllegalArgumentException("blocksize must be positive, got " + blocksize);
+        long n = (long) rows * cols;
+        if (rows < 0 || cols < 0 || n > Integer.MAX_VALUE)
+            throw new IllegalArgumentException("bad 4-bit matrix shape [" + rows + ", " + cols + "]");
+        if (packed.length != (n + 1) / 2)
+            throw new IllegalArgumentException("4-bit matrix [" + rows + ", " + cols + "] needs " + (n + 1) / 2
+                    + " packed bytes, got " + packed.length);
+        if (absmax.length != (n + blocksize - 1) / blocksize)
+            throw new IllegalArgumentException("4-bit matrix [" + rows + ", " + cols + "] at blocksize " + blocksize
+                    + " needs " + (n + blocksize - 1) / blocksize + " absmax values, got " + absmax.length);
+    }
+
+    /** Vector path: every STEP-element chunk starts on an even element and lies inside one block. */
+    private boolean vectorizable() {
+        return VL >= 8 && cols % STEP == 0 && blocksize % STEP == 0;
+    }
+
+    /** The code book as two table registers (VL=16: the whole book twice; VL=8: its two halves). */
+    private IntVector table(int half) {
+        int[] bits = new int[VL];
+        for (int t = 0; t < VL; t++) bits[t] = Float.floatToRawIntBits(code[(half * VL + t) & 15]);
+        return IntVector.fromArray(SI, bits, 0);
+    }
+
+    /** The fp32 value of flattened element f (scalar reference path). */
+    public float value(long f) {
+        int b = packed[(int) (f >>> 1)];
+        int nib = (f & 1) == 0 ? (b >>> 4) & 15 : b & 15;
+        return code[nib] * absmax[(int) (f / blocksize)];
+    }
+
+    @Override
+    public void decode(int r0, int r1, int c0, int c1, float[] dst, int dstOff, int ld) {
+        if (!vectorizable() || c0 % STEP != 0) {
+            for (int r = r0; r < r1; r++)
+                for (int c = c0; c < c1; c++) dst[dstOff + (r - r0) * ld + (c - c0)] = value((long) r * cols + c);
+            return;
+        }
+        IntVector t0 = table(0), t1 = table(1);
+        int cv = c0 + (c1 - c0) / STEP * STEP;
+        for (int r = r0; r < r1; r++) {
+            int rowF = r * cols, out = dstOff + (r - r0) * ld - c0;
+            for (int c = c0; c < cv; c += STEP) {
+                int f = rowF + c;
+                IntVector bytes = (IntVector) ByteVector.fromArray(SB, packed, f >>> 1)
+                        .convertShape(VectorOperators.B2I, SI, 0);
+                IntVector even = bytes.lanewise(VectorOperators.LSHR, 4).and(15);
+                IntVector odd = bytes.and(15);
+                FloatVector scale = FloatVector.broadcast(S, absmax[f / blocksize]);
+                // Interleave indices into memory order, then look both halves up in the code book.
+                FloatVector w0 = ZIP_LO.selectFrom(even, odd).selectFrom(t0, t1).reinterpretAsFloats();
+                FloatVector w1 = ZIP_HI.selectFrom(even, odd).selectFrom(t0, t1).reinterpretAsFloats();
+                w0.mul(scale).intoArray(dst, out + c);
+                w1.mul(scale).intoArray(dst, out + c + VL);
+            }
+            for (int c = cv; c < c1; c++) dst[out + c] = value((long) rowF + c);
+        }
+    }
+
+    @Override
+    public void gemvRows(float[] x, int xOff, float[] y, int yOff, int r0, int r1) {
+        if (!vectorizable()) {
+            for (int r = r0; r < r1; r++) {
+                float s = 0f;
+                long rowF = (long) r * cols;
+                for (int c = 0; c < cols; c++) s = Math.fma(value(rowF + c), x[xOff + c], s);
+                y[yOff + r] = s;
+            }
+            return;
+        }
+        // The even and odd elements of x, so the decoded (even, odd) vectors need no interleaving.
+        int half = cols / 2;
+        float[] xs = new float[cols];
+        for (int j = 0; j < half; j++) {
+            xs[j] = x[xOff + 2 * j];
+            xs[half + j] = x[xOff + 2 * j + 1];
+        }
+        IntVector t0 = table(0), t1 = table(1);
+        int r = r0;
+        // Two rows per pass: two independent FMA chains and one load of x for both.
+        for (; r + 2 <= r1; r += 2) {
+            FloatVector acc0 = FloatVector.zero(S), acc1 = FloatVector.zero(S);
+            int f0 = r * cols, f1 = f0 + cols;
+            for (int c = 0; c < cols; c += STEP) {
+                FloatVector xe = FloatVector.fromArray(S, xs, c >>> 1);
+                FloatVector xo = FloatVector.fromArray(S, xs, half + (c >>> 1));
+                acc0 = chunk(f0 + c, xe, xo, t0, t1, acc0);
+                acc1 = chunk(f1 + c, xe, xo, t0, t1, acc1);
+            }
+            y[yOff + r] = acc0.reduceLanes(VectorOperators.ADD);
+            y[yOff + r + 1] = acc1.reduceLanes(VectorOperators.ADD);
+        }
+        for (; r < r1; r++) {
+            FloatVector acc = FloatVector.zero(S);
+            int f0 = r * cols;
+            for (int c = 0; c < cols; c += STEP)
+                acc = chunk(f0 + c, FloatVector.fromArray(S, xs, c >>> 1),
+                        FloatVector.fromArray(S, xs, half + (c >>> 1)), t0, t1, acc);
+            y[yOff + r] = acc.reduceLanes(VectorOperators.ADD);
+        }
+    }
+
+    /** acc + absmax * (W[f .. f+2VL) . x): decode VL bytes in registers, two FMAs, one scale. */
+    private FloatVector chunk(int f, FloatVector xe, FloatVector xo, IntVector t0, IntVector t1, FloatVector acc) {
+        IntVector bytes = (IntVector) ByteVector.fromArray(SB, packed, f >>> 1).convertShape(VectorOperators.B2I, SI, 0);
+        FloatVector we = bytes.lanewise(VectorOperators.LSHR, 4).and(15).selectFrom(t0, t1).reinterpretAsFloats();
+        FloatVector wo = bytes.and(15).selectFrom(t0, t1).reinterpretAsFloats();
+        FloatVector dot = we.mul(xe);
+        dot = wo.fma(xo, dot);
+        return dot.fma(FloatVector.broadcast(S, absmax[f / blocksize]), acc);
+    }
+}

@@ -1,0 +1,96 @@
+package cortado.tensor.cpu.quant;
+
+import cortado.tensor.Parallel;
+import cortado.tensor.cpu.gemm.BlockedGemm;
+
+/**
+ * Products with a frozen quantized weight W [out, in], on raw row-major arrays:
+ * <ul>
+ *   <li>{@link #matmul}: Y[rows, out] = X[rows, in] @ W^T, the forward pass of a quantized Linear (prefill and
+ *       training). A few rows (decoding) take the fused matrix-vector kernel, which decodes W in registers.</li>
+ *   <li>{@link #matmulGradInput}: dX[rows, in] = dY[rows, out] @ W, the backward pass with respect to the input.</li>
+ * </ul>
+ * Matrix-matrix products decode one tile of W at a time (TILE_N output features x TILE_K inputs, 512 KiB, per-thread
+ * scratch) and run the register-blocked sgemm loop nest ({@link BlockedGemm}, single-threaded per strip) on it; each tile is decoded once and
+ * reused by every row of X, so decoding costs O(out*in) against O(rows*out*in) multiply-adds. Threads take disjoint
+ * column strips of the output, so W is decoded exactly once per call and no thread writes another's output.
+ */
+public final class QuantMatmul {
+    /** Fewer rows than this use the fused matrix-vector kernel once per row. */
+    static final int GEMV_MAX_ROWS = 4;
+    /** Width of a decoded tile (output columns per strip); a multiple of every SIMD step. */
+    static final int TILE_N = 256;
+    /** Depth of a decoded tile. TILE_N * TILE_K floats = 512 KiB, L2-resident while all rows of X stream past. */
+    static final int TILE_K = 512;
+    /** Below this many weights a matrix-vector product stays on the calling thread. */
+    static final long PARALLEL_MIN_WEIGHTS = 1L << 16;
+
+    private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[TILE_N * TILE_K]);
+
+    private QuantMatmul() {}
+
+    /** y[yOff ..+out] = W @ x[xOff ..+in]: one token of decoding, fused and multi-threaded over output rows. */
+    public static void gemv(QuantizedMatrix w, float[] x, int xOff, float[] y, int yOff) {
+        int out = w.rows();
+        checkRange("x", x, xOff, w.cols());
+        checkRange("y", y, yOff, out);
+        if ((long) out * w.cols() < PARALLEL_MIN_WEIGHTS || Parallel.threads() == 1) {
+            w.gemvRows(x, xOff, y, yOff, 0, out);
+            return;
+        }
+        // Several chunks per thread (even-sized, so the two-row kernel stays paired) balance a noisy machine.
+        int chunks = Math.max(1, Math.min(out / 2, 4 * Parallel.threads()));
+        Parallel.forEach(chunks, ch -> w.gemvRows(x, xOff, y, yOff,
+                (int) ((long) out * ch / chunks) & ~1, ch == chunks - 1 ? out : (int) ((long) out * (ch + 1) / chunks) & ~1));
+    }
+
+    /** Y[rows, out] (at yOff, ld out) = X[rows, in] (at xOff, ld in) @ W^T; Y is overwritten. */
+    public static void matmul(QuantizedMatrix w, float[] x, int xOff, int rows, float[] y, int yOff) {
+        int out = w.rows(), in = w.cols();
+        checkRange("X", x, xOff, (long) rows * in);
+        checkRange("Y", y, yOff, (long) rows * out);
+        if (rows == 0 || out == 0) return;
+        if (in == 0) { java.util.Arrays.fill(y, yOff, yOff + rows * out, 0f); return; }
+        if (rows < GEMV_MAX_ROWS) {
+            for (int i = 0; i < rows; i++) gemv(w, x, xOff + i * in, y, yOff + i * out);
+            return;
+        }
+        int strips = (out + TILE_N - 1) / TILE_N;
+        Parallel.forEach(strips, s -> {
+            int j0 = s * TILE_N, nb = Math.min(TILE_N, out - j0);
+            float[] tile = TILE.get();
+            for (int p0 = 0; p0 < in; p0 += TILE_K) {
+                int kc = Math.min(TILE_K, in - p0);
+                w.decode(j0, j0 + nb, p0, p0 + kc, tile, 0, kc);          // tile = W[j0.., p0..]  [nb x kc]
+                BlockedGemm.run(false, true, rows, nb, kc, 1f,             // Y[:, j0..] (+)= X[:, p0..] @ tile^T
+                        x, xOff + p0, in, tile, 0, kc, p0 == 0 ? 0f : 1f, y, yOff + j0, out, 1);
+            }
+        });
+    }
+
+    /** dX[rows, in] (at dxOff, ld in) = dY[rows, out] (at dyOff, ld out) @ W; dX is overwritten. */
+    public static void matmulGradInput(QuantizedMatrix w, float[] dy, int dyOff, int rows, float[] dx, int dxOff) {
+        int out = w.rows(), in = w.cols();
+        checkRange("dY", dy, dyOff, (long) rows * out);
+        checkRange("dX", dx, dxOff, (long) rows * in);
+        if (rows == 0 || in == 0) return;
+        if (out == 0) { java.util.Arrays.fill(dx, dxOff, dxOff + rows * in, 0f); return; }
+        int strips = (in + TILE_N - 1) / TILE_N;
+        Parallel.forEach(strips, s -> {
+            int j0 = s * TILE_N, nb = Math.min(TILE_N, in - j0);
+            float[] tile = TILE.get();
+            for (int p0 = 0; p0 < out; p0 += TILE_K) {
+                int kc = Math.min(TILE_K, out - p0);
+                w.decode(p0, p0 + kc, j0, j0 + nb, tile, 0, nb);          // tile = W[p0.., j0..]  [kc x nb]
+                BlockedGemm.run(false, false, rows, nb, kc, 1f,            // dX[:, j0..] (+)= dY[:, p0..] @ tile
+                        dy, dyOff + p0, out, tile, 0, nb, p0 == 0 ? 0f : 1f, dx, dxOff + j0, in, 1);
+            }
+        });
+    }
+
+    private static void checkRange(String name, float[] a, int off, long len) {
+        if (off < 0 || off + len > a.length)
+            throw new IllegalArgumentException("quant matmul: " + name + " needs " + len + " elements at offset " + off
+                    + ", array has " + a.length);
+    }
+}
