@@ -1,6 +1,9 @@
 package cortado.cli;
 
+import cortado.data.tokenizer.BpeTokenizer;
+import cortado.data.tokenizer.HfTokenizerJson;
 import cortado.data.tokenizer.Tokenizer;
+import cortado.data.tokenizer.WordPieceTokenizer;
 import cortado.nn.io.HfCheckpoint;
 import cortado.nn.models.CausalLm;
 import cortado.nn.models.Presets;
@@ -11,6 +14,7 @@ import cortado.train.Trainer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.function.Consumer;
 
 /** {@code cortado pretrain}: trains a causal LM on a token or text file; see {@link #args()}. */
 public final class PretrainCommand implements Command {
@@ -98,7 +102,11 @@ public final class PretrainCommand implements Command {
                 cfg.gradAccum() > 1 ? " x " + cfg.gradAccum() + " accumulated" : "", cfg.lr(), cfg.schedule(),
                 cfg.warmup(), cortado.tensor.Parallel.threads());
 
-        TrainingRun.Result r = TrainingRun.run(trainer, out, resumedFrom, "pretrain " + a.string("data"), System.out);
+        // A tokenizer that is not plain bytes travels with the checkpoint, so generate and --resume find it.
+        Consumer<Path> saveTokenizer = tok instanceof BpeTokenizer || tok instanceof WordPieceTokenizer
+                ? d -> HfTokenizerJson.save(tok, d.resolve("tokenizer.json")) : null;
+        TrainingRun.Result r = TrainingRun.run(trainer, out, resumedFrom, "pretrain " + a.string("data"), System.out,
+                saveTokenizer);
         System.out.printf(Locale.ROOT, "done: %d steps in %.1f s, final loss %.4f%s%n", r.steps(), r.seconds(),
                 r.lastLoss(), Float.isNaN(r.lastValLoss()) ? ""
                         : String.format(Locale.ROOT, ", validation loss %.4f (first %.4f)", r.lastValLoss(), r.firstValLoss()));

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * One training run as the CLI does it (pretrain and demo share it): a {@link Trainer} with metrics.jsonl, a progress
@@ -32,6 +33,12 @@ final class TrainingRun {
      * @param resumedFrom the step the trainer was restored at, or -1 for a fresh run
      */
     static Result run(Trainer trainer, Path out, int resumedFrom, String title, PrintStream console) throws IOException {
+        return run(trainer, out, resumedFrom, title, console, null);
+    }
+
+    /** As above; {@code extraFiles} adds files to each checkpoint (see {@link Checkpoint#save(Trainer, Path, Consumer)}). */
+    static Result run(Trainer trainer, Path out, int resumedFrom, String title, PrintStream console,
+                      Consumer<Path> extraFiles) throws IOException {
         Files.createDirectories(out);
         TrainConfig cfg = trainer.config();
         Path metricsFile = out.resolve(METRICS_FILE);
@@ -39,7 +46,7 @@ final class TrainingRun {
         long t0 = System.nanoTime();
         try (MetricsLog log = resumedFrom >= 0 ? MetricsLog.resume(metricsFile, resumedFrom) : MetricsLog.create(metricsFile)) {
             ProgressBar bar = ProgressBar.forStdout(cfg.steps());
-            trainer.run(log, Checkpoint.to(out.resolve(CHECKPOINT_DIR)), (m, total) -> {
+            trainer.run(log, Checkpoint.to(out.resolve(CHECKPOINT_DIR), extraFiles), (m, total) -> {
                 if (m.hasValLoss()) {
                     if (Float.isNaN(first[0])) first[0] = m.valLoss();
                     last[0] = m.valLoss();

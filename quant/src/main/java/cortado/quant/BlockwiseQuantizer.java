@@ -48,14 +48,9 @@ public final class BlockwiseQuantizer {
                 int start = b * blocksize, end = (int) Math.min((long) start + blocksize, n);
                 float m = absmaxOf(data, start, end);
                 absmax[b] = m;
-                float inv = 1.0f / m;
-                // blocksize is even, so a byte's two elements never straddle blocks.
-                for (int i = start; i < end; i += 2) {
-                    int hi = type.quantize(data[i] * inv);
-                    // An odd count is padded with 0.0 as the kernel's load pads a partial block.
-                    int lo = type.quantize((i + 1 < end ? data[i + 1] : 0f) * inv);
-                    packed[i >>> 1] = (byte) ((hi << 4) | lo);
-                }
+                // blocksize is even, so a byte's two elements never straddle blocks; an odd count is padded with
+                // 0.0 as the kernel's load pads a partial block.
+                NibbleEncoder.encode(type, data, start, end, 1.0f / m, packed);
             }
         });
         if (!doubleQuant) return new Quantized4bit(type, blocksize, shape.clone(), packed, absmax, null);
@@ -91,7 +86,7 @@ public final class BlockwiseQuantizer {
             float m = absmaxOf(data, off + start, off + end);
             absmax[b] = m;
             float inv = 1.0f / m;
-            for (int i = start; i < end; i++) codes[i] = (byte) DynamicMap.quantize(code, data[off + i] * inv);
+            for (int i = start; i < end; i++) codes[i] = (byte) DynamicMap.quantizeFast(code, data[off + i] * inv);
         }
     }
 

@@ -94,6 +94,20 @@ public enum QuantType {
         return (a > 0.00260417f ? 0b0001 : 0b0000) + sign;
     }
 
+    /**
+     * The NF4 tree's pivots in ascending order: the tree is a binary search over them, so the nibble equals the number
+     * of pivots strictly below x ({@link NibbleEncoder} counts them branch-free).
+     */
+    static final float[] NF4_PIVOTS = {
+            -0.8480964004993439f, -0.6106329262256622f, -0.4599952697753906f, -0.33967943489551544f,
+            -0.23460740596055984f, -0.13791173323988914f, -0.045525018125772476f, 0.03979014977812767f,
+            0.1202552504837513f, 0.2035212516784668f, 0.2920137718319893f, 0.3893125355243683f,
+            0.5016634166240692f, 0.6427869200706482f, 0.8614784181118011f};
+
+    /** The FP4 tree's pivots on |x| in ascending order, and the nibble (without sign) for each count of pivots below. */
+    static final float[] FP4_PIVOTS = {0.00260417f, 0.0859375f, 0.20833333f, 0.29166667f, 0.4166667f, 0.583333f, 0.8333333f};
+    static final byte[] FP4_NIBBLE_BY_RANK = {0b0000, 0b0001, 0b0110, 0b0111, 0b0100, 0b0101, 0b0010, 0b0011};
+
     private static float[] fp4Codebook() {
         float[] raw = {0f, 0.0625f, 8f, 12f, 4f, 6f, 2f, 3f, -0f, -0.0625f, -8f, -12f, -4f, -6f, -2f, -3f};
         float[] c = new float[16];

@@ -58,6 +58,46 @@ class QuantTypeTest {
     }
 
     @Test
+    void vectorEncoderEqualsTheComparisonTree() {
+        java.util.List<Float> special = new java.util.ArrayList<>(java.util.List.of(0f, -0f, Float.NaN,
+                Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MIN_VALUE, -Float.MIN_VALUE, 1f, -1f));
+        for (float[] ps : new float[][] {QuantType.NF4_PIVOTS, QuantType.FP4_PIVOTS})
+            for (float p : ps)
+                for (float v : new float[] {p, -p, Math.nextUp(p), Math.nextDown(p), -Math.nextUp(p), -Math.nextDown(p)})
+                    special.add(v);
+        java.util.Random rnd = new java.util.Random(3);
+        int n = 4096 + 64 * 3 + 7;   // a partial vector and an odd tail
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = i < special.size() ? special.get(i) : (float) rnd.nextGaussian() * 0.4f;
+        for (QuantType t : QuantType.values()) {
+            byte[] packed = new byte[(n + 1) / 2];
+            NibbleEncoder.encode(t, x, 0, n, 1f, packed);
+            for (int i = 0; i < n; i++) {
+                int nib = (i & 1) == 0 ? (packed[i >> 1] & 0xFF) >>> 4 : packed[i >> 1] & 0x0F;
+                assertThat(nib).as("%s x=%s (i=%d)", t, x[i], i).isEqualTo(t.quantize(x[i]));
+            }
+            assertThat(packed[n / 2] & 0x0F).as("odd tail pads quantize(0)").isEqualTo(t.quantize(0f));
+        }
+    }
+
+    @Test
+    void fastDynamicSearchEqualsTheKernelMirror() {
+        for (float[] code : new float[][] {DynamicMap.signed(), DynamicMap.unsigned()}) {
+            java.util.List<Float> xs = new java.util.ArrayList<>(java.util.List.of(Float.NaN, 0f, -0f, 2f, -2f,
+                    Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MIN_VALUE, -Float.MIN_VALUE));
+            for (int i = 0; i < 256; i++) {
+                float[] around = {code[i], i < 255 ? (code[i] + code[i + 1]) * 0.5f : code[i]};
+                for (float a : around) for (float v : new float[] {a, Math.nextUp(a), Math.nextDown(a)}) xs.add(v);
+            }
+            java.util.Random rnd = new java.util.Random(5);
+            for (int k = 0; k < 200_000; k++) xs.add(rnd.nextFloat() * 2 - 1);
+            for (int k = 0; k < 50_000; k++) xs.add((float) (rnd.nextGaussian() * 1e-4));
+            for (float x : xs)
+                assertThat(DynamicMap.quantizeFast(code, x)).as("x=%s", x).isEqualTo(DynamicMap.quantize(code, x));
+        }
+    }
+
+    @Test
     void unsupportedBlocksizeNamesTheValue() {
         assertThatThrownBy(() -> BlockwiseQuantizer.quantize4bit(new float[100], new int[] {100}, QuantType.NF4, 48, false))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("blocksize 48");

@@ -15,6 +15,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -41,10 +42,19 @@ public final class Checkpoint {
     private Checkpoint() {}
 
     /** A writer that saves into {@code dir} atomically. */
-    public static Writer to(Path dir) { return t -> save(t, dir); }
+    public static Writer to(Path dir) { return t -> save(t, dir, null); }
+
+    /** A writer that also lets {@code extraFiles} add files (e.g. tokenizer.json) to the directory before it is renamed. */
+    public static Writer to(Path dir, Consumer<Path> extraFiles) { return t -> save(t, dir, extraFiles); }
 
     /** Writes the model, optimizer and trainer state of {@code trainer} to {@code dir} atomically. */
-    public static void save(Trainer trainer, Path dir) {
+    public static void save(Trainer trainer, Path dir) { save(trainer, dir, null); }
+
+    /**
+     * As {@link #save(Trainer, Path)}; {@code extraFiles} (nullable) is called with the temporary directory after the
+     * checkpoint files are written and before it is renamed into place.
+     */
+    public static void save(Trainer trainer, Path dir, Consumer<Path> extraFiles) {
         Path tmp = sibling(dir, ".tmp"), old = sibling(dir, ".old");
         try {
             deleteTree(tmp);
@@ -70,6 +80,7 @@ public final class Checkpoint {
             state.put("grad_accum", c.gradAccum());
             state.put("seed", Long.toString(c.seed()));
             Files.writeString(tmp.resolve(STATE_FILE), Json.write(state) + "\n", StandardCharsets.UTF_8);
+            if (extraFiles != null) extraFiles.accept(tmp);
 
             if (Files.exists(dir)) {
                 deleteTree(old);

@@ -82,18 +82,21 @@ final class AttentionKernel {
         Tensor out = Tensor.zeros(b, h, t, d), lse = Tensor.zeros(b, h, t);
         float[] o = out.data(), ls = lse.data();
         int tiles = (s + BK - 1) / BK, tileSize = d * BK;
-        // Every key tile transposed once, up front, instead of once per query head and block that reads it.
-        float[] kts = new float[b * hkv * tiles * tileSize];
-        Chunks.range(b * hkv * tiles, Math.max(1, 4096 / tileSize), (from, to) -> {
+        int qBlocks = (t + BQ - 1) / BQ;
+        // When several query heads or blocks read a key tile, every tile is transposed once up front; otherwise (one
+        // block per head and no sharing, as in decoding with a KV cache) each task transposes its tiles as it goes.
+        boolean shared = qBlocks * group > 1;
+        float[] kts = shared ? new float[b * hkv * tiles * tileSize] : null;
+        if (shared) Chunks.range(b * hkv * tiles, Math.max(1, 4096 / tileSize), (from, to) -> {
             for (int it = from; it < to; it++) {
                 int bk = it / tiles, j0 = (it % tiles) * BK;
                 transposeTile(rk.a, rk.base(bk / hkv, bk % hkv) + j0 * rk.sr, rk.sr, Math.min(BK, s - j0), d, kts,
                         it * tileSize);
             }
         });
-        int qBlocks = (t + BQ - 1) / BQ;
         int items = b * h * qBlocks;
         Chunks.range(items, 1, (from, to) -> {
+            float[] own = shared ? null : new float[tileSize];
             float[] sc = new float[R * BK];
             float[] acc = new float[BQ * d];
             float[] m = new float[BQ], l = new float[BQ];
@@ -111,7 +114,9 @@ final class AttentionKernel {
                 int kEnd = causal ? Math.min(s, s - t + i1) : s;
                 for (int j0 = 0; j0 < kEnd; j0 += BK) {
                     int nk = Math.min(BK, kEnd - j0);
-                    int kt = tileBase + (j0 / BK) * tileSize;
+                    float[] ktArr = shared ? kts : own;
+                    int kt = shared ? tileBase + (j0 / BK) * tileSize : 0;
+                    if (!shared) transposeTile(rk.a, rk.base(bi, hk) + j0 * rk.sr, rk.sr, Math.min(BK, s - j0), d, own, 0);
                     for (int g0 = 0; g0 < nq; g0 += R) {
                         int maxLim = 0;
                         for (int r = 0; r < R; r++) {
@@ -122,7 +127,7 @@ final class AttentionKernel {
                         int last = nq - 1;   // rows past the end read the last row again; their results are dropped
                         scores(rq.a, qBase + (i0 + g0) * rq.sr, qBase + (i0 + Math.min(g0 + 1, last)) * rq.sr,
                                 qBase + (i0 + Math.min(g0 + 2, last)) * rq.sr, qBase + (i0 + Math.min(g0 + 3, last)) * rq.sr,
-                                d, kts, kt, scale, sc);
+                                d, ktArr, kt, scale, sc);
                         for (int r = 0; r < R; r++) {
                             int row = g0 + r;
                             if (lim[r] == 0) {   // this query sees no key of the tile: contributes nothing

@@ -38,13 +38,19 @@ final class LayerNormKernel {
                 float m = Reductions.rowSum(a, xr, c) / c;
                 // Two-pass variance: sum((x - m)^2) is exact enough where E[x^2] - m^2 would cancel.
                 FloatVector vm = FloatVector.broadcast(S, m);
-                FloatVector acc = FloatVector.zero(S);
+                FloatVector acc = FloatVector.zero(S), acc2 = acc;
                 int i = 0, bound = S.loopBound(c);
+                for (; i + 2 * L <= bound; i += 2 * L) {
+                    FloatVector d0 = FloatVector.fromArray(S, a, xr + i).sub(vm);
+                    FloatVector d1 = FloatVector.fromArray(S, a, xr + i + L).sub(vm);
+                    acc = d0.fma(d0, acc);
+                    acc2 = d1.fma(d1, acc2);
+                }
                 for (; i < bound; i += L) {
                     FloatVector dv = FloatVector.fromArray(S, a, xr + i).sub(vm);
                     acc = dv.fma(dv, acc);
                 }
-                float var = acc.reduceLanes(VectorOperators.ADD);
+                float var = acc.add(acc2).reduceLanes(VectorOperators.ADD);
                 for (; i < c; i++) var += (a[xr + i] - m) * (a[xr + i] - m);
                 var /= c;
                 float s = (float) (1.0 / Math.sqrt(var + eps));

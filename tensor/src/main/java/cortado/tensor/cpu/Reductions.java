@@ -78,20 +78,31 @@ final class Reductions {
         return out;
     }
 
+    /** Sum of x[off .. off+n); four accumulators so the adds do not wait on each other. */
     static float rowSum(float[] x, int off, int n) {
-        FloatVector acc = FloatVector.zero(S);
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
         int i = 0, bound = S.loopBound(n);
-        for (; i < bound; i += L) acc = acc.add(FloatVector.fromArray(S, x, off + i));
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i + 4 * L <= bound; i += 4 * L) {
+            a0 = a0.add(FloatVector.fromArray(S, x, off + i));
+            a1 = a1.add(FloatVector.fromArray(S, x, off + i + L));
+            a2 = a2.add(FloatVector.fromArray(S, x, off + i + 2 * L));
+            a3 = a3.add(FloatVector.fromArray(S, x, off + i + 3 * L));
+        }
+        for (; i < bound; i += L) a0 = a0.add(FloatVector.fromArray(S, x, off + i));
+        float s = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) s += x[off + i];
         return s;
     }
 
     static float rowMax(float[] x, int off, int n) {
-        FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        FloatVector a0 = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY), a1 = a0;
         int i = 0, bound = S.loopBound(n);
-        for (; i < bound; i += L) acc = acc.max(FloatVector.fromArray(S, x, off + i));
-        float m = acc.reduceLanes(VectorOperators.MAX);
+        for (; i + 2 * L <= bound; i += 2 * L) {
+            a0 = a0.max(FloatVector.fromArray(S, x, off + i));
+            a1 = a1.max(FloatVector.fromArray(S, x, off + i + L));
+        }
+        for (; i < bound; i += L) a0 = a0.max(FloatVector.fromArray(S, x, off + i));
+        float m = a0.max(a1).reduceLanes(VectorOperators.MAX);
         for (; i < n; i++) m = Math.max(m, x[off + i]);
         return m;
     }

@@ -58,6 +58,27 @@ class PretrainGenerateTest {
     }
 
     @Test
+    void aTrainedTokenizerTravelsWithTheCheckpoint() throws Exception {
+        Path text = dir.resolve("t.txt");
+        Files.writeString(text, "hello world, hello there\n".repeat(300));
+        Path tokJson = dir.resolve("tokenizer.json");
+        // 256 byte tokens + <|endoftext|> = 257 = the byte-level presets' vocabulary
+        CliRunner.Result r = CliRunner.run("tokenizer", "train", "--input", text.toString(), "--vocab-size", "257",
+                "--out", tokJson.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        Path out = dir.resolve("bpe-run");
+        r = CliRunner.run("pretrain", "--model", "llama-tiny", "--data", text.toString(), "--tokenizer",
+                tokJson.toString(), "--steps", "2", "--batch", "2", "--seq", "16", "--val-every", "0",
+                "--out", out.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(out.resolve("checkpoint/tokenizer.json")).isRegularFile();
+        r = CliRunner.run("generate", "--model", out.resolve("checkpoint").toString(), "--prompt", "hello",
+                "--max-new-tokens", "5", "--temperature", "0");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).startsWith("hello");
+    }
+
+    @Test
     void sequentialOrderOnAnLlmcTokenFile() throws Exception {
         java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1024 + 2 * 3000).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         b.putInt(20240520).putInt(1).putInt(3000);
