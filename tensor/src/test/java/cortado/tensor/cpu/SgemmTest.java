@@ -137,6 +137,31 @@ class SgemmTest {
     }
 
     @Test
+    void concurrentAndNestedCalls() throws Exception {
+        // Several multi-threaded calls at once, from plain threads and from inside Parallel bodies (a caller that is
+        // itself a pool worker): each must keep its own packed blocks.
+        Parallel.setThreads(Math.max(2, THREADS));
+        int m = 67, n = 301, k = 530; // crosses KC, so packed B is reused across blocks
+        Random r = new Random(5);
+        float[] a = random(r, m * k), b = random(r, k * n);
+        float[] want = new float[m * n];
+        double[][] ref = reference(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, want, 0, n);
+        float[][] outs = new float[8][m * n];
+        Thread[] plain = new Thread[2];
+        for (int t = 0; t < plain.length; t++) {
+            int id = t;
+            plain[t] = new Thread(() -> Sgemm.sgemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, outs[id], 0, n));
+            plain[t].start();
+        }
+        Parallel.forEach(6, t -> Sgemm.sgemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, outs[2 + t], 0, n));
+        for (Thread t : plain) t.join();
+        for (int o = 0; o < outs.length; o++)
+            for (int e = 0; e < m * n; e++)
+                if (!(Math.abs(outs[o][e] - ref[0][e]) <= ref[1][e]))
+                    assertThat((double) outs[o][e]).as("call %d elem %d", o, e).isCloseTo(ref[0][e], offset(ref[1][e]));
+    }
+
+    @Test
     void batchedWithSharedOperand() {
         Random r = new Random(42);
         int batch = 3, m = 13, n = 21, k = 34;
