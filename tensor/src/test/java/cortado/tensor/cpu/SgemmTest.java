@@ -117,6 +117,7 @@ class SgemmTest {
         check(false, false, 37, 523, 611, 1f, 0.5f, 1, 7);
         check(true, true, 45, 300, 530, 1f, 0f, 0, 8);
         check(false, true, 19, 1100, 530, 1f, 0.5f, 1, 11); // n crosses NC and k crosses KC on one thread
+        check(true, false, 37, 70, 600, -0.75f, 0.5f, 1, 12); // alpha on every k-block, beta on the first only
         Parallel.setThreads(Math.max(2, THREADS));
         check(true, false, 523, 101, 611, 1f, 0f, 2, 9);    // narrow C: threads split m
         check(false, true, 41, 1031, 300, 1f, 0f, 0, 10);   // wide C: threads split n
