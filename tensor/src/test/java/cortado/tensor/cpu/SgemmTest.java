@@ -126,12 +126,13 @@ class SgemmTest {
     @Test
     void fewRowsMatrixVectorPath() {
         // m below the micro-kernel height goes through the matrix-vector path; big enough to be split over threads.
+        assertThat(3L * 4099 * 700).isGreaterThanOrEqualTo(Sgemm.PARALLEL_MIN_MACS);
         for (int threads : new int[] {1, Math.max(2, THREADS)}) {
             Parallel.setThreads(threads);
             long seed = 20;
             for (int t = 0; t < 4; t++) {
                 boolean tA = (t & 1) != 0, tB = (t & 2) != 0;
-                check(tA, tB, 3, 2051, 300, 1f, 0f, 1, seed++);
+                check(tA, tB, 3, 4099, 700, 1f, 0f, 1, seed++); // above Sgemm.PARALLEL_MIN_MACS: split
                 check(tA, tB, 1, 1500, 777, 0.5f, 2f, 0, seed++);
             }
         }
