@@ -117,6 +117,7 @@ class SgemmTest {
         check(false, false, 37, 523, 611, 1f, 0.5f, 1, 7);
         check(true, true, 45, 300, 530, 1f, 0f, 0, 8);
         check(false, true, 19, 1100, 530, 1f, 0.5f, 1, 11); // n crosses NC and k crosses KC on one thread
+        check(true, false, 37, 70, 600, -0.75f, 0.5f, 1, 12); // alpha on every k-block, beta on the first only
         Parallel.setThreads(Math.max(2, THREADS));
         check(true, false, 523, 101, 611, 1f, 0f, 2, 9);    // narrow C: threads split m
         check(false, true, 41, 1031, 300, 1f, 0f, 0, 10);   // wide C: threads split n
@@ -125,12 +126,13 @@ class SgemmTest {
     @Test
     void fewRowsMatrixVectorPath() {
         // m below the micro-kernel height goes through the matrix-vector path; big enough to be split over threads.
+        assertThat(3L * 4099 * 700).isGreaterThanOrEqualTo(Sgemm.PARALLEL_MIN_MACS);
         for (int threads : new int[] {1, Math.max(2, THREADS)}) {
             Parallel.setThreads(threads);
             long seed = 20;
             for (int t = 0; t < 4; t++) {
                 boolean tA = (t & 1) != 0, tB = (t & 2) != 0;
-                check(tA, tB, 3, 2051, 300, 1f, 0f, 1, seed++);
+                check(tA, tB, 3, 4099, 700, 1f, 0f, 1, seed++); // above Sgemm.PARALLEL_MIN_MACS: split
                 check(tA, tB, 1, 1500, 777, 0.5f, 2f, 0, seed++);
             }
         }

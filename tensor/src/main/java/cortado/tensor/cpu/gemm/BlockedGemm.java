@@ -71,10 +71,12 @@ public final class BlockedGemm {
                                float beta, float[] c, int cOff, int ldc, int threads, float[] bp) {
         final int MR = MicroKernel.MR, NR = MicroKernel.NR;
         int mPanels = ceilDiv(m, MR);
+        // k in equal blocks of at most KC (768 -> 384 + 384, not 512 + 256): no short block paying a full C pass.
+        int kBlock = Math.min(KC, roundUp(ceilDiv(k, ceilDiv(k, KC)), 8));
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc), nPanels = ceilDiv(nc, NR);
-            for (int pc = 0; pc < k; pc += KC) {
-                int kc = Math.min(KC, k - pc);
+            for (int pc = 0; pc < k; pc += kBlock) {
+                int kc = Math.min(kBlock, k - pc);
                 float betaBlock = pc == 0 ? beta : 1f; // later k-blocks accumulate onto the first one
                 final int jc0 = jc, pc0 = pc;
                 if (threads == 1) {
