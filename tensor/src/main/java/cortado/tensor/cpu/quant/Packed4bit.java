@@ -121,18 +121,22 @@ public record Packed4bit(byte[] packed, float[] absmax, float[] code, int blocks
         }
         IntVector t0 = table(0), t1 = table(1);
         int r = r0;
-        // Two rows per pass: two independent FMA chains and one load of x for both.
-        for (; r + 2 <= r1; r += 2) {
-            FloatVector acc0 = FloatVector.zero(S), acc1 = FloatVector.zero(S);
-            int f0 = r * cols, f1 = f0 + cols;
+        // Four rows per pass: four independent FMA chains, four weight streams in flight, one load of x for all.
+        for (; r + 4 <= r1; r += 4) {
+            FloatVector acc0 = FloatVector.zero(S), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+            int f0 = r * cols, f1 = f0 + cols, f2 = f1 + cols, f3 = f2 + cols;
             for (int c = 0; c < cols; c += STEP) {
                 FloatVector xe = FloatVector.fromArray(S, xs, c >>> 1);
                 FloatVector xo = FloatVector.fromArray(S, xs, half + (c >>> 1));
                 acc0 = chunk(f0 + c, xe, xo, t0, t1, acc0);
                 acc1 = chunk(f1 + c, xe, xo, t0, t1, acc1);
+                acc2 = chunk(f2 + c, xe, xo, t0, t1, acc2);
+                acc3 = chunk(f3 + c, xe, xo, t0, t1, acc3);
             }
             y[yOff + r] = acc0.reduceLanes(VectorOperators.ADD);
             y[yOff + r + 1] = acc1.reduceLanes(VectorOperators.ADD);
+            y[yOff + r + 2] = acc2.reduceLanes(VectorOperators.ADD);
+            y[yOff + r + 3] = acc3.reduceLanes(VectorOperators.ADD);
         }
         for (; r < r1; r++) {
             FloatVector acc = FloatVector.zero(S);

@@ -38,10 +38,11 @@ public final class QuantMatmul {
             w.gemvRows(x, xOff, y, yOff, 0, out);
             return;
         }
-        // Several chunks per thread (even-sized, so the two-row kernel stays paired) balance a noisy machine.
-        int chunks = Math.max(1, Math.min(out / 2, 4 * Parallel.threads()));
+        // Many small chunks per thread: a thread descheduled on a shared machine holds up only a little work.
+        int chunks = Math.max(1, Math.min(out / 16, 16 * Parallel.threads()));
+        // Boundaries on multiples of 4 keep the four-row kernel's passes whole.
         Parallel.forEach(chunks, ch -> w.gemvRows(x, xOff, y, yOff,
-                (int) ((long) out * ch / chunks) & ~1, ch == chunks - 1 ? out : (int) ((long) out * (ch + 1) / chunks) & ~1));
+                (int) ((long) out * ch / chunks) & ~3, ch == chunks - 1 ? out : (int) ((long) out * (ch + 1) / chunks) & ~3));
     }
 
     /** Y[rows, out] (at yOff, ld out) = X[rows, in] (at xOff, ld in) @ W^T; Y is overwritten. */
