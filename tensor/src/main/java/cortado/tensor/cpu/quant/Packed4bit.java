@@ -59,7 +59,11 @@ public record Packed4bit(byte[] packed, float[] absmax, float[] code, int blocks
         return VL >= 8 && cols % STEP == 0 && blocksize % STEP == 0;
     }
 
-    /** The code book as two table registers (VL=16: the whole book twice; VL=8: its two halves). */
+    /**
+     * The code book as two table registers (VL=16: the whole book twice; VL=8: its two halves). A two-table
+     * selectFrom wraps each index to {@code index & (2*VL - 1)}, and both layouts repeat the book every 16 indices,
+     * so an unmasked index (a sign-extended byte, or it shifted right by 4) selects the code of its low 4 bits.
+     */
     private IntVector table(int half) {
         int[] bits = new int[VL];
         for (int t = 0; t < VL; t++) bits[t] = Float.floatToRawIntBits(code[(half * VL + t) & 15]);
@@ -88,8 +92,8 @@ public record Packed4bit(byte[] packed, float[] absmax, float[] code, int blocks
                 int f = rowF + c;
                 IntVector bytes = (IntVector) ByteVector.fromArray(SB, packed, f >>> 1)
                         .convertShape(VectorOperators.B2I, SI, 0);
-                IntVector even = bytes.lanewise(VectorOperators.LSHR, 4).and(15);
-                IntVector odd = bytes.and(15);
+                IntVector even = bytes.lanewise(VectorOperators.LSHR, 4); // unmasked: the lookup wraps (see table)
+                IntVector odd = bytes;
                 FloatVector scale = FloatVector.broadcast(S, absmax[f / blocksize]);
                 // Interleave indices into memory order, then look both halves up in the code book.
                 FloatVector w0 = ZIP_LO.selectFrom(even, odd).selectFrom(t0, t1).reinterpretAsFloats();
@@ -151,8 +155,9 @@ public record Packed4bit(byte[] packed, float[] absmax, float[] code, int blocks
     /** acc + absmax * (W[f .. f+2VL) . x): decode VL bytes in registers, two FMAs, one scale. */
     private FloatVector chunk(int f, FloatVector xe, FloatVector xo, IntVector t0, IntVector t1, FloatVector acc) {
         IntVector bytes = (IntVector) ByteVector.fromArray(SB, packed, f >>> 1).convertShape(VectorOperators.B2I, SI, 0);
-        FloatVector we = bytes.lanewise(VectorOperators.LSHR, 4).and(15).selectFrom(t0, t1).reinterpretAsFloats();
-        FloatVector wo = bytes.and(15).selectFrom(t0, t1).reinterpretAsFloats();
+        // No "& 15": the two-table selectFrom wraps indices to [0, 2*VL), and the tables repeat every 16 entries.
+        FloatVector we = bytes.lanewise(VectorOperators.LSHR, 4).selectFrom(t0, t1).reinterpretAsFloats();
+        FloatVector wo = bytes.selectFrom(t0, t1).reinterpretAsFloats();
         FloatVector dot = we.mul(xe);
         dot = wo.fma(xo, dot);
         return dot.fma(FloatVector.broadcast(S, absmax[f / blocksize]), acc);
