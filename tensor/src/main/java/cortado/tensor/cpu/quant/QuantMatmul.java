@@ -37,14 +37,15 @@ public final class QuantMatmul {
         int out = w.rows();
         checkRange("x", x, xOff, w.cols());
         checkRange("y", y, yOff, out);
+        float[] xp = w.gemvInput(x, xOff);
         if ((long) out * w.cols() < PARALLEL_MIN_WEIGHTS || Parallel.threads() == 1) {
-            w.gemvRows(x, xOff, y, yOff, 0, out);
+            w.gemvRows(xp, y, yOff, 0, out);
             return;
         }
         // Many small chunks per thread: a thread descheduled on a shared machine holds up only a little work.
         int chunks = Math.max(1, Math.min(out / 16, 16 * Parallel.threads()));
         // Boundaries on multiples of 4 keep the four-row kernel's passes whole.
-        Parallel.forEach(chunks, ch -> w.gemvRows(x, xOff, y, yOff,
+        Parallel.forEach(chunks, ch -> w.gemvRows(xp, y, yOff,
                 (int) ((long) out * ch / chunks) & ~3, ch == chunks - 1 ? out : (int) ((long) out * (ch + 1) / chunks) & ~3));
     }
 
