@@ -8,7 +8,7 @@
 # numpy side: OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are removed (this machine sets them to Haswell values, which
 # would pin OpenBLAS to its AVX2 kernels); OPENBLAS_NUM_THREADS/OMP_NUM_THREADS = thread count. The script prints the
 # OpenBLAS kernel actually selected ("corename"), expect SkylakeX on an AVX-512 CPU.
-# Cortado side: cortado.jar if present, else tensor/target/classes (built with Maven if missing).
+# Cortado side: cortado.jar if up to date, else tensor/target/classes (compiled with Maven).
 # Also prints the CPU model, whether it has avx512f, and a 1- vs N-thread FMA probe: if N threads do not reach about
 # N x the 1-thread FMA rate, the vCPUs share a core and N-thread figures are not comparable between runs.
 set -euo pipefail
@@ -40,12 +40,12 @@ JAVA="$JAVA_HOME/bin/java"
 PY="${PYTHON:-python3}"
 "$PY" -c 'import numpy' 2>/dev/null || { echo "error: $PY has no numpy" >&2; exit 1; }
 
-if [[ -f cortado.jar ]]; then
+# The jar if it is newer than every tensor source, else the tensor module's classes (compiled when stale: Maven
+# skips up-to-date sources, so this is quick).
+if [[ -f cortado.jar && -z "$(find tensor/src/main -newer cortado.jar -name '*.java' -print -quit)" ]]; then
   CP=cortado.jar
 else
-  if [[ ! -f tensor/target/classes/cortado/tensor/cpu/SgemmTimer.class ]]; then
-    JAVA_HOME="$JAVA_HOME" mvn -B -q -o -pl tensor compile >&2
-  fi
+  JAVA_HOME="$JAVA_HOME" mvn -B -q -pl tensor compile >&2
   CP=tensor/target/classes
 fi
 JCMD="$JAVA --add-modules jdk.incubator.vector -XX:+UseParallelGC -Xmx2g -cp $CP"

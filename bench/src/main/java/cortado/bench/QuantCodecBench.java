@@ -21,7 +21,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The bitsandbytes-exact codecs on a 4096x4096 matrix (one Llama-7B projection): 4-bit quantization (NF4, blocksize
- * 64, with and without double quantization), full dequantization to fp32, LLM.int8 rows. This is the one-off cost of
+ * 64, with and without double quantization), full dequantization to fp32, 8-bit dynamic blockwise (256), LLM.int8 rows. This is the one-off cost of
  * `cortado quantize`; the per-token cost is the fused kernels' (QuantMatmulBench). No peer: bitsandbytes runs these on
  * the GPU.
  *
@@ -58,6 +58,9 @@ public class QuantCodecBench {
 
     @Benchmark
     public Object dequantizeNf4DoubleQuant() { return nf4.dequantize(); }
+
+    @Benchmark
+    public Object quantize8bitDynamic() { return BlockwiseQuantizer.quantize8bit(w, new int[] {N, N}); }
 
     @Benchmark
     public Object quantizeInt8Rows() { return Int8RowQuantizer.quantize(w, new int[] {N, N}); }

@@ -11,12 +11,15 @@ import java.util.Arrays;
  * call back to back, so load from other processes on a shared machine hits both alike; the report is the median time
  * of each and the median of the per-round ratios.
  * <pre>
- *   java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar cortado.bench.QuantMatmulSideBySide [rounds]
+ *   java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar cortado.bench.QuantMatmulSideBySide \
+ *        [rounds] [threads] [gemv|matmul|all]
  * </pre>
  */
 public final class QuantMatmulSideBySide {
     public static void main(String[] args) {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 21;
+        if (args.length > 1 && Integer.parseInt(args[1]) > 0) Parallel.setThreads(Integer.parseInt(args[1]));
+        String which = args.length > 2 ? args[2] : "all";
         int size = 4096, rows = 512;
         Packed4bit nf4 = QuantMatmulBench.randomNf4(size, size, 64, 1);
         float[] w = new float[size * size];
@@ -25,9 +28,10 @@ public final class QuantMatmulSideBySide {
         float[] xs = QuantMatmulBench.random(rows * size, 3), ys = new float[rows * size], dx = new float[rows * size];
         System.out.printf("threads=%d, W [%d, %d] NF4 blocksize 64, X [%d, %d]; %d interleaved rounds%n",
                 Parallel.threads(), size, size, rows, size, rounds);
-        compare("matvec  y = W x      ", rounds * 10,
+        if (!which.equals("matmul")) compare("matvec  y = W x      ", rounds * 10,
                 () -> QuantMatmul.gemv(nf4, x, 0, y, 0),
                 () -> Sgemm.sgemm(false, true, 1, size, size, 1f, x, 0, size, w, 0, size, 0f, y, 0, size));
+        if (which.equals("gemv")) return;
         compare("matmul  Y = X W^T    ", rounds,
                 () -> QuantMatmul.matmul(nf4, xs, 0, rows, ys, 0),
                 () -> Sgemm.sgemm(false, true, rows, size, size, 1f, xs, 0, size, w, 0, size, 0f, ys, 0, size));

@@ -125,6 +125,9 @@ public final class PrepareCommand implements Command {
         if (progress.warnings > MAX_WARNINGS)
             System.err.printf("warning: %d more warnings not shown; counts are in report.json%n", progress.warnings - MAX_WARNINGS);
         summarize(report, config, System.out);
+        if ((Long) report.get("documents_out") == 0)
+            throw new CliException("no documents left to write (" + report.get("documents_in")
+                    + " read); see " + config.outDir().resolve("report.json"));
         return Main.OK;
     }
 
@@ -271,7 +274,7 @@ public final class PrepareCommand implements Command {
         out.printf(Locale.ROOT, "tokens: train %d (%d shards), val %d (%d shards); vocabulary %d, %s%n",
                 train.get("tokens"), ((List<?>) train.get("shards")).size(), val.get("tokens"),
                 ((List<?>) val.get("shards")).size(), r.get("vocab_size"), r.get("dtype"));
-        if (c.valFraction() > 0 && (Long) val.get("documents") == 0)
+        if (c.valFraction() > 0 && (Long) val.get("documents") == 0 && (Long) r.get("documents_out") > 0)
             out.println("note: the validation split is empty (few documents; see --text-split paragraph)");
         out.println("wrote " + c.outDir().resolve("report.json"));
     }

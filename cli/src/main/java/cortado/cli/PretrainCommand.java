@@ -67,6 +67,10 @@ public final class PretrainCommand implements Command {
 
         Path modelDir = ckpt != null ? ckpt : null;
         CausalLm model = ckpt != null ? Checkpoint.loadModel(ckpt) : loadModel(a.string("model"), cfg.seed());
+        if (ckpt == null && Files.isDirectory(modelDir(Path.of(a.string("model"))))
+                && QuantizeCommand.isQuantized(modelDir(Path.of(a.string("model")))))
+            throw new CliException(a.string("model") + ": a quantized model's weights are frozen, and pretrain writes"
+                    + " full fp32 checkpoints; run cortado dequantize first (adapters on a quantized base are QLoRA)");
         if (modelDir == null && Files.isDirectory(Path.of(a.string("model")))) modelDir = modelDir(Path.of(a.string("model")));
         checkSeq(model, cfg.seq());
 

@@ -114,6 +114,16 @@ class PrepareCommandTest {
     }
 
     @Test
+    void nothingLeftToWriteIsAnError() throws Exception {
+        Path empty = dir.resolve("empty.jsonl");
+        Files.writeString(empty, "\n");
+        Result r = run("prepare", "--input", empty.toString(), "--tokenizer", "bytes", "--out", dir.resolve("e").toString());
+        assertThat(r.code()).isEqualTo(Main.FAILURE);
+        assertThat(r.err()).contains("error: no documents left to write (0 read)");
+        assertThat(Files.exists(dir.resolve("e").resolve("report.json"))).isTrue();
+    }
+
+    @Test
     void badArgumentsAreUsageErrors() throws Exception {
         Path f = corpus();
         assertThat(run("prepare", "--input", f.toString(), "--tokenizer", "bytes", "--out", "x", "--filters", "magic").err())

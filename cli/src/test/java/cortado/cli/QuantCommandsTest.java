@@ -78,6 +78,13 @@ class QuantCommandsTest {
         Result g = run("generate", "--model", q.toString(), "--prompt", "Once", "--max-new-tokens", "4");
         assertThat(g.code()).as(g.err()).isZero();
 
+        // pretrain would write a full fp32 checkpoint it does not have: refused in one line, before any work.
+        Path text = dir.resolve("t.txt");
+        Files.writeString(text, "hello world ".repeat(100));
+        Result p = run("pretrain", "--model", q.toString(), "--data", text.toString(), "--out", dir.resolve("r").toString());
+        assertThat(p.code()).isEqualTo(Main.FAILURE);
+        assertThat(p.err().lines().toList()).hasSize(1).allMatch(l -> l.startsWith("error: ") && l.contains("dequantize"));
+
         Result i = run("inspect", "--model", q.toString());
         assertThat(i.code()).as(i.err()).isZero();
         assertThat(i.out()).contains("nf4 codes (4-bit, packed)").contains("double-quantized").contains("total");

@@ -86,7 +86,7 @@ public final class BlockwiseQuantizer {
             float m = absmaxOf(data, off + start, off + end);
             absmax[b] = m;
             float inv = 1.0f / m;
-            for (int i = start; i < end; i++) codes[i] = (byte) DynamicMap.quantize(code, data[off + i] * inv);
+            for (int i = start; i < end; i++) codes[i] = (byte) DynamicMap.quantizeFast(code, data[off + i] * inv);
         }
     }
 

@@ -81,6 +81,23 @@ class QuantTypeTest {
     }
 
     @Test
+    void fastDynamicSearchEqualsTheKernelMirror() {
+        for (float[] code : new float[][] {DynamicMap.signed(), DynamicMap.unsigned()}) {
+            java.util.List<Float> xs = new java.util.ArrayList<>(java.util.List.of(Float.NaN, 0f, -0f, 2f, -2f,
+                    Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MIN_VALUE, -Float.MIN_VALUE));
+            for (int i = 0; i < 256; i++) {
+                float[] around = {code[i], i < 255 ? (code[i] + code[i + 1]) * 0.5f : code[i]};
+                for (float a : around) for (float v : new float[] {a, Math.nextUp(a), Math.nextDown(a)}) xs.add(v);
+            }
+            java.util.Random rnd = new java.util.Random(5);
+            for (int k = 0; k < 200_000; k++) xs.add(rnd.nextFloat() * 2 - 1);
+            for (int k = 0; k < 50_000; k++) xs.add((float) (rnd.nextGaussian() * 1e-4));
+            for (float x : xs)
+                assertThat(DynamicMap.quantizeFast(code, x)).as("x=%s", x).isEqualTo(DynamicMap.quantize(code, x));
+        }
+    }
+
+    @Test
     void unsupportedBlocksizeNamesTheValue() {
         assertThatThrownBy(() -> BlockwiseQuantizer.quantize4bit(new float[100], new int[] {100}, QuantType.NF4, 48, false))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("blocksize 48");

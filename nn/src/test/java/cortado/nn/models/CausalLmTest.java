@@ -120,6 +120,10 @@ class CausalLmTest {
         assertThat(java.util.Arrays.equals(before, after)).isFalse();
         m.module().replace("model.layers.1.mlp", new cortado.nn.GatedMlp(32, 64)); // zero down_proj again
         assertThat(m.forward(ids, 1, 6).toArray()).containsExactly(after);
+        // The head too: a zero lm_head gives zero logits, in training forward and in cached decoding alike.
+        m.module().replace("lm_head", new cortado.nn.Linear(32, m.config().vocabSize(), false));
+        assertThat(m.forward(ids, 1, 6).toArray()).containsOnly(0f);
+        assertThat(m.nextTokenLogits(ids, 1, 6, m.newCache(1, 8)).toArray()).containsOnly(0f);
     }
 
     @Test

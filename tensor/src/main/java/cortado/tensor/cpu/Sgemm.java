@@ -16,8 +16,11 @@ import cortado.tensor.cpu.gemm.SkinnyGemm;
  * rows of C (see {@link BlockedGemm}). A few rows (matrix-vector work) take {@link SkinnyGemm}.
  */
 public final class Sgemm {
-    /** Below this many multiply-adds a call stays on the calling thread: forking costs more than it saves. */
-    static final long PARALLEL_MIN_MACS = 1L << 20;
+    /**
+     * Below this many multiply-adds (about 0.15 ms on one core) a call stays on the calling thread: waking a pool
+     * thread and joining it costs tens of microseconds, more than splitting such a call saves.
+     */
+    static final long PARALLEL_MIN_MACS = 1L << 23;
 
     private Sgemm() {}
 

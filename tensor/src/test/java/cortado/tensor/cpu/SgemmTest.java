@@ -117,6 +117,7 @@ class SgemmTest {
         check(false, false, 37, 523, 611, 1f, 0.5f, 1, 7);
         check(true, true, 45, 300, 530, 1f, 0f, 0, 8);
         check(false, true, 19, 1100, 530, 1f, 0.5f, 1, 11); // n crosses NC and k crosses KC on one thread
+        check(true, false, 37, 70, 600, -0.75f, 0.5f, 1, 12); // alpha on every k-block, beta on the first only
         Parallel.setThreads(Math.max(2, THREADS));
         check(true, false, 523, 101, 611, 1f, 0f, 2, 9);    // narrow C: threads split m
         check(false, true, 41, 1031, 300, 1f, 0f, 0, 10);   // wide C: threads split n
@@ -125,15 +126,41 @@ class SgemmTest {
     @Test
     void fewRowsMatrixVectorPath() {
         // m below the micro-kernel height goes through the matrix-vector path; big enough to be split over threads.
+        assertThat(3L * 4099 * 700).isGreaterThanOrEqualTo(Sgemm.PARALLEL_MIN_MACS);
         for (int threads : new int[] {1, Math.max(2, THREADS)}) {
             Parallel.setThreads(threads);
             long seed = 20;
             for (int t = 0; t < 4; t++) {
                 boolean tA = (t & 1) != 0, tB = (t & 2) != 0;
-                check(tA, tB, 3, 2051, 300, 1f, 0f, 1, seed++);
+                check(tA, tB, 3, 4099, 700, 1f, 0f, 1, seed++); // above Sgemm.PARALLEL_MIN_MACS: split
                 check(tA, tB, 1, 1500, 777, 0.5f, 2f, 0, seed++);
             }
         }
+    }
+
+    @Test
+    void concurrentAndNestedCalls() throws Exception {
+        // Several multi-threaded calls at once, from plain threads and from inside Parallel bodies (a caller that is
+        // itself a pool worker): each must keep its own packed blocks.
+        Parallel.setThreads(Math.max(2, THREADS));
+        int m = 67, n = 301, k = 530; // crosses KC, so packed B is reused across blocks
+        Random r = new Random(5);
+        float[] a = random(r, m * k), b = random(r, k * n);
+        float[] want = new float[m * n];
+        double[][] ref = reference(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, want, 0, n);
+        float[][] outs = new float[8][m * n];
+        Thread[] plain = new Thread[2];
+        for (int t = 0; t < plain.length; t++) {
+            int id = t;
+            plain[t] = new Thread(() -> Sgemm.sgemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, outs[id], 0, n));
+            plain[t].start();
+        }
+        Parallel.forEach(6, t -> Sgemm.sgemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, outs[2 + t], 0, n));
+        for (Thread t : plain) t.join();
+        for (int o = 0; o < outs.length; o++)
+            for (int e = 0; e < m * n; e++)
+                if (!(Math.abs(outs[o][e] - ref[0][e]) <= ref[1][e]))
+                    assertThat((double) outs[o][e]).as("call %d elem %d", o, e).isCloseTo(ref[0][e], offset(ref[1][e]));
     }
 
     @Test

@@ -1,12 +1,9 @@
 package cortado.nn.models.gpt2;
 
-import cortado.autograd.F;
-import cortado.autograd.NoGrad;
 import cortado.nn.Init;
 import cortado.nn.Linear;
-import cortado.nn.Module;
 import cortado.nn.Parameter;
-import cortado.nn.models.CausalLm;
+import cortado.nn.models.DecoderLm;
 import cortado.nn.models.KvCache;
 import cortado.nn.models.StaticKvCache;
 import cortado.tensor.Tensor;
@@ -18,10 +15,9 @@ import java.util.Map;
  * {@code namedParameters()} lists the shared matrix once, as {@code transformer.wte.weight}, like Hugging Face's
  * checkpoints.
  */
-public final class Gpt2LmHeadModel extends Module implements CausalLm {
+public final class Gpt2LmHeadModel extends DecoderLm {
     private final Gpt2Config config;
     private final Gpt2Model transformer;
-    private final Linear lmHead; // null when tied
 
     /** A model with every weight drawn from GPT-2's initialisation, reproducibly from {@code seed}. */
     public Gpt2LmHeadModel(Gpt2Config config, long seed) {
@@ -36,7 +32,7 @@ public final class Gpt2LmHeadModel extends Module implements CausalLm {
     public Gpt2LmHeadModel(Gpt2Config config) {
         this.config = config;
         this.transformer = child("transformer", new Gpt2Model(config));
-        this.lmHead = config.tieWordEmbeddings() ? null : child("lm_head", new Linear(config.nEmbd(), config.vocabSize(), false));
+        if (!config.tieWordEmbeddings()) child("lm_head", new Linear(config.nEmbd(), config.vocabSize(), false));
     }
 
     /**
@@ -60,39 +56,13 @@ public final class Gpt2LmHeadModel extends Module implements CausalLm {
     }
 
     @Override
-    public Tensor forward(int[] ids, int batch, int seq) {
-        checkIds(ids, batch, seq);
-        return F.reshape(head(transformer.forward(ids, batch, seq, null)), batch, seq, config.vocabSize());
+    protected Tensor hidden(int[] ids, int batch, int seq, KvCache cache) {
+        return transformer.forward(ids, batch, seq, cache);
     }
 
-    @Override
-    public Tensor forward(int[] ids, int batch, int seq, KvCache cache) {
-        if (cache == null) return forward(ids, batch, seq);
-        checkIds(ids, batch, seq);
-        checkCache(cache, batch);
-        try (NoGrad g = NoGrad.enter()) {
-            Tensor logits = head(transformer.forward(ids, batch, seq, cache));
-            cache.advance(seq);
-            return logits.reshape(batch, seq, config.vocabSize());
-        }
-    }
+    @Override protected Tensor tokenEmbedding() { return transformer.wte().weight().value(); }
 
-    @Override
-    public Tensor nextTokenLogits(int[] ids, int batch, int seq, KvCache cache) {
-        checkIds(ids, batch, seq);
-        checkCache(cache, batch);
-        try (NoGrad g = NoGrad.enter()) {
-            Tensor h = transformer.forward(ids, batch, seq, cache);
-            cache.advance(seq);
-            Tensor last = h.reshape(batch, seq, config.nEmbd()).slice(1, seq - 1, seq).reshape(batch, config.nEmbd());
-            return head(last);
-        }
-    }
-
-    /** Hidden rows {@code [N, C]} -> logits {@code [N, V]}. */
-    private Tensor head(Tensor h) {
-        return lmHead != null ? lmHead.forward(h) : F.linear(h, transformer.wte().weight().value(), null);
-    }
+    @Override protected int hiddenSize() { return config.nEmbd(); }
 
     @Override
     public KvCache newCache(int batch, int maxSeq) {
@@ -101,21 +71,7 @@ public final class Gpt2LmHeadModel extends Module implements CausalLm {
         return new StaticKvCache(config.nLayer(), batch, config.nHead(), maxSeq, config.headDim());
     }
 
-    private void checkIds(int[] ids, int batch, int seq) {
-        if (batch <= 0 || seq <= 0)
-            throw new IllegalArgumentException("batch and sequence length must be positive, got " + batch + " x " + seq);
-        if (ids.length != batch * seq)
-            throw new IllegalArgumentException("got " + ids.length + " token ids, expected B*T = " + batch + "*" + seq);
-    }
-
-    private static void checkCache(KvCache cache, int batch) {
-        if (cache.batch() != batch)
-            throw new IllegalArgumentException("KV cache made for batch " + cache.batch() + ", forward has batch " + batch);
-    }
-
     @Override public Gpt2Config config() { return config; }
-
-    @Override public Module module() { return this; }
 
     public Gpt2Model transformer() { return transformer; }
 }

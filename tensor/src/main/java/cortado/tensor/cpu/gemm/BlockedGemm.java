@@ -15,7 +15,7 @@ import cortado.tensor.Parallel;
  * </pre>
  * Threads share the packed B block and take groups of A micro-panels (and, when m is short, parts of the jr range)
  * from a counter, so a thread slowed down by other processes on the machine just takes fewer groups. Packing buffers
- * are per thread and reused across calls: a call allocates nothing after warm-up.
+ * are reused across calls (A per thread, B per call in flight): a call allocates nothing after warm-up.
  */
 public final class BlockedGemm {
     /**
@@ -32,6 +32,10 @@ public final class BlockedGemm {
     /** Work items per thread and block, for load balance on a machine shared with other processes. */
     private static final int TASKS_PER_THREAD = 4;
 
+    /** B blocks for multi-threaded calls, one per call in flight; at most a few exist (2 MiB each). */
+    private static final java.util.concurrent.ConcurrentLinkedQueue<float[]> SHARED_B =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[][] {
             new float[MicroKernel.MR * KC], new float[KC * roundUp(NC, MicroKernel.NR)],
             new float[MicroKernel.MR * MicroKernel.NR]});
@@ -45,13 +49,34 @@ public final class BlockedGemm {
     public static void run(boolean transA, boolean transB, int m, int n, int k, float alpha,
                            float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                            float beta, float[] c, int cOff, int ldc, int threads) {
+        // A multi-threaded call takes its shared B buffer from a pool rather than from the caller's thread-local: the
+        // caller may be a pool worker that, while it waits in a join, runs another sgemm on the same thread, which
+        // must not overwrite a B block the helpers are still reading. Single-threaded calls never wait, so they can
+        // use the thread-local one.
+        float[] bp = threads == 1 ? BUFFERS.get()[1] : takeSharedB();
+        try {
+            blocks(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, threads, bp);
+        } finally {
+            if (threads > 1) SHARED_B.offer(bp);
+        }
+    }
+
+    private static float[] takeSharedB() {
+        float[] bp = SHARED_B.poll();
+        return bp != null ? bp : new float[KC * roundUp(NC, MicroKernel.NR)];
+    }
+
+    private static void blocks(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                               float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                               float beta, float[] c, int cOff, int ldc, int threads, float[] bp) {
         final int MR = MicroKernel.MR, NR = MicroKernel.NR;
-        float[] bp = BUFFERS.get()[1]; // the caller's B buffer is the shared one
         int mPanels = ceilDiv(m, MR);
+        // k in equal blocks of at most KC (768 -> 384 + 384, not 512 + 256): no short block paying a full C pass.
+        int kBlock = Math.min(KC, roundUp(ceilDiv(k, ceilDiv(k, KC)), 8));
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc), nPanels = ceilDiv(nc, NR);
-            for (int pc = 0; pc < k; pc += KC) {
-                int kc = Math.min(KC, k - pc);
+            for (int pc = 0; pc < k; pc += kBlock) {
+                int kc = Math.min(kBlock, k - pc);
                 float betaBlock = pc == 0 ? beta : 1f; // later k-blocks accumulate onto the first one
                 final int jc0 = jc, pc0 = pc;
                 if (threads == 1) {

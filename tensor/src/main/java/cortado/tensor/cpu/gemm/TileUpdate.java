@@ -12,7 +12,20 @@ final class TileUpdate {
     private TileUpdate() {}
 
     static void apply(float[] tile, float[] c, int cOff, int ldc, int mr, int nr, float alpha, float beta) {
-        for (int r = 0; r < mr; r++) {
+        if (nr == NR) { // full-width rows: plain loads and stores
+            for (int r = 0; r < mr; r++) {
+                int row = cOff + r * ldc;
+                for (int j = 0; j < NR; j += VL) {
+                    FloatVector v = FloatVector.fromArray(S, tile, r * NR + j);
+                    if (alpha != 1f) v = v.mul(alpha);
+                    if (beta == 1f) v = v.add(FloatVector.fromArray(S, c, row + j));
+                    else if (beta != 0f) v = FloatVector.fromArray(S, c, row + j).mul(beta).add(v); // 0: C unread
+                    v.intoArray(c, row + j);
+                }
+            }
+            return;
+        }
+        for (int r = 0; r < mr; r++) { // the ragged right edge of C: masked
             int row = cOff + r * ldc;
             for (int j = 0; j < nr; j += VL) {
                 VectorMask<Float> m = S.indexInRange(j, nr);
