@@ -28,6 +28,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code nf4Matmul} vs {@code fp32Matmul}: Y = X W^T with X [512, 4096] (prefill / training forward), and
  *       {@code nf4GradInput} (dX = dY W) against the same sgemm with W untransposed.</li>
  * </ul>
+ * Caveat: JMH calls one benchmark back to back, so the 9 MiB of NF4 weights can stay in a 32 MiB L3 while the
+ * 64 MiB fp32 matrix cannot; that flatters NF4's matvec. {@link QuantMatmulSideBySide} interleaves the two (each
+ * evicts the other, as the layers of a model do during decoding): use its ratios for claims.
  * <pre>
  *   mvn -B -q -pl bench -am package -DskipTests
  *   java --add-modules jdk.incubator.vector -jar bench/target/benchmarks.jar QuantMatmulBench

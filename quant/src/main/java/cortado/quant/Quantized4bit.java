@@ -51,7 +51,17 @@ public record Quantized4bit(QuantType type, int blocksize, int[] shape, byte[] p
         float[] code = type.codebook();
         int n = Math.toIntExact(numel());
         float[] out = new float[n];
-        for (int i = 0; i < n; i++) out[i] = code[nibble(i)] * scale[i / blocksize];
+        float[] table = new float[16];
+        for (int b = 0, blocks = blocks(); b < blocks; b++) {
+            // The block's 16 possible values, each the same single product code * absmax the kernel computes.
+            for (int k = 0; k < 16; k++) table[k] = code[k] * scale[b];
+            int start = b * blocksize, end = Math.min(start + blocksize, n);   // start is even
+            for (int i = start; i < end; i += 2) {
+                int byt = packed[i >>> 1] & 0xFF;
+                out[i] = table[byt >>> 4];
+                if (i + 1 < end) out[i + 1] = table[byt & 0x0F];
+            }
+        }
         return out;
     }
 

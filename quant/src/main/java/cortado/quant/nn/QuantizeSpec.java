@@ -6,7 +6,7 @@ import java.util.List;
 /**
  * What whole-model quantization does: {@code type} "nf4", "fp4" (4-bit blockwise, bitsandbytes' Linear4bit) or
  * "int8" (row-wise LLM.int8, Linear8bit); the 4-bit block size and double quantization; and the modules left in fp32
- * ({@code skip}: dotted names or their last components, transformers' llm_int8_skip_modules, default lm_head).
+ * ({@code skip}, matched as transformers matches llm_int8_skip_modules; default lm_head).
  */
 public record QuantizeSpec(String type, int blocksize, boolean doubleQuant, List<String> skip) {
     public static final List<String> DEFAULT_SKIP = List.of("lm_head");
@@ -22,12 +22,23 @@ public record QuantizeSpec(String type, int blocksize, boolean doubleQuant, List
 
     public boolean fourBit() { return !type.equals("int8"); }
 
-    /** True when the module at dotted {@code path} stays fp32: it or one of its parents is named in the skip list. */
-    public boolean skips(String path) {
-        for (String s : skip) {
-            if (s.isEmpty()) continue;
-            if (path.equals(s) || path.endsWith("." + s) || path.startsWith(s + ".") || path.contains("." + s + "."))
-                return true;
+    /** True when the module at dotted {@code path} stays fp32 ({@link #matches} against the skip list). */
+    public boolean skips(String path) { return matches(path, skip); }
+
+    /**
+     * transformers' {@code should_convert_module} rule, so a skip list means the same here as in
+     * {@code llm_int8_skip_modules}: a pattern matches a module name it is a regex prefix of ({@code re.match}:
+     * "lm_head", "model.layers.1\\." or "model.layers.*") or a plain suffix of ("fc1", "down_proj").
+     */
+    public static boolean matches(String path, List<String> patterns) {
+        for (String p : patterns) {
+            if (p.isEmpty()) continue;
+            if (path.endsWith(p)) return true;
+            try {
+                if (java.util.regex.Pattern.compile(p).matcher(path).lookingAt()) return true;
+            } catch (java.util.regex.PatternSyntaxException e) {
+                if (path.startsWith(p)) return true;
+            }
         }
         return false;
     }

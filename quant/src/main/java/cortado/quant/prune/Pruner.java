@@ -4,6 +4,7 @@ import cortado.nn.Conv1D;
 import cortado.nn.Linear;
 import cortado.nn.Module;
 import cortado.nn.Parameter;
+import cortado.quant.nn.QuantizeSpec;
 import cortado.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -47,11 +48,7 @@ public final class Pruner {
     /** A weight to prune; {@code inputFirst} for Conv1D's [in, out] layout. */
     public record Target(Parameter weight, boolean inputFirst) {}
 
-    static boolean skipped(String path, List<String> skip) {
-        for (String s : skip)
-            if (!s.isEmpty() && (path.equals(s) || path.endsWith("." + s) || path.startsWith(s + "."))) return true;
-        return false;
-    }
+    static boolean skipped(String path, List<String> skip) { return QuantizeSpec.matches(path, skip); }
 
     /** Magnitude pruning to {@code sparsity} in [0, 1), in place. */
     public static List<LayerReport> magnitude(Module root, double sparsity, Scope scope, List<String> skip) {

@@ -82,6 +82,17 @@ class QuantizedLayersTest {
     }
 
     @Test
+    void skipListMatchesAsTransformersDoes() {
+        List<String> skip = List.of("lm_head", "model.layers.1.", "down_proj");
+        assertThat(QuantizeSpec.matches("lm_head", skip)).isTrue();
+        assertThat(QuantizeSpec.matches("model.layers.1.self_attn.q_proj", skip)).isTrue();   // regex prefix
+        assertThat(QuantizeSpec.matches("model.layers.0.mlp.down_proj", skip)).isTrue();      // suffix
+        assertThat(QuantizeSpec.matches("model.layers.0.mlp.up_proj", skip)).isFalse();
+        assertThat(QuantizeSpec.matches("model.layers.10.mlp.up_proj", List.of("model.layers.1\\."))).isFalse();
+        assertThat(QuantizeSpec.matches("transformer.h.0.mlp.c_fc", List.of("mlp"))).isFalse(); // not a substring rule
+    }
+
+    @Test
     void int8LayerRejectsBlockwiseWeights() {
         var q = BlockwiseQuantizer.quantize8bit(random(7, 4, 256).toArray(), new int[] {4, 256});
         assertThatThrownBy(() -> new Linear8bit(q, null, false)).hasMessageContaining("row-wise int8");

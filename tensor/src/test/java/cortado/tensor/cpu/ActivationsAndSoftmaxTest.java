@@ -49,6 +49,23 @@ class ActivationsAndSoftmaxTest {
     @Test
     void silu() { checkPointwise(be::silu, be::siluBackward, ActivationsAndSoftmaxTest::silu, "silu"); }
 
+    @Test
+    void activationsStayFiniteAtExtremeInputs() {
+        float[] v = new float[48];
+        for (int i = 0; i < v.length; i++) v[i] = (i % 2 == 0 ? 1 : -1) * (float) Math.pow(1.6, i % 24);   // up to ~5e4
+        Tensor x = Tensor.of(v, 3, 16);
+        Tensor g = Tensor.full(1f, 3, 16);
+        double[] gelu = new double[v.length], silu = new double[v.length];
+        for (int i = 0; i < v.length; i++) {
+            gelu[i] = gelu(v[i]);
+            silu[i] = silu(v[i]);
+        }
+        assertClose(be.gelu(x), gelu, 2e-6, 1e-6, "gelu extremes");
+        assertClose(be.silu(x), silu, 2e-6, 1e-6, "silu extremes");
+        for (float d : be.geluBackward(g, x).toArray()) org.assertj.core.api.Assertions.assertThat(d).isBetween(-0.2f, 1.2f);
+        for (float d : be.siluBackward(g, x).toArray()) org.assertj.core.api.Assertions.assertThat(d).isBetween(-0.2f, 1.2f);
+    }
+
     private static double[] softmaxRef(double[] x, int rows, int n, boolean log) {
         double[] y = new double[x.length];
         for (int r = 0; r < rows; r++) {

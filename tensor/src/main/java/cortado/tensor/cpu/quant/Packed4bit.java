@@ -59,7 +59,11 @@ public record Packed4bit(byte[] packed, float[] absmax, float[] code, int blocks
         return VL >= 8 && cols % STEP == 0 && blocksize % STEP == 0;
     }
 
-    /** The code book as two table registers (VL=16: the whole book twice; VL=8: its two halves). */
+    /**
+     * The code book as two table registers (VL=16: the whole book twice; VL=8: its two halves). A two-table
+     * selectFrom wraps each index to {@code index & (2*VL - 1)}, and both layouts repeat the book every 16 indices,
+     * so an unmasked index (a sign-extended byte, or it shifted right by 4) selects the code of its low 4 bits.
+     */
     private IntVector table(int half) {
         int[] bits = new int[VL];
         for (int t = 0; t < VL; t++) bits[t] = Float.floatToRawIntBits(code[(half * VL + t) & 15]);
@@ -88,8 +92,8 @@ public record Packed4bit(byte[] packed, float[] absmax, float[] code, int blocks
                 int f = rowF + c;
                 IntVector bytes = (IntVector) ByteVector.fromArray(SB, packed, f >>> 1)
                         .convertShape(VectorOperators.B2I, SI, 0);
-                IntVector even = bytes.lanewise(VectorOperators.LSHR, 4).and(15);
-                IntVector odd = bytes.and(15);
+                IntVector even = bytes.lanewise(VectorOperators.LSHR, 4); // unmasked: the lookup wraps (see table)
+                IntVector odd = bytes;
                 FloatVector scale = FloatVector.broadcast(S, absmax[f / blocksize]);
                 // Interleave indices into memory order, then look both halves up in the code book.
                 FloatVector w0 = ZIP_LO.selectFrom(even, odd).selectFrom(t0, t1).reinterpretAsFloats();
@@ -102,25 +106,62 @@ public record Packed4bit(byte[] packed, float[] absmax, float[] code, int blocks
     }
 
     @Override
-    public void gemvRows(float[] x, int xOff, float[] y, int yOff, int r0, int r1) {
+    public float[] gemvInput(float[] x, int xOff) {
+        float[] xs = new float[cols];
         if (!vectorizable()) {
-            for (int r = r0; r < r1; r++) {
-                float s = 0f;
-                long rowF = (long) r * cols;
-                for (int c = 0; c < cols; c++) s = Math.fma(value(rowF + c), x[xOff + c], s);
-                y[yOff + r] = s;
-            }
-            return;
+            System.arraycopy(x, xOff, xs, 0, cols);
+            return xs;
         }
         // The even and odd elements of x, so the decoded (even, odd) vectors need no interleaving.
         int half = cols / 2;
-        float[] xs = new float[cols];
         for (int j = 0; j < half; j++) {
             xs[j] = x[xOff + 2 * j];
             xs[half + j] = x[xOff + 2 * j + 1];
         }
+        return xs;
+    }
+
+    @Override
+    public void gemvRows(float[] xs, float[] y, int yOff, int r0, int r1) {
+        if (!vectorizable()) {
+            for (int r = r0; r < r1; r++) {
+                float s = 0f;
+                long rowF = (long) r * cols;
+                for (int c = 0; c < cols; c++) s = Math.fma(value(rowF + c), xs[c], s);
+                y[yOff + r] = s;
+            }
+            return;
+        }
+        int half = cols / 2;
         IntVector t0 = table(0), t1 = table(1);
         int r = r0;
+        if (cols % blocksize == 0) {
+            // Blocks never straddle rows: accumulate each block unscaled, then one FMA by its absmax.
+            for (; r + 4 <= r1; r += 4) {
+                FloatVector acc0 = FloatVector.zero(S), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+                int f0 = r * cols, f1 = f0 + cols, f2 = f1 + cols, f3 = f2 + cols;
+                for (int c = 0; c < cols; c += blocksize) {
+                    FloatVector d0 = FloatVector.zero(S), d1 = d0, d2 = d0, d3 = d0;
+                    for (int cc = c, end = c + blocksize; cc < end; cc += STEP) {
+                        FloatVector xe = FloatVector.fromArray(S, xs, cc >>> 1);
+                        FloatVector xo = FloatVector.fromArray(S, xs, half + (cc >>> 1));
+                        d0 = dot(f0 + cc, xe, xo, t0, t1, d0);
+                        d1 = dot(f1 + cc, xe, xo, t0, t1, d1);
+                        d2 = dot(f2 + cc, xe, xo, t0, t1, d2);
+                        d3 = dot(f3 + cc, xe, xo, t0, t1, d3);
+                    }
+                    int b = (f0 + c) / blocksize, perRow = cols / blocksize;
+                    acc0 = d0.fma(FloatVector.broadcast(S, absmax[b]), acc0);
+                    acc1 = d1.fma(FloatVector.broadcast(S, absmax[b + perRow]), acc1);
+                    acc2 = d2.fma(FloatVector.broadcast(S, absmax[b + 2 * perRow]), acc2);
+                    acc3 = d3.fma(FloatVector.broadcast(S, absmax[b + 3 * perRow]), acc3);
+                }
+                y[yOff + r] = acc0.reduceLanes(VectorOperators.ADD);
+                y[yOff + r + 1] = acc1.reduceLanes(VectorOperators.ADD);
+                y[yOff + r + 2] = acc2.reduceLanes(VectorOperators.ADD);
+                y[yOff + r + 3] = acc3.reduceLanes(VectorOperators.ADD);
+            }
+        }
         // Four rows per pass: four independent FMA chains, four weight streams in flight, one load of x for all.
         for (; r + 4 <= r1; r += 4) {
             FloatVector acc0 = FloatVector.zero(S), acc1 = acc0, acc2 = acc0, acc3 = acc0;
@@ -148,11 +189,20 @@ public record Packed4bit(byte[] packed, float[] absmax, float[] code, int blocks
         }
     }
 
+    /** d + codes(W[f .. f+2VL)) . x, unscaled: decode VL bytes in registers, two FMAs. */
+    private FloatVector dot(int f, FloatVector xe, FloatVector xo, IntVector t0, IntVector t1, FloatVector d) {
+        IntVector bytes = (IntVector) ByteVector.fromArray(SB, packed, f >>> 1).convertShape(VectorOperators.B2I, SI, 0);
+        FloatVector we = bytes.lanewise(VectorOperators.LSHR, 4).selectFrom(t0, t1).reinterpretAsFloats();
+        FloatVector wo = bytes.selectFrom(t0, t1).reinterpretAsFloats();
+        return wo.fma(xo, we.fma(xe, d));
+    }
+
     /** acc + absmax * (W[f .. f+2VL) . x): decode VL bytes in registers, two FMAs, one scale. */
     private FloatVector chunk(int f, FloatVector xe, FloatVector xo, IntVector t0, IntVector t1, FloatVector acc) {
         IntVector bytes = (IntVector) ByteVector.fromArray(SB, packed, f >>> 1).convertShape(VectorOperators.B2I, SI, 0);
-        FloatVector we = bytes.lanewise(VectorOperators.LSHR, 4).and(15).selectFrom(t0, t1).reinterpretAsFloats();
-        FloatVector wo = bytes.and(15).selectFrom(t0, t1).reinterpretAsFloats();
+        // No "& 15": the two-table selectFrom wraps indices to [0, 2*VL), and the tables repeat every 16 entries.
+        FloatVector we = bytes.lanewise(VectorOperators.LSHR, 4).selectFrom(t0, t1).reinterpretAsFloats();
+        FloatVector wo = bytes.selectFrom(t0, t1).reinterpretAsFloats();
         FloatVector dot = we.mul(xe);
         dot = wo.fma(xo, dot);
         return dot.fma(FloatVector.broadcast(S, absmax[f / blocksize]), acc);

@@ -52,7 +52,11 @@ public record PackedInt8(byte[] data, float[] scale, int group, int rows, int co
     }
 
     @Override
-    public void gemvRows(float[] x, int xOff, float[] y, int yOff, int r0, int r1) {
+    public float[] gemvInput(float[] x, int xOff) { return java.util.Arrays.copyOfRange(x, xOff, xOff + cols); }
+
+    @Override
+    public void gemvRows(float[] x, float[] y, int yOff, int r0, int r1) {
+        final int xOff = 0;
         for (int r = r0; r < r1; r++) {
             int rowF = r * cols;
             if (!vectorizable()) {

@@ -10,7 +10,7 @@ import cortado.tensor.cpu.gemm.BlockedGemm;
  *       training). A few rows (decoding) take the fused matrix-vector kernel, which decodes W in registers.</li>
  *   <li>{@link #matmulGradInput}: dX[rows, in] = dY[rows, out] @ W, the backward pass with respect to the input.</li>
  * </ul>
- * Matrix-matrix products decode one tile of W at a time (TILE_N output features x TILE_K inputs, 512 KiB, per-thread
+ * Matrix-matrix products decode one tile of W at a time (up to TILE_N output features x TILE_K inputs, per-thread
  * scratch) and run the register-blocked sgemm loop nest ({@link BlockedGemm}, single-threaded per strip) on it; each tile is decoded once and
  * reused by every row of X, so decoding costs O(out*in) against O(rows*out*in) multiply-adds. Threads take disjoint
  * column strips of the output, so W is decoded exactly once per call and no thread writes another's output.
@@ -18,9 +18,12 @@ import cortado.tensor.cpu.gemm.BlockedGemm;
 public final class QuantMatmul {
     /** Fewer rows than this use the fused matrix-vector kernel once per row. */
     static final int GEMV_MAX_ROWS = 4;
-    /** Width of a decoded tile (output columns per strip); a multiple of every SIMD step. */
-    static final int TILE_N = 256;
-    /** Depth of a decoded tile. TILE_N * TILE_K floats = 512 KiB, L2-resident while all rows of X stream past. */
+    /**
+     * Widest decoded tile (output columns per strip), as wide as sgemm's packed B block (BlockedGemm.NC) so X is packed
+     * as few times as by fp32 sgemm; narrower when that leaves fewer than two strips per thread. -Dcortado.quant.tileN.
+     */
+    static final int TILE_N = Integer.getInteger("cortado.quant.tileN", 1024);
+    /** Depth of a decoded tile (= sgemm's KC). A full tile is TILE_N * TILE_K floats = 2 MiB per thread. */
     static final int TILE_K = 512;
     /** Below this many weights a matrix-vector product stays on the calling thread. */
     static final long PARALLEL_MIN_WEIGHTS = 1L << 16;
@@ -34,14 +37,15 @@ public final class QuantMatmul {
         int out = w.rows();
         checkRange("x", x, xOff, w.cols());
         checkRange("y", y, yOff, out);
+        float[] xp = w.gemvInput(x, xOff);
         if ((long) out * w.cols() < PARALLEL_MIN_WEIGHTS || Parallel.threads() == 1) {
-            w.gemvRows(x, xOff, y, yOff, 0, out);
+            w.gemvRows(xp, y, yOff, 0, out);
             return;
         }
         // Many small chunks per thread: a thread descheduled on a shared machine holds up only a little work.
         int chunks = Math.max(1, Math.min(out / 16, 16 * Parallel.threads()));
         // Boundaries on multiples of 4 keep the four-row kernel's passes whole.
-        Parallel.forEach(chunks, ch -> w.gemvRows(x, xOff, y, yOff,
+        Parallel.forEach(chunks, ch -> w.gemvRows(xp, y, yOff,
                 (int) ((long) out * ch / chunks) & ~3, ch == chunks - 1 ? out : (int) ((long) out * (ch + 1) / chunks) & ~3));
     }
 
@@ -56,9 +60,10 @@ public final class QuantMatmul {
             for (int i = 0; i < rows; i++) gemv(w, x, xOff + i * in, y, yOff + i * out);
             return;
         }
-        int strips = (out + TILE_N - 1) / TILE_N;
+        int width = stripWidth(out);
+        int strips = (out + width - 1) / width;
         Parallel.forEach(strips, s -> {
-            int j0 = s * TILE_N, nb = Math.min(TILE_N, out - j0);
+            int j0 = s * width, nb = Math.min(width, out - j0);
             float[] tile = TILE.get();
             for (int p0 = 0; p0 < in; p0 += TILE_K) {
                 int kc = Math.min(TILE_K, in - p0);
@@ -76,9 +81,10 @@ public final class QuantMatmul {
         checkRange("dX", dx, dxOff, (long) rows * in);
         if (rows == 0 || in == 0) return;
         if (out == 0) { java.util.Arrays.fill(dx, dxOff, dxOff + rows * in, 0f); return; }
-        int strips = (in + TILE_N - 1) / TILE_N;
+        int width = stripWidth(in);
+        int strips = (in + width - 1) / width;
         Parallel.forEach(strips, s -> {
-            int j0 = s * TILE_N, nb = Math.min(TILE_N, in - j0);
+            int j0 = s * width, nb = Math.min(width, in - j0);
             float[] tile = TILE.get();
             for (int p0 = 0; p0 < out; p0 += TILE_K) {
                 int kc = Math.min(TILE_K, out - p0);
@@ -87,6 +93,12 @@ public final class QuantMatmul {
                         dy, dyOff + p0, out, tile, 0, nb, p0 == 0 ? 0f : 1f, dx, dxOff + j0, in, 1);
             }
         });
+    }
+
+    /** Strip width for n output columns: up to TILE_N, at least two strips per thread, a multiple of 32. */
+    static int stripWidth(int n) {
+        int perThread = (n + 2 * Parallel.threads() - 1) / (2 * Parallel.threads());
+        return Math.max(32, Math.min(TILE_N, (perThread + 31) / 32 * 32));
     }
 
     private static void checkRange(String name, float[] a, int off, long len) {

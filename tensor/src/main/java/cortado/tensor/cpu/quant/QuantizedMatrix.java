@@ -16,6 +16,12 @@ public interface QuantizedMatrix {
     /** dst[dstOff + (r - r0) * ld + (c - c0)] = W[r, c] for r in [r0, r1), c in [c0, c1). */
     void decode(int r0, int r1, int c0, int c1, float[] dst, int dstOff, int ld);
 
-    /** y[yOff + r] = dot(W[r, :], x[xOff ..]) for r in [r0, r1), on the calling thread. */
-    void gemvRows(float[] x, int xOff, float[] y, int yOff, int r0, int r1);
+    /**
+     * x[xOff ..+cols] rearranged for {@link #gemvRows} (prepared once per product, shared by every thread): the
+     * 4-bit layout splits it into even and odd elements so decoded nibbles need no interleaving.
+     */
+    float[] gemvInput(float[] x, int xOff);
+
+    /** y[yOff + r] = dot(W[r, :], x) for r in [r0, r1), on the calling thread; {@code xp} from {@link #gemvInput}. */
+    void gemvRows(float[] xp, float[] y, int yOff, int r0, int r1);
 }

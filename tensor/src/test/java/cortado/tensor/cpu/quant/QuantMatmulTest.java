@@ -86,6 +86,8 @@ class QuantMatmulTest {
     @ParameterizedTest(name = "4-bit rows={0} out={1} in={2} blocksize={3} threads={4}")
     @CsvSource({
             "1, 64, 128, 64, 1",      // decoding, vector path
+            "1, 1030, 128, 64, 2",    // threaded matvec; chunk edges on multiples of 4, 1030 % 4 = 2 leftover rows
+            "2, 517, 256, 128, 2",    // two rows of decoding, odd out
             "1, 67, 96, 64, 2",       // odd out; blocks span rows (96 % 64 != 0)
             "3, 40, 256, 32, 2",      // few rows take the fused gemv
             "17, 300, 640, 64, 2",    // tiles: partial strips (300) and partial depth (640 = 512 + 128)
