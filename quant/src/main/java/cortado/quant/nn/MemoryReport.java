@@ -39,7 +39,7 @@ public final class MemoryReport {
                 r.add("int8 row scales (fp32 absmax)", 0, 4L * q.scales().length);
             }
         }
-        for (Parameter p : root.namedParameters().values()) r.add("fp32 (embeddings, norms, biases, skipped layers)", p.numel(), 4L * p.numel());
+        for (Parameter p : root.namedParameters().values()) r.add("fp32 tensors (every parameter not quantized)", p.numel(), 4L * p.numel());
         return r;
     }
 
