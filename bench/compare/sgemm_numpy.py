@@ -134,12 +134,17 @@ def main():
     ap.add_argument("--repeats", type=int, default=0, help="0 = by size (more for small sizes)")
     ap.add_argument("--java", help="command that starts Cortado's SgemmTimer --serve")
     ap.add_argument("--peak-per-core", type=float, default=218.0, help="GFLOP/s per core for the fraction of peak")
+    ap.add_argument("--pause", type=float, default=-1.0,
+                    help="seconds between timed calls; default 0.2 with several threads, 0 with one")
     ap.add_argument("--measured-peak-per-core", type=float, default=0.0,
                     help="FMA-probe GFLOP/s per core (per CPU second); adds fractions of this measured peak")
     args = ap.parse_args()
     info = openblas_info()
     print(json.dumps({"blas": "numpy/OpenBLAS", **info}), flush=True)
     threads = info.get("threads") or int(os.environ.get("OPENBLAS_NUM_THREADS", "1"))
+    # With several threads, each library's idle workers keep spinning for a while after a call (OpenBLAS by default
+    # for ~2^28 cycles) and would steal a vCPU from the other library's next call: pause between calls.
+    pause = args.pause if args.pause >= 0 else (0.2 if threads > 1 else 0.0)
     java = JavaSide(args.java) if args.java else None
     rows = []
     try:
@@ -156,7 +161,9 @@ def main():
             java.ask("warm " + spec)
             np_rates, cj_rates = [], []
             for _ in range(reps):  # strictly alternating, so slow phases of the machine hit both sides
+                time.sleep(pause)
                 np_rates.append(timed(spec, a, b, c))
+                time.sleep(pause)
                 cj_rates.append(tuple(float(x) for x in java.ask("time " + spec).split()))
             g_np, g_cj = statistics.median(r[0] for r in np_rates), statistics.median(r[0] for r in cj_rates)
             peak = args.peak_per_core * threads

@@ -6,9 +6,9 @@ import cortado.tensor.Parallel;
  * The cache-blocked loop nest around the micro-kernel (BLIS's five loops, Van Zee and van de Geijn, "BLIS: A Framework
  * for Rapidly Instantiating BLAS Functionality", 2015):
  * <pre>
- *   for jc over n step NC          one B block kc x nc, packed once (in parallel) and shared by all threads
- *     for pc over k step KC
- *       pack op(B)[pc.., jc..]
+ *   for jc over n step NC          one B block kc x nc, packed once and shared by all threads
+ *     for pc over k step kc        (k in equal blocks of at most KC)
+ *       pack op(B)[pc.., jc..]     (multi-threaded: each NR panel on first use, see SharedBBlock)
  *       for ir over m step MR      (in parallel) an A micro-panel MR x kc is packed per thread and stays in L1
  *         pack op(A)[ir.., pc..]
  *         for jr over nc step NR   micro-kernel: MR x NR tile of C += Ap @ Bp[jr]
@@ -82,14 +82,11 @@ public final class BlockedGemm {
                 if (threads == 1) {
                     Packing.packB(transB, b, bOff, ldb, pc, kc, jc, nc, 0, nPanels, bp);
                     macroKernel(transA, a, aOff, lda, 0, mPanels, m, 0, nPanels, nc, jc, pc, kc, alpha, betaBlock,
-                            bp, c, cOff, ldc);
+                            bp, null, c, cOff, ldc);
                     continue;
                 }
-                // Pack the shared B block: NR-panels split over the threads.
-                int packTasks = Math.min(nPanels, threads);
-                Parallel.forEach(packTasks, t -> Packing.packB(transB, b, bOff, ldb, pc0, kc, jc0, nc,
-                        nPanels * t / packTasks, nPanels * (t + 1) / packTasks, bp));
-                // Multiply: groups of A micro-panels x parts of the panel range of B.
+                // Groups of A micro-panels x parts of the panel range of B; B panels are packed on first use.
+                SharedBBlock shared = new SharedBBlock(transB, b, bOff, ldb, pc, kc, jc, nc, nPanels, bp);
                 int target = threads * TASKS_PER_THREAD;
                 int mGroups = Math.min(mPanels, target);
                 int nParts = Math.min(nPanels, ceilDiv(target, mGroups));
@@ -97,7 +94,7 @@ public final class BlockedGemm {
                     int g = t / nParts, q = t % nParts;
                     macroKernel(transA, a, aOff, lda, mPanels * g / mGroups, mPanels * (g + 1) / mGroups, m,
                             nPanels * q / nParts, nPanels * (q + 1) / nParts, nc, jc0, pc0, kc, alpha, betaBlock,
-                            bp, c, cOff, ldc);
+                            bp, shared, c, cOff, ldc);
                 });
             }
         }
@@ -105,11 +102,11 @@ public final class BlockedGemm {
 
     /**
      * A micro-panels [ir0, ir1) times packed B panels [q0, q1) of the block at (jc, pc), into C. Runs on one thread
-     * with that thread's A buffer.
+     * with that thread's A buffer. With {@code shared} non-null, B panels are made ready through it on first use.
      */
     private static void macroKernel(boolean transA, float[] a, int aOff, int lda, int ir0, int ir1, int m,
                                     int q0, int q1, int nc, int jc, int pc, int kc, float alpha, float beta,
-                                    float[] bp, float[] c, int cOff, int ldc) {
+                                    float[] bp, SharedBBlock shared, float[] c, int cOff, int ldc) {
         final int MR = MicroKernel.MR, NR = MicroKernel.NR;
         float[][] buf = BUFFERS.get();
         float[] ap = buf[0], tile = buf[2];
@@ -118,6 +115,7 @@ public final class BlockedGemm {
             Packing.packA(transA, a, aOff, lda, ir, mr, pc, kc, ap);
             int cRow = cOff + ir * ldc + jc;
             for (int q = q0; q < q1; q++) {
+                if (shared != null && ip == ir0) shared.ensure(q); // later rows of this task find it ready
                 int jr = q * NR;
                 MicroKernel.run(kc, ap, bp, q * kc * NR, c, cRow + jr, ldc, mr, Math.min(NR, nc - jr),
                         alpha, beta, tile);

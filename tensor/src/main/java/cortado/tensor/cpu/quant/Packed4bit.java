@@ -12,9 +12,10 @@ import jdk.incubator.vector.VectorSpecies;
  * blocksize]}, two nibbles per byte with the FIRST element in the HIGH nibble. {@code code} is the 16-entry code book
  * (NF4 or FP4). A double-quantized absmax must be de-nested by the caller (it is tiny: one float per block).
  *
- * <p>Decoding in registers: VL packed bytes widen to VL int lanes; {@code b >>> 4 & 15} and {@code b & 15} are the
- * code indices of the even and odd elements; a two-table {@code selectFrom} (vpermt2ps with AVX-512) looks the 16-entry
- * code book up from two registers, so no fp32 weight is ever written to memory by {@link #gemvRows}.
+ * <p>Decoding in registers: VL packed bytes widen to VL int lanes; the low 4 bits of {@code b >>> 4} and of
+ * {@code b} are the code indices of the even and odd elements; a two-table {@code selectFrom} (vpermt2ps with
+ * AVX-512) looks the 16-entry code book up from two registers, so {@link #gemvRows} never writes an fp32 weight to
+ * memory.
  */
 public record Packed4bit(byte[] packed, float[] absmax, float[] code, int blocksize, int rows, int cols)
         implements QuantizedMatrix {
