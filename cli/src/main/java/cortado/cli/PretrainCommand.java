@@ -65,13 +65,13 @@ public final class PretrainCommand implements Command {
             throw new CliException("--resume: no checkpoint in " + out.resolve(TrainingRun.CHECKPOINT_DIR));
         if (!resume && !a.has("model")) throw new UsageException("missing --model PRESET|DIR (see cortado pretrain --help)");
 
-        Path modelDir = ckpt != null ? ckpt : null;
-        CausalLm model = ckpt != null ? Checkpoint.loadModel(ckpt) : loadModel(a.string("model"), cfg.seed());
-        if (ckpt == null && Files.isDirectory(modelDir(Path.of(a.string("model"))))
-                && QuantizeCommand.isQuantized(modelDir(Path.of(a.string("model")))))
+        // The directory the model comes from (its tokenizer files may live there), or null for a preset.
+        Path modelDir = ckpt;
+        if (ckpt == null && Files.isDirectory(Path.of(a.string("model")))) modelDir = modelDir(Path.of(a.string("model")));
+        if (ckpt == null && modelDir != null && QuantizeCommand.isQuantized(modelDir))
             throw new CliException(a.string("model") + ": a quantized model's weights are frozen, and pretrain writes"
                     + " full fp32 checkpoints; run cortado dequantize first (adapters on a quantized base are QLoRA)");
-        if (modelDir == null && Files.isDirectory(Path.of(a.string("model")))) modelDir = modelDir(Path.of(a.string("model")));
+        CausalLm model = ckpt != null ? Checkpoint.loadModel(ckpt) : loadModel(a.string("model"), cfg.seed());
         checkSeq(model, cfg.seq());
 
         Tokenizer tok = ModelTokenizer.forModel(model, a.has("tokenizer") ? Path.of(a.string("tokenizer")) : null,
