@@ -24,7 +24,7 @@ public final class DemoCommand implements Command {
 
     // The demo's training recipe, tuned so the whole run takes ~2.5 minutes on 2 cores. SEQ is the preset's full context
     // (256): positions never trained on would hold random embeddings and derail the sample once it grows past them.
-    static final int STEPS = 600, BATCH = 8, SEQ = 256, WARMUP = 40, VAL_EVERY = 50, VAL_BATCHES = 8;
+    static final int STEPS = 750, BATCH = 8, SEQ = 256, WARMUP = 40, VAL_EVERY = 50, VAL_BATCHES = 8;
     static final float LR = 3e-3f, WEIGHT_DECAY = 0.1f, GRAD_CLIP = 1.0f;
     static final long SEED = 1337;
 
