@@ -19,18 +19,10 @@ public final class Dequantizer {
         List<String> done = new ArrayList<>();
         for (Map.Entry<String, Module> e : root.namedModules().entrySet()) {
             Module m = e.getValue();
-            Tensor w, b;
-            boolean conv;
-            int in, out;
-            if (m instanceof Linear4bit l) {
-                w = l.dequantizedWeight(); b = l.bias() == null ? null : l.bias().value(); conv = l.fromConv1D();
-                in = l.inFeatures(); out = l.outFeatures();
-            } else if (m instanceof Linear8bit l) {
-                w = l.dequantizedWeight(); b = l.bias() == null ? null : l.bias().value(); conv = l.fromConv1D();
-                in = l.inFeatures(); out = l.outFeatures();
-            } else {
-                continue;
-            }
+            if (!(m instanceof QuantizedLinear l)) continue;
+            Tensor w = l.dequantizedWeight(), b = l.bias() == null ? null : l.bias().value();
+            boolean conv = l.fromConv1D();
+            int in = l.inFeatures(), out = l.outFeatures();
             Module fp32;
             if (conv) {
                 Conv1D c = new Conv1D(in, out);

@@ -112,7 +112,7 @@ public final class QuantizedCheckpoint {
         Map<String, Parameter> params = root.namedParameters();
         java.util.Set<String> takenBiases = new java.util.HashSet<>();
         root.namedModules().forEach((path, m) -> {
-            if (m instanceof Linear4bit || m instanceof Linear8bit) takenBiases.add(path + ".bias");
+            if (m instanceof QuantizedLinear) takenBiases.add(path + ".bias");
         });
         List<String> missing = new ArrayList<>(), unexpected = new ArrayList<>();
         for (Map.Entry<String, Parameter> e : params.entrySet()) {

@@ -55,7 +55,7 @@ class QuantizedLayersTest {
         int in = 96, out = 40;
         Tensor w = random(1, out, in), bias = random(2, out);
         Module q = ModelQuantizer.quantizeLayer(new QuantizeSpec(type, blocksize, dq, List.of()), w, bias, false);
-        Tensor wDeq = q instanceof Linear4bit l4 ? l4.dequantizedWeight() : ((Linear8bit) q).dequantizedWeight();
+        Tensor wDeq = ((QuantizedLinear) q).dequantizedWeight();
         Tensor x = random(3, 2, rows, in).requiresGrad(true);
         Tensor y = ((cortado.nn.Layer) q).forward(x);
         Tensor xr = Tensor.of(x.toArray(), x.shape()).requiresGrad(true);
@@ -122,7 +122,7 @@ class QuantizedLayersTest {
         Map<String, Parameter> refParams = reference.module().namedParameters();
         for (String name : replaced) {
             Module m = modules.get(name);
-            Tensor deq = m instanceof Linear4bit l4 ? l4.dequantizedWeight() : ((Linear8bit) m).dequantizedWeight();
+            Tensor deq = ((QuantizedLinear) m).dequantizedWeight();
             refParams.get(name + ".weight").set(deq);
         }
         int[] ids = {1, 7, 30, 99, 200, 3, 3, 17, 255, 0, 64, 65};

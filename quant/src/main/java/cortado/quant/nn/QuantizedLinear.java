@@ -1,0 +1,53 @@
+package cortado.quant.nn;
+
+import cortado.autograd.F;
+import cortado.nn.Layer;
+import cortado.nn.Module;
+import cortado.nn.Parameter;
+import cortado.tensor.Tensor;
+import cortado.tensor.cpu.quant.QuantizedMatrix;
+
+/**
+ * What {@link Linear4bit} and {@link Linear8bit} share: y = x W^T + b with W [out, in] frozen in a fused-kernel format
+ * and b in fp32; backward gives dL/dx (and dL/db when the bias is trainable), never dL/dW. A layer that replaced a
+ * GPT-2 {@code Conv1D} remembers it, so dequantizing writes the [in, out] layout back.
+ */
+public abstract class QuantizedLinear extends Module implements Layer {
+    private final QuantizedMatrix kernel;
+    private final Parameter bias;
+    private final boolean fromConv1D;
+
+    /** {@code bias} may be null; it must be [out] otherwise. */
+    protected QuantizedLinear(QuantizedMatrix kernel, Tensor bias, boolean fromConv1D) {
+        this.kernel = kernel;
+        this.fromConv1D = fromConv1D;
+        if (bias != null && (bias.rank() != 1 || bias.size(0) != kernel.rows()))
+            throw new IllegalArgumentException(getClass().getSimpleName() + " bias must be [" + kernel.rows()
+                    + "], got " + bias);
+        this.bias = bias == null ? null : param("bias", bias);
+    }
+
+    @Override
+    public final Tensor forward(Tensor x) {
+        Tensor y = QuantLinearOp.apply(x, kernel);
+        return bias == null ? y : F.add(y, bias.value());
+    }
+
+    /** The weight decoded to fp32, row-major [out, in]. */
+    protected abstract float[] dequantizedValues();
+
+    /** The bias, or null. */
+    public final Parameter bias() { return bias; }
+
+    public final boolean fromConv1D() { return fromConv1D; }
+
+    public final int inFeatures() { return kernel.cols(); }
+
+    public final int outFeatures() { return kernel.rows(); }
+
+    /** The fp32 weight in the layout of the layer it replaced ([out, in], or [in, out] for a Conv1D). */
+    public final Tensor dequantizedWeight() {
+        Tensor w = Tensor.of(dequantizedValues(), kernel.rows(), kernel.cols());
+        return fromConv1D ? w.transpose(0, 1).contiguous() : w;
+    }
+}
