@@ -47,7 +47,7 @@ public final class PretrainCommand implements Command {
                 .option("val-batches", "N", "batches per validation", "20")
                 .option("seed", "S", "seed for initialisation and the random data order", "1337")
                 .option("data-order", "random|sequential", "random windows, or llm.c's sequential batches", "random")
-                .option("save-every", "N", "also write the checkpoint every N steps; 0: only at the end", "0")
+                .option("save-every", "N", "also write the checkpoint every N steps, so a crash loses at most N; 0: only at the end", "500")
                 .option("out", "DIR", "output directory", "runs/pretrain")
                 .flag("resume", "continue from OUT/checkpoint (model, optimizer, step, data position)");
     }
