@@ -3,9 +3,6 @@ package cortado.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import cortado.data.json.Json;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -15,20 +12,8 @@ import org.junit.jupiter.api.io.TempDir;
 class PrepareCommandTest {
     @TempDir Path dir;
 
-    record Result(int code, String out, String err) {}
-
-    private static Result run(String... args) {
-        PrintStream oldOut = System.out, oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            int code = Main.run(args);
-            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    private static CliRun.Result run(String... args) {
+        return CliRun.run(args);
     }
 
     private Path corpus() throws Exception {
@@ -46,7 +31,7 @@ class PrepareCommandTest {
     void writesShardsAndReportAndWarnsAboutBadLinesByFileAndLine() throws Exception {
         Path f = corpus();
         Path out = dir.resolve("out");
-        Result r = run("prepare", "--input", f.toString(), dir.resolve("raw.txt").toString(), "--tokenizer", "bytes",
+        CliRun.Result r = run("prepare", "--input", f.toString(), dir.resolve("raw.txt").toString(), "--tokenizer", "bytes",
                 "--out", out.toString(), "--dedup", "--near-dup-threshold", "0.9", "--val-fraction", "0.1", "--seq", "32");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.err()).contains("warning: " + f + ":52: invalid JSON");
@@ -62,7 +47,7 @@ class PrepareCommandTest {
     @Test
     void strictMakesAMalformedLineFatalWithFileAndLine() throws Exception {
         Path f = corpus();
-        Result r = run("prepare", "--input", f.toString(), "--tokenizer", "bytes", "--out", dir.resolve("o").toString(), "--strict");
+        CliRun.Result r = run("prepare", "--input", f.toString(), "--tokenizer", "bytes", "--out", dir.resolve("o").toString(), "--strict");
         assertThat(r.code()).isEqualTo(Main.FAILURE);
         assertThat(r.err().lines().filter(l -> l.startsWith("error: "))).singleElement().asString()
                 .startsWith("error: " + f + ":52: invalid JSON");
@@ -75,7 +60,7 @@ class PrepareCommandTest {
         Path f = corpus();
         Path gpt2 = Path.of(System.getProperty("user.dir")).getParent().resolve("data/src/test/resources/tokenizer/gpt2");
         Path out = dir.resolve("gpt2out");
-        Result r = run("prepare", "--input", f.toString(), "--tokenizer", gpt2.toString(), "--out", out.toString(),
+        CliRun.Result r = run("prepare", "--input", f.toString(), "--tokenizer", gpt2.toString(), "--out", out.toString(),
                 "--seq", "0", "--val-fraction", "0", "--no-shuffle", "--format", "nanogpt");
         assertThat(r.code()).as(r.err()).isZero();
         Map<String, Object> report = Json.parseObject(Files.readString(out.resolve("report.json")));
@@ -87,7 +72,7 @@ class PrepareCommandTest {
 
         Path broken = dir.resolve("tokenizer.json");
         Files.writeString(broken, "{\"model\": ");
-        Result bad = run("prepare", "--input", f.toString(), "--tokenizer", broken.toString(), "--out", dir.resolve("x").toString());
+        CliRun.Result bad = run("prepare", "--input", f.toString(), "--tokenizer", broken.toString(), "--out", dir.resolve("x").toString());
         assertThat(bad.code()).isEqualTo(Main.FAILURE);
         assertThat(bad.err().strip()).startsWith("error: " + broken).doesNotContain("\n");
     }
@@ -98,7 +83,7 @@ class PrepareCommandTest {
         Path cl100k = Path.of(System.getProperty("user.dir")).getParent()
                 .resolve("data/src/test/resources/tokenizer/cl100k_base.tiktoken.gz");
         Path out = dir.resolve("cl100k");
-        Result r = run("prepare", "--input", f.toString(), "--tokenizer", cl100k.toString(), "--out", out.toString(),
+        CliRun.Result r = run("prepare", "--input", f.toString(), "--tokenizer", cl100k.toString(), "--out", out.toString(),
                 "--seq", "16", "--val-fraction", "0");
         assertThat(r.code()).as(r.err()).isZero();
         Map<String, Object> report = Json.parseObject(Files.readString(out.resolve("report.json")));
@@ -117,7 +102,7 @@ class PrepareCommandTest {
     void nothingLeftToWriteIsAnError() throws Exception {
         Path empty = dir.resolve("empty.jsonl");
         Files.writeString(empty, "\n");
-        Result r = run("prepare", "--input", empty.toString(), "--tokenizer", "bytes", "--out", dir.resolve("e").toString());
+        CliRun.Result r = run("prepare", "--input", empty.toString(), "--tokenizer", "bytes", "--out", dir.resolve("e").toString());
         assertThat(r.code()).isEqualTo(Main.FAILURE);
         assertThat(r.err()).contains("error: no documents left to write (0 read)");
         assertThat(Files.exists(dir.resolve("e").resolve("report.json"))).isTrue();

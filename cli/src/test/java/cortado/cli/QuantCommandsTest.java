@@ -12,8 +12,6 @@ import cortado.quant.nn.ModelQuantizer;
 import cortado.quant.nn.QuantizeSpec;
 import cortado.quant.nn.QuantizedCheckpoint;
 import cortado.tensor.Tensor;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,20 +26,8 @@ class QuantCommandsTest {
     @TempDir Path dir;
     Path fp32;
 
-    record Result(int code, String out, String err) {}
-
-    private static Result run(String... args) {
-        PrintStream oldOut = System.out, oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            int code = Main.run(args);
-            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    private static CliRun.Result run(String... args) {
+        return CliRun.run(args);
     }
 
     @BeforeEach
@@ -59,7 +45,7 @@ class QuantCommandsTest {
     @Test
     void quantizeLoadsAsTheSameQuantizedModelAndRoundTripsThroughDequantize() throws Exception {
         Path q = dir.resolve("nf4");
-        Result r = run("quantize", "--model", fp32.toString(), "--type", "nf4", "--double-quant", "--out", q.toString());
+        CliRun.Result r = run("quantize", "--model", fp32.toString(), "--type", "nf4", "--double-quant", "--out", q.toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("quantized 8 layers to nf4");
         Map<?, ?> cfg = (Map<?, ?>) Json.parse(Files.readString(q.resolve("config.json")));
@@ -75,22 +61,22 @@ class QuantCommandsTest {
         assertThat(logits(loaded).toArray()).containsExactly(logits(inMemory).toArray());
 
         // generate runs on it directly.
-        Result g = run("generate", "--model", q.toString(), "--prompt", "Once", "--max-new-tokens", "4");
+        CliRun.Result g = run("generate", "--model", q.toString(), "--prompt", "Once", "--max-new-tokens", "4");
         assertThat(g.code()).as(g.err()).isZero();
 
         // pretrain would write a full fp32 checkpoint it does not have: refused in one line, before any work.
         Path text = dir.resolve("t.txt");
         Files.writeString(text, "hello world ".repeat(100));
-        Result p = run("pretrain", "--model", q.toString(), "--data", text.toString(), "--out", dir.resolve("r").toString());
+        CliRun.Result p = run("pretrain", "--model", q.toString(), "--data", text.toString(), "--out", dir.resolve("r").toString());
         assertThat(p.code()).isEqualTo(Main.FAILURE);
         assertThat(p.err().lines().toList()).hasSize(1).allMatch(l -> l.startsWith("error: ") && l.contains("dequantize"));
 
-        Result i = run("inspect", "--model", q.toString());
+        CliRun.Result i = run("inspect", "--model", q.toString());
         assertThat(i.code()).as(i.err()).isZero();
         assertThat(i.out()).contains("nf4 codes (4-bit, packed)").contains("double-quantized").contains("total");
 
         Path back = dir.resolve("back");
-        Result d = run("dequantize", "--model", q.toString(), "--out", back.toString());
+        CliRun.Result d = run("dequantize", "--model", q.toString(), "--out", back.toString());
         assertThat(d.code()).as(d.err()).isZero();
         CausalLm deq = HfCheckpoint.load(back);
         float[] a = logits(deq).toArray(), b = logits(loaded).toArray();
@@ -100,33 +86,33 @@ class QuantCommandsTest {
     @Test
     void int8RoundTrip() {
         Path q = dir.resolve("int8");
-        Result r = run("quantize", "--model", fp32.toString(), "--type", "int8", "--out", q.toString());
+        CliRun.Result r = run("quantize", "--model", fp32.toString(), "--type", "int8", "--out", q.toString());
         assertThat(r.code()).as(r.err()).isZero();
         CausalLm loaded = QuantizedCheckpoint.load(q);
         assertThat(loaded.module().get("transformer.h.1.mlp.c_fc")).isInstanceOf(cortado.quant.nn.Linear8bit.class);
         CausalLm inMemory = HfCheckpoint.load(fp32);
         ModelQuantizer.quantize(inMemory, new QuantizeSpec("int8", 64, false, List.of("lm_head")));
         assertThat(logits(loaded).toArray()).containsExactly(logits(inMemory).toArray());
-        Result i = run("inspect", "--model", q.toString());
+        CliRun.Result i = run("inspect", "--model", q.toString());
         assertThat(i.out()).contains("int8 codes (row-wise)");
     }
 
     @Test
     void pruneReportsSparsityAndPerplexity() {
         Path out = dir.resolve("pruned");
-        Result r = run("prune", "--model", fp32.toString(), "--method", "2:4", "--out", out.toString());
+        CliRun.Result r = run("prune", "--model", fp32.toString(), "--method", "2:4", "--out", out.toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("transformer.h.1.mlp.c_proj.weight").contains("50.00%")
                 .containsPattern("validation perplexity \\(demo corpus.*\\): [0-9.]+ -> [0-9.]+");
         assertThat(Files.exists(out.resolve("model.safetensors"))).isTrue();
-        Result m = run("prune", "--model", fp32.toString(), "--sparsity", "0.3", "--scope", "layer", "--out", out.toString());
+        CliRun.Result m = run("prune", "--model", fp32.toString(), "--sparsity", "0.3", "--scope", "layer", "--out", out.toString());
         assertThat(m.code()).as(m.err()).isZero();
         assertThat(m.out()).contains("  921 ").contains("29.98%"); // floor(0.3 * 3072) per layer
     }
 
     @Test
     void unsupportedBlocksizeIsAUsageError() {
-        Result r = run("quantize", "--model", fp32.toString(), "--blocksize", "48", "--out", dir.resolve("x").toString());
+        CliRun.Result r = run("quantize", "--model", fp32.toString(), "--blocksize", "48", "--out", dir.resolve("x").toString());
         assertThat(r.code()).isEqualTo(Main.USAGE);
         assertThat(r.err().lines().toList()).hasSize(1).allMatch(l -> l.startsWith("error: ") && l.contains("48"));
     }
@@ -143,7 +129,7 @@ class QuantCommandsTest {
         return q;
     }
 
-    private static void assertOneErrorLineNaming(Result r, String tensor) {
+    private static void assertOneErrorLineNaming(CliRun.Result r, String tensor) {
         assertThat(r.code()).isEqualTo(Main.FAILURE);
         assertThat(r.err().lines().toList()).as(r.err()).hasSize(1)
                 .allMatch(l -> l.startsWith("error: ") && l.contains(tensor));

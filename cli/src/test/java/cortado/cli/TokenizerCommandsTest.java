@@ -5,9 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import cortado.data.json.Json;
 import cortado.data.tokenizer.HfTokenizerJson;
 import cortado.data.tokenizer.Tokenizer;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -21,20 +18,8 @@ class TokenizerCommandsTest {
 
     @TempDir Path dir;
 
-    record Result(int code, String out, String err) {}
-
-    private static Result run(String... args) {
-        PrintStream oldOut = System.out, oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            int code = Main.run(args);
-            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    private static CliRun.Result run(String... args) {
+        return CliRun.run(args);
     }
 
     @Test
@@ -43,7 +28,7 @@ class TokenizerCommandsTest {
         Files.write(in, new byte[] {'H', 'e', 'l', 'l', 'o', ' ', 'w', 'o', 'r', 'l', 'd', '\n', '<', '|', 'e', 'n', 'd', 'o', 'f',
                 't', 'e', 'x', 't', '|', '>', '\n', (byte) 0xff, 'x', '\n'});
         Path out = dir.resolve("ids.jsonl");
-        Result r = run("tokenize", "--tokenizer", RES.resolve("gpt2").toString(), "--input", in.toString(), "--output", out.toString());
+        CliRun.Result r = run("tokenize", "--tokenizer", RES.resolve("gpt2").toString(), "--input", in.toString(), "--output", out.toString());
         assertThat(r.code()).as(r.err()).isZero();
         // Ids from tiktoken gpt2: "Hello world" = [15496, 995]; the special string is text unless allowed; the invalid
         // byte becomes U+FFFD, which with "x" is [4210, 87].
@@ -55,7 +40,7 @@ class TokenizerCommandsTest {
     @Test
     void trainWritesATokenizerJsonThatLoads() throws Exception {
         Path out = dir.resolve("tok.json");
-        Result r = run("tokenizer", "train", "--input", RES.resolve("train.txt").toString(), "--vocab-size", "400", "--out", out.toString());
+        CliRun.Result r = run("tokenizer", "train", "--input", RES.resolve("train.txt").toString(), "--vocab-size", "400", "--out", out.toString());
         assertThat(r.code()).as(r.err()).isZero();
         Tokenizer t = HfTokenizerJson.load(out);
         assertThat(t.vocabSize()).isEqualTo(400);
@@ -70,7 +55,7 @@ class TokenizerCommandsTest {
     void benchPrintsOneJsonLine() throws Exception {
         Path in = dir.resolve("in.txt");
         Files.writeString(in, "The quick brown fox jumps over the lazy dog.\n".repeat(200));
-        Result r = run("bench", "tokenize", "--tokenizer", RES.resolve("cl100k_base.tiktoken.gz").toString(), "--input", in.toString(),
+        CliRun.Result r = run("bench", "tokenize", "--tokenizer", RES.resolve("cl100k_base.tiktoken.gz").toString(), "--input", in.toString(),
                 "--warmup", "1", "--runs", "3");
         assertThat(r.code()).as(r.err()).isZero();
         Map<String, Object> line = Json.parseObject(r.out().strip());
@@ -84,7 +69,7 @@ class TokenizerCommandsTest {
         Files.writeString(bad, "{\"model\": {\"type\": \"BPE\",\n \"vocab\": }");
         Path in = dir.resolve("in.txt");
         Files.writeString(in, "x\n");
-        Result r = run("tokenize", "--tokenizer", bad.toString(), "--input", in.toString());
+        CliRun.Result r = run("tokenize", "--tokenizer", bad.toString(), "--input", in.toString());
         assertThat(r.code()).isEqualTo(1);
         List<String> lines = r.err().lines().toList();
         assertThat(lines).hasSize(1);

@@ -6,12 +6,12 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
 /** Runs {@code cortado ARGS} in-process and captures exit code, stdout and stderr. */
-final class CliRunner {
-    record Result(int code, String out, String err) {}
+public final class CliRunner {
+    public record Result(int code, String out, String err) {}
 
     private CliRunner() {}
 
-    static synchronized Result run(String... args) {
+    public static synchronized Result run(String... args) {
         PrintStream oldOut = System.out, oldErr = System.err;
         ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
         try {

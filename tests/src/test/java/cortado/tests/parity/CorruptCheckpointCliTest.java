@@ -1,11 +1,10 @@
 package cortado.tests.parity;
 
+import cortado.tests.cli.CliRunner;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
-import cortado.cli.Main;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -35,24 +34,12 @@ class CorruptCheckpointCliTest {
         config = model.resolve("config.json");
     }
 
-    private record Result(int code, String err) {}
-
-    private static synchronized Result generate(Path dir) {
-        PrintStream oldOut = System.out, oldErr = System.err;
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.run(new String[] {"generate", "--model", dir.toString(), "--prompt", "hi", "--max-new-tokens", "2"});
-            return new Result(code, err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    private static CliRunner.Result generate(Path dir) {
+        return CliRunner.run("generate", "--model", dir.toString(), "--prompt", "hi", "--max-new-tokens", "2");
     }
 
     private void assertError(Path file, String problem) {
-        Result r = generate(model);
+        CliRunner.Result r = generate(model);
         assertThat(r.code()).as(r.err()).isEqualTo(1);
         assertThat(r.err().lines().toList()).as(r.err()).hasSize(1);
         assertThat(r.err()).startsWith("error: " + file + ": ").contains(problem).doesNotContain("Exception", "\tat ");
@@ -69,7 +56,7 @@ class CorruptCheckpointCliTest {
     @Test
     void missingDirectoryAndFiles() throws IOException {
         Path gone = tmp.resolve("nowhere");
-        Result r = generate(gone);
+        CliRunner.Result r = generate(gone);
         assertThat(r.code()).isEqualTo(1);
         // a path that is neither a preset nor a directory: the CLI's own message names it
         assertThat(r.err()).startsWith("error: ").contains("nowhere");
