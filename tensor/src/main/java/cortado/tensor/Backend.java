@@ -25,6 +25,78 @@ public interface Backend {
     /** Sets every element of {@code x} to {@code value}. */
     void fillInPlace(Tensor x, float value);
 
+    // ---- creation and host transfers ----
+
+    /** A new zero-filled contiguous tensor of {@code shape} on this backend. */
+    Tensor zeros(int... shape);
+
+    /**
+     * A new contiguous tensor of {@code shape} on this backend holding {@code data} (row-major). The array is handed
+     * over: a backend may keep it as the tensor's memory (the CPU backend does), so the caller must not use it after.
+     */
+    Tensor fromArray(float[] data, int... shape);
+
+    /** A host buffer lent for one call: elements {@code [offset, offset + length)} of {@code array}. */
+    @FunctionalInterface
+    interface HostFloats { void use(float[] array, int offset, int length); }
+
+    /**
+     * Lends {@code reader} the elements of {@code x} in host memory, row-major; how checkpoints are written without
+     * a second copy (the CPU backend lends a contiguous tensor's own array). The reader must not keep or modify it.
+     */
+    void readHost(Tensor x, HostFloats reader);
+
+    /**
+     * Lends {@code writer} a host buffer for the elements of {@code dst} (row-major, previous contents unspecified)
+     * and stores what it wrote into {@code dst}; how checkpoints load and initialisers fill parameters (the CPU
+     * backend lends a contiguous tensor's own array).
+     */
+    void writeHost(Tensor dst, HostFloats writer);
+
+    /** A new tensor of {@code shape} on this backend with every element {@code value}. */
+    default Tensor full(float value, int... shape) {
+        Tensor t = zeros(shape);
+        fillInPlace(t, value);
+        return t;
+    }
+
+    /** A new 0-dimensional tensor on this backend holding {@code value}. */
+    default Tensor scalar(float value) { return fromArray(new float[] {value}); }
+
+    /** A fresh host copy of the elements of {@code x}, row-major. */
+    default float[] toArray(Tensor x) {
+        float[] out = new float[x.numel()];
+        readHost(x, (a, off, n) -> System.arraycopy(a, off, out, 0, n));
+        return out;
+    }
+
+    /** The value of a one-element tensor (a loss, a norm), read back to the host. */
+    default float item(Tensor x) {
+        if (x.numel() != 1) throw new IllegalStateException("item() of a tensor with " + x.numel() + " elements");
+        float[] v = new float[1];
+        readHost(x, (a, off, n) -> v[0] = a[off]);
+        return v[0];
+    }
+
+    /** dst (any view) = {@code src[srcOffset ..]} row-major: host data into a tensor. */
+    default void copyFromHost(Tensor dst, float[] src, int srcOffset) {
+        if (srcOffset < 0 || (long) srcOffset + dst.numel() > src.length)
+            throw new IllegalArgumentException(dst + " needs " + dst.numel() + " elements from offset " + srcOffset
+                    + " of an array of " + src.length);
+        writeHost(dst, (a, off, n) -> System.arraycopy(src, srcOffset, a, off, n));
+    }
+
+    /**
+     * {@code x} moved to this backend: {@code x} itself when it already lives here, otherwise a new contiguous tensor
+     * with the same elements (through host memory; a backend may override with a direct path). No autograd history.
+     */
+    default Tensor transfer(Tensor x) {
+        if (x.backend() == this) return x;
+        Tensor out = zeros(x.shape());
+        writeHost(out, (dst, dOff, n) -> x.backend().readHost(x, (src, sOff, m) -> System.arraycopy(src, sOff, dst, dOff, n)));
+        return out;
+    }
+
     // ---- matrix multiply ----
 
     /**
@@ -169,6 +241,25 @@ public interface Backend {
 
     /** dL/dlogits [N, V] = (softmax - onehot) * gradScale / counted for counted rows, 0 for ignored rows. */
     Tensor crossEntropyBackward(Tensor logits, int[] targets, Tensor lse, int ignoreIndex, float gradScale, int counted);
+
+    // ---- quantized weights ----
+
+    /**
+     * A frozen 4-bit weight W [rows, cols] in bitsandbytes' layout: flattened element f is
+     * {@code code[nibble(f)] * absmax[f / blocksize]}, two nibbles per byte with the first element in the high nibble;
+     * {@code code} is the 16-entry book (NF4 or FP4), {@code absmax} one fp32 per block (de-nested if double-quantized).
+     * The arrays are handed over (a backend may keep them; the CPU backend does).
+     */
+    QuantizedWeight quantized4bit(byte[] packed, float[] absmax, float[] code, int blocksize, int rows, int cols);
+
+    /** A frozen int8 weight W [rows, cols]: {@code W[f] = codes[f] * scale[f / group]} (row-wise when group = cols). */
+    QuantizedWeight quantizedInt8(byte[] codes, float[] scale, int group, int rows, int cols);
+
+    /** y [..., rows] = x [..., cols] @ W^T: the forward pass of a quantized Linear. */
+    Tensor quantizedMatmul(Tensor x, QuantizedWeight w);
+
+    /** dL/dx [..., cols] = dy [..., rows] @ W: its input gradient (W is frozen, there is no dL/dW). */
+    Tensor quantizedMatmulGradInput(Tensor dy, QuantizedWeight w);
 
     // ---- optimizer ----
 

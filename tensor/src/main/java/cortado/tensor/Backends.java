@@ -9,4 +9,16 @@ public final class Backends {
     private Backends() {}
 
     public static Backend cpu() { return CPU; }
+
+    /**
+     * Checks that every non-null tensor given to operation {@code op} lives on {@code backend}; mixing backends in one
+     * operation is an error that names both (move a tensor with {@link Tensor#to}).
+     */
+    public static void requireOn(Backend backend, String op, Tensor... tensors) {
+        for (Tensor t : tensors) {
+            if (t == null || t.backend() == backend) continue;
+            throw new IllegalArgumentException(op + ": " + t + " lives on " + t.backend().name() + " but the operation runs on "
+                    + backend.name() + "; move it with Tensor.to(Backend) first");
+        }
+    }
 }

@@ -30,7 +30,7 @@ public final class Tensor {
 
     // ---- creation ----
 
-    /** A new zero-filled contiguous CPU tensor. */
+    /** A new zero-filled contiguous CPU tensor (host memory; ops create their results on their inputs' backend). */
     public static Tensor zeros(int... shape) {
         return new Tensor(new CpuStorage(checkedNumel(shape)), shape, contiguousStrides(shape), 0);
     }
@@ -54,7 +54,10 @@ public final class Tensor {
     public static Tensor scalar(float value) { return of(new float[] {value}); }
 
     /** A new tensor of the same shape and backend, zero-filled. */
-    public Tensor zerosLike() { return zeros(shape); }
+    public Tensor zerosLike() { return backend().zeros(shape); }
+
+    /** This tensor on {@code target}: itself when it already lives there, otherwise a copy (see {@link Backend#transfer}). */
+    public Tensor to(Backend target) { return target.transfer(this); }
 
     // ---- shape ----
 
@@ -204,34 +207,34 @@ public final class Tensor {
         return backend().copy(this);
     }
 
-    // ---- data access (CPU) ----
+    // ---- data access ----
 
     /** The backend that computes on this tensor's storage. */
     public Backend backend() { return storage.backend(); }
 
-    /** The backing array of a CPU tensor; element (i0..in) sits at offset() + sum(i_k * stride_k). */
+    /**
+     * The backing array of a CPU tensor, for the CPU kernels only (code above the tensor module goes through
+     * {@link Backend}); element (i0..in) sits at offset() + sum(i_k * stride_k).
+     */
     public float[] data() {
         if (storage instanceof CpuStorage c) return c.array();
-        throw new IllegalStateException("tensor is not in CPU memory (" + storage.backend().name() + ")");
+        throw new IllegalStateException(this + " lives on " + storage.backend().name() + ", not in CPU memory");
     }
 
-    /** A fresh row-major copy of the elements. */
-    public float[] toArray() {
-        Tensor c = contiguous();
-        float[] d = c.data();
-        if (c.offset == 0 && d.length == numel()) return d.clone();
-        return Arrays.copyOfRange(d, c.offset, c.offset + numel());
-    }
+    /** A fresh row-major host copy of the elements (through the backend). */
+    public float[] toArray() { return backend().toArray(this); }
 
-    public float get(int... idx) { return data()[index(idx)]; }
+    /** One element, read back through the backend. */
+    public float get(int... idx) { return backend().item(element(idx)); }
 
-    public void set(float value, int... idx) { data()[index(idx)] = value; }
+    /** Sets one element through the backend. */
+    public void set(float value, int... idx) { backend().fillInPlace(element(idx), value); }
 
-    /** The single value of a one-element tensor. */
-    public float item() {
-        if (numel() != 1) throw new IllegalStateException("item() of a tensor with " + numel() + " elements");
-        return data()[offset];
-    }
+    /** The single value of a one-element tensor (a loss), read back through the backend. */
+    public float item() { return backend().item(this); }
+
+    /** A 0-dimensional view of one element. */
+    private Tensor element(int[] idx) { return new Tensor(storage, new int[0], new int[0], index(idx)); }
 
     private int index(int[] idx) {
         if (idx.length != shape.length) throw new IllegalArgumentException("need " + shape.length + " indices");

@@ -1,17 +1,17 @@
 package cortado.tensor.cpu.quant;
 
+import cortado.tensor.Backend;
+import cortado.tensor.Backends;
+import cortado.tensor.QuantizedWeight;
+
 /**
  * A frozen weight matrix W [rows, cols] (nn.Linear layout: rows = out features, cols = in features) held in a
  * quantized form. The two primitives every quantized product is built from: decoding a rectangle of W into fp32
  * (a cache-sized tile, never the whole matrix) and the fused matrix-vector product that decodes as it goes.
- * {@link QuantMatmul} builds the matrix-matrix products on top of them.
+ * {@link QuantMatmul} builds the matrix-matrix products on top of them. The CPU backend's {@link QuantizedWeight}.
  */
-public interface QuantizedMatrix {
-    /** Output features (rows of W). */
-    int rows();
-
-    /** Input features (columns of W). */
-    int cols();
+public interface QuantizedMatrix extends QuantizedWeight {
+    @Override default Backend backend() { return Backends.cpu(); }
 
     /** dst[dstOff + (r - r0) * ld + (c - c0)] = W[r, c] for r in [r0, r1), c in [c0, c1). */
     void decode(int r0, int r1, int c0, int c1, float[] dst, int dstOff, int ld);
