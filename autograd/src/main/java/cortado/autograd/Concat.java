@@ -31,7 +31,7 @@ final class Concat implements GradFn {
         }
         shape[axis] = total;
         Backend be = xs[0].backend();
-        Tensor out = Tensor.zeros(shape);
+        Tensor out = be.zeros(shape);
         int off = 0;
         for (Tensor x : xs) {
             be.copyInto(out.slice(axis, off, off + x.size(axis)), x);

@@ -31,7 +31,7 @@ final class CrossEntropy implements GradFn {
             if (targets[i] != ignoreIndex && (targets[i] < 0 || targets[i] >= v))
                 throw new IllegalArgumentException("target " + targets[i] + " at row " + i + " is outside the vocabulary of " + v);
         Backend.CrossEntropyResult r = logits.backend().crossEntropy(logits, targets, ignoreIndex);
-        Tensor loss = Tensor.scalar(r.loss());
+        Tensor loss = logits.backend().scalar(r.loss());
         if (Autograd.shouldRecord(logits))
             Autograd.record(loss, new CrossEntropy(logits, targets.clone(), ignoreIndex, r.lse(), r.counted()));
         return loss;

@@ -54,8 +54,8 @@ public final class GradCheck {
     }
 
     /**
-     * Checks the gradient of every input that requires grad. Inputs must be CPU tensors that do not share memory with
-     * each other; they may be non-contiguous views (elements are perturbed through the view's strides).
+     * Checks the gradient of every input that requires grad. Inputs must not share memory with each other; they may
+     * be non-contiguous views (elements are perturbed through the view's strides) on any backend.
      */
     public static Result check(Function<Tensor[], Tensor> fn, double eps, double atol, double rtol, Tensor... inputs) {
         // Fixed random weights for the output, in the output's shape.
@@ -66,7 +66,7 @@ public final class GradCheck {
         SplittableRandom rnd = new SplittableRandom(0x5EEDL);
         float[] w = new float[probe.numel()];
         for (int i = 0; i < w.length; i++) w[i] = (float) rnd.nextDouble(-1, 1);
-        Tensor weights = Tensor.of(w, probe.shape());
+        Tensor weights = probe.backend().fromArray(w.clone(), probe.shape());
 
         // Analytic gradients: one backward pass seeded with dL/dout = W.
         for (Tensor x : inputs) if (x.requiresGrad()) x.setGrad(null);
@@ -83,18 +83,15 @@ public final class GradCheck {
                 Tensor x = inputs[in];
                 if (!x.requiresGrad()) continue;
                 float[] analytic = x.grad() == null ? new float[x.numel()] : x.grad().toArray();
-                float[] data = x.data();
-                int[] shape = x.shape(), strides = x.strides(), idx = new int[shape.length];
+                int[] shape = x.shape(), idx = new int[shape.length];
                 for (int e = 0; e < x.numel(); e++) {
-                    int pos = x.offset();
-                    for (int d = 0; d < shape.length; d++) pos += idx[d] * strides[d];
-                    float orig = data[pos];
+                    float orig = x.get(idx);
                     float xp = (float) (orig + eps), xm = (float) (orig - eps);
-                    data[pos] = xp;
+                    x.set(xp, idx);
                     double lp = weightedSum(fn.apply(inputs), w);
-                    data[pos] = xm;
+                    x.set(xm, idx);
                     double lm = weightedSum(fn.apply(inputs), w);
-                    data[pos] = orig;
+                    x.set(orig, idx);
                     double numeric = (lp - lm) / ((double) xp - (double) xm);
                     double ana = analytic[e];
                     double err = Math.abs(numeric - ana);

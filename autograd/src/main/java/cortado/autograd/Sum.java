@@ -13,7 +13,7 @@ final class Sum implements GradFn {
     private Sum(Tensor x) { this.x = x; }
 
     static Tensor apply(Tensor x) {
-        Tensor out = Tensor.scalar((float) x.backend().sumAll(x));
+        Tensor out = x.backend().scalar((float) x.backend().sumAll(x));
         if (Autograd.shouldRecord(x)) Autograd.record(out, new Sum(x));
         return out;
     }

@@ -1,6 +1,7 @@
 package cortado.nn;
 
 import cortado.autograd.F;
+import cortado.tensor.Backends;
 import cortado.tensor.Tensor;
 
 /**
@@ -16,8 +17,8 @@ public final class Conv1D extends Module implements Layer {
         if (in <= 0 || out <= 0) throw new IllegalArgumentException("Conv1D sizes must be positive: " + in + " -> " + out);
         this.in = in;
         this.out = out;
-        this.weight = param("weight", Tensor.zeros(in, out));
-        this.bias = param("bias", Tensor.zeros(out));
+        this.weight = param("weight", Backends.cpu().zeros(in, out));
+        this.bias = param("bias", Backends.cpu().zeros(out));
     }
 
     /** x {@code [N, in]} -> {@code [N, out]}. */

@@ -1,6 +1,7 @@
 package cortado.nn;
 
 import cortado.autograd.F;
+import cortado.tensor.Backends;
 import cortado.tensor.Tensor;
 
 /** A lookup table {@code weight [num, dim]}: row i is the vector of token (or position) i. */
@@ -12,7 +13,7 @@ public final class Embedding extends Module {
         if (num <= 0 || dim <= 0) throw new IllegalArgumentException("Embedding sizes must be positive: " + num + " x " + dim);
         this.num = num;
         this.dim = dim;
-        this.weight = param("weight", Tensor.zeros(num, dim));
+        this.weight = param("weight", Backends.cpu().zeros(num, dim));
     }
 
     /** Rows for {@code ids}: {@code [ids.length, dim]}. Ids must lie in [0, num). */

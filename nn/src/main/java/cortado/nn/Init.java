@@ -2,7 +2,6 @@ package cortado.nn;
 
 import cortado.tensor.Parallel;
 import cortado.tensor.Tensor;
-import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
@@ -15,11 +14,15 @@ public final class Init {
 
     private Init() {}
 
-    /** Fills {@code t} (contiguous CPU) with samples of N(0, std^2); {@code stream} separates the tensors of a model. */
+    /**
+     * Fills {@code t} with samples of N(0, std^2), in row-major order; {@code stream} separates the tensors of a
+     * model. The samples are drawn in host memory and stored through the tensor's backend.
+     */
     public static void normal(Tensor t, float std, long seed, long stream) {
-        float[] data = t.data();
-        int off = t.offset(), n = t.numel();
-        if (!t.isContiguous()) throw new IllegalArgumentException("Init.normal needs a contiguous tensor");
+        t.backend().writeHost(t, (data, off, n) -> fillNormal(data, off, n, std, seed, stream));
+    }
+
+    private static void fillNormal(float[] data, int off, int n, float std, long seed, long stream) {
         int chunks = (n + CHUNK - 1) / CHUNK;
         Parallel.forEach(chunks, c -> {
             SplittableRandom rng = new SplittableRandom(mix(seed, stream, c));
@@ -34,11 +37,8 @@ public final class Init {
         });
     }
 
-    /** Sets every element of a contiguous CPU tensor to {@code value}. */
-    public static void constant(Tensor t, float value) {
-        if (!t.isContiguous()) throw new IllegalArgumentException("Init.constant needs a contiguous tensor");
-        Arrays.fill(t.data(), t.offset(), t.offset() + t.numel(), value);
-    }
+    /** Sets every element of {@code t} to {@code value}. */
+    public static void constant(Tensor t, float value) { t.backend().fillInPlace(t, value); }
 
     /** SplitMix64 finaliser over the three inputs: well-spread, independent seeds per chunk. */
     static long mix(long seed, long stream, long chunk) {

@@ -1,6 +1,7 @@
 package cortado.nn;
 
 import cortado.autograd.F;
+import cortado.tensor.Backends;
 import cortado.tensor.Tensor;
 
 /** LayerNorm over the last dimension (Ba, Kiros &amp; Hinton 2016): (x - mean) / sqrt(var + eps) * weight + bias. */
@@ -10,8 +11,8 @@ public final class LayerNorm extends Module implements Layer {
 
     public LayerNorm(int dim, float eps) {
         this.eps = eps;
-        this.weight = param("weight", Tensor.full(1f, dim));
-        this.bias = param("bias", Tensor.zeros(dim));
+        this.weight = param("weight", Backends.cpu().full(1f, dim));
+        this.bias = param("bias", Backends.cpu().zeros(dim));
     }
 
     @Override

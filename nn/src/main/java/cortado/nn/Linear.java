@@ -1,6 +1,7 @@
 package cortado.nn;
 
 import cortado.autograd.F;
+import cortado.tensor.Backends;
 import cortado.tensor.Tensor;
 
 /**
@@ -15,8 +16,8 @@ public final class Linear extends Module implements Layer {
         if (in <= 0 || out <= 0) throw new IllegalArgumentException("Linear sizes must be positive: " + in + " -> " + out);
         this.in = in;
         this.out = out;
-        this.weight = param("weight", Tensor.zeros(out, in));
-        this.bias = bias ? param("bias", Tensor.zeros(out)) : null;
+        this.weight = param("weight", Backends.cpu().zeros(out, in));
+        this.bias = bias ? param("bias", Backends.cpu().zeros(out)) : null;
     }
 
     @Override

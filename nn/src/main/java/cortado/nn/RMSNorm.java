@@ -1,6 +1,7 @@
 package cortado.nn;
 
 import cortado.autograd.F;
+import cortado.tensor.Backends;
 import cortado.tensor.Tensor;
 
 /** RMSNorm over the last dimension (Zhang &amp; Sennrich 2019), as Llama uses it: x / sqrt(mean(x^2) + eps) * weight. */
@@ -10,7 +11,7 @@ public final class RMSNorm extends Module implements Layer {
 
     public RMSNorm(int dim, float eps) {
         this.eps = eps;
-        this.weight = param("weight", Tensor.full(1f, dim));
+        this.weight = param("weight", Backends.cpu().full(1f, dim));
     }
 
     @Override

@@ -58,8 +58,8 @@ public final class AdamW {
             if (g == null) continue;
             if (!p.isContiguous())
                 throw new IllegalStateException("parameter " + e.getKey() + " is not contiguous; AdamW updates in place");
-            Tensor mt = m.computeIfAbsent(e.getKey(), k -> Tensor.zeros(p.shape()));
-            Tensor vt = v.computeIfAbsent(e.getKey(), k -> Tensor.zeros(p.shape()));
+            Tensor mt = m.computeIfAbsent(e.getKey(), k -> p.zerosLike());   // moments live where the parameter lives
+            Tensor vt = v.computeIfAbsent(e.getKey(), k -> p.zerosLike());
             float wd = decays(p.shape()) ? weightDecay : 0f;
             p.backend().adamwInPlace(p, g.contiguous(), mt, vt, lr, beta1, beta2, eps, wd, step);
         }
@@ -107,7 +107,8 @@ public final class AdamW {
                 throw new IllegalArgumentException(which + " moment of " + e.getKey() + " has shape "
                         + java.util.Arrays.toString(e.getValue().shape()) + ", parameter has "
                         + java.util.Arrays.toString(p.shape()));
-            dst.put(e.getKey(), Tensor.of(e.getValue().toArray(), p.shape())); // own copy: updated in place
+            // Our own copy (it is updated in place), on the parameter's backend.
+            dst.put(e.getKey(), p.value().backend().fromArray(e.getValue().toArray(), p.shape()));
         }
     }
 }

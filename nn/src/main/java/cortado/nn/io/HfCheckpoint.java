@@ -5,7 +5,6 @@ import cortado.data.json.JsonException;
 import cortado.nn.Parameter;
 import cortado.nn.models.CausalLm;
 import cortado.nn.models.Models;
-import cortado.tensor.CpuStorage;
 import cortado.tensor.DType;
 import cortado.tensor.Tensor;
 import java.io.IOException;
@@ -135,10 +134,8 @@ public final class HfCheckpoint {
                 SafetensorsFile f = open.get(where.get(key));
                 Parameter p = params.get(name);
                 Tensor cur = p.value();
-                // Straight into the parameter's own array when it is a plain contiguous CPU tensor; else a new one.
-                if (cur.storage() instanceof CpuStorage c && cur.isContiguous() && cur.offset() == 0
-                        && c.array().length == cur.numel()) f.readInto(key, c.array(), 0);
-                else p.set(f.toFloatTensor(key));
+                // Decoded straight into the parameter's memory when its backend lends it (CPU), else through a buffer.
+                cur.backend().writeHost(cur, (dst, off, n) -> f.readInto(key, dst, off));
             });
         } finally {
             open.values().forEach(SafetensorsFile::close);

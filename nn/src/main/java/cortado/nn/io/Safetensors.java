@@ -132,9 +132,9 @@ public final class Safetensors {
                 out.asSlice(8 + json.length, padded - json.length).fill((byte) ' ');
                 long pos = 8 + padded;
                 for (Tensor t : sorted.values()) {
-                    Tensor c = t.contiguous();
-                    st.fromFloats(c.data(), c.offset(), out, pos, c.numel());
-                    pos += (long) c.numel() * st.byteSize();
+                    long at = pos;
+                    t.backend().readHost(t, (src, off, n) -> st.fromFloats(src, off, out, at, n));
+                    pos += (long) t.numel() * st.byteSize();
                 }
                 out.force();
             }

@@ -1,6 +1,7 @@
 package cortado.nn.io;
 
 import cortado.nn.io.SafetensorsHeader.TensorInfo;
+import cortado.tensor.Backends;
 import cortado.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -56,7 +57,7 @@ public final class SafetensorsFile implements AutoCloseable {
         return data.asSlice(t.begin(), t.byteSize());
     }
 
-    /** Copies one tensor into a new float32 CPU tensor, converting from its stored dtype. */
+    /** Copies one tensor into a new float32 tensor in host memory (the CPU backend), converting from its stored dtype. */
     public Tensor toFloatTensor(String name) {
         TensorInfo t = info(name);
         long n = t.numel();
@@ -64,7 +65,7 @@ public final class SafetensorsFile implements AutoCloseable {
             throw CheckpointException.at(path, "tensor '" + name + "' has " + n + " elements, more than a Cortado tensor holds");
         float[] out = new float[(int) n];
         t.dtype().toFloats(data, t.begin(), out, (int) n);
-        return Tensor.of(out, t.shape().clone());
+        return Backends.cpu().fromArray(out, t.shape().clone());
     }
 
     /**

@@ -21,12 +21,8 @@ public final class StaticKvCache implements KvCache {
         this.kvHeads = kvHeads;
         this.capacity = capacity;
         this.headDim = headDim;
-        this.keys = new Tensor[layers];
+        this.keys = new Tensor[layers];   // allocated by the first append, on the backend of its keys and values
         this.values = new Tensor[layers];
-        for (int l = 0; l < layers; l++) {
-            keys[l] = Tensor.zeros(batch, kvHeads, capacity, headDim);
-            values[l] = Tensor.zeros(batch, kvHeads, capacity, headDim);
-        }
     }
 
     @Override public int batch() { return batch; }
@@ -46,6 +42,10 @@ public final class StaticKvCache implements KvCache {
         if (length + t > capacity)
             throw new IllegalStateException("KV cache full: " + length + " positions stored, " + t + " more do not fit in "
                     + capacity);
+        if (keys[layer] == null) {
+            keys[layer] = k.backend().zeros(batch, kvHeads, capacity, headDim);
+            values[layer] = v.backend().zeros(batch, kvHeads, capacity, headDim);
+        }
         Tensor kb = keys[layer], vb = values[layer];
         kb.backend().copyInto(kb.slice(2, length, length + t), k);
         vb.backend().copyInto(vb.slice(2, length, length + t), v);

@@ -1,8 +1,10 @@
 package cortado.quant.nn;
 
 import cortado.quant.Quantized4bit;
+import cortado.tensor.Backend;
+import cortado.tensor.Backends;
+import cortado.tensor.QuantizedWeight;
 import cortado.tensor.Tensor;
-import cortado.tensor.cpu.quant.Packed4bit;
 
 /**
  * bitsandbytes' {@code Linear4bit}: y = x W^T + b with W [out, in] frozen in 4 bits (NF4 or FP4, optionally double
@@ -17,18 +19,23 @@ import cortado.tensor.cpu.quant.Packed4bit;
 public final class Linear4bit extends QuantizedLinear {
     private final Quantized4bit weight;
 
-    /** {@code bias} may be null. The weight's shape must be [out, in]. */
+    /** {@code bias} may be null. The weight's shape must be [out, in]. The kernel's weight lives in host memory. */
     public Linear4bit(Quantized4bit weight, Tensor bias, boolean fromConv1D) {
-        super(kernel(weight), bias, fromConv1D);
+        this(weight, bias, fromConv1D, Backends.cpu());
+    }
+
+    /** As above, with the fused kernel's copy of the weight held by {@code backend}. */
+    public Linear4bit(Quantized4bit weight, Tensor bias, boolean fromConv1D, Backend backend) {
+        super(kernel(weight, backend), bias, fromConv1D);
         this.weight = weight;
     }
 
-    private static Packed4bit kernel(Quantized4bit weight) {
+    private static QuantizedWeight kernel(Quantized4bit weight, Backend backend) {
         int[] s = weight.shape();
         if (s.length != 2) throw new IllegalArgumentException("Linear4bit weight must be [out, in], got shape "
                 + java.util.Arrays.toString(s));
         // Double quantization is de-nested once here: one fp32 per block (1/64 of the weights) is kept for the kernel.
-        return new Packed4bit(weight.packed(), weight.blockAbsmax(), weight.type().codebook(), weight.blocksize(),
+        return backend.quantized4bit(weight.packed(), weight.blockAbsmax(), weight.type().codebook(), weight.blocksize(),
                 s[0], s[1]);
     }
 

@@ -1,8 +1,10 @@
 package cortado.quant.nn;
 
 import cortado.quant.Quantized8bit;
+import cortado.tensor.Backend;
+import cortado.tensor.Backends;
+import cortado.tensor.QuantizedWeight;
 import cortado.tensor.Tensor;
-import cortado.tensor.cpu.quant.PackedInt8;
 
 /**
  * bitsandbytes' {@code Linear8bitLt} weight storage: W [out, in] as LLM.int8 row-wise int8 (one absmax per output
@@ -13,20 +15,25 @@ import cortado.tensor.cpu.quant.PackedInt8;
 public final class Linear8bit extends QuantizedLinear {
     private final Quantized8bit weight;
 
-    /** {@code bias} may be null. */
+    /** {@code bias} may be null. The kernel's weight lives in host memory. */
     public Linear8bit(Quantized8bit weight, Tensor bias, boolean fromConv1D) {
-        super(kernel(weight), bias, fromConv1D);
+        this(weight, bias, fromConv1D, Backends.cpu());
+    }
+
+    /** As above, with the fused kernel's copy of the weight held by {@code backend}. */
+    public Linear8bit(Quantized8bit weight, Tensor bias, boolean fromConv1D, Backend backend) {
+        super(kernel(weight, backend), bias, fromConv1D);
         this.weight = weight;
     }
 
-    private static PackedInt8 kernel(Quantized8bit weight) {
+    private static QuantizedWeight kernel(Quantized8bit weight, Backend backend) {
         int[] s = weight.shape();
         if (s.length != 2 || weight.scheme() != Quantized8bit.Scheme.ROWWISE_INT8 || weight.blocksize() != s[1])
             throw new IllegalArgumentException("Linear8bit needs a row-wise int8 weight [out, in], got "
                     + weight.scheme() + " shape " + java.util.Arrays.toString(s));
         float[] scale = new float[weight.scales().length];
         for (int i = 0; i < scale.length; i++) scale[i] = weight.scales()[i] / 127f;
-        return new PackedInt8(weight.codes(), scale, s[1], s[0], s[1]);
+        return backend.quantizedInt8(weight.codes(), scale, s[1], s[0], s[1]);
     }
 
     public Quantized8bit weight() { return weight; }

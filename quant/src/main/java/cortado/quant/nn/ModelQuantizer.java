@@ -50,14 +50,14 @@ public final class ModelQuantizer {
     static Module quantizeLayer(QuantizeSpec spec, Tensor weight, Tensor bias, boolean fromConv1D) {
         float[] w = weight.toArray();
         int[] shape = weight.shape();
-        Tensor b = bias == null ? null : Tensor.of(bias.toArray(), bias.shape());
+        Tensor b = bias == null ? null : bias.backend().copy(bias);
         if (b != null) b.requiresGrad(bias.requiresGrad());
         if (spec.fourBit()) {
             Quantized4bit q = BlockwiseQuantizer.quantize4bit(w, shape, QuantType.fromBnbName(spec.type()),
                     spec.blocksize(), spec.doubleQuant());
-            return new Linear4bit(q, b, fromConv1D);
+            return new Linear4bit(q, b, fromConv1D, weight.backend());
         }
         Quantized8bit q = Int8RowQuantizer.quantize(w, shape);
-        return new Linear8bit(q, b, fromConv1D);
+        return new Linear8bit(q, b, fromConv1D, weight.backend());
     }
 }

@@ -5,7 +5,7 @@ import cortado.nn.Layer;
 import cortado.nn.Module;
 import cortado.nn.Parameter;
 import cortado.tensor.Tensor;
-import cortado.tensor.cpu.quant.QuantizedMatrix;
+import cortado.tensor.QuantizedWeight;
 
 /**
  * What {@link Linear4bit} and {@link Linear8bit} share: y = x W^T + b with W [out, in] frozen in a fused-kernel format
@@ -13,12 +13,12 @@ import cortado.tensor.cpu.quant.QuantizedMatrix;
  * GPT-2 {@code Conv1D} remembers it, so dequantizing writes the [in, out] layout back.
  */
 public abstract class QuantizedLinear extends Module implements Layer {
-    private final QuantizedMatrix kernel;
+    private final QuantizedWeight kernel;
     private final Parameter bias;
     private final boolean fromConv1D;
 
     /** {@code bias} may be null; it must be [out] otherwise. */
-    protected QuantizedLinear(QuantizedMatrix kernel, Tensor bias, boolean fromConv1D) {
+    protected QuantizedLinear(QuantizedWeight kernel, Tensor bias, boolean fromConv1D) {
         this.kernel = kernel;
         this.fromConv1D = fromConv1D;
         if (bias != null && (bias.rank() != 1 || bias.size(0) != kernel.rows()))
@@ -45,9 +45,12 @@ public abstract class QuantizedLinear extends Module implements Layer {
 
     public final int outFeatures() { return kernel.rows(); }
 
+    /** The weight as the backend's fused kernel holds it. */
+    public final QuantizedWeight kernel() { return kernel; }
+
     /** The fp32 weight in the layout of the layer it replaced ([out, in], or [in, out] for a Conv1D). */
     public final Tensor dequantizedWeight() {
-        Tensor w = Tensor.of(dequantizedValues(), kernel.rows(), kernel.cols());
+        Tensor w = kernel.backend().fromArray(dequantizedValues(), kernel.rows(), kernel.cols());
         return fromConv1D ? w.transpose(0, 1).contiguous() : w;
     }
 }

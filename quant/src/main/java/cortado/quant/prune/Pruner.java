@@ -59,7 +59,7 @@ public final class Pruner {
             for (Target t : targets.values()) {
                 float[] w = t.weight.value().toArray();
                 pruneSmallest(List.of(w), (long) Math.floor(sparsity * w.length), threshold(List.of(w), sparsity));
-                t.weight.set(Tensor.of(w, t.weight.shape()));
+                t.weight.set(t.weight.value().backend().fromArray(w, t.weight.shape()));
             }
         } else {
             List<float[]> all = new ArrayList<>();
@@ -68,7 +68,7 @@ public final class Pruner {
             for (float[] w : all) total += w.length;
             pruneSmallest(all, (long) Math.floor(sparsity * total), threshold(all, sparsity));
             int i = 0;
-            for (Target t : targets.values()) t.weight.set(Tensor.of(all.get(i++), t.weight.shape()));
+            for (Target t : targets.values()) t.weight.set(t.weight.value().backend().fromArray(all.get(i++), t.weight.shape()));
         }
         return report(targets);
     }
@@ -92,7 +92,7 @@ public final class Pruner {
                     for (int j = 0; j < 4; j++) idx[j] = r * rowStride + (g + j) * inStride;
                     zeroTwoSmallest(w, idx);
                 }
-            t.weight.set(Tensor.of(w, s));
+            t.weight.set(t.weight.value().backend().fromArray(w, s));
         }
         return report(targets);
     }
