@@ -8,7 +8,7 @@ Zen = AVX-512 on this machine), read through ctypes from numpy's bundled scipy-o
 Usage: sgemm_numpy.py --sizes 256,512,1024,2048 [--repeats R] [--java "JAVA CMD"] [--peak-per-core G]
 Threads come from OPENBLAS_NUM_THREADS, set by the caller before numpy is imported (that is when OpenBLAS reads it).
 
-With --java, the command is started once (cortado.tensor.cpu.SgemmTimer --serve, same thread count) and the two
+With --java, the command is started once (cortado.cli.SgemmTimer --serve, same thread count) and the two
 libraries are timed call by call in alternation, numpy then Cortado, so both see the same machine noise; each size
 then prints one JSON line with both medians, their ratio and the fraction of peak.
 """

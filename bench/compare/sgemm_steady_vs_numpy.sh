@@ -13,13 +13,13 @@ for home in ${JAVA_HOME:+"$JAVA_HOME"} /usr/lib/jvm/*; do
   if [ "${v:-0}" -ge 25 ] 2>/dev/null; then java="$home/bin/java"; break; fi
 done
 [ -n "$java" ] || { echo "error: no JDK >= 25 found" >&2; exit 1; }
-[ -d tensor/target/classes ] || { echo "build first: mvn -B -q -pl tensor -am compile" >&2; exit 1; }
+[ -d cli/target/classes ] || { echo "build first: mvn -B -q -pl cli -am compile" >&2; exit 1; }
 out=$(mktemp)
 for r in $(seq "$rounds"); do
   env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS="$threads" OMP_NUM_THREADS="$threads" \
       python3 bench/compare/sgemm_numpy.py --sizes "$sizes" --repeats "$repeats" | grep '"gflops"' \
       | sed 's/^{/{"engine": "numpy", /' | tee -a "$out"
-  "$java" --add-modules jdk.incubator.vector -cp tensor/target/classes cortado.tensor.cpu.SgemmTimer \
+  "$java" --add-modules jdk.incubator.vector -cp tensor/target/classes:cli/target/classes cortado.cli.SgemmTimer \
       --sizes "$sizes" --threads "$threads" --repeats "$repeats" 2>/dev/null \
       | sed 's/^{/{"engine": "cortado", /' | tee -a "$out"
 done

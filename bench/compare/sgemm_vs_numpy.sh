@@ -40,21 +40,17 @@ JAVA="$JAVA_HOME/bin/java"
 PY="${PYTHON:-python3}"
 "$PY" -c 'import numpy' 2>/dev/null || { echo "error: $PY has no numpy" >&2; exit 1; }
 
-# The jar if it is newer than every tensor source, else the tensor module's classes (compiled when stale: Maven
-# skips up-to-date sources, so this is quick).
-if [[ -f cortado.jar && -z "$(find tensor/src/main -newer cortado.jar -name '*.java' -print -quit)" ]]; then
-  CP=cortado.jar
-else
-  JAVA_HOME="$JAVA_HOME" mvn -B -q -pl tensor compile >&2
-  CP=tensor/target/classes
-fi
+# The module classes: tensor (kernels), cli (SgemmTimer), bench (FmaProbe); compiled when stale (Maven skips
+# up-to-date sources, so this is quick).
+JAVA_HOME="$JAVA_HOME" mvn -B -q -pl cli,bench -am compile >&2
+CP=tensor/target/classes:cli/target/classes:bench/target/classes
 JCMD="$JAVA --add-modules jdk.incubator.vector -XX:+UseParallelGC -Xmx2g -cp $CP"
 
 echo "# cpu: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) vCPUs, avx512f: $(grep -qw avx512f /proc/cpuinfo && echo yes || echo no)"
 echo "# cortado classes: $CP; java: $("$JAVA" -version 2>&1 | head -1)"
 echo "# FMA probe (registers only, no memory): 1 thread vs $(nproc) threads. gflops_per_thread_cpu is per second of"
 echo "# CPU time: it stays at the 1-thread value when the vCPUs are separate cores, and halves when they share one."
-PROBE=$($JCMD cortado.tensor.cpu.FmaProbe "$(nproc)" 2>/dev/null)
+PROBE=$($JCMD cortado.bench.FmaProbe "$(nproc)" 2>/dev/null)
 echo "$PROBE" | sed 's/^/# fma /'
 MEASURED=$(echo "$PROBE" | head -1 | sed -n 's/.*"gflops_per_thread_cpu": \([0-9.]*\).*/\1/p')
 
@@ -63,5 +59,5 @@ for t in "${TLIST[@]}"; do
   env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS="$t" OMP_NUM_THREADS="$t" \
     "$PY" bench/compare/sgemm_numpy.py --sizes "$SIZES" --repeats "$REPEATS" --peak-per-core "$PEAK" \
     --measured-peak-per-core "${MEASURED:-0}" \
-    --java "$JCMD cortado.tensor.cpu.SgemmTimer --serve --threads $t"
+    --java "$JCMD cortado.cli.SgemmTimer --serve --threads $t"
 done

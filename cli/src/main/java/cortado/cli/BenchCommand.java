@@ -1,7 +1,6 @@
 package cortado.cli;
 
 import cortado.tensor.Parallel;
-import cortado.tensor.cpu.SgemmTimer;
 import java.util.List;
 import java.util.Locale;
 

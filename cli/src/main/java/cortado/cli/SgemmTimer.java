@@ -1,15 +1,21 @@
-package cortado.tensor.cpu;
+package cortado.cli;
 
+import cortado.tensor.Backend;
+import cortado.tensor.Backends;
+import cortado.tensor.Tensor;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
- * Measures square sgemm throughput the way {@code cortado bench sgemm} reports it: C[n,n] = A @ B (alpha 1, beta 0,
- * no transposes) on random data, warm-up first (JIT compilation of the kernel, page faults, thread start-up), then
+ * Measures square sgemm throughput the way {@code cortado bench sgemm} reports it: C[n,n] = A @ B (no transposes) on
+ * random data through the CPU backend's {@link Backend#matmul}, as a model calls it (each call returns a new C, so the
+ * figure includes allocating it); warm-up first (JIT compilation of the kernel, page faults, thread start-up), then
  * timed repeats; the median is reported because a shared machine produces one-sided outliers.
  */
 public final class SgemmTimer {
     private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
+    private static final Backend BACKEND = Backends.cpu();
+
     private SgemmTimer() {}
 
     /** Floating-point operations of one n x n x n multiply (one multiply and one add per term). */
@@ -30,14 +36,14 @@ public final class SgemmTimer {
     public static double[] gflopsSamples(int size, int repeats) {
         if (size < 1) throw new IllegalArgumentException("size must be >= 1, got " + size);
         if (repeats < 1) throw new IllegalArgumentException("repeats must be >= 1, got " + repeats);
-        float[] a = random(size * size, 1), b = random(size * size, 2), c = new float[size * size];
+        Problem pr = Problem.of(size, size, size, false, false);
         // Warm-up: at least 5 calls and a second, enough for C2 to compile the micro-kernel even on a busy machine.
         long end = System.nanoTime() + 1_000_000_000L;
-        for (int w = 0; w < 5 || System.nanoTime() < end; w++) multiply(size, a, b, c);
+        for (int w = 0; w < 5 || System.nanoTime() < end; w++) pr.run();
         double[] rates = new double[repeats];
         for (int r = 0; r < repeats; r++) {
             long t0 = System.nanoTime();
-            multiply(size, a, b, c);
+            pr.run();
             long dt = System.nanoTime() - t0;
             rates[r] = flops(size) / dt; // flop per ns = GFLOP/s
         }
@@ -91,8 +97,8 @@ public final class SgemmTimer {
         }
     }
 
-    /** One multiply with its operands: op(A)[m,k] @ op(B)[k,n], tightly packed (ld = stored row length). */
-    private record Problem(int m, int n, int k, boolean transA, boolean transB, float[] a, float[] b, float[] c) {
+    /** One multiply with its operands: op(A)[m,k] @ op(B)[k,n], A stored [k,m] when transposed, B [n,k]. */
+    private record Problem(int m, int n, int k, boolean transA, boolean transB, Tensor a, Tensor b) {
         static Problem parse(String spec) {
             String[] f = spec.split(",");
             if (f.length == 1) {
@@ -105,19 +111,14 @@ public final class SgemmTimer {
         }
 
         static Problem of(int m, int n, int k, boolean transA, boolean transB) {
-            return new Problem(m, n, k, transA, transB, random(Math.multiplyExact(m, k), 1),
-                    random(Math.multiplyExact(k, n), 2), new float[Math.multiplyExact(m, n)]);
+            Tensor a = BACKEND.fromArray(random(Math.multiplyExact(m, k), 1), transA ? k : m, transA ? m : k);
+            Tensor b = BACKEND.fromArray(random(Math.multiplyExact(k, n), 2), transB ? n : k, transB ? k : n);
+            return new Problem(m, n, k, transA, transB, a, b);
         }
 
         double flops() { return 2.0 * m * n * k; }
 
-        void run() {
-            Sgemm.sgemm(transA, transB, m, n, k, 1f, a, 0, transA ? m : k, b, 0, transB ? k : n, 0f, c, 0, n);
-        }
-    }
-
-    private static void multiply(int n, float[] a, float[] b, float[] c) {
-        Sgemm.sgemm(false, false, n, n, n, 1f, a, 0, n, b, 0, n, 0f, c, 0, n);
+        void run() { BACKEND.matmul(a, b, transA, transB); }
     }
 
     private static float[] random(int len, long seed) {
@@ -129,7 +130,7 @@ public final class SgemmTimer {
 
     /**
      * Standalone entry for scripts that run the built classes without the CLI:
-     * {@code java --add-modules jdk.incubator.vector -cp tensor/target/classes cortado.tensor.cpu.SgemmTimer
+     * {@code java --add-modules jdk.incubator.vector -cp tensor/target/classes:cli/target/classes cortado.cli.SgemmTimer
      * --sizes 256,512 [--threads N] [--repeats R] [--serve]}. Prints one JSON line per size, as
      * {@code cortado bench sgemm}; with {@code --serve} it answers the line protocol of {@link #serve()} instead.
      */

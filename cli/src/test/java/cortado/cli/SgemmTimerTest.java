@@ -1,4 +1,4 @@
-package cortado.tensor.cpu;
+package cortado.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

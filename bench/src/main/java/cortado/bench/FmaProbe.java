@@ -1,4 +1,4 @@
-package cortado.tensor.cpu;
+package cortado.bench;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
@@ -10,7 +10,7 @@ import jdk.incubator.vector.VectorSpecies;
  * FMA pipes; that decides whether a 2-thread GEMM figure can be trusted. Also gives the peak that GEMM GFLOP/s are
  * reported against.
  *
- * <p>{@code java --add-modules jdk.incubator.vector -cp tensor/target/classes cortado.tensor.cpu.FmaProbe [threads]}
+ * <p>{@code java --add-modules jdk.incubator.vector -cp tensor/target/classes:bench/target/classes cortado.bench.FmaProbe [threads]}
  * prints {@code {"threads": T, "gflops_total_wall": G, "gflops_per_thread_cpu": g, "vector_bits": b}} for 1 and T
  * threads. Wall-clock totals show what T threads get now; the CPU-time rate per thread falling well below the 1-thread
  * rate means the vCPUs share one core's FMA units, while a busy machine lowers only the wall-clock figure.
@@ -83,7 +83,14 @@ public final class FmaProbe {
                 cpu[r] += g[1] / threads;
             }
         }
-        return new double[] {SgemmTimer.median(wall), SgemmTimer.median(cpu)};
+        return new double[] {median(wall), median(cpu)};
+    }
+
+    private static double median(double[] xs) {
+        double[] s = xs.clone();
+        java.util.Arrays.sort(s);
+        int n = s.length;
+        return n % 2 == 1 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
     }
 
     public static void main(String[] args) {
