@@ -1,5 +1,6 @@
 package cortado.cli;
 
+import cortado.nn.io.AtomicFiles;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -11,7 +12,6 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Locale;
 import javax.imageio.ImageIO;
@@ -34,9 +34,9 @@ public final class LossPlot {
     public static void write(Path file, String title, List<Point> train, List<Point> val) throws IOException {
         System.setProperty("java.awt.headless", "true");
         BufferedImage img = render(title, train, val);
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        if (!ImageIO.write(img, "png", tmp.toFile())) throw new IOException("no PNG writer");
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.write(file, tmp -> {
+            if (!ImageIO.write(img, "png", tmp.toFile())) throw new IOException("no PNG writer");
+        });
     }
 
     static BufferedImage render(String title, List<Point> train, List<Point> val) {

@@ -2,6 +2,7 @@ package cortado.cli;
 
 import cortado.data.tokenizer.Tokenizer;
 import cortado.data.tokenizer.Tokenizers;
+import cortado.nn.io.AtomicFiles;
 
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
@@ -12,7 +13,6 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashSet;
 import java.util.Set;
 
@@ -44,7 +44,7 @@ public final class TokenizeCommand implements Command {
         Path in = Path.of(a.string("input"));
         if (!Files.isRegularFile(in)) throw new UsageException(in + ": no such file");
         Path out = a.string("output") == null ? null : Path.of(a.string("output"));
-        Path tmp = out == null ? null : Files.createTempFile(out.toAbsolutePath().getParent(), ".tokenize", ".tmp");
+        Path tmp = out == null ? null : AtomicFiles.tempFor(out);
         var decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPLACE)
                 .onUnmappableCharacter(CodingErrorAction.REPLACE);
         long lines = 0, tokens = 0;
@@ -70,7 +70,7 @@ public final class TokenizeCommand implements Command {
             throw e;
         }
         if (out != null) {
-            Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.move(tmp, out);
             System.err.printf("%s: %,d lines, %,d tokens%n", out, lines, tokens);
         }
         return Main.OK;

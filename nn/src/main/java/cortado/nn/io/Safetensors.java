@@ -121,28 +121,25 @@ public final class Safetensors {
         int padded = (json.length + 7) / 8 * 8;
         long total = 8 + padded + offset;
 
-        Path tmp = null;
         try {
-            tmp = AtomicFiles.tempFor(file);
-            try (Arena arena = Arena.ofConfined();
-                 FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-                MemorySegment out = ch.map(FileChannel.MapMode.READ_WRITE, 0, total, arena);
-                out.set(U64_LE, 0, padded);
-                MemorySegment.copy(json, 0, out, ValueLayout.JAVA_BYTE, 8, json.length);
-                out.asSlice(8 + json.length, padded - json.length).fill((byte) ' ');
-                long pos = 8 + padded;
-                for (Tensor t : sorted.values()) {
-                    long at = pos;
-                    t.backend().readHost(t, (src, off, n) -> st.fromFloats(src, off, out, at, n));
-                    pos += (long) t.numel() * st.byteSize();
+            AtomicFiles.write(file, tmp -> {
+                try (Arena arena = Arena.ofConfined();
+                     FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                    MemorySegment out = ch.map(FileChannel.MapMode.READ_WRITE, 0, total, arena);
+                    out.set(U64_LE, 0, padded);
+                    MemorySegment.copy(json, 0, out, ValueLayout.JAVA_BYTE, 8, json.length);
+                    out.asSlice(8 + json.length, padded - json.length).fill((byte) ' ');
+                    long pos = 8 + padded;
+                    for (Tensor t : sorted.values()) {
+                        long at = pos;
+                        t.backend().readHost(t, (src, off, n) -> st.fromFloats(src, off, out, at, n));
+                        pos += (long) t.numel() * st.byteSize();
+                    }
+                    out.force();
                 }
-                out.force();
-            }
-            AtomicFiles.move(tmp, file);
+            });
         } catch (IOException e) {
             throw CheckpointException.at(file, "cannot write: " + e.getMessage(), e);
-        } finally {
-            if (tmp != null) try { Files.deleteIfExists(tmp); } catch (IOException ignored) { }
         }
     }
 }
