@@ -2,29 +2,37 @@ package cortado.tensor;
 
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The one thread pool every CPU kernel shares. {@code --threads N} sets its size once at start-up; kernels split work
  * into chunks with {@link #forEach} and never make threads of their own.
+ *
+ * <p>{@link #setThreads} may run while kernels do: the thread count and its pool are one value that a
+ * {@code forEach} reads once, and a helper the retired pool no longer accepts is simply not started, since the caller
+ * takes every chunk no helper took.
  */
 public final class Parallel {
-    private static volatile int threads = Runtime.getRuntime().availableProcessors();
-    private static volatile ForkJoinPool pool = new ForkJoinPool(threads);
+    /** A thread count and the pool that serves it, replaced together. */
+    private record Workers(int threads, ForkJoinPool pool) {}
+
+    private static volatile Workers workers = start(Runtime.getRuntime().availableProcessors());
 
     private Parallel() {}
 
+    private static Workers start(int n) { return new Workers(n, new ForkJoinPool(n)); }
+
     /** The number of worker threads kernels may use. */
-    public static int threads() { return threads; }
+    public static int threads() { return workers.threads(); }
 
     /** Sets the number of worker threads (1 runs every kernel on the calling thread). */
     public static synchronized void setThreads(int n) {
         if (n < 1) throw new IllegalArgumentException("threads must be >= 1, got " + n);
-        if (n == threads) return;
-        ForkJoinPool old = pool;
-        threads = n;
-        pool = new ForkJoinPool(n);
-        old.shutdown();
+        Workers old = workers;
+        if (n == old.threads()) return;
+        workers = start(n);
+        old.pool().shutdown();   // work already submitted to it still runs to the end
     }
 
     /** A body that processes chunk {@code chunk} of {@code chunks}. */
@@ -37,19 +45,23 @@ public final class Parallel {
      */
     public static void forEach(int chunks, Chunk body) {
         if (chunks <= 0) return;
-        if (chunks == 1 || threads == 1) {
+        Workers w = workers;
+        if (chunks == 1 || w.threads() == 1) {
             for (int c = 0; c < chunks; c++) body.run(c);
             return;
         }
         // Work stealing by counter: each worker grabs the next chunk until none are left; the caller works too.
         AtomicInteger next = new AtomicInteger();
-        int helpers = Math.min(threads, chunks) - 1;
+        int helpers = Math.min(w.threads(), chunks) - 1;
         Runnable worker = () -> {
             for (int c; (c = next.getAndIncrement()) < chunks; ) body.run(c);
         };
         ForkJoinTask<?>[] tasks = new ForkJoinTask<?>[helpers];
-        ForkJoinPool p = pool;
-        for (int i = 0; i < helpers; i++) tasks[i] = p.submit(worker);
+        try {
+            for (int i = 0; i < helpers; i++) tasks[i] = w.pool().submit(worker);
+        } catch (RejectedExecutionException retired) {
+            // setThreads retired this pool meanwhile: fewer helpers, same chunks (the caller takes the rest).
+        }
         Throwable failure = null;
         try {
             worker.run();
@@ -57,6 +69,7 @@ public final class Parallel {
             failure = t;
         }
         for (ForkJoinTask<?> t : tasks) {
+            if (t == null) continue;
             try {
                 t.join();
             } catch (Throwable t2) {
@@ -70,7 +83,7 @@ public final class Parallel {
 
     /** Splits [0, n) into about {@code threads()} contiguous ranges and runs {@code body(from, to)} on each. */
     public static void forRange(int n, Range body) {
-        int chunks = Math.min(n, threads);
+        int chunks = Math.min(n, threads());
         if (chunks <= 1) { if (n > 0) body.run(0, n); return; }
         forEach(chunks, c -> body.run((int) ((long) n * c / chunks), (int) ((long) n * (c + 1) / chunks)));
     }
