@@ -44,4 +44,13 @@ public final class Linear4bit extends QuantizedLinear {
 
     @Override
     protected float[] dequantizedValues() { return weight.dequantize(); }
+
+    /**
+     * The kernel's code book (16 floats) and, under double quantization, its de-nested fp32 absmax (one per block) and
+     * the stored weight's 256-entry nested code map.
+     */
+    @Override
+    public long bytesBeyondFormat() {
+        return 4L * 16 + (weight.isDoubleQuantized() ? 4L * weight.blocks() + 4L * weight.doubleQuant().nestedCode().length : 0);
+    }
 }

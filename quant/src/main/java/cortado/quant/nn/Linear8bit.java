@@ -40,4 +40,8 @@ public final class Linear8bit extends QuantizedLinear {
 
     @Override
     protected float[] dequantizedValues() { return weight.dequantize(); }
+
+    /** The kernel's row scales absmax / 127, one fp32 per row. */
+    @Override
+    public long bytesBeyondFormat() { return 4L * weight.scales().length; }
 }

@@ -48,6 +48,13 @@ public abstract class QuantizedLinear extends Module implements Layer {
     /** The weight as the backend's fused kernel holds it. */
     public final QuantizedWeight kernel() { return kernel; }
 
+    /**
+     * Bytes this layer holds beyond the quantized format's codes and scales: the fused kernel's own copies (scales
+     * de-nested or rescaled for it, its code book; the codes are shared with the stored weight) and code maps kept per
+     * layer. QLoRA's bits-per-parameter leave these out; memory does not.
+     */
+    public abstract long bytesBeyondFormat();
+
     /** The fp32 weight in the layout of the layer it replaced ([out, in], or [in, out] for a Conv1D). */
     public final Tensor dequantizedWeight() {
         Tensor w = kernel.backend().fromArray(dequantizedValues(), kernel.rows(), kernel.cols());

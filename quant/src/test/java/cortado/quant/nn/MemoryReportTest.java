@@ -1,0 +1,86 @@
+package cortado.quant.nn;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import cortado.nn.Module;
+import cortado.nn.Parameter;
+import cortado.quant.DoubleQuantState;
+import cortado.quant.Quantized4bit;
+import cortado.quant.Quantized8bit;
+import cortado.tensor.cpu.quant.Packed4bit;
+import cortado.tensor.cpu.quant.PackedInt8;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The report's total is every byte a quantized model holds (before, the de-nested fp32 absmax the 4-bit kernel keeps
+ * was missing), measured independently here: the distinct arrays reachable
+ * from each layer's stored weight and from the CPU kernel it computes with (by identity, so an array both share counts
+ * once), plus the fp32 parameters. The format row ({@code quantizedWeights}) keeps QLoRA's accounting.
+ */
+class MemoryReportTest {
+    /** A two-layer model: one quantized layer of the given type and a plain fp32 bias. */
+    static Module model(String type, boolean dq) {
+        QuantizeSpec spec = new QuantizeSpec(type, 64, dq, List.of());
+        Module q = ModelQuantizer.quantizeLayer(spec, QuantizedLayersTest.random(1, 48, 256),
+                QuantizedLayersTest.random(2, 48), false);
+        return new Module() {
+            { child("proj", q); }
+        };
+    }
+
+    /** Bytes of the distinct arrays reachable from the layers' weights and kernels, plus the parameters. */
+    static long bytesReachable(Module root) {
+        IdentityHashMap<Object, Long> arrays = new IdentityHashMap<>();
+        for (Module m : root.namedModules().values()) {
+            if (m instanceof Linear4bit l) {
+                Quantized4bit w = l.weight();
+                arrays.put(w.packed(), (long) w.packed().length);
+                if (w.isDoubleQuantized()) {
+                    DoubleQuantState d = w.doubleQuant();
+                    arrays.put(d.absmaxCodes(), (long) d.absmaxCodes().length);
+                    arrays.put(d.nestedAbsmax(), 4L * d.nestedAbsmax().length + 4); // + the fp32 offset
+                    arrays.put(d.nestedCode(), 4L * d.nestedCode().length);
+                } else arrays.put(w.absmax(), 4L * w.absmax().length);
+                Packed4bit k = (Packed4bit) l.kernel();
+                arrays.put(k.packed(), (long) k.packed().length);
+                arrays.put(k.absmax(), 4L * k.absmax().length);
+                arrays.put(k.code(), 4L * k.code().length);
+            } else if (m instanceof Linear8bit l) {
+                Quantized8bit w = l.weight();
+                arrays.put(w.codes(), (long) w.codes().length);
+                arrays.put(w.scales(), 4L * w.scales().length);
+                PackedInt8 k = (PackedInt8) l.kernel();
+                arrays.put(k.data(), (long) k.data().length);
+                arrays.put(k.scale(), 4L * k.scale().length);
+            }
+        }
+        long bytes = arrays.values().stream().mapToLong(Long::longValue).sum();
+        for (Parameter p : root.namedParameters().values()) bytes += 4L * p.numel();
+        return bytes;
+    }
+
+    @ParameterizedTest(name = "{0}, double quant {1}")
+    @CsvSource({"nf4, true", "nf4, false", "fp4, true", "int8, false"})
+    void totalCountsEveryByteHeld(String type, boolean dq) {
+        Module m = model(type, dq);
+        assertThat(MemoryReport.of(m).total().bytes()).isEqualTo(bytesReachable(m));
+    }
+
+    @Test
+    void theFormatRowKeepsQloraAccountingWhileTheTotalAddsWhatTheKernelKeeps() {
+        MemoryReport r = MemoryReport.of(model("nf4", true));
+        long params = 48L * 256, blocks = params / 64;
+        // 4 bits per weight + one byte per block + nested fp32 absmax per 256 blocks + the offset
+        assertThat(r.quantizedWeights().bytes()).isEqualTo(params / 2 + blocks + 4 * ((blocks + 255) / 256) + 4);
+        Map<String, Long> byKind = new java.util.HashMap<>();
+        r.rows().forEach(row -> byKind.put(row.kind(), row.bytes()));
+        long beyond = 4 * blocks + 64 + 1024;   // de-nested absmax, kernel code book, nested 256-entry map
+        assertThat(byKind).containsEntry("kernel copies and code maps (de-nested/rescaled scales, code books)", beyond);
+        assertThat(r.total().bytes()).isEqualTo(r.quantizedWeights().bytes() + beyond + 4 * 48);
+    }
+}
