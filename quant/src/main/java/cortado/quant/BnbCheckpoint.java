@@ -2,7 +2,9 @@ package cortado.quant;
 
 import cortado.data.json.Json;
 import cortado.data.json.JsonException;
+import cortado.nn.io.AtomicFiles;
 import cortado.nn.io.CheckpointException;
+import cortado.nn.io.HfCheckpoint;
 import cortado.nn.io.Safetensors;
 import cortado.nn.io.SafetensorsDtype;
 import cortado.nn.io.SafetensorsFile;
@@ -124,7 +126,7 @@ public final class BnbCheckpoint {
     /** Whether {@code dir}'s config.json describes a bitsandbytes-quantized model (false when there is none). */
     public static boolean isQuantized(Path dir) {
         if (!Files.exists(dir.resolve(CONFIG))) return false;
-        return isQuantized(readConfig(dir));
+        return isQuantized(HfCheckpoint.readConfig(dir));
     }
 
     // ---------------------------------------------------------------------------------------------------- writing
@@ -155,7 +157,7 @@ public final class BnbCheckpoint {
         Map<String, Object> config = new LinkedHashMap<>(modelConfig);
         config.put("quantization_config", qc.toHfJson());
         config.putIfAbsent("torch_dtype", "float32");
-        writeAtomically(dir.resolve(CONFIG), (Json.write(config) + "\n").getBytes(StandardCharsets.UTF_8));
+        AtomicFiles.write(dir.resolve(CONFIG), (Json.write(config) + "\n").getBytes(StandardCharsets.UTF_8));
         try {
             Files.deleteIfExists(dir.resolve(INDEX));   // a stale sharded layout would shadow nothing but confuse
         } catch (IOException e) {
@@ -216,20 +218,14 @@ public final class BnbCheckpoint {
 
     /** Loads config.json and the weights of a bitsandbytes 4-bit checkpoint directory (single file or sharded). */
     public static Contents load(Path dir) {
-        Map<String, Object> config = readConfig(dir);
+        Map<String, Object> config = HfCheckpoint.readConfig(dir);
         Path configFile = dir.resolve(CONFIG);
         if (!(config.get("quantization_config") instanceof Map<?, ?> qcJson))
             throw CheckpointException.at(configFile, "no quantization_config: not a quantized checkpoint");
         QuantizationConfig qc = QuantizationConfig.fromHfJson(configFile, qcJson);
-        List<Path> files = weightFiles(dir);
         List<SafetensorsFile> open = new ArrayList<>();
         try {
-            Map<String, SafetensorsFile> where = new LinkedHashMap<>();
-            for (Path p : files) {
-                SafetensorsFile f = Safetensors.read(p);
-                open.add(f);
-                for (String n : f.names()) where.put(n, f);
-            }
+            Map<String, SafetensorsFile> where = openWeights(dir, open);
             Map<String, Quantized4bit> quantized = new LinkedHashMap<>();
             Map<String, Tensor> tensors = new LinkedHashMap<>();
             readAll(where, quantized, tensors);
@@ -443,12 +439,12 @@ public final class BnbCheckpoint {
         Map<String, Object> config = new LinkedHashMap<>(modelConfig);
         config.put("quantization_config", int8ConfigJson(skipModules));
         config.putIfAbsent("torch_dtype", "float32");
-        writeAtomically(dir.resolve(CONFIG), (Json.write(config) + "\n").getBytes(StandardCharsets.UTF_8));
+        AtomicFiles.write(dir.resolve(CONFIG), (Json.write(config) + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
     /** Loads an LLM.int8 checkpoint directory; errors name the file and the tensor. */
     public static Int8Contents loadInt8(Path dir) {
-        Map<String, Object> config = readConfig(dir);
+        Map<String, Object> config = HfCheckpoint.readConfig(dir);
         if (!isInt8(config))
             throw CheckpointException.at(dir.resolve(CONFIG), "quantization_config is not a bitsandbytes load_in_8bit config");
         List<String> skip = null;
@@ -458,12 +454,7 @@ public final class BnbCheckpoint {
         }
         List<SafetensorsFile> open = new ArrayList<>();
         try {
-            Map<String, SafetensorsFile> where = new LinkedHashMap<>();
-            for (Path p : weightFiles(dir)) {
-                SafetensorsFile f = Safetensors.read(p);
-                open.add(f);
-                for (String n : f.names()) where.put(n, f);
-            }
+            Map<String, SafetensorsFile> where = openWeights(dir, open);
             Map<String, Quantized8bit> quantized = new LinkedHashMap<>();
             Map<String, Tensor> tensors = new LinkedHashMap<>();
             Set<String> consumed = new java.util.HashSet<>();
@@ -504,60 +495,19 @@ public final class BnbCheckpoint {
 
     // ---------------------------------------------------------------------------------------------------- files
 
-    private static Map<String, Object> readConfig(Path dir) {
-        Path file = dir.resolve(CONFIG);
-        try {
-            return Json.parseObject(Files.readString(file, StandardCharsets.UTF_8));
-        } catch (java.nio.file.NoSuchFileException e) {
-            throw CheckpointException.at(file, "missing (a Hugging Face model directory has config.json beside its weights)");
-        } catch (IOException e) {
-            throw CheckpointException.at(file, "cannot read: " + e.getMessage(), e);
-        } catch (JsonException e) {
-            throw CheckpointException.at(file, "invalid JSON: " + e.getMessage());
-        }
-    }
-
-    private static List<Path> weightFiles(Path dir) {
-        Path single = dir.resolve(WEIGHTS);
-        if (Files.exists(single)) return List.of(single);
-        Path index = dir.resolve(INDEX);
-        if (!Files.exists(index)) throw CheckpointException.at(dir, "no " + WEIGHTS + " or " + INDEX);
-        Map<String, Object> json;
-        try {
-            json = Json.parseObject(Files.readString(index, StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw CheckpointException.at(index, "cannot read: " + e.getMessage(), e);
-        } catch (JsonException e) {
-            throw CheckpointException.at(index, "invalid JSON: " + e.getMessage());
-        }
-        if (!(json.get("weight_map") instanceof Map<?, ?> map)) throw CheckpointException.at(index, "no \"weight_map\" object");
-        java.util.LinkedHashSet<Path> files = new java.util.LinkedHashSet<>();
-        for (Map.Entry<?, ?> e : map.entrySet()) {
-            if (!(e.getValue() instanceof String shard) || shard.isEmpty() || shard.contains("/") || shard.contains("\\")
-                    || shard.startsWith("."))
-                throw CheckpointException.at(index, "weight_map entry for '" + e.getKey() + "' is not a file name in this directory");
-            files.add(dir.resolve(shard));
-        }
-        return new ArrayList<>(files);
-    }
-
-    private static void writeAtomically(Path target, byte[] bytes) {
-        Path tmp = null;
-        try {
-            tmp = Files.createTempFile(target.toAbsolutePath().getParent(), "." + target.getFileName(), ".tmp");
-            Files.write(tmp, bytes);
-            try {
-                Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            } catch (java.nio.file.AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            }
-            try {
-                Files.setPosixFilePermissions(target, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-            } catch (UnsupportedOperationException notPosix) { }
-        } catch (IOException e) {
-            throw CheckpointException.at(target, "cannot write: " + e.getMessage(), e);
-        } finally {
-            if (tmp != null) try { Files.deleteIfExists(tmp); } catch (IOException ignored) { }
-        }
+    /**
+     * Opens the weight files of {@code dir} (model.safetensors, or the shards its index lists, checked by
+     * {@link HfCheckpoint#weightFiles}) and maps each tensor name to its open file; every file opened is added to
+     * {@code open}, which the caller closes.
+     */
+    private static Map<String, SafetensorsFile> openWeights(Path dir, List<SafetensorsFile> open) {
+        Map<Path, SafetensorsFile> byPath = new LinkedHashMap<>();
+        Map<String, SafetensorsFile> where = new LinkedHashMap<>();
+        HfCheckpoint.weightFiles(dir).forEach((name, path) -> where.put(name, byPath.computeIfAbsent(path, p -> {
+            SafetensorsFile f = Safetensors.read(p);
+            open.add(f);
+            return f;
+        })));
+        return where;
     }
 }

@@ -104,6 +104,45 @@ class BnbCheckpointTest {
         assertThat(again.quantized().get(Q).dequantize()).isEqualTo(c.quantized().get(Q).dequantize());
     }
 
+    /** The NF4 fixture split into two shards plus an index, as transformers' save_pretrained shards a large model. */
+    static Path sharded(Path tmp, boolean dropOneFromItsShard) throws Exception {
+        Path src = fixture("bnb_llama_nf4_dq");
+        Files.copy(src.resolve("config.json"), tmp.resolve("config.json"));
+        RawSafetensorsWriter[] shards = {new RawSafetensorsWriter(), new RawSafetensorsWriter()};
+        Map<String, Object> weightMap = new java.util.TreeMap<>();
+        try (SafetensorsFile f = Safetensors.read(src.resolve("model.safetensors"))) {
+            int i = 0;
+            for (String n : f.names()) {
+                int shard = i++ % 2;
+                weightMap.put(n, String.format("model-%05d-of-00002.safetensors", shard + 1));
+                if (dropOneFromItsShard && n.equals(Q)) continue;
+                shards[shard].add(n, f.dtype(n), java.util.Arrays.stream(f.shape(n)).asLongStream().toArray(),
+                        f.bytes(n).toArray(ValueLayout.JAVA_BYTE));
+            }
+        }
+        for (int s = 0; s < 2; s++) shards[s].write(tmp.resolve(String.format("model-%05d-of-00002.safetensors", s + 1)), null);
+        Files.writeString(tmp.resolve("model.safetensors.index.json"),
+                cortado.data.json.Json.write(Map.of("metadata", Map.of(), "weight_map", weightMap)));
+        return tmp;
+    }
+
+    @Test
+    void loadsShardsThroughTheSameIndexReadingAsHfCheckpoint(@TempDir Path tmp) throws Exception {
+        BnbCheckpoint.Contents whole = BnbCheckpoint.load(fixture("bnb_llama_nf4_dq"));
+        BnbCheckpoint.Contents split = BnbCheckpoint.load(sharded(tmp, false));
+        assertThat(split.quantized().keySet()).containsExactlyInAnyOrderElementsOf(whole.quantized().keySet());
+        for (String n : whole.quantized().keySet())
+            assertThat(split.quantized().get(n).dequantize()).as(n).isEqualTo(whole.quantized().get(n).dequantize());
+        assertThat(split.tensors().keySet()).containsExactlyInAnyOrderElementsOf(whole.tensors().keySet());
+    }
+
+    @Test
+    void aShardMissingWhatTheIndexPromisesIsNamed(@TempDir Path tmp) throws Exception {
+        Path dir = sharded(tmp, true);
+        assertThatThrownBy(() -> BnbCheckpoint.load(dir)).isInstanceOf(CheckpointException.class)
+                .hasMessageContaining("has no tensor '" + Q + "' although model.safetensors.index.json says so");
+    }
+
     @Test
     void pythonReprOfOffsets() {
         assertThat(BnbCheckpoint.pythonRepr(0.05129938945174217)).isEqualTo("0.05129938945174217");

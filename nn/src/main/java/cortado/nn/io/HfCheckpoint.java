@@ -169,8 +169,12 @@ public final class HfCheckpoint {
         return null;
     }
 
-    /** Tensor name -> the file holding it, from model.safetensors or the shard index. */
-    private static Map<String, Path> weightFiles(Path dir) {
+    /**
+     * Tensor name -> the file holding it, from model.safetensors or the shard index (each shard must exist, be a plain
+     * file name in {@code dir} and hold the tensors the index gives it). Quantized checkpoints read their shards
+     * through this too.
+     */
+    public static Map<String, Path> weightFiles(Path dir) {
         Path single = dir.resolve(WEIGHTS);
         Path index = dir.resolve(INDEX);
         Map<String, Path> out = new LinkedHashMap<>();
