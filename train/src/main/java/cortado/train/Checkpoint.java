@@ -5,6 +5,8 @@ import cortado.nn.io.CheckpointException;
 import cortado.nn.io.HfCheckpoint;
 import cortado.nn.io.Safetensors;
 import cortado.nn.models.CausalLm;
+import cortado.quant.BnbCheckpoint;
+import cortado.quant.nn.QuantizedCheckpoint;
 import cortado.tensor.Tensor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -19,8 +21,9 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
- * A training checkpoint: a Hugging Face model directory ({@code config.json}, {@code model.safetensors}) that any HF
- * tool can load, plus what resuming needs:
+ * A training checkpoint: a Hugging Face model directory ({@code config.json}, {@code model.safetensors}; in the
+ * transformers + bitsandbytes layout when the model has quantized layers) that any HF tool can load, plus what
+ * resuming needs:
  * <ul>
  *   <li>{@code optimizer.safetensors}: AdamW's moments as {@code exp_avg.NAME} and {@code exp_avg_sq.NAME} (PyTorch's
  *   state names), float32;</li>
@@ -59,7 +62,9 @@ public final class Checkpoint {
         try {
             deleteTree(tmp);
             Files.createDirectories(tmp);
-            HfCheckpoint.save(trainer.model(), tmp);
+            // A frozen quantized base goes back in its bitsandbytes layout, its quantized weights unchanged.
+            if (QuantizedCheckpoint.isQuantized(trainer.model())) QuantizedCheckpoint.save(trainer.model(), tmp);
+            else HfCheckpoint.save(trainer.model(), tmp);
 
             AdamW opt = trainer.optimizer();
             Map<String, Tensor> moments = new LinkedHashMap<>();
@@ -101,9 +106,9 @@ public final class Checkpoint {
         return null;
     }
 
-    /** Loads the model of a checkpoint directory. */
+    /** Loads the model of a checkpoint directory (with its quantized layers, when it was saved with some). */
     public static CausalLm loadModel(Path dir) {
-        return HfCheckpoint.load(dir);
+        return BnbCheckpoint.isQuantized(dir) ? QuantizedCheckpoint.load(dir) : HfCheckpoint.load(dir);
     }
 
     /**

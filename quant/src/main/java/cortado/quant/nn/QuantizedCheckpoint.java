@@ -5,6 +5,7 @@ import cortado.nn.Linear;
 import cortado.nn.Module;
 import cortado.nn.Parameter;
 import cortado.nn.io.CheckpointException;
+import cortado.nn.io.HfCheckpoint;
 import cortado.nn.models.CausalLm;
 import cortado.nn.models.Models;
 import cortado.quant.BnbCheckpoint;
@@ -27,6 +28,43 @@ import java.util.Map;
  */
 public final class QuantizedCheckpoint {
     private QuantizedCheckpoint() {}
+
+    /** Whether any layer of {@code model} is quantized (a model {@link HfCheckpoint#save} would not write whole). */
+    public static boolean isQuantized(CausalLm model) {
+        return model.module().namedModules().values().stream().anyMatch(m -> m instanceof QuantizedLinear);
+    }
+
+    /**
+     * Writes a model with quantized layers in the layout its layers already have: the quantized weights exactly as
+     * held (so a frozen quantized base, e.g. after training what is around it, goes back byte for byte), the rest in
+     * float32. The quantization config is read off the layers (type and double quantization; the Linear and Conv1D
+     * layers left in fp32 are listed as skipped).
+     */
+    public static void save(CausalLm model, Path dir) { save(model, specOf(model), dir); }
+
+    /** The spec that describes the quantized layers of {@code model} as they are (blocksizes are stored per tensor). */
+    static QuantizeSpec specOf(CausalLm model) {
+        QuantizeSpec spec = null;
+        List<String> skip = new ArrayList<>();
+        for (Map.Entry<String, Module> e : model.module().namedModules().entrySet()) {
+            Module m = e.getValue();
+            QuantizeSpec s = null;
+            if (m instanceof Linear4bit l)
+                s = new QuantizeSpec(l.weight().type().bnbName(), l.weight().blocksize(), l.weight().isDoubleQuantized(), List.of());
+            else if (m instanceof Linear8bit) s = new QuantizeSpec("int8", 0, false, List.of());
+            else if (m instanceof Linear || m instanceof Conv1D) {
+                String leaf = e.getKey().substring(e.getKey().lastIndexOf('.') + 1);
+                if (!skip.contains(leaf)) skip.add(leaf);
+            }
+            if (s == null) continue;
+            if (spec != null && (!spec.type().equals(s.type()) || spec.doubleQuant() != s.doubleQuant()))
+                throw new IllegalArgumentException("layers quantized differently (" + spec.type() + " and " + s.type()
+                        + " at " + e.getKey() + ") have no single bitsandbytes layout");
+            spec = s;
+        }
+        if (spec == null) throw new IllegalArgumentException("the model has no quantized layer");
+        return new QuantizeSpec(spec.type(), spec.blocksize(), spec.doubleQuant(), skip);
+    }
 
     /** Writes a model whose layers {@link ModelQuantizer} replaced to {@code dir} (4-bit or LLM.int8 layout). */
     public static void save(CausalLm model, QuantizeSpec spec, Path dir) {
@@ -54,7 +92,7 @@ public final class QuantizedCheckpoint {
      * {@link Linear8bit} layers.
      */
     public static CausalLm load(Path dir) {
-        Map<String, Object> rawConfig = cortado.nn.io.HfCheckpoint.readConfig(dir);
+        Map<String, Object> rawConfig = HfCheckpoint.readConfig(dir);
         if (BnbCheckpoint.isInt8(rawConfig)) {
             BnbCheckpoint.Int8Contents c = BnbCheckpoint.loadInt8(dir);
             return build(dir, c.config(), c.quantized(), c.tensors());
