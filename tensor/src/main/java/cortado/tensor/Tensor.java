@@ -218,7 +218,8 @@ public final class Tensor {
      */
     public float[] data() {
         if (storage instanceof CpuStorage c) return c.array();
-        throw new IllegalStateException(this + " lives on " + storage.backend().name() + ", not in CPU memory");
+        throw new IllegalArgumentException(this + " lives on " + storage.backend().name()
+                + " but the operation runs on cpu; move it with Tensor.to(Backend) first");
     }
 
     /** A fresh row-major host copy of the elements (through the backend). */

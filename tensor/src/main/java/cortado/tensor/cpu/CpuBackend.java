@@ -12,16 +12,15 @@ import cortado.tensor.cpu.quant.QuantizedMatrix;
 /**
  * The CPU backend: every {@link Backend} operation, each delegated to the kernel class that holds its forward and
  * backward (Vector API SIMD, spread over {@link cortado.tensor.Parallel}'s threads). Matrix products go to
- * {@link Sgemm} through {@link Matmul}, which maps strided views onto GEMM arguments. An operation given a tensor that
- * lives on another backend fails with both backends named ({@link Backends#requireOn}).
+ * {@link Sgemm} through {@link Matmul}, which maps strided views onto GEMM arguments.
  */
 public final class CpuBackend implements Backend {
     @Override public String name() { return "cpu"; }
 
     // ---- memory ----
-    @Override public Tensor copy(Tensor x) { return Elementwise.copy(on("copy", x)); }
-    @Override public void copyInto(Tensor dst, Tensor src) { on("copyInto", dst, src); Elementwise.copyInto(dst, src); }
-    @Override public void fillInPlace(Tensor x, float value) { Elementwise.fill(on("fillInPlace", x), value); }
+    @Override public Tensor copy(Tensor x) { return Elementwise.copy(x); }
+    @Override public void copyInto(Tensor dst, Tensor src) { Elementwise.copyInto(dst, src); }
+    @Override public void fillInPlace(Tensor x, float value) { Elementwise.fill(x, value); }
 
     // ---- creation and host transfers: host memory is this backend's memory ----
     @Override public Tensor zeros(int... shape) { return Tensor.zeros(shape); }
@@ -39,18 +38,17 @@ public final class CpuBackend implements Backend {
 
     // ---- matrix multiply ----
     @Override public Tensor matmul(Tensor a, Tensor b, boolean transA, boolean transB) {
-        on("matmul", a, b);
         return Matmul.matmul(a, b, transA, transB);
     }
 
     // ---- elementwise ----
-    @Override public Tensor add(Tensor a, Tensor b) { on("add", a, b); return Elementwise.binary(Elementwise.Op.ADD, a, b); }
-    @Override public Tensor sub(Tensor a, Tensor b) { on("sub", a, b); return Elementwise.binary(Elementwise.Op.SUB, a, b); }
-    @Override public Tensor mul(Tensor a, Tensor b) { on("mul", a, b); return Elementwise.binary(Elementwise.Op.MUL, a, b); }
-    @Override public Tensor div(Tensor a, Tensor b) { on("div", a, b); return Elementwise.binary(Elementwise.Op.DIV, a, b); }
+    @Override public Tensor add(Tensor a, Tensor b) { return Elementwise.binary(Elementwise.Op.ADD, a, b); }
+    @Override public Tensor sub(Tensor a, Tensor b) { return Elementwise.binary(Elementwise.Op.SUB, a, b); }
+    @Override public Tensor mul(Tensor a, Tensor b) { return Elementwise.binary(Elementwise.Op.MUL, a, b); }
+    @Override public Tensor div(Tensor a, Tensor b) { return Elementwise.binary(Elementwise.Op.DIV, a, b); }
     @Override public Tensor scale(Tensor a, float s) { return Elementwise.affine(a, s, 0f); }
     @Override public Tensor addScalar(Tensor a, float s) { return Elementwise.affine(a, 1f, s); }
-    @Override public void axpyInPlace(Tensor dst, float alpha, Tensor src) { on("axpyInPlace", dst, src); Elementwise.axpy(dst, alpha, src); }
+    @Override public void axpyInPlace(Tensor dst, float alpha, Tensor src) { Elementwise.axpy(dst, alpha, src); }
     @Override public void scaleInPlace(Tensor x, float s) { Elementwise.scaleInPlace(x, s); }
     @Override public Tensor exp(Tensor a) { return Elementwise.unary(Elementwise.Fn.EXP, a); }
     @Override public Tensor log(Tensor a) { return Elementwise.unary(Elementwise.Fn.LOG, a); }
@@ -66,29 +64,23 @@ public final class CpuBackend implements Backend {
 
     // ---- activations ----
     @Override public Tensor gelu(Tensor x) { return Activations.gelu(x); }
-    @Override public Tensor geluBackward(Tensor dy, Tensor x) { on("geluBackward", dy, x); return Activations.geluBackward(dy, x); }
+    @Override public Tensor geluBackward(Tensor dy, Tensor x) { return Activations.geluBackward(dy, x); }
     @Override public Tensor silu(Tensor x) { return Activations.silu(x); }
-    @Override public Tensor siluBackward(Tensor dy, Tensor x) { on("siluBackward", dy, x); return Activations.siluBackward(dy, x); }
+    @Override public Tensor siluBackward(Tensor dy, Tensor x) { return Activations.siluBackward(dy, x); }
     @Override public Tensor softmax(Tensor x) { return Softmax.softmax(x); }
-    @Override public Tensor softmaxBackward(Tensor dy, Tensor y) { on("softmaxBackward", dy, y); return Softmax.softmaxBackward(dy, y); }
+    @Override public Tensor softmaxBackward(Tensor dy, Tensor y) { return Softmax.softmaxBackward(dy, y); }
     @Override public Tensor logSoftmax(Tensor x) { return Softmax.logSoftmax(x); }
-    @Override public Tensor logSoftmaxBackward(Tensor dy, Tensor y) { on("logSoftmaxBackward", dy, y); return Softmax.logSoftmaxBackward(dy, y); }
+    @Override public Tensor logSoftmaxBackward(Tensor dy, Tensor y) { return Softmax.logSoftmaxBackward(dy, y); }
 
     // ---- normalization ----
     @Override public NormResult layerNorm(Tensor x, Tensor weight, Tensor bias, float eps) {
-        on("layerNorm", x, weight, bias);
         return LayerNormKernel.forward(x, weight, bias, eps);
     }
     @Override public NormGrads layerNormBackward(Tensor dy, Tensor x, Tensor weight, Tensor mean, Tensor rstd) {
-        on("layerNormBackward", dy, x, weight, mean, rstd);
         return LayerNormKernel.backward(dy, x, weight, mean, rstd);
     }
-    @Override public NormResult rmsNorm(Tensor x, Tensor weight, float eps) {
-        on("rmsNorm", x, weight);
-        return RmsNormKernel.forward(x, weight, eps);
-    }
+    @Override public NormResult rmsNorm(Tensor x, Tensor weight, float eps) { return RmsNormKernel.forward(x, weight, eps); }
     @Override public NormGrads rmsNormBackward(Tensor dy, Tensor x, Tensor weight, Tensor rstd) {
-        on("rmsNormBackward", dy, x, weight, rstd);
         return RmsNormKernel.backward(dy, x, weight, rstd);
     }
 
@@ -103,12 +95,10 @@ public final class CpuBackend implements Backend {
 
     // ---- attention ----
     @Override public AttentionResult attention(Tensor q, Tensor k, Tensor v, boolean causal, float scale) {
-        on("attention", q, k, v);
         return AttentionKernel.forward(q, k, v, causal, scale);
     }
     @Override public AttentionGrads attentionBackward(Tensor dout, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse,
                                                       boolean causal, float scale) {
-        on("attentionBackward", dout, q, k, v, out, lse);
         return AttentionKernel.backward(dout, q, k, v, out, lse, causal, scale);
     }
 
@@ -118,7 +108,6 @@ public final class CpuBackend implements Backend {
     }
     @Override public Tensor crossEntropyBackward(Tensor logits, int[] targets, Tensor lse, int ignoreIndex,
                                                  float gradScale, int counted) {
-        on("crossEntropyBackward", logits, lse);
         return CrossEntropyKernel.backward(logits, targets, lse, ignoreIndex, gradScale, counted);
     }
 
@@ -154,20 +143,17 @@ public final class CpuBackend implements Backend {
     // ---- optimizer ----
     @Override public void adamwInPlace(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2,
                                        float eps, float weightDecay, int step) {
-        on("adamwInPlace", param, grad, m, v);
         AdamWKernel.step(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step);
     }
 
     // ---- checks ----
+    // A kernel given a tensor of another backend fails in Tensor.data(), naming both backends.
 
     /** {@code x} itself, after checking that it lives on this backend. */
     private Tensor on(String op, Tensor x) {
         Backends.requireOn(this, op, x);
         return x;
     }
-
-    /** Checks that every non-null tensor of an operation lives on this backend. */
-    private void on(String op, Tensor... xs) { Backends.requireOn(this, op, xs); }
 
     private QuantizedMatrix matrix(String op, QuantizedWeight w) {
         if (w instanceof QuantizedMatrix m && w.backend() == this) return m;
