@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import cortado.autograd.Autograd;
 import cortado.autograd.F;
+import cortado.autograd.GradCheck;
+import cortado.nn.Init;
 import cortado.nn.Parameter;
 import cortado.nn.generate.Generator;
 import cortado.nn.generate.Sampler;
@@ -118,6 +120,27 @@ class DeviceAgnosticTest {
         int[] prompt = {72, 101, 108, 108, 111};
         int[] expected = new Generator(cpu).generate(prompt, 12, Sampler.greedy(), Set.of(), null);
         assertThat(new Generator(mirror).generate(prompt, 12, Sampler.greedy(), Set.of(), null)).containsExactly(expected);
+    }
+
+    @Test
+    void initialisersFillThroughTheBackend() {
+        Tensor host = Backends.cpu().zeros(3, 70000), there = MIRROR.zeros(3, 70000);
+        Init.normal(host, 0.02f, 5, 1);
+        Init.normal(there, 0.02f, 5, 1);
+        assertThat(there.toArray()).containsExactly(host.toArray());
+        Tensor view = MIRROR.zeros(4, 6).transpose(0, 1);   // a strided view is filled in its row-major order
+        Init.constant(view, 3f);
+        assertThat(view.toArray()).containsOnly(3f);
+    }
+
+    @Test
+    void gradientChecksPerturbTensorsOfAnyBackend() {
+        Tensor a = Backends.cpu().fromArray(new float[] {0.3f, -1.2f, 0.7f, 2f, -0.4f, 1.1f}, 2, 3).to(MIRROR)
+                .requiresGrad(true);
+        Tensor b = Backends.cpu().fromArray(new float[] {1.5f, -0.2f, 0.9f}, 3, 1).to(MIRROR).requiresGrad(true);
+        GradCheck.Result r = GradCheck.check(x -> F.tanh(F.matmul(x[0], x[1])), 1e-2, 1e-3, 1e-3, a, b);
+        assertThat(r.passed()).as(r.toString()).isTrue();
+        assertThat(r.checked()).isEqualTo(9);
     }
 
     @Test
