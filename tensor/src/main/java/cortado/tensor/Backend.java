@@ -88,12 +88,13 @@ public interface Backend {
 
     /**
      * {@code x} moved to this backend: {@code x} itself when it already lives here, otherwise a new contiguous tensor
-     * with the same elements (through host memory; a backend may override with a direct path). No autograd history.
+     * with the same elements and no autograd history (through host memory; a backend may override with a direct path).
      */
     default Tensor transfer(Tensor x) {
         if (x.backend() == this) return x;
         Tensor out = zeros(x.shape());
-        writeHost(out, (dst, dOff, n) -> x.backend().readHost(x, (src, sOff, m) -> System.arraycopy(src, sOff, dst, dOff, n)));
+        writeHost(out, (dst, dOff, n) ->
+                x.backend().readHost(x, (src, sOff, m) -> System.arraycopy(src, sOff, dst, dOff, n)));
         return out;
     }
 
