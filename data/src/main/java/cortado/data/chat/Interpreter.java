@@ -21,12 +21,15 @@ final class Interpreter {
     static final int MAX_CALL_DEPTH = 64;
     /** Largest {@code range()} accepted: Jinja's sandbox's MAX_RANGE. */
     static final long MAX_RANGE = 100_000;
+    /** Most statements one render may execute, so nested loops over large ranges end with an error, not a hang. */
+    static final long MAX_STEPS = 5_000_000;
 
     final String name;
     private final StringBuilder root = new StringBuilder();
     private final List<Rendered.Span> spans = new ArrayList<>();
     private final Supplier<LocalDateTime> clock;
     private int callDepth;
+    private long steps;
 
     /** A chain of variable maps, innermost first. */
     static final class Scope {
@@ -63,7 +66,13 @@ final class Interpreter {
         Globals.install(globals.vars, clock);
         Scope top = new Scope(globals);
         top.vars.putAll(variables);
-        exec(body, top, root);
+        try {
+            exec(body, top, root);
+        } catch (StackOverflowError e) {
+            // only a value the template built nested thousands deep (e.g. set x = [x] in a loop) gets here:
+            // the parser caps the nesting of the template itself
+            throw new TemplateException("value nested too deeply to evaluate", name, 1, 1);
+        }
         return new Rendered(root.toString(), List.copyOf(spans));
     }
 
@@ -84,6 +93,7 @@ final class Interpreter {
     }
 
     private Flow exec(Stmt s, Scope scope, StringBuilder out) {
+        step(s.pos());
         switch (s) {
             case Stmt.Text t -> append(out, t.text(), t.pos());
             case Stmt.Print p -> append(out, PythonValues.str(eval(p.expr(), scope)), p.pos());
@@ -130,6 +140,10 @@ final class Interpreter {
         return Flow.NORMAL;
     }
 
+    private void step(Position at) {
+        if (++steps > MAX_STEPS) throw error("template ran more than " + MAX_STEPS + " steps", at);
+    }
+
     private void assign(List<String> targets, Object value, Scope scope, Position at) {
         if (targets.size() == 1) {
             scope.vars.put(targets.get(0), value);
@@ -151,6 +165,7 @@ final class Interpreter {
             // Jinja filters before the loop: loop.length and loop.last count only the kept items
             List<Object> kept = new ArrayList<>();
             for (Object item : items) {
+                step(f.pos());
                 Scope s = new Scope(scope);
                 assign(f.targets(), item, s, f.pos());
                 if (PythonValues.truthy(eval(f.filter(), s))) kept.add(item);
@@ -160,6 +175,7 @@ final class Interpreter {
         if (items.isEmpty()) return exec(f.otherwise(), new Scope(scope), out);
         Loop loop = new Loop(items);
         for (int k = 0; k < items.size(); k++) {
+            step(f.pos());
             loop.index0 = k;
             Scope s = new Scope(scope);
             s.vars.put("loop", loop);

@@ -22,6 +22,8 @@ final class Parser {
     private int i;
     private int depth;
     private int loopDepth;
+    /** The tags whose blocks are open, innermost last, to say which one an early end of template left open. */
+    private final java.util.ArrayDeque<Token> openTags = new java.util.ArrayDeque<>();
 
     private Parser(List<Token> tokens, String name) {
         this.tokens = tokens;
@@ -114,8 +116,11 @@ final class Parser {
                     out.add(statement());
                 }
                 case END -> {
-                    if (!ends.isEmpty()) throw error("unexpected end of template: expected "
-                            + describeEnds(ends) + " to close a block", t);
+                    if (!ends.isEmpty()) {
+                        Token open = openTags.peekLast();
+                        throw error("unexpected end of template: expected " + describeEnds(ends) + " to close the '"
+                                + open.text() + "' at line " + open.pos().line() + ", column " + open.pos().column(), t);
+                    }
                     leave();
                     return out;
                 }
@@ -139,7 +144,8 @@ final class Parser {
         Token t = peek();
         if (t.kind() != Kind.NAME) throw error("expected a tag name, got " + t.describe(), t);
         next();
-        return switch (t.text()) {
+        openTags.addLast(t);
+        Stmt s = switch (t.text()) {
             case "if" -> ifStatement(t);
             case "for" -> forStatement(t);
             case "set" -> setStatement(t);
@@ -159,6 +165,8 @@ final class Parser {
             }
             default -> throw error("unknown tag '" + t.text() + "'", t);
         };
+        openTags.removeLast();
+        return s;
     }
 
     private Stmt ifStatement(Token at) {
