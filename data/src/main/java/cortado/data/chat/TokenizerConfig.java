@@ -78,7 +78,10 @@ public record TokenizerConfig(Map<String, String> templates, Path templateFile, 
         else if (templates.containsKey("default")) src = templates.get("default");
         else if (templates.size() == 1) src = templates.values().iterator().next();
         else throw new ConfigException(templateFile + ": several chat templates and none named 'default'");
-        return ChatTemplate.compile(src, templateFile.toString()).withDefaults(specialTokens);
+        // line and column of errors count in the template text, so say when it is a JSON field's value
+        String name = templateFile.getFileName().toString().endsWith(".jinja") ? templateFile.toString()
+                : templateFile + " (chat_template)";
+        return ChatTemplate.compile(src, name).withDefaults(specialTokens);
     }
 
     /** {@link #template(boolean) template(false)}. */
