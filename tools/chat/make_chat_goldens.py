@@ -82,6 +82,15 @@ TOOL_CONVERSATIONS = {
 # Which conversations with tools each model gets (the others ignore tools or have no tool branch).
 TOOL_MODELS = {"llama3": ["tool_call"], "qwen2.5": ["tool_call", "tool_no_system"]}
 
+# Template variables beyond the defaults, as a caller passes them to apply_chat_template(**kwargs):
+# (model, name, conversation, tools, kwargs).
+EXTRA = [
+    ("llama3", "date_string_given", "system_user", None, {"date_string": "01 Jan 2025"}),
+    ("llama3", "tools_in_system", "tool_call", [WEATHER_TOOL], {"tools_in_user_message": False}),
+    ("llama3", "custom_tools", "multi_turn", None, {"custom_tools": [WEATHER_TOOL]}),
+    ("llama3", "two_tool_calls", "tool_no_system", [WEATHER_TOOL], {}),
+]
+
 
 def load(model_dir, tmp):
     """AutoTokenizer over a copy of model_dir plus a tiny WordLevel tokenizer.json holding its special tokens."""
@@ -106,8 +115,8 @@ def load(model_dir, tmp):
     return AutoTokenizer.from_pretrained(d)
 
 
-def render(tok, messages, gen, tools):
-    kwargs = {"strftime_now": strftime_now}
+def render(tok, messages, gen, tools, variables):
+    kwargs = {"strftime_now": strftime_now, **variables}
     try:
         text = tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=gen, tools=tools, **kwargs)
     except Exception as e:  # the template refused the conversation
@@ -135,12 +144,18 @@ def goldens():
             tok = load(os.path.join(RES, "models", name), tmp)
             convs = [(c, m, None) for c, m in CONVERSATIONS.items()]
             convs += [(c, TOOL_CONVERSATIONS[c], [WEATHER_TOOL]) for c in TOOL_MODELS.get(name, [])]
-            for conv, messages, tools in convs:
+            convs = [(c, m, t, {}) for c, m, t in convs]
+            for model, label, conv, tools, kwargs in EXTRA:
+                if model == name:
+                    convs.append((label, {**CONVERSATIONS, **TOOL_CONVERSATIONS}[conv], tools, kwargs))
+            for conv, messages, tools, kwargs in convs:
                 for gen in (False, True):
                     case = {"model": name, "conversation": conv, "add_generation_prompt": gen, "messages": messages}
                     if tools is not None:
                         case["tools"] = tools
-                    case.update(render(tok, messages, gen, tools))
+                    if kwargs:
+                        case["variables"] = kwargs
+                    case.update(render(tok, messages, gen, tools, kwargs))
                     cases.append(case)
             print(name, tok.special_tokens_map)
     return cases

@@ -29,7 +29,7 @@ class ChatTemplateParityTest {
     @TestFactory
     Stream<DynamicTest> everyConversationRendersAsTransformers() {
         return cases().stream().map(c -> DynamicTest.dynamicTest(
-                c.get("model") + "/" + c.get("conversation") + (Boolean.TRUE.equals(c.get("add_generation_prompt")) ? "+gen" : ""),
+                c.get("model") + "/" + c.get("conversation") + (Boolean.TRUE.equals(c.get("add_generation_prompt")) ? " +gen" : ""),
                 () -> check(c)));
     }
 
@@ -39,6 +39,7 @@ class ChatTemplateParityTest {
         Object tools = c.get("tools");
         ChatTemplate t = config.template(tools != null).withClock(() -> ChatResources.CLOCK);
         Map<String, Object> extra = new HashMap<>();
+        if (c.get("variables") instanceof Map<?, ?> vars) extra.putAll((Map<String, Object>) vars);
         if (tools != null) extra.put("tools", tools);
         List<Object> messages = (List<Object>) c.get("messages");
         boolean gen = (Boolean) c.get("add_generation_prompt");
