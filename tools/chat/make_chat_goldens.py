@@ -7,6 +7,9 @@
       the exception's type and message; for templates with {% generation %} blocks also the character spans
       transformers' render_jinja_template(return_assistant_tokens_mask=True) reports (the spans it turns into
       the assistant token mask).
+  data/src/test/resources/chat/whitespace.json  400 seeded random templates of text (spaces, tabs, newlines) and
+      nested if/for/set/print/comment/raw tags with random whitespace-control signs (-, +, none), same format as
+      snippets.json: where trim_blocks, lstrip_blocks and the signs interact, the text must match Jinja's exactly.
   data/src/test/resources/chat/snippets.json  small templates, one Jinja feature each, rendered by the very
       environment apply_chat_template uses (transformers' _compile_jinja_template: sandboxed, trim_blocks,
       lstrip_blocks, its tojson/raise_exception/strftime_now), with text or error type and message.
@@ -275,11 +278,68 @@ def snippets():
     return out
 
 
+def random_template(rng, depth=0):
+    """Text and nested tags with random whitespace around them and random -/+ signs on the delimiters."""
+    def sign():
+        return rng.choice(["", "", "-", "+"])
+
+    def ws():
+        return "".join(rng.choice([" ", " ", "\t", "\n", "x", "y "]) for _ in range(rng.randint(0, 4)))
+
+    def block(body):
+        return "{%" + sign() + " " + body + " " + sign() + "%}"
+
+    out = []
+    for _ in range(rng.randint(1, 4)):
+        kind = rng.choice(["text", "print", "comment", "if", "for", "set", "raw"] if depth < 3 else ["text", "print"])
+        out.append(ws())
+        if kind == "text":
+            out.append(rng.choice(["a", "b\n", "  c  ", "\n\n", "\t"]))
+        elif kind == "print":
+            s1 = rng.choice(["", "-"])
+            s2 = rng.choice(["", "-"])
+            out.append("{{" + s1 + " " + rng.choice(["'v'", "1", "i", "none", "' s '"]) + " " + s2 + "}}")
+        elif kind == "comment":
+            out.append("{#" + sign() + " note " + sign() + "#}")
+        elif kind == "if":
+            out.append(block(rng.choice(["if true", "if false", "if i"])) + random_template(rng, depth + 1))
+            if rng.random() < 0.4:
+                out.append(block("else") + random_template(rng, depth + 1))
+            out.append(block("endif"))
+        elif kind == "for":
+            out.append(block("for i in [1, 2]") + random_template(rng, depth + 1) + block("endfor"))
+        elif kind == "set":
+            out.append(block("set i = 3"))
+        else:
+            out.append(block("raw") + ws() + "{{ raw }}" + ws() + block("endraw"))
+        out.append(ws())
+    return "".join(out)
+
+
+def whitespace_cases():
+    import random
+    rng = random.Random(20260305)
+    out = []
+    for _ in range(400):
+        template = random_template(rng)
+        case = {"template": template, "variables": {}}
+        try:
+            case["text"] = _compile_jinja_template(template).render()
+        except Exception as e:
+            case["error_type"] = type(e).__name__
+            case["error"] = str(e)
+        out.append(case)
+    return out
+
+
 def main():
     meta = {"generator": "tools/chat/make_chat_goldens.py", "transformers": transformers.__version__,
             "clock": CLOCK.isoformat()}
     with open(os.path.join(RES, "goldens.json"), "w", encoding="utf-8", newline="\n") as f:
         json.dump({"meta": meta, "cases": goldens()}, f, ensure_ascii=False, indent=1)
+        f.write("\n")
+    with open(os.path.join(RES, "whitespace.json"), "w", encoding="utf-8", newline="\n") as f:
+        json.dump({"meta": meta, "cases": whitespace_cases()}, f, ensure_ascii=False, indent=0)
         f.write("\n")
     with open(os.path.join(RES, "snippets.json"), "w", encoding="utf-8", newline="\n") as f:
         json.dump({"meta": meta, "cases": snippets()}, f, ensure_ascii=False, indent=1)

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.TestFactory;
  * One Jinja feature per template (whitespace control, loops and their scoping, namespace, macros, Python value
  * printing, operators, filters, tests, string and dict methods, strftime_now, errors), against the environment
  * transformers' apply_chat_template uses (snippets.json from tools/chat/make_chat_goldens.py). Tolerance: none,
- * the text must be identical; an error must be an error, with Jinja's message for raise_exception, undefined
+ * the text must be identical (also for whitespace.json's random whitespace-control templates); an error must be an
+ * error, with Jinja's message for raise_exception, undefined
  * values and operand types, and at compile time for syntax errors.
  */
 class SnippetParityTest {
@@ -28,6 +29,15 @@ class SnippetParityTest {
     Stream<DynamicTest> everySnippetRendersAsJinja() {
         List<Map<String, Object>> cases = (List<Map<String, Object>>) (List<?>) ChatResources.json("snippets.json").get("cases");
         assertThat(cases).hasSizeGreaterThan(40);
+        return cases.stream().map(c -> DynamicTest.dynamicTest(abbreviate((String) c.get("template")), () -> check(c)));
+    }
+
+    /** 400 seeded random templates where whitespace control, trim_blocks and lstrip_blocks interact. */
+    @TestFactory
+    @SuppressWarnings("unchecked")
+    Stream<DynamicTest> randomWhitespaceRendersAsJinja() {
+        List<Map<String, Object>> cases = (List<Map<String, Object>>) (List<?>) ChatResources.json("whitespace.json").get("cases");
+        assertThat(cases).hasSize(400);
         return cases.stream().map(c -> DynamicTest.dynamicTest(abbreviate((String) c.get("template")), () -> check(c)));
     }
 
