@@ -10,6 +10,9 @@
   data/src/test/resources/chat/whitespace.json  400 seeded random templates of text (spaces, tabs, newlines) and
       nested if/for/set/print/comment/raw tags with random whitespace-control signs (-, +, none), same format as
       snippets.json: where trim_blocks, lstrip_blocks and the signs interact, the text must match Jinja's exactly.
+  data/src/test/resources/chat/expressions.json  600 seeded random expressions ({{ expr }}) over numbers, strings,
+      lists, dicts, none and undefined with Jinja's operators, filters, tests, methods, slices and conditionals:
+      Python's value semantics (printing, ==, ordering, arithmetic, truth, errors) must come out the same.
   data/src/test/resources/chat/snippets.json  small templates, one Jinja feature each, rendered by the very
       environment apply_chat_template uses (transformers' _compile_jinja_template: sandboxed, trim_blocks,
       lstrip_blocks, its tojson/raise_exception/strftime_now), with text or error type and message.
@@ -28,6 +31,7 @@ import shutil
 import tempfile
 
 import transformers
+from jinja2 import meta
 from tokenizers import Tokenizer, models, pre_tokenizers
 from transformers import AutoTokenizer
 from transformers.utils.chat_template_utils import _compile_jinja_template, render_jinja_template
@@ -316,6 +320,69 @@ def random_template(rng, depth=0):
     return "".join(out)
 
 
+ENV = _compile_jinja_template("").environment
+
+EXPR_VARS = {"s": "Héllo, World", "t": "  padded\t", "n": 7, "m": -3, "f": 2.5, "z": 0, "l": [3, 1, 2],
+             "e": [], "d": {"k": "v", "n": 1}, "b": True, "o": None, "q": 'say "hi"', "g": 1e-7}
+
+ATOMS = ["s", "t", "n", "m", "f", "z", "l", "e", "d", "b", "o", "q", "g", "u", "0", "1", "-2", "3.0", "0.1", "1e20",
+         "'a'", "''", "'x y'", "\"it's\"", "'日本'", "true", "false", "none", "[1, 'a', none]", "[]", "{'a': 1}",
+         "(1, 2)", "[2.5, -1]", "'10'", "'3.5'"]
+BINARY = ["+", "-", "*", "/", "//", "%", "~", "and", "or", "==", "!=", "<", ">=", "in", "not in"]
+FILTERS = ["length", "string", "trim", "upper", "lower", "list", "first", "last", "tojson", "join", "join('-')",
+           "default('d')", "default('d', true)", "int", "float", "abs", "reverse", "sort", "unique | list", "items",
+           "capitalize", "title", "replace('l', 'L')", "sum", "max", "min", "tojson(indent=1)", "count",
+           "select('odd') | list", "map('string') | list", "batch(2) | list"]
+TESTS = ["defined", "undefined", "none", "string", "number", "mapping", "iterable", "sequence", "integer", "float",
+         "odd", "even", "boolean", "true", "false", "lower", "upper", "eq 1", "in [1, 'a']", "divisibleby 2"]
+METHODS = ["upper()", "lower()", "split()", "split(',')", "strip()", "startswith('H')", "endswith('d')", "title()",
+           "get('k')", "get('x', 0)", "items()", "keys()", "values()", "index(1)", "count(1)", "replace('l', '')",
+           "find('o')", "isdigit()", "format(1)", "join(['a', 'b'])", "rstrip('d')"]
+
+
+def random_expr(rng, depth=0):
+    r = rng.random()
+    if depth >= 3 or r < 0.3:
+        return rng.choice(ATOMS)
+    sub = random_expr(rng, depth + 1)
+    if r < 0.5:
+        return "(" + sub + " " + rng.choice(BINARY) + " " + random_expr(rng, depth + 1) + ")"
+    if r < 0.6:
+        return "(" + sub + " | " + rng.choice(FILTERS) + ")"
+    if r < 0.68:
+        return "(" + sub + " is " + rng.choice(["", "not "]) + rng.choice(TESTS) + ")"
+    if r < 0.76:
+        return "(" + sub + ")." + rng.choice(METHODS)
+    if r < 0.84:
+        subscripts = ["[0]", "[-1]", "['k']", "[5]", ".k"]
+        if meta.find_undeclared_variables(ENV.parse("{{ " + sub + " }}")):
+            # Jinja folds constant subexpressions at compile time, where a bad slice becomes Undefined instead of
+            # the TypeError it raises at run time: slice only what depends on a variable
+            subscripts += ["[1:]", "[:-1]", "[::-1]", "[0:1]"]
+        return "(" + sub + ")" + rng.choice(subscripts)
+    if r < 0.9:
+        return "(" + rng.choice(["not ", "-"]) + sub + ")"
+    return "(" + sub + " if " + random_expr(rng, depth + 1) + " else " + random_expr(rng, depth + 1) + ")"
+
+
+def expression_cases():
+    import random
+    rng = random.Random(7)
+    out = []
+    while len(out) < 600:
+        template = "{{ " + random_expr(rng) + " }}"
+        case = {"template": template}
+        try:
+            case["text"] = _compile_jinja_template(template).render(**EXPR_VARS)
+        except Exception as e:
+            case["error_type"] = type(e).__name__
+            case["error"] = str(e)
+        if " at 0x" in case.get("text", ""):
+            continue  # printed a generator object (Jinja's lazy filters): its address is not reproducible
+        out.append(case)
+    return out
+
+
 def whitespace_cases():
     import random
     rng = random.Random(20260305)
@@ -337,6 +404,9 @@ def main():
             "clock": CLOCK.isoformat()}
     with open(os.path.join(RES, "goldens.json"), "w", encoding="utf-8", newline="\n") as f:
         json.dump({"meta": meta, "cases": goldens()}, f, ensure_ascii=False, indent=1)
+        f.write("\n")
+    with open(os.path.join(RES, "expressions.json"), "w", encoding="utf-8", newline="\n") as f:
+        json.dump({"meta": meta, "variables": EXPR_VARS, "cases": expression_cases()}, f, ensure_ascii=False, indent=0)
         f.write("\n")
     with open(os.path.join(RES, "whitespace.json"), "w", encoding="utf-8", newline="\n") as f:
         json.dump({"meta": meta, "cases": whitespace_cases()}, f, ensure_ascii=False, indent=0)

@@ -46,7 +46,7 @@ final class Access {
             Object v = l.attribute(s);
             return v != null ? v : Undefined.item(obj, key);
         }
-        if (PythonValues.isInteger(key) && (obj instanceof List || obj instanceof String)) {
+        if (PythonValues.isInteger(key) && (obj instanceof List || obj instanceof String) && !(obj instanceof DictView)) {
             long n = PythonValues.length(obj);
             long k = PythonValues.asLong(key);
             if (k < 0) k += n;
@@ -61,7 +61,8 @@ final class Access {
     /** Python's {@code seq[start:stop:step]} on lists, tuples and strings (indices by code point). */
     static Object slice(Object obj, Object start, Object stop, Object step, Interpreter in, Position at) {
         if (obj instanceof Undefined u) throw in.error(u.message(), at);
-        if (!(obj instanceof List || obj instanceof String))
+        // Jinja compiles a slice to a plain Python subscript (not environment.getitem), so a bad one is a TypeError
+        if (!(obj instanceof List || obj instanceof String) || obj instanceof DictView)
             throw in.error("'" + PythonValues.typeName(obj) + "' object is not subscriptable", at);
         long n = PythonValues.length(obj);
         long st = step == null ? 1 : index(step, in, at);

@@ -53,8 +53,7 @@ final class Arguments {
 
     String string(int k) {
         Object v = required(k);
-        if (!(v instanceof String s)) throw in.error(function + "(): argument '" + names[k] + "' must be str, not "
-                + PythonValues.typeName(v), at);
+        if (!(v instanceof String s)) throw in.error("must be str, not " + PythonValues.typeName(v), at); // Python's words
         return s;
     }
 

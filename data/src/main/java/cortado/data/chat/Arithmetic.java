@@ -33,6 +33,8 @@ final class Arithmetic {
     }
 
     static Object binary(String op, Object a, Object b, Interpreter in, Position at) {
+        // str % x is str.__mod__, which takes anything (an Undefined counts as a mapping, having __getitem__)
+        if (op.equals("%") && a instanceof String s) return PrintfFormat.format(s, b, in, at);
         refuseUndefined(a, in, at);
         refuseUndefined(b, in, at);
         boolean nums = PythonValues.isNumber(a) && PythonValues.isNumber(b);
@@ -51,7 +53,7 @@ final class Arithmetic {
                         out.addAll(y);
                         return a instanceof Tuple ? new Tuple(out) : out;
                     }
-                    if (a instanceof List && b instanceof List) {
+                    if (a instanceof List && !(a instanceof DictView)) {
                         throw in.error("can only concatenate " + PythonValues.typeName(a) + " (not \""
                                 + PythonValues.typeName(b) + "\") to " + PythonValues.typeName(a), at);
                     }
@@ -67,9 +69,9 @@ final class Arithmetic {
                 case "*" -> {
                     if (ints) return Math.multiplyExact(PythonValues.asLong(a), PythonValues.asLong(b));
                     if (nums) return PythonValues.asDouble(a) * PythonValues.asDouble(b);
-                    if (a instanceof String || b instanceof String || a instanceof List || b instanceof List) {
-                        Object seq = PythonValues.isInteger(a) ? b : a;
-                        Object count = PythonValues.isInteger(a) ? a : b;
+                    if (isSequence(a) || isSequence(b)) {
+                        Object seq = isSequence(a) ? a : b;
+                        Object count = isSequence(a) ? b : a;
                         if (!PythonValues.isInteger(count)) throw in.error("can't multiply sequence by non-int of type '"
                                 + PythonValues.typeName(count) + "'", at);
                         long n = Math.max(0, PythonValues.asLong(count));
@@ -101,7 +103,7 @@ final class Arithmetic {
                     return Math.floor(PythonValues.asDouble(a) / y);
                 }
                 case "%" -> {
-                    if (a instanceof String) throw in.error("printf-style string formatting ('%') is not supported; use ~ or format()", at);
+                    if (a instanceof String s) return PrintfFormat.format(s, b, in, at);
                     if (!nums) throw typeError("%", a, b, in, at);
                     if (ints) {
                         long y = PythonValues.asLong(b);
@@ -132,6 +134,10 @@ final class Arithmetic {
         } catch (ArithmeticException overflow) {
             throw in.error("integer overflow in '" + op + "'", at);
         }
+    }
+
+    private static boolean isSequence(Object v) {
+        return v instanceof String || (v instanceof List && !(v instanceof DictView));
     }
 
     static boolean compare(String op, Object a, Object b, Interpreter in, Position at) {

@@ -17,7 +17,7 @@ final class Filters {
     static final java.util.Set<String> NAMES = java.util.Set.of("abs", "attr", "capitalize", "lower", "upper", "title",
             "trim", "string", "safe", "escape", "e", "length", "count", "default", "d", "first", "last", "list",
             "reverse", "join", "items", "dictsort", "replace", "int", "float", "round", "sum", "min", "max", "sort",
-            "unique", "map", "select", "reject", "selectattr", "rejectattr", "tojson", "indent", "wordcount");
+            "unique", "map", "select", "reject", "selectattr", "rejectattr", "tojson", "indent", "wordcount", "batch");
 
     static Object apply(String name, Object v, List<Object> args, Map<String, Object> kw, Interpreter in, Position at) {
         return switch (name) {
@@ -39,7 +39,9 @@ final class Filters {
                 yield PythonStrings.strip(text(v), chars, 'b');
             }
             case "string" -> { none(name, args, kw, in, at); yield text(v); }
-            case "safe" -> { none(name, args, kw, in, at); yield v; }
+            // Jinja returns Markup(str(v)); with autoescape off it prints the same (Markup escapes what is added to
+            // it with +, which chat templates do not rely on), so it is a plain string here
+            case "safe" -> { none(name, args, kw, in, at); yield text(v); }
             case "escape", "e" -> { none(name, args, kw, in, at); yield escape(text(v)); }
             case "length", "count" -> {
                 none(name, args, kw, in, at);
@@ -109,10 +111,12 @@ final class Filters {
             }
             case "int" -> {
                 Arguments a = new Arguments(name, args, kw, in, at, "default", "base");
+                if (v instanceof Undefined u) throw in.error(u.message(), at); // int(Undefined) fails in Jinja
                 yield toInt(v, a.get(0, 0L), a.integer(1, 10));
             }
             case "float" -> {
                 Arguments a = new Arguments(name, args, kw, in, at, "default");
+                if (v instanceof Undefined u) throw in.error(u.message(), at);
                 yield toFloat(v, a.get(0, 0.0));
             }
             case "round" -> {
@@ -173,6 +177,7 @@ final class Filters {
             case "map" -> map(v, args, kw, in, at);
             case "select", "reject" -> {
                 List<Object> out = new ArrayList<>();
+                if (!PythonValues.truthy(v)) yield out; // jinja2's _select_or_reject skips a falsy value
                 for (Object item : iterable(v, name, in, at)) {
                     boolean ok = args.isEmpty() ? PythonValues.truthy(item)
                             : JinjaTests.apply(PythonValues.str(args.get(0)), item, args.subList(1, args.size()), in, at);
@@ -183,6 +188,7 @@ final class Filters {
             case "selectattr", "rejectattr" -> {
                 if (args.isEmpty()) throw in.error(name + "() needs an attribute name", at);
                 List<Object> out = new ArrayList<>();
+                if (!PythonValues.truthy(v)) yield out;
                 for (Object item : iterable(v, name, in, at)) {
                     Object x = attributePath(item, args.get(0), in, at);
                     boolean ok = args.size() < 2 ? PythonValues.truthy(x)
@@ -232,6 +238,19 @@ final class Filters {
                 }
                 yield a.bool(1, false) ? ind + b : b.toString();
             }
+            case "batch" -> {
+                Arguments a = new Arguments(name, args, kw, in, at, "linecount", "fill_with");
+                long size = a.integer(0, 0);
+                if (size < 1) throw in.error("batch() needs a positive linecount", at);
+                List<Object> out = new ArrayList<>();
+                List<Object> items = iterable(v, name, in, at);
+                for (int k = 0; k < items.size(); k += (int) size) {
+                    List<Object> chunk = new ArrayList<>(items.subList(k, (int) Math.min(items.size(), k + size)));
+                    if (a.has(1)) while (chunk.size() < size) chunk.add(a.get(1));
+                    out.add(chunk);
+                }
+                yield out;
+            }
             case "wordcount" -> { none(name, args, kw, in, at); yield (long) PythonStrings.split(text(v), null, -1).size(); }
             default -> throw in.error("no filter named '" + name + "'", at);
         };
@@ -279,6 +298,7 @@ final class Filters {
 
     private static Object map(Object v, List<Object> args, Map<String, Object> kw, Interpreter in, Position at) {
         List<Object> out = new ArrayList<>();
+        if (!PythonValues.truthy(v)) return out; // jinja2's do_map skips a falsy value
         List<Object> items = iterable(v, "map", in, at);
         if (kw.containsKey("attribute")) {
             Object dflt = kw.get("default");

@@ -31,6 +31,7 @@ final class Methods {
     static Callable lookup(Object self, String name) {
         if (self instanceof String s) return stringMethod(s, name);
         if (self instanceof Map<?, ?> m) return dictMethod(m, name);
+        if (self instanceof DictView) return null;
         if (self instanceof List<?> l) return listMethod(l, name);
         return null;
     }
@@ -49,15 +50,15 @@ final class Methods {
                 new Arguments("items", args, kw, in, at);
                 List<Object> out = new ArrayList<>();
                 for (Map.Entry<?, ?> e : m.entrySet()) out.add(new Tuple(e.getKey(), e.getValue()));
-                return out;
+                return new DictView("dict_items", out);
             });
             case "keys" -> bound(m, name, (args, kw, in, at) -> {
                 new Arguments("keys", args, kw, in, at);
-                return new ArrayList<Object>(m.keySet());
+                return new DictView("dict_keys", new ArrayList<Object>(m.keySet()));
             });
             case "values" -> bound(m, name, (args, kw, in, at) -> {
                 new Arguments("values", args, kw, in, at);
-                return new ArrayList<Object>(m.values());
+                return new DictView("dict_values", new ArrayList<Object>(m.values()));
             });
             default -> null;
         };

@@ -23,6 +23,7 @@ final class PythonValues {
         if (v instanceof Double || v instanceof Float) return "float";
         if (v instanceof String) return "str";
         if (v instanceof Tuple) return "tuple";
+        if (v instanceof DictView d) return d.kind();
         if (v instanceof List) return "list";
         if (v instanceof Map) return "dict";
         if (v instanceof Undefined) return "Undefined";
@@ -46,6 +47,11 @@ final class PythonValues {
         if (v instanceof Double d) return floatRepr(d);
         if (v instanceof Float f) return floatRepr(f.doubleValue());
         if (v instanceof String s) return PythonStrings.repr(s);
+        if (v instanceof DictView d) {
+            StringBuilder b = new StringBuilder(d.kind()).append("([");
+            for (int i = 0; i < d.size(); i++) { if (i > 0) b.append(", "); b.append(repr(d.get(i))); }
+            return b.append("])").toString();
+        }
         if (v instanceof Tuple t) {
             StringBuilder b = new StringBuilder("(");
             for (int i = 0; i < t.size(); i++) { if (i > 0) b.append(", "); b.append(repr(t.get(i))); }
@@ -151,6 +157,7 @@ final class PythonValues {
         if (a instanceof String x && b instanceof String y) return x.equals(y);
         if (a instanceof List<?> x && b instanceof List<?> y) {
             if ((a instanceof Tuple) != (b instanceof Tuple) || x.size() != y.size()) return false;
+            if ((a instanceof DictView) || (b instanceof DictView)) return a == b;
             for (int i = 0; i < x.size(); i++) if (!equal(x.get(i), y.get(i))) return false;
             return true;
         }

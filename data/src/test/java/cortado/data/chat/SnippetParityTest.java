@@ -41,6 +41,23 @@ class SnippetParityTest {
         return cases.stream().map(c -> DynamicTest.dynamicTest(abbreviate((String) c.get("template")), () -> check(c)));
     }
 
+    /** 600 seeded random expressions over the file's variables: Python's value semantics, operators and errors. */
+    @TestFactory
+    @SuppressWarnings("unchecked")
+    Stream<DynamicTest> randomExpressionsEvaluateAsJinja() {
+        Map<String, Object> file = ChatResources.json("expressions.json");
+        Map<String, Object> vars = (Map<String, Object>) file.get("variables");
+        List<Map<String, Object>> cases = (List<Map<String, Object>>) (List<?>) file.get("cases");
+        assertThat(cases).hasSize(600);
+        return cases.stream().map(c -> {
+            Map<String, Object> withVars = new java.util.HashMap<>(c);
+            withVars.put("variables", vars);
+            // Python's TypeError wording varies by call site; only Undefined errors must match word for word here
+            if ("TypeError".equals(c.get("error_type"))) withVars.put("error_type", "RandomTypeError");
+            return DynamicTest.dynamicTest(abbreviate((String) c.get("template")), () -> check(withVars));
+        });
+    }
+
     private static String abbreviate(String s) {
         s = s.replace("\n", "\\n");
         return s.length() > 70 ? s.substring(0, 70) + "..." : s;
