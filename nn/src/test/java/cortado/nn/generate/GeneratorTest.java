@@ -1,6 +1,7 @@
 package cortado.nn.generate;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import cortado.autograd.NoGrad;
 import cortado.nn.models.CausalLm;
@@ -63,13 +64,41 @@ class GeneratorTest {
         assertThat(stopped).containsExactly(Arrays.copyOf(free, firstStop + 1));
     }
 
+    /**
+     * Past the context window the cache is refilled from the most recent half of the tokens: the tokens must be those
+     * of recomputing, for every step, the whole window the generator keeps (the same seeded draws on the same logits).
+     */
     @Test
     void continuesPastTheContextWindow() {
-        CausalLm m = Presets.create("gpt2-tiny", 3); // n_positions 64
-        int[] prompt = new int[70];
-        Arrays.fill(prompt, 65);
-        int[] out = new Generator(m).generate(prompt, 100, new Sampler(1f, 0, 1f, 1), null, null);
-        assertThat(out).hasSize(100);
-        for (int id : out) assertThat(id).isBetween(0, 256);
+        CausalLm m = sharpened("gpt2-tiny"); // n_positions 64
+        int window = m.config().maxPositions(), vocab = m.config().vocabSize();
+        int[] prompt = new int[40];
+        for (int i = 0; i < prompt.length; i++) prompt[i] = 32 + (i * 7) % 90;
+        int n = 100;
+        int[] out = new Generator(m).generate(prompt, n, new Sampler(1f, 0, 1f, 1), null, null);
+
+        Sampler reference = new Sampler(1f, 0, 1f, 1);
+        int[] seq = Arrays.copyOf(prompt, prompt.length + n);
+        int count = prompt.length, from = 0, slides = 0;
+        try (NoGrad g = NoGrad.enter()) {
+            for (int i = 0; i < n; i++) {
+                int len = count - from;
+                float[] logits = m.forward(Arrays.copyOfRange(seq, from, count), 1, len).toArray();
+                seq[count] = reference.sample(Arrays.copyOfRange(logits, (len - 1) * vocab, len * vocab), seq,
+                        prompt.length, count);
+                count++;
+                if (count - from > window) { from = count - window / 2; slides++; }
+            }
+        }
+        assertThat(slides).isGreaterThanOrEqualTo(2);
+        assertThat(out).containsExactly(Arrays.copyOfRange(seq, prompt.length, seq.length));
+        assertThat(Arrays.stream(out).distinct().count()).isGreaterThan(10); // not a constant run
+    }
+
+    @Test
+    void refusesAPromptLongerThanTheContext() {
+        CausalLm m = Presets.create("gpt2-tiny", 3);
+        assertThatThrownBy(() -> new Generator(m).generate(new int[65], 1, Sampler.greedy(), null, null))
+                .hasMessageContaining("65 tokens").hasMessageContaining("context window of 64 positions");
     }
 }
