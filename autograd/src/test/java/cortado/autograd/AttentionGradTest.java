@@ -2,6 +2,7 @@ package cortado.autograd;
 
 import static cortado.autograd.Inputs.*;
 
+import cortado.tensor.RopeTable;
 import org.junit.jupiter.api.Test;
 
 class AttentionGradTest {
@@ -37,8 +38,24 @@ class AttentionGradTest {
 
     @Test
     void rope() {
-        check("rope", in -> F.rope(in[0], 0, 10000f), param(21, 2, 2, 3, 4));
-        check("rope startPos 5 theta 100", in -> F.rope(in[0], 5, 100f), param(22, 1, 2, 3, 8));
-        check("rope non-contiguous", in -> F.rope(in[0], 2, 10000f), leaf(randn(23, 1, 3, 2, 4).permute(0, 2, 1, 3)));
+        check("rope", in -> F.rope(in[0], range(2, 3, 0), table(4, 10000, 1f)), param(21, 2, 2, 3, 4));
+        check("rope startPos 5 theta 100", in -> F.rope(in[0], range(1, 3, 5), table(8, 100, 1f)), param(22, 1, 2, 3, 8));
+        check("rope non-contiguous", in -> F.rope(in[0], range(1, 3, 2), table(4, 10000, 1f)),
+                leaf(randn(23, 1, 3, 2, 4).permute(0, 2, 1, 3)));
+        // Each row at its own positions (a left-padded batch), with a YaRN-style scale on cos and sin.
+        check("rope per-row positions, scaled", in -> F.rope(in[0], new int[] {0, 0, 1, 3, 4, 5}, table(8, 100, 1.3f)),
+                param(24, 2, 2, 3, 8));
+    }
+
+    static int[] range(int b, int t, int start) {
+        int[] p = new int[b * t];
+        for (int i = 0; i < p.length; i++) p[i] = start + i % t;
+        return p;
+    }
+
+    static RopeTable table(int d, double theta, float scale) {
+        float[] f = new float[d / 2];
+        for (int i = 0; i < f.length; i++) f[i] = (float) Math.pow(theta, -2.0 * i / d);
+        return RopeTable.build(f, 16, scale);
     }
 }

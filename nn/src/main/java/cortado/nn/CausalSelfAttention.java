@@ -2,6 +2,7 @@ package cortado.nn;
 
 import cortado.autograd.F;
 import cortado.nn.models.KvCache;
+import cortado.tensor.RopeTable;
 import cortado.tensor.Tensor;
 
 /**
@@ -17,22 +18,23 @@ import cortado.tensor.Tensor;
  */
 public final class CausalSelfAttention extends Module {
     private final int heads, kvHeads, headDim;
-    private final float ropeTheta; // 0: no rotary embedding
+    private final RotaryEmbedding rotary; // null: no rotary embedding (GPT-2's positions are learned)
     private final boolean fused;
     private final String outName;
 
-    private CausalSelfAttention(int heads, int kvHeads, int headDim, float ropeTheta, boolean fused) {
+    private CausalSelfAttention(int heads, int kvHeads, int headDim, RotaryEmbedding rotary, boolean fused) {
         if (heads <= 0 || kvHeads <= 0 || headDim <= 0)
             throw new IllegalArgumentException("attention sizes must be positive: heads " + heads + ", kv heads "
                     + kvHeads + ", head dim " + headDim);
         if (heads % kvHeads != 0)
             throw new IllegalArgumentException("kv heads (" + kvHeads + ") must divide heads (" + heads + ")");
-        if (ropeTheta > 0 && headDim % 2 != 0)
-            throw new IllegalArgumentException("rotary embedding needs an even head dim, got " + headDim);
+        if (rotary != null && rotary.half() * 2 != headDim)
+            throw new IllegalArgumentException("rotary embedding has " + rotary.half() + " frequencies, head dim "
+                    + headDim + " needs " + headDim / 2);
         this.heads = heads;
         this.kvHeads = kvHeads;
         this.headDim = headDim;
-        this.ropeTheta = ropeTheta;
+        this.rotary = rotary;
         this.fused = fused;
         this.outName = fused ? "c_proj" : "o_proj";
     }
@@ -41,15 +43,23 @@ public final class CausalSelfAttention extends Module {
     public static CausalSelfAttention gpt2(int dim, int heads) {
         if (heads <= 0 || dim % heads != 0)
             throw new IllegalArgumentException("heads (" + heads + ") must divide the width (" + dim + ")");
-        CausalSelfAttention a = new CausalSelfAttention(heads, heads, dim / heads, 0f, true);
+        CausalSelfAttention a = new CausalSelfAttention(heads, heads, dim / heads, null, true);
         a.child("c_attn", new Conv1D(dim, 3 * dim));
         a.child("c_proj", new Conv1D(dim, dim));
         return a;
     }
 
-    /** Llama's attention: separate bias-free projections, GQA with {@code kvHeads}, RoPE with base {@code ropeTheta}. */
+    /** Llama's attention: separate bias-free projections, GQA with {@code kvHeads}, plain RoPE with base {@code ropeTheta}. */
     public static CausalSelfAttention llama(int dim, int heads, int kvHeads, int headDim, float ropeTheta) {
-        CausalSelfAttention a = new CausalSelfAttention(heads, kvHeads, headDim, ropeTheta, false);
+        return llama(dim, heads, kvHeads, headDim, RotaryEmbedding.standard(headDim, ropeTheta));
+    }
+
+    /**
+     * Llama's attention with the model's shared {@code rotary} embedding (one per model, so its table is built once and
+     * dynamic scaling updates every layer together).
+     */
+    public static CausalSelfAttention llama(int dim, int heads, int kvHeads, int headDim, RotaryEmbedding rotary) {
+        CausalSelfAttention a = new CausalSelfAttention(heads, kvHeads, headDim, rotary, false);
         a.child("q_proj", new Linear(dim, heads * headDim, false));
         a.child("k_proj", new Linear(dim, kvHeads * headDim, false));
         a.child("v_proj", new Linear(dim, kvHeads * headDim, false));
@@ -62,6 +72,15 @@ public final class CausalSelfAttention extends Module {
      * continue from {@code cache.length()} and this layer's keys and values are appended under index {@code layer}.
      */
     public Tensor forward(Tensor x, int batch, int seq, KvCache cache, int layer) {
+        return forward(x, batch, seq, null, cache, layer);
+    }
+
+    /**
+     * As {@link #forward(Tensor, int, int, KvCache, int)} with explicit rotary position ids {@code positions}
+     * (row-major [B, T], Hugging Face's {@code position_ids}); null means {@code start .. start+T-1} in every row, start
+     * being the cache's length (0 without one). Attention itself stays causal over the cache's slots.
+     */
+    public Tensor forward(Tensor x, int batch, int seq, int[] positions, KvCache cache, int layer) {
         int start = cache == null ? 0 : cache.length();
         Tensor q, k, v;
         if (fused) {
@@ -77,9 +96,11 @@ public final class CausalSelfAttention extends Module {
             k = splitHeads(kp.forward(x), batch, seq, kvHeads);
             v = splitHeads(vp.forward(x), batch, seq, kvHeads);
         }
-        if (ropeTheta > 0) {
-            q = F.rope(q, start, ropeTheta);
-            k = F.rope(k, start, ropeTheta);
+        if (rotary != null) {
+            int[] pos = positions != null ? positions : PositionIds.range(batch, seq, start);
+            RopeTable table = rotary.table(pos, batch, seq);
+            q = F.rope(q, pos, table);
+            k = F.rope(k, pos, table);
         }
         if (cache != null) {
             KvCache.KeysValues kv = cache.append(layer, k, v);
@@ -104,5 +125,6 @@ public final class CausalSelfAttention extends Module {
 
     public int headDim() { return headDim; }
 
-    public float ropeTheta() { return ropeTheta; }
+    /** The rotary embedding this layer shares with its model, or null (GPT-2). */
+    public RotaryEmbedding rotary() { return rotary; }
 }

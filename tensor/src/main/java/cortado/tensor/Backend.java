@@ -133,11 +133,14 @@ public interface Backend {
     Tensor embeddingBackward(Tensor dy, int[] ids, int vocabSize);
 
     /**
-     * Rotary position embedding (Llama, rotate-half form) applied to x [B, H, T, D] for positions
-     * {@code startPos .. startPos+T-1}, frequencies theta^(-2i/D). Backward is the same rotation with -sin:
-     * pass {@code inverse=true}.
+     * Rotary position embedding (Llama, rotate-half form) applied to x [B, H, T, D]: for i < D/2 the pair
+     * (x[i], x[i + D/2]) of the token at batch row b, step t is rotated by the angle of position
+     * {@code positions[b * T + t]}, whose cos and sin are row {@code positions[b * T + t]} of {@code table} (each
+     * [P, D/2]). {@code positions} is row-major [B, T] (length B*T), every entry in {@code 0 .. P-1}; the usual
+     * unpadded sequence is {@code start .. start+T-1} in every row. Backward is the same rotation with -sin: pass
+     * {@code inverse=true}.
      */
-    Tensor rope(Tensor x, int startPos, float theta, boolean inverse);
+    Tensor rope(Tensor x, int[] positions, RopeTable table, boolean inverse);
 
     // ---- attention ----
 

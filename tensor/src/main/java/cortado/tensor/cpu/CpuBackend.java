@@ -1,6 +1,7 @@
 package cortado.tensor.cpu;
 
 import cortado.tensor.Backend;
+import cortado.tensor.RopeTable;
 import cortado.tensor.Tensor;
 
 /**
@@ -69,8 +70,8 @@ public final class CpuBackend implements Backend {
     @Override public Tensor embeddingBackward(Tensor dy, int[] ids, int vocabSize) {
         return EmbeddingKernel.backward(dy, ids, vocabSize);
     }
-    @Override public Tensor rope(Tensor x, int startPos, float theta, boolean inverse) {
-        return RopeKernel.apply(x, startPos, theta, inverse);
+    @Override public Tensor rope(Tensor x, int[] positions, RopeTable table, boolean inverse) {
+        return RopeKernel.apply(x, positions, table, inverse);
     }
 
     // ---- attention ----
