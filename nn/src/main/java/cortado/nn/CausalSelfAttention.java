@@ -2,6 +2,7 @@ package cortado.nn;
 
 import cortado.autograd.F;
 import cortado.nn.models.KvCache;
+import cortado.tensor.AttentionMask;
 import cortado.tensor.RopeTable;
 import cortado.tensor.Tensor;
 
@@ -81,6 +82,22 @@ public final class CausalSelfAttention extends Module {
      * being the cache's length (0 without one). Attention itself stays causal over the cache's slots.
      */
     public Tensor forward(Tensor x, int batch, int seq, int[] positions, KvCache cache, int layer) {
+        return forward(x, batch, seq, positions, cache, layer, null);
+    }
+
+    /**
+     * As {@link #forward(Tensor, int, int, KvCache, int)} with an explicit mask over the (cached and new) keys: key
+     * padding of batched prompts, per-row query offsets of a cache whose rows have their own lengths, a sliding window.
+     */
+    public Tensor forward(Tensor x, int batch, int seq, KvCache cache, int layer, AttentionMask mask) {
+        return forward(x, batch, seq, null, cache, layer, mask);
+    }
+
+    /**
+     * The general form: rotary {@code positions} (null: from the cache, see above) and attention {@code mask} (null:
+     * causal, with the left padding the cache records masked out).
+     */
+    public Tensor forward(Tensor x, int batch, int seq, int[] positions, KvCache cache, int layer, AttentionMask mask) {
         int start = cache == null ? 0 : cache.length();
         Tensor q, k, v;
         if (fused) {
@@ -97,7 +114,8 @@ public final class CausalSelfAttention extends Module {
             v = splitHeads(vp.forward(x), batch, seq, kvHeads);
         }
         if (rotary != null) {
-            int[] pos = positions != null ? positions : PositionIds.range(batch, seq, start);
+            int[] pos = positions != null ? positions
+                    : cache != null && cache.padded() ? cache.positionIds(seq) : PositionIds.range(batch, seq, start);
             RopeTable table = rotary.table(pos, batch, seq);
             q = F.rope(q, pos, table);
             k = F.rope(k, pos, table);
@@ -107,11 +125,23 @@ public final class CausalSelfAttention extends Module {
             k = kv.keys();
             v = kv.values();
         }
-        Tensor y = F.attention(q, k, v, true, (float) (1.0 / Math.sqrt(headDim)));
+        if (mask == null) mask = cache == null ? AttentionMask.CAUSAL : cacheMask(cache, batch, k.size(2));
+        Tensor y = F.attention(q, k, v, mask, (float) (1.0 / Math.sqrt(headDim)));
         // [B, H, T, D] -> [B, T, H, D] -> rows [B*T, H*D] (the one copy: heads interleave back into channels).
         Tensor rows = F.reshape(F.permute(y, 0, 2, 1, 3), batch * seq, heads * headDim);
         Layer out = childAt(outName);
         return out.forward(rows);
+    }
+
+    /** Causal over {@code keys} cached slots, row b's first {@code cache.padding(b)} slots (left padding) hidden. */
+    private static AttentionMask cacheMask(KvCache cache, int batch, int keys) {
+        if (!cache.padded()) return AttentionMask.CAUSAL;
+        int[] from = new int[batch], to = new int[batch];
+        for (int b = 0; b < batch; b++) {
+            from[b] = cache.padding(b);
+            to[b] = keys;
+        }
+        return AttentionMask.CAUSAL.withKeyRange(from, to, keys);
     }
 
     /** Rows {@code [B*T, n*D]} as heads {@code [B, n, T, D]} (a view). */
