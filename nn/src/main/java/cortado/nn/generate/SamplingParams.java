@@ -42,6 +42,12 @@ public record SamplingParams(float temperature, int topK, float topP, float minP
 
     public boolean isGreedy() { return temperature == 0; }
 
+    /** The same settings drawing from {@code newSeed} (one seed per prompt, so a batch's rows draw independently). */
+    public SamplingParams withSeed(long newSeed) {
+        return new SamplingParams(temperature, topK, topP, minP, repetitionPenalty, frequencyPenalty, presencePenalty,
+                logitBias, newSeed);
+    }
+
     /**
      * The processors in transformers' order ({@code GenerationMixin._get_logits_processor}): sequence bias, repetition
      * penalty, then (OpenAI's, which transformers lacks) frequency and presence, then, when sampling, temperature,

@@ -8,7 +8,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 
 /** Writes that never leave a half-written file under the target name: temp file in the same directory, then rename. */
-final class AtomicFiles {
+public final class AtomicFiles {
     private AtomicFiles() {}
 
     /** A fresh temporary file next to {@code target} (same file system, so the rename is atomic). */
@@ -32,7 +32,7 @@ final class AtomicFiles {
         }
     }
 
-    static void write(Path target, byte[] bytes) {
+    public static void write(Path target, byte[] bytes) {
         Path tmp = null;
         try {
             tmp = tempFor(target);

@@ -48,7 +48,9 @@ public final class LlamaModel extends Module {
         if (start + seq > config.maxPositionEmbeddings())
             throw new IllegalArgumentException("positions " + start + ".." + (start + seq - 1)
                     + " exceed max_position_embeddings (" + config.maxPositionEmbeddings() + ")");
-        return forward(ids, batch, seq, PositionIds.range(batch, seq, start), cache);
+        // A left-padded batch (the cache knows each row's padding) counts each row from its first real token.
+        int[] positions = cache != null && cache.padded() ? cache.positionIds(seq) : PositionIds.range(batch, seq, start);
+        return forward(ids, batch, seq, positions, cache);
     }
 
     /**
