@@ -1,18 +1,19 @@
 package cortado.data.normalize;
 
-import java.text.Normalizer;
-
-/** Accent stripping as BERT does it: decompose (NFD), then drop nonspacing marks (category Mn). */
+/**
+ * Accent stripping as BERT does it: decompose (NFD), then drop nonspacing marks (category Mn, by HF tokenizers' tables,
+ * {@link HfCharClasses#NONSPACING_MARK}). HF's separate {@code StripAccents} normalizer is {@link CombiningMarkFilter}.
+ */
 public final class StripAccents implements TextNormalizer {
     public static final StripAccents INSTANCE = new StripAccents();
 
     @Override
     public String normalize(String text) {
-        String d = Normalizer.normalize(text, Normalizer.Form.NFD);
+        String d = UnicodeForm.NFD.normalize(text);
         StringBuilder b = new StringBuilder(d.length());
         for (int i = 0; i < d.length(); ) {
             int cp = d.codePointAt(i);
-            if (Character.getType(cp) != Character.NON_SPACING_MARK) b.appendCodePoint(cp);
+            if (!HfCharClasses.NONSPACING_MARK.contains(cp)) b.appendCodePoint(cp);
             i += Character.charCount(cp);
         }
         return b.toString();

@@ -1,8 +1,8 @@
 package cortado.data.normalize;
 
 /**
- * Removes control and format characters (Unicode Cc, Cf, Co, Cn, Cs; NUL and U+FFFD too) except tab, newline and
- * carriage return, and turns every other whitespace character into a plain space: BERT's {@code _clean_text}, in
+ * Removes control, format and private-use characters (as HF tokenizers classes them; NUL and U+FFFD too) except tab,
+ * newline and carriage return, and turns every other whitespace character into a plain space: BERT's {@code _clean_text}, in
  * HF's Unicode-property form. With {@code collapse}, runs of spaces also shrink to one and the ends are trimmed.
  */
 public final class WhitespaceCleanup implements TextNormalizer {
@@ -10,12 +10,14 @@ public final class WhitespaceCleanup implements TextNormalizer {
 
     public WhitespaceCleanup(boolean collapse) { this.collapse = collapse; }
 
-    /** BERT's rule: tab, newline, carriage return count as whitespace; other C* categories are control. */
+    /**
+     * BERT's rule as HF tokenizers applies it: tab, newline, carriage return count as whitespace; control, format and
+     * private-use characters (by tokenizers' own tables, {@link HfCharClasses#BERT_REMOVED}) are removed. Unassigned
+     * code points are kept, as HF keeps them; lone surrogates are removed.
+     */
     public static boolean isControl(int cp) {
         if (cp == '\t' || cp == '\n' || cp == '\r') return false;
-        int t = Character.getType(cp);
-        return t == Character.CONTROL || t == Character.FORMAT || t == Character.PRIVATE_USE
-                || t == Character.UNASSIGNED || t == Character.SURROGATE;
+        return HfCharClasses.BERT_REMOVED.contains(cp) || (cp >= 0xD800 && cp <= 0xDFFF);
     }
 
     /** Unicode White_Space (Rust's {@code char::is_whitespace}). */

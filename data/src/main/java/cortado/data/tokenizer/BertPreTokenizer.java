@@ -1,5 +1,6 @@
 package cortado.data.tokenizer;
 
+import cortado.data.normalize.HfCharClasses;
 import cortado.data.normalize.WhitespaceCleanup;
 
 import java.util.ArrayList;
@@ -7,21 +8,15 @@ import java.util.List;
 
 /**
  * BERT's word splitter (HF's BertPreTokenizer): whitespace separates words and is dropped; each punctuation
- * character (ASCII punctuation, which includes symbols such as $ + < = > ^ ` | ~, or any Unicode P* category)
- * becomes a word of its own.
+ * character (ASCII punctuation, which includes symbols such as $ + < = > ^ ` | ~, or any Unicode P* category, as
+ * HF's tables have it) becomes a word of its own. The tokenizer.json pipeline uses
+ * {@link CharClassPreTokenizer#bert()}, which splits the same way.
  */
 public final class BertPreTokenizer {
     private BertPreTokenizer() {}
 
-    public static boolean isPunctuation(int cp) {
-        if (cp < 128) return (cp >= 33 && cp <= 47) || (cp >= 58 && cp <= 64) || (cp >= 91 && cp <= 96) || (cp >= 123 && cp <= 126);
-        return switch (Character.getType(cp)) {
-            case Character.CONNECTOR_PUNCTUATION, Character.DASH_PUNCTUATION, Character.START_PUNCTUATION,
-                 Character.END_PUNCTUATION, Character.INITIAL_QUOTE_PUNCTUATION, Character.FINAL_QUOTE_PUNCTUATION,
-                 Character.OTHER_PUNCTUATION -> true;
-            default -> false;
-        };
-    }
+    /** ASCII punctuation or Unicode P*, by HF tokenizers' own tables (see {@link HfCharClasses}). */
+    public static boolean isPunctuation(int cp) { return HfCharClasses.PUNCTUATION.contains(cp); }
 
     public static List<String> split(String text) {
         List<String> words = new ArrayList<>();

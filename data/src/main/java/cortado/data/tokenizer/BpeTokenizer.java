@@ -123,6 +123,12 @@ public final class BpeTokenizer implements Tokenizer {
         return new BpeTokenizer(name, tokenBytes, merges, mergeList, on, pattern, preTokenizer, normalizer, specialTokens);
     }
 
+    /** The same vocabulary pre-tokenized by {@code pattern} (HF's Split, Isolated: gaps between matches kept). */
+    BpeTokenizer withPreTokenizer(String pattern) {
+        return new BpeTokenizer(name, tokenBytes, merges, mergeList, wholePieceLookup, pattern,
+                PreTokenizers.forPattern(pattern, true), normalizer, specialTokens);
+    }
+
     /** The listed merges (pairs of ids, rank order), or null for a tiktoken rank vocabulary. */
     public int[][] mergeList() { return mergeList; }
 
@@ -184,6 +190,33 @@ public final class BpeTokenizer implements Tokenizer {
 
     /** Ids with every special token recognised. */
     public int[] encodeWithSpecialTokens(String text) { return encode(text, specialTokens.keySet()); }
+
+    /** Pre-tokenizes and encodes text that is already clean and normalized (the tokenizer.json fast path). */
+    void encodeSegment(String text, IntList out) {
+        Scratch s = scratch.get();
+        preTokenizer.split(text, 0, text.length(), (start, end) -> encodePiece(s, text, start, end, out));
+    }
+
+    /**
+     * Encodes one piece spelled in {@link ByteLevel} characters (as HF's ByteLevel pre-tokenizer leaves it) with this
+     * vocabulary's merges; a character outside the byte map has no id and is dropped, as HF's BPE without unk does.
+     */
+    void encodeByteLevelPiece(String spelled, IntList out) {
+        Scratch s = scratch.get();
+        int n = 0;
+        if (s.bytes.length < spelled.length()) s.bytes = new byte[Math.max(spelled.length(), s.bytes.length * 2)];
+        for (int i = 0; i < spelled.length(); i++) {
+            byte[] one = ByteLevel.decode(spelled.substring(i, i + 1));
+            if (one != null) s.bytes[n++] = one[0];
+        }
+        Integer whole = wholePieceLookup ? pieceToId.get(new String(s.bytes, 0, n, StandardCharsets.ISO_8859_1)) : null;
+        if (whole != null) { out.add(whole); return; }
+        if (s.syms.length < n) s.syms = new int[Math.max(n, s.syms.length * 2)];
+        int[] syms = s.syms;
+        for (int i = 0; i < n; i++) syms[i] = byteToId[s.bytes[i] & 0xff];
+        int m = s.bpe.merge(syms, n);
+        out.addAll(syms, 0, m);
+    }
 
     private void encodeOrdinary(String text, int from, int to, IntList out) {
         if (from >= to) return;
@@ -252,7 +285,7 @@ public final class BpeTokenizer implements Tokenizer {
     }
 
     /** Lone surrogates become U+FFFD before pre-tokenization, as tiktoken does for Python strings. */
-    private static String clean(String text) {
+    static String clean(String text) {
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
             if (Character.isSurrogate(c)) {
@@ -292,7 +325,7 @@ public final class BpeTokenizer implements Tokenizer {
     }
 
     @Override
-    public String decode(int[] ids) { return new String(decodeBytes(ids), StandardCharsets.UTF_8); }
+    public String decode(int[] ids) { return Utf8Lossy.decode(decodeBytes(ids)); }
 
     @Override
     public int vocabSize() {

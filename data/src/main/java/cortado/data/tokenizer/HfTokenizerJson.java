@@ -3,8 +3,11 @@ package cortado.data.tokenizer;
 import cortado.data.json.Json;
 import cortado.data.json.JsonException;
 import cortado.data.normalize.BertNormalizer;
+import cortado.data.normalize.CombiningMarkFilter;
 import cortado.data.normalize.Lowercase;
-import cortado.data.normalize.StripAccents;
+import cortado.data.normalize.Prepend;
+import cortado.data.normalize.Replace;
+import cortado.data.normalize.Strip;
 import cortado.data.normalize.TextNormalizer;
 import cortado.data.normalize.UnicodeForm;
 
@@ -17,16 +20,19 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 
 /**
- * Hugging Face {@code tokenizer.json}: reading byte-level BPE (ByteLevel pre-tokenizer, or a Split regex followed by
- * ByteLevel as Llama 3 does) and WordPiece (BERT) models with their added tokens, and writing both so that
- * {@code tokenizers.Tokenizer.from_file} loads them. Anything else is refused with a message naming the field.
+ * Hugging Face {@code tokenizer.json}: reading the whole pipeline (added tokens, normalizer, pre-tokenizer, BPE /
+ * WordPiece / Unigram model, post-processor, decoder) into an {@link HfTokenizer}, and writing what our trainers make
+ * (byte-level BPE, WordPiece) so that {@code tokenizers.Tokenizer.from_file} loads it. A field of an unknown type or
+ * a malformed value is refused with one message naming the file and the field.
  */
 public final class HfTokenizerJson {
     private HfTokenizerJson() {}
 
-    public static Tokenizer load(Path file) {
+    public static HfTokenizer load(Path file) {
         Map<String, Object> root;
         try {
             root = Json.parseObject(VocabText.read(file));
@@ -37,57 +43,80 @@ public final class HfTokenizerJson {
         }
         try {
             return parse(root, file.toString());
-        } catch (ClassCastException | NullPointerException e) {
+        } catch (PatternSyntaxException e) {
+            throw TokenizerException.in(file.toString(), "a regex does not compile: " + e.getDescription());
+        } catch (ClassCastException | NullPointerException | IndexOutOfBoundsException e) {
             throw TokenizerException.in(file.toString(), "unexpected structure (" + e.getMessage() + ")");
         }
     }
 
-    static Tokenizer parse(Map<String, Object> root, String file) {
-        Map<String, Object> model = obj(root, "model", file);
+    /** Builds the pipeline; every field that is read is checked, and an unknown type is refused by name. */
+    static HfTokenizer parse(Map<String, Object> root, String file) {
+        JsonFields f = new JsonFields(file);
+        Map<String, Object> model = f.optObject(root, "model", "");
         if (model == null) throw TokenizerException.in(file, "no \"model\" object");
+        List<AddedToken> added = addedTokens(root, f);
+        TextNormalizer normalizer = normalizer(f.optObject(root, "normalizer", ""), f, "normalizer");
+        Map<String, Object> pre = f.optObject(root, "pre_tokenizer", "");
+        PreTokenizerStep preTokenizer = pre == null ? null : preTokenizer(pre, f, "pre_tokenizer");
+        TokenDecoder decoder = decoder(f.optObject(root, "decoder", ""), f, "decoder");
         String type = model.get("type") instanceof String t ? t : guessModelType(model);
-        Map<String, Integer> added = addedTokens(root, file);
-        return switch (type) {
-            case "BPE" -> bpe(root, model, added, file);
-            case "WordPiece" -> wordPiece(root, model, added, file);
-            default -> throw TokenizerException.in(file, "model.type '" + type + "' is not supported (BPE, WordPiece are)");
-        };
+        Map<String, Integer> addedIds = new LinkedHashMap<>();
+        for (AddedToken t : added) addedIds.put(t.content(), t.id());
+        SubwordModel m;
+        BpeTokenizer fast = null;
+        switch (type) {
+            case "BPE" -> {
+                m = bpe(model, addedIds, f);
+                if (m instanceof ByteLevelBpeModel bl) {
+                    String pattern = fastPattern(pre);
+                    if (pattern != null) fast = bl.bpe().withPreTokenizer(pattern);
+                }
+            }
+            case "WordPiece" -> m = wordPiece(model, f);
+            case "Unigram" -> m = unigram(model, f);
+            default -> throw TokenizerException.in(file, "model.type '" + type + "' is not supported (BPE, WordPiece, Unigram are)");
+        }
+        Map<String, Object> post = f.optObject(root, "post_processor", "");
+        PostProcessor pp = post == null ? PostProcessor.NONE : postProcessor(post, f, "post_processor");
+        String name = file.replaceAll(".*/", "");
+        return new HfTokenizer(name, new AddedVocabulary(added, normalizer), normalizer, preTokenizer, m, fast, pp,
+                decoder, root);
     }
 
     private static String guessModelType(Map<String, Object> model) {
         if (model.containsKey("merges")) return "BPE";
         if (model.containsKey("continuing_subword_prefix") || model.containsKey("max_input_chars_per_word")) return "WordPiece";
+        if (model.get("vocab") instanceof List) return "Unigram";
         return "unknown";
     }
 
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> obj(Map<String, Object> m, String key, String file) {
-        Object v = m.get(key);
-        if (v == null) return null;
-        if (!(v instanceof Map)) throw TokenizerException.in(file, "\"" + key + "\" is not an object");
-        return (Map<String, Object>) v;
-    }
-
-    private static Map<String, Integer> addedTokens(Map<String, Object> root, String file) {
-        Map<String, Integer> out = new LinkedHashMap<>();
-        Object v = root.get("added_tokens");
-        if (v == null) return out;
-        if (!(v instanceof List<?> list)) throw TokenizerException.in(file, "\"added_tokens\" is not a list");
+    private static List<AddedToken> addedTokens(Map<String, Object> root, JsonFields f) {
+        List<AddedToken> out = new ArrayList<>();
+        if (root.get("added_tokens") == null) return out;
+        List<?> list = f.list(root, "added_tokens", "");
         for (int i = 0; i < list.size(); i++) {
-            if (!(list.get(i) instanceof Map<?, ?> t) || !(t.get("content") instanceof String c) || !(t.get("id") instanceof Long id)) {
-                throw TokenizerException.in(file, "added_tokens[" + i + "] needs \"id\" and \"content\"");
+            String p = "added_tokens[" + i + "].";
+            Map<String, Object> t = f.object(list.get(i), "added_tokens[" + i + "]");
+            if (!(t.get("content") instanceof String) || !(t.get("id") instanceof Long)) {
+                throw TokenizerException.in(f.file(), "added_tokens[" + i + "] needs \"id\" and \"content\"");
             }
-            out.put(c, id.intValue());
+            boolean special = f.bool(t, "special", false, p);
+            out.add(new AddedToken(f.integer(t, "id", 0, MAX_ID, p), f.string(t, "content", p),
+                    f.bool(t, "single_word", false, p), f.bool(t, "lstrip", false, p), f.bool(t, "rstrip", false, p),
+                    f.bool(t, "normalized", !special, p), special));
         }
         return out;
     }
 
-    private static Map<String, Integer> vocab(Map<String, Object> model, String file) {
-        if (!(model.get("vocab") instanceof Map<?, ?> v)) throw TokenizerException.in(file, "model.vocab is not an object");
+    private static final int MAX_ID = 50_000_000;
+
+    private static Map<String, Integer> vocab(Map<String, Object> model, JsonFields f) {
+        if (!(model.get("vocab") instanceof Map<?, ?> v)) throw TokenizerException.in(f.file(), "model.vocab is not an object");
         Map<String, Integer> out = new LinkedHashMap<>();
         for (var e : v.entrySet()) {
-            if (!(e.getValue() instanceof Long id) || id < 0 || id > 50_000_000) {
-                throw TokenizerException.in(file, "model.vocab['" + TiktokenFile.clip(String.valueOf(e.getKey()))
+            if (!(e.getValue() instanceof Long id) || id < 0 || id > MAX_ID) {
+                throw TokenizerException.in(f.file(), "model.vocab['" + TiktokenFile.clip(String.valueOf(e.getKey()))
                         + "'] is not a valid id: " + e.getValue());
             }
             out.put((String) e.getKey(), id.intValue());
@@ -95,140 +124,343 @@ public final class HfTokenizerJson {
         return out;
     }
 
-    // ---- BPE ----
+    // ---- models ----
 
-    private static BpeTokenizer bpe(Map<String, Object> root, Map<String, Object> model, Map<String, Integer> added, String file) {
-        if (Boolean.TRUE.equals(model.get("byte_fallback"))) {
-            throw TokenizerException.in(file, "model.byte_fallback (SentencePiece-style BPE) is not supported; byte-level BPE is");
+    /** BPE: the byte-level fast model when the vocabulary is byte-level spelled, else HF's general BPE. */
+    private static SubwordModel bpe(Map<String, Object> model, Map<String, Integer> added, JsonFields f) {
+        String p = "model.";
+        Object dropout = model.get("dropout");
+        if (dropout != null && f.number(dropout, p + "dropout") != 0.0) {
+            throw f.error(p + "dropout", "BPE dropout is random at encoding time; only null or 0 is supported");
         }
-        if (model.get("continuing_subword_prefix") != null || model.get("end_of_word_suffix") != null) {
-            throw TokenizerException.in(file, "BPE with continuing_subword_prefix/end_of_word_suffix is not supported");
-        }
-        String pattern = bytePattern(obj(root, "pre_tokenizer", file), file);
-        boolean keepGaps = true;
-        Map<String, Integer> vocab = vocab(model, file);
-        int max = -1;
-        for (int id : vocab.values()) max = Math.max(max, id);
-        byte[][] bytes = new byte[max + 1][];
-        for (var e : vocab.entrySet()) {
-            if (added.containsKey(e.getKey())) continue;
-            byte[] b = ByteLevel.decode(e.getKey());
-            if (b == null) {
-                throw TokenizerException.in(file, "model.vocab token '" + TiktokenFile.clip(e.getKey())
-                        + "' is not byte-level spelled (and not an added token)");
-            }
-            bytes[e.getValue()] = b;
-        }
-        if (!(model.get("merges") instanceof List<?> merges)) throw TokenizerException.in(file, "model.merges is not a list");
-        int[][] mergeList = new int[merges.size()][];
+        String prefix = f.optString(model, "continuing_subword_prefix", p);
+        String suffix = f.optString(model, "end_of_word_suffix", p);
+        String unk = f.optString(model, "unk_token", p);
+        boolean fuseUnk = f.bool(model, "fuse_unk", false, p), byteFallback = f.bool(model, "byte_fallback", false, p);
+        boolean ignoreMerges = f.bool(model, "ignore_merges", false, p);
+        Map<String, Integer> vocab = vocab(model, f);
+        List<?> merges = f.list(model, "merges", p);
+        String[][] pairs = new String[merges.size()][];
         for (int i = 0; i < merges.size(); i++) {
-            String a, b;
             Object m = merges.get(i);
             if (m instanceof String s) {
                 int sp = s.indexOf(' ');
-                if (sp <= 0 || s.indexOf(' ', sp + 1) >= 0) throw TokenizerException.in(file, "model.merges[" + i + "] '" + s + "' is not 'left right'");
-                a = s.substring(0, sp);
-                b = s.substring(sp + 1);
+                if (sp <= 0 || s.indexOf(' ', sp + 1) >= 0) throw TokenizerException.in(f.file(), "model.merges[" + i + "] '" + s + "' is not 'left right'");
+                pairs[i] = new String[] {s.substring(0, sp), s.substring(sp + 1)};
             } else if (m instanceof List<?> l && l.size() == 2 && l.get(0) instanceof String x && l.get(1) instanceof String y) {
-                a = x;
-                b = y;
+                pairs[i] = new String[] {x, y};
             } else {
-                throw TokenizerException.in(file, "model.merges[" + i + "] is neither 'a b' nor [a, b]");
+                throw TokenizerException.in(f.file(), "model.merges[" + i + "] is neither 'a b' nor [a, b]");
             }
-            Integer l = vocab.get(a), r = vocab.get(b);
+        }
+        boolean plain = !byteFallback && (prefix == null || prefix.isEmpty()) && (suffix == null || suffix.isEmpty());
+        if (plain) {
+            SubwordModel bl = byteLevelBpe(vocab, pairs, ignoreMerges, added, f);
+            if (bl != null) return bl;
+        }
+        try {
+            return new BpeModel(vocab, pairs, unk, prefix, suffix, fuseUnk, byteFallback, ignoreMerges);
+        } catch (TokenizerException e) {
+            throw TokenizerException.in(f.file(), e.getMessage());
+        }
+    }
+
+    /** The byte-level model, or null when some entry is not byte-level spelled or a byte is missing. */
+    private static SubwordModel byteLevelBpe(Map<String, Integer> vocab, String[][] pairs, boolean ignoreMerges,
+                                             Map<String, Integer> added, JsonFields f) {
+        int max = -1;
+        for (int id : vocab.values()) max = Math.max(max, id);
+        byte[][] bytes = new byte[max + 1][];
+        Map<String, Integer> extra = new LinkedHashMap<>();
+        boolean[] seen = new boolean[256];
+        for (var e : vocab.entrySet()) {
+            if (added.containsKey(e.getKey())) { extra.put(e.getKey(), e.getValue()); continue; }
+            byte[] b = ByteLevel.decode(e.getKey());
+            if (b == null) return null;
+            bytes[e.getValue()] = b;
+            if (b.length == 1) seen[b[0] & 0xff] = true;
+        }
+        for (boolean s : seen) if (!s) return null;
+        int[][] mergeList = new int[pairs.length][];
+        for (int i = 0; i < pairs.length; i++) {
+            Integer l = vocab.get(pairs[i][0]), r = vocab.get(pairs[i][1]);
             if (l == null || r == null || bytes[l] == null || bytes[r] == null) {
-                throw TokenizerException.in(file, "model.merges[" + i + "] uses '" + (l == null ? a : b) + "' that is not in model.vocab");
+                throw TokenizerException.in(f.file(), "model.merges[" + i + "] uses '" + TiktokenFile.clip(l == null ? pairs[i][0] : pairs[i][1])
+                        + "' that is not in model.vocab");
             }
             mergeList[i] = new int[] {l, r};
         }
-        boolean ignoreMerges = Boolean.TRUE.equals(model.get("ignore_merges"));
-        TextNormalizer normalizer = normalizer(obj(root, "normalizer", file), file);
-        String name = file.replaceAll(".*/", "");
-        return BpeTokenizer.fromMerges(name, bytes, mergeList, ignoreMerges, pattern,
-                PreTokenizers.forPattern(pattern, keepGaps), normalizer, added);
+        BpeTokenizer bpe;
+        try {
+            bpe = BpeTokenizer.fromMerges(f.file().replaceAll(".*/", ""), bytes, mergeList, ignoreMerges,
+                    SplitPatterns.GPT2_ORIGINAL, PreTokenizers.forPattern(SplitPatterns.GPT2_ORIGINAL, true), null, Map.of());
+        } catch (TokenizerException e) {
+            throw TokenizerException.in(f.file(), "model: " + e.getMessage());
+        }
+        return new ByteLevelBpeModel(bpe, extra);
     }
 
-    /** The regex of a ByteLevel pre-tokenizer, or of Sequence[Split(regex), ByteLevel(use_regex=false)]. */
-    @SuppressWarnings("unchecked")
-    private static String bytePattern(Map<String, Object> pre, String file) {
-        if (pre == null) throw TokenizerException.in(file, "BPE without a pre_tokenizer is not byte-level; not supported");
-        String type = String.valueOf(pre.get("type"));
-        if (type.equals("ByteLevel")) {
-            if (Boolean.TRUE.equals(pre.get("add_prefix_space"))) {
-                throw TokenizerException.in(file, "pre_tokenizer.add_prefix_space = true is not supported");
-            }
-            if (Boolean.FALSE.equals(pre.get("use_regex"))) throw TokenizerException.in(file, "ByteLevel without regex is not supported");
-            return SplitPatterns.GPT2_ORIGINAL;
+    /**
+     * The split regex when the pre-tokenizer is one the byte-level fast path runs itself: ByteLevel (GPT-2's regex,
+     * no prefix space), or Sequence[Split(regex, Isolated), ByteLevel(use_regex = false, no prefix space)].
+     */
+    private static String fastPattern(Map<String, Object> pre) {
+        if (pre == null) return null;
+        if ("ByteLevel".equals(pre.get("type"))) {
+            return !Boolean.TRUE.equals(pre.get("add_prefix_space")) && !Boolean.FALSE.equals(pre.get("use_regex"))
+                    ? SplitPatterns.GPT2_ORIGINAL : null;
         }
-        if (type.equals("Sequence") && pre.get("pretokenizers") instanceof List<?> seq && seq.size() == 2
+        if ("Sequence".equals(pre.get("type")) && pre.get("pretokenizers") instanceof List<?> seq && seq.size() == 2
                 && seq.get(0) instanceof Map<?, ?> split && "Split".equals(split.get("type"))
                 && seq.get(1) instanceof Map<?, ?> bl && "ByteLevel".equals(bl.get("type"))
-                && Boolean.FALSE.equals(bl.get("use_regex"))) {
-            Map<String, Object> s = (Map<String, Object>) split;
-            if (!(s.get("pattern") instanceof Map<?, ?> p) || !(p.get("Regex") instanceof String regex)) {
-                throw TokenizerException.in(file, "pre_tokenizer Split needs pattern.Regex");
-            }
-            if (!"Isolated".equals(s.get("behavior")) || Boolean.TRUE.equals(s.get("invert"))) {
-                throw TokenizerException.in(file, "pre_tokenizer Split must have behavior Isolated and invert false");
-            }
+                && Boolean.FALSE.equals(bl.get("use_regex")) && !Boolean.TRUE.equals(bl.get("add_prefix_space"))
+                && split.get("pattern") instanceof Map<?, ?> p && p.get("Regex") instanceof String regex
+                && "Isolated".equals(split.get("behavior")) && !Boolean.TRUE.equals(split.get("invert"))) {
             return regex;
         }
-        throw TokenizerException.in(file, "pre_tokenizer of type '" + type + "' is not supported for BPE "
-                + "(ByteLevel, or Sequence of Split + ByteLevel are)");
+        return null;
     }
 
-    // ---- WordPiece ----
-
-    private static WordPieceTokenizer wordPiece(Map<String, Object> root, Map<String, Object> model, Map<String, Integer> added, String file) {
-        Map<String, Integer> v = vocab(model, file);
-        int max = -1;
-        for (int id : v.values()) max = Math.max(max, id);
-        String[] byId = new String[max + 1];
-        for (var e : v.entrySet()) byId[e.getValue()] = e.getKey();
-        for (var e : added.entrySet()) {
-            if (e.getValue() > max) throw TokenizerException.in(file, "added token '" + e.getKey() + "' has id beyond model.vocab");
-            if (byId[e.getValue()] == null) byId[e.getValue()] = e.getKey();
-        }
-        List<String> vocab = new ArrayList<>(byId.length);
-        for (int i = 0; i < byId.length; i++) {
-            if (byId[i] == null) throw TokenizerException.in(file, "model.vocab has no token with id " + i);
-            vocab.add(byId[i]);
-        }
-        Object pre = root.get("pre_tokenizer");
-        if (!(pre instanceof Map<?, ?> p) || !"BertPreTokenizer".equals(p.get("type"))) {
-            throw TokenizerException.in(file, "WordPiece needs pre_tokenizer BertPreTokenizer");
-        }
-        String unk = model.get("unk_token") instanceof String u ? u : "[UNK]";
-        String prefix = model.get("continuing_subword_prefix") instanceof String s ? s : "##";
-        int maxChars = model.get("max_input_chars_per_word") instanceof Long l ? l.intValue() : 100;
-        TextNormalizer norm = normalizer(obj(root, "normalizer", file), file);
-        return new WordPieceTokenizer(vocab, norm == null ? TextNormalizer.identity() : norm, unk, prefix, maxChars, added);
+    private static SubwordModel wordPiece(Map<String, Object> model, JsonFields f) {
+        String p = "model.";
+        Map<String, Integer> v = vocab(model, f);
+        String unk = model.containsKey("unk_token") ? f.string(model, "unk_token", p) : "[UNK]";
+        String prefix = model.containsKey("continuing_subword_prefix") ? f.string(model, "continuing_subword_prefix", p) : "##";
+        int maxChars = f.integer(model, "max_input_chars_per_word", 100, Integer.MAX_VALUE, p);
+        if (!v.containsKey(unk)) throw f.error("model.unk_token", "'" + TiktokenFile.clip(unk) + "' is not in model.vocab");
+        return new WordPieceModel(v, unk, prefix, maxChars);
     }
 
-    @SuppressWarnings("unchecked")
-    static TextNormalizer normalizer(Map<String, Object> n, String file) {
+    private static SubwordModel unigram(Map<String, Object> model, JsonFields f) {
+        String p = "model.";
+        List<?> vocab = f.list(model, "vocab", p);
+        List<String> pieces = new ArrayList<>(vocab.size());
+        double[] scores = new double[vocab.size()];
+        for (int i = 0; i < vocab.size(); i++) {
+            if (!(vocab.get(i) instanceof List<?> e) || e.size() != 2 || !(e.get(0) instanceof String s)) {
+                throw f.error("model.vocab[" + i + "]", "expected [piece, score]");
+            }
+            pieces.add(s);
+            scores[i] = f.number(e.get(1), "model.vocab[" + i + "][1]");
+        }
+        int unk = model.get("unk_id") == null ? -1 : f.integer(model.get("unk_id"), vocab.size() - 1, "model.unk_id");
+        return new UnigramModel(pieces, scores, unk, f.bool(model, "byte_fallback", false, p));
+    }
+
+    // ---- normalizers ----
+
+    static TextNormalizer normalizer(Map<String, Object> n, JsonFields f, String path) {
         if (n == null) return null;
-        String type = String.valueOf(n.get("type"));
+        String p = path + ".";
+        String type = f.string(n, "type", p);
         return switch (type) {
             case "BertNormalizer" -> {
-                boolean lower = !Boolean.FALSE.equals(n.get("lowercase"));
+                boolean lower = f.bool(n, "lowercase", true, p);
                 Object sa = n.get("strip_accents");
-                yield new BertNormalizer(!Boolean.FALSE.equals(n.get("clean_text")),
-                        !Boolean.FALSE.equals(n.get("handle_chinese_chars")), sa == null ? lower : (Boolean) sa, lower);
+                yield new BertNormalizer(f.bool(n, "clean_text", true, p), f.bool(n, "handle_chinese_chars", true, p),
+                        sa == null ? lower : f.bool(n, "strip_accents", lower, p), lower);
             }
             case "NFC" -> UnicodeForm.NFC;
             case "NFD" -> UnicodeForm.NFD;
             case "NFKC" -> UnicodeForm.NFKC;
             case "NFKD" -> UnicodeForm.NFKD;
             case "Lowercase" -> Lowercase.INSTANCE;
-            case "StripAccents" -> StripAccents.INSTANCE;
+            case "StripAccents" -> CombiningMarkFilter.INSTANCE;
+            case "Strip" -> new Strip(f.bool(n, "strip_left", true, p), f.bool(n, "strip_right", true, p));
+            case "Prepend" -> new Prepend(f.string(n, "prepend", p));
+            case "Replace" -> replace(n, f, p);
             case "Sequence" -> {
                 TextNormalizer t = TextNormalizer.identity();
-                for (Object o : (List<Object>) n.get("normalizers")) t = t.then(normalizer((Map<String, Object>) o, file));
+                List<?> list = f.list(n, "normalizers", p);
+                for (int i = 0; i < list.size(); i++) {
+                    t = t.then(normalizer(f.object(list.get(i), p + "normalizers[" + i + "]"), f, p + "normalizers[" + i + "]"));
+                }
                 yield t;
             }
-            default -> throw TokenizerException.in(file, "normalizer of type '" + type + "' is not supported");
+            default -> throw f.error(p + "type", "normalizer '" + type + "' is not supported (BertNormalizer, NFC, NFD, NFKC, "
+                    + "NFKD, Lowercase, StripAccents, Strip, Prepend, Replace, Sequence are)");
         };
+    }
+
+    private static Replace replace(Map<String, Object> n, JsonFields f, String p) {
+        Map<String, Object> pat = f.object(n.get("pattern"), p + "pattern");
+        String content = f.string(n, "content", p);
+        if (pat.get("String") instanceof String s) return Replace.literal(s, content);
+        if (pat.get("Regex") instanceof String r) return Replace.regex(SplitPreTokenizer.regex(r), content);
+        throw f.error(p + "pattern", "expected {\"String\": ...} or {\"Regex\": ...}");
+    }
+
+    // ---- pre-tokenizers ----
+
+    static PreTokenizerStep preTokenizer(Map<String, Object> n, JsonFields f, String path) {
+        String p = path + ".";
+        String type = f.string(n, "type", p);
+        return switch (type) {
+            case "ByteLevel" -> new ByteLevelPreTokenizer(f.bool(n, "add_prefix_space", true, p), f.bool(n, "use_regex", true, p));
+            case "Metaspace" -> new MetaspacePreTokenizer((char) metaspaceReplacement(n, f, p), prependScheme(n, f, p),
+                    f.bool(n, "split", true, p));
+            case "Split" -> {
+                Map<String, Object> pat = f.object(n.get("pattern"), p + "pattern");
+                Pattern rx;
+                if (pat.get("String") instanceof String s) rx = SplitPreTokenizer.literal(s);
+                else if (pat.get("Regex") instanceof String r) rx = SplitPreTokenizer.regex(r);
+                else throw f.error(p + "pattern", "expected {\"String\": ...} or {\"Regex\": ...}");
+                yield new SplitPreTokenizer(rx, behavior(n, f, p), f.bool(n, "invert", false, p));
+            }
+            case "Digits" -> CharClassPreTokenizer.digits(f.bool(n, "individual_digits", false, p));
+            case "Punctuation" -> CharClassPreTokenizer.punctuation(n.containsKey("behavior") ? behavior(n, f, p) : SplitBehavior.ISOLATED);
+            case "Whitespace" -> CharClassPreTokenizer.whitespace();
+            case "WhitespaceSplit" -> CharClassPreTokenizer.whitespaceSplit();
+            case "BertPreTokenizer" -> CharClassPreTokenizer.bert();
+            case "CharDelimiterSplit" -> CharClassPreTokenizer.charDelimiter(f.character(n, "delimiter", p));
+            case "Sequence" -> {
+                List<?> list = f.list(n, "pretokenizers", p);
+                List<PreTokenizerStep> steps = new ArrayList<>();
+                for (int i = 0; i < list.size(); i++) {
+                    String q = p + "pretokenizers[" + i + "]";
+                    steps.add(preTokenizer(f.object(list.get(i), q), f, q));
+                }
+                yield PreTokenizerStep.sequence(steps);
+            }
+            default -> throw f.error(p + "type", "pre-tokenizer '" + type + "' is not supported (ByteLevel, Metaspace, Split, "
+                    + "Digits, Punctuation, Whitespace, WhitespaceSplit, BertPreTokenizer, CharDelimiterSplit, Sequence are)");
+        };
+    }
+
+    private static SplitBehavior behavior(Map<String, Object> n, JsonFields f, String p) {
+        String b = f.string(n, "behavior", p);
+        SplitBehavior sb = SplitBehavior.parse(b);
+        if (sb == null) throw f.error(p + "behavior", "'" + TiktokenFile.clip(b) + "' is not a split behavior");
+        return sb;
+    }
+
+    private static int metaspaceReplacement(Map<String, Object> n, JsonFields f, String p) {
+        int c = f.character(n, "replacement", p);
+        if (c > 0xFFFF) throw f.error(p + "replacement", "a replacement outside the BMP is not supported");
+        return c;
+    }
+
+    private static MetaspacePreTokenizer.Prepend prependScheme(Map<String, Object> n, JsonFields f, String p) {
+        String s = f.optString(n, "prepend_scheme", p);
+        MetaspacePreTokenizer.Prepend scheme = s == null ? MetaspacePreTokenizer.Prepend.ALWAYS : switch (s) {
+            case "always" -> MetaspacePreTokenizer.Prepend.ALWAYS;
+            case "first" -> MetaspacePreTokenizer.Prepend.FIRST;
+            case "never" -> MetaspacePreTokenizer.Prepend.NEVER;
+            default -> throw f.error(p + "prepend_scheme", "'" + TiktokenFile.clip(s) + "' is not always, first or never");
+        };
+        // Files written before prepend_scheme existed say add_prefix_space; false means never (HF's deserializer).
+        if (Boolean.FALSE.equals(n.get("add_prefix_space"))) {
+            if (s != null && scheme != MetaspacePreTokenizer.Prepend.NEVER) {
+                throw f.error(p + "add_prefix_space", "false does not match prepend_scheme '" + s + "'");
+            }
+            scheme = MetaspacePreTokenizer.Prepend.NEVER;
+        }
+        return scheme;
+    }
+
+    // ---- decoders ----
+
+    static TokenDecoder decoder(Map<String, Object> n, JsonFields f, String path) {
+        if (n == null) return TokenDecoder.NONE;
+        String p = path + ".";
+        String type = f.string(n, "type", p);
+        return switch (type) {
+            case "ByteLevel" -> TokenDecoder.BYTE_LEVEL;
+            case "ByteFallback" -> TokenDecoder.BYTE_FALLBACK;
+            case "Fuse" -> TokenDecoder.FUSE;
+            case "Metaspace" -> TokenDecoder.metaspace((char) metaspaceReplacement(n, f, p),
+                    prependScheme(n, f, p) == MetaspacePreTokenizer.Prepend.NEVER);
+            case "Strip" -> TokenDecoder.strip(f.character(n, "content", p), f.integer(n, "start", 0, Integer.MAX_VALUE, p),
+                    f.integer(n, "stop", 0, Integer.MAX_VALUE, p));
+            case "Replace" -> TokenDecoder.replace(replace(n, f, p));
+            case "WordPiece" -> TokenDecoder.wordPiece(n.containsKey("prefix") ? f.string(n, "prefix", p) : "##",
+                    f.bool(n, "cleanup", true, p));
+            case "BPEDecoder" -> TokenDecoder.bpeSuffix(n.containsKey("suffix") ? f.string(n, "suffix", p) : "</w>");
+            case "Sequence" -> {
+                List<?> list = f.list(n, "decoders", p);
+                List<TokenDecoder> steps = new ArrayList<>();
+                for (int i = 0; i < list.size(); i++) {
+                    String q = p + "decoders[" + i + "]";
+                    steps.add(decoder(f.object(list.get(i), q), f, q));
+                }
+                yield TokenDecoder.sequence(steps);
+            }
+            default -> throw f.error(p + "type", "decoder '" + type + "' is not supported (ByteLevel, ByteFallback, Fuse, "
+                    + "Metaspace, Strip, Replace, WordPiece, BPEDecoder, Sequence are)");
+        };
+    }
+
+    // ---- post-processors ----
+
+    static PostProcessor postProcessor(Map<String, Object> n, JsonFields f, String path) {
+        String p = path + ".";
+        String type = f.string(n, "type", p);
+        return switch (type) {
+            case "ByteLevel" -> PostProcessor.NONE;
+            case "BertProcessing" -> TemplateProcessor.bert(tokenPair(n, "cls", f, p), tokenPair(n, "sep", f, p));
+            case "RobertaProcessing" -> TemplateProcessor.roberta(tokenPair(n, "cls", f, p), tokenPair(n, "sep", f, p));
+            case "TemplateProcessing" -> template(n, f, p);
+            case "Sequence" -> {
+                List<?> list = f.list(n, "processors", p);
+                PostProcessor only = PostProcessor.NONE;
+                for (int i = 0; i < list.size(); i++) {
+                    String q = p + "processors[" + i + "]";
+                    PostProcessor x = postProcessor(f.object(list.get(i), q), f, q);
+                    if (x == PostProcessor.NONE) continue;
+                    if (only != PostProcessor.NONE) throw f.error(q, "more than one post-processor that adds tokens is not supported");
+                    only = x;
+                }
+                yield only;
+            }
+            default -> throw f.error(p + "type", "post-processor '" + type + "' is not supported (TemplateProcessing, "
+                    + "BertProcessing, RobertaProcessing, ByteLevel, Sequence are)");
+        };
+    }
+
+    /** BertProcessing's {@code "cls": ["[CLS]", 101]}: the id. */
+    private static int tokenPair(Map<String, Object> n, String key, JsonFields f, String p) {
+        List<?> l = f.list(n, key, p);
+        if (l.size() != 2 || !(l.get(0) instanceof String)) throw f.error(p + key, "expected [token, id]");
+        return f.integer(l.get(1), MAX_ID, p + key + "[1]");
+    }
+
+    private static TemplateProcessor template(Map<String, Object> n, JsonFields f, String p) {
+        Map<String, Object> specials = f.object(n.get("special_tokens") == null ? Map.of() : n.get("special_tokens"), p + "special_tokens");
+        Map<String, int[]> ids = new LinkedHashMap<>();
+        for (var e : specials.entrySet()) {
+            String q = p + "special_tokens." + e.getKey() + ".";
+            Map<String, Object> t = f.object(e.getValue(), q);
+            List<?> l = f.list(t, "ids", q);
+            int[] a = new int[l.size()];
+            for (int i = 0; i < a.length; i++) a[i] = f.integer(l.get(i), MAX_ID, q + "ids[" + i + "]");
+            ids.put(e.getKey(), a);
+        }
+        return TemplateProcessor.of(templatePieces(n, "single", ids, f, p), templatePieces(n, "pair", ids, f, p));
+    }
+
+    private static List<TemplateProcessor.Piece> templatePieces(Map<String, Object> n, String key, Map<String, int[]> ids,
+                                                                JsonFields f, String p) {
+        List<?> l = f.list(n, key, p);
+        List<TemplateProcessor.Piece> out = new ArrayList<>();
+        for (int i = 0; i < l.size(); i++) {
+            String q = p + key + "[" + i + "]";
+            Map<String, Object> piece = f.object(l.get(i), q);
+            if (piece.get("Sequence") != null) {
+                Map<String, Object> s = f.object(piece.get("Sequence"), q + ".Sequence");
+                String id = f.string(s, "id", q + ".Sequence.");
+                if (!id.equals("A") && !id.equals("B")) throw f.error(q + ".Sequence.id", "expected A or B");
+                out.add(new TemplateProcessor.Piece(new int[0], id.equals("A") ? 0 : 1, f.integer(s, "type_id", 0, 255, q + ".Sequence.")));
+            } else if (piece.get("SpecialToken") != null) {
+                Map<String, Object> s = f.object(piece.get("SpecialToken"), q + ".SpecialToken");
+                String id = f.string(s, "id", q + ".SpecialToken.");
+                int[] x = ids.get(id);
+                if (x == null) throw f.error(q + ".SpecialToken.id", "'" + TiktokenFile.clip(id) + "' is not in special_tokens");
+                out.add(new TemplateProcessor.Piece(x, -1, f.integer(s, "type_id", 0, 255, q + ".SpecialToken.")));
+            } else {
+                throw f.error(q, "expected {\"Sequence\": ...} or {\"SpecialToken\": ...}");
+            }
+        }
+        return out;
     }
 
     // ---- writing ----
@@ -236,6 +468,7 @@ public final class HfTokenizerJson {
     /** Writes {@code tok} as tokenizer.json (atomically: temp file, then rename). */
     public static void save(Tokenizer tok, Path file) {
         Map<String, Object> root = switch (tok) {
+            case HfTokenizer h -> h.json();
             case BpeTokenizer b -> bpeJson(b);
             case WordPieceTokenizer w -> wordPieceJson(w);
             default -> throw new IllegalArgumentException("cannot save " + tok.getClass().getSimpleName() + " as tokenizer.json");

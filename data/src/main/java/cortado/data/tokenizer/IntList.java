@@ -23,6 +23,10 @@ final class IntList {
 
     int size() { return n; }
 
+    void set(int i, int v) { a[i] = v; }
+
+    void removeLast() { n--; }
+
     int get(int i) { return a[i]; }
 
     void clear() { n = 0; }

@@ -5,13 +5,16 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Wraps encoded sequences in special tokens, as HF's TemplateProcessing: BERT's single template is
+ * Wraps encoded sequences in special tokens, as HF's TemplateProcessing (and BertProcessing and RobertaProcessing,
+ * which are fixed templates): BERT's single template is
  * {@code [CLS] $A [SEP]} and its pair template {@code [CLS] $A [SEP] $B:1 [SEP]:1}, where {@code :1} is the token
  * type id. Truncation (longest-first, HF's rule) makes room for the specials before they are added.
  */
-public final class TemplateProcessor {
-    /** One template element: a special token id, or sequence A (0) / B (1); each with its type id. */
-    record Piece(int specialId, int sequence, int typeId) {}
+public final class TemplateProcessor implements PostProcessor {
+    /** One template element: special token ids (usually one), or sequence A (0) / B (1); each with its type id. */
+    record Piece(int[] specialIds, int sequence, int typeId) {
+        Piece(int specialId, int sequence, int typeId) { this(new int[] {specialId}, sequence, typeId); }
+    }
 
     private final List<Piece> single;
     private final List<Piece> pair;
@@ -20,6 +23,17 @@ public final class TemplateProcessor {
         this.single = List.copyOf(single);
         this.pair = List.copyOf(pair);
     }
+
+    /** HF's RobertaProcessing: {@code <s> $A </s>} and {@code <s> $A </s> </s> $B </s>}, all of type 0. */
+    public static TemplateProcessor roberta(int clsId, int sepId) {
+        return new TemplateProcessor(
+                List.of(new Piece(clsId, -1, 0), new Piece(-1, 0, 0), new Piece(sepId, -1, 0)),
+                List.of(new Piece(clsId, -1, 0), new Piece(-1, 0, 0), new Piece(sepId, -1, 0), new Piece(sepId, -1, 0),
+                        new Piece(-1, 1, 0), new Piece(sepId, -1, 0)));
+    }
+
+    /** A template from tokenizer.json's pieces (already resolved). */
+    static TemplateProcessor of(List<Piece> single, List<Piece> pair) { return new TemplateProcessor(single, pair); }
 
     /** BERT's templates. */
     public static TemplateProcessor bert(int clsId, int sepId) {
@@ -59,8 +73,28 @@ public final class TemplateProcessor {
     }
 
     /** Number of special tokens the template adds for one or two sequences. */
+    @Override
     public int addedTokens(boolean isPair) {
-        return (int) (isPair ? pair : single).stream().filter(p -> p.sequence() < 0).count();
+        return (isPair ? pair : single).stream().filter(p -> p.sequence() < 0).mapToInt(p -> p.specialIds().length).sum();
+    }
+
+    /** HF's {@code apply_template}: sequences take the template's type ids; specials only when asked for. */
+    @Override
+    public Encoding process(int[] a, int[] b, boolean addSpecialTokens) {
+        IntList ids = new IntList(a.length + (b == null ? 0 : b.length) + 4), types = new IntList(ids.size() + 8);
+        for (Piece p : b == null ? single : pair) {
+            if (p.sequence() < 0) {
+                if (!addSpecialTokens) continue;
+                for (int id : p.specialIds()) { ids.add(id); types.add(p.typeId()); }
+            } else {
+                int[] s = p.sequence() == 0 ? a : b;
+                if (s == null) continue;
+                for (int id : s) { ids.add(id); types.add(p.typeId()); }
+            }
+        }
+        int[] mask = new int[ids.size()];
+        java.util.Arrays.fill(mask, 1);
+        return new Encoding(ids.toArray(), types.toArray(), mask);
     }
 
     /** Applies the template to {@code a} (and {@code b}, nullable); {@code maxLength} <= 0 means no truncation. */
@@ -72,21 +106,7 @@ public final class TemplateProcessor {
             a = java.util.Arrays.copyOf(a, n[0]);
             if (b != null) b = java.util.Arrays.copyOf(b, n[1]);
         }
-        List<Piece> tpl = b == null ? single : pair;
-        IntList ids = new IntList(a.length + (b == null ? 0 : b.length) + 4), types = new IntList(ids.size() + 8);
-        for (Piece p : tpl) {
-            if (p.sequence() < 0) {
-                ids.add(p.specialId());
-                types.add(p.typeId());
-            } else {
-                int[] s = p.sequence() == 0 ? a : b;
-                if (s == null) continue;
-                for (int id : s) { ids.add(id); types.add(p.typeId()); }
-            }
-        }
-        int[] mask = new int[ids.size()];
-        java.util.Arrays.fill(mask, 1);
-        return new Encoding(ids.toArray(), types.toArray(), mask);
+        return process(a, b, true);
     }
 
     /**
