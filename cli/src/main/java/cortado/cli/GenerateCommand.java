@@ -37,17 +37,18 @@ public final class GenerateCommand implements Command {
     public int run(String[] argv) throws Exception {
         Args a = SamplingOptions.declare(new Args("generate", """
                 Continues --prompt with a model, streaming the text, or every line of --prompts FILE.jsonl in batches
-                of --batch prompts decoded together, written to --out: each input line {"prompt": "..."} comes back
-                with "completion" (the text, without the end-of-sequence token, cut before a stop string),
-                "completion_ids" (the new token ids, an end-of-sequence token that stopped the row included) and
-                "finish_reason" ("stop": an end-of-sequence token or a stop string; "length": --max-new-tokens).
-                Lines of the form {"messages": [...]} are refused: this build cannot render chat templates yet.
-                Generation stops at the checkpoint's eos_token_id (generation_config.json, else config.json; the
+                of --batch prompts decoded together, written to --out: each input line {"prompt": "..."} or
+                {"messages": [{"role": ..., "content": ...}, ...]} (rendered with the model's chat template, ready for
+                the assistant's turn) comes back with "completion" (the text, without the end-of-sequence token, cut
+                before a stop string), "completion_ids" (the new token ids, an end-of-sequence token that stopped the
+                row included) and "finish_reason" ("stop": an end-of-sequence token or a stop string; "length":
+                --max-new-tokens). A plain prompt is encoded as transformers' tokenizer(text) (with the BOS its
+                post-processor adds), a conversation as apply_chat_template(tokenize=True). Generation stops at the checkpoint's eos_token_id (generation_config.json, else config.json; the
                 tokenizer's end-of-text token when neither names one). Temperature 0 is greedy decoding; prompt i of
                 a file samples with seed + i, so the output does not depend on --batch.""")
                 .required("model", "DIR", "a Hugging Face checkpoint directory (e.g. runs/demo/checkpoint) or a preset")
                 .option("prompt", "TEXT", "the text to continue (printed with its continuation)", null)
-                .option("prompts", "FILE", "JSONL input, one {\"prompt\": ...} object per line", null)
+                .option("prompts", "FILE", "JSONL input, one {\"prompt\": ...} or {\"messages\": ...} per line", null)
                 .option("out", "FILE", "JSONL output for --prompts (written when all prompts are done)", null)
                 .option("batch", "N", "prompts decoded together with --prompts", "8")
                 .option("tokenizer", "PATH", "tokenizer (tokenizer.json, a directory, *.tiktoken); default: the"
@@ -75,18 +76,19 @@ public final class GenerateCommand implements Command {
                         + model.config().vocabSize() + ")");
         StoppingCriteria stop = new StoppingCriteria(maxNew, eosTokens(model, tok, dir), stops);
 
+        PromptIds encoder = new PromptIds(tok, dir);
         if (a.has("prompt")) {
             String prompt = a.string("prompt");
             System.out.print(prompt);
             System.out.flush();
-            stream(model, tok, prompt, stop, new Sampler(params), System.out);
+            stream(model, tok, encoder.text(prompt, "the prompt"), stop, new Sampler(params), System.out);
             System.out.println();
             return Main.OK;
         }
         Path in = Path.of(a.string("prompts")), out = Path.of(a.string("out"));
         List<Map<String, Object>> lines = readPrompts(in);
         List<int[]> ids = new ArrayList<>();
-        for (Map<String, Object> line : lines) ids.add(encodePrompt(in, line, model, tok));
+        for (Map<String, Object> line : lines) ids.add(encodePrompt(in, line, model, encoder));
         StringBuilder written = new StringBuilder();
         Generator generator = new Generator(model);
         for (int from = 0; from < lines.size(); from += batch) {
@@ -131,12 +133,14 @@ public final class GenerateCommand implements Command {
             } catch (JsonException e) {
                 throw new CliException(in + ":" + (n + 1) + ": not a JSON object: " + e.getMessage());
             }
-            if (obj.containsKey("messages"))
-                throw new CliException(in + ":" + (n + 1) + ": {\"messages\": ...} lines need a chat template renderer,"
-                        + " which this build does not have yet; give {\"prompt\": \"...\"}");
-            if (!(obj.get("prompt") instanceof String))
-                throw new CliException(in + ":" + (n + 1) + ": expected {\"prompt\": \"...\"}"
-                        + (obj.containsKey("prompt") ? ", \"prompt\" is not a string" : ", no \"prompt\" field"));
+            String where = in + ":" + (n + 1);
+            if (obj.containsKey("messages") && obj.containsKey("prompt"))
+                throw new CliException(where + ": give \"prompt\" or \"messages\", not both");
+            if (obj.containsKey("messages") && !(obj.get("messages") instanceof List))
+                throw new CliException(where + ": \"messages\" must be a list of {\"role\": ..., \"content\": ...}");
+            if (!obj.containsKey("messages") && !(obj.get("prompt") instanceof String))
+                throw new CliException(where + ": expected {\"prompt\": \"...\"} or {\"messages\": [...]}"
+                        + (obj.containsKey("prompt") ? ", \"prompt\" is not a string" : ", found neither"));
             Map<String, Object> withLine = new LinkedHashMap<>(obj);
             withLine.put(LINE_KEY, (long) (n + 1));
             out.add(withLine);
@@ -145,23 +149,15 @@ public final class GenerateCommand implements Command {
         return out;
     }
 
-    private static int[] encodePrompt(Path in, Map<String, Object> line, CausalLm model, Tokenizer tok) {
+    private static int[] encodePrompt(Path in, Map<String, Object> line, CausalLm model, PromptIds encoder) {
         String where = in + ":" + line.get(LINE_KEY);
-        int[] ids = promptIds(tok, (String) line.get("prompt"), where);
+        int[] ids = line.containsKey("messages") ? encoder.messages((List<?>) line.get("messages"), where)
+                : encoder.text((String) line.get("prompt"), where);
         int window = model.config().maxPositions();
         if (ids.length > window)
             throw new CliException(where + ": the prompt has " + ids.length + " tokens, more than the model's context"
                     + " window of " + window + " positions");
         return ids;
-    }
-
-    /** The prompt's ids; an empty prompt starts from the end-of-text token. */
-    private static int[] promptIds(Tokenizer tok, String prompt, String where) {
-        int[] ids = tok.encode(prompt);
-        if (ids.length > 0) return ids;
-        int eot = tok.endOfTextId();
-        if (eot < 0) throw new CliException(where + ": the prompt is empty and the tokenizer has no end-of-text token");
-        return new int[] {eot};
     }
 
     /** generation_config.json's or config.json's eos_token_id, else the tokenizer's end-of-text token. */
@@ -172,12 +168,11 @@ public final class GenerateCommand implements Command {
     }
 
     /**
-     * Generates after {@code prompt}, printing the new text to {@code out} as it comes (not the prompt; may be
-     * null), and returns the completion's text.
+     * Generates after the prompt {@code ids}, printing the new text to {@code out} as it comes (may be null), and
+     * returns the completion.
      */
-    static String stream(CausalLm model, Tokenizer tok, String prompt, StoppingCriteria stop, Sampler sampler,
-                         PrintStream out) {
-        int[] ids = promptIds(tok, prompt, "the prompt");
+    static Completion stream(CausalLm model, Tokenizer tok, int[] ids, StoppingCriteria stop, Sampler sampler,
+                             PrintStream out) {
         int window = model.config().maxPositions();
         if (ids.length > window)
             throw new CliException("the prompt has " + ids.length + " tokens, more than the model's context window of "
@@ -189,13 +184,13 @@ public final class GenerateCommand implements Command {
         }).get(0);
         String rest = text.finish();
         if (out != null) { out.print(rest); out.flush(); }
-        return c.text();
+        return c;
     }
 
     /** {@link #stream} with the tokenizer's end-of-text token as the only stop (the demo's settings). */
     static String sample(CausalLm model, Tokenizer tok, String prompt, int maxNew, Sampler sampler, PrintStream out) {
         int eot = tok.endOfTextId();
         StoppingCriteria stop = new StoppingCriteria(maxNew, eot >= 0 ? Set.of(eot) : Set.of(), List.of());
-        return stream(model, tok, prompt, stop, sampler, out);
+        return stream(model, tok, new PromptIds(tok, null).text(prompt, "the prompt"), stop, sampler, out).text();
     }
 }

@@ -137,15 +137,44 @@ class GenerateCommandTest {
         }
     }
 
+    /** A {"messages": ...} line is rendered with the model's chat template: the same as that text as a prompt. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void messagesAreRenderedWithTheChatTemplate() throws Exception {
+        Path chatModel = dir.resolve("chat-model");
+        Files.createDirectories(chatModel);
+        for (String f : new String[] {"config.json", "model.safetensors"})
+            Files.copy(model.resolve(f), chatModel.resolve(f));
+        Files.writeString(chatModel.resolve("tokenizer_config.json"), Json.write(Map.of("chat_template",
+                "{% for m in messages %}<|{{ m['role'] }}|>{{ m['content'] | trim }}\n{% endfor %}"
+                        + "{% if add_generation_prompt %}<|assistant|>{% endif %}")));
+        String rendered = "<|system|>be brief\n<|user|>hi there\n<|assistant|>";
+        Path in = write("chat.jsonl", "{\"messages\": [{\"role\": \"system\", \"content\": \"be brief\"}, "
+                + "{\"role\": \"user\", \"content\": \" hi there \"}], \"n\": 1}\n"
+                + Json.write(Map.of("prompt", rendered)) + "\n");
+        Path out = dir.resolve("chat-out.jsonl");
+        CliRun.Result r = CliRun.run("generate", "--model", chatModel.toString(), "--prompts", in.toString(), "--out",
+                out.toString(), "--max-new-tokens", "6", "--temperature", "0");
+        assertThat(r.code()).as(r.err()).isZero();
+        List<Map<String, Object>> rows = read(out);
+        assertThat(rows.get(0)).containsKey("messages").containsEntry("n", 1L);
+        assertThat(rows.get(0).get("completion_ids")).isEqualTo(rows.get(1).get("completion_ids"));
+        assertThat(rows.get(0).get("completion")).isEqualTo(rows.get(1).get("completion"));
+    }
+
     @Test
     void badInputGivesOneErrorLine() throws Exception {
         Path out = dir.resolve("never.jsonl");
         Path notJson = write("bad1.jsonl", "{\"prompt\": \"a\"}\n{\"prompt\": \n");
         expectError(notJson, out, notJson + ":2: not a JSON object");
-        Path messages = write("bad2.jsonl", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}\n");
-        expectError(messages, out, messages + ":1: {\"messages\": ...} lines need a chat template");
+        Path messages = write("bad2.jsonl", "{\"messages\": [{\"content\": \"hi\"}]}\n");
+        expectError(messages, out, messages + ":1: message 0 must be an object with a string \"role\"");
+        Path both = write("bad5.jsonl", "{\"messages\": [], \"prompt\": \"a\"}\n");
+        expectError(both, out, both + ":1: give \"prompt\" or \"messages\", not both");
+        Path noTemplate = write("bad6.jsonl", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}\n");
+        expectError(noTemplate, out, model + ": no tokenizer_config.json or chat_template.jinja");
         Path noPrompt = write("bad3.jsonl", "{\"text\": \"a\"}\n");
-        expectError(noPrompt, out, noPrompt + ":1: expected {\"prompt\": \"...\"}, no \"prompt\" field");
+        expectError(noPrompt, out, noPrompt + ":1: expected {\"prompt\": \"...\"} or {\"messages\": [...]}, found neither");
         Path tooLong = write("bad4.jsonl", "{\"prompt\": \"ok\"}\n{\"prompt\": \"" + "x".repeat(65) + "\"}\n");
         expectError(tooLong, out, tooLong + ":2: the prompt has 65 tokens, more than the model's context window of 64"
                 + " positions");
