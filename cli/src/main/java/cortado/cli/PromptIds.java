@@ -49,7 +49,8 @@ final class PromptIds {
         }
     }
 
-    private ChatTemplate template() {
+    /** The model's chat template (loaded once). */
+    ChatTemplate template() {
         if (template != null) return template;
         if (modelDir == null)
             throw new CliException("{\"messages\": ...} needs a checkpoint directory with a chat template, not a preset");
