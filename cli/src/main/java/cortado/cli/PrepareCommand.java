@@ -76,7 +76,9 @@ public final class PrepareCommand implements Command {
                 .flag("no-shuffle", "keep documents in input order")
                 .option("text-split", "MODE", "plain text documents: file, paragraph (blank lines) or line", "file")
                 .option("max-doc-chars", "N", "cut longer text documents at a line end", "1048576")
-                .flag("strict", "stop at the first malformed JSONL line instead of skipping it");
+                .flag("strict", "stop at the first malformed JSONL line instead of skipping it")
+                .flag("match-special-tokens", "match special-token strings in the text as special tokens (default: they"
+                        + " are text, so a literal <|endoftext|> in a document does not end it)");
     }
 
     @Override
@@ -87,6 +89,7 @@ public final class PrepareCommand implements Command {
         for (String p : a.positionals()) inputs.add(Path.of(p));
 
         Tokenizer tokenizer = loadTokenizer(a.string("tokenizer"));
+        if (!a.bool("match-special-tokens")) tokenizer = tokenizer.specialTokensAsText();
         CleaningConfig cleaning = cleaning(a);
         double val = a.nonNegativeReal("val-fraction");
         if (val >= 1) throw new UsageException("--val-fraction must be below 1, got " + a.string("val-fraction"));

@@ -1,6 +1,7 @@
 package cortado.cli;
 
 import cortado.data.tokenizer.BpeTokenizer;
+import cortado.data.tokenizer.HfTokenizer;
 import cortado.data.tokenizer.HfTokenizerJson;
 import cortado.data.tokenizer.Tokenizer;
 import cortado.data.tokenizer.WordPieceTokenizer;
@@ -49,7 +50,9 @@ public final class PretrainCommand implements Command {
                 .option("data-order", "random|sequential", "random windows, or llm.c's sequential batches", "random")
                 .option("save-every", "N", "also write the checkpoint every N steps, so a crash loses at most N; 0: only at the end", "500")
                 .option("out", "DIR", "output directory", "runs/pretrain")
-                .flag("resume", "continue from OUT/checkpoint (model, optimizer, step, data position)");
+                .flag("resume", "continue from OUT/checkpoint (model, optimizer, step, data position)")
+                .flag("match-special-tokens", "text data: match special-token strings as special tokens (default: they"
+                        + " are text, so a literal <|endoftext|> in the data does not end a document)");
     }
 
     @Override
@@ -77,10 +80,11 @@ public final class PretrainCommand implements Command {
         Tokenizer tok = ModelTokenizer.forModel(model, a.has("tokenizer") ? Path.of(a.string("tokenizer")) : null,
                 modelDir);
         int vocab = model.config().vocabSize();
-        TokenData data = TokenData.load(Path.of(a.string("data")), tok, vocab);
+        Tokenizer dataTok = a.bool("match-special-tokens") ? tok : tok.specialTokensAsText();
+        TokenData data = TokenData.load(Path.of(a.string("data")), dataTok, vocab);
         TokenData train = data, val = null;
         if (cfg.valEvery() > 0) {
-            if (a.has("val-data")) val = TokenData.load(Path.of(a.string("val-data")), tok, vocab);
+            if (a.has("val-data")) val = TokenData.load(Path.of(a.string("val-data")), dataTok, vocab);
             else {
                 TokenData[] split = TrainingRun.splitTail(data, 0.1, cfg.seq());
                 train = split[0];
@@ -107,7 +111,7 @@ public final class PretrainCommand implements Command {
                 cfg.warmup(), cortado.tensor.Parallel.threads());
 
         // A tokenizer that is not plain bytes travels with the checkpoint, so generate and --resume find it.
-        Consumer<Path> saveTokenizer = tok instanceof BpeTokenizer || tok instanceof WordPieceTokenizer
+        Consumer<Path> saveTokenizer = tok instanceof BpeTokenizer || tok instanceof WordPieceTokenizer || tok instanceof HfTokenizer
                 ? d -> HfTokenizerJson.save(tok, d.resolve("tokenizer.json")) : null;
         TrainingRun.Result r = TrainingRun.run(trainer, out, resumedFrom, "pretrain " + a.string("data"), System.out,
                 saveTokenizer);

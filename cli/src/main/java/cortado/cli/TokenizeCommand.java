@@ -1,5 +1,6 @@
 package cortado.cli;
 
+import cortado.data.tokenizer.HfTokenizer;
 import cortado.data.tokenizer.Tokenizer;
 import cortado.data.tokenizer.Tokenizers;
 
@@ -18,7 +19,9 @@ import java.util.Set;
 
 /**
  * {@code cortado tokenize --tokenizer PATH --input FILE [--output FILE]}: JSON Lines, one array of token ids per input
- * line (the line without its newline). Streams, so the input may be larger than memory.
+ * line (the line without its newline). Streams, so the input may be larger than memory. A tokenizer.json matches its
+ * added tokens as HF does ({@code --special-as-text} reads special ones as text); tiktoken-style files read special
+ * tokens as text unless {@code --allowed-special} names them.
  */
 public final class TokenizeCommand implements Command {
     @Override public String name() { return "tokenize"; }
@@ -34,13 +37,22 @@ public final class TokenizeCommand implements Command {
                 .option("output", "FILE", "where to write (default: stdout)", null)
                 .option("pattern", "REGEX", "pre-tokenization regex for a .tiktoken file", null)
                 .flag("cased", "vocab.txt: cased BERT (default uncased)")
-                .option("allowed-special", "all|A,B", "special tokens recognised in the text (default: none)", "");
+                .option("allowed-special", "all|A,B", "a .tiktoken/encoder.json/vocab.txt tokenizer: special tokens"
+                        + " recognised in the text (default: none, as tiktoken's encode_ordinary)", "")
+                .flag("special-as-text", "a tokenizer.json: read special-token strings as text (default: its added"
+                        + " tokens are matched, as Hugging Face tokenizers does)");
         a.parse(argv);
         Tokenizer tok = Tokenizers.open(Path.of(a.string("tokenizer")), a.string("pattern"), a.bool("cased"));
         String allowedArg = a.string("allowed-special");
         boolean all = allowedArg.equals("all");
         Set<String> allowed = new LinkedHashSet<>();
         if (!all) for (String s : allowedArg.split(",")) if (!s.isEmpty()) allowed.add(s);
+        boolean specialAsText = a.bool("special-as-text");
+        if (tok instanceof HfTokenizer && (all || !allowed.isEmpty())) {
+            throw new UsageException("--allowed-special is for tiktoken-style files; a tokenizer.json matches its added"
+                    + " tokens already (--special-as-text turns special ones into text)");
+        }
+        if (specialAsText) tok = tok.specialTokensAsText();
         Path in = Path.of(a.string("input"));
         if (!Files.isRegularFile(in)) throw new UsageException(in + ": no such file");
         Path out = a.string("output") == null ? null : Path.of(a.string("output"));

@@ -78,6 +78,28 @@ class PrepareCommandTest {
     }
 
     @Test
+    void specialTokenStringsInDocumentsAreTextUnlessAskedToMatch() throws Exception {
+        // A Qwen2-style tokenizer.json (HF-trained, tools/tokenizers/hf_pipeline_goldens.py) whose <|endoftext|> is id 0
+        // and separates documents: a literal <|endoftext|> inside a document stays text by default.
+        Path f = dir.resolve("docs.jsonl");
+        Files.writeString(f, "{\"text\": \"one<|endoftext|>two\"}\n{\"text\": \"three\"}\n");
+        Path tok = Path.of(System.getProperty("user.dir")).getParent().resolve("data/src/test/resources/tokenizer/hf/qwen2.json.gz");
+        for (boolean match : new boolean[] {false, true}) {
+            Path out = dir.resolve("q" + match);
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("prepare", "--input", f.toString(),
+                    "--tokenizer", tok.toString(), "--out", out.toString(), "--seq", "0", "--val-fraction", "0", "--no-shuffle",
+                    "--format", "nanogpt"));
+            if (match) args.add("--match-special-tokens");
+            CliRun.Result r = run(args.toArray(new String[0]));
+            assertThat(r.code()).as(r.err()).isZero();
+            byte[] b = Files.readAllBytes(out.resolve("train_000000.bin"));
+            int eot = 0;
+            for (int i = 0; i + 1 < b.length; i += 2) if (((b[i] & 0xff) | (b[i + 1] & 0xff) << 8) == 0) eot++;
+            assertThat(eot).as("end-of-text ids with --match-special-tokens " + match).isEqualTo(match ? 3 : 2);
+        }
+    }
+
+    @Test
     void vocabulariesOver65536IdsGetUint32LlmcShards() throws Exception {
         Path f = corpus();
         Path cl100k = Path.of(System.getProperty("user.dir")).getParent()

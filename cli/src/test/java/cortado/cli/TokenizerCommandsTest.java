@@ -38,6 +38,32 @@ class TokenizerCommandsTest {
     }
 
     @Test
+    void tokenizeMatchesAddedTokensOfATokenizerJsonUnlessAskedNotTo() throws Exception {
+        // A Llama-3-style tokenizer.json trained by HF (tools/tokenizers/hf_pipeline_goldens.py): HF's ids for these
+        // two lines, with <|begin_of_text|> (id 0) matched, and read as text under --special-as-text.
+        Path in = dir.resolve("in.txt");
+        Files.writeString(in, "<|begin_of_text|>the\nthe<|eot_id|>\n");
+        Path tok = RES.resolve("hf/llama3.json.gz");
+        CliRun.Result r = run("tokenize", "--tokenizer", tok.toString(), "--input", in.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        List<String> lines = r.out().lines().toList();
+        Tokenizer t = HfTokenizerJson.load(tok);
+        assertThat(lines.get(0)).startsWith("[0,").isEqualTo(ids(t.encode("<|begin_of_text|>the")));
+        assertThat(lines.get(1)).endsWith(",2]");
+        r = run("tokenize", "--tokenizer", tok.toString(), "--input", in.toString(), "--special-as-text");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out().lines().toList().get(0)).isEqualTo(ids(t.encodeOrdinary("<|begin_of_text|>the"))).doesNotStartWith("[0,");
+        r = run("tokenize", "--tokenizer", tok.toString(), "--input", in.toString(), "--allowed-special", "all");
+        assertThat(r.code()).isEqualTo(2);
+    }
+
+    private static String ids(int[] a) {
+        StringBuilder b = new StringBuilder("[");
+        for (int i = 0; i < a.length; i++) b.append(i > 0 ? "," : "").append(a[i]);
+        return b.append(']').toString();
+    }
+
+    @Test
     void trainWritesATokenizerJsonThatLoads() throws Exception {
         Path out = dir.resolve("tok.json");
         CliRun.Result r = run("tokenizer", "train", "--input", RES.resolve("train.txt").toString(), "--vocab-size", "400", "--out", out.toString());

@@ -129,22 +129,18 @@ public final class WordPieceTokenizer implements Tokenizer {
         assert out.size() >= mark;
     }
 
-    /** Tokens joined as HF's WordPiece decoder does: "##" pieces glue on, special tokens are skipped. */
+    /**
+     * Tokens joined as HF's BertWordPieceTokenizer decodes by default: special tokens skipped, then the WordPiece
+     * decoder ("##" pieces glue on, others get a space, cleanup per token).
+     */
     @Override
     public String decode(int[] ids) {
-        StringBuilder b = new StringBuilder();
-        boolean first = true;
+        List<String> tokens = new ArrayList<>(ids.length);
         for (int id : ids) {
             String t = vocab[id];
-            if (specialTokens.containsKey(t)) continue;
-            if (!first && t.startsWith(prefix)) b.append(t, prefix.length(), t.length());
-            else {
-                if (!first) b.append(' ');
-                b.append(t);
-            }
-            first = false;
+            if (!specialTokens.containsKey(t)) tokens.add(t);
         }
-        return cleanup(b.toString());
+        return TokenDecoder.wordPiece(prefix, true).decode(tokens);
     }
 
     /** HF's decoder cleanup: no space before punctuation and English contractions. */

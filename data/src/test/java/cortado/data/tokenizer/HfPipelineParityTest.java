@@ -34,7 +34,7 @@ class HfPipelineParityTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"gpt2_t5", "llama3", "llama2", "mistral", "qwen2", "bert_uncased", "bert_cased", "roberta",
-            "unigram", "charbpe", "wordpiece_misc"})
+            "unigram", "charbpe", "charbpe_fused", "wordpiece_misc"})
     void encodesAndDecodesAsHf(String name) {
         HfTokenizer tok = load(name);
         List<String> texts = new ArrayList<>();

