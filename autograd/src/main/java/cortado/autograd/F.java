@@ -1,5 +1,7 @@
 package cortado.autograd;
 
+import cortado.tensor.AttentionMask;
+import cortado.tensor.RopeTable;
 import cortado.tensor.Tensor;
 
 /**
@@ -79,15 +81,26 @@ public final class F {
     /** Rows of weight [V, C] for each id: [ids.length, C]. */
     public static Tensor embedding(Tensor weight, int[] ids) { return EmbeddingOp.apply(weight, ids); }
 
-    /** Rotary embedding of x [B, H, T, D] at positions startPos..startPos+T-1. */
-    public static Tensor rope(Tensor x, int startPos, float theta) { return Rope.apply(x, startPos, theta); }
+    /**
+     * Rotary embedding of x [B, H, T, D]: token (b, t) is rotated by row {@code positions[b * T + t]} of {@code table}
+     * (positions row-major [B, T]; an unpadded sequence is start .. start+T-1 in every row).
+     */
+    public static Tensor rope(Tensor x, int[] positions, RopeTable table) { return Rope.apply(x, positions, table); }
 
     /**
      * Fused attention: q [B, H, T, D], k and v [B, Hkv, S, D] (H a multiple of Hkv). When causal, query t sits at position
      * S - T + t. Returns [B, H, T, D].
      */
     public static Tensor attention(Tensor q, Tensor k, Tensor v, boolean causal, float scale) {
-        return Attention.apply(q, k, v, causal, scale);
+        return Attention.apply(q, k, v, causal ? AttentionMask.CAUSAL : AttentionMask.BIDIRECTIONAL, scale);
+    }
+
+    /**
+     * Fused attention with an explicit mask: causal or bidirectional, per-row query offsets, a sliding window, a key
+     * padding mask. A query that sees no key gets zeros. Returns [B, H, T, D].
+     */
+    public static Tensor attention(Tensor q, Tensor k, Tensor v, AttentionMask mask, float scale) {
+        return Attention.apply(q, k, v, mask, scale);
     }
 
     // ---- loss ----

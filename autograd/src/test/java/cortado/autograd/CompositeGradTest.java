@@ -2,6 +2,7 @@ package cortado.autograd;
 
 import static cortado.autograd.Inputs.*;
 
+import cortado.tensor.RopeTable;
 import cortado.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
@@ -17,11 +18,12 @@ class CompositeGradTest {
         int[] targets = {5, 0, 7};
         // Weights at a layer's usual scale (std ~ 1/sqrt(fan_in)). With std 1 the pre-activations are so curved that
         // eps = 1e-2 central differences carry ~0.6% truncation error (it shrank 9x per 3x smaller eps: not a bug).
+        RopeTable rope = AttentionGradTest.table(d, 10000, 1f);
         check("attention block", in -> {
             Tensor x = in[0];
             Tensor qkv = F.permute(F.reshape(F.linear(x, in[1], in[2]), 1, t, 3 * heads, d), 0, 2, 1, 3);
-            Tensor q = F.rope(F.slice(qkv, 1, 0, heads), 0, 10000f);
-            Tensor k = F.rope(F.slice(qkv, 1, heads, 2 * heads), 0, 10000f);
+            Tensor q = F.rope(F.slice(qkv, 1, 0, heads), AttentionGradTest.range(1, t, 0), rope);
+            Tensor k = F.rope(F.slice(qkv, 1, heads, 2 * heads), AttentionGradTest.range(1, t, 0), rope);
             Tensor v = F.slice(qkv, 1, 2 * heads, 3 * heads);
             Tensor y = F.attention(q, k, v, true, 0.5f);
             Tensor rows = F.reshape(F.permute(y, 0, 2, 1, 3), t, c);

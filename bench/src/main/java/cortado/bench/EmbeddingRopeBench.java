@@ -3,6 +3,7 @@ package cortado.bench;
 import cortado.tensor.Backend;
 import cortado.tensor.Backends;
 import cortado.tensor.Parallel;
+import cortado.tensor.RopeTable;
 import cortado.tensor.Tensor;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -36,7 +37,8 @@ public class EmbeddingRopeBench {
 
     private final Backend be = Backends.cpu();
     private Tensor table, dy, x;
-    private int[] ids;
+    private int[] ids, positions;
+    private RopeTable ropeTable;
 
     @Setup
     public void setup() {
@@ -47,11 +49,16 @@ public class EmbeddingRopeBench {
         for (int i = 0; i < ids.length; i++) ids[i] = r.nextInt(50257);
         dy = BenchTensors.randn(r, 256, 768);
         x = BenchTensors.randn(r, 4, 32, 256, 128);
+        positions = new int[4 * 256];
+        for (int i = 0; i < positions.length; i++) positions[i] = i % 256;
+        float[] invFreq = new float[64];
+        for (int i = 0; i < 64; i++) invFreq[i] = (float) Math.pow(10000, -2.0 * i / 128);
+        ropeTable = RopeTable.build(invFreq, 256, 1f);
     }
 
     @Benchmark public Tensor embeddingForward() { return be.embedding(table, ids); }
 
     @Benchmark public Tensor embeddingBackward() { return be.embeddingBackward(dy, ids, 50257); }
 
-    @Benchmark public Tensor rope() { return be.rope(x, 0, 10000f, false); }
+    @Benchmark public Tensor rope() { return be.rope(x, positions, ropeTable, false); }
 }

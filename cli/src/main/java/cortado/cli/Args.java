@@ -28,6 +28,7 @@ public final class Args {
     private final Map<String, Spec> specs = new LinkedHashMap<>();
     private final List<String[]> positionalSpecs = new ArrayList<>(); // {metavar, help}
     private final Map<String, String> values = new LinkedHashMap<>();
+    private final Map<String, List<String>> repeated = new LinkedHashMap<>(); // every value of a repeatable option
     private final List<String> positionals = new ArrayList<>();
     private boolean parsed;
 
@@ -45,6 +46,11 @@ public final class Args {
     /** An option that must be given. */
     public Args required(String name, String metavar, String help) {
         return add(new Spec(name, metavar, help, null, true));
+    }
+
+    /** An option that may be given several times; {@link #strings} returns every value in order. */
+    public Args repeatable(String name, String metavar, String help) {
+        return add(new Spec(name, metavar, help + " (repeatable)", null, false));
     }
 
     /** A boolean flag, false unless given. */
@@ -91,6 +97,7 @@ public final class Args {
                     value = argv[++i];
                 }
                 values.put(name, value);
+                repeated.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
             }
         }
         for (Spec s : specs.values())
@@ -147,6 +154,12 @@ public final class Args {
     public boolean has(String name) {
         spec(name);
         return values.containsKey(name);
+    }
+
+    /** Every value given for a {@link #repeatable} option, in order (empty when absent). */
+    public List<String> strings(String name) {
+        spec(name);
+        return List.copyOf(repeated.getOrDefault(name, List.of()));
     }
 
     /** The value given, else the default (may be null). */

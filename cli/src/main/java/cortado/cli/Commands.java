@@ -13,6 +13,7 @@ public final class Commands {
 
     static {
         add(new BenchCommand());
+        add(new ChatCommand());
         add(new ChatTemplateCommand());
         add(new DemoCommand());
         add(new DequantizeCommand());

@@ -36,9 +36,14 @@ public final class Block extends Module {
 
     /** x {@code [B*T, C]} -> {@code [B*T, C]}; {@code layer} indexes this block's slot in the KV cache. */
     public Tensor forward(Tensor x, int batch, int seq, KvCache cache, int layer) {
+        return forward(x, batch, seq, null, cache, layer);
+    }
+
+    /** As above with rotary position ids {@code positions} (row-major [B, T]; null: continue from the cache). */
+    public Tensor forward(Tensor x, int batch, int seq, int[] positions, KvCache cache, int layer) {
         Layer norm1 = childAt(names.norm1()), norm2 = childAt(names.norm2()), mlp = childAt(names.mlp());
         CausalSelfAttention attention = childAt(names.attention());
-        Tensor h = F.add(x, attention.forward(norm1.forward(x), batch, seq, cache, layer));
+        Tensor h = F.add(x, attention.forward(norm1.forward(x), batch, seq, positions, cache, layer));
         return F.add(h, mlp.forward(norm2.forward(h)));
     }
 

@@ -2,6 +2,8 @@ package cortado.nn;
 
 import cortado.autograd.F;
 import cortado.nn.models.KvCache;
+import cortado.tensor.AttentionMask;
+import cortado.tensor.RopeTable;
 import cortado.tensor.Tensor;
 
 /**
@@ -17,22 +19,23 @@ import cortado.tensor.Tensor;
  */
 public final class CausalSelfAttention extends Module {
     private final int heads, kvHeads, headDim;
-    private final float ropeTheta; // 0: no rotary embedding
+    private final RotaryEmbedding rotary; // null: no rotary embedding (GPT-2's positions are learned)
     private final boolean fused;
     private final String outName;
 
-    private CausalSelfAttention(int heads, int kvHeads, int headDim, float ropeTheta, boolean fused) {
+    private CausalSelfAttention(int heads, int kvHeads, int headDim, RotaryEmbedding rotary, boolean fused) {
         if (heads <= 0 || kvHeads <= 0 || headDim <= 0)
             throw new IllegalArgumentException("attention sizes must be positive: heads " + heads + ", kv heads "
                     + kvHeads + ", head dim " + headDim);
         if (heads % kvHeads != 0)
             throw new IllegalArgumentException("kv heads (" + kvHeads + ") must divide heads (" + heads + ")");
-        if (ropeTheta > 0 && headDim % 2 != 0)
-            throw new IllegalArgumentException("rotary embedding needs an even head dim, got " + headDim);
+        if (rotary != null && rotary.half() * 2 != headDim)
+            throw new IllegalArgumentException("rotary embedding has " + rotary.half() + " frequencies, head dim "
+                    + headDim + " needs " + headDim / 2);
         this.heads = heads;
         this.kvHeads = kvHeads;
         this.headDim = headDim;
-        this.ropeTheta = ropeTheta;
+        this.rotary = rotary;
         this.fused = fused;
         this.outName = fused ? "c_proj" : "o_proj";
     }
@@ -41,15 +44,23 @@ public final class CausalSelfAttention extends Module {
     public static CausalSelfAttention gpt2(int dim, int heads) {
         if (heads <= 0 || dim % heads != 0)
             throw new IllegalArgumentException("heads (" + heads + ") must divide the width (" + dim + ")");
-        CausalSelfAttention a = new CausalSelfAttention(heads, heads, dim / heads, 0f, true);
+        CausalSelfAttention a = new CausalSelfAttention(heads, heads, dim / heads, null, true);
         a.child("c_attn", new Conv1D(dim, 3 * dim));
         a.child("c_proj", new Conv1D(dim, dim));
         return a;
     }
 
-    /** Llama's attention: separate bias-free projections, GQA with {@code kvHeads}, RoPE with base {@code ropeTheta}. */
+    /** Llama's attention: separate bias-free projections, GQA with {@code kvHeads}, plain RoPE with base {@code ropeTheta}. */
     public static CausalSelfAttention llama(int dim, int heads, int kvHeads, int headDim, float ropeTheta) {
-        CausalSelfAttention a = new CausalSelfAttention(heads, kvHeads, headDim, ropeTheta, false);
+        return llama(dim, heads, kvHeads, headDim, RotaryEmbedding.standard(headDim, ropeTheta));
+    }
+
+    /**
+     * Llama's attention with the model's shared {@code rotary} embedding (one per model, so its table is built once and
+     * dynamic scaling updates every layer together).
+     */
+    public static CausalSelfAttention llama(int dim, int heads, int kvHeads, int headDim, RotaryEmbedding rotary) {
+        CausalSelfAttention a = new CausalSelfAttention(heads, kvHeads, headDim, rotary, false);
         a.child("q_proj", new Linear(dim, heads * headDim, false));
         a.child("k_proj", new Linear(dim, kvHeads * headDim, false));
         a.child("v_proj", new Linear(dim, kvHeads * headDim, false));
@@ -62,6 +73,31 @@ public final class CausalSelfAttention extends Module {
      * continue from {@code cache.length()} and this layer's keys and values are appended under index {@code layer}.
      */
     public Tensor forward(Tensor x, int batch, int seq, KvCache cache, int layer) {
+        return forward(x, batch, seq, null, cache, layer);
+    }
+
+    /**
+     * As {@link #forward(Tensor, int, int, KvCache, int)} with explicit rotary position ids {@code positions}
+     * (row-major [B, T], Hugging Face's {@code position_ids}); null means {@code start .. start+T-1} in every row, start
+     * being the cache's length (0 without one). Attention itself stays causal over the cache's slots.
+     */
+    public Tensor forward(Tensor x, int batch, int seq, int[] positions, KvCache cache, int layer) {
+        return forward(x, batch, seq, positions, cache, layer, null);
+    }
+
+    /**
+     * As {@link #forward(Tensor, int, int, KvCache, int)} with an explicit mask over the (cached and new) keys: key
+     * padding of batched prompts, per-row query offsets of a cache whose rows have their own lengths, a sliding window.
+     */
+    public Tensor forward(Tensor x, int batch, int seq, KvCache cache, int layer, AttentionMask mask) {
+        return forward(x, batch, seq, null, cache, layer, mask);
+    }
+
+    /**
+     * The general form: rotary {@code positions} (null: from the cache, see above) and attention {@code mask} (null:
+     * causal, with the left padding the cache records masked out).
+     */
+    public Tensor forward(Tensor x, int batch, int seq, int[] positions, KvCache cache, int layer, AttentionMask mask) {
         int start = cache == null ? 0 : cache.length();
         Tensor q, k, v;
         if (fused) {
@@ -77,20 +113,35 @@ public final class CausalSelfAttention extends Module {
             k = splitHeads(kp.forward(x), batch, seq, kvHeads);
             v = splitHeads(vp.forward(x), batch, seq, kvHeads);
         }
-        if (ropeTheta > 0) {
-            q = F.rope(q, start, ropeTheta);
-            k = F.rope(k, start, ropeTheta);
+        if (rotary != null) {
+            int[] pos = positions != null ? positions
+                    : cache != null && cache.padded() ? cache.positionIds(seq) : PositionIds.range(batch, seq, start);
+            RopeTable table = rotary.table(pos, batch, seq);
+            q = F.rope(q, pos, table);
+            k = F.rope(k, pos, table);
         }
         if (cache != null) {
             KvCache.KeysValues kv = cache.append(layer, k, v);
             k = kv.keys();
             v = kv.values();
         }
-        Tensor y = F.attention(q, k, v, true, (float) (1.0 / Math.sqrt(headDim)));
+        if (mask == null) mask = cache == null ? AttentionMask.CAUSAL : cacheMask(cache, batch, k.size(2));
+        Tensor y = F.attention(q, k, v, mask, (float) (1.0 / Math.sqrt(headDim)));
         // [B, H, T, D] -> [B, T, H, D] -> rows [B*T, H*D] (the one copy: heads interleave back into channels).
         Tensor rows = F.reshape(F.permute(y, 0, 2, 1, 3), batch * seq, heads * headDim);
         Layer out = childAt(outName);
         return out.forward(rows);
+    }
+
+    /** Causal over {@code keys} cached slots, row b's first {@code cache.padding(b)} slots (left padding) hidden. */
+    private static AttentionMask cacheMask(KvCache cache, int batch, int keys) {
+        if (!cache.padded()) return AttentionMask.CAUSAL;
+        int[] from = new int[batch], to = new int[batch];
+        for (int b = 0; b < batch; b++) {
+            from[b] = cache.padding(b);
+            to[b] = keys;
+        }
+        return AttentionMask.CAUSAL.withKeyRange(from, to, keys);
     }
 
     /** Rows {@code [B*T, n*D]} as heads {@code [B, n, T, D]} (a view). */
@@ -104,5 +155,6 @@ public final class CausalSelfAttention extends Module {
 
     public int headDim() { return headDim; }
 
-    public float ropeTheta() { return ropeTheta; }
+    /** The rotary embedding this layer shares with its model, or null (GPT-2). */
+    public RotaryEmbedding rotary() { return rotary; }
 }

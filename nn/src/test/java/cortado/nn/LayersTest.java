@@ -243,4 +243,31 @@ class LayersTest {
             assertClose(tail, expectedTail);
         }
     }
+
+    @Test
+    void llamaAttentionRotatesEachRowAtItsOwnPositionIds() {
+        // Row 0 at positions 0..3, row 1 at 7..10: each row must equal a batch-1 pass rotated from its own start.
+        int b = 2, t = 4, c = 8, h = 2, hkv = 1, d = 4;
+        float theta = 100f;
+        CausalSelfAttention a = CausalSelfAttention.llama(c, h, hkv, d, theta);
+        a.namedParameters().values().forEach(p -> fill(p, 0.8));
+        Tensor x = random(3, b * t, c);
+        float[] wq = ((Linear) a.get("q_proj")).weight().value().toArray();
+        float[] wk = ((Linear) a.get("k_proj")).weight().value().toArray();
+        float[] wv = ((Linear) a.get("v_proj")).weight().value().toArray();
+        float[] wo = ((Linear) a.get("o_proj")).weight().value().toArray();
+        int[] starts = {0, 7};
+        double[] expected = new double[b * t * c];
+        for (int bi = 0; bi < b; bi++) {
+            float[] xs = x.reshape(b, t, c).slice(0, bi, bi + 1).contiguous().toArray();
+            double[] q = affine(xs, t, c, h * d, (o, i) -> wq[o * c + i], null);
+            double[] k = affine(xs, t, c, hkv * d, (o, i) -> wk[o * c + i], null);
+            double[] v = affine(xs, t, c, hkv * d, (o, i) -> wv[o * c + i], null);
+            double[] y = flat(attend(heads(q, 1, t, h, d, theta, starts[bi]), heads(k, 1, t, hkv, d, theta, starts[bi]),
+                    heads(v, 1, t, hkv, d, 0, 0)));
+            double[] row = affine(toFloat(y), t, h * d, c, (o, i) -> wo[o * h * d + i], null);
+            System.arraycopy(row, 0, expected, bi * t * c, t * c);
+        }
+        assertClose(a.forward(x, b, t, new int[] {0, 1, 2, 3, 7, 8, 9, 10}, null, 0), expected);
+    }
 }

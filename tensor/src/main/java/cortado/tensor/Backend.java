@@ -206,11 +206,14 @@ public interface Backend {
     Tensor embeddingBackward(Tensor dy, int[] ids, int vocabSize);
 
     /**
-     * Rotary position embedding (Llama, rotate-half form) applied to x [B, H, T, D] for positions
-     * {@code startPos .. startPos+T-1}, frequencies theta^(-2i/D). Backward is the same rotation with -sin:
-     * pass {@code inverse=true}.
+     * Rotary position embedding (Llama, rotate-half form) applied to x [B, H, T, D]: for i < D/2 the pair
+     * (x[i], x[i + D/2]) of the token at batch row b, step t is rotated by the angle of position
+     * {@code positions[b * T + t]}, whose cos and sin are row {@code positions[b * T + t]} of {@code table} (each
+     * [P, D/2]). {@code positions} is row-major [B, T] (length B*T), every entry in {@code 0 .. P-1}; the usual
+     * unpadded sequence is {@code start .. start+T-1} in every row. Backward is the same rotation with -sin: pass
+     * {@code inverse=true}.
      */
-    Tensor rope(Tensor x, int startPos, float theta, boolean inverse);
+    Tensor rope(Tensor x, int[] positions, RopeTable table, boolean inverse);
 
     // ---- attention ----
 
@@ -221,13 +224,26 @@ public interface Backend {
 
     /**
      * Fused scaled-dot-product attention, tiled with an online softmax so memory grows linearly with T (FlashAttention).
-     * q [B, H, T, D], k and v [B, Hkv, S, D] with H a multiple of Hkv (grouped-query attention). When causal, query t
-     * sits at position S - T + t and sees keys 0..S-T+t (so a KV cache works). Returns out [B, H, T, D], lse [B, H, T].
+     * q [B, H, T, D], k and v [B, Hkv, S, D] with H a multiple of Hkv (grouped-query attention); {@code mask} says which
+     * keys each query sees (causal or bidirectional, per-row query offsets, sliding window, key padding). A query that
+     * sees no key gets output 0 and lse -inf. Returns out [B, H, T, D], lse [B, H, T].
      */
-    AttentionResult attention(Tensor q, Tensor k, Tensor v, boolean causal, float scale);
+    AttentionResult attention(Tensor q, Tensor k, Tensor v, AttentionMask mask, float scale);
 
+    /** Gradients of {@link #attention} for the same mask; rows that saw no key get zero gradients. */
     AttentionGrads attentionBackward(Tensor dout, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse,
-                                     boolean causal, float scale);
+                                     AttentionMask mask, float scale);
+
+    /** Plain causal (query t at position S - T + t, so a KV cache works) or bidirectional attention. */
+    default AttentionResult attention(Tensor q, Tensor k, Tensor v, boolean causal, float scale) {
+        return attention(q, k, v, causal ? AttentionMask.CAUSAL : AttentionMask.BIDIRECTIONAL, scale);
+    }
+
+    default AttentionGrads attentionBackward(Tensor dout, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse,
+                                             boolean causal, float scale) {
+        return attentionBackward(dout, q, k, v, out, lse, causal ? AttentionMask.CAUSAL : AttentionMask.BIDIRECTIONAL,
+                scale);
+    }
 
     // ---- loss ----
 

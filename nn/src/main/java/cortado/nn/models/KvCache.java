@@ -4,8 +4,13 @@ import cortado.tensor.Tensor;
 
 /**
  * Keys and values of the positions a model has already seen, per layer, so incremental decoding computes attention
- * for the new tokens only. A forward pass with a cache reads {@link #length()} as the position of its first token,
- * lets every layer {@link #append} its new keys and values, then {@link #advance}s by the number of new tokens.
+ * for the new tokens only. A forward pass with a cache reads {@link #length()} as the slot of its first token, lets
+ * every layer {@link #append} its new keys and values, then {@link #advance}s by the number of new tokens.
+ *
+ * <p>A batch of prompts of different lengths is stored left-padded, as transformers' {@code generate} pads it: every
+ * row writes its next token at the same slot, and row b's first {@link #padding(int) padding(b)} slots hold no token
+ * (attention masks them out, and the row's positions count from its first real token), so each row has its own
+ * length {@code length() - padding(b)}.
  */
 public interface KvCache {
 
@@ -30,6 +35,33 @@ public interface KvCache {
     /** Commits {@code steps} positions once every layer has appended them. */
     void advance(int steps);
 
-    /** Forgets every position (the buffers are reused). */
+    /** Forgets every position and the padding (the buffers are reused). */
     void reset();
+
+    /** Slots {@code [0, padding(row))} of {@code row} hold left padding, not tokens; 0 unless {@link #pad} set it. */
+    int padding(int row);
+
+    /**
+     * Declares the left padding of each row ({@code pads[b]} slots); only while the cache is empty, before the padded
+     * prompts are run through it.
+     */
+    void pad(int[] pads);
+
+    /** Whether any row is padded (a plain causal mask is then not enough). */
+    default boolean padded() {
+        for (int b = 0; b < batch(); b++) if (padding(b) > 0) return true;
+        return false;
+    }
+
+    /**
+     * Position ids {@code [B*T]} (row-major, Hugging Face's {@code position_ids}) of {@code seq} new tokens at slots
+     * length() .. length()+seq-1: the slot minus the row's padding, so every row counts from 0 at its first real token
+     * (padding slots get 0; attention never reads them).
+     */
+    default int[] positionIds(int seq) {
+        int[] pos = new int[batch() * seq];
+        for (int b = 0; b < batch(); b++)
+            for (int t = 0; t < seq; t++) pos[b * seq + t] = Math.max(0, length() + t - padding(b));
+        return pos;
+    }
 }

@@ -11,6 +11,7 @@ import java.util.Arrays;
 public final class StaticKvCache implements KvCache {
     private final int batch, kvHeads, capacity, headDim;
     private final Tensor[] keys, values;
+    private final int[] padding;
     private int length;
 
     public StaticKvCache(int layers, int batch, int kvHeads, int capacity, int headDim) {
@@ -21,6 +22,7 @@ public final class StaticKvCache implements KvCache {
         this.kvHeads = kvHeads;
         this.capacity = capacity;
         this.headDim = headDim;
+        this.padding = new int[batch];
         this.keys = new Tensor[layers];   // allocated by the first append, on the backend of its keys and values
         this.values = new Tensor[layers];
     }
@@ -60,5 +62,22 @@ public final class StaticKvCache implements KvCache {
     }
 
     @Override
-    public void reset() { length = 0; }
+    public void reset() {
+        length = 0;
+        Arrays.fill(padding, 0);
+    }
+
+    @Override public int padding(int row) { return padding[row]; }
+
+    @Override
+    public void pad(int[] pads) {
+        if (length != 0) throw new IllegalStateException("KV cache padding is set before the first token, not at " + length);
+        if (pads.length != batch) throw new IllegalArgumentException("KV cache padding for " + pads.length + " rows, batch "
+                + batch);
+        for (int b = 0; b < batch; b++)
+            if (pads[b] < 0 || pads[b] >= capacity)
+                throw new IllegalArgumentException("KV cache padding " + pads[b] + " of row " + b + " outside [0, "
+                        + capacity + ")");
+        System.arraycopy(pads, 0, padding, 0, batch);
+    }
 }

@@ -95,4 +95,23 @@ class SamplerTest {
         assertThatThrownBy(() -> new Sampler(1f, 0, 0f, 0)).hasMessageContaining("top-p");
         assertThatThrownBy(() -> new Sampler(1f, 0, 1.5f, 0)).hasMessageContaining("top-p");
     }
+
+    @Test
+    void greedyAppliesBiasAndPenaltiesButNotTheFilters() {
+        // Logit bias moves the argmax from 3 to 1; the penalties see the history (token 3 was generated twice).
+        var biased = new SamplingParams(0f, 0, 1f, 0f, 1f, 0f, 0f, java.util.Map.of(1, 5f), 0L);
+        assertThat(new Sampler(biased).sample(LOGITS)).isEqualTo(1);
+        var frequency = new SamplingParams(0f, 0, 1f, 0f, 1f, 1f, 0f, java.util.Map.of(), 0L);
+        assertThat(new Sampler(frequency).sample(LOGITS, new int[] {4, 3, 3}, 1, 3)).isEqualTo(0);
+        // The prompt (first id) does not count for OpenAI's penalties: 3 stays the argmax.
+        assertThat(new Sampler(frequency).sample(LOGITS, new int[] {3}, 1, 1)).isEqualTo(3);
+        // ... but it does for the repetition penalty (0.4 -> log 0.4 * 3 is below log 0.3).
+        var repetition = new SamplingParams(0f, 0, 1f, 0f, 3f, 0f, 0f, java.util.Map.of(), 0L);
+        assertThat(new Sampler(repetition).sample(LOGITS, new int[] {3}, 1, 1)).isEqualTo(0);
+        // min-p 0.5 when sampling keeps the tokens with p >= 0.2: {3, 0}.
+        int[] c = counts(new Sampler(new SamplingParams(1f, 0, 1f, 0.5f, 1f, 0f, 0f, java.util.Map.of(), 8L)), 5_000);
+        assertThat(c[1] + c[2] + c[4]).isZero();
+        assertThat(c[3]).isPositive();
+        assertThat(c[0]).isPositive();
+    }
 }

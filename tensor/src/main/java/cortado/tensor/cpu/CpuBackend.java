@@ -1,8 +1,10 @@
 package cortado.tensor.cpu;
 
+import cortado.tensor.AttentionMask;
 import cortado.tensor.Backend;
 import cortado.tensor.Backends;
 import cortado.tensor.QuantizedWeight;
+import cortado.tensor.RopeTable;
 import cortado.tensor.Tensor;
 import cortado.tensor.cpu.quant.Packed4bit;
 import cortado.tensor.cpu.quant.PackedInt8;
@@ -89,17 +91,17 @@ public final class CpuBackend implements Backend {
     @Override public Tensor embeddingBackward(Tensor dy, int[] ids, int vocabSize) {
         return EmbeddingKernel.backward(dy, ids, vocabSize);
     }
-    @Override public Tensor rope(Tensor x, int startPos, float theta, boolean inverse) {
-        return RopeKernel.apply(x, startPos, theta, inverse);
+    @Override public Tensor rope(Tensor x, int[] positions, RopeTable table, boolean inverse) {
+        return RopeKernel.apply(x, positions, table, inverse);
     }
 
     // ---- attention ----
-    @Override public AttentionResult attention(Tensor q, Tensor k, Tensor v, boolean causal, float scale) {
-        return AttentionKernel.forward(q, k, v, causal, scale);
+    @Override public AttentionResult attention(Tensor q, Tensor k, Tensor v, AttentionMask mask, float scale) {
+        return AttentionKernel.forward(q, k, v, mask, scale);
     }
     @Override public AttentionGrads attentionBackward(Tensor dout, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse,
-                                                      boolean causal, float scale) {
-        return AttentionKernel.backward(dout, q, k, v, out, lse, causal, scale);
+                                                      AttentionMask mask, float scale) {
+        return AttentionKernel.backward(dout, q, k, v, out, lse, mask, scale);
     }
 
     // ---- loss ----

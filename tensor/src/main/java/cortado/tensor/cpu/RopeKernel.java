@@ -1,14 +1,16 @@
 package cortado.tensor.cpu;
 
+import cortado.tensor.RopeTable;
 import cortado.tensor.Tensor;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Rotary position embedding (Su et al. 2021) in the rotate-half layout of Hugging Face's Llama: for i < D/2 the pair
- * (x[i], x[i + D/2]) is rotated by angle pos * theta^(-2i/D). The inverse rotation (angle negated) is the backward.
- * Frequencies and angles are rounded to float32 the way transformers computes them, so positions match it exactly.
+ * Rotary position embedding (Su et al. 2021) in the rotate-half layout of Hugging Face's Llama
+ * ({@code apply_rotary_pos_emb}: x * cos + rotate_half(x) * sin): for i < D/2 the pair (x[i], x[i + D/2]) of each token
+ * is rotated by the angle of that token's own position id, read from a precomputed {@link RopeTable}. The inverse
+ * rotation (sin negated) is the backward.
  */
 final class RopeKernel {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -16,37 +18,46 @@ final class RopeKernel {
 
     private RopeKernel() {}
 
-    static Tensor apply(Tensor x, int startPos, float theta, boolean inverse) {
+    static Tensor apply(Tensor x, int[] positions, RopeTable table, boolean inverse) {
         if (x.rank() != 4 || x.size(-1) % 2 != 0)
             throw new IllegalArgumentException("rope needs x [B, H, T, D] with even D, got " + Arrays.toString(x.shape()));
-        if (startPos < 0) throw new IllegalArgumentException("rope start position " + startPos + " < 0");
-        int t = x.size(2), d = x.size(3), half = d / 2;
-        float[] cos = new float[t * half], sin = new float[t * half];
-        for (int i = 0; i < half; i++) {
-            float invFreq = (float) (1.0 / Math.pow(theta, (double) (2 * i) / d));
-            for (int p = 0; p < t; p++) {
-                float angle = (float) (startPos + p) * invFreq;
-                cos[p * half + i] = (float) Math.cos(angle);
-                sin[p * half + i] = inverse ? -(float) Math.sin(angle) : (float) Math.sin(angle);
-            }
-        }
+        int b = x.size(0), h = x.size(1), t = x.size(2), d = x.size(3), half = d / 2;
+        if (table.half() != half)
+            throw new IllegalArgumentException("rope table has " + table.half() + " frequencies, head dim " + d
+                    + " needs " + half);
+        if (positions.length != b * t)
+            throw new IllegalArgumentException("rope got " + positions.length + " position ids, expected B*T = " + b
+                    + "*" + t);
+        int limit = table.positions();
+        for (int i = 0; i < positions.length; i++)
+            if (positions[i] < 0 || positions[i] >= limit)
+                throw new IllegalArgumentException("position id " + positions[i] + " at " + i
+                        + " is outside the rope table (0.." + (limit - 1) + ")");
+        Tensor ct = table.cos().contiguous(), st = table.sin().contiguous();
+        float[] cos = ct.data(), sin = st.data();
+        int co = ct.offset(), so = st.offset();
         Tensor c = x.contiguous();
         Tensor out = Tensor.zeros(x.shape());
         float[] a = c.data(), y = out.data();
         int ao = c.offset();
-        int rows = x.numel() / Math.max(1, d);
+        float sign = inverse ? -1f : 1f;
+        int rows = b * h * t;
         Chunks.range(rows, Math.max(1, 4096 / Math.max(1, d)), (from, to) -> {
+            FloatVector neg = FloatVector.broadcast(S, sign);
             for (int r = from; r < to; r++) {
-                int p = r % t, xr = ao + r * d, yr = r * d, tr = p * half;
+                int step = r % t, batch = r / (h * t);
+                int p = positions[batch * t + step];
+                int xr = ao + r * d, yr = r * d, cr = co + p * half, sr = so + p * half;
                 int i = 0;
                 for (; i + L <= half; i += L) {
                     FloatVector x1 = FloatVector.fromArray(S, a, xr + i), x2 = FloatVector.fromArray(S, a, xr + i + half);
-                    FloatVector cs = FloatVector.fromArray(S, cos, tr + i), sn = FloatVector.fromArray(S, sin, tr + i);
+                    FloatVector cs = FloatVector.fromArray(S, cos, cr + i);
+                    FloatVector sn = FloatVector.fromArray(S, sin, sr + i).mul(neg);
                     x1.mul(cs).sub(x2.mul(sn)).intoArray(y, yr + i);
                     x2.mul(cs).add(x1.mul(sn)).intoArray(y, yr + i + half);
                 }
                 for (; i < half; i++) {
-                    float x1 = a[xr + i], x2 = a[xr + i + half], cs = cos[tr + i], sn = sin[tr + i];
+                    float x1 = a[xr + i], x2 = a[xr + i + half], cs = cos[cr + i], sn = sign * sin[sr + i];
                     y[yr + i] = x1 * cs - x2 * sn;
                     y[yr + i + half] = x2 * cs + x1 * sn;
                 }

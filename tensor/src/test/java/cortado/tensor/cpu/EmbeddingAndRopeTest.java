@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import cortado.tensor.Backend;
 import cortado.tensor.Backends;
+import cortado.tensor.RopeTable;
 import cortado.tensor.Tensor;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -44,20 +45,32 @@ class EmbeddingAndRopeTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("token id 4 at position 1");
     }
 
-    /** Double reference of rotate-half RoPE on [B,H,T,D]. */
-    static double[] ropeRef(double[] x, int[] shape, int start, double theta) {
-        int t = shape[2], d = shape[3], half = d / 2;
+    /** Double reference of rotate-half RoPE on [B,H,T,D], token (b, t) at positions[b*T + t], cos/sin times scale. */
+    static double[] ropeRef(double[] x, int[] shape, int[] positions, double theta, double scale) {
+        int h = shape[1], t = shape[2], d = shape[3], half = d / 2;
         double[] y = new double[x.length];
         for (int row = 0; row < x.length / d; row++) {
-            int pos = start + row % t;
+            int pos = positions[(row / (h * t)) * t + row % t];
             for (int i = 0; i < half; i++) {
                 double a = pos * Math.pow(theta, -2.0 * i / d);
                 double x1 = x[row * d + i], x2 = x[row * d + i + half];
-                y[row * d + i] = x1 * Math.cos(a) - x2 * Math.sin(a);
-                y[row * d + i + half] = x2 * Math.cos(a) + x1 * Math.sin(a);
+                y[row * d + i] = scale * (x1 * Math.cos(a) - x2 * Math.sin(a));
+                y[row * d + i + half] = scale * (x2 * Math.cos(a) + x1 * Math.sin(a));
             }
         }
         return y;
+    }
+
+    static int[] range(int b, int t, int start) {
+        int[] p = new int[b * t];
+        for (int i = 0; i < p.length; i++) p[i] = start + i % t;
+        return p;
+    }
+
+    static float[] invFreq(int d, double theta) {
+        float[] f = new float[d / 2];
+        for (int i = 0; i < f.length; i++) f[i] = (float) Math.pow(theta, -2.0 * i / d);
+        return f;
     }
 
     @Test
@@ -65,17 +78,38 @@ class EmbeddingAndRopeTest {
         int[] shape = {2, 3, 5, 40};
         Tensor x = randn(r, 2, 5, 3, 40).transpose(1, 2);   // [B,H,T,D] as attention sees it: a view
         double[] xd = toDouble(x);
-        assertClose(be.rope(x, 4, 10000f, false), ropeRef(xd, shape, 4, 10000), 1e-5, 1e-6, "rope");
+        int[] pos = range(2, 5, 4);
+        RopeTable table = RopeTable.build(invFreq(40, 10000), 64, 1f);
+        assertClose(be.rope(x, pos, table, false), ropeRef(xd, shape, pos, 10000, 1), 1e-5, 1e-6, "rope");
         Tensor g = randn(r, shape);
         double[] gd = toDouble(g);
         double[] expected = numericGrad(xd, v -> {
-            double[] y = ropeRef(v, shape, 4, 10000);
+            double[] y = ropeRef(v, shape, pos, 10000, 1);
             double s = 0;
             for (int i = 0; i < y.length; i++) s += y[i] * gd[i];
             return s;
         }, 1e-4);
-        assertClose(be.rope(g, 4, 10000f, true), expected, 1e-5, 1e-6, "rope backward");
+        assertClose(be.rope(g, pos, table, true), expected, 1e-5, 1e-6, "rope backward");
         // round trip
-        assertClose(be.rope(be.rope(x, 9, 500f, false), 9, 500f, true), xd, 1e-5, 1e-6, "rope inverse");
+        RopeTable t500 = RopeTable.build(invFreq(40, 500), 20, 1f);
+        int[] pos9 = range(2, 5, 9);
+        assertClose(be.rope(be.rope(x, pos9, t500, false), pos9, t500, true), xd, 1e-5, 1e-6, "rope inverse");
+    }
+
+    @Test
+    void everyTokenTakesItsOwnPositionAndTheTableScale() {
+        // Left-padded rows: row 0 is at 0..4, row 1 (two pads) at 0,0,0,1,2, as HF's position_ids for padded prompts.
+        int[] shape = {2, 3, 5, 8};
+        Tensor x = randn(r, shape);
+        double[] xd = toDouble(x);
+        int[] pos = {0, 1, 2, 3, 4, 0, 0, 0, 1, 2};
+        RopeTable table = RopeTable.build(invFreq(8, 100), 5, 1.25f);   // YaRN-style attention factor 1.25
+        assertClose(be.rope(x, pos, table, false), ropeRef(xd, shape, pos, 100, 1.25), 1e-5, 1e-6, "per-row rope");
+        assertThatThrownBy(() -> be.rope(x, new int[] {0, 1, 2, 3, 5, 0, 0, 0, 1, 2}, table, false))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("position id 5 at 4");
+        assertThatThrownBy(() -> be.rope(x, new int[3], table, false))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("expected B*T = 2*5");
+        assertThatThrownBy(() -> be.rope(x, pos, RopeTable.build(invFreq(6, 100), 5, 1f), false))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("head dim 8 needs 4");
     }
 }

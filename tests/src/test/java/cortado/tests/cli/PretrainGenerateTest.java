@@ -2,10 +2,22 @@ package cortado.tests.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import cortado.data.json.Json;
+import cortado.data.tokenizer.ByteTokenizer;
+import cortado.data.tokenizer.Tokenizer;
+import cortado.data.tokenizer.Tokenizers;
+import cortado.nn.generate.Generator;
+import cortado.nn.generate.Sampler;
+import cortado.nn.io.HfCheckpoint;
+import cortado.nn.models.CausalLm;
+import cortado.nn.models.Models;
+import cortado.nn.models.llama.LlamaConfig;
 import cortado.train.MetricsLog;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,8 +59,13 @@ class PretrainGenerateTest {
         r = CliRunner.run("generate", "--model", ckpt.toString(), "--prompt", "the quick", "--max-new-tokens", "12",
                 "--temperature", "0", "--threads", "1");
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(r.out()).startsWith("the quick");
-        assertThat(r.out().strip().length()).isGreaterThan("the quick".length());
+        // The continuation (not just the echoed prompt) is the checkpoint's own greedy decoding of the bytes.
+        CausalLm trained = HfCheckpoint.load(ckpt);
+        int[] expected = new Generator(trained).generate(new ByteTokenizer().encode("the quick"), 12, Sampler.greedy(),
+                Set.of(ByteTokenizer.END_OF_TEXT), null);
+        String continuation = new ByteTokenizer().decode(expected);
+        assertThat(continuation).isNotEmpty();
+        assertThat(r.out()).isEqualTo("the quick" + continuation + "\n");
 
         // the run directory works too: its checkpoint/ is used
         CliRunner.Result fromRun = CliRunner.run("generate", "--model", out.toString(), "--prompt", "the quick",
@@ -57,25 +74,48 @@ class PretrainGenerateTest {
         assertThat(fromRun.out()).isEqualTo(r.out());
     }
 
+    /**
+     * A BPE tokenizer with merges (vocabulary 300 > the 257 bytes + end-of-text) trained on the text, a tiny Llama of
+     * that vocabulary pretrained with it: the tokenizer.json must travel with the checkpoint and be the one generate
+     * uses. Without it, generate cannot run (300 ids are not bytes); with the wrong one, the merged ids would not decode
+     * to the text; and the model must have learned the corpus, so the completion continues it.
+     */
     @Test
+    @SuppressWarnings("unchecked")
     void aTrainedTokenizerTravelsWithTheCheckpoint() throws Exception {
         Path text = dir.resolve("t.txt");
         Files.writeString(text, "hello world, hello there\n".repeat(300));
         Path tokJson = dir.resolve("tokenizer.json");
-        // 256 byte tokens + <|endoftext|> = 257 = the byte-level presets' vocabulary
-        CliRunner.Result r = CliRunner.run("tokenizer", "train", "--input", text.toString(), "--vocab-size", "257",
+        CliRunner.Result r = CliRunner.run("tokenizer", "train", "--input", text.toString(), "--vocab-size", "300",
                 "--out", tokJson.toString());
         assertThat(r.code()).as(r.err()).isZero();
+        Tokenizer trained = Tokenizers.open(tokJson);
+        assertThat(trained.vocabSize()).isGreaterThan(257).isLessThanOrEqualTo(300); // training stops when no pair repeats
+        assertThat(trained.encode("hello world")).hasSizeLessThan(4); // merges, not bytes
+        int eot = trained.endOfTextId();
+        Path base = dir.resolve("base");
+        HfCheckpoint.save(Models.create(new LlamaConfig(300, 32, 64, 2, 4, 2, 8, 1e-6f, 10000f, 64, false, 0.02f, eot,
+                List.of(eot)), 3), base);
+
         Path out = dir.resolve("bpe-run");
-        r = CliRunner.run("pretrain", "--model", "llama-tiny", "--data", text.toString(), "--tokenizer",
-                tokJson.toString(), "--steps", "2", "--batch", "2", "--seq", "16", "--val-every", "0",
-                "--out", out.toString());
+        r = CliRunner.run("pretrain", "--model", base.toString(), "--data", text.toString(), "--tokenizer",
+                tokJson.toString(), "--steps", "60", "--batch", "4", "--seq", "16", "--lr", "1e-2", "--warmup", "1",
+                "--val-every", "0", "--out", out.toString());
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(out.resolve("checkpoint/tokenizer.json")).isRegularFile();
-        r = CliRunner.run("generate", "--model", out.resolve("checkpoint").toString(), "--prompt", "hello",
-                "--max-new-tokens", "5", "--temperature", "0");
+        Path ckpt = out.resolve("checkpoint");
+        assertThat(ckpt.resolve("tokenizer.json")).isRegularFile();
+
+        Path prompts = dir.resolve("prompts.jsonl"), completions = dir.resolve("completions.jsonl");
+        Files.writeString(prompts, "{\"prompt\": \"hello\"}\n");
+        r = CliRunner.run("generate", "--model", ckpt.toString(), "--prompts", prompts.toString(), "--out",
+                completions.toString(), "--max-new-tokens", "6", "--temperature", "0");
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(r.out()).startsWith("hello");
+        Map<String, Object> row = Json.parseObject(Files.readAllLines(completions).get(0));
+        int[] ids = ((List<Object>) row.get("completion_ids")).stream().mapToInt(v -> ((Number) v).intValue()).toArray();
+        assertThat(Arrays.stream(ids).anyMatch(id -> id > 256)).as("a merged token among " + Arrays.toString(ids)).isTrue();
+        String completion = (String) row.get("completion");
+        assertThat(completion).isEqualTo(Tokenizers.open(ckpt.resolve("tokenizer.json")).decode(ids));
+        assertThat(completion).matches("(?s) (world|there).*").contains("hello");
     }
 
     @Test

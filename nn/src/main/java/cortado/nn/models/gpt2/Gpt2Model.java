@@ -44,11 +44,17 @@ public final class Gpt2Model extends Module {
         if (start + seq > config.nPositions())
             throw new IllegalArgumentException("positions " + start + ".." + (start + seq - 1) + " exceed n_positions ("
                     + config.nPositions() + ")");
-        int[] positions = new int[seq];
-        for (int t = 0; t < seq; t++) positions[t] = start + t;
-        // [B, T, C] + [T, C]: the position rows broadcast over the batch (and their gradient sums over it).
-        Tensor tok = F.reshape(wte.forward(ids), batch, seq, config.nEmbd());
-        Tensor x = F.reshape(F.add(tok, wpe.forward(positions)), batch * seq, config.nEmbd());
+        Tensor x;
+        if (cache != null && cache.padded()) {
+            // Left-padded rows: each row's positions count from its first token ([B*T, C] + [B*T, C]).
+            x = F.add(wte.forward(ids), wpe.forward(cache.positionIds(seq)));
+        } else {
+            int[] positions = new int[seq];
+            for (int t = 0; t < seq; t++) positions[t] = start + t;
+            // [B, T, C] + [T, C]: the position rows broadcast over the batch (and their gradient sums over it).
+            Tensor tok = F.reshape(wte.forward(ids), batch, seq, config.nEmbd());
+            x = F.reshape(F.add(tok, wpe.forward(positions)), batch * seq, config.nEmbd());
+        }
         for (int i = 0; i < h.size(); i++) x = h.get(i).forward(x, batch, seq, cache, i);
         return lnF.forward(x);
     }

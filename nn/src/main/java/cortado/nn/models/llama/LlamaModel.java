@@ -6,7 +6,9 @@ import cortado.nn.Embedding;
 import cortado.nn.GatedMlp;
 import cortado.nn.Module;
 import cortado.nn.ModuleList;
+import cortado.nn.PositionIds;
 import cortado.nn.RMSNorm;
+import cortado.nn.RotaryEmbedding;
 import cortado.nn.models.KvCache;
 import cortado.tensor.Tensor;
 import java.util.ArrayList;
@@ -21,16 +23,19 @@ public final class LlamaModel extends Module {
     private final Embedding embedTokens;
     private final ModuleList<Block> layers;
     private final RMSNorm norm;
+    private final RotaryEmbedding rotary;
 
     public LlamaModel(LlamaConfig c) {
         this.config = c;
         this.embedTokens = child("embed_tokens", new Embedding(c.vocabSize(), c.hiddenSize()));
+        // One rotary embedding for the whole stack, as LlamaModel.rotary_emb in transformers.
+        this.rotary = RotaryEmbedding.standard(c.headDim(), c.ropeTheta());
         List<Block> blocks = new ArrayList<>();
         for (int i = 0; i < c.numHiddenLayers(); i++)
             blocks.add(new Block(Block.Names.LLAMA,
                     new RMSNorm(c.hiddenSize(), c.rmsNormEps()),
                     CausalSelfAttention.llama(c.hiddenSize(), c.numAttentionHeads(), c.numKeyValueHeads(), c.headDim(),
-                            c.ropeTheta()),
+                            rotary),
                     new RMSNorm(c.hiddenSize(), c.rmsNormEps()),
                     new GatedMlp(c.hiddenSize(), c.intermediateSize())));
         this.layers = child("layers", new ModuleList<>(blocks));
@@ -43,12 +48,29 @@ public final class LlamaModel extends Module {
         if (start + seq > config.maxPositionEmbeddings())
             throw new IllegalArgumentException("positions " + start + ".." + (start + seq - 1)
                     + " exceed max_position_embeddings (" + config.maxPositionEmbeddings() + ")");
+        // A left-padded batch (the cache knows each row's padding) counts each row from its first real token.
+        int[] positions = cache != null && cache.padded() ? cache.positionIds(seq) : PositionIds.range(batch, seq, start);
+        return forward(ids, batch, seq, positions, cache);
+    }
+
+    /**
+     * Final hidden states {@code [B*T, C]} of tokens whose rotary positions are {@code positions} (row-major [B, T],
+     * Hugging Face's {@code position_ids}: a left-padded row starts its real tokens at 0).
+     */
+    public Tensor forward(int[] ids, int batch, int seq, int[] positions, KvCache cache) {
+        int max = PositionIds.max(positions, batch, seq);
+        if (max >= config.maxPositionEmbeddings())
+            throw new IllegalArgumentException("position " + max + " exceeds max_position_embeddings ("
+                    + config.maxPositionEmbeddings() + ")");
         Tensor x = embedTokens.forward(ids);
-        for (int i = 0; i < layers.size(); i++) x = layers.get(i).forward(x, batch, seq, cache, i);
+        for (int i = 0; i < layers.size(); i++) x = layers.get(i).forward(x, batch, seq, positions, cache, i);
         return norm.forward(x);
     }
 
     public Embedding embedTokens() { return embedTokens; }
+
+    /** The rotary embedding every attention layer shares. */
+    public RotaryEmbedding rotary() { return rotary; }
 
     public ModuleList<Block> layers() { return layers; }
 }
