@@ -15,6 +15,7 @@ public final class Commands {
         add(new BenchCommand());
         add(new DemoCommand());
         add(new DequantizeCommand());
+        add(new EmbedCommand());
         add(new GenerateCommand());
         add(new InspectCommand());
         add(new PrepareCommand());
