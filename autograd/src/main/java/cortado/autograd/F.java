@@ -57,6 +57,9 @@ public final class F {
     /** GELU, tanh approximation (GPT-2). */
     public static Tensor gelu(Tensor x) { return Gelu.apply(x); }
 
+    /** Exact GELU with erf (BERT's "gelu"). */
+    public static Tensor geluErf(Tensor x) { return GeluErf.apply(x); }
+
     /** SiLU (swish): x * sigmoid(x). */
     public static Tensor silu(Tensor x) { return Silu.apply(x); }
 

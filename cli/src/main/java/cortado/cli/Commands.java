@@ -17,6 +17,7 @@ public final class Commands {
         add(new ChatTemplateCommand());
         add(new DemoCommand());
         add(new DequantizeCommand());
+        add(new EmbedCommand());
         add(new GenerateCommand());
         add(new InspectCommand());
         add(new PrepareCommand());

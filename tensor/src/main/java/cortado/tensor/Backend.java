@@ -162,6 +162,12 @@ public interface Backend {
     /** dL/dx given dL/dy and x. */
     Tensor geluBackward(Tensor dy, Tensor x);
 
+    /** Exact GELU 0.5 x (1 + erf(x / sqrt 2)) (BERT's "gelu", PyTorch's default). */
+    Tensor geluErf(Tensor x);
+
+    /** dL/dx of {@link #geluErf} given dL/dy and x. */
+    Tensor geluErfBackward(Tensor dy, Tensor x);
+
     /** SiLU x * sigmoid(x). */
     Tensor silu(Tensor x);
 

@@ -67,6 +67,8 @@ public final class CpuBackend implements Backend {
     // ---- activations ----
     @Override public Tensor gelu(Tensor x) { return Activations.gelu(x); }
     @Override public Tensor geluBackward(Tensor dy, Tensor x) { return Activations.geluBackward(dy, x); }
+    @Override public Tensor geluErf(Tensor x) { return GeluErfKernel.forward(x); }
+    @Override public Tensor geluErfBackward(Tensor dy, Tensor x) { return GeluErfKernel.backward(dy, x); }
     @Override public Tensor silu(Tensor x) { return Activations.silu(x); }
     @Override public Tensor siluBackward(Tensor dy, Tensor x) { return Activations.siluBackward(dy, x); }
     @Override public Tensor softmax(Tensor x) { return Softmax.softmax(x); }

@@ -1,0 +1,222 @@
+package cortado.nn.embed;
+
+import cortado.autograd.F;
+import cortado.autograd.NoGrad;
+import cortado.data.json.Json;
+import cortado.data.json.JsonException;
+import cortado.data.tokenizer.Encoding;
+import cortado.data.tokenizer.TemplateProcessor;
+import cortado.data.tokenizer.Tokenizer;
+import cortado.data.tokenizer.TokenizerException;
+import cortado.data.tokenizer.Tokenizers;
+import cortado.data.tokenizer.WordPieceTokenizer;
+import cortado.nn.io.CheckpointException;
+import cortado.nn.models.bert.BertCheckpoint;
+import cortado.nn.models.bert.BertModel;
+import cortado.nn.models.bert.EncoderBatch;
+import cortado.tensor.Tensor;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A sentence-transformers directory loaded as an embedding model: {@code modules.json} lists a {@code Transformer}
+ * (a BERT encoder at the root or in its own folder, with its tokenizer), a {@code Pooling} and optionally a
+ * {@code Normalize}, the pipeline of sentence-transformers' {@code SentenceTransformer.encode}. Both layouts load: that
+ * of sentence-transformers 2-5 ({@code sentence_bert_config.json} holding {@code max_seq_length} and
+ * {@code do_lower_case}; pooling flags), and that of 6.0 (the length in {@code tokenizer_config.json}'s
+ * {@code model_max_length}, capped at {@code max_position_embeddings}; {@code pooling_mode}).
+ *
+ * <p>Each text is lowercased when {@code do_lower_case} says so, tokenized by the directory's WordPiece tokenizer,
+ * truncated to {@code max_seq_length} with [CLS] ... [SEP] around it, padded on the right within a batch; the encoder
+ * hides padding keys with the attention mask.
+ */
+public final class SentenceTransformer {
+    private static final Set<String> ST_CONFIG_KEYS = Set.of("max_seq_length", "do_lower_case", "transformer_task",
+            "modality_config", "module_output_name");
+
+    private final BertModel encoder;
+    private final WordPieceTokenizer tokenizer;
+    private final TemplateProcessor template;
+    private final Pooling pooling;
+    private final boolean normalize, lowerCase;
+    private final int maxSeqLength, padId;
+
+    private SentenceTransformer(BertModel encoder, WordPieceTokenizer tokenizer, Pooling pooling, boolean normalize,
+                                boolean lowerCase, int maxSeqLength) {
+        this.encoder = encoder;
+        this.tokenizer = tokenizer;
+        this.pooling = pooling;
+        this.normalize = normalize;
+        this.lowerCase = lowerCase;
+        this.maxSeqLength = maxSeqLength;
+        int cls = tokenizer.tokenId("[CLS]"), sep = tokenizer.tokenId("[SEP]"), pad = tokenizer.tokenId("[PAD]");
+        if (cls < 0 || sep < 0) throw new IllegalArgumentException("the tokenizer has no [CLS] or [SEP] token");
+        this.template = TemplateProcessor.bert(cls, sep);
+        this.padId = pad < 0 ? 0 : pad;
+    }
+
+    /** Whether {@code dir} looks like a sentence-transformers directory (it has modules.json). */
+    public static boolean isSentenceTransformer(Path dir) { return Files.isRegularFile(dir.resolve("modules.json")); }
+
+    public static SentenceTransformer load(Path dir) {
+        if (!Files.isDirectory(dir))
+            throw CheckpointException.at(dir, Files.exists(dir) ? "not a directory (expected a sentence-transformers model directory)"
+                    : "no such directory");
+        Path modulesFile = dir.resolve("modules.json");
+        if (!Files.exists(modulesFile))
+            throw CheckpointException.at(dir, "not an embedding model: no modules.json (a sentence-transformers directory"
+                    + " lists its Transformer, Pooling and Normalize modules there)");
+        if (!(parse(modulesFile) instanceof List<?> modules))
+            throw CheckpointException.at(modulesFile, "must be a JSON list of modules");
+        Path transformer = null, poolingDir = null;
+        boolean normalize = false;
+        for (Object o : modules) {
+            if (!(o instanceof Map<?, ?> m) || !(m.get("type") instanceof String type) || !(m.get("path") instanceof String path))
+                throw CheckpointException.at(modulesFile, "every module needs a \"type\" and a \"path\" string, got " + Json.write(o));
+            String kind = type.substring(type.lastIndexOf('.') + 1);
+            Path where = path.isEmpty() ? dir : dir.resolve(path).normalize();
+            if (!where.startsWith(dir.normalize()) && !where.equals(dir))
+                throw CheckpointException.at(modulesFile, "module path " + path + " leaves the model directory");
+            String order = transformer == null ? "Transformer" : poolingDir == null ? "Pooling" : "Normalize";
+            if (!kind.equals(order) || (kind.equals("Normalize") && normalize))
+                throw CheckpointException.at(modulesFile, "module " + type + " is not supported here (Cortado runs"
+                        + " Transformer, Pooling and an optional Normalize, in that order; expected " + order + ")");
+            switch (kind) {
+                case "Transformer" -> transformer = where;
+                case "Pooling" -> poolingDir = where;
+                default -> normalize = true;
+            }
+        }
+        if (transformer == null || poolingDir == null)
+            throw CheckpointException.at(modulesFile, "needs a Transformer and a Pooling module");
+
+        BertModel encoder = BertCheckpoint.loadModel(transformer);
+        int maxPositions = encoder.config().maxPositionEmbeddings();
+        Integer maxSeq = null;
+        boolean lower = false;
+        Path stConfig = transformer.resolve("sentence_bert_config.json");
+        if (Files.exists(stConfig)) {
+            Map<String, Object> c = object(stConfig);
+            for (String key : c.keySet())
+                if (!ST_CONFIG_KEYS.contains(key))
+                    throw CheckpointException.at(stConfig, "field " + key + " is not a Transformer setting Cortado knows");
+            if (c.get("max_seq_length") != null) maxSeq = positive(c.get("max_seq_length"), stConfig, "max_seq_length");
+            if (c.get("do_lower_case") != null) {
+                if (!(c.get("do_lower_case") instanceof Boolean b)) throw CheckpointException.at(stConfig, "do_lower_case must be true or false");
+                lower = b;
+            }
+            if (c.get("transformer_task") != null && !"feature-extraction".equals(c.get("transformer_task")))
+                throw CheckpointException.at(stConfig, "transformer_task " + Json.write(c.get("transformer_task"))
+                        + " is not supported (feature-extraction)");
+            if (c.get("module_output_name") != null && !"token_embeddings".equals(c.get("module_output_name")))
+                throw CheckpointException.at(stConfig, "module_output_name " + Json.write(c.get("module_output_name"))
+                        + " is not supported (token_embeddings)");
+        }
+        if (maxSeq == null) {
+            // ST 6: the tokenizer's model_max_length, capped at the model's positions (HF writes 1e30 for "none")
+            maxSeq = maxPositions;
+            Path tc = transformer.resolve("tokenizer_config.json");
+            if (Files.exists(tc) && object(tc).get("model_max_length") instanceof Number n && n.doubleValue() >= 1)
+                maxSeq = (int) Math.min(maxPositions, n.doubleValue());
+        }
+        if (maxSeq > maxPositions)
+            throw CheckpointException.at(stConfig, "max_seq_length " + maxSeq + " exceeds max_position_embeddings " + maxPositions);
+
+        Tokenizer tok;
+        try {
+            tok = Tokenizers.open(transformer);
+        } catch (TokenizerException e) {
+            throw CheckpointException.at(transformer, "tokenizer: " + e.getMessage(), e);
+        }
+        if (!(tok instanceof WordPieceTokenizer wp))
+            throw CheckpointException.at(transformer, "the tokenizer is not WordPiece (a BERT encoder needs BERT's tokenizer)");
+        Path poolingFile = poolingDir.resolve("config.json");
+        if (!Files.exists(poolingFile)) throw CheckpointException.at(poolingFile, "missing (the Pooling module's settings)");
+        Pooling pooling = Pooling.fromConfig(object(poolingFile), poolingFile, encoder.config().hiddenSize());
+        return new SentenceTransformer(encoder, wp, pooling, normalize, lower, maxSeq);
+    }
+
+    /** One embedding per text, computed in batches of {@code batchSize} padded to their longest text. */
+    public float[][] encode(List<String> texts, int batchSize) {
+        if (batchSize <= 0) throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
+        float[][] out = new float[texts.size()][];
+        for (int from = 0; from < texts.size(); from += batchSize) {
+            List<Encoding> rows = new ArrayList<>();
+            for (String text : texts.subList(from, Math.min(texts.size(), from + batchSize))) {
+                String s = lowerCase ? text.toLowerCase(Locale.ROOT) : text;
+                rows.add(template.apply(tokenizer.encode(s), null, maxSeqLength));
+            }
+            rows = Encoding.padToLongest(rows, padId);
+            int b = rows.size(), t = rows.get(0).length();
+            int[] ids = new int[b * t], types = new int[b * t], mask = new int[b * t];
+            for (int i = 0; i < b; i++) {
+                System.arraycopy(rows.get(i).ids(), 0, ids, i * t, t);
+                System.arraycopy(rows.get(i).typeIds(), 0, types, i * t, t);
+                System.arraycopy(rows.get(i).attentionMask(), 0, mask, i * t, t);
+            }
+            EncoderBatch batch = new EncoderBatch(b, t, ids, types, mask);
+            float[] vectors;
+            int dim;
+            try (var g = NoGrad.enter()) {
+                Tensor pooled = pooling.apply(encoder.forward(batch).lastHiddenState(), batch.maskRows());
+                if (normalize) pooled = l2Normalize(pooled);
+                vectors = pooled.contiguous().toArray();
+                dim = pooled.size(1);
+            }
+            for (int i = 0; i < b; i++) {
+                out[from + i] = new float[dim];
+                System.arraycopy(vectors, i * dim, out[from + i], 0, dim);
+            }
+        }
+        return out;
+    }
+
+    /** x / max(||x||_2, 1e-12) per row, as torch.nn.functional.normalize (ST's Normalize). */
+    private static Tensor l2Normalize(Tensor x) {
+        float[] sq = F.sum(F.mul(x, x), 1, false).toArray();
+        float[] inv = new float[sq.length];
+        for (int i = 0; i < sq.length; i++) inv[i] = (float) (1 / Math.max(Math.sqrt(sq[i]), 1e-12));
+        return F.mul(x, Tensor.of(inv, sq.length, 1));
+    }
+
+    public int maxSeqLength() { return maxSeqLength; }
+
+    public boolean normalizes() { return normalize; }
+
+    public Pooling pooling() { return pooling; }
+
+    public BertModel encoder() { return encoder; }
+
+    private static Object parse(Path file) {
+        try {
+            return Json.parse(Files.readString(file, StandardCharsets.UTF_8));
+        } catch (NoSuchFileException e) {
+            throw CheckpointException.at(file, "missing");
+        } catch (IOException e) {
+            throw CheckpointException.at(file, "cannot read: " + e.getMessage(), e);
+        } catch (JsonException e) {
+            throw CheckpointException.at(file, "invalid JSON: " + e.getMessage());
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> object(Path file) {
+        if (!(parse(file) instanceof Map<?, ?> m)) throw CheckpointException.at(file, "must be a JSON object");
+        return (Map<String, Object>) m;
+    }
+
+    private static int positive(Object v, Path file, String key) {
+        if (!(v instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue()) || n.doubleValue() < 1
+                || n.doubleValue() > Integer.MAX_VALUE)
+            throw CheckpointException.at(file, key + " must be a positive integer, got " + Json.write(v));
+        return n.intValue();
+    }
+}
