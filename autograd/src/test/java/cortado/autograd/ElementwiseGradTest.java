@@ -45,6 +45,8 @@ class ElementwiseGradTest {
         check("sigmoid", in -> F.sigmoid(in[0]), param(44, 3, 4));
         check("gelu", in -> F.gelu(in[0]), leaf(uniform(45, -4f, 4f, 3, 5)));
         check("silu", in -> F.silu(in[0]), leaf(uniform(46, -4f, 4f, 3, 5)));
+        check("gelu erf", in -> F.geluErf(in[0]), leaf(uniform(49, -4f, 4f, 3, 5)));
+        check("gelu erf non-contiguous", in -> F.geluErf(in[0]), leaf(randn(50, 5, 3).transpose(0, 1)));
         check("gelu non-contiguous", in -> F.gelu(in[0]), leaf(randn(47, 5, 3).transpose(0, 1)));
         check("exp non-contiguous", in -> F.exp(in[0]), leaf(randn(48, 5, 3).transpose(0, 1)));
     }

@@ -19,7 +19,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * GELU (tanh form) and SiLU forward and backward on GPT-2 124M's MLP activation, [B*T, 4C] = [256, 3072].
+ * GELU (tanh form and exact erf form) and SiLU forward and backward on GPT-2 124M's MLP activation, [B*T, 4C] = [256, 3072].
  *
  * <pre>java --add-modules jdk.incubator.vector -jar bench/target/benchmarks.jar ActivationsBench</pre>
  */
@@ -51,6 +51,10 @@ public class ActivationsBench {
     @Benchmark public Tensor geluForward() { return be.gelu(x); }
 
     @Benchmark public Tensor geluBackward() { return be.geluBackward(dy, x); }
+
+    @Benchmark public Tensor geluErfForward() { return be.geluErf(x); }
+
+    @Benchmark public Tensor geluErfBackward() { return be.geluErfBackward(dy, x); }
 
     @Benchmark public Tensor siluForward() { return be.silu(x); }
 

@@ -2,6 +2,7 @@ package cortado.nn;
 
 import cortado.autograd.F;
 import cortado.nn.models.KvCache;
+import cortado.tensor.AttentionMask;
 import cortado.tensor.RopeTable;
 import cortado.tensor.Tensor;
 
@@ -97,7 +98,7 @@ public final class CausalSelfAttention extends Module {
      * continue from {@code cache.length()} and this layer's keys and values are appended under index {@code layer}.
      */
     public Tensor forward(Tensor x, int batch, int seq, KvCache cache, int layer) {
-        return forward(x, batch, seq, null, cache, layer);
+        return forward(x, batch, seq, null, cache, layer, null);
     }
 
     /**
@@ -106,6 +107,23 @@ public final class CausalSelfAttention extends Module {
      * being the cache's length (0 without one). Attention itself stays causal over the cache's slots.
      */
     public Tensor forward(Tensor x, int batch, int seq, int[] positions, KvCache cache, int layer) {
+        return forward(x, batch, seq, positions, cache, layer, null);
+    }
+
+    /**
+     * As {@link #forward(Tensor, int, int, KvCache, int)} with an explicit mask over the (cached and new) keys: key
+     * padding of batched prompts, per-row query offsets of a cache whose rows have their own lengths, a sliding window.
+     */
+    public Tensor forward(Tensor x, int batch, int seq, KvCache cache, int layer, AttentionMask mask) {
+        return forward(x, batch, seq, null, cache, layer, mask);
+    }
+
+    /**
+     * The general form: rotary {@code positions} (null: from the cache, see above) and attention {@code mask} (null:
+     * causal). A layer with a sliding window (Mistral, Qwen2's sliding layers) adds it to whatever mask it is given,
+     * as transformers' {@code create_sliding_window_causal_mask} does.
+     */
+    public Tensor forward(Tensor x, int batch, int seq, int[] positions, KvCache cache, int layer, AttentionMask mask) {
         int start = cache == null ? 0 : cache.length();
         Tensor q, k, v;
         if (fused) {
@@ -132,12 +150,9 @@ public final class CausalSelfAttention extends Module {
             k = kv.keys();
             v = kv.values();
         }
-        int window = options.slidingWindow();
-        if (window > 0 && k.size(2) > window)
-            throw new IllegalArgumentException("sliding_window " + window + ": attending over " + k.size(2)
-                    + " positions needs a windowed attention kernel, which this build does not have yet; keep"
-                    + " prompt plus generation within " + window + " tokens");
-        Tensor y = F.attention(q, k, v, true, (float) (1.0 / Math.sqrt(headDim)));
+        if (mask == null) mask = AttentionMask.CAUSAL;
+        if (options.slidingWindow() > 0) mask = mask.withSlidingWindow(options.slidingWindow());
+        Tensor y = F.attention(q, k, v, mask, (float) (1.0 / Math.sqrt(headDim)));
         // [B, H, T, D] -> [B, T, H, D] -> rows [B*T, H*D] (the one copy: heads interleave back into channels).
         Tensor rows = F.reshape(F.permute(y, 0, 2, 1, 3), batch * seq, heads * headDim);
         Layer out = childAt(outName);

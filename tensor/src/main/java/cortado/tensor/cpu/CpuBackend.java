@@ -1,5 +1,6 @@
 package cortado.tensor.cpu;
 
+import cortado.tensor.AttentionMask;
 import cortado.tensor.Backend;
 import cortado.tensor.RopeTable;
 import cortado.tensor.Tensor;
@@ -46,6 +47,8 @@ public final class CpuBackend implements Backend {
     // ---- activations ----
     @Override public Tensor gelu(Tensor x) { return Activations.gelu(x); }
     @Override public Tensor geluBackward(Tensor dy, Tensor x) { return Activations.geluBackward(dy, x); }
+    @Override public Tensor geluErf(Tensor x) { return GeluErfKernel.forward(x); }
+    @Override public Tensor geluErfBackward(Tensor dy, Tensor x) { return GeluErfKernel.backward(dy, x); }
     @Override public Tensor silu(Tensor x) { return Activations.silu(x); }
     @Override public Tensor siluBackward(Tensor dy, Tensor x) { return Activations.siluBackward(dy, x); }
     @Override public Tensor softmax(Tensor x) { return Softmax.softmax(x); }
@@ -75,12 +78,12 @@ public final class CpuBackend implements Backend {
     }
 
     // ---- attention ----
-    @Override public AttentionResult attention(Tensor q, Tensor k, Tensor v, boolean causal, float scale) {
-        return AttentionKernel.forward(q, k, v, causal, scale);
+    @Override public AttentionResult attention(Tensor q, Tensor k, Tensor v, AttentionMask mask, float scale) {
+        return AttentionKernel.forward(q, k, v, mask, scale);
     }
     @Override public AttentionGrads attentionBackward(Tensor dout, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse,
-                                                      boolean causal, float scale) {
-        return AttentionKernel.backward(dout, q, k, v, out, lse, causal, scale);
+                                                      AttentionMask mask, float scale) {
+        return AttentionKernel.backward(dout, q, k, v, out, lse, mask, scale);
     }
 
     // ---- loss ----

@@ -1,8 +1,10 @@
 package cortado.tensor.cpu;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static cortado.tensor.cpu.TestTensors.assertClose;
 import static cortado.tensor.cpu.TestTensors.randn;
 
+import cortado.tensor.AttentionMask;
 import cortado.tensor.Backend;
 import cortado.tensor.Backends;
 import cortado.tensor.Parallel;
@@ -13,8 +15,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Kernels that split work differently by thread count (per-thread partial sums, attention backward's split by key
- * tile, row chunking) give the same results on one thread as on several, up to float rounding of the partial sums.
+ * Kernels that split work differently by thread count (per-thread partial sums, row chunking) give the same results on
+ * one thread as on several, up to float rounding of the partial sums; attention, forward and backward, gives the same
+ * bits.
  */
 class ThreadCountTest {
     private final Backend be = Backends.cpu();
@@ -33,17 +36,26 @@ class ThreadCountTest {
         for (int i = 0; i < one.length; i++) assertClose(four[i], one[i], 1e-5, 1e-6, what + " output " + i);
     }
 
+    /** Bit for bit: attention's backward has one writer per gradient element, summing in a fixed order. */
+    private void identical(Supplier<Tensor[]> op, String what) {
+        Tensor[] one = on(1, op), four = on(4, op);
+        for (int i = 0; i < one.length; i++)
+            assertThat(four[i].contiguous().data()).as(what + " output " + i).isEqualTo(one[i].contiguous().data());
+    }
+
     @Test
-    void attentionBackwardSplitByTileMatchesSingleThread() {
+    void attentionIsBitIdenticalOnOneAndFourThreads() {
         Random r = new Random(11);
-        // batch 1 x 2 kv heads < 2 x 4 threads: the key-tile split with private dQ copies
+        // batch 1 x 2 kv heads, fewer (batch, kv-head) pairs than threads; T and S not multiples of the tile
         Tensor q = randn(r, 1, 4, 100, 32), k = randn(r, 1, 2, 130, 32), v = randn(r, 1, 2, 130, 32);
         Tensor g = randn(r, 1, 4, 100, 32);
-        same(() -> {
-            Backend.AttentionResult f = be.attention(q, k, v, true, 0.2f);
-            Backend.AttentionGrads gr = be.attentionBackward(g, q, k, v, f.out(), f.lse(), true, 0.2f);
-            return new Tensor[] {f.out(), f.lse(), gr.dq(), gr.dk(), gr.dv()};
-        }, "attention");
+        for (AttentionMask m : new AttentionMask[] {AttentionMask.CAUSAL, AttentionMask.BIDIRECTIONAL,
+                AttentionMask.CAUSAL.withSlidingWindow(50).withKeyRange(new int[] {7}, new int[] {130}, 130)})
+            identical(() -> {
+                Backend.AttentionResult f = be.attention(q, k, v, m, 0.2f);
+                Backend.AttentionGrads gr = be.attentionBackward(g, q, k, v, f.out(), f.lse(), m, 0.2f);
+                return new Tensor[] {f.out(), f.lse(), gr.dq(), gr.dk(), gr.dv()};
+            }, "attention " + m);
     }
 
     @Test

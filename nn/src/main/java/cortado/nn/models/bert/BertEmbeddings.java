@@ -1,0 +1,46 @@
+package cortado.nn.models.bert;
+
+import cortado.autograd.F;
+import cortado.nn.Embedding;
+import cortado.nn.LayerNorm;
+import cortado.nn.Module;
+import cortado.tensor.Tensor;
+
+/**
+ * HF's {@code BertEmbeddings}: word + absolute position (0..T-1, the same for every row, padding included) + token
+ * type embeddings, then LayerNorm.
+ */
+public final class BertEmbeddings extends Module {
+    private final int hidden, maxPositions, typeVocab;
+
+    public BertEmbeddings(BertConfig c) {
+        this.hidden = c.hiddenSize();
+        this.maxPositions = c.maxPositionEmbeddings();
+        this.typeVocab = c.typeVocabSize();
+        child("word_embeddings", new Embedding(c.vocabSize(), c.hiddenSize()));
+        child("position_embeddings", new Embedding(c.maxPositionEmbeddings(), c.hiddenSize()));
+        child("token_type_embeddings", new Embedding(c.typeVocabSize(), c.hiddenSize()));
+        child("LayerNorm", new LayerNorm(c.hiddenSize(), c.layerNormEps()));
+    }
+
+    /** Rows {@code [B*T, C]}. */
+    public Tensor forward(EncoderBatch in) {
+        int b = in.batch(), t = in.seq();
+        if (t > maxPositions)
+            throw new IllegalArgumentException("sequence of " + t + " tokens exceeds max_position_embeddings (" + maxPositions + ")");
+        int[] positions = new int[t];
+        for (int i = 0; i < t; i++) positions[i] = i;
+        int[] types = in.tokenTypeIds() == null ? new int[b * t] : in.tokenTypeIds();
+        for (int type : types)
+            if (type < 0 || type >= typeVocab)
+                throw new IllegalArgumentException("token type " + type + " out of range (type_vocab_size " + typeVocab + ")");
+        Embedding words = childAt("word_embeddings"), pos = childAt("position_embeddings"), tt = childAt("token_type_embeddings");
+        Tensor x = F.add(words.forward(in.inputIds()), tt.forward(types));
+        // [B, T, C] + [T, C]: positions broadcast over the batch
+        x = F.reshape(F.add(F.reshape(x, b, t, hidden), pos.forward(positions)), b * t, hidden);
+        LayerNorm norm = childAt("LayerNorm");
+        return norm.forward(x);
+    }
+
+    public Embedding wordEmbeddings() { return childAt("word_embeddings"); }
+}

@@ -1,0 +1,28 @@
+package cortado.nn.models.bert;
+
+import cortado.nn.Layer;
+import cortado.nn.Linear;
+import cortado.nn.Module;
+import cortado.tensor.Tensor;
+
+/** HF's {@code BertForSequenceClassification}: {@code bert} with its pooler, then {@code classifier} on the pooled vector. */
+public final class BertForSequenceClassification extends Module {
+    private final BertConfig config;
+
+    public BertForSequenceClassification(BertConfig c) {
+        this.config = c;
+        child("bert", new BertModel(c, true));
+        child("classifier", new Linear(c.hiddenSize(), c.numLabels(), true));
+    }
+
+    /** Logits {@code [B, num_labels]}. */
+    public Tensor forward(EncoderBatch in) {
+        BertModel bert = childAt("bert");
+        Layer classifier = childAt("classifier");
+        return classifier.forward(bert.forward(in).poolerOutput());
+    }
+
+    public BertModel bert() { return childAt("bert"); }
+
+    public BertConfig config() { return config; }
+}

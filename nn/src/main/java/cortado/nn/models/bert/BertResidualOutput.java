@@ -1,0 +1,24 @@
+package cortado.nn.models.bert;
+
+import cortado.autograd.F;
+import cortado.nn.Layer;
+import cortado.nn.LayerNorm;
+import cortado.nn.Linear;
+import cortado.nn.Module;
+import cortado.tensor.Tensor;
+
+/**
+ * HF's {@code BertSelfOutput} and {@code BertOutput} (the same shape): LayerNorm(dense(h) + residual), BERT's post-norm
+ * residual step after attention and after the MLP.
+ */
+public final class BertResidualOutput extends Module {
+    public BertResidualOutput(int in, int hidden, float eps) {
+        child("dense", new Linear(in, hidden, true));
+        child("LayerNorm", new LayerNorm(hidden, eps));
+    }
+
+    public Tensor forward(Tensor h, Tensor residual) {
+        Layer dense = childAt("dense"), norm = childAt("LayerNorm");
+        return norm.forward(F.add(dense.forward(h), residual));
+    }
+}

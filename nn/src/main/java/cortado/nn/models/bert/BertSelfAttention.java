@@ -1,0 +1,37 @@
+package cortado.nn.models.bert;
+
+import cortado.autograd.F;
+import cortado.nn.Layer;
+import cortado.nn.Linear;
+import cortado.nn.Module;
+import cortado.tensor.AttentionMask;
+import cortado.tensor.Tensor;
+
+/**
+ * HF's {@code BertSelfAttention}: {@code query}, {@code key}, {@code value} projections with biases and bidirectional
+ * scaled-dot-product attention over the heads, keys hidden where the attention mask is 0. Returns the merged heads
+ * {@code [B*T, C]} (before {@code attention.output.dense}).
+ */
+public final class BertSelfAttention extends Module {
+    private final int heads, headDim;
+
+    public BertSelfAttention(BertConfig c) {
+        this.heads = c.numAttentionHeads();
+        this.headDim = c.headDim();
+        child("query", new Linear(c.hiddenSize(), c.hiddenSize(), true));
+        child("key", new Linear(c.hiddenSize(), c.hiddenSize(), true));
+        child("value", new Linear(c.hiddenSize(), c.hiddenSize(), true));
+    }
+
+    public Tensor forward(Tensor x, int batch, int seq, AttentionMask mask) {
+        Layer qp = childAt("query"), kp = childAt("key"), vp = childAt("value");
+        Tensor q = heads(qp.forward(x), batch, seq), k = heads(kp.forward(x), batch, seq), v = heads(vp.forward(x), batch, seq);
+        Tensor y = F.attention(q, k, v, mask, (float) (1.0 / Math.sqrt(headDim)));
+        return F.reshape(F.permute(y, 0, 2, 1, 3), batch * seq, heads * headDim);
+    }
+
+    /** Rows {@code [B*T, H*D]} as heads {@code [B, H, T, D]} (a view). */
+    private Tensor heads(Tensor rows, int batch, int seq) {
+        return F.permute(F.reshape(rows, batch, seq, heads, headDim), 0, 2, 1, 3);
+    }
+}
