@@ -12,7 +12,9 @@ import cortado.tensor.Tensor;
  * Llama). Two parameter layouts, with Hugging Face's names:
  * <ul>
  *   <li>GPT-2: one fused {@code c_attn} ({@link Conv1D}, C -> 3C, q|k|v along the output) and {@code c_proj};</li>
- *   <li>Llama: {@code q_proj}, {@code k_proj}, {@code v_proj}, {@code o_proj} ({@link Linear}, no bias).</li>
+ *   <li>Llama and its relatives (Mistral, Qwen2, Qwen3): {@code q_proj}, {@code k_proj}, {@code v_proj},
+ *       {@code o_proj} ({@link Linear}), with the biases, Qwen3's {@code q_norm}/{@code k_norm} and the sliding window
+ *       that {@link Options} names.</li>
  * </ul>
  * Activations arrive as rows {@code [B*T, C]}; heads are views {@code [B, H, T, D]} of the projection output (no copy)
  * handed to the fused attention kernel, whose result is merged back into rows for the output projection.
@@ -21,9 +23,11 @@ public final class CausalSelfAttention extends Module {
     private final int heads, kvHeads, headDim;
     private final RotaryEmbedding rotary; // null: no rotary embedding (GPT-2's positions are learned)
     private final boolean fused;
+    private final Options options;
     private final String outName;
 
-    private CausalSelfAttention(int heads, int kvHeads, int headDim, RotaryEmbedding rotary, boolean fused) {
+    private CausalSelfAttention(int heads, int kvHeads, int headDim, RotaryEmbedding rotary, boolean fused,
+                                Options options) {
         if (heads <= 0 || kvHeads <= 0 || headDim <= 0)
             throw new IllegalArgumentException("attention sizes must be positive: heads " + heads + ", kv heads "
                     + kvHeads + ", head dim " + headDim);
@@ -36,6 +40,7 @@ public final class CausalSelfAttention extends Module {
         this.kvHeads = kvHeads;
         this.headDim = headDim;
         this.rotary = rotary;
+        this.options = options;
         this.fused = fused;
         this.outName = fused ? "c_proj" : "o_proj";
     }
@@ -44,27 +49,47 @@ public final class CausalSelfAttention extends Module {
     public static CausalSelfAttention gpt2(int dim, int heads) {
         if (heads <= 0 || dim % heads != 0)
             throw new IllegalArgumentException("heads (" + heads + ") must divide the width (" + dim + ")");
-        CausalSelfAttention a = new CausalSelfAttention(heads, heads, dim / heads, null, true);
+        CausalSelfAttention a = new CausalSelfAttention(heads, heads, dim / heads, null, true, Options.LLAMA);
         a.child("c_attn", new Conv1D(dim, 3 * dim));
         a.child("c_proj", new Conv1D(dim, dim));
         return a;
     }
 
+    /**
+     * What the Llama-family attentions of transformers differ in: biases on q/k/v ({@code Qwen2Attention} always,
+     * Llama's and Qwen3's with attention_bias) and on o_proj (attention_bias), Qwen3's per-head RMSNorm of queries and
+     * keys before RoPE (q_norm, k_norm over head_dim, eps {@code qkNormEps}; 0 = none), and a sliding window of keys
+     * (Mistral's sliding_window, Qwen2's sliding layers; 0 = none).
+     */
+    public record Options(boolean qkvBias, boolean outputBias, float qkNormEps, int slidingWindow) {
+        public static final Options LLAMA = new Options(false, false, 0f, 0);
+
+        public Options {
+            if (qkNormEps < 0 || slidingWindow < 0)
+                throw new IllegalArgumentException("qk norm eps and sliding window must be >= 0");
+        }
+    }
+
     /** Llama's attention: separate bias-free projections, GQA with {@code kvHeads}, plain RoPE with base {@code ropeTheta}. */
     public static CausalSelfAttention llama(int dim, int heads, int kvHeads, int headDim, float ropeTheta) {
-        return llama(dim, heads, kvHeads, headDim, RotaryEmbedding.standard(headDim, ropeTheta));
+        return llama(dim, heads, kvHeads, headDim, RotaryEmbedding.standard(headDim, ropeTheta), Options.LLAMA);
     }
 
     /**
-     * Llama's attention with the model's shared {@code rotary} embedding (one per model, so its table is built once and
-     * dynamic scaling updates every layer together).
+     * A Llama-family attention with the model's shared {@code rotary} embedding (one per model, so its table is built
+     * once and dynamic scaling updates every layer together).
      */
-    public static CausalSelfAttention llama(int dim, int heads, int kvHeads, int headDim, RotaryEmbedding rotary) {
-        CausalSelfAttention a = new CausalSelfAttention(heads, kvHeads, headDim, rotary, false);
-        a.child("q_proj", new Linear(dim, heads * headDim, false));
-        a.child("k_proj", new Linear(dim, kvHeads * headDim, false));
-        a.child("v_proj", new Linear(dim, kvHeads * headDim, false));
-        a.child("o_proj", new Linear(heads * headDim, dim, false));
+    public static CausalSelfAttention llama(int dim, int heads, int kvHeads, int headDim, RotaryEmbedding rotary,
+                                            Options options) {
+        CausalSelfAttention a = new CausalSelfAttention(heads, kvHeads, headDim, rotary, false, options);
+        a.child("q_proj", new Linear(dim, heads * headDim, options.qkvBias()));
+        a.child("k_proj", new Linear(dim, kvHeads * headDim, options.qkvBias()));
+        a.child("v_proj", new Linear(dim, kvHeads * headDim, options.qkvBias()));
+        a.child("o_proj", new Linear(heads * headDim, dim, options.outputBias()));
+        if (options.qkNormEps() > 0) {
+            a.child("q_norm", new RMSNorm(headDim, options.qkNormEps()));
+            a.child("k_norm", new RMSNorm(headDim, options.qkNormEps()));
+        }
         return a;
     }
 
@@ -73,7 +98,7 @@ public final class CausalSelfAttention extends Module {
      * continue from {@code cache.length()} and this layer's keys and values are appended under index {@code layer}.
      */
     public Tensor forward(Tensor x, int batch, int seq, KvCache cache, int layer) {
-        return forward(x, batch, seq, null, cache, layer);
+        return forward(x, batch, seq, null, cache, layer, null);
     }
 
     /**
@@ -95,7 +120,8 @@ public final class CausalSelfAttention extends Module {
 
     /**
      * The general form: rotary {@code positions} (null: from the cache, see above) and attention {@code mask} (null:
-     * causal, with the left padding the cache records masked out).
+     * causal, with the left padding the cache records masked out). A layer with a sliding window (Mistral, Qwen2's
+     * sliding layers) adds it to whatever mask it is given, as transformers' {@code create_sliding_window_causal_mask} does.
      */
     public Tensor forward(Tensor x, int batch, int seq, int[] positions, KvCache cache, int layer, AttentionMask mask) {
         int start = cache == null ? 0 : cache.length();
@@ -109,8 +135,8 @@ public final class CausalSelfAttention extends Module {
             v = F.slice(all, 1, heads + kvHeads, heads + 2 * kvHeads);
         } else {
             Layer qp = childAt("q_proj"), kp = childAt("k_proj"), vp = childAt("v_proj");
-            q = splitHeads(qp.forward(x), batch, seq, heads);
-            k = splitHeads(kp.forward(x), batch, seq, kvHeads);
+            q = splitHeads(perHeadNorm("q_norm", qp.forward(x), heads), batch, seq, heads);
+            k = splitHeads(perHeadNorm("k_norm", kp.forward(x), kvHeads), batch, seq, kvHeads);
             v = splitHeads(vp.forward(x), batch, seq, kvHeads);
         }
         if (rotary != null) {
@@ -126,6 +152,7 @@ public final class CausalSelfAttention extends Module {
             v = kv.values();
         }
         if (mask == null) mask = cache == null ? AttentionMask.CAUSAL : cacheMask(cache, batch, k.size(2));
+        if (options.slidingWindow() > 0) mask = mask.withSlidingWindow(options.slidingWindow());
         Tensor y = F.attention(q, k, v, mask, (float) (1.0 / Math.sqrt(headDim)));
         // [B, H, T, D] -> [B, T, H, D] -> rows [B*T, H*D] (the one copy: heads interleave back into channels).
         Tensor rows = F.reshape(F.permute(y, 0, 2, 1, 3), batch * seq, heads * headDim);
@@ -144,6 +171,13 @@ public final class CausalSelfAttention extends Module {
         return AttentionMask.CAUSAL.withKeyRange(from, to, keys);
     }
 
+    /** Qwen3's q_norm/k_norm: RMSNorm of each head's D values, on rows {@code [B*T, n*D]}; identity without it. */
+    private Tensor perHeadNorm(String name, Tensor rows, int n) {
+        if (!children().containsKey(name)) return rows;
+        Layer norm = childAt(name);
+        return F.reshape(norm.forward(F.reshape(rows, rows.size(0) * n, headDim)), rows.size(0), n * headDim);
+    }
+
     /** Rows {@code [B*T, n*D]} as heads {@code [B, n, T, D]} (a view). */
     private Tensor splitHeads(Tensor rows, int batch, int seq, int n) {
         return F.permute(F.reshape(rows, batch, seq, n, headDim), 0, 2, 1, 3);
@@ -154,6 +188,8 @@ public final class CausalSelfAttention extends Module {
     public int kvHeads() { return kvHeads; }
 
     public int headDim() { return headDim; }
+
+    public Options options() { return options; }
 
     /** The rotary embedding this layer shares with its model, or null (GPT-2). */
     public RotaryEmbedding rotary() { return rotary; }

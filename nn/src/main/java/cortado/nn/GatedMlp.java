@@ -3,13 +3,18 @@ package cortado.nn;
 import cortado.autograd.F;
 import cortado.tensor.Tensor;
 
-/** Llama's SwiGLU feed-forward (Shazeer 2020): down_proj(silu(gate_proj(x)) * up_proj(x)), no biases. */
+/**
+ * Llama's SwiGLU feed-forward (Shazeer 2020): down_proj(silu(gate_proj(x)) * up_proj(x)), biases only with Llama's
+ * mlp_bias.
+ */
 public final class GatedMlp extends Module implements Layer {
 
-    public GatedMlp(int dim, int hidden) {
-        child("gate_proj", new Linear(dim, hidden, false));
-        child("up_proj", new Linear(dim, hidden, false));
-        child("down_proj", new Linear(hidden, dim, false));
+    public GatedMlp(int dim, int hidden) { this(dim, hidden, false); }
+
+    public GatedMlp(int dim, int hidden, boolean bias) {
+        child("gate_proj", new Linear(dim, hidden, bias));
+        child("up_proj", new Linear(dim, hidden, bias));
+        child("down_proj", new Linear(hidden, dim, bias));
     }
 
     /** x {@code [N, dim]} -> {@code [N, dim]}. */

@@ -4,50 +4,53 @@ import cortado.tensor.RopeTable;
 
 /**
  * A model's rotary position embedding (Su et al. 2021), Hugging Face's {@code LlamaRotaryEmbedding}: inverse
- * frequencies computed once, and a cos/sin {@link RopeTable} built from them, shared by every layer and grown (doubling)
- * only when a forward pass reaches a position it does not cover. Attention layers hold a reference to it (it has no
- * parameters, so it is not a child module) and look rows up by each token's position id.
+ * frequencies computed once by the model's {@link RopeScaling}, and a cos/sin {@link RopeTable} built from them, shared
+ * by every layer and grown (doubling) only when a forward pass reaches a position it does not cover. Attention layers
+ * hold a reference to it (it has no parameters, so it is not a child module) and look rows up by each token's position.
+ *
+ * <p>Dynamic NTK scaling is stateful in transformers ({@code dynamic_rope_update}), and so it is here: a forward pass
+ * whose largest position id + 1 (seq_len) exceeds the longest seen so far recomputes the frequencies for seq_len; one
+ * that fits in max_position_embeddings again, after a longer one, restores the original frequencies. With a KV cache
+ * the keys already stored keep the rotation they were given, so decoding past max_position_embeddings token by token
+ * rotates each new token with the frequencies of its own step, exactly as transformers' cached {@code generate} does
+ * (and differently from one uncached pass over the same tokens, which uses the last step's frequencies for all).
  */
-public class RotaryEmbedding {
+public final class RotaryEmbedding {
+    private final RopeScaling scaling;
+    private final int dim;
+    private final float[] originalInvFreq;
+    private final int originalMaxSeqLen;
     private float[] invFreq;
-    private float attentionScaling;
+    private int maxSeqLenCached;
+    private final float attentionScaling;
     private RopeTable table;
 
-    public RotaryEmbedding(float[] invFreq, float attentionScaling) {
-        if (invFreq.length == 0) throw new IllegalArgumentException("rotary embedding needs at least one frequency");
-        this.invFreq = invFreq.clone();
-        this.attentionScaling = attentionScaling;
-    }
-
-    /**
-     * Plain RoPE: {@code inv_freq[i] = 1 / theta^(2i/D)}, computed as transformers'
-     * {@code compute_default_rope_parameters} does in float32: the exponent {@code (float) 2i / D} is a float32
-     * division, the power is rounded to float32, then its float32 reciprocal.
-     */
-    public static float[] defaultInverseFrequencies(int headDim, double theta) {
+    /** The embedding for heads of {@code headDim} (all of it rotated). */
+    public RotaryEmbedding(RopeScaling scaling, int headDim) {
         if (headDim <= 0 || headDim % 2 != 0)
             throw new IllegalArgumentException("rotary embedding needs an even head dim, got " + headDim);
-        float[] f = new float[headDim / 2];
-        float base = (float) theta;
-        for (int i = 0; i < f.length; i++) {
-            float exponent = (float) (2 * i) / (float) headDim;
-            f[i] = 1f / (float) Math.pow(base, exponent);
-        }
-        return f;
+        this.scaling = scaling;
+        this.dim = headDim;
+        this.originalMaxSeqLen = scaling instanceof RopeScaling.Dynamic d ? d.maxPositions() : Integer.MAX_VALUE;
+        this.maxSeqLenCached = originalMaxSeqLen;
+        this.originalInvFreq = scaling.inverseFrequencies(headDim, scaling instanceof RopeScaling.Dynamic d
+                ? d.maxPositions() : 0);
+        this.invFreq = originalInvFreq;
+        this.attentionScaling = (float) scaling.attentionFactor();
     }
 
     /** Plain RoPE with base {@code theta} over heads of {@code headDim}. */
     public static RotaryEmbedding standard(int headDim, double theta) {
-        return new RotaryEmbedding(defaultInverseFrequencies(headDim, theta), 1f);
+        return new RotaryEmbedding(new RopeScaling.Default(theta), headDim);
     }
 
     /**
-     * The table for a forward pass over {@code positions} (row-major [B, T]): it covers every id in it. Subclasses whose
-     * frequencies depend on the sequence length (dynamic NTK scaling) update them here first, from the largest id.
+     * The table for a forward pass over {@code positions} (row-major [B, T]): it covers every id in it. Dynamic scaling
+     * updates the frequencies first, from the largest id, as transformers' {@code dynamic_frequency_update}.
      */
     public RopeTable table(int[] positions, int batch, int seq) {
         int max = PositionIds.max(positions, batch, seq);
-        update(max + 1);
+        if (scaling instanceof RopeScaling.Dynamic) dynamicUpdate(max + 1);
         if (table == null || table.positions() <= max) {
             int n = Math.max(max + 1, table == null ? 64 : (int) Math.min(Integer.MAX_VALUE, 2L * table.positions()));
             table = RopeTable.build(invFreq, n, attentionScaling);
@@ -55,14 +58,19 @@ public class RotaryEmbedding {
         return table;
     }
 
-    /** Called with the sequence length of each forward pass (largest position id + 1); plain RoPE ignores it. */
-    protected void update(int seqLen) {}
-
-    /** Replaces the frequencies (dynamic scaling); the table is rebuilt on the next lookup. */
-    protected final void setFrequencies(float[] invFreq, float attentionScaling) {
-        this.invFreq = invFreq.clone();
-        this.attentionScaling = attentionScaling;
-        this.table = null;
+    /** Growth past the longest sequence seen recomputes; a short sequence after a long one restores the original. */
+    private void dynamicUpdate(int seqLen) {
+        int cachedBefore = maxSeqLenCached;
+        if (seqLen > cachedBefore) {
+            invFreq = scaling.inverseFrequencies(dim, seqLen);
+            maxSeqLenCached = seqLen;
+            table = null;
+        }
+        if (seqLen < originalMaxSeqLen && cachedBefore > originalMaxSeqLen) {
+            invFreq = originalInvFreq;
+            maxSeqLenCached = originalMaxSeqLen;
+            table = null;
+        }
     }
 
     /** A copy of the inverse frequencies now in use (D/2 of them). */
@@ -71,6 +79,8 @@ public class RotaryEmbedding {
     /** The factor cos and sin are multiplied by (YaRN's attention factor; 1 otherwise). */
     public float attentionScaling() { return attentionScaling; }
 
+    public RopeScaling scaling() { return scaling; }
+
     /** Half the rotated head width. */
-    public int half() { return invFreq.length; }
+    public int half() { return dim / 2; }
 }

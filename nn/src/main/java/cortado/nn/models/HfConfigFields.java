@@ -1,8 +1,11 @@
 package cortado.nn.models;
 
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Typed reads of a Hugging Face {@code config.json} object (as {@code cortado.data.json.Json} parses it), with
@@ -11,46 +14,88 @@ import java.util.Map;
  */
 public final class HfConfigFields {
     private final Map<String, Object> json;
+    private final String prefix;
+    private final Set<String> read = new HashSet<>();
 
-    public HfConfigFields(Map<String, Object> json) {
+    public HfConfigFields(Map<String, Object> json) { this(json, ""); }
+
+    /** Fields of a nested object, named in messages as {@code prefix + key} ("rope_parameters.factor"). */
+    public HfConfigFields(Map<String, Object> json, String prefix) {
         if (json == null) throw new ConfigException("config.json: no config object");
         this.json = json;
+        this.prefix = prefix;
+    }
+
+    /** The value of a field, marking it as read (see {@link #rejectUnread}). */
+    private Object get(String key) {
+        read.add(key);
+        return json.get(key);
+    }
+
+    /** Marks fields as known without reading them: they do not change what the model computes. */
+    public void ignore(Collection<String> keys) { read.addAll(keys); }
+
+    /**
+     * Fails, naming every such field in one line, if the object holds a field no reader asked for and nobody marked as
+     * ignorable: an unknown field may change the computation, so it is never silently dropped.
+     */
+    public void rejectUnread(String what) {
+        List<String> unknown = new ArrayList<>();
+        for (String k : json.keySet()) if (!read.contains(k)) unknown.add(prefix + k);
+        if (!unknown.isEmpty())
+            throw new ConfigException("config.json: " + (unknown.size() == 1 ? "field " : "fields ")
+                    + String.join(", ", unknown) + (unknown.size() == 1 ? " is" : " are") + " not supported by " + what
+                    + " (Cortado refuses fields it does not implement rather than ignore them)");
+    }
+
+    /** Whether the field is present at all (even as null), marking it read. */
+    public boolean present(String key) {
+        read.add(key);
+        return json.containsKey(key);
     }
 
     /** Whether the field is present and not null. */
-    public boolean has(String key) { return json.get(key) != null; }
+    public boolean has(String key) { return get(key) != null; }
 
-    public Object raw(String key) { return json.get(key); }
+    public Object raw(String key) { return get(key); }
 
     /** An integer field (a JSON number with no fractional part). */
     public int integer(String key, int dflt) {
-        Object v = json.get(key);
+        Object v = get(key);
         if (v == null) return dflt;
         return asInt(key, v);
     }
 
     /** An integer field with no default; absent or null gives null. */
     public Integer optionalInteger(String key) {
-        Object v = json.get(key);
+        Object v = get(key);
         return v == null ? null : asInt(key, v);
     }
 
+    /** A number read as a double (Python's float), as rope parameters need it. */
+    public double real(String key, double dflt) {
+        Object v = get(key);
+        if (v == null) return dflt;
+        if (!(v instanceof Number n)) throw typeError(key, "a number", v);
+        return n.doubleValue();
+    }
+
     public float number(String key, float dflt) {
-        Object v = json.get(key);
+        Object v = get(key);
         if (v == null) return dflt;
         if (!(v instanceof Number n)) throw typeError(key, "a number", v);
         return n.floatValue();
     }
 
     public boolean bool(String key, boolean dflt) {
-        Object v = json.get(key);
+        Object v = get(key);
         if (v == null) return dflt;
         if (!(v instanceof Boolean b)) throw typeError(key, "true or false", v);
         return b;
     }
 
     public String string(String key, String dflt) {
-        Object v = json.get(key);
+        Object v = get(key);
         if (v == null) return dflt;
         if (!(v instanceof String s)) throw typeError(key, "a string", v);
         return s;
@@ -58,7 +103,7 @@ public final class HfConfigFields {
 
     /** A token id field that may be one integer or a list of them (Llama 3 lists several end-of-text ids). */
     public List<Integer> ids(String key, List<Integer> dflt) {
-        Object v = json.get(key);
+        Object v = get(key);
         if (v == null) return dflt;
         if (v instanceof List<?> l) {
             List<Integer> out = new ArrayList<>();
@@ -71,7 +116,7 @@ public final class HfConfigFields {
     /** A nested object, or null when absent. */
     @SuppressWarnings("unchecked")
     public Map<String, Object> object(String key) {
-        Object v = json.get(key);
+        Object v = get(key);
         if (v == null) return null;
         if (!(v instanceof Map<?, ?> m)) throw typeError(key, "an object", v);
         return (Map<String, Object>) m;
@@ -79,10 +124,10 @@ public final class HfConfigFields {
 
     /** Fails unless the field is absent or equals one of the values Cortado implements. */
     public void requireOneOf(String key, Object dflt, String why, Object... supported) {
-        Object v = json.get(key);
+        Object v = get(key);
         if (v == null) v = dflt;
         for (Object s : supported) if (sameValue(s, v)) return;
-        throw new ConfigException("config.json: " + key + " = " + show(v) + " is not supported (" + why + ")");
+        throw new ConfigException("config.json: " + prefix + key + " = " + show(v) + " is not supported (" + why + ")");
     }
 
     private static boolean sameValue(Object a, Object b) {
@@ -90,15 +135,15 @@ public final class HfConfigFields {
         return a == null ? b == null : a.equals(b);
     }
 
-    private static int asInt(String key, Object v) {
+    private int asInt(String key, Object v) {
         if (!(v instanceof Number n)) throw typeError(key, "an integer", v);
         double d = n.doubleValue();
         if (d != Math.rint(d) || d < Integer.MIN_VALUE || d > Integer.MAX_VALUE) throw typeError(key, "an integer", v);
         return (int) d;
     }
 
-    private static ConfigException typeError(String key, String expected, Object v) {
-        return new ConfigException("config.json: " + key + " must be " + expected + ", got " + show(v));
+    private ConfigException typeError(String key, String expected, Object v) {
+        return new ConfigException("config.json: " + prefix + key + " must be " + expected + ", got " + show(v));
     }
 
     /** A value as config.json spells it, for messages. */

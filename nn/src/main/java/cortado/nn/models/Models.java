@@ -17,7 +17,7 @@ public final class Models {
     public static CausalLm fromConfig(Map<String, Object> hfConfigJson, long seed) {
         return switch (modelType(hfConfigJson)) {
             case "gpt2" -> new Gpt2LmHeadModel(Gpt2Config.fromHfJson(hfConfigJson), seed);
-            case "llama" -> new LlamaForCausalLm(LlamaConfig.fromHfJson(hfConfigJson), seed);
+            case "llama", "mistral", "qwen2", "qwen3" -> new LlamaForCausalLm(LlamaConfig.fromHfJson(hfConfigJson), seed);
             default -> throw unsupported(hfConfigJson);
         };
     }
@@ -29,7 +29,7 @@ public final class Models {
     public static CausalLm forLoading(Map<String, Object> hfConfigJson) {
         return switch (modelType(hfConfigJson)) {
             case "gpt2" -> new Gpt2LmHeadModel(Gpt2Config.fromHfJson(hfConfigJson));
-            case "llama" -> new LlamaForCausalLm(LlamaConfig.fromHfJson(hfConfigJson));
+            case "llama", "mistral", "qwen2", "qwen3" -> new LlamaForCausalLm(LlamaConfig.fromHfJson(hfConfigJson));
             default -> throw unsupported(hfConfigJson);
         };
     }
@@ -46,13 +46,15 @@ public final class Models {
     private static String modelType(Map<String, Object> json) {
         if (json == null) throw new ConfigException("config.json: no config object");
         Object t = json.get("model_type");
-        if (t == null) throw new ConfigException("config.json: model_type is missing (expected \"gpt2\" or \"llama\")");
+        if (t == null)
+            throw new ConfigException("config.json: model_type is missing (expected one of gpt2, llama, mistral, qwen2,"
+                    + " qwen3)");
         if (!(t instanceof String s)) throw new ConfigException("config.json: model_type must be a string, got " + t);
         return s;
     }
 
     private static ConfigException unsupported(Map<String, Object> json) {
         return new ConfigException("config.json: model_type \"" + json.get("model_type")
-                + "\" is not supported (supported: gpt2, llama)");
+                + "\" is not supported (supported: gpt2, llama, mistral, qwen2, qwen3)");
     }
 }

@@ -91,13 +91,29 @@ class ConfigTest {
         rejects("{\"model_type\": \"llama\", \"hidden_size\": 60, \"num_attention_heads\": 8}",
                 "config.json: num_attention_heads (8) does not divide hidden_size (60)");
         rejects("{\"model_type\": \"llama\", \"rope_scaling\": {\"rope_type\": \"llama3\", \"factor\": 8.0}}",
-                "config.json: rope_scaling (\"llama3\") is not supported: only unscaled RoPE is implemented");
-        rejects("{\"model_type\": \"llama\", \"attention_bias\": true}",
-                "config.json: attention_bias = true is not supported (attention projections have no bias)");
+                "config.json: rope_scaling.low_freq_factor is missing (the rope type needs it)");
+        rejects("{\"model_type\": \"llama\", \"rope_scaling\": {\"rope_type\": \"longrope\", \"factor\": 8.0}}",
+                "config.json: rope_scaling.rope_type = \"longrope\" is not supported (supported: default, linear, dynamic,"
+                        + " llama3, yarn)");
+        rejects("{\"model_type\": \"llama\", \"rope_parameters\": {\"rope_type\": \"linear\", \"factor\": 2.0,"
+                        + " \"low_freq_factor\": 1.0}}",
+                "config.json: field rope_parameters.low_freq_factor is not supported by rope_type \"linear\" (Cortado"
+                        + " refuses fields it does not implement rather than ignore them)");
+        rejects("{\"model_type\": \"llama\", \"quantization_config\": {\"quant_method\": \"gptq\"}, \"foo\": 1}",
+                "config.json: fields quantization_config, foo are not supported by model_type \"llama\" (Cortado"
+                        + " refuses fields it does not implement rather than ignore them)");
+        rejects("{\"model_type\": \"qwen2\", \"attention_bias\": true}",
+                "config.json: field attention_bias is not supported by model_type \"qwen2\" (Cortado refuses fields it"
+                        + " does not implement rather than ignore them)");
+        rejects("{\"model_type\": \"gpt2\", \"n_special\": 3}",
+                "config.json: field n_special is not supported by model_type \"gpt2\" (Cortado refuses fields it does not"
+                        + " implement rather than ignore them)");
         rejects("{\"model_type\": \"llama\", \"hidden_act\": \"gelu\"}",
                 "config.json: hidden_act = \"gelu\" is not supported (the gated MLP uses SiLU)");
-        rejects("{\"n_embd\": 64}", "config.json: model_type is missing (expected \"gpt2\" or \"llama\")");
-        rejects("{\"model_type\": \"bert\"}", "config.json: model_type \"bert\" is not supported (supported: gpt2, llama)");
+        rejects("{\"n_embd\": 64}",
+                "config.json: model_type is missing (expected one of gpt2, llama, mistral, qwen2, qwen3)");
+        rejects("{\"model_type\": \"phi3\"}",
+                "config.json: model_type \"phi3\" is not supported (supported: gpt2, llama, mistral, qwen2, qwen3)");
     }
 
     @Test

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Checkpoints Cortado writes: save -> load is bit-exact (F32) or exactly the rounded weights (BF16), sharded or not.
  * With the environment variable CORTADO_INTEROP_DIR set, the saved directories stay there with Cortado's logits beside
- * them (cortado_logits.safetensors) so tools/golden/check_cortado_checkpoint.py can load them in transformers.
+ * them (cortado_logits.safetensors) so tools/interop/check_cortado_dirs.py can load them in transformers
+ * (TransformersInteropTest does that live for every family).
  */
 class HfCheckpointInteropTest {
     @TempDir Path tmp;

@@ -55,9 +55,10 @@ public record Gpt2Config(int vocabSize, int nPositions, int nEmbd, int nLayer, i
         f.requireOneOf("scale_attn_weights", true, "attention scores are always scaled by 1/sqrt(head dim)", true);
         f.requireOneOf("scale_attn_by_inverse_layer_idx", false, "no per-layer attention scaling", false);
         f.requireOneOf("add_cross_attention", false, "decoder-only model", false);
+        f.ignore(IGNORED);
         int nEmbd = f.integer("n_embd", 768);
         Integer nInner = f.optionalInteger("n_inner");
-        return new Gpt2Config(
+        Gpt2Config c = new Gpt2Config(
                 f.integer("vocab_size", 50257),
                 f.integer("n_positions", 1024),
                 nEmbd,
@@ -67,9 +68,22 @@ public record Gpt2Config(int vocabSize, int nPositions, int nEmbd, int nLayer, i
                 f.number("layer_norm_epsilon", 1e-5f),
                 f.number("initializer_range", 0.02f),
                 f.bool("tie_word_embeddings", true),
-                json.containsKey("bos_token_id") ? f.optionalInteger("bos_token_id") : Integer.valueOf(50256),
-                f.ids("eos_token_id", json.containsKey("eos_token_id") ? List.of() : List.of(50256)));
+                f.present("bos_token_id") ? f.optionalInteger("bos_token_id") : Integer.valueOf(50256),
+                f.ids("eos_token_id", f.present("eos_token_id") ? List.of() : List.of(50256)));
+        f.rejectUnread("model_type \"gpt2\"");
+        return c;
     }
+
+    /**
+     * Fields read and deliberately ignored: bookkeeping, inference switches, dropout rates (Cortado trains without
+     * dropout), the sequence-summary head of GPT2DoubleHeadsModel (summary_*), n_ctx (GPT-2's old copy of n_positions),
+     * reorder_and_upcast_attn (a float16 stability switch; Cortado's attention is float32 throughout).
+     */
+    public static final List<String> IGNORED = List.of("architectures", "_name_or_path", "transformers_version",
+            "torch_dtype", "dtype", "use_cache", "pad_token_id", "attn_pdrop", "embd_pdrop", "resid_pdrop",
+            "summary_activation", "summary_first_dropout", "summary_proj_to_labels", "summary_type", "summary_use_proj",
+            "n_ctx", "reorder_and_upcast_attn", "task_specific_params", "output_attentions", "output_hidden_states",
+            "return_dict", "tokenizer_class", "keys_to_ignore_at_inference");
 
     @Override
     public Map<String, Object> toHfJson() {

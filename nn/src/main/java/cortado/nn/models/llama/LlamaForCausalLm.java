@@ -10,8 +10,9 @@ import cortado.tensor.Tensor;
 import java.util.Map;
 
 /**
- * Llama with its language-model head, Hugging Face's {@code LlamaForCausalLM}: RoPE, RMSNorm, SwiGLU and grouped-query
- * attention. The head lm_head is its own matrix unless tie_word_embeddings is true, in which case it shares
+ * Llama with its language-model head, Hugging Face's {@code LlamaForCausalLM} (and {@code MistralForCausalLM},
+ * {@code Qwen2ForCausalLM}, {@code Qwen3ForCausalLM}, which differ only as {@link LlamaConfig} says): RoPE, RMSNorm,
+ * SwiGLU and grouped-query attention. The head lm_head is its own matrix unless tie_word_embeddings is true, in which case it shares
  * model.embed_tokens.weight and is listed once, under that name.
  */
 public final class LlamaForCausalLm extends DecoderLm {
@@ -31,7 +32,10 @@ public final class LlamaForCausalLm extends DecoderLm {
         if (!config.tieWordEmbeddings()) child("lm_head", new Linear(config.hiddenSize(), config.vocabSize(), false));
     }
 
-    /** Hugging Face's LlamaPreTrainedModel init: projections and embeddings N(0, initializer_range^2), norms 1. */
+    /**
+     * Hugging Face's LlamaPreTrainedModel init: projections and embeddings N(0, initializer_range^2), biases 0, norms 1
+     * (q_norm/k_norm included).
+     */
     public void initialize(long seed) {
         float std = config.initializerRange();
         long stream = 0;
@@ -40,6 +44,7 @@ public final class LlamaForCausalLm extends DecoderLm {
             Tensor t = e.getValue().value();
             stream++;
             if (name.endsWith("norm.weight")) Init.constant(t, 1f);
+            else if (name.endsWith(".bias")) Init.constant(t, 0f);
             else Init.normal(t, std, seed, stream);
         }
     }
@@ -55,9 +60,9 @@ public final class LlamaForCausalLm extends DecoderLm {
 
     @Override
     public KvCache newCache(int batch, int maxSeq) {
-        if (maxSeq > config.maxPositionEmbeddings())
-            throw new IllegalArgumentException("a cache of " + maxSeq + " positions exceeds max_position_embeddings ("
-                    + config.maxPositionEmbeddings() + ")");
+        if (maxSeq > config.positionLimit())
+            throw new IllegalArgumentException("a cache of " + maxSeq + " positions exceeds the model's "
+                    + config.positionLimit() + " positions");
         return new StaticKvCache(config.numHiddenLayers(), batch, config.numKeyValueHeads(), maxSeq, config.headDim());
     }
 

@@ -1,0 +1,199 @@
+package cortado.tests.parity;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import cortado.autograd.NoGrad;
+import cortado.data.json.Json;
+import cortado.data.tokenizer.BpeTrainer;
+import cortado.data.tokenizer.HfTokenizerJson;
+import cortado.data.tokenizer.SplitPatterns;
+import cortado.data.tokenizer.Tokenizer;
+import cortado.data.tokenizer.WordPieceTrainer;
+import cortado.nn.io.HfCheckpoint;
+import cortado.nn.io.Safetensors;
+import cortado.nn.models.CausalLm;
+import cortado.tensor.DType;
+import cortado.tensor.Tensor;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Interop checked live against the real libraries, through the Python venv {@code ./cortado test} makes from
+ * tools/interop/requirements.txt (path in the system property {@code cortado.interop.python} or the environment
+ * variable {@code CORTADO_INTEROP_PYTHON}). Without that Python, or when the launcher reports that the venv could not
+ * be made ({@code CORTADO_INTEROP_ERROR}), every test here fails with the reason: interop is never silently skipped.
+ *
+ * <ul>
+ *   <li>Directories Cortado writes for every family and rope type load in transformers' from_pretrained, with no
+ *       missing or unexpected weight, and give Cortado's logits (tools/interop/check_cortado_dirs.py, 1e-4 of max).</li>
+ *   <li>transformers' own save_pretrained directories, written now by the venv's transformers, load here and give
+ *       its logits ({@link Golden#compare}).</li>
+ *   <li>tokenizer.json files written by Cortado's BPE and WordPiece trainers load in HF tokenizers and encode every
+ *       line identically (tools/interop/check_tokenizer_json.py): the hook for the tokenizer work.</li>
+ * </ul>
+ */
+class TransformersInteropTest {
+    /** One Python run (torch + transformers import, a dozen tiny models) takes seconds; this bounds a hang. */
+    private static final long TIMEOUT_S = 240;
+
+    @TempDir Path tmp;
+
+    @Test
+    void directoriesCortadoWritesLoadInTransformersWithTheSameLogits() throws IOException {
+        Path python = python();
+        List<String> sources = new ArrayList<>(List.of("gpt2", "llama"));
+        for (String f : List.of("llama_linear", "llama_dynamic", "llama_llama3", "llama_yarn", "llama_yarn_options",
+                "llama_biases", "mistral", "mistral_window", "qwen2", "qwen2_window", "qwen3", "llama_long"))
+            sources.add("families/" + f);
+        List<String> dirs = new ArrayList<>();
+        for (String source : sources) {
+            CausalLm model = HfCheckpoint.load(Golden.path(source));  // weights only; Cortado writes config and files
+            Path dir = tmp.resolve("cortado").resolve(source.replace('/', '_'));
+            HfCheckpoint.save(model, dir, DType.F32, 0);
+            // 20 tokens: past llama_dynamic's max_position_embeddings (16), so its frequencies grow, and past the
+            // windowed cases' sliding_window (6).
+            int b = 2, t = 20;
+            int[] ids = new int[b * t];
+            for (int i = 0; i < ids.length; i++) ids[i] = (i * 37 + 11) % model.config().vocabSize();
+            Tensor logits;
+            try (NoGrad g = NoGrad.enter()) {
+                logits = model.forward(ids, b, t);
+            }
+            float[] idf = new float[ids.length];
+            for (int i = 0; i < ids.length; i++) idf[i] = ids[i];
+            Map<String, Tensor> ref = new LinkedHashMap<>();
+            ref.put("input_ids", Tensor.of(idf, b, t));
+            ref.put("logits", logits.contiguous());
+            Safetensors.write(dir.resolve("cortado_logits.safetensors"), ref, Map.of("note", "Cortado's logits"),
+                    DType.F32);
+            dirs.add(dir.toString());
+        }
+        List<String> args = new ArrayList<>(dirs);
+        String out = runPython(python, "check_cortado_dirs.py", args);
+        assertThat(out.lines().filter(l -> l.contains("\"ok\": true")).count()).as(out).isEqualTo(dirs.size());
+    }
+
+    @Test
+    void directoriesTransformersWritesLoadInCortadoWithTheSameLogits() throws IOException {
+        Path python = python();
+        Path root = tmp.resolve("hf");
+        String out = runPython(python, "write_transformers_dirs.py", List.of(root.toString()));
+        List<Path> dirs;
+        try (Stream<Path> s = Files.list(root)) {
+            dirs = s.filter(Files::isDirectory).sorted().toList();
+        }
+        assertThat(dirs).as(out).hasSizeGreaterThanOrEqualTo(10);
+        for (Path dir : dirs) {
+            Map<String, Tensor> ref = Safetensors.load(dir.resolve("hf_logits.safetensors"));
+            int[] shape = ref.get("input_ids").shape();
+            CausalLm model = HfCheckpoint.load(dir);
+            Tensor logits;
+            try (NoGrad g = NoGrad.enter()) {
+                logits = model.forward(Golden.ints(ref.get("input_ids")), shape[0], shape[1]);
+            }
+            double err = Golden.compare(dir.getFileName() + " logits", logits, ref.get("logits"));
+            System.out.printf("transformers -> cortado %s: max rel err %.2e%n", dir.getFileName(), err);
+        }
+    }
+
+    @Test
+    void tokenizerJsonFilesCortadoWritesEncodeIdenticallyInHfTokenizers() throws IOException {
+        Path python = python();
+        List<String> corpus = new ArrayList<>();
+        String[] base = {"The quick brown fox jumps over the lazy dog.", "Tokenizers split text into pieces, then ids.",
+            "def add(a, b):\n    return a + b", "Numbers like 12345 and 3.14159 appear too!", "naïve café déjà vu",
+            "Hello,   world\t— spaces and   tabs.", "日本語のテキストと中文", "emoji 🙂 and more 🚀🚀"};
+        for (int r = 0; r < 40; r++) for (String s : base) corpus.add(s + " " + r);
+        List<String> texts = List.of("The lazy fox, again: 42 times!", "return a + b  # comment",
+                "café déjà 日本語 🙂", "  leading spaces and trailing  ", "unseen wordsmithery xylophone");
+        List<String> dirs = new ArrayList<>();
+        Tokenizer bpe = BpeTrainer.train(corpus, new BpeTrainer.Config(400, List.of("<|endoftext|>"), 2,
+                SplitPatterns.GPT2_ORIGINAL, 1), (done, target) -> { });
+        dirs.add(writeTokenizer("bpe", bpe, texts));
+        Tokenizer wordPiece = WordPieceTrainer.train(corpus, new WordPieceTrainer.Config(300,
+                WordPieceTrainer.Config.bertSpecials(), 2, true, 1), (done, target) -> { });
+        dirs.add(writeTokenizer("wordpiece", wordPiece, texts));
+        String out = runPython(python, "check_tokenizer_json.py", dirs);
+        assertThat(out.lines().filter(l -> l.contains("\"ok\": true")).count()).as(out).isEqualTo(dirs.size());
+    }
+
+    private String writeTokenizer(String name, Tokenizer tok, List<String> texts) throws IOException {
+        Path dir = tmp.resolve("tokenizers").resolve(name);
+        Files.createDirectories(dir);
+        HfTokenizerJson.save(tok, dir.resolve("tokenizer.json"));
+        List<Object> ids = new ArrayList<>();
+        for (String t : texts) {
+            List<Object> row = new ArrayList<>();
+            for (int id : tok.encode(t)) row.add((long) id);
+            ids.add(row);
+        }
+        Files.writeString(dir.resolve("texts.txt"), String.join("\n", texts), StandardCharsets.UTF_8);
+        Files.writeString(dir.resolve("cortado_ids.json"), Json.write(ids), StandardCharsets.UTF_8);
+        return dir.toString();
+    }
+
+    /** The interop venv's Python, or a failure saying why there is none. */
+    static Path python() {
+        String error = System.getenv("CORTADO_INTEROP_ERROR");
+        if (error != null && !error.isBlank())
+            throw new AssertionError("the interop Python venv could not be made: " + error);
+        String p = System.getProperty("cortado.interop.python");
+        if (p == null || p.isBlank()) p = System.getenv("CORTADO_INTEROP_PYTHON");
+        if (p == null || p.isBlank())
+            throw new AssertionError("no interop Python: run the suite with ./cortado test (it makes .venv-interop/ from"
+                    + " tools/interop/requirements.txt), or pass -Dcortado.interop.python=PATH or set"
+                    + " CORTADO_INTEROP_PYTHON=PATH to a Python with torch, transformers, tokenizers and safetensors");
+        Path path = Path.of(p);
+        if (!Files.isExecutable(path)) throw new AssertionError("interop Python " + p + " is not an executable file");
+        return path;
+    }
+
+    /** tools/interop/, found from the module's working directory up. */
+    static Path scripts() {
+        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
+            Path s = d.resolve("tools").resolve("interop");
+            if (Files.isDirectory(s)) return s;
+        }
+        throw new AssertionError("tools/interop not found above " + Path.of("").toAbsolutePath());
+    }
+
+    /** Runs a script, returns its output; fails with that output when it exits non-zero or runs too long. */
+    static String runPython(Path python, String script, List<String> args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(python.toString(), scripts().resolve(script).toString()));
+        cmd.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().put("PYTHONDONTWRITEBYTECODE", "1");
+        pb.environment().put("HF_HUB_OFFLINE", "1");
+        pb.environment().put("TOKENIZERS_PARALLELISM", "false");
+        pb.environment().put("HF_HUB_DISABLE_PROGRESS_BARS", "1");
+        pb.environment().put("TRANSFORMERS_VERBOSITY", "error");
+        Path log = Files.createTempFile("interop", ".log");
+        pb.redirectOutput(log.toFile());
+        Process proc = pb.start();
+        try {
+            if (!proc.waitFor(TIMEOUT_S, TimeUnit.SECONDS)) {
+                proc.destroyForcibly();
+                throw new AssertionError(script + " ran past " + TIMEOUT_S + " s:\n" + Files.readString(log));
+            }
+        } catch (InterruptedException e) {
+            proc.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while running " + script, e);
+        }
+        String out = Files.readString(log, StandardCharsets.UTF_8);
+        Files.deleteIfExists(log);
+        System.out.print(out);
+        if (proc.exitValue() != 0) throw new AssertionError(script + " exited " + proc.exitValue() + ":\n" + out);
+        return out;
+    }
+}
