@@ -6,7 +6,6 @@ import cortado.tensor.Parallel;
 import cortado.tensor.Tensor;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -137,7 +136,7 @@ final class AttentionKernel {
                             }
                             Arrays.fill(sc, r * BK + lim[r], (r + 1) * BK, Float.NEGATIVE_INFINITY);
                             float mNew = Math.max(m[row], Reductions.rowMax(sc, r * BK, BK));
-                            corr[r] = (float) Math.exp(m[row] - mNew);   // 0 on the first tile (m = -inf)
+                            corr[r] = VectorMath.exp(m[row] - mNew);   // 0 on the first tile (m = -inf)
                             l[row] = l[row] * corr[r] + expShifted(sc, r * BK, BK, mNew);
                             m[row] = mNew;
                         }
@@ -148,7 +147,7 @@ final class AttentionKernel {
                     int row = (bi * h + hi) * t + i0 + i;
                     float inv = l[i] == 0f ? 0f : 1f / l[i];
                     for (int x = 0; x < d; x++) o[row * d + x] = acc[i * d + x] * inv;
-                    ls[row] = l[i] == 0f ? Float.NEGATIVE_INFINITY : m[i] + (float) Math.log(l[i]);
+                    ls[row] = l[i] == 0f ? Float.NEGATIVE_INFINITY : m[i] + (float) StrictMath.log(l[i]);
                 }
             }
         });
@@ -208,11 +207,11 @@ final class AttentionKernel {
         FloatVector vs = FloatVector.broadcast(SP, shift);
         FloatVector acc = FloatVector.zero(SP);
         for (int j = 0; j < n; j += L) {
-            FloatVector e = FloatVector.fromArray(SP, sc, off + j).sub(vs).lanewise(VectorOperators.EXP);
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(SP, sc, off + j).sub(vs));
             e.intoArray(sc, off + j);
             acc = acc.add(e);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Lanes.sum(acc);
     }
 
     /**
@@ -406,7 +405,7 @@ final class AttentionKernel {
         FloatVector vs = FloatVector.broadcast(SP, scale), vl = FloatVector.broadcast(SP, lse);
         FloatVector vd = FloatVector.broadcast(SP, delta);
         for (int j = 0; j < BK; j += L) {
-            FloatVector pj = FloatVector.fromArray(SP, p, off + j).fma(vs, vl.neg()).lanewise(VectorOperators.EXP);
+            FloatVector pj = VectorMath.exp(FloatVector.fromArray(SP, p, off + j).fma(vs, vl.neg()));
             pj.intoArray(p, off + j);
             FloatVector.fromArray(SP, ds, off + j).sub(vd).mul(pj).mul(vs).intoArray(ds, off + j);
         }
@@ -451,7 +450,7 @@ final class AttentionKernel {
         FloatVector acc = FloatVector.zero(SP);
         int i = 0, bound = SP.loopBound(n);
         for (; i < bound; i += L) acc = FloatVector.fromArray(SP, a, ao + i).fma(FloatVector.fromArray(SP, b, bo + i), acc);
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = Lanes.sum(acc);
         for (; i < n; i++) s += a[ao + i] * b[bo + i];
         return s;
     }
