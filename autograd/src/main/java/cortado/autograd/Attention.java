@@ -1,30 +1,32 @@
 package cortado.autograd;
 
+import cortado.tensor.AttentionMask;
 import cortado.tensor.Backend;
 import cortado.tensor.GradFn;
 import cortado.tensor.Tensor;
 
 /**
- * Fused scaled-dot-product attention softmax(q k^T * scale [+ causal mask]) v, with grouped-query heads (q [B,H,T,D],
- * k and v [B,Hkv,S,D]). Like FlashAttention it saves only the output and the per-row log-sum-exp, never the [T, S]
- * probabilities; backward recomputes them tile by tile.
+ * Fused scaled-dot-product attention softmax(q k^T * scale + mask) v, with grouped-query heads (q [B,H,T,D],
+ * k and v [B,Hkv,S,D]) and an {@link AttentionMask} (causal or bidirectional, per-row offsets, sliding window, key
+ * padding). Like FlashAttention it saves only the output and the per-row log-sum-exp, never the [T, S] probabilities;
+ * backward recomputes them tile by tile. A query that sees no key has output 0 and passes no gradient.
  */
 final class Attention implements GradFn {
     private final Tensor q, k, v, out, lse;
-    private final boolean causal;
+    private final AttentionMask mask;
     private final float scale;
 
-    private Attention(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, boolean causal, float scale) {
+    private Attention(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, AttentionMask mask, float scale) {
         this.q = q;
         this.k = k;
         this.v = v;
         this.out = out;
         this.lse = lse;
-        this.causal = causal;
+        this.mask = mask;
         this.scale = scale;
     }
 
-    static Tensor apply(Tensor q, Tensor k, Tensor v, boolean causal, float scale) {
+    static Tensor apply(Tensor q, Tensor k, Tensor v, AttentionMask mask, float scale) {
         if (q.rank() != 4 || k.rank() != 4 || v.rank() != 4)
             throw new IllegalArgumentException("attention needs q [B,H,T,D], k and v [B,Hkv,S,D]; got " + q + ", " + k + ", " + v);
         int b = q.size(0), h = q.size(1), t = q.size(2), d = q.size(3);
@@ -33,11 +35,10 @@ final class Attention implements GradFn {
             throw new IllegalArgumentException("attention shapes disagree: q " + q + ", k " + k + ", v " + v);
         if (hkv == 0 || h % hkv != 0)
             throw new IllegalArgumentException("attention: " + h + " query heads are not a multiple of " + hkv + " key/value heads");
-        if (causal && t > s)
-            throw new IllegalArgumentException("causal attention with more queries (" + t + ") than keys (" + s + ")");
-        Backend.AttentionResult r = q.backend().attention(q, k, v, causal, scale);
+        mask.check(b, t, s);
+        Backend.AttentionResult r = q.backend().attention(q, k, v, mask, scale);
         if (Autograd.shouldRecord(q, k, v))
-            Autograd.record(r.out(), new Attention(q, k, v, r.out().detach(), r.lse(), causal, scale));
+            Autograd.record(r.out(), new Attention(q, k, v, r.out().detach(), r.lse(), mask, scale));
         return r.out();
     }
 
@@ -45,7 +46,7 @@ final class Attention implements GradFn {
 
     @Override
     public Tensor[] backward(Tensor g) {
-        Backend.AttentionGrads d = g.backend().attentionBackward(g, q, k, v, out, lse, causal, scale);
+        Backend.AttentionGrads d = g.backend().attentionBackward(g, q, k, v, out, lse, mask, scale);
         return new Tensor[] {
                 q.requiresGrad() ? d.dq() : null,
                 k.requiresGrad() ? d.dk() : null,

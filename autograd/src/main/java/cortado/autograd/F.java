@@ -1,5 +1,6 @@
 package cortado.autograd;
 
+import cortado.tensor.AttentionMask;
 import cortado.tensor.Tensor;
 
 /**
@@ -87,7 +88,15 @@ public final class F {
      * S - T + t. Returns [B, H, T, D].
      */
     public static Tensor attention(Tensor q, Tensor k, Tensor v, boolean causal, float scale) {
-        return Attention.apply(q, k, v, causal, scale);
+        return Attention.apply(q, k, v, causal ? AttentionMask.CAUSAL : AttentionMask.BIDIRECTIONAL, scale);
+    }
+
+    /**
+     * Fused attention with an explicit mask: causal or bidirectional, per-row query offsets, a sliding window, a key
+     * padding mask. A query that sees no key gets zeros. Returns [B, H, T, D].
+     */
+    public static Tensor attention(Tensor q, Tensor k, Tensor v, AttentionMask mask, float scale) {
+        return Attention.apply(q, k, v, mask, scale);
     }
 
     // ---- loss ----

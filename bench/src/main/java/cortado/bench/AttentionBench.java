@@ -1,5 +1,6 @@
 package cortado.bench;
 
+import cortado.tensor.AttentionMask;
 import cortado.tensor.Backend;
 import cortado.tensor.Backends;
 import cortado.tensor.Parallel;
@@ -21,7 +22,9 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Fused causal attention forward and backward (Backend.attention / attentionBackward) at GPT-2 124M training shape
  * (B=4, H=12, T=64, D=64) and at a long sequence (T=1024). Useful work: forward 2 * B*H*D * T(T+1) FLOP for causal
- * (the two T x T x D products, halved by the mask); backward 2.5x that.
+ * (the two T x T x D products, halved by the mask); backward 3.5x that (P and dS are computed in both of its passes).
+ * The {@code Padded} cases run a batch of left-padded prompts: row b's keys real in [b * T / (2B), T), the mask that
+ * batched generation uses for its prefill (about a quarter of the causal work is skipped on B = 4).
  *
  * <pre>java --add-modules jdk.incubator.vector -jar bench/target/benchmarks.jar AttentionBench</pre>
  */
@@ -41,7 +44,8 @@ public class AttentionBench {
 
     private final Backend be = Backends.cpu();
     private Tensor q, k, v, dout;
-    private Backend.AttentionResult fwd;
+    private Backend.AttentionResult fwd, fwdPadded;
+    private AttentionMask padded;
     private float scale;
 
     @Setup
@@ -57,6 +61,13 @@ public class AttentionBench {
         dout = BenchTensors.randn(r, b, h, t, d);
         scale = (float) (1 / Math.sqrt(d));
         fwd = be.attention(q, k, v, true, scale);
+        int[] start = new int[b], end = new int[b];
+        for (int i = 0; i < b; i++) {
+            start[i] = i * t / (2 * b);
+            end[i] = t;
+        }
+        padded = AttentionMask.CAUSAL.withKeyRange(start, end, t);
+        fwdPadded = be.attention(q, k, v, padded, scale);
     }
 
     @Benchmark
@@ -65,5 +76,13 @@ public class AttentionBench {
     @Benchmark
     public Backend.AttentionGrads backward() {
         return be.attentionBackward(dout, q, k, v, fwd.out(), fwd.lse(), true, scale);
+    }
+
+    @Benchmark
+    public Backend.AttentionResult forwardPadded() { return be.attention(q, k, v, padded, scale); }
+
+    @Benchmark
+    public Backend.AttentionGrads backwardPadded() {
+        return be.attentionBackward(dout, q, k, v, fwdPadded.out(), fwdPadded.lse(), padded, scale);
     }
 }

@@ -2,6 +2,7 @@ package cortado.nn;
 
 import cortado.autograd.F;
 import cortado.nn.models.KvCache;
+import cortado.tensor.AttentionMask;
 import cortado.tensor.Tensor;
 
 /**
@@ -62,6 +63,14 @@ public final class CausalSelfAttention extends Module {
      * continue from {@code cache.length()} and this layer's keys and values are appended under index {@code layer}.
      */
     public Tensor forward(Tensor x, int batch, int seq, KvCache cache, int layer) {
+        return forward(x, batch, seq, cache, layer, AttentionMask.CAUSAL);
+    }
+
+    /**
+     * As {@link #forward(Tensor, int, int, KvCache, int)} with an explicit mask over the (cached and new) keys: key
+     * padding of batched prompts, per-row query offsets of a cache whose rows have their own lengths, a sliding window.
+     */
+    public Tensor forward(Tensor x, int batch, int seq, KvCache cache, int layer, AttentionMask mask) {
         int start = cache == null ? 0 : cache.length();
         Tensor q, k, v;
         if (fused) {
@@ -86,7 +95,7 @@ public final class CausalSelfAttention extends Module {
             k = kv.keys();
             v = kv.values();
         }
-        Tensor y = F.attention(q, k, v, true, (float) (1.0 / Math.sqrt(headDim)));
+        Tensor y = F.attention(q, k, v, mask, (float) (1.0 / Math.sqrt(headDim)));
         // [B, H, T, D] -> [B, T, H, D] -> rows [B*T, H*D] (the one copy: heads interleave back into channels).
         Tensor rows = F.reshape(F.permute(y, 0, 2, 1, 3), batch * seq, heads * headDim);
         Layer out = childAt(outName);

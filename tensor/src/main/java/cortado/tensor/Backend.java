@@ -148,13 +148,26 @@ public interface Backend {
 
     /**
      * Fused scaled-dot-product attention, tiled with an online softmax so memory grows linearly with T (FlashAttention).
-     * q [B, H, T, D], k and v [B, Hkv, S, D] with H a multiple of Hkv (grouped-query attention). When causal, query t
-     * sits at position S - T + t and sees keys 0..S-T+t (so a KV cache works). Returns out [B, H, T, D], lse [B, H, T].
+     * q [B, H, T, D], k and v [B, Hkv, S, D] with H a multiple of Hkv (grouped-query attention); {@code mask} says which
+     * keys each query sees (causal or bidirectional, per-row query offsets, sliding window, key padding). A query that
+     * sees no key gets output 0 and lse -inf. Returns out [B, H, T, D], lse [B, H, T].
      */
-    AttentionResult attention(Tensor q, Tensor k, Tensor v, boolean causal, float scale);
+    AttentionResult attention(Tensor q, Tensor k, Tensor v, AttentionMask mask, float scale);
 
+    /** Gradients of {@link #attention} for the same mask; rows that saw no key get zero gradients. */
     AttentionGrads attentionBackward(Tensor dout, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse,
-                                     boolean causal, float scale);
+                                     AttentionMask mask, float scale);
+
+    /** Plain causal (query t at position S - T + t, so a KV cache works) or bidirectional attention. */
+    default AttentionResult attention(Tensor q, Tensor k, Tensor v, boolean causal, float scale) {
+        return attention(q, k, v, causal ? AttentionMask.CAUSAL : AttentionMask.BIDIRECTIONAL, scale);
+    }
+
+    default AttentionGrads attentionBackward(Tensor dout, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse,
+                                             boolean causal, float scale) {
+        return attentionBackward(dout, q, k, v, out, lse, causal ? AttentionMask.CAUSAL : AttentionMask.BIDIRECTIONAL,
+                scale);
+    }
 
     // ---- loss ----
 

@@ -32,12 +32,12 @@ final class Activations {
             for (; i + L <= to; i += L) {
                 FloatVector v = FloatVector.fromArray(S, a, ao + i);
                 FloatVector minus2u = v.mul(v).mul(v).fma(FloatVector.broadcast(S, K1), v).mul(-2f * K0);
-                v.div(VectorMath.exp(minus2u).add(1f)).intoArray(y, i);
+                v.div(VectorExp.exp(minus2u).add(1f)).intoArray(y, i);
             }
             for (; i < to; i++) {   // the lanes' arithmetic, step for step
                 float v = a[ao + i];
                 float minus2u = Math.fma(v * v * v, K1, v) * (-2f * K0);
-                y[i] = v / (VectorMath.exp(minus2u) + 1f);
+                y[i] = v / (VectorExp.exp(minus2u) + 1f);
             }
         });
         return out;
@@ -60,7 +60,7 @@ final class Activations {
                 FloatVector v = FloatVector.fromArray(S, a, ao + i);
                 FloatVector v2 = v.mul(v);
                 FloatVector minus2u = v2.mul(v).fma(FloatVector.broadcast(S, K1), v).mul(-2f * K0);
-                FloatVector sg = one.div(VectorMath.exp(minus2u).add(1f));   // sigmoid(2u)
+                FloatVector sg = one.div(VectorExp.exp(minus2u).add(1f));   // sigmoid(2u)
                 FloatVector du = v2.fma(3f * K1, 1f).mul(2f * K0);                        // 2 du/dx
                 FloatVector local = v.mul(sg).mul(one.sub(sg)).fma(du, sg);
                 local.mul(FloatVector.fromArray(S, d, go + i)).intoArray(z, i);
@@ -68,7 +68,7 @@ final class Activations {
             for (; i < to; i++) {   // the lanes' arithmetic, step for step
                 float v = a[ao + i], v2 = v * v;
                 float minus2u = Math.fma(v2 * v, K1, v) * (-2f * K0);
-                float sg = 1f / (VectorMath.exp(minus2u) + 1f);
+                float sg = 1f / (VectorExp.exp(minus2u) + 1f);
                 float du = Math.fma(v2, 3f * K1, 1f) * (2f * K0);
                 float local = Math.fma(v * sg * (1f - sg), du, sg);
                 z[i] = local * d[go + i];

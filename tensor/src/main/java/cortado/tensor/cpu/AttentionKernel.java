@@ -1,8 +1,8 @@
 package cortado.tensor.cpu;
 
+import cortado.tensor.AttentionMask;
 import cortado.tensor.Backend.AttentionGrads;
 import cortado.tensor.Backend.AttentionResult;
-import cortado.tensor.Parallel;
 import cortado.tensor.Tensor;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
@@ -18,14 +18,17 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Backward recomputes P = exp(scale q.k - lse) tile by tile. With Delta_i = dO_i . O_i:
  * dV_j += P_ij dO_i, dS_ij = scale P_ij (dO_i . V_j - Delta_i), dQ_i += dS_ij K_j, dK_j += dS_ij Q_i.
- * A task owns one (batch, kv-head) pair and every query head that shares it (grouped-query attention), so dK, dV and dQ
- * each have a single writer and need no atomics. When there are fewer such pairs than threads can use (batch 1, few
- * kv heads), tasks are (pair, key tile) instead and each thread sums dQ into a private copy, added up at the end.
+ * It runs in two passes so that every gradient element has a single writer summing in a fixed order (no atomics, no
+ * per-thread partial sums, the same bits on any thread count): tasks of one key tile of one (batch, kv-head) walk every
+ * query head that shares it (grouped-query attention) for dK and dV; then tasks of one query block walk the key tiles
+ * for dQ.
  *
  * <p>Inner loops are register-blocked over {@link #R} queries at once: scores come from the key tile transposed to
  * [D, BK] (SIMD lanes run over keys, R x 4 independent accumulators, no horizontal sums), and P V is accumulated with the
- * output rows held in registers across keys. Causal masking follows the KV-cache convention: query t sits at position
- * S - T + t and sees keys 0 .. S - T + t.
+ * output rows held in registers across keys. Which keys a query sees comes from an {@link AttentionMask} (causal or
+ * bidirectional, per-row query offsets, a sliding window, a key-padding mask), resolved per call by
+ * {@link KeyVisibility}; tiles no query of a block sees are skipped, so a window or padding costs nothing outside it.
+ * A query that sees no key gets output 0, lse -inf and no gradient.
  */
 final class AttentionKernel {
     private static final VectorSpecies<Float> SP = FloatVector.SPECIES_PREFERRED;
@@ -49,7 +52,7 @@ final class AttentionKernel {
         int base(int b, int h) { return off + b * sb + h * sh; }
     }
 
-    private static void checkShapes(Tensor q, Tensor k, Tensor v, boolean causal) {
+    private static void checkShapes(Tensor q, Tensor k, Tensor v) {
         if (q.rank() != 4 || k.rank() != 4 || v.rank() != 4)
             throw new IllegalArgumentException("attention needs q [B,H,T,D] and k, v [B,Hkv,S,D]; got "
                     + Arrays.toString(q.shape()) + ", " + Arrays.toString(k.shape()) + ", " + Arrays.toString(v.shape()));
@@ -61,21 +64,43 @@ final class AttentionKernel {
         if (k.size(1) == 0 || q.size(1) % k.size(1) != 0)
             throw new IllegalArgumentException("attention query heads " + q.size(1) + " are not a multiple of kv heads "
                     + k.size(1));
-        if (causal && k.size(2) < q.size(2))
-            throw new IllegalArgumentException("causal attention with fewer keys (" + k.size(2) + ") than queries ("
-                    + q.size(2) + ")");
     }
 
-    /** Keys of the tile starting at j0 (of nk keys) that query i may see. */
-    private static int visible(boolean causal, int s, int t, int i, int j0, int nk) {
-        return causal ? Math.max(0, Math.min(nk, s - t + i - j0 + 1)) : nk;
+    /**
+     * One past the last key of the tile at j0 (of nk keys) that query i of row b may see, relative to j0; 0 when it sees
+     * none of them.
+     */
+    private static int visibleEnd(KeyVisibility vis, int b, int i, int j0, int nk) {
+        int a = Math.max(0, vis.first(b, i) - j0), e = Math.min(nk, vis.end(b, i) - j0);
+        return e > a ? e : 0;
+    }
+
+    /**
+     * Writes {@code fill} into the entries [off, off + BK) of x (and of y when not null) that query i of row b may not
+     * see in the tile at j0 of nk keys: before its first key, after its last, and padding keys in between.
+     */
+    private static void hide(KeyVisibility vis, int b, int i, int j0, int nk, float fill, float[] x, float[] y, int off) {
+        int a = Math.max(0, vis.first(b, i) - j0), e = Math.min(nk, vis.end(b, i) - j0);
+        Arrays.fill(x, off, off + a, fill);
+        Arrays.fill(x, off + e, off + BK, fill);
+        if (y != null) {
+            Arrays.fill(y, off, off + a, fill);
+            Arrays.fill(y, off + e, off + BK, fill);
+        }
+        if (vis.hasHoles(b))
+            for (int j = a; j < e; j++)
+                if (!vis.isValid(b, j0 + j)) {
+                    x[off + j] = fill;
+                    if (y != null) y[off + j] = fill;
+                }
     }
 
     // ---- forward ----
 
-    static AttentionResult forward(Tensor q, Tensor k, Tensor v, boolean causal, float scale) {
-        checkShapes(q, k, v, causal);
+    static AttentionResult forward(Tensor q, Tensor k, Tensor v, AttentionMask mask, float scale) {
+        checkShapes(q, k, v);
         int b = q.size(0), h = q.size(1), t = q.size(2), d = q.size(3), hkv = k.size(1), s = k.size(2);
+        KeyVisibility vis = new KeyVisibility(mask, b, t, s);
         int group = h / hkv;
         Rows rq = Rows.of(q), rk = Rows.of(k), rv = Rows.of(v);
         Tensor out = Tensor.zeros(b, h, t, d), lse = Tensor.zeros(b, h, t);
@@ -99,7 +124,7 @@ final class AttentionKernel {
             float[] sc = new float[R * BK];
             float[] acc = new float[BQ * d];
             float[] m = new float[BQ], l = new float[BQ];
-            float[] corr = new float[R];
+            float[] corr = new float[R], lanes = new float[L];
             int[] lim = new int[R];
             for (int it = from; it < to; it++) {
                 int bi = it / (h * qBlocks), hi = (it / qBlocks) % h, qblk = it % qBlocks;
@@ -110,16 +135,17 @@ final class AttentionKernel {
                 Arrays.fill(acc, 0f);
                 Arrays.fill(m, Float.NEGATIVE_INFINITY);
                 Arrays.fill(l, 0f);
-                int kEnd = causal ? Math.min(s, s - t + i1) : s;
-                for (int j0 = 0; j0 < kEnd; j0 += BK) {
-                    int nk = Math.min(BK, kEnd - j0);
+                // first and end are non-decreasing in the query, so the block's keys span [first(i0), end(i1 - 1)).
+                int kStart = vis.first(bi, i0) / BK * BK, kEnd = vis.end(bi, i1 - 1);
+                for (int j0 = kStart; j0 < kEnd; j0 += BK) {
+                    int nk = Math.min(BK, s - j0);
                     float[] ktArr = shared ? kts : own;
                     int kt = shared ? tileBase + (j0 / BK) * tileSize : 0;
-                    if (!shared) transposeTile(rk.a, rk.base(bi, hk) + j0 * rk.sr, rk.sr, Math.min(BK, s - j0), d, own, 0);
+                    if (!shared) transposeTile(rk.a, rk.base(bi, hk) + j0 * rk.sr, rk.sr, nk, d, own, 0);
                     for (int g0 = 0; g0 < nq; g0 += R) {
                         int maxLim = 0;
                         for (int r = 0; r < R; r++) {
-                            lim[r] = g0 + r < nq ? visible(causal, s, t, i0 + g0 + r, j0, nk) : 0;
+                            lim[r] = g0 + r < nq ? visibleEnd(vis, bi, i0 + g0 + r, j0, nk) : 0;
                             maxLim = Math.max(maxLim, lim[r]);
                         }
                         if (maxLim == 0) continue;
@@ -129,25 +155,27 @@ final class AttentionKernel {
                                 d, ktArr, kt, scale, sc);
                         for (int r = 0; r < R; r++) {
                             int row = g0 + r;
-                            if (lim[r] == 0) {   // this query sees no key of the tile: contributes nothing
-                                corr[r] = 1f;
-                                Arrays.fill(sc, r * BK, (r + 1) * BK, 0f);
-                                continue;
+                            if (lim[r] > 0) {
+                                hide(vis, bi, i0 + row, j0, nk, Float.NEGATIVE_INFINITY, sc, null, r * BK);
+                                float mNew = Math.max(m[row], Reductions.rowMax(sc, r * BK, BK));
+                                if (mNew != Float.NEGATIVE_INFINITY) {   // else: only padding keys seen so far
+                                    corr[r] = (float) Math.exp(m[row] - mNew);   // 0 on the first tile (m = -inf)
+                                    l[row] = l[row] * corr[r] + expShifted(sc, r * BK, BK, mNew, lanes);
+                                    m[row] = mNew;
+                                    continue;
+                                }
                             }
-                            Arrays.fill(sc, r * BK + lim[r], (r + 1) * BK, Float.NEGATIVE_INFINITY);
-                            float mNew = Math.max(m[row], Reductions.rowMax(sc, r * BK, BK));
-                            corr[r] = VectorMath.exp(m[row] - mNew);   // 0 on the first tile (m = -inf)
-                            l[row] = l[row] * corr[r] + expShifted(sc, r * BK, BK, mNew);
-                            m[row] = mNew;
+                            corr[r] = 1f;   // this query sees no key of the tile: contributes nothing
+                            Arrays.fill(sc, r * BK, (r + 1) * BK, 0f);
                         }
                         accumulate(acc, g0 * d, Math.min(R, nq - g0), corr, sc, maxLim, rv.a, vBase + j0 * rv.sr, rv.sr, d);
                     }
                 }
                 for (int i = 0; i < nq; i++) {
                     int row = (bi * h + hi) * t + i0 + i;
-                    float inv = l[i] == 0f ? 0f : 1f / l[i];
+                    float inv = l[i] == 0f ? 0f : 1f / l[i];   // a query with no visible key: output 0
                     for (int x = 0; x < d; x++) o[row * d + x] = acc[i * d + x] * inv;
-                    ls[row] = l[i] == 0f ? Float.NEGATIVE_INFINITY : m[i] + (float) StrictMath.log(l[i]);
+                    ls[row] = l[i] == 0f ? Float.NEGATIVE_INFINITY : m[i] + (float) Math.log(l[i]);
                 }
             }
         });
@@ -202,16 +230,23 @@ final class AttentionKernel {
         s30.intoArray(sc, 3 * BK); s31.intoArray(sc, 3 * BK + L); s32.intoArray(sc, 3 * BK + 2 * L); s33.intoArray(sc, 3 * BK + 3 * L);
     }
 
-    /** sc[off + j] = exp(sc[off + j] - shift) for j < n; returns their sum. */
-    private static float expShifted(float[] sc, int off, int n, float shift) {
+    /**
+     * sc[off + j] = exp(sc[off + j] - shift) for j < n; returns their sum. The exponential is {@link VectorExp} and the
+     * lanes are summed left to right, not by {@code reduceLanes} (whose order differs between JIT tiers), so the result
+     * has the same bits however and whenever it runs.
+     */
+    private static float expShifted(float[] sc, int off, int n, float shift, float[] lanes) {
         FloatVector vs = FloatVector.broadcast(SP, shift);
         FloatVector acc = FloatVector.zero(SP);
         for (int j = 0; j < n; j += L) {
-            FloatVector e = VectorMath.exp(FloatVector.fromArray(SP, sc, off + j).sub(vs));
+            FloatVector e = VectorExp.exp(FloatVector.fromArray(SP, sc, off + j).sub(vs));
             e.intoArray(sc, off + j);
             acc = acc.add(e);
         }
-        return Lanes.sum(acc);
+        acc.intoArray(lanes, 0);
+        float sum = 0f;
+        for (int i = 0; i < L; i++) sum += lanes[i];
+        return sum;
     }
 
     /**
@@ -279,11 +314,12 @@ final class AttentionKernel {
     // ---- backward ----
 
     static AttentionGrads backward(Tensor dout, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse,
-                                   boolean causal, float scale) {
-        checkShapes(q, k, v, causal);
+                                   AttentionMask mask, float scale) {
+        checkShapes(q, k, v);
         if (!dout.sameShape(q) || !out.sameShape(q))
             throw new IllegalArgumentException("attention backward: dout and out must match q " + Arrays.toString(q.shape()));
         int b = q.size(0), h = q.size(1), t = q.size(2), d = q.size(3), hkv = k.size(1), s = k.size(2);
+        KeyVisibility vis = new KeyVisibility(mask, b, t, s);
         int group = h / hkv;
         Rows rq = Rows.of(q), rk = Rows.of(k), rv = Rows.of(v), rdo = Rows.of(dout), ro = Rows.of(out);
         Tensor lc = lse.contiguous();
@@ -303,98 +339,114 @@ final class AttentionKernel {
             }
         });
 
-        int units = b * hkv, tiles = (s + BK - 1) / BK;
-        // One key tile of one (batch, kv-head): its dK and dV rows are complete when it returns; dQ is added to dqOut.
-        TileBody body = (unit, j0, dqOut, sc) -> {
-            int bi = unit / hkv, hk = unit % hkv;
-            int kBase = rk.base(bi, hk), vBase = rv.base(bi, hk);
-            int outKV = (bi * hkv + hk) * s * d;
-            int nk = Math.min(BK, s - j0);
-            transposeTile(rk.a, kBase + j0 * rk.sr, rk.sr, nk, d, sc.kt, 0);
-            transposeTile(rv.a, vBase + j0 * rv.sr, rv.sr, nk, d, sc.vt, 0);
-            Arrays.fill(sc.tk, 0f);
-            Arrays.fill(sc.tv, 0f);
-            int iStart = causal ? Math.max(0, j0 - (s - t)) : 0;
-            for (int hi = hk * group; hi < (hk + 1) * group; hi++) {
-                int qBase = rq.base(bi, hi), doBase = rdo.base(bi, hi);
-                int rowBase = (bi * h + hi) * t;
-                for (int g0 = iStart; g0 < t; g0 += R) {
-                    int nRows = Math.min(R, t - g0), maxLim = 0;
-                    for (int r = 0; r < R; r++) {
-                        sc.lim[r] = r < nRows ? visible(causal, s, t, g0 + r, j0, nk) : 0;
-                        maxLim = Math.max(maxLim, sc.lim[r]);
+        // Two passes, as the backward of Triton's fused-attention tutorial: dK, dV by key tile (walking the queries),
+        // then dQ by query block (walking the key tiles). Every gradient element has one writer that sums in a fixed
+        // order, so the result is the same bit for bit on any number of threads; the price is computing P and dS twice.
+        int tiles = (s + BK - 1) / BK;
+        Chunks.range(b * hkv * tiles, 1, (from, to) -> {
+            BackwardScratch sc = new BackwardScratch(d);
+            for (int item = from; item < to; item++) {
+                int bi = item / (hkv * tiles), hk = (item / tiles) % hkv, j0 = (item % tiles) * BK;
+                int nk = Math.min(BK, s - j0);
+                int kBase = rk.base(bi, hk), vBase = rv.base(bi, hk);
+                int iStart = vis.queryStart(bi, j0), iEnd = vis.queryEnd(bi, j0 + nk);
+                if (iStart >= iEnd) continue;
+                transposeTile(rk.a, kBase + j0 * rk.sr, rk.sr, nk, d, sc.kt, 0);
+                transposeTile(rv.a, vBase + j0 * rv.sr, rv.sr, nk, d, sc.vt, 0);
+                Arrays.fill(sc.tk, 0f);
+                Arrays.fill(sc.tv, 0f);
+                for (int hi = hk * group; hi < (hk + 1) * group; hi++) {
+                    int qBase = rq.base(bi, hi), doBase = rdo.base(bi, hi), rowBase = (bi * h + hi) * t;
+                    for (int g0 = iStart; g0 < iEnd; g0 += R) {
+                        int maxLim = probabilitiesAndDs(vis, bi, g0, Math.min(R, iEnd - g0), t, j0, nk, rowBase, ls, lo,
+                                delta, scale, rq, qBase, rdo, doBase, d, sc);
+                        if (maxLim == 0) continue;
+                        rankUpdate(sc.tv, sc.p, maxLim, rdo.a, sc.d0, sc.d1, sc.d2, sc.d3, d);   // dV_j += sum_r P_rj dO_r
+                        rankUpdate(sc.tk, sc.ds, maxLim, rq.a, sc.q0, sc.q1, sc.q2, sc.q3, d);   // dK_j += sum_r dS_rj Q_r
                     }
-                    if (maxLim == 0) continue;
-                    // rows past T read row T-1 again; their P and dS are zeroed below, so they add nothing
-                    int r1 = Math.min(g0 + 1, t - 1), r2 = Math.min(g0 + 2, t - 1), r3 = Math.min(g0 + 3, t - 1);
-                    int q0 = qBase + g0 * rq.sr, q1 = qBase + r1 * rq.sr, q2 = qBase + r2 * rq.sr, q3 = qBase + r3 * rq.sr;
-                    int d0 = doBase + g0 * rdo.sr, d1 = doBase + r1 * rdo.sr, d2 = doBase + r2 * rdo.sr,
-                            d3 = doBase + r3 * rdo.sr;
-                    scores(rq.a, q0, q1, q2, q3, d, sc.kt, 0, 1f, sc.p);        // q . k
-                    scores(rdo.a, d0, d1, d2, d3, d, sc.vt, 0, 1f, sc.ds);      // dO . v
-                    for (int r = 0; r < R; r++) {
-                        int pr = r * BK;
-                        if (sc.lim[r] == 0) {
-                            Arrays.fill(sc.p, pr, pr + BK, 0f);
-                            Arrays.fill(sc.ds, pr, pr + BK, 0f);
-                            continue;
-                        }
-                        float lseR = ls[lo + rowBase + g0 + r], deltaR = delta[rowBase + g0 + r];
-                        probabilitiesAndDs(sc.p, sc.ds, pr, scale, lseR, deltaR);
-                        Arrays.fill(sc.p, pr + sc.lim[r], pr + BK, 0f);
-                        Arrays.fill(sc.ds, pr + sc.lim[r], pr + BK, 0f);
+                }
+                int outKV = (bi * hkv + hk) * s * d;
+                System.arraycopy(sc.tk, 0, gk, outKV + j0 * d, nk * d);
+                System.arraycopy(sc.tv, 0, gv, outKV + j0 * d, nk * d);
+            }
+        });
+        int qBlocks = (t + BQ - 1) / BQ;
+        Chunks.range(b * h * qBlocks, 1, (from, to) -> {
+            BackwardScratch sc = new BackwardScratch(d);
+            for (int item = from; item < to; item++) {
+                int bi = item / (h * qBlocks), hi = (item / qBlocks) % h, i0 = (item % qBlocks) * BQ;
+                int i1 = Math.min(t, i0 + BQ), hk = hi / group;
+                int kBase = rk.base(bi, hk), vBase = rv.base(bi, hk);
+                int qBase = rq.base(bi, hi), doBase = rdo.base(bi, hi), rowBase = (bi * h + hi) * t;
+                int kStart = vis.first(bi, i0) / BK * BK, kEnd = vis.end(bi, i1 - 1);
+                for (int j0 = kStart; j0 < kEnd; j0 += BK) {
+                    int nk = Math.min(BK, s - j0);
+                    transposeTile(rk.a, kBase + j0 * rk.sr, rk.sr, nk, d, sc.kt, 0);
+                    transposeTile(rv.a, vBase + j0 * rv.sr, rv.sr, nk, d, sc.vt, 0);
+                    for (int g0 = i0; g0 < i1; g0 += R) {
+                        int nRows = Math.min(R, i1 - g0);
+                        int maxLim = probabilitiesAndDs(vis, bi, g0, nRows, t, j0, nk, rowBase, ls, lo, delta, scale,
+                                rq, qBase, rdo, doBase, d, sc);
+                        if (maxLim == 0) continue;
+                        // dQ_i += sum_j dS_ij K_j, tiles in key order
+                        accumulate(gq, (rowBase + g0) * d, nRows, ONES, sc.ds, maxLim, rk.a, kBase + j0 * rk.sr, rk.sr, d);
                     }
-                    rankUpdate(sc.tv, sc.p, maxLim, rdo.a, d0, d1, d2, d3, d);   // dV_j += sum_r P_rj dO_r
-                    rankUpdate(sc.tk, sc.ds, maxLim, rq.a, q0, q1, q2, q3, d);   // dK_j += sum_r dS_rj Q_r
-                    Arrays.fill(sc.dqb, 0f);
-                    accumulate(sc.dqb, 0, R, ONES, sc.ds, maxLim, rk.a, kBase + j0 * rk.sr, rk.sr, d);
-                    addRows(dqOut, (rowBase + g0) * d, sc.dqb, nRows * d);
                 }
             }
-            System.arraycopy(sc.tk, 0, gk, outKV + j0 * d, nk * d);
-            System.arraycopy(sc.tv, 0, gv, outKV + j0 * d, nk * d);
-        };
-        int threads = Parallel.threads();
-        if (threads > 1 && units < 2 * threads && tiles > 1) {
-            // Too few (batch, kv-head) pairs to keep every thread busy: split by key tile too. Tiles of one pair all add
-            // into the same dQ rows, so each worker keeps its own dQ and the copies are summed at the end.
-            int items = units * tiles, workers = Math.min(threads, items);
-            float[][] partial = new float[workers][];
-            Parallel.forEach(workers, w -> {
-                BackwardScratch sc = new BackwardScratch(d);
-                float[] mine = new float[gq.length];
-                for (int item = w; item < items; item += workers) body.run(item / tiles, (item % tiles) * BK, mine, sc);
-                partial[w] = mine;
-            });
-            Chunks.range(gq.length, 1 << 15, (from, to) -> {
-                for (float[] part : partial) addRows(gq, from, part, from, to - from);
-            });
-        } else {
-            Chunks.range(units, 1, (from, to) -> {
-                BackwardScratch sc = new BackwardScratch(d);
-                for (int unit = from; unit < to; unit++)
-                    for (int j0 = 0; j0 < s; j0 += BK) body.run(unit, j0, gq, sc);
-            });
-        }
+        });
         return new AttentionGrads(dq, dk, dv);
+    }
+
+    /**
+     * For the nRows (at most R) queries from g0 against the transposed tiles in sc: sc.p = P and sc.ds = dS, zero where a
+     * query may not see a key, and the row offsets of those queries and of their output gradients in sc.q0.., sc.d0..
+     * (rows past T repeat row T-1, with zero weights). Returns one past the last key any of them sees (0: none).
+     */
+    private static int probabilitiesAndDs(KeyVisibility vis, int bi, int g0, int nRows, int t, int j0, int nk,
+                                          int rowBase, float[] ls, int lo, float[] delta, float scale,
+                                          Rows rq, int qBase, Rows rdo, int doBase, int d, BackwardScratch sc) {
+        int maxLim = 0;
+        for (int r = 0; r < R; r++) {
+            boolean seen = r < nRows && ls[lo + rowBase + g0 + r] != Float.NEGATIVE_INFINITY;   // -inf: sees no key
+            sc.lim[r] = seen ? visibleEnd(vis, bi, g0 + r, j0, nk) : 0;
+            maxLim = Math.max(maxLim, sc.lim[r]);
+        }
+        if (maxLim == 0) return 0;
+        int r1 = Math.min(g0 + 1, t - 1), r2 = Math.min(g0 + 2, t - 1), r3 = Math.min(g0 + 3, t - 1);
+        sc.q0 = qBase + g0 * rq.sr;
+        sc.q1 = qBase + r1 * rq.sr;
+        sc.q2 = qBase + r2 * rq.sr;
+        sc.q3 = qBase + r3 * rq.sr;
+        sc.d0 = doBase + g0 * rdo.sr;
+        sc.d1 = doBase + r1 * rdo.sr;
+        sc.d2 = doBase + r2 * rdo.sr;
+        sc.d3 = doBase + r3 * rdo.sr;
+        scores(rq.a, sc.q0, sc.q1, sc.q2, sc.q3, d, sc.kt, 0, 1f, sc.p);        // q . k
+        scores(rdo.a, sc.d0, sc.d1, sc.d2, sc.d3, d, sc.vt, 0, 1f, sc.ds);      // dO . v
+        for (int r = 0; r < R; r++) {
+            int pr = r * BK;
+            if (sc.lim[r] == 0) {
+                Arrays.fill(sc.p, pr, pr + BK, 0f);
+                Arrays.fill(sc.ds, pr, pr + BK, 0f);
+                continue;
+            }
+            probabilitiesAndDs(sc.p, sc.ds, pr, scale, ls[lo + rowBase + g0 + r], delta[rowBase + g0 + r]);
+            hide(vis, bi, g0 + r, j0, nk, 0f, sc.p, sc.ds, pr);
+        }
+        return maxLim;
     }
 
     private static final float[] ONES = {1f, 1f, 1f, 1f};
 
-    @FunctionalInterface
-    private interface TileBody {
-        void run(int unit, int j0, float[] dqOut, BackwardScratch scratch);
-    }
-
     /** Per-thread buffers of the backward pass: transposed K and V tiles, P and dS rows, dK and dV tile sums. */
     private static final class BackwardScratch {
-        final float[] kt, vt, p = new float[R * BK], ds = new float[R * BK], dqb, tk, tv;
+        final float[] kt, vt, p = new float[R * BK], ds = new float[R * BK], tk, tv;
         final int[] lim = new int[R];
+        int q0, q1, q2, q3, d0, d1, d2, d3;
 
         BackwardScratch(int d) {
             kt = new float[d * BK];
             vt = new float[d * BK];
-            dqb = new float[R * d];
             tk = new float[BK * d];
             tv = new float[BK * d];
         }
@@ -405,7 +457,7 @@ final class AttentionKernel {
         FloatVector vs = FloatVector.broadcast(SP, scale), vl = FloatVector.broadcast(SP, lse);
         FloatVector vd = FloatVector.broadcast(SP, delta);
         for (int j = 0; j < BK; j += L) {
-            FloatVector pj = VectorMath.exp(FloatVector.fromArray(SP, p, off + j).fma(vs, vl.neg()));
+            FloatVector pj = VectorExp.exp(FloatVector.fromArray(SP, p, off + j).fma(vs, vl.neg()));
             pj.intoArray(p, off + j);
             FloatVector.fromArray(SP, ds, off + j).sub(vd).mul(pj).mul(vs).intoArray(ds, off + j);
         }
@@ -436,22 +488,10 @@ final class AttentionKernel {
                         + w[3 * BK + j] * a[o3 + x];
     }
 
-    private static void addRows(float[] dst, int off, float[] src, int n) { addRows(dst, off, src, 0, n); }
-
-    /** dst[off + i] += src[so + i] for i < n. */
-    private static void addRows(float[] dst, int off, float[] src, int so, int n) {
-        int i = 0, bound = SP.loopBound(n);
-        for (; i < bound; i += L)
-            FloatVector.fromArray(SP, dst, off + i).add(FloatVector.fromArray(SP, src, so + i)).intoArray(dst, off + i);
-        for (; i < n; i++) dst[off + i] += src[so + i];
-    }
-
+    /** a . b over n entries, in index order (once per query row: not worth a SIMD sum whose order varies by JIT tier). */
     private static float dot(float[] a, int ao, float[] b, int bo, int n) {
-        FloatVector acc = FloatVector.zero(SP);
-        int i = 0, bound = SP.loopBound(n);
-        for (; i < bound; i += L) acc = FloatVector.fromArray(SP, a, ao + i).fma(FloatVector.fromArray(SP, b, bo + i), acc);
-        float s = Lanes.sum(acc);
-        for (; i < n; i++) s += a[ao + i] * b[bo + i];
+        float s = 0f;
+        for (int i = 0; i < n; i++) s += a[ao + i] * b[bo + i];
         return s;
     }
 }

@@ -1,5 +1,6 @@
 package cortado.tensor.cpu;
 
+import cortado.tensor.AttentionMask;
 import cortado.tensor.Backend;
 import cortado.tensor.Tensor;
 
@@ -74,12 +75,12 @@ public final class CpuBackend implements Backend {
     }
 
     // ---- attention ----
-    @Override public AttentionResult attention(Tensor q, Tensor k, Tensor v, boolean causal, float scale) {
-        return AttentionKernel.forward(q, k, v, causal, scale);
+    @Override public AttentionResult attention(Tensor q, Tensor k, Tensor v, AttentionMask mask, float scale) {
+        return AttentionKernel.forward(q, k, v, mask, scale);
     }
     @Override public AttentionGrads attentionBackward(Tensor dout, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse,
-                                                      boolean causal, float scale) {
-        return AttentionKernel.backward(dout, q, k, v, out, lse, causal, scale);
+                                                      AttentionMask mask, float scale) {
+        return AttentionKernel.backward(dout, q, k, v, out, lse, mask, scale);
     }
 
     // ---- loss ----

@@ -66,9 +66,9 @@ final class CrossEntropyKernel {
             FloatVector vmax = FloatVector.broadcast(S, max);
             FloatVector acc = FloatVector.zero(S);
             int i = 0, bound = S.loopBound(len);
-            for (; i < bound; i += L) acc = acc.add(VectorMath.exp(FloatVector.fromArray(S, x, start + i).sub(vmax)));
+            for (; i < bound; i += L) acc = acc.add(VectorExp.exp(FloatVector.fromArray(S, x, start + i).sub(vmax)));
             double part = Lanes.sum(acc);
-            for (; i < len; i++) part += VectorMath.exp(x[start + i] - max);
+            for (; i < len; i++) part += VectorExp.exp(x[start + i] - max);
             sum += part;
         }
         return (float) (max + StrictMath.log(sum));
@@ -92,8 +92,8 @@ final class CrossEntropyKernel {
                 FloatVector vl = FloatVector.broadcast(S, l[lo + r]);
                 int i = 0, bound = S.loopBound(v);
                 for (; i < bound; i += L)
-                    VectorMath.exp(FloatVector.fromArray(S, x, xr + i).sub(vl)).mul(vk).intoArray(z, zr + i);
-                for (; i < v; i++) z[zr + i] = VectorMath.exp(x[xr + i] - l[lo + r]) * k;
+                    VectorExp.exp(FloatVector.fromArray(S, x, xr + i).sub(vl)).mul(vk).intoArray(z, zr + i);
+                for (; i < v; i++) z[zr + i] = VectorExp.exp(x[xr + i] - l[lo + r]) * k;
                 z[zr + targets[r]] -= k;
             }
         });

@@ -209,11 +209,11 @@ final class Elementwise {
             int i = from;
             switch (fn) {
                 case EXP -> {
-                    for (; i + L <= to; i += L) VectorMath.exp(FloatVector.fromArray(S, x, xo + i)).intoArray(z, i);
-                    for (; i < to; i++) z[i] = VectorMath.exp(x[xo + i]);
+                    for (; i + L <= to; i += L) VectorExp.exp(FloatVector.fromArray(S, x, xo + i)).intoArray(z, i);
+                    for (; i < to; i++) z[i] = VectorExp.exp(x[xo + i]);
                 }
                 // Scalar StrictMath: the Vector API's LOG and TANH round differently once C2 compiles them (see
-                // VectorMath), and neither is on a training step's hot path.
+                // VectorExp), and neither is on a training step's hot path.
                 case LOG -> { for (; i < to; i++) z[i] = (float) StrictMath.log(x[xo + i]); }
                 case TANH -> { for (; i < to; i++) z[i] = (float) StrictMath.tanh(x[xo + i]); }
                 case SIGMOID -> {
@@ -226,8 +226,8 @@ final class Elementwise {
     }
 
     static FloatVector sigmoid(FloatVector x) {
-        return FloatVector.broadcast(S, 1f).div(VectorMath.exp(x.neg()).add(1f));
+        return FloatVector.broadcast(S, 1f).div(VectorExp.exp(x.neg()).add(1f));
     }
 
-    static float sigmoid(float x) { return 1f / (VectorMath.exp(-x) + 1f); }
+    static float sigmoid(float x) { return 1f / (VectorExp.exp(-x) + 1f); }
 }

@@ -35,13 +35,13 @@ final class Softmax {
                 FloatVector acc = FloatVector.zero(S);
                 int i = 0, bound = S.loopBound(n);
                 for (; i < bound; i += L) {
-                    FloatVector e = VectorMath.exp(FloatVector.fromArray(S, a, xr + i).sub(vmax));
+                    FloatVector e = VectorExp.exp(FloatVector.fromArray(S, a, xr + i).sub(vmax));
                     acc = acc.add(e);
                     if (!log) e.intoArray(y, yr + i);
                 }
                 float sum = Lanes.sum(acc);
                 for (; i < n; i++) {
-                    float e = VectorMath.exp(a[xr + i] - max);
+                    float e = VectorExp.exp(a[xr + i] - max);
                     sum += e;
                     if (!log) y[yr + i] = e;
                 }
@@ -92,7 +92,7 @@ final class Softmax {
                 if (log) {
                     for (i = 0; i < bound; i += L)
                         FloatVector.fromArray(S, d, gr + i)
-                                .sub(VectorMath.exp(FloatVector.fromArray(S, a, yr + i)).mul(vdot))
+                                .sub(VectorExp.exp(FloatVector.fromArray(S, a, yr + i)).mul(vdot))
                                 .intoArray(z, zr + i);
                 } else {
                     for (i = 0; i < bound; i += L)
@@ -100,7 +100,7 @@ final class Softmax {
                                 .intoArray(z, zr + i);
                 }
                 for (; i < n; i++)
-                    z[zr + i] = log ? d[gr + i] - VectorMath.exp(a[yr + i]) * dot : a[yr + i] * (d[gr + i] - dot);
+                    z[zr + i] = log ? d[gr + i] - VectorExp.exp(a[yr + i]) * dot : a[yr + i] * (d[gr + i] - dot);
             }
         });
         return out;

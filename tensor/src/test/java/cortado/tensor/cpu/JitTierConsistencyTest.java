@@ -23,7 +23,7 @@ class JitTierConsistencyTest {
     @Test
     void fallbackAndCompiledKernelsGiveTheSameBits() throws Exception {
         Map<String, Long> child = runChild();
-        for (int i = 0; i < 150; i++) KernelSuite.run();   // compile the kernels with C2
+        for (int i = 0; i < 15; i++) KernelSuite.run();   // enough calls and loop iterations for C2 to compile the kernels
         Map<String, Tensor> hot = KernelSuite.run();
         List<String> differ = new ArrayList<>();
         for (Map.Entry<String, Tensor> e : hot.entrySet()) {

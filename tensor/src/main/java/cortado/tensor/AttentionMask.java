@@ -1,0 +1,115 @@
+package cortado.tensor;
+
+import java.util.Arrays;
+
+/**
+ * Which keys each query of a fused attention call may see, described rather than materialised (no [T, S] tensor).
+ * Query t of batch row b sits at key index {@code p = queryOffsets[b] + t} (default {@code S - T} for every row: the
+ * KV-cache convention, so a plain causal mask is the old behaviour). Key j is visible to that query when all of
+ * <ul>
+ *   <li>{@code causal}: {@code j <= p} (transformers' {@code causal_mask_function});</li>
+ *   <li>{@code slidingWindow = W > 0}: {@code j > p - W}, i.e. the W most recent keys including itself (transformers'
+ *       {@code sliding_window_overlay}, Mistral's {@code sliding_window}); only with {@code causal};</li>
+ *   <li>{@code keyValid != null}: {@code keyValid[b][j]} (a key-padding mask like transformers' 2-D
+ *       {@code attention_mask}; left and right padding, and holes, all work).</li>
+ * </ul>
+ * A query that sees no key gets a zero output, log-sum-exp -inf and zero gradients.
+ *
+ * @param causal       keys after the query's position are hidden; false: bidirectional (BERT)
+ * @param slidingWindow W > 0 limits a causal query to keys (p - W, p]; 0: no window
+ * @param queryOffsets per batch row, the key index of query 0; null: S - T for every row
+ * @param keyValid     [B][S] true where the key is real; null: every key is real
+ */
+public record AttentionMask(boolean causal, int slidingWindow, int[] queryOffsets, boolean[][] keyValid) {
+    /** Today's default: causal with query t at position S - T + t. */
+    public static final AttentionMask CAUSAL = new AttentionMask(true, 0, null, null);
+    /** Every query sees every key. */
+    public static final AttentionMask BIDIRECTIONAL = new AttentionMask(false, 0, null, null);
+
+    public AttentionMask {
+        if (slidingWindow < 0) throw new IllegalArgumentException("attention sliding window must be >= 0, got " + slidingWindow);
+        if (slidingWindow > 0 && !causal)
+            throw new IllegalArgumentException("attention sliding window " + slidingWindow + " needs a causal mask");
+        queryOffsets = queryOffsets == null ? null : queryOffsets.clone();
+        if (keyValid != null) {
+            boolean[][] copy = new boolean[keyValid.length][];
+            for (int b = 0; b < keyValid.length; b++) copy[b] = keyValid[b].clone();
+            keyValid = copy;
+        }
+    }
+
+    /** The same mask with a sliding window of W keys (W = 0 removes it). */
+    public AttentionMask withSlidingWindow(int window) { return new AttentionMask(causal, window, queryOffsets, keyValid); }
+
+    /** The same mask with query 0 of row b at key index {@code offsets[b]}. */
+    public AttentionMask withQueryOffsets(int... offsets) {
+        return new AttentionMask(causal, slidingWindow, offsets, keyValid);
+    }
+
+    /** The same mask with key j of row b visible only where {@code valid[b][j]}. */
+    public AttentionMask withKeyPadding(boolean[][] valid) {
+        return new AttentionMask(causal, slidingWindow, queryOffsets, valid);
+    }
+
+    /** The same mask with a transformers-style {@code attention_mask} [B][S]: nonzero marks a real key. */
+    public AttentionMask withAttentionMask(int[][] attentionMask) {
+        boolean[][] valid = new boolean[attentionMask.length][];
+        for (int b = 0; b < valid.length; b++) {
+            valid[b] = new boolean[attentionMask[b].length];
+            for (int j = 0; j < valid[b].length; j++) valid[b][j] = attentionMask[b][j] != 0;
+        }
+        return withKeyPadding(valid);
+    }
+
+    /** The same mask with row b's real keys in {@code [start[b], end[b])} (left padding: start > 0, end = S). */
+    public AttentionMask withKeyRange(int[] start, int[] end, int keys) {
+        if (start.length != end.length)
+            throw new IllegalArgumentException("attention key range: " + start.length + " starts, " + end.length + " ends");
+        boolean[][] valid = new boolean[start.length][keys];
+        for (int b = 0; b < start.length; b++) {
+            if (start[b] < 0 || end[b] > keys || start[b] > end[b])
+                throw new IllegalArgumentException("attention key range of row " + b + " [" + start[b] + ", " + end[b]
+                        + ") is not inside [0, " + keys + ")");
+            Arrays.fill(valid[b], start[b], end[b], true);
+        }
+        return withKeyPadding(valid);
+    }
+
+    /** True when nothing beyond causal/bidirectional is set, i.e. the mask is {@link #CAUSAL} or {@link #BIDIRECTIONAL}. */
+    public boolean isPlain() { return slidingWindow == 0 && queryOffsets == null && keyValid == null; }
+
+    /** Key index of query 0 of row b for S keys and T queries. */
+    public int queryOffset(int b, int queries, int keys) { return queryOffsets == null ? keys - queries : queryOffsets[b]; }
+
+    /** Throws IllegalArgumentException naming the first disagreement with q [B, H, T, D] and k [B, Hkv, S, D]. */
+    public void check(int batch, int queries, int keys) {
+        if (queryOffsets == null) {
+            if (causal && keys < queries)
+                throw new IllegalArgumentException("causal attention with fewer keys (" + keys + ") than queries ("
+                        + queries + ") needs query offsets");
+        } else {
+            if (queryOffsets.length != batch)
+                throw new IllegalArgumentException("attention query offsets: " + queryOffsets.length + " for batch " + batch);
+            for (int b = 0; b < batch; b++)
+                if (queryOffsets[b] < 0 || queryOffsets[b] + queries > keys)
+                    throw new IllegalArgumentException("attention query offset " + queryOffsets[b] + " of row " + b
+                            + " puts " + queries + " queries outside " + keys + " keys");
+        }
+        if (keyValid != null) {
+            if (keyValid.length != batch)
+                throw new IllegalArgumentException("attention key mask has " + keyValid.length + " rows for batch " + batch);
+            for (int b = 0; b < batch; b++)
+                if (keyValid[b].length != keys)
+                    throw new IllegalArgumentException("attention key mask row " + b + " has " + keyValid[b].length
+                            + " entries for " + keys + " keys");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "AttentionMask[" + (causal ? "causal" : "bidirectional")
+                + (slidingWindow > 0 ? ", window " + slidingWindow : "")
+                + (queryOffsets != null ? ", offsets " + Arrays.toString(queryOffsets) : "")
+                + (keyValid != null ? ", key mask [" + keyValid.length + "][...]" : "") + "]";
+    }
+}
