@@ -113,6 +113,24 @@ public final class F {
         return CrossEntropy.apply(logits, targets, ignoreIndex);
     }
 
+    /** Rows per chunk of {@link #linearCrossEntropy} by default: chunks of about 2^26 logits (256 MiB). */
+    public static int defaultLossChunkRows(int vocabSize) { return Math.max(1, (1 << 26) / Math.max(1, vocabSize)); }
+
+    /**
+     * Mean cross-entropy of {@code hidden [N, C] @ weight [V, C]^T + bias [V]} (bias may be null) against targets [N],
+     * computed {@code chunkRows} rows at a time so the [N, V] logits never exist at once. Equals
+     * {@code crossEntropy(linear(hidden, weight, bias), targets, ignoreIndex)} up to float summation order.
+     */
+    public static Tensor linearCrossEntropy(Tensor hidden, Tensor weight, Tensor bias, int[] targets, int ignoreIndex,
+                                            int chunkRows) {
+        return LinearCrossEntropy.apply(hidden, weight, bias, targets, ignoreIndex, chunkRows);
+    }
+
+    /** {@link #linearCrossEntropy} with {@link #defaultLossChunkRows} rows per chunk. */
+    public static Tensor linearCrossEntropy(Tensor hidden, Tensor weight, Tensor bias, int[] targets, int ignoreIndex) {
+        return linearCrossEntropy(hidden, weight, bias, targets, ignoreIndex, defaultLossChunkRows(weight.size(0)));
+    }
+
     // ---- shape ----
 
     /** Same elements, new shape (one dimension may be -1). */

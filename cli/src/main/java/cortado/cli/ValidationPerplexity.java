@@ -1,6 +1,5 @@
 package cortado.cli;
 
-import cortado.autograd.F;
 import cortado.autograd.NoGrad;
 import cortado.data.tokenizer.ByteTokenizer;
 import cortado.data.tokenizer.Tokenizer;
@@ -59,8 +58,8 @@ final class ValidationPerplexity {
                         targets[r * seq + t] = data.get(start + t + 1);
                     }
                 }
-                Tensor logits = model.forward(ids, b, seq);
-                Tensor loss = F.crossEntropy(F.reshape(logits, b * seq, -1), targets, -1);
+                // the model's loss: head and cross-entropy chunked over rows, so [b*seq, V] logits never exist
+                Tensor loss = model.loss(ids, targets, b, seq);
                 sum += (double) loss.item() * b * seq;
                 count += (long) b * seq;
             }

@@ -107,6 +107,20 @@ public interface Backend {
      */
     Tensor matmul(Tensor a, Tensor b, boolean transA, boolean transB);
 
+    /**
+     * {@code out = op(a) @ op(b)}, or {@code out += op(a) @ op(b)} when {@code accumulate}, for 2-D operands: out is
+     * [M, N] and may be a view (e.g. a block of rows of a larger matrix). Lets a chunked computation sum products
+     * into one result without a temporary per chunk (the chunked LM-head loss sums dW over chunks of rows).
+     * This default computes the product and then adds or copies it; a backend overrides it to write in place.
+     */
+    default void matmulInto(Tensor out, Tensor a, Tensor b, boolean transA, boolean transB, boolean accumulate) {
+        Tensor product = matmul(a, b, transA, transB);
+        if (!out.sameShape(product))
+            throw new IllegalArgumentException("matmulInto: product " + product + " does not fit out " + out);
+        if (accumulate) axpyInPlace(out, 1f, product);
+        else copyInto(out, product);
+    }
+
     // ---- elementwise, with NumPy broadcasting ----
 
     Tensor add(Tensor a, Tensor b);

@@ -3,6 +3,7 @@ package cortado.nn.models;
 import cortado.autograd.F;
 import cortado.autograd.NoGrad;
 import cortado.nn.Layer;
+import cortado.nn.Linear;
 import cortado.nn.Module;
 import cortado.tensor.Tensor;
 
@@ -51,6 +52,27 @@ public abstract class DecoderLm extends Module implements CausalLm {
             int c = hiddenSize();
             return head(h.reshape(batch, seq, c).slice(1, seq - 1, seq).reshape(batch, c));
         }
+    }
+
+    /**
+     * Mean next-token cross-entropy, with the head and the loss fused over chunks of rows
+     * ({@link F#linearCrossEntropy}) so the {@code [B*T, V]} logits never exist at once. That needs the head's weight:
+     * the tied embedding, or an {@code lm_head} that is a plain {@link Linear}. When {@code lm_head} has been replaced
+     * by some other layer (a PEFT wrapper, a quantized layer), that layer is called by name as in {@link #forward} and
+     * the loss is computed on its full logits.
+     */
+    @Override
+    public Tensor loss(int[] ids, int[] targets, int batch, int seq) {
+        checkIds(ids, batch, seq);
+        if (targets.length != batch * seq)
+            throw new IllegalArgumentException("targets has " + targets.length + " ids, expected B*T = " + batch * seq);
+        Tensor h = hidden(ids, batch, seq, null);
+        if (!children().containsKey("lm_head"))
+            return F.linearCrossEntropy(h, tokenEmbedding(), null, targets, IGNORE_INDEX);
+        if (this.<Module>childAt("lm_head") instanceof Linear head)
+            return F.linearCrossEntropy(h, head.weight().value(), head.bias() == null ? null : head.bias().value(),
+                    targets, IGNORE_INDEX);
+        return F.crossEntropy(head(h), targets, IGNORE_INDEX);
     }
 
     /** Hidden rows {@code [N, C]} -> logits {@code [N, V]}. */

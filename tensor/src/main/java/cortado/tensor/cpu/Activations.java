@@ -3,7 +3,6 @@ package cortado.tensor.cpu;
 import cortado.tensor.Tensor;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -28,17 +27,17 @@ final class Activations {
         Tensor out = Tensor.zeros(x.shape());
         float[] a = c.data(), y = out.data();
         int ao = c.offset();
-        Chunks.range(out.numel(), GRAIN, (from, to) -> {
+        Chunks.elements(out.numel(), GRAIN, (from, to) -> {
             int i = from;
             for (; i + L <= to; i += L) {
                 FloatVector v = FloatVector.fromArray(S, a, ao + i);
                 FloatVector minus2u = v.mul(v).mul(v).fma(FloatVector.broadcast(S, K1), v).mul(-2f * K0);
-                v.div(minus2u.lanewise(VectorOperators.EXP).add(1f)).intoArray(y, i);
+                v.div(VectorExp.exp(minus2u).add(1f)).intoArray(y, i);
             }
-            for (; i < to; i++) {
+            for (; i < to; i++) {   // the lanes' arithmetic, step for step
                 float v = a[ao + i];
-                float t = (float) Math.tanh(K0 * (v + K1 * v * v * v));
-                y[i] = 0.5f * v * (1f + t);
+                float minus2u = Math.fma(v * v * v, K1, v) * (-2f * K0);
+                y[i] = v / (VectorExp.exp(minus2u) + 1f);
             }
         });
         return out;
@@ -54,23 +53,25 @@ final class Activations {
         Tensor out = Tensor.zeros(x.shape());
         float[] d = g.data(), a = c.data(), z = out.data();
         int go = g.offset(), ao = c.offset();
-        Chunks.range(out.numel(), GRAIN, (from, to) -> {
+        Chunks.elements(out.numel(), GRAIN, (from, to) -> {
             FloatVector one = FloatVector.broadcast(S, 1f);
             int i = from;
             for (; i + L <= to; i += L) {
                 FloatVector v = FloatVector.fromArray(S, a, ao + i);
                 FloatVector v2 = v.mul(v);
                 FloatVector minus2u = v2.mul(v).fma(FloatVector.broadcast(S, K1), v).mul(-2f * K0);
-                FloatVector sg = one.div(minus2u.lanewise(VectorOperators.EXP).add(1f));   // sigmoid(2u)
+                FloatVector sg = one.div(VectorExp.exp(minus2u).add(1f));   // sigmoid(2u)
                 FloatVector du = v2.fma(3f * K1, 1f).mul(2f * K0);                        // 2 du/dx
                 FloatVector local = v.mul(sg).mul(one.sub(sg)).fma(du, sg);
                 local.mul(FloatVector.fromArray(S, d, go + i)).intoArray(z, i);
             }
-            for (; i < to; i++) {
-                float v = a[ao + i];
-                float t = (float) Math.tanh(K0 * (v + K1 * v * v * v));
-                float local = 0.5f * (1f + t) + 0.5f * v * (1f - t * t) * K0 * (1f + 3f * K1 * v * v);
-                z[i] = d[go + i] * local;
+            for (; i < to; i++) {   // the lanes' arithmetic, step for step
+                float v = a[ao + i], v2 = v * v;
+                float minus2u = Math.fma(v2 * v, K1, v) * (-2f * K0);
+                float sg = 1f / (VectorExp.exp(minus2u) + 1f);
+                float du = Math.fma(v2, 3f * K1, 1f) * (2f * K0);
+                float local = Math.fma(v * sg * (1f - sg), du, sg);
+                z[i] = local * d[go + i];
             }
         });
         return out;
@@ -82,7 +83,7 @@ final class Activations {
         Tensor out = Tensor.zeros(x.shape());
         float[] a = c.data(), y = out.data();
         int ao = c.offset();
-        Chunks.range(out.numel(), GRAIN, (from, to) -> {
+        Chunks.elements(out.numel(), GRAIN, (from, to) -> {
             int i = from;
             for (; i + L <= to; i += L) {
                 FloatVector v = FloatVector.fromArray(S, a, ao + i);
@@ -100,7 +101,7 @@ final class Activations {
         Tensor out = Tensor.zeros(x.shape());
         float[] d = g.data(), a = c.data(), z = out.data();
         int go = g.offset(), ao = c.offset();
-        Chunks.range(out.numel(), GRAIN, (from, to) -> {
+        Chunks.elements(out.numel(), GRAIN, (from, to) -> {
             int i = from;
             for (; i + L <= to; i += L) {
                 FloatVector v = FloatVector.fromArray(S, a, ao + i);
@@ -110,7 +111,7 @@ final class Activations {
             }
             for (; i < to; i++) {
                 float v = a[ao + i], s = Elementwise.sigmoid(v);
-                z[i] = d[go + i] * s * (1f + v * (1f - s));
+                z[i] = s * (v * (1f - s) + 1f) * d[go + i];
             }
         });
         return out;

@@ -32,7 +32,7 @@ final class AdamWKernel {
         float stepSize = (float) (lr / (1.0 - Math.pow(beta1, step)));
         float bc2Sqrt = (float) Math.sqrt(1.0 - Math.pow(beta2, step));
         float ob1 = 1f - beta1, ob2 = 1f - beta2;
-        Chunks.range(param.numel(), 1 << 15, (from, to) -> {
+        Chunks.elements(param.numel(), 1 << 15, (from, to) -> {
             FloatVector vb2 = FloatVector.broadcast(S, beta2);
             int i = from;
             for (; i + L <= to; i += L) {

@@ -43,6 +43,11 @@ public final class CpuBackend implements Backend {
         return Matmul.matmul(a, b, transA, transB);
     }
 
+    @Override
+    public void matmulInto(Tensor out, Tensor a, Tensor b, boolean transA, boolean transB, boolean accumulate) {
+        Matmul.matmulInto(out, a, b, transA, transB, accumulate);
+    }
+
     // ---- elementwise ----
     @Override public Tensor add(Tensor a, Tensor b) { return Elementwise.binary(Elementwise.Op.ADD, a, b); }
     @Override public Tensor sub(Tensor a, Tensor b) { return Elementwise.binary(Elementwise.Op.SUB, a, b); }

@@ -4,7 +4,6 @@ import cortado.tensor.Backend.CrossEntropyResult;
 import cortado.tensor.Tensor;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -61,18 +60,18 @@ final class CrossEntropyKernel {
             int len = Math.min(BLOCK, n - b0), start = off + b0;
             float blockMax = Reductions.rowMax(x, start, len);
             if (blockMax > max) {
-                sum *= Math.exp(max - blockMax);
+                sum *= StrictMath.exp(max - blockMax);
                 max = blockMax;
             }
             FloatVector vmax = FloatVector.broadcast(S, max);
             FloatVector acc = FloatVector.zero(S);
             int i = 0, bound = S.loopBound(len);
-            for (; i < bound; i += L) acc = acc.add(FloatVector.fromArray(S, x, start + i).sub(vmax).lanewise(VectorOperators.EXP));
-            double part = acc.reduceLanes(VectorOperators.ADD);
-            for (; i < len; i++) part += Math.exp(x[start + i] - max);
+            for (; i < bound; i += L) acc = acc.add(VectorExp.exp(FloatVector.fromArray(S, x, start + i).sub(vmax)));
+            double part = Lanes.sum(acc);
+            for (; i < len; i++) part += VectorExp.exp(x[start + i] - max);
             sum += part;
         }
-        return (float) (max + Math.log(sum));
+        return (float) (max + StrictMath.log(sum));
     }
 
     static Tensor backward(Tensor logits, int[] targets, Tensor lse, int ignoreIndex, float gradScale, int counted) {
@@ -93,8 +92,8 @@ final class CrossEntropyKernel {
                 FloatVector vl = FloatVector.broadcast(S, l[lo + r]);
                 int i = 0, bound = S.loopBound(v);
                 for (; i < bound; i += L)
-                    FloatVector.fromArray(S, x, xr + i).sub(vl).lanewise(VectorOperators.EXP).mul(vk).intoArray(z, zr + i);
-                for (; i < v; i++) z[zr + i] = (float) Math.exp(x[xr + i] - l[lo + r]) * k;
+                    VectorExp.exp(FloatVector.fromArray(S, x, xr + i).sub(vl)).mul(vk).intoArray(z, zr + i);
+                for (; i < v; i++) z[zr + i] = VectorExp.exp(x[xr + i] - l[lo + r]) * k;
                 z[zr + targets[r]] -= k;
             }
         });

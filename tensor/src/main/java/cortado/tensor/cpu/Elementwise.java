@@ -3,7 +3,6 @@ package cortado.tensor.cpu;
 import cortado.tensor.Tensor;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -148,7 +147,7 @@ final class Elementwise {
         float[] x = c.data(), z = out.data();
         int xo = c.offset();
         FloatVector vs = FloatVector.broadcast(S, s), vt = FloatVector.broadcast(S, t);
-        Chunks.range(out.numel(), 1 << 15, (from, to) -> {
+        Chunks.elements(out.numel(), 1 << 15, (from, to) -> {
             int i = from;
             for (; i + L <= to; i += L) FloatVector.fromArray(S, x, xo + i).fma(vs, vt).intoArray(z, i);
             for (; i < to; i++) z[i] = x[xo + i] * s + t;
@@ -206,21 +205,17 @@ final class Elementwise {
         Tensor out = Tensor.zeros(a.shape());
         float[] x = c.data(), z = out.data();
         int xo = c.offset();
-        Chunks.range(out.numel(), 1 << 14, (from, to) -> {
+        Chunks.elements(out.numel(), 1 << 14, (from, to) -> {
             int i = from;
             switch (fn) {
                 case EXP -> {
-                    for (; i + L <= to; i += L) FloatVector.fromArray(S, x, xo + i).lanewise(VectorOperators.EXP).intoArray(z, i);
-                    for (; i < to; i++) z[i] = (float) Math.exp(x[xo + i]);
+                    for (; i + L <= to; i += L) VectorExp.exp(FloatVector.fromArray(S, x, xo + i)).intoArray(z, i);
+                    for (; i < to; i++) z[i] = VectorExp.exp(x[xo + i]);
                 }
-                case LOG -> {
-                    for (; i + L <= to; i += L) FloatVector.fromArray(S, x, xo + i).lanewise(VectorOperators.LOG).intoArray(z, i);
-                    for (; i < to; i++) z[i] = (float) Math.log(x[xo + i]);
-                }
-                case TANH -> {
-                    for (; i + L <= to; i += L) FloatVector.fromArray(S, x, xo + i).lanewise(VectorOperators.TANH).intoArray(z, i);
-                    for (; i < to; i++) z[i] = (float) Math.tanh(x[xo + i]);
-                }
+                // Scalar StrictMath: the Vector API's LOG and TANH round differently once C2 compiles them (see
+                // VectorExp), and neither is on a training step's hot path.
+                case LOG -> { for (; i < to; i++) z[i] = (float) StrictMath.log(x[xo + i]); }
+                case TANH -> { for (; i < to; i++) z[i] = (float) StrictMath.tanh(x[xo + i]); }
                 case SIGMOID -> {
                     for (; i + L <= to; i += L) sigmoid(FloatVector.fromArray(S, x, xo + i)).intoArray(z, i);
                     for (; i < to; i++) z[i] = sigmoid(x[xo + i]);
@@ -231,8 +226,8 @@ final class Elementwise {
     }
 
     static FloatVector sigmoid(FloatVector x) {
-        return FloatVector.broadcast(S, 1f).div(x.neg().lanewise(VectorOperators.EXP).add(1f));
+        return FloatVector.broadcast(S, 1f).div(VectorExp.exp(x.neg()).add(1f));
     }
 
-    static float sigmoid(float x) { return (float) (1.0 / (1.0 + Math.exp(-x))); }
+    static float sigmoid(float x) { return 1f / (VectorExp.exp(-x) + 1f); }
 }

@@ -6,14 +6,14 @@ import cortado.tensor.Parallel;
 import cortado.tensor.Tensor;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * LayerNorm over the last dimension (Ba, Kiros & Hinton 2016): y = (x - mean) * rstd * w + b. Forward keeps mean and
  * rstd per row; backward (as llm.c's layernorm_backward) is
  * dx = rstd * (dnorm - mean(dnorm) - norm * mean(dnorm * norm)), dnorm = dy * w, norm = (x - mean) * rstd,
- * with dw = sum over rows of dy * norm and db = sum of dy accumulated per thread and added at the end.
+ * with dw = sum over rows of dy * norm and db = sum of dy summed per fixed block of rows ({@link #rowBlock}), the blocks'
+ * partial sums then added in block order: the same bits on any thread count.
  */
 final class LayerNormKernel {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -50,7 +50,7 @@ final class LayerNormKernel {
                     FloatVector dv = FloatVector.fromArray(S, a, xr + i).sub(vm);
                     acc = dv.fma(dv, acc);
                 }
-                float var = acc.add(acc2).reduceLanes(VectorOperators.ADD);
+                float var = Lanes.sum(acc.add(acc2));
                 for (; i < c; i++) var += (a[xr + i] - m) * (a[xr + i] - m);
                 var /= c;
                 float s = (float) (1.0 / Math.sqrt(var + eps));
@@ -85,10 +85,10 @@ final class LayerNormKernel {
         Tensor dx = Tensor.zeros(x.shape()), dw = Tensor.zeros(c), db = Tensor.zeros(c);
         float[] g = gc.data(), a = xc.data(), w = wc.data(), mu = mc.data(), rs = rc.data(), z = dx.data();
         int go = gc.offset(), ao = xc.offset(), wo = wc.offset(), mo = mc.offset(), ro = rc.offset();
-        int chunks = Math.max(1, Math.min(Parallel.threads(), rows / 8));
+        int block = rowBlock(rows), chunks = Math.max(1, (rows + block - 1) / block);
         float[][] pdw = new float[chunks][c], pdb = new float[chunks][c];
         Parallel.forEach(chunks, k -> {
-            int from = (int) ((long) rows * k / chunks), to = (int) ((long) rows * (k + 1) / chunks);
+            int from = k * block, to = Math.min(rows, from + block);
             float[] dwk = pdw[k], dbk = pdb[k];
             int bound = S.loopBound(c);
             for (int r = from; r < to; r++) {
@@ -106,7 +106,7 @@ final class LayerNormKernel {
                     vg.fma(n, FloatVector.fromArray(S, dwk, i)).intoArray(dwk, i);
                     vg.add(FloatVector.fromArray(S, dbk, i)).intoArray(dbk, i);
                 }
-                float sumD = accD.reduceLanes(VectorOperators.ADD), sumDN = accDN.reduceLanes(VectorOperators.ADD);
+                float sumD = Lanes.sum(accD), sumDN = Lanes.sum(accDN);
                 for (; i < c; i++) {
                     float n = (a[xr + i] - m) * s, dn = g[gr + i] * w[wo + i];
                     sumD += dn;
@@ -127,13 +127,24 @@ final class LayerNormKernel {
                 }
             }
         });
-        float[] dwd = dw.data(), dbd = db.data();
-        for (int k = 0; k < chunks; k++)
-            for (int i = 0; i < c; i++) {
-                dwd[i] += pdw[k][i];
-                dbd[i] += pdb[k][i];
-            }
+        sumBlocks(pdw, dw.data());
+        sumBlocks(pdb, db.data());
         return new NormGrads(dx, dw, db);
+    }
+
+    /**
+     * Rows per block of the weight-gradient partial sums: fixed by the row count alone (never by the thread count), at
+     * least 32 rows, and at most 1024 blocks so the partials stay small.
+     */
+    static int rowBlock(int rows) { return Math.max(32, (rows + 1023) / 1024); }
+
+    /** out[i] = sum over blocks k, in order k = 0, 1, ..., of partial[k][i]; columns split over threads. */
+    static void sumBlocks(float[][] partial, float[] out) {
+        int c = out.length;
+        Chunks.range(c, Math.max(1, 65536 / Math.max(1, partial.length)), (from, to) -> {
+            for (float[] p : partial)
+                for (int i = from; i < to; i++) out[i] += p[i];
+        });
     }
 
     static void checkParam(Tensor p, int c, String what) {

@@ -61,6 +61,36 @@ final class Matmul {
         return out;
     }
 
+    /**
+     * out [M, N] = (or +=, when accumulate) op(a) @ op(b) for 2-D a and b, written straight into out by sgemm (beta 0 or
+     * 1) when out's rows are unit-stride; otherwise through a temporary.
+     */
+    static void matmulInto(Tensor out, Tensor a, Tensor b, boolean transA, boolean transB, boolean accumulate) {
+        if (a.rank() != 2 || b.rank() != 2 || out.rank() != 2)
+            throw new IllegalArgumentException("matmulInto needs 2-D operands, got " + Arrays.toString(a.shape())
+                    + ", " + Arrays.toString(b.shape()) + " into " + Arrays.toString(out.shape()));
+        int m = transA ? a.size(1) : a.size(0), k = transA ? a.size(0) : a.size(1);
+        int kb = transB ? b.size(1) : b.size(0), n = transB ? b.size(0) : b.size(1);
+        if (k != kb || out.size(0) != m || out.size(1) != n)
+            throw new IllegalArgumentException("matmulInto: " + Arrays.toString(a.shape()) + (transA ? "^T" : "")
+                    + " @ " + Arrays.toString(b.shape()) + (transB ? "^T" : "") + " does not fit "
+                    + Arrays.toString(out.shape()));
+        if (m == 0 || n == 0) return;
+        boolean rowMajor = (n == 1 || out.stride(1) == 1) && (m == 1 || out.stride(0) >= n);
+        if (!rowMajor) {
+            Tensor product = matmul(a, b, transA, transB);
+            if (accumulate) Elementwise.axpy(out, 1f, product);
+            else Elementwise.copyInto(out, product);
+            return;
+        }
+        Operand oa = operand(a), ob = operand(b);
+        if (oa == null) oa = operand(a.backend().copy(a));
+        if (ob == null) ob = operand(b.backend().copy(b));
+        int ldc = m == 1 ? n : out.stride(0);
+        Sgemm.sgemm(transA ^ oa.storedTransposed, transB ^ ob.storedTransposed, m, n, k, 1f, oa.data, oa.off, oa.ld,
+                ob.data, ob.off, ob.ld, accumulate ? 1f : 0f, out.data(), out.offset(), ldc);
+    }
+
     /** True when batch b's row r of a sits at off + (b * m + r) * ld, i.e. the batch is just more rows. */
     private static boolean foldsIntoRows(Tensor a, Operand oa, int m) {
         if (oa.storedTransposed) return false;

@@ -89,7 +89,7 @@ final class Reductions {
             a3 = a3.add(FloatVector.fromArray(S, x, off + i + 3 * L));
         }
         for (; i < bound; i += L) a0 = a0.add(FloatVector.fromArray(S, x, off + i));
-        float s = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        float s = Lanes.sum(a0.add(a1).add(a2.add(a3)));
         for (; i < n; i++) s += x[off + i];
         return s;
     }
@@ -133,7 +133,7 @@ final class Reductions {
                 } else {
                     for (; i < bound; i += L) acc = acc.add(FloatVector.fromArray(S, x, start + i));
                 }
-                double s = acc.reduceLanes(VectorOperators.ADD);
+                double s = Lanes.sum(acc);
                 for (; i < len; i++) s += squares ? (double) x[start + i] * x[start + i] : x[start + i];
                 partial[b] = s;
             }

@@ -6,7 +6,6 @@ import cortado.tensor.Parallel;
 import cortado.tensor.Tensor;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -37,7 +36,7 @@ final class RmsNormKernel {
                     FloatVector v = FloatVector.fromArray(S, a, xr + i);
                     acc = v.fma(v, acc);
                 }
-                float ss = acc.reduceLanes(VectorOperators.ADD);
+                float ss = Lanes.sum(acc);
                 for (; i < c; i++) ss += a[xr + i] * a[xr + i];
                 float s = (float) (1.0 / Math.sqrt(ss / c + eps));
                 rs[r] = s;
@@ -60,10 +59,11 @@ final class RmsNormKernel {
         Tensor dx = Tensor.zeros(x.shape()), dw = Tensor.zeros(c);
         float[] g = gc.data(), a = xc.data(), w = wc.data(), rs = rc.data(), z = dx.data();
         int go = gc.offset(), ao = xc.offset(), wo = wc.offset(), ro = rc.offset();
-        int chunks = Math.max(1, Math.min(Parallel.threads(), rows / 8));
+        // dw in fixed blocks of rows, added in block order (as LayerNorm's): the same bits on any thread count
+        int block = LayerNormKernel.rowBlock(rows), chunks = Math.max(1, (rows + block - 1) / block);
         float[][] pdw = new float[chunks][c];
         Parallel.forEach(chunks, k -> {
-            int from = (int) ((long) rows * k / chunks), to = (int) ((long) rows * (k + 1) / chunks);
+            int from = k * block, to = Math.min(rows, from + block);
             float[] dwk = pdw[k];
             int bound = S.loopBound(c);
             for (int r = from; r < to; r++) {
@@ -77,7 +77,7 @@ final class RmsNormKernel {
                     accDN = vg.mul(FloatVector.fromArray(S, w, wo + i)).fma(n, accDN);
                     vg.fma(n, FloatVector.fromArray(S, dwk, i)).intoArray(dwk, i);
                 }
-                float sumDN = accDN.reduceLanes(VectorOperators.ADD);
+                float sumDN = Lanes.sum(accDN);
                 for (; i < c; i++) {
                     float n = a[xr + i] * s;
                     sumDN += g[gr + i] * w[wo + i] * n;
@@ -95,8 +95,7 @@ final class RmsNormKernel {
                 }
             }
         });
-        float[] dwd = dw.data();
-        for (float[] p : pdw) for (int i = 0; i < c; i++) dwd[i] += p[i];
+        LayerNormKernel.sumBlocks(pdw, dw.data());
         return new NormGrads(dx, dw, null);
     }
 }

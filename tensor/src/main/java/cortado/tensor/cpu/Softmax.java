@@ -2,7 +2,6 @@ package cortado.tensor.cpu;
 
 import cortado.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -36,18 +35,18 @@ final class Softmax {
                 FloatVector acc = FloatVector.zero(S);
                 int i = 0, bound = S.loopBound(n);
                 for (; i < bound; i += L) {
-                    FloatVector e = FloatVector.fromArray(S, a, xr + i).sub(vmax).lanewise(VectorOperators.EXP);
+                    FloatVector e = VectorExp.exp(FloatVector.fromArray(S, a, xr + i).sub(vmax));
                     acc = acc.add(e);
                     if (!log) e.intoArray(y, yr + i);
                 }
-                float sum = acc.reduceLanes(VectorOperators.ADD);
+                float sum = Lanes.sum(acc);
                 for (; i < n; i++) {
-                    float e = (float) Math.exp(a[xr + i] - max);
+                    float e = VectorExp.exp(a[xr + i] - max);
                     sum += e;
                     if (!log) y[yr + i] = e;
                 }
                 if (log) {
-                    float shift = max + (float) Math.log(sum);
+                    float shift = max + (float) StrictMath.log(sum);
                     FloatVector vs = FloatVector.broadcast(S, shift);
                     for (i = 0; i < bound; i += L) FloatVector.fromArray(S, a, xr + i).sub(vs).intoArray(y, yr + i);
                     for (; i < n; i++) y[yr + i] = a[xr + i] - shift;
@@ -86,14 +85,14 @@ final class Softmax {
                     FloatVector acc = FloatVector.zero(S);
                     for (i = 0; i < bound; i += L)
                         acc = FloatVector.fromArray(S, d, gr + i).fma(FloatVector.fromArray(S, a, yr + i), acc);
-                    dot = acc.reduceLanes(VectorOperators.ADD);
+                    dot = Lanes.sum(acc);
                     for (; i < n; i++) dot += d[gr + i] * a[yr + i];
                 }
                 FloatVector vdot = FloatVector.broadcast(S, dot);
                 if (log) {
                     for (i = 0; i < bound; i += L)
                         FloatVector.fromArray(S, d, gr + i)
-                                .sub(FloatVector.fromArray(S, a, yr + i).lanewise(VectorOperators.EXP).mul(vdot))
+                                .sub(VectorExp.exp(FloatVector.fromArray(S, a, yr + i)).mul(vdot))
                                 .intoArray(z, zr + i);
                 } else {
                     for (i = 0; i < bound; i += L)
@@ -101,7 +100,7 @@ final class Softmax {
                                 .intoArray(z, zr + i);
                 }
                 for (; i < n; i++)
-                    z[zr + i] = log ? d[gr + i] - (float) Math.exp(a[yr + i]) * dot : a[yr + i] * (d[gr + i] - dot);
+                    z[zr + i] = log ? d[gr + i] - VectorExp.exp(a[yr + i]) * dot : a[yr + i] * (d[gr + i] - dot);
             }
         });
         return out;

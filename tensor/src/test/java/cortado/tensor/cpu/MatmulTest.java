@@ -65,6 +65,25 @@ class MatmulTest {
             }
     }
 
+    /** matmulInto writes into a block of rows of a larger matrix, or adds to it; rows outside are untouched. */
+    @Test
+    void matmulIntoARowBlockAndAccumulate() {
+        for (boolean ta : new boolean[] {false, true})
+            for (boolean tb : new boolean[] {false, true}) {
+                Tensor a = ta ? randn(r, 37, 30) : randn(r, 30, 37), b = tb ? randn(r, 45, 37) : randn(r, 37, 45);
+                Tensor expected = be.matmul(a, b, ta, tb);
+                Tensor big = randn(r, 50, 45), before = be.copy(big);
+                be.matmulInto(big.slice(0, 10, 40), a, b, ta, tb, false);
+                assertClose(big.slice(0, 10, 40).contiguous(), expected, 1e-6, 1e-6, "into rows " + ta + tb);
+                assertThat(big.slice(0, 0, 10).toArray()).isEqualTo(before.slice(0, 0, 10).toArray());
+                assertThat(big.slice(0, 40, 50).toArray()).isEqualTo(before.slice(0, 40, 50).toArray());
+                be.matmulInto(big.slice(0, 10, 40), a, b, ta, tb, true);
+                assertClose(big.slice(0, 10, 40).contiguous(), be.scale(expected, 2f), 1e-6, 1e-6, "accumulate " + ta + tb);
+            }
+        assertThatThrownBy(() -> be.matmulInto(Tensor.zeros(3, 3), Tensor.zeros(3, 2), Tensor.zeros(2, 4), false, false,
+                false)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("does not fit");
+    }
+
     @Test
     void batchedEqualBatches() {
         for (boolean ta : new boolean[] {false, true})

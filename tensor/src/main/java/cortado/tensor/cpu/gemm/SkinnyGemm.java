@@ -1,7 +1,7 @@
 package cortado.tensor.cpu.gemm;
 
+import cortado.tensor.cpu.Lanes;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -59,7 +59,7 @@ public final class SkinnyGemm {
             acc0 = FloatVector.fromArray(S, x, xo + p).fma(FloatVector.fromArray(S, y, yo + p), acc0);
             acc1 = FloatVector.fromArray(S, x, xo + p + vl).fma(FloatVector.fromArray(S, y, yo + p + vl), acc1);
         }
-        float s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float s = Lanes.sum(acc0.add(acc1));
         for (; p < n; p++) s = Math.fma(x[xo + p], y[yo + p], s);
         return s;
     }

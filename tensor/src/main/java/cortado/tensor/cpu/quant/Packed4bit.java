@@ -1,6 +1,7 @@
 package cortado.tensor.cpu.quant;
 
 import jdk.incubator.vector.ByteVector;
+import cortado.tensor.cpu.Lanes;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -157,10 +158,10 @@ public record Packed4bit(byte[] packed, float[] absmax, float[] code, int blocks
                     acc2 = d2.fma(FloatVector.broadcast(S, absmax[b + 2 * perRow]), acc2);
                     acc3 = d3.fma(FloatVector.broadcast(S, absmax[b + 3 * perRow]), acc3);
                 }
-                y[yOff + r] = acc0.reduceLanes(VectorOperators.ADD);
-                y[yOff + r + 1] = acc1.reduceLanes(VectorOperators.ADD);
-                y[yOff + r + 2] = acc2.reduceLanes(VectorOperators.ADD);
-                y[yOff + r + 3] = acc3.reduceLanes(VectorOperators.ADD);
+                y[yOff + r] = Lanes.sum(acc0);
+                y[yOff + r + 1] = Lanes.sum(acc1);
+                y[yOff + r + 2] = Lanes.sum(acc2);
+                y[yOff + r + 3] = Lanes.sum(acc3);
             }
         }
         // Four rows per pass: four independent FMA chains, four weight streams in flight, one load of x for all.
@@ -175,10 +176,10 @@ public record Packed4bit(byte[] packed, float[] absmax, float[] code, int blocks
                 acc2 = chunk(f2 + c, xe, xo, t0, t1, acc2);
                 acc3 = chunk(f3 + c, xe, xo, t0, t1, acc3);
             }
-            y[yOff + r] = acc0.reduceLanes(VectorOperators.ADD);
-            y[yOff + r + 1] = acc1.reduceLanes(VectorOperators.ADD);
-            y[yOff + r + 2] = acc2.reduceLanes(VectorOperators.ADD);
-            y[yOff + r + 3] = acc3.reduceLanes(VectorOperators.ADD);
+            y[yOff + r] = Lanes.sum(acc0);
+            y[yOff + r + 1] = Lanes.sum(acc1);
+            y[yOff + r + 2] = Lanes.sum(acc2);
+            y[yOff + r + 3] = Lanes.sum(acc3);
         }
         for (; r < r1; r++) {
             FloatVector acc = FloatVector.zero(S);
@@ -186,7 +187,7 @@ public record Packed4bit(byte[] packed, float[] absmax, float[] code, int blocks
             for (int c = 0; c < cols; c += STEP)
                 acc = chunk(f0 + c, FloatVector.fromArray(S, xs, c >>> 1),
                         FloatVector.fromArray(S, xs, half + (c >>> 1)), t0, t1, acc);
-            y[yOff + r] = acc.reduceLanes(VectorOperators.ADD);
+            y[yOff + r] = Lanes.sum(acc);
         }
     }
 

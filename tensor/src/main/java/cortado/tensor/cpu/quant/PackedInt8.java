@@ -1,6 +1,7 @@
 package cortado.tensor.cpu.quant;
 
 import jdk.incubator.vector.ByteVector;
+import cortado.tensor.cpu.Lanes;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
@@ -73,7 +74,7 @@ public record PackedInt8(byte[] data, float[] scale, int group, int rows, int co
                             .convertShape(VectorOperators.B2F, S, 0);
                     acc = w.fma(FloatVector.fromArray(S, x, xOff + c), acc);
                 }
-                y[yOff + r] = acc.reduceLanes(VectorOperators.ADD) * scale[rowF / group];
+                y[yOff + r] = Lanes.sum(acc) * scale[rowF / group];
             } else {
                 for (int c = 0; c < cols; c += VL) {
                     int f = rowF + c;
@@ -81,7 +82,7 @@ public record PackedInt8(byte[] data, float[] scale, int group, int rows, int co
                             .convertShape(VectorOperators.B2F, S, 0);
                     acc = w.mul(FloatVector.fromArray(S, x, xOff + c)).fma(FloatVector.broadcast(S, scale[f / group]), acc);
                 }
-                y[yOff + r] = acc.reduceLanes(VectorOperators.ADD);
+                y[yOff + r] = Lanes.sum(acc);
             }
         }
     }
