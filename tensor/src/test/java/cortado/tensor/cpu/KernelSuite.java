@@ -95,7 +95,10 @@ final class KernelSuite {
         out.put("attentionBackward.dk", ag.dk());
         out.put("attentionBackward.dv", ag.dv());
         // rope
-        out.put("rope", be.rope(TestTensors.randn(r, 2, 4, 33, 24), 5, 10000f, false));
+        int[] ropePositions = new int[2 * 33];
+        for (int i = 0; i < ropePositions.length; i++) ropePositions[i] = 5 + i % 33;
+        out.put("rope", be.rope(TestTensors.randn(r, 2, 4, 33, 24), ropePositions,
+                cortado.tensor.RopeTable.build(EmbeddingAndRopeTest.invFreq(24, 10000), 38, 1f), false));
         // AdamW over 70,001 parameters
         Tensor p = be.copy(a), m = be.scale(TestTensors.randn(r, 70001), 0.1f), vv = be.mul(m, m);
         be.adamwInPlace(p, da, m, vv, 1e-3f, 0.9f, 0.95f, 1e-8f, 0.1f, 3);
