@@ -43,8 +43,9 @@ public final class GenerateCommand implements Command {
                 before a stop string), "completion_ids" (the new token ids, an end-of-sequence token that stopped the
                 row included) and "finish_reason" ("stop": an end-of-sequence token or a stop string; "length":
                 --max-new-tokens). A plain prompt is encoded as transformers' tokenizer(text) (with the BOS its
-                post-processor adds), a conversation as apply_chat_template(tokenize=True). Generation stops at the checkpoint's eos_token_id (generation_config.json, else config.json; the
-                tokenizer's end-of-text token when neither names one). Temperature 0 is greedy decoding; prompt i of
+                post-processor adds), a conversation as apply_chat_template(tokenize=True). Generation stops at
+                the checkpoint's eos_token_id (generation_config.json, else config.json; the tokenizer's end-of-text
+                token when neither names one). Temperature 0 is greedy decoding; prompt i of
                 a file samples with seed + i, so the output does not depend on --batch.""")
                 .required("model", "DIR", "a Hugging Face checkpoint directory (e.g. runs/demo/checkpoint) or a preset")
                 .option("prompt", "TEXT", "the text to continue (printed with its continuation)", null)

@@ -6,7 +6,7 @@ import java.util.Arrays;
 final class Softmax {
     private Softmax() {}
 
-    /** softmax(scores) in float32, as torch.softmax returns it (max subtracted; the sum taken in double). */
+    /** softmax(scores) in float32 (max subtracted, the sum taken in double): torch.softmax up to last-ulp rounding. */
     static float[] probabilities(float[] scores) {
         float max = Float.NEGATIVE_INFINITY;
         for (float s : scores) max = Math.max(max, s);
