@@ -31,7 +31,10 @@ RTL = ["\u0627\u0644\u0633\u0644\u0627\u0645 \u0639\u0644\u064a\u0643\u0645", "\
        "\u0661\u0662\u0663", "\u200f\u0627\u200e", "\u0870\u0871", "\u061f\u060c"]
 # Unassigned in Unicode 16 (kept by HF, dropped by a Java C* test), or assigned only recently (Unicode 13-16).
 RARE = ["\u0378", "\u2fe0", "\U000e0080", "\U0001fae8", "\U00011f00", "\U0001e290", "\u0b55", "\U0001d2c0",
-        "\U000300ff", "\u08a0", "\u1ac0", "\U00016fe4", "\U0001f6dc", "\u0c5d", "\u32ff", "\U000323af", "\U0001faf8"]
+        "\U000300ff", "\u08a0", "\u1ac0", "\U00016fe4", "\U0001f6dc", "\u0c5d", "\u32ff", "\U000323af", "\U0001faf8",
+        # punctuation and nonspacing marks newer than tokenizers' tables (or recategorised since)
+        "a\u061db", "x\u2e4fy", "\u2e52", "q\u1b7dq", "\u166d", "\U000111c9", "\u0a76", "e\u0897", "a\u08ca",
+        "o\u1ac1", "u\u1df6", "\u0d81", "\u180f"]
 PRIVATE = ["\ue000", "\uf8ff", "\U000f0000", "\U0010fffd", "\ue0ff"]
 SPACES = [" ", "  ", "    ", "\t", "\n", "\n\n", "\r\n", "\u00a0", "\u3000", "\u2003", "\u200b", " \n ", "\u000b", "\u0085"]
 SPECIALS = ["<|endoftext|>", "<|begin_of_text|>", "<|end_of_text|>", "<|eot_id|>", "<s>", "</s>", "<unk>", "[CLS]",

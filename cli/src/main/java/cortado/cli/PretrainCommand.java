@@ -80,8 +80,8 @@ public final class PretrainCommand implements Command {
         Tokenizer tok = ModelTokenizer.forModel(model, a.has("tokenizer") ? Path.of(a.string("tokenizer")) : null,
                 modelDir);
         int vocab = model.config().vocabSize();
-        // No tokenizer is fine for pre-tokenized data (.bin); TokenData refuses text without one.
-        Tokenizer dataTok = a.bool("match-special-tokens") || tok == null ? tok : tok.specialTokensAsText();
+        // Token files (.bin) need no tokenizer, so tok may be null.
+        Tokenizer dataTok = tok == null || a.bool("match-special-tokens") ? tok : tok.specialTokensAsText();
         TokenData data = TokenData.load(Path.of(a.string("data")), dataTok, vocab);
         TokenData train = data, val = null;
         if (cfg.valEvery() > 0) {

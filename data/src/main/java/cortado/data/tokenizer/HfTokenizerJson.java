@@ -121,6 +121,12 @@ public final class HfTokenizerJson {
             }
             out.put((String) e.getKey(), id.intValue());
         }
+        // Ids are dense in every real vocabulary; a huge id in a small file would only make us allocate for it.
+        int max = -1;
+        for (int id : out.values()) max = Math.max(max, id);
+        if (max >= 2L * out.size() + 1024) {
+            throw TokenizerException.in(f.file(), "model.vocab: id " + max + " is far beyond its " + out.size() + " entries");
+        }
         return out;
     }
 
@@ -244,7 +250,7 @@ public final class HfTokenizerJson {
             scores[i] = f.number(e.get(1), "model.vocab[" + i + "][1]");
         }
         int unk = model.get("unk_id") == null ? -1 : f.integer(model.get("unk_id"), vocab.size() - 1, "model.unk_id");
-        return new UnigramModel(pieces, scores, unk, f.bool(model, "byte_fallback", false, p));
+        return new UnigramModel(f.file(), pieces, scores, unk, f.bool(model, "byte_fallback", false, p));
     }
 
     // ---- normalizers ----

@@ -19,7 +19,8 @@ public final class SplitPreTokenizer implements PreTokenizerStep {
         this.invert = invert;
     }
 
-    public static Pattern literal(String s) { return Pattern.compile(Pattern.quote(s)); }
+    /** A literal pattern; an empty one matches nothing, as in HF (find_matches of an empty &str). */
+    public static Pattern literal(String s) { return Pattern.compile(s.isEmpty() ? "(?!)" : Pattern.quote(s)); }
 
     /** Compiles an HF/Rust regex; throws PatternSyntaxException with Java's description. */
     public static Pattern regex(String rust) throws PatternSyntaxException {

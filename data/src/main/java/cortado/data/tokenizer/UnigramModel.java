@@ -23,13 +23,15 @@ public final class UnigramModel implements SubwordModel {
     private final int unkId;
     private final boolean byteFallback;
     private final double minScore;
+    private final String file;  // for the one error encoding can hit
 
     private static final class Node {
         final Map<Character, Node> next = new HashMap<>(4);
         int id = -1;
     }
 
-    public UnigramModel(List<String> pieces, double[] scores, int unkId, boolean byteFallback) {
+    public UnigramModel(String file, List<String> pieces, double[] scores, int unkId, boolean byteFallback) {
+        this.file = file;
         this.pieces = pieces.toArray(new String[0]);
         this.scores = scores;
         this.unkId = unkId;
@@ -70,7 +72,7 @@ public final class UnigramModel implements SubwordModel {
                 if (end - at == len) single = true;
             }
             if (!single) {
-                if (unkId < 0) throw new TokenizerException("Unigram model has no unk_id but the text has a character not in the vocabulary");
+                if (unkId < 0) throw TokenizerException.in(file, "model.unk_id is null and the text has a character no piece covers");
                 int end = at + len;
                 double cand = unkScore + here;
                 if (from[end] < 0 || cand > best[end]) { best[end] = cand; from[end] = at; id[end] = unkId; }
