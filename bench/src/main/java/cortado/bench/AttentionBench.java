@@ -22,7 +22,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Fused causal attention forward and backward (Backend.attention / attentionBackward) at GPT-2 124M training shape
  * (B=4, H=12, T=64, D=64) and at a long sequence (T=1024). Useful work: forward 2 * B*H*D * T(T+1) FLOP for causal
- * (the two T x T x D products, halved by the mask); backward 3.5x that (P and dS are computed in both of its passes).
+ * (the two T x T x D products, halved by the mask); backward 2.5x that (3.5x on shapes with fewer (batch, kv-head)
+ * pairs than twice the threads, where P and dS are computed in two passes).
  * The {@code Padded} cases run a batch of left-padded prompts: row b's keys real in [b * T / (2B), T), the mask that
  * batched generation uses for its prefill (about a quarter of the causal work is skipped on B = 4).
  *

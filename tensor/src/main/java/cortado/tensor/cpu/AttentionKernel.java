@@ -3,6 +3,7 @@ package cortado.tensor.cpu;
 import cortado.tensor.AttentionMask;
 import cortado.tensor.Backend.AttentionGrads;
 import cortado.tensor.Backend.AttentionResult;
+import cortado.tensor.Parallel;
 import cortado.tensor.Tensor;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
@@ -18,10 +19,11 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Backward recomputes P = exp(scale q.k - lse) tile by tile. With Delta_i = dO_i . O_i:
  * dV_j += P_ij dO_i, dS_ij = scale P_ij (dO_i . V_j - Delta_i), dQ_i += dS_ij K_j, dK_j += dS_ij Q_i.
- * It runs in two passes so that every gradient element has a single writer summing in a fixed order (no atomics, no
- * per-thread partial sums, the same bits on any thread count): tasks of one key tile of one (batch, kv-head) walk every
- * query head that shares it (grouped-query attention) for dK and dV; then tasks of one query block walk the key tiles
- * for dQ.
+ * Every gradient element has a single writer summing in a fixed order (no atomics, no per-thread partial sums): a
+ * task owns one (batch, kv-head) pair and walks its key tiles in order, each against every query head that shares it
+ * (grouped-query attention), for dK, dV and dQ. When there are fewer such pairs than threads can use, dK and dV come
+ * from tasks of one key tile and dQ from a second pass of tasks of one query block walking the tiles in the same
+ * order; the two layouts give the same bits, so the result does not depend on the thread count.
  *
  * <p>Inner loops are register-blocked over {@link #R} queries at once: scores come from the key tile transposed to
  * [D, BK] (SIMD lanes run over keys, R x 4 independent accumulators, no horizontal sums), and P V is accumulated with the
@@ -339,36 +341,53 @@ final class AttentionKernel {
             }
         });
 
-        // Two passes, as the backward of Triton's fused-attention tutorial: dK, dV by key tile (walking the queries),
-        // then dQ by query block (walking the key tiles). Every gradient element has one writer that sums in a fixed
-        // order, so the result is the same bit for bit on any number of threads; the price is computing P and dS twice.
-        int tiles = (s + BK - 1) / BK;
-        Chunks.range(b * hkv * tiles, 1, (from, to) -> {
-            BackwardScratch sc = new BackwardScratch(d);
-            for (int item = from; item < to; item++) {
-                int bi = item / (hkv * tiles), hk = (item / tiles) % hkv, j0 = (item % tiles) * BK;
-                int nk = Math.min(BK, s - j0);
-                int kBase = rk.base(bi, hk), vBase = rv.base(bi, hk);
-                int iStart = vis.queryStart(bi, j0), iEnd = vis.queryEnd(bi, j0 + nk);
-                if (iStart >= iEnd) continue;
-                transposeTile(rk.a, kBase + j0 * rk.sr, rk.sr, nk, d, sc.kt, 0);
-                transposeTile(rv.a, vBase + j0 * rv.sr, rv.sr, nk, d, sc.vt, 0);
-                Arrays.fill(sc.tk, 0f);
-                Arrays.fill(sc.tv, 0f);
-                for (int hi = hk * group; hi < (hk + 1) * group; hi++) {
-                    int qBase = rq.base(bi, hi), doBase = rdo.base(bi, hi), rowBase = (bi * h + hi) * t;
-                    for (int g0 = iStart; g0 < iEnd; g0 += R) {
-                        int maxLim = probabilitiesAndDs(vis, bi, g0, Math.min(R, iEnd - g0), t, j0, nk, rowBase, ls, lo,
-                                delta, scale, rq, qBase, rdo, doBase, d, sc);
-                        if (maxLim == 0) continue;
-                        rankUpdate(sc.tv, sc.p, maxLim, rdo.a, sc.d0, sc.d1, sc.d2, sc.d3, d);   // dV_j += sum_r P_rj dO_r
-                        rankUpdate(sc.tk, sc.ds, maxLim, rq.a, sc.q0, sc.q1, sc.q2, sc.q3, d);   // dK_j += sum_r dS_rj Q_r
-                    }
+        int tiles = (s + BK - 1) / BK, units = b * hkv;
+        // One key tile of one (batch, kv-head) against every query head that shares it: its dK and dV rows are complete
+        // when it returns. With dq != null it also adds each query's dS K to dq.
+        KeyTileBody keyTile = (bi, hk, j0, sc, dqOut) -> {
+            int nk = Math.min(BK, s - j0);
+            int kBase = rk.base(bi, hk), vBase = rv.base(bi, hk);
+            int iStart = vis.queryStart(bi, j0), iEnd = vis.queryEnd(bi, j0 + nk);
+            if (iStart >= iEnd) return;
+            transposeTile(rk.a, kBase + j0 * rk.sr, rk.sr, nk, d, sc.kt, 0);
+            transposeTile(rv.a, vBase + j0 * rv.sr, rv.sr, nk, d, sc.vt, 0);
+            Arrays.fill(sc.tk, 0f);
+            Arrays.fill(sc.tv, 0f);
+            for (int hi = hk * group; hi < (hk + 1) * group; hi++) {
+                int qBase = rq.base(bi, hi), doBase = rdo.base(bi, hi), rowBase = (bi * h + hi) * t;
+                for (int g0 = iStart; g0 < iEnd; g0 += R) {
+                    int nRows = Math.min(R, iEnd - g0);
+                    int maxLim = probabilitiesAndDs(vis, bi, g0, nRows, t, j0, nk, rowBase, ls, lo, delta, scale,
+                            rq, qBase, rdo, doBase, d, sc);
+                    if (maxLim == 0) continue;
+                    rankUpdate(sc.tv, sc.p, maxLim, rdo.a, sc.d0, sc.d1, sc.d2, sc.d3, d);   // dV_j += sum_r P_rj dO_r
+                    rankUpdate(sc.tk, sc.ds, maxLim, rq.a, sc.q0, sc.q1, sc.q2, sc.q3, d);   // dK_j += sum_r dS_rj Q_r
+                    if (dqOut != null)   // dQ_i += sum_j dS_ij K_j
+                        accumulate(dqOut, (rowBase + g0) * d, nRows, ONES, sc.ds, maxLim, rk.a, kBase + j0 * rk.sr, rk.sr, d);
                 }
-                int outKV = (bi * hkv + hk) * s * d;
-                System.arraycopy(sc.tk, 0, gk, outKV + j0 * d, nk * d);
-                System.arraycopy(sc.tv, 0, gv, outKV + j0 * d, nk * d);
             }
+            int outKV = (bi * hkv + hk) * s * d;
+            System.arraycopy(sc.tk, 0, gk, outKV + j0 * d, nk * d);
+            System.arraycopy(sc.tv, 0, gv, outKV + j0 * d, nk * d);
+        };
+        if (units >= 2 * Parallel.threads()) {
+            // Enough (batch, kv-head) pairs for every thread: one pass, each task owning a pair and walking its tiles in
+            // order, so dQ rows too have a single writer adding tiles in key order.
+            Chunks.range(units, 1, (from, to) -> {
+                BackwardScratch sc = new BackwardScratch(d);
+                for (int unit = from; unit < to; unit++)
+                    for (int j0 = 0; j0 < s; j0 += BK) keyTile.run(unit / hkv, unit % hkv, j0, sc, gq);
+            });
+            return new AttentionGrads(dq, dk, dv);
+        }
+        // Too few pairs: two passes, as the backward of Triton's fused-attention tutorial: dK, dV by key tile, then dQ
+        // by query block walking the key tiles in order. The price is computing P and dS twice; the gain is that every
+        // gradient element still has one writer summing in the same order as the one-pass path (a query that cannot
+        // see a key adds an exact 0), so both paths, and so every thread count, give the same bits.
+        Chunks.range(units * tiles, 1, (from, to) -> {
+            BackwardScratch sc = new BackwardScratch(d);
+            for (int item = from; item < to; item++)
+                keyTile.run(item / (hkv * tiles), (item / tiles) % hkv, (item % tiles) * BK, sc, null);
         });
         int qBlocks = (t + BQ - 1) / BQ;
         Chunks.range(b * h * qBlocks, 1, (from, to) -> {
@@ -437,6 +456,11 @@ final class AttentionKernel {
     }
 
     private static final float[] ONES = {1f, 1f, 1f, 1f};
+
+    @FunctionalInterface
+    private interface KeyTileBody {
+        void run(int bi, int hk, int j0, BackwardScratch scratch, float[] dqOut);
+    }
 
     /** Per-thread buffers of the backward pass: transposed K and V tiles, P and dS rows, dK and dV tile sums. */
     private static final class BackwardScratch {
