@@ -93,6 +93,11 @@ class FamilyParityTest {
         for (int s = prefill; s < t; s++) place(all, model.forward(columns(ids, b, t, s, s + 1), b, 1, cache), b, t, s, 1, vocab);
         compare(name + " cached logits", Tensor.of(all, b, t, vocab), golden.get("cached_logits"));
         checkFrequencies(name + " after decoding", model, golden.get("cached_inv_freq"), golden.get("attention_scaling"));
+        // dynamic_frequency_update's reset: a pass shorter than max_position_embeddings after a longer one restores the
+        // original frequencies.
+        model.forward(columns(ids, b, t, 0, 8), b, 8);
+        checkFrequencies(name + " after a short pass", model, golden.get("original_inv_freq"),
+                golden.get("attention_scaling"));
         // The uncached logits past position 16 differ from the cached ones: the test above is not the same comparison.
         assertThat(Golden.relativeToMax(golden.get("cached_logits"), golden.get("logits"))).isGreaterThan(1e-3);
     }
