@@ -31,7 +31,8 @@ import shutil
 import tempfile
 
 import transformers
-from jinja2 import meta
+from jinja2 import nodes
+from jinja2.optimizer import optimize
 from tokenizers import Tokenizer, models, pre_tokenizers
 from transformers import AutoTokenizer
 from transformers.utils.chat_template_utils import _compile_jinja_template, render_jinja_template
@@ -329,8 +330,11 @@ ATOMS = ["s", "t", "n", "m", "f", "z", "l", "e", "d", "b", "o", "q", "g", "u", "
          "'a'", "''", "'x y'", "\"it's\"", "'日本'", "true", "false", "none", "[1, 'a', none]", "[]", "{'a': 1}",
          "(1, 2)", "[2.5, -1]", "'10'", "'3.5'"]
 BINARY = ["+", "-", "*", "/", "//", "%", "~", "and", "or", "==", "!=", "<", ">=", "in", "not in"]
+# reverse, items, unique, select, map and batch return Python iterators in Jinja (truthy, lazily failing, printed
+# with their address): they are consumed with | list, as templates consume them in for loops.
 FILTERS = ["length", "string", "trim", "upper", "lower", "list", "first", "last", "tojson", "join", "join('-')",
-           "default('d')", "default('d', true)", "int", "float", "abs", "reverse", "sort", "unique | list", "items",
+           "default('d')", "default('d', true)", "int", "float", "abs", "reverse | list", "sort", "unique | list",
+           "items | list",
            "capitalize", "title", "replace('l', 'L')", "sum", "max", "min", "tojson(indent=1)", "count",
            "select('odd') | list", "map('string') | list", "batch(2) | list"]
 TESTS = ["defined", "undefined", "none", "string", "number", "mapping", "iterable", "sequence", "integer", "float",
@@ -338,6 +342,12 @@ TESTS = ["defined", "undefined", "none", "string", "number", "mapping", "iterabl
 METHODS = ["upper()", "lower()", "split()", "split(',')", "strip()", "startswith('H')", "endswith('d')", "title()",
            "get('k')", "get('x', 0)", "items()", "keys()", "values()", "index(1)", "count(1)", "replace('l', '')",
            "find('o')", "isdigit()", "format(1)", "join(['a', 'b'])", "rstrip('d')"]
+
+
+def folds_to_constant(expr):
+    """Whether Jinja's optimizer reduces the expression to a constant at compile time (e.g. [] and x)."""
+    tree = optimize(ENV.parse("{{ " + expr + " }}"), ENV)
+    return all(isinstance(n, (nodes.Const, nodes.TemplateData)) for n in tree.body[0].nodes)
 
 
 def random_expr(rng, depth=0):
@@ -355,7 +365,7 @@ def random_expr(rng, depth=0):
         return "(" + sub + ")." + rng.choice(METHODS)
     if r < 0.84:
         subscripts = ["[0]", "[-1]", "['k']", "[5]", ".k"]
-        if meta.find_undeclared_variables(ENV.parse("{{ " + sub + " }}")):
+        if not folds_to_constant(sub):
             # Jinja folds constant subexpressions at compile time, where a bad slice becomes Undefined instead of
             # the TypeError it raises at run time: slice only what depends on a variable
             subscripts += ["[1:]", "[:-1]", "[::-1]", "[0:1]"]

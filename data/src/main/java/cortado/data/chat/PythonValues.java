@@ -236,6 +236,7 @@ final class PythonValues {
             return s.contains(n);
         }
         if (haystack instanceof Map<?, ?> m) {
+            if (needle instanceof List && !(needle instanceof Tuple) || needle instanceof Map) return null; // unhashable
             if (needle instanceof String || needle == null || needle instanceof Boolean) return m.containsKey(needle);
             for (Object k : m.keySet()) if (equal(k, needle)) return true;
             return false;
