@@ -13,6 +13,8 @@
   data/src/test/resources/chat/expressions.json  600 seeded random expressions ({{ expr }}) over numbers, strings,
       lists, dicts, none and undefined with Jinja's operators, filters, tests, methods, slices and conditionals:
       Python's value semantics (printing, ==, ordering, arithmetic, truth, errors) must come out the same.
+  data/src/test/resources/chat/floats.json  Python's repr() of 1000 doubles (little-endian bits in hex), which is how
+      {{ x }} prints a float.
   data/src/test/resources/chat/snippets.json  small templates, one Jinja feature each, rendered by the very
       environment apply_chat_template uses (transformers' _compile_jinja_template: sandboxed, trim_blocks,
       lstrip_blocks, its tojson/raise_exception/strftime_now), with text or error type and message.
@@ -204,6 +206,10 @@ SNIPPETS = [
     # printing Python values
     ("{{ none }}|{{ true }}|{{ 1.0 }}|{{ 2.5e-7 }}|{{ 1e16 }}|{{ 123456789.125 }}|{{ [1, 'a', none, true, 0.1] }}|"
      "{{ {'k': 'v', 'n': [1]} }}|{{ (1,) }}|{{ ('a', 2) }}|{{ \"it's\" }}|{{ ['it\\'s'] }}|{{ undefined_thing }}", {}),
+    ("{{ 1234567890123456.0 }} {{ 12345678901234567.0 }} {{ 1e15 }} {{ 1e16 }} {{ 0.0001 }} {{ 0.00001 }} {{ -0.0 }} "
+     "{{ 1.5e300 }} {{ 5e-324 }} {{ 0.1 + 0.2 }} {{ 1 / 3 }} {{ 2.0 ** 60 }} {{ -1.25e-10 }} {{ 100.0 }}", {}),
+    ("{{ 2.5 is even }} {{ 1e-7 is odd }} {{ 1e-7 is even }} {{ 3.0 is odd }} {{ 4.0 is even }} {{ 0 % -2.5 }} "
+     "{{ -7.5 % 2 }} {{ 7.5 % -2 }} {{ -0.0 % 5 }}", {}),
     ("{{ 10 / 4 }} {{ 7 // 2 }} {{ -7 // 2 }} {{ -7 % 3 }} {{ 7 % -3 }} {{ 2 ** 10 }} {{ 2 ** -1 }} {{ 1 + 2.5 }} "
      "{{ 'ab' * 3 }} {{ [1] * 2 }} {{ [1] + [2] }} {{ 3 - 5 }} {{ -(2) }} {{ 7.5 // 2 }} {{ true + 1 }}", {}),
     ("{{ 1 == 1.0 }} {{ 1 == true }} {{ 'a' < 'b' }} {{ [1, 2] < [1, 3] }} {{ 1 < 2 < 3 }} {{ 3 > 2 > 2 }} "
@@ -409,11 +415,33 @@ def whitespace_cases():
     return out
 
 
+def float_cases():
+    """Python's repr() of 1000 doubles: random bit patterns, random short decimals, powers of ten, subnormals."""
+    import random
+    import struct
+    rng = random.Random(11)
+    values = [5e-324, 2.2250738585072014e-308, 1.7976931348623157e308, 1e16, 1e-4, 1e-5, 9.999999999999999e15]
+    while len(values) < 1000:
+        r = rng.random()
+        if r < 0.4:
+            v = struct.unpack("<d", struct.pack("<Q", rng.getrandbits(64)))[0]
+        elif r < 0.8:
+            v = round(rng.uniform(-1000, 1000), rng.randint(0, 6)) * 10.0 ** rng.randint(-25, 25)
+        else:
+            v = float(rng.randint(1, 99)) * 10.0 ** rng.randint(-320, 300)
+        if v == v and v not in (float("inf"), float("-inf")):
+            values.append(v)
+    return [[struct.pack("<d", v).hex(), repr(v)] for v in values]
+
+
 def main():
     meta = {"generator": "tools/chat/make_chat_goldens.py", "transformers": transformers.__version__,
             "clock": CLOCK.isoformat()}
     with open(os.path.join(RES, "goldens.json"), "w", encoding="utf-8", newline="\n") as f:
         json.dump({"meta": meta, "cases": goldens()}, f, ensure_ascii=False, indent=1)
+        f.write("\n")
+    with open(os.path.join(RES, "floats.json"), "w", encoding="utf-8", newline="\n") as f:
+        json.dump({"meta": meta, "cases": float_cases()}, f, indent=0)
         f.write("\n")
     with open(os.path.join(RES, "expressions.json"), "w", encoding="utf-8", newline="\n") as f:
         json.dump({"meta": meta, "variables": EXPR_VARS, "cases": expression_cases()}, f, ensure_ascii=False, indent=0)
