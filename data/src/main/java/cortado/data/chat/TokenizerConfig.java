@@ -93,7 +93,8 @@ public record TokenizerConfig(Map<String, String> templates, Map<String, String>
 
     /**
      * The template transformers' {@code get_chat_template} would pick, compiled, with the special tokens as defaults:
-     * "tool_use" when tools are given and there is one, else "default".
+     * "tool_use" when tools are given and there is one, else "default". Each call parses the template again: keep
+     * the returned {@link ChatTemplate} (immutable, safe to share between threads).
      * @param withTools whether the caller passes tools
      */
     public ChatTemplate template(boolean withTools) {
