@@ -13,6 +13,8 @@
   data/src/test/resources/chat/expressions.json  600 seeded random expressions ({{ expr }}) over numbers, strings,
       lists, dicts, none and undefined with Jinja's operators, filters, tests, methods, slices and conditionals:
       Python's value semantics (printing, ==, ordering, arithmetic, truth, errors) must come out the same.
+  data/src/test/resources/chat/floats.json  Python's repr() of 1000 doubles (little-endian bits in hex), which is how
+      {{ x }} prints a float.
   data/src/test/resources/chat/snippets.json  small templates, one Jinja feature each, rendered by the very
       environment apply_chat_template uses (transformers' _compile_jinja_template: sandboxed, trim_blocks,
       lstrip_blocks, its tojson/raise_exception/strftime_now), with text or error type and message.
@@ -31,7 +33,8 @@ import shutil
 import tempfile
 
 import transformers
-from jinja2 import meta
+from jinja2 import nodes
+from jinja2.optimizer import optimize
 from tokenizers import Tokenizer, models, pre_tokenizers
 from transformers import AutoTokenizer
 from transformers.utils.chat_template_utils import _compile_jinja_template, render_jinja_template
@@ -203,6 +206,10 @@ SNIPPETS = [
     # printing Python values
     ("{{ none }}|{{ true }}|{{ 1.0 }}|{{ 2.5e-7 }}|{{ 1e16 }}|{{ 123456789.125 }}|{{ [1, 'a', none, true, 0.1] }}|"
      "{{ {'k': 'v', 'n': [1]} }}|{{ (1,) }}|{{ ('a', 2) }}|{{ \"it's\" }}|{{ ['it\\'s'] }}|{{ undefined_thing }}", {}),
+    ("{{ 1234567890123456.0 }} {{ 12345678901234567.0 }} {{ 1e15 }} {{ 1e16 }} {{ 0.0001 }} {{ 0.00001 }} {{ -0.0 }} "
+     "{{ 1.5e300 }} {{ 5e-324 }} {{ 0.1 + 0.2 }} {{ 1 / 3 }} {{ 2.0 ** 60 }} {{ -1.25e-10 }} {{ 100.0 }}", {}),
+    ("{{ 2.5 is even }} {{ 1e-7 is odd }} {{ 1e-7 is even }} {{ 3.0 is odd }} {{ 4.0 is even }} {{ 0 % -2.5 }} "
+     "{{ -7.5 % 2 }} {{ 7.5 % -2 }} {{ -0.0 % 5 }}", {}),
     ("{{ 10 / 4 }} {{ 7 // 2 }} {{ -7 // 2 }} {{ -7 % 3 }} {{ 7 % -3 }} {{ 2 ** 10 }} {{ 2 ** -1 }} {{ 1 + 2.5 }} "
      "{{ 'ab' * 3 }} {{ [1] * 2 }} {{ [1] + [2] }} {{ 3 - 5 }} {{ -(2) }} {{ 7.5 // 2 }} {{ true + 1 }}", {}),
     ("{{ 1 == 1.0 }} {{ 1 == true }} {{ 'a' < 'b' }} {{ [1, 2] < [1, 3] }} {{ 1 < 2 < 3 }} {{ 3 > 2 > 2 }} "
@@ -329,8 +336,11 @@ ATOMS = ["s", "t", "n", "m", "f", "z", "l", "e", "d", "b", "o", "q", "g", "u", "
          "'a'", "''", "'x y'", "\"it's\"", "'日本'", "true", "false", "none", "[1, 'a', none]", "[]", "{'a': 1}",
          "(1, 2)", "[2.5, -1]", "'10'", "'3.5'"]
 BINARY = ["+", "-", "*", "/", "//", "%", "~", "and", "or", "==", "!=", "<", ">=", "in", "not in"]
+# reverse, items, unique, select, map and batch return Python iterators in Jinja (truthy, lazily failing, printed
+# with their address): they are consumed with | list, as templates consume them in for loops.
 FILTERS = ["length", "string", "trim", "upper", "lower", "list", "first", "last", "tojson", "join", "join('-')",
-           "default('d')", "default('d', true)", "int", "float", "abs", "reverse", "sort", "unique | list", "items",
+           "default('d')", "default('d', true)", "int", "float", "abs", "reverse | list", "sort", "unique | list",
+           "items | list",
            "capitalize", "title", "replace('l', 'L')", "sum", "max", "min", "tojson(indent=1)", "count",
            "select('odd') | list", "map('string') | list", "batch(2) | list"]
 TESTS = ["defined", "undefined", "none", "string", "number", "mapping", "iterable", "sequence", "integer", "float",
@@ -338,6 +348,12 @@ TESTS = ["defined", "undefined", "none", "string", "number", "mapping", "iterabl
 METHODS = ["upper()", "lower()", "split()", "split(',')", "strip()", "startswith('H')", "endswith('d')", "title()",
            "get('k')", "get('x', 0)", "items()", "keys()", "values()", "index(1)", "count(1)", "replace('l', '')",
            "find('o')", "isdigit()", "format(1)", "join(['a', 'b'])", "rstrip('d')"]
+
+
+def folds_to_constant(expr):
+    """Whether Jinja's optimizer reduces the expression to a constant at compile time (e.g. [] and x)."""
+    tree = optimize(ENV.parse("{{ " + expr + " }}"), ENV)
+    return all(isinstance(n, (nodes.Const, nodes.TemplateData)) for n in tree.body[0].nodes)
 
 
 def random_expr(rng, depth=0):
@@ -355,7 +371,7 @@ def random_expr(rng, depth=0):
         return "(" + sub + ")." + rng.choice(METHODS)
     if r < 0.84:
         subscripts = ["[0]", "[-1]", "['k']", "[5]", ".k"]
-        if meta.find_undeclared_variables(ENV.parse("{{ " + sub + " }}")):
+        if not folds_to_constant(sub):
             # Jinja folds constant subexpressions at compile time, where a bad slice becomes Undefined instead of
             # the TypeError it raises at run time: slice only what depends on a variable
             subscripts += ["[1:]", "[:-1]", "[::-1]", "[0:1]"]
@@ -399,11 +415,33 @@ def whitespace_cases():
     return out
 
 
+def float_cases():
+    """Python's repr() of 1000 doubles: random bit patterns, random short decimals, powers of ten, subnormals."""
+    import random
+    import struct
+    rng = random.Random(11)
+    values = [5e-324, 2.2250738585072014e-308, 1.7976931348623157e308, 1e16, 1e-4, 1e-5, 9.999999999999999e15]
+    while len(values) < 1000:
+        r = rng.random()
+        if r < 0.4:
+            v = struct.unpack("<d", struct.pack("<Q", rng.getrandbits(64)))[0]
+        elif r < 0.8:
+            v = round(rng.uniform(-1000, 1000), rng.randint(0, 6)) * 10.0 ** rng.randint(-25, 25)
+        else:
+            v = float(rng.randint(1, 99)) * 10.0 ** rng.randint(-320, 300)
+        if v == v and v not in (float("inf"), float("-inf")):
+            values.append(v)
+    return [[struct.pack("<d", v).hex(), repr(v)] for v in values]
+
+
 def main():
     meta = {"generator": "tools/chat/make_chat_goldens.py", "transformers": transformers.__version__,
             "clock": CLOCK.isoformat()}
     with open(os.path.join(RES, "goldens.json"), "w", encoding="utf-8", newline="\n") as f:
         json.dump({"meta": meta, "cases": goldens()}, f, ensure_ascii=False, indent=1)
+        f.write("\n")
+    with open(os.path.join(RES, "floats.json"), "w", encoding="utf-8", newline="\n") as f:
+        json.dump({"meta": meta, "cases": float_cases()}, f, indent=0)
         f.write("\n")
     with open(os.path.join(RES, "expressions.json"), "w", encoding="utf-8", newline="\n") as f:
         json.dump({"meta": meta, "variables": EXPR_VARS, "cases": expression_cases()}, f, ensure_ascii=False, indent=0)

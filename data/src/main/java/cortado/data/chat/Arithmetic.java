@@ -2,6 +2,7 @@ package cortado.data.chat;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Python's operators on template values: {@code + - * / // % **}, unary minus, and comparisons, with Python's
@@ -112,8 +113,9 @@ final class Arithmetic {
                     }
                     double x = PythonValues.asDouble(a), y = PythonValues.asDouble(b);
                     if (y == 0) throw in.error("float modulo", at);
-                    double r = x % y;
+                    double r = x % y; // CPython's float_rem: the sign of the divisor, a zero result too
                     if (r != 0 && (r < 0) != (y < 0)) r += y;
+                    else if (r == 0) r = Math.copySign(0.0, y);
                     return r;
                 }
                 case "**" -> {
@@ -147,6 +149,7 @@ final class Arithmetic {
             case "in", "not in" -> {
                 Boolean r = PythonValues.contains(b, a);
                 if (r == null) {
+                    if (b instanceof Map) throw in.error("unhashable type: '" + PythonValues.typeName(a) + "'", at);
                     if (b instanceof String) throw in.error("'in <string>' requires string as left operand, not "
                             + PythonValues.typeName(a), at);
                     throw in.error("argument of type '" + PythonValues.typeName(b) + "' is not iterable", at);

@@ -50,7 +50,7 @@ public final class ChatTemplate {
     public ChatTemplate withDefaults(Map<String, ?> variables) {
         Map<String, Object> merged = new HashMap<>(defaults);
         merged.putAll(variables);
-        return new ChatTemplate(name, source, body, Map.copyOf(merged), clock);
+        return new ChatTemplate(name, source, body, java.util.Collections.unmodifiableMap(merged), clock);
     }
 
     /** This template with the clock {@code strftime_now} reads (the local time by default), for reproducible tests. */

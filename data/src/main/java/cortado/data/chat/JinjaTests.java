@@ -38,8 +38,8 @@ final class JinjaTests {
             case "upper" -> { none(name, args, in, at); yield isCase(PythonValues.str(v), true); }
             case "odd", "even" -> {
                 none(name, args, in, at);
-                Object r = Arithmetic.binary("%", v, 2L, in, at);
-                yield PythonValues.equal(r, 1L) == name.equals("odd");
+                Object r = Arithmetic.binary("%", v, 2L, in, at); // jinja2: value % 2 == 1 / value % 2 == 0
+                yield PythonValues.equal(r, name.equals("odd") ? 1L : 0L);
             }
             case "divisibleby" -> PythonValues.equal(Arithmetic.binary("%", v, one(name, args, in, at), in, at), 0L);
             case "sameas" -> {

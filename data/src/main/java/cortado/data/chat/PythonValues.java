@@ -90,13 +90,18 @@ final class PythonValues {
 
     /**
      * Python's {@code repr(float)}: the shortest digits that round-trip (Java's {@link Double#toString} finds the same
-     * digits), written positionally when the decimal exponent is in [-4, 16), else as {@code 1e-05} / {@code 1e+16}.
+     * digits, except that it never writes fewer than two), written positionally when the decimal exponent is in [-4, 16), else as {@code 1e-05} / {@code 1e+16}.
      */
     static String floatRepr(double d) {
         if (Double.isNaN(d)) return "nan";
         if (Double.isInfinite(d)) return d > 0 ? "inf" : "-inf";
         if (d == 0) return (1 / d < 0) ? "-0.0" : "0.0";
         BigDecimal bd = new BigDecimal(Double.toString(Math.abs(d))).stripTrailingZeros();
+        if (bd.precision() == 2) {
+            // Java writes at least two digits (4.9E-324) where one may already round-trip (Python: 5e-324)
+            BigDecimal one = new BigDecimal(Math.abs(d)).round(new java.math.MathContext(1, java.math.RoundingMode.HALF_EVEN));
+            if (one.doubleValue() == Math.abs(d)) bd = one.stripTrailingZeros();
+        }
         String digits = bd.unscaledValue().toString();
         int decpt = digits.length() - bd.scale(); // value = 0.DIGITS * 10^decpt
         StringBuilder b = new StringBuilder(d < 0 ? "-" : "");
@@ -236,6 +241,7 @@ final class PythonValues {
             return s.contains(n);
         }
         if (haystack instanceof Map<?, ?> m) {
+            if (needle instanceof List && !(needle instanceof Tuple) || needle instanceof Map) return null; // unhashable
             if (needle instanceof String || needle == null || needle instanceof Boolean) return m.containsKey(needle);
             for (Object k : m.keySet()) if (equal(k, needle)) return true;
             return false;

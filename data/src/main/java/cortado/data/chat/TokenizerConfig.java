@@ -14,16 +14,19 @@ import java.util.Map;
 /**
  * What a model directory says about chatting: the chat template and the named special tokens from
  * {@code tokenizer_config.json}, as transformers reads them. The template comes from {@code chat_template.jinja}
- * when present (transformers 5 saves it there, and it wins over the config), else from the config's
+ * and {@code additional_chat_templates/NAME.jinja} when present (transformers 5 saves them there, and they win over
+ * the config), else from the config's
  * {@code chat_template}, a string or a list of {@code {"name", "template"}} (the one named "default", or
  * "tool_use" when tools are given). Special tokens may be strings or {@code AddedToken} objects
  * ({@code {"content": "<s>", ...}}).
  *
  * @param templates named templates ("default" for a single one); empty when the model has none
- * @param templateFile the file the templates came from, for error messages
+ * @param origins for each template, what its errors call it: its .jinja file, or "tokenizer_config.json (chat_template)"
+ * @param templateFile the file the templates came from (the first one), for error messages
  * @param specialTokens bos_token, eos_token, unk_token, sep_token, pad_token, cls_token, mask_token: those set
  */
-public record TokenizerConfig(Map<String, String> templates, Path templateFile, Map<String, String> specialTokens) {
+public record TokenizerConfig(Map<String, String> templates, Map<String, String> origins, Path templateFile,
+                              Map<String, String> specialTokens) {
     /** transformers' SPECIAL_TOKENS_ATTRIBUTES: the names {@code apply_chat_template} passes to the template. */
     static final List<String> SPECIAL_TOKEN_NAMES =
             List.of("bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token");
@@ -38,7 +41,7 @@ public record TokenizerConfig(Map<String, String> templates, Path templateFile, 
         Path config = dir.resolve("tokenizer_config.json");
         Path jinja = dir.resolve("chat_template.jinja");
         Map<String, Object> json = Files.isRegularFile(config) ? readJson(config) : Map.of();
-        if (!Files.isRegularFile(config) && !Files.isRegularFile(jinja))
+        if (!Files.isRegularFile(config) && !Files.isRegularFile(jinja) && !Files.isDirectory(dir.resolve("additional_chat_templates")))
             throw new ConfigException(dir + ": no tokenizer_config.json or chat_template.jinja");
         Map<String, String> specials = new LinkedHashMap<>();
         for (String n : SPECIAL_TOKEN_NAMES) {
@@ -49,11 +52,31 @@ public record TokenizerConfig(Map<String, String> templates, Path templateFile, 
             else throw new ConfigException(config + ": field '" + n + "' must be a string or an AddedToken object with \"content\"");
         }
         Map<String, String> templates = new LinkedHashMap<>();
+        Map<String, String> origins = new LinkedHashMap<>();
         Path from = config;
+        // transformers 5: chat_template.jinja is "default", additional_chat_templates/NAME.jinja the others; any of
+        // these files replace the config's chat_template
         if (Files.isRegularFile(jinja)) {
             templates.put("default", readText(jinja));
+            origins.put("default", jinja.toString());
             from = jinja;
-        } else {
+        }
+        Path extraDir = dir.resolve("additional_chat_templates");
+        if (Files.isDirectory(extraDir)) {
+            try (var files = Files.list(extraDir)) {
+                for (Path f : files.sorted().toList()) {
+                    String n = f.getFileName().toString();
+                    if (!n.endsWith(".jinja") || !Files.isRegularFile(f)) continue;
+                    String name = n.substring(0, n.length() - ".jinja".length());
+                    templates.put(name, readText(f));
+                    origins.put(name, f.toString());
+                    if (from == config) from = f;
+                }
+            } catch (IOException e) {
+                throw new ConfigException(extraDir + ": " + e.getMessage());
+            }
+        }
+        if (templates.isEmpty()) {
             Object t = json.get("chat_template");
             if (t instanceof String s) templates.put("default", s);
             else if (t instanceof List<?> l) {
@@ -64,24 +87,24 @@ public record TokenizerConfig(Map<String, String> templates, Path templateFile, 
                 }
             } else if (t != null) throw new ConfigException(config + ": field 'chat_template' must be a string or a list");
         }
-        return new TokenizerConfig(Map.copyOf(templates), from, Map.copyOf(specials));
+        for (String n : templates.keySet()) origins.putIfAbsent(n, config + " (chat_template)");
+        return new TokenizerConfig(Map.copyOf(templates), Map.copyOf(origins), from, Map.copyOf(specials));
     }
 
     /**
-     * The template transformers would pick, compiled, with the special tokens as defaults.
-     * @param withTools whether the caller passes tools (then a "tool_use" template is preferred)
+     * The template transformers' {@code get_chat_template} would pick, compiled, with the special tokens as defaults:
+     * "tool_use" when tools are given and there is one, else "default". Each call parses the template again: keep
+     * the returned {@link ChatTemplate} (immutable, safe to share between threads).
+     * @param withTools whether the caller passes tools
      */
     public ChatTemplate template(boolean withTools) {
-        String src;
         if (templates.isEmpty()) throw new ConfigException(templateFile + ": the model has no chat template ('chat_template')");
-        if (withTools && templates.containsKey("tool_use")) src = templates.get("tool_use");
-        else if (templates.containsKey("default")) src = templates.get("default");
-        else if (templates.size() == 1) src = templates.values().iterator().next();
-        else throw new ConfigException(templateFile + ": several chat templates and none named 'default'");
-        // line and column of errors count in the template text, so say when it is a JSON field's value
-        String name = templateFile.getFileName().toString().endsWith(".jinja") ? templateFile.toString()
-                : templateFile + " (chat_template)";
-        return ChatTemplate.compile(src, name).withDefaults(specialTokens);
+        String pick = withTools && templates.containsKey("tool_use") ? "tool_use" : "default";
+        if (!templates.containsKey(pick))
+            throw new ConfigException(templateFile + ": several chat templates and none named 'default' (there are "
+                    + String.join(", ", new java.util.TreeSet<>(templates.keySet())) + ")");
+        // line and column of errors count in the template text, so a JSON field's value is named as such
+        return ChatTemplate.compile(templates.get(pick), origins.get(pick)).withDefaults(specialTokens);
     }
 
     /** {@link #template(boolean) template(false)}. */

@@ -59,8 +59,8 @@ class SnippetParityTest {
     }
 
     private static String abbreviate(String s) {
-        s = s.replace("\n", "\\n");
-        return s.length() > 70 ? s.substring(0, 70) + "..." : s;
+        s = s.replace("\n", "\\n").replace("\t", "\\t");
+        return "[" + (s.length() > 70 ? s.substring(0, 70) + "..." : s) + "]";
     }
 
     @SuppressWarnings("unchecked")

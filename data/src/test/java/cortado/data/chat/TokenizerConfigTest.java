@@ -50,6 +50,25 @@ class TokenizerConfigTest {
         assertThat(c.template(true).render(HELLO, false, Map.of("tools", List.of(Map.of()))).text()).isEqualTo("tools: 1");
     }
 
+    /** Checked against transformers 5.18: AutoTokenizer over the same directory renders the same texts and refuses the same. */
+    @Test
+    void additionalChatTemplatesDirectoryAsTransformers5SavesIt() throws Exception {
+        Files.writeString(dir.resolve("tokenizer_config.json"), "{\"eos_token\": \"</s>\", \"chat_template\": \"from config\"}");
+        Files.writeString(dir.resolve("chat_template.jinja"), "default: {{ messages[0].content }}");
+        Files.createDirectories(dir.resolve("additional_chat_templates"));
+        Path toolUse = dir.resolve("additional_chat_templates/tool_use.jinja");
+        Files.writeString(toolUse, "tools: {{ tools | length }}");
+        TokenizerConfig c = TokenizerConfig.load(dir);
+        assertThat(c.template(false).render(HELLO, false, Map.of()).text()).isEqualTo("default: hi");
+        assertThat(c.template(true).render(HELLO, false, Map.of("tools", List.of(Map.of()))).text()).isEqualTo("tools: 1");
+        assertThat(c.origins()).containsEntry("tool_use", toolUse.toString());
+        Files.delete(dir.resolve("chat_template.jinja"));
+        // the files replace the config's template, so now there is no default
+        assertThatThrownBy(() -> TokenizerConfig.load(dir).template(false)).hasMessageContaining("none named 'default'");
+        assertThat(TokenizerConfig.load(dir).template(true).render(HELLO, false, Map.of("tools", List.of())).text())
+                .isEqualTo("tools: 0");
+    }
+
     @Test
     void extraVariablesOverrideSpecialTokens() throws Exception {
         Files.writeString(dir.resolve("tokenizer_config.json"), "{\"bos_token\": \"<s>\", \"chat_template\": \"{{ bos_token }}|{{ tools }}|{{ documents }}|{{ add_generation_prompt }}\"}");
