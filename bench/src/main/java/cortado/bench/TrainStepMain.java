@@ -4,6 +4,7 @@ import cortado.autograd.Autograd;
 import cortado.nn.models.CausalLm;
 import cortado.nn.models.Presets;
 import cortado.tensor.Parallel;
+import cortado.tensor.StepArena;
 import cortado.tensor.Tensor;
 import cortado.train.AdamW;
 import cortado.train.GradClip;
@@ -51,15 +52,17 @@ public final class TrainStepMain {
                 inputs[i] = rng.nextInt(vocab);
                 targets[i] = rng.nextInt(vocab);
             }
-            long t0 = System.nanoTime();
-            Tensor loss = model.loss(inputs, targets, batch, seq);
-            long t1 = System.nanoTime();
-            Autograd.backward(loss);
-            long t2 = System.nanoTime();
-            GradClip.clipGlobalNorm(adamw.parameterList(), 1.0f);
-            adamw.step(3e-4f);
-            adamw.zeroGrad();
-            long t3 = System.nanoTime();
+            long t0 = System.nanoTime(), t1, t2, t3;
+            try (StepArena arena = StepArena.open()) { // as Trainer.step: the step's buffers are pooled
+                Tensor loss = model.loss(inputs, targets, batch, seq);
+                t1 = System.nanoTime();
+                Autograd.backward(loss);
+                t2 = System.nanoTime();
+                GradClip.clipGlobalNorm(adamw.parameterList(), 1.0f);
+                adamw.step(3e-4f);
+                adamw.zeroGrad();
+            }
+            t3 = System.nanoTime();
             if (s >= warmup) {
                 total.add((t3 - t0) / 1e6);
                 fwd.add((t1 - t0) / 1e6);
@@ -69,9 +72,10 @@ public final class TrainStepMain {
         }
         System.out.printf("{\"engine\": \"cortado\", \"model\": \"%s\", \"threads\": %d, \"batch\": %d, \"seq\": %d, "
                         + "\"median_step_ms\": %.1f, \"median_forward_ms\": %.1f, \"median_backward_ms\": %.1f, "
-                        + "\"median_optimizer_ms\": %.1f, \"steps_ms\": %s, \"peak_rss_mib\": %.1f}%n",
+                        + "\"median_optimizer_ms\": %.1f, \"steps_ms\": %s, \"pooled_mib\": %.1f, \"peak_rss_mib\": %.1f}%n",
                 preset, threads, batch, seq, median(total), median(fwd), median(bwd), median(opt),
-                Arrays.toString(total.stream().mapToLong(Math::round).toArray()), peakRssMib());
+                Arrays.toString(total.stream().mapToLong(Math::round).toArray()), StepArena.pooledBytes() / 1048576.0,
+                peakRssMib());
     }
 
     private static double median(List<Double> xs) {

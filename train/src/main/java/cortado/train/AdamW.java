@@ -1,6 +1,7 @@
 package cortado.train;
 
 import cortado.nn.Parameter;
+import cortado.tensor.StepArena;
 import cortado.tensor.Tensor;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -58,8 +59,9 @@ public final class AdamW {
             if (g == null) continue;
             if (!p.isContiguous())
                 throw new IllegalStateException("parameter " + e.getKey() + " is not contiguous; AdamW updates in place");
-            Tensor mt = m.computeIfAbsent(e.getKey(), k -> Tensor.zeros(p.shape()));
-            Tensor vt = v.computeIfAbsent(e.getKey(), k -> Tensor.zeros(p.shape()));
+            // The moments outlive the step that creates them, so they never come from a step's arena.
+            Tensor mt = m.computeIfAbsent(e.getKey(), k -> StepArena.outside(() -> Tensor.zeros(p.shape())));
+            Tensor vt = v.computeIfAbsent(e.getKey(), k -> StepArena.outside(() -> Tensor.zeros(p.shape())));
             float wd = decays(p.shape()) ? weightDecay : 0f;
             p.backend().adamwInPlace(p, g.contiguous(), mt, vt, lr, beta1, beta2, eps, wd, step);
         }

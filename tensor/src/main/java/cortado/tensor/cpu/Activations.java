@@ -25,7 +25,7 @@ final class Activations {
     /** y = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
     static Tensor gelu(Tensor x) {
         Tensor c = x.contiguous();
-        Tensor out = Tensor.zeros(x.shape());
+        Tensor out = Tensor.empty(x.shape());
         float[] a = c.data(), y = out.data();
         int ao = c.offset();
         Chunks.range(out.numel(), GRAIN, (from, to) -> {
@@ -51,7 +51,7 @@ final class Activations {
     static Tensor geluBackward(Tensor dy, Tensor x) {
         check(dy, x);
         Tensor g = dy.contiguous(), c = x.contiguous();
-        Tensor out = Tensor.zeros(x.shape());
+        Tensor out = Tensor.empty(x.shape());
         float[] d = g.data(), a = c.data(), z = out.data();
         int go = g.offset(), ao = c.offset();
         Chunks.range(out.numel(), GRAIN, (from, to) -> {
@@ -79,7 +79,7 @@ final class Activations {
     /** y = x * sigmoid(x). */
     static Tensor silu(Tensor x) {
         Tensor c = x.contiguous();
-        Tensor out = Tensor.zeros(x.shape());
+        Tensor out = Tensor.empty(x.shape());
         float[] a = c.data(), y = out.data();
         int ao = c.offset();
         Chunks.range(out.numel(), GRAIN, (from, to) -> {
@@ -97,7 +97,7 @@ final class Activations {
     static Tensor siluBackward(Tensor dy, Tensor x) {
         check(dy, x);
         Tensor g = dy.contiguous(), c = x.contiguous();
-        Tensor out = Tensor.zeros(x.shape());
+        Tensor out = Tensor.empty(x.shape());
         float[] d = g.data(), a = c.data(), z = out.data();
         int go = g.offset(), ao = c.offset();
         Chunks.range(out.numel(), GRAIN, (from, to) -> {

@@ -22,7 +22,7 @@ final class Elementwise {
     // ---- memory ----
 
     static Tensor copy(Tensor x) {
-        Tensor out = Tensor.zeros(x.shape());
+        Tensor out = Tensor.empty(x.shape());
         copyInto(out, x);
         return out;
     }
@@ -79,7 +79,7 @@ final class Elementwise {
 
     static Tensor binary(Op op, Tensor a, Tensor b) {
         int[] shape = broadcastShape(a.shape(), b.shape());
-        Tensor out = Tensor.zeros(shape);
+        Tensor out = Tensor.empty(shape);
         float[] x = a.data(), y = b.data(), z = out.data();
         StridedLoop loop = StridedLoop.plan(shape,
                 new int[][] {broadcastStrides(a, shape), broadcastStrides(b, shape), out.strides()},
@@ -144,7 +144,7 @@ final class Elementwise {
     /** a * s + t. */
     static Tensor affine(Tensor a, float s, float t) {
         Tensor c = a.contiguous();
-        Tensor out = Tensor.zeros(a.shape());
+        Tensor out = Tensor.empty(a.shape());
         float[] x = c.data(), z = out.data();
         int xo = c.offset();
         FloatVector vs = FloatVector.broadcast(S, s), vt = FloatVector.broadcast(S, t);
@@ -203,7 +203,7 @@ final class Elementwise {
 
     static Tensor unary(Fn fn, Tensor a) {
         Tensor c = a.contiguous();
-        Tensor out = Tensor.zeros(a.shape());
+        Tensor out = Tensor.empty(a.shape());
         float[] x = c.data(), z = out.data();
         int xo = c.offset();
         Chunks.range(out.numel(), 1 << 14, (from, to) -> {
