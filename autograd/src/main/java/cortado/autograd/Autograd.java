@@ -228,6 +228,7 @@ public final class Autograd {
         if (cur == null) {
             boolean adopt = fresh && g.isContiguous() && g.offset() == 0 && g.storage().length() == g.numel();
             leaf.setGrad(adopt ? g : be.copy(g));
+            StepArena.keepForStep(leaf.grad()); // made in a recomputation's nested arena: it lives until the step ends
         } else {
             if (!cur.sameShape(g))
                 throw new IllegalStateException("accumulated gradient " + cur + " does not match new gradient " + g);

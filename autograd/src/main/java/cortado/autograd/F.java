@@ -90,6 +90,16 @@ public final class F {
         return Attention.apply(q, k, v, causal, scale);
     }
 
+    // ---- memory ----
+
+    /**
+     * {@code body(x)} with activation checkpointing: the forward keeps only x, backward recomputes body with grad on.
+     * Same gradients as calling {@code body(x)} directly; body must be deterministic (no random state).
+     */
+    public static Tensor checkpoint(java.util.function.UnaryOperator<Tensor> body, Tensor x) {
+        return ActivationCheckpoint.apply(body, x);
+    }
+
     // ---- loss ----
 
     /** Mean cross-entropy of logits [N, V] against targets [N], rows with target == ignoreIndex skipped. Shape []. */

@@ -20,13 +20,14 @@ import java.util.SplittableRandom;
  * bench/compare/train_step_vs_torch.sh, whose peer is train_step_torch.py doing the same step in PyTorch.
  *
  * <p>Usage: {@code java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar cortado.bench.TrainStepMain
- * [--threads 2] [--batch 4] [--seq 64] [--steps 8] [--warmup 2] [--model gpt2-124m]}. Prints one JSON line: the median
+ * [--threads 2] [--batch 4] [--seq 64] [--steps 8] [--warmup 2] [--model gpt2-124m] [--checkpoint-activations true]}. Prints one JSON line: the median
  * step time, the split into forward / backward / optimizer, and the peak resident set (VmHWM).
  */
 public final class TrainStepMain {
     public static void main(String[] args) throws Exception {
         int threads = Runtime.getRuntime().availableProcessors(), batch = 4, seq = 64, steps = 8, warmup = 2;
         String preset = "gpt2-124m";
+        boolean checkpoint = false;
         for (int i = 0; i < args.length; i += 2) {
             String v = args[i + 1];
             switch (args[i]) {
@@ -36,11 +37,13 @@ public final class TrainStepMain {
                 case "--steps" -> steps = Integer.parseInt(v);
                 case "--warmup" -> warmup = Integer.parseInt(v);
                 case "--model" -> preset = v;
+                case "--checkpoint-activations" -> checkpoint = Boolean.parseBoolean(v);
                 default -> throw new IllegalArgumentException("unknown flag " + args[i]);
             }
         }
         Parallel.setThreads(threads);
         CausalLm model = Presets.create(preset, 0);
+        model.module().checkpointActivations(checkpoint);
         int vocab = model.config().vocabSize();
         // Same optimizer settings as the PyTorch side: lr 3e-4, weight decay 0.1 on rank >= 2, clip 1.0.
         AdamW adamw = new AdamW(model.module().namedParameters(), 0.1f);

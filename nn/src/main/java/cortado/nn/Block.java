@@ -36,6 +36,12 @@ public final class Block extends Module {
 
     /** x {@code [B*T, C]} -> {@code [B*T, C]}; {@code layer} indexes this block's slot in the KV cache. */
     public Tensor forward(Tensor x, int batch, int seq, KvCache cache, int layer) {
+        if (checkpointsActivations() && cache == null)
+            return F.checkpoint(in -> residuals(in, batch, seq, null, layer), x);
+        return residuals(x, batch, seq, cache, layer);
+    }
+
+    private Tensor residuals(Tensor x, int batch, int seq, KvCache cache, int layer) {
         Layer norm1 = childAt(names.norm1()), norm2 = childAt(names.norm2()), mlp = childAt(names.mlp());
         CausalSelfAttention attention = childAt(names.attention());
         Tensor h = F.add(x, attention.forward(norm1.forward(x), batch, seq, cache, layer));

@@ -52,6 +52,7 @@ public final class CpuStorage implements Storage {
         float[] d = data;
         if (d == null || arena == null) return false;
         data = null;
+        arena.released(this);
         FloatArrayPool.CPU.give(d);
         return true;
     }

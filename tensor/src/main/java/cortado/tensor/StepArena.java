@@ -28,6 +28,7 @@ public final class StepArena implements AutoCloseable {
     private final Thread owner = Thread.currentThread();
     private final List<CpuStorage> owned = new ArrayList<>();
     private boolean closed;
+    private long liveBytes, peakBytes; // bytes of this arena's buffers not yet given back, and their high-water mark
 
     private StepArena(StepArena previous) { this.previous = previous; }
 
@@ -59,9 +60,43 @@ public final class StepArena implements AutoCloseable {
         if (a == null) return new float[length];
         float[] data = FloatArrayPool.CPU.take(length);
         if (zeroed) java.util.Arrays.fill(data, 0f);
-        a.owned.add(storage);
-        storage.arena = a;
+        a.adopt(storage, length);
         return data;
+    }
+
+    private void adopt(CpuStorage storage, long floats) {
+        owned.add(storage);
+        storage.arena = this;
+        liveBytes += floats * Float.BYTES;
+        peakBytes = Math.max(peakBytes, liveBytes);
+    }
+
+    /** Called by a storage that gave its buffer back. */
+    void released(CpuStorage storage) { liveBytes -= storage.length() * Float.BYTES; }
+
+    /**
+     * Moves {@code t}'s buffer to the enclosing arena (a nested scope's result that its caller keeps), or makes it
+     * ordinary memory when this arena is the outermost.
+     */
+    public void handOver(Tensor t) {
+        if (!(t.storage() instanceof CpuStorage c) || c.arena != this || c.isReleased()) return;
+        owned.remove(c);
+        liveBytes -= c.length() * Float.BYTES;
+        c.arena = null;
+        if (previous != null) previous.adopt(c, c.length());
+    }
+
+    /**
+     * Moves {@code t}'s buffer from whichever nested arena made it to the outermost one open on this thread, so it
+     * lives until the step ends: parameter gradients made during a recomputation ({@code F.checkpoint}).
+     */
+    public static void keepForStep(Tensor t) {
+        StepArena a = CURRENT.get();
+        if (a == null) return;
+        while (a.previous != null && t.storage() instanceof CpuStorage c && c.arena == a) {
+            a.handOver(t);
+            a = a.previous;
+        }
     }
 
     /**
@@ -78,6 +113,9 @@ public final class StepArena implements AutoCloseable {
         return storage instanceof CpuStorage c && c.arena == this && !c.isReleased() && !closed;
     }
 
+    /** The most bytes of this arena's buffers held at once so far (activations and gradients of the step). */
+    public long peakBytes() { return peakBytes; }
+
     /** Bytes of CPU buffers waiting in the pool for the next step. */
     public static long pooledBytes() { return FloatArrayPool.CPU.pooledBytes(); }
 
@@ -93,7 +131,7 @@ public final class StepArena implements AutoCloseable {
         if (CURRENT.get() != this)
             throw new IllegalStateException("StepArena closed out of order: an inner arena is still open");
         closed = true;
-        for (CpuStorage s : owned) s.release();
+        for (CpuStorage s : owned) if (s.arena == this) s.release();
         owned.clear();
         FloatArrayPool.CPU.trim();
         if (previous == null) CURRENT.remove();

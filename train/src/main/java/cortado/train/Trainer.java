@@ -49,6 +49,7 @@ public final class Trainer {
         this.optimizer = new AdamW(model.module().namedParameters(), config.weightDecay());
         this.schedule = config.lrSchedule();
         model.module().train(true);
+        model.module().checkpointActivations(config.checkpointActivations());
     }
 
     /** Mean next-token cross-entropy of {@code batch} (F.crossEntropy over the [B*T, V] logits; records the graph). */
