@@ -217,7 +217,7 @@ public final class Autograd {
     }
 
     /** Inside a step arena, gives a consumed tensor's buffer back at once (outside one the collector does). */
-    private static void releaseNow(Tensor t) {
+    static void releaseNow(Tensor t) {
         StepArena arena = StepArena.current();
         if (arena != null) arena.release(t.storage());
     }

@@ -56,6 +56,9 @@ public interface Backend {
     /** x *= s. */
     void scaleInPlace(Tensor x, float s);
 
+    /** x[..., :] += row for every row of a contiguous x [..., C] and row [C]: a product's bias, added in place. */
+    void addRowsInPlace(Tensor x, Tensor row);
+
     Tensor exp(Tensor a);
 
     Tensor log(Tensor a);
@@ -88,6 +91,14 @@ public interface Backend {
 
     /** dL/dx given dL/dy and x. */
     Tensor geluBackward(Tensor dy, Tensor x);
+
+    /** Fused bias + GELU: gelu(z + bias) for z [..., C] and bias [C] (null: plain GELU); z + bias is never stored. */
+    Tensor biasGelu(Tensor z, Tensor bias);
+
+    /** Gradients of {@link #biasGelu}: dz [..., C] and dbias [C] (null without a bias). */
+    record BiasGeluGrads(Tensor dz, Tensor dbias) {}
+
+    BiasGeluGrads biasGeluBackward(Tensor dy, Tensor z, Tensor bias);
 
     /** SiLU x * sigmoid(x). */
     Tensor silu(Tensor x);

@@ -30,16 +30,8 @@ final class Activations {
         int ao = c.offset();
         Chunks.range(out.numel(), GRAIN, (from, to) -> {
             int i = from;
-            for (; i + L <= to; i += L) {
-                FloatVector v = FloatVector.fromArray(S, a, ao + i);
-                FloatVector minus2u = v.mul(v).mul(v).fma(FloatVector.broadcast(S, K1), v).mul(-2f * K0);
-                v.div(minus2u.lanewise(VectorOperators.EXP).add(1f)).intoArray(y, i);
-            }
-            for (; i < to; i++) {
-                float v = a[ao + i];
-                float t = (float) Math.tanh(K0 * (v + K1 * v * v * v));
-                y[i] = 0.5f * v * (1f + t);
-            }
+            for (; i + L <= to; i += L) gelu(FloatVector.fromArray(S, a, ao + i)).intoArray(y, i);
+            for (; i < to; i++) y[i] = gelu(a[ao + i]);
         });
         return out;
     }
@@ -55,25 +47,40 @@ final class Activations {
         float[] d = g.data(), a = c.data(), z = out.data();
         int go = g.offset(), ao = c.offset();
         Chunks.range(out.numel(), GRAIN, (from, to) -> {
-            FloatVector one = FloatVector.broadcast(S, 1f);
             int i = from;
-            for (; i + L <= to; i += L) {
-                FloatVector v = FloatVector.fromArray(S, a, ao + i);
-                FloatVector v2 = v.mul(v);
-                FloatVector minus2u = v2.mul(v).fma(FloatVector.broadcast(S, K1), v).mul(-2f * K0);
-                FloatVector sg = one.div(minus2u.lanewise(VectorOperators.EXP).add(1f));   // sigmoid(2u)
-                FloatVector du = v2.fma(3f * K1, 1f).mul(2f * K0);                        // 2 du/dx
-                FloatVector local = v.mul(sg).mul(one.sub(sg)).fma(du, sg);
-                local.mul(FloatVector.fromArray(S, d, go + i)).intoArray(z, i);
-            }
-            for (; i < to; i++) {
-                float v = a[ao + i];
-                float t = (float) Math.tanh(K0 * (v + K1 * v * v * v));
-                float local = 0.5f * (1f + t) + 0.5f * v * (1f - t * t) * K0 * (1f + 3f * K1 * v * v);
-                z[i] = d[go + i] * local;
-            }
+            for (; i + L <= to; i += L)
+                geluSlope(FloatVector.fromArray(S, a, ao + i)).mul(FloatVector.fromArray(S, d, go + i)).intoArray(z, i);
+            for (; i < to; i++) z[i] = d[go + i] * geluSlope(a[ao + i]);
         });
         return out;
+    }
+
+    // ---- the GELU formulas, shared with the fused bias + GELU kernel ----
+
+    /** gelu(v) = v * sigmoid(2u), u = sqrt(2/pi) (v + 0.044715 v^3). */
+    static FloatVector gelu(FloatVector v) {
+        FloatVector minus2u = v.mul(v).mul(v).fma(FloatVector.broadcast(S, K1), v).mul(-2f * K0);
+        return v.div(minus2u.lanewise(VectorOperators.EXP).add(1f));
+    }
+
+    static float gelu(float v) {
+        float t = (float) Math.tanh(K0 * (v + K1 * v * v * v));
+        return 0.5f * v * (1f + t);
+    }
+
+    /** d gelu / dv = s + 2 v s (1 - s) u' with s = sigmoid(2u), u' = sqrt(2/pi) (1 + 3 * 0.044715 v^2). */
+    static FloatVector geluSlope(FloatVector v) {
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        FloatVector v2 = v.mul(v);
+        FloatVector minus2u = v2.mul(v).fma(FloatVector.broadcast(S, K1), v).mul(-2f * K0);
+        FloatVector sg = one.div(minus2u.lanewise(VectorOperators.EXP).add(1f));   // sigmoid(2u)
+        FloatVector du = v2.fma(3f * K1, 1f).mul(2f * K0);                        // 2 du/dx
+        return v.mul(sg).mul(one.sub(sg)).fma(du, sg);
+    }
+
+    static float geluSlope(float v) {
+        float t = (float) Math.tanh(K0 * (v + K1 * v * v * v));
+        return 0.5f * (1f + t) + 0.5f * v * (1f - t * t) * K0 * (1f + 3f * K1 * v * v);
     }
 
     /** y = x * sigmoid(x). */

@@ -30,6 +30,7 @@ public final class CpuBackend implements Backend {
     @Override public Tensor addScalar(Tensor a, float s) { return Elementwise.affine(a, 1f, s); }
     @Override public void axpyInPlace(Tensor dst, float alpha, Tensor src) { Elementwise.axpy(dst, alpha, src); }
     @Override public void scaleInPlace(Tensor x, float s) { Elementwise.scaleInPlace(x, s); }
+    @Override public void addRowsInPlace(Tensor x, Tensor row) { Elementwise.addRowsInPlace(x, row); }
     @Override public Tensor exp(Tensor a) { return Elementwise.unary(Elementwise.Fn.EXP, a); }
     @Override public Tensor log(Tensor a) { return Elementwise.unary(Elementwise.Fn.LOG, a); }
     @Override public Tensor tanh(Tensor a) { return Elementwise.unary(Elementwise.Fn.TANH, a); }
@@ -45,6 +46,10 @@ public final class CpuBackend implements Backend {
     // ---- activations ----
     @Override public Tensor gelu(Tensor x) { return Activations.gelu(x); }
     @Override public Tensor geluBackward(Tensor dy, Tensor x) { return Activations.geluBackward(dy, x); }
+    @Override public Tensor biasGelu(Tensor z, Tensor bias) { return BiasGeluKernel.forward(z, bias); }
+    @Override public BiasGeluGrads biasGeluBackward(Tensor dy, Tensor z, Tensor bias) {
+        return BiasGeluKernel.backward(dy, z, bias);
+    }
     @Override public Tensor silu(Tensor x) { return Activations.silu(x); }
     @Override public Tensor siluBackward(Tensor dy, Tensor x) { return Activations.siluBackward(dy, x); }
     @Override public Tensor softmax(Tensor x) { return Softmax.softmax(x); }

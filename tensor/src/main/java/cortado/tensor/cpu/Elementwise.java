@@ -179,6 +179,25 @@ final class Elementwise {
         });
     }
 
+    /** x[..., :] += row for every row of a contiguous x [..., C], row [C]: a matrix product's bias, in place. */
+    static void addRowsInPlace(Tensor x, Tensor row) {
+        int c = x.rank() == 0 ? 1 : x.size(-1);
+        if (!x.isContiguous() || row.rank() != 1 || row.size(0) != c)
+            throw new IllegalArgumentException("addRowsInPlace: needs a contiguous [..., " + row.numel() + "] tensor"
+                    + " and a [C] row, got " + Arrays.toString(x.shape()) + " and " + Arrays.toString(row.shape()));
+        Tensor rc = row.contiguous();
+        float[] d = x.data(), b = rc.data();
+        int xo = x.offset(), bo = rc.offset(), rows = c == 0 ? 0 : x.numel() / c;
+        Chunks.range(rows, Math.max(1, (1 << 15) / Math.max(1, c)), (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int o = xo + r * c, j = 0;
+                for (; j + L <= c; j += L)
+                    FloatVector.fromArray(S, d, o + j).add(FloatVector.fromArray(S, b, bo + j)).intoArray(d, o + j);
+                for (; j < c; j++) d[o + j] += b[bo + j];
+            }
+        });
+    }
+
     /** x *= s. */
     static void scaleInPlace(Tensor x, float s) {
         float[] d = x.data();
