@@ -61,8 +61,7 @@ public final class TrainStepMain {
                 t1 = System.nanoTime();
                 Autograd.backward(loss);
                 t2 = System.nanoTime();
-                GradClip.clipGlobalNorm(adamw.parameterList(), 1.0f);
-                adamw.step(3e-4f);
+                adamw.step(3e-4f, GradClip.measure(adamw.parameterList(), 1.0f).scale());
                 adamw.zeroGrad();
             }
             t3 = System.nanoTime();

@@ -51,7 +51,10 @@ public final class AdamW {
      * One update at learning rate {@code lr} from the gradients in {@code .grad()}. Parameters without a gradient are
      * left alone (as PyTorch skips {@code p.grad is None}). The step counter used for bias correction is shared.
      */
-    public void step(float lr) {
+    public void step(float lr) { step(lr, 1f); }
+
+    /** As {@link #step(float)} with every gradient read as grad * gradScale (a clip from {@link GradClip#measure}). */
+    public void step(float lr, float gradScale) {
         step++;
         for (Map.Entry<String, Parameter> e : params.entrySet()) {
             Tensor p = e.getValue().value();
@@ -63,7 +66,7 @@ public final class AdamW {
             Tensor mt = m.computeIfAbsent(e.getKey(), k -> StepArena.outside(() -> Tensor.zeros(p.shape())));
             Tensor vt = v.computeIfAbsent(e.getKey(), k -> StepArena.outside(() -> Tensor.zeros(p.shape())));
             float wd = decays(p.shape()) ? weightDecay : 0f;
-            p.backend().adamwInPlace(p, g.contiguous(), mt, vt, lr, beta1, beta2, eps, wd, step);
+            p.backend().adamwInPlace(p, g.contiguous(), mt, vt, lr, beta1, beta2, eps, wd, step, gradScale);
         }
     }
 

@@ -76,12 +76,13 @@ public final class Trainer {
             if (!Double.isFinite(lossSum))
                 throw new IllegalStateException("the training loss is " + lossSum / k + " at step " + (step + 1)
                         + "; training diverged (try a lower --lr, warmup or --grad-clip)");
-            norm = GradClip.clipGlobalNorm(optimizer.parameterList(), config.gradClip());
+            GradClip.Norm clip = GradClip.measure(optimizer.parameterList(), config.gradClip());
+            norm = clip.norm();
             if (!Float.isFinite(norm))
                 throw new IllegalStateException("the gradient norm is " + norm + " at step " + (step + 1)
                         + "; training diverged (try a lower --lr, warmup or --grad-clip)");
             lr = schedule.lr(step);
-            optimizer.step(lr);
+            optimizer.step(lr, clip.scale()); // the clip applied inside the update's pass
             optimizer.zeroGrad(); // the gradients are arena buffers: none may outlive the step
         }
         step++;

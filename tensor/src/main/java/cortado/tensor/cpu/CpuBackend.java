@@ -74,6 +74,9 @@ public final class CpuBackend implements Backend {
     @Override public Tensor embeddingBackward(Tensor dy, int[] ids, int vocabSize) {
         return EmbeddingKernel.backward(dy, ids, vocabSize);
     }
+    @Override public void embeddingBackwardInto(Tensor dweight, Tensor dy, int[] ids) {
+        EmbeddingKernel.scatterAdd(dweight, dy, ids);
+    }
     @Override public Tensor rope(Tensor x, int startPos, float theta, boolean inverse) {
         return RopeKernel.apply(x, startPos, theta, inverse);
     }
@@ -98,7 +101,7 @@ public final class CpuBackend implements Backend {
 
     // ---- optimizer ----
     @Override public void adamwInPlace(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2,
-                                       float eps, float weightDecay, int step) {
-        AdamWKernel.step(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step);
+                                       float eps, float weightDecay, int step, float gradScale) {
+        AdamWKernel.step(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step, gradScale);
     }
 }
