@@ -48,6 +48,7 @@ public final class TrainStepMain {
         // Same optimizer settings as the PyTorch side: lr 3e-4, weight decay 0.1 on rank >= 2, clip 1.0.
         AdamW adamw = new AdamW(model.module().namedParameters(), 0.1f);
         SplittableRandom rng = new SplittableRandom(1);
+        StepArena arenaPeak = null;
         List<Double> total = new ArrayList<>(), fwd = new ArrayList<>(), bwd = new ArrayList<>(), opt = new ArrayList<>();
         for (int s = 0; s < warmup + steps; s++) {
             int[] inputs = new int[batch * seq], targets = new int[batch * seq];
@@ -57,6 +58,7 @@ public final class TrainStepMain {
             }
             long t0 = System.nanoTime(), t1, t2, t3;
             try (StepArena arena = StepArena.open()) { // as Trainer.step: the step's buffers are pooled
+                arenaPeak = arena;
                 Tensor loss = model.loss(inputs, targets, batch, seq);
                 t1 = System.nanoTime();
                 Autograd.backward(loss);
@@ -74,9 +76,11 @@ public final class TrainStepMain {
         }
         System.out.printf("{\"engine\": \"cortado\", \"model\": \"%s\", \"threads\": %d, \"batch\": %d, \"seq\": %d, "
                         + "\"median_step_ms\": %.1f, \"median_forward_ms\": %.1f, \"median_backward_ms\": %.1f, "
-                        + "\"median_optimizer_ms\": %.1f, \"steps_ms\": %s, \"pooled_mib\": %.1f, \"peak_rss_mib\": %.1f}%n",
+                        + "\"median_optimizer_ms\": %.1f, \"steps_ms\": %s, \"step_tensors_peak_mib\": %.1f, \"pooled_mib\": %.1f, "
+                        + "\"peak_rss_mib\": %.1f}%n",
                 preset, threads, batch, seq, median(total), median(fwd), median(bwd), median(opt),
-                Arrays.toString(total.stream().mapToLong(Math::round).toArray()), StepArena.pooledBytes() / 1048576.0,
+                Arrays.toString(total.stream().mapToLong(Math::round).toArray()),
+                arenaPeak == null ? 0 : arenaPeak.peakBytes() / 1048576.0, StepArena.pooledBytes() / 1048576.0,
                 peakRssMib());
     }
 

@@ -133,7 +133,9 @@ public final class StepArena implements AutoCloseable {
         closed = true;
         for (CpuStorage s : owned) if (s.arena == this) s.release();
         owned.clear();
-        FloatArrayPool.CPU.trim();
+        // Only a whole step ends a pool generation: a nested scope (a checkpointed block) uses a few sizes, and trimming
+        // there would throw away the step's other buffers, garbage the collector must then make room for.
+        if (previous == null) FloatArrayPool.CPU.trim();
         if (previous == null) CURRENT.remove();
         else CURRENT.set(previous);
     }

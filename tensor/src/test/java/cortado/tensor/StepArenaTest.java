@@ -96,6 +96,12 @@ class StepArenaTest {
             }
             assertThatThrownBy(b::data).hasMessageContaining("StepArena");
             assertThat(a.data()).hasSize(3);
+            Tensor.zeros(5);
+            try (StepArena inner = StepArena.open()) {
+                Tensor.zeros(7);
+            }
+            // The inner arena used neither length 3 nor 5, but a nested close does not trim the step's pool.
+            assertThat(StepArena.pooledBytes()).isEqualTo((3L + 7) * Float.BYTES);
             assertThat(StepArena.current()).isSameAs(outer);
         }
     }
