@@ -3,7 +3,8 @@
 # runs in one session; prints each run's JSON and the ratio of the medians.
 #   bench/compare/train_step_vs_torch.sh [threads=2] [rounds=2] [python=/work/venv/bin/python]
 # Needs: the bench jar (mvn -B -q -pl bench -am package -DskipTests) and a Python with torch + transformers.
-# JVM memory: JAVA_OPTS (default below) sizes the heap for 124M params + grads + AdamW state + activations.
+# JVM memory: JAVA_OPTS, by default the flags the cortado launcher uses (heap up to 75% of memory, serial collector
+# with a small young generation: a step's buffers are pooled, so there is little garbage to collect).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 threads=${1:-2}; rounds=${2:-2}; py=${3:-/work/venv/bin/python}
@@ -15,7 +16,7 @@ done
 [ -n "$java" ] || { echo "error: no JDK >= 25 found" >&2; exit 1; }
 jar=bench/target/benchmarks.jar
 [ -f "$jar" ] || { echo "build first: mvn -B -q -pl bench -am package -DskipTests" >&2; exit 1; }
-opts=${JAVA_OPTS:--Xmx3g -XX:+UseParallelGC -XX:-UsePerfData}
+opts=${JAVA_OPTS:--XX:MaxRAMPercentage=75 -XX:+UseSerialGC -XX:MaxNewSize=256m -XX:-UsePerfData}
 out=$(mktemp)
 for r in $(seq "$rounds"); do
   "$java" --add-modules jdk.incubator.vector $opts -cp "$jar" cortado.bench.TrainStepMain --threads "$threads" \

@@ -2,6 +2,8 @@ package cortado.autograd;
 
 import cortado.tensor.Backend;
 import cortado.tensor.GradFn;
+import cortado.tensor.StepArena;
+import cortado.tensor.Storage;
 import cortado.tensor.Tensor;
 
 import java.util.ArrayDeque;
@@ -22,6 +24,9 @@ import java.util.List;
  * <p>Memory: an interior gradient is dropped as soon as its op has consumed it, and each op's record (its inputs and
  * saved tensors) is dropped right after its backward ran, so activations are returned while the pass proceeds. The
  * graph can therefore be walked only once; a second backward through it fails with a clear message.
+ *
+ * <p>Inside a {@link StepArena} (a training step) the buffers themselves go back to the arena's pool at those moments,
+ * so the gradients computed later in the pass reuse the activations' memory; outside one, the collector reclaims them.
  *
  * <p>Contract for {@link GradFn#backward}: each returned gradient has its input's shape and is either a new tensor or a
  * view of the incoming gradient. New tensors are taken over without a copy (they become {@code .grad()} or are summed
@@ -72,6 +77,8 @@ public final class Autograd {
         List<Tensor> order = topologicalOrder(output);
         IdentityHashMap<Tensor, PendingGrad> pending = new IdentityHashMap<>();
         pending.put(output, new PendingGrad(gradOutput, false));
+        StepArena arena = StepArena.current();
+        ActivationRelease activations = arena == null ? null : new ActivationRelease(arena, order, output);
 
         // order lists inputs before the ops that consume them; walk it from the output back.
         for (int n = order.size() - 1; n >= 0; n--) {
@@ -80,23 +87,65 @@ public final class Autograd {
             GradFn fn = node.gradFn();
             node.setGradFn(new Released(fn.name())); // drops inputs and saved tensors once this op is done
             PendingGrad pg = pending.remove(node);
-            if (pg == null) continue; // no gradient reached this node (all paths were cut)
-            Tensor[] inputs = fn.inputs();
-            Tensor gradOut = pg.grad;
-            pg = null;
-            Tensor[] grads = fn.backward(gradOut);
-            if (grads.length != inputs.length)
-                throw new IllegalStateException(fn.name() + ".backward returned " + grads.length + " gradients for "
-                        + inputs.length + " inputs");
-            for (int i = 0; i < inputs.length; i++) {
-                Tensor in = inputs[i], g = grads[i];
-                if (in == null || g == null || !in.requiresGrad()) continue;
-                if (!in.sameShape(g))
-                    throw new IllegalStateException(fn.name() + ".backward returned a gradient of shape "
-                            + Arrays.toString(g.shape()) + " for input " + i + " of shape " + Arrays.toString(in.shape()));
-                boolean fresh = isFresh(g, gradOut, grads, i);
-                if (in.gradFn() == null) accumulateLeaf(in, g, fresh);
-                else accumulatePending(pending, in, g, fresh);
+            if (pg != null) {
+                Tensor[] inputs = fn.inputs();
+                Tensor gradOut = pg.grad;
+                Tensor[] grads = fn.backward(gradOut);
+                if (grads.length != inputs.length)
+                    throw new IllegalStateException(fn.name() + ".backward returned " + grads.length
+                            + " gradients for " + inputs.length + " inputs");
+                for (int i = 0; i < inputs.length; i++) {
+                    Tensor in = inputs[i], g = grads[i];
+                    if (in == null || g == null || !in.requiresGrad()) continue;
+                    if (!in.sameShape(g))
+                        throw new IllegalStateException(fn.name() + ".backward returned a gradient of shape "
+                                + Arrays.toString(g.shape()) + " for input " + i + " of shape "
+                                + Arrays.toString(in.shape()));
+                    boolean fresh = isFresh(g, gradOut, grads, i);
+                    if (in.gradFn() == null) accumulateLeaf(in, g, fresh);
+                    else accumulatePending(pending, in, g, fresh);
+                }
+                // A gradient we own and that no returned gradient views has been consumed: its buffer is free.
+                if (pg.owned && !sharesStorage(grads, gradOut)) releaseNow(gradOut);
+            }
+            if (activations != null) activations.done(node);
+        }
+    }
+
+    private static boolean sharesStorage(Tensor[] grads, Tensor t) {
+        for (Tensor g : grads) if (g != null && g.storage() == t.storage()) return true;
+        return false;
+    }
+
+    /**
+     * Inside a {@link StepArena}: gives an activation's buffer back as soon as every graph node whose output lives in
+     * it has run its backward. The last of those to run is the op that made the buffer (views of it come later in the
+     * forward pass, so earlier in backward), and every op that saved a view of it consumed one of those outputs, so
+     * it ran before too. Buffers that a leaf, a detached input or the loss itself holds are never released here.
+     */
+    private static final class ActivationRelease {
+        private final StepArena arena;
+        private final IdentityHashMap<Storage, int[]> remaining = new IdentityHashMap<>();
+
+        ActivationRelease(StepArena arena, List<Tensor> order, Tensor root) {
+            this.arena = arena;
+            for (Tensor node : order) {
+                if (arena.owns(node.storage())) remaining.computeIfAbsent(node.storage(), k -> new int[1])[0]++;
+                for (Tensor in : node.gradFn().inputs())
+                    if (in != null && (in.gradFn() == null || !in.requiresGrad())) pin(in.storage());
+            }
+            pin(root.storage());
+        }
+
+        private void pin(Storage s) {
+            if (arena.owns(s)) remaining.computeIfAbsent(s, k -> new int[1])[0] = Integer.MIN_VALUE / 2;
+        }
+
+        void done(Tensor node) {
+            int[] left = remaining.get(node.storage());
+            if (left != null && --left[0] == 0) {
+                remaining.remove(node.storage());
+                arena.release(node.storage());
             }
         }
     }
@@ -155,12 +204,22 @@ public final class Autograd {
     private static void accumulatePending(IdentityHashMap<Tensor, PendingGrad> pending, Tensor in, Tensor g,
                                           boolean fresh) {
         PendingGrad pg = pending.get(in);
-        if (pg == null) pending.put(in, new PendingGrad(g, fresh));
-        else if (pg.owned) g.backend().axpyInPlace(pg.grad, 1f, g);
+        if (pg == null) {
+            pending.put(in, new PendingGrad(g, fresh));
+            return;
+        }
+        if (pg.owned) g.backend().axpyInPlace(pg.grad, 1f, g);
         else { // the first gradient may be shared: sum into a new tensor instead of writing into it
             pg.grad = g.backend().add(pg.grad, g);
             pg.owned = true;
         }
+        if (fresh) releaseNow(g); // summed in: nobody else holds it
+    }
+
+    /** Inside a step arena, gives a consumed tensor's buffer back at once (outside one the collector does). */
+    static void releaseNow(Tensor t) {
+        StepArena arena = StepArena.current();
+        if (arena != null) arena.release(t.storage());
     }
 
     private static void accumulateLeaf(Tensor leaf, Tensor g, boolean fresh) {
@@ -169,10 +228,12 @@ public final class Autograd {
         if (cur == null) {
             boolean adopt = fresh && g.isContiguous() && g.offset() == 0 && g.storage().length() == g.numel();
             leaf.setGrad(adopt ? g : be.copy(g));
+            StepArena.keepForStep(leaf.grad()); // made in a recomputation's nested arena: it lives until the step ends
         } else {
             if (!cur.sameShape(g))
                 throw new IllegalStateException("accumulated gradient " + cur + " does not match new gradient " + g);
             be.axpyInPlace(cur, 1f, g);
+            if (fresh) releaseNow(g);
         }
     }
 

@@ -27,6 +27,18 @@ final class EmbeddingOp implements GradFn {
 
     @Override public Tensor[] inputs() { return new Tensor[] {weight}; }
 
+    /**
+     * When the table is a leaf that already holds a gradient (a tied GPT-2 embedding, whose head ran backward first),
+     * the rows are added straight into it: only the B*T used rows are touched, instead of building a zeroed [V, C]
+     * gradient and adding all of it. Otherwise the dense gradient is returned for the engine to accumulate.
+     */
     @Override
-    public Tensor[] backward(Tensor g) { return new Tensor[] {g.backend().embeddingBackward(g, ids, weight.size(0))}; }
+    public Tensor[] backward(Tensor g) {
+        Tensor cur = weight.grad();
+        if (weight.gradFn() == null && cur != null && cur.isContiguous() && cur.sameShape(weight)) {
+            g.backend().embeddingBackwardInto(cur, g, ids);
+            return new Tensor[] {null};
+        }
+        return new Tensor[] {g.backend().embeddingBackward(g, ids, weight.size(0))};
+    }
 }

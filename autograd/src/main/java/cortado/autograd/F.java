@@ -26,6 +26,19 @@ public final class F {
     /** x[..., in] @ weight[out, in]^T + bias[out] (bias may be null): nn.Linear. */
     public static Tensor linear(Tensor x, Tensor weight, Tensor bias) { return Linear.apply(x, weight, bias); }
 
+    /** gelu(x @ weight^T + bias), the bias and GELU fused in one pass (weight [out, in], bias [out] or null). */
+    public static Tensor linearGelu(Tensor x, Tensor weight, Tensor bias) {
+        return Linear.apply(x, weight, bias, false, true);
+    }
+
+    /** x[..., in] @ weight[in, out] + bias[out]: GPT-2's Conv1D layout (bias may be null). */
+    public static Tensor affine(Tensor x, Tensor weight, Tensor bias) { return Linear.apply(x, weight, bias, true, false); }
+
+    /** gelu(x @ weight + bias) with weight [in, out], the bias and GELU fused in one pass. */
+    public static Tensor affineGelu(Tensor x, Tensor weight, Tensor bias) {
+        return Linear.apply(x, weight, bias, true, true);
+    }
+
     // ---- elementwise (NumPy broadcasting) ----
 
     public static Tensor add(Tensor a, Tensor b) { return Add.apply(a, b); }
@@ -104,6 +117,16 @@ public final class F {
      */
     public static Tensor attention(Tensor q, Tensor k, Tensor v, AttentionMask mask, float scale) {
         return Attention.apply(q, k, v, mask, scale);
+    }
+
+    // ---- memory ----
+
+    /**
+     * {@code body(x)} with activation checkpointing: the forward keeps only x, backward recomputes body with grad on.
+     * Same gradients as calling {@code body(x)} directly; body must be deterministic (no random state).
+     */
+    public static Tensor checkpoint(java.util.function.UnaryOperator<Tensor> body, Tensor x) {
+        return ActivationCheckpoint.apply(body, x);
     }
 
     // ---- loss ----

@@ -155,4 +155,20 @@ class AutogradTest {
         assertThat(r.maxRelError()).isGreaterThan(0.3);
         assertThatThrownBy(r::assertPassed).isInstanceOf(AssertionError.class);
     }
+
+    @Test
+    void tiedEmbeddingAddsItsRowsIntoTheHeadsGradient() {
+        // GPT-2's tie: the table is the head's weight too. The head's backward runs first and leaves a gradient, into
+        // which the embedding adds only the rows of the ids; the dense path (a fresh [V, C] summed in) must agree.
+        int[] ids = {3, 1, 3, 0};
+        Tensor w = param(61, 5, 4);
+        Autograd.backward(F.sum(F.mul(F.linear(F.tanh(F.embedding(w, ids)), w, null), param(62, 4, 5).detach())));
+        float[] tied = values(w.grad());
+        // Dense reference: the embedding's gradient computed alone, plus the head's.
+        Tensor e = Tensor.of(values(w), 5, 4).requiresGrad(true), h = Tensor.of(values(w), 5, 4).requiresGrad(true);
+        Tensor probe = param(62, 4, 5).detach();
+        Autograd.backward(F.sum(F.mul(F.linear(F.tanh(F.embedding(e, ids)), h, null), probe)));
+        float[] dense = values(F.add(e.grad(), h.grad()));
+        for (int i = 0; i < dense.length; i++) assertThat(tied[i]).isCloseTo(dense[i], within(1e-6f));
+    }
 }

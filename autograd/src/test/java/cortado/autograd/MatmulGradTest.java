@@ -42,4 +42,16 @@ class MatmulGradTest {
         // frozen weight (PEFT): only x and bias get gradients
         check("linear frozen weight", in -> F.linear(in[0], in[1], in[2]), param(49, 3, 4), randn(50, 5, 4), param(51, 5));
     }
+
+    @Test
+    void fusedProjections() {
+        check("linear + gelu", in -> F.linearGelu(in[0], in[1], in[2]), param(52, 2, 3, 4), param(53, 5, 4), param(54, 5));
+        check("linear + gelu no bias", in -> F.linearGelu(in[0], in[1], null), param(55, 3, 4), param(56, 5, 4));
+        check("affine (Conv1D layout)", in -> F.affine(in[0], in[1], in[2]), param(57, 2, 3, 4), param(58, 4, 5),
+                param(59, 5));
+        check("affine + gelu", in -> F.affineGelu(in[0], in[1], in[2]),
+                leaf(randn(60, 3, 2, 4).transpose(0, 1)), param(61, 4, 5), param(62, 5));
+        check("affine + gelu frozen weight", in -> F.affineGelu(in[0], in[1], in[2]), param(63, 3, 4),
+                randn(64, 4, 5), param(65, 5));
+    }
 }

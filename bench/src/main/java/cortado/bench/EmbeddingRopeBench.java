@@ -60,5 +60,11 @@ public class EmbeddingRopeBench {
 
     @Benchmark public Tensor embeddingBackward() { return be.embeddingBackward(dy, ids, 50257); }
 
+    /** The tied-embedding path: the rows added into an existing [V, C] gradient (only the used rows touched). */
+    @Benchmark public Tensor embeddingBackwardInto() {
+        be.embeddingBackwardInto(table, dy, ids);
+        return table;
+    }
+
     @Benchmark public Tensor rope() { return be.rope(x, positions, ropeTable, false); }
 }

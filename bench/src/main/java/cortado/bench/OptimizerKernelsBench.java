@@ -54,6 +54,15 @@ public class OptimizerKernelsBench {
 
     @Benchmark public void adamw() { be.adamwInPlace(p, g, m, v, 1e-4f, 0.9f, 0.999f, 1e-8f, 0.1f, ++step); }
 
+    /** With a global-norm clip folded in (gradScale), against clipping in place first and then updating. */
+    @Benchmark public void adamwClipFolded() { be.adamwInPlace(p, g, m, v, 1e-4f, 0.9f, 0.999f, 1e-8f, 0.1f, ++step, 0.5f); }
+
+    @Benchmark public void clipThenAdamw() {
+        be.scaleInPlace(g, 0.5f);
+        be.adamwInPlace(p, g, m, v, 1e-4f, 0.9f, 0.999f, 1e-8f, 0.1f, ++step);
+        be.scaleInPlace(g, 2f); // keep the gradient's scale from drifting across iterations
+    }
+
     @Benchmark public void axpy() { be.axpyInPlace(m, 0.5f, g); }
 
     @Benchmark public double sumOfSquares() { return be.sumOfSquares(g); }

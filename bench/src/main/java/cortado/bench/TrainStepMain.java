@@ -4,6 +4,7 @@ import cortado.autograd.Autograd;
 import cortado.nn.models.CausalLm;
 import cortado.nn.models.Presets;
 import cortado.tensor.Parallel;
+import cortado.tensor.StepArena;
 import cortado.tensor.Tensor;
 import cortado.train.AdamW;
 import cortado.train.GradClip;
@@ -19,13 +20,14 @@ import java.util.SplittableRandom;
  * bench/compare/train_step_vs_torch.sh, whose peer is train_step_torch.py doing the same step in PyTorch.
  *
  * <p>Usage: {@code java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar cortado.bench.TrainStepMain
- * [--threads 2] [--batch 4] [--seq 64] [--steps 8] [--warmup 2] [--model gpt2-124m]}. Prints one JSON line: the median
+ * [--threads 2] [--batch 4] [--seq 64] [--steps 8] [--warmup 2] [--model gpt2-124m] [--checkpoint-activations true]}. Prints one JSON line: the median
  * step time, the split into forward / backward / optimizer, and the peak resident set (VmHWM).
  */
 public final class TrainStepMain {
     public static void main(String[] args) throws Exception {
         int threads = Runtime.getRuntime().availableProcessors(), batch = 4, seq = 64, steps = 8, warmup = 2;
         String preset = "gpt2-124m";
+        boolean checkpoint = false;
         for (int i = 0; i < args.length; i += 2) {
             String v = args[i + 1];
             switch (args[i]) {
@@ -35,15 +37,18 @@ public final class TrainStepMain {
                 case "--steps" -> steps = Integer.parseInt(v);
                 case "--warmup" -> warmup = Integer.parseInt(v);
                 case "--model" -> preset = v;
+                case "--checkpoint-activations" -> checkpoint = Boolean.parseBoolean(v);
                 default -> throw new IllegalArgumentException("unknown flag " + args[i]);
             }
         }
         Parallel.setThreads(threads);
         CausalLm model = Presets.create(preset, 0);
+        model.module().checkpointActivations(checkpoint);
         int vocab = model.config().vocabSize();
         // Same optimizer settings as the PyTorch side: lr 3e-4, weight decay 0.1 on rank >= 2, clip 1.0.
         AdamW adamw = new AdamW(model.module().namedParameters(), 0.1f);
         SplittableRandom rng = new SplittableRandom(1);
+        StepArena arenaPeak = null;
         List<Double> total = new ArrayList<>(), fwd = new ArrayList<>(), bwd = new ArrayList<>(), opt = new ArrayList<>();
         for (int s = 0; s < warmup + steps; s++) {
             int[] inputs = new int[batch * seq], targets = new int[batch * seq];
@@ -51,15 +56,17 @@ public final class TrainStepMain {
                 inputs[i] = rng.nextInt(vocab);
                 targets[i] = rng.nextInt(vocab);
             }
-            long t0 = System.nanoTime();
-            Tensor loss = model.loss(inputs, targets, batch, seq);
-            long t1 = System.nanoTime();
-            Autograd.backward(loss);
-            long t2 = System.nanoTime();
-            GradClip.clipGlobalNorm(adamw.parameterList(), 1.0f);
-            adamw.step(3e-4f);
-            adamw.zeroGrad();
-            long t3 = System.nanoTime();
+            long t0 = System.nanoTime(), t1, t2, t3;
+            try (StepArena arena = StepArena.open()) { // as Trainer.step: the step's buffers are pooled
+                arenaPeak = arena;
+                Tensor loss = model.loss(inputs, targets, batch, seq);
+                t1 = System.nanoTime();
+                Autograd.backward(loss);
+                t2 = System.nanoTime();
+                adamw.step(3e-4f, GradClip.measure(adamw.parameterList(), 1.0f).scale());
+                adamw.zeroGrad();
+            }
+            t3 = System.nanoTime();
             if (s >= warmup) {
                 total.add((t3 - t0) / 1e6);
                 fwd.add((t1 - t0) / 1e6);
@@ -69,9 +76,12 @@ public final class TrainStepMain {
         }
         System.out.printf("{\"engine\": \"cortado\", \"model\": \"%s\", \"threads\": %d, \"batch\": %d, \"seq\": %d, "
                         + "\"median_step_ms\": %.1f, \"median_forward_ms\": %.1f, \"median_backward_ms\": %.1f, "
-                        + "\"median_optimizer_ms\": %.1f, \"steps_ms\": %s, \"peak_rss_mib\": %.1f}%n",
+                        + "\"median_optimizer_ms\": %.1f, \"steps_ms\": %s, \"step_tensors_peak_mib\": %.1f, \"pooled_mib\": %.1f, "
+                        + "\"peak_rss_mib\": %.1f}%n",
                 preset, threads, batch, seq, median(total), median(fwd), median(bwd), median(opt),
-                Arrays.toString(total.stream().mapToLong(Math::round).toArray()), peakRssMib());
+                Arrays.toString(total.stream().mapToLong(Math::round).toArray()),
+                arenaPeak == null ? 0 : arenaPeak.peakBytes() / 1048576.0, StepArena.pooledBytes() / 1048576.0,
+                peakRssMib());
     }
 
     private static double median(List<Double> xs) {

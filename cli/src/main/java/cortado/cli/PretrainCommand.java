@@ -50,6 +50,8 @@ public final class PretrainCommand implements Command {
                 .option("data-order", "random|sequential", "random windows, or llm.c's sequential batches", "random")
                 .option("save-every", "N", "also write the checkpoint every N steps, so a crash loses at most N; 0: only at the end", "500")
                 .option("out", "DIR", "output directory", "runs/pretrain")
+                .flag("checkpoint-activations", "keep only each block's input and recompute the block during backward:"
+                        + " same gradients, much less memory, about a third more compute")
                 .flag("resume", "continue from OUT/checkpoint (model, optimizer, step, data position)")
                 .flag("match-special-tokens", "text data: match special-token strings as special tokens (default: they"
                         + " are text, so a literal <|endoftext|> in the data does not end a document)");
@@ -133,7 +135,8 @@ public final class PretrainCommand implements Command {
         return new TrainConfig(steps, a.positiveInt("batch"), a.positiveInt("seq"), (float) a.nonNegativeReal("lr"),
                 warmup, schedule, (float) a.nonNegativeReal("weight-decay"), (float) a.nonNegativeReal("grad-clip"),
                 a.positiveInt("grad-accum"), a.nonNegativeInt("val-every"), a.positiveInt("val-batches"),
-                a.longValue("seed"), order.equals("sequential"), a.nonNegativeInt("save-every"));
+                a.longValue("seed"), order.equals("sequential"), a.nonNegativeInt("save-every"),
+                a.bool("checkpoint-activations"));
     }
 
     /** A preset by name, or a Hugging Face checkpoint directory (or a run directory holding checkpoint/). */

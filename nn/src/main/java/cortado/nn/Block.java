@@ -41,6 +41,12 @@ public final class Block extends Module {
 
     /** As above with rotary position ids {@code positions} (row-major [B, T]; null: continue from the cache). */
     public Tensor forward(Tensor x, int batch, int seq, int[] positions, KvCache cache, int layer) {
+        if (checkpointsActivations() && cache == null)
+            return F.checkpoint(in -> residuals(in, batch, seq, positions, null, layer), x);
+        return residuals(x, batch, seq, positions, cache, layer);
+    }
+
+    private Tensor residuals(Tensor x, int batch, int seq, int[] positions, KvCache cache, int layer) {
         Layer norm1 = childAt(names.norm1()), norm2 = childAt(names.norm2()), mlp = childAt(names.mlp());
         CausalSelfAttention attention = childAt(names.attention());
         Tensor h = F.add(x, attention.forward(norm1.forward(x), batch, seq, positions, cache, layer));

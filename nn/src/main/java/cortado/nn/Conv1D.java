@@ -24,8 +24,12 @@ public final class Conv1D extends Module implements Layer {
     /** x {@code [N, in]} -> {@code [N, out]}. */
     @Override
     public Tensor forward(Tensor x) {
-        return F.add(F.matmul(x, weight.value()), bias.value());
+        return F.affine(x, weight.value(), bias.value());
     }
+
+    /** gelu(x W + b), bias and GELU fused. */
+    @Override
+    public Tensor forwardGelu(Tensor x) { return F.affineGelu(x, weight.value(), bias.value()); }
 
     public Parameter weight() { return weight; }
 

@@ -9,4 +9,10 @@ import cortado.tensor.Tensor;
  */
 public interface Layer {
     Tensor forward(Tensor x);
+
+    /**
+     * gelu(forward(x)). Projections override it to fuse their bias with the GELU (one pass instead of two, and the
+     * biased product is never stored); a wrapper that does not is still correct through this default.
+     */
+    default Tensor forwardGelu(Tensor x) { return cortado.autograd.F.gelu(forward(x)); }
 }

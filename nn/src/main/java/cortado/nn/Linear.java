@@ -25,6 +25,10 @@ public final class Linear extends Module implements Layer {
         return F.linear(x, weight.value(), bias == null ? null : bias.value());
     }
 
+    /** gelu(x W^T + b), bias and GELU fused. */
+    @Override
+    public Tensor forwardGelu(Tensor x) { return F.linearGelu(x, weight.value(), bias == null ? null : bias.value()); }
+
     public Parameter weight() { return weight; }
 
     /** The bias, or null when the layer has none. */

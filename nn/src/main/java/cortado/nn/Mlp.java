@@ -1,6 +1,5 @@
 package cortado.nn;
 
-import cortado.autograd.F;
 import cortado.tensor.Tensor;
 
 /** GPT-2's feed-forward: c_proj(gelu(c_fc(x))), GELU in its tanh form ("gelu_new"), hidden width n_inner. */
@@ -15,6 +14,6 @@ public final class Mlp extends Module implements Layer {
     @Override
     public Tensor forward(Tensor x) {
         Layer fc = childAt("c_fc"), proj = childAt("c_proj");
-        return proj.forward(F.gelu(fc.forward(x)));
+        return proj.forward(fc.forwardGelu(x)); // c_fc's bias and the GELU in one fused pass
     }
 }

@@ -13,6 +13,7 @@ public abstract class Module {
     private final Map<String, Parameter> params = new LinkedHashMap<>();
     private final Map<String, Module> children = new LinkedHashMap<>();
     private boolean training = true;
+    private boolean checkpointActivations;
 
     /** Registers a parameter under {@code name} and returns it. */
     protected final Parameter param(String name, Tensor init) {
@@ -100,6 +101,18 @@ public abstract class Module {
     }
 
     public boolean isTraining() { return training; }
+
+    /** Whether blocks under this module recompute their activations during backward ({@link #checkpointActivations}). */
+    public boolean checkpointsActivations() { return checkpointActivations; }
+
+    /**
+     * Turns activation checkpointing on or off for the whole tree: each {@link Block} then keeps only its input during
+     * the forward pass and runs again during backward ({@code F.checkpoint}), the same gradients for less memory.
+     */
+    public final void checkpointActivations(boolean on) {
+        checkpointActivations = on;
+        children.values().forEach(c -> c.checkpointActivations(on));
+    }
 
     /** Switches training mode (dropout) for the whole tree. */
     public final void train(boolean on) {

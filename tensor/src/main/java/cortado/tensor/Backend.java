@@ -143,6 +143,9 @@ public interface Backend {
     /** x *= s. */
     void scaleInPlace(Tensor x, float s);
 
+    /** x[..., :] += row for every row of a contiguous x [..., C] and row [C]: a product's bias, added in place. */
+    void addRowsInPlace(Tensor x, Tensor row);
+
     Tensor exp(Tensor a);
 
     Tensor log(Tensor a);
@@ -181,6 +184,14 @@ public interface Backend {
 
     /** dL/dx of {@link #geluErf} given dL/dy and x. */
     Tensor geluErfBackward(Tensor dy, Tensor x);
+
+    /** Fused bias + GELU: gelu(z + bias) for z [..., C] and bias [C] (null: plain GELU); z + bias is never stored. */
+    Tensor biasGelu(Tensor z, Tensor bias);
+
+    /** Gradients of {@link #biasGelu}: dz [..., C] and dbias [C] (null without a bias). */
+    record BiasGeluGrads(Tensor dz, Tensor dbias) {}
+
+    BiasGeluGrads biasGeluBackward(Tensor dy, Tensor z, Tensor bias);
 
     /** SiLU x * sigmoid(x). */
     Tensor silu(Tensor x);
@@ -224,6 +235,9 @@ public interface Backend {
 
     /** dL/dweight [V, C]: rows of {@code dy} [ids.length, C] scatter-added by id. */
     Tensor embeddingBackward(Tensor dy, int[] ids, int vocabSize);
+
+    /** dweight[ids[i]] += dy[i] for every row: the same gradient added into an existing contiguous [V, C] tensor. */
+    void embeddingBackwardInto(Tensor dweight, Tensor dy, int[] ids);
 
     /**
      * Rotary position embedding (Llama, rotate-half form) applied to x [B, H, T, D]: for i < D/2 the pair
@@ -305,6 +319,12 @@ public interface Backend {
      * p -= lr*wd*p, then m = b1 m + (1-b1) g, v = b2 v + (1-b2) g^2, p -= lr * mhat / (sqrt(vhat) + eps),
      * with bias corrections 1-b1^step and 1-b2^step. All four tensors contiguous and of one shape.
      */
+    default void adamwInPlace(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2,
+                              float eps, float weightDecay, int step) {
+        adamwInPlace(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step, 1f);
+    }
+
+    /** The same update reading the gradient as grad * gradScale: a global-norm clip folded into the update's pass. */
     void adamwInPlace(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps,
-                      float weightDecay, int step);
+                      float weightDecay, int step, float gradScale);
 }

@@ -6,20 +6,54 @@ import java.lang.foreign.MemorySegment;
  * float32 elements in ordinary Java memory. A heap array because the Vector API's array loads are its fastest path;
  * {@link #segment()} views the same array as a {@link MemorySegment}, which FFM's critical downcalls accept without a
  * copy.
+ *
+ * <p>Inside a {@link StepArena} the array comes from a pool and goes back to it when the arena (or autograd, sooner)
+ * releases the storage; a released storage has no array, and touching it fails with a message.
  */
 public final class CpuStorage implements Storage {
-    private final float[] data;
+    private float[] data;
+    private final int length;
+    StepArena arena; // the arena that made this storage, or null for ordinary memory
 
-    public CpuStorage(float[] data) { this.data = data; }
+    public CpuStorage(float[] data) {
+        this.data = data;
+        this.length = data.length;
+    }
 
-    public CpuStorage(int length) { this(new float[length]); }
+    /** {@code length} zeros. */
+    public CpuStorage(int length) { this(length, true); }
+
+    /** {@code length} elements, zeroed or with arbitrary contents (for results that a kernel overwrites entirely). */
+    public CpuStorage(int length, boolean zeroed) {
+        this.length = length;
+        this.data = StepArena.allocate(length, zeroed, this);
+    }
 
     /** The elements themselves; kernels read and write this array directly. */
-    public float[] array() { return data; }
+    public float[] array() {
+        float[] d = data;
+        if (d == null)
+            throw new IllegalStateException("tensor memory was given back to its StepArena's pool (its training step"
+                    + " ended, or backward consumed it); a tensor that outlives a step must be created inside"
+                    + " StepArena.outside");
+        return d;
+    }
 
-    @Override public MemorySegment segment() { return MemorySegment.ofArray(data); }
+    @Override public MemorySegment segment() { return MemorySegment.ofArray(array()); }
 
-    @Override public long length() { return data.length; }
+    @Override public long length() { return length; }
 
     @Override public Backend backend() { return Backends.cpu(); }
+
+    boolean isReleased() { return data == null; }
+
+    /** Hands the array back to the pool (once); only arena storages are released. */
+    boolean release() {
+        float[] d = data;
+        if (d == null || arena == null) return false;
+        data = null;
+        arena.released(this);
+        FloatArrayPool.CPU.give(d);
+        return true;
+    }
 }

@@ -35,6 +35,14 @@ public final class Tensor {
         return new Tensor(new CpuStorage(checkedNumel(shape)), shape, contiguousStrides(shape), 0);
     }
 
+    /**
+     * A new contiguous CPU tensor whose contents are unspecified: for results a kernel overwrites entirely, so a pooled
+     * buffer ({@link StepArena}) is not zero-filled first.
+     */
+    public static Tensor empty(int... shape) {
+        return new Tensor(new CpuStorage(checkedNumel(shape), false), shape, contiguousStrides(shape), 0);
+    }
+
     /** A new CPU tensor filled with {@code value}. */
     public static Tensor full(float value, int... shape) {
         Tensor t = zeros(shape);

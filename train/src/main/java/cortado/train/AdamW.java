@@ -1,6 +1,7 @@
 package cortado.train;
 
 import cortado.nn.Parameter;
+import cortado.tensor.StepArena;
 import cortado.tensor.Tensor;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -50,7 +51,10 @@ public final class AdamW {
      * One update at learning rate {@code lr} from the gradients in {@code .grad()}. Parameters without a gradient are
      * left alone (as PyTorch skips {@code p.grad is None}). The step counter used for bias correction is shared.
      */
-    public void step(float lr) {
+    public void step(float lr) { step(lr, 1f); }
+
+    /** As {@link #step(float)} with every gradient read as grad * gradScale (a clip from {@link GradClip#measure}). */
+    public void step(float lr, float gradScale) {
         step++;
         for (Map.Entry<String, Parameter> e : params.entrySet()) {
             Tensor p = e.getValue().value();
@@ -58,10 +62,11 @@ public final class AdamW {
             if (g == null) continue;
             if (!p.isContiguous())
                 throw new IllegalStateException("parameter " + e.getKey() + " is not contiguous; AdamW updates in place");
-            Tensor mt = m.computeIfAbsent(e.getKey(), k -> p.zerosLike());   // moments live where the parameter lives
-            Tensor vt = v.computeIfAbsent(e.getKey(), k -> p.zerosLike());
+            // Moments live where the parameter lives, and outlive the step that creates them: never from a step's arena.
+            Tensor mt = m.computeIfAbsent(e.getKey(), k -> StepArena.outside(p::zerosLike));
+            Tensor vt = v.computeIfAbsent(e.getKey(), k -> StepArena.outside(p::zerosLike));
             float wd = decays(p.shape()) ? weightDecay : 0f;
-            p.backend().adamwInPlace(p, g.contiguous(), mt, vt, lr, beta1, beta2, eps, wd, step);
+            p.backend().adamwInPlace(p, g.contiguous(), mt, vt, lr, beta1, beta2, eps, wd, step, gradScale);
         }
     }
 

@@ -12,24 +12,35 @@ import java.util.Collection;
 public final class GradClip {
     private GradClip() {}
 
+    /** The global gradient norm and the factor that clips it to maxNorm (1 when no clipping is due). */
+    public record Norm(float norm, float scale) {}
+
     /**
-     * Clips in place and returns the norm measured before clipping (what training logs as grad_norm).
-     * {@code maxNorm <= 0} turns clipping off and only measures. Parameters without a gradient are skipped.
+     * Measures without touching the gradients: the scale goes to {@link AdamW#step(float, float)}, which applies it
+     * in its own pass (the same numbers as clipping in place first, one pass over the gradients fewer).
      */
-    public static float clipGlobalNorm(Collection<Parameter> params, float maxNorm) {
+    public static Norm measure(Collection<Parameter> params, float maxNorm) {
         double sumSq = 0;
         for (Parameter p : params) {
             Tensor g = p.value().grad();
             if (g != null) sumSq += g.backend().sumOfSquares(g);
         }
         double norm = Math.sqrt(sumSq);
-        if (maxNorm > 0 && norm > maxNorm) {
-            float scale = (float) (maxNorm / (norm + 1e-6));
+        float scale = maxNorm > 0 && norm > maxNorm ? (float) (maxNorm / (norm + 1e-6)) : 1f;
+        return new Norm((float) norm, scale);
+    }
+
+    /**
+     * Clips in place and returns the norm measured before clipping (what training logs as grad_norm).
+     * {@code maxNorm <= 0} turns clipping off and only measures. Parameters without a gradient are skipped.
+     */
+    public static float clipGlobalNorm(Collection<Parameter> params, float maxNorm) {
+        Norm n = measure(params, maxNorm);
+        if (n.scale() != 1f)
             for (Parameter p : params) {
                 Tensor g = p.value().grad();
-                if (g != null) g.backend().scaleInPlace(g, scale);
+                if (g != null) g.backend().scaleInPlace(g, n.scale());
             }
-        }
-        return (float) norm;
+        return n.norm();
     }
 }

@@ -17,10 +17,12 @@ package cortado.train;
  * @param seed         seed for the random batch order
  * @param sequential   llm.c's sequential batch order instead of random windows
  * @param saveEvery    write a checkpoint every N steps (and after the last); 0: only after the last
+ * @param checkpointActivations recompute each block's activations during backward instead of keeping them
+ *                     ({@code F.checkpoint}): the same gradients for about a third more compute and far less memory
  */
 public record TrainConfig(int steps, int batch, int seq, float lr, int warmup, String schedule, float weightDecay,
                           float gradClip, int gradAccum, int valEvery, int valBatches, long seed, boolean sequential,
-                          int saveEvery) {
+                          int saveEvery, boolean checkpointActivations) {
     public TrainConfig {
         if (steps < 1) throw new IllegalArgumentException("steps must be >= 1, got " + steps);
         if (batch < 1 || seq < 1) throw new IllegalArgumentException("batch and seq must be >= 1");
@@ -29,6 +31,14 @@ public record TrainConfig(int steps, int batch, int seq, float lr, int warmup, S
             throw new IllegalArgumentException("negative interval");
         if (!schedule.equals("cosine") && !schedule.equals("constant"))
             throw new IllegalArgumentException("unknown schedule '" + schedule + "' (cosine or constant)");
+    }
+
+    /** Without activation checkpointing. */
+    public TrainConfig(int steps, int batch, int seq, float lr, int warmup, String schedule, float weightDecay,
+                       float gradClip, int gradAccum, int valEvery, int valBatches, long seed, boolean sequential,
+                       int saveEvery) {
+        this(steps, batch, seq, lr, warmup, schedule, weightDecay, gradClip, gradAccum, valEvery, valBatches, seed,
+                sequential, saveEvery, false);
     }
 
     /** Tokens consumed by one optimizer update. */

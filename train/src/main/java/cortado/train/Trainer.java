@@ -4,6 +4,7 @@ import cortado.autograd.Autograd;
 import cortado.autograd.F;
 import cortado.autograd.NoGrad;
 import cortado.nn.models.CausalLm;
+import cortado.tensor.StepArena;
 import cortado.tensor.Tensor;
 
 /**
@@ -48,6 +49,7 @@ public final class Trainer {
         this.optimizer = new AdamW(model.module().namedParameters(), config.weightDecay());
         this.schedule = config.lrSchedule();
         model.module().train(true);
+        model.module().checkpointActivations(config.checkpointActivations());
     }
 
     /** Mean next-token cross-entropy of {@code batch} (F.crossEntropy over the [B*T, V] logits; records the graph). */
@@ -55,26 +57,34 @@ public final class Trainer {
         return model.loss(batch.inputs(), batch.targets(), batch.batch(), batch.seq());
     }
 
-    /** One optimizer update; validation runs when due and is reported in the result. */
+    /**
+     * One optimizer update; validation runs when due and is reported in the result. The step runs inside a
+     * {@link StepArena}: its activations and gradients are pooled buffers that the next step reuses, released as
+     * backward consumes them and all at once when the update is done.
+     */
     public StepMetrics step() {
         long t0 = System.nanoTime();
         int k = config.gradAccum();
         double lossSum = 0;
-        for (int micro = 0; micro < k; micro++) {
-            Tensor loss = loss(model, train.next());
-            lossSum += loss.item();
-            Autograd.backward(k == 1 ? loss : F.scale(loss, 1f / k));
+        float norm, lr;
+        try (StepArena arena = StepArena.open()) {
+            for (int micro = 0; micro < k; micro++) {
+                Tensor loss = loss(model, train.next());
+                lossSum += loss.item();
+                Autograd.backward(k == 1 ? loss : F.scale(loss, 1f / k));
+            }
+            if (!Double.isFinite(lossSum))
+                throw new IllegalStateException("the training loss is " + lossSum / k + " at step " + (step + 1)
+                        + "; training diverged (try a lower --lr, warmup or --grad-clip)");
+            GradClip.Norm clip = GradClip.measure(optimizer.parameterList(), config.gradClip());
+            norm = clip.norm();
+            if (!Float.isFinite(norm))
+                throw new IllegalStateException("the gradient norm is " + norm + " at step " + (step + 1)
+                        + "; training diverged (try a lower --lr, warmup or --grad-clip)");
+            lr = schedule.lr(step);
+            optimizer.step(lr, clip.scale()); // the clip applied inside the update's pass
+            optimizer.zeroGrad(); // the gradients are arena buffers: none may outlive the step
         }
-        if (!Double.isFinite(lossSum))
-            throw new IllegalStateException("the training loss is " + lossSum / k + " at step " + (step + 1)
-                    + "; training diverged (try a lower --lr, warmup or --grad-clip)");
-        float norm = GradClip.clipGlobalNorm(optimizer.parameterList(), config.gradClip());
-        if (!Float.isFinite(norm))
-            throw new IllegalStateException("the gradient norm is " + norm + " at step " + (step + 1)
-                    + "; training diverged (try a lower --lr, warmup or --grad-clip)");
-        float lr = schedule.lr(step);
-        optimizer.step(lr);
-        optimizer.zeroGrad();
         step++;
         double ms = (System.nanoTime() - t0) / 1e6;
         float valLoss = validationDue() ? validate() : Float.NaN;
@@ -102,7 +112,11 @@ public final class Trainer {
         boolean wasTraining = model.module().isTraining();
         model.module().train(false);
         try (NoGrad g = NoGrad.enter()) {
-            for (int i = 0; i < n; i++) sum += loss(model, batches.next()).item();
+            for (int i = 0; i < n; i++) {
+                try (StepArena arena = StepArena.open()) {
+                    sum += loss(model, batches.next()).item();
+                }
+            }
         } finally {
             model.module().train(wasTraining);
         }

@@ -4,6 +4,7 @@ import cortado.data.json.Json;
 import cortado.tensor.DType;
 import cortado.tensor.Tensor;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -86,6 +87,13 @@ public final class Safetensors {
         }
     }
 
+    private static final int WRITE_CHUNK_FLOATS = 1 << 18;
+
+    private static void writeFully(FileChannel ch, MemorySegment bytes) throws IOException {
+        java.nio.ByteBuffer b = bytes.asByteBuffer();
+        while (b.hasRemaining()) ch.write(b);
+    }
+
     /** {@link #write(Path, Map, Map, DType)} in float32 without metadata. */
     public static void write(Path file, Map<String, Tensor> tensors) { write(file, tensors, null, DType.F32); }
 
@@ -122,20 +130,35 @@ public final class Safetensors {
         long total = 8 + padded + offset;
 
         try {
+            // Written through a small buffer rather than a mapping: dirty mapped pages of a multi-gigabyte file
+            // would count as resident memory until unmapped (a checkpoint of a 124M model and its AdamW moments
+            // is 1.5 GB).
             AtomicFiles.write(file, tmp -> {
                 try (Arena arena = Arena.ofConfined();
-                     FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-                    MemorySegment out = ch.map(FileChannel.MapMode.READ_WRITE, 0, total, arena);
-                    out.set(U64_LE, 0, padded);
-                    MemorySegment.copy(json, 0, out, ValueLayout.JAVA_BYTE, 8, json.length);
-                    out.asSlice(8 + json.length, padded - json.length).fill((byte) ' ');
-                    long pos = 8 + padded;
+                     FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                    int chunk = WRITE_CHUNK_FLOATS;
+                    MemorySegment buf = arena.allocate((long) Math.max(chunk * st.byteSize(), 8 + padded), 8);
+                    buf.set(U64_LE, 0, padded);
+                    MemorySegment.copy(json, 0, buf, ValueLayout.JAVA_BYTE, 8, json.length);
+                    buf.asSlice(8 + json.length, padded - json.length).fill((byte) ' ');
+                    writeFully(ch, buf.asSlice(0, 8 + padded));
                     for (Tensor t : sorted.values()) {
-                        long at = pos;
-                        t.backend().readHost(t, (src, off, n) -> st.fromFloats(src, off, out, at, n));
-                        pos += (long) t.numel() * st.byteSize();
+                        t.backend().readHost(t, (src, off, n) -> {
+                            for (int i = 0; i < n; i += chunk) {
+                                int len = Math.min(chunk, n - i);
+                                st.fromFloats(src, off + i, buf, 0, len);
+                                try {
+                                    writeFully(ch, buf.asSlice(0, (long) len * st.byteSize()));
+                                } catch (IOException e) {
+                                    throw new UncheckedIOException(e);
+                                }
+                            }
+                        });
                     }
-                    out.force();
+                    if (ch.size() != total) throw new IOException("wrote " + ch.size() + " bytes, expected " + total);
+                    ch.force(true);
+                } catch (UncheckedIOException e) {
+                    throw e.getCause();
                 }
             });
         } catch (IOException e) {

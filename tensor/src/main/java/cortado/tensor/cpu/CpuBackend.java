@@ -57,6 +57,7 @@ public final class CpuBackend implements Backend {
     @Override public Tensor addScalar(Tensor a, float s) { return Elementwise.affine(a, 1f, s); }
     @Override public void axpyInPlace(Tensor dst, float alpha, Tensor src) { Elementwise.axpy(dst, alpha, src); }
     @Override public void scaleInPlace(Tensor x, float s) { Elementwise.scaleInPlace(x, s); }
+    @Override public void addRowsInPlace(Tensor x, Tensor row) { Elementwise.addRowsInPlace(x, row); }
     @Override public Tensor exp(Tensor a) { return Elementwise.unary(Elementwise.Fn.EXP, a); }
     @Override public Tensor log(Tensor a) { return Elementwise.unary(Elementwise.Fn.LOG, a); }
     @Override public Tensor tanh(Tensor a) { return Elementwise.unary(Elementwise.Fn.TANH, a); }
@@ -74,6 +75,10 @@ public final class CpuBackend implements Backend {
     @Override public Tensor geluBackward(Tensor dy, Tensor x) { return Activations.geluBackward(dy, x); }
     @Override public Tensor geluErf(Tensor x) { return GeluErfKernel.forward(x); }
     @Override public Tensor geluErfBackward(Tensor dy, Tensor x) { return GeluErfKernel.backward(dy, x); }
+    @Override public Tensor biasGelu(Tensor z, Tensor bias) { return BiasGeluKernel.forward(z, bias); }
+    @Override public BiasGeluGrads biasGeluBackward(Tensor dy, Tensor z, Tensor bias) {
+        return BiasGeluKernel.backward(dy, z, bias);
+    }
     @Override public Tensor silu(Tensor x) { return Activations.silu(x); }
     @Override public Tensor siluBackward(Tensor dy, Tensor x) { return Activations.siluBackward(dy, x); }
     @Override public Tensor softmax(Tensor x) { return Softmax.softmax(x); }
@@ -97,6 +102,9 @@ public final class CpuBackend implements Backend {
     @Override public Tensor embedding(Tensor weight, int[] ids) { return EmbeddingKernel.forward(weight, ids); }
     @Override public Tensor embeddingBackward(Tensor dy, int[] ids, int vocabSize) {
         return EmbeddingKernel.backward(dy, ids, vocabSize);
+    }
+    @Override public void embeddingBackwardInto(Tensor dweight, Tensor dy, int[] ids) {
+        EmbeddingKernel.scatterAdd(dweight, dy, ids);
     }
     @Override public Tensor rope(Tensor x, int[] positions, RopeTable table, boolean inverse) {
         return RopeKernel.apply(x, positions, table, inverse);
@@ -151,8 +159,8 @@ public final class CpuBackend implements Backend {
 
     // ---- optimizer ----
     @Override public void adamwInPlace(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2,
-                                       float eps, float weightDecay, int step) {
-        AdamWKernel.step(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step);
+                                       float eps, float weightDecay, int step, float gradScale) {
+        AdamWKernel.step(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step, gradScale);
     }
 
     // ---- checks ----

@@ -21,7 +21,7 @@ final class Elementwise {
     // ---- memory ----
 
     static Tensor copy(Tensor x) {
-        Tensor out = Tensor.zeros(x.shape());
+        Tensor out = Tensor.empty(x.shape());
         copyInto(out, x);
         return out;
     }
@@ -78,7 +78,7 @@ final class Elementwise {
 
     static Tensor binary(Op op, Tensor a, Tensor b) {
         int[] shape = broadcastShape(a.shape(), b.shape());
-        Tensor out = Tensor.zeros(shape);
+        Tensor out = Tensor.empty(shape);
         float[] x = a.data(), y = b.data(), z = out.data();
         StridedLoop loop = StridedLoop.plan(shape,
                 new int[][] {broadcastStrides(a, shape), broadcastStrides(b, shape), out.strides()},
@@ -143,7 +143,7 @@ final class Elementwise {
     /** a * s + t. */
     static Tensor affine(Tensor a, float s, float t) {
         Tensor c = a.contiguous();
-        Tensor out = Tensor.zeros(a.shape());
+        Tensor out = Tensor.empty(a.shape());
         float[] x = c.data(), z = out.data();
         int xo = c.offset();
         FloatVector vs = FloatVector.broadcast(S, s), vt = FloatVector.broadcast(S, t);
@@ -178,6 +178,25 @@ final class Elementwise {
         });
     }
 
+    /** x[..., :] += row for every row of a contiguous x [..., C], row [C]: a matrix product's bias, in place. */
+    static void addRowsInPlace(Tensor x, Tensor row) {
+        int c = x.rank() == 0 ? 1 : x.size(-1);
+        if (!x.isContiguous() || row.rank() != 1 || row.size(0) != c)
+            throw new IllegalArgumentException("addRowsInPlace: needs a contiguous [..., " + row.numel() + "] tensor"
+                    + " and a [C] row, got " + Arrays.toString(x.shape()) + " and " + Arrays.toString(row.shape()));
+        Tensor rc = row.contiguous();
+        float[] d = x.data(), b = rc.data();
+        int xo = x.offset(), bo = rc.offset(), rows = c == 0 ? 0 : x.numel() / c;
+        Chunks.range(rows, Math.max(1, (1 << 15) / Math.max(1, c)), (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int o = xo + r * c, j = 0;
+                for (; j + L <= c; j += L)
+                    FloatVector.fromArray(S, d, o + j).add(FloatVector.fromArray(S, b, bo + j)).intoArray(d, o + j);
+                for (; j < c; j++) d[o + j] += b[bo + j];
+            }
+        });
+    }
+
     /** x *= s. */
     static void scaleInPlace(Tensor x, float s) {
         float[] d = x.data();
@@ -202,7 +221,7 @@ final class Elementwise {
 
     static Tensor unary(Fn fn, Tensor a) {
         Tensor c = a.contiguous();
-        Tensor out = Tensor.zeros(a.shape());
+        Tensor out = Tensor.empty(a.shape());
         float[] x = c.data(), z = out.data();
         int xo = c.offset();
         Chunks.elements(out.numel(), 1 << 14, (from, to) -> {

@@ -22,7 +22,7 @@ final class EmbeddingKernel {
             throw new IllegalArgumentException("embedding table must be [V, C], got " + Arrays.toString(weight.shape()));
         int v = weight.size(0), c = weight.size(1);
         checkIds(ids, v);
-        Tensor out = Tensor.zeros(ids.length, c);
+        Tensor out = Tensor.empty(ids.length, c); // every row is copied in
         float[] w = weight.data(), y = out.data();
         int wo = weight.offset(), sv = weight.stride(0), sc = weight.stride(1);
         Chunks.range(ids.length, Math.max(1, 8192 / Math.max(1, c)), (from, to) -> {
@@ -36,28 +36,41 @@ final class EmbeddingKernel {
     }
 
     static Tensor backward(Tensor dy, int[] ids, int vocabSize) {
+        if (dy.rank() != 2) throw new IllegalArgumentException("embedding gradient must be [" + ids.length
+                + ", C], got " + Arrays.toString(dy.shape()));
+        Tensor dw = Tensor.zeros(vocabSize, dy.size(1));
+        scatterAdd(dw, dy, ids);
+        return dw;
+    }
+
+    /**
+     * dw[ids[i]] += dy[i]. Only the rows of ids are touched; rows are split over threads by id, and each row adds its
+     * dy rows in position order, so the result does not depend on the thread count.
+     */
+    static void scatterAdd(Tensor dw, Tensor dy, int[] ids) {
         if (dy.rank() != 2 || dy.size(0) != ids.length)
             throw new IllegalArgumentException("embedding gradient must be [" + ids.length + ", C], got "
                     + Arrays.toString(dy.shape()));
-        checkIds(ids, vocabSize);
         int c = dy.size(1);
+        if (dw.rank() != 2 || dw.size(1) != c || !dw.isContiguous())
+            throw new IllegalArgumentException("embedding gradient table must be a contiguous [V, " + c + "], got "
+                    + Arrays.toString(dw.shape()));
+        checkIds(ids, dw.size(0));
         Tensor g = dy.contiguous();
-        Tensor dw = Tensor.zeros(vocabSize, c);
         float[] d = g.data(), z = dw.data();
-        int go = g.offset();
+        int go = g.offset(), zo = dw.offset();
         int chunks = Math.max(1, Math.min(Parallel.threads(), ids.length * c / 8192));
         Parallel.forEach(chunks, k -> {
             for (int i = 0; i < ids.length; i++) {
                 int id = ids[i];
                 if (id % chunks != k) continue;
-                int zr = id * c, gr = go + i * c;
+                int zr = zo + id * c, gr = go + i * c;
                 int j = 0, bound = S.loopBound(c);
                 for (; j < bound; j += L)
                     FloatVector.fromArray(S, z, zr + j).add(FloatVector.fromArray(S, d, gr + j)).intoArray(z, zr + j);
                 for (; j < c; j++) z[zr + j] += d[gr + j];
             }
         });
-        return dw;
     }
 
     private static void checkIds(int[] ids, int v) {

@@ -39,7 +39,7 @@ final class Matmul {
         int[] outShape = Arrays.copyOf(batchShape, batchShape.length + 2);
         outShape[batchShape.length] = m;
         outShape[batchShape.length + 1] = n;
-        Tensor out = Tensor.zeros(outShape);
+        Tensor out = k == 0 ? Tensor.zeros(outShape) : Tensor.empty(outShape); // beta = 0: sgemm writes every element
         if (batch == 0 || m == 0 || n == 0 || k == 0) return out;
 
         Operand oa = operand(a), ob = operand(b);
