@@ -54,10 +54,10 @@ final class LinearCrossEntropy implements GradFn {
         boolean record = Autograd.shouldRecord(hidden, weight, bias);
         boolean wantH = record && hidden.requiresGrad(), wantW = record && weight.requiresGrad();
         boolean wantB = record && bias != null && bias.requiresGrad();
-        Tensor dh = wantH ? Tensor.zeros(n, c) : null, dw = wantW ? Tensor.zeros(v, c) : null;
-        Tensor db = wantB ? Tensor.zeros(v) : null;
+        Tensor dh = wantH ? be.zeros(n, c) : null, dw = wantW ? weight.backend().zeros(v, c) : null;
+        Tensor db = wantB ? bias.backend().zeros(v) : null;
         Tensor h = hidden.contiguous();
-        Tensor buffer = n == 0 ? null : Tensor.zeros(Math.min(chunkRows, n), v);
+        Tensor buffer = n == 0 ? null : be.zeros(Math.min(chunkRows, n), v);
         double total = 0;
         for (int r0 = 0; r0 < n; r0 += chunkRows) {
             int r1 = Math.min(n, r0 + chunkRows);
@@ -75,7 +75,7 @@ final class LinearCrossEntropy implements GradFn {
             if (wantW) be.matmulInto(dw, dlogits, hc, true, false, true);
             if (wantB) be.axpyInPlace(db, 1f, be.sum(dlogits, 0, false));
         }
-        Tensor loss = Tensor.scalar(counted == 0 ? Float.NaN : (float) (total / counted));
+        Tensor loss = be.scalar(counted == 0 ? Float.NaN : (float) (total / counted));
         if (record) Autograd.record(loss, new LinearCrossEntropy(hidden, weight, bias, dh, dw, db));
         return loss;
     }

@@ -2,6 +2,7 @@ package cortado.nn.embed;
 
 import cortado.autograd.F;
 import cortado.nn.io.CheckpointException;
+import cortado.tensor.Backend;
 import cortado.tensor.Tensor;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -74,7 +75,8 @@ public record Pooling(List<String> modes) {
                 hide[i * t + j] = mask[i][j] == 0 ? Float.NEGATIVE_INFINITY : 0f;
                 count[i] += mask[i][j];
             }
-        Tensor keepT = Tensor.of(keep, b, t, 1);
+        Backend be = tokens.backend();
+        Tensor keepT = be.fromArray(keep, b, t, 1);
         List<Tensor> parts = new ArrayList<>();
         for (String m : modes) {
             parts.add(switch (m) {
@@ -87,14 +89,14 @@ public record Pooling(List<String> modes) {
                     }
                     yield F.concat(0, rows);
                 }
-                case "max" -> tokens.backend().max(F.add(tokens, Tensor.of(hide, b, t, 1)), 1, false);
+                case "max" -> tokens.backend().max(F.add(tokens, be.fromArray(hide, b, t, 1)), 1, false);
                 case "mean", "mean_sqrt_len_tokens" -> {
                     float[] div = new float[b];
                     for (int i = 0; i < b; i++) {
                         float c = Math.max(count[i], 1e-9f);
                         div[i] = m.equals("mean") ? c : (float) Math.sqrt(c);
                     }
-                    yield F.div(F.sum(F.mul(tokens, keepT), 1, false), Tensor.of(div, b, 1));
+                    yield F.div(F.sum(F.mul(tokens, keepT), 1, false), be.fromArray(div, b, 1));
                 }
                 default -> throw new IllegalStateException("pooling mode " + m);
             });

@@ -9,6 +9,7 @@ import cortado.data.tokenizer.TemplateProcessor;
 import cortado.data.tokenizer.Tokenizer;
 import cortado.data.tokenizer.TokenizerException;
 import cortado.data.tokenizer.Tokenizers;
+import cortado.data.tokenizer.HfTokenizer;
 import cortado.data.tokenizer.WordPieceTokenizer;
 import cortado.nn.io.CheckpointException;
 import cortado.nn.models.bert.BertCheckpoint;
@@ -43,13 +44,13 @@ public final class SentenceTransformer {
             "modality_config", "module_output_name");
 
     private final BertModel encoder;
-    private final WordPieceTokenizer tokenizer;
+    private final Tokenizer tokenizer;
     private final TemplateProcessor template;
     private final Pooling pooling;
     private final boolean normalize, lowerCase;
     private final int maxSeqLength, padId;
 
-    private SentenceTransformer(BertModel encoder, WordPieceTokenizer tokenizer, Pooling pooling, boolean normalize,
+    private SentenceTransformer(BertModel encoder, Tokenizer tokenizer, Pooling pooling, boolean normalize,
                                 boolean lowerCase, int maxSeqLength) {
         this.encoder = encoder;
         this.tokenizer = tokenizer;
@@ -57,10 +58,14 @@ public final class SentenceTransformer {
         this.normalize = normalize;
         this.lowerCase = lowerCase;
         this.maxSeqLength = maxSeqLength;
-        int cls = tokenizer.tokenId("[CLS]"), sep = tokenizer.tokenId("[SEP]"), pad = tokenizer.tokenId("[PAD]");
+        int cls = tokenId(tokenizer, "[CLS]"), sep = tokenId(tokenizer, "[SEP]"), pad = tokenId(tokenizer, "[PAD]");
         if (cls < 0 || sep < 0) throw new IllegalArgumentException("the tokenizer has no [CLS] or [SEP] token");
         this.template = TemplateProcessor.bert(cls, sep);
         this.padId = pad < 0 ? 0 : pad;
+    }
+
+    private static int tokenId(Tokenizer tok, String token) {
+        return tok instanceof HfTokenizer hf ? hf.tokenId(token) : ((WordPieceTokenizer) tok).tokenId(token);
     }
 
     /** Whether {@code dir} looks like a sentence-transformers directory (it has modules.json). */
@@ -136,12 +141,15 @@ public final class SentenceTransformer {
         } catch (TokenizerException e) {
             throw CheckpointException.at(transformer, "tokenizer: " + e.getMessage(), e);
         }
-        if (!(tok instanceof WordPieceTokenizer wp))
+        // vocab.txt loads as a WordPieceTokenizer, tokenizer.json as the HF pipeline (whose model must be WordPiece).
+        boolean wordPiece = tok instanceof WordPieceTokenizer
+                || tok instanceof HfTokenizer hf && hf.json().get("model") instanceof Map<?, ?> m && "WordPiece".equals(m.get("type"));
+        if (!wordPiece)
             throw CheckpointException.at(transformer, "the tokenizer is not WordPiece (a BERT encoder needs BERT's tokenizer)");
         Path poolingFile = poolingDir.resolve("config.json");
         if (!Files.exists(poolingFile)) throw CheckpointException.at(poolingFile, "missing (the Pooling module's settings)");
         Pooling pooling = Pooling.fromConfig(object(poolingFile), poolingFile, encoder.config().hiddenSize());
-        return new SentenceTransformer(encoder, wp, pooling, normalize, lower, maxSeq);
+        return new SentenceTransformer(encoder, tok, pooling, normalize, lower, maxSeq);
     }
 
     /** One embedding per text, computed in batches of {@code batchSize} padded to their longest text. */
@@ -184,7 +192,7 @@ public final class SentenceTransformer {
         float[] sq = F.sum(F.mul(x, x), 1, false).toArray();
         float[] inv = new float[sq.length];
         for (int i = 0; i < sq.length; i++) inv[i] = (float) (1 / Math.max(Math.sqrt(sq[i]), 1e-12));
-        return F.mul(x, Tensor.of(inv, sq.length, 1));
+        return F.mul(x, x.backend().fromArray(inv, sq.length, 1));
     }
 
     public int maxSeqLength() { return maxSeqLength; }

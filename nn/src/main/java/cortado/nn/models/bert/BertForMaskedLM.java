@@ -6,6 +6,7 @@ import cortado.nn.Layer;
 import cortado.nn.Linear;
 import cortado.nn.Module;
 import cortado.nn.Parameter;
+import cortado.tensor.Backends;
 import cortado.tensor.Tensor;
 
 /**
@@ -48,7 +49,7 @@ public final class BertForMaskedLM extends Module {
 
         PredictionHead(BertConfig c) {
             child("transform", new Transform(c));
-            bias = param("bias", Tensor.zeros(c.vocabSize()));
+            bias = param("bias", Backends.cpu().zeros(c.vocabSize()));
         }
 
         Tensor forward(Tensor h, Tensor wordEmbedding) {
