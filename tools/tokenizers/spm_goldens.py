@@ -4,7 +4,8 @@ fast tokenizers with transformers (the conversion a checkpoint with only tokeniz
 encodings of the mixed-script corpus (tokenizer/hf/corpus.jsonl) as goldens for SentencePieceParityTest.
 
   spm/llama_bpe.model  BPE with Llama 2's trainer settings (byte_fallback, split_digits, identity normalizer, no
-                       whitespace squeezing, <unk> <s> </s> at 0-2), 700 pieces
+                       whitespace squeezing, <unk> <s> </s> at 0-2; control pieces [INST] [/INST] <|eot_id|>, a
+                       user-defined piece <mask>), 700 pieces
   spm/unigram.model    Unigram with the identity normalizer (empty precompiled_charsmap), <pad> </s> <unk> at 0-2
 Each case of CASES (written to spm/cases.json) is a directory with tokenizer.model and a tokenizer_config.json and no
 tokenizer.json, loaded with from_pretrained by LlamaTokenizerFast (tokenizer_class LlamaTokenizer*: legacy true/false,
@@ -83,7 +84,8 @@ def main():
     train("llama_bpe", model_type="bpe", vocab_size=700, character_coverage=0.995, byte_fallback=True,
           split_digits=True, allow_whitespace_only_pieces=True, remove_extra_whitespaces=False,
           normalization_rule_name="identity", add_dummy_prefix=True, unk_id=0, bos_id=1, eos_id=2, pad_id=-1,
-          max_sentencepiece_length=16)
+          max_sentencepiece_length=16, control_symbols=["[INST]", "[/INST]", "<|eot_id|>"],
+          user_defined_symbols=["<mask>"])
     train("unigram", model_type="unigram", vocab_size=500, character_coverage=0.995,
           normalization_rule_name="identity", unk_id=2, bos_id=-1, eos_id=1, pad_id=0)
     for name, (model, config) in CASES.items():

@@ -97,7 +97,10 @@ final class ProtoWire {
         switch (tag & 7) {
             case VARINT -> varint();
             case FIXED64 -> { need(8); pos += 8; }
-            case LENGTH_DELIMITED -> pos += length();
+            case LENGTH_DELIMITED -> {
+                int n = length(); // not `pos += length()`: Java would add to pos as it was before the length varint
+                pos += n;
+            }
             case FIXED32 -> { need(4); pos += 4; }
             default -> throw new Malformed("unsupported wire type " + (tag & 7) + " for field " + (tag >>> 3));
         }

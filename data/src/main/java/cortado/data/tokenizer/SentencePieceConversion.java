@@ -97,6 +97,10 @@ final class SentencePieceConversion {
                     + " is not supported (UNIGRAM=1 and BPE=2 are)");
         };
         if (style == Style.LLAMA && !bpe) throw TokenizerException.in(file, "trainer_spec.model_type is UNIGRAM; LlamaTokenizer needs BPE");
+        // transformers' decode would then rewrite " ." and " 's" after the tokenizer's decoder; Cortado does not.
+        if (flag(config, "clean_up_tokenization_spaces", false, configFile)) {
+            throw TokenizerException.in(configFile, "clean_up_tokenization_spaces true is not supported");
+        }
         Map<String, Integer> ids = new LinkedHashMap<>();
         List<SentencePieceModel.Piece> pieces = spm.pieces();
         for (int i = 0; i < pieces.size(); i++) {

@@ -37,7 +37,21 @@ record SentencePieceModel(List<Piece> pieces, Trainer trainer, Normalizer normal
         } catch (IOException e) {
             throw TokenizerException.in(file.toString(), "cannot read: " + e.getMessage());
         }
+        if (looksLikeTiktoken(bytes)) {
+            throw TokenizerException.in(file.toString(), "a tiktoken rank file (as Llama 3's original/tokenizer.model), not a "
+                    + "SentencePiece model; open the checkpoint's tokenizer.json instead");
+        }
         return parse(bytes, file.toString());
+    }
+
+    /** A first line "base64 rank": a ModelProto starts with a pieces tag (0x0A), never with such text. */
+    static boolean looksLikeTiktoken(byte[] b) {
+        int i = 0;
+        while (i < b.length && i < 200 && (Character.isLetterOrDigit(b[i]) || b[i] == '+' || b[i] == '/' || b[i] == '=')) i++;
+        if (i == 0 || i >= b.length || b[i] != ' ') return false;
+        int j = ++i;
+        while (i < b.length && b[i] >= '0' && b[i] <= '9') i++;
+        return i > j && (i == b.length || b[i] == '\n' || b[i] == '\r');
     }
 
     static SentencePieceModel parse(byte[] bytes, String file) {

@@ -69,6 +69,8 @@ class SentencePieceParityTest {
         assertThat(error(dir)).contains("tokenizer_config.json").contains("legacy");
         Files.writeString(dir.resolve("tokenizer_config.json"), "{\"tokenizer_class\": \"LlamaTokenizer\", \"pad_token\": \"<pad>\"}");
         assertThat(error(dir)).contains("tokenizer_config.json").contains("pad_token").contains("<pad>");
+        Files.writeString(dir.resolve("tokenizer_config.json"), "{\"tokenizer_class\": \"LlamaTokenizer\", \"clean_up_tokenization_spaces\": true}");
+        assertThat(error(dir)).contains("tokenizer_config.json").contains("clean_up_tokenization_spaces");
     }
 
     /** An nmt_nfkc-style model (a non-empty precompiled_charsmap) on the generic path is refused, naming the field. */
@@ -82,6 +84,22 @@ class SentencePieceParityTest {
         System.arraycopy(extra, 0, both, model.length, extra.length);
         Files.write(dir.resolve("tokenizer.model"), both);
         assertThat(error(dir)).contains("tokenizer.model").contains("normalizer_spec.precompiled_charsmap").contains("nmt_nfkc");
+    }
+
+    /** Fields the reader does not use, of every wire type, are skipped: the model encodes as without them. */
+    @Test
+    void unknownFieldsOfEveryWireTypeAreSkipped() throws IOException {
+        Path dir = checkpoint("llama_bpe");
+        int[] want = Tokenizers.open(dir).encode("Hello wörld 12 [INST] 漢字");
+        byte[] model = Files.readAllBytes(dir.resolve("tokenizer.model"));
+        byte[] unknown = {(byte) 0xA0, 0x06, (byte) 0x96, 0x01,              // field 100, varint 150
+                (byte) 0xA9, 0x06, 1, 2, 3, 4, 5, 6, 7, 8,                       // field 101, fixed64
+                (byte) 0xB2, 0x06, 3, 'x', 'y', 'z',                             // field 102, length-delimited
+                (byte) 0xBD, 0x06, 1, 2, 3, 4};                                  // field 103, fixed32
+        byte[] both = java.util.Arrays.copyOf(unknown, unknown.length + model.length);
+        System.arraycopy(model, 0, both, unknown.length, model.length);
+        Files.write(dir.resolve("tokenizer.model"), both);
+        assertThat(Tokenizers.open(dir).encode("Hello wörld 12 [INST] 漢字")).containsExactly(want);
     }
 
     /** Every truncation and a sweep of corrupted bytes load or fail with one TokenizerException naming the file. */
@@ -108,6 +126,8 @@ class SentencePieceParityTest {
         assertThat(error(f)).contains("bad.model").contains("runs past the end");
         Files.write(f, new byte[] {0x0A, 0x05, 0x0A, 0x03, 'a'});
         assertThat(error(f)).contains("bad.model").contains("pieces[0]");
+        Files.writeString(f, "IQ== 0\nIg== 1\n");
+        assertThat(error(f)).contains("bad.model").contains("tiktoken");
         Files.write(f, new byte[0]);
         assertThat(error(f)).contains("bad.model").contains("no pieces");
     }
