@@ -19,13 +19,14 @@ import java.util.Map;
  * and saves as that file would. Two of transformers' paths are mirrored (tokenization_utils_tokenizers.py,
  * {@code TokenizersBackend._convert_from_sentencepiece}):
  * <ul>
- * <li>{@code LlamaTokenizer} (Llama 2, Mistral, TinyLlama; chosen by {@code tokenizer_class} or {@code config.json}'s
- *     {@code model_type} llama/mistral): models/llama/tokenization_llama.py. BPE over the pieces with merges made by
+ * <li>{@code LlamaTokenizer} (Llama 2, Mistral, TinyLlama; chosen by {@code tokenizer_class}):
+ *     models/llama/tokenization_llama.py. BPE over the pieces with merges made by
  *     {@code generate_merges}, {@code fuse_unk} and {@code byte_fallback} on and no unk token, no normalizer,
  *     Metaspace(prepend_scheme from {@code legacy}/{@code add_prefix_space}, split false), decoder
  *     Replace/ByteFallback/Fuse(/Strip when add_prefix_space); the proto's normalizer spec is not read there.</li>
- * <li>any other class name transformers maps to its generic backend ({@code TokenizersBackend},
- *     {@code PreTrainedTokenizerFast}, or none): {@code SpmConverter.build_tokenizer_from_spm_proto}: BPE or Unigram
+ * <li>transformers' generic backend ({@code TokenizersBackend} or {@code PreTrainedTokenizerFast}, or no
+ *     {@code tokenizer_class} with {@code config.json}'s {@code model_type} llama, mistral or none, which
+ *     AutoTokenizer maps there): {@code SpmConverter.build_tokenizer_from_spm_proto}: BPE or Unigram
  *     as the proto says, normalizer Replace(" ", "▁"), decoder Replace(/ByteFallback/Fuse).</li>
  * </ul>
  * Both add the control and user-defined pieces and the named special tokens as added tokens and set
@@ -51,7 +52,7 @@ final class SentencePieceConversion {
         Map<String, Object> modelConfig = dir == null ? Map.of() : optJson(dir.resolve("config.json"));
         String configFile = dir == null ? "tokenizer_config.json" : dir.resolve("tokenizer_config.json").toString();
         SentencePieceModel spm = SentencePieceModel.read(model);
-        Style style = style(config, modelConfig, configFile, dir);
+        Style style = style(config, modelConfig, configFile, dir == null ? "config.json" : dir.resolve("config.json").toString());
         Map<String, Object> json = convert(spm, style, config, model.toString(), configFile);
         return HfTokenizerJson.parse(json, model.toString());
     }
@@ -67,17 +68,22 @@ final class SentencePieceConversion {
         }
     }
 
-    static Style style(Map<String, Object> config, Map<String, Object> modelConfig, String configFile, Path dir) {
+    /**
+     * The class transformers' AutoTokenizer picks: {@code tokenizer_class}, else from {@code config.json}'s
+     * {@code model_type}. transformers 5 maps llama and mistral (and no model_type) to TokenizersBackend, t5 to
+     * T5Tokenizer; other model types have their own classes, which are refused rather than guessed.
+     */
+    static Style style(Map<String, Object> config, Map<String, Object> modelConfig, String configFile, String modelConfigFile) {
         Object cls = config.get("tokenizer_class");
         if (cls != null && !(cls instanceof String)) throw TokenizerException.in(configFile, "tokenizer_class is not a string");
-        String name = cls == null ? null : ((String) cls).replaceFirst("Fast$", "");
-        if (name == null) {
+        if (cls == null) {
             Object mt = modelConfig.get("model_type");
-            if ("llama".equals(mt) || "mistral".equals(mt)) return Style.LLAMA;
-            if ("t5".equals(mt)) name = "T5Tokenizer";
+            if (mt == null || "llama".equals(mt) || "mistral".equals(mt)) return Style.GENERIC;
+            throw TokenizerException.in(modelConfigFile, "model_type " + mt + ": converting its tokenizer.model is not supported "
+                    + (mt.equals("t5") ? "(T5's conversion needs the Precompiled nmt_nfkc normalizer); use its tokenizer.json"
+                    : "without a tokenizer_class in tokenizer_config.json"));
         }
-        if (name == null) return Style.GENERIC;
-        return switch (name) {
+        return switch (((String) cls).replaceFirst("Fast$", "")) {
             case "LlamaTokenizer" -> Style.LLAMA;
             case "TokenizersBackend", "PreTrainedTokenizer" -> Style.GENERIC;
             case "T5Tokenizer" -> throw TokenizerException.in(configFile, "tokenizer_class " + cls + " from tokenizer.model is "

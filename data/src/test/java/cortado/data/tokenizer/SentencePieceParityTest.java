@@ -45,6 +45,25 @@ class SentencePieceParityTest {
         assertThat(bad).as(name + ": " + bad + " of " + texts.size() + " lines differ" + report).isZero();
     }
 
+    /**
+     * Without tokenizer_class, transformers 5's AutoTokenizer builds the generic tokenizer even for model_type llama
+     * (checked with AutoTokenizer.from_pretrained); other model types are refused, naming config.json.
+     */
+    @Test
+    void noTokenizerClassIsTheGenericPath() throws IOException {
+        Path dir = checkpoint("generic_bpe");
+        Files.writeString(dir.resolve("tokenizer_config.json"), "{}");
+        Files.writeString(dir.resolve("config.json"), "{\"model_type\": \"llama\"}");
+        HfTokenizer tok = (HfTokenizer) Tokenizers.open(dir);
+        List<Map<String, Object>> rows = HfPipelineParityTest.gzLines("hf/spm_generic_bpe.golden.jsonl.gz");
+        List<Map<String, Object>> lines = Resources.jsonLines("hf/corpus.jsonl");
+        for (int i = 0; i < lines.size(); i++) {
+            assertThat(tok.encode((String) lines.get(i).get("text"))).as("line " + i).containsExactly(Resources.ids(rows.get(i).get("ids")));
+        }
+        Files.writeString(dir.resolve("config.json"), "{\"model_type\": \"gemma\"}");
+        assertThat(error(dir)).contains("config.json").contains("gemma");
+    }
+
     /** transformers' generate_merges on a hand-made vocabulary: splits ordered by the piece id, then by lengths. */
     @Test
     void mergesAreGeneratedAsTransformersDoes() {
