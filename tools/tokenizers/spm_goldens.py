@@ -24,7 +24,7 @@ import sys
 
 import sentencepiece as spm
 import transformers
-from transformers import LlamaTokenizerFast, TokenizersBackend
+from transformers import AutoTokenizer, LlamaTokenizerFast, TokenizersBackend
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from hf_pipeline_goldens import HF, TRAIN, corpus, save  # noqa: E402
@@ -94,6 +94,18 @@ def main():
         check(hf, texts)
         save("spm_" + name, hf.backend_tokenizer, texts, file_text="")
         hf.backend_tokenizer.save(os.path.join("/tmp/spmx", name + ".json"), pretty=True)
+    # SentencePieceParityTest.noTokenizerClassIsTheGenericPath: no tokenizer_class and config.json model_type llama
+    # gives AutoTokenizer's generic tokenizer, whose ids without special tokens are generic_bpe's.
+    with tempfile.TemporaryDirectory() as d:
+        shutil.copy(os.path.join(SPM, "llama_bpe.model"), os.path.join(d, "tokenizer.model"))
+        for name, text in (("tokenizer_config.json", "{}"), ("config.json", '{"model_type": "llama"}')):
+            with open(os.path.join(d, name), "w") as f:
+                f.write(text)
+        auto = AutoTokenizer.from_pretrained(d)
+        generic = from_dir(TokenizersBackend, os.path.join(SPM, "llama_bpe.model"), CASES["generic_bpe"][1])
+        assert type(auto) is TokenizersBackend
+        for t in texts:
+            assert auto.encode(t, add_special_tokens=False) == generic.encode(t, add_special_tokens=False), t
     with open(os.path.join(SPM, "cases.json"), "w", encoding="utf-8", newline="\n") as f:
         json.dump(CASES, f, indent=1)
         f.write("\n")
