@@ -13,7 +13,7 @@ import java.util.Set;
  */
 final class TokenizerFiles {
     private static final Set<String> NAMES = Set.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
-            "vocab.json", "merges.txt", "encoder.json", "vocab.bpe", "vocab.txt", "generation_config.json");
+            "vocab.json", "merges.txt", "encoder.json", "vocab.bpe", "vocab.txt", "tokenizer.model", "generation_config.json");
 
     private TokenizerFiles() {}
 
