@@ -577,7 +577,14 @@ final class Parser {
         if (t.isOp(".")) {
             Token n = peek();
             if (n.kind() == Kind.NAME) { next(); return new Expr.Attribute(obj, n.text(), t.pos()); }
-            if (n.kind() == Kind.INTEGER) { next(); return new Expr.Item(obj, new Expr.Literal(Long.parseLong(n.text()), n.pos()), t.pos()); }
+            if (n.kind() == Kind.INTEGER) {
+                next();
+                try {
+                    return new Expr.Item(obj, new Expr.Literal(Long.parseLong(n.text()), n.pos()), t.pos());
+                } catch (NumberFormatException e) {   // found by ChatTemplateFuzzTest: x.99999999999999999999
+                    throw error("integer index too large: " + n.text(), n);
+                }
+            }
             throw error("expected an attribute name after '.', got " + n.describe(), n);
         }
         // '[' start? (':' stop? (':' step?)?)? ']'
