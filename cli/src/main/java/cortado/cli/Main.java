@@ -103,11 +103,12 @@ public final class Main {
     static String overview() {
         StringBuilder sb = new StringBuilder();
         sb.append("usage: cortado COMMAND [options]\n\n");
-        sb.append("Cortado: a pure-Java engine to tokenize, pretrain, fine-tune, evaluate and serve language models.\n\n");
+        sb.append("Cortado: a pure-Java engine to tokenize, pretrain, quantize, embed with and generate from language models.\n\n");
         sb.append("commands:\n");
+        int width = 2 + Commands.all().stream().mapToInt(c -> c.name().length()).max().orElse(0);
         for (Command c : Commands.all()) {
             String n = c.name();
-            sb.append("  ").append(n).append(" ".repeat(Math.max(2, 14 - n.length()))).append(c.summary()).append('\n');
+            sb.append("  ").append(n).append(" ".repeat(width - n.length())).append(c.summary()).append('\n');
         }
         sb.append("\nglobal options: --threads N (default: all cores), --debug (stack traces), --help\n");
         sb.append("Run 'cortado COMMAND --help' for a command's options.\n");
