@@ -4,6 +4,8 @@ import cortado.data.chat.Token.Kind;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * Recursive-descent parser from {@link Token}s to {@link Stmt}s, with Jinja's grammar and operator precedence
@@ -339,31 +341,26 @@ final class Parser {
         return e;
     }
 
-    private Expr or() {
-        Expr e = and();
+    /**
+     * One left-associative level of binary operators: operand (op operand)*. Each link is one level deeper for the
+     * nesting limit, so a long chain fails cleanly instead of building an unbounded tree.
+     */
+    private Expr leftAssociative(Supplier<Expr> operand, Predicate<Token> isOperator) {
+        Expr e = operand.get();
         int chain = 0;
-        while (peek().isName("or")) {
+        while (isOperator.test(peek())) {
             Token t = next();
             enter();
             chain++;
-            e = new Expr.Binary("or", e, and(), t.pos());
+            e = new Expr.Binary(t.text(), e, operand.get(), t.pos());
         }
         for (; chain > 0; chain--) leave();
         return e;
     }
 
-    private Expr and() {
-        Expr e = not();
-        int chain = 0;
-        while (peek().isName("and")) {
-            Token t = next();
-            enter();
-            chain++;
-            e = new Expr.Binary("and", e, not(), t.pos());
-        }
-        for (; chain > 0; chain--) leave();
-        return e;
-    }
+    private Expr or() { return leftAssociative(this::and, t -> t.isName("or")); }
+
+    private Expr and() { return leftAssociative(this::not, t -> t.isName("and")); }
 
     private Expr not() {
         if (peek().isName("not")) {
@@ -402,57 +399,15 @@ final class Parser {
         return ops.isEmpty() ? first : new Expr.Compare(first, ops, rest, start.pos());
     }
 
-    private Expr math1() {
-        Expr e = concat();
-        int chain = 0;
-        while (peek().isOp("+") || peek().isOp("-")) {
-            Token t = next();
-            enter();
-            chain++;
-            e = new Expr.Binary(t.text(), e, concat(), t.pos());
-        }
-        for (; chain > 0; chain--) leave();
-        return e;
-    }
+    private Expr math1() { return leftAssociative(this::concat, t -> t.isOp("+") || t.isOp("-")); }
 
-    private Expr concat() {
-        Expr e = math2();
-        int chain = 0;
-        while (peek().isOp("~")) {
-            Token t = next();
-            enter();
-            chain++;
-            e = new Expr.Binary("~", e, math2(), t.pos());
-        }
-        for (; chain > 0; chain--) leave();
-        return e;
-    }
+    private Expr concat() { return leftAssociative(this::math2, t -> t.isOp("~")); }
 
     private Expr math2() {
-        Expr e = pow();
-        int chain = 0;
-        while (peek().isOp("*") || peek().isOp("/") || peek().isOp("//") || peek().isOp("%")) {
-            Token t = next();
-            enter();
-            chain++;
-            e = new Expr.Binary(t.text(), e, pow(), t.pos());
-        }
-        for (; chain > 0; chain--) leave();
-        return e;
+        return leftAssociative(this::pow, t -> t.isOp("*") || t.isOp("/") || t.isOp("//") || t.isOp("%"));
     }
 
-    private Expr pow() {
-        Expr e = unary(true);
-        int chain = 0;
-        while (peek().isOp("**")) {
-            Token t = next();
-            enter();
-            chain++;
-            e = new Expr.Binary("**", e, unary(true), t.pos());
-        }
-        for (; chain > 0; chain--) leave();
-        return e;
-    }
+    private Expr pow() { return leftAssociative(() -> unary(true), t -> t.isOp("**")); }
 
     private Expr unary(boolean withFilter) {
         enter();
