@@ -15,7 +15,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * {@code cortado tokenizer train --input PATH... --type bpe|wordpiece --vocab-size N [--special-tokens A,B]
@@ -45,6 +47,8 @@ public final class TokenizerTrainCommand implements Command {
                         + "(default gpt2)", null)
                 .flag("ignore-merges", "bpe: a piece that is itself a token is emitted whole (as Llama 3, tiktoken)")
                 .flag("cased", "wordpiece: keep case and accents")
+                .option("limit-alphabet", "N", "wordpiece: keep only the N most frequent characters (0: all)", "0")
+                .option("initial-alphabet", "CHARS", "wordpiece: characters always in the alphabet", "")
                 .required("out", "FILE", "tokenizer.json to write");
         a.parse(Arrays.copyOfRange(argv, 1, argv.length));
         List<Path> inputs = new ArrayList<>();
@@ -72,8 +76,11 @@ public final class TokenizerTrainCommand implements Command {
                     .withWholePieceLookup(a.bool("ignore-merges"));
         } else {
             List<String> specials = a.string("special-tokens") == null ? VocabTxt.BERT_SPECIALS : list(a.string("special-tokens"));
-            tok = WordPieceTrainer.train(lines, new WordPieceTrainer.Config(vocab, specials, minFreq, !a.bool("cased"), threads),
-                    progress::step);
+            if (!specials.contains("[UNK]")) throw new UsageException("--special-tokens must include [UNK] for wordpiece");
+            Set<Integer> initial = new HashSet<>();
+            a.string("initial-alphabet").codePoints().forEach(initial::add);
+            tok = WordPieceTrainer.train(lines, new WordPieceTrainer.Config(vocab, specials, minFreq, !a.bool("cased"),
+                    a.nonNegativeInt("limit-alphabet"), initial, threads), progress::step);
         }
         progress.done();
         Path out = Path.of(a.string("out"));

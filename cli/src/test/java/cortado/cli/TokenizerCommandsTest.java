@@ -77,6 +77,26 @@ class TokenizerCommandsTest {
         assertThat(HfTokenizerJson.load(dir.resolve("wp.json")).vocabSize()).isLessThanOrEqualTo(300);
     }
 
+    /** Every WordPiece option reaches the trainer (whose output WordPieceTrainerParityTest checks against HF's). */
+    @Test
+    void wordPieceOptionsReachTheTrainer() throws Exception {
+        Path in = RES.resolve("train.txt"), out = dir.resolve("wp.json");
+        CliRun.Result r = run("tokenizer", "train", "--type", "wordpiece", "--input", in.toString(), "--vocab-size", "350",
+                "--min-frequency", "3", "--cased", "--limit-alphabet", "50", "--initial-alphabet", "é€",
+                "--special-tokens", "[UNK],[SEP],[CLS]", "--out", out.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        var texts = new java.util.ArrayList<String>();
+        TokenizerTrainCommand.readLines(in, texts);
+        var expected = cortado.data.tokenizer.WordPieceTrainer.train(texts, new cortado.data.tokenizer.WordPieceTrainer.Config(350,
+                List.of("[UNK]", "[SEP]", "[CLS]"), 3, false, 50, java.util.Set.of((int) 'é', (int) '€'), 1), null);
+        HfTokenizerJson.save(expected, dir.resolve("api.json"));
+        assertThat(Files.readString(out)).isEqualTo(Files.readString(dir.resolve("api.json")));
+        r = run("tokenizer", "train", "--type", "wordpiece", "--input", in.toString(), "--vocab-size", "300",
+                "--special-tokens", "[CLS],[SEP]", "--out", out.toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("[UNK]");
+    }
+
     @Test
     void benchPrintsOneJsonLine() throws Exception {
         Path in = dir.resolve("in.txt");

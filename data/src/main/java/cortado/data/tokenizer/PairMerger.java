@@ -2,34 +2,50 @@ package cortado.data.tokenizer;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.function.BinaryOperator;
 
 /**
- * The learning loop shared by BPE and WordPiece training (Sennrich et al. 2016; HF's BpeTrainer): count every adjacent
- * symbol pair over the distinct words (weighted by word frequency), then repeatedly merge the most frequent pair into a
- * new symbol. Counts are updated incrementally: merging touches only the words that contain the pair (an index from
- * pair to words), and only the pairs around each merged occurrence change. The most frequent pair comes from a priority
- * queue with lazy deletion: an entry whose count is stale is re-queued with the current count when it surfaces.
- * Ties go to the smaller pair of ids, as in HF, so the result is deterministic.
+ * The learning loop shared by BPE and WordPiece training (Sennrich et al. 2016), step for step HF's
+ * {@code BpeTrainer::do_train}: count every adjacent symbol pair over the distinct words (weighted by word frequency),
+ * then repeatedly merge the most frequent pair into a new symbol; ties go to the smaller pair of ids.
+ *
+ * <p>Three details of HF's loop decide the vocabulary once two merges can spell the same token (common in WordPiece:
+ * {@code a + ##bc} and {@code ab + ##c} are both {@code abc}), and are reproduced here:
+ * <ul>
+ *   <li>a merge whose token already exists reuses that id (the vocabulary does not grow, the size check is on
+ *       distinct tokens);</li>
+ *   <li>each queue entry carries its own set of words ({@code Merge.pos}): a popped entry merges only in those, and a
+ *       step pushes, for each pair it created, an entry listing just the words of this step;</li>
+ *   <li>counts change only by HF's {@code Word::merge} deltas ({@code (prev, a)} and {@code (b, next)} lose, the pairs
+ *       around the new symbol gain); the merged pair's own count is not lowered.</li>
+ * </ul>
+ * A stale entry (its count differs from the pair's current count) is re-queued with the current count when it
+ * surfaces, as in HF.
  */
 final class PairMerger {
     private final int[][] words;     // symbols of each distinct word
     private final int[] lengths;
     private final long[] wordCounts;
     private final List<String> vocab;
+    private final Map<String, Integer> tokenIds;
     private final BinaryOperator<String> join;
 
     private final PairIndex pairs = new PairIndex(1 << 16);
     private long[] pairCount = new long[1 << 16];
-    private int[][] pairWords = new int[1 << 16][];
-    private int[] pairWordsSize = new int[1 << 16];
+    // Words of the current step in which each pair gained an occurrence (HF's where_to_update), and which pairs those are.
+    private int[][] stepWords = new int[1 << 16][];
+    private int[] stepSize = new int[1 << 16];
+    private int[] stepPairs = new int[64];
+    private int nStepPairs;
 
     /**
      * @param words      symbol ids of each distinct word (arrays are modified in place)
      * @param wordCounts frequency of each word
-     * @param vocab      tokens by id so far (specials and alphabet); merged tokens are appended
+     * @param vocab      tokens by id so far (specials and alphabet); new tokens are appended
      * @param join       spelling of a merged token from its two parts
      */
     PairMerger(int[][] words, long[] wordCounts, List<String> vocab, BinaryOperator<String> join) {
@@ -38,11 +54,13 @@ final class PairMerger {
         this.lengths = new int[words.length];
         for (int i = 0; i < words.length; i++) lengths[i] = words[i].length;
         this.vocab = vocab;
+        this.tokenIds = new HashMap<>();
+        for (int i = 0; i < vocab.size(); i++) tokenIds.putIfAbsent(vocab.get(i), i);
         this.join = join;
     }
 
-    /** One entry of the queue: count, then the pair (smaller ids first on equal counts). */
-    private record Candidate(long count, int left, int right) implements Comparable<Candidate> {
+    /** One queue entry (HF's Merge): count, the pair, and the words to merge it in. */
+    private record Candidate(long count, int left, int right, int[] pos, int posSize) implements Comparable<Candidate> {
         @Override
         public int compareTo(Candidate o) {
             if (count != o.count) return Long.compare(o.count, count);
@@ -51,108 +69,113 @@ final class PairMerger {
         }
     }
 
-    /** Merges until the vocabulary has {@code vocabSize} tokens or no pair occurs {@code minFrequency} times. */
+    /**
+     * Merges until the vocabulary has {@code vocabSize} distinct tokens or no pair occurs {@code minFrequency} times.
+     * Returns the merges in order as {left, right, new id} (a pair can appear twice, as in HF).
+     */
     List<int[]> run(int vocabSize, long minFrequency, TrainingProgress progress) {
         for (int w = 0; w < words.length; w++) {
             int[] s = words[w];
-            for (int i = 0; i + 1 < lengths[w]; i++) addPair(s[i], s[i + 1], wordCounts[w], w);
+            for (int i = 0; i + 1 < lengths[w]; i++) gain(pairs.getOrAdd(s[i], s[i + 1]), wordCounts[w], w);
         }
         PriorityQueue<Candidate> queue = new PriorityQueue<>();
-        for (int p = 0; p < pairs.size(); p++) {
-            if (pairCount[p] > 0) queue.add(new Candidate(pairCount[p], pairs.left(p), pairs.right(p)));
-        }
+        flushStep(queue);
         List<int[]> merges = new ArrayList<>();
         int target = vocabSize - vocab.size();
+        int[] pos = null;
         while (vocab.size() < vocabSize && !queue.isEmpty()) {
             Candidate top = queue.poll();
-            int p = pairs.get(top.left, top.right);
-            long now = pairCount[p];
+            long now = pairCount[pairs.get(top.left, top.right)];
             if (now != top.count) {
-                if (now > 0) queue.add(new Candidate(now, top.left, top.right));
+                queue.add(new Candidate(now, top.left, top.right, top.pos, top.posSize));
                 continue;
             }
-            if (now < minFrequency || now <= 0) break;
-            int id = vocab.size();
-            vocab.add(join.apply(vocab.get(top.left), vocab.get(top.right)));
-            merges.add(new int[] {top.left, top.right});
-            int[] ws = pairWords[p];
-            int n = pairWordsSize[p];
-            pairWords[p] = null;
-            pairWordsSize[p] = 0;
-            long[] touched = new long[16];
-            int nTouched = 0;
-            for (int k = 0; k < n; k++) {
-                int w = ws[k];
-                if (k > 0 && ws[k - 1] == w) continue;
-                if (touched.length - nTouched < 2 * lengths[w]) touched = Arrays.copyOf(touched, touched.length * 2 + 4 * lengths[w]);
-                nTouched = mergeInWord(w, top.left, top.right, id, touched, nTouched);
+            if (now < 1 || now < minFrequency) break;
+            String token = join.apply(vocab.get(top.left), vocab.get(top.right));
+            Integer existing = tokenIds.get(token);
+            int id;
+            if (existing != null) {
+                id = existing;
+            } else {
+                id = vocab.size();
+                vocab.add(token);
+                tokenIds.put(token, id);
             }
-            // Pairs whose count grew get a fresh queue entry (stale ones are fixed lazily when popped).
-            Arrays.sort(touched, 0, nTouched);
-            for (int k = 0; k < nTouched; k++) {
-                if (k > 0 && touched[k] == touched[k - 1]) continue;
-                int q = (int) touched[k];
-                if (pairCount[q] > 0) queue.add(new Candidate(pairCount[q], pairs.left(q), pairs.right(q)));
-            }
+            merges.add(new int[] {top.left, top.right, id});
+            for (int k = 0; k < top.posSize; k++) mergeInWord(top.pos[k], top.left, top.right, id);
+            flushStep(queue);
             if (progress != null) progress.step(merges.size(), target);
         }
         return merges;
     }
 
     /**
-     * Replaces each occurrence of (a, b) in word w by id, left to right without overlap (as GPT-2's bpe()), and
-     * updates pair counts by difference: the word's old adjacent pairs lose its count, the new ones gain it. Pairs that
-     * contain the new symbol are recorded in {@code touched} and indexed as occurring in w.
+     * HF's {@code Word::merge}: replaces each occurrence of (a, b) in word w by id, left to right without overlap, and
+     * applies its count deltas; the left neighbour is the already merged symbol, the right one the next original one.
      */
-    private int mergeInWord(int w, int a, int b, int id, long[] touched, int nTouched) {
+    private void mergeInWord(int w, int a, int b, int id) {
         int[] s = words[w];
         int len = lengths[w];
-        boolean has = false;
-        for (int i = 0; i + 1 < len && !has; i++) has = s[i] == a && s[i + 1] == b;
-        if (!has) return nTouched;
         long c = wordCounts[w];
-        for (int i = 0; i + 1 < len; i++) addPair(s[i], s[i + 1], -c, -1);
         int out = 0;
-        for (int i = 0; i < len; i++) {
-            if (i + 1 < len && s[i] == a && s[i + 1] == b) {
+        for (int r = 0; r < len; ) {
+            if (r + 1 < len && s[r] == a && s[r + 1] == b) {
+                if (out > 0) {
+                    int prev = s[out - 1];
+                    lose(prev, a, c);
+                    gain(pairs.getOrAdd(prev, id), c, w);
+                }
+                if (r + 2 < len) {
+                    int next = s[r + 2];
+                    lose(b, next, c);
+                    gain(pairs.getOrAdd(id, next), c, w);
+                }
                 s[out++] = id;
-                i++;
+                r += 2;
             } else {
-                s[out++] = s[i];
+                s[out++] = s[r++];
             }
         }
         lengths[w] = out;
-        for (int i = 0; i + 1 < out; i++) {
-            boolean fresh = s[i] == id || s[i + 1] == id;
-            int q = addPair(s[i], s[i + 1], c, fresh ? w : -1);
-            if (fresh) {
-                if (nTouched == touched.length) return nTouched;  // caller grows and the rest are re-queued lazily
-                touched[nTouched++] = q;
-            }
-        }
-        return nTouched;
     }
 
-    /** Adds {@code delta} to the count of (l, r); a word index >= 0 is recorded as containing it. */
-    private int addPair(int l, int r, long delta, int word) {
-        int p = pairs.getOrAdd(l, r);
+    private void lose(int l, int r, long c) {
+        pairCount[pairs.getOrAdd(l, r)] -= c;
+    }
+
+    /** Adds c to pair p's count and records word w as one where p gained in this step. */
+    private void gain(int p, long c, int w) {
         if (p >= pairCount.length) {
             int cap = pairCount.length * 2;
             pairCount = Arrays.copyOf(pairCount, cap);
-            pairWords = Arrays.copyOf(pairWords, cap);
-            pairWordsSize = Arrays.copyOf(pairWordsSize, cap);
+            stepWords = Arrays.copyOf(stepWords, cap);
+            stepSize = Arrays.copyOf(stepSize, cap);
         }
-        pairCount[p] += delta;
-        if (word >= 0) {
-            int[] ws = pairWords[p];
-            int n = pairWordsSize[p];
-            if (ws == null) pairWords[p] = ws = new int[2];
-            else if (n > 0 && ws[n - 1] == word) return p;
-            else if (n == ws.length) pairWords[p] = ws = Arrays.copyOf(ws, n * 2);
-            ws[n] = word;
-            pairWordsSize[p] = n + 1;
+        pairCount[p] += c;
+        int[] ws = stepWords[p];
+        int n = stepSize[p];
+        if (ws == null) {
+            stepWords[p] = ws = new int[2];
+            if (nStepPairs == stepPairs.length) stepPairs = Arrays.copyOf(stepPairs, nStepPairs * 2);
+            stepPairs[nStepPairs++] = p;
+        } else if (ws[n - 1] == w) {
+            return;  // words are processed one at a time, so a repeat is always the last one
+        } else if (n == ws.length) {
+            stepWords[p] = ws = Arrays.copyOf(ws, n * 2);
         }
-        return p;
+        ws[n] = w;
+        stepSize[p] = n + 1;
+    }
+
+    /** Queues, for every pair that gained in this step, an entry with its current count and this step's words. */
+    private void flushStep(PriorityQueue<Candidate> queue) {
+        for (int k = 0; k < nStepPairs; k++) {
+            int p = stepPairs[k];
+            if (pairCount[p] > 0) queue.add(new Candidate(pairCount[p], pairs.left(p), pairs.right(p), stepWords[p], stepSize[p]));
+            stepWords[p] = null;
+            stepSize[p] = 0;
+        }
+        nStepPairs = 0;
     }
 
     /** Pair (left, right) -> dense index, open addressing on the packed pair. */

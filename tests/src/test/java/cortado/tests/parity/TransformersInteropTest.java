@@ -123,6 +123,10 @@ class TransformersInteropTest {
         Tokenizer wordPiece = WordPieceTrainer.train(corpus, new WordPieceTrainer.Config(300,
                 WordPieceTrainer.Config.bertSpecials(), 2, true, 1), (done, target) -> { });
         dirs.add(writeTokenizer("wordpiece", wordPiece, texts));
+        // Cased, a limited alphabet (so some characters become [UNK]), an initial alphabet and specials in odd order.
+        Tokenizer wordPieceLimited = WordPieceTrainer.train(corpus, new WordPieceTrainer.Config(250,
+                List.of("[UNK]", "[SEP]", "[CLS]"), 1, false, 40, java.util.Set.of((int) 'Z', (int) '€'), 1), (done, target) -> { });
+        dirs.add(writeTokenizer("wordpiece_limited", wordPieceLimited, texts));
         String out = runPython(python, "check_tokenizer_json.py", dirs);
         assertThat(out.lines().filter(l -> l.contains("\"ok\": true")).count()).as(out).isEqualTo(dirs.size());
     }
