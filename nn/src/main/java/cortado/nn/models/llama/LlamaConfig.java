@@ -264,5 +264,9 @@ public record LlamaConfig(String modelType, int vocabSize, int hiddenSize, int i
 
     @Override public String modelType() { return modelType; }
 
-    @Override public int maxPositions() { return maxPositionEmbeddings; }
+    /**
+     * The longest sequence the model accepts: {@link #positionLimit()}, so that generation under dynamic scaling runs
+     * past max_position_embeddings as transformers' {@code generate} does (instead of sliding its cache there).
+     */
+    @Override public int maxPositions() { return positionLimit(); }
 }
