@@ -10,8 +10,13 @@ uncased, through transformers' BertTokenizerFast), wraps them as SentenceTransfo
                 sentence_transformers.models.*, sentence_bert_config.json {max_seq_length, do_lower_case},
                 1_Pooling/config.json pooling_mode_* flags), then loaded back by sentence-transformers 6 for the golden:
                 a cased tokenizer with do_lower_case true, max_seq_length 32, Pooling cls + max (concatenated)
-  st_golden.json  {"sentences": [...], "st_mean": [[...]...], "st_cls_max": [[...]...]}: model.encode(sentences)
-                  with batch_size 4 (so batches are padded), float32 values written with repr (round-trip exact)
+  st_weighted_dense/  ST 6 layout: Pooling weightedmean + lasttoken (concatenated) -> Dense 64->24 (Tanh, bias) ->
+                Dense 24->16 (GELU, no bias, use_residual through its own 24->16 projection) -> Normalize
+  st_prompt/    ST 6 layout: Pooling mean + mean_sqrt_len_tokens + cls with include_prompt false -> Dense 96->96
+                (Identity, use_residual) -> Normalize; config_sentence_transformers.json names a default prompt
+                ("query: "), which encode() applies and whose tokens the pooling leaves out
+  st_golden.json  {"sentences": [...], "<model>": [[...]...] per model}: model.encode(sentences) with batch_size 4
+                  (so batches are padded), float32 values written with repr (round-trip exact)
 
 Run (needs torch, transformers, sentence-transformers; CI has none, so the outputs are committed):
     /work/venv/bin/python tools/golden/make_sentence_transformers_golden.py --out tests/src/test/resources/golden
@@ -25,7 +30,7 @@ import tempfile
 
 import torch
 from sentence_transformers import SentenceTransformer
-from sentence_transformers.base.modules import Normalize, Transformer
+from sentence_transformers.base.modules import Dense, Normalize, Transformer
 from sentence_transformers.sentence_transformer.modules import Pooling
 from tokenizers import Tokenizer, normalizers, pre_tokenizers, processors
 from tokenizers.models import WordPiece
@@ -63,7 +68,8 @@ def redraw(model, gen):
             p.copy_(1.5 / math.sqrt(p.shape[-1]) * torch.randn(p.shape, generator=gen))
 
 
-def build(tmp, gen, max_seq_length, do_lower_case, pooling, normalize, cased):
+def build(tmp, gen, max_seq_length, do_lower_case, pooling, normalize, cased, include_prompt=True, dense=(),
+          prompts=None):
     vocab = list(dict.fromkeys(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + LETTERS + ["##" + c for c in LETTERS]
                                + WORDS + PIECES))
     os.makedirs(tmp, exist_ok=True)
@@ -86,10 +92,18 @@ def build(tmp, gen, max_seq_length, do_lower_case, pooling, normalize, cased):
     bert.save_pretrained(tmp)
     tok.save_pretrained(tmp)
     transformer = Transformer(tmp, max_seq_length=max_seq_length, do_lower_case=do_lower_case)
-    modules = [transformer, Pooling(transformer.get_embedding_dimension(), pooling_mode=pooling)]
+    modules = [transformer, Pooling(transformer.get_embedding_dimension(), pooling_mode=pooling,
+                                    include_prompt=include_prompt)]
+    width = modules[-1].get_embedding_dimension()
+    for out_features, bias, activation, residual in dense:
+        torch.manual_seed(len(modules))   # nn.Linear's default init draws from the global generator
+        modules.append(Dense(width, out_features, bias=bias, activation_function=activation, use_residual=residual))
+        width = out_features
     if normalize:
         modules.append(Normalize())
-    return SentenceTransformer(modules=modules, device="cpu")
+    if prompts is None:
+        return SentenceTransformer(modules=modules, device="cpu")
+    return SentenceTransformer(modules=modules, device="cpu", prompts=prompts, default_prompt_name=next(iter(prompts)))
 
 
 def to_legacy_layout(target, max_seq_length, do_lower_case, modes):
@@ -117,10 +131,15 @@ def main():
     gen = torch.Generator().manual_seed(11)
     golden = {"sentences": SENTENCES}
     with tempfile.TemporaryDirectory() as tmp:
-        for name, seq, lower, pooling, norm, cased, legacy in [
-                ("st_mean", 12, False, "mean", True, False, False),
-                ("st_cls_max", 32, True, ("cls", "max"), False, True, True)]:
-            model = build(os.path.join(tmp, name), gen, seq, lower, pooling, norm, cased)
+        for name, seq, lower, pooling, norm, cased, legacy, extra in [
+                ("st_mean", 12, False, "mean", True, False, False, {}),
+                ("st_cls_max", 32, True, ("cls", "max"), False, True, True, {}),
+                ("st_weighted_dense", 32, False, ("weightedmean", "lasttoken"), True, False, False,
+                 {"dense": [(24, True, torch.nn.Tanh(), False), (16, False, torch.nn.GELU(), True)]}),
+                ("st_prompt", 32, False, ("mean", "mean_sqrt_len_tokens", "cls"), True, False, False,
+                 {"include_prompt": False, "dense": [(96, True, torch.nn.Identity(), True)],
+                  "prompts": {"query": "query: ", "document": ""}})]:
+            model = build(os.path.join(tmp, name), gen, seq, lower, pooling, norm, cased, **extra)
             target = os.path.join(out, name)
             shutil.rmtree(target, ignore_errors=True)
             model.save(target)

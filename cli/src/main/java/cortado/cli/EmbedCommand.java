@@ -16,7 +16,8 @@ import java.util.List;
 /**
  * {@code cortado embed --model DIR --input FILE [--out FILE]}: one embedding per input line, as sentence-transformers'
  * {@code encode} computes it from a sentence-transformers directory (pooling and normalization as the directory says,
- * inputs truncated to its max_seq_length). Writes one JSON array of floats per line, to a temporary file renamed
+ * inputs truncated to its max_seq_length, its default prompt or the one given prepended). Writes one JSON array of
+ * floats per line, to a temporary file renamed
  * over {@code --out} at the end (or to stdout). Lines are embedded in batches, padded within each batch.
  */
 public final class EmbedCommand implements Command {
@@ -30,18 +31,32 @@ public final class EmbedCommand implements Command {
     public int run(String[] argv) throws Exception {
         Args a = new Args("embed", """
                 Embeds each line of a text file with a sentence-transformers model directory (modules.json, a BERT
-                Transformer, Pooling, optional Normalize) and writes one JSON array of floats per line.""")
+                Transformer, Pooling, then Dense and Normalize modules) and writes one JSON array of floats per line.
+                The directory's default prompt (config_sentence_transformers.json) applies unless one is given.""")
                 .required("model", "DIR", "sentence-transformers model directory")
                 .required("input", "FILE", "UTF-8 text, one input per line")
                 .option("out", "FILE", "where to write (default: stdout)", null)
                 .option("batch", "N", "lines embedded together", "32")
+                .option("prompt", "TEXT", "prepended to every line (\"\" for none)", null)
+                .option("prompt-name", "NAME", "a prompt of config_sentence_transformers.json, by name", null)
                 .parse(argv);
+        if (a.string("prompt") != null && a.string("prompt-name") != null)
+            throw new UsageException("give --prompt or --prompt-name, not both");
         if (!a.positionals().isEmpty()) throw new UsageException("unexpected argument '" + a.positionals().get(0) + "'");
         int batch = a.positiveInt("batch");
         Path dir = Path.of(a.string("model")), in = Path.of(a.string("input"));
         if (!Files.isDirectory(dir)) throw new CliException(dir + ": no such model directory");
         if (!Files.isRegularFile(in)) throw new CliException(in + ": no such input file");
         SentenceTransformer model = SentenceTransformer.load(dir);
+        String prompt = model.prompts().defaultPrompt();
+        if (a.string("prompt") != null) prompt = a.string("prompt");
+        if (a.string("prompt-name") != null) {
+            try {
+                prompt = model.prompts().named(a.string("prompt-name"));
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--prompt-name: " + e.getMessage());
+            }
+        }
         Path out = a.string("out") == null ? null : Path.of(a.string("out")).toAbsolutePath();
         Path tmp = out == null ? null : Files.createTempFile(out.getParent(), "." + out.getFileName(), ".tmp");
         long lines = 0;
@@ -61,7 +76,7 @@ public final class EmbedCommand implements Command {
                     throw new CliException(in + ": line " + r.lineNumber() + " is not valid UTF-8");
                 if (line != null) texts.add(line);
                 if (texts.size() == batch || (line == null && !texts.isEmpty())) {
-                    for (float[] v : model.encode(texts, batch)) writeVector(w, v);
+                    for (float[] v : model.encode(texts, batch, prompt)) writeVector(w, v);
                     lines += texts.size();
                     texts.clear();
                 }

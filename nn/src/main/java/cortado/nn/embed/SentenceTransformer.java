@@ -29,8 +29,9 @@ import java.util.Set;
 
 /**
  * A sentence-transformers directory loaded as an embedding model: {@code modules.json} lists a {@code Transformer}
- * (a BERT encoder at the root or in its own folder, with its tokenizer), a {@code Pooling} and optionally a
- * {@code Normalize}, the pipeline of sentence-transformers' {@code SentenceTransformer.encode}. Both layouts load: that
+ * (a BERT encoder at the root or in its own folder, with its tokenizer), a {@code Pooling}, then any {@code Dense}
+ * and {@code Normalize} modules, the pipeline of sentence-transformers' {@code SentenceTransformer.encode}; any other
+ * module is refused by name. config_sentence_transformers.json's prompts and default prompt apply as in ST. Both layouts load: that
  * of sentence-transformers 2-5 ({@code sentence_bert_config.json} holding {@code max_seq_length} and
  * {@code do_lower_case}; pooling flags), and that of 6.0 (the length in {@code tokenizer_config.json}'s
  * {@code model_max_length}, capped at {@code max_position_embeddings}; {@code pooling_mode}).
@@ -47,15 +48,18 @@ public final class SentenceTransformer {
     private final Tokenizer tokenizer;
     private final TemplateProcessor template;
     private final Pooling pooling;
-    private final boolean normalize, lowerCase;
+    private final List<EmbeddingStep> steps;
+    private final Prompts prompts;
+    private final boolean lowerCase;
     private final int maxSeqLength, padId;
 
-    private SentenceTransformer(BertModel encoder, Tokenizer tokenizer, Pooling pooling, boolean normalize,
-                                boolean lowerCase, int maxSeqLength) {
+    private SentenceTransformer(BertModel encoder, Tokenizer tokenizer, Pooling pooling, List<EmbeddingStep> steps,
+                                Prompts prompts, boolean lowerCase, int maxSeqLength) {
         this.encoder = encoder;
         this.tokenizer = tokenizer;
         this.pooling = pooling;
-        this.normalize = normalize;
+        this.steps = List.copyOf(steps);
+        this.prompts = prompts;
         this.lowerCase = lowerCase;
         this.maxSeqLength = maxSeqLength;
         int cls = tokenId(tokenizer, "[CLS]"), sep = tokenId(tokenizer, "[SEP]"), pad = tokenId(tokenizer, "[PAD]");
@@ -82,7 +86,7 @@ public final class SentenceTransformer {
         if (!(parse(modulesFile) instanceof List<?> modules))
             throw CheckpointException.at(modulesFile, "must be a JSON list of modules");
         Path transformer = null, poolingDir = null;
-        boolean normalize = false;
+        List<Map.Entry<String, Path>> after = new ArrayList<>();   // Dense and Normalize modules, in order
         for (Object o : modules) {
             if (!(o instanceof Map<?, ?> m) || !(m.get("type") instanceof String type) || !(m.get("path") instanceof String path))
                 throw CheckpointException.at(modulesFile, "every module needs a \"type\" and a \"path\" string, got " + Json.write(o));
@@ -90,14 +94,16 @@ public final class SentenceTransformer {
             Path where = path.isEmpty() ? dir : dir.resolve(path).normalize();
             if (!where.startsWith(dir.normalize()) && !where.equals(dir))
                 throw CheckpointException.at(modulesFile, "module path " + path + " leaves the model directory");
-            String order = transformer == null ? "Transformer" : poolingDir == null ? "Pooling" : "Normalize";
-            if (!kind.equals(order) || (kind.equals("Normalize") && normalize))
-                throw CheckpointException.at(modulesFile, "module " + type + " is not supported here (Cortado runs"
-                        + " Transformer, Pooling and an optional Normalize, in that order; expected " + order + ")");
+            String expected = transformer == null ? "Transformer" : poolingDir == null ? "Pooling" : "Dense or Normalize";
+            boolean ok = transformer == null ? kind.equals("Transformer") : poolingDir == null ? kind.equals("Pooling")
+                    : kind.equals("Dense") || kind.equals("Normalize");
+            if (!ok)
+                throw CheckpointException.at(modulesFile, "module " + type + " is not supported here (Cortado runs a"
+                        + " Transformer, a Pooling, then Dense and Normalize modules; expected " + expected + ")");
             switch (kind) {
                 case "Transformer" -> transformer = where;
                 case "Pooling" -> poolingDir = where;
-                default -> normalize = true;
+                default -> after.add(Map.entry(kind, where));
             }
         }
         if (transformer == null || poolingDir == null)
@@ -149,19 +155,43 @@ public final class SentenceTransformer {
         Path poolingFile = poolingDir.resolve("config.json");
         if (!Files.exists(poolingFile)) throw CheckpointException.at(poolingFile, "missing (the Pooling module's settings)");
         Pooling pooling = Pooling.fromConfig(object(poolingFile), poolingFile, encoder.config().hiddenSize());
-        return new SentenceTransformer(encoder, tok, pooling, normalize, lower, maxSeq);
+        List<EmbeddingStep> steps = new ArrayList<>();
+        int width = pooling.modes().size() * encoder.config().hiddenSize();
+        for (Map.Entry<String, Path> module : after) {
+            if (module.getKey().equals("Dense")) {
+                Dense d = Dense.load(module.getValue(), width);
+                width = d.outFeatures();
+                steps.add(d);
+            } else {
+                checkNormalizeConfig(module.getValue().resolve("config.json"));
+                steps.add(new Normalize());
+            }
+        }
+        Prompts prompts = Prompts.load(dir.resolve("config_sentence_transformers.json"));
+        return new SentenceTransformer(encoder, tok, pooling, steps, prompts, lower, maxSeq);
     }
 
-    /** One embedding per text, computed in batches of {@code batchSize} padded to their longest text. */
+    /**
+     * One embedding per text, computed in batches of {@code batchSize} padded to their longest text, with the
+     * directory's default prompt (config_sentence_transformers.json's default_prompt_name) if it names one.
+     */
     public float[][] encode(List<String> texts, int batchSize) {
+        return encode(texts, batchSize, prompts.defaultPrompt());
+    }
+
+    /**
+     * As ST's {@code encode(texts, prompt=prompt)}: the prompt (null or empty for none) is prepended to every text;
+     * a Pooling with include_prompt false leaves out its tokens, counted as ST's {@code _get_prompt_length} counts
+     * them ([CLS] and the prompt's own tokens, within max_seq_length).
+     */
+    public float[][] encode(List<String> texts, int batchSize, String prompt) {
         if (batchSize <= 0) throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
+        String p = prompt == null ? "" : prompt;
+        int promptLength = p.isEmpty() ? 0 : tokenized(p).length() - 1;   // less the trailing [SEP]
         float[][] out = new float[texts.size()][];
         for (int from = 0; from < texts.size(); from += batchSize) {
             List<Encoding> rows = new ArrayList<>();
-            for (String text : texts.subList(from, Math.min(texts.size(), from + batchSize))) {
-                String s = lowerCase ? text.toLowerCase(Locale.ROOT) : text;
-                rows.add(template.apply(tokenizer.encode(s), null, maxSeqLength));
-            }
+            for (String text : texts.subList(from, Math.min(texts.size(), from + batchSize))) rows.add(tokenized(p + text));
             rows = Encoding.padToLongest(rows, padId);
             int b = rows.size(), t = rows.get(0).length();
             int[] ids = new int[b * t], types = new int[b * t], mask = new int[b * t];
@@ -174,8 +204,8 @@ public final class SentenceTransformer {
             float[] vectors;
             int dim;
             try (var g = NoGrad.enter()) {
-                Tensor pooled = pooling.apply(encoder.forward(batch).lastHiddenState(), batch.maskRows());
-                if (normalize) pooled = l2Normalize(pooled);
+                Tensor pooled = pooling.apply(encoder.forward(batch).lastHiddenState(), batch.maskRows(), promptLength);
+                for (EmbeddingStep step : steps) pooled = step.apply(pooled);
                 vectors = pooled.contiguous().toArray();
                 dim = pooled.size(1);
             }
@@ -187,23 +217,38 @@ public final class SentenceTransformer {
         return out;
     }
 
-    /** x / max(||x||_2, 1e-12) per row, as torch.nn.functional.normalize (ST's Normalize). */
-    private static Tensor l2Normalize(Tensor x) {
-        float[] sq = F.sum(F.mul(x, x), 1, false).toArray();
-        float[] inv = new float[sq.length];
-        for (int i = 0; i < sq.length; i++) inv[i] = (float) (1 / Math.max(Math.sqrt(sq[i]), 1e-12));
-        return F.mul(x, x.backend().fromArray(inv, sq.length, 1));
+    /** [CLS] text [SEP], lowercased first when do_lower_case says so, truncated to max_seq_length. */
+    private Encoding tokenized(String text) {
+        String s = lowerCase ? text.toLowerCase(Locale.ROOT) : text;
+        return template.apply(tokenizer.encode(s), null, maxSeqLength);
+    }
+
+    /** A Normalize module's config.json (optional) may only name the sentence embedding as its input and output. */
+    private static void checkNormalizeConfig(Path file) {
+        if (!Files.exists(file)) return;
+        for (Map.Entry<String, Object> e : object(file).entrySet()) {
+            if (!e.getKey().equals("module_input_name") && !e.getKey().equals("module_output_name"))
+                throw CheckpointException.at(file, "field " + e.getKey() + " is not a Normalize setting Cortado knows");
+            if (e.getValue() != null && !"sentence_embedding".equals(e.getValue()))
+                throw CheckpointException.at(file, e.getKey() + " " + Json.write(e.getValue()) + " is not supported (sentence_embedding)");
+        }
     }
 
     public int maxSeqLength() { return maxSeqLength; }
 
-    public boolean normalizes() { return normalize; }
+    /** Whether the last module is a Normalize (the embeddings are unit vectors). */
+    public boolean normalizes() { return !steps.isEmpty() && steps.getLast() instanceof Normalize; }
+
+    /** The modules after pooling, in order. */
+    public List<EmbeddingStep> steps() { return steps; }
+
+    public Prompts prompts() { return prompts; }
 
     public Pooling pooling() { return pooling; }
 
     public BertModel encoder() { return encoder; }
 
-    private static Object parse(Path file) {
+    static Object parse(Path file) {
         try {
             return Json.parse(Files.readString(file, StandardCharsets.UTF_8));
         } catch (NoSuchFileException e) {
@@ -216,12 +261,12 @@ public final class SentenceTransformer {
     }
 
     @SuppressWarnings("unchecked")
-    private static Map<String, Object> object(Path file) {
+    static Map<String, Object> object(Path file) {
         if (!(parse(file) instanceof Map<?, ?> m)) throw CheckpointException.at(file, "must be a JSON object");
         return (Map<String, Object>) m;
     }
 
-    private static int positive(Object v, Path file, String key) {
+    static int positive(Object v, Path file, String key) {
         if (!(v instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue()) || n.doubleValue() < 1
                 || n.doubleValue() > Integer.MAX_VALUE)
             throw CheckpointException.at(file, key + " must be a positive integer, got " + Json.write(v));

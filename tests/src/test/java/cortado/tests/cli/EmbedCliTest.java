@@ -52,6 +52,35 @@ class EmbedCliTest {
         assertThat(s.out().lines().toList()).isEqualTo(lines);
     }
 
+    /** st_prompt's default prompt applies unless --prompt or --prompt-name replaces it; an unknown name is an error. */
+    @SuppressWarnings("unchecked")
+    @Test
+    void promptsComeFromTheDirectoryOrTheCommandLine() throws Exception {
+        Map<String, Object> g = Json.parseObject(Files.readString(golden("st_golden.json")));
+        List<String> sentences = (List<String>) g.get("sentences");
+        List<List<Number>> expected = (List<List<Number>>) g.get("st_prompt");
+        Path in = tmp.resolve("in.txt");
+        Files.write(in, sentences);
+        String model = golden("st_prompt").toString();
+        CliRunner.Result byDefault = CliRunner.run("embed", "--model", model, "--input", in.toString(), "--batch", "4");
+        assertThat(byDefault.code()).as(byDefault.err()).isZero();
+        List<String> lines = byDefault.out().lines().toList();
+        for (int i = 0; i < lines.size(); i++) {
+            List<Number> v = (List<Number>) Json.parse(lines.get(i));
+            for (int j = 0; j < v.size(); j++)
+                assertThat(v.get(j).doubleValue()).as("line " + i + " entry " + j)
+                        .isCloseTo(expected.get(i).get(j).doubleValue(), org.assertj.core.data.Offset.offset(1e-5));
+        }
+        CliRunner.Result named = CliRunner.run("embed", "--model", model, "--input", in.toString(), "--prompt-name", "query");
+        assertThat(named.out()).isEqualTo(byDefault.out());
+        CliRunner.Result none = CliRunner.run("embed", "--model", model, "--input", in.toString(), "--prompt", "");
+        CliRunner.Result document = CliRunner.run("embed", "--model", model, "--input", in.toString(), "--prompt-name", "document");
+        assertThat(none.code()).isZero();
+        assertThat(document.out()).isEqualTo(none.out()).isNotEqualTo(byDefault.out());
+        assertOneErrorLine(CliRunner.run("embed", "--model", model, "--input", in.toString(), "--prompt-name", "passage"),
+                2, "prompt name passage", "document, query");
+    }
+
     @Test
     void clearErrors() throws Exception {
         Path in = tmp.resolve("in.txt");
