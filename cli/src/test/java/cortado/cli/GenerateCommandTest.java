@@ -180,7 +180,11 @@ class GenerateCommandTest {
                 + " positions");
         assertThat(out).doesNotExist();
 
-        CliRun.Result r = CliRun.run("generate", "--model", model.toString(), "--prompt", "a", "--logit-bias", "{\"x\": 1}");
+        CliRun.Result r = CliRun.run("generate", "--model", model.toString(), "--prompt", "x".repeat(65));
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err().strip()).isEqualTo("error: the prompt has 65 tokens, more than the model's context window of 64"
+                + " positions");
+        r = CliRun.run("generate", "--model", model.toString(), "--prompt", "a", "--logit-bias", "{\"x\": 1}");
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).startsWith("error: --logit-bias: key 'x' is not a token id");
         r = CliRun.run("generate", "--model", model.toString(), "--prompt", "a", "--logit-bias", "{\"999\": 1}");
