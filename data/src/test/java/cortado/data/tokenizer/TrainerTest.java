@@ -12,7 +12,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * BPE and WordPiece training on tokenizer/train.txt. The byte-level BPE trainer reproduces HF's BpeTrainer exactly
- * (same vocabulary and merge list on the same input and settings); the committed cortado_trained_*.json files (which
+ * (same vocabulary and merge list on the same input and settings; the WordPiece trainer's parity with HF is
+ * WordPieceTrainerParityTest); the committed cortado_trained_*.json files (which
  * HF encodes in HfTokenizerJsonTest) are exactly what the trainers produce today.
  */
 class TrainerTest {
