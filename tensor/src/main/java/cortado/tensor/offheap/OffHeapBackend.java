@@ -9,16 +9,19 @@ import cortado.tensor.RopeTable;
 import cortado.tensor.Tensor;
 import cortado.tensor.offheap.SegmentKernels.Fn;
 import cortado.tensor.offheap.SegmentKernels.Op;
+import cortado.tensor.offheap.SegmentActivations.Kind;
 import java.lang.foreign.MemorySegment;
 
 /**
  * The second CPU backend: tensors live in native memory ({@link OffHeapStorage}, one {@link MemorySegment} per storage,
- * indexed by long, so a tensor may hold more than 2^31 elements). Memory, creation, host transfers, the elementwise
- * and scalar ops, whole-tensor sums and LayerNorm's forward run on the segments themselves (Vector API
- * {@code fromMemorySegment} loads, long loops: {@link SegmentKernels}, {@link SegmentReductions},
- * {@link SegmentLayerNorm}). The other operations are {@linkplain HeapStaged staged}: their inputs are copied into heap
- * tensors, the heap backend's kernel runs, and the results are copied back, so they compute exactly what the heap
- * backend computes, at the cost of the copies and with each operand limited to 2^31 elements.
+ * indexed by long, so a tensor may hold more than 2^31 elements). Most operations run on the segments themselves
+ * (Vector API {@code fromMemorySegment} loads, long loops, the heap kernels' formulas): memory, creation, host
+ * transfers, elementwise and scalar ops, whole-tensor sums, GELU (tanh) and SiLU, softmax and log-softmax,
+ * LayerNorm and RMSNorm, embeddings, RoPE, cross-entropy and AdamW, each with its backward. The rest are
+ * {@linkplain HeapStaged staged} (matrix products, dimension reductions, exact GELU, fused bias + GELU, attention and
+ * the quantized products): inputs are copied into heap tensors, the heap backend's kernel runs, and the results are
+ * copied back, so they compute exactly what the heap backend computes, at the cost of the copies and with each
+ * operand limited to 2^31 elements.
  */
 public final class OffHeapBackend implements Backend {
     private final HeapStaged staged = new HeapStaged(this);
@@ -32,6 +35,11 @@ public final class OffHeapBackend implements Backend {
         return new Tensor(new OffHeapStorage(Tensor.numelOf(shape), false), shape, Tensor.contiguousStridesLong(shape), 0);
     }
 
+    /** A new zero-filled contiguous off-heap tensor. */
+    static Tensor zeroed(int... shape) {
+        return new Tensor(new OffHeapStorage(Tensor.numelOf(shape), true), shape, Tensor.contiguousStridesLong(shape), 0);
+    }
+
     // ---- memory ----
     @Override public Tensor copy(Tensor x) {
         Tensor out = empty(on("copy", x).shape());
@@ -42,9 +50,7 @@ public final class OffHeapBackend implements Backend {
     @Override public void fillInPlace(Tensor x, float value) { SegmentKernels.fill(on("fillInPlace", x), value); }
 
     // ---- creation and host transfers ----
-    @Override public Tensor zeros(int... shape) {
-        return new Tensor(new OffHeapStorage(Tensor.numelOf(shape), true), shape, Tensor.contiguousStridesLong(shape), 0);
-    }
+    @Override public Tensor zeros(int... shape) { return zeroed(shape); }
 
     @Override public Tensor fromArray(float[] data, int... shape) {
         if (Tensor.numelOf(shape) != data.length)
@@ -118,8 +124,10 @@ public final class OffHeapBackend implements Backend {
     @Override public Tensor sumToShape(Tensor a, int[] shape) { return staged.sumToShape(on("sumToShape", a), shape); }
 
     // ---- activations ----
-    @Override public Tensor gelu(Tensor x) { return staged.gelu(on("gelu", x)); }
-    @Override public Tensor geluBackward(Tensor dy, Tensor x) { return staged.geluBackward(on("geluBackward", dy, x), x); }
+    @Override public Tensor gelu(Tensor x) { return SegmentActivations.forward(Kind.GELU, on("gelu", x)); }
+    @Override public Tensor geluBackward(Tensor dy, Tensor x) {
+        return SegmentActivations.backward(Kind.GELU, on("geluBackward", dy, x), x);
+    }
     @Override public Tensor geluErf(Tensor x) { return staged.geluErf(on("geluErf", x)); }
     @Override public Tensor geluErfBackward(Tensor dy, Tensor x) {
         return staged.geluErfBackward(on("geluErfBackward", dy, x), x);
@@ -128,41 +136,45 @@ public final class OffHeapBackend implements Backend {
     @Override public BiasGeluGrads biasGeluBackward(Tensor dy, Tensor z, Tensor bias) {
         return staged.biasGeluBackward(on("biasGeluBackward", dy, z, bias), z, bias);
     }
-    @Override public Tensor silu(Tensor x) { return staged.silu(on("silu", x)); }
-    @Override public Tensor siluBackward(Tensor dy, Tensor x) { return staged.siluBackward(on("siluBackward", dy, x), x); }
-    @Override public Tensor softmax(Tensor x) { return staged.softmax(on("softmax", x)); }
-    @Override public Tensor softmaxBackward(Tensor dy, Tensor y) {
-        return staged.softmaxBackward(on("softmaxBackward", dy, y), y);
+    @Override public Tensor silu(Tensor x) { return SegmentActivations.forward(Kind.SILU, on("silu", x)); }
+    @Override public Tensor siluBackward(Tensor dy, Tensor x) {
+        return SegmentActivations.backward(Kind.SILU, on("siluBackward", dy, x), x);
     }
-    @Override public Tensor logSoftmax(Tensor x) { return staged.logSoftmax(on("logSoftmax", x)); }
+    @Override public Tensor softmax(Tensor x) { return SegmentSoftmax.forward(on("softmax", x), false); }
+    @Override public Tensor softmaxBackward(Tensor dy, Tensor y) {
+        return SegmentSoftmax.backward(on("softmaxBackward", dy, y), y, false);
+    }
+    @Override public Tensor logSoftmax(Tensor x) { return SegmentSoftmax.forward(on("logSoftmax", x), true); }
     @Override public Tensor logSoftmaxBackward(Tensor dy, Tensor y) {
-        return staged.logSoftmaxBackward(on("logSoftmaxBackward", dy, y), y);
+        return SegmentSoftmax.backward(on("logSoftmaxBackward", dy, y), y, true);
     }
 
     // ---- normalization ----
     @Override public NormResult layerNorm(Tensor x, Tensor weight, Tensor bias, float eps) {
-        return SegmentLayerNorm.forward(on("layerNorm", x, weight, bias), weight, bias, eps);
+        return SegmentNorms.forward(on("layerNorm", x, weight, bias), weight, bias, eps);
     }
     @Override public NormGrads layerNormBackward(Tensor dy, Tensor x, Tensor weight, Tensor mean, Tensor rstd) {
-        return staged.layerNormBackward(on("layerNormBackward", dy, x, weight, mean, rstd), x, weight, mean, rstd);
+        return SegmentNorms.backward(on("layerNormBackward", dy, x, weight, mean, rstd), x, weight, mean, rstd);
     }
     @Override public NormResult rmsNorm(Tensor x, Tensor weight, float eps) {
-        return staged.rmsNorm(on("rmsNorm", x, weight), weight, eps);
+        return SegmentNorms.rmsForward(on("rmsNorm", x, weight), weight, eps);
     }
     @Override public NormGrads rmsNormBackward(Tensor dy, Tensor x, Tensor weight, Tensor rstd) {
-        return staged.rmsNormBackward(on("rmsNormBackward", dy, x, weight, rstd), x, weight, rstd);
+        return SegmentNorms.backward(on("rmsNormBackward", dy, x, weight, rstd), x, weight, null, rstd, true);
     }
 
     // ---- embeddings and positions ----
-    @Override public Tensor embedding(Tensor weight, int[] ids) { return staged.embedding(on("embedding", weight), ids); }
+    @Override public Tensor embedding(Tensor weight, int[] ids) {
+        return SegmentEmbedding.forward(on("embedding", weight), ids);
+    }
     @Override public Tensor embeddingBackward(Tensor dy, int[] ids, int vocabSize) {
-        return staged.embeddingBackward(on("embeddingBackward", dy), ids, vocabSize);
+        return SegmentEmbedding.backward(on("embeddingBackward", dy), ids, vocabSize);
     }
     @Override public void embeddingBackwardInto(Tensor dweight, Tensor dy, int[] ids) {
-        staged.embeddingBackwardInto(on("embeddingBackwardInto", dweight, dy), dy, ids);
+        SegmentEmbedding.scatterAdd(on("embeddingBackwardInto", dweight, dy), dy, ids);
     }
     @Override public Tensor rope(Tensor x, int[] positions, RopeTable table, boolean inverse) {
-        return staged.rope(on("rope", x), positions, table, inverse);
+        return SegmentRope.apply(on("rope", x), positions, table, inverse);
     }
 
     // ---- attention ----
@@ -176,11 +188,11 @@ public final class OffHeapBackend implements Backend {
 
     // ---- loss ----
     @Override public CrossEntropyResult crossEntropy(Tensor logits, int[] targets, int ignoreIndex) {
-        return staged.crossEntropy(on("crossEntropy", logits), targets, ignoreIndex);
+        return SegmentCrossEntropy.forward(on("crossEntropy", logits), targets, ignoreIndex);
     }
     @Override public Tensor crossEntropyBackward(Tensor logits, int[] targets, Tensor lse, int ignoreIndex,
                                                  float gradScale, int counted) {
-        return staged.crossEntropyBackward(on("crossEntropyBackward", logits, lse), targets, lse, ignoreIndex,
+        return SegmentCrossEntropy.backward(on("crossEntropyBackward", logits, lse), targets, lse, ignoreIndex,
                 gradScale, counted);
     }
 
@@ -202,7 +214,7 @@ public final class OffHeapBackend implements Backend {
     // ---- optimizer ----
     @Override public void adamwInPlace(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2,
                                        float eps, float weightDecay, int step, float gradScale) {
-        staged.adamwInPlace(on("adamwInPlace", param, grad, m, v), grad, m, v, lr, beta1, beta2, eps, weightDecay, step,
+        SegmentAdamW.step(on("adamwInPlace", param, grad, m, v), grad, m, v, lr, beta1, beta2, eps, weightDecay, step,
                 gradScale);
     }
 

@@ -1,0 +1,117 @@
+package cortado.tensor.offheap;
+
+import static cortado.tensor.offheap.SegmentKernels.get;
+import static cortado.tensor.offheap.SegmentKernels.load;
+import static cortado.tensor.offheap.SegmentKernels.put;
+import static cortado.tensor.offheap.SegmentKernels.seg;
+import static cortado.tensor.offheap.SegmentKernels.store;
+
+import cortado.tensor.Tensor;
+import cortado.tensor.cpu.VectorExp;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * GELU (tanh approximation, GPT-2's "gelu_new") and SiLU with their backwards on off-heap memory, flat long loops.
+ * The formulas are the heap backend's ({@code cortado.tensor.cpu.Activations}) operation for operation, e^x from
+ * {@link VectorExp}, so both backends give the same bits:
+ * gelu(v) = v * sigmoid(2u) with u = sqrt(2/pi) (v + 0.044715 v^3); its slope s + 2 v s (1 - s) u' with s = sigmoid(2u);
+ * silu(v) = v * sigmoid(v) and its slope s (1 + v (1 - s)).
+ */
+final class SegmentActivations {
+    private static final VectorSpecies<Float> S = SegmentKernels.S;
+    private static final int L = S.length();
+    private static final float K0 = (float) Math.sqrt(2.0 / Math.PI);
+    private static final float K1 = 0.044715f;
+
+    private SegmentActivations() {}
+
+    enum Kind { GELU, SILU }
+
+    static Tensor forward(Kind kind, Tensor x) {
+        Tensor c = x.contiguous();
+        Tensor out = OffHeapBackend.empty(x.shape());
+        MemorySegment a = seg(c), y = seg(out);
+        long ao = c.offsetLong();
+        SegmentKernels.flat(out.numelLong(), (from, len) -> {
+            int i = 0;
+            if (kind == Kind.GELU) {
+                for (; i + L <= len; i += L) store(gelu(load(a, ao + from + i)), y, from + i);
+                for (; i < len; i++) put(y, from + i, gelu(get(a, ao + from + i)));
+            } else {
+                for (; i + L <= len; i += L) {
+                    FloatVector v = load(a, ao + from + i);
+                    store(v.mul(sigmoid(v)), y, from + i);
+                }
+                for (; i < len; i++) {
+                    float v = get(a, ao + from + i);
+                    put(y, from + i, v * sigmoid(v));
+                }
+            }
+        });
+        return out;
+    }
+
+    static Tensor backward(Kind kind, Tensor dy, Tensor x) {
+        if (!dy.sameShape(x))
+            throw new IllegalArgumentException("gradient shape " + Arrays.toString(dy.shape()) + " differs from input "
+                    + Arrays.toString(x.shape()));
+        Tensor g = dy.contiguous(), c = x.contiguous();
+        Tensor out = OffHeapBackend.empty(x.shape());
+        MemorySegment d = seg(g), a = seg(c), z = seg(out);
+        long go = g.offsetLong(), ao = c.offsetLong();
+        SegmentKernels.flat(out.numelLong(), (from, len) -> {
+            int i = 0;
+            if (kind == Kind.GELU) {
+                for (; i + L <= len; i += L)
+                    store(geluSlope(load(a, ao + from + i)).mul(load(d, go + from + i)), z, from + i);
+                for (; i < len; i++) put(z, from + i, get(d, go + from + i) * geluSlope(get(a, ao + from + i)));
+            } else {
+                for (; i + L <= len; i += L) {
+                    FloatVector v = load(a, ao + from + i), s = sigmoid(v);
+                    store(s.mul(v.mul(s.neg().add(1f)).add(1f)).mul(load(d, go + from + i)), z, from + i);
+                }
+                for (; i < len; i++) {
+                    float v = get(a, ao + from + i), s = sigmoid(v);
+                    put(z, from + i, s * (v * (1f - s) + 1f) * get(d, go + from + i));
+                }
+            }
+        });
+        return out;
+    }
+
+    static FloatVector gelu(FloatVector v) {
+        FloatVector minus2u = v.mul(v).mul(v).fma(FloatVector.broadcast(S, K1), v).mul(-2f * K0);
+        return v.div(VectorExp.exp(minus2u).add(1f));
+    }
+
+    static float gelu(float v) {
+        float minus2u = Math.fma(v * v * v, K1, v) * (-2f * K0);
+        return v / (VectorExp.exp(minus2u) + 1f);
+    }
+
+    static FloatVector geluSlope(FloatVector v) {
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        FloatVector v2 = v.mul(v);
+        FloatVector minus2u = v2.mul(v).fma(FloatVector.broadcast(S, K1), v).mul(-2f * K0);
+        FloatVector sg = one.div(VectorExp.exp(minus2u).add(1f));
+        FloatVector du = v2.fma(3f * K1, 1f).mul(2f * K0);
+        return v.mul(sg).mul(one.sub(sg)).fma(du, sg);
+    }
+
+    static float geluSlope(float v) {
+        float v2 = v * v;
+        float minus2u = Math.fma(v2 * v, K1, v) * (-2f * K0);
+        float sg = 1f / (VectorExp.exp(minus2u) + 1f);
+        float du = Math.fma(v2, 3f * K1, 1f) * (2f * K0);
+        return Math.fma(v * sg * (1f - sg), du, sg);
+    }
+
+    static FloatVector sigmoid(FloatVector x) {
+        return FloatVector.broadcast(S, 1f).div(VectorExp.exp(x.neg()).add(1f));
+    }
+
+    static float sigmoid(float x) { return 1f / (VectorExp.exp(-x) + 1f); }
+}
