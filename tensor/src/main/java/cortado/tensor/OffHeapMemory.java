@@ -28,7 +28,8 @@ final class OffHeapMemory {
 
     private static final Cleaner CLEANER = Cleaner.create();
     private static final AtomicLong UNPOOLED = new AtomicLong();
-    private static volatile long gcThreshold = Runtime.getRuntime().maxMemory();
+    private static volatile long floor = Runtime.getRuntime().maxMemory();
+    private static volatile long gcThreshold = floor;
 
     /** One pooled segment and the arena that frees it. */
     record Block(Arena arena, MemorySegment segment) {}
@@ -67,7 +68,13 @@ final class OffHeapMemory {
                 break;
             }
         }
-        gcThreshold = Math.max(Runtime.getRuntime().maxMemory(), 2 * UNPOOLED.get());
+        gcThreshold = Math.max(floor, 2 * UNPOOLED.get());
+    }
+
+    /** Sets the least unpooled bytes that trigger a collection (the heap's maximum by default); for tests. */
+    static void collectAbove(long bytes) {
+        floor = bytes;
+        gcThreshold = bytes;
     }
 
     /** A pooled block of exactly {@code floats} floats, contents arbitrary. */

@@ -51,4 +51,22 @@ class OffHeapStorageTest {
             assertThat(arena.owns(p.storage())).isTrue();
         }
     }
+
+    @Test
+    void unreachableOffHeapTensorsAreFreedWhenTheirBytesPassTheThreshold() {
+        long before = OffHeapMemory.unpooledBytes(), threshold = 32L << 20;
+        OffHeapMemory.collectAbove(threshold);
+        try {
+            long most = 0;
+            for (int i = 0; i < 64; i++) {   // 64 x 8 MiB = 512 MiB made and dropped, outside any arena
+                Tensor t = off.zeros(2 << 20);
+                off.fillInPlace(t, i);
+                most = Math.max(most, OffHeapMemory.unpooledBytes() - before);
+            }
+            // Collections keep the live bytes near the threshold (it may double if cleaners lag), far below 512 MiB.
+            assertThat(most).isLessThanOrEqualTo(8 * threshold);
+        } finally {
+            OffHeapMemory.collectAbove(Runtime.getRuntime().maxMemory());
+        }
+    }
 }
