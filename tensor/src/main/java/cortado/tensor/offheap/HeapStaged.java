@@ -4,7 +4,6 @@ import cortado.tensor.AttentionMask;
 import cortado.tensor.Backend;
 import cortado.tensor.Backend.AttentionGrads;
 import cortado.tensor.Backend.AttentionResult;
-import cortado.tensor.Backend.BiasGeluGrads;
 import cortado.tensor.Backends;
 import cortado.tensor.QuantizedWeight;
 import cortado.tensor.StepArena;
@@ -76,35 +75,12 @@ final class HeapStaged {
         }
     }
 
-    Tensor sum(Tensor a, int dim, boolean keepDim) {
-        try (Stage s = new Stage()) { return s.out(CPU.sum(s.in(a), dim, keepDim)); }
-    }
-
-    Tensor max(Tensor a, int dim, boolean keepDim) {
-        try (Stage s = new Stage()) { return s.out(CPU.max(s.in(a), dim, keepDim)); }
-    }
-
-    Tensor sumToShape(Tensor a, int[] shape) {
-        try (Stage s = new Stage()) { return s.out(CPU.sumToShape(s.in(a), shape)); }
-    }
-
     Tensor geluErf(Tensor x) {
         try (Stage s = new Stage()) { return s.out(CPU.geluErf(s.in(x))); }
     }
 
     Tensor geluErfBackward(Tensor dy, Tensor x) {
         try (Stage s = new Stage()) { return s.out(CPU.geluErfBackward(s.in(dy), s.in(x))); }
-    }
-
-    Tensor biasGelu(Tensor z, Tensor bias) {
-        try (Stage s = new Stage()) { return s.out(CPU.biasGelu(s.in(z), s.in(bias))); }
-    }
-
-    BiasGeluGrads biasGeluBackward(Tensor dy, Tensor z, Tensor bias) {
-        try (Stage s = new Stage()) {
-            BiasGeluGrads g = CPU.biasGeluBackward(s.in(dy), s.in(z), s.in(bias));
-            return new BiasGeluGrads(s.out(g.dz()), s.out(g.dbias()));
-        }
     }
 
     AttentionResult attention(Tensor q, Tensor k, Tensor v, AttentionMask mask, float scale) {

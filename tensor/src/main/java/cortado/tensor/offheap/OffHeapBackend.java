@@ -16,12 +16,11 @@ import java.lang.foreign.MemorySegment;
  * The second CPU backend: tensors live in native memory ({@link OffHeapStorage}, one {@link MemorySegment} per storage,
  * indexed by long, so a tensor may hold more than 2^31 elements). Most operations run on the segments themselves
  * (Vector API {@code fromMemorySegment} loads, long loops, the heap kernels' formulas): memory, creation, host
- * transfers, elementwise and scalar ops, whole-tensor sums, GELU (tanh) and SiLU, softmax and log-softmax,
- * LayerNorm and RMSNorm, embeddings, RoPE, cross-entropy and AdamW, each with its backward. The rest are
- * {@linkplain HeapStaged staged} (matrix products, dimension reductions, exact GELU, fused bias + GELU, attention and
- * the quantized products): inputs are copied into heap tensors, the heap backend's kernel runs, and the results are
- * copied back, so they compute exactly what the heap backend computes, at the cost of the copies and with each
- * operand limited to 2^31 elements.
+ * transfers, elementwise and scalar ops, reductions, GELU (tanh) and SiLU, softmax and log-softmax, LayerNorm and
+ * RMSNorm, fused bias + GELU, embeddings, RoPE, cross-entropy and AdamW, each with its backward. The rest are
+ * {@linkplain HeapStaged staged} (matrix products, exact GELU, attention and the quantized products): inputs are
+ * copied into heap tensors, the heap backend's kernel runs, and the results are copied back, so they compute exactly
+ * what the heap backend computes, at the cost of the copies and with each operand limited to 2^31 elements.
  */
 public final class OffHeapBackend implements Backend {
     private final HeapStaged staged = new HeapStaged(this);
@@ -40,12 +39,15 @@ public final class OffHeapBackend implements Backend {
         return new Tensor(new OffHeapStorage(Tensor.numelOf(shape), true), shape, Tensor.contiguousStridesLong(shape), 0);
     }
 
-    // ---- memory ----
-    @Override public Tensor copy(Tensor x) {
-        Tensor out = empty(on("copy", x).shape());
+    /** A contiguous off-heap copy of {@code x}. */
+    static Tensor copyOf(Tensor x) {
+        Tensor out = empty(x.shape());
         SegmentKernels.copyInto(out, x);
         return out;
     }
+
+    // ---- memory ----
+    @Override public Tensor copy(Tensor x) { return copyOf(on("copy", x)); }
     @Override public void copyInto(Tensor dst, Tensor src) { SegmentKernels.copyInto(on("copyInto", dst, src), src); }
     @Override public void fillInPlace(Tensor x, float value) { SegmentKernels.fill(on("fillInPlace", x), value); }
 
@@ -117,11 +119,17 @@ public final class OffHeapBackend implements Backend {
     @Override public Tensor sigmoid(Tensor a) { return SegmentKernels.unary(Fn.SIGMOID, on("sigmoid", a)); }
 
     // ---- reductions ----
-    @Override public Tensor sum(Tensor a, int dim, boolean keepDim) { return staged.sum(on("sum", a), dim, keepDim); }
+    @Override public Tensor sum(Tensor a, int dim, boolean keepDim) {
+        return SegmentReductions.reduce(on("sum", a), dim, keepDim, false);
+    }
     @Override public double sumAll(Tensor a) { return SegmentReductions.sumAll(on("sumAll", a), false); }
     @Override public double sumOfSquares(Tensor a) { return SegmentReductions.sumAll(on("sumOfSquares", a), true); }
-    @Override public Tensor max(Tensor a, int dim, boolean keepDim) { return staged.max(on("max", a), dim, keepDim); }
-    @Override public Tensor sumToShape(Tensor a, int[] shape) { return staged.sumToShape(on("sumToShape", a), shape); }
+    @Override public Tensor max(Tensor a, int dim, boolean keepDim) {
+        return SegmentReductions.reduce(on("max", a), dim, keepDim, true);
+    }
+    @Override public Tensor sumToShape(Tensor a, int[] shape) {
+        return SegmentReductions.sumToShape(on("sumToShape", a), shape);
+    }
 
     // ---- activations ----
     @Override public Tensor gelu(Tensor x) { return SegmentActivations.forward(Kind.GELU, on("gelu", x)); }
@@ -132,9 +140,11 @@ public final class OffHeapBackend implements Backend {
     @Override public Tensor geluErfBackward(Tensor dy, Tensor x) {
         return staged.geluErfBackward(on("geluErfBackward", dy, x), x);
     }
-    @Override public Tensor biasGelu(Tensor z, Tensor bias) { return staged.biasGelu(on("biasGelu", z, bias), bias); }
+    @Override public Tensor biasGelu(Tensor z, Tensor bias) {
+        return SegmentActivations.biasGelu(on("biasGelu", z, bias), bias);
+    }
     @Override public BiasGeluGrads biasGeluBackward(Tensor dy, Tensor z, Tensor bias) {
-        return staged.biasGeluBackward(on("biasGeluBackward", dy, z, bias), z, bias);
+        return SegmentActivations.biasGeluBackward(on("biasGeluBackward", dy, z, bias), z, bias);
     }
     @Override public Tensor silu(Tensor x) { return SegmentActivations.forward(Kind.SILU, on("silu", x)); }
     @Override public Tensor siluBackward(Tensor dy, Tensor x) {

@@ -18,7 +18,7 @@ import jdk.incubator.vector.VectorSpecies;
  * The formulas are the heap backend's ({@code cortado.tensor.cpu.Activations}) operation for operation, e^x from
  * {@link VectorExp}, so both backends give the same bits:
  * gelu(v) = v * sigmoid(2u) with u = sqrt(2/pi) (v + 0.044715 v^3); its slope s + 2 v s (1 - s) u' with s = sigmoid(2u);
- * silu(v) = v * sigmoid(v) and its slope s (1 + v (1 - s)).
+ * silu(v) = v * sigmoid(v) and its slope s (1 + v (1 - s)); and the fused bias + GELU of a projection.
  */
 final class SegmentActivations {
     private static final VectorSpecies<Float> S = SegmentKernels.S;
@@ -81,6 +81,88 @@ final class SegmentActivations {
         });
         return out;
     }
+
+    // ---- fused bias + GELU (GPT-2's MLP: gelu(x W + b)); z + bias is never stored ----
+
+    /** gelu(z + bias) for z [..., C] and bias [C] (null: plain GELU). */
+    static Tensor biasGelu(Tensor z, Tensor bias) {
+        int c = checkBias(z, bias, null);
+        Tensor zc = z.contiguous();
+        Tensor out = OffHeapBackend.empty(z.shape());
+        MemorySegment a = seg(zc), y = seg(out);
+        long ao = zc.offsetLong(), rows = c == 0 ? 0 : zc.numelLong() / c;
+        float[] b = biasRow(bias, c);
+        SegmentKernels.rows(rows, c, (r0, r1) -> {
+            for (long r = r0; r < r1; r++) {
+                long src = ao + r * c, dst = r * c;
+                int j = 0;
+                for (; j + L <= c; j += L) store(gelu(load(a, src + j).add(FloatVector.fromArray(S, b, j))), y, dst + j);
+                for (; j < c; j++) put(y, dst + j, gelu(get(a, src + j) + b[j]));
+            }
+        });
+        return out;
+    }
+
+    /** dz = dy * gelu'(z + bias) and dbias = the sum of dz over rows, in fixed blocks of rows added in order. */
+    static cortado.tensor.Backend.BiasGeluGrads biasGeluBackward(Tensor dy, Tensor z, Tensor bias) {
+        int c = checkBias(z, bias, dy);
+        Tensor gc = dy.contiguous(), zc = z.contiguous();
+        Tensor dz = OffHeapBackend.empty(z.shape());
+        MemorySegment g = seg(gc), a = seg(zc), d = seg(dz);
+        long go = gc.offsetLong(), ao = zc.offsetLong(), rows = c == 0 ? 0 : zc.numelLong() / c;
+        float[] b = biasRow(bias, c);
+        long block = Math.max(32, (rows + 65535) / 65536);
+        int blocks = (int) ((rows + block - 1) / block);
+        float[][] partial = bias == null ? null : new float[blocks][];
+        cortado.tensor.Parallel.forEach(blocks, blk -> {
+            float[] acc = bias == null ? null : new float[c];
+            for (long r = blk * block, end = Math.min(rows, r + block); r < end; r++) {
+                long zr = ao + r * c, gr = go + r * c, dr = r * c;
+                int j = 0;
+                for (; j + L <= c; j += L) {
+                    FloatVector dv = geluSlope(load(a, zr + j).add(FloatVector.fromArray(S, b, j))).mul(load(g, gr + j));
+                    store(dv, d, dr + j);
+                    if (acc != null) dv.add(FloatVector.fromArray(S, acc, j)).intoArray(acc, j);
+                }
+                for (; j < c; j++) {
+                    float dv = get(g, gr + j) * geluSlope(get(a, zr + j) + b[j]);
+                    put(d, dr + j, dv);
+                    if (acc != null) acc[j] += dv;
+                }
+            }
+            if (partial != null) partial[blk] = acc;
+        });
+        if (bias == null) return new cortado.tensor.Backend.BiasGeluGrads(dz, null);
+        float[] sum = new float[c];
+        for (float[] p : partial) for (int j = 0; j < c; j++) sum[j] += p[j];
+        Tensor db = OffHeapBackend.empty(c);
+        MemorySegment.copy(sum, 0, seg(db), SegmentKernels.F32, 0, c);
+        return new cortado.tensor.Backend.BiasGeluGrads(dz, db);
+    }
+
+    /** The bias as C host floats (zeros when absent): one small row re-read by every row. */
+    private static float[] biasRow(Tensor bias, int c) {
+        float[] b = new float[c];
+        if (bias != null) {
+            Tensor bc = bias.contiguous();
+            MemorySegment.copy(seg(bc), SegmentKernels.F32, bc.offsetLong() * 4, b, 0, c);
+        }
+        return b;
+    }
+
+    private static int checkBias(Tensor z, Tensor bias, Tensor dy) {
+        if (z.rank() < 1) throw new IllegalArgumentException("bias + GELU needs a tensor of rank >= 1, got a scalar");
+        int c = z.size(-1);
+        if (bias != null && (bias.rank() != 1 || bias.size(0) != c))
+            throw new IllegalArgumentException("bias + GELU: bias " + Arrays.toString(bias.shape())
+                    + " does not match the last dimension of " + Arrays.toString(z.shape()));
+        if (dy != null && !dy.sameShape(z))
+            throw new IllegalArgumentException("bias + GELU backward: gradient " + Arrays.toString(dy.shape())
+                    + " does not match " + Arrays.toString(z.shape()));
+        return c;
+    }
+
+    // ---- the formulas, lane for lane as the heap backend's ----
 
     static FloatVector gelu(FloatVector v) {
         FloatVector minus2u = v.mul(v).mul(v).fma(FloatVector.broadcast(S, K1), v).mul(-2f * K0);
