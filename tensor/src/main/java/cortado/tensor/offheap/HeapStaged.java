@@ -1,9 +1,6 @@
 package cortado.tensor.offheap;
 
-import cortado.tensor.AttentionMask;
 import cortado.tensor.Backend;
-import cortado.tensor.Backend.AttentionGrads;
-import cortado.tensor.Backend.AttentionResult;
 import cortado.tensor.Backends;
 import cortado.tensor.QuantizedWeight;
 import cortado.tensor.StepArena;
@@ -81,22 +78,6 @@ final class HeapStaged {
 
     Tensor geluErfBackward(Tensor dy, Tensor x) {
         try (Stage s = new Stage()) { return s.out(CPU.geluErfBackward(s.in(dy), s.in(x))); }
-    }
-
-    AttentionResult attention(Tensor q, Tensor k, Tensor v, AttentionMask mask, float scale) {
-        try (Stage s = new Stage()) {
-            AttentionResult r = CPU.attention(s.in(q), s.in(k), s.in(v), mask, scale);
-            return new AttentionResult(s.out(r.out()), s.out(r.lse()));
-        }
-    }
-
-    AttentionGrads attentionBackward(Tensor dout, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse,
-                                     AttentionMask mask, float scale) {
-        try (Stage s = new Stage()) {
-            AttentionGrads g = CPU.attentionBackward(s.in(dout), s.in(q), s.in(k), s.in(v), s.in(out), s.in(lse), mask,
-                    scale);
-            return new AttentionGrads(s.out(g.dq()), s.out(g.dk()), s.out(g.dv()));
-        }
     }
 
     Tensor quantizedMatmul(Tensor x, QuantizedWeight w) {

@@ -17,8 +17,8 @@ import java.lang.foreign.MemorySegment;
  * indexed by long, so a tensor may hold more than 2^31 elements). Most operations run on the segments themselves
  * (Vector API {@code fromMemorySegment} loads, long loops, the heap kernels' formulas): memory, creation, host
  * transfers, elementwise and scalar ops, reductions, GELU (tanh) and SiLU, softmax and log-softmax, LayerNorm and
- * RMSNorm, fused bias + GELU, embeddings, RoPE, cross-entropy and AdamW, each with its backward. The rest are
- * {@linkplain HeapStaged staged} (matrix products, exact GELU, attention and the quantized products): inputs are
+ * RMSNorm, fused bias + GELU, embeddings, RoPE, attention with every mask kind, cross-entropy and AdamW, each with its
+ * backward. The rest are {@linkplain HeapStaged staged} (matrix products, exact GELU and the quantized products): inputs are
  * copied into heap tensors, the heap backend's kernel runs, and the results are copied back, so they compute exactly
  * what the heap backend computes, at the cost of the copies and with each operand limited to 2^31 elements.
  */
@@ -189,11 +189,12 @@ public final class OffHeapBackend implements Backend {
 
     // ---- attention ----
     @Override public AttentionResult attention(Tensor q, Tensor k, Tensor v, AttentionMask mask, float scale) {
-        return staged.attention(on("attention", q, k, v), k, v, mask, scale);
+        return SegmentAttention.forward(on("attention", q, k, v), k, v, mask, scale);
     }
     @Override public AttentionGrads attentionBackward(Tensor dout, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse,
                                                       AttentionMask mask, float scale) {
-        return staged.attentionBackward(on("attentionBackward", dout, q, k, v, out, lse), q, k, v, out, lse, mask, scale);
+        return SegmentAttention.backward(on("attentionBackward", dout, q, k, v, out, lse), q, k, v, out, lse, mask,
+                scale);
     }
 
     // ---- loss ----

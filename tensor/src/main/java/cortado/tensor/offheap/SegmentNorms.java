@@ -17,9 +17,10 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * LayerNorm and RMSNorm over the last dimension, forward and backward, on off-heap memory with long row offsets
  * (LayerNorm: Ba et al. 2016, torch.nn.functional.layer_norm; RMSNorm: Zhang and Sennrich 2019, transformers'
- * LlamaRMSNorm, the same backward with mean 0 and no mean(dn) term). LayerNorm's forward: per row, the mean, the two-pass biased variance sum((x - mean)^2) / C (exact enough where E[x^2] - mean^2 would
- * cancel), rstd = 1/sqrt(var + eps), then y = (x - mean) * rstd * weight + bias. Backward, with n = (x - mean) rstd
- * and dn = dy * weight: dx = (dn - mean(dn) - n mean(dn n)) rstd, dweight = sum over rows of dy n, dbias = sum of dy.
+ * LlamaRMSNorm, the same backward with mean 0 and no mean(dn) term). LayerNorm's forward: per row, the mean, the
+ * two-pass biased variance sum((x - mean)^2) / C (exact enough where E[x^2] - mean^2 would cancel),
+ * rstd = 1/sqrt(var + eps), then y = (x - mean) * rstd * weight + bias. Backward, with n = (x - mean) rstd and
+ * dn = dy * weight: dx = (dn - mean(dn) - n mean(dn n)) rstd, dweight = sum over rows of dy n, dbias = sum of dy.
  * Rows are independent; the weight gradients are summed per block of rows fixed by the row count and the blocks added
  * in order, so any split over threads gives the same bits.
  */
