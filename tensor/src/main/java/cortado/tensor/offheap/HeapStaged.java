@@ -72,14 +72,6 @@ final class HeapStaged {
         }
     }
 
-    Tensor geluErf(Tensor x) {
-        try (Stage s = new Stage()) { return s.out(CPU.geluErf(s.in(x))); }
-    }
-
-    Tensor geluErfBackward(Tensor dy, Tensor x) {
-        try (Stage s = new Stage()) { return s.out(CPU.geluErfBackward(s.in(dy), s.in(x))); }
-    }
-
     Tensor quantizedMatmul(Tensor x, QuantizedWeight w) {
         try (Stage s = new Stage()) { return s.out(CPU.quantizedMatmul(s.in(x), heap("quantizedMatmul", w))); }
     }

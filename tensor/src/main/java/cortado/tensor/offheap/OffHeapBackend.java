@@ -16,11 +16,12 @@ import java.lang.foreign.MemorySegment;
  * The second CPU backend: tensors live in native memory ({@link OffHeapStorage}, one {@link MemorySegment} per storage,
  * indexed by long, so a tensor may hold more than 2^31 elements). Most operations run on the segments themselves
  * (Vector API {@code fromMemorySegment} loads, long loops, the heap kernels' formulas): memory, creation, host
- * transfers, elementwise and scalar ops, reductions, GELU (tanh) and SiLU, softmax and log-softmax, LayerNorm and
- * RMSNorm, fused bias + GELU, embeddings, RoPE, attention with every mask kind, cross-entropy and AdamW, each with its
- * backward. The rest are {@linkplain HeapStaged staged} (matrix products, exact GELU and the quantized products): inputs are
- * copied into heap tensors, the heap backend's kernel runs, and the results are copied back, so they compute exactly
- * what the heap backend computes, at the cost of the copies and with each operand limited to 2^31 elements.
+ * transfers, elementwise and scalar ops, reductions, GELU (tanh and exact) and SiLU, softmax and log-softmax,
+ * LayerNorm and RMSNorm, fused bias + GELU, embeddings, RoPE, attention with every mask kind, cross-entropy and AdamW,
+ * each with its backward. The matrix products and the quantized products are {@linkplain HeapStaged staged}: inputs
+ * are copied into heap tensors, the heap backend's kernel runs (BLIS-shaped sgemm, fused 4-bit and int8 products),
+ * and the results are copied back, so they compute exactly what the heap backend computes, at the cost of the copies
+ * (O(n^2) against the product's O(n^3)) and with each operand limited to 2^31 elements.
  */
 public final class OffHeapBackend implements Backend {
     private final HeapStaged staged = new HeapStaged(this);
@@ -136,9 +137,9 @@ public final class OffHeapBackend implements Backend {
     @Override public Tensor geluBackward(Tensor dy, Tensor x) {
         return SegmentActivations.backward(Kind.GELU, on("geluBackward", dy, x), x);
     }
-    @Override public Tensor geluErf(Tensor x) { return staged.geluErf(on("geluErf", x)); }
+    @Override public Tensor geluErf(Tensor x) { return SegmentActivations.geluErf(on("geluErf", x)); }
     @Override public Tensor geluErfBackward(Tensor dy, Tensor x) {
-        return staged.geluErfBackward(on("geluErfBackward", dy, x), x);
+        return SegmentActivations.geluErfBackward(on("geluErfBackward", dy, x), x);
     }
     @Override public Tensor biasGelu(Tensor z, Tensor bias) {
         return SegmentActivations.biasGelu(on("biasGelu", z, bias), bias);

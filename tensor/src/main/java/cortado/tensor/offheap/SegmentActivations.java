@@ -7,6 +7,7 @@ import static cortado.tensor.offheap.SegmentKernels.seg;
 import static cortado.tensor.offheap.SegmentKernels.store;
 
 import cortado.tensor.Tensor;
+import cortado.tensor.cpu.GeluErfKernel;
 import cortado.tensor.cpu.VectorExp;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
@@ -18,7 +19,8 @@ import jdk.incubator.vector.VectorSpecies;
  * The formulas are the heap backend's ({@code cortado.tensor.cpu.Activations}) operation for operation, e^x from
  * {@link VectorExp}, so both backends give the same bits:
  * gelu(v) = v * sigmoid(2u) with u = sqrt(2/pi) (v + 0.044715 v^3); its slope s + 2 v s (1 - s) u' with s = sigmoid(2u);
- * silu(v) = v * sigmoid(v) and its slope s (1 + v (1 - s)); and the fused bias + GELU of a projection.
+ * silu(v) = v * sigmoid(v) and its slope s (1 + v (1 - s)); exact GELU (erf, in double); and the fused bias + GELU of
+ * a projection.
  */
 final class SegmentActivations {
     private static final VectorSpecies<Float> S = SegmentKernels.S;
@@ -77,6 +79,43 @@ final class SegmentActivations {
                     float v = get(a, ao + from + i), s = sigmoid(v);
                     put(z, from + i, s * (v * (1f - s) + 1f) * get(d, go + from + i));
                 }
+            }
+        });
+        return out;
+    }
+
+    // ---- exact GELU (BERT's "gelu"): x Phi(x), Phi(x) = erfc(-x / sqrt 2) / 2, in double as the heap kernel ----
+
+    private static final double SQRT1_2 = Math.sqrt(0.5), INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
+    static Tensor geluErf(Tensor x) {
+        Tensor c = x.contiguous();
+        Tensor out = OffHeapBackend.empty(x.shape());
+        MemorySegment a = seg(c), y = seg(out);
+        long ao = c.offsetLong();
+        SegmentKernels.flat(out.numelLong(), (from, len) -> {
+            for (int i = 0; i < len; i++) {
+                double v = get(a, ao + from + i);
+                put(y, from + i, (float) (v * 0.5 * GeluErfKernel.erfc(-v * SQRT1_2)));
+            }
+        });
+        return out;
+    }
+
+    /** dx = dy (Phi(x) + x phi(x)), phi(x) = exp(-x^2 / 2) / sqrt(2 pi). */
+    static Tensor geluErfBackward(Tensor dy, Tensor x) {
+        if (!dy.sameShape(x))
+            throw new IllegalArgumentException("gelu backward: dy " + Arrays.toString(dy.shape()) + " and x "
+                    + Arrays.toString(x.shape()) + " differ");
+        Tensor g = dy.contiguous(), c = x.contiguous();
+        Tensor out = OffHeapBackend.empty(x.shape());
+        MemorySegment d = seg(g), a = seg(c), z = seg(out);
+        long go = g.offsetLong(), ao = c.offsetLong();
+        SegmentKernels.flat(out.numelLong(), (from, len) -> {
+            for (int i = 0; i < len; i++) {
+                double v = get(a, ao + from + i);
+                double local = 0.5 * GeluErfKernel.erfc(-v * SQRT1_2) + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v);
+                put(z, from + i, (float) (get(d, go + from + i) * local));
             }
         });
         return out;
