@@ -9,9 +9,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The off-heap backend's operations that have no segment kernel yet: each copies its off-heap inputs into heap
- * tensors, runs the heap backend's kernel, and copies the results (and, for in-place operations, the updated
- * operands) back. Results are therefore exactly the heap backend's; the price is the copies, and every operand must
+ * The off-heap backend's matrix products and quantized products, which have no segment kernel: each copies its
+ * off-heap inputs into heap tensors, runs the heap backend's kernel (sgemm's packed panels, the fused 4-bit and int8
+ * products), and copies the results (and, for {@code matmulInto}, the updated output) back. Results are therefore
+ * exactly the heap backend's; the price is the copies (O(n^2) against the product's O(n^3)), and every operand must
  * fit a heap array (2^31 elements). Inside a {@link StepArena} the heap copies are given back to the pool as soon as
  * the operation is done.
  */
@@ -50,6 +51,13 @@ final class HeapStaged {
             return o;
         }
 
+        /** A heap tensor of {@code t}'s shape whose contents the kernel overwrites (nothing is copied in). */
+        Tensor scratch(Tensor t) {
+            Tensor h = Tensor.empty(t.shape());
+            heapTensors.add(h);
+            return h;
+        }
+
         /** Writes heap {@code h} back into off-heap {@code dst} (an operand updated in place). */
         void back(Tensor dst, Tensor h) { SegmentKernels.copyInto(dst, h); }
 
@@ -66,7 +74,7 @@ final class HeapStaged {
 
     void matmulInto(Tensor out, Tensor a, Tensor b, boolean transA, boolean transB, boolean accumulate) {
         try (Stage s = new Stage()) {
-            Tensor h = s.in(out);
+            Tensor h = accumulate ? s.in(out) : s.scratch(out);
             CPU.matmulInto(h, s.in(a), s.in(b), transA, transB, accumulate);
             s.back(out, h);
         }
