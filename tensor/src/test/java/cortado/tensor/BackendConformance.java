@@ -29,7 +29,8 @@ import org.junit.jupiter.api.TestFactory;
  * strided with an offset), edge sizes (0 where legal, 1, odd sizes, sizes that are not a multiple of the SIMD width,
  * sizes beyond the kernels' tiles and threading thresholds) and every attention mask kind, against reference results
  * computed by PyTorch ({@code tools/golden/make_backend_golden.py}, one case per golden record). A backend's test is a
- * subclass naming the backend; creation, host transfers and transfers are checked directly (they have no reference
+ * subclass naming the backend ({@code CpuBackendConformanceTest}, {@code OffHeapBackendConformanceTest}, and through
+ * this module's test jar the tests module's {@code MirrorBackendConformanceTest}); creation, host transfers and transfers are checked directly (they have no reference
  * library result: the elements must come back unchanged).
  *
  * <p>A NaN in the golden marks an element the contract leaves unspecified (the log-sum-exp of an ignored
