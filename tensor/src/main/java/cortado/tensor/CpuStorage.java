@@ -10,10 +10,9 @@ import java.lang.foreign.MemorySegment;
  * <p>Inside a {@link StepArena} the array comes from a pool and goes back to it when the arena (or autograd, sooner)
  * releases the storage; a released storage has no array, and touching it fails with a message.
  */
-public final class CpuStorage implements Storage {
+public final class CpuStorage extends ArenaStorage {
     private float[] data;
     private final int length;
-    StepArena arena; // the arena that made this storage, or null for ordinary memory
 
     public CpuStorage(float[] data) {
         this.data = data;
@@ -45,10 +44,10 @@ public final class CpuStorage implements Storage {
 
     @Override public Backend backend() { return Backends.cpu(); }
 
-    boolean isReleased() { return data == null; }
+    @Override boolean isReleased() { return data == null; }
 
     /** Hands the array back to the pool (once); only arena storages are released. */
-    boolean release() {
+    @Override boolean release() {
         float[] d = data;
         if (d == null || arena == null) return false;
         data = null;

@@ -6,7 +6,7 @@ import java.util.function.Supplier;
 
 /**
  * The lifetime of the tensors of one training step. While an arena is open on a thread, every CPU tensor that thread
- * creates takes its array from a pool and is recorded here; {@link #close} returns all of them to the pool, so the
+ * creates (heap or off-heap) takes its buffer from a pool and is recorded here; {@link #close} returns all of them to the pool, so the
  * next step reuses the same buffers and the heap stops growing with garbage. Autograd returns buffers sooner: a
  * gradient once its op has consumed it, an activation once the op that produced it has run its backward
  * ({@link #release}).
@@ -26,7 +26,7 @@ public final class StepArena implements AutoCloseable {
 
     private final StepArena previous;
     private final Thread owner = Thread.currentThread();
-    private final List<CpuStorage> owned = new ArrayList<>();
+    private final List<ArenaStorage> owned = new ArrayList<>();
     private boolean closed;
     private long liveBytes, peakBytes; // bytes of this arena's buffers not yet given back, and their high-water mark
 
@@ -64,7 +64,19 @@ public final class StepArena implements AutoCloseable {
         return data;
     }
 
-    private void adopt(CpuStorage storage, long floats) {
+    /**
+     * A pooled segment of {@code length} floats for an off-heap storage, recorded in the arena open on this thread
+     * (the caller checked that one is open).
+     */
+    static OffHeapMemory.Block allocate(long length, boolean zeroed, OffHeapStorage storage) {
+        StepArena a = CURRENT.get();
+        OffHeapMemory.Block b = OffHeapMemory.POOL.take(length);
+        if (zeroed) b.segment().fill((byte) 0);
+        a.adopt(storage, length);
+        return b;
+    }
+
+    private void adopt(ArenaStorage storage, long floats) {
         owned.add(storage);
         storage.arena = this;
         liveBytes += floats * Float.BYTES;
@@ -72,14 +84,14 @@ public final class StepArena implements AutoCloseable {
     }
 
     /** Called by a storage that gave its buffer back. */
-    void released(CpuStorage storage) { liveBytes -= storage.length() * Float.BYTES; }
+    void released(ArenaStorage storage) { liveBytes -= storage.length() * Float.BYTES; }
 
     /**
      * Moves {@code t}'s buffer to the enclosing arena (a nested scope's result that its caller keeps), or makes it
      * ordinary memory when this arena is the outermost.
      */
     public void handOver(Tensor t) {
-        if (!(t.storage() instanceof CpuStorage c) || c.arena != this || c.isReleased()) return;
+        if (!(t.storage() instanceof ArenaStorage c) || c.arena != this || c.isReleased()) return;
         owned.remove(c);
         liveBytes -= c.length() * Float.BYTES;
         c.arena = null;
@@ -93,7 +105,7 @@ public final class StepArena implements AutoCloseable {
     public static void keepForStep(Tensor t) {
         StepArena a = CURRENT.get();
         if (a == null) return;
-        while (a.previous != null && t.storage() instanceof CpuStorage c && c.arena == a) {
+        while (a.previous != null && t.storage() instanceof ArenaStorage c && c.arena == a) {
             a.handOver(t);
             a = a.previous;
         }
@@ -104,23 +116,26 @@ public final class StepArena implements AutoCloseable {
      * it again. Returns whether it was released.
      */
     public boolean release(Storage storage) {
-        if (!(storage instanceof CpuStorage c) || c.arena != this || closed) return false;
+        if (!(storage instanceof ArenaStorage c) || c.arena != this || closed) return false;
         return c.release();
     }
 
     /** Whether {@code storage} was made in this arena and has not been given back yet. */
     public boolean owns(Storage storage) {
-        return storage instanceof CpuStorage c && c.arena == this && !c.isReleased() && !closed;
+        return storage instanceof ArenaStorage c && c.arena == this && !c.isReleased() && !closed;
     }
 
     /** The most bytes of this arena's buffers held at once so far (activations and gradients of the step). */
     public long peakBytes() { return peakBytes; }
 
-    /** Bytes of CPU buffers waiting in the pool for the next step. */
-    public static long pooledBytes() { return FloatArrayPool.CPU.pooledBytes(); }
+    /** Bytes of CPU buffers (heap and off-heap) waiting in the pools for the next step. */
+    public static long pooledBytes() { return FloatArrayPool.CPU.pooledBytes() + OffHeapMemory.POOL.pooledBytes(); }
 
-    /** Drops the pooled buffers (for callers that know no further step follows). */
-    public static void drainPool() { FloatArrayPool.CPU.clear(); }
+    /** Drops the pooled buffers (for callers that know no further step follows); off-heap ones are freed now. */
+    public static void drainPool() {
+        FloatArrayPool.CPU.clear();
+        OffHeapMemory.POOL.clear();
+    }
 
     /** Gives every buffer made in this arena back to the pool. */
     @Override
@@ -131,11 +146,14 @@ public final class StepArena implements AutoCloseable {
         if (CURRENT.get() != this)
             throw new IllegalStateException("StepArena closed out of order: an inner arena is still open");
         closed = true;
-        for (CpuStorage s : owned) if (s.arena == this) s.release();
+        for (ArenaStorage s : owned) if (s.arena == this) s.release();
         owned.clear();
         // Only a whole step ends a pool generation: a nested scope (a checkpointed block) uses a few sizes, and trimming
         // there would throw away the step's other buffers, garbage the collector must then make room for.
-        if (previous == null) FloatArrayPool.CPU.trim();
+        if (previous == null) {
+            FloatArrayPool.CPU.trim();
+            OffHeapMemory.POOL.trim();
+        }
         if (previous == null) CURRENT.remove();
         else CURRENT.set(previous);
     }

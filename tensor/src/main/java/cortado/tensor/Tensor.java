@@ -4,7 +4,10 @@ import java.util.Arrays;
 
 /**
  * An n-dimensional float32 array: a {@link Storage}, a shape, strides and an offset (all in elements), so reshape,
- * transpose, permute and slice are views that copy nothing. It also carries the three autograd fields (requiresGrad,
+ * transpose, permute and slice are views that copy nothing. Each dimension is an int, but strides, the offset and the
+ * element count are longs, so a tensor on a backend with long-indexed storage (the off-heap one) may hold more than
+ * 2^31 elements; the int accessors ({@link #numel}, {@link #strides}, {@link #offset}) serve heap tensors and fail
+ * loudly on a value beyond int, the {@code ...Long} ones serve every tensor. It also carries the three autograd fields (requiresGrad,
  * grad, gradFn); a parameter is simply a tensor that requires grad.
  *
  * <p>Operations that compute go through {@link #backend()}, chosen by where the storage lives.
@@ -12,20 +15,31 @@ import java.util.Arrays;
 public final class Tensor {
     private final Storage storage;
     private final int[] shape;
-    private final int[] strides;
-    private final int offset;
+    private final long[] strides;
+    private final long offset;
 
     private boolean requiresGrad;
     private Tensor grad;
     private GradFn gradFn;
 
     public Tensor(Storage storage, int[] shape, int[] strides, int offset) {
+        this(storage, shape, widen(strides), offset);
+    }
+
+    /** A view with long strides and offset: for storages beyond 2^31 elements. */
+    public Tensor(Storage storage, int[] shape, long[] strides, long offset) {
         if (shape.length != strides.length) throw new IllegalArgumentException("shape and strides differ in rank");
         for (int d : shape) if (d < 0) throw new IllegalArgumentException("negative dimension in " + Arrays.toString(shape));
         this.storage = storage;
         this.shape = shape.clone();
         this.strides = strides.clone();
         this.offset = offset;
+    }
+
+    private static long[] widen(int[] a) {
+        long[] l = new long[a.length];
+        for (int i = 0; i < a.length; i++) l[i] = a[i];
+        return l;
     }
 
     // ---- creation ----
@@ -71,9 +85,19 @@ public final class Tensor {
 
     public int[] shape() { return shape.clone(); }
 
-    public int[] strides() { return strides.clone(); }
+    /** Strides as ints (heap tensors); fails on a stride beyond int, see {@link #stridesLong}. */
+    public int[] strides() {
+        int[] s = new int[strides.length];
+        for (int i = 0; i < s.length; i++) s[i] = narrow(strides[i], "stride");
+        return s;
+    }
 
-    public int offset() { return offset; }
+    public long[] stridesLong() { return strides.clone(); }
+
+    /** The offset as an int (heap tensors); fails on an offset beyond int, see {@link #offsetLong}. */
+    public int offset() { return narrow(offset, "offset"); }
+
+    public long offsetLong() { return offset; }
 
     public Storage storage() { return storage; }
 
@@ -82,12 +106,24 @@ public final class Tensor {
     /** Size of dimension {@code d}; negative counts from the end. */
     public int size(int d) { return shape[axis(d)]; }
 
-    public int stride(int d) { return strides[axis(d)]; }
+    public int stride(int d) { return narrow(strides[axis(d)], "stride"); }
 
-    public int numel() {
-        int n = 1;
+    public long strideLong(int d) { return strides[axis(d)]; }
+
+    /** The element count as an int (heap tensors); fails beyond int, see {@link #numelLong}. */
+    public int numel() { return narrow(numelLong(), "element count"); }
+
+    public long numelLong() {
+        long n = 1;
         for (int d : shape) n *= d;
         return n;
+    }
+
+    private int narrow(long v, String what) {
+        if (v != (int) v)
+            throw new IllegalStateException("the " + what + " " + v + " of " + this + " is beyond int: use the long"
+                    + " accessors (numelLong, stridesLong, offsetLong)");
+        return (int) v;
     }
 
     public boolean sameShape(Tensor o) { return Arrays.equals(shape, o.shape); }
@@ -101,7 +137,7 @@ public final class Tensor {
     }
 
     public boolean isContiguous() {
-        int expected = 1;
+        long expected = 1;
         for (int i = shape.length - 1; i >= 0; i--) {
             if (shape[i] != 1 && strides[i] != expected) return false;
             expected *= shape[i];
@@ -117,6 +153,27 @@ public final class Tensor {
             acc *= shape[i];
         }
         return s;
+    }
+
+    /** Row-major strides of {@code shape} as longs (for shapes of more than 2^31 elements). */
+    public static long[] contiguousStridesLong(int[] shape) {
+        long[] s = new long[shape.length];
+        long acc = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            s[i] = acc;
+            acc *= shape[i];
+        }
+        return s;
+    }
+
+    /** The element count of {@code shape} as a long, checking for negative dimensions and overflow. */
+    public static long numelOf(int... shape) {
+        long n = 1;
+        for (int d : shape) {
+            if (d < 0) throw new IllegalArgumentException("negative dimension in " + Arrays.toString(shape));
+            n = Math.multiplyExact(n, d);
+        }
+        return n;
     }
 
     private static int checkedNumel(int[] shape) {
@@ -136,7 +193,7 @@ public final class Tensor {
     public Tensor reshape(int... newShape) {
         int[] s = inferShape(newShape);
         Tensor src = isContiguous() ? this : contiguous();
-        return new Tensor(src.storage, s, contiguousStrides(s), src.offset);
+        return new Tensor(src.storage, s, contiguousStridesLong(s), src.offset);
     }
 
     /** Like {@link #reshape} but refuses to copy. */
@@ -155,13 +212,13 @@ public final class Tensor {
                 infer = i;
             } else known *= s[i];
         }
-        int n = numel();
+        long n = numelLong();
         if (infer >= 0) {
-            if (known == 0 || n % known != 0)
+            if (known == 0 || n % known != 0 || n / known > Integer.MAX_VALUE)
                 throw new IllegalArgumentException("cannot reshape " + Arrays.toString(shape) + " to " + Arrays.toString(newShape));
             s[infer] = (int) (n / known);
         }
-        if (checkedNumel(s) != n)
+        if (numelOf(s) != n)
             throw new IllegalArgumentException("cannot reshape " + Arrays.toString(shape) + " to " + Arrays.toString(newShape));
         return s;
     }
@@ -170,7 +227,8 @@ public final class Tensor {
     public Tensor transpose(int a, int b) {
         a = axis(a);
         b = axis(b);
-        int[] sh = shape.clone(), st = strides.clone();
+        int[] sh = shape.clone();
+        long[] st = strides.clone();
         sh[a] = shape[b]; sh[b] = shape[a];
         st[a] = strides[b]; st[b] = strides[a];
         return new Tensor(storage, sh, st, offset);
@@ -179,7 +237,8 @@ public final class Tensor {
     /** Reorders dimensions (a view): result dimension i is this tensor's dimension {@code order[i]}. */
     public Tensor permute(int... order) {
         if (order.length != shape.length) throw new IllegalArgumentException("permute needs " + shape.length + " axes");
-        int[] sh = new int[order.length], st = new int[order.length];
+        int[] sh = new int[order.length];
+        long[] st = new long[order.length];
         boolean[] seen = new boolean[order.length];
         for (int i = 0; i < order.length; i++) {
             int a = axis(order[i]);
@@ -243,11 +302,11 @@ public final class Tensor {
     public float item() { return backend().item(this); }
 
     /** A 0-dimensional view of one element. */
-    private Tensor element(int[] idx) { return new Tensor(storage, new int[0], new int[0], index(idx)); }
+    private Tensor element(int[] idx) { return new Tensor(storage, new int[0], new long[0], index(idx)); }
 
-    private int index(int[] idx) {
+    private long index(int[] idx) {
         if (idx.length != shape.length) throw new IllegalArgumentException("need " + shape.length + " indices");
-        int p = offset;
+        long p = offset;
         for (int i = 0; i < idx.length; i++) {
             if (idx[i] < 0 || idx[i] >= shape[i]) throw new IndexOutOfBoundsException("index " + Arrays.toString(idx)
                     + " out of range for shape " + Arrays.toString(shape));

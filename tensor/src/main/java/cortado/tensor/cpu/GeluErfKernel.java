@@ -14,7 +14,7 @@ import java.util.Arrays;
  * that by up to ~5e-7 absolute around x = -3. Scalar: exact GELU runs in encoder MLPs only, on far fewer elements
  * than the GEMMs around it touch.
  */
-final class GeluErfKernel {
+public final class GeluErfKernel {
     private static final double SQRT1_2 = Math.sqrt(0.5), INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
     private static final double TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI), INV_SQRT_PI = 1 / Math.sqrt(Math.PI);
     private static final int GRAIN = 1 << 13;
@@ -62,7 +62,7 @@ final class GeluErfKernel {
     }
 
     /** The complementary error function 1 - erf(z) in double precision, without cancellation where it is small. */
-    static double erfc(double z) {
+    public static double erfc(double z) {
         if (Double.isNaN(z)) return z;
         double a = Math.abs(z);
         double c = a < 3 ? 1 - erfSeries(a) : erfcFraction(a);

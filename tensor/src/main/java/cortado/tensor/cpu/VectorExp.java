@@ -19,7 +19,7 @@ import jdk.incubator.vector.VectorSpecies;
  * applied as two halves so that n in [-150, 128] stays within normal exponents (results in the subnormal range are
  * still produced). Within 2 ulp of e^x over the float range (tested); -inf gives 0, x > ln(MAX_VALUE) gives +inf.
  */
-final class VectorExp {
+public final class VectorExp {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
     /** Below this exp(x) rounds to 0 in float; above HI it overflows. */
@@ -36,7 +36,7 @@ final class VectorExp {
     private VectorExp() {}
 
     /** exp of every lane. */
-    static FloatVector exp(FloatVector v) {
+    public static FloatVector exp(FloatVector v) {
         FloatVector x = v.max(LO).min(HI);
         FloatVector t = x.fma(LOG2E, MAGIC);
         FloatVector n = t.sub(MAGIC);
@@ -57,7 +57,7 @@ final class VectorExp {
     }
 
     /** exp(x), the same bits as a lane of {@link #exp(FloatVector)}. */
-    static float exp(float v) {
+    public static float exp(float v) {
         float x = Math.min(Math.max(v, LO), HI);
         float t = Math.fma(x, LOG2E, MAGIC);
         float n = t - MAGIC;

@@ -4,6 +4,7 @@ import cortado.tensor.Backend;
 import cortado.tensor.Backends;
 import cortado.tensor.CpuStorage;
 import cortado.tensor.QuantizedWeight;
+import cortado.tensor.RopeTable;
 import cortado.tensor.Storage;
 import cortado.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
@@ -99,6 +100,9 @@ public final class MirrorBackend {
                     if (cpuArgs[i] instanceof Tensor t) {
                         inputs.add(t);
                         cpuArgs[i] = cpuView(m.getName(), t);
+                    } else if (cpuArgs[i] instanceof RopeTable table && table.cos().backend() == INSTANCE) {
+                        // a rope table made on this backend (models build theirs in host memory)
+                        cpuArgs[i] = new RopeTable(cpuView(m.getName(), table.cos()), cpuView(m.getName(), table.sin()));
                     } else if (cpuArgs[i] instanceof QuantizedWeight w) {
                         if (!(w instanceof MirrorWeight mw))
                             throw new IllegalArgumentException(m.getName() + ": the quantized weight lives on "

@@ -34,11 +34,14 @@ import org.junit.jupiter.params.provider.ValueSource;
  * (The check is {@link Golden#compare}.)
  */
 class FamilyParityTest {
+    /** The loaded model, moved to the backend under test (a subclass runs the same cases on another backend). */
+    CausalLm onBackend(CausalLm model) { return model; }
+
     @ParameterizedTest
     @ValueSource(strings = {"llama_linear", "llama_dynamic", "llama_llama3", "llama_yarn", "llama_yarn_options",
             "llama_biases", "mistral", "mistral_window", "qwen2", "qwen2_window", "qwen3"})
     void logitsLossAndGradientsMatchTransformers(String name) {
-        CausalLm model = HfCheckpoint.load(Golden.path("families/" + name));
+        CausalLm model = onBackend(HfCheckpoint.load(Golden.path("families/" + name)));
         Map<String, Tensor> golden = Safetensors.load(Golden.path("families/" + name + "_golden.safetensors"));
         int[] shape = golden.get("input_ids").shape();
         int b = shape[0], t = shape[1];
@@ -77,7 +80,7 @@ class FamilyParityTest {
     void dynamicScalingDecodesWithACacheAsTransformersGenerates() {
         String name = "llama_dynamic";
         Map<String, Tensor> golden = Safetensors.load(Golden.path("families/" + name + "_golden.safetensors"));
-        LlamaForCausalLm model = (LlamaForCausalLm) HfCheckpoint.load(Golden.path("families/" + name));
+        LlamaForCausalLm model = (LlamaForCausalLm) onBackend(HfCheckpoint.load(Golden.path("families/" + name)));
         int[] shape = golden.get("input_ids").shape();
         int b = shape[0], t = shape[1], prefill = 12, vocab = model.config().vocabSize();
         int[] ids = Golden.ints(golden.get("input_ids"));
@@ -112,7 +115,7 @@ class FamilyParityTest {
         int before = Parallel.threads();
         Parallel.setThreads(2);
         try {
-            CausalLm model = HfCheckpoint.load(Golden.path("families/llama_long"));
+            CausalLm model = onBackend(HfCheckpoint.load(Golden.path("families/llama_long")));
             Map<String, Tensor> golden = Safetensors.load(Golden.path("families/llama_long_golden.safetensors"));
             int[] shape = golden.get("input_ids").shape();
             int b = shape[0], t = shape[1], vocab = model.config().vocabSize();
