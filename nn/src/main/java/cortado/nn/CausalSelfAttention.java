@@ -19,7 +19,7 @@ import cortado.tensor.Tensor;
  * Activations arrive as rows {@code [B*T, C]}; heads are views {@code [B, H, T, D]} of the projection output (no copy)
  * handed to the fused attention kernel, whose result is merged back into rows for the output projection.
  */
-public final class CausalSelfAttention extends Module {
+public final class CausalSelfAttention extends Module implements SelfAttention {
     private final int heads, kvHeads, headDim;
     private final RotaryEmbedding rotary; // null: no rotary embedding (GPT-2's positions are learned)
     private final boolean fused;
@@ -123,6 +123,7 @@ public final class CausalSelfAttention extends Module {
      * causal, with the left padding the cache records masked out). A layer with a sliding window (Mistral, Qwen2's
      * sliding layers) adds it to whatever mask it is given, as transformers' {@code create_sliding_window_causal_mask} does.
      */
+    @Override
     public Tensor forward(Tensor x, int batch, int seq, int[] positions, KvCache cache, int layer, AttentionMask mask) {
         int start = cache == null ? 0 : cache.length();
         Tensor q, k, v;

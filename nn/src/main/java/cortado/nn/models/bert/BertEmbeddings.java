@@ -2,6 +2,7 @@ package cortado.nn.models.bert;
 
 import cortado.autograd.F;
 import cortado.nn.Embedding;
+import cortado.nn.Layer;
 import cortado.nn.LayerNorm;
 import cortado.nn.Module;
 import cortado.tensor.Tensor;
@@ -34,11 +35,11 @@ public final class BertEmbeddings extends Module {
         for (int type : types)
             if (type < 0 || type >= typeVocab)
                 throw new IllegalArgumentException("token type " + type + " out of range (type_vocab_size " + typeVocab + ")");
-        Embedding words = childAt("word_embeddings"), pos = childAt("position_embeddings"), tt = childAt("token_type_embeddings");
-        Tensor x = F.add(words.forward(in.inputIds()), tt.forward(types));
+        Layer words = childAt("word_embeddings"), pos = childAt("position_embeddings"), tt = childAt("token_type_embeddings");
+        Tensor x = F.add(words.forward(Embedding.ids(in.inputIds())), tt.forward(Embedding.ids(types)));
         // [B, T, C] + [T, C]: positions broadcast over the batch
-        x = F.reshape(F.add(F.reshape(x, b, t, hidden), pos.forward(positions)), b * t, hidden);
-        LayerNorm norm = childAt("LayerNorm");
+        x = F.reshape(F.add(F.reshape(x, b, t, hidden), pos.forward(Embedding.ids(positions))), b * t, hidden);
+        Layer norm = childAt("LayerNorm");
         return norm.forward(x);
     }
 

@@ -1,6 +1,7 @@
 package cortado.nn.models.bert;
 
 import cortado.autograd.F;
+import cortado.nn.Layer;
 import cortado.nn.Module;
 import cortado.nn.ModuleList;
 import cortado.tensor.AttentionMask;
@@ -40,7 +41,7 @@ public final class BertModel extends Module {
         Tensor hidden = F.reshape(x, b, t, config.hiddenSize());
         Tensor pooled = null;
         if (pooler) {
-            BertPooler p = childAt("pooler");
+            Layer p = childAt("pooler");
             pooled = p.forward(hidden);
         }
         return new Output(hidden, pooled);

@@ -4,6 +4,8 @@ import cortado.autograd.F;
 import cortado.nn.Layer;
 import cortado.nn.Linear;
 import cortado.nn.Module;
+import cortado.nn.SelfAttention;
+import cortado.nn.models.KvCache;
 import cortado.tensor.AttentionMask;
 import cortado.tensor.Tensor;
 
@@ -12,7 +14,7 @@ import cortado.tensor.Tensor;
  * scaled-dot-product attention over the heads, keys hidden where the attention mask is 0. Returns the merged heads
  * {@code [B*T, C]} (before {@code attention.output.dense}).
  */
-public final class BertSelfAttention extends Module {
+public final class BertSelfAttention extends Module implements SelfAttention {
     private final int heads, headDim;
 
     public BertSelfAttention(BertConfig c) {
@@ -24,6 +26,14 @@ public final class BertSelfAttention extends Module {
     }
 
     public Tensor forward(Tensor x, int batch, int seq, AttentionMask mask) {
+        return forward(x, batch, seq, null, null, 0, mask);
+    }
+
+    /** {@link SelfAttention}'s form: BERT's positions are learned embeddings and an encoder keeps no KV cache. */
+    @Override
+    public Tensor forward(Tensor x, int batch, int seq, int[] positions, KvCache cache, int layer, AttentionMask mask) {
+        if (cache != null) throw new IllegalArgumentException("BERT is an encoder: its attention takes no KV cache");
+        if (mask == null) mask = AttentionMask.BIDIRECTIONAL;
         Layer qp = childAt("query"), kp = childAt("key"), vp = childAt("value");
         Tensor q = heads(qp.forward(x), batch, seq), k = heads(kp.forward(x), batch, seq), v = heads(vp.forward(x), batch, seq);
         Tensor y = F.attention(q, k, v, mask, (float) (1.0 / Math.sqrt(headDim)));
