@@ -36,6 +36,27 @@ public interface CausalLm {
         return logits.slice(1, seq - 1, seq).reshape(batch, logits.size(2));
     }
 
+    /**
+     * The input embeddings of {@code ids}, {@code [ids.length, C]}: the token embedding layer (called by name, so a
+     * wrapper of it is the one used), transformers' {@code get_input_embeddings()(input_ids)}.
+     */
+    Tensor embed(int[] ids);
+
+    /**
+     * Logits {@code [B, T, V]} from {@code inputsEmbeds} ({@code [B*T, C]} or {@code [B, T, C]}) in place of the token
+     * lookup, transformers' {@code forward(inputs_embeds=...)}: positions are applied as for ids. Records autograd.
+     */
+    Tensor forwardEmbeds(Tensor inputsEmbeds, int batch, int seq);
+
+    /** As {@link #forwardEmbeds(Tensor, int, int)}, continuing from {@code cache} and extending it by T. */
+    Tensor forwardEmbeds(Tensor inputsEmbeds, int batch, int seq, KvCache cache);
+
+    /** As {@link #nextTokenLogits} from inputs_embeds. */
+    Tensor nextTokenLogitsFromEmbeds(Tensor inputsEmbeds, int batch, int seq, KvCache cache);
+
+    /** As {@link #loss} from inputs_embeds; gradients reach {@code inputsEmbeds} when it requires them. */
+    Tensor lossFromEmbeds(Tensor inputsEmbeds, int[] targets, int batch, int seq);
+
     /** Mean next-token cross-entropy of targets {@code [B*T]} ({@link #IGNORE_INDEX} rows skipped); a scalar. */
     default Tensor loss(int[] ids, int[] targets, int batch, int seq) {
         if (targets.length != batch * seq)

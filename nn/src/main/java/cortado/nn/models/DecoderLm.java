@@ -2,6 +2,7 @@ package cortado.nn.models;
 
 import cortado.autograd.F;
 import cortado.autograd.NoGrad;
+import cortado.nn.Embedding;
 import cortado.nn.Layer;
 import cortado.nn.Linear;
 import cortado.nn.Module;
@@ -20,6 +21,9 @@ public abstract class DecoderLm extends Module implements CausalLm {
 
     /** As {@link #hidden} from {@code inputs_embeds} ({@code [B*T, C]} or {@code [B, T, C]}) instead of ids. */
     protected abstract Tensor hiddenFromEmbeds(Tensor inputsEmbeds, int batch, int seq, KvCache cache);
+
+    /** The dotted path of the token embedding layer ({@code transformer.wte}, {@code model.embed_tokens}). */
+    protected abstract String inputEmbeddingsPath();
 
     /** The token embedding {@code [V, C]}, the head's weight when the embeddings are tied. */
     protected abstract Tensor tokenEmbedding();
@@ -56,27 +60,38 @@ public abstract class DecoderLm extends Module implements CausalLm {
         return nextTokenLogits(ofIds(ids, batch, seq), batch, seq, cache);
     }
 
+    @Override
+    public final Tensor embed(int[] ids) {
+        if (!(get(inputEmbeddingsPath()) instanceof Layer embeddings))
+            throw new IllegalStateException(inputEmbeddingsPath() + " has been replaced by a module that is not a Layer");
+        return embeddings.forward(Embedding.ids(ids));
+    }
+
     /**
      * Logits {@code [B, T, V]} from {@code inputsEmbeds} ({@code [B*T, C]} or {@code [B, T, C]}) in place of the token
      * lookup, transformers' {@code forward(inputs_embeds=...)}: position embeddings (GPT-2) or rotary positions (Llama)
      * are applied as for ids. Records autograd, so gradients reach the embeddings (prompt tuning).
      */
+    @Override
     public final Tensor forwardEmbeds(Tensor inputsEmbeds, int batch, int seq) {
         return logits(ofEmbeds(inputsEmbeds, batch, seq), batch, seq);
     }
 
     /** As {@link #forwardEmbeds(Tensor, int, int)}, continuing from {@code cache} and extending it by T. */
+    @Override
     public final Tensor forwardEmbeds(Tensor inputsEmbeds, int batch, int seq, KvCache cache) {
         if (cache == null) return forwardEmbeds(inputsEmbeds, batch, seq);
         return cachedLogits(ofEmbeds(inputsEmbeds, batch, seq), batch, seq, cache);
     }
 
     /** Logits {@code [B, V]} of the last position, from inputs_embeds, extending {@code cache}. */
+    @Override
     public final Tensor nextTokenLogitsFromEmbeds(Tensor inputsEmbeds, int batch, int seq, KvCache cache) {
         return nextTokenLogits(ofEmbeds(inputsEmbeds, batch, seq), batch, seq, cache);
     }
 
     /** As {@link #loss} from inputs_embeds instead of ids. */
+    @Override
     public final Tensor lossFromEmbeds(Tensor inputsEmbeds, int[] targets, int batch, int seq) {
         return loss(ofEmbeds(inputsEmbeds, batch, seq), targets, batch, seq);
     }

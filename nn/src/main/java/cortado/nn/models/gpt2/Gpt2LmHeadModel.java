@@ -71,6 +71,8 @@ public final class Gpt2LmHeadModel extends DecoderLm {
         return transformer().forwardEmbeds(inputsEmbeds, batch, seq, cache);
     }
 
+    @Override protected String inputEmbeddingsPath() { return "transformer.wte"; }
+
     @Override protected Tensor tokenEmbedding() { return tokenEmbedding.value(); }
 
     @Override protected int hiddenSize() { return config.nEmbd(); }

@@ -65,6 +65,8 @@ public final class LlamaForCausalLm extends DecoderLm {
         return model().forwardEmbeds(inputsEmbeds, batch, seq, cache);
     }
 
+    @Override protected String inputEmbeddingsPath() { return "model.embed_tokens"; }
+
     @Override protected Tensor tokenEmbedding() { return tokenEmbedding.value(); }
 
     @Override protected int hiddenSize() { return config.hiddenSize(); }
