@@ -81,6 +81,18 @@ public record AttentionMask(boolean causal, int slidingWindow, int[] queryOffset
     /** Key index of query 0 of row b for S keys and T queries. */
     public int queryOffset(int b, int queries, int keys) { return queryOffsets == null ? keys - queries : queryOffsets[b]; }
 
+    /**
+     * Whether query {@code i} of row b sees key {@code j}, for T queries and S keys: the key is real, and under a causal
+     * mask it lies at or before the query's position p = offset + i and, with a window W, after p - W. What the fused
+     * kernel computes, for a path that needs the probabilities themselves (dropout on them).
+     */
+    public boolean visible(int b, int i, int j, int queries, int keys) {
+        if (keyValid != null && !keyValid[b][j]) return false;
+        if (!causal) return true;
+        int p = queryOffset(b, queries, keys) + i;
+        return j <= p && (slidingWindow == 0 || j > p - slidingWindow);
+    }
+
     /** Throws IllegalArgumentException naming the first disagreement with q [B, H, T, D] and k [B, Hkv, S, D]. */
     public void check(int batch, int queries, int keys) {
         if (queryOffsets == null) {
