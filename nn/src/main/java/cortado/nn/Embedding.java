@@ -29,7 +29,7 @@ public final class Embedding extends Module implements Layer {
     public static Tensor ids(int[] ids) {
         float[] f = new float[ids.length];
         for (int i = 0; i < ids.length; i++) f[i] = ids[i];
-        return Tensor.of(f, ids.length);
+        return Backends.cpu().fromArray(f, ids.length);   // host ids: the lookup reads them back as int[]
     }
 
     /** The ids a tensor made by {@link #ids} holds, row-major; a value that is not a whole number is an error. */
