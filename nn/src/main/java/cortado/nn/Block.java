@@ -43,8 +43,14 @@ public final class Block extends Module {
 
     /** As above with rotary position ids {@code positions} (row-major [B, T]; null: continue from the cache). */
     public Tensor forward(Tensor x, int batch, int seq, int[] positions, KvCache cache, int layer) {
-        if (checkpointsActivations() && cache == null)
-            return F.checkpoint(in -> residuals(in, batch, seq, positions, null, layer), x);
+        if (checkpointsActivations() && cache == null) {
+            // The recomputation during backward must draw the dropout masks the forward drew.
+            DropoutState dropouts = DropoutState.of(this);
+            return F.checkpoint(in -> {
+                dropouts.restore();
+                return residuals(in, batch, seq, positions, null, layer);
+            }, x);
+        }
         return residuals(x, batch, seq, positions, cache, layer);
     }
 

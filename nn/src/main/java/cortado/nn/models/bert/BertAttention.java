@@ -10,7 +10,8 @@ import cortado.tensor.Tensor;
 public final class BertAttention extends Module implements SelfAttention {
     public BertAttention(BertConfig c) {
         child("self", new BertSelfAttention(c));
-        child("output", new BertResidualOutput(c.hiddenSize(), c.hiddenSize(), c.layerNormEps()));
+        child("output", new BertResidualOutput(c.hiddenSize(), c.hiddenSize(), c.layerNormEps(),
+                c.hiddenDropoutProb()));
     }
 
     public Tensor forward(Tensor x, int batch, int seq, AttentionMask mask) {

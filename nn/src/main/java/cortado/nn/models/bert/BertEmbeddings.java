@@ -1,6 +1,7 @@
 package cortado.nn.models.bert;
 
 import cortado.autograd.F;
+import cortado.nn.Dropout;
 import cortado.nn.Embedding;
 import cortado.nn.Layer;
 import cortado.nn.LayerNorm;
@@ -9,7 +10,7 @@ import cortado.tensor.Tensor;
 
 /**
  * HF's {@code BertEmbeddings}: word + absolute position (0..T-1, the same for every row, padding included) + token
- * type embeddings, then LayerNorm.
+ * type embeddings, then LayerNorm and dropout (hidden_dropout_prob).
  */
 public final class BertEmbeddings extends Module {
     private final int hidden, maxPositions, typeVocab;
@@ -22,6 +23,7 @@ public final class BertEmbeddings extends Module {
         child("position_embeddings", new Embedding(c.maxPositionEmbeddings(), c.hiddenSize()));
         child("token_type_embeddings", new Embedding(c.typeVocabSize(), c.hiddenSize()));
         child("LayerNorm", new LayerNorm(c.hiddenSize(), c.layerNormEps()));
+        child("dropout", new Dropout(c.hiddenDropoutProb()));
     }
 
     /** Rows {@code [B*T, C]}. */
@@ -39,8 +41,8 @@ public final class BertEmbeddings extends Module {
         Tensor x = F.add(words.forward(Embedding.ids(in.inputIds())), tt.forward(Embedding.ids(types)));
         // [B, T, C] + [T, C]: positions broadcast over the batch
         x = F.reshape(F.add(F.reshape(x, b, t, hidden), pos.forward(Embedding.ids(positions))), b * t, hidden);
-        Layer norm = childAt("LayerNorm");
-        return norm.forward(x);
+        Layer norm = childAt("LayerNorm"), dropout = childAt("dropout");
+        return dropout.forward(norm.forward(x));
     }
 
     public Embedding wordEmbeddings() { return childAt("word_embeddings"); }

@@ -25,6 +25,7 @@ public final class BertForMaskedLM extends Module {
         BertModel bert = child("bert", new BertModel(c, false));
         child("cls", new OnlyMlmHead(c));
         this.wordEmbedding = ((Embedding) bert.get("embeddings.word_embeddings")).weight();
+        seedDropout(0);
     }
 
     /** Logits {@code [B, T, V]}. */

@@ -16,7 +16,8 @@ public final class BertLayer extends Module {
     public BertLayer(BertConfig c) {
         child("attention", new BertAttention(c));
         child("intermediate", new Intermediate(c));
-        child("output", new BertResidualOutput(c.intermediateSize(), c.hiddenSize(), c.layerNormEps()));
+        child("output", new BertResidualOutput(c.intermediateSize(), c.hiddenSize(), c.layerNormEps(),
+                c.hiddenDropoutProb()));
     }
 
     public Tensor forward(Tensor x, int batch, int seq, AttentionMask mask) {

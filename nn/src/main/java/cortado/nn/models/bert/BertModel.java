@@ -27,6 +27,7 @@ public final class BertModel extends Module {
         child("embeddings", new BertEmbeddings(c));
         child("encoder", new Encoder(c));
         if (withPooler) child("pooler", new BertPooler(c));
+        seedDropout(0);   // a head that holds this model seeds again, with its own paths
     }
 
     public Output forward(EncoderBatch in) {

@@ -1,9 +1,11 @@
 package cortado.nn.models.bert;
 
 import cortado.autograd.F;
+import cortado.nn.Dropout;
 import cortado.nn.Layer;
 import cortado.nn.Linear;
 import cortado.nn.Module;
+import cortado.nn.ProbabilitiesAttention;
 import cortado.nn.SelfAttention;
 import cortado.nn.models.KvCache;
 import cortado.tensor.AttentionMask;
@@ -23,6 +25,7 @@ public final class BertSelfAttention extends Module implements SelfAttention {
         child("query", new Linear(c.hiddenSize(), c.hiddenSize(), true));
         child("key", new Linear(c.hiddenSize(), c.hiddenSize(), true));
         child("value", new Linear(c.hiddenSize(), c.hiddenSize(), true));
+        child("dropout", new Dropout(c.attentionProbsDropoutProb()));
     }
 
     public Tensor forward(Tensor x, int batch, int seq, AttentionMask mask) {
@@ -36,7 +39,11 @@ public final class BertSelfAttention extends Module implements SelfAttention {
         if (mask == null) mask = AttentionMask.BIDIRECTIONAL;
         Layer qp = childAt("query"), kp = childAt("key"), vp = childAt("value");
         Tensor q = heads(qp.forward(x), batch, seq), k = heads(kp.forward(x), batch, seq), v = heads(vp.forward(x), batch, seq);
-        Tensor y = F.attention(q, k, v, mask, (float) (1.0 / Math.sqrt(headDim)));
+        float scale = (float) (1.0 / Math.sqrt(headDim));
+        Module probabilities = childAt("dropout");   // attention_probs_dropout_prob, on the probabilities in training
+        boolean identity = !isTraining() || probabilities instanceof Dropout d && d.p() == 0f;
+        Tensor y = identity ? F.attention(q, k, v, mask, scale)
+                : ProbabilitiesAttention.attend(q, k, v, mask, scale, (Layer) probabilities);
         return F.reshape(F.permute(y, 0, 2, 1, 3), batch * seq, heads * headDim);
     }
 

@@ -38,6 +38,7 @@ public final class Gpt2LmHeadModel extends DecoderLm {
         this.config = config;
         Gpt2Model trunk = child("transformer", new Gpt2Model(config));
         this.tokenEmbedding = ((Embedding) trunk.get("wte")).weight();
+        seedDropout(0);   // distinct sites for every dropout layer; the trainer reseeds with its --seed
         if (!config.tieWordEmbeddings()) child("lm_head", new Linear(config.nEmbd(), config.vocabSize(), false));
     }
 

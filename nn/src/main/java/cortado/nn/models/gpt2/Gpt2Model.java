@@ -3,6 +3,7 @@ package cortado.nn.models.gpt2;
 import cortado.autograd.F;
 import cortado.nn.Block;
 import cortado.nn.CausalSelfAttention;
+import cortado.nn.Dropout;
 import cortado.nn.Embedding;
 import cortado.nn.Layer;
 import cortado.nn.LayerNorm;
@@ -16,8 +17,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * GPT-2's trunk, Hugging Face's {@code transformer}: token embedding wte plus learned position embedding wpe, n_layer
- * pre-norm blocks h.N, final LayerNorm ln_f.
+ * GPT-2's trunk, Hugging Face's {@code transformer}: token embedding wte plus learned position embedding wpe, dropout
+ * drop (embd_pdrop), n_layer pre-norm blocks h.N, final LayerNorm ln_f.
  */
 public final class Gpt2Model extends Module {
     private final Gpt2Config config;
@@ -26,13 +27,14 @@ public final class Gpt2Model extends Module {
         this.config = c;
         child("wte", new Embedding(c.vocabSize(), c.nEmbd()));
         child("wpe", new Embedding(c.nPositions(), c.nEmbd()));
+        child("drop", new Dropout(c.embdPdrop()));
         List<Block> blocks = new ArrayList<>();
         for (int i = 0; i < c.nLayer(); i++)
             blocks.add(new Block(Block.Names.GPT2,
                     new LayerNorm(c.nEmbd(), c.layerNormEpsilon()),
-                    CausalSelfAttention.gpt2(c.nEmbd(), c.nHead()),
+                    CausalSelfAttention.gpt2(c.nEmbd(), c.nHead(), c.attnPdrop(), c.residPdrop()),
                     new LayerNorm(c.nEmbd(), c.layerNormEpsilon()),
-                    new Mlp(c.nEmbd(), c.nInner())));
+                    new Mlp(c.nEmbd(), c.nInner(), c.residPdrop())));
         child("h", new ModuleList<>(blocks));
         child("ln_f", new LayerNorm(c.nEmbd(), c.layerNormEpsilon()));
     }
@@ -65,6 +67,8 @@ public final class Gpt2Model extends Module {
             x = F.reshape(F.add(F.reshape(tok, batch, seq, config.nEmbd()), wpe.forward(Embedding.ids(positions))),
                     batch * seq, config.nEmbd());
         }
+        Layer drop = childAt("drop");
+        x = drop.forward(x);
         ModuleList<Block> h = childAt("h");
         for (int i = 0; i < h.size(); i++) x = h.get(i).forward(x, batch, seq, cache, i);
         Layer lnF = childAt("ln_f");

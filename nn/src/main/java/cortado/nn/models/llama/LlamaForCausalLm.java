@@ -35,6 +35,7 @@ public final class LlamaForCausalLm extends DecoderLm {
         this.config = config;
         LlamaModel trunk = child("model", new LlamaModel(config));
         this.tokenEmbedding = ((Embedding) trunk.get("embed_tokens")).weight();
+        seedDropout(0);   // distinct sites for every dropout layer; the trainer reseeds with its --seed
         if (!config.tieWordEmbeddings()) child("lm_head", new Linear(config.hiddenSize(), config.vocabSize(), false));
     }
 

@@ -37,7 +37,7 @@ public final class LlamaModel extends Module {
             blocks.add(new Block(Block.Names.LLAMA,
                     new RMSNorm(c.hiddenSize(), c.rmsNormEps()),
                     CausalSelfAttention.llama(c.hiddenSize(), c.numAttentionHeads(), c.numKeyValueHeads(), c.headDim(),
-                            rotary, options),
+                            rotary, options, c.attentionDropout()),
                     new RMSNorm(c.hiddenSize(), c.rmsNormEps()),
                     new GatedMlp(c.hiddenSize(), c.intermediateSize(), c.mlpBias())));
         }
