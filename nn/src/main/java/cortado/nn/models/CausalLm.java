@@ -19,13 +19,21 @@ public interface CausalLm {
     Tensor forward(int[] ids, int batch, int seq);
 
     /**
-     * Incremental decoding: the tokens continue at position {@code cache.length()}, the cache is extended by T. Runs
-     * without recording autograd (the cached keys and values are not part of any graph).
+     * Incremental decoding: the tokens continue at position {@code cache.length()}, the cache is extended by T. With a
+     * {@link KvCache#differentiable() differentiable} cache ({@link #newDifferentiableCache}) it records autograd as
+     * {@link #forward(int[], int, int)} does, through the cached keys and values; with the decoding cache it runs
+     * without recording (its buffers are not part of any graph).
      */
     Tensor forward(int[] ids, int batch, int seq, KvCache cache);
 
     /** An empty cache for {@code batch} sequences of at most {@code maxSeq} positions. */
     KvCache newCache(int batch, int maxSeq);
+
+    /**
+     * An empty {@link DynamicKvCache}: gradients flow through it (training with a cache, prefix tuning's virtual keys
+     * and values), at the cost of copying each layer's history at every step.
+     */
+    KvCache newDifferentiableCache(int batch, int maxSeq);
 
     /**
      * Logits {@code [B, V]} of the last of the T new positions, as {@link #forward(int[], int, int, KvCache)} but

@@ -110,22 +110,25 @@ public abstract class DecoderLm extends Module implements CausalLm {
         return F.reshape(head(trunk.hidden(null)), batch, seq, config().vocabSize());
     }
 
+    /** A cached forward records autograd only through a differentiable cache (a null resource is skipped). */
+    private static NoGrad unlessDifferentiable(KvCache cache) { return cache.differentiable() ? null : NoGrad.enter(); }
+
     private Tensor cachedLogits(Trunk trunk, int batch, int seq, KvCache cache) {
         checkCache(cache, batch);
-        try (NoGrad g = NoGrad.enter()) {
+        try (NoGrad g = unlessDifferentiable(cache)) {
             Tensor logits = head(trunk.hidden(cache));
             cache.advance(seq);
-            return logits.reshape(batch, seq, config().vocabSize());
+            return F.reshape(logits, batch, seq, config().vocabSize());
         }
     }
 
     private Tensor nextTokenLogits(Trunk trunk, int batch, int seq, KvCache cache) {
         checkCache(cache, batch);
-        try (NoGrad g = NoGrad.enter()) {
+        try (NoGrad g = unlessDifferentiable(cache)) {
             Tensor h = trunk.hidden(cache);
             cache.advance(seq);
             int c = hiddenSize();
-            return head(h.reshape(batch, seq, c).slice(1, seq - 1, seq).reshape(batch, c));
+            return head(F.reshape(F.slice(F.reshape(h, batch, seq, c), 1, seq - 1, seq), batch, c));
         }
     }
 

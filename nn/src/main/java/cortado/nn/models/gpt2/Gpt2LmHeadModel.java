@@ -5,6 +5,7 @@ import cortado.nn.Init;
 import cortado.nn.Linear;
 import cortado.nn.Parameter;
 import cortado.nn.models.DecoderLm;
+import cortado.nn.models.DynamicKvCache;
 import cortado.nn.models.KvCache;
 import cortado.nn.models.StaticKvCache;
 import cortado.tensor.Tensor;
@@ -83,6 +84,13 @@ public final class Gpt2LmHeadModel extends DecoderLm {
         if (maxSeq > config.nPositions())
             throw new IllegalArgumentException("a cache of " + maxSeq + " positions exceeds n_positions (" + config.nPositions() + ")");
         return new StaticKvCache(config.nLayer(), batch, config.nHead(), maxSeq, config.headDim());
+    }
+
+    @Override
+    public KvCache newDifferentiableCache(int batch, int maxSeq) {
+        if (maxSeq > config.nPositions())
+            throw new IllegalArgumentException("a cache of " + maxSeq + " positions exceeds n_positions (" + config.nPositions() + ")");
+        return new DynamicKvCache(config.nLayer(), batch, maxSeq);
     }
 
     @Override public Gpt2Config config() { return config; }

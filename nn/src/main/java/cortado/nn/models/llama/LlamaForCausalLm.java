@@ -5,6 +5,7 @@ import cortado.nn.Init;
 import cortado.nn.Linear;
 import cortado.nn.Parameter;
 import cortado.nn.models.DecoderLm;
+import cortado.nn.models.DynamicKvCache;
 import cortado.nn.models.KvCache;
 import cortado.nn.models.StaticKvCache;
 import cortado.tensor.Tensor;
@@ -78,6 +79,14 @@ public final class LlamaForCausalLm extends DecoderLm {
             throw new IllegalArgumentException("a cache of " + maxSeq + " positions exceeds the model's "
                     + config.positionLimit() + " positions");
         return new StaticKvCache(config.numHiddenLayers(), batch, config.numKeyValueHeads(), maxSeq, config.headDim());
+    }
+
+    @Override
+    public KvCache newDifferentiableCache(int batch, int maxSeq) {
+        if (maxSeq > config.positionLimit())
+            throw new IllegalArgumentException("a cache of " + maxSeq + " positions exceeds the model's "
+                    + config.positionLimit() + " positions");
+        return new DynamicKvCache(config.numHiddenLayers(), batch, maxSeq);
     }
 
     @Override public LlamaConfig config() { return config; }
