@@ -42,6 +42,15 @@ public final class Embedding extends Module {
         frozen = table;
     }
 
+    /** Makes {@code table} [num, dim] the fp32 "weight" parameter again (after dequantizing a frozen table). */
+    public void thaw(Tensor table) {
+        if (frozen == null) throw new IllegalStateException("this embedding's table is not frozen");
+        if (table.rank() != 2 || table.size(0) != num || table.size(1) != dim)
+            throw new IllegalArgumentException("table " + table + " does not fit an embedding of [" + num + ", " + dim + "]");
+        frozen = null;
+        weight = param("weight", table);
+    }
+
     /** The fp32 table; an error once the table is frozen ({@link #frozen}). */
     public Parameter weight() {
         if (weight == null)
