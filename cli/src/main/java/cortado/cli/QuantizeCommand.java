@@ -36,7 +36,7 @@ public final class QuantizeCommand implements Command {
                 weight.nested_absmax, weight.nested_quant_map, weight.quant_state.bitsandbytes__nf4; int8: weight,
                 SCB, weight_format; and quantization_config in config.json). --include-embeddings also quantizes the
                 token embedding table (a tied head with it) and, unless --skip says otherwise, lm_head, as llama.cpp
-                does; Cortado's generate and quantize --eval load such a directory, transformers + bitsandbytes do
+                does; Cortado's generate, chat, inspect and dequantize load such a directory, transformers + bitsandbytes do
                 not (bitsandbytes has no quantized embedding).""")
                 .required("model", "DIR", "fp32 checkpoint directory (Hugging Face layout)")
                 .option("type", "nf4|fp4|int8", "4-bit NormalFloat, 4-bit float, or LLM.int8 row-wise", "nf4")

@@ -35,15 +35,21 @@ public final class CpuStorage implements Storage {
     /** The elements themselves; kernels read and write this array directly. */
     public float[] array() {
         float[] d = data;
-        if (d == null && deferred) {
-            deferred = false;
-            d = data = new float[length];
-        }
+        if (d == null && deferred) d = materialize();
         if (d == null)
             throw new IllegalStateException("tensor memory was given back to its StepArena's pool (its training step"
                     + " ended, or backward consumed it); a tensor that outlives a step must be created inside"
                     + " StepArena.outside");
         return d;
+    }
+
+    /** The zeros of a deferred storage, allocated once even when several threads touch it first together. */
+    private synchronized float[] materialize() {
+        if (data == null && deferred) {
+            data = new float[length];
+            deferred = false;
+        }
+        return data;
     }
 
     @Override public MemorySegment segment() { return MemorySegment.ofArray(array()); }

@@ -7,8 +7,8 @@ package cortado.tensor;
  * so loading a 1B-parameter bf16 model never holds its 5 GB of fp32 weights, not even briefly.
  *
  * <p>Only storages made outside a {@link StepArena} on the calling thread are deferred. A deferred storage
- * allocates its zeros on the first {@code array()} call, which is not synchronised: the loader must write (or read)
- * every tensor it keeps before handing the model to other threads, as loading a checkpoint does anyway.
+ * allocates its zeros on the first {@code array()} call (once, even when threads race to it); a loader writes every
+ * tensor it keeps anyway, so nothing is left deferred once a model is loaded.
  *
  * <pre>
  * try (DeferredZeros d = DeferredZeros.enter()) { model = Models.forLoading(config); }
