@@ -57,6 +57,17 @@ class HalfMatrixTest {
         for (int i = 0; i < all.length; i++)
             assertThat(Float.floatToRawIntBits(out[i])).as("bits %04x", i)
                     .isEqualTo(Float.floatToRawIntBits(Float.float16ToFloat(all[i])));
+        assertThat(m.finite()).isFalse();
+        // Without infinities and NaNs the fast widening runs: every finite pattern, exactly.
+        short[] fin = new short[63488];
+        for (int i = 0, k = 0; i < 65536; i++) if ((i & 0x7c00) != 0x7c00) fin[k++] = (short) i;
+        F16Matrix fm = new F16Matrix(fin, 2, 31744);
+        assertThat(fm.finite()).isTrue();
+        float[] fout = new float[fin.length];
+        fm.decode(0, 2, 0, 31744, fout, 0, 31744);
+        for (int i = 0; i < fin.length; i++)
+            assertThat(Float.floatToRawIntBits(fout[i])).as("bits %04x", fin[i] & 0xffff)
+                    .isEqualTo(Float.floatToRawIntBits(Float.float16ToFloat(fin[i])));
         // The paired matrix-vector kernel widens through the same lanes: W = all patterns that are finite, x = ones.
         short[] finite = new short[4 * 128];
         for (int i = 0; i < finite.length; i++) finite[i] = (short) (i * 61 % 0x7c00 | (i % 3 == 0 ? 0x8000 : 0));
@@ -69,6 +80,24 @@ class HalfMatrixTest {
             double s = 0;
             for (int c = 0; c < 128; c++) s += Float.float16ToFloat(finite[r * 128 + c]);
             assertThat((double) y[r]).isCloseTo(s, org.assertj.core.data.Offset.offset(1e-3 * Math.abs(s) + 1e-6));
+        }
+    }
+
+    @Test
+    void f16WithAnInfinityTakesTheExactPath() {
+        short[] bits = randomBits(DType.F16, 4 * 64, 12);
+        bits[2 * 64 + 5] = (short) 0x7c00;   // +inf in row 2
+        F16Matrix w = new F16Matrix(bits, 4, 64);
+        assertThat(w.finite()).isFalse();
+        float[] x = new float[64];
+        java.util.Arrays.fill(x, 0.5f);
+        float[] y = new float[4];
+        QuantMatmul.gemv(w, x, 0, y, 0);
+        for (int r = 0; r < 4; r++) {
+            double s = 0;
+            for (int c = 0; c < 64; c++) s += (double) Float.float16ToFloat(bits[r * 64 + c]) * 0.5;
+            if (r == 2) assertThat(y[r]).isEqualTo(Float.POSITIVE_INFINITY);
+            else assertThat((double) y[r]).isCloseTo(s, org.assertj.core.data.Offset.offset(1e-4));
         }
     }
 
