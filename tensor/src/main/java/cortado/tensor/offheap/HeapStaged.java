@@ -9,7 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The off-heap backend's matrix products and quantized products, which have no segment kernel: each copies its
+ * The off-heap backend's matrix products, quantized and 16-bit products and lookups, and dropout, which have no
+ * segment kernel: each copies its
  * off-heap inputs into heap tensors, runs the heap backend's kernel (sgemm's packed panels, the fused 4-bit and int8
  * products), and copies the results (and, for {@code matmulInto}, the updated output) back. Results are therefore
  * exactly the heap backend's; the price is the copies (O(n^2) against the product's O(n^3)), and every operand must
@@ -88,6 +89,16 @@ final class HeapStaged {
         try (Stage s = new Stage()) {
             return s.out(CPU.quantizedMatmulGradInput(s.in(dy), heap("quantizedMatmulGradInput", w)));
         }
+    }
+
+    Tensor quantizedEmbedding(QuantizedWeight w, int[] ids) {
+        try (Stage s = new Stage()) { return s.out(CPU.quantizedEmbedding(heap("quantizedEmbedding", w), ids)); }
+    }
+
+    void readHost16(QuantizedWeight w, Backend.HostShorts reader) { CPU.readHost16(heap("readHost16", w), reader); }
+
+    Tensor dropout(Tensor x, float p, long key) {
+        try (Stage s = new Stage()) { return s.out(CPU.dropout(s.in(x), p, key)); }
     }
 
     private QuantizedWeight heap(String op, QuantizedWeight w) {

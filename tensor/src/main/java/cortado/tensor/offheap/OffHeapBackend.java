@@ -3,6 +3,7 @@ package cortado.tensor.offheap;
 import cortado.tensor.AttentionMask;
 import cortado.tensor.Backend;
 import cortado.tensor.Backends;
+import cortado.tensor.DType;
 import cortado.tensor.OffHeapStorage;
 import cortado.tensor.QuantizedWeight;
 import cortado.tensor.RopeTable;
@@ -216,12 +217,20 @@ public final class OffHeapBackend implements Backend {
     @Override public QuantizedWeight quantizedInt8(byte[] codes, float[] scale, int group, int rows, int cols) {
         return new HeapStaged.Quantized(Backends.cpu().quantizedInt8(codes, scale, group, rows, cols), this);
     }
+    @Override public QuantizedWeight weight16bit(DType dtype, short[] bits, int rows, int cols) {
+        return new HeapStaged.Quantized(Backends.cpu().weight16bit(dtype, bits, rows, cols), this);
+    }
+    @Override public void readHost16(QuantizedWeight w, HostShorts reader) { staged.readHost16(w, reader); }
+    @Override public Tensor quantizedEmbedding(QuantizedWeight w, int[] ids) { return staged.quantizedEmbedding(w, ids); }
     @Override public Tensor quantizedMatmul(Tensor x, QuantizedWeight w) {
         return staged.quantizedMatmul(on("quantizedMatmul", x), w);
     }
     @Override public Tensor quantizedMatmulGradInput(Tensor dy, QuantizedWeight w) {
         return staged.quantizedMatmulGradInput(on("quantizedMatmulGradInput", dy), w);
     }
+
+    // ---- dropout ----
+    @Override public Tensor dropout(Tensor x, float p, long key) { return staged.dropout(on("dropout", x), p, key); }
 
     // ---- optimizer ----
     @Override public void adamwInPlace(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2,

@@ -20,10 +20,11 @@ import java.util.Map;
 public final class Gpt2LmHeadModel extends DecoderLm {
     private final Gpt2Config config;
     /**
-     * The token embedding's weight, which a tied head shares: captured as the parameter (not the module) as transformers
-     * ties {@code lm_head.weight} to it, so wrapping or replacing {@code wte} by name leaves the head on this matrix.
+     * The token embedding whose table (an fp32 parameter, or a frozen 16-bit/4-bit table) a tied head shares, captured
+     * at construction as transformers ties {@code lm_head.weight} to it: wrapping or replacing {@code wte} by name
+     * leaves the head on this table.
      */
-    private final Parameter tokenEmbedding;
+    private final Embedding tokenEmbedding;
 
     /** A model with every weight drawn from GPT-2's initialisation, reproducibly from {@code seed}. */
     public Gpt2LmHeadModel(Gpt2Config config, long seed) {
@@ -38,7 +39,7 @@ public final class Gpt2LmHeadModel extends DecoderLm {
     public Gpt2LmHeadModel(Gpt2Config config) {
         this.config = config;
         Gpt2Model trunk = child("transformer", new Gpt2Model(config));
-        this.tokenEmbedding = ((Embedding) trunk.get("wte")).weight();
+        this.tokenEmbedding = (Embedding) trunk.get("wte");
         seedDropout(0);   // distinct sites for every dropout layer; the trainer reseeds with its --seed
         if (!config.tieWordEmbeddings()) child("lm_head", new Linear(config.nEmbd(), config.vocabSize(), false));
     }
@@ -75,7 +76,7 @@ public final class Gpt2LmHeadModel extends DecoderLm {
 
     @Override protected String inputEmbeddingsPath() { return "transformer.wte"; }
 
-    @Override protected Tensor tokenEmbedding() { return tokenEmbedding.value(); }
+    @Override protected Embedding tokenEmbedding() { return tokenEmbedding; }
 
     @Override protected int hiddenSize() { return config.nEmbd(); }
 

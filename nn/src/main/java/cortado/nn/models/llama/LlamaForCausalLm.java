@@ -20,10 +20,11 @@ import java.util.Map;
 public final class LlamaForCausalLm extends DecoderLm {
     private final LlamaConfig config;
     /**
-     * The token embedding's weight, which a tied head shares: captured as the parameter (not the module) as transformers
-     * ties {@code lm_head.weight} to it, so wrapping or replacing {@code embed_tokens} by name leaves the head on this matrix.
+     * The token embedding whose table (an fp32 parameter, or a frozen 16-bit/4-bit table) a tied head shares, captured
+     * at construction as transformers ties {@code lm_head.weight} to it: wrapping or replacing {@code embed_tokens} by name
+     * leaves the head on this table.
      */
-    private final Parameter tokenEmbedding;
+    private final Embedding tokenEmbedding;
 
     /** A model with every weight drawn from Hugging Face's Llama initialisation, reproducibly from {@code seed}. */
     public LlamaForCausalLm(LlamaConfig config, long seed) {
@@ -35,7 +36,7 @@ public final class LlamaForCausalLm extends DecoderLm {
     public LlamaForCausalLm(LlamaConfig config) {
         this.config = config;
         LlamaModel trunk = child("model", new LlamaModel(config));
-        this.tokenEmbedding = ((Embedding) trunk.get("embed_tokens")).weight();
+        this.tokenEmbedding = (Embedding) trunk.get("embed_tokens");
         seedDropout(0);   // distinct sites for every dropout layer; the trainer reseeds with its --seed
         if (!config.tieWordEmbeddings()) child("lm_head", new Linear(config.hiddenSize(), config.vocabSize(), false));
     }
@@ -69,7 +70,7 @@ public final class LlamaForCausalLm extends DecoderLm {
 
     @Override protected String inputEmbeddingsPath() { return "model.embed_tokens"; }
 
-    @Override protected Tensor tokenEmbedding() { return tokenEmbedding.value(); }
+    @Override protected Embedding tokenEmbedding() { return tokenEmbedding; }
 
     @Override protected int hiddenSize() { return config.hiddenSize(); }
 
