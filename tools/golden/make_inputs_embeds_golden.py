@@ -18,6 +18,11 @@ For each model this writes <model>_inputs_embeds.safetensors under --out:
 GPT-2 adds its learned position embeddings to inputs_embeds, Llama applies RoPE: transformers does both whether the
 embeddings come from ids or not, and these logits pin that down.
 
+For BERT (golden/bert, a BertModel) it writes bert_inputs_embeds.safetensors: input_ids, token_type_ids and
+attention_mask [B,T] (I64; row 1 padded), hidden_rows [B,T,C] (last_hidden_state from the word embedding's rows of
+input_ids), inputs_embeds [B,T,C], hidden_embeds and pooler_embeds (from inputs_embeds): BertEmbeddings still adds
+the token type and position embeddings, then LayerNorm.
+
 Run (needs torch, transformers, safetensors; CI has none of them, so the output is committed, about 40 KB):
     /work/venv/bin/python tools/golden/make_inputs_embeds_golden.py --golden tests/src/test/resources/golden
 """
@@ -27,7 +32,7 @@ import os
 import torch
 import torch.nn.functional as F
 from safetensors.torch import save_file
-from transformers import AutoModelForCausalLM, DynamicCache
+from transformers import AutoModelForCausalLM, BertModel, DynamicCache
 
 B, T, P = 2, 8, 5
 
@@ -64,6 +69,27 @@ def golden(model_dir, seed):
     return {k: v.contiguous() for k, v in out.items()}
 
 
+def bert_golden(model_dir, seed):
+    model = BertModel.from_pretrained(model_dir, attn_implementation="eager", dtype=torch.float32)
+    model.eval()
+    gen = torch.Generator().manual_seed(seed)
+    ids = torch.randint(1, model.config.vocab_size, (B, T), generator=gen)
+    types = torch.zeros(B, T, dtype=torch.long)
+    types[:, T // 2:] = 1
+    mask = torch.ones(B, T, dtype=torch.long)
+    mask[1, -3:] = 0
+    table = model.get_input_embeddings().weight
+    embeds = (torch.randn(B, T, table.shape[1], generator=gen) * table.std()).detach()
+    out = {"input_ids": ids, "token_type_ids": types, "attention_mask": mask, "inputs_embeds": embeds}
+    with torch.no_grad():
+        out["hidden_rows"] = model(inputs_embeds=table[ids], token_type_ids=types,
+                                   attention_mask=mask).last_hidden_state
+        r = model(inputs_embeds=embeds, token_type_ids=types, attention_mask=mask)
+        out["hidden_embeds"] = r.last_hidden_state
+        out["pooler_embeds"] = r.pooler_output
+    return {k: v.contiguous() for k, v in out.items()}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--golden", required=True, help="directory holding gpt2/ and llama/ (make_golden.py's output)")
@@ -74,6 +100,9 @@ def main():
         path = os.path.join(args.golden, name + "_inputs_embeds.safetensors")
         save_file(tensors, path)
         print(path, os.path.getsize(path), "bytes")
+    path = os.path.join(args.golden, "bert_inputs_embeds.safetensors")
+    save_file(bert_golden(os.path.join(args.golden, "bert"), 1300), path)
+    print(path, os.path.getsize(path), "bytes")
 
 
 if __name__ == "__main__":

@@ -19,22 +19,11 @@ public final class ProbabilitiesAttention {
     public static Tensor attend(Tensor q, Tensor k, Tensor v, AttentionMask mask, float scale, Layer probabilities) {
         int b = q.size(0), h = q.size(1), t = q.size(2), d = q.size(3), hkv = k.size(1), s = k.size(2);
         int g = h / hkv;
-        mask.check(b, t, s);
         // Query heads hkv*G .. hkv*G + G-1 share key/value head hkv (transformers' repeat_kv): group them as rows.
         Tensor grouped = F.reshape(q, b, hkv, g * t, d);
         Tensor scores = F.reshape(F.scale(F.matmul(grouped, k, false, true), scale), b, h, t, s);
-        Tensor weights = F.softmax(F.add(scores, additiveMask(q, mask, b, t, s)));
+        Tensor weights = F.softmax(F.add(scores, mask.additive(q.backend(), b, t, s)));
         Tensor dropped = F.reshape(probabilities.forward(weights), b, hkv, g * t, s);
         return F.reshape(F.matmul(dropped, v), b, h, t, d);
-    }
-
-    /** {@code [B, 1, T, S]}: 0 where the key is visible, the float minimum where it is not. */
-    private static Tensor additiveMask(Tensor like, AttentionMask mask, int b, int t, int s) {
-        float[] m = new float[b * t * s];
-        for (int r = 0; r < b; r++)
-            for (int i = 0; i < t; i++)
-                for (int j = 0; j < s; j++)
-                    if (!mask.visible(r, i, j, t, s)) m[(r * t + i) * s + j] = -Float.MAX_VALUE;
-        return like.backend().fromArray(m, b, 1, t, s);
     }
 }

@@ -93,6 +93,21 @@ public record AttentionMask(boolean causal, int slidingWindow, int[] queryOffset
         return j <= p && (slidingWindow == 0 || j > p - slidingWindow);
     }
 
+    /**
+     * The mask as an additive tensor {@code [B, 1, T, S]} on {@code backend}: 0 where query i of row b sees key j
+     * ({@link #visible}), the float minimum where it does not (transformers' eager additive mask), for a path that
+     * adds it to explicit attention scores.
+     */
+    public Tensor additive(Backend backend, int batch, int queries, int keys) {
+        check(batch, queries, keys);
+        float[] m = new float[batch * queries * keys];
+        for (int b = 0; b < batch; b++)
+            for (int i = 0; i < queries; i++)
+                for (int j = 0; j < keys; j++)
+                    if (!visible(b, i, j, queries, keys)) m[(b * queries + i) * keys + j] = -Float.MAX_VALUE;
+        return backend.fromArray(m, batch, 1, queries, keys);
+    }
+
     /** Throws IllegalArgumentException naming the first disagreement with q [B, H, T, D] and k [B, Hkv, S, D]. */
     public void check(int batch, int queries, int keys) {
         if (queryOffsets == null) {

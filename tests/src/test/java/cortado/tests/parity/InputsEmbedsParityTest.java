@@ -8,8 +8,12 @@ import cortado.nn.io.HfCheckpoint;
 import cortado.nn.io.Safetensors;
 import cortado.nn.models.CausalLm;
 import cortado.nn.models.KvCache;
+import cortado.nn.models.bert.BertCheckpoint;
+import cortado.nn.models.bert.BertModel;
+import cortado.nn.models.bert.EncoderBatch;
 import cortado.tensor.Tensor;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -17,7 +21,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * {@code forward(inputs_embeds=...)} of the tiny GPT-2 (learned positions added to the embeddings) and Llama (RoPE)
  * against transformers (tools/golden/make_inputs_embeds_golden.py: float32, eager attention, dropout 0): logits from
  * the looked-up rows equal logits from the ids; logits, loss and the gradient reaching the embeddings for arbitrary
- * embeddings; and a cached prefill continued by more embeddings through the KV cache.
+ * embeddings; and a cached prefill continued by more embeddings through the KV cache. For BERT: hidden states and pooler
+ * output from inputs_embeds, token types, positions and a padding mask.
  *
  * <p>Tolerance: {@link Golden#compare} (max |Δ| / max |ref| <= 1e-4, per element 2e-5 max|ref| + 1e-4 |ref|), as
  * ModelParityTest: float32 on both sides in different summation orders, a few ulps through two layers, while a
@@ -56,6 +61,26 @@ class InputsEmbedsParityTest {
             model.forwardEmbeds(all.slice(1, 0, P).contiguous(), b, P, cache);
             Tensor rest = model.forwardEmbeds(all.slice(1, P, t).contiguous(), b, t - P, cache);
             Golden.compare(family + " cached logits from inputs_embeds", rest, g.get("logits_cached"));
+        }
+    }
+
+    @Test
+    void bertHiddenStatesFromInputsEmbedsMatchTransformers() {
+        BertModel model = BertCheckpoint.loadModel(Golden.path("bert"));
+        Map<String, Tensor> g = Safetensors.load(Golden.path("bert_inputs_embeds.safetensors"));
+        int b = g.get("input_ids").size(0), t = g.get("input_ids").size(1);
+        int[] ids = Golden.ints(g.get("input_ids")), types = Golden.ints(g.get("token_type_ids"));
+        int[] mask = Golden.ints(g.get("attention_mask"));
+        try (NoGrad ng = NoGrad.enter()) {
+            EncoderBatch batch = new EncoderBatch(b, t, ids, types, mask);
+            Tensor fromIds = model.forward(batch).lastHiddenState();
+            Tensor rows = model.embeddings().wordEmbeddings().forward(ids);
+            Tensor fromRows = model.forward(EncoderBatch.ofEmbeds(b, t, types, mask), rows).lastHiddenState();
+            assertThat(fromRows.toArray()).containsExactly(fromIds.toArray());
+            Golden.compare("bert hidden states from looked-up rows", fromRows, g.get("hidden_rows"));
+            BertModel.Output out = model.forward(EncoderBatch.ofEmbeds(b, t, types, mask), g.get("inputs_embeds"));
+            Golden.compare("bert hidden states from inputs_embeds", out.lastHiddenState(), g.get("hidden_embeds"));
+            Golden.compare("bert pooler output from inputs_embeds", out.poolerOutput(), g.get("pooler_embeds"));
         }
     }
 }

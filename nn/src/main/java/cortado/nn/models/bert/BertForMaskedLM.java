@@ -29,9 +29,12 @@ public final class BertForMaskedLM extends Module {
     }
 
     /** Logits {@code [B, T, V]}. */
-    public Tensor forward(EncoderBatch in) {
+    public Tensor forward(EncoderBatch in) { return forward(in, null); }
+
+    /** As {@link #forward(EncoderBatch)} from inputs_embeds ({@link BertModel#forward(EncoderBatch, Tensor)}). */
+    public Tensor forward(EncoderBatch in, Tensor inputsEmbeds) {
         BertModel bert = childAt("bert");
-        Tensor h = F.reshape(bert.forward(in).lastHiddenState(), in.batch() * in.seq(), config.hiddenSize());
+        Tensor h = F.reshape(bert.forward(in, inputsEmbeds).lastHiddenState(), in.batch() * in.seq(), config.hiddenSize());
         OnlyMlmHead head = childAt("cls");
         Tensor words = wordEmbedding.value();
         return F.reshape(head.predictions().forward(h, words), in.batch(), in.seq(), config.vocabSize());

@@ -19,10 +19,13 @@ public final class BertForSequenceClassification extends Module {
     }
 
     /** Logits {@code [B, num_labels]}. */
-    public Tensor forward(EncoderBatch in) {
+    public Tensor forward(EncoderBatch in) { return forward(in, null); }
+
+    /** As {@link #forward(EncoderBatch)} from inputs_embeds ({@link BertModel#forward(EncoderBatch, Tensor)}). */
+    public Tensor forward(EncoderBatch in, Tensor inputsEmbeds) {
         BertModel bert = childAt("bert");
         Layer dropout = childAt("dropout"), classifier = childAt("classifier");
-        return classifier.forward(dropout.forward(bert.forward(in).poolerOutput()));
+        return classifier.forward(dropout.forward(bert.forward(in, inputsEmbeds).poolerOutput()));
     }
 
     public BertModel bert() { return childAt("bert"); }

@@ -30,12 +30,19 @@ public final class BertModel extends Module {
         seedDropout(0);   // a head that holds this model seeds again, with its own paths
     }
 
-    public Output forward(EncoderBatch in) {
+    public Output forward(EncoderBatch in) { return forward(in, null); }
+
+    /**
+     * With {@code inputsEmbeds} ({@code [B*T, C]} or {@code [B, T, C]}) in place of the word lookup, transformers'
+     * {@code BertModel.forward(inputs_embeds=...)}; the batch gives B, T, token types and the attention mask, and may
+     * hold no ids ({@link EncoderBatch#ofEmbeds}). Null: the batch's ids.
+     */
+    public Output forward(EncoderBatch in, Tensor inputsEmbeds) {
         int b = in.batch(), t = in.seq();
         AttentionMask mask = in.attentionMask() == null ? AttentionMask.BIDIRECTIONAL
                 : AttentionMask.BIDIRECTIONAL.withAttentionMask(in.maskRows());
         BertEmbeddings emb = childAt("embeddings");
-        Tensor x = emb.forward(in);
+        Tensor x = emb.forward(in, inputsEmbeds);
         Encoder encoder = childAt("encoder");
         ModuleList<BertLayer> layers = encoder.layers();
         for (int i = 0; i < layers.size(); i++) x = layers.get(i).forward(x, b, t, mask);
