@@ -82,6 +82,12 @@ public record LoraConfig(int r, double loraAlpha, TargetModules targetModules, T
                 fanInFanOut, layersToTransform, layersPattern, rankPattern, alphaPattern, on, baseModelNameOrPath, taskType);
     }
 
+    public LoraConfig withFanInFanOut(boolean on) {
+        return new LoraConfig(r, loraAlpha, targetModules, excludeModules, loraDropout, bias, modulesToSave, useRslora,
+                on, layersToTransform, layersPattern, rankPattern, alphaPattern, initLoraWeights, baseModelNameOrPath,
+                taskType);
+    }
+
     public LoraConfig withBaseModel(String nameOrPath) {
         return new LoraConfig(r, loraAlpha, targetModules, excludeModules, loraDropout, bias, modulesToSave, useRslora,
                 fanInFanOut, layersToTransform, layersPattern, rankPattern, alphaPattern, initLoraWeights, nameOrPath, taskType);

@@ -59,6 +59,10 @@ public final class PeftModel {
         Module root = model.module();
         TargetMatcher.Resolved r = TargetMatcher.resolve(config, root, model.config().modelType());
         LoraConfig c = r.config();
+        // PEFT's _create_new_module corrects fan_in_fan_out to the layer kind (with a warning) and saves the corrected
+        // value: true on GPT-2's Conv1D, false on Linear. The delta's layout follows the base layer's class either way.
+        boolean conv = r.modules().stream().anyMatch(p -> unwrapped(root.get(p)) instanceof cortado.nn.Conv1D);
+        if (conv != c.fanInFanOut()) c = c.withFanInFanOut(conv);
         for (String path : r.modules()) {
             Module m = root.get(path);
             LoraLayer layer = m instanceof LoraLayer l ? l : new LoraLayer(m);
@@ -74,6 +78,8 @@ public final class PeftModel {
         configs.put(name, c);
         setAdapter(name);
     }
+
+    private static Module unwrapped(Module m) { return m instanceof TunerLayer t ? t.baseLayer() : m; }
 
     /** PEFT's {@code _set_trainable}: the modules whose name equals an entry of modules_to_save or ends with it. */
     private static List<String> modulesToSave(Module root, LoraConfig c) {

@@ -42,7 +42,8 @@ class AdapterFilesTest {
         Map<String, Object> json = Json.parseObject(Files.readString(dir.resolve(AdapterFiles.CONFIG)));
         assertThat(json).containsEntry("peft_type", "LORA").containsEntry("r", 4L).containsEntry("lora_alpha", 8L)
                 .containsEntry("inference_mode", true).containsEntry("use_rslora", false).containsEntry("use_dora", false)
-                .containsEntry("bias", "none").containsKey("base_model_name_or_path");
+                .containsEntry("bias", "none").containsKey("base_model_name_or_path")
+                .containsEntry("fan_in_fan_out", true);   // as peft saves it for GPT-2's Conv1D
         assertThat((List<Object>) json.get("target_modules")).hasSize(8).contains("transformer.h.0.mlp.c_fc");
 
         PeftModel loaded = AdapterFiles.load(TinyModels.gpt2(4), dir);
