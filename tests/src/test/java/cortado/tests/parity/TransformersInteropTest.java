@@ -12,8 +12,14 @@ import cortado.data.tokenizer.WordPieceTrainer;
 import cortado.nn.io.HfCheckpoint;
 import cortado.nn.io.Safetensors;
 import cortado.nn.models.CausalLm;
+import cortado.peft.AdapterFiles;
+import cortado.peft.Bias;
+import cortado.peft.LoraConfig;
+import cortado.peft.PeftModel;
+import cortado.peft.TargetModules;
 import cortado.tensor.DType;
 import cortado.tensor.Tensor;
+import cortado.train.AdamW;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -38,6 +44,9 @@ import org.junit.jupiter.api.io.TempDir;
  *       missing or unexpected weight, and give Cortado's logits (tools/interop/check_cortado_dirs.py, 1e-4 of max).</li>
  *   <li>transformers' own save_pretrained directories, written now by the venv's transformers, load here and give
  *       its logits ({@link Golden#compare}).</li>
+ *   <li>LoRA adapters Cortado trains (a few AdamW steps) and saves load in PEFT's {@code PeftModel.from_pretrained}
+ *       with no missing or unexpected adapter key and give Cortado's logits and loss
+ *       (tools/interop/check_cortado_adapters.py, 1e-5).</li>
  *   <li>tokenizer.json files written by Cortado's BPE and WordPiece trainers load in HF tokenizers and encode every
  *       line identically (tools/interop/check_tokenizer_json.py): the hook for the tokenizer work.</li>
  * </ul>
@@ -104,6 +113,64 @@ class TransformersInteropTest {
             double err = Golden.compare(dir.getFileName() + " logits", logits, ref.get("logits"));
             System.out.printf("transformers -> cortado %s: max rel err %.2e%n", dir.getFileName(), err);
         }
+    }
+
+    @Test
+    void loraAdaptersCortadoTrainsLoadInPeftWithTheSameLogits() throws IOException {
+        Path python = python();
+        record Case(String name, String base, LoraConfig config) {}
+        List<Case> cases = List.of(
+                new Case("gpt2_all_linear_rslora_lora_only_bias", "gpt2",
+                        new LoraConfig(4, 8, TargetModules.allLinear(), null, 0.0, Bias.LORA_ONLY, null, true, true,
+                                null, null, null, null, true, null, "CAUSAL_LM")),
+                new Case("llama_default_patterns", "llama",
+                        new LoraConfig(4, 8, null, null, 0.0, Bias.NONE, null, false, false, null, null,
+                                Map.of("layers.1.self_attn.v_proj", 2), Map.of("q_proj", 3.0), true, null, null)),
+                new Case("llama_regex_modules_to_save", "llama",
+                        new LoraConfig(2, 4, TargetModules.regex(".*mlp\\.(up|down)_proj"), null, 0.0, Bias.NONE,
+                                List.of("lm_head"), false, false, null, null, null, null, true, null, "CAUSAL_LM")),
+                new Case("qwen2_all_bias", "families/qwen2",
+                        new LoraConfig(4, 16, TargetModules.of("q_proj", "k_proj", "v_proj", "o_proj"), null, 0.0,
+                                Bias.ALL, null, false, false, null, null, null, null, true, null, null)));
+        List<String> dirs = new ArrayList<>();
+        int b = 2, t = 8;
+        for (Case c : cases) {
+            Path dir = tmp.resolve("adapters").resolve(c.name());
+            Path baseDir = Files.createDirectories(dir.resolve("base"));
+            for (String f : List.of("config.json", "model.safetensors"))
+                Files.copy(Golden.path(c.base()).resolve(f), baseDir.resolve(f));
+            CausalLm model = HfCheckpoint.load(baseDir);
+            PeftModel peft = PeftModel.wrap(model, c.config().withBaseModel(baseDir.toString()), 17);
+            int v = model.config().vocabSize();
+            int[] ids = new int[b * t], labels = new int[b * t];
+            for (int i = 0; i < ids.length; i++) ids[i] = (i * 29 + 5) % v;
+            for (int i = 0; i < ids.length; i++) labels[i] = i % t == t - 1 ? CausalLm.IGNORE_INDEX : ids[i + 1];
+            // A few real training steps, so B is non-zero and the trained biases / modules_to_save copies move.
+            Map<String, cortado.nn.Parameter> trainable = new LinkedHashMap<>();
+            model.module().namedParameters().forEach((n, p) -> { if (p.trainable()) trainable.put(n, p); });
+            AdamW opt = new AdamW(trainable, 0f);
+            for (int step = 0; step < 3; step++) {
+                cortado.autograd.Autograd.backward(model.loss(ids, labels, b, t));
+                opt.step(1e-2f);
+                opt.zeroGrad();
+            }
+            System.out.println(c.name() + ": " + peft.trainableLine());
+            AdapterFiles.save(peft, dir.resolve("adapter"));
+            float[] idf = new float[ids.length], lf = new float[ids.length];
+            for (int i = 0; i < ids.length; i++) { idf[i] = ids[i]; lf[i] = labels[i]; }
+            Map<String, Tensor> ref = new LinkedHashMap<>();
+            try (NoGrad g = NoGrad.enter()) {
+                ref.put("logits", model.forward(ids, b, t).contiguous());
+                ref.put("loss", model.loss(ids, labels, b, t).contiguous());
+            }
+            ref.put("input_ids", Tensor.of(idf, b, t));
+            ref.put("labels", Tensor.of(lf, b, t));
+            Safetensors.write(dir.resolve("cortado_logits.safetensors"), ref, Map.of("note", "Cortado's logits"),
+                    DType.F32);
+            dirs.add(dir.toString());
+        }
+        String out = runPython(python, "check_cortado_adapters.py", dirs);
+        assertThat(out.lines().filter(l -> l.contains("\"ok\": true")).count()).as(out).isEqualTo(dirs.size());
     }
 
     @Test

@@ -1,0 +1,303 @@
+package cortado.peft;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * PEFT's {@code LoraConfig} (Hu et al. 2021, "LoRA: Low-Rank Adaptation of Large Language Models"): a frozen layer W
+ * gains {@code scaling · B A} with A {@code [r, in]}, B {@code [out, r]}, scaling {@code alpha / r}, or
+ * {@code alpha / sqrt(r)} with rsLoRA (Kalajdzievski 2023). Field names and defaults are peft 0.21's.
+ *
+ * @param r                   the rank
+ * @param loraAlpha           alpha
+ * @param targetModules       which modules get an adapter; null: the architecture's default ({@link TargetMatcher})
+ * @param excludeModules      modules never adapted (same forms as targetModules), or null
+ * @param loraDropout         dropout on the adapter's input
+ * @param bias                which biases train
+ * @param modulesToSave       modules trained whole and saved with the adapter (e.g. a classifier head), or empty
+ * @param useRslora           scaling alpha / sqrt(r)
+ * @param fanInFanOut         the base stores W as {@code [in, out]} (GPT-2's Conv1D; PEFT turns it on for Conv1D)
+ * @param layersToTransform   only these layer indices (list form of targetModules only), or null for all
+ * @param layersPattern       the name(s) of the layer list the index follows (e.g. {@code layers}, {@code h}), or null
+ * @param rankPattern         per-module rank: a key matches a module name ending with it (PEFT's get_pattern_key)
+ * @param alphaPattern        per-module alpha, matched as rankPattern
+ * @param initLoraWeights     true: A kaiming-uniform, B zero (a fresh adapter changes nothing); false: both random
+ * @param baseModelNameOrPath the base the adapter was made for, or null
+ * @param taskType            PEFT's {@code task_type} (e.g. {@code CAUSAL_LM}), or null
+ */
+public record LoraConfig(int r, double loraAlpha, TargetModules targetModules, TargetModules excludeModules,
+                         double loraDropout, Bias bias, List<String> modulesToSave, boolean useRslora,
+                         boolean fanInFanOut, List<Integer> layersToTransform, List<String> layersPattern,
+                         Map<String, Integer> rankPattern, Map<String, Double> alphaPattern, boolean initLoraWeights,
+                         String baseModelNameOrPath, String taskType) implements PeftConfig {
+
+    public static final String PEFT_TYPE = "LORA";
+    /** The peft release whose adapter_config.json fields this writes. */
+    public static final String PEFT_VERSION = "0.21.0";
+
+    public LoraConfig {
+        if (r <= 0) throw new PeftException("LoraConfig: r must be positive, got " + r);
+        if (!(loraDropout >= 0 && loraDropout < 1))
+            throw new PeftException("LoraConfig: lora_dropout must be in [0, 1), got " + loraDropout);
+        if (bias == null) bias = Bias.NONE;
+        modulesToSave = modulesToSave == null ? List.of() : List.copyOf(modulesToSave);
+        layersToTransform = layersToTransform == null ? null : List.copyOf(layersToTransform);
+        layersPattern = layersPattern == null ? null : List.copyOf(layersPattern);
+        rankPattern = rankPattern == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(rankPattern));
+        alphaPattern = alphaPattern == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(alphaPattern));
+        rankPattern.forEach((k, v) -> { if (v <= 0) throw new PeftException("LoraConfig: rank_pattern." + k + " must be positive, got " + v); });
+    }
+
+    /** r and alpha on the given targets (null: the architecture's default), everything else PEFT's default. */
+    public static LoraConfig of(int r, double alpha, TargetModules targets) {
+        return new LoraConfig(r, alpha, targets, null, 0.0, Bias.NONE, List.of(), false, false, null, null, null, null,
+                true, null, null);
+    }
+
+    @Override
+    public String peftType() { return PEFT_TYPE; }
+
+    public LoraConfig withTargets(TargetModules t) {
+        return new LoraConfig(r, loraAlpha, t, excludeModules, loraDropout, bias, modulesToSave, useRslora, fanInFanOut,
+                layersToTransform, layersPattern, rankPattern, alphaPattern, initLoraWeights, baseModelNameOrPath, taskType);
+    }
+
+    public LoraConfig withRslora(boolean on) {
+        return new LoraConfig(r, loraAlpha, targetModules, excludeModules, loraDropout, bias, modulesToSave, on,
+                fanInFanOut, layersToTransform, layersPattern, rankPattern, alphaPattern, initLoraWeights,
+                baseModelNameOrPath, taskType);
+    }
+
+    public LoraConfig withDropout(double p) {
+        return new LoraConfig(r, loraAlpha, targetModules, excludeModules, p, bias, modulesToSave, useRslora,
+                fanInFanOut, layersToTransform, layersPattern, rankPattern, alphaPattern, initLoraWeights,
+                baseModelNameOrPath, taskType);
+    }
+
+    public LoraConfig withInitLoraWeights(boolean on) {
+        return new LoraConfig(r, loraAlpha, targetModules, excludeModules, loraDropout, bias, modulesToSave, useRslora,
+                fanInFanOut, layersToTransform, layersPattern, rankPattern, alphaPattern, on, baseModelNameOrPath, taskType);
+    }
+
+    public LoraConfig withFanInFanOut(boolean on) {
+        return new LoraConfig(r, loraAlpha, targetModules, excludeModules, loraDropout, bias, modulesToSave, useRslora,
+                on, layersToTransform, layersPattern, rankPattern, alphaPattern, initLoraWeights, baseModelNameOrPath,
+                taskType);
+    }
+
+    public LoraConfig withBaseModel(String nameOrPath) {
+        return new LoraConfig(r, loraAlpha, targetModules, excludeModules, loraDropout, bias, modulesToSave, useRslora,
+                fanInFanOut, layersToTransform, layersPattern, rankPattern, alphaPattern, initLoraWeights, nameOrPath, taskType);
+    }
+
+    /** The rank of the module {@code name}: rank_pattern's first key it matches, else r (PEFT's get_pattern_key). */
+    public int rankFor(String name) {
+        String key = TargetMatcher.patternKey(rankPattern.keySet(), name);
+        return key == null ? r : rankPattern.get(key);
+    }
+
+    /** The alpha of the module {@code name}, as {@link #rankFor}. */
+    public double alphaFor(String name) {
+        String key = TargetMatcher.patternKey(alphaPattern.keySet(), name);
+        return key == null ? loraAlpha : alphaPattern.get(key);
+    }
+
+    /** PEFT's LoraLayer.update_layer scaling: alpha / sqrt(r) with rsLoRA, alpha / r otherwise. */
+    public double scalingFor(String name) {
+        int rank = rankFor(name);
+        double alpha = alphaFor(name);
+        return useRslora ? alpha / Math.sqrt(rank) : alpha / rank;
+    }
+
+    // ---- adapter_config.json ----------------------------------------------------------------------------------------
+
+    /**
+     * The fields peft 0.21 writes for LoRA, sorted as its {@code save_pretrained} writes them ({@code json.dumps(...,
+     * sort_keys=True)}); features this module does not implement carry peft's "off" values. {@code autoMapping} is
+     * peft's {@code auto_mapping} (the base's class and module), or null.
+     */
+    public Map<String, Object> toJson(Map<String, Object> autoMapping) {
+        Map<String, Object> j = new TreeMap<>();
+        j.put("alora_invocation_tokens", null);
+        j.put("alpha_pattern", numbers(alphaPattern));
+        j.put("arrow_config", null);
+        if (autoMapping != null) j.put("auto_mapping", autoMapping);
+        j.put("base_model_name_or_path", baseModelNameOrPath);
+        j.put("bias", bias.peftName());
+        j.put("corda_config", null);
+        j.put("ensure_weight_tying", false);
+        j.put("eva_config", null);
+        j.put("exclude_modules", excludeModules == null ? null : excludeModules.toJson());
+        j.put("fan_in_fan_out", fanInFanOut);
+        j.put("inference_mode", true);
+        j.put("init_lora_weights", initLoraWeights);
+        j.put("kasa_config", null);
+        j.put("layer_replication", null);
+        j.put("layers_pattern", layersPattern == null ? null : layersPattern.size() == 1 ? layersPattern.get(0) : layersPattern);
+        j.put("layers_to_transform", layersToTransform);
+        j.put("loftq_config", Map.of());
+        j.put("lora_alpha", number(loraAlpha));
+        j.put("lora_bias", false);
+        j.put("lora_dropout", loraDropout);
+        j.put("lora_ga_config", null);
+        j.put("megatron_config", null);
+        j.put("megatron_core", "megatron.core");
+        j.put("modules_to_save", modulesToSave.isEmpty() ? null : modulesToSave);
+        j.put("monteclora_config", null);
+        j.put("peft_type", PEFT_TYPE);
+        j.put("peft_version", PEFT_VERSION);
+        j.put("qalora_group_size", 16L);
+        j.put("r", (long) r);
+        j.put("rank_pattern", new LinkedHashMap<>(rankPattern));
+        j.put("revision", null);
+        j.put("target_modules", targetModules == null ? null : targetModules.toJson());
+        j.put("target_parameters", null);
+        j.put("task_type", taskType);
+        j.put("trainable_token_indices", null);
+        j.put("use_bdlora", null);
+        j.put("use_dora", false);
+        j.put("use_qalora", false);
+        j.put("use_rslora", useRslora);
+        j.put("velora_config", null);
+        return j;
+    }
+
+    /**
+     * Reads a parsed adapter_config.json. {@code peft_type} must be LORA; a field turning on a feature this module
+     * does not implement (DoRA, LoRA bias, target_parameters, ...) is an error naming it rather than being ignored.
+     */
+    public static LoraConfig fromJson(Map<String, Object> j, String where) {
+        Object type = j.get("peft_type");
+        if (type == null) throw new PeftException(where + ": peft_type is missing");
+        if (!PEFT_TYPE.equals(type))
+            throw new PeftException(where + ": peft_type \"" + type + "\" is not supported (supported: LORA)");
+        requireOff(j, where, "use_dora", "DoRA");
+        requireOff(j, where, "lora_bias", "LoRA bias");
+        requireOff(j, where, "use_qalora", "QALoRA");
+        for (String f : List.of("target_parameters", "layer_replication", "trainable_token_indices", "alora_invocation_tokens",
+                "use_bdlora"))
+            if (j.get(f) != null) throw new PeftException(where + ": " + f + " is not supported (got " + j.get(f) + ")");
+        Object init = j.getOrDefault("init_lora_weights", true);
+        if (!(init instanceof Boolean))
+            throw new PeftException(where + ": init_lora_weights \"" + init + "\" is not supported (true or false)");
+        return new LoraConfig(
+                integer(j, where, "r", 8), real(j, where, "lora_alpha", 8), targets(j, where, "target_modules"),
+                targets(j, where, "exclude_modules"), real(j, where, "lora_dropout", 0),
+                Bias.fromPeftName(string(j, where, "bias", "none")), strings(j, where, "modules_to_save"),
+                bool(j, where, "use_rslora"), bool(j, where, "fan_in_fan_out"), layerIndices(j, where),
+                stringOrStrings(j, where, "layers_pattern"), intMap(j, where, "rank_pattern"),
+                realMap(j, where, "alpha_pattern"), (Boolean) init, string(j, where, "base_model_name_or_path", null),
+                string(j, where, "task_type", null));
+    }
+
+    private static Object number(double d) { return d == Math.rint(d) && Math.abs(d) < 1e15 ? (Object) (long) d : d; }
+
+    private static Map<String, Object> numbers(Map<String, Double> m) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        m.forEach((k, v) -> out.put(k, number(v)));
+        return out;
+    }
+
+    private static void requireOff(Map<String, Object> j, String where, String field, String what) {
+        Object v = j.get(field);
+        if (v != null && !Boolean.FALSE.equals(v))
+            throw new PeftException(where + ": " + field + " = " + v + " asks for " + what + ", which is not supported");
+    }
+
+    private static PeftException bad(String where, String field, String expected, Object got) {
+        return new PeftException(where + ": " + field + " must be " + expected + ", got " + got);
+    }
+
+    private static int integer(Map<String, Object> j, String where, String f, int dflt) {
+        Object v = j.get(f);
+        if (v == null) return dflt;
+        if (!(v instanceof Long l) || l != (int) (long) l) throw bad(where, f, "an integer", v);
+        return (int) (long) l;
+    }
+
+    private static double real(Map<String, Object> j, String where, String f, double dflt) {
+        Object v = j.get(f);
+        if (v == null) return dflt;
+        if (!(v instanceof Number n)) throw bad(where, f, "a number", v);
+        return n.doubleValue();
+    }
+
+    private static boolean bool(Map<String, Object> j, String where, String f) {
+        Object v = j.get(f);
+        if (v == null) return false;
+        if (!(v instanceof Boolean b)) throw bad(where, f, "true or false", v);
+        return b;
+    }
+
+    private static String string(Map<String, Object> j, String where, String f, String dflt) {
+        Object v = j.get(f);
+        if (v == null) return dflt;
+        if (!(v instanceof String s)) throw bad(where, f, "a string", v);
+        return s;
+    }
+
+    private static List<String> strings(Map<String, Object> j, String where, String f) {
+        Object v = j.get(f);
+        if (v == null) return null;
+        if (!(v instanceof List<?> l)) throw bad(where, f, "a list of strings", v);
+        List<String> out = new ArrayList<>();
+        for (Object o : l) {
+            if (!(o instanceof String s)) throw bad(where, f, "a list of strings", v);
+            out.add(s);
+        }
+        return out;
+    }
+
+    private static List<String> stringOrStrings(Map<String, Object> j, String where, String f) {
+        Object v = j.get(f);
+        if (v instanceof String s) return List.of(s);
+        return strings(j, where, f);
+    }
+
+    private static TargetModules targets(Map<String, Object> j, String where, String f) {
+        Object v = j.get(f);
+        if (v == null) return null;
+        if (v instanceof String s) return TargetModules.regex(s);
+        return new TargetModules(strings(j, where, f), null);
+    }
+
+    private static List<Integer> layerIndices(Map<String, Object> j, String where) {
+        Object v = j.get("layers_to_transform");
+        if (v == null) return null;
+        if (v instanceof Long l) return List.of((int) (long) l);
+        if (!(v instanceof List<?> l)) throw bad(where, "layers_to_transform", "an integer or a list of integers", v);
+        List<Integer> out = new ArrayList<>();
+        for (Object o : l) {
+            if (!(o instanceof Long x)) throw bad(where, "layers_to_transform", "an integer or a list of integers", v);
+            out.add((int) (long) x);
+        }
+        return out;
+    }
+
+    private static Map<String, Integer> intMap(Map<String, Object> j, String where, String f) {
+        Object v = j.get(f);
+        if (v == null) return null;
+        if (!(v instanceof Map<?, ?> m)) throw bad(where, f, "an object of integers", v);
+        Map<String, Integer> out = new LinkedHashMap<>();
+        m.forEach((k, x) -> {
+            if (!(x instanceof Long l)) throw bad(where, f + "." + k, "an integer", x);
+            out.put((String) k, (int) (long) l);
+        });
+        return out;
+    }
+
+    private static Map<String, Double> realMap(Map<String, Object> j, String where, String f) {
+        Object v = j.get(f);
+        if (v == null) return null;
+        if (!(v instanceof Map<?, ?> m)) throw bad(where, f, "an object of numbers", v);
+        Map<String, Double> out = new LinkedHashMap<>();
+        m.forEach((k, x) -> {
+            if (!(x instanceof Number n)) throw bad(where, f + "." + k, "a number", x);
+            out.put((String) k, n.doubleValue());
+        });
+        return out;
+    }
+}

@@ -1,0 +1,58 @@
+package cortado.peft;
+
+import cortado.nn.models.CausalLm;
+import cortado.nn.models.Models;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Small random bases for the tests: GPT-2 (tied head, Conv1D projections) and Llama (untied lm_head, Linear). */
+final class TinyModels {
+    private TinyModels() {}
+
+    static CausalLm gpt2(long seed) {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("model_type", "gpt2");
+        c.put("n_embd", 32L);
+        c.put("n_head", 4L);
+        c.put("n_layer", 2L);
+        c.put("n_positions", 32L);
+        c.put("vocab_size", 96L);
+        return eval(Models.fromConfig(c, seed));
+    }
+
+    static CausalLm llama(long seed) {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("model_type", "llama");
+        c.put("hidden_size", 32L);
+        c.put("intermediate_size", 64L);
+        c.put("num_hidden_layers", 2L);
+        c.put("num_attention_heads", 4L);
+        c.put("num_key_value_heads", 2L);
+        c.put("vocab_size", 96L);
+        c.put("max_position_embeddings", 64L);
+        c.put("tie_word_embeddings", false);
+        return eval(Models.fromConfig(c, seed));
+    }
+
+    private static CausalLm eval(CausalLm m) {
+        m.module().eval();
+        return m;
+    }
+
+    static int[] ids(int n, int vocab, long seed) {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+        int[] ids = new int[n];
+        for (int i = 0; i < n; i++) ids[i] = r.nextInt(vocab);
+        return ids;
+    }
+
+    /** max |a - b| / max |b|. */
+    static double relDiff(float[] a, float[] b) {
+        double num = 0, den = 0;
+        for (int i = 0; i < a.length; i++) {
+            num = Math.max(num, Math.abs(a[i] - b[i]));
+            den = Math.max(den, Math.abs(b[i]));
+        }
+        return num / den;
+    }
+}

@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""Interop, Cortado -> HF PEFT: every LoRA adapter Cortado saved loads with PeftModel.from_pretrained on its base with
+no missing or unexpected adapter key, and the adapted model computes the logits and the loss Cortado computed.
+
+Each DIR holds base/ (config.json + model.safetensors), adapter/ (adapter_config.json + adapter_model.safetensors as
+Cortado's AdapterFiles.save wrote them) and cortado_logits.safetensors: input_ids [B,T], labels [B,T] (-100 where not
+counted), Cortado's logits [B,T,V] and loss [].
+
+    PYTHON tools/interop/check_cortado_adapters.py DIR [DIR ...] [--tol 1e-5]
+
+Prints one JSON line per directory; exit status 0 when all pass, 1 otherwise. Tolerance: max |Δ| / max |ref| <= tol
+for the logits and relative <= tol for the loss (float32 on both sides in different summation orders, about 1e-6 on
+these tiny models; a wrong scaling, a dropped rank_pattern or a transposed Conv1D delta is 1e-2 and more).
+"""
+import argparse
+import json
+import os
+import sys
+import warnings
+
+import torch
+import torch.nn.functional as F
+from peft import PeftModel
+from peft.utils import load_peft_weights, set_peft_model_state_dict
+from safetensors.torch import load_file
+from transformers import AutoModelForCausalLM
+from transformers.utils import logging
+
+
+def check(path, tol):
+    base_dir, adapter_dir = os.path.join(path, "base"), os.path.join(path, "adapter")
+    try:
+        base = AutoModelForCausalLM.from_pretrained(base_dir, dtype=torch.float32, attn_implementation="eager")
+        model = PeftModel.from_pretrained(base, adapter_dir)
+        # The same weights again through peft's loader, to see its load result: every adapter key of the model must
+        # come from the file (missing ones would stay at their init) and the file must hold nothing else.
+        result = set_peft_model_state_dict(model, load_peft_weights(adapter_dir), adapter_name="default")
+    except Exception as e:  # an adapter peft cannot load is a failure, reported like the others
+        print(json.dumps({"dir": path, "ok": False, "error": f"{type(e).__name__}: {e}"}))
+        return False
+    missing = sorted(k for k in result.missing_keys if "lora_" in k or ".modules_to_save." in k)
+    unexpected = sorted(result.unexpected_keys)
+    ref = load_file(os.path.join(path, "cortado_logits.safetensors"))
+    ids, labels = ref["input_ids"].round().long(), ref["labels"].round().long()
+    model.eval()
+    with torch.no_grad():
+        logits = model(input_ids=ids).logits
+    expected = ref["logits"]
+    same_shape = tuple(logits.shape) == tuple(expected.shape)
+    rel = ((logits - expected).abs().max() / expected.abs().max()).item() if same_shape else float("inf")
+    loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100).item()
+    loss_rel = abs(loss - ref["loss"].item()) / abs(ref["loss"].item())
+    ok = not missing and not unexpected and same_shape and rel <= tol and loss_rel <= tol
+    print(json.dumps({"dir": os.path.basename(path), "adapter_layers": sum(1 for n, _ in model.named_modules()
+                                                                          if n.endswith(".lora_A")),
+                      "max_rel_err": rel, "loss": loss, "loss_rel_err": loss_rel, "tol": tol,
+                      "missing_keys": missing, "unexpected_keys": unexpected, "ok": ok}))
+    return ok
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("dirs", nargs="+")
+    ap.add_argument("--tol", type=float, default=1e-5)
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    logging.set_verbosity_error()
+    warnings.filterwarnings("ignore")
+    results = [check(d, args.tol) for d in args.dirs]
+    sys.exit(0 if all(results) else 1)
+
+
+if __name__ == "__main__":
+    main()
