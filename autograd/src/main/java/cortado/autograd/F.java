@@ -1,6 +1,7 @@
 package cortado.autograd;
 
 import cortado.tensor.AttentionMask;
+import cortado.tensor.QuantizedWeight;
 import cortado.tensor.RopeTable;
 import cortado.tensor.Tensor;
 
@@ -30,6 +31,13 @@ public final class F {
     public static Tensor linearGelu(Tensor x, Tensor weight, Tensor bias) {
         return Linear.apply(x, weight, bias, false, true);
     }
+
+    /**
+     * x[..., in] @ W^T for a frozen W [out, in] kept by the backend in 16 bits, 4 bits or int8
+     * ({@link cortado.tensor.Backend#weight16bit}, {@code quantized4bit}, {@code quantizedInt8}): the kernel converts
+     * as it multiplies. Backward gives dL/dx only; the weight has no gradient.
+     */
+    public static Tensor frozenLinear(Tensor x, QuantizedWeight w) { return FrozenLinear.apply(x, w); }
 
     /** x[..., in] @ weight[in, out] + bias[out]: GPT-2's Conv1D layout (bias may be null). */
     public static Tensor affine(Tensor x, Tensor weight, Tensor bias) { return Linear.apply(x, weight, bias, true, false); }
@@ -96,6 +104,18 @@ public final class F {
 
     /** Rows of weight [V, C] for each id: [ids.length, C]. */
     public static Tensor embedding(Tensor weight, int[] ids) { return EmbeddingOp.apply(weight, ids); }
+
+    /**
+     * Rows {@code ids} of a frozen table kept by the backend in 16 bits, 4 bits or int8, decoded to fp32
+     * ([ids.length, C]). Nothing is recorded: the table has no gradient and the ids are not differentiable.
+     */
+    public static Tensor frozenEmbedding(QuantizedWeight table, int[] ids) {
+        for (int i = 0; i < ids.length; i++)
+            if (ids[i] < 0 || ids[i] >= table.rows())
+                throw new IllegalArgumentException("token id " + ids[i] + " at position " + i
+                        + " is outside the vocabulary of " + table.rows());
+        return table.backend().quantizedEmbedding(table, ids);
+    }
 
     /**
      * Rotary embedding of x [B, H, T, D]: token (b, t) is rotated by row {@code positions[b * T + t]} of {@code table}

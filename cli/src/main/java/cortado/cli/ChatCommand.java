@@ -38,15 +38,16 @@ public final class ChatCommand implements Command {
                 .required("model", "DIR", "a Hugging Face checkpoint directory with a chat template")
                 .option("system", "TEXT", "a system message to start every conversation with", null)
                 .option("tokenizer", "PATH", "tokenizer (tokenizer.json, a directory, *.tiktoken); default: the"
-                        + " checkpoint's own", null), "0.7")
-                .parse(argv);
+                        + " checkpoint's own", null), "0.7");
+        DtypeOption.declare(a);
+        a.parse(argv);
         if (!a.positionals().isEmpty()) throw new UsageException("unexpected argument '" + a.positionals().get(0) + "'");
         int maxNew = a.nonNegativeInt("max-new-tokens");
         SamplingParams params = SamplingOptions.params(a);
         Path spec = Path.of(a.string("model"));
         if (!Files.isDirectory(spec)) throw new UsageException(spec + ": not a checkpoint directory");
         Path dir = PretrainCommand.modelDir(spec);
-        CausalLm model = PretrainCommand.loadModel(dir.toString(), params.seed());
+        CausalLm model = PretrainCommand.loadModel(dir.toString(), params.seed(), DtypeOption.parse(a));
         Tokenizer tok = ModelTokenizer.forModel(model, a.has("tokenizer") ? Path.of(a.string("tokenizer")) : null, dir);
         if (tok == null) throw new CliException(dir + ": no tokenizer files with the model; pass --tokenizer PATH");
         StoppingCriteria stop = new StoppingCriteria(maxNew, GenerateCommand.eosTokens(model, tok, dir),

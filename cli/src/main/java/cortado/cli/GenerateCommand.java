@@ -53,8 +53,9 @@ public final class GenerateCommand implements Command {
                 .option("out", "FILE", "JSONL output for --prompts (written when all prompts are done)", null)
                 .option("batch", "N", "prompts decoded together with --prompts", "8")
                 .option("tokenizer", "PATH", "tokenizer (tokenizer.json, a directory, *.tiktoken); default: the"
-                        + " checkpoint's own, or bytes for byte-level models", null), "0.8")
-                .parse(argv);
+                        + " checkpoint's own, or bytes for byte-level models", null), "0.8");
+        DtypeOption.declare(a);
+        a.parse(argv);
         if (!a.positionals().isEmpty()) throw new UsageException("unexpected argument '" + a.positionals().get(0) + "'");
         if (a.has("prompt") == a.has("prompts")) throw new UsageException("give either --prompt TEXT or --prompts FILE");
         if (a.has("prompts") && !a.has("out")) throw new UsageException("--prompts needs --out FILE");
@@ -65,7 +66,7 @@ public final class GenerateCommand implements Command {
         List<String> stops = SamplingOptions.stops(a);
 
         String spec = a.string("model");
-        CausalLm model = PretrainCommand.loadModel(spec, params.seed());
+        CausalLm model = PretrainCommand.loadModel(spec, params.seed(), DtypeOption.parse(a));
         Path dir = Files.isDirectory(Path.of(spec)) ? PretrainCommand.modelDir(Path.of(spec)) : null;
         Tokenizer tok = ModelTokenizer.forModel(model, a.has("tokenizer") ? Path.of(a.string("tokenizer")) : null, dir);
         if (tok == null)

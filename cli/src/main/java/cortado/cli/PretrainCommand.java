@@ -6,6 +6,7 @@ import cortado.data.tokenizer.HfTokenizerJson;
 import cortado.data.tokenizer.Tokenizer;
 import cortado.data.tokenizer.WordPieceTokenizer;
 import cortado.nn.io.HfCheckpoint;
+import cortado.nn.io.InferenceDType;
 import cortado.nn.models.CausalLm;
 import cortado.nn.models.Presets;
 import cortado.train.Checkpoint;
@@ -139,10 +140,22 @@ public final class PretrainCommand implements Command {
                 a.bool("checkpoint-activations"));
     }
 
-    /** A preset by name, or a Hugging Face checkpoint directory (or a run directory holding checkpoint/). */
+    /**
+     * A preset by name, or a Hugging Face checkpoint directory (or a run directory holding checkpoint/), with fp32
+     * weights: the training road.
+     */
     static CausalLm loadModel(String spec, long seed) throws UsageException {
+        return loadModel(spec, seed, InferenceDType.F32);
+    }
+
+    /**
+     * As {@link #loadModel(String, long)} for inference: a checkpoint's weight matrices are held as {@code dtype}
+     * says (auto: bf16/f16 files stay 16-bit); a quantized checkpoint keeps its own format.
+     */
+    static CausalLm loadModel(String spec, long seed, InferenceDType dtype) throws UsageException {
         Path p = modelDir(Path.of(spec));
-        if (Files.isDirectory(p)) return QuantizeCommand.isQuantized(p) ? QuantizeCommand.loadQuantized(p) : HfCheckpoint.load(p);
+        if (Files.isDirectory(p))
+            return QuantizeCommand.isQuantized(p) ? QuantizeCommand.loadQuantized(p) : HfCheckpoint.loadFrozen(p, dtype);
         if (Presets.names().contains(spec)) return Presets.create(spec, seed);
         if (spec.contains("/") || spec.contains(java.io.File.separator) || Files.exists(p))
             throw new CliException(spec + ": no such checkpoint directory");

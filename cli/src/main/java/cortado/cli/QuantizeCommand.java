@@ -34,12 +34,17 @@ public final class QuantizeCommand implements Command {
                 leaving embeddings, norms, biases and the --skip modules in fp32, and writes a directory transformers +
                 bitsandbytes load (4-bit: weight as packed uint8, weight.absmax, weight.quant_map,
                 weight.nested_absmax, weight.nested_quant_map, weight.quant_state.bitsandbytes__nf4; int8: weight,
-                SCB, weight_format; and quantization_config in config.json).""")
+                SCB, weight_format; and quantization_config in config.json). --include-embeddings also quantizes the
+                token embedding table (a tied head with it) and, unless --skip says otherwise, lm_head, as llama.cpp
+                does; Cortado's generate, chat, inspect and dequantize load such a directory, transformers + bitsandbytes do
+                not (bitsandbytes has no quantized embedding).""")
                 .required("model", "DIR", "fp32 checkpoint directory (Hugging Face layout)")
                 .option("type", "nf4|fp4|int8", "4-bit NormalFloat, 4-bit float, or LLM.int8 row-wise", "nf4")
                 .option("blocksize", "N", "elements per absmax block: 32, 64, ..., 4096", "64")
                 .flag("double-quant", "quantize the absmax values too (QLoRA double quantization)")
-                .option("skip", "NAMES", "comma-separated modules left in fp32", "lm_head")
+                .option("skip", "NAMES", "comma-separated modules left in fp32 (default: lm_head; nothing with"
+                        + " --include-embeddings)", null)
+                .flag("include-embeddings", "quantize the token embeddings and the output head too (tied or untied)")
                 .flag("eval", "report validation perplexity before and after quantization")
                 .option("data", "FILE", "validation data for --eval (text or .bin); default: the demo corpus' tail", null)
                 .option("seq", "T", "evaluation window length for --eval", "256")
@@ -48,10 +53,12 @@ public final class QuantizeCommand implements Command {
         if (!a.positionals().isEmpty()) throw new UsageException("unexpected argument '" + a.positionals().get(0) + "'");
         String type = a.choice("type", "nf4", "fp4", "int8");
         int blocksize = a.positiveInt("blocksize");
-        List<String> skip = Arrays.stream(a.string("skip").split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
+        boolean embeddings = a.bool("include-embeddings");
+        List<String> skip = !a.has("skip") ? (embeddings ? List.of() : QuantizeSpec.DEFAULT_SKIP)
+                : Arrays.stream(a.string("skip").split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
         QuantizeSpec spec;
         try {
-            spec = new QuantizeSpec(type, blocksize, a.bool("double-quant"), skip);
+            spec = new QuantizeSpec(type, blocksize, a.bool("double-quant"), skip, embeddings);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }

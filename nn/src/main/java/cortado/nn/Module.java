@@ -24,6 +24,12 @@ public abstract class Module {
         return p;
     }
 
+    /** Removes the parameter registered under {@code name} (a layer whose weight became a frozen kernel format). */
+    protected final void removeParam(String name) {
+        if (params.remove(name) == null)
+            throw new IllegalArgumentException("no parameter '" + name + "' in " + getClass().getSimpleName());
+    }
+
     /** Registers a child module under {@code name} and returns it. */
     protected final <M extends Module> M child(String name, M module) {
         if (params.containsKey(name) || children.containsKey(name))

@@ -312,6 +312,30 @@ public interface Backend {
     /** dL/dx [..., cols] = dy [..., rows] @ W: its input gradient (W is frozen, there is no dL/dW). */
     Tensor quantizedMatmulGradInput(Tensor dy, QuantizedWeight w);
 
+    /**
+     * A frozen weight W [rows, cols] kept in 16 bits, {@code dtype} BF16 or F16 (row-major bits, two bytes per weight,
+     * never widened to an fp32 copy): the products ({@link #quantizedMatmul}, {@link #quantizedMatmulGradInput}) and
+     * {@link #quantizedEmbedding} convert inside their kernels. How bf16/f16 checkpoints run inference and how frozen
+     * bases stay 16-bit. The array is handed over (the CPU backend keeps it).
+     */
+    QuantizedWeight weight16bit(DType dtype, short[] bits, int rows, int cols);
+
+    /** A host buffer of 16-bit values lent for one call: {@code [offset, offset + length)} of {@code array}. */
+    @FunctionalInterface
+    interface HostShorts { void use(short[] array, int offset, int length); }
+
+    /**
+     * Lends {@code reader} the bits of a weight made by {@link #weight16bit}, row-major and unchanged, so a model
+     * loaded in bf16 is saved in bf16 byte for byte. The reader must not keep or modify them.
+     */
+    void readHost16(QuantizedWeight w, HostShorts reader);
+
+    /**
+     * Rows {@code ids} of a frozen weight [rows, cols] (16-bit, 4-bit or int8), decoded to fp32: result
+     * [ids.length, cols]. The lookup of an embedding table stored in one of those formats.
+     */
+    Tensor quantizedEmbedding(QuantizedWeight w, int[] ids);
+
     // ---- optimizer ----
 
     /**

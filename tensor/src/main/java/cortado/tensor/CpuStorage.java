@@ -13,6 +13,7 @@ import java.lang.foreign.MemorySegment;
 public final class CpuStorage implements Storage {
     private float[] data;
     private final int length;
+    private boolean deferred; // made under DeferredZeros and not yet used: no array yet
     StepArena arena; // the arena that made this storage, or null for ordinary memory
 
     public CpuStorage(float[] data) {
@@ -26,17 +27,29 @@ public final class CpuStorage implements Storage {
     /** {@code length} elements, zeroed or with arbitrary contents (for results that a kernel overwrites entirely). */
     public CpuStorage(int length, boolean zeroed) {
         this.length = length;
-        this.data = StepArena.allocate(length, zeroed, this);
+        // Zeros asked for under DeferredZeros (outside an arena) are allocated by the first array() call.
+        this.deferred = zeroed && StepArena.current() == null && DeferredZeros.active();
+        this.data = deferred ? null : StepArena.allocate(length, zeroed, this);
     }
 
     /** The elements themselves; kernels read and write this array directly. */
     public float[] array() {
         float[] d = data;
+        if (d == null && deferred) d = materialize();
         if (d == null)
             throw new IllegalStateException("tensor memory was given back to its StepArena's pool (its training step"
                     + " ended, or backward consumed it); a tensor that outlives a step must be created inside"
                     + " StepArena.outside");
         return d;
+    }
+
+    /** The zeros of a deferred storage, allocated once even when several threads touch it first together. */
+    private synchronized float[] materialize() {
+        if (data == null && deferred) {
+            data = new float[length];
+            deferred = false;
+        }
+        return data;
     }
 
     @Override public MemorySegment segment() { return MemorySegment.ofArray(array()); }
@@ -45,7 +58,7 @@ public final class CpuStorage implements Storage {
 
     @Override public Backend backend() { return Backends.cpu(); }
 
-    boolean isReleased() { return data == null; }
+    boolean isReleased() { return data == null && !deferred; }
 
     /** Hands the array back to the pool (once); only arena storages are released. */
     boolean release() {

@@ -2,10 +2,17 @@ package cortado.nn.io;
 
 import cortado.data.json.Json;
 import cortado.data.json.JsonException;
+import cortado.nn.Conv1D;
+import cortado.nn.Embedding;
+import cortado.nn.HalfWeight;
+import cortado.nn.Linear;
+import cortado.nn.Linear16bit;
+import cortado.nn.Module;
 import cortado.nn.Parameter;
 import cortado.nn.models.CausalLm;
 import cortado.nn.models.Models;
 import cortado.tensor.DType;
+import cortado.tensor.DeferredZeros;
 import cortado.tensor.Tensor;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -43,22 +50,37 @@ public final class HfCheckpoint {
 
     // ---- load ----
 
-    /** Reads config.json, builds the model it describes and loads its weights. */
-    public static CausalLm load(Path dir) {
+    /**
+     * Reads config.json, builds the model it describes and loads its weights into fp32 parameters, whatever dtype the
+     * files store: the road for full-parameter training (fp32 master weights).
+     */
+    public static CausalLm load(Path dir) { return load(dir, InferenceDType.F32); }
+
+    /**
+     * Loads a model for inference or as a frozen base: weight matrices (Linear and Conv1D weights, embedding tables)
+     * are held as {@code dtype} says, 16-bit ones as {@link Linear16bit} layers and frozen {@link Embedding} tables
+     * whose bits come straight from the file (no fp32 copy of them ever exists: the architecture is built under
+     * {@link DeferredZeros}, so the fp32 zeros of a replaced layer are never allocated). GPT-2's Conv1D weights
+     * ([in, out]) are transposed to [out, in] for the kernel, as transformers' quantizers do, and back on save. Norms
+     * and biases are fp32. With {@link InferenceDType#F32} this is {@link #load}.
+     */
+    public static CausalLm loadFrozen(Path dir, InferenceDType dtype) { return load(dir, dtype); }
+
+    private static CausalLm load(Path dir, InferenceDType dtype) {
         if (!Files.isDirectory(dir))
             throw CheckpointException.at(dir, Files.exists(dir) ? "not a directory (expected a Hugging Face model directory)"
                     : "no such directory");
         Map<String, Object> config = readConfig(dir);
         CausalLm model;
         Path configFile = dir.resolve(CONFIG);
-        try {
+        try (DeferredZeros deferred = DeferredZeros.enter()) {
             model = Models.forLoading(config);   // every weight is then set from the files
         } catch (IllegalArgumentException e) {
             String msg = e.getMessage() == null ? e.toString() : e.getMessage();
             if (msg.startsWith(CONFIG + ": ")) msg = msg.substring(CONFIG.length() + 2);
             throw CheckpointException.at(configFile, msg, e);
         }
-        loadWeights(model, dir, Boolean.TRUE.equals(config.get("tie_word_embeddings")));
+        loadWeights(model, dir, Boolean.TRUE.equals(config.get("tie_word_embeddings")), dtype);
         return model;
     }
 
@@ -85,6 +107,10 @@ public final class HfCheckpoint {
      * projection to the token embedding, so a missing {@code lm_head.weight} is taken from the embedding.
      */
     public static void loadWeights(CausalLm model, Path dir, boolean tied) {
+        loadWeights(model, dir, tied, InferenceDType.F32);
+    }
+
+    private static void loadWeights(CausalLm model, Path dir, boolean tied, InferenceDType dtype) {
         Map<String, Path> where = weightFiles(dir);   // tensor name -> file
         Map<String, Parameter> params = model.module().namedParameters();
         Map<Path, SafetensorsFile> open = new LinkedHashMap<>();
@@ -130,6 +156,33 @@ public final class HfCheckpoint {
                 throw CheckpointException.at(file, "weights do not fit " + dir.resolve(CONFIG).getFileName() + " ("
                         + model.config().modelType() + "): " + String.join("; ", parts));
             }
+            // Matrices held in 16 bits replace their layers first; their fp32 parameters are then never touched.
+            Map<String, Module> modules = model.module().namedModules();
+            for (Map.Entry<String, String> e : List.copyOf(source.entrySet())) {
+                String name = e.getKey(), key = e.getValue();
+                if (!name.endsWith(".weight")) continue;
+                String path = name.substring(0, name.length() - ".weight".length());
+                Module m = modules.get(path);
+                if (!(m instanceof Linear || m instanceof Conv1D || m instanceof Embedding)) continue;
+                SafetensorsFile f = open.get(where.get(key));
+                DType held = dtype.heldAs(f.dtype(key).dtype());
+                if (held == null) continue;
+                int[] shape = f.shape(key);
+                short[] bits = f.read16(key, held);
+                switch (m) {
+                    case Linear l -> model.module().replace(path, new Linear16bit(
+                            HalfWeight.of(l.weight().value().backend(), held, bits, shape[0], shape[1]),
+                            l.bias() == null ? null : l.bias().value(), false));
+                    case Conv1D c -> model.module().replace(path, new Linear16bit(
+                            HalfWeight.of(c.weight().value().backend(), held, transpose(bits, shape[0], shape[1]),
+                                    shape[1], shape[0]),
+                            c.bias() == null ? null : c.bias().value(), true));
+                    case Embedding emb -> emb.freeze(HalfWeight.of(emb.weight().value().backend(), held, bits,
+                            shape[0], shape[1]));
+                    default -> throw new IllegalStateException();
+                }
+                source.remove(name);
+            }
             source.forEach((name, key) -> {
                 SafetensorsFile f = open.get(where.get(key));
                 Parameter p = params.get(name);
@@ -140,6 +193,14 @@ public final class HfCheckpoint {
         } finally {
             open.values().forEach(SafetensorsFile::close);
         }
+    }
+
+    /** The [cols, rows] transpose of row-major {@code a} [rows, cols]. */
+    static short[] transpose(short[] a, int rows, int cols) {
+        short[] t = new short[a.length];
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < cols; c++) t[c * rows + r] = a[r * cols + c];
+        return t;
     }
 
     private static String list(List<String> items) {
@@ -222,8 +283,39 @@ public final class HfCheckpoint {
 
     // ---- save ----
 
-    /** Writes config.json and model.safetensors in float32. */
-    public static void save(CausalLm model, Path dir) { save(model, dir, DType.F32, 0); }
+    /**
+     * Writes config.json and model.safetensors: in float32, or, for a model holding 16-bit weights (loaded with
+     * {@link #loadFrozen}), in their dtype, so those weights are written back byte for byte (its fp32 norms and
+     * biases came from the same file and round back exactly).
+     */
+    public static void save(CausalLm model, Path dir) { save(model, dir, savedDType(model), 0); }
+
+    /** BF16 or F16 when the model's 16-bit weights all have that dtype, F32 when it has none. */
+    public static DType savedDType(CausalLm model) {
+        DType found = null;
+        for (HalfEntry h : halves(model).values()) {
+            if (found != null && found != h.weight().dtype())
+                throw new IllegalArgumentException("the model holds both " + found + " and " + h.weight().dtype()
+                        + " weights; pass the dtype to save in");
+            found = h.weight().dtype();
+        }
+        return found == null ? DType.F32 : found;
+    }
+
+    /** The model's 16-bit weights by file name ({@code path.weight}), in the file's layout. */
+    static Map<String, HalfEntry> halves(CausalLm model) {
+        Map<String, HalfEntry> out = new TreeMap<>();
+        model.module().namedModules().forEach((path, m) -> {
+            if (m instanceof Linear16bit l) out.put(path + ".weight", new HalfEntry(l.weight(), l.fromConv1D()));
+            else if (m instanceof Embedding e && e.frozen() != null) {
+                if (!(e.frozen() instanceof HalfWeight hw))
+                    throw new IllegalArgumentException(path + " holds a " + e.frozen().getClass().getSimpleName()
+                            + " table, which a plain Hugging Face checkpoint cannot store (save it as a quantized one)");
+                out.put(path + ".weight", new HalfEntry(hw, false));
+            }
+        });
+        return out;
+    }
 
     public static void save(CausalLm model, Path dir, DType dtype) { save(model, dir, dtype, 0); }
 
@@ -243,23 +335,26 @@ public final class HfCheckpoint {
         }
         TreeMap<String, Tensor> tensors = new TreeMap<>();
         model.module().namedParameters().forEach((n, p) -> tensors.put(n, p.value()));
+        Map<String, HalfEntry> halves = halves(model);
         Map<String, String> meta = Map.of("format", "pt");
-
 
         long bytesPer = dtype.byteSize();
         long total = 0;
         for (Tensor t : tensors.values()) total += t.numel() * bytesPer;
+        for (HalfEntry h : halves.values()) total += h.numel() * bytesPer;
         List<Path> stale = new ArrayList<>();
         if (maxShardBytes <= 0 || total <= maxShardBytes) {
-            Safetensors.write(dir.resolve(WEIGHTS), tensors, meta, dtype);
+            Safetensors.write(dir.resolve(WEIGHTS), tensors, halves, meta, dtype);
             stale.addAll(shardsOf(dir));
             stale.add(dir.resolve(INDEX));
         } else {
-            List<TreeMap<String, Tensor>> shards = new ArrayList<>();
-            TreeMap<String, Tensor> cur = new TreeMap<>();
+            TreeMap<String, Object> all = new TreeMap<>(tensors);
+            all.putAll(halves);
+            List<TreeMap<String, Object>> shards = new ArrayList<>();
+            TreeMap<String, Object> cur = new TreeMap<>();
             long curBytes = 0;
-            for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
-                long b = e.getValue().numel() * bytesPer;
+            for (Map.Entry<String, Object> e : all.entrySet()) {
+                long b = (e.getValue() instanceof Tensor t ? t.numel() : ((HalfEntry) e.getValue()).numel()) * bytesPer;
                 if (!cur.isEmpty() && curBytes + b > maxShardBytes) {
                     shards.add(cur);
                     cur = new TreeMap<>();
@@ -275,7 +370,13 @@ public final class HfCheckpoint {
             for (int i = 0; i < shards.size(); i++) {
                 String name = String.format("model-%05d-of-%05d.safetensors", i + 1, shards.size());
                 Path file = dir.resolve(name);
-                Safetensors.write(file, shards.get(i), meta, dtype);
+                Map<String, Tensor> ts = new TreeMap<>();
+                Map<String, HalfEntry> hs = new TreeMap<>();
+                shards.get(i).forEach((n, v) -> {
+                    if (v instanceof Tensor t) ts.put(n, t);
+                    else hs.put(n, (HalfEntry) v);
+                });
+                Safetensors.write(file, ts, hs, meta, dtype);
                 written.add(file);
                 for (String n : shards.get(i).keySet()) weightMap.put(n, name);
             }

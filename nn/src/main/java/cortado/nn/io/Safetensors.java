@@ -56,7 +56,7 @@ public final class Safetensors {
             String json = decodeUtf8(file, all.asSlice(8, n).toArray(ValueLayout.JAVA_BYTE));
             MemorySegment data = all.asSlice(8 + n);
             SafetensorsHeader header = SafetensorsHeader.parse(file, json, data.byteSize());
-            return new SafetensorsFile(file, arena, data, header);
+            return new SafetensorsFile(file, arena, data, 8 + n, header);
         } catch (NoSuchFileException e) {
             arena.close();
             throw CheckpointException.at(file, "no such file", e);
@@ -102,11 +102,24 @@ public final class Safetensors {
      * file appears atomically: it is written to a temporary file in the same directory, forced to disk and renamed.
      */
     public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata, DType dtype) {
+        write(file, tensors, Map.of(), metadata, dtype);
+    }
+
+    /**
+     * As {@link #write(Path, Map, Map, DType)}, with 16-bit weights besides the tensors: when {@code dtype} is their
+     * own, their bits are written unchanged (a model loaded in bf16 saves the same bytes); otherwise they are widened
+     * and converted like the tensors.
+     */
+    public static void write(Path file, Map<String, Tensor> tensors, Map<String, HalfEntry> halves,
+                             Map<String, String> metadata, DType dtype) {
+        for (String name : halves.keySet())
+            if (tensors.containsKey(name)) throw new IllegalArgumentException("tensor '" + name + "' given twice");
         SafetensorsDtype st = SafetensorsDtype.of(dtype);
         if (st != SafetensorsDtype.F32 && st != SafetensorsDtype.F16 && st != SafetensorsDtype.BF16 && st != SafetensorsDtype.F64)
             throw new IllegalArgumentException("safetensors write supports F32, F16, BF16 and F64, not " + dtype);
         // The reference writer orders tensors by dtype alignment, then name; with one dtype that is by name.
-        TreeMap<String, Tensor> sorted = new TreeMap<>(tensors);
+        TreeMap<String, Object> sorted = new TreeMap<>(tensors);
+        sorted.putAll(halves);
         if (sorted.containsKey("__metadata__")) throw new IllegalArgumentException("'__metadata__' is not a tensor name");
 
         StringBuilder h = new StringBuilder("{");
@@ -115,12 +128,14 @@ public final class Safetensors {
             Json.write(h, new TreeMap<>(metadata));
         }
         long offset = 0;
-        for (Map.Entry<String, Tensor> e : sorted.entrySet()) {
-            long bytes = (long) e.getValue().numel() * st.byteSize();
+        for (Map.Entry<String, Object> e : sorted.entrySet()) {
+            long numel = e.getValue() instanceof Tensor t ? t.numel() : ((HalfEntry) e.getValue()).numel();
+            int[] shape = e.getValue() instanceof Tensor t ? t.shape() : ((HalfEntry) e.getValue()).shape();
+            long bytes = numel * st.byteSize();
             if (h.length() > 1) h.append(',');
             Json.quote(h, e.getKey());
             h.append(":{\"dtype\":\"").append(st.name()).append("\",\"shape\":")
-                    .append(Arrays.toString(e.getValue().shape()).replace(" ", ""))
+                    .append(Arrays.toString(shape).replace(" ", ""))
                     .append(",\"data_offsets\":[").append(offset).append(',').append(offset + bytes).append("]}");
             offset += bytes;
         }
@@ -142,7 +157,12 @@ public final class Safetensors {
                     MemorySegment.copy(json, 0, buf, ValueLayout.JAVA_BYTE, 8, json.length);
                     buf.asSlice(8 + json.length, padded - json.length).fill((byte) ' ');
                     writeFully(ch, buf.asSlice(0, 8 + padded));
-                    for (Tensor t : sorted.values()) {
+                    for (Object value : sorted.values()) {
+                        if (value instanceof HalfEntry half) {
+                            writeHalf(ch, half, st, buf, chunk);
+                            continue;
+                        }
+                        Tensor t = (Tensor) value;
                         t.backend().readHost(t, (src, off, n) -> {
                             for (int i = 0; i < n; i += chunk) {
                                 int len = Math.min(chunk, n - i);
@@ -164,5 +184,30 @@ public final class Safetensors {
         } catch (IOException e) {
             throw CheckpointException.at(file, "cannot write: " + e.getMessage(), e);
         }
+    }
+
+    private static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /** Writes one 16-bit weight: its bits when {@code st} is its dtype, else widened and converted, in chunks. */
+    private static void writeHalf(FileChannel ch, HalfEntry half, SafetensorsDtype st, MemorySegment buf, int chunk) {
+        boolean same = st.dtype() == half.weight().dtype();
+        boolean bf16 = half.weight().dtype() == DType.BF16;
+        float[] floats = same ? null : new float[chunk];
+        half.lend((src, off, n) -> {
+            for (int i = 0; i < n; i += chunk) {
+                int len = Math.min(chunk, n - i);
+                if (same) MemorySegment.copy(src, off + i, buf, I16_LE, 0, len);
+                else {
+                    for (int j = 0; j < len; j++)
+                        floats[j] = bf16 ? DType.bf16ToF32(src[off + i + j]) : DType.f16ToF32(src[off + i + j]);
+                    st.fromFloats(floats, 0, buf, 0, len);
+                }
+                try {
+                    writeFully(ch, buf.asSlice(0, (long) len * st.byteSize()));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        });
     }
 }

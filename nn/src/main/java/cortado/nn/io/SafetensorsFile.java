@@ -4,8 +4,14 @@ import cortado.nn.io.SafetensorsHeader.TensorInfo;
 import cortado.tensor.Backends;
 import cortado.tensor.Tensor;
 import java.lang.foreign.Arena;
+import cortado.tensor.DType;
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.Set;
 
@@ -19,12 +25,14 @@ public final class SafetensorsFile implements AutoCloseable {
     private final Path path;
     private final Arena arena;
     private final MemorySegment data;
+    private final long dataStart; // file offset of the first tensor byte
     private final SafetensorsHeader header;
 
-    SafetensorsFile(Path path, Arena arena, MemorySegment data, SafetensorsHeader header) {
+    SafetensorsFile(Path path, Arena arena, MemorySegment data, long dataStart, SafetensorsHeader header) {
         this.path = path;
         this.arena = arena;
         this.data = data;
+        this.dataStart = dataStart;
         this.header = header;
     }
 
@@ -84,6 +92,53 @@ public final class SafetensorsFile implements AutoCloseable {
             t.dtype().toFloats(data, t.begin(), tmp, (int) n);
             System.arraycopy(tmp, 0, dst, offset, (int) n);
         }
+    }
+
+    /** Bytes read per system call by {@link #read16}. */
+    private static final int READ_CHUNK_BYTES = 1 << 20;
+
+    /**
+     * One tensor as 16-bit values of {@code target} (BF16 or F16): the stored bits unchanged when the file holds that
+     * dtype, otherwise each value converted through float32 (round to nearest even). Read with positional reads
+     * through a 1 MiB buffer rather than through the mapping, so a 16-bit model loads with its weights resident once
+     * (in the returned arrays) and not a second time as mapped file pages.
+     */
+    public short[] read16(String name, DType target) {
+        if (target != DType.BF16 && target != DType.F16)
+            throw new IllegalArgumentException("read16 gives BF16 or F16 values, not " + target);
+        TensorInfo t = info(name);
+        long n = t.numel();
+        if (n > Integer.MAX_VALUE - 8)
+            throw CheckpointException.at(path, "tensor '" + name + "' has " + n + " elements, more than a Cortado tensor holds");
+        short[] out = new short[(int) n];
+        SafetensorsDtype st = t.dtype();
+        int size = st.byteSize();
+        boolean same = st.dtype() == target;
+        ByteBuffer buf = ByteBuffer.allocateDirect(READ_CHUNK_BYTES / size * size).order(ByteOrder.LITTLE_ENDIAN);
+        float[] floats = same ? null : new float[buf.capacity() / size];
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            long pos = dataStart + t.begin();
+            int done = 0;
+            while (done < n) {
+                int count = (int) Math.min(buf.capacity() / size, n - done);
+                buf.clear().limit(count * size);
+                while (buf.hasRemaining())
+                    if (ch.read(buf, pos + buf.position()) < 0)
+                        throw CheckpointException.at(path, "tensor '" + name + "' ends past the end of the file");
+                buf.flip();
+                if (same) buf.asShortBuffer().get(out, done, count);
+                else {
+                    st.toFloats(MemorySegment.ofBuffer(buf), 0, floats, count);
+                    for (int i = 0; i < count; i++)
+                        out[done + i] = target == DType.BF16 ? DType.f32ToBf16(floats[i]) : DType.f32ToF16(floats[i]);
+                }
+                done += count;
+                pos += (long) count * size;
+            }
+        } catch (IOException e) {
+            throw CheckpointException.at(path, "cannot read tensor '" + name + "': " + e.getMessage(), e);
+        }
+        return out;
     }
 
     @Override

@@ -2,6 +2,7 @@ package cortado.nn.models;
 
 import cortado.autograd.F;
 import cortado.autograd.NoGrad;
+import cortado.nn.Embedding;
 import cortado.nn.Layer;
 import cortado.nn.Linear;
 import cortado.nn.Module;
@@ -18,8 +19,8 @@ public abstract class DecoderLm extends Module implements CausalLm {
     /** Hidden rows {@code [B*T, C]} after the final norm; with a cache, positions continue from its length. */
     protected abstract Tensor hidden(int[] ids, int batch, int seq, KvCache cache);
 
-    /** The token embedding {@code [V, C]}, the head's weight when the embeddings are tied. */
-    protected abstract Tensor tokenEmbedding();
+    /** The token embedding {@code [V, C]}, whose table is the head's weight when the embeddings are tied. */
+    protected abstract Embedding tokenEmbedding();
 
     /** The width C of the hidden rows. */
     protected abstract int hiddenSize();
@@ -58,8 +59,8 @@ public abstract class DecoderLm extends Module implements CausalLm {
      * Mean next-token cross-entropy, with the head and the loss fused over chunks of rows
      * ({@link F#linearCrossEntropy}) so the {@code [B*T, V]} logits never exist at once. That needs the head's weight:
      * the tied embedding, or an {@code lm_head} that is a plain {@link Linear}. When {@code lm_head} has been replaced
-     * by some other layer (a PEFT wrapper, a quantized layer), that layer is called by name as in {@link #forward} and
-     * the loss is computed on its full logits.
+     * by some other layer (a PEFT wrapper, a quantized layer), or the tied table is frozen in a kernel format, the
+     * head is called as in {@link #forward} and the loss is computed on its full logits.
      */
     @Override
     public Tensor loss(int[] ids, int[] targets, int batch, int seq) {
@@ -67,9 +68,9 @@ public abstract class DecoderLm extends Module implements CausalLm {
         if (targets.length != batch * seq)
             throw new IllegalArgumentException("targets has " + targets.length + " ids, expected B*T = " + batch * seq);
         Tensor h = hidden(ids, batch, seq, null);
-        if (!children().containsKey("lm_head"))
-            return F.linearCrossEntropy(h, tokenEmbedding(), null, targets, IGNORE_INDEX);
-        if (this.<Module>childAt("lm_head") instanceof Linear head)
+        if (!children().containsKey("lm_head") && tokenEmbedding().frozen() == null)
+            return F.linearCrossEntropy(h, tokenEmbedding().weight().value(), null, targets, IGNORE_INDEX);
+        if (children().containsKey("lm_head") && this.<Module>childAt("lm_head") instanceof Linear head)
             return F.linearCrossEntropy(h, head.weight().value(), head.bias() == null ? null : head.bias().value(),
                     targets, IGNORE_INDEX);
         return F.crossEntropy(head(h), targets, IGNORE_INDEX);
@@ -79,7 +80,8 @@ public abstract class DecoderLm extends Module implements CausalLm {
     private Tensor head(Tensor h) {
         if (children().containsKey("lm_head")) return this.<Module>childAt("lm_head") instanceof Layer l
                 ? l.forward(h) : failNotLayer();
-        return F.linear(h, tokenEmbedding(), null);
+        Embedding e = tokenEmbedding();
+        return e.frozen() != null ? F.frozenLinear(h, e.frozen().kernel()) : F.linear(h, e.weight().value(), null);
     }
 
     private static Tensor failNotLayer() {

@@ -13,12 +13,20 @@ import java.util.Map;
 public final class Dequantizer {
     private Dequantizer() {}
 
-    /** Replaces every {@link Linear4bit} / {@link Linear8bit} in place; returns their dotted names. */
+    /**
+     * Replaces every {@link Linear4bit} / {@link Linear8bit} in place and gives a quantized embedding table its fp32
+     * parameter back; returns their dotted names.
+     */
     public static List<String> dequantize(CausalLm model) {
         Module root = model.module();
         List<String> done = new ArrayList<>();
         for (Map.Entry<String, Module> e : root.namedModules().entrySet()) {
             Module m = e.getValue();
+            if (m instanceof cortado.nn.Embedding emb && emb.frozen() instanceof QuantizedTable t) {
+                emb.thaw(emb.frozen().kernel().backend().fromArray(t.dequantize(), t.shape()));
+                done.add(e.getKey());
+                continue;
+            }
             if (!(m instanceof QuantizedLinear l)) continue;
             Tensor w = l.dequantizedWeight(), b = l.bias() == null ? null : l.bias().value();
             boolean conv = l.fromConv1D();

@@ -30,7 +30,7 @@ public final class Linear4bit extends QuantizedLinear {
         this.weight = weight;
     }
 
-    private static QuantizedWeight kernel(Quantized4bit weight, Backend backend) {
+    static QuantizedWeight kernel(Quantized4bit weight, Backend backend) {
         int[] s = weight.shape();
         if (s.length != 2) throw new IllegalArgumentException("Linear4bit weight must be [out, in], got shape "
                 + java.util.Arrays.toString(s));

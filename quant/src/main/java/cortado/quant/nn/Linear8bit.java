@@ -26,7 +26,7 @@ public final class Linear8bit extends QuantizedLinear {
         this.weight = weight;
     }
 
-    private static QuantizedWeight kernel(Quantized8bit weight, Backend backend) {
+    static QuantizedWeight kernel(Quantized8bit weight, Backend backend) {
         int[] s = weight.shape();
         if (s.length != 2 || weight.scheme() != Quantized8bit.Scheme.ROWWISE_INT8 || weight.blocksize() != s[1])
             throw new IllegalArgumentException("Linear8bit needs a row-wise int8 weight [out, in], got "

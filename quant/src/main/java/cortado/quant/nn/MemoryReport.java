@@ -31,16 +31,20 @@ public final class MemoryReport {
     public static MemoryReport of(Module root) {
         MemoryReport r = new MemoryReport();
         for (Module m : root.namedModules().values()) {
-            if (m instanceof Linear4bit l) {
-                Quantized4bit q = l.weight();
+            Quantized4bit q4 = m instanceof Linear4bit l ? l.weight()
+                    : m instanceof cortado.nn.Embedding e && e.frozen() instanceof QuantizedTable t ? t.fourBit() : null;
+            Quantized8bit q8 = m instanceof Linear8bit l ? l.weight()
+                    : m instanceof cortado.nn.Embedding e && e.frozen() instanceof QuantizedTable t ? t.int8() : null;
+            if (q4 != null) {
+                Quantized4bit q = q4;
                 String t = q.type().bnbName();
                 r.add(t + " codes (4-bit, packed)", q.numel(), q.packed().length);
                 if (q.isDoubleQuantized())
                     r.add(t + " block scales (double-quantized, blocksize " + q.blocksize() + ")", 0,
                             q.doubleQuant().bytesHeld());
                 else r.add(t + " block scales (fp32 absmax, blocksize " + q.blocksize() + ")", 0, 4L * q.absmax().length);
-            } else if (m instanceof Linear8bit l) {
-                Quantized8bit q = l.weight();
+            } else if (q8 != null) {
+                Quantized8bit q = q8;
                 r.add("int8 codes (row-wise)", q.numel(), q.codes().length);
                 r.add("int8 row scales (fp32 absmax)", 0, 4L * q.scales().length);
             }

@@ -6,10 +6,17 @@ import java.util.List;
 /**
  * What whole-model quantization does: {@code type} "nf4", "fp4" (4-bit blockwise, bitsandbytes' Linear4bit) or
  * "int8" (row-wise LLM.int8, Linear8bit); the 4-bit block size and double quantization; and the modules left in fp32
- * ({@code skip}, matched as transformers matches llm_int8_skip_modules; default lm_head).
+ * ({@code skip}, matched as transformers matches llm_int8_skip_modules; default lm_head). With
+ * {@code includeEmbeddings} the token embedding table is quantized too (llama.cpp quantizes token_embd; bitsandbytes
+ * and transformers leave embeddings in fp32), so a tied head is quantized with it; an untied head follows the skip list.
  */
-public record QuantizeSpec(String type, int blocksize, boolean doubleQuant, List<String> skip) {
+public record QuantizeSpec(String type, int blocksize, boolean doubleQuant, List<String> skip, boolean includeEmbeddings) {
     public static final List<String> DEFAULT_SKIP = List.of("lm_head");
+
+    /** bitsandbytes' behaviour: embeddings stay fp32. */
+    public QuantizeSpec(String type, int blocksize, boolean doubleQuant, List<String> skip) {
+        this(type, blocksize, doubleQuant, skip, false);
+    }
 
     public QuantizeSpec {
         type = type.toLowerCase(java.util.Locale.ROOT);

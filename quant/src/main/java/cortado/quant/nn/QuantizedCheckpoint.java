@@ -1,6 +1,7 @@
 package cortado.quant.nn;
 
 import cortado.nn.Conv1D;
+import cortado.nn.Embedding;
 import cortado.nn.Linear;
 import cortado.nn.Module;
 import cortado.nn.Parameter;
@@ -12,6 +13,8 @@ import cortado.quant.BnbCheckpoint;
 import cortado.quant.QuantType;
 import cortado.quant.Quantized4bit;
 import cortado.quant.Quantized8bit;
+import cortado.tensor.Backends;
+import cortado.tensor.DeferredZeros;
 import cortado.tensor.Tensor;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -45,6 +48,7 @@ public final class QuantizedCheckpoint {
     /** The spec that describes the quantized layers of {@code model} as they are (blocksizes are stored per tensor). */
     static QuantizeSpec specOf(CausalLm model) {
         QuantizeSpec spec = null;
+        boolean embeddings = false;
         List<String> skip = new ArrayList<>();
         for (Map.Entry<String, Module> e : model.module().namedModules().entrySet()) {
             Module m = e.getValue();
@@ -52,6 +56,11 @@ public final class QuantizedCheckpoint {
             if (m instanceof Linear4bit l)
                 s = new QuantizeSpec(l.weight().type().bnbName(), l.weight().blocksize(), l.weight().isDoubleQuantized(), List.of());
             else if (m instanceof Linear8bit) s = new QuantizeSpec("int8", 0, false, List.of());
+            else if (m instanceof Embedding emb && emb.frozen() instanceof QuantizedTable t) {
+                s = t.fourBit() != null ? new QuantizeSpec(t.fourBit().type().bnbName(), t.fourBit().blocksize(),
+                        t.fourBit().isDoubleQuantized(), List.of(), true) : new QuantizeSpec("int8", 0, false, List.of(), true);
+                embeddings = true;
+            }
             else if (m instanceof Linear || m instanceof Conv1D) {
                 String leaf = e.getKey().substring(e.getKey().lastIndexOf('.') + 1);
                 if (!skip.contains(leaf)) skip.add(leaf);
@@ -63,7 +72,7 @@ public final class QuantizedCheckpoint {
             spec = s;
         }
         if (spec == null) throw new IllegalArgumentException("the model has no quantized layer");
-        return new QuantizeSpec(spec.type(), spec.blocksize(), spec.doubleQuant(), skip);
+        return new QuantizeSpec(spec.type(), spec.blocksize(), spec.doubleQuant(), skip, embeddings);
     }
 
     /** Writes a model whose layers {@link ModelQuantizer} replaced to {@code dir} (4-bit or LLM.int8 layout). */
@@ -73,6 +82,10 @@ public final class QuantizedCheckpoint {
         model.module().namedModules().forEach((path, m) -> {
             if (m instanceof Linear4bit l) quantized.put(path + ".weight", l.weight());
             else if (m instanceof Linear8bit l) quantized8.put(path + ".weight", l.weight());
+            else if (m instanceof Embedding e && e.frozen() instanceof QuantizedTable t) {
+                if (t.fourBit() != null) quantized.put(path + ".weight", t.fourBit());
+                else quantized8.put(path + ".weight", t.int8());
+            }
         });
         if (!quantized.isEmpty() && !quantized8.isEmpty())
             throw new IllegalArgumentException("a model with both 4-bit and int8 layers has no bitsandbytes layout");
@@ -107,7 +120,7 @@ public final class QuantizedCheckpoint {
         Map<String, Object> config = new LinkedHashMap<>(fileConfig);
         config.remove("quantization_config");
         CausalLm model;
-        try {
+        try (DeferredZeros deferred = DeferredZeros.enter()) {   // fp32 zeros of replaced layers never allocated
             model = Models.forLoading(config);
         } catch (IllegalArgumentException e) {
             throw CheckpointException.at(dir.resolve(BnbCheckpoint.CONFIG), e.getMessage(), e);
@@ -123,6 +136,15 @@ public final class QuantizedCheckpoint {
             int[] expected;
             boolean conv;
             Parameter bias;
+            if (m instanceof Embedding emb && emb.frozen() == null) {
+                // A token embedding quantized with --include-embeddings.
+                if (!Arrays.equals(shape, new int[] {emb.numEmbeddings(), emb.dim()}))
+                    throw CheckpointException.at(weights, "quantized tensor '" + name + "' has shape "
+                            + Arrays.toString(shape) + " but the config gives [" + emb.numEmbeddings() + ", " + emb.dim() + "]");
+                emb.freeze(e.getValue() instanceof Quantized4bit q4 ? QuantizedTable.of(q4, Backends.cpu())
+                        : QuantizedTable.of((Quantized8bit) e.getValue(), Backends.cpu()));
+                continue;
+            }
             if (m instanceof Linear l) { expected = l.weight().shape(); conv = false; bias = l.bias(); }
             else if (m instanceof Conv1D cv) {
                 expected = new int[] {cv.outFeatures(), cv.inFeatures()}; // stored transposed, as transformers does

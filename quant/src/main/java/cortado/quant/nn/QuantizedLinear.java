@@ -29,7 +29,7 @@ public abstract class QuantizedLinear extends Module implements Layer {
 
     @Override
     public final Tensor forward(Tensor x) {
-        Tensor y = QuantLinearOp.apply(x, kernel);
+        Tensor y = F.frozenLinear(x, kernel);
         return bias == null ? y : F.add(y, bias.value());
     }
 

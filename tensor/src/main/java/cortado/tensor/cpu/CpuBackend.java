@@ -3,9 +3,11 @@ package cortado.tensor.cpu;
 import cortado.tensor.AttentionMask;
 import cortado.tensor.Backend;
 import cortado.tensor.Backends;
+import cortado.tensor.DType;
 import cortado.tensor.QuantizedWeight;
 import cortado.tensor.RopeTable;
 import cortado.tensor.Tensor;
+import cortado.tensor.cpu.quant.HalfMatrix;
 import cortado.tensor.cpu.quant.Packed4bit;
 import cortado.tensor.cpu.quant.PackedInt8;
 import cortado.tensor.cpu.quant.QuantMatmul;
@@ -155,6 +157,27 @@ public final class CpuBackend implements Backend {
         int[] shape = dy.shape();
         shape[shape.length - 1] = m.cols();
         return Tensor.of(dx, shape);
+    }
+
+    @Override public QuantizedWeight weight16bit(DType dtype, short[] bits, int rows, int cols) {
+        return HalfMatrix.of(dtype, bits, rows, cols);
+    }
+    @Override public void readHost16(QuantizedWeight w, HostShorts reader) {
+        if (!(matrix("readHost16", w) instanceof HalfMatrix h))
+            throw new IllegalArgumentException("readHost16: " + w.getClass().getSimpleName() + " is not a 16-bit weight");
+        reader.use(h.bits(), 0, h.bits().length);
+    }
+    @Override public Tensor quantizedEmbedding(QuantizedWeight w, int[] ids) {
+        QuantizedMatrix m = matrix("quantizedEmbedding", w);
+        int c = m.cols();
+        for (int id : ids)
+            if (id < 0 || id >= m.rows())
+                throw new IllegalArgumentException("id " + id + " out of range for an embedding of " + m.rows() + " rows");
+        float[] y = new float[ids.length * c];
+        Chunks.range(ids.length, Math.max(1, 8192 / Math.max(1, c)), (from, to) -> {
+            for (int i = from; i < to; i++) m.decode(ids[i], ids[i] + 1, 0, c, y, i * c, c);
+        });
+        return Tensor.of(y, ids.length, c);
     }
 
     // ---- optimizer ----

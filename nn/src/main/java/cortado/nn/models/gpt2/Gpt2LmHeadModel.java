@@ -1,5 +1,6 @@
 package cortado.nn.models.gpt2;
 
+import cortado.nn.Embedding;
 import cortado.nn.Init;
 import cortado.nn.Linear;
 import cortado.nn.Parameter;
@@ -60,7 +61,7 @@ public final class Gpt2LmHeadModel extends DecoderLm {
         return transformer.forward(ids, batch, seq, cache);
     }
 
-    @Override protected Tensor tokenEmbedding() { return transformer.wte().weight().value(); }
+    @Override protected Embedding tokenEmbedding() { return transformer.wte(); }
 
     @Override protected int hiddenSize() { return config.nEmbd(); }
 

@@ -1,5 +1,6 @@
 package cortado.nn.models.llama;
 
+import cortado.nn.Embedding;
 import cortado.nn.Init;
 import cortado.nn.Linear;
 import cortado.nn.Parameter;
@@ -54,7 +55,7 @@ public final class LlamaForCausalLm extends DecoderLm {
         return model.forward(ids, batch, seq, cache);
     }
 
-    @Override protected Tensor tokenEmbedding() { return model.embedTokens().weight().value(); }
+    @Override protected Embedding tokenEmbedding() { return model.embedTokens(); }
 
     @Override protected int hiddenSize() { return config.hiddenSize(); }
 
