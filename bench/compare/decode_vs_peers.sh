@@ -33,7 +33,7 @@ for tool in llama-bench llama-quantize; do
 done
 # The cortado launcher's memory flags (see ./cortado).
 opts=${JAVA_OPTS:--XX:MaxRAMPercentage=75 -XX:+UseSerialGC -XX:MaxNewSize=256m}
-has_bf16=0; unzip -l "$jar" | grep -q 'cortado/tensor/cpu/Bf16Matrix.class' && has_bf16=1
+has_bf16=0; unzip -l "$jar" | grep -q '/Bf16Matrix.class' && has_bf16=1
 quant_flags=""; quant_label="nf4-head-fp32"
 if ./cortado quantize --help 2>&1 | grep -q -- '--include-embeddings'; then quant_flags="--include-embeddings"; quant_label="nf4"; fi
 

@@ -4,6 +4,7 @@ import cortado.nn.generate.Generator;
 import cortado.nn.generate.Sampler;
 import cortado.nn.generate.StoppingCriteria;
 import cortado.nn.io.HfCheckpoint;
+import cortado.nn.io.InferenceDType;
 import cortado.nn.models.CausalLm;
 import cortado.quant.BnbCheckpoint;
 import cortado.quant.nn.QuantizedCheckpoint;
@@ -52,7 +53,9 @@ public final class DecodeMain {
         if (dir == null) throw new IllegalArgumentException("--model DIR is required");
         Parallel.setThreads(threads);
         Path p = Path.of(dir);
-        CausalLm model = BnbCheckpoint.isQuantized(p) ? QuantizedCheckpoint.load(p) : HfCheckpoint.load(p);
+        // As `generate --dtype auto` loads it: a quantized checkpoint in its format, bf16/f16 files as 16-bit matrices.
+        CausalLm model = BnbCheckpoint.isQuantized(p) ? QuantizedCheckpoint.load(p)
+                : HfCheckpoint.loadFrozen(p, InferenceDType.AUTO);
         Generator generator = new Generator(model);
         int vocab = Math.min(model.config().vocabSize(), 50257);
         SplittableRandom rng = new SplittableRandom(7);
