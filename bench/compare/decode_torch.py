@@ -22,10 +22,11 @@ class Stamps(LogitsProcessor):
     """Records when each step's logits are ready (called once per generated token, after the forward pass)."""
 
     def __init__(self):
-        self.times = []
+        self.times, self.cpu = [], []
 
     def __call__(self, input_ids, scores):
         self.times.append(time.perf_counter())
+        self.cpu.append(time.process_time())
         return scores
 
 
@@ -45,7 +46,7 @@ def main():
     g = torch.Generator().manual_seed(7)
     short = torch.randint(0, vocab, (1, 8), generator=g)
     long = torch.randint(0, vocab, (1, args.prompt), generator=g)
-    decode, prefill = [], []
+    decode, prefill, cpu = [], [], []
     common = dict(do_sample=False, num_beams=1, pad_token_id=model.config.eos_token_id)
     with torch.inference_mode():
         for r in range(args.warmup + args.rounds):
@@ -55,6 +56,7 @@ def main():
                                min_new_tokens=args.new, logits_processor=LogitsProcessorList([s]), **common)
                 if r >= args.warmup:
                     decode.append((len(s.times) - 1) / (s.times[-1] - s.times[0]))
+                    cpu.append((s.cpu[-1] - s.cpu[0]) * 1000 / (len(s.cpu) - 1))
             if args.mode != "decode":
                 s = Stamps()
                 t0 = time.perf_counter()
@@ -67,6 +69,7 @@ def main():
                       "threads": args.threads, "decode_tok_s": round(med(decode), 2),
                       "prefill_tok_s": round(med(prefill), 2), "decode_rounds": [round(x, 1) for x in decode],
                       "prefill_rounds": [round(x, 1) for x in prefill],
+                      "decode_cpu_ms_per_token": round(med(cpu), 1),
                       "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}))
 
 

@@ -6,7 +6,8 @@
 # through cortado.bench.DecodeMain (the checkpoint loaders of `generate`, Generator, its KV cache, the greedy sampler;
 # the launcher's JVM flags); PyTorch fp32 (bench/compare/decode_torch.py, torch.set_num_threads(N)); llama-bench
 # -p PROMPT -n NEW -t N on f32, f16 and q4_0 GGUFs. Prints every run's JSON line, then a table of medians with the
-# spread (min-max) and the peak RSS.
+# spread (min-max), the peak RSS, and (Cortado, PyTorch) the process CPU time per decoded token, which on a busy
+# machine says how much work a token took where the wall-clock rate mostly says how much CPU the scheduler gave.
 #   decode  = tokens/s of NEW greedy tokens after an 8-token prompt (llama-bench: tg NEW from an empty context)
 #   prefill = prompt tokens/s of a PROMPT-token prompt (llama-bench: pp PROMPT)
 # Environment: PEERS (default /work/peers: llama.cpp work tree at $PEERS/llama.cpp with build/bin/llama-bench and
@@ -33,9 +34,10 @@ for tool in llama-bench llama-quantize; do
 done
 # The cortado launcher's memory flags (see ./cortado).
 opts=${JAVA_OPTS:--XX:MaxRAMPercentage=75 -XX:+UseSerialGC -XX:MaxNewSize=256m}
-has_bf16=0; unzip -l "$jar" | grep -q '/Bf16Matrix.class' && has_bf16=1
+# (grep reads all of its input: with pipefail, grep -q stopping early would fail the pipeline through SIGPIPE)
+has_bf16=0; if unzip -l "$jar" | grep '/Bf16Matrix.class' >/dev/null; then has_bf16=1; fi
 quant_flags=""; quant_label="nf4-head-fp32"
-if ./cortado quantize --help 2>&1 | grep -q -- '--include-embeddings'; then quant_flags="--include-embeddings"; quant_label="nf4"; fi
+if ./cortado quantize --help 2>&1 | grep -- '--include-embeddings' >/dev/null; then quant_flags="--include-embeddings"; quant_label="nf4"; fi
 
 # ---- models, made once --------------------------------------------------------------------------------------------
 mkdir -p "$dir"
@@ -100,17 +102,20 @@ rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
 new, prompt = sys.argv[2], sys.argv[3]
 keys = []
 for r in rows:
+    r["model"] = r["model"].split("-")[0]  # gpt2-nf4 -> gpt2: the precision is the label
+for r in rows:
     k = (r["model"], r["engine"], r["label"], r["threads"])
     if k not in keys: keys.append(k)
 def cell(xs):
     xs = [x for x in xs if x >= 0]
     if not xs: return "-"
     return f"{statistics.median(xs):.1f} ({min(xs):.1f}-{max(xs):.1f})"
-print(f"\n| model | engine | precision | threads | decode tok/s (tg{new}) | prefill tok/s (pp{prompt}) | peak RSS MiB | runs |")
-print("|---|---|---|---:|---:|---:|---:|---:|")
+print(f"\n| model | engine | precision | threads | decode tok/s (tg{new}) | prefill tok/s (pp{prompt}) | decode CPU ms/token | peak RSS MiB | runs |")
+print("|---|---|---|---:|---:|---:|---:|---:|---:|")
 for k in sorted(keys, key=lambda k: (k[0], k[3], k[1], k[2])):
     rs = [r for r in rows if (r["model"], r["engine"], r["label"], r["threads"]) == k]
     print(f"| {k[0]} | {k[1]} | {k[2]} | {k[3]} | {cell([r['decode_tok_s'] for r in rs])} | "
-          f"{cell([r['prefill_tok_s'] for r in rs])} | {statistics.median(r['peak_rss_mib'] for r in rs):.0f} | {len(rs)} |")
+          f"{cell([r['prefill_tok_s'] for r in rs])} | {cell([r.get('decode_cpu_ms_per_token', -1) for r in rs])} | "
+          f"{statistics.median(r['peak_rss_mib'] for r in rs):.0f} | {len(rs)} |")
 PY
 rm -f "$out"
