@@ -12,10 +12,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>The pool is N-1 persistent helper threads plus the caller. Decoding calls {@code forEach} hundreds of times per
  * token, each for a few hundred microseconds of work, so what a call costs beyond its work matters: a helper that
  * finishes waits for the next call by spinning for {@link #SPIN_NANOS} before it parks (waking a parked thread costs
- * tens of microseconds, more on a busy machine), and the caller, once its chunks are done, spins as briefly for the
- * helpers to finish the chunks they hold before it parks. Spinning is bounded, so an idle pool takes no CPU from the
- * JIT, the collector or other processes on a small machine (unbounded spinning is what makes llama.cpp's two threads
- * slower than one when the machine is busy).
+ * tens of microseconds, more on a busy machine), and the caller, once its chunks are done, waits as briefly for the
+ * helpers to finish the chunks they hold before it parks. Past the first few microseconds a waiting thread spins with
+ * {@link Thread#yield}, so on a machine with more runnable threads than cores it hands its core to them (among them
+ * the helper it waits for) instead of burning its time slice. Waiting is bounded, so an idle pool takes no CPU from
+ * the JIT, the collector or other processes on a small machine (unbounded spinning is what makes llama.cpp's two
+ * threads slower than one when the machine is busy).
  *
  * <p>A chunk's work never depends on which thread runs it or on how many threads there are: kernels choose their
  * chunks from the sizes, so the thread count does not change results. A {@code forEach} from inside a chunk, or while
@@ -28,6 +30,8 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class Parallel {
     /** How long an idle helper, or a caller waiting for helpers, spins before parking. -Dcortado.spinMicros. */
     static final long SPIN_NANOS = Long.getLong("cortado.spinMicros", 50L) * 1000L;
+    /** The first steps of a wait, a plain spin loop; the rest yields between checks. */
+    static final int PURE_SPINS = 128;
 
     private static volatile Pool pool = new Pool(Runtime.getRuntime().availableProcessors());
 
@@ -103,12 +107,9 @@ public final class Parallel {
 
         /** The caller, after its own share: spin briefly for the helpers' last chunks, then park. */
         void awaitHelpers() {
-            long deadline = System.nanoTime() + SPIN_NANOS;
+            long start = System.nanoTime();
             for (int spins = 0; pending.get() > 0; spins++) {
-                if ((spins & 63) != 0 || System.nanoTime() < deadline) {
-                    Thread.onSpinWait();
-                    continue;
-                }
+                if (keepWaiting(spins, start)) continue;
                 callerParked = true;
                 if (pending.get() > 0) LockSupport.park(this);
                 callerParked = false;
@@ -121,6 +122,22 @@ public final class Parallel {
             if (f instanceof Error err) throw err;
             if (f != null) throw new IllegalStateException(f);
         }
+    }
+
+    /**
+     * One step of a bounded wait that began at {@code start}: true after a plain spin (the first PURE_SPINS steps,
+     * a few microseconds: a PAUSE is some 40 ns) or a yield (until SPIN_NANOS), false when the waiter should park.
+     */
+    private static boolean keepWaiting(int spins, long start) {
+        if (spins < PURE_SPINS) {
+            Thread.onSpinWait();
+            return true;
+        }
+        if (System.nanoTime() - start < SPIN_NANOS) {
+            Thread.yield();
+            return true;
+        }
+        return false;
     }
 
     /** A job slot's value once its helper has exited: no job can be handed to it any more. */
@@ -198,19 +215,17 @@ public final class Parallel {
 
         /** The next job: spin for SPIN_NANOS, then park; null once the pool is shut down and no job is pending. */
         private Job await() {
-            long deadline = System.nanoTime() + SPIN_NANOS;
+            long start = System.nanoTime();
             for (int spins = 0; ; spins++) {
                 Job job = slot.get();
                 if (job != null) return job;
                 if (pool.shutdown && slot.compareAndSet(null, RETIRED)) return null;
-                if ((spins & 63) != 0 || System.nanoTime() < deadline) {
-                    Thread.onSpinWait();
-                    continue;
-                }
+                if (keepWaiting(spins, start)) continue;
                 parked = true;
                 if (slot.get() == null && !pool.shutdown) LockSupport.park(this);
                 parked = false;
-                deadline = System.nanoTime() + SPIN_NANOS;
+                start = System.nanoTime();
+                spins = -1;
             }
         }
     }
