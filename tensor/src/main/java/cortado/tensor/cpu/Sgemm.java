@@ -21,6 +21,13 @@ public final class Sgemm {
      * thread and joining it costs tens of microseconds, more than splitting such a call saves.
      */
     static final long PARALLEL_MIN_MACS = 1L << 23;
+    /**
+     * A matrix-vector product of at least this many weights (256 KiB, some 20 us of reading) is split over the threads:
+     * the pool's helpers spin between calls, so handing them work costs a few microseconds, not a wake-up.
+     */
+    static final long SKINNY_PARALLEL_MIN_WEIGHTS = 1L << 16;
+    /** Column chunks of a split matrix-vector product: a few per thread, at least this many columns each. */
+    static final int SKINNY_CHUNKS_PER_THREAD = 4, SKINNY_MIN_COLUMNS = 64;
 
     private Sgemm() {}
 
@@ -76,14 +83,20 @@ public final class Sgemm {
             return;
         }
         long macs = (long) m * n * k;
-        int t = macs < PARALLEL_MIN_MACS ? 1 : threads;
         if (m < MicroKernel.MR / 2) {
-            // Matrix-vector shaped: split columns evenly, each chunk streams its part of B once.
-            int chunks = Math.max(1, Math.min(t, n / 64));
-            Parallel.forEach(chunks, ch -> SkinnyGemm.run(transA, transB, m, split(n, chunks, ch, 1),
-                    split(n, chunks, ch + 1, 1), k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc));
+            // Matrix-vector shaped, bound by reading B once: worth splitting from a much smaller size than a GEMM.
+            // Columns in chunks of at least SKINNY_MIN_COLUMNS, a few per thread so a helper that starts late (or is
+            // descheduled) leaves its share to the others instead of holding up the call.
+            int t = (long) n * k < SKINNY_PARALLEL_MIN_WEIGHTS ? 1 : threads;
+            int chunks = Math.max(1, Math.min(t * SKINNY_CHUNKS_PER_THREAD, n / SKINNY_MIN_COLUMNS));
+            if (t == 1) chunks = 1;
+            float[] rows = SkinnyGemm.rows(transA, m, k, alpha, a, aOff, lda);
+            int parts = chunks;
+            Parallel.forEach(parts, ch -> SkinnyGemm.run(rows, transB, m, split(n, parts, ch, 4),
+                    split(n, parts, ch + 1, 4), k, b, bOff, ldb, beta, c, cOff, ldc));
             return;
         }
+        int t = macs < PARALLEL_MIN_MACS ? 1 : threads;
         BlockedGemm.run(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, t);
     }
 

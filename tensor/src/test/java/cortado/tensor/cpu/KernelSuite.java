@@ -84,6 +84,10 @@ final class KernelSuite {
         out.put("matmul.tt", be.matmul(mb, ma, true, true));
         out.put("matmul.skinny", be.matmul(TestTensors.randn(r, 2, 700), mb, false, false));
         out.put("matmul.skinnyT", be.matmul(TestTensors.randn(r, 3, 150), mb, false, true));
+        // one token of decoding: a matrix-vector product large enough to be split over the threads, both layouts
+        Tensor mw = TestTensors.randn(r, 1003, 333), x1 = TestTensors.randn(r, 1, 333);
+        out.put("matvec.transposed", be.matmul(x1, mw, false, true));
+        out.put("matvec", be.matmul(TestTensors.randn(r, 1, 1003), mw, false, false));
         // attention: causal, grouped-query, four key tiles; 2 x 2 (batch, kv-head) pairs, fewer than some thread counts use
         Tensor q = TestTensors.randn(r, 2, 4, 200, 24), k = TestTensors.randn(r, 2, 2, 200, 24);
         Tensor v = TestTensors.randn(r, 2, 2, 200, 24), dout = TestTensors.randn(r, 2, 4, 200, 24);

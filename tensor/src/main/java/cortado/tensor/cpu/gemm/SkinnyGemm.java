@@ -16,18 +16,41 @@ public final class SkinnyGemm {
 
     private SkinnyGemm() {}
 
-    /** Same arguments as {@link cortado.tensor.cpu.Sgemm#sgemm} restricted to columns [j0, j1); k >= 1. */
-    public static void run(boolean transA, boolean transB, int m, int j0, int j1, int k, float alpha,
-                           float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                           float beta, float[] c, int cOff, int ldc) {
-        // Rows of op(A), contiguous (A^T rows are strided in memory; m*k floats is small here).
+    /**
+     * The rows of op(A) times alpha, contiguous ([m, k]; A^T rows are strided in memory, and m*k floats is small
+     * here): made once per call and shared by every column chunk of {@link #run}.
+     */
+    public static float[] rows(boolean transA, int m, int k, float alpha, float[] a, int aOff, int lda) {
         float[] rows = new float[m * k];
         for (int i = 0; i < m; i++)
             for (int p = 0; p < k; p++)
                 rows[i * k + p] = alpha * (transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p]);
+        return rows;
+    }
+
+    /**
+     * C[0..m, j0..j1) = rows @ op(B) + beta * C, for {@code rows} from {@link #rows} and the rest of the arguments as
+     * {@link cortado.tensor.cpu.Sgemm#sgemm}; k >= 1. Each element of C is computed the same way whatever [j0, j1) is,
+     * so how the columns are split (by the thread count) never changes a result.
+     */
+    public static void run(float[] rows, boolean transB, int m, int j0, int j1, int k,
+                           float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
         if (transB) {
             // C[i, j] = dot(row i, B row j): B rows are contiguous in k.
-            for (int j = j0; j < j1; j++) {
+            int j = j0;
+            if (m == 1) {
+                // Four B rows per pass: four weight streams in flight and one load of x for all four; each column's
+                // sum is the same chain of operations as dot() makes, so its bits do not depend on the grouping.
+                float[] d = new float[4];
+                for (; j + 4 <= j1; j += 4) {
+                    dot4(rows, b, bOff + j * ldb, ldb, k, d);
+                    for (int q = 0; q < 4; q++) {
+                        int ci = cOff + j + q;
+                        c[ci] = beta == 0f ? d[q] : d[q] + beta * c[ci];
+                    }
+                }
+            }
+            for (; j < j1; j++) {
                 int bj = bOff + j * ldb;
                 for (int i = 0; i < m; i++) {
                     float d = dot(rows, i * k, b, bj, k);
@@ -62,6 +85,35 @@ public final class SkinnyGemm {
         float s = Lanes.sum(acc0.add(acc1));
         for (; p < n; p++) s = Math.fma(x[xo + p], y[yo + p], s);
         return s;
+    }
+
+    /** d[q] = dot(x, B row q) for the four rows at y0, y0 + ldy, ..., each summed exactly as {@link #dot} does. */
+    private static void dot4(float[] x, float[] y, int y0, int ldy, int n, float[] d) {
+        FloatVector a0 = FloatVector.zero(S), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
+        int vl = S.length(), p = 0, y1 = y0 + ldy, y2 = y1 + ldy, y3 = y2 + ldy;
+        for (; p + 2 * vl <= n; p += 2 * vl) {
+            FloatVector x0 = FloatVector.fromArray(S, x, p), x1 = FloatVector.fromArray(S, x, p + vl);
+            a0 = x0.fma(FloatVector.fromArray(S, y, y0 + p), a0);
+            b0 = x1.fma(FloatVector.fromArray(S, y, y0 + p + vl), b0);
+            a1 = x0.fma(FloatVector.fromArray(S, y, y1 + p), a1);
+            b1 = x1.fma(FloatVector.fromArray(S, y, y1 + p + vl), b1);
+            a2 = x0.fma(FloatVector.fromArray(S, y, y2 + p), a2);
+            b2 = x1.fma(FloatVector.fromArray(S, y, y2 + p + vl), b2);
+            a3 = x0.fma(FloatVector.fromArray(S, y, y3 + p), a3);
+            b3 = x1.fma(FloatVector.fromArray(S, y, y3 + p + vl), b3);
+        }
+        float s0 = Lanes.sum(a0.add(b0)), s1 = Lanes.sum(a1.add(b1)), s2 = Lanes.sum(a2.add(b2)), s3 = Lanes.sum(a3.add(b3));
+        for (; p < n; p++) {
+            float xp = x[p];
+            s0 = Math.fma(xp, y[y0 + p], s0);
+            s1 = Math.fma(xp, y[y1 + p], s1);
+            s2 = Math.fma(xp, y[y2 + p], s2);
+            s3 = Math.fma(xp, y[y3 + p], s3);
+        }
+        d[0] = s0;
+        d[1] = s1;
+        d[2] = s2;
+        d[3] = s3;
     }
 
     private static void axpy(float s, float[] x, int xo, float[] y, int yo, int n) {

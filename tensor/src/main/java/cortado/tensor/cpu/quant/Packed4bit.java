@@ -28,6 +28,18 @@ public record Packed4bit(byte[] packed, float[] absmax, float[] code, int blocks
             jdk.incubator.vector.VectorShape.forBitSize(VL * 8));
     /** One vector step decodes VL bytes = 2*VL elements. */
     private static final int STEP = 2 * VL;
+    /**
+     * The wide matrix-vector path reads 4*VL packed bytes as VL int lanes: lane i holds elements 8i..8i+7, and its
+     * nibble k (bits 4k..4k+3, after a shift by 4k) is element 8i + NIBBLE_ELEMENT[k] (little-endian bytes, first
+     * element of each byte in the high nibble). One step is 8*VL elements: one load, seven shifts, eight lookups.
+     */
+    private static final int WSTEP = 8 * VL;
+    private static final int[] NIBBLE_ELEMENT = {1, 0, 3, 2, 5, 4, 7, 6};
+    private static final VectorSpecies<Byte> SBW = ByteVector.SPECIES_PREFERRED.withShape(
+            jdk.incubator.vector.VectorShape.forBitSize(VL * 32));
+    /** Lanes VL/2.. of a wide step, which lie in the second block when a step spans two (blocksize = 4*VL). */
+    private static final jdk.incubator.vector.VectorMask<Float> UPPER_HALF =
+            jdk.incubator.vector.VectorMask.fromLong(S, ((1L << VL) - 1) & ~((1L << (VL / 2)) - 1));
     /** Lane permutation that interleaves (even, odd) element vectors into memory order. */
     private static final IntVector ZIP_LO, ZIP_HI;
 
@@ -54,6 +66,15 @@ public record Packed4bit(byte[] packed, float[] absmax, float[] code, int blocks
         if (absmax.length != (n + blocksize - 1) / blocksize)
             throw new IllegalArgumentException("4-bit matrix [" + rows + ", " + cols + "] at blocksize " + blocksize
                     + " needs " + (n + blocksize - 1) / blocksize + " absmax values, got " + absmax.length);
+    }
+
+    /**
+     * Wide matrix-vector path: rows are whole steps of 8*VL elements, and a step lies in one block or (blocksize
+     * 4*VL, e.g. bitsandbytes' 64 with 512-bit vectors) splits into two halves of lanes, one block each.
+     */
+    private boolean wide() {
+        return VL >= 8 && VL <= 16 && SBW.length() == 4 * VL && cols % WSTEP == 0
+                && (blocksize % WSTEP == 0 || 2 * blocksize == WSTEP);
     }
 
     /** Vector path: every STEP-element chunk starts on an even element and lies inside one block. */
@@ -110,6 +131,13 @@ public record Packed4bit(byte[] packed, float[] absmax, float[] code, int blocks
     @Override
     public float[] gemvInput(float[] x, int xOff) {
         float[] xs = new float[cols];
+        if (wide()) {
+            // Each step's x in the order its nibbles come out: xs[step + k*VL + i] = x[step + 8i + NIBBLE_ELEMENT[k]].
+            for (int c = 0; c < cols; c += WSTEP)
+                for (int k = 0; k < 8; k++)
+                    for (int i = 0; i < VL; i++) xs[c + k * VL + i] = x[xOff + c + 8 * i + NIBBLE_ELEMENT[k]];
+            return xs;
+        }
         if (!vectorizable()) {
             System.arraycopy(x, xOff, xs, 0, cols);
             return xs;
@@ -125,6 +153,10 @@ public record Packed4bit(byte[] packed, float[] absmax, float[] code, int blocks
 
     @Override
     public void gemvRows(float[] xs, float[] y, int yOff, int r0, int r1) {
+        if (wide()) {
+            gemvRowsWide(xs, y, yOff, r0, r1);
+            return;
+        }
         if (!vectorizable()) {
             for (int r = r0; r < r1; r++) {
                 float s = 0f;
@@ -187,6 +219,71 @@ public record Packed4bit(byte[] packed, float[] absmax, float[] code, int blocks
             for (int c = 0; c < cols; c += STEP)
                 acc = chunk(f0 + c, FloatVector.fromArray(S, xs, c >>> 1),
                         FloatVector.fromArray(S, xs, half + (c >>> 1)), t0, t1, acc);
+            y[yOff + r] = Lanes.sum(acc);
+        }
+    }
+
+    /**
+     * The wide path ({@link #wide}): four rows per pass (four weight streams, x loaded once per step for all), each
+     * step's eight nibble vectors summed unscaled, then one FMA by the step's absmax (per half when it spans two
+     * blocks). Each row is summed in an order fixed by cols and blocksize alone.
+     */
+    private void gemvRowsWide(float[] xs, float[] y, int yOff, int r0, int r1) {
+        // One method with no vector-returning calls: a FloatVector returned from a call C2 does not inline is boxed.
+        IntVector t0 = table(0), t1 = table(1);
+        boolean halves = 2 * blocksize == WSTEP;
+        int r = r0;
+        for (; r + 4 <= r1; r += 4) {
+            FloatVector acc0 = FloatVector.zero(S), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+            int f0 = r * cols, f1 = f0 + cols, f2 = f1 + cols, f3 = f2 + cols;
+            for (int c = 0; c < cols; c += WSTEP) {
+                IntVector v0 = ByteVector.fromArray(SBW, packed, (f0 + c) >>> 1).reinterpretAsInts();
+                IntVector v1 = ByteVector.fromArray(SBW, packed, (f1 + c) >>> 1).reinterpretAsInts();
+                IntVector v2 = ByteVector.fromArray(SBW, packed, (f2 + c) >>> 1).reinterpretAsInts();
+                IntVector v3 = ByteVector.fromArray(SBW, packed, (f3 + c) >>> 1).reinterpretAsInts();
+                FloatVector d0 = FloatVector.zero(S), d1 = d0, d2 = d0, d3 = d0;
+                for (int k = 0; k < 8; k++) {
+                    // No "& 15": the two-table selectFrom wraps indices to [0, 2*VL), and the tables repeat every 16.
+                    FloatVector xk = FloatVector.fromArray(S, xs, c + k * VL);
+                    int sh = 4 * k;
+                    d0 = v0.lanewise(VectorOperators.LSHR, sh).selectFrom(t0, t1).reinterpretAsFloats().fma(xk, d0);
+                    d1 = v1.lanewise(VectorOperators.LSHR, sh).selectFrom(t0, t1).reinterpretAsFloats().fma(xk, d1);
+                    d2 = v2.lanewise(VectorOperators.LSHR, sh).selectFrom(t0, t1).reinterpretAsFloats().fma(xk, d2);
+                    d3 = v3.lanewise(VectorOperators.LSHR, sh).selectFrom(t0, t1).reinterpretAsFloats().fma(xk, d3);
+                }
+                int b0 = (f0 + c) / blocksize, b1 = (f1 + c) / blocksize, b2 = (f2 + c) / blocksize, b3 = (f3 + c) / blocksize;
+                FloatVector s0 = FloatVector.broadcast(S, absmax[b0]), s1 = FloatVector.broadcast(S, absmax[b1]);
+                FloatVector s2 = FloatVector.broadcast(S, absmax[b2]), s3 = FloatVector.broadcast(S, absmax[b3]);
+                if (halves) {
+                    s0 = s0.blend(absmax[b0 + 1], UPPER_HALF);
+                    s1 = s1.blend(absmax[b1 + 1], UPPER_HALF);
+                    s2 = s2.blend(absmax[b2 + 1], UPPER_HALF);
+                    s3 = s3.blend(absmax[b3 + 1], UPPER_HALF);
+                }
+                acc0 = d0.fma(s0, acc0);
+                acc1 = d1.fma(s1, acc1);
+                acc2 = d2.fma(s2, acc2);
+                acc3 = d3.fma(s3, acc3);
+            }
+            y[yOff + r] = Lanes.sum(acc0);
+            y[yOff + r + 1] = Lanes.sum(acc1);
+            y[yOff + r + 2] = Lanes.sum(acc2);
+            y[yOff + r + 3] = Lanes.sum(acc3);
+        }
+        for (; r < r1; r++) {
+            FloatVector acc = FloatVector.zero(S);
+            int f0 = r * cols;
+            for (int c = 0; c < cols; c += WSTEP) {
+                IntVector v0 = ByteVector.fromArray(SBW, packed, (f0 + c) >>> 1).reinterpretAsInts();
+                FloatVector d0 = FloatVector.zero(S);
+                for (int k = 0; k < 8; k++)
+                    d0 = v0.lanewise(VectorOperators.LSHR, 4 * k).selectFrom(t0, t1).reinterpretAsFloats()
+                            .fma(FloatVector.fromArray(S, xs, c + k * VL), d0);
+                int b0 = (f0 + c) / blocksize;
+                FloatVector s0 = FloatVector.broadcast(S, absmax[b0]);
+                if (halves) s0 = s0.blend(absmax[b0 + 1], UPPER_HALF);
+                acc = d0.fma(s0, acc);
+            }
             y[yOff + r] = Lanes.sum(acc);
         }
     }

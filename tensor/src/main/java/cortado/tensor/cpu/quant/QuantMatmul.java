@@ -27,6 +27,8 @@ public final class QuantMatmul {
     static final int TILE_K = 512;
     /** Below this many weights a matrix-vector product stays on the calling thread. */
     static final long PARALLEL_MIN_WEIGHTS = 1L << 16;
+    /** Row chunks per thread of a split matrix-vector product. */
+    static final int GEMV_CHUNKS_PER_THREAD = 4;
 
     private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[TILE_N * TILE_K]);
 
@@ -42,8 +44,9 @@ public final class QuantMatmul {
             w.gemvRows(xp, y, yOff, 0, out);
             return;
         }
-        // Many small chunks per thread: a thread descheduled on a shared machine holds up only a little work.
-        int chunks = Math.max(1, Math.min(out / 16, 16 * Parallel.threads()));
+        // A few chunks per thread (taken from a counter), so a helper that starts late or is descheduled on a shared
+        // machine leaves its share to the others; more would only add hand-offs (each a few microseconds).
+        int chunks = Math.max(1, Math.min(out / 16, GEMV_CHUNKS_PER_THREAD * Parallel.threads()));
         // Boundaries on multiples of 4 keep the four-row kernel's passes whole.
         Parallel.forEach(chunks, ch -> w.gemvRows(xp, y, yOff,
                 (int) ((long) out * ch / chunks) & ~3, ch == chunks - 1 ? out : (int) ((long) out * (ch + 1) / chunks) & ~3));

@@ -85,7 +85,8 @@ class QuantMatmulTest {
 
     @ParameterizedTest(name = "4-bit rows={0} out={1} in={2} blocksize={3} threads={4}")
     @CsvSource({
-            "1, 64, 128, 64, 1",      // decoding, vector path
+            "1, 64, 128, 64, 1",      // decoding, vector path (512-bit: a wide step of 128 spans two blocks)
+            "1, 21, 384, 256, 2",     // decoding, wide steps inside blocks that straddle rows (384 % 256 != 0)
             "1, 1030, 128, 64, 2",    // threaded matvec; chunk edges on multiples of 4, 1030 % 4 = 2 leftover rows
             "2, 517, 256, 128, 2",    // two rows of decoding, odd out
             "1, 67, 96, 64, 2",       // odd out; blocks span rows (96 % 64 != 0)
