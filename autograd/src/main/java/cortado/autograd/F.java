@@ -172,6 +172,12 @@ public final class F {
     /** Joins tensors along dim; all other dimensions must agree. */
     public static Tensor concat(int dim, Tensor... xs) { return Concat.apply(dim, xs); }
 
+    /**
+     * Inverted dropout: x * m / (1 - p), element i kept (m_i = 1) with probability 1 - p as a pure function of
+     * ({@code key}, i), so the mask is reproducible from the key alone (torch.nn.functional.dropout in training mode).
+     */
+    public static Tensor dropout(Tensor x, float p, long key) { return p == 0f ? x : Dropout.apply(x, p, key); }
+
     // ---- reductions ----
 
     /** Sum of all elements, shape []. */

@@ -91,6 +91,7 @@ public final class GenerateCommand implements Command {
         List<int[]> ids = new ArrayList<>();
         for (Map<String, Object> line : lines) ids.add(encodePrompt(in, line, model, encoder));
         StringBuilder written = new StringBuilder();
+        model.module().eval();   // generation runs without dropout
         Generator generator = new Generator(model);
         for (int from = 0; from < lines.size(); from += batch) {
             int to = Math.min(lines.size(), from + batch);
@@ -179,10 +180,17 @@ public final class GenerateCommand implements Command {
             throw new CliException("the prompt has " + ids.length + " tokens, more than the model's context window of "
                     + window + " positions");
         TextStream text = new TextStream(tok, stop.eosTokenIds(), stop.stopStrings());
-        Completion c = new Generator(model).generate(List.of(ids), List.of(sampler), stop, tok, (row, token) -> {
-            String s = text.accept(token);
-            if (out != null && !s.isEmpty()) { out.print(s); out.flush(); }
-        }).get(0);
+        boolean wasTraining = model.module().isTraining();
+        model.module().eval();   // generation runs without dropout (the demo samples between training runs)
+        Completion c;
+        try {
+            c = new Generator(model).generate(List.of(ids), List.of(sampler), stop, tok, (row, token) -> {
+                String s = text.accept(token);
+                if (out != null && !s.isEmpty()) { out.print(s); out.flush(); }
+            }).get(0);
+        } finally {
+            model.module().train(wasTraining);
+        }
         String rest = text.finish();
         if (out != null) { out.print(rest); out.flush(); }
         return c;

@@ -6,7 +6,9 @@ import cortado.tensor.Tensor;
 
 /**
  * A pre-norm transformer block (GPT-2, Llama): x + attn(norm1(x)), then + mlp(norm2(...)). The children carry the
- * family's Hugging Face names, registered in Hugging Face's order so parameter lists match {@code named_parameters()}.
+ * family's Hugging Face names, registered in Hugging Face's order so parameter lists match {@code named_parameters()},
+ * and are looked up by name at every call through {@link Layer} and {@link SelfAttention}, so any of them can be
+ * replaced or wrapped.
  */
 public final class Block extends Module {
 
@@ -18,8 +20,8 @@ public final class Block extends Module {
 
     private final Names names;
 
-    public <N extends Module & Layer, P extends Module & Layer> Block(Names names, N norm1, CausalSelfAttention attention,
-                                                                      N norm2, P mlp) {
+    public <N extends Module & Layer, A extends Module & SelfAttention, P extends Module & Layer> Block(
+            Names names, N norm1, A attention, N norm2, P mlp) {
         this.names = names;
         if (names.layersFirst()) {
             child(names.attention(), attention);
@@ -41,17 +43,21 @@ public final class Block extends Module {
 
     /** As above with rotary position ids {@code positions} (row-major [B, T]; null: continue from the cache). */
     public Tensor forward(Tensor x, int batch, int seq, int[] positions, KvCache cache, int layer) {
-        if (checkpointsActivations() && cache == null)
-            return F.checkpoint(in -> residuals(in, batch, seq, positions, null, layer), x);
+        if (checkpointsActivations() && cache == null) {
+            // The recomputation during backward must draw the dropout masks the forward drew.
+            DropoutState dropouts = DropoutState.of(this);
+            return F.checkpoint(in -> {
+                dropouts.restore();
+                return residuals(in, batch, seq, positions, null, layer);
+            }, x);
+        }
         return residuals(x, batch, seq, positions, cache, layer);
     }
 
     private Tensor residuals(Tensor x, int batch, int seq, int[] positions, KvCache cache, int layer) {
         Layer norm1 = childAt(names.norm1()), norm2 = childAt(names.norm2()), mlp = childAt(names.mlp());
-        CausalSelfAttention attention = childAt(names.attention());
-        Tensor h = F.add(x, attention.forward(norm1.forward(x), batch, seq, positions, cache, layer));
+        SelfAttention attention = childAt(names.attention());
+        Tensor h = F.add(x, attention.forward(norm1.forward(x), batch, seq, positions, cache, layer, null));
         return F.add(h, mlp.forward(norm2.forward(h)));
     }
-
-    public CausalSelfAttention attention() { return childAt(names.attention()); }
 }

@@ -19,7 +19,7 @@ import cortado.tensor.Tensor;
  * Activations arrive as rows {@code [B*T, C]}; heads are views {@code [B, H, T, D]} of the projection output (no copy)
  * handed to the fused attention kernel, whose result is merged back into rows for the output projection.
  */
-public final class CausalSelfAttention extends Module {
+public final class CausalSelfAttention extends Module implements SelfAttention {
     private final int heads, kvHeads, headDim;
     private final RotaryEmbedding rotary; // null: no rotary embedding (GPT-2's positions are learned)
     private final boolean fused;
@@ -46,12 +46,20 @@ public final class CausalSelfAttention extends Module {
     }
 
     /** GPT-2's attention: {@code dim / heads} per head, fused c_attn and c_proj with biases, learned positions elsewhere. */
-    public static CausalSelfAttention gpt2(int dim, int heads) {
+    public static CausalSelfAttention gpt2(int dim, int heads) { return gpt2(dim, heads, 0f, 0f); }
+
+    /**
+     * GPT-2's attention with its dropout as GPT2Attention registers it: {@code attn_dropout} (attn_pdrop) on the
+     * attention probabilities and {@code resid_dropout} (resid_pdrop) on c_proj's output.
+     */
+    public static CausalSelfAttention gpt2(int dim, int heads, float attnPdrop, float residPdrop) {
         if (heads <= 0 || dim % heads != 0)
             throw new IllegalArgumentException("heads (" + heads + ") must divide the width (" + dim + ")");
         CausalSelfAttention a = new CausalSelfAttention(heads, heads, dim / heads, null, true, Options.LLAMA);
         a.child("c_attn", new Conv1D(dim, 3 * dim));
         a.child("c_proj", new Conv1D(dim, dim));
+        a.child("attn_dropout", new Dropout(attnPdrop));
+        a.child("resid_dropout", new Dropout(residPdrop));
         return a;
     }
 
@@ -81,6 +89,15 @@ public final class CausalSelfAttention extends Module {
      */
     public static CausalSelfAttention llama(int dim, int heads, int kvHeads, int headDim, RotaryEmbedding rotary,
                                             Options options) {
+        return llama(dim, heads, kvHeads, headDim, rotary, options, 0f);
+    }
+
+    /**
+     * As above with transformers' {@code attention_dropout} on the attention probabilities in training, as a child
+     * {@code attention_dropout} (registered only when the rate is not 0, so the module tree is transformers' otherwise).
+     */
+    public static CausalSelfAttention llama(int dim, int heads, int kvHeads, int headDim, RotaryEmbedding rotary,
+                                            Options options, float attentionDropout) {
         CausalSelfAttention a = new CausalSelfAttention(heads, kvHeads, headDim, rotary, false, options);
         a.child("q_proj", new Linear(dim, heads * headDim, options.qkvBias()));
         a.child("k_proj", new Linear(dim, kvHeads * headDim, options.qkvBias()));
@@ -90,6 +107,7 @@ public final class CausalSelfAttention extends Module {
             a.child("q_norm", new RMSNorm(headDim, options.qkNormEps()));
             a.child("k_norm", new RMSNorm(headDim, options.qkNormEps()));
         }
+        if (attentionDropout > 0f) a.child("attention_dropout", new Dropout(attentionDropout));
         return a;
     }
 
@@ -123,6 +141,7 @@ public final class CausalSelfAttention extends Module {
      * causal, with the left padding the cache records masked out). A layer with a sliding window (Mistral, Qwen2's
      * sliding layers) adds it to whatever mask it is given, as transformers' {@code create_sliding_window_causal_mask} does.
      */
+    @Override
     public Tensor forward(Tensor x, int batch, int seq, int[] positions, KvCache cache, int layer, AttentionMask mask) {
         int start = cache == null ? 0 : cache.length();
         Tensor q, k, v;
@@ -153,11 +172,29 @@ public final class CausalSelfAttention extends Module {
         }
         if (mask == null) mask = cache == null ? AttentionMask.CAUSAL : cacheMask(cache, batch, k.size(2));
         if (options.slidingWindow() > 0) mask = mask.withSlidingWindow(options.slidingWindow());
-        Tensor y = F.attention(q, k, v, mask, (float) (1.0 / Math.sqrt(headDim)));
+        float scale = (float) (1.0 / Math.sqrt(headDim));
+        Layer probabilities = probabilitiesLayer();
+        Tensor y = probabilities == null ? F.attention(q, k, v, mask, scale)
+                : ProbabilitiesAttention.attend(q, k, v, mask, scale, probabilities);
         // [B, H, T, D] -> [B, T, H, D] -> rows [B*T, H*D] (the one copy: heads interleave back into channels).
         Tensor rows = F.reshape(F.permute(y, 0, 2, 1, 3), batch * seq, heads * headDim);
         Layer out = childAt(outName);
-        return out.forward(rows);
+        Tensor o = out.forward(rows);
+        if (!children().containsKey("resid_dropout")) return o;
+        Layer residDropout = childAt("resid_dropout");
+        return residDropout.forward(o);
+    }
+
+    /**
+     * The layer applied to the attention probabilities in training ({@code attn_dropout}, {@code attention_dropout}),
+     * or null when there is none to apply (eval mode, rate 0): the fused kernel then runs.
+     */
+    private Layer probabilitiesLayer() {
+        String name = fused ? "attn_dropout" : "attention_dropout";
+        if (!isTraining() || !children().containsKey(name)) return null;
+        Module m = childAt(name);
+        if (m instanceof Dropout d && d.p() == 0f) return null;
+        return (Layer) m;
     }
 
     /** Causal over {@code keys} cached slots, row b's first {@code cache.padding(b)} slots (left padding) hidden. */

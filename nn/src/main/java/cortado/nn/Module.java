@@ -114,9 +114,30 @@ public abstract class Module {
         children.values().forEach(c -> c.checkpointActivations(on));
     }
 
-    /** Switches training mode (dropout) for the whole tree. */
+    /** Switches training mode (dropout) for the whole tree, torch's {@code module.train(mode)}. */
     public final void train(boolean on) {
         training = on;
         children.values().forEach(c -> c.train(on));
+    }
+
+    /** Training mode for the whole tree: dropout drops. */
+    public final void train() { train(true); }
+
+    /** Eval mode for the whole tree: dropout is the identity (what generation and evaluation run in). */
+    public final void eval() { train(false); }
+
+    /**
+     * Seeds every {@link Dropout} of the tree: each gets {@code seed}, a site from its dotted path (so layers draw
+     * independent masks, and the same ones in every process), and step 0.
+     */
+    public final void seedDropout(long seed) {
+        namedModules().forEach((path, m) -> {
+            if (m instanceof Dropout d) d.seed(seed, Dropout.site(path));
+        });
+    }
+
+    /** Sets every {@link Dropout} of the tree to draw its next mask for {@code step} (a trainer's micro-step). */
+    public final void dropoutStep(long step) {
+        for (Module m : namedModules().values()) if (m instanceof Dropout d) d.setStep(step);
     }
 }

@@ -6,7 +6,8 @@
  * <ul>
  *   <li>{@link cortado.nn.Linear} (torch's [out, in] weight) and {@link cortado.nn.Conv1D} (GPT-2's [in, out]);</li>
  *   <li>{@link cortado.nn.Embedding}, {@link cortado.nn.LayerNorm}, {@link cortado.nn.RMSNorm};</li>
- *   <li>{@link cortado.nn.CausalSelfAttention} (multi-head or grouped-query, optional RoPE, KV cache), the feed-forwards
+ *   <li>{@link cortado.nn.CausalSelfAttention} (multi-head or grouped-query, optional RoPE, KV cache) behind the
+ *       {@link cortado.nn.SelfAttention} interface blocks call, the feed-forwards
  *       {@link cortado.nn.Mlp} (GELU) and {@link cortado.nn.GatedMlp} (SwiGLU), and the pre-norm
  *       {@link cortado.nn.Block};</li>
  *   <li>{@link cortado.nn.Init}: seeded, thread-count-independent initialisation.</li>

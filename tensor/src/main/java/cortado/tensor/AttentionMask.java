@@ -81,6 +81,33 @@ public record AttentionMask(boolean causal, int slidingWindow, int[] queryOffset
     /** Key index of query 0 of row b for S keys and T queries. */
     public int queryOffset(int b, int queries, int keys) { return queryOffsets == null ? keys - queries : queryOffsets[b]; }
 
+    /**
+     * Whether query {@code i} of row b sees key {@code j}, for T queries and S keys: the key is real, and under a causal
+     * mask it lies at or before the query's position p = offset + i and, with a window W, after p - W. What the fused
+     * kernel computes, for a path that needs the probabilities themselves (dropout on them).
+     */
+    public boolean visible(int b, int i, int j, int queries, int keys) {
+        if (keyValid != null && !keyValid[b][j]) return false;
+        if (!causal) return true;
+        int p = queryOffset(b, queries, keys) + i;
+        return j <= p && (slidingWindow == 0 || j > p - slidingWindow);
+    }
+
+    /**
+     * The mask as an additive tensor {@code [B, 1, T, S]} on {@code backend}: 0 where query i of row b sees key j
+     * ({@link #visible}), the float minimum where it does not (transformers' eager additive mask), for a path that
+     * adds it to explicit attention scores.
+     */
+    public Tensor additive(Backend backend, int batch, int queries, int keys) {
+        check(batch, queries, keys);
+        float[] m = new float[batch * queries * keys];
+        for (int b = 0; b < batch; b++)
+            for (int i = 0; i < queries; i++)
+                for (int j = 0; j < keys; j++)
+                    if (!visible(b, i, j, queries, keys)) m[(b * queries + i) * keys + j] = -Float.MAX_VALUE;
+        return backend.fromArray(m, batch, 1, queries, keys);
+    }
+
     /** Throws IllegalArgumentException naming the first disagreement with q [B, H, T, D] and k [B, Hkv, S, D]. */
     public void check(int batch, int queries, int keys) {
         if (queryOffsets == null) {

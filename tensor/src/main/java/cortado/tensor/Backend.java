@@ -228,6 +228,15 @@ public interface Backend {
 
     NormGrads rmsNormBackward(Tensor dy, Tensor x, Tensor weight, Tensor rstd);
 
+    // ---- dropout ----
+
+    /**
+     * Inverted dropout: x_i / (1 - p) where element i (row-major) is kept, else 0. Whether i is kept is a pure function
+     * of ({@code key}, i), so the same key gives the same mask on every thread count, and the backward is this call on
+     * the gradient with the same key. p in [0, 1).
+     */
+    Tensor dropout(Tensor x, float p, long key);
+
     // ---- embeddings and positions ----
 
     /** Rows of {@code weight} [V, C] picked by {@code ids}: result [ids.length, C]. */

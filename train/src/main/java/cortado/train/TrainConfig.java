@@ -14,7 +14,7 @@ package cortado.train;
  * @param gradAccum    micro-batches per update (K); each micro-batch loss is scaled by 1/K
  * @param valEvery     validate every N steps (and after step 1 and the last step); 0 turns validation off
  * @param valBatches   batches of B x T tokens per validation (fewer when the validation data is shorter)
- * @param seed         seed for the random batch order
+ * @param seed         seed for the random batch order and the dropout masks
  * @param sequential   llm.c's sequential batch order instead of random windows
  * @param saveEvery    write a checkpoint every N steps (and after the last); 0: only after the last
  * @param checkpointActivations recompute each block's activations during backward instead of keeping them

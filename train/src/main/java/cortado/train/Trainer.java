@@ -49,6 +49,7 @@ public final class Trainer {
         this.optimizer = new AdamW(model.module().namedParameters(), config.weightDecay());
         this.schedule = config.lrSchedule();
         model.module().train(true);
+        model.module().seedDropout(config.seed());   // masks keyed by (seed, micro-step, layer, element)
         model.module().checkpointActivations(config.checkpointActivations());
     }
 
@@ -69,6 +70,7 @@ public final class Trainer {
         float norm, lr;
         try (StepArena arena = StepArena.open()) {
             for (int micro = 0; micro < k; micro++) {
+                model.module().dropoutStep((long) step * k + micro);   // a resumed run draws the same masks
                 Tensor loss = loss(model, train.next());
                 lossSum += loss.item();
                 Autograd.backward(k == 1 ? loss : F.scale(loss, 1f / k));

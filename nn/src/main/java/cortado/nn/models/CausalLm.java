@@ -19,13 +19,21 @@ public interface CausalLm {
     Tensor forward(int[] ids, int batch, int seq);
 
     /**
-     * Incremental decoding: the tokens continue at position {@code cache.length()}, the cache is extended by T. Runs
-     * without recording autograd (the cached keys and values are not part of any graph).
+     * Incremental decoding: the tokens continue at position {@code cache.length()}, the cache is extended by T. With a
+     * {@link KvCache#differentiable() differentiable} cache ({@link #newDifferentiableCache}) it records autograd as
+     * {@link #forward(int[], int, int)} does, through the cached keys and values; with the decoding cache it runs
+     * without recording (its buffers are not part of any graph).
      */
     Tensor forward(int[] ids, int batch, int seq, KvCache cache);
 
     /** An empty cache for {@code batch} sequences of at most {@code maxSeq} positions. */
     KvCache newCache(int batch, int maxSeq);
+
+    /**
+     * An empty {@link DynamicKvCache}: gradients flow through it (training with a cache, prefix tuning's virtual keys
+     * and values), at the cost of copying each layer's history at every step.
+     */
+    KvCache newDifferentiableCache(int batch, int maxSeq);
 
     /**
      * Logits {@code [B, V]} of the last of the T new positions, as {@link #forward(int[], int, int, KvCache)} but
@@ -35,6 +43,27 @@ public interface CausalLm {
         Tensor logits = forward(ids, batch, seq, cache);
         return logits.slice(1, seq - 1, seq).reshape(batch, logits.size(2));
     }
+
+    /**
+     * The input embeddings of {@code ids}, {@code [ids.length, C]}: the token embedding layer (called by name, so a
+     * wrapper of it is the one used), transformers' {@code get_input_embeddings()(input_ids)}.
+     */
+    Tensor embed(int[] ids);
+
+    /**
+     * Logits {@code [B, T, V]} from {@code inputsEmbeds} ({@code [B*T, C]} or {@code [B, T, C]}) in place of the token
+     * lookup, transformers' {@code forward(inputs_embeds=...)}: positions are applied as for ids. Records autograd.
+     */
+    Tensor forwardEmbeds(Tensor inputsEmbeds, int batch, int seq);
+
+    /** As {@link #forwardEmbeds(Tensor, int, int)}, continuing from {@code cache} and extending it by T. */
+    Tensor forwardEmbeds(Tensor inputsEmbeds, int batch, int seq, KvCache cache);
+
+    /** As {@link #nextTokenLogits} from inputs_embeds. */
+    Tensor nextTokenLogitsFromEmbeds(Tensor inputsEmbeds, int batch, int seq, KvCache cache);
+
+    /** As {@link #loss} from inputs_embeds; gradients reach {@code inputsEmbeds} when it requires them. */
+    Tensor lossFromEmbeds(Tensor inputsEmbeds, int[] targets, int batch, int seq);
 
     /** Mean next-token cross-entropy of targets {@code [B*T]} ({@link #IGNORE_INDEX} rows skipped); a scalar. */
     default Tensor loss(int[] ids, int[] targets, int batch, int seq) {

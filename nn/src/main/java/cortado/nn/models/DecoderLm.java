@@ -2,6 +2,7 @@ package cortado.nn.models;
 
 import cortado.autograd.F;
 import cortado.autograd.NoGrad;
+import cortado.nn.Embedding;
 import cortado.nn.Layer;
 import cortado.nn.Linear;
 import cortado.nn.Module;
@@ -18,40 +19,81 @@ public abstract class DecoderLm extends Module implements CausalLm {
     /** Hidden rows {@code [B*T, C]} after the final norm; with a cache, positions continue from its length. */
     protected abstract Tensor hidden(int[] ids, int batch, int seq, KvCache cache);
 
+    /** As {@link #hidden} from {@code inputs_embeds} ({@code [B*T, C]} or {@code [B, T, C]}) instead of ids. */
+    protected abstract Tensor hiddenFromEmbeds(Tensor inputsEmbeds, int batch, int seq, KvCache cache);
+
+    /** The dotted path of the token embedding layer ({@code transformer.wte}, {@code model.embed_tokens}). */
+    protected abstract String inputEmbeddingsPath();
+
     /** The token embedding {@code [V, C]}, the head's weight when the embeddings are tied. */
     protected abstract Tensor tokenEmbedding();
 
     /** The width C of the hidden rows. */
     protected abstract int hiddenSize();
 
-    @Override
-    public final Tensor forward(int[] ids, int batch, int seq) {
-        checkIds(ids, batch, seq);
-        return F.reshape(head(hidden(ids, batch, seq, null)), batch, seq, config().vocabSize());
+    /** How the hidden rows of one forward are made: from ids or from inputs_embeds. */
+    private interface Trunk {
+        Tensor hidden(KvCache cache);
     }
+
+    private Trunk ofIds(int[] ids, int batch, int seq) {
+        checkIds(ids, batch, seq);
+        return cache -> hidden(ids, batch, seq, cache);
+    }
+
+    private Trunk ofEmbeds(Tensor embeds, int batch, int seq) {
+        InputsEmbeds.rows(embeds, batch, seq, hiddenSize());   // shape checked before anything runs
+        return cache -> hiddenFromEmbeds(embeds, batch, seq, cache);
+    }
+
+    @Override
+    public final Tensor forward(int[] ids, int batch, int seq) { return logits(ofIds(ids, batch, seq), batch, seq); }
 
     @Override
     public final Tensor forward(int[] ids, int batch, int seq, KvCache cache) {
         if (cache == null) return forward(ids, batch, seq);
-        checkIds(ids, batch, seq);
-        checkCache(cache, batch);
-        try (NoGrad g = NoGrad.enter()) {
-            Tensor logits = head(hidden(ids, batch, seq, cache));
-            cache.advance(seq);
-            return logits.reshape(batch, seq, config().vocabSize());
-        }
+        return cachedLogits(ofIds(ids, batch, seq), batch, seq, cache);
     }
 
     @Override
     public final Tensor nextTokenLogits(int[] ids, int batch, int seq, KvCache cache) {
-        checkIds(ids, batch, seq);
-        checkCache(cache, batch);
-        try (NoGrad g = NoGrad.enter()) {
-            Tensor h = hidden(ids, batch, seq, cache);
-            cache.advance(seq);
-            int c = hiddenSize();
-            return head(h.reshape(batch, seq, c).slice(1, seq - 1, seq).reshape(batch, c));
-        }
+        return nextTokenLogits(ofIds(ids, batch, seq), batch, seq, cache);
+    }
+
+    @Override
+    public final Tensor embed(int[] ids) {
+        if (!(get(inputEmbeddingsPath()) instanceof Layer embeddings))
+            throw new IllegalStateException(inputEmbeddingsPath() + " has been replaced by a module that is not a Layer");
+        return embeddings.forward(Embedding.ids(ids));
+    }
+
+    /**
+     * Logits {@code [B, T, V]} from {@code inputsEmbeds} ({@code [B*T, C]} or {@code [B, T, C]}) in place of the token
+     * lookup, transformers' {@code forward(inputs_embeds=...)}: position embeddings (GPT-2) or rotary positions (Llama)
+     * are applied as for ids. Records autograd, so gradients reach the embeddings (prompt tuning).
+     */
+    @Override
+    public final Tensor forwardEmbeds(Tensor inputsEmbeds, int batch, int seq) {
+        return logits(ofEmbeds(inputsEmbeds, batch, seq), batch, seq);
+    }
+
+    /** As {@link #forwardEmbeds(Tensor, int, int)}, continuing from {@code cache} and extending it by T. */
+    @Override
+    public final Tensor forwardEmbeds(Tensor inputsEmbeds, int batch, int seq, KvCache cache) {
+        if (cache == null) return forwardEmbeds(inputsEmbeds, batch, seq);
+        return cachedLogits(ofEmbeds(inputsEmbeds, batch, seq), batch, seq, cache);
+    }
+
+    /** Logits {@code [B, V]} of the last position, from inputs_embeds, extending {@code cache}. */
+    @Override
+    public final Tensor nextTokenLogitsFromEmbeds(Tensor inputsEmbeds, int batch, int seq, KvCache cache) {
+        return nextTokenLogits(ofEmbeds(inputsEmbeds, batch, seq), batch, seq, cache);
+    }
+
+    /** As {@link #loss} from inputs_embeds instead of ids. */
+    @Override
+    public final Tensor lossFromEmbeds(Tensor inputsEmbeds, int[] targets, int batch, int seq) {
+        return loss(ofEmbeds(inputsEmbeds, batch, seq), targets, batch, seq);
     }
 
     /**
@@ -62,11 +104,38 @@ public abstract class DecoderLm extends Module implements CausalLm {
      * the loss is computed on its full logits.
      */
     @Override
-    public Tensor loss(int[] ids, int[] targets, int batch, int seq) {
-        checkIds(ids, batch, seq);
+    public Tensor loss(int[] ids, int[] targets, int batch, int seq) { return loss(ofIds(ids, batch, seq), targets, batch, seq); }
+
+    private Tensor logits(Trunk trunk, int batch, int seq) {
+        return F.reshape(head(trunk.hidden(null)), batch, seq, config().vocabSize());
+    }
+
+    /** A cached forward records autograd only through a differentiable cache (a null resource is skipped). */
+    private static NoGrad unlessDifferentiable(KvCache cache) { return cache.differentiable() ? null : NoGrad.enter(); }
+
+    private Tensor cachedLogits(Trunk trunk, int batch, int seq, KvCache cache) {
+        checkCache(cache, batch);
+        try (NoGrad g = unlessDifferentiable(cache)) {
+            Tensor logits = head(trunk.hidden(cache));
+            cache.advance(seq);
+            return F.reshape(logits, batch, seq, config().vocabSize());
+        }
+    }
+
+    private Tensor nextTokenLogits(Trunk trunk, int batch, int seq, KvCache cache) {
+        checkCache(cache, batch);
+        try (NoGrad g = unlessDifferentiable(cache)) {
+            Tensor h = trunk.hidden(cache);
+            cache.advance(seq);
+            int c = hiddenSize();
+            return head(F.reshape(F.slice(F.reshape(h, batch, seq, c), 1, seq - 1, seq), batch, c));
+        }
+    }
+
+    private Tensor loss(Trunk trunk, int[] targets, int batch, int seq) {
         if (targets.length != batch * seq)
             throw new IllegalArgumentException("targets has " + targets.length + " ids, expected B*T = " + batch * seq);
-        Tensor h = hidden(ids, batch, seq, null);
+        Tensor h = trunk.hidden(null);
         if (!children().containsKey("lm_head"))
             return F.linearCrossEntropy(h, tokenEmbedding(), null, targets, IGNORE_INDEX);
         if (this.<Module>childAt("lm_head") instanceof Linear head)

@@ -162,6 +162,12 @@ public final class HfConfigFields {
             throw new ConfigException("config.json: " + key + " must be a positive number, got " + value);
     }
 
+    /** Throws a ConfigException unless {@code value} is a dropout probability, in [0, 1). */
+    public static void requireProbability(String key, float value) {
+        if (!(value >= 0f && value < 1f))
+            throw new ConfigException("config.json: " + key + " must be a dropout probability in [0, 1), got " + value);
+    }
+
     /** The float as the shortest decimal that reads back to it (1e-5f is written 1.0E-5, not 9.99999974737875E-6). */
     public static double decimal(float f) { return Double.parseDouble(Float.toString(f)); }
 

@@ -17,6 +17,13 @@ public interface KvCache {
     /** All keys and values of one layer, positions 0 .. length()+T-1, each {@code [B, Hkv, S, D]}. */
     record KeysValues(Tensor keys, Tensor values) {}
 
+    /**
+     * Whether the cache is part of the autograd graph ({@link DynamicKvCache}): models then run a cached forward in
+     * whatever grad mode the caller is in, so gradients flow through the cached keys and values. A cache that copies
+     * into preallocated buffers ({@link StaticKvCache}) is not, and models run it without recording.
+     */
+    default boolean differentiable() { return false; }
+
     /** Batch size B the cache was made for. */
     int batch();
 

@@ -27,11 +27,13 @@ public final class Models {
      * from a checkpoint: it skips the cost of drawing 124M normals that would be overwritten.
      */
     public static CausalLm forLoading(Map<String, Object> hfConfigJson) {
-        return switch (modelType(hfConfigJson)) {
+        CausalLm model = switch (modelType(hfConfigJson)) {
             case "gpt2" -> new Gpt2LmHeadModel(Gpt2Config.fromHfJson(hfConfigJson));
             case "llama", "mistral", "qwen2", "qwen3" -> new LlamaForCausalLm(LlamaConfig.fromHfJson(hfConfigJson));
             default -> throw unsupported(hfConfigJson);
         };
+        model.module().eval();   // as from_pretrained returns it: dropout off until a trainer calls train()
+        return model;
     }
 
     /** A model for a config object (random init from {@code seed}). */

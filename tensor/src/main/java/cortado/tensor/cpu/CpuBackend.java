@@ -98,6 +98,9 @@ public final class CpuBackend implements Backend {
         return RmsNormKernel.backward(dy, x, weight, rstd);
     }
 
+    // ---- dropout ----
+    @Override public Tensor dropout(Tensor x, float p, long key) { return DropoutKernel.forward(x, p, key); }
+
     // ---- embeddings and positions ----
     @Override public Tensor embedding(Tensor weight, int[] ids) { return EmbeddingKernel.forward(weight, ids); }
     @Override public Tensor embeddingBackward(Tensor dy, int[] ids, int vocabSize) {

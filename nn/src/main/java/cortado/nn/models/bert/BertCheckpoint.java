@@ -48,6 +48,7 @@ public final class BertCheckpoint {
             pooler = f.contains("pooler.dense.weight") || f.contains("bert.pooler.dense.weight");
         }
         BertModel m = new BertModel(c, pooler);
+        m.eval();   // as from_pretrained returns it
         fill(m, file, key -> {
             String k = legacy(key);
             if (k.startsWith("cls.") || k.startsWith("classifier.")) return IGNORE;   // a head class's own weights
@@ -58,6 +59,7 @@ public final class BertCheckpoint {
 
     public static BertForMaskedLM loadMaskedLm(Path dir) {
         BertForMaskedLM m = new BertForMaskedLM(config(dir));
+        m.eval();   // as from_pretrained returns it
         Path file = weightsFile(dir);
         fill(m, file, key -> {
             String k = legacy(key);
@@ -70,6 +72,7 @@ public final class BertCheckpoint {
 
     public static BertForSequenceClassification loadSequenceClassification(Path dir) {
         BertForSequenceClassification m = new BertForSequenceClassification(config(dir));
+        m.eval();   // as from_pretrained returns it
         fill(m, weightsFile(dir), key -> {
             String k = legacy(key);
             return k.startsWith("bert.") || k.startsWith("classifier.") ? k : "bert." + k;

@@ -18,10 +18,23 @@ import java.util.Set;
  * @param hiddenAct "gelu" (exact, erf) or "gelu_new"/"gelu_pytorch_tanh" (tanh form)
  * @param numLabels classifier outputs of BertForSequenceClassification (id2label's size, or num_labels; default 2)
  * @param architecture the first entry of {@code architectures}, or null
+ * @param hiddenDropoutProb dropout after the embeddings and on each sublayer's output (training mode only)
+ * @param attentionProbsDropoutProb dropout on the attention probabilities
+ * @param classifierDropout dropout before BertForSequenceClassification's classifier (classifier_dropout, or
+ *                          hidden_dropout_prob when that is null, as transformers does)
  */
 public record BertConfig(int vocabSize, int hiddenSize, int numHiddenLayers, int numAttentionHeads,
                          int intermediateSize, String hiddenAct, int maxPositionEmbeddings, int typeVocabSize,
-                         float layerNormEps, int numLabels, String architecture) {
+                         float layerNormEps, int numLabels, String architecture, float hiddenDropoutProb,
+                         float attentionProbsDropoutProb, float classifierDropout) {
+
+    /** Without dropout. */
+    public BertConfig(int vocabSize, int hiddenSize, int numHiddenLayers, int numAttentionHeads, int intermediateSize,
+                      String hiddenAct, int maxPositionEmbeddings, int typeVocabSize, float layerNormEps, int numLabels,
+                      String architecture) {
+        this(vocabSize, hiddenSize, numHiddenLayers, numAttentionHeads, intermediateSize, hiddenAct,
+                maxPositionEmbeddings, typeVocabSize, layerNormEps, numLabels, architecture, 0f, 0f, 0f);
+    }
 
     /** Fields read below, and fields that do not change what the encoder computes at inference. */
     private static final Set<String> KNOWN = Set.of(
@@ -29,7 +42,8 @@ public record BertConfig(int vocabSize, int hiddenSize, int numHiddenLayers, int
             "intermediate_size", "hidden_act", "max_position_embeddings", "type_vocab_size", "layer_norm_eps",
             "num_labels", "id2label", "label2id", "architectures", "position_embedding_type", "is_decoder",
             "add_cross_attention", "tie_word_embeddings",
-            // no effect on inference: dropout, initialisation, caching, token ids, dtype, bookkeeping
+            // dropout (read above; training mode only), and no effect at all: initialisation, caching, token ids,
+            // dtype, bookkeeping
             "hidden_dropout_prob", "attention_probs_dropout_prob", "classifier_dropout", "initializer_range",
             "pad_token_id", "bos_token_id", "eos_token_id", "sep_token_id", "cls_token_id", "use_cache",
             "gradient_checkpointing", "chunk_size_feed_forward", "problem_type", "transformers_version",
@@ -38,6 +52,9 @@ public record BertConfig(int vocabSize, int hiddenSize, int numHiddenLayers, int
             "pooler_num_attention_heads", "pooler_num_fc_layers", "pooler_size_per_head", "pooler_type");
 
     public BertConfig {
+        HfConfigFields.requireProbability("hidden_dropout_prob", hiddenDropoutProb);
+        HfConfigFields.requireProbability("attention_probs_dropout_prob", attentionProbsDropoutProb);
+        HfConfigFields.requireProbability("classifier_dropout", classifierDropout);
         requirePositive("vocab_size", vocabSize);
         requirePositive("hidden_size", hiddenSize);
         requirePositive("num_hidden_layers", numHiddenLayers);
@@ -79,6 +96,8 @@ public record BertConfig(int vocabSize, int hiddenSize, int numHiddenLayers, int
         } else if (f.has("architectures") && !(f.raw("architectures") instanceof List<?>)) {
             throw new ConfigException("config.json: architectures must be a list, got " + HfConfigFields.show(f.raw("architectures")));
         }
+        float hiddenDropout = f.number("hidden_dropout_prob", 0.1f);
+        Float classifierDropout = f.raw("classifier_dropout") == null ? null : f.number("classifier_dropout", 0f);
         return new BertConfig(
                 f.integer("vocab_size", 30522),
                 f.integer("hidden_size", 768),
@@ -90,7 +109,10 @@ public record BertConfig(int vocabSize, int hiddenSize, int numHiddenLayers, int
                 f.integer("type_vocab_size", 2),
                 f.number("layer_norm_eps", 1e-12f),
                 labels,
-                arch);
+                arch,
+                hiddenDropout,
+                f.number("attention_probs_dropout_prob", 0.1f),
+                classifierDropout == null ? hiddenDropout : classifierDropout);
     }
 
     public int headDim() { return hiddenSize / numAttentionHeads; }

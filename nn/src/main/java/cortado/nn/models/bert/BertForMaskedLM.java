@@ -1,6 +1,7 @@
 package cortado.nn.models.bert;
 
 import cortado.autograd.F;
+import cortado.nn.Embedding;
 import cortado.nn.LayerNorm;
 import cortado.nn.Layer;
 import cortado.nn.Linear;
@@ -16,19 +17,26 @@ import cortado.tensor.Tensor;
  */
 public final class BertForMaskedLM extends Module {
     private final BertConfig config;
+    /** The decoder's weight: the word embedding's parameter, tied as transformers ties it (wrapping the module keeps it). */
+    private final Parameter wordEmbedding;
 
     public BertForMaskedLM(BertConfig c) {
         this.config = c;
-        child("bert", new BertModel(c, false));
+        BertModel bert = child("bert", new BertModel(c, false));
         child("cls", new OnlyMlmHead(c));
+        this.wordEmbedding = ((Embedding) bert.get("embeddings.word_embeddings")).weight();
+        seedDropout(0);
     }
 
     /** Logits {@code [B, T, V]}. */
-    public Tensor forward(EncoderBatch in) {
+    public Tensor forward(EncoderBatch in) { return forward(in, null); }
+
+    /** As {@link #forward(EncoderBatch)} from inputs_embeds ({@link BertModel#forward(EncoderBatch, Tensor)}). */
+    public Tensor forward(EncoderBatch in, Tensor inputsEmbeds) {
         BertModel bert = childAt("bert");
-        Tensor h = F.reshape(bert.forward(in).lastHiddenState(), in.batch() * in.seq(), config.hiddenSize());
+        Tensor h = F.reshape(bert.forward(in, inputsEmbeds).lastHiddenState(), in.batch() * in.seq(), config.hiddenSize());
         OnlyMlmHead head = childAt("cls");
-        Tensor words = bert.embeddings().wordEmbeddings().weight().value();
+        Tensor words = wordEmbedding.value();
         return F.reshape(head.predictions().forward(h, words), in.batch(), in.seq(), config.vocabSize());
     }
 

@@ -1,5 +1,6 @@
 package cortado.nn.models.bert;
 
+import cortado.nn.Dropout;
 import cortado.nn.Layer;
 import cortado.nn.Linear;
 import cortado.nn.Module;
@@ -12,14 +13,19 @@ public final class BertForSequenceClassification extends Module {
     public BertForSequenceClassification(BertConfig c) {
         this.config = c;
         child("bert", new BertModel(c, true));
+        child("dropout", new Dropout(c.classifierDropout()));
         child("classifier", new Linear(c.hiddenSize(), c.numLabels(), true));
+        seedDropout(0);
     }
 
     /** Logits {@code [B, num_labels]}. */
-    public Tensor forward(EncoderBatch in) {
+    public Tensor forward(EncoderBatch in) { return forward(in, null); }
+
+    /** As {@link #forward(EncoderBatch)} from inputs_embeds ({@link BertModel#forward(EncoderBatch, Tensor)}). */
+    public Tensor forward(EncoderBatch in, Tensor inputsEmbeds) {
         BertModel bert = childAt("bert");
-        Layer classifier = childAt("classifier");
-        return classifier.forward(bert.forward(in).poolerOutput());
+        Layer dropout = childAt("dropout"), classifier = childAt("classifier");
+        return classifier.forward(dropout.forward(bert.forward(in, inputsEmbeds).poolerOutput()));
     }
 
     public BertModel bert() { return childAt("bert"); }

@@ -4,6 +4,7 @@ import cortado.autograd.F;
 import cortado.nn.Layer;
 import cortado.nn.Linear;
 import cortado.nn.Module;
+import cortado.nn.SelfAttention;
 import cortado.tensor.AttentionMask;
 import cortado.tensor.Tensor;
 
@@ -12,29 +13,35 @@ import cortado.tensor.Tensor;
  * LN(h + W2 act(W1 h)), with {@code intermediate.dense} as W1 and {@code output.dense} as W2.
  */
 public final class BertLayer extends Module {
-    private final boolean exactGelu;
-
     public BertLayer(BertConfig c) {
-        this.exactGelu = c.hiddenAct().equals("gelu");
         child("attention", new BertAttention(c));
         child("intermediate", new Intermediate(c));
-        child("output", new BertResidualOutput(c.intermediateSize(), c.hiddenSize(), c.layerNormEps()));
+        child("output", new BertResidualOutput(c.intermediateSize(), c.hiddenSize(), c.layerNormEps(),
+                c.hiddenDropoutProb()));
     }
 
     public Tensor forward(Tensor x, int batch, int seq, AttentionMask mask) {
-        BertAttention attention = childAt("attention");
-        Tensor h = attention.forward(x, batch, seq, mask);
-        Layer w1 = ((Intermediate) childAt("intermediate")).dense();
-        Tensor u = w1.forward(h);
-        u = exactGelu ? F.geluErf(u) : F.gelu(u);
+        SelfAttention attention = childAt("attention");
+        Tensor h = attention.forward(x, batch, seq, null, null, 0, mask);
+        Layer intermediate = childAt("intermediate");
         BertResidualOutput out = childAt("output");
-        return out.forward(u, h);
+        return out.forward(intermediate.forward(h), h);
     }
 
-    /** HF's {@code BertIntermediate}: holds {@code dense} (the activation is applied by the layer). */
-    static final class Intermediate extends Module {
-        Intermediate(BertConfig c) { child("dense", new Linear(c.hiddenSize(), c.intermediateSize(), true)); }
+    /** HF's {@code BertIntermediate}: act(dense(h)), the first half of the feed-forward. */
+    static final class Intermediate extends Module implements Layer {
+        private final boolean exactGelu;
 
-        Layer dense() { return childAt("dense"); }
+        Intermediate(BertConfig c) {
+            exactGelu = c.hiddenAct().equals("gelu");
+            child("dense", new Linear(c.hiddenSize(), c.intermediateSize(), true));
+        }
+
+        @Override
+        public Tensor forward(Tensor h) {
+            Layer dense = childAt("dense");
+            Tensor u = dense.forward(h);
+            return exactGelu ? F.geluErf(u) : F.gelu(u);
+        }
     }
 }

@@ -1,6 +1,7 @@
 package cortado.nn.models.bert;
 
 import cortado.autograd.F;
+import cortado.nn.Layer;
 import cortado.nn.Module;
 import cortado.nn.ModuleList;
 import cortado.tensor.AttentionMask;
@@ -26,21 +27,29 @@ public final class BertModel extends Module {
         child("embeddings", new BertEmbeddings(c));
         child("encoder", new Encoder(c));
         if (withPooler) child("pooler", new BertPooler(c));
+        seedDropout(0);   // a head that holds this model seeds again, with its own paths
     }
 
-    public Output forward(EncoderBatch in) {
+    public Output forward(EncoderBatch in) { return forward(in, null); }
+
+    /**
+     * With {@code inputsEmbeds} ({@code [B*T, C]} or {@code [B, T, C]}) in place of the word lookup, transformers'
+     * {@code BertModel.forward(inputs_embeds=...)}; the batch gives B, T, token types and the attention mask, and may
+     * hold no ids ({@link EncoderBatch#ofEmbeds}). Null: the batch's ids.
+     */
+    public Output forward(EncoderBatch in, Tensor inputsEmbeds) {
         int b = in.batch(), t = in.seq();
         AttentionMask mask = in.attentionMask() == null ? AttentionMask.BIDIRECTIONAL
                 : AttentionMask.BIDIRECTIONAL.withAttentionMask(in.maskRows());
         BertEmbeddings emb = childAt("embeddings");
-        Tensor x = emb.forward(in);
+        Tensor x = emb.forward(in, inputsEmbeds);
         Encoder encoder = childAt("encoder");
         ModuleList<BertLayer> layers = encoder.layers();
         for (int i = 0; i < layers.size(); i++) x = layers.get(i).forward(x, b, t, mask);
         Tensor hidden = F.reshape(x, b, t, config.hiddenSize());
         Tensor pooled = null;
         if (pooler) {
-            BertPooler p = childAt("pooler");
+            Layer p = childAt("pooler");
             pooled = p.forward(hidden);
         }
         return new Output(hidden, pooled);

@@ -1,6 +1,7 @@
 package cortado.nn.models.bert;
 
 import cortado.autograd.F;
+import cortado.nn.Dropout;
 import cortado.nn.Layer;
 import cortado.nn.LayerNorm;
 import cortado.nn.Linear;
@@ -12,13 +13,14 @@ import cortado.tensor.Tensor;
  * residual step after attention and after the MLP.
  */
 public final class BertResidualOutput extends Module {
-    public BertResidualOutput(int in, int hidden, float eps) {
+    public BertResidualOutput(int in, int hidden, float eps, float dropout) {
         child("dense", new Linear(in, hidden, true));
         child("LayerNorm", new LayerNorm(hidden, eps));
+        child("dropout", new Dropout(dropout));
     }
 
     public Tensor forward(Tensor h, Tensor residual) {
-        Layer dense = childAt("dense"), norm = childAt("LayerNorm");
-        return norm.forward(F.add(dense.forward(h), residual));
+        Layer dense = childAt("dense"), norm = childAt("LayerNorm"), dropout = childAt("dropout");
+        return norm.forward(F.add(dropout.forward(dense.forward(h)), residual));
     }
 }

@@ -1,9 +1,11 @@
 package cortado.nn.models.gpt2;
 
+import cortado.nn.Embedding;
 import cortado.nn.Init;
 import cortado.nn.Linear;
 import cortado.nn.Parameter;
 import cortado.nn.models.DecoderLm;
+import cortado.nn.models.DynamicKvCache;
 import cortado.nn.models.KvCache;
 import cortado.nn.models.StaticKvCache;
 import cortado.tensor.Tensor;
@@ -17,7 +19,11 @@ import java.util.Map;
  */
 public final class Gpt2LmHeadModel extends DecoderLm {
     private final Gpt2Config config;
-    private final Gpt2Model transformer;
+    /**
+     * The token embedding's weight, which a tied head shares: captured as the parameter (not the module) as transformers
+     * ties {@code lm_head.weight} to it, so wrapping or replacing {@code wte} by name leaves the head on this matrix.
+     */
+    private final Parameter tokenEmbedding;
 
     /** A model with every weight drawn from GPT-2's initialisation, reproducibly from {@code seed}. */
     public Gpt2LmHeadModel(Gpt2Config config, long seed) {
@@ -31,7 +37,9 @@ public final class Gpt2LmHeadModel extends DecoderLm {
      */
     public Gpt2LmHeadModel(Gpt2Config config) {
         this.config = config;
-        this.transformer = child("transformer", new Gpt2Model(config));
+        Gpt2Model trunk = child("transformer", new Gpt2Model(config));
+        this.tokenEmbedding = ((Embedding) trunk.get("wte")).weight();
+        seedDropout(0);   // distinct sites for every dropout layer; the trainer reseeds with its --seed
         if (!config.tieWordEmbeddings()) child("lm_head", new Linear(config.nEmbd(), config.vocabSize(), false));
     }
 
@@ -57,10 +65,17 @@ public final class Gpt2LmHeadModel extends DecoderLm {
 
     @Override
     protected Tensor hidden(int[] ids, int batch, int seq, KvCache cache) {
-        return transformer.forward(ids, batch, seq, cache);
+        return transformer().forward(ids, batch, seq, cache);
     }
 
-    @Override protected Tensor tokenEmbedding() { return transformer.wte().weight().value(); }
+    @Override
+    protected Tensor hiddenFromEmbeds(Tensor inputsEmbeds, int batch, int seq, KvCache cache) {
+        return transformer().forwardEmbeds(inputsEmbeds, batch, seq, cache);
+    }
+
+    @Override protected String inputEmbeddingsPath() { return "transformer.wte"; }
+
+    @Override protected Tensor tokenEmbedding() { return tokenEmbedding.value(); }
 
     @Override protected int hiddenSize() { return config.nEmbd(); }
 
@@ -71,7 +86,14 @@ public final class Gpt2LmHeadModel extends DecoderLm {
         return new StaticKvCache(config.nLayer(), batch, config.nHead(), maxSeq, config.headDim());
     }
 
+    @Override
+    public KvCache newDifferentiableCache(int batch, int maxSeq) {
+        if (maxSeq > config.nPositions())
+            throw new IllegalArgumentException("a cache of " + maxSeq + " positions exceeds n_positions (" + config.nPositions() + ")");
+        return new DynamicKvCache(config.nLayer(), batch, maxSeq);
+    }
+
     @Override public Gpt2Config config() { return config; }
 
-    public Gpt2Model transformer() { return transformer; }
+    public Gpt2Model transformer() { return childAt("transformer"); }
 }

@@ -30,26 +30,39 @@ import java.util.Map;
  * @param headDim per-head width; config.json's head_dim, by default hidden_size / num_attention_heads (qwen3: 128)
  * @param slidingWindow the window transformers uses (qwen: null unless use_sliding_window), or null for none
  * @param layerTypes qwen2/qwen3's per-layer "full_attention" / "sliding_attention"; empty for llama and mistral
+ * @param attentionDropout dropout on the attention probabilities in training mode (transformers' attention_dropout)
  */
 public record LlamaConfig(String modelType, int vocabSize, int hiddenSize, int intermediateSize, int numHiddenLayers,
                           int numAttentionHeads, int numKeyValueHeads, int headDim, float rmsNormEps, RopeScaling rope,
                           int maxPositionEmbeddings, boolean tieWordEmbeddings, float initializerRange,
                           Integer bosTokenId, List<Integer> eosTokenIds, boolean attentionBias, boolean mlpBias,
-                          Integer slidingWindow, boolean useSlidingWindow, int maxWindowLayers, List<String> layerTypes)
+                          Integer slidingWindow, boolean useSlidingWindow, int maxWindowLayers, List<String> layerTypes,
+                          float attentionDropout)
         implements ModelConfig {
 
     /** The model types this reader builds. */
     public static final List<String> MODEL_TYPES = List.of("llama", "mistral", "qwen2", "qwen3");
 
     /**
-     * Fields read and deliberately ignored: bookkeeping, inference switches and ids of padding, and the dropout rate
-     * (Cortado trains without dropout; attention_dropout only acts in training).
+     * Fields read and deliberately ignored: bookkeeping, inference switches and ids of padding.
      */
     public static final List<String> IGNORED = List.of("architectures", "_name_or_path", "transformers_version",
-            "torch_dtype", "dtype", "use_cache", "pad_token_id", "pretraining_tp", "attention_dropout",
+            "torch_dtype", "dtype", "use_cache", "pad_token_id", "pretraining_tp",
             "output_attentions", "output_hidden_states", "return_dict", "tokenizer_class", "keys_to_ignore_at_inference");
 
+    /** Without attention dropout. */
+    public LlamaConfig(String modelType, int vocabSize, int hiddenSize, int intermediateSize, int numHiddenLayers,
+                       int numAttentionHeads, int numKeyValueHeads, int headDim, float rmsNormEps, RopeScaling rope,
+                       int maxPositionEmbeddings, boolean tieWordEmbeddings, float initializerRange,
+                       Integer bosTokenId, List<Integer> eosTokenIds, boolean attentionBias, boolean mlpBias,
+                       Integer slidingWindow, boolean useSlidingWindow, int maxWindowLayers, List<String> layerTypes) {
+        this(modelType, vocabSize, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads, numKeyValueHeads,
+                headDim, rmsNormEps, rope, maxPositionEmbeddings, tieWordEmbeddings, initializerRange, bosTokenId,
+                eosTokenIds, attentionBias, mlpBias, slidingWindow, useSlidingWindow, maxWindowLayers, layerTypes, 0f);
+    }
+
     public LlamaConfig {
+        HfConfigFields.requireProbability("attention_dropout", attentionDropout);
         if (!MODEL_TYPES.contains(modelType))
             throw new ConfigException("config.json: model_type " + HfConfigFields.show(modelType)
                     + " is not a Llama-family type (" + String.join(", ", MODEL_TYPES) + ")");
@@ -172,7 +185,8 @@ public record LlamaConfig(String modelType, int vocabSize, int hiddenSize, int i
                 f.number("initializer_range", 0.02f),
                 f.present("bos_token_id") ? f.optionalInteger("bos_token_id") : qwen ? null : Integer.valueOf(1),
                 f.ids("eos_token_id", f.present("eos_token_id") ? List.of() : qwen ? List.of() : List.of(2)),
-                attentionBias, mlpBias, window, useWindow, maxWindowLayers, layerTypes);
+                attentionBias, mlpBias, window, useWindow, maxWindowLayers, layerTypes,
+                f.number("attention_dropout", 0f));
         f.rejectUnread("model_type \"" + type + "\"");
         return c;
     }
@@ -226,6 +240,7 @@ public record LlamaConfig(String modelType, int vocabSize, int hiddenSize, int i
             m.put("max_window_layers", (long) maxWindowLayers);
             m.put("layer_types", layerTypes);
         }
+        m.put("attention_dropout", HfConfigFields.decimal(attentionDropout));
         m.put("tie_word_embeddings", tieWordEmbeddings);
         m.put("initializer_range", HfConfigFields.decimal(initializerRange));
         m.put("bos_token_id", bosTokenId == null ? null : (long) bosTokenId);

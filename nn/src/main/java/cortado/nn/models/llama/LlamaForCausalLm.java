@@ -1,9 +1,11 @@
 package cortado.nn.models.llama;
 
+import cortado.nn.Embedding;
 import cortado.nn.Init;
 import cortado.nn.Linear;
 import cortado.nn.Parameter;
 import cortado.nn.models.DecoderLm;
+import cortado.nn.models.DynamicKvCache;
 import cortado.nn.models.KvCache;
 import cortado.nn.models.StaticKvCache;
 import cortado.tensor.Tensor;
@@ -17,7 +19,11 @@ import java.util.Map;
  */
 public final class LlamaForCausalLm extends DecoderLm {
     private final LlamaConfig config;
-    private final LlamaModel model;
+    /**
+     * The token embedding's weight, which a tied head shares: captured as the parameter (not the module) as transformers
+     * ties {@code lm_head.weight} to it, so wrapping or replacing {@code embed_tokens} by name leaves the head on this matrix.
+     */
+    private final Parameter tokenEmbedding;
 
     /** A model with every weight drawn from Hugging Face's Llama initialisation, reproducibly from {@code seed}. */
     public LlamaForCausalLm(LlamaConfig config, long seed) {
@@ -28,7 +34,9 @@ public final class LlamaForCausalLm extends DecoderLm {
     /** A model whose parameters are allocated but not drawn (zeros; norms at one): for loaders that overwrite them. */
     public LlamaForCausalLm(LlamaConfig config) {
         this.config = config;
-        this.model = child("model", new LlamaModel(config));
+        LlamaModel trunk = child("model", new LlamaModel(config));
+        this.tokenEmbedding = ((Embedding) trunk.get("embed_tokens")).weight();
+        seedDropout(0);   // distinct sites for every dropout layer; the trainer reseeds with its --seed
         if (!config.tieWordEmbeddings()) child("lm_head", new Linear(config.hiddenSize(), config.vocabSize(), false));
     }
 
@@ -51,10 +59,17 @@ public final class LlamaForCausalLm extends DecoderLm {
 
     @Override
     protected Tensor hidden(int[] ids, int batch, int seq, KvCache cache) {
-        return model.forward(ids, batch, seq, cache);
+        return model().forward(ids, batch, seq, cache);
     }
 
-    @Override protected Tensor tokenEmbedding() { return model.embedTokens().weight().value(); }
+    @Override
+    protected Tensor hiddenFromEmbeds(Tensor inputsEmbeds, int batch, int seq, KvCache cache) {
+        return model().forwardEmbeds(inputsEmbeds, batch, seq, cache);
+    }
+
+    @Override protected String inputEmbeddingsPath() { return "model.embed_tokens"; }
+
+    @Override protected Tensor tokenEmbedding() { return tokenEmbedding.value(); }
 
     @Override protected int hiddenSize() { return config.hiddenSize(); }
 
@@ -66,7 +81,15 @@ public final class LlamaForCausalLm extends DecoderLm {
         return new StaticKvCache(config.numHiddenLayers(), batch, config.numKeyValueHeads(), maxSeq, config.headDim());
     }
 
+    @Override
+    public KvCache newDifferentiableCache(int batch, int maxSeq) {
+        if (maxSeq > config.positionLimit())
+            throw new IllegalArgumentException("a cache of " + maxSeq + " positions exceeds the model's "
+                    + config.positionLimit() + " positions");
+        return new DynamicKvCache(config.numHiddenLayers(), batch, maxSeq);
+    }
+
     @Override public LlamaConfig config() { return config; }
 
-    public LlamaModel model() { return model; }
+    public LlamaModel model() { return childAt("model"); }
 }

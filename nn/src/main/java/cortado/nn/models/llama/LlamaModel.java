@@ -4,11 +4,13 @@ import cortado.nn.Block;
 import cortado.nn.CausalSelfAttention;
 import cortado.nn.Embedding;
 import cortado.nn.GatedMlp;
+import cortado.nn.Layer;
 import cortado.nn.Module;
 import cortado.nn.ModuleList;
 import cortado.nn.PositionIds;
 import cortado.nn.RMSNorm;
 import cortado.nn.RotaryEmbedding;
+import cortado.nn.models.InputsEmbeds;
 import cortado.nn.models.KvCache;
 import cortado.tensor.Tensor;
 import java.util.ArrayList;
@@ -21,14 +23,11 @@ import java.util.List;
  */
 public final class LlamaModel extends Module {
     private final LlamaConfig config;
-    private final Embedding embedTokens;
-    private final ModuleList<Block> layers;
-    private final RMSNorm norm;
-    private final RotaryEmbedding rotary;
+    private final RotaryEmbedding rotary; // not a module: it holds no parameters, and transformers' state dict has none
 
     public LlamaModel(LlamaConfig c) {
         this.config = c;
-        this.embedTokens = child("embed_tokens", new Embedding(c.vocabSize(), c.hiddenSize()));
+        child("embed_tokens", new Embedding(c.vocabSize(), c.hiddenSize()));
         // One rotary embedding for the whole stack, as LlamaModel.rotary_emb in transformers.
         this.rotary = new RotaryEmbedding(c.rope(), c.headDim());
         List<Block> blocks = new ArrayList<>();
@@ -38,12 +37,12 @@ public final class LlamaModel extends Module {
             blocks.add(new Block(Block.Names.LLAMA,
                     new RMSNorm(c.hiddenSize(), c.rmsNormEps()),
                     CausalSelfAttention.llama(c.hiddenSize(), c.numAttentionHeads(), c.numKeyValueHeads(), c.headDim(),
-                            rotary, options),
+                            rotary, options, c.attentionDropout()),
                     new RMSNorm(c.hiddenSize(), c.rmsNormEps()),
                     new GatedMlp(c.hiddenSize(), c.intermediateSize(), c.mlpBias())));
         }
-        this.layers = child("layers", new ModuleList<>(blocks));
-        this.norm = child("norm", new RMSNorm(c.hiddenSize(), c.rmsNormEps()));
+        child("layers", new ModuleList<>(blocks));
+        child("norm", new RMSNorm(c.hiddenSize(), c.rmsNormEps()));
     }
 
     /** Final hidden states {@code [B*T, C]} (after norm) of tokens at positions start .. start+T-1. */
@@ -52,9 +51,13 @@ public final class LlamaModel extends Module {
         if ((long) start + seq > config.positionLimit())
             throw new IllegalArgumentException("positions " + start + ".." + (start + seq - 1) + " exceed "
                     + limitName());
-        // A left-padded batch (the cache knows each row's padding) counts each row from its first real token.
-        int[] positions = cache != null && cache.padded() ? cache.positionIds(seq) : PositionIds.range(batch, seq, start);
-        return forward(ids, batch, seq, positions, cache);
+        return forward(ids, batch, seq, defaultPositions(batch, seq, cache), cache);
+    }
+
+    /** Positions continuing from the cache; a left-padded batch (the cache knows each row's padding) counts each row from its first real token. */
+    private static int[] defaultPositions(int batch, int seq, KvCache cache) {
+        int start = cache == null ? 0 : cache.length();
+        return cache != null && cache.padded() ? cache.positionIds(seq) : PositionIds.range(batch, seq, start);
     }
 
     /**
@@ -62,12 +65,34 @@ public final class LlamaModel extends Module {
      * Hugging Face's {@code position_ids}: a left-padded row starts its real tokens at 0).
      */
     public Tensor forward(int[] ids, int batch, int seq, int[] positions, KvCache cache) {
+        checkPositions(positions, batch, seq);
+        Layer embedTokens = childAt("embed_tokens");
+        return forwardEmbeds(embedTokens.forward(Embedding.ids(ids)), batch, seq, positions, cache);
+    }
+
+    /**
+     * As {@link #forward(int[], int, int, KvCache)} from {@code inputsEmbeds} {@code [B*T, C]} or {@code [B, T, C]}
+     * instead of token ids, as transformers' {@code LlamaModel.forward(inputs_embeds=...)}: the lookup is skipped, and
+     * positions enter through RoPE as for ids.
+     */
+    public Tensor forwardEmbeds(Tensor inputsEmbeds, int batch, int seq, KvCache cache) {
+        return forwardEmbeds(inputsEmbeds, batch, seq, defaultPositions(batch, seq, cache), cache);
+    }
+
+    /** As above with explicit rotary {@code positions} (row-major [B, T]). */
+    public Tensor forwardEmbeds(Tensor inputsEmbeds, int batch, int seq, int[] positions, KvCache cache) {
+        checkPositions(positions, batch, seq);
+        Tensor x = InputsEmbeds.rows(inputsEmbeds, batch, seq, config.hiddenSize());
+        ModuleList<Block> layers = childAt("layers");
+        for (int i = 0; i < layers.size(); i++) x = layers.get(i).forward(x, batch, seq, positions, cache, i);
+        Layer norm = childAt("norm");
+        return norm.forward(x);
+    }
+
+    private void checkPositions(int[] positions, int batch, int seq) {
         int max = PositionIds.max(positions, batch, seq);
         if (max >= config.positionLimit())
             throw new IllegalArgumentException("position " + max + " exceeds " + limitName());
-        Tensor x = embedTokens.forward(ids);
-        for (int i = 0; i < layers.size(); i++) x = layers.get(i).forward(x, batch, seq, positions, cache, i);
-        return norm.forward(x);
     }
 
     private String limitName() {
@@ -76,10 +101,8 @@ public final class LlamaModel extends Module {
                 : "the dynamic rope limit factor x max_position_embeddings (" + config.positionLimit() + ")";
     }
 
-    public Embedding embedTokens() { return embedTokens; }
-
     /** The rotary embedding every attention layer shares. */
     public RotaryEmbedding rotary() { return rotary; }
 
-    public ModuleList<Block> layers() { return layers; }
+    public ModuleList<Block> layers() { return childAt("layers"); }
 }
