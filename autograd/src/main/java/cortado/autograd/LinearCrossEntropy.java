@@ -15,7 +15,7 @@ import java.util.Arrays;
  * <p>The loss is the last op of a training graph, so its gradient is computed with the loss, chunk by chunk, while
  * each chunk's logits are at hand (no recomputation, the same products as the unfused head): logits_c = h_c W^T (+ b)
  * into one reused [chunkRows, V] buffer; the fused cross-entropy gives each row's log-sum-exp and the chunk's loss;
- * dlogits_c = (softmax - onehot) / counted; then dHidden_c = dlogits_c W, dW += dlogits_c^T h_c, db += column sums.
+ * dlogits_c = (softmax - onehot) / counted, written over the logits in the same buffer; then dHidden_c = dlogits_c W, dW += dlogits_c^T h_c, db += column sums.
  * Backward only scales these by the incoming gradient (1 for a plain {@code backward(loss)}). Without grad mode (validation)
  * only the loss is computed. Chunks are fixed by chunkRows (never by the thread count) and summed in order, so the
  * result is deterministic; it equals the unfused linear + crossEntropy up to the order of those sums.
@@ -67,14 +67,19 @@ final class LinearCrossEntropy implements GradFn {
             be.matmulInto(logits, hc, weight, false, true, false);
             if (bias != null) logits = be.add(logits, bias);
             Backend.CrossEntropyResult r = be.crossEntropy(logits, t, ignoreIndex);
-            if (r.counted() == 0) continue;   // every row of the chunk ignored: no loss, zero gradient
-            total += (double) r.loss() * r.counted();
-            if (!(wantH || wantW || wantB)) continue;
-            Tensor dlogits = be.crossEntropyBackward(logits, t, r.lse(), ignoreIndex, 1f, counted);
-            if (wantH) be.matmulInto(dh.slice(0, r0, r1), dlogits, weight, false, false, false);
-            if (wantW) be.matmulInto(dw, dlogits, hc, true, false, true);
-            if (wantB) be.axpyInPlace(db, 1f, be.sum(dlogits, 0, false));
+            total += r.counted() == 0 ? 0 : (double) r.loss() * r.counted(); // a chunk of ignored rows adds nothing
+            if (r.counted() > 0 && (wantH || wantW || wantB)) {
+                be.crossEntropyBackwardInPlace(logits, t, r.lse(), ignoreIndex, 1f, counted); // logits read for the last time
+                Tensor dlogits = logits;
+                if (wantH) be.matmulInto(dh.slice(0, r0, r1), dlogits, weight, false, false, false);
+                if (wantW) be.matmulInto(dw, dlogits, hc, true, false, true);
+                if (wantB) be.axpyInPlace(db, 1f, be.sum(dlogits, 0, false));
+            }
+            if (bias != null) Autograd.releaseNow(logits); // this chunk's logits + bias, a tensor of its own
         }
+        // The chunk buffer is read for the last time: inside a step arena it goes back to the pool now rather than at
+        // the end of the step, so it is not held through the whole backward pass.
+        if (buffer != null) Autograd.releaseNow(buffer);
         Tensor loss = be.scalar(counted == 0 ? Float.NaN : (float) (total / counted));
         if (record) Autograd.record(loss, new LinearCrossEntropy(hidden, weight, bias, dh, dw, db));
         return loss;

@@ -20,7 +20,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Fused softmax cross-entropy over GPT-2's vocabulary (V = 50257) for the B*T = 256 rows of a 124M training step:
- * forward (log-sum-exp per row, no probabilities stored) and backward (dlogits written in one pass).
+ * forward (log-sum-exp per row, no probabilities stored) and backward (dlogits written in one pass, into a new
+ * tensor or over the logits).
  *
  * <pre>java --add-modules jdk.incubator.vector -jar bench/target/benchmarks.jar CrossEntropyBench</pre>
  */
@@ -60,4 +61,25 @@ public class CrossEntropyBench {
 
     @Benchmark
     public Tensor backward() { return be.crossEntropyBackward(logits, targets, fwd.lse(), -100, 1f, fwd.counted()); }
+
+    /**
+     * The gradient written over a logits buffer (as the LM head's loss does): no [N, V] output to allocate or fault in.
+     * Each call starts from a copy of the logits, made outside the timed region.
+     */
+    @State(Scope.Thread)
+    public static class Scratch {
+        Tensor buffer;
+
+        @Setup(org.openjdk.jmh.annotations.Level.Invocation)
+        public void refill(CrossEntropyBench b) {
+            if (buffer == null) buffer = b.be.copy(b.logits);
+            else b.be.copyInto(buffer, b.logits);
+        }
+    }
+
+    @Benchmark
+    public Tensor backwardInPlace(Scratch s) {
+        be.crossEntropyBackwardInPlace(s.buffer, targets, fwd.lse(), -100, 1f, fwd.counted());
+        return s.buffer;
+    }
 }

@@ -302,6 +302,16 @@ public interface Backend {
     /** dL/dlogits [N, V] = (softmax - onehot) * gradScale / counted for counted rows, 0 for ignored rows. */
     Tensor crossEntropyBackward(Tensor logits, int[] targets, Tensor lse, int ignoreIndex, float gradScale, int counted);
 
+    /**
+     * {@link #crossEntropyBackward} written over {@code logits} (which the caller no longer needs): the LM head's
+     * [chunk, V] gradient then takes no buffer of its own. This default computes it and copies it back; a backend
+     * overrides it to write in place.
+     */
+    default void crossEntropyBackwardInPlace(Tensor logits, int[] targets, Tensor lse, int ignoreIndex, float gradScale,
+                                             int counted) {
+        copyInto(logits, crossEntropyBackward(logits, targets, lse, ignoreIndex, gradScale, counted));
+    }
+
     // ---- quantized weights ----
 
     /**

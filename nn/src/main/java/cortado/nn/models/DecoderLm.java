@@ -135,15 +135,26 @@ public abstract class DecoderLm extends Module implements CausalLm {
         }
     }
 
+    /**
+     * Rows per chunk of the fused head + loss. With activation checkpointing the user trades compute for memory, and
+     * the [chunk, V] logits buffer (256 MiB by default) is then the largest step buffer left, so it shrinks to 2^23
+     * logits (32 MiB): the head's weight is packed for the sgemm once per chunk, a few percent of a checkpointed step.
+     */
+    private int lossChunkRows() {
+        int v = config().vocabSize(), rows = F.defaultLossChunkRows(v);
+        return checkpointsActivations() ? Math.max(1, Math.min(rows, (1 << 23) / Math.max(1, v))) : rows;
+    }
+
     private Tensor loss(Trunk trunk, int[] targets, int batch, int seq) {
         if (targets.length != batch * seq)
             throw new IllegalArgumentException("targets has " + targets.length + " ids, expected B*T = " + batch * seq);
         Tensor h = trunk.hidden(null);
+        int chunk = lossChunkRows();
         if (!children().containsKey("lm_head") && tokenEmbedding().frozen() == null)
-            return F.linearCrossEntropy(h, tokenEmbedding().weight().value(), null, targets, IGNORE_INDEX);
+            return F.linearCrossEntropy(h, tokenEmbedding().weight().value(), null, targets, IGNORE_INDEX, chunk);
         if (children().containsKey("lm_head") && this.<Module>childAt("lm_head") instanceof Linear head)
             return F.linearCrossEntropy(h, head.weight().value(), head.bias() == null ? null : head.bias().value(),
-                    targets, IGNORE_INDEX);
+                    targets, IGNORE_INDEX, chunk);
         return F.crossEntropy(head(h), targets, IGNORE_INDEX);
     }
 

@@ -132,6 +132,10 @@ public final class CpuBackend implements Backend {
                                                  float gradScale, int counted) {
         return CrossEntropyKernel.backward(logits, targets, lse, ignoreIndex, gradScale, counted);
     }
+    @Override public void crossEntropyBackwardInPlace(Tensor logits, int[] targets, Tensor lse, int ignoreIndex,
+                                                      float gradScale, int counted) {
+        CrossEntropyKernel.backwardInPlace(logits, targets, lse, ignoreIndex, gradScale, counted);
+    }
 
     // ---- quantized weights ----
     @Override public QuantizedWeight quantized4bit(byte[] packed, float[] absmax, float[] code, int blocksize, int rows,

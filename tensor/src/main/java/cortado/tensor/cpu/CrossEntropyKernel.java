@@ -74,21 +74,44 @@ final class CrossEntropyKernel {
         return (float) (max + StrictMath.log(sum));
     }
 
+    /** dlogits into a new [N, V] tensor (ignored rows zero; counted rows fully overwritten, so nothing is pre-zeroed). */
     static Tensor backward(Tensor logits, int[] targets, Tensor lse, int ignoreIndex, float gradScale, int counted) {
+        Tensor out = Tensor.empty(logits.size(0), logits.size(1));
+        gradient(logits, out, targets, lse, ignoreIndex, gradScale, counted);
+        return out;
+    }
+
+    /**
+     * dlogits written over the logits themselves (the LM head's chunk buffer, read for the last time): the [N, V]
+     * gradient needs no buffer of its own. Each element is read before it is written, in the same pass.
+     */
+    static void backwardInPlace(Tensor logits, int[] targets, Tensor lse, int ignoreIndex, float gradScale,
+                                int counted) {
+        if (logits.rank() == 2 && logits.stride(1) != 1 && logits.size(1) > 1)
+            throw new IllegalArgumentException("crossEntropyBackwardInPlace needs rows with unit stride, got strides "
+                    + Arrays.toString(logits.strides()));
+        gradient(logits, logits, targets, lse, ignoreIndex, gradScale, counted);
+    }
+
+    /** out[r] = (exp(logits[r] - lse[r]) - onehot(target[r])) * gradScale / counted; zero for ignored rows. */
+    private static void gradient(Tensor logits, Tensor out, int[] targets, Tensor lse, int ignoreIndex,
+                                 float gradScale, int counted) {
         int n = logits.size(0), v = check(logits, targets, ignoreIndex);
         Tensor c = logits.stride(1) == 1 || v == 1 ? logits : logits.contiguous();
         Tensor lc = lse.contiguous();
         if (lc.numel() != n) throw new IllegalArgumentException("crossEntropyBackward: lse must be [" + n + "]");
-        float[] x = c.data(), l = lc.data();
+        float[] x = c.data(), l = lc.data(), z = out.data();
         int xo = c.offset(), rs = n > 1 ? c.stride(0) : v, lo = lc.offset();
-        Tensor out = Tensor.zeros(n, v);
-        float[] z = out.data();
+        int zo = out.offset(), zs = n > 1 ? out.stride(0) : v;
         float k = counted == 0 ? 0f : gradScale / counted;
         Chunks.range(n, Math.max(1, 16384 / Math.max(1, v)), (from, to) -> {
             FloatVector vk = FloatVector.broadcast(S, k);
             for (int r = from; r < to; r++) {
-                if (targets[r] == ignoreIndex) continue;
-                int xr = xo + r * rs, zr = r * v;
+                int xr = xo + r * rs, zr = zo + r * zs;
+                if (targets[r] == ignoreIndex) {
+                    Arrays.fill(z, zr, zr + v, 0f);
+                    continue;
+                }
                 FloatVector vl = FloatVector.broadcast(S, l[lo + r]);
                 int i = 0, bound = S.loopBound(v);
                 for (; i < bound; i += L)
@@ -97,7 +120,6 @@ final class CrossEntropyKernel {
                 z[zr + targets[r]] -= k;
             }
         });
-        return out;
     }
 
     private static int check(Tensor logits, int[] targets, int ignoreIndex) {

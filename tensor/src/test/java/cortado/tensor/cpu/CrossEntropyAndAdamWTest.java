@@ -47,6 +47,27 @@ class CrossEntropyAndAdamWTest {
         for (int i = 0; i < v; i++) assertThat(dl.get(1, i)).isZero();
     }
 
+    /**
+     * The in-place gradient (over a row-strided view whose padding must stay untouched) equals the out-of-place one
+     * bit for bit, ignored rows included: both run the same per-element formula, so the tolerance is zero.
+     */
+    @Test
+    void crossEntropyGradientWrittenOverTheLogits() {
+        int n = 6, v = 1000;
+        Tensor wide = be.scale(randn(r, n, v + 5), 4f);
+        Tensor logits = wide.slice(1, 2, 2 + v);
+        int[] targets = {3, -100, 999, 0, 512, -100};
+        CrossEntropyResult res = be.crossEntropy(logits, targets, -100);
+        float[] expected = be.crossEntropyBackward(logits, targets, res.lse(), -100, 0.7f, res.counted()).toArray();
+        float[] before = wide.toArray();
+        be.crossEntropyBackwardInPlace(logits, targets, res.lse(), -100, 0.7f, res.counted());
+        assertThat(logits.contiguous().toArray()).containsExactly(expected);
+        float[] after = wide.toArray();
+        for (int row = 0; row < n; row++)
+            for (int col : new int[] {0, 1, v + 2, v + 3, v + 4})
+                assertThat(after[row * (v + 5) + col]).isEqualTo(before[row * (v + 5) + col]);
+    }
+
     @Test
     void crossEntropyReadsRowStridedLogitsAtVocabScale() {
         int n = 3, v = 50257;

@@ -19,16 +19,19 @@ import cortado.tensor.Parallel;
  */
 public final class BlockedGemm {
     /**
-     * Depth of a rank-kc update. The A micro-panel, MR*KC*4 = 16 KiB, stays in the 32 KiB L1 while B micro-panels
-     * stream past it. Chosen side by side against OpenBLAS on a Zen 4 core (256..768 all within a few percent;
-     * larger KC means fewer passes over C). Overridable with -Dcortado.sgemm.kc for other CPUs.
+     * Depth of a rank-kc update. The A micro-panel, MR*KC*4 = 8 KiB, stays in L1 while B micro-panels stream past it
+     * from L2. Overridable with -Dcortado.sgemm.kc for other CPUs.
      */
-    public static final int KC = Integer.getInteger("cortado.sgemm.kc", 512);
+    public static final int KC = Integer.getInteger("cortado.sgemm.kc", 256);
     /**
-     * Width of the packed B block (KC*NC*4 = 2 MiB: L2 plus L3; each B micro-panel is streamed with hardware
-     * prefetch, so the block need not fit L2). Larger NC packs each A micro-panel fewer times. -Dcortado.sgemm.nc.
+     * Width of the packed B block, sized so the block (KC*NC*4 bytes) takes half the core's L2 and the micro-panels
+     * stream from L2 rather than L3: 1024 columns (1 MiB) with a 2 MiB L2, 512 with Zen 4's 1 MiB. Measured on a 2 MiB
+     * L2 core (one JVM, each shape alternating old and new blocking, fastest of 7 calls, thread CPU time): the GPT-2
+     * step's sgemms took 1.09-1.10x less time than with the earlier 512 x 1024 block (2 MiB, as large as L2: the
+     * micro-kernel alone runs at ~110 GFLOP/s on such a block against ~145 on a 1 MiB one), 1.22x at B*T = 2048;
+     * 1.5 and 2 MiB blocks were no faster than before. -Dcortado.sgemm.nc.
      */
-    public static final int NC = Integer.getInteger("cortado.sgemm.nc", 1024);
+    public static final int NC = Integer.getInteger("cortado.sgemm.nc", blockWidth(CacheSize.l2Bytes(), KC));
     /** Work items per thread and block, for load balance on a machine shared with other processes. */
     private static final int TASKS_PER_THREAD = 4;
 
@@ -71,7 +74,7 @@ public final class BlockedGemm {
                                float beta, float[] c, int cOff, int ldc, int threads, float[] bp) {
         final int MR = MicroKernel.MR, NR = MicroKernel.NR;
         int mPanels = ceilDiv(m, MR);
-        // k in equal blocks of at most KC (768 -> 384 + 384, not 512 + 256): no short block paying a full C pass.
+        // k in equal blocks of at most KC (with KC = 512, 768 -> 384 + 384, not 512 + 256): no short block paying a full C pass.
         int kBlock = Math.min(KC, roundUp(ceilDiv(k, ceilDiv(k, KC)), 8));
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc), nPanels = ceilDiv(nc, NR);
@@ -121,6 +124,13 @@ public final class BlockedGemm {
                         alpha, beta, tile);
             }
         }
+    }
+
+    /** Columns of a B block of depth {@code kc} filling half of {@code l2} bytes, on NR multiples, in [4 NR, 4096]. */
+    static int blockWidth(long l2, int kc) {
+        final int NR = MicroKernel.NR;
+        long cols = l2 / 2 / ((long) Math.max(1, kc) * Float.BYTES) / NR * NR;
+        return (int) Math.max(4L * NR, Math.min(4096, cols));
     }
 
     static int roundUp(int x, int to) { return (x + to - 1) / to * to; }
