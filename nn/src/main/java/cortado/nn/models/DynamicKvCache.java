@@ -13,21 +13,16 @@ import java.util.Arrays;
  * step copies the layer's whole history, which is the price of keeping it differentiable; models do not force
  * no-grad mode around it ({@link #differentiable()}).
  */
-public final class DynamicKvCache implements KvCache {
-    private final int batch, capacity;
+public final class DynamicKvCache extends KvCacheSlots {
     private final Tensor[] keys, values;
-    private final int[] padding;
-    private int length;
 
     public DynamicKvCache(int layers, int batch, int capacity) {
         if (layers <= 0 || batch <= 0 || capacity <= 0)
             throw new IllegalArgumentException("KV cache sizes must be positive: layers " + layers + ", batch " + batch
                     + ", capacity " + capacity);
-        this.batch = batch;
-        this.capacity = capacity;
+        super(batch, capacity);
         this.keys = new Tensor[layers];
         this.values = new Tensor[layers];
-        this.padding = new int[batch];
     }
 
     /**
@@ -35,28 +30,22 @@ public final class DynamicKvCache implements KvCache {
      * every layer, as past positions 0 .. P-1: the virtual tokens of prefix tuning. Only while the cache is empty.
      */
     public void prefix(Tensor[] keys, Tensor[] values) {
-        if (length != 0) throw new IllegalStateException("a prefix goes into an empty KV cache, not one holding " + length);
+        if (length() != 0) throw new IllegalStateException("a prefix goes into an empty KV cache, not one holding " + length());
         if (keys.length != this.keys.length || values.length != this.values.length)
             throw new IllegalArgumentException("a prefix needs keys and values for " + this.keys.length + " layers, got "
                     + keys.length + " and " + values.length);
         int p = keys[0].size(2);
         for (int l = 0; l < keys.length; l++) {
-            if (!Arrays.equals(keys[l].shape(), values[l].shape()) || keys[l].size(0) != batch || keys[l].size(2) != p)
+            if (!Arrays.equals(keys[l].shape(), values[l].shape()) || keys[l].size(0) != batch() || keys[l].size(2) != p)
                 throw new IllegalArgumentException("prefix of layer " + l + ": keys " + Arrays.toString(keys[l].shape())
-                        + " and values " + Arrays.toString(values[l].shape()) + ", expected [" + batch + ", Hkv, " + p
+                        + " and values " + Arrays.toString(values[l].shape()) + ", expected [" + batch() + ", Hkv, " + p
                         + ", D] like layer 0");
         }
-        if (p > capacity) throw new IllegalStateException("a prefix of " + p + " positions exceeds the capacity " + capacity);
+        if (p > capacity()) throw new IllegalStateException("a prefix of " + p + " positions exceeds the capacity " + capacity());
         System.arraycopy(keys, 0, this.keys, 0, keys.length);
         System.arraycopy(values, 0, this.values, 0, values.length);
-        length = p;
+        setLength(p);
     }
-
-    @Override public int batch() { return batch; }
-
-    @Override public int capacity() { return capacity; }
-
-    @Override public int length() { return length; }
 
     @Override public boolean differentiable() { return true; }
 
@@ -64,46 +53,22 @@ public final class DynamicKvCache implements KvCache {
     public KeysValues append(int layer, Tensor k, Tensor v) {
         if (layer < 0 || layer >= keys.length) throw new IllegalArgumentException("no layer " + layer + " in the KV cache");
         int t = k.size(2);
-        if (k.size(0) != batch || !Arrays.equals(k.shape(), v.shape()))
-            throw new IllegalArgumentException("KV cache of batch " + batch + " got keys " + Arrays.toString(k.shape())
+        if (k.size(0) != batch() || !Arrays.equals(k.shape(), v.shape()))
+            throw new IllegalArgumentException("KV cache of batch " + batch() + " got keys " + Arrays.toString(k.shape())
                     + " and values " + Arrays.toString(v.shape()));
-        if (length + t > capacity)
-            throw new IllegalStateException("KV cache full: " + length + " positions stored, " + t + " more do not fit in "
-                    + capacity);
+        checkRoom(t);
         Tensor past = keys[layer];
-        if (past != null && past.size(2) != length)
-            throw new IllegalStateException("layer " + layer + " already appended at position " + length);
+        if (past != null && past.size(2) != length())
+            throw new IllegalStateException("layer " + layer + " already appended at position " + length());
         keys[layer] = past == null ? F.contiguous(k) : F.concat(2, past, k);
         values[layer] = values[layer] == null ? F.contiguous(v) : F.concat(2, values[layer], v);
         return new KeysValues(keys[layer], values[layer]);
     }
 
     @Override
-    public void advance(int steps) {
-        if (steps < 0 || length + steps > capacity)
-            throw new IllegalStateException("cannot advance the KV cache by " + steps + " from " + length + " of " + capacity);
-        length += steps;
-    }
-
-    @Override
     public void reset() {
-        length = 0;
+        super.reset();
         Arrays.fill(keys, null);
         Arrays.fill(values, null);
-        Arrays.fill(padding, 0);
-    }
-
-    @Override public int padding(int row) { return padding[row]; }
-
-    @Override
-    public void pad(int[] pads) {
-        if (length != 0) throw new IllegalStateException("KV cache padding is set before the first token, not at " + length);
-        if (pads.length != batch) throw new IllegalArgumentException("KV cache padding for " + pads.length + " rows, batch "
-                + batch);
-        for (int b = 0; b < batch; b++)
-            if (pads[b] < 0 || pads[b] >= capacity)
-                throw new IllegalArgumentException("KV cache padding " + pads[b] + " of row " + b + " outside [0, "
-                        + capacity + ")");
-        System.arraycopy(pads, 0, padding, 0, batch);
     }
 }
