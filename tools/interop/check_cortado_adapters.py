@@ -12,19 +12,16 @@ Prints one JSON line per directory; exit status 0 when all pass, 1 otherwise. To
 for the logits and relative <= tol for the loss (float32 on both sides in different summation orders, about 1e-6 on
 these tiny models; a wrong scaling, a dropped rank_pattern or a transposed Conv1D delta is 1e-2 and more).
 """
-import argparse
 import json
 import os
-import sys
-import warnings
 
 import torch
 import torch.nn.functional as F
 from peft import PeftModel
 from peft.utils import load_peft_weights, set_peft_model_state_dict
-from safetensors.torch import load_file
 from transformers import AutoModelForCausalLM
-from transformers.utils import logging
+
+from cortado_reference import compare_logits, run
 
 
 def check(path, tol):
@@ -40,14 +37,8 @@ def check(path, tol):
         return False
     missing = sorted(k for k in result.missing_keys if "lora_" in k or ".modules_to_save." in k)
     unexpected = sorted(result.unexpected_keys)
-    ref = load_file(os.path.join(path, "cortado_logits.safetensors"))
-    ids, labels = ref["input_ids"].round().long(), ref["labels"].round().long()
-    model.eval()
-    with torch.no_grad():
-        logits = model(input_ids=ids).logits
-    expected = ref["logits"]
-    same_shape = tuple(logits.shape) == tuple(expected.shape)
-    rel = ((logits - expected).abs().max() / expected.abs().max()).item() if same_shape else float("inf")
+    ref, logits, same_shape, rel = compare_logits(model, path)
+    labels = ref["labels"].round().long()
     loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100).item()
     loss_rel = abs(loss - ref["loss"].item()) / abs(ref["loss"].item())
     ok = not missing and not unexpected and same_shape and rel <= tol and loss_rel <= tol
@@ -58,17 +49,5 @@ def check(path, tol):
     return ok
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("dirs", nargs="+")
-    ap.add_argument("--tol", type=float, default=1e-5)
-    args = ap.parse_args()
-    torch.set_num_threads(1)
-    logging.set_verbosity_error()
-    warnings.filterwarnings("ignore")
-    results = [check(d, args.tol) for d in args.dirs]
-    sys.exit(0 if all(results) else 1)
-
-
 if __name__ == "__main__":
-    main()
+    run(check, __doc__, 1e-5)

@@ -10,16 +10,13 @@ cortado_logits.safetensors: input_ids [B,T] and Cortado's logits [B,T,V].
 Prints one JSON line per directory; exit status 0 when all pass, 1 otherwise. Tolerance: max |Δ| / max |ref| <= tol
 (float32 on both sides, different summation orders; a wrong weight, config field or rope parameter is far above it).
 """
-import argparse
 import json
 import os
-import sys
-import warnings
 
 import torch
-from safetensors.torch import load_file
 from transformers import AutoModelForCausalLM
-from transformers.utils import logging
+
+from cortado_reference import compare_logits, run
 
 
 def check(path, tol):
@@ -31,14 +28,7 @@ def check(path, tol):
         return False
     problems = {k: sorted(map(str, v)) for k, v in info.items()
                 if v and k in ("missing_keys", "unexpected_keys", "mismatched_keys", "error_msgs")}
-    ref = load_file(os.path.join(path, "cortado_logits.safetensors"))
-    ids = ref["input_ids"].round().long()
-    model.eval()
-    with torch.no_grad():
-        logits = model(input_ids=ids).logits
-    expected = ref["logits"]
-    same_shape = tuple(logits.shape) == tuple(expected.shape)
-    rel = ((logits - expected).abs().max() / expected.abs().max()).item() if same_shape else float("inf")
+    _, logits, same_shape, rel = compare_logits(model, path)
     ok = not problems and same_shape and rel <= tol
     print(json.dumps({"dir": os.path.basename(path), "model_type": model.config.model_type,
                       "class": type(model).__name__, "shape": list(logits.shape), "max_rel_err": rel, "tol": tol,
@@ -46,17 +36,5 @@ def check(path, tol):
     return ok
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("dirs", nargs="+")
-    ap.add_argument("--tol", type=float, default=1e-4)
-    args = ap.parse_args()
-    torch.set_num_threads(1)
-    logging.set_verbosity_error()
-    warnings.filterwarnings("ignore")
-    results = [check(d, args.tol) for d in args.dirs]
-    sys.exit(0 if all(results) else 1)
-
-
 if __name__ == "__main__":
-    main()
+    run(check, __doc__, 1e-4)
