@@ -1,5 +1,6 @@
 package cortado.peft;
 
+import cortado.peft.lora.LoraConfig;
 import cortado.data.json.Json;
 import cortado.data.json.JsonException;
 import cortado.nn.Parameter;

@@ -1,7 +1,7 @@
 package cortado.peft;
 
 /** What every method's config has: PEFT's {@code PeftConfig} ({@code peft_type}, the base it was made for). */
-public sealed interface PeftConfig permits LoraConfig {
+public interface PeftConfig {
     /** adapter_config.json's {@code peft_type}, e.g. {@code LORA}. */
     String peftType();
 

@@ -1,5 +1,7 @@
 package cortado.peft;
 
+import cortado.peft.lora.LoraConfig;
+import cortado.peft.lora.LoraLayer;
 import cortado.nn.Module;
 import cortado.nn.Parameter;
 import cortado.nn.models.CausalLm;

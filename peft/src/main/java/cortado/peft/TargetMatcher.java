@@ -1,5 +1,6 @@
 package cortado.peft;
 
+import cortado.peft.lora.LoraConfig;
 import cortado.nn.Conv1D;
 import cortado.nn.Linear;
 import cortado.nn.Module;
@@ -104,7 +105,7 @@ public final class TargetMatcher {
     }
 
     /** PEFT's {@code get_pattern_key}: the first key k with {@code name} matching {@code (.*\.)?(k)$}, or null. */
-    static String patternKey(Collection<String> keys, String name) {
+    public static String patternKey(Collection<String> keys, String name) {
         for (String k : keys) if (Pattern.compile("(.*\\.)?(" + k + ")").matcher(name).matches()) return k;
         return null;
     }

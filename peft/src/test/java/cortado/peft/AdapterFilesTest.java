@@ -1,5 +1,6 @@
 package cortado.peft;
 
+import cortado.peft.lora.LoraConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,5 +1,7 @@
 package cortado.peft;
 
+import cortado.peft.lora.LoraConfig;
+import cortado.peft.lora.LoraLayer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import cortado.autograd.Autograd;

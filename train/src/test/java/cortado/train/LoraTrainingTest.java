@@ -6,7 +6,7 @@ import cortado.autograd.NoGrad;
 import cortado.nn.models.CausalLm;
 import cortado.nn.models.Presets;
 import cortado.peft.AdapterFiles;
-import cortado.peft.LoraConfig;
+import cortado.peft.lora.LoraConfig;
 import cortado.peft.PeftModel;
 import cortado.peft.TargetModules;
 import java.nio.file.Path;

@@ -8,7 +8,7 @@ import cortado.nn.io.HfCheckpoint;
 import cortado.nn.io.Safetensors;
 import cortado.nn.models.CausalLm;
 import cortado.peft.AdapterFiles;
-import cortado.peft.LoraConfig;
+import cortado.peft.lora.LoraConfig;
 import cortado.peft.PeftModel;
 import cortado.tensor.Tensor;
 import java.nio.file.Files;

@@ -14,7 +14,7 @@ import cortado.nn.io.Safetensors;
 import cortado.nn.models.CausalLm;
 import cortado.peft.AdapterFiles;
 import cortado.peft.Bias;
-import cortado.peft.LoraConfig;
+import cortado.peft.lora.LoraConfig;
 import cortado.peft.PeftModel;
 import cortado.peft.TargetModules;
 import cortado.tensor.DType;

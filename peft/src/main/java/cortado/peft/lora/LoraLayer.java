@@ -1,4 +1,4 @@
-package cortado.peft;
+package cortado.peft.lora;
 
 import cortado.autograd.F;
 import cortado.autograd.NoGrad;
@@ -8,6 +8,9 @@ import cortado.nn.Layer;
 import cortado.nn.Linear;
 import cortado.nn.Module;
 import cortado.nn.Parameter;
+import cortado.peft.AdapterDict;
+import cortado.peft.PeftException;
+import cortado.peft.TunerLayer;
 import cortado.quant.nn.QuantizedLinear;
 import cortado.tensor.Tensor;
 import java.util.ArrayList;

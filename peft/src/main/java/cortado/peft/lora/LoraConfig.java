@@ -1,5 +1,10 @@
-package cortado.peft;
+package cortado.peft.lora;
 
+import cortado.peft.Bias;
+import cortado.peft.PeftConfig;
+import cortado.peft.PeftException;
+import cortado.peft.TargetMatcher;
+import cortado.peft.TargetModules;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
