@@ -84,6 +84,31 @@ class PeftTunersParityTest {
         }
     }
 
+    /**
+     * The *_default cases were made from configs naming no targets: peft saved the architecture defaults it filled in
+     * (target_modules and, for IA3, feedforward_modules), which Cortado must fill in the same (as sets: peft saves a
+     * Python set in no fixed order).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"ia3_gpt2_default", "ia3_llama_default", "ia3_qwen2_default", "ia3_bert_default",
+        "lora_bert_default"})
+    @SuppressWarnings("unchecked")
+    void defaultTargetsAreThosePeftFilledIn(String name) throws Exception {
+        Map<String, Object> saved = Json.parseObject(Files.readString(Golden.path("peft/" + name + "/adapter_config.json")));
+        Map<String, Object> empty = new LinkedHashMap<>();
+        empty.put("peft_type", saved.get("peft_type"));
+        empty.put("r", saved.get("r"));
+        PeftConfig bare = Tuners.forType((String) saved.get("peft_type"), name).fromJson(empty, name);
+        String fam = family(name);
+        PeftModel peft = fam.equals("bert") ? PeftModel.wrap(BertCheckpoint.loadModel(Golden.path("bert")), "bert", bare, 0)
+                : PeftModel.wrap(HfCheckpoint.load(Golden.path(BASE.get(fam))), bare, 0);
+        Map<String, Object> ours = peft.config("default").toJson(null);
+        for (String field : List.of("target_modules", "feedforward_modules"))
+            if (saved.containsKey(field))
+                assertThat(new java.util.TreeSet<>((List<String>) ours.get(field))).as(name + " " + field)
+                        .isEqualTo(new java.util.TreeSet<>((List<String>) saved.get(field)));
+    }
+
     @Test
     @SuppressWarnings("unchecked")
     void trainableCountsAndTheLineEqualPefts() throws Exception {
