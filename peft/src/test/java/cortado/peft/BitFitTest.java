@@ -98,7 +98,7 @@ class BitFitTest {
     void onBertTheClassifierTrainsWholeInPlaceAndTargetsSelectBiases() {
         BertForSequenceClassification bert = TinyModels.bertClassifier(2);
         BitFitConfig c = new BitFitConfig(TargetModules.of("query", "value", "dense"), null, List.of("classifier"), null, "SEQ_CLS");
-        PeftModel peft = PeftModel.wrap(bert, "bert", c, 0);
+        PeftModel peft = PeftModel.wrapModule(bert, "bert", c, 0);
         assertThat(peft.adapterStateDict("default").keySet()).contains("bert.encoder.layer.0.attention.self.query.bias",
                 "bert.encoder.layer.1.output.dense.bias", "bert.pooler.dense.bias", "classifier.weight", "classifier.bias")
                 .noneMatch(k -> k.contains("key") || k.contains("LayerNorm"));

@@ -88,7 +88,7 @@ class IA3InvariantsTest {
         assertThat(llama.get("base_model.model.model.layers.0.mlp.down_proj.ia3_l")).containsExactly(1, 64);
         // BERT: key, value, output.dense; feed-forward by peft's plain endswith, so attention.output.dense is one too.
         BertForSequenceClassification bert = TinyModels.bertClassifier(1);
-        PeftModel p = PeftModel.wrap(bert, "bert", IA3Config.of(null, null), 0);
+        PeftModel p = PeftModel.wrapModule(bert, "bert", IA3Config.of(null, null), 0);
         Map<String, Boolean> ff = new LinkedHashMap<>();
         bert.namedModules().forEach((n, m) -> { if (m instanceof IA3Layer l && n.contains("layer.0.")) ff.put(n, l.isFeedforward()); });
         assertThat(ff).containsExactly(Map.entry("bert.encoder.layer.0.attention.self.key", false),
@@ -238,5 +238,11 @@ class IA3InvariantsTest {
         assertThat(peft.trainableAndAll()[0]).as("only the active adapter trains").isEqualTo(2 * (64 + 64));
         peft.setAdapter("default");
         assertThat(logits(model, ids)).containsExactly(first);
+        IA3Layer down = (IA3Layer) model.module().get("model.layers.0.mlp.down_proj");
+        down.setActiveAdapters(List.of("other"));
+        down.deleteAdapter("other");   // the active one goes: the one left becomes active, as peft's delete_adapter
+        assertThat(down.adapterNames()).containsExactly("default");
+        assertThat(down.activeAdapters()).containsExactly("default");
+        assertThat(down.namedParameters().keySet()).noneMatch(n -> n.contains("other"));
     }
 }

@@ -107,6 +107,19 @@ public final class IA3Layer extends Module implements TunerLayer {
         active = new ArrayList<>(names);
     }
 
+    /**
+     * Removes adapter {@code name}'s vector (PEFT's {@code delete_adapter}); it must not be merged. If it was the
+     * active one, the alphabetically first remaining adapter becomes active (peft: {@code sorted(remaining)[0]}).
+     */
+    public void deleteAdapter(String name) {
+        if (!vectors().has(name)) throw new PeftException("no adapter '" + name + "' in this layer");
+        if (merged.contains(name))
+            throw new PeftException("cannot delete adapter '" + name + "' while it is merged (unmerge it first)");
+        vectors().remove(name);
+        if (active.remove(name) && active.isEmpty() && !vectors().ownParameters().isEmpty())
+            active.add(new java.util.TreeSet<>(vectors().ownParameters().keySet()).first());
+    }
+
     @Override
     public boolean adaptersEnabled() { return enabled; }
 

@@ -74,7 +74,7 @@ class PeftTunersParityTest {
         int b = idsT.size(0), t = idsT.size(1);
         EncoderBatch batch = new EncoderBatch(b, t, Golden.ints(idsT), null, Golden.ints(g.get(name + ".attention_mask")));
         BertModel bert = BertCheckpoint.loadModel(Golden.path("bert"));
-        PeftModel peft = AdapterFiles.load(bert, "bert", Golden.path("peft/" + name));
+        PeftModel peft = AdapterFiles.loadModule(bert, "bert", Golden.path("peft/" + name));
         try (NoGrad ng = NoGrad.enter()) {
             assertThat(rel(bert.forward(batch).lastHiddenState(), g.get(name + ".logits"))).as(name)
                     .isLessThanOrEqualTo(TOL);
@@ -100,7 +100,7 @@ class PeftTunersParityTest {
         empty.put("r", saved.get("r"));
         PeftConfig bare = Tuners.forType((String) saved.get("peft_type"), name).fromJson(empty, name);
         String fam = family(name);
-        PeftModel peft = fam.equals("bert") ? PeftModel.wrap(BertCheckpoint.loadModel(Golden.path("bert")), "bert", bare, 0)
+        PeftModel peft = fam.equals("bert") ? PeftModel.wrapModule(BertCheckpoint.loadModel(Golden.path("bert")), "bert", bare, 0)
                 : PeftModel.wrap(HfCheckpoint.load(Golden.path(BASE.get(fam))), bare, 0);
         Map<String, Object> ours = peft.config("default").toJson(null);
         for (String field : List.of("target_modules", "feedforward_modules"))
@@ -122,7 +122,7 @@ class PeftTunersParityTest {
             PeftModel peft;
             if (base.equals("bert")) {
                 Module bert = BertCheckpoint.loadModel(Golden.path("bert"));
-                peft = PeftModel.wrap(bert, "bert", config, 0);
+                peft = PeftModel.wrapModule(bert, "bert", config, 0);
             } else {
                 peft = PeftModel.wrap(HfCheckpoint.load(Golden.path(BASE.get(base))), config, 0);
             }
