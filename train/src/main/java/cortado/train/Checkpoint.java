@@ -42,6 +42,20 @@ public final class Checkpoint {
     @FunctionalInterface
     public interface Writer { void save(Trainer trainer); }
 
+    /**
+     * Writes the model part of a checkpoint into the (temporary) checkpoint directory: the whole model by default
+     * ({@link #WHOLE_MODEL}), or only what trains, such as a PEFT adapter, when the frozen base is loaded again from
+     * where it came from on resume.
+     */
+    @FunctionalInterface
+    public interface ModelFiles { void write(CausalLm model, Path dir); }
+
+    /** The Hugging Face model directory; a frozen quantized base in its bitsandbytes layout, its weights unchanged. */
+    public static final ModelFiles WHOLE_MODEL = (model, dir) -> {
+        if (QuantizedCheckpoint.isQuantized(model)) QuantizedCheckpoint.save(model, dir);
+        else HfCheckpoint.save(model, dir);
+    };
+
     private Checkpoint() {}
 
     /** A writer that saves into {@code dir} atomically. */
@@ -49,6 +63,11 @@ public final class Checkpoint {
 
     /** A writer that also lets {@code extraFiles} add files (e.g. tokenizer.json) to the directory before it is renamed. */
     public static Writer to(Path dir, Consumer<Path> extraFiles) { return t -> save(t, dir, extraFiles); }
+
+    /** A writer whose model part is {@code model} (e.g. an adapter only), plus {@code extraFiles} (nullable). */
+    public static Writer to(Path dir, ModelFiles model, Consumer<Path> extraFiles) {
+        return t -> save(t, dir, model, extraFiles);
+    }
 
     /** Writes the model, optimizer and trainer state of {@code trainer} to {@code dir} atomically. */
     public static void save(Trainer trainer, Path dir) { save(trainer, dir, null); }
@@ -58,13 +77,16 @@ public final class Checkpoint {
      * checkpoint files are written and before it is renamed into place.
      */
     public static void save(Trainer trainer, Path dir, Consumer<Path> extraFiles) {
+        save(trainer, dir, WHOLE_MODEL, extraFiles);
+    }
+
+    /** As {@link #save(Trainer, Path, Consumer)} with the model part written by {@code modelFiles}. */
+    public static void save(Trainer trainer, Path dir, ModelFiles modelFiles, Consumer<Path> extraFiles) {
         Path tmp = sibling(dir, ".tmp"), old = sibling(dir, ".old");
         try {
             deleteTree(tmp);
             Files.createDirectories(tmp);
-            // A frozen quantized base goes back in its bitsandbytes layout, its quantized weights unchanged.
-            if (QuantizedCheckpoint.isQuantized(trainer.model())) QuantizedCheckpoint.save(trainer.model(), tmp);
-            else HfCheckpoint.save(trainer.model(), tmp);
+            modelFiles.write(trainer.model(), tmp);
 
             AdamW opt = trainer.optimizer();
             Map<String, Tensor> moments = new LinkedHashMap<>();
