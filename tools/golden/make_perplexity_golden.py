@@ -15,38 +15,16 @@ import argparse
 import json
 import os
 
+import sys
+
 import torch
 from safetensors.torch import load_file
 from transformers import AutoModelForCausalLM
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "interop"))
+from cortado_reference import guide_perplexity  # noqa: E402  (the guide's loop, shared with the interop check)
+
 CASES = {"gpt2": [(24, 24), (32, 16), (32, 7), (20, 9)], "llama": [(64, 24), (16, 5)]}
-
-
-def guide_perplexity(model, input_ids, max_length, stride):
-    """The guide's loop, batch of one (comments mark where it is quoted step for step)."""
-    seq_len = input_ids.size(1)
-    nll_sum = 0.0
-    n_tokens = 0
-    prev_end_loc = 0
-    for begin_loc in range(0, seq_len, stride):
-        end_loc = min(begin_loc + max_length, seq_len)
-        trg_len = end_loc - prev_end_loc  # may be different from stride on last loop
-        ids = input_ids[:, begin_loc:end_loc]
-        target_ids = ids.clone()
-        target_ids[:, :-trg_len] = -100
-        with torch.no_grad():
-            outputs = model(ids, labels=target_ids)
-            neg_log_likelihood = outputs.loss
-        num_valid_tokens = (target_ids != -100).sum().item()
-        batch_size = target_ids.size(0)
-        num_loss_tokens = num_valid_tokens - batch_size  # the guide: "subtract batch_size due to internal label shift"
-        nll_sum += neg_log_likelihood * num_loss_tokens
-        n_tokens += num_loss_tokens
-        prev_end_loc = end_loc
-        if end_loc == seq_len:
-            break
-    avg_nll = nll_sum / n_tokens
-    return torch.exp(avg_nll).item(), n_tokens, float(avg_nll)
 
 
 def main():

@@ -2,12 +2,8 @@ package cortado.tests.parity;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import cortado.cli.Main;
 import cortado.data.json.Json;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +32,7 @@ class PerplexityCliParityTest {
             Map<String, Object> c = (Map<String, Object>) o;
             String model = (String) c.get("model");
             String seq = Long.toString((Long) c.get("seq")), stride = Long.toString((Long) c.get("stride"));
-            String out = run("perplexity", "--model", Golden.path(model).toString(), "--data",
+            String out = CliCapture.stdout("perplexity", "--model", Golden.path(model).toString(), "--data",
                     Golden.path((String) c.get("data")).toString(), "--seq", seq, "--stride", stride);
             Map<String, Object> got = Json.parseObject(out.strip());
             String what = model + " seq " + seq + " stride " + stride;
@@ -47,22 +43,5 @@ class PerplexityCliParityTest {
             assertThat(err).as(what + ": perplexity " + p + " vs transformers " + ref).isLessThanOrEqualTo(TOLERANCE);
         }
         System.out.printf("perplexity CLI parity: max |ln P - ln P_ref| %.2e over %d cases%n", worst, cases.size());
-    }
-
-    /** stdout of one in-process command line; a non-zero exit fails with its stderr. */
-    private static synchronized String run(String... args) {
-        PrintStream oldOut = System.out, oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        int code;
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            code = Main.run(args);
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-        assertThat(code).as(err.toString(StandardCharsets.UTF_8)).isZero();
-        return out.toString(StandardCharsets.UTF_8);
     }
 }
