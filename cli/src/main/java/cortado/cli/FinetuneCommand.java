@@ -4,6 +4,7 @@ import cortado.data.tokenizer.Tokenizer;
 import cortado.nn.io.HfCheckpoint;
 import cortado.nn.models.CausalLm;
 import cortado.peft.AdapterFiles;
+import cortado.peft.PeftConfig;
 import cortado.peft.PeftModel;
 import cortado.quant.nn.ModelQuantizer;
 import cortado.quant.nn.QuantizeSpec;
@@ -41,14 +42,15 @@ public final class FinetuneCommand implements Command {
                 """ + FinetuneMethods.help() + """
                 Prints PEFT's trainable-parameter line, then a progress line per step; writes OUT/metrics.jsonl,
                 OUT/loss.png and OUT/checkpoint (for --resume: the adapter, or with full the whole model, plus the
-                optimizer and trainer state). An adapter is written to OUT in PEFT's format (adapter_config.json,
-                adapter_model.safetensors: PeftModel.from_pretrained(base, OUT) loads it; so do cortado generate,
-                chat, perplexity and merge with --adapter OUT); full fine-tuning's model is OUT/checkpoint.""")
+                optimizer and trainer state). An adapter is written to OUT, in PEFT's format for lora, qlora and ia3
+                (adapter_config.json, adapter_model.safetensors: PeftModel.from_pretrained(base, OUT) loads it); cortado
+                generate, chat, perplexity and merge take it with --adapter OUT. Full fine-tuning's model is
+                OUT/checkpoint.""")
                 .required("model", "DIR", "the base: a Hugging Face checkpoint directory (or a run directory with checkpoint/)")
                 .required("data", "FILE", "training data: text, .jsonl or a .bin token file")
                 .option("method", FinetuneMethods.names(), "what trains", "lora")
                 .required("out", "DIR", "output directory");
-        LoraOptions.declare(a);
+        AdapterOptions.declare(a);
         return a.option("optimizer", "adamw", "the optimizer (torch.optim.AdamW's update; it keeps fp32 moments"
                         + " of the trainable parameters only)", "adamw")
                 .option("tokenizer", "PATH", "tokenizer for text and JSONL data; default: the model directory's own", null)
@@ -76,6 +78,7 @@ public final class FinetuneCommand implements Command {
         Args a = args().parse(argv);
         if (!a.positionals().isEmpty()) throw new UsageException("unexpected argument '" + a.positionals().get(0) + "'");
         FinetuneMethods.Method method = FinetuneMethods.named(a.string("method"));
+        FinetuneMethods.checkFlags(method, a);
         a.choice("optimizer", "adamw");
         TrainConfig cfg = PretrainCommand.config(a);
         Path out = Path.of(a.string("out"));
@@ -89,13 +92,13 @@ public final class FinetuneCommand implements Command {
         if (a.bool("resume")) {
             ckpt = Checkpoint.locate(out.resolve(TrainingRun.CHECKPOINT_DIR));
             if (ckpt == null) throw new CliException("--resume: no checkpoint in " + out.resolve(TrainingRun.CHECKPOINT_DIR));
-            boolean hasAdapter = Files.isRegularFile(ckpt.resolve(AdapterFiles.CONFIG));
+            boolean hasAdapter = !Files.isRegularFile(ckpt.resolve(HfCheckpoint.CONFIG));
             if (hasAdapter == method.full())
                 throw new CliException("--resume: " + ckpt + " holds " + (hasAdapter ? "an adapter" : "a whole model")
                         + ", not what --method " + method.name() + " trains");
         }
         // Validate the adapter flags before the (slow) model load.
-        var loraConfig = method.full() ? null : method.adapter().make(a, a.string("model"));
+        PeftConfig adapterConfig = method.full() ? null : method.adapter().make(a, a.string("model"));
 
         PrintStream o = System.out;
         CausalLm model;
@@ -110,7 +113,7 @@ public final class FinetuneCommand implements Command {
                         layers.size(), QLORA_BASE.blocksize());
             }
             peft = ckpt != null ? AdapterFiles.load(model, ckpt)
-                    : PeftModel.wrap(model, loraConfig, cfg.seed());
+                    : PeftModel.wrap(model, adapterConfig, cfg.seed());
         }
         PretrainCommand.checkSeq(model, cfg.seq());
 
@@ -169,7 +172,7 @@ public final class FinetuneCommand implements Command {
                         ", validation loss %.4f (first %.4f)", r.lastValLoss(), r.firstValLoss()));
         o.println("wrote " + out.resolve(TrainingRun.METRICS_FILE) + ", " + out.resolve(TrainingRun.PLOT_FILE) + ", "
                 + out.resolve(TrainingRun.CHECKPOINT_DIR) + "/ and "
-                + (peft != null ? "the adapter " + out.resolve(AdapterFiles.CONFIG) + " + " + AdapterFiles.WEIGHTS
+                + (peft != null ? "the adapter " + out + "/"
                         : "the model " + out.resolve(TrainingRun.CHECKPOINT_DIR) + "/"));
         return Main.OK;
     }

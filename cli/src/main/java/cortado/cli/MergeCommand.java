@@ -4,6 +4,7 @@ import cortado.nn.io.HfCheckpoint;
 import cortado.nn.models.CausalLm;
 import cortado.peft.AdapterFiles;
 import cortado.peft.PeftModel;
+import cortado.peft.TunerLayer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -36,7 +37,7 @@ public final class MergeCommand implements Command {
         CausalLm base = HfCheckpoint.load(dir);
         PeftModel peft = AdapterFiles.load(base, adapter);
         var config = peft.config(PeftModel.DEFAULT);
-        int layers = config.targetModules().names().size();
+        long layers = peft.module().namedModules().values().stream().filter(m -> m instanceof TunerLayer).count();
         CausalLm merged = peft.mergeAndUnload();
         HfCheckpoint.save(merged, out);
         TokenizerFiles.copy(dir, out);

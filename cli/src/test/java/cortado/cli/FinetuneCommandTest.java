@@ -180,14 +180,45 @@ class FinetuneCommandTest {
     }
 
     @Test
+    void ia3AndBitfitTrainTheirOwnParametersAndLoadBackAsAdapters() throws Exception {
+        Path ia3 = dir.resolve("ia3");
+        CliRun.Result r = finetune(ia3, "--method", "ia3", "--steps", "3");
+        assertThat(r.code()).as(r.err()).isZero();
+        Map<?, ?> cfg = (Map<?, ?>) Json.parse(Files.readString(ia3.resolve(AdapterFiles.CONFIG)));
+        assertThat(cfg.get("peft_type")).isEqualTo("IA3");
+        // peft's GPT-2 defaults: c_attn (96 outputs) and mlp.c_proj (feed-forward: its 128 inputs), per layer.
+        long all = HfCheckpoint.load(base).module().parameterCount() + 2 * (96 + 128);
+        assertThat(r.out()).contains(PeftModel.trainableLine(2 * (96 + 128), all));
+        PeftModel loaded = AdapterFiles.load(HfCheckpoint.load(base), ia3);
+        assertThat(logits(loaded.model()).toArray()).isNotEqualTo(logits(HfCheckpoint.load(base)).toArray());
+
+        Path bitfit = dir.resolve("bitfit");
+        r = finetune(bitfit, "--method", "bitfit", "--steps", "3");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(bitfit.resolve("bitfit_config.json")).exists();
+        long biases = HfCheckpoint.load(base).module().namedParameters().entrySet().stream()
+                .filter(e -> e.getKey().endsWith("bias")).mapToLong(e -> e.getValue().numel()).sum();
+        assertThat(r.out()).contains(PeftModel.trainableLine(biases, HfCheckpoint.load(base).module().parameterCount()));
+        CliRun.Result resumed = finetune(bitfit, "--method", "bitfit", "--steps", "4", "--resume");
+        assertThat(resumed.code()).as(resumed.err()).isZero();
+        assertThat(losses(bitfit)).hasSize(4);
+        CliRun.Result p = CliRun.run("perplexity", "--model", base.toString(), "--data", text.toString(), "--adapter",
+                bitfit.toString());
+        assertThat(p.code()).as(p.err()).isZero();
+    }
+
+    @Test
     void methodsAndOptionsThatAreNotBuiltAreUsageErrorsAndNotInTheHelp() {
         CliRun.Result help = CliRun.run("finetune", "--help");
         assertThat(help.code()).isZero();
-        assertThat(help.out()).contains("--method full|lora|qlora").contains("--target-modules").contains("--rslora");
-        for (String absent : List.of("dora", "ia3", "bitfit", "paged", "8bit", "memory-cap", "pissa", "loftq"))
+        assertThat(help.out()).contains("--method full|lora|qlora|ia3|bitfit").contains("--target-modules")
+                .contains("--rslora");
+        for (String absent : List.of("dora", "paged", "8bit", "memory-cap", "pissa", "loftq"))
             assertThat(help.out()).as(absent).doesNotContain(absent);
         for (String[] bad : List.of(new String[] {"--method", "dora"}, new String[] {"--optimizer", "paged-adamw"},
-                new String[] {"--init", "pissa"}, new String[] {"--optimizer-memory-cap", "64"})) {
+                new String[] {"--init", "pissa"}, new String[] {"--optimizer-memory-cap", "64"},
+                new String[] {"--r", "4", "--method", "ia3"}, new String[] {"--feedforward-modules", "c_fc"},
+                new String[] {"--alpha", "4", "--method", "full"})) {
             CliRun.Result r = finetune(dir.resolve("unused"), bad);
             assertThat(r.code()).as(String.join(" ", bad)).isEqualTo(Main.USAGE);
             assertThat(r.err().lines().toList()).hasSize(1).allMatch(l -> l.startsWith("error: ") && l.contains(bad[0]));

@@ -1,8 +1,8 @@
 package cortado.peft;
 
-import cortado.peft.lora.LoraConfig;
 import cortado.data.json.Json;
 import cortado.data.json.JsonException;
+import cortado.nn.Module;
 import cortado.nn.Parameter;
 import cortado.nn.io.AtomicFiles;
 import cortado.nn.io.Safetensors;
@@ -16,14 +16,17 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 
 /**
  * Adapter directories in PEFT's format (peft 0.21's {@code save_pretrained} / {@code PeftModel.from_pretrained}):
  * {@code adapter_config.json} and {@code adapter_model.safetensors} (float32, metadata {@code format: pt}); the
- * "default" adapter at the top of the directory, any other in a subfolder of its name. Both files are written to a
- * temporary file and renamed.
+ * "default" adapter at the top of the directory, any other in a subfolder of its name. The config's
+ * {@code peft_type} picks the method ({@link Tuners}); a method outside PEFT (BitFit) names files of its own
+ * ({@link Tuner#configFile()}). Both files are written to a temporary file and renamed.
  */
 public final class AdapterFiles {
     public static final String CONFIG = "adapter_config.json";
@@ -48,32 +51,51 @@ public final class AdapterFiles {
         } catch (IOException e) {
             throw new PeftException(dir + ": cannot create the adapter directory: " + e.getMessage(), e);
         }
-        LoraConfig c = model.config(adapter);
-        Map<String, Object> json = c.toJson(c.taskType() == null ? autoMapping(model.model().config().modelType()) : null);
-        AtomicFiles.write(dir.resolve(CONFIG), (Json.write(json) + "\n").getBytes(StandardCharsets.UTF_8));
-        Safetensors.write(dir.resolve(WEIGHTS), model.adapterTensors(adapter), Map.of("format", "pt"), DType.F32);
+        PeftConfig c = model.config(adapter);
+        Tuner<PeftConfig> t = model.tuner();
+        Map<String, Object> json = c.toJson(c.taskType() == null ? autoMapping(model) : null);
+        AtomicFiles.write(dir.resolve(t.configFile()), (Json.write(json) + "\n").getBytes(StandardCharsets.UTF_8));
+        Safetensors.write(dir.resolve(t.weightsFile()), model.adapterTensors(adapter), Map.of("format", "pt"), DType.F32);
     }
 
-    /** peft's {@code auto_mapping} for the base class transformers would load (what AutoPeftModel reads). */
-    private static Map<String, Object> autoMapping(String modelType) {
-        String[] cls = switch (modelType) {
-            case "gpt2" -> new String[] {"GPT2LMHeadModel", "gpt2"};
-            case "llama" -> new String[] {"LlamaForCausalLM", "llama"};
-            case "mistral" -> new String[] {"MistralForCausalLM", "mistral"};
-            case "qwen2" -> new String[] {"Qwen2ForCausalLM", "qwen2"};
-            case "qwen3" -> new String[] {"Qwen3ForCausalLM", "qwen3"};
+    /**
+     * peft's {@code auto_mapping}: the class transformers would load the base as (what AutoPeftModel reads). A causal
+     * LM by model_type; an encoder by its class (Cortado's BERT classes carry transformers' names).
+     */
+    private static Map<String, Object> autoMapping(PeftModel model) {
+        String type = model.modelType();
+        String cls = !model.isCausalLm() ? model.module().getClass().getSimpleName() : switch (type) {
+            case "gpt2" -> "GPT2LMHeadModel";
+            case "llama" -> "LlamaForCausalLM";
+            case "mistral" -> "MistralForCausalLM";
+            case "qwen2" -> "Qwen2ForCausalLM";
+            case "qwen3" -> "Qwen3ForCausalLM";
             default -> null;
         };
-        if (cls == null) return null;
+        if (cls == null || type == null) return null;
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("base_model_class", cls[0]);
-        m.put("parent_library", "transformers.models." + cls[1] + ".modeling_" + cls[1]);
+        m.put("base_model_class", cls);
+        m.put("parent_library", "transformers.models." + type + ".modeling_" + type);
         return m;
     }
 
-    /** Reads and checks {@code dir/adapter_config.json}. */
-    public static LoraConfig readConfig(Path dir) {
-        Path file = dir.resolve(CONFIG);
+    /** The config file names the methods use, PEFT's first. */
+    private static Set<String> configFiles() {
+        Set<String> out = new LinkedHashSet<>();
+        out.add(CONFIG);
+        for (String type : Tuners.supported()) out.add(Tuners.forType(type, null).configFile());
+        return out;
+    }
+
+    /**
+     * Reads and checks the adapter config in {@code dir} ({@code adapter_config.json}, or the file of a method outside
+     * PEFT); its {@code peft_type} picks the method. Every error names the file.
+     */
+    public static PeftConfig readConfig(Path dir) {
+        Path file = null;
+        for (String name : configFiles())
+            if (Files.exists(dir.resolve(name))) { file = dir.resolve(name); break; }
+        if (file == null) file = dir.resolve(CONFIG);
         String text;
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);
@@ -88,7 +110,13 @@ public final class AdapterFiles {
         } catch (JsonException e) {
             throw new PeftException(file + ": not valid JSON: " + e.getMessage(), e);
         }
-        return LoraConfig.fromJson(json, file.toString());
+        Object type = json.get("peft_type");
+        if (type == null) throw new PeftException(file + ": peft_type is missing");
+        if (!(type instanceof String s)) throw new PeftException(file + ": peft_type must be a string, got " + type);
+        Tuner<?> t = Tuners.forType(s, file.toString());
+        if (!t.configFile().equals(file.getFileName().toString()))
+            throw new PeftException(file + ": peft_type \"" + s + "\" is saved in " + t.configFile() + ", not here");
+        return t.fromJson(json, file.toString());
     }
 
     /** PEFT's {@code PeftModel.from_pretrained(base, dir)}: the adapter in {@code dir} on {@code base}, as "default". */
@@ -98,9 +126,15 @@ public final class AdapterFiles {
 
     /** As {@link #load(CausalLm, Path)} with the adapter called {@code name}. */
     public static PeftModel load(CausalLm base, Path dir, String name) {
-        LoraConfig c = readConfig(dir);
-        PeftModel p = PeftModel.wrap(base, name, c, 0L);
+        PeftModel p = PeftModel.wrap(base, name, readConfig(dir), 0L);
         loadWeights(p, name, dir);
+        return p;
+    }
+
+    /** {@link #load(CausalLm, Path)} for any base with Hugging Face names, e.g. a BERT encoder (model_type "bert"). */
+    public static PeftModel load(Module base, String modelType, Path dir) {
+        PeftModel p = PeftModel.wrap(base, modelType, readConfig(dir), 0L);
+        loadWeights(p, PeftModel.DEFAULT, dir);
         return p;
     }
 
@@ -111,12 +145,12 @@ public final class AdapterFiles {
     }
 
     /**
-     * Sets adapter {@code name}'s tensors from {@code dir/adapter_model.safetensors}: every key must be one the
-     * adapter has and every tensor of the adapter must be there, with its shape (an adapter made for another base is
-     * caught here, naming the tensor).
+     * Sets adapter {@code name}'s tensors from the weights file in {@code dir}: every key must be one the adapter has
+     * and every tensor of the adapter must be there, with its shape (an adapter made for another base is caught here,
+     * naming the tensor).
      */
     static void loadWeights(PeftModel model, String name, Path dir) {
-        Path file = dir.resolve(WEIGHTS);
+        Path file = dir.resolve(model.tuner().weightsFile());
         Map<String, Tensor> tensors = Safetensors.load(file);
         Map<String, Parameter> expected = model.adapterStateDict(name);
         TreeSet<String> unexpected = new TreeSet<>(tensors.keySet());

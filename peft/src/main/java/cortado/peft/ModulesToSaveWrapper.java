@@ -45,7 +45,11 @@ public final class ModulesToSaveWrapper extends Module implements Layer {
         active = adapter;
     }
 
-    void setActive(String adapter) { active = adapter; }
+    /** The copy the forward pass uses; the original when the adapter trains no copy of this module (as PEFT). */
+    void setActive(String adapter) { active = has(adapter) ? adapter : null; }
+
+    /** Whether adapter {@code adapter} has a copy here. */
+    public boolean has(String adapter) { return this.<AdapterDict>childAt("modules_to_save").has(adapter); }
 
     void enable(boolean on) { enabled = on; }
 

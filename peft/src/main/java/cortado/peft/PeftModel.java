@@ -1,7 +1,5 @@
 package cortado.peft;
 
-import cortado.peft.lora.LoraConfig;
-import cortado.peft.lora.LoraLayer;
 import cortado.nn.Module;
 import cortado.nn.Parameter;
 import cortado.nn.models.CausalLm;
@@ -13,42 +11,74 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * A base model with LoRA adapters injected, PEFT's {@code PeftModel} over a {@code LoraModel}: the targeted layers are
- * replaced by name with {@link LoraLayer}s, the base is frozen, only the active adapter (with the biases
- * {@link LoraConfig#bias} asks for and the {@code modules_to_save} copies) trains. The model object stays the caller's:
- * its forward, loss and generation run through the adapters.
+ * A base model with adapters injected, PEFT's {@code PeftModel} over a {@code BaseTuner}: the config's {@link Tuner}
+ * (LoRA, IA3, BitFit, found from its peft_type) replaces the targeted layers by name with its {@link TunerLayer}s, the
+ * base is frozen, and only the active adapter (with what the tuner adds, and the {@code modules_to_save} copies)
+ * trains. The base is a {@link CausalLm} or any module tree with Hugging Face names and a model_type (a BERT encoder);
+ * it stays the caller's: its forward, loss and generation run through the adapters. All adapters of one model are of
+ * one method, as PEFT requires outside its mixed model.
  */
 public final class PeftModel {
     /** PEFT's default adapter name, the one saved at the top of an adapter directory. */
     public static final String DEFAULT = "default";
-    /** The prefix of every key in adapter_model.safetensors. */
-    static final String KEY_PREFIX = "base_model.model.";
 
-    private final CausalLm model;
-    private final Map<String, LoraConfig> configs = new LinkedHashMap<>();
+    private final Module root;
+    private final String modelType;
+    private final CausalLm lm;
+    private final Map<String, PeftConfig> configs = new LinkedHashMap<>();
+    private Tuner<PeftConfig> tuner;
     private String active;
 
-    private PeftModel(CausalLm model) { this.model = model; }
+    private PeftModel(Module root, String modelType, CausalLm lm) {
+        this.root = root;
+        this.modelType = modelType;
+        this.lm = lm;
+    }
 
     /** PEFT's {@code get_peft_model(model, config)}: adapter "default", weights drawn from {@code seed}. */
-    public static PeftModel wrap(CausalLm base, LoraConfig config, long seed) {
+    public static PeftModel wrap(CausalLm base, PeftConfig config, long seed) {
         return wrap(base, DEFAULT, config, seed);
     }
 
-    /** As {@link #wrap(CausalLm, LoraConfig, long)} with the first adapter called {@code adapter}. */
-    public static PeftModel wrap(CausalLm base, String adapter, LoraConfig config, long seed) {
-        PeftModel p = new PeftModel(base);
+    /** As {@link #wrap(CausalLm, PeftConfig, long)} with the first adapter called {@code adapter}. */
+    public static PeftModel wrap(CausalLm base, String adapter, PeftConfig config, long seed) {
+        PeftModel p = new PeftModel(base.module(), base.config().modelType(), base);
         p.addAdapter(adapter, config, seed);
         return p;
     }
 
-    public CausalLm model() { return model; }
+    /**
+     * {@code get_peft_model} over any module tree with Hugging Face names, e.g. a {@code BertModel} or
+     * {@code BertForSequenceClassification} with model_type {@code bert}; the model_type picks the default targets.
+     */
+    public static PeftModel wrap(Module base, String modelType, PeftConfig config, long seed) {
+        PeftModel p = new PeftModel(base, modelType, null);
+        p.addAdapter(DEFAULT, config, seed);
+        return p;
+    }
 
-    public Module module() { return model.module(); }
+    /** The language model the adapters are in; an error for a PeftModel over an encoder. */
+    public CausalLm model() {
+        if (lm == null)
+            throw new PeftException("this PeftModel wraps a " + root.getClass().getSimpleName() + ", not a causal LM");
+        return lm;
+    }
+
+    /** The model tree (the adapters are in it). */
+    public Module module() { return root; }
+
+    /** The base's model_type. */
+    public String modelType() { return modelType; }
+
+    /** Whether the base is a causal LM ({@link #model()} works). */
+    public boolean isCausalLm() { return lm != null; }
+
+    /** The tuner of this model's adapters. */
+    public Tuner<PeftConfig> tuner() { return tuner; }
 
     /** The config of an adapter with its targets resolved (the default or all-linear expanded to names). */
-    public LoraConfig config(String adapter) {
-        LoraConfig c = configs.get(adapter);
+    public PeftConfig config(String adapter) {
+        PeftConfig c = configs.get(adapter);
         if (c == null) throw new PeftException("no adapter '" + adapter + "' (have " + configs.keySet() + ")");
         return c;
     }
@@ -61,83 +91,63 @@ public final class PeftModel {
      * Adds adapter {@code name} on the modules {@code config} targets (PEFT's {@code add_adapter}) and makes it the
      * active one; a layer another adapter already wraps gains a second adapter.
      */
-    public void addAdapter(String name, LoraConfig config, long seed) {
+    public void addAdapter(String name, PeftConfig config, long seed) {
         if (configs.containsKey(name)) throw new PeftException("adapter '" + name + "' already exists");
-        Module root = model.module();
-        TargetMatcher.Resolved r = TargetMatcher.resolve(config, root, model.config().modelType());
-        LoraConfig c = r.config();
-        // PEFT's _create_new_module corrects fan_in_fan_out to the layer kind (with a warning) and saves the corrected
-        // value: true on GPT-2's Conv1D, false on Linear. The delta's layout follows the base layer's class either way.
-        boolean conv = r.modules().stream().anyMatch(p -> unwrapped(root.get(p)) instanceof cortado.nn.Conv1D);
-        if (conv != c.fanInFanOut()) c = c.withFanInFanOut(conv);
-        for (String path : r.modules()) {
-            Module m = root.get(path);
-            LoraLayer layer = m instanceof LoraLayer l ? l : new LoraLayer(m);
-            if (layer != m) root.replace(path, layer);
-            layer.addAdapter(name, c.rankFor(path), c.scalingFor(path), c.loraDropout(), c.initLoraWeights(),
-                    seed ^ (path.hashCode() * 0x9e3779b97f4a7c15L));
-        }
-        for (String path : modulesToSave(root, c)) {
-            Module m = root.get(path);
-            if (m instanceof ModulesToSaveWrapper w) w.addAdapter(name);
-            else root.replace(path, new ModulesToSaveWrapper(m, name));
-        }
+        Tuner<PeftConfig> t = Tuners.forConfig(config);
+        if (tuner != null && t != tuner)
+            throw new PeftException("adapter '" + name + "' is " + config.peftType() + " but this model's adapters are "
+                    + tuner.peftType() + " (one method per model, as PEFT outside its mixed model)");
+        if (tuner != null && t.inPlace())
+            throw new PeftException(t.peftType() + " trains the base's own tensors in place: a model has one such"
+                    + " adapter, and '" + configs.keySet().iterator().next() + "' is already there");
+        TargetMatcher.Resolved<PeftConfig> r = t.resolve(config, root, modelType);
+        PeftConfig c = t.inject(root, r.modules(), name, r.config(), seed);
+        if (!t.inPlace())
+            for (String path : TargetMatcher.modulesToSave(c, root)) {
+                Module m = root.get(path);
+                if (m instanceof ModulesToSaveWrapper w) w.addAdapter(name);
+                else root.replace(path, new ModulesToSaveWrapper(m, name));
+            }
+        tuner = t;
         configs.put(name, c);
         setAdapter(name);
-    }
-
-    private static Module unwrapped(Module m) { return m instanceof TunerLayer t ? t.baseLayer() : m; }
-
-    /** PEFT's {@code _set_trainable}: the modules whose name equals an entry of modules_to_save or ends with it. */
-    private static List<String> modulesToSave(Module root, LoraConfig c) {
-        List<String> out = new ArrayList<>();
-        if (c.modulesToSave().isEmpty()) return out;
-        for (String name : root.namedModules().keySet()) {
-            if (name.isEmpty() || name.contains(".original_module") || name.contains(".modules_to_save.")) continue;
-            for (String m : c.modulesToSave())
-                if (name.equals(m) || name.endsWith("." + m)) { out.add(name); break; }
-        }
-        if (out.isEmpty())
-            throw new PeftException("modules_to_save " + c.modulesToSave() + " matched no module of the base model");
-        return out;
     }
 
     /** Makes {@code name} the adapter the forward pass applies and the one that trains (PEFT's {@code set_adapter}). */
     public void setAdapter(String name) {
         config(name);
         active = name;
-        for (Module m : model.module().namedModules().values()) {
-            if (m instanceof LoraLayer l && l.adapterNames().contains(name)) l.setActiveAdapters(List.of(name));
-            else if (m instanceof LoraLayer l) l.setActiveAdapters(List.of());
+        for (Module m : root.namedModules().values()) {
+            if (m instanceof TunerLayer l) l.setActiveAdapters(l.adapterNames().contains(name) ? List.of(name) : List.of());
             if (m instanceof ModulesToSaveWrapper w) w.setActive(name);
         }
         markTrainable();
     }
 
-    /** Freezes everything, then unfreezes the active adapter, its bias choice and its modules_to_save copies. */
+    /** Freezes everything, then unfreezes what the active adapter trains. */
     private void markTrainable() {
-        Module root = model.module();
-        LoraConfig c = configs.get(active);
         root.namedParameters().values().forEach(p -> p.setTrainable(false));
+        adapterParameters(active).values().forEach(p -> p.setTrainable(true));
+    }
+
+    /**
+     * What adapter {@code name} trains, by full dotted name: the tuner's parameters and the modules_to_save copies
+     * (BitFit, which trains in place: the modules_to_save modules' own parameters).
+     */
+    public Map<String, Parameter> adapterParameters(String name) {
+        PeftConfig c = config(name);
+        Map<String, Parameter> out = tuner.trainable(root, name, c);
         root.namedModules().forEach((path, m) -> {
-            if (m instanceof LoraLayer l && l.adapterNames().contains(active)) {
-                l.adapterParameters(active).values().forEach(p -> p.setTrainable(true));
-                if (c.bias() == Bias.LORA_ONLY) {
-                    Parameter b = l.baseLayer().ownParameters().get("bias");
-                    if (b != null) b.setTrainable(true);
-                }
-            }
-            if (m instanceof ModulesToSaveWrapper w)
-                w.copy(active).namedParameters().values().forEach(p -> p.setTrainable(true));
+            if (m instanceof ModulesToSaveWrapper w && w.has(name))
+                w.copy(name).namedParameters().forEach((k, p) -> out.put(path + ".modules_to_save." + name + "." + k, p));
         });
-        if (c.bias() == Bias.ALL)
-            root.namedParameters().forEach((n, p) -> { if (n.contains("bias")) p.setTrainable(true); });
+        return out;
     }
 
     /** (trainable, all) parameter counts, as PEFT's {@code get_nb_trainable_parameters} (fp32 bases). */
     public long[] trainableAndAll() {
         long trainable = 0, all = 0;
-        for (Parameter p : model.module().namedParameters().values()) {
+        for (Parameter p : root.namedParameters().values()) {
             all += p.numel();
             if (p.trainable()) trainable += p.numel();
         }
@@ -158,7 +168,7 @@ public final class PeftModel {
 
     private List<TunerLayer> tunerLayers() {
         List<TunerLayer> out = new ArrayList<>();
-        for (Module m : model.module().namedModules().values()) if (m instanceof TunerLayer t) out.add(t);
+        for (Module m : root.namedModules().values()) if (m instanceof TunerLayer t) out.add(t);
         return out;
     }
 
@@ -173,53 +183,48 @@ public final class PeftModel {
      * modules_to_save copy in place of its original) and returns the plain model; this PeftModel is spent.
      */
     public CausalLm mergeAndUnload() {
+        CausalLm m = model();
+        mergeAndUnloadModule();
+        return m;
+    }
+
+    /** {@link #mergeAndUnload()} for any base: returns the plain module tree. */
+    public Module mergeAndUnloadModule() {
         merge();
-        Module root = model.module();
         for (Map.Entry<String, Module> e : new ArrayList<>(root.namedModules().entrySet())) {
-            if (e.getValue() instanceof LoraLayer l) root.replace(e.getKey(), l.baseLayer());
-            else if (e.getValue() instanceof ModulesToSaveWrapper w) root.replace(e.getKey(), w.copy(active));
+            if (e.getValue() instanceof TunerLayer l) root.replace(e.getKey(), l.baseLayer());
+            else if (e.getValue() instanceof ModulesToSaveWrapper w)
+                root.replace(e.getKey(), w.has(active) ? w.copy(active) : w.original());
         }
         root.namedParameters().values().forEach(p -> p.setTrainable(true));
         configs.clear();
-        return model;
+        return root;
     }
 
     /** A scope in which the base runs alone (PEFT's {@code with model.disable_adapter():}). */
     public AutoCloseable disableAdapters() {
+        if (tuner.inPlace())
+            throw new PeftException(tuner.peftType() + " trains the base's own tensors in place: there is no separate"
+                    + " adapter to disable");
         setEnabled(false);
         return () -> setEnabled(true);
     }
 
     private void setEnabled(boolean on) {
-        for (Module m : model.module().namedModules().values()) {
+        for (Module m : root.namedModules().values()) {
             if (m instanceof TunerLayer t) t.enableAdapters(on);
             if (m instanceof ModulesToSaveWrapper w) w.enable(on);
         }
     }
 
     /**
-     * The tensors of one adapter under PEFT's saved keys ({@code get_peft_model_state_dict}): {@code base_model.model.}
-     * + the module name + {@code lora_A.weight} (the adapter name dropped), the biases {@code bias} asks for, and the
-     * modules_to_save copies under their module's name.
+     * The tensors of one adapter under the keys its tuner saves them with: PEFT's {@code get_peft_model_state_dict}
+     * ({@code base_model.model.} + the module name + {@code lora_A.weight} / {@code ia3_l}, the adapter name dropped,
+     * modules_to_save copies under their module's name); BitFit's under the base's own names.
      */
     public Map<String, Parameter> adapterStateDict(String adapter) {
-        LoraConfig c = config(adapter);
         Map<String, Parameter> out = new LinkedHashMap<>();
-        Module root = model.module();
-        root.namedModules().forEach((path, m) -> {
-            if (m instanceof LoraLayer l && l.adapterNames().contains(adapter)) {
-                l.adapterParameters(adapter).forEach((k, p) ->
-                        out.put(KEY_PREFIX + path + "." + k.replace("." + adapter + ".", "."), p));
-                Parameter b = l.baseLayer().ownParameters().get("bias");
-                if (c.bias() == Bias.LORA_ONLY && b != null) out.put(KEY_PREFIX + path + ".base_layer.bias", b);
-            }
-            if (m instanceof ModulesToSaveWrapper w)
-                w.copy(adapter).namedParameters().forEach((k, p) -> out.put(KEY_PREFIX + path + "." + k, p));
-        });
-        if (c.bias() == Bias.ALL)
-            root.namedParameters().forEach((n, p) -> {
-                if (n.contains("bias") && !n.contains(".modules_to_save.")) out.put(KEY_PREFIX + n, p);
-            });
+        adapterParameters(adapter).forEach((n, p) -> out.put(tuner.savedKey(n, adapter), p));
         return out;
     }
 

@@ -1,12 +1,12 @@
 package cortado.peft;
 
-import cortado.peft.lora.LoraConfig;
 import cortado.nn.Conv1D;
 import cortado.nn.Linear;
 import cortado.nn.Module;
 import cortado.quant.nn.QuantizedLinear;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
 /**
  * Which modules an adapter wraps, decided exactly as PEFT's {@code check_target_module_exists} (peft 0.21,
  * tuners_utils.py) over the dotted module names (Hugging Face's, so a config written for transformers selects the
- * same layers here).
+ * same layers here). It reads only the fields every {@link PeftConfig} has, so every method matches the same way.
  */
 public final class TargetMatcher {
     private TargetMatcher() {}
@@ -26,30 +26,23 @@ public final class TargetMatcher {
     /** The outcome for one module name. */
     public enum Match { TARGET, EXCLUDED, NONE }
 
-    /**
-     * PEFT's {@code TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING} for the families Cortado has, used when a
-     * config names no targets.
-     */
-    static final Map<String, List<String>> DEFAULT_TARGETS = Map.of(
-            "gpt2", List.of("c_attn"),
-            "llama", List.of("q_proj", "v_proj"),
-            "mistral", List.of("q_proj", "v_proj"),
-            "qwen2", List.of("q_proj", "v_proj"),
-            "qwen3", List.of("q_proj", "v_proj"),
-            "bert", List.of("query", "value"));
+    /** A config with its targets resolved and the module names it adapts, in model order. */
+    public record Resolved<C extends PeftConfig>(C config, List<String> modules) {}
 
-    /** The default targets for a model_type, or an error naming the families that have one. */
-    public static TargetModules defaultTargets(String modelType) {
-        List<String> t = DEFAULT_TARGETS.get(modelType);
+    /** The tuner's default targets for a model_type, or an error naming the families that have one. */
+    public static TargetModules defaultTargets(Tuner<?> tuner, String modelType) {
+        List<String> t = tuner.defaultTargets().get(modelType);
         if (t == null)
-            throw new PeftException("target_modules is not set and model_type \"" + modelType + "\" has no default"
-                    + " (defaults exist for " + new TreeSet<>(DEFAULT_TARGETS.keySet()) + ")");
+            throw new PeftException("target_modules is not set and model_type \"" + modelType + "\" has no default for "
+                    + tuner.peftType() + " (defaults exist for " + new TreeSet<>(tuner.defaultTargets().keySet())
+                    + ")");
         return new TargetModules(t, null);
     }
 
-    /** Whether a module is a linear layer LoRA can wrap (PEFT's all-linear takes the same kinds). */
-    static boolean isLinear(Module m) {
-        return m instanceof Linear || m instanceof Conv1D || m instanceof QuantizedLinear || m instanceof TunerLayer;
+    /** Whether a module is a linear layer (PEFT's all-linear takes these kinds; a wrapped one counts as its base). */
+    public static boolean isLinear(Module m) {
+        if (m instanceof TunerLayer t) m = t.baseLayer();
+        return m instanceof Linear || m instanceof Conv1D || m instanceof QuantizedLinear;
     }
 
     /**
@@ -65,12 +58,9 @@ public final class TargetMatcher {
     }
 
     /** One module name against a config whose target_modules is set (all-linear already expanded). */
-    public static Match match(LoraConfig c, String key) {
+    public static Match match(PeftConfig c, String key) {
         TargetModules ex = c.excludeModules();
-        if (ex != null) {
-            if (ex.regex() != null ? Pattern.compile(ex.regex()).matcher(key).matches() : listMatches(ex.names(), key))
-                return Match.EXCLUDED;
-        }
+        if (ex != null && matches(ex, key)) return Match.EXCLUDED;
         for (String m : c.modulesToSave())   // an adapter never goes inside a module trained whole
             if (Pattern.compile("(^|.*\\.)" + m + "($|\\..*)").matcher(key).lookingAt()) return Match.EXCLUDED;
         TargetModules t = c.targetModules();
@@ -83,6 +73,11 @@ public final class TargetMatcher {
             found = index != null && layers.contains(index);
         }
         return found ? Match.TARGET : Match.NONE;
+    }
+
+    /** A list entry equal to the name or a dotted suffix of it; a string as a full-match regex. */
+    public static boolean matches(TargetModules t, String key) {
+        return t.regex() != null ? Pattern.compile(t.regex()).matcher(key).matches() : listMatches(t.names(), key);
     }
 
     private static boolean listMatches(List<String> names, String key) {
@@ -110,37 +105,43 @@ public final class TargetMatcher {
         return null;
     }
 
+    /** {@link #resolve(PeftConfig, Module, String, Tuner)} with the config's own tuner. */
+    public static Resolved<PeftConfig> resolve(PeftConfig c, Module root, String modelType) {
+        return Tuners.forConfig(c).resolve(c, root, modelType);
+    }
+
     /**
-     * The names of the modules {@code c} wraps in {@code root}, in model order, and the config with its targets
-     * resolved (default or all-linear expanded). A config that selects nothing, or selects a module LoRA cannot wrap,
-     * is an error listing the names it could have matched.
+     * The names of the modules {@code c} adapts in {@code root}, in model order, and the config with its targets
+     * resolved (the tuner's default or all-linear expanded). A config that selects nothing, or selects a module the
+     * method cannot wrap, is an error listing the names it could have matched.
      */
-    public static Resolved resolve(LoraConfig c, Module root, String modelType) {
-        LoraConfig rc = c;
-        if (c.targetModules() == null) rc = c.withTargets(defaultTargets(modelType));
-        else if (c.targetModules().isAllLinear()) rc = c.withTargets(allLinear(root));
+    @SuppressWarnings("unchecked")
+    public static <C extends PeftConfig> Resolved<C> resolve(C c, Module root, String modelType, Tuner<C> tuner) {
+        C rc = c;
+        if (c.targetModules() == null) rc = (C) c.withTargets(defaultTargets(tuner, modelType));
+        else if (c.targetModules().isAllLinear()) rc = (C) c.withTargets(allLinear(root));
         List<String> out = new ArrayList<>();
         for (Map.Entry<String, Module> e : candidates(root).entrySet()) {
             String key = e.getKey();
             if (match(rc, key) != Match.TARGET) continue;
-            if (!isLinear(e.getValue()))
+            if (!tuner.canWrap(e.getValue()))
                 throw new PeftException("target module " + key + " (" + e.getValue().getClass().getSimpleName()
-                        + ") is not supported: LoRA wraps Linear, Conv1D and quantized linear layers");
+                        + ") is not supported: " + tuner.peftType() + " wraps " + tuner.wrapsWhat());
             out.add(key);
         }
         if (out.isEmpty())
-            throw new PeftException("target_modules " + c.targetModules() + " matched no module of the base model;"
+            throw new PeftException("target_modules " + rc.targetModules() + " matched no module of the base model;"
                     + " linear layers it could match: " + linearLeafNames(root) + " (or full names such as "
                     + firstLinear(root) + ")");
-        return new Resolved(rc, out);
+        return new Resolved<>(rc, out);
     }
 
     /**
      * The modules an adapter may go on: every named module but the root and those inside an adapter layer or a
      * modules_to_save wrapper (no LoRA on a lora_A, PEFT's rule against nested adapters).
      */
-    static Map<String, Module> candidates(Module root) {
-        Map<String, Module> out = new java.util.LinkedHashMap<>();
+    public static Map<String, Module> candidates(Module root) {
+        Map<String, Module> out = new LinkedHashMap<>();
         List<String> wrappers = new ArrayList<>();
         root.namedModules().forEach((name, m) -> {
             if (name.isEmpty()) return;
@@ -151,8 +152,22 @@ public final class TargetMatcher {
         return out;
     }
 
-    /** A config with its targets resolved and the module names it wraps. */
-    public record Resolved(LoraConfig config, List<String> modules) {}
+    /**
+     * PEFT's {@code _set_trainable}: the modules whose name equals an entry of modules_to_save or ends with
+     * {@code .entry} (none when the list is empty; an error when a non-empty list matches nothing).
+     */
+    public static List<String> modulesToSave(PeftConfig c, Module root) {
+        List<String> out = new ArrayList<>();
+        if (c.modulesToSave().isEmpty()) return out;
+        for (String name : root.namedModules().keySet()) {
+            if (name.isEmpty() || name.contains(".original_module") || name.contains(".modules_to_save.")) continue;
+            for (String m : c.modulesToSave())
+                if (name.equals(m) || name.endsWith("." + m)) { out.add(name); break; }
+        }
+        if (out.isEmpty())
+            throw new PeftException("modules_to_save " + c.modulesToSave() + " matched no module of the base model");
+        return out;
+    }
 
     private static Set<String> linearLeafNames(Module root) {
         Set<String> names = new LinkedHashSet<>();

@@ -57,7 +57,7 @@ class TargetMatcherTest {
                 .containsExactly("transformer.h.0.attn.c_attn", "transformer.h.1.attn.c_attn");
         assertThat(targets(TinyModels.llama(1), lora(null))).containsExactly("model.layers.0.self_attn.q_proj",
                 "model.layers.0.self_attn.v_proj", "model.layers.1.self_attn.q_proj", "model.layers.1.self_attn.v_proj");
-        assertThatThrownBy(() -> TargetMatcher.defaultTargets("t5")).hasMessageContaining("no default");
+        assertThatThrownBy(() -> TargetMatcher.defaultTargets(new cortado.peft.lora.LoraTuner(), "t5")).hasMessageContaining("no default");
     }
 
     @Test

@@ -1,0 +1,55 @@
+package cortado.peft;
+
+import cortado.peft.bitfit.BitFitConfig;
+import cortado.peft.ia3.IA3Config;
+import cortado.peft.lora.LoraConfig;
+import java.util.List;
+
+/**
+ * A config from a method name and the options a command line gives ({@code finetune --method lora --r 16 ...}), with
+ * peft's defaults for what is not given; then {@code PeftModel.wrap(model, config, seed)}. QLoRA is LoRA over a
+ * base quantized first (the caller quantizes, e.g. with {@code ModelQuantizer}); full fine-tuning is no PEFT method.
+ */
+public final class PeftMethods {
+    private PeftMethods() {}
+
+    /** The method names {@link #config} takes. */
+    public static final List<String> NAMES = List.of("lora", "qlora", "ia3", "bitfit");
+
+    /**
+     * Options, each null (or false) for the method's default.
+     *
+     * @param r             LoRA rank (peft default 8)
+     * @param alpha         LoRA alpha (peft default 8)
+     * @param dropout       LoRA dropout (default 0)
+     * @param targets       target_modules (null: the architecture's default; BitFit: every bias)
+     * @param rslora        LoRA scaling alpha/sqrt(r)
+     * @param feedforward   IA3's feedforward_modules (null: the architecture's default)
+     * @param modulesToSave modules trained whole (a task head), or null
+     */
+    public record Options(Integer r, Double alpha, Double dropout, TargetModules targets, boolean rslora,
+                          TargetModules feedforward, List<String> modulesToSave) {
+        public static Options defaults() { return new Options(null, null, null, null, false, null, null); }
+    }
+
+    /** The config of {@code method} (one of {@link #NAMES}); an unknown name is an error listing them. */
+    public static PeftConfig config(String method, Options o) {
+        return switch (method) {
+            case "lora", "qlora" -> {
+                LoraConfig c = LoraConfig.of(o.r() == null ? 8 : o.r(), o.alpha() == null ? 8 : o.alpha(), o.targets());
+                if (o.dropout() != null) c = c.withDropout(o.dropout());
+                if (o.rslora()) c = c.withRslora(true);
+                if (o.modulesToSave() != null)
+                    c = new LoraConfig(c.r(), c.loraAlpha(), c.targetModules(), c.excludeModules(), c.loraDropout(),
+                            c.bias(), o.modulesToSave(), c.useRslora(), c.fanInFanOut(), c.layersToTransform(),
+                            c.layersPattern(), c.rankPattern(), c.alphaPattern(), c.initLoraWeights(),
+                            c.baseModelNameOrPath(), c.taskType());
+                yield c;
+            }
+            case "ia3" -> IA3Config.of(o.targets(), o.feedforward()).withModulesToSave(o.modulesToSave());
+            case "bitfit" -> new BitFitConfig(o.targets(), null, o.modulesToSave(), null, null);
+            default -> throw new PeftException("unknown PEFT method \"" + method + "\" (methods: "
+                    + String.join(", ", NAMES) + ")");
+        };
+    }
+}
