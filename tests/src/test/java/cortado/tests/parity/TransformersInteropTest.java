@@ -179,12 +179,13 @@ class TransformersInteropTest {
      * The command line's own road: adapters {@code cortado finetune} trains and writes (LoRA on GPT-2's Conv1D layers
      * and on Llama, QLoRA's NF4 base aside: peft would load it on an fp32 base) load in PEFT with no missing or
      * unexpected key, give Cortado's logits, and the perplexity {@code cortado perplexity --adapter} prints equals
-     * transformers' sliding-window recipe on the PEFT model (same tokens, 1e-5 relative).
+     * transformers' sliding-window recipe on the PEFT model (same tokens, 1e-5 relative); what {@code cortado merge}
+     * writes from them loads in transformers' from_pretrained and gives the adapted model's logits (1e-4 of max).
      */
     @Test
     void adaptersTheFinetuneCommandWritesGiveTheSamePerplexityInPeft() throws IOException {
         Path python = python();
-        List<String> dirs = new ArrayList<>();
+        List<String> dirs = new ArrayList<>(), mergedDirs = new ArrayList<>();
         for (String family : List.of("gpt2", "llama")) {
             Path dir = tmp.resolve("finetuned").resolve(family);
             Path baseDir = Files.createDirectories(dir.resolve("base"));
@@ -225,10 +226,23 @@ class TransformersInteropTest {
             Safetensors.write(dir.resolve("cortado_logits.safetensors"), ref, Map.of("note", "Cortado's logits"),
                     DType.F32);
             dirs.add(dir.toString());
+
+            // cortado merge: a plain transformers directory computing the adapted model's logits.
+            Path merged = dir.resolve("merged");
+            CliCapture.stdout("merge", "--model", baseDir.toString(), "--adapter", adapter.toString(), "--out",
+                    merged.toString());
+            Map<String, Tensor> mergedRef = new LinkedHashMap<>();
+            mergedRef.put("input_ids", ref.get("input_ids"));
+            mergedRef.put("logits", ref.get("logits"));
+            Safetensors.write(merged.resolve("cortado_logits.safetensors"), mergedRef,
+                    Map.of("note", "Cortado's logits of the adapted model"), DType.F32);
+            mergedDirs.add(merged.toString());
         }
         String out = runPython(python, "check_cortado_adapters.py", dirs);
         assertThat(out.lines().filter(l -> l.contains("\"ok\": true") && l.contains("\"perplexity_rel_err\""))
                 .count()).as(out).isEqualTo(dirs.size());
+        String merged = runPython(python, "check_cortado_dirs.py", mergedDirs);
+        assertThat(merged.lines().filter(l -> l.contains("\"ok\": true")).count()).as(merged).isEqualTo(mergedDirs.size());
     }
 
     @Test
