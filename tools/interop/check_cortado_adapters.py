@@ -1,10 +1,16 @@
 #!/usr/bin/env python3
-"""Interop, Cortado -> HF PEFT: every LoRA adapter Cortado saved loads with PeftModel.from_pretrained on its base with
-no missing or unexpected adapter key, and the adapted model computes the logits and the loss Cortado computed.
+"""Interop, Cortado -> HF PEFT / transformers: every adapter Cortado saved loads in Python on its base and the adapted
+model computes the logits and the loss Cortado computed.
 
-Each DIR holds base/ (config.json + model.safetensors), adapter/ (adapter_config.json + adapter_model.safetensors as
-Cortado's AdapterFiles.save wrote them) and cortado_logits.safetensors: input_ids [B,T], labels [B,T] (-100 where not
-counted), Cortado's logits [B,T,V] and loss [].
+- LoRA and IA3 adapters (adapter_config.json + adapter_model.safetensors) load with PeftModel.from_pretrained with no
+  missing or unexpected adapter key.
+- BitFit (bitfit_config.json + bitfit_model.safetensors: the trained biases, and any modules_to_save, under the base's
+  own names) loads with model.load_state_dict(tensors, strict=False) with no unexpected key; its missing keys are
+  the frozen weights, which keep the base's values.
+
+Each DIR holds base/ (config.json + model.safetensors), adapter/ (as Cortado's AdapterFiles.save wrote it) and
+cortado_logits.safetensors: input_ids [B,T], labels [B,T] (-100 where not counted), Cortado's logits [B,T,V] and
+loss [].
 
     PYTHON tools/interop/check_cortado_adapters.py DIR [DIR ...] [--tol 1e-5]
 
@@ -14,7 +20,8 @@ then be P within tol (relative) over the same N tokens.
 
 Prints one JSON line per directory; exit status 0 when all pass, 1 otherwise. Tolerance: max |Δ| / max |ref| <= tol
 for the logits and relative <= tol for the loss (float32 on both sides in different summation orders, about 1e-6 on
-these tiny models; a wrong scaling, a dropped rank_pattern or a transposed Conv1D delta is 1e-2 and more).
+these tiny models; a wrong scaling, a dropped rank_pattern, a transposed Conv1D delta or an IA3 vector on the wrong
+side is 1e-2 and more).
 """
 import json
 import os
@@ -23,33 +30,50 @@ import torch
 import torch.nn.functional as F
 from peft import PeftModel
 from peft.utils import load_peft_weights, set_peft_model_state_dict
+from safetensors.torch import load_file
 from transformers import AutoModelForCausalLM
 
 from cortado_reference import compare_logits, guide_perplexity, run
 
+# Parameter names of what an adapter trains, for filtering peft's missing keys down to the adapter's own.
+ADAPTER_MARKERS = ("lora_", "ia3_", ".modules_to_save.")
+
+
+def load_peft(base, adapter_dir):
+    model = PeftModel.from_pretrained(base, adapter_dir)
+    # The same weights again through peft's loader, to see its load result: every adapter key of the model must
+    # come from the file (missing ones would stay at their init) and the file must hold nothing else.
+    result = set_peft_model_state_dict(model, load_peft_weights(adapter_dir), adapter_name="default")
+    missing = sorted(k for k in result.missing_keys if any(m in k for m in ADAPTER_MARKERS))
+    layers = sum(1 for n, _ in model.named_modules() if n.endswith(".lora_A") or n.endswith(".ia3_l"))
+    return model, missing, sorted(result.unexpected_keys), layers
+
+
+def load_bitfit(base, adapter_dir):
+    tensors = load_file(os.path.join(adapter_dir, "bitfit_model.safetensors"))
+    result = base.load_state_dict(tensors, strict=False)
+    # A key the file holds can never be missing; what is missing is the frozen rest of the model.
+    missing = sorted(set(result.missing_keys) & set(tensors))
+    return base, missing, sorted(result.unexpected_keys), len(tensors)
+
 
 def check(path, tol):
     base_dir, adapter_dir = os.path.join(path, "base"), os.path.join(path, "adapter")
+    bitfit = os.path.exists(os.path.join(adapter_dir, "bitfit_config.json"))
     try:
         base = AutoModelForCausalLM.from_pretrained(base_dir, dtype=torch.float32, attn_implementation="eager")
-        model = PeftModel.from_pretrained(base, adapter_dir)
-        # The same weights again through peft's loader, to see its load result: every adapter key of the model must
-        # come from the file (missing ones would stay at their init) and the file must hold nothing else.
-        result = set_peft_model_state_dict(model, load_peft_weights(adapter_dir), adapter_name="default")
-    except Exception as e:  # an adapter peft cannot load is a failure, reported like the others
+        model, missing, unexpected, layers = (load_bitfit if bitfit else load_peft)(base, adapter_dir)
+    except Exception as e:  # an adapter Python cannot load is a failure, reported like the others
         print(json.dumps({"dir": path, "ok": False, "error": f"{type(e).__name__}: {e}"}))
         return False
-    missing = sorted(k for k in result.missing_keys if "lora_" in k or ".modules_to_save." in k)
-    unexpected = sorted(result.unexpected_keys)
     ref, logits, same_shape, rel = compare_logits(model, path)
     labels = ref["labels"].round().long()
     loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100).item()
     loss_rel = abs(loss - ref["loss"].item()) / abs(ref["loss"].item())
     ok = not missing and not unexpected and same_shape and rel <= tol and loss_rel <= tol
-    report = {"dir": os.path.basename(path), "adapter_layers": sum(1 for n, _ in model.named_modules()
-                                                                   if n.endswith(".lora_A")),
-              "max_rel_err": rel, "loss": loss, "loss_rel_err": loss_rel, "tol": tol,
-              "missing_keys": missing, "unexpected_keys": unexpected}
+    report = {"dir": os.path.basename(path), "kind": "bitfit" if bitfit else "peft",
+              ("tensors" if bitfit else "adapter_layers"): layers, "max_rel_err": rel, "loss": loss,
+              "loss_rel_err": loss_rel, "tol": tol, "missing_keys": missing, "unexpected_keys": unexpected}
     ppl_file = os.path.join(path, "cortado_perplexity.json")
     if os.path.exists(ppl_file):
         with open(ppl_file) as f:

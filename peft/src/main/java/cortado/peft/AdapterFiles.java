@@ -132,8 +132,8 @@ public final class AdapterFiles {
     }
 
     /** {@link #load(CausalLm, Path)} for any base with Hugging Face names, e.g. a BERT encoder (model_type "bert"). */
-    public static PeftModel load(Module base, String modelType, Path dir) {
-        PeftModel p = PeftModel.wrap(base, modelType, readConfig(dir), 0L);
+    public static PeftModel loadModule(Module base, String modelType, Path dir) {
+        PeftModel p = PeftModel.wrapModule(base, modelType, readConfig(dir), 0L);
         loadWeights(p, PeftModel.DEFAULT, dir);
         return p;
     }

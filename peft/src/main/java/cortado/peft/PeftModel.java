@@ -51,7 +51,7 @@ public final class PeftModel {
      * {@code get_peft_model} over any module tree with Hugging Face names, e.g. a {@code BertModel} or
      * {@code BertForSequenceClassification} with model_type {@code bert}; the model_type picks the default targets.
      */
-    public static PeftModel wrap(Module base, String modelType, PeftConfig config, long seed) {
+    public static PeftModel wrapModule(Module base, String modelType, PeftConfig config, long seed) {
         PeftModel p = new PeftModel(base, modelType, null);
         p.addAdapter(DEFAULT, config, seed);
         return p;
@@ -220,11 +220,13 @@ public final class PeftModel {
     /**
      * The tensors of one adapter under the keys its tuner saves them with: PEFT's {@code get_peft_model_state_dict}
      * ({@code base_model.model.} + the module name + {@code lora_A.weight} / {@code ia3_l}, the adapter name dropped,
-     * modules_to_save copies under their module's name); BitFit's under the base's own names.
+     * modules_to_save copies under their module's name), and the frozen tensors the tuner saves besides
+     * ({@link Tuner#savedFrozen}); BitFit's under the base's own names.
      */
     public Map<String, Parameter> adapterStateDict(String adapter) {
         Map<String, Parameter> out = new LinkedHashMap<>();
         adapterParameters(adapter).forEach((n, p) -> out.put(tuner.savedKey(n, adapter), p));
+        tuner.savedFrozen(root, modelType, adapter, config(adapter)).forEach((n, p) -> out.put(tuner.savedKey(n, adapter), p));
         return out;
     }
 

@@ -66,7 +66,15 @@ public interface Tuner<C extends PeftConfig> {
     }
 
     /**
-     * The key a trained parameter is saved under: PEFT's {@code get_peft_model_state_dict}, the prefix
+     * Frozen tensors saved with adapter {@code name} besides what trains, by full dotted name (and loaded back from
+     * the file): none by default; LoRA's {@code save_embedding_layers} saves wrapped embedding tables this way.
+     */
+    default Map<String, Parameter> savedFrozen(Module root, String modelType, String name, C config) {
+        return Map.of();
+    }
+
+    /**
+     * The key a trained or saved parameter is saved under: PEFT's {@code get_peft_model_state_dict}, the prefix
      * {@code base_model.model.}, {@code modules_to_save.} dropped and {@code .<adapter>} dropped
      * ({@code ...c_attn.lora_A.default.weight} -> {@code base_model.model....c_attn.lora_A.weight},
      * {@code ...c_attn.ia3_l.default} -> {@code ...c_attn.ia3_l}). Only whole name segments are dropped (PEFT's plain

@@ -98,7 +98,14 @@ class AdapterFilesTest {
 
         Files.writeString(cfg, good.replace("\"LORA\"", "\"PROMPT_TUNING\""));
         assertThatThrownBy(() -> AdapterFiles.load(TinyModels.llama(2), dir)).isInstanceOf(PeftException.class)
-                .hasMessageContaining("adapter_config.json: peft_type \"PROMPT_TUNING\" is not supported");
+                .hasMessageContaining("adapter_config.json: peft_type \"PROMPT_TUNING\" is not supported"
+                        + " (supported: LORA, IA3, BITFIT)");
+        Files.writeString(cfg, good.replace("\"LORA\"", "\"BITFIT\""));
+        assertThatThrownBy(() -> AdapterFiles.load(TinyModels.llama(2), dir)).isInstanceOf(PeftException.class)
+                .hasMessageContaining("adapter_config.json: peft_type \"BITFIT\" is saved in bitfit_config.json");
+        Files.writeString(cfg, good.replace("\"peft_type\":\"LORA\"", "\"peft_type\":7"));
+        assertThatThrownBy(() -> AdapterFiles.load(TinyModels.llama(2), dir)).isInstanceOf(PeftException.class)
+                .hasMessageContaining("adapter_config.json: peft_type must be a string, got 7");
 
         Files.writeString(cfg, good.substring(0, good.length() / 2));
         assertThatThrownBy(() -> AdapterFiles.load(TinyModels.llama(2), dir)).isInstanceOf(PeftException.class)
@@ -115,6 +122,13 @@ class AdapterFilesTest {
         Files.writeString(cfg, good.replaceAll("\"target_modules\":\\[[^]]*]", "\"target_modules\":[\"qproj\"]"));
         assertThatThrownBy(() -> AdapterFiles.load(TinyModels.llama(2), dir)).isInstanceOf(PeftException.class)
                 .hasMessageContaining("target_modules [qproj] matched no module");
+
+        Files.writeString(cfg, "{\"peft_type\":\"IA3\",\"feedforward_modules\":3}");
+        assertThatThrownBy(() -> AdapterFiles.load(TinyModels.llama(2), dir)).isInstanceOf(PeftException.class)
+                .hasMessageContaining("adapter_config.json: feedforward_modules must be a list of strings, got 3");
+        Files.writeString(cfg, "[\"IA3\"]");
+        assertThatThrownBy(() -> AdapterFiles.load(TinyModels.llama(2), dir)).isInstanceOf(PeftException.class)
+                .hasMessageContaining("adapter_config.json: not valid JSON");
 
         Files.delete(cfg);
         assertThatThrownBy(() -> AdapterFiles.load(TinyModels.llama(2), dir)).isInstanceOf(PeftException.class)

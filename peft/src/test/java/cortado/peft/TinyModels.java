@@ -1,6 +1,12 @@
 package cortado.peft;
 
+import cortado.nn.Init;
+import cortado.nn.Parameter;
 import cortado.nn.models.CausalLm;
+import cortado.nn.models.bert.BertConfig;
+import cortado.nn.models.bert.BertForSequenceClassification;
+import cortado.nn.models.bert.EncoderBatch;
+import cortado.tensor.Tensor;
 import cortado.nn.models.Models;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -32,6 +38,33 @@ final class TinyModels {
         c.put("max_position_embeddings", 64L);
         c.put("tie_word_embeddings", false);
         return eval(Models.fromConfig(c, seed));
+    }
+
+    /**
+     * A BERT encoder with a sequence-classification head (3 labels), every parameter drawn (the constructors leave
+     * zeros): weights N(0, 0.2²), LayerNorm weights 1 + N(0, 0.1²), biases N(0, 0.1²).
+     */
+    static BertForSequenceClassification bertClassifier(long seed) {
+        BertConfig c = new BertConfig(96, 32, 2, 4, 48, "gelu", 32, 2, 1e-12f, 3, "BertForSequenceClassification");
+        BertForSequenceClassification m = new BertForSequenceClassification(c);
+        long stream = 0;
+        for (Map.Entry<String, Parameter> e : m.namedParameters().entrySet()) {
+            Tensor t = e.getValue().value();
+            boolean norm = e.getKey().contains("LayerNorm.weight");
+            Init.normal(t, e.getKey().endsWith("bias") || norm ? 0.1f : 0.2f, seed, stream++);
+            if (norm) try (cortado.autograd.NoGrad ng = cortado.autograd.NoGrad.enter()) {
+                e.getValue().set(cortado.autograd.F.addScalar(t, 1f));
+            }
+        }
+        m.eval();
+        return m;
+    }
+
+    static EncoderBatch encoderBatch(int batch, int seq, long seed) {
+        int[] mask = new int[batch * seq];
+        java.util.Arrays.fill(mask, 1);
+        mask[mask.length - 1] = 0;   // the last row padded by one
+        return new EncoderBatch(batch, seq, ids(batch * seq, 96, seed), null, mask);
     }
 
     private static CausalLm eval(CausalLm m) {

@@ -37,12 +37,6 @@ public record IA3Config(TargetModules targetModules, TargetModules excludeModule
 
     public IA3Config {
         modulesToSave = modulesToSave == null ? List.of() : List.copyOf(modulesToSave);
-        // peft's IA3Config.__post_init__: with both given as lists, every feed-forward module must be a target.
-        if (feedforwardModules != null && feedforwardModules.names() != null && targetModules != null
-                && targetModules.names() != null && !targetModules.isAllLinear()
-                && !new HashSet<>(targetModules.names()).containsAll(feedforwardModules.names()))
-            throw new PeftException("IA3Config: feedforward_modules " + feedforwardModules
-                    + " should be a subset of target_modules " + targetModules);
     }
 
     /** The given targets and feed-forward modules (null: the architecture's defaults), everything else peft's default. */
@@ -82,6 +76,17 @@ public record IA3Config(TargetModules targetModules, TargetModules excludeModule
     public IA3Config withBaseModel(String nameOrPath) {
         return new IA3Config(targetModules, excludeModules, feedforwardModules, fanInFanOut, modulesToSave,
                 initIa3Weights, nameOrPath, taskType);
+    }
+
+    /**
+     * peft's {@code IA3Config.__post_init__} check, on the config as the user wrote it (before the targets are
+     * resolved): with both given as lists, every feed-forward module must be a target.
+     */
+    public void checkFeedforwardSubset() {
+        if (feedforwardModules != null && feedforwardModules.names() != null && targetModules != null
+                && targetModules.names() != null && !new HashSet<>(targetModules.names()).containsAll(feedforwardModules.names()))
+            throw new PeftException("IA3Config: feedforward_modules " + feedforwardModules
+                    + " should be a subset of target_modules " + targetModules);
     }
 
     /**

@@ -3,6 +3,7 @@ package cortado.peft.ia3;
 import cortado.autograd.F;
 import cortado.autograd.NoGrad;
 import cortado.nn.Conv1D;
+import cortado.nn.Init;
 import cortado.nn.Layer;
 import cortado.nn.Linear;
 import cortado.nn.Module;
@@ -11,6 +12,7 @@ import cortado.peft.ParameterDict;
 import cortado.peft.PeftException;
 import cortado.peft.TunerLayer;
 import cortado.quant.nn.QuantizedLinear;
+import cortado.tensor.Backends;
 import cortado.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -18,7 +20,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.SplittableRandom;
 
 /**
  * PEFT's {@code ia3.Linear} over a frozen {@link Linear}, GPT-2 {@link Conv1D} or {@link QuantizedLinear}: with
@@ -55,19 +56,11 @@ public final class IA3Layer extends Module implements TunerLayer {
      */
     public void addAdapter(String name, boolean init, long seed) {
         if (vectors().has(name)) throw new PeftException("adapter '" + name + "' already exists");
-        int[] shape = feedforward ? new int[] {1, in} : new int[] {out, 1};
-        float[] v = new float[feedforward ? in : out];
-        if (init) java.util.Arrays.fill(v, 1f);
-        else {
-            SplittableRandom rnd = new SplittableRandom(seed);
-            for (int i = 0; i < v.length; i++) v[i] = (float) gaussian(rnd);
-        }
-        vectors().put(name, Tensor.of(v, shape));
+        Tensor v = feedforward ? Backends.cpu().zeros(1, in) : Backends.cpu().zeros(out, 1);
+        if (init) Init.constant(v, 1f);
+        else Init.normal(v, 1f, seed, 0);
+        vectors().put(name, v);
         active.add(name);
-    }
-
-    private static double gaussian(SplittableRandom r) {   // Box-Muller
-        return Math.sqrt(-2 * Math.log(1 - r.nextDouble())) * Math.cos(2 * Math.PI * r.nextDouble());
     }
 
     private ParameterDict vectors() { return childAt("ia3_l"); }
@@ -112,6 +105,19 @@ public final class IA3Layer extends Module implements TunerLayer {
     public void setActiveAdapters(List<String> names) {
         for (String n : names) if (!vectors().has(n)) throw new PeftException("no adapter '" + n + "' in this layer");
         active = new ArrayList<>(names);
+    }
+
+    /**
+     * Removes adapter {@code name}'s vector (PEFT's {@code delete_adapter}); it must not be merged. If it was the
+     * active one, the alphabetically first remaining adapter becomes active (peft: {@code sorted(remaining)[0]}).
+     */
+    public void deleteAdapter(String name) {
+        if (!vectors().has(name)) throw new PeftException("no adapter '" + name + "' in this layer");
+        if (merged.contains(name))
+            throw new PeftException("cannot delete adapter '" + name + "' while it is merged (unmerge it first)");
+        vectors().remove(name);
+        if (active.remove(name) && active.isEmpty() && !vectors().ownParameters().isEmpty())
+            active.add(new java.util.TreeSet<>(vectors().ownParameters().keySet()).first());
     }
 
     @Override

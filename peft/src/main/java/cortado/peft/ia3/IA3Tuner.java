@@ -54,6 +54,7 @@ public final class IA3Tuner implements Tuner<IA3Config> {
     /** As every method, then the feed-forward modules default (peft fills both in {@code _prepare_adapter_config}). */
     @Override
     public TargetMatcher.Resolved<IA3Config> resolve(IA3Config config, Module root, String modelType) {
+        config.checkFeedforwardSubset();
         IA3Config c = config.feedforwardModules() == null ? config.withFeedforward(defaultFeedforward(modelType)) : config;
         return TargetMatcher.resolve(c, root, modelType, this);
     }

@@ -15,7 +15,10 @@ import cortado.nn.models.CausalLm;
 import cortado.peft.AdapterFiles;
 import cortado.peft.Bias;
 import cortado.peft.lora.LoraConfig;
+import cortado.peft.PeftConfig;
 import cortado.peft.PeftModel;
+import cortado.peft.bitfit.BitFitConfig;
+import cortado.peft.ia3.IA3Config;
 import cortado.peft.TargetModules;
 import cortado.tensor.DType;
 import cortado.tensor.Tensor;
@@ -46,9 +49,11 @@ import org.junit.jupiter.api.io.TempDir;
  *       its logits ({@link Golden#compare}).</li>
  *   <li>LoRA adapters Cortado trains (a few AdamW steps) and saves load in PEFT's {@code PeftModel.from_pretrained}
  *       with no missing or unexpected adapter key and give Cortado's logits and loss
- *       (tools/interop/check_cortado_adapters.py, 1e-5).</li>
- *   <li>Adapters written by {@code cortado finetune} do the same, and the perplexity {@code cortado perplexity
- *       --adapter} prints is transformers' sliding-window recipe on the PEFT model.</li>
+ *       (tools/interop/check_cortado_adapters.py, 1e-5); so do IA3 adapters, and BitFit's biases load in transformers'
+ *       {@code load_state_dict(strict=False)} with no unexpected key and the same logits.</li>
+ *   <li>Adapters written by {@code cortado finetune} do the same, the perplexity {@code cortado perplexity
+ *       --adapter} prints is transformers' sliding-window recipe on the PEFT model, and what {@code cortado merge}
+ *       writes loads in transformers with the adapted model's logits.</li>
  *   <li>tokenizer.json files written by Cortado's BPE and WordPiece trainers load in HF tokenizers and encode every
  *       line identically (tools/interop/check_tokenizer_json.py): the hook for the tokenizer work.</li>
  * </ul>
@@ -135,44 +140,76 @@ class TransformersInteropTest {
                         new LoraConfig(4, 16, TargetModules.of("q_proj", "k_proj", "v_proj", "o_proj"), null, 0.0,
                                 Bias.ALL, null, false, false, null, null, null, null, true, null, null)));
         List<String> dirs = new ArrayList<>();
-        int b = 2, t = 8;
-        for (Case c : cases) {
-            Path dir = tmp.resolve("adapters").resolve(c.name());
-            Path baseDir = Files.createDirectories(dir.resolve("base"));
-            for (String f : List.of("config.json", "model.safetensors"))
-                Files.copy(Golden.path(c.base()).resolve(f), baseDir.resolve(f));
-            CausalLm model = HfCheckpoint.load(baseDir);
-            PeftModel peft = PeftModel.wrap(model, c.config().withBaseModel(baseDir.toString()), 17);
-            int v = model.config().vocabSize();
-            int[] ids = new int[b * t], labels = new int[b * t];
-            for (int i = 0; i < ids.length; i++) ids[i] = (i * 29 + 5) % v;
-            for (int i = 0; i < ids.length; i++) labels[i] = i % t == t - 1 ? CausalLm.IGNORE_INDEX : ids[i + 1];
-            // A few real training steps, so B is non-zero and the trained biases / modules_to_save copies move.
-            Map<String, cortado.nn.Parameter> trainable = new LinkedHashMap<>();
-            model.module().namedParameters().forEach((n, p) -> { if (p.trainable()) trainable.put(n, p); });
-            AdamW opt = new AdamW(trainable, 0f);
-            for (int step = 0; step < 3; step++) {
-                cortado.autograd.Autograd.backward(model.loss(ids, labels, b, t));
-                opt.step(1e-2f);
-                opt.zeroGrad();
-            }
-            System.out.println(c.name() + ": " + peft.trainableLine());
-            AdapterFiles.save(peft, dir.resolve("adapter"));
-            float[] idf = new float[ids.length], lf = new float[ids.length];
-            for (int i = 0; i < ids.length; i++) { idf[i] = ids[i]; lf[i] = labels[i]; }
-            Map<String, Tensor> ref = new LinkedHashMap<>();
-            try (NoGrad g = NoGrad.enter()) {
-                ref.put("logits", model.forward(ids, b, t).contiguous());
-                ref.put("loss", model.loss(ids, labels, b, t).contiguous());
-            }
-            ref.put("input_ids", Tensor.of(idf, b, t));
-            ref.put("labels", Tensor.of(lf, b, t));
-            Safetensors.write(dir.resolve("cortado_logits.safetensors"), ref, Map.of("note", "Cortado's logits"),
-                    DType.F32);
-            dirs.add(dir.toString());
-        }
+        for (Case c : cases) dirs.add(trainAndSaveAdapter(c.name(), c.base(), c.config()).toString());
         String out = runPython(python, "check_cortado_adapters.py", dirs);
         assertThat(out.lines().filter(l -> l.contains("\"ok\": true")).count()).as(out).isEqualTo(dirs.size());
+    }
+
+    /**
+     * IA3 and BitFit adapters Cortado trains and saves load in Python with the same logits and loss: IA3 through
+     * PEFT's {@code PeftModel.from_pretrained} with no missing or unexpected key, BitFit through transformers'
+     * {@code load_state_dict(strict=False)} with no unexpected key (tools/interop/check_cortado_adapters.py, 1e-5).
+     */
+    @Test
+    void ia3AndBitFitAdaptersCortadoTrainsLoadInPythonWithTheSameLogits() throws IOException {
+        Path python = python();
+        record Case(String name, String base, PeftConfig config) {}
+        List<Case> cases = List.of(
+                new Case("ia3_gpt2_default", "gpt2", IA3Config.of(null, null).withInitIa3Weights(false)),
+                new Case("ia3_llama_modules_to_save", "llama",
+                        IA3Config.of(TargetModules.of("q_proj", "o_proj", "up_proj"), TargetModules.of("up_proj"))
+                                .withModulesToSave(List.of("lm_head"))),
+                new Case("ia3_qwen2_regex", "families/qwen2",
+                        IA3Config.of(TargetModules.regex(".*\\.(k_proj|v_proj|down_proj)"),
+                                TargetModules.regex(".*down_proj"))),
+                new Case("bitfit_gpt2", "gpt2", BitFitConfig.of(null)),
+                new Case("bitfit_qwen2_attention", "families/qwen2",
+                        new BitFitConfig(TargetModules.of("q_proj", "v_proj"), null, null, null, "CAUSAL_LM")));
+        List<String> dirs = new ArrayList<>();
+        for (Case c : cases) dirs.add(trainAndSaveAdapter(c.name(), c.base(), c.config()).toString());
+        String out = runPython(python, "check_cortado_adapters.py", dirs);
+        assertThat(out.lines().filter(l -> l.contains("\"ok\": true")).count()).as(out).isEqualTo(dirs.size());
+    }
+
+    /**
+     * {@code DIR/base} (a copy of a golden base), {@code DIR/adapter} (the adapter after 3 AdamW steps, as
+     * AdapterFiles.save writes it) and {@code DIR/cortado_logits.safetensors} (ids, labels, Cortado's logits and loss).
+     */
+    private Path trainAndSaveAdapter(String name, String base, PeftConfig config) throws IOException {
+        int b = 2, t = 8;
+        Path dir = tmp.resolve("adapters").resolve(name);
+        Path baseDir = Files.createDirectories(dir.resolve("base"));
+        for (String f : List.of("config.json", "model.safetensors"))
+            Files.copy(Golden.path(base).resolve(f), baseDir.resolve(f));
+        CausalLm model = HfCheckpoint.load(baseDir);
+        PeftModel peft = PeftModel.wrap(model, config.withBaseModel(baseDir.toString()), 17);
+        int v = model.config().vocabSize();
+        int[] ids = new int[b * t], labels = new int[b * t];
+        for (int i = 0; i < ids.length; i++) ids[i] = (i * 29 + 5) % v;
+        for (int i = 0; i < ids.length; i++) labels[i] = i % t == t - 1 ? CausalLm.IGNORE_INDEX : ids[i + 1];
+        // A few real training steps, so the adapter moves away from its init (LoRA's B from zero, IA3's vectors from
+        // ones) and the trained biases / modules_to_save copies move.
+        Map<String, cortado.nn.Parameter> trainable = new LinkedHashMap<>();
+        model.module().namedParameters().forEach((n, p) -> { if (p.trainable()) trainable.put(n, p); });
+        AdamW opt = new AdamW(trainable, 0f);
+        for (int step = 0; step < 3; step++) {
+            cortado.autograd.Autograd.backward(model.loss(ids, labels, b, t));
+            opt.step(1e-2f);
+            opt.zeroGrad();
+        }
+        System.out.println(name + ": " + peft.trainableLine());
+        AdapterFiles.save(peft, dir.resolve("adapter"));
+        float[] idf = new float[ids.length], lf = new float[ids.length];
+        for (int i = 0; i < ids.length; i++) { idf[i] = ids[i]; lf[i] = labels[i]; }
+        Map<String, Tensor> ref = new LinkedHashMap<>();
+        try (NoGrad g = NoGrad.enter()) {
+            ref.put("logits", model.forward(ids, b, t).contiguous());
+            ref.put("loss", model.loss(ids, labels, b, t).contiguous());
+        }
+        ref.put("input_ids", Tensor.of(idf, b, t));
+        ref.put("labels", Tensor.of(lf, b, t));
+        Safetensors.write(dir.resolve("cortado_logits.safetensors"), ref, Map.of("note", "Cortado's logits"), DType.F32);
+        return dir;
     }
 
     /**

@@ -1,0 +1,40 @@
+package cortado.peft;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import cortado.peft.bitfit.BitFitConfig;
+import cortado.peft.ia3.IA3Config;
+import cortado.peft.lora.LoraConfig;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The configs a command line builds from a method name: peft's defaults where an option is not given. */
+class PeftMethodsTest {
+    @Test
+    void eachNameGivesItsMethodsConfigWithPeftsDefaults() {
+        PeftMethods.Options none = PeftMethods.Options.defaults();
+        LoraConfig lora = (LoraConfig) PeftMethods.config("lora", none);
+        assertThat(lora.r()).isEqualTo(8);
+        assertThat(lora.loraAlpha()).isEqualTo(8.0);
+        assertThat(lora.targetModules()).isNull();
+        LoraConfig custom = (LoraConfig) PeftMethods.config("qlora", new PeftMethods.Options(16, 32.0, 0.05,
+                TargetModules.allLinear(), true, null, List.of("lm_head")));
+        assertThat(custom.r()).isEqualTo(16);
+        assertThat(custom.useRslora()).isTrue();
+        assertThat(custom.loraDropout()).isEqualTo(0.05);
+        assertThat(custom.modulesToSave()).containsExactly("lm_head");
+        assertThat(PeftMethods.config("ia3", none)).isInstanceOf(IA3Config.class);
+        assertThat(PeftMethods.config("bitfit", none)).isInstanceOf(BitFitConfig.class);
+        // Each wraps a model through the one entry point.
+        for (String m : PeftMethods.NAMES)
+            assertThat(PeftModel.wrap(TinyModels.gpt2(1), PeftMethods.config(m, none), 0).trainableAndAll()[0])
+                    .as(m).isPositive();
+    }
+
+    @Test
+    void anUnknownNameListsTheMethods() {
+        assertThatThrownBy(() -> PeftMethods.config("prefix", PeftMethods.Options.defaults()))
+                .isInstanceOf(PeftException.class).hasMessage("unknown PEFT method \"prefix\" (methods: lora, qlora, ia3, bitfit)");
+    }
+}

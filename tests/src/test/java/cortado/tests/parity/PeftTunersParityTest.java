@@ -1,0 +1,133 @@
+package cortado.tests.parity;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import cortado.autograd.NoGrad;
+import cortado.data.json.Json;
+import cortado.nn.Module;
+import cortado.nn.io.HfCheckpoint;
+import cortado.nn.io.Safetensors;
+import cortado.nn.models.CausalLm;
+import cortado.nn.models.bert.BertCheckpoint;
+import cortado.nn.models.bert.BertModel;
+import cortado.nn.models.bert.EncoderBatch;
+import cortado.peft.AdapterFiles;
+import cortado.peft.PeftConfig;
+import cortado.peft.PeftModel;
+import cortado.peft.Tuners;
+import cortado.tensor.Tensor;
+import java.nio.file.Files;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The tuners beside LoRA against HF PEFT 0.21 (tools/golden/make_peft_tuners_golden.py): (IA)³ adapters peft created
+ * and saved on tiny GPT-2, Llama and Qwen2 bases (defaults, a regex with a regex feed-forward, a custom list with
+ * exclude_modules and modules_to_save) and LoRA and IA3 on a tiny BERT encoder (its last_hidden_state, a padded row)
+ * load here and give peft's outputs, active and after merge_and_unload; trainable counts and the
+ * print_trainable_parameters line equal peft's.
+ *
+ * <p>Tolerance: max |Δ| / max |ref| <= 1e-5. Both sides compute in float32 through two layers with different
+ * summation orders (measured at about 1e-6 or below); scaling the output of a feed-forward target instead of its
+ * input, a vector transposed on Conv1D, or a bias not scaled when merging moves the outputs by 1e-2 and more.
+ */
+class PeftTunersParityTest {
+    private static final double TOL = 1e-5;
+    private static final Map<String, String> BASE =
+            Map.of("gpt2", "gpt2", "llama", "llama", "qwen2", "families/qwen2", "bert", "bert");
+
+    private static String family(String name) { return name.split("_")[1]; }
+
+    private static double rel(Tensor a, Tensor b) {
+        assertThat(a.shape()).isEqualTo(b.shape());
+        return Golden.relativeToMax(a.contiguous(), b);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ia3_gpt2_default", "ia3_gpt2_regex", "ia3_llama_default", "ia3_llama_custom",
+        "ia3_qwen2_default"})
+    void ia3AdaptersSavedByPeftGivePeftsLogits(String name) {
+        Map<String, Tensor> g = Safetensors.load(Golden.path("peft_tuners_golden.safetensors"));
+        Tensor idsT = g.get(name + ".input_ids");
+        int b = idsT.size(0), t = idsT.size(1);
+        int[] ids = Golden.ints(idsT);
+        CausalLm base = HfCheckpoint.load(Golden.path(BASE.get(family(name))));
+        PeftModel peft = AdapterFiles.load(base, Golden.path("peft/" + name));
+        try (NoGrad ng = NoGrad.enter()) {
+            assertThat(rel(peft.model().forward(ids, b, t), g.get(name + ".logits"))).as(name + " logits")
+                    .isLessThanOrEqualTo(TOL);
+            CausalLm merged = peft.mergeAndUnload();
+            assertThat(rel(merged.forward(ids, b, t), g.get(name + ".merged"))).as(name + " merged")
+                    .isLessThanOrEqualTo(TOL);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ia3_bert_default", "lora_bert_default"})
+    void adaptersOnABertEncoderGivePeftsHiddenStates(String name) {
+        Map<String, Tensor> g = Safetensors.load(Golden.path("peft_tuners_golden.safetensors"));
+        Tensor idsT = g.get(name + ".input_ids");
+        int b = idsT.size(0), t = idsT.size(1);
+        EncoderBatch batch = new EncoderBatch(b, t, Golden.ints(idsT), null, Golden.ints(g.get(name + ".attention_mask")));
+        BertModel bert = BertCheckpoint.loadModel(Golden.path("bert"));
+        PeftModel peft = AdapterFiles.loadModule(bert, "bert", Golden.path("peft/" + name));
+        try (NoGrad ng = NoGrad.enter()) {
+            assertThat(rel(bert.forward(batch).lastHiddenState(), g.get(name + ".logits"))).as(name)
+                    .isLessThanOrEqualTo(TOL);
+            BertModel merged = (BertModel) peft.mergeAndUnloadModule();
+            assertThat(rel(merged.forward(batch).lastHiddenState(), g.get(name + ".merged"))).as(name + " merged")
+                    .isLessThanOrEqualTo(TOL);
+        }
+    }
+
+    /**
+     * The *_default cases were made from configs naming no targets: peft saved the architecture defaults it filled in
+     * (target_modules and, for IA3, feedforward_modules), which Cortado must fill in the same (as sets: peft saves a
+     * Python set in no fixed order).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"ia3_gpt2_default", "ia3_llama_default", "ia3_qwen2_default", "ia3_bert_default",
+        "lora_bert_default"})
+    @SuppressWarnings("unchecked")
+    void defaultTargetsAreThosePeftFilledIn(String name) throws Exception {
+        Map<String, Object> saved = Json.parseObject(Files.readString(Golden.path("peft/" + name + "/adapter_config.json")));
+        Map<String, Object> empty = new LinkedHashMap<>();
+        empty.put("peft_type", saved.get("peft_type"));
+        empty.put("r", saved.get("r"));
+        PeftConfig bare = Tuners.forType((String) saved.get("peft_type"), name).fromJson(empty, name);
+        String fam = family(name);
+        PeftModel peft = fam.equals("bert") ? PeftModel.wrapModule(BertCheckpoint.loadModel(Golden.path("bert")), "bert", bare, 0)
+                : PeftModel.wrap(HfCheckpoint.load(Golden.path(BASE.get(fam))), bare, 0);
+        Map<String, Object> ours = peft.config("default").toJson(null);
+        for (String field : List.of("target_modules", "feedforward_modules"))
+            if (saved.containsKey(field))
+                assertThat(new java.util.TreeSet<>((List<String>) ours.get(field))).as(name + " " + field)
+                        .isEqualTo(new java.util.TreeSet<>((List<String>) saved.get(field)));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void trainableCountsAndTheLineEqualPefts() throws Exception {
+        List<Object> cases = (List<Object>) Json.parse(Files.readString(Golden.path("peft_tuners_counts.json")));
+        assertThat(cases).hasSizeGreaterThanOrEqualTo(10);
+        for (Object o : cases) {
+            Map<String, Object> c = (Map<String, Object>) o;
+            Map<String, Object> json = new LinkedHashMap<>((Map<String, Object>) c.get("config"));
+            String base = (String) c.get("base"), where = "peft_tuners_counts.json " + base + " " + json;
+            PeftConfig config = Tuners.forType((String) json.get("peft_type"), where).fromJson(json, where);
+            PeftModel peft;
+            if (base.equals("bert")) {
+                Module bert = BertCheckpoint.loadModel(Golden.path("bert"));
+                peft = PeftModel.wrapModule(bert, "bert", config, 0);
+            } else {
+                peft = PeftModel.wrap(HfCheckpoint.load(Golden.path(BASE.get(base))), config, 0);
+            }
+            assertThat(peft.trainableAndAll()).as(where).containsExactly((Long) c.get("trainable"), (Long) c.get("all"));
+            assertThat(peft.trainableLine()).as(where).isEqualTo(c.get("line"));
+        }
+    }
+}
