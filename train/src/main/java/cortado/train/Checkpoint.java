@@ -25,8 +25,9 @@ import java.util.stream.Stream;
  * transformers + bitsandbytes layout when the model has quantized layers) that any HF tool can load, plus what
  * resuming needs:
  * <ul>
- *   <li>{@code optimizer.safetensors}: AdamW's moments as {@code exp_avg.NAME} and {@code exp_avg_sq.NAME} (PyTorch's
- *   state names), float32;</li>
+ *   <li>{@code optimizer.safetensors}: the optimizer's state ({@link Optimizer#saveState}): AdamW's moments as
+ *   {@code exp_avg.NAME} and {@code exp_avg_sq.NAME} (PyTorch's state names), float32; the 8-bit ones' codes and
+ *   scales under bitsandbytes' names; metadata {@code optimizer} and {@code step};</li>
  *   <li>{@code trainer_state.json}: completed steps, the data order and the data position (cursor or RNG state).</li>
  * </ul>
  * Written atomically: everything goes into {@code DIR.tmp}, then the old {@code DIR} is moved to {@code DIR.old}, the
@@ -88,12 +89,8 @@ public final class Checkpoint {
             Files.createDirectories(tmp);
             modelFiles.write(trainer.model(), tmp);
 
-            AdamW opt = trainer.optimizer();
-            Map<String, Tensor> moments = new LinkedHashMap<>();
-            opt.firstMoments().forEach((n, t) -> moments.put("exp_avg." + n, t));
-            opt.secondMoments().forEach((n, t) -> moments.put("exp_avg_sq." + n, t));
-            Safetensors.write(tmp.resolve(OPTIMIZER_FILE), moments,
-                    Map.of("step", Integer.toString(opt.stepCount())), cortado.tensor.DType.F32);
+            Optimizer opt = trainer.optimizer();
+            opt.saveState(tmp.resolve(OPTIMIZER_FILE));
 
             Map<String, Object> state = new LinkedHashMap<>();
             state.put("format", FORMAT);
@@ -169,16 +166,11 @@ public final class Checkpoint {
         }
 
         Path optFile = dir.resolve(OPTIMIZER_FILE);
-        Map<String, Tensor> all = Safetensors.load(optFile);
-        Map<String, Tensor> m = new LinkedHashMap<>(), v = new LinkedHashMap<>();
-        for (Map.Entry<String, Tensor> e : all.entrySet()) {
-            String k = e.getKey();
-            if (k.startsWith("exp_avg_sq.")) v.put(k.substring("exp_avg_sq.".length()), e.getValue());
-            else if (k.startsWith("exp_avg.")) m.put(k.substring("exp_avg.".length()), e.getValue());
-            else throw new CheckpointException(optFile + ": unexpected tensor " + k);
-        }
+        trainer.optimizer().loadState(optFile);
+        if (trainer.optimizer().stepCount() != optStep)
+            throw new CheckpointException(optFile + ": optimizer step " + trainer.optimizer().stepCount() + " differs from "
+                    + stateFile + "'s optimizer_step " + optStep);
         try {
-            trainer.optimizer().restore(optStep, m, v);
             trainer.batches().restore(dataState);
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(dir + ": " + e.getMessage(), e);
