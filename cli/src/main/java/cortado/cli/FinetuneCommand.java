@@ -9,6 +9,8 @@ import cortado.peft.PeftModel;
 import cortado.quant.nn.ModelQuantizer;
 import cortado.quant.nn.QuantizeSpec;
 import cortado.train.Checkpoint;
+import cortado.train.Optimizer;
+import cortado.train.OptimizerKind;
 import cortado.train.TokenData;
 import cortado.train.TrainConfig;
 import cortado.train.Trainer;
@@ -28,6 +30,8 @@ import java.util.function.Consumer;
 public final class FinetuneCommand implements Command {
     /** QLoRA's base: NF4, blocksize 64, double quantization, the output head left in fp32 (Dettmers et al. 2023). */
     static final QuantizeSpec QLORA_BASE = new QuantizeSpec("nf4", 64, true, QuantizeSpec.DEFAULT_SKIP);
+    /** --optimizer: the train module's optimizer kinds. */
+    static final List<String> OPTIMIZERS = java.util.Arrays.stream(OptimizerKind.values()).map(OptimizerKind::cliName).toList();
 
     @Override public String name() { return "finetune"; }
 
@@ -36,7 +40,7 @@ public final class FinetuneCommand implements Command {
     static Args args() {
         Args a = new Args("finetune", """
                 Fine-tunes a causal language model (a Hugging Face checkpoint directory) with next-token cross-entropy
-                and AdamW. --data is UTF-8 text, JSONL ({"text": ...} per line; each document ends with the
+                and AdamW (fp32, 8-bit or paged state). --data is UTF-8 text, JSONL ({"text": ...} per line; each document ends with the
                 tokenizer's end-of-text token) tokenized with the model directory's tokenizer, or a token file (.bin,
                 nanoGPT or llm.c). Methods:
                 """ + FinetuneMethods.help() + """
@@ -51,8 +55,12 @@ public final class FinetuneCommand implements Command {
                 .option("method", FinetuneMethods.names(), "what trains", "lora")
                 .required("out", "DIR", "output directory");
         AdapterOptions.declare(a);
-        return a.option("optimizer", "adamw", "the optimizer (torch.optim.AdamW's update; it keeps fp32 moments"
-                        + " of the trainable parameters only)", "adamw")
+        return a.option("optimizer", String.join("|", OPTIMIZERS), "adamw: torch.optim.AdamW (fp32 moments);"
+                        + " adamw-8bit: both moments 8-bit blockwise (bitsandbytes' AdamW8bit); paged-*: the state of"
+                        + " large tensors lives in pages spilled to OUT/ so that at most --optimizer-memory-cap stays"
+                        + " in memory. Only trainable parameters have state", "adamw")
+                .option("optimizer-memory-cap", "MB", "paged optimizers: megabytes of optimizer state held in memory",
+                        "256")
                 .option("tokenizer", "PATH", "tokenizer for text and JSONL data; default: the model directory's own", null)
                 .option("steps", "N", "optimizer steps", "100")
                 .option("batch", "B", "sequences per micro-batch", "4")
@@ -79,7 +87,11 @@ public final class FinetuneCommand implements Command {
         if (!a.positionals().isEmpty()) throw new UsageException("unexpected argument '" + a.positionals().get(0) + "'");
         FinetuneMethods.Method method = FinetuneMethods.named(a.string("method"));
         FinetuneMethods.checkFlags(method, a);
-        a.choice("optimizer", "adamw");
+        OptimizerKind optimizer = OptimizerKind.parse(a.choice("optimizer", OPTIMIZERS.toArray(String[]::new)));
+        if (a.has("optimizer-memory-cap") && !optimizer.paged())
+            throw new UsageException("--optimizer-memory-cap applies to paged-adamw and paged-adamw-8bit, not "
+                    + optimizer.cliName());
+        long capBytes = (long) a.positiveInt("optimizer-memory-cap") << 20;
         TrainConfig cfg = PretrainCommand.config(a);
         Path out = Path.of(a.string("out"));
         Path dir = PretrainCommand.modelDir(Path.of(a.string("model")));
@@ -131,49 +143,58 @@ public final class FinetuneCommand implements Command {
             }
         }
 
-        Trainer trainer = new Trainer(model, cfg, train, val);
-        int resumedFrom = -1;
-        if (ckpt != null) {
-            Checkpoint.restore(trainer, ckpt);
-            resumedFrom = trainer.completedSteps();
-            if (resumedFrom >= cfg.steps())
-                throw new CliException("--resume: the checkpoint is at step " + resumedFrom + ", not before --steps "
-                        + cfg.steps());
-        }
-        long all = model.module().parameterCount();
-        o.println(peft != null ? peft.trainableLine() : PeftModel.trainableLine(all, all));
-        o.printf(Locale.ROOT, "%s fine-tuning of %s (%s parameters) on %s: %s training tokens%s%n", method.name(), dir,
-                TrainingRun.count(all), a.string("data"), TrainingRun.count(train.size()),
-                val == null ? "" : ", " + TrainingRun.count(val.size()) + " validation tokens");
-        o.printf(Locale.ROOT, "%s%d steps of %d x %d tokens%s, lr %s (%s, warmup %d), %d threads%n",
-                resumedFrom >= 0 ? "resuming at step " + resumedFrom + " of " : "", cfg.steps(), cfg.batch(), cfg.seq(),
-                cfg.gradAccum() > 1 ? " x " + cfg.gradAccum() + " accumulated" : "", cfg.lr(), cfg.schedule(),
-                cfg.warmup(), cortado.tensor.Parallel.threads());
+        Files.createDirectories(out);   // a paged optimizer spills there
+        Trainer trainer = new Trainer(model, cfg, train, val,
+                params -> optimizer.create(params, cfg.weightDecay(), capBytes, out));
+        try {   // the optimizer's spill file (paged kinds) goes when it is closed
+            int resumedFrom = -1;
+            if (ckpt != null) {
+                Checkpoint.restore(trainer, ckpt);
+                resumedFrom = trainer.completedSteps();
+                if (resumedFrom >= cfg.steps())
+                    throw new CliException("--resume: the checkpoint is at step " + resumedFrom + ", not before --steps "
+                            + cfg.steps());
+            }
+            long all = model.module().parameterCount();
+            o.println(peft != null ? peft.trainableLine() : PeftModel.trainableLine(all, all));
+            o.printf(Locale.ROOT, "%s fine-tuning of %s (%s parameters) on %s: %s training tokens%s%n", method.name(), dir,
+                    TrainingRun.count(all), a.string("data"), TrainingRun.count(train.size()),
+                    val == null ? "" : ", " + TrainingRun.count(val.size()) + " validation tokens");
+            o.printf(Locale.ROOT, "%s%d steps of %d x %d tokens%s, lr %s (%s, warmup %d), %d threads%n",
+                    resumedFrom >= 0 ? "resuming at step " + resumedFrom + " of " : "", cfg.steps(), cfg.batch(), cfg.seq(),
+                    cfg.gradAccum() > 1 ? " x " + cfg.gradAccum() + " accumulated" : "", cfg.lr(), cfg.schedule(),
+                    cfg.warmup(), cortado.tensor.Parallel.threads());
 
-        String title = "finetune (" + method.name() + ") " + a.string("data");
-        TrainingRun.Result r;
-        if (peft != null) {
-            PeftModel adapted = peft;
-            r = TrainingRun.run(trainer, out, resumedFrom, title, o, (m, d) -> AdapterFiles.save(adapted, d), null);
-            model.module().eval();
-            AdapterFiles.save(peft, out);
-        } else {
-            Consumer<Path> tokenizerFiles = d -> {
-                try {
-                    TokenizerFiles.copy(dir, d);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(d + ": cannot copy the tokenizer files of " + dir, e);
-                }
-            };
-            r = TrainingRun.run(trainer, out, resumedFrom, title, o, Checkpoint.WHOLE_MODEL, tokenizerFiles);
+            String title = "finetune (" + method.name() + ") " + a.string("data");
+            TrainingRun.Result r;
+            if (peft != null) {
+                PeftModel adapted = peft;
+                r = TrainingRun.run(trainer, out, resumedFrom, title, o, (m, d) -> AdapterFiles.save(adapted, d), null);
+                model.module().eval();
+                AdapterFiles.save(peft, out);
+            } else {
+                Consumer<Path> tokenizerFiles = d -> {
+                    try {
+                        TokenizerFiles.copy(dir, d);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(d + ": cannot copy the tokenizer files of " + dir, e);
+                    }
+                };
+                r = TrainingRun.run(trainer, out, resumedFrom, title, o, Checkpoint.WHOLE_MODEL, tokenizerFiles);
+            }
+            Optimizer opt = trainer.optimizer();
+            o.printf(Locale.ROOT, "optimizer %s: %.2f MB of state, %.2f MB of it in memory%n", opt.kind(),
+                    opt.stateBytesTotal() / 1048576.0, opt.stateBytesResident() / 1048576.0);
+            o.printf(Locale.ROOT, "done: %d steps in %.1f s, final loss %.4f%s%n", r.steps(), r.seconds(), r.lastLoss(),
+                    Float.isNaN(r.lastValLoss()) ? "" : String.format(Locale.ROOT,
+                            ", validation loss %.4f (first %.4f)", r.lastValLoss(), r.firstValLoss()));
+            o.println("wrote " + out.resolve(TrainingRun.METRICS_FILE) + ", " + out.resolve(TrainingRun.PLOT_FILE) + ", "
+                    + out.resolve(TrainingRun.CHECKPOINT_DIR) + "/ and "
+                    + (peft != null ? "the adapter " + out + "/"
+                            : "the model " + out.resolve(TrainingRun.CHECKPOINT_DIR) + "/"));
+        } finally {
+            trainer.optimizer().close();
         }
-        o.printf(Locale.ROOT, "done: %d steps in %.1f s, final loss %.4f%s%n", r.steps(), r.seconds(), r.lastLoss(),
-                Float.isNaN(r.lastValLoss()) ? "" : String.format(Locale.ROOT,
-                        ", validation loss %.4f (first %.4f)", r.lastValLoss(), r.firstValLoss()));
-        o.println("wrote " + out.resolve(TrainingRun.METRICS_FILE) + ", " + out.resolve(TrainingRun.PLOT_FILE) + ", "
-                + out.resolve(TrainingRun.CHECKPOINT_DIR) + "/ and "
-                + (peft != null ? "the adapter " + out + "/"
-                        : "the model " + out.resolve(TrainingRun.CHECKPOINT_DIR) + "/"));
         return Main.OK;
     }
 }

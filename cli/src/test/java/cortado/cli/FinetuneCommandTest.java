@@ -180,6 +180,30 @@ class FinetuneCommandTest {
     }
 
     @Test
+    void eightBitAndPagedOptimizersTrainAndResumeExactly() throws Exception {
+        for (String kind : List.of("adamw-8bit", "paged-adamw-8bit")) {
+            // all-linear at r 64 so that c_fc's adapter (64 x 160 = 10,240) has 8-bit state (4,096 elements and more).
+            String[] common = {"--method", "lora", "--target-modules", "all-linear", "--r", "64", "--optimizer", kind};
+            Path straight = dir.resolve(kind + "-straight"), split = dir.resolve(kind + "-split");
+            List<String> extra = kind.startsWith("paged") ? List.of("--optimizer-memory-cap", "1") : List.of();
+            CliRun.Result r = finetune(straight, concat(common, extra, "--steps", "4", "--save-every", "2"));
+            assertThat(r.code()).as(r.err()).isZero();
+            assertThat(r.out()).contains("optimizer " + kind + ": ");
+            assertThat(finetune(split, concat(common, extra, "--steps", "2")).code()).isZero();
+            CliRun.Result resumed = finetune(split, concat(common, extra, "--steps", "4", "--resume"));
+            assertThat(resumed.code()).as(resumed.err()).isZero();
+            assertThat(losses(split)).as(kind).containsExactlyElementsOf(losses(straight));
+        }
+    }
+
+    private static String[] concat(String[] a, List<String> b, String... c) {
+        List<String> all = new ArrayList<>(List.of(a));
+        all.addAll(b);
+        all.addAll(List.of(c));
+        return all.toArray(String[]::new);
+    }
+
+    @Test
     void ia3AndBitfitTrainTheirOwnParametersAndLoadBackAsAdapters() throws Exception {
         Path ia3 = dir.resolve("ia3");
         CliRun.Result r = finetune(ia3, "--method", "ia3", "--steps", "3");
@@ -213,10 +237,13 @@ class FinetuneCommandTest {
         assertThat(help.code()).isZero();
         assertThat(help.out()).contains("--method full|lora|qlora|ia3|bitfit").contains("--target-modules")
                 .contains("--rslora");
-        for (String absent : List.of("dora", "paged", "8bit", "memory-cap", "pissa", "loftq"))
+        assertThat(help.out()).contains("--optimizer adamw|paged-adamw|adamw-8bit|paged-adamw-8bit")
+                .contains("--optimizer-memory-cap MB");
+        for (String absent : List.of("dora", "pissa", "loftq"))
             assertThat(help.out()).as(absent).doesNotContain(absent);
-        for (String[] bad : List.of(new String[] {"--method", "dora"}, new String[] {"--optimizer", "paged-adamw"},
+        for (String[] bad : List.of(new String[] {"--method", "dora"}, new String[] {"--optimizer", "sgd"},
                 new String[] {"--init", "pissa"}, new String[] {"--optimizer-memory-cap", "64"},
+                new String[] {"--optimizer-memory-cap", "0", "--optimizer", "paged-adamw"},
                 new String[] {"--r", "4", "--method", "ia3"}, new String[] {"--feedforward-modules", "c_fc"},
                 new String[] {"--alpha", "4", "--method", "full"})) {
             CliRun.Result r = finetune(dir.resolve("unused"), bad);
