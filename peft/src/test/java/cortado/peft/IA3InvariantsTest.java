@@ -208,6 +208,31 @@ class IA3InvariantsTest {
         assertThatThrownBy(peft::merge).isInstanceOf(PeftException.class).hasMessageContaining("merging IA3 into a Linear4bit");
     }
 
+    /** The layer's gradients to its input and to the vector, output and input scaling, Linear and Conv1D bases. */
+    @ParameterizedTest
+    @ValueSource(strings = {"linear", "linear-ff", "conv1d", "conv1d-ff"})
+    void gradientsMatchFiniteDifferences(String kind) {
+        boolean ff = kind.endsWith("-ff");
+        cortado.nn.Module base = kind.startsWith("linear") ? new cortado.nn.Linear(6, 4, true) : new cortado.nn.Conv1D(6, 4);
+        long stream = 0;
+        for (Parameter p : base.namedParameters().values()) {
+            Init.normal(p.value(), 0.5f, 21, stream++);
+            p.setTrainable(false);
+        }
+        IA3Layer layer = new IA3Layer(base, ff);
+        layer.addAdapter("default", false, 5);
+        Parameter vector = layer.adapterParameters("default").get("ia3_l.default");
+        Tensor x = Tensor.empty(3, 6);
+        Init.normal(x, 1f, 22, 0);
+        x.requiresGrad(true);
+        Tensor l = vector.value().contiguous();
+        l.requiresGrad(true);
+        cortado.autograd.GradCheck.check(in -> {
+            vector.set(in[1]);
+            return layer.forward(in[0]);
+        }, x, l).assertPassed();
+    }
+
     @Test
     void badConfigsAndMixedMethodsGiveOneClearError() {
         assertThatThrownBy(() -> PeftModel.wrap(TinyModels.llama(1),
