@@ -57,6 +57,12 @@ public final class PagedAdamW implements Optimizer {
      */
     public PagedAdamW(Map<String, Parameter> params, float weightDecay, boolean eightBit, long memoryCapBytes,
                       Path spillDir, long pageBytes) {
+        this(params, weightDecay, eightBit, memoryCapBytes, spillDir, pageBytes, PAGED_MIN_SIZE);
+    }
+
+    /** As above, paging tensors of at least {@code pagedMinSize} elements (tests page a tiny model's tensors). */
+    PagedAdamW(Map<String, Parameter> params, float weightDecay, boolean eightBit, long memoryCapBytes,
+               Path spillDir, long pageBytes, int pagedMinSize) {
         if (pageBytes < 4096 || pageBytes % 4096 != 0)
             throw new IllegalArgumentException("page size must be a positive multiple of 4096 bytes, got " + pageBytes);
         this.eightBit = eightBit;
@@ -70,7 +76,7 @@ public final class PagedAdamW implements Optimizer {
             if (!p.trainable()) continue;
             this.params.put(e.getKey(), p);
             long n = p.value().numelLong();
-            if (n < PAGED_MIN_SIZE) {
+            if (n < pagedMinSize) {
                 small.put(e.getKey(), p);
                 reserve += eightBit && AdamW8bit.eightBit(n) ? new Blockwise8bitLayout((int) n).bytes() : 8 * n;
             } else {
