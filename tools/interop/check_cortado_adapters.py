@@ -14,6 +14,10 @@ loss [].
 
     PYTHON tools/interop/check_cortado_adapters.py DIR [DIR ...] [--tol 1e-5]
 
+A DIR may also hold cortado_perplexity.json ({"ids": [...], "seq": T, "stride": S, "perplexity": P, "tokens": N}, what
+`cortado perplexity --adapter` printed): the adapted model's perplexity by transformers' sliding-window recipe must
+then be P within tol (relative) over the same N tokens.
+
 Prints one JSON line per directory; exit status 0 when all pass, 1 otherwise. Tolerance: max |Δ| / max |ref| <= tol
 for the logits and relative <= tol for the loss (float32 on both sides in different summation orders, about 1e-6 on
 these tiny models; a wrong scaling, a dropped rank_pattern, a transposed Conv1D delta or an IA3 vector on the wrong
@@ -29,7 +33,7 @@ from peft.utils import load_peft_weights, set_peft_model_state_dict
 from safetensors.torch import load_file
 from transformers import AutoModelForCausalLM
 
-from cortado_reference import compare_logits, run
+from cortado_reference import compare_logits, guide_perplexity, run
 
 # Parameter names of what an adapter trains, for filtering peft's missing keys down to the adapter's own.
 ADAPTER_MARKERS = ("lora_", "ia3_", ".modules_to_save.")
@@ -67,10 +71,21 @@ def check(path, tol):
     loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100).item()
     loss_rel = abs(loss - ref["loss"].item()) / abs(ref["loss"].item())
     ok = not missing and not unexpected and same_shape and rel <= tol and loss_rel <= tol
-    print(json.dumps({"dir": os.path.basename(path), "kind": "bitfit" if bitfit else "peft",
-                      ("tensors" if bitfit else "adapter_layers"): layers, "max_rel_err": rel, "loss": loss,
-                      "loss_rel_err": loss_rel, "tol": tol, "missing_keys": missing, "unexpected_keys": unexpected,
-                      "ok": ok}))
+    report = {"dir": os.path.basename(path), "kind": "bitfit" if bitfit else "peft",
+              ("tensors" if bitfit else "adapter_layers"): layers, "max_rel_err": rel, "loss": loss,
+              "loss_rel_err": loss_rel, "tol": tol, "missing_keys": missing, "unexpected_keys": unexpected}
+    ppl_file = os.path.join(path, "cortado_perplexity.json")
+    if os.path.exists(ppl_file):
+        with open(ppl_file) as f:
+            want = json.load(f)
+        ids = torch.tensor(want["ids"], dtype=torch.long).unsqueeze(0)
+        ppl, n_tokens, _ = guide_perplexity(model, ids, want["seq"], want["stride"])
+        ppl_rel = abs(ppl - want["perplexity"]) / want["perplexity"]
+        report.update({"perplexity": ppl, "cortado_perplexity": want["perplexity"], "perplexity_rel_err": ppl_rel,
+                       "tokens": n_tokens, "cortado_tokens": want["tokens"]})
+        ok = ok and ppl_rel <= tol and n_tokens == want["tokens"]
+    report["ok"] = ok
+    print(json.dumps(report))
     return ok
 
 

@@ -40,6 +40,7 @@ public final class ChatCommand implements Command {
                 .option("tokenizer", "PATH", "tokenizer (tokenizer.json, a directory, *.tiktoken); default: the"
                         + " checkpoint's own", null), "0.7");
         DtypeOption.declare(a);
+        AdapterOption.declare(a);
         a.parse(argv);
         if (!a.positionals().isEmpty()) throw new UsageException("unexpected argument '" + a.positionals().get(0) + "'");
         int maxNew = a.nonNegativeInt("max-new-tokens");
@@ -47,7 +48,9 @@ public final class ChatCommand implements Command {
         Path spec = Path.of(a.string("model"));
         if (!Files.isDirectory(spec)) throw new UsageException(spec + ": not a checkpoint directory");
         Path dir = PretrainCommand.modelDir(spec);
+        AdapterOption.parse(a);   // usage errors before the model loads
         CausalLm model = PretrainCommand.loadModel(dir.toString(), params.seed(), DtypeOption.parse(a));
+        AdapterOption.apply(model, a, System.err);
         Tokenizer tok = ModelTokenizer.forModel(model, a.has("tokenizer") ? Path.of(a.string("tokenizer")) : null, dir);
         if (tok == null) throw new CliException(dir + ": no tokenizer files with the model; pass --tokenizer PATH");
         StoppingCriteria stop = new StoppingCriteria(maxNew, GenerateCommand.eosTokens(model, tok, dir),

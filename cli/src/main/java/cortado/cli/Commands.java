@@ -18,8 +18,11 @@ public final class Commands {
         add(new DemoCommand());
         add(new DequantizeCommand());
         add(new EmbedCommand());
+        add(new FinetuneCommand());
         add(new GenerateCommand());
         add(new InspectCommand());
+        add(new MergeCommand());
+        add(new PerplexityCommand());
         add(new PrepareCommand());
         add(new PretrainCommand());
         add(new PruneCommand());

@@ -55,6 +55,7 @@ public final class GenerateCommand implements Command {
                 .option("tokenizer", "PATH", "tokenizer (tokenizer.json, a directory, *.tiktoken); default: the"
                         + " checkpoint's own, or bytes for byte-level models", null), "0.8");
         DtypeOption.declare(a);
+        AdapterOption.declare(a);
         a.parse(argv);
         if (!a.positionals().isEmpty()) throw new UsageException("unexpected argument '" + a.positionals().get(0) + "'");
         if (a.has("prompt") == a.has("prompts")) throw new UsageException("give either --prompt TEXT or --prompts FILE");
@@ -66,7 +67,9 @@ public final class GenerateCommand implements Command {
         List<String> stops = SamplingOptions.stops(a);
 
         String spec = a.string("model");
+        AdapterOption.parse(a);   // usage errors before the model loads
         CausalLm model = PretrainCommand.loadModel(spec, params.seed(), DtypeOption.parse(a));
+        AdapterOption.apply(model, a, System.err);
         Path dir = Files.isDirectory(Path.of(spec)) ? PretrainCommand.modelDir(Path.of(spec)) : null;
         Tokenizer tok = ModelTokenizer.forModel(model, a.has("tokenizer") ? Path.of(a.string("tokenizer")) : null, dir);
         if (tok == null)

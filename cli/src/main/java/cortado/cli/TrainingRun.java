@@ -16,7 +16,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * One training run as the CLI does it (pretrain and demo share it): a {@link Trainer} with metrics.jsonl, a progress
+ * One training run as the CLI does it (pretrain, finetune and demo share it): a {@link Trainer} with metrics.jsonl, a progress
  * bar, a checkpoint in {@code OUT/checkpoint} and loss.png at the end.
  */
 final class TrainingRun {
@@ -39,6 +39,12 @@ final class TrainingRun {
     /** As above; {@code extraFiles} adds files to each checkpoint (see {@link Checkpoint#save(Trainer, Path, Consumer)}). */
     static Result run(Trainer trainer, Path out, int resumedFrom, String title, PrintStream console,
                       Consumer<Path> extraFiles) throws IOException {
+        return run(trainer, out, resumedFrom, title, console, Checkpoint.WHOLE_MODEL, extraFiles);
+    }
+
+    /** As above with the model part of each checkpoint written by {@code modelFiles} (an adapter, for fine-tuning). */
+    static Result run(Trainer trainer, Path out, int resumedFrom, String title, PrintStream console,
+                      Checkpoint.ModelFiles modelFiles, Consumer<Path> extraFiles) throws IOException {
         Files.createDirectories(out);
         TrainConfig cfg = trainer.config();
         Path metricsFile = out.resolve(METRICS_FILE);
@@ -46,7 +52,7 @@ final class TrainingRun {
         long t0 = System.nanoTime();
         try (MetricsLog log = resumedFrom >= 0 ? MetricsLog.resume(metricsFile, resumedFrom) : MetricsLog.create(metricsFile)) {
             ProgressBar bar = ProgressBar.forStdout(cfg.steps());
-            trainer.run(log, Checkpoint.to(out.resolve(CHECKPOINT_DIR), extraFiles), (m, total) -> {
+            trainer.run(log, Checkpoint.to(out.resolve(CHECKPOINT_DIR), modelFiles, extraFiles), (m, total) -> {
                 if (m.hasValLoss()) {
                     if (Float.isNaN(first[0])) first[0] = m.valLoss();
                     last[0] = m.valLoss();

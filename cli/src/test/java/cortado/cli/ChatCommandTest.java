@@ -54,11 +54,13 @@ class ChatCommandTest {
 
     /** What generate writes for this conversation (the batch path, no streaming). */
     @SuppressWarnings("unchecked")
-    private static String generateReply(List<Map<String, Object>> messages) throws Exception {
+    private static String generateReply(List<Map<String, Object>> messages, String... extra) throws Exception {
         Path in = dir.resolve("conv.jsonl"), out = dir.resolve("conv-out.jsonl");
         Files.writeString(in, Json.write(Map.of("messages", messages)) + "\n");
-        CliRun.Result r = CliRun.run("generate", "--model", model.toString(), "--prompts", in.toString(), "--out",
-                out.toString(), "--max-new-tokens", "8", "--temperature", "0");
+        List<String> args = new java.util.ArrayList<>(List.of("generate", "--model", model.toString(), "--prompts",
+                in.toString(), "--out", out.toString(), "--max-new-tokens", "8", "--temperature", "0"));
+        args.addAll(List.of(extra));
+        CliRun.Result r = CliRun.run(args.toArray(String[]::new));
         assertThat(r.code()).as(r.err()).isZero();
         return (String) Json.parseObject(Files.readAllLines(out).get(0)).get("completion");
     }
@@ -76,6 +78,22 @@ class ChatCommandTest {
         // A prompt per line read (the blank line just asks again), each reply followed by a blank line.
         assertThat(r.out()).isEqualTo("> " + first + "\n\n> > " + second + "\n\n> \n");
         assertThat(first).isNotEqualTo(second);
+    }
+
+    @Test
+    void anAdapterAppliesInChatAsInGenerate() throws Exception {
+        Path text = dir.resolve("chat-data.txt"), adapter = dir.resolve("adapter");
+        Files.writeString(text, "u:hello\na:hi there, friend\n".repeat(50));
+        CliRun.Result t = CliRun.run("finetune", "--model", model.toString(), "--data", text.toString(), "--out",
+                adapter.toString(), "--steps", "5", "--batch", "2", "--seq", "16", "--lr", "5e-2", "--target-modules",
+                "all-linear");
+        assertThat(t.code()).as(t.err()).isZero();
+        CliRun.Result r = chat("hello\n/exit\n", "--max-new-tokens", "8", "--temperature", "0", "--adapter",
+                adapter.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.err()).contains("active: default");
+        String reply = generateReply(List.of(Map.of("role", "user", "content", "hello")), "--adapter", adapter.toString());
+        assertThat(r.out()).isEqualTo("> " + reply + "\n\n> \n");
     }
 
     @Test

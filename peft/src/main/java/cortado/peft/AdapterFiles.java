@@ -121,8 +121,13 @@ public final class AdapterFiles {
 
     /** PEFT's {@code PeftModel.from_pretrained(base, dir)}: the adapter in {@code dir} on {@code base}, as "default". */
     public static PeftModel load(CausalLm base, Path dir) {
-        PeftModel p = PeftModel.wrap(base, readConfig(dir), 0L);
-        loadWeights(p, PeftModel.DEFAULT, dir);
+        return load(base, dir, PeftModel.DEFAULT);
+    }
+
+    /** As {@link #load(CausalLm, Path)} with the adapter called {@code name}. */
+    public static PeftModel load(CausalLm base, Path dir, String name) {
+        PeftModel p = PeftModel.wrap(base, name, readConfig(dir), 0L);
+        loadWeights(p, name, dir);
         return p;
     }
 

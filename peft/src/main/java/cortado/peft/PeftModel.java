@@ -37,8 +37,13 @@ public final class PeftModel {
 
     /** PEFT's {@code get_peft_model(model, config)}: adapter "default", weights drawn from {@code seed}. */
     public static PeftModel wrap(CausalLm base, PeftConfig config, long seed) {
+        return wrap(base, DEFAULT, config, seed);
+    }
+
+    /** As {@link #wrap(CausalLm, PeftConfig, long)} with the first adapter called {@code adapter}. */
+    public static PeftModel wrap(CausalLm base, String adapter, PeftConfig config, long seed) {
         PeftModel p = new PeftModel(base.module(), base.config().modelType(), base);
-        p.addAdapter(DEFAULT, config, seed);
+        p.addAdapter(adapter, config, seed);
         return p;
     }
 

@@ -20,14 +20,15 @@ import java.util.TreeMap;
 /**
  * A safetensors writer for tensors of mixed dtypes given as raw little-endian bytes (a quantized checkpoint holds
  * uint8 packed codes beside float32 scales; nn/io's writer converts float tensors to one dtype). The file appears
- * atomically: temp file in the same directory, forced, renamed.
+ * atomically: temp file in the same directory, forced, renamed. Also used for optimizer states (uint8 codes
+ * beside float32 moments and scales).
  */
-final class RawSafetensorsWriter {
+public final class RawSafetensorsWriter {
     private record Entry(SafetensorsDtype dtype, long[] shape, byte[] data) {}
 
     private final Map<String, Entry> entries = new TreeMap<>();
 
-    void add(String name, SafetensorsDtype dtype, long[] shape, byte[] data) {
+    public void add(String name, SafetensorsDtype dtype, long[] shape, byte[] data) {
         long n = 1;
         for (long d : shape) n *= d;
         if (n * dtype.byteSize() != data.length)
@@ -37,13 +38,13 @@ final class RawSafetensorsWriter {
             throw new IllegalArgumentException("tensor '" + name + "' added twice");
     }
 
-    void addF32(String name, long[] shape, float[] values) {
+    public void addF32(String name, long[] shape, float[] values) {
         ByteBuffer b = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
         b.asFloatBuffer().put(values);
         add(name, SafetensorsDtype.F32, shape, b.array());
     }
 
-    void write(Path file, Map<String, String> metadata) {
+    public void write(Path file, Map<String, String> metadata) {
         StringBuilder h = new StringBuilder("{");
         if (metadata != null && !metadata.isEmpty()) {
             h.append("\"__metadata__\":");

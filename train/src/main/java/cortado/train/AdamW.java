@@ -16,7 +16,7 @@ import java.util.Map;
  * shrinking a gain or an offset towards zero is not regularisation. The update itself is one fused kernel,
  * {@link cortado.tensor.Backend#adamwInPlace}.
  */
-public final class AdamW {
+public final class AdamW implements Optimizer {
     public static final float DEFAULT_BETA1 = 0.9f, DEFAULT_BETA2 = 0.999f, DEFAULT_EPS = 1e-8f;
 
     private final Map<String, Parameter> params;
@@ -54,6 +54,7 @@ public final class AdamW {
     public void step(float lr) { step(lr, 1f); }
 
     /** As {@link #step(float)} with every gradient read as grad * gradScale (a clip from {@link GradClip#measure}). */
+    @Override
     public void step(float lr, float gradScale) {
         step++;
         for (Map.Entry<String, Parameter> e : params.entrySet()) {
@@ -71,17 +72,76 @@ public final class AdamW {
     }
 
     /** Drops every gradient (PyTorch's zero_grad(set_to_none=True)): the next backward starts from nothing. */
+    @Override
     public void zeroGrad() {
         for (Parameter p : params.values()) p.value().setGrad(null);
     }
 
     /** The trainable parameters this optimizer updates, by name. */
+    @Override
     public Map<String, Parameter> parameters() { return java.util.Collections.unmodifiableMap(params); }
 
+    @Override
     public List<Parameter> parameterList() { return List.copyOf(params.values()); }
 
     /** Number of updates taken so far (the bias-correction step of the last update). */
+    @Override
     public int stepCount() { return step; }
+
+    @Override
+    public String kind() { return OptimizerKind.ADAMW.cliName(); }
+
+    /** Both moments, float32, all in memory. */
+    @Override
+    public long stateBytesResident() { return stateBytesTotal(); }
+
+    @Override
+    public long stateBytesTotal() {
+        long b = 0;
+        for (Tensor t : m.values()) b += 4 * t.numelLong();
+        for (Tensor t : v.values()) b += 4 * t.numelLong();
+        return b;
+    }
+
+    /** PyTorch's state names: {@code exp_avg.NAME} and {@code exp_avg_sq.NAME}, float32, with the step as metadata. */
+    @Override
+    public void saveState(java.nio.file.Path file) {
+        cortado.quant.RawSafetensorsWriter w = new cortado.quant.RawSafetensorsWriter();
+        addState(w);
+        OptimizerStateFile.write(file, w, kind(), step);
+    }
+
+    void addState(cortado.quant.RawSafetensorsWriter w) {
+        m.forEach((n, t) -> w.addF32("exp_avg." + n, AdamW8bit.longs(t.shape()), t.toArray()));
+        v.forEach((n, t) -> w.addF32("exp_avg_sq." + n, AdamW8bit.longs(t.shape()), t.toArray()));
+    }
+
+    @Override
+    public void loadState(java.nio.file.Path file) {
+        try (OptimizerStateFile f = OptimizerStateFile.open(file, kind())) {
+            java.util.Set<String> known = readState(f);
+            String extra = f.unexpected(known);
+            if (extra != null)
+                throw new cortado.nn.io.CheckpointException(file + ": tensor " + extra + " matches no trainable parameter");
+        }
+    }
+
+    /** Restores the moments of this optimizer's parameters found in {@code f} and its step; returns the names read. */
+    java.util.Set<String> readState(OptimizerStateFile f) {
+        Map<String, Tensor> fm = new LinkedHashMap<>(), fv = new LinkedHashMap<>();
+        java.util.Set<String> known = new java.util.HashSet<>();
+        for (Map.Entry<String, Parameter> e : params.entrySet()) {
+            String n = e.getKey();
+            if (!f.contains("exp_avg." + n) && !f.contains("exp_avg_sq." + n)) continue;   // never updated
+            int[] shape = e.getValue().shape();
+            fm.put(n, Tensor.of(f.floats("exp_avg." + n, shape), shape));
+            fv.put(n, Tensor.of(f.floats("exp_avg_sq." + n, shape), shape));
+            known.add("exp_avg." + n);
+            known.add("exp_avg_sq." + n);
+        }
+        restore(f.step(), fm, fv);
+        return known;
+    }
 
     public float weightDecay() { return weightDecay; }
 

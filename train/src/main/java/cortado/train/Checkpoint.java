@@ -25,8 +25,9 @@ import java.util.stream.Stream;
  * transformers + bitsandbytes layout when the model has quantized layers) that any HF tool can load, plus what
  * resuming needs:
  * <ul>
- *   <li>{@code optimizer.safetensors}: AdamW's moments as {@code exp_avg.NAME} and {@code exp_avg_sq.NAME} (PyTorch's
- *   state names), float32;</li>
+ *   <li>{@code optimizer.safetensors}: the optimizer's state ({@link Optimizer#saveState}): AdamW's moments as
+ *   {@code exp_avg.NAME} and {@code exp_avg_sq.NAME} (PyTorch's state names), float32; the 8-bit ones' codes and
+ *   scales under bitsandbytes' names; metadata {@code optimizer} and {@code step};</li>
  *   <li>{@code trainer_state.json}: completed steps, the data order and the data position (cursor or RNG state).</li>
  * </ul>
  * Written atomically: everything goes into {@code DIR.tmp}, then the old {@code DIR} is moved to {@code DIR.old}, the
@@ -42,6 +43,20 @@ public final class Checkpoint {
     @FunctionalInterface
     public interface Writer { void save(Trainer trainer); }
 
+    /**
+     * Writes the model part of a checkpoint into the (temporary) checkpoint directory: the whole model by default
+     * ({@link #WHOLE_MODEL}), or only what trains, such as a PEFT adapter, when the frozen base is loaded again from
+     * where it came from on resume.
+     */
+    @FunctionalInterface
+    public interface ModelFiles { void write(CausalLm model, Path dir); }
+
+    /** The Hugging Face model directory; a frozen quantized base in its bitsandbytes layout, its weights unchanged. */
+    public static final ModelFiles WHOLE_MODEL = (model, dir) -> {
+        if (QuantizedCheckpoint.isQuantized(model)) QuantizedCheckpoint.save(model, dir);
+        else HfCheckpoint.save(model, dir);
+    };
+
     private Checkpoint() {}
 
     /** A writer that saves into {@code dir} atomically. */
@@ -49,6 +64,11 @@ public final class Checkpoint {
 
     /** A writer that also lets {@code extraFiles} add files (e.g. tokenizer.json) to the directory before it is renamed. */
     public static Writer to(Path dir, Consumer<Path> extraFiles) { return t -> save(t, dir, extraFiles); }
+
+    /** A writer whose model part is {@code model} (e.g. an adapter only), plus {@code extraFiles} (nullable). */
+    public static Writer to(Path dir, ModelFiles model, Consumer<Path> extraFiles) {
+        return t -> save(t, dir, model, extraFiles);
+    }
 
     /** Writes the model, optimizer and trainer state of {@code trainer} to {@code dir} atomically. */
     public static void save(Trainer trainer, Path dir) { save(trainer, dir, null); }
@@ -58,20 +78,19 @@ public final class Checkpoint {
      * checkpoint files are written and before it is renamed into place.
      */
     public static void save(Trainer trainer, Path dir, Consumer<Path> extraFiles) {
+        save(trainer, dir, WHOLE_MODEL, extraFiles);
+    }
+
+    /** As {@link #save(Trainer, Path, Consumer)} with the model part written by {@code modelFiles}. */
+    public static void save(Trainer trainer, Path dir, ModelFiles modelFiles, Consumer<Path> extraFiles) {
         Path tmp = sibling(dir, ".tmp"), old = sibling(dir, ".old");
         try {
             deleteTree(tmp);
             Files.createDirectories(tmp);
-            // A frozen quantized base goes back in its bitsandbytes layout, its quantized weights unchanged.
-            if (QuantizedCheckpoint.isQuantized(trainer.model())) QuantizedCheckpoint.save(trainer.model(), tmp);
-            else HfCheckpoint.save(trainer.model(), tmp);
+            modelFiles.write(trainer.model(), tmp);
 
-            AdamW opt = trainer.optimizer();
-            Map<String, Tensor> moments = new LinkedHashMap<>();
-            opt.firstMoments().forEach((n, t) -> moments.put("exp_avg." + n, t));
-            opt.secondMoments().forEach((n, t) -> moments.put("exp_avg_sq." + n, t));
-            Safetensors.write(tmp.resolve(OPTIMIZER_FILE), moments,
-                    Map.of("step", Integer.toString(opt.stepCount())), cortado.tensor.DType.F32);
+            Optimizer opt = trainer.optimizer();
+            opt.saveState(tmp.resolve(OPTIMIZER_FILE));
 
             Map<String, Object> state = new LinkedHashMap<>();
             state.put("format", FORMAT);
@@ -147,16 +166,11 @@ public final class Checkpoint {
         }
 
         Path optFile = dir.resolve(OPTIMIZER_FILE);
-        Map<String, Tensor> all = Safetensors.load(optFile);
-        Map<String, Tensor> m = new LinkedHashMap<>(), v = new LinkedHashMap<>();
-        for (Map.Entry<String, Tensor> e : all.entrySet()) {
-            String k = e.getKey();
-            if (k.startsWith("exp_avg_sq.")) v.put(k.substring("exp_avg_sq.".length()), e.getValue());
-            else if (k.startsWith("exp_avg.")) m.put(k.substring("exp_avg.".length()), e.getValue());
-            else throw new CheckpointException(optFile + ": unexpected tensor " + k);
-        }
+        trainer.optimizer().loadState(optFile);
+        if (trainer.optimizer().stepCount() != optStep)
+            throw new CheckpointException(optFile + ": optimizer step " + trainer.optimizer().stepCount() + " differs from "
+                    + stateFile + "'s optimizer_step " + optStep);
         try {
-            trainer.optimizer().restore(optStep, m, v);
             trainer.batches().restore(dataState);
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(dir + ": " + e.getMessage(), e);

@@ -20,6 +20,7 @@ import java.nio.file.StandardOpenOption;
  * A sequence of token ids to train on, from one of three file formats:
  * <ul>
  *   <li>UTF-8 text, tokenized with the model's tokenizer (held in memory as int ids);</li>
+ *   <li>JSON Lines of {@code {"text": ...}} documents ({@code .jsonl}, {@link JsonlText}), tokenized the same way;</li>
  *   <li>nanoGPT's {@code .bin}: raw little-endian uint16 tokens, nothing else;</li>
  *   <li>llm.c's {@code .bin}: a header of 256 little-endian int32 ({@code [0]} magic 20240520, {@code [1]} version
  *   (1: uint16 tokens; 2: uint32 tokens, llm.c's Llama 3 files), {@code [2]} token count), then the tokens.</li>
@@ -74,7 +75,8 @@ public abstract class TokenData {
 
     /**
      * Loads {@code file}: a {@code .bin} file is a token file (llm.c when it starts with the llm.c magic, otherwise
-     * nanoGPT raw uint16); anything else is UTF-8 text tokenized with {@code tokenizer} (null: text is refused).
+     * nanoGPT raw uint16); a {@code .jsonl} file is {@link JsonlText} documents; anything else is UTF-8 text tokenized
+     * with {@code tokenizer} (null: text is refused).
      * Every token must be below {@code vocabSize}.
      */
     public static TokenData load(Path file, Tokenizer tokenizer, int vocabSize) {
@@ -82,7 +84,7 @@ public abstract class TokenData {
         if (Files.isDirectory(file)) throw new TokenDataException(file + ": is a directory, not a data file");
         TokenData data = file.getFileName().toString().endsWith(".bin")
                 ? loadTokenFile(file)
-                : loadText(file, tokenizer);
+                : JsonlText.isJsonl(file) ? JsonlText.load(file, tokenizer) : loadText(file, tokenizer);
         checkVocabulary(data, vocabSize);
         return data;
     }

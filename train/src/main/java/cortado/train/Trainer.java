@@ -31,12 +31,22 @@ public final class Trainer {
     private final TrainConfig config;
     private final Batches train;
     private final TokenData val;
-    private final AdamW optimizer;
+    private final Optimizer optimizer;
     private final LrSchedule schedule;
     private int step; // completed updates
 
-    /** @param val validation tokens, or null for none */
+    /** AdamW with the config's weight decay. @param val validation tokens, or null for none */
     public Trainer(CausalLm model, TrainConfig config, TokenData train, TokenData val) {
+        this(model, config, train, val, params -> new AdamW(params, config.weightDecay()));
+    }
+
+    /**
+     * @param val validation tokens, or null for none
+     * @param optimizer builds the optimizer over the model's named parameters (it keeps the trainable ones), e.g.
+     *     {@code p -> OptimizerKind.parse(name).create(p, config.weightDecay(), capBytes, null)}
+     */
+    public Trainer(CausalLm model, TrainConfig config, TokenData train, TokenData val,
+                   java.util.function.Function<java.util.Map<String, cortado.nn.Parameter>, Optimizer> optimizer) {
         this.model = model;
         this.config = config;
         this.train = config.sequential()
@@ -46,7 +56,7 @@ public final class Trainer {
         if (val != null && val.size() < config.seq() + 1)
             throw new TokenDataException(val.source() + ": validation data holds " + val.size()
                     + " tokens, fewer than one row needs (seq+1 = " + (config.seq() + 1) + ")");
-        this.optimizer = new AdamW(model.module().namedParameters(), config.weightDecay());
+        this.optimizer = optimizer.apply(model.module().namedParameters());
         this.schedule = config.lrSchedule();
         model.module().train(true);
         model.module().seedDropout(config.seed());   // masks keyed by (seed, micro-step, layer, element)
@@ -141,7 +151,7 @@ public final class Trainer {
 
     public TrainConfig config() { return config; }
 
-    public AdamW optimizer() { return optimizer; }
+    public Optimizer optimizer() { return optimizer; }
 
     public Batches batches() { return train; }
 

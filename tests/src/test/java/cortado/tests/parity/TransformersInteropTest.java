@@ -51,6 +51,9 @@ import org.junit.jupiter.api.io.TempDir;
  *       with no missing or unexpected adapter key and give Cortado's logits and loss
  *       (tools/interop/check_cortado_adapters.py, 1e-5); so do IA3 adapters, and BitFit's biases load in transformers'
  *       {@code load_state_dict(strict=False)} with no unexpected key and the same logits.</li>
+ *   <li>Adapters written by {@code cortado finetune} do the same, the perplexity {@code cortado perplexity
+ *       --adapter} prints is transformers' sliding-window recipe on the PEFT model, and what {@code cortado merge}
+ *       writes loads in transformers with the adapted model's logits.</li>
  *   <li>tokenizer.json files written by Cortado's BPE and WordPiece trainers load in HF tokenizers and encode every
  *       line identically (tools/interop/check_tokenizer_json.py): the hook for the tokenizer work.</li>
  * </ul>
@@ -207,6 +210,76 @@ class TransformersInteropTest {
         ref.put("labels", Tensor.of(lf, b, t));
         Safetensors.write(dir.resolve("cortado_logits.safetensors"), ref, Map.of("note", "Cortado's logits"), DType.F32);
         return dir;
+    }
+
+    /**
+     * The command line's own road: adapters {@code cortado finetune} trains and writes (LoRA on GPT-2's Conv1D layers
+     * and on Llama, QLoRA's NF4 base aside: peft would load it on an fp32 base) load in PEFT with no missing or
+     * unexpected key, give Cortado's logits, and the perplexity {@code cortado perplexity --adapter} prints equals
+     * transformers' sliding-window recipe on the PEFT model (same tokens, 1e-5 relative); what {@code cortado merge}
+     * writes from them loads in transformers' from_pretrained and gives the adapted model's logits (1e-4 of max).
+     */
+    @Test
+    void adaptersTheFinetuneCommandWritesGiveTheSamePerplexityInPeft() throws IOException {
+        Path python = python();
+        List<String> dirs = new ArrayList<>(), mergedDirs = new ArrayList<>();
+        for (String family : List.of("gpt2", "llama")) {
+            Path dir = tmp.resolve("finetuned").resolve(family);
+            Path baseDir = Files.createDirectories(dir.resolve("base"));
+            for (String f : List.of("config.json", "model.safetensors"))
+                Files.copy(Golden.path(family).resolve(f), baseDir.resolve(f));
+            Path data = Golden.path(family + "_train.bin"), adapter = dir.resolve("adapter");
+            CliCapture.stdout("finetune", "--model", baseDir.toString(), "--data", data.toString(), "--method", "lora",
+                    "--target-modules", "all-linear", "--r", "4", "--alpha", "8", "--rslora", "--steps", "3",
+                    "--batch", "2", "--seq", "16", "--lr", "1e-2", "--out", adapter.toString());
+            int seq = 16, stride = 6;
+            String printed = CliCapture.stdout("perplexity", "--model", baseDir.toString(), "--adapter",
+                    adapter.toString(), "--data", data.toString(), "--seq", Integer.toString(seq), "--stride",
+                    Integer.toString(stride));
+            Map<String, Object> ppl = new LinkedHashMap<>(Json.parseObject(printed.strip()));
+            float[] tokens = Safetensors.load(Golden.path(family + "_train.safetensors")).get("tokens").toArray();
+            List<Object> ids = new ArrayList<>();
+            for (float t : tokens) ids.add((long) t);
+            ppl.put("ids", ids);
+            ppl.put("seq", (long) seq);
+            ppl.put("stride", (long) stride);
+            Files.writeString(dir.resolve("cortado_perplexity.json"), Json.write(ppl), StandardCharsets.UTF_8);
+
+            CausalLm model = AdapterFiles.load(HfCheckpoint.load(baseDir), adapter).model();
+            model.module().eval();
+            int b = 2, t = 8, v = model.config().vocabSize();
+            int[] in = new int[b * t], labels = new int[b * t];
+            for (int i = 0; i < in.length; i++) in[i] = (i * 29 + 5) % v;
+            for (int i = 0; i < in.length; i++) labels[i] = i % t == t - 1 ? CausalLm.IGNORE_INDEX : in[i + 1];
+            float[] idf = new float[in.length], lf = new float[in.length];
+            for (int i = 0; i < in.length; i++) { idf[i] = in[i]; lf[i] = labels[i]; }
+            Map<String, Tensor> ref = new LinkedHashMap<>();
+            try (NoGrad g = NoGrad.enter()) {
+                ref.put("logits", model.forward(in, b, t).contiguous());
+                ref.put("loss", model.loss(in, labels, b, t).contiguous());
+            }
+            ref.put("input_ids", Tensor.of(idf, b, t));
+            ref.put("labels", Tensor.of(lf, b, t));
+            Safetensors.write(dir.resolve("cortado_logits.safetensors"), ref, Map.of("note", "Cortado's logits"),
+                    DType.F32);
+            dirs.add(dir.toString());
+
+            // cortado merge: a plain transformers directory computing the adapted model's logits.
+            Path merged = dir.resolve("merged");
+            CliCapture.stdout("merge", "--model", baseDir.toString(), "--adapter", adapter.toString(), "--out",
+                    merged.toString());
+            Map<String, Tensor> mergedRef = new LinkedHashMap<>();
+            mergedRef.put("input_ids", ref.get("input_ids"));
+            mergedRef.put("logits", ref.get("logits"));
+            Safetensors.write(merged.resolve("cortado_logits.safetensors"), mergedRef,
+                    Map.of("note", "Cortado's logits of the adapted model"), DType.F32);
+            mergedDirs.add(merged.toString());
+        }
+        String out = runPython(python, "check_cortado_adapters.py", dirs);
+        assertThat(out.lines().filter(l -> l.contains("\"ok\": true") && l.contains("\"perplexity_rel_err\""))
+                .count()).as(out).isEqualTo(dirs.size());
+        String merged = runPython(python, "check_cortado_dirs.py", mergedDirs);
+        assertThat(merged.lines().filter(l -> l.contains("\"ok\": true")).count()).as(merged).isEqualTo(mergedDirs.size());
     }
 
     @Test

@@ -1,0 +1,70 @@
+package cortado.cli;
+
+import cortado.nn.models.CausalLm;
+import cortado.peft.AdapterFiles;
+import cortado.peft.PeftModel;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * {@code --adapter [NAME=]DIR} of the inference commands: PEFT adapter directories loaded on the model as PEFT's
+ * {@code PeftModel.from_pretrained} (the first) and {@code load_adapter} (the others) do; the last one given is the
+ * active one. An adapter without a name is called {@code default} when it comes first, else after its directory.
+ */
+final class AdapterOption {
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]*");
+
+    private AdapterOption() {}
+
+    static Args declare(Args a) {
+        return a.repeatable("adapter", "[NAME=]DIR", "a PEFT adapter directory (adapter_config.json +"
+                + " adapter_model.safetensors) to apply to the model; the last one given is active");
+    }
+
+    /** The adapters named on the command line, in order: name to directory. */
+    static Map<String, Path> parse(Args a) throws UsageException {
+        Map<String, Path> out = new LinkedHashMap<>();
+        for (String spec : a.strings("adapter")) {
+            int eq = spec.indexOf('=');
+            String name = null, dir = spec;
+            if (eq > 0 && NAME.matcher(spec.substring(0, eq)).matches()) {
+                name = spec.substring(0, eq);
+                dir = spec.substring(eq + 1);
+            }
+            if (dir.isBlank()) throw new UsageException("--adapter '" + spec + "' names no directory");
+            Path p = Path.of(dir);
+            if (name == null) {
+                Path file = p.toAbsolutePath().normalize().getFileName();
+                name = out.isEmpty() ? PeftModel.DEFAULT : file == null ? "adapter" + (out.size() + 1) : file.toString();
+            }
+            if (out.containsKey(name))
+                throw new UsageException("--adapter: two adapters called '" + name + "'; name them with NAME=DIR");
+            out.put(name, p);
+        }
+        return out;
+    }
+
+    /**
+     * Loads every {@code --adapter} onto {@code model} and says on {@code console} which are loaded and which one is
+     * active; returns the adapted model, or null when none was given.
+     */
+    static PeftModel apply(CausalLm model, Args a, PrintStream console) throws UsageException {
+        Map<String, Path> adapters = parse(a);
+        if (adapters.isEmpty()) return null;
+        PeftModel peft = null;
+        List<String> loaded = new ArrayList<>();
+        for (Map.Entry<String, Path> e : adapters.entrySet()) {
+            if (peft == null) peft = AdapterFiles.load(model, e.getValue(), e.getKey());
+            else AdapterFiles.loadAdapter(peft, e.getKey(), e.getValue());
+            loaded.add(e.getKey() + "=" + e.getValue());
+        }
+        model.module().eval();
+        console.println("adapters: " + String.join(", ", loaded) + "; active: " + peft.activeAdapter());
+        return peft;
+    }
+}

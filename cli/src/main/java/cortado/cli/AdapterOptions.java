@@ -1,0 +1,87 @@
+package cortado.cli;
+
+import cortado.peft.Bias;
+import cortado.peft.PeftConfig;
+import cortado.peft.TargetModules;
+import cortado.peft.bitfit.BitFitConfig;
+import cortado.peft.ia3.IA3Config;
+import cortado.peft.lora.LoraConfig;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The adapter flags of {@code cortado finetune} and the PEFT config each method makes of them. Defaults are peft
+ * 0.21's (LoRA: r 8, alpha 8, dropout 0; every method: the architecture's default targets). Every config is made
+ * with {@code task_type} CAUSAL_LM and the base's directory as {@code base_model_name_or_path}.
+ */
+final class AdapterOptions {
+    /** What {@code --init} accepts: PEFT's {@code init_lora_weights} values that this build implements. */
+    static final List<String> INITS = List.of("kaiming");
+    static final List<String> LORA_FLAGS = List.of("r", "alpha", "dropout", "target-modules", "rslora", "init");
+    static final List<String> IA3_FLAGS = List.of("target-modules", "feedforward-modules");
+    static final List<String> BITFIT_FLAGS = List.of("target-modules");
+    /** Every adapter flag declared here (a method takes a subset). */
+    static final List<String> ALL_FLAGS = List.of("r", "alpha", "dropout", "target-modules", "rslora", "init",
+            "feedforward-modules");
+
+    private AdapterOptions() {}
+
+    static Args declare(Args a) {
+        return a.option("target-modules", "SPEC", "the modules the method adapts, as PEFT's target_modules: a comma"
+                        + " list of module names (each matches a name equal to it or ending in .NAME, e.g. q_proj,v_proj),"
+                        + " a regex the whole dotted name must match (any value with regex characters, e.g."
+                        + " '.*\\.(q|v)_proj'), or all-linear (every linear layer but the output head); default: the"
+                        + " method's PEFT default for the architecture (LoRA: gpt2 c_attn; llama, mistral, qwen2, qwen3"
+                        + " q_proj,v_proj; bitfit: every bias)", null)
+                .option("r", "R", "LoRA rank", "8")
+                .option("alpha", "A", "LoRA alpha: the update is scaled by alpha/r (alpha/sqrt(r) with --rslora)", "8")
+                .option("dropout", "P", "dropout on the LoRA adapter's input (lora_dropout)", "0")
+                .flag("rslora", "rank-stabilized LoRA: scale by alpha/sqrt(r) (use_rslora)")
+                .option("init", String.join("|", INITS), "LoRA initialization (init_lora_weights): kaiming is A"
+                        + " kaiming-uniform, B zero, so training starts from the base model", "kaiming")
+                .option("feedforward-modules", "SPEC", "IA3: the targets whose input (not output) is scaled, same"
+                        + " forms as --target-modules; default: the architecture's (llama down_proj, gpt2 mlp.c_proj)", null);
+    }
+
+    static PeftConfig lora(Args a, String modelDir) throws UsageException {
+        int r = a.positiveInt("r");
+        double alpha = a.real("alpha");
+        if (!(alpha > 0)) throw new UsageException("--alpha must be positive, got " + a.string("alpha"));
+        double dropout = a.nonNegativeReal("dropout");
+        if (dropout >= 1) throw new UsageException("--dropout must be below 1, got " + a.string("dropout"));
+        a.choice("init", INITS.toArray(String[]::new));
+        return new LoraConfig(r, alpha, targets(a, "target-modules"), null, dropout, Bias.NONE, List.of(),
+                a.bool("rslora"), false, null, null, null, null, true, modelDir, "CAUSAL_LM");
+    }
+
+    static PeftConfig ia3(Args a, String modelDir) throws UsageException {
+        return new IA3Config(targets(a, "target-modules"), null, targets(a, "feedforward-modules"), false, List.of(),
+                true, modelDir, "CAUSAL_LM");
+    }
+
+    static PeftConfig bitfit(Args a, String modelDir) throws UsageException {
+        return new BitFitConfig(targets(a, "target-modules"), null, List.of(), modelDir, "CAUSAL_LM");
+    }
+
+    private static TargetModules targets(Args a, String flag) throws UsageException {
+        return a.has(flag) ? targets(a.string(flag), "--" + flag) : null;
+    }
+
+    /** {@code all-linear}, a regex (the value has a regex metacharacter), or a comma list of names. */
+    static TargetModules targets(String v, String flag) throws UsageException {
+        String s = v.strip();
+        if (s.isEmpty()) throw new UsageException(flag + " is empty");
+        if (s.equalsIgnoreCase(TargetModules.ALL_LINEAR)) return TargetModules.allLinear();
+        if (s.chars().anyMatch(c -> "\\^$.|?*+()[]{}".indexOf(c) >= 0)) {
+            try {
+                java.util.regex.Pattern.compile(s);
+            } catch (java.util.regex.PatternSyntaxException e) {
+                throw new UsageException(flag + " '" + s + "' is not a valid regex: " + e.getDescription());
+            }
+            return TargetModules.regex(s);
+        }
+        List<String> names = Arrays.stream(s.split(",")).map(String::strip).filter(n -> !n.isEmpty()).toList();
+        if (names.isEmpty()) throw new UsageException(flag + " '" + v + "' names no module");
+        return new TargetModules(names, null);
+    }
+}

@@ -1,0 +1,60 @@
+package cortado.cli;
+
+import cortado.peft.PeftConfig;
+import java.util.List;
+
+/**
+ * What {@code cortado finetune --method} accepts: for each method, how the base is held, which adapter flags it takes
+ * and the PEFT config it makes of them ({@link AdapterOptions}). A new method is one more line in {@link #ALL}.
+ */
+final class FinetuneMethods {
+    /** Makes the adapter config from the parsed flags; {@code modelDir} is the base's directory. */
+    @FunctionalInterface
+    interface AdapterConfig { PeftConfig make(Args a, String modelDir) throws UsageException; }
+
+    /**
+     * @param quantizeBase the frozen base's linear layers are quantized to NF4 with double quantization first (QLoRA)
+     * @param flags        the adapter flags the method takes (the others are usage errors with it)
+     * @param adapter      the adapter config, or null when every parameter trains (full fine-tuning)
+     */
+    record Method(String name, String help, boolean quantizeBase, List<String> flags, AdapterConfig adapter) {
+        boolean full() { return adapter == null; }
+    }
+
+    static final List<Method> ALL = List.of(
+            new Method("full", "every parameter trains; writes a whole model directory", false, List.of(), null),
+            new Method("lora", "LoRA adapters on the frozen base (fp32, or as a quantized directory holds it)", false,
+                    AdapterOptions.LORA_FLAGS, AdapterOptions::lora),
+            new Method("qlora", "LoRA on the frozen base with its linear layers quantized to NF4, blocksize 64, double"
+                    + " quantization (Dettmers et al. 2023), computed block by block", true, AdapterOptions.LORA_FLAGS,
+                    AdapterOptions::lora),
+            new Method("ia3", "(IA)^3: a learned vector rescales each target's output (a feed-forward target's input),"
+                    + " initialized to ones", false, AdapterOptions.IA3_FLAGS, AdapterOptions::ia3),
+            new Method("bitfit", "only the bias terms train; saved as bitfit_config.json + bitfit_model.safetensors"
+                    + " (not a PEFT format: PEFT has no BitFit)", false, AdapterOptions.BITFIT_FLAGS,
+                    AdapterOptions::bitfit));
+
+    private FinetuneMethods() {}
+
+    static String names() { return String.join("|", ALL.stream().map(Method::name).toList()); }
+
+    static Method named(String name) throws UsageException {
+        for (Method m : ALL) if (m.name().equals(name)) return m;
+        throw new UsageException("--method must be one of " + names() + ", got '" + name + "'");
+    }
+
+    /** A usage error for an adapter flag given with a method that does not take it. */
+    static void checkFlags(Method m, Args a) throws UsageException {
+        for (String f : AdapterOptions.ALL_FLAGS)
+            if (a.has(f) && !m.flags().contains(f))
+                throw new UsageException("--" + f + " does not apply to --method " + m.name()
+                        + (m.flags().isEmpty() ? "" : " (it takes --" + String.join(", --", m.flags()) + ")"));
+    }
+
+    /** One line per method for --help. */
+    static String help() {
+        StringBuilder sb = new StringBuilder();
+        for (Method m : ALL) sb.append("  ").append(m.name()).append(": ").append(m.help()).append('\n');
+        return sb.toString();
+    }
+}

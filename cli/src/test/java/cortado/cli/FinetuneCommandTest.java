@@ -1,0 +1,254 @@
+package cortado.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import cortado.autograd.NoGrad;
+import cortado.data.json.Json;
+import cortado.nn.io.HfCheckpoint;
+import cortado.nn.io.Safetensors;
+import cortado.nn.models.CausalLm;
+import cortado.nn.models.Presets;
+import cortado.peft.AdapterFiles;
+import cortado.peft.PeftModel;
+import cortado.peft.lora.LoraLayer;
+import cortado.quant.nn.Linear4bit;
+import cortado.tensor.Tensor;
+import cortado.train.MetricsLog;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code cortado finetune} end to end on a byte-level gpt2-tiny directory: LoRA, QLoRA and full fine-tuning, resuming,
+ * JSONL data, the trainable line, and the methods and flags that do not exist being refused.
+ */
+class FinetuneCommandTest {
+    @TempDir static Path dir;
+    static Path base, text;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        base = dir.resolve("base");
+        HfCheckpoint.save(Presets.create("gpt2-tiny", 3), base);
+        text = dir.resolve("stories.txt");
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 60; i++) sb.append("the cat sat on the mat. the dog ran to the park. ");
+        Files.writeString(text, sb.toString(), StandardCharsets.UTF_8);
+    }
+
+    static CliRun.Result finetune(Path out, String... extra) {
+        List<String> args = new ArrayList<>(List.of("finetune", "--model", base.toString(), "--data", text.toString(),
+                "--out", out.toString(), "--batch", "2", "--seq", "16", "--lr", "1e-2", "--threads", "1"));
+        args.addAll(List.of(extra));
+        return CliRun.run(args.toArray(String[]::new));
+    }
+
+    static List<Double> losses(Path out) throws Exception {
+        return MetricsLog.read(out.resolve("metrics.jsonl")).stream()
+                .map(r -> ((Number) r.get("loss")).doubleValue()).toList();
+    }
+
+    static Tensor logits(CausalLm m) {
+        m.module().eval();
+        try (NoGrad g = NoGrad.enter()) {
+            return m.forward(new int[] {116, 104, 101, 32, 99, 97, 116}, 1, 7);
+        }
+    }
+
+    @Test
+    void loraWritesAPeftAdapterThatReproducesTheTrainedModelAndResumesExactly() throws Exception {
+        Path straight = dir.resolve("lora-straight");
+        CliRun.Result r = finetune(straight, "--method", "lora", "--r", "4", "--alpha", "8", "--target-modules",
+                "all-linear", "--steps", "6", "--save-every", "3");
+        assertThat(r.code()).as(r.err()).isZero();
+        // gpt2-tiny (C 32, 2 layers), r 4: per layer c_attn 4*(32+96) + attn.c_proj 4*(32+32) + c_fc 4*(32+128)
+        // + mlp.c_proj 4*(128+32) = 2048 adapter parameters, on top of the base's own.
+        long all = HfCheckpoint.load(base).module().parameterCount() + 2 * 2048;
+        assertThat(r.out()).contains(PeftModel.trainableLine(2 * 2048, all));
+        assertThat(losses(straight)).hasSize(6);
+        Map<?, ?> cfg = (Map<?, ?>) Json.parse(Files.readString(straight.resolve(AdapterFiles.CONFIG)));
+        assertThat(cfg.get("peft_type")).isEqualTo("LORA");
+        assertThat(cfg.get("r")).isEqualTo(4L);
+        assertThat(cfg.get("task_type")).isEqualTo("CAUSAL_LM");
+        assertThat(cfg.get("base_model_name_or_path")).isEqualTo(base.toString());
+        assertThat((List<?>) cfg.get("target_modules")).hasSize(8);
+        // The checkpoint holds the adapter and the optimizer, not the base.
+        Path ckpt = straight.resolve("checkpoint");
+        assertThat(ckpt.resolve(AdapterFiles.WEIGHTS)).exists();
+        assertThat(ckpt.resolve("optimizer.safetensors")).exists();
+        assertThat(ckpt.resolve("model.safetensors")).doesNotExist();
+        assertThat(straight.resolve("loss.png")).exists();
+
+        // Stopped after 3 steps and resumed: the same losses and the same adapter, bit for bit.
+        Path split = dir.resolve("lora-split");
+        CliRun.Result first = finetune(split, "--method", "lora", "--r", "4", "--alpha", "8", "--target-modules",
+                "all-linear", "--steps", "3", "--save-every", "3");
+        assertThat(first.code()).as(first.err()).isZero();
+        CliRun.Result resumed = finetune(split, "--method", "lora", "--steps", "6", "--save-every", "3", "--resume");
+        assertThat(resumed.code()).as(resumed.err()).isZero();
+        assertThat(resumed.out()).contains("resuming at step 3 of 6");
+        assertThat(losses(split)).containsExactlyElementsOf(losses(straight));
+        Map<String, Tensor> a = Safetensors.load(straight.resolve(AdapterFiles.WEIGHTS)),
+                b = Safetensors.load(split.resolve(AdapterFiles.WEIGHTS));
+        assertThat(b.keySet()).isEqualTo(a.keySet());
+        a.forEach((k, t) -> assertThat(b.get(k).toArray()).as(k).containsExactly(t.toArray()));
+        assertThat(a.get("base_model.model.transformer.h.0.attn.c_attn.lora_B.weight").toArray())
+                .as("trained B").isNotEqualTo(new float[4 * 96]);
+
+        // The adapter on a fresh base changes the logits (it was trained) and loads under PEFT's keys.
+        PeftModel loaded = AdapterFiles.load(HfCheckpoint.load(base), straight);
+        assertThat(loaded.module().get("transformer.h.1.mlp.c_fc")).isInstanceOf(LoraLayer.class);
+        assertThat(logits(loaded.model()).toArray()).isNotEqualTo(logits(HfCheckpoint.load(base)).toArray());
+    }
+
+    @Test
+    void qloraQuantizesTheBaseToNf4AndTrainsOnlyTheAdapter() throws Exception {
+        Path out = dir.resolve("qlora");
+        CliRun.Result r = finetune(out, "--method", "qlora", "--r", "8", "--alpha", "16", "--steps", "4");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("quantized 8 linear layers of the base to nf4 (blocksize 64, double quantization)");
+        assertThat(r.out()).containsPattern("trainable params: 2,048 \\|\\| all params: [0-9,]+ \\|\\| trainable%");
+        Map<?, ?> cfg = (Map<?, ?>) Json.parse(Files.readString(out.resolve(AdapterFiles.CONFIG)));
+        assertThat(cfg.get("target_modules")).isEqualTo(List.of("c_attn"));   // GPT-2's PEFT default
+        Map<String, Tensor> w = Safetensors.load(out.resolve(AdapterFiles.WEIGHTS));
+        assertThat(w.keySet()).containsExactlyInAnyOrder(
+                "base_model.model.transformer.h.0.attn.c_attn.lora_A.weight",
+                "base_model.model.transformer.h.0.attn.c_attn.lora_B.weight",
+                "base_model.model.transformer.h.1.attn.c_attn.lora_A.weight",
+                "base_model.model.transformer.h.1.attn.c_attn.lora_B.weight");
+        // No base tensor in the checkpoint: the base is quantized again from --model on resume.
+        assertThat(out.resolve("checkpoint").resolve("model.safetensors")).doesNotExist();
+        CliRun.Result resumed = finetune(out, "--method", "qlora", "--steps", "5", "--resume");
+        assertThat(resumed.code()).as(resumed.err()).isZero();
+        assertThat(losses(out)).hasSize(5);
+        // The adapter goes on a quantized base as well.
+        PeftModel onNf4 = AdapterFiles.load(cortado.quant.nn.QuantizedCheckpoint.load(quantizedBase()), out);
+        assertThat(((LoraLayer) onNf4.module().get("transformer.h.0.attn.c_attn")).baseLayer()).isInstanceOf(Linear4bit.class);
+    }
+
+    private static Path quantizedBase() {
+        Path q = dir.resolve("base-nf4");
+        if (!Files.exists(q)) {
+            CliRun.Result r = CliRun.run("quantize", "--model", base.toString(), "--double-quant", "--out", q.toString());
+            assertThat(r.code()).as(r.err()).isZero();
+        }
+        return q;
+    }
+
+    @Test
+    void fullFineTuningWritesAWholeModelDirectory() throws Exception {
+        Path out = dir.resolve("full");
+        CliRun.Result r = finetune(out, "--method", "full", "--steps", "3");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("|| trainable%: 100.0000");
+        CausalLm tuned = HfCheckpoint.load(out.resolve("checkpoint"));
+        assertThat(logits(tuned).toArray()).isNotEqualTo(logits(HfCheckpoint.load(base)).toArray());
+        // A quantized base cannot be trained whole.
+        CliRun.Result q = CliRun.run("finetune", "--model", quantizedBase().toString(), "--data", text.toString(),
+                "--method", "full", "--out", dir.resolve("full-q").toString());
+        assertThat(q.code()).isEqualTo(Main.FAILURE);
+        assertThat(q.err().lines().toList()).hasSize(1).allMatch(l -> l.startsWith("error: ") && l.contains("qlora"));
+    }
+
+    @Test
+    void jsonlDataTrainsAndABadLineIsOneErrorNamingFileAndLine() throws Exception {
+        Path good = dir.resolve("docs.jsonl");
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 30; i++) sb.append("{\"text\": \"question ").append(i).append(": where is the cat? on the mat.\"}\n");
+        Files.writeString(good, sb.toString());
+        CliRun.Result ok = CliRun.run("finetune", "--model", base.toString(), "--data", good.toString(), "--out",
+                dir.resolve("jsonl").toString(), "--steps", "2", "--batch", "2", "--seq", "16");
+        assertThat(ok.code()).as(ok.err()).isZero();
+
+        Path bad = dir.resolve("bad.jsonl");
+        Files.writeString(bad, "{\"text\": \"fine\"}\n\n{\"text\": 3}\n");
+        CliRun.Result r = CliRun.run("finetune", "--model", base.toString(), "--data", bad.toString(), "--out",
+                dir.resolve("bad").toString(), "--seq", "16");
+        assertThat(r.code()).as(r.err()).isEqualTo(Main.FAILURE);
+        assertThat(r.err().lines().toList()).containsExactly("error: " + bad + ":3: expected {\"text\": \"...\"}, \"text\" is not a string");
+        Files.writeString(bad, "{\"text\": \"fine\"}\nnot json\n");
+        r = CliRun.run("finetune", "--model", base.toString(), "--data", bad.toString(), "--out", dir.resolve("bad").toString(),
+                "--seq", "16");
+        assertThat(r.code()).isEqualTo(Main.FAILURE);
+        assertThat(r.err().lines().toList()).hasSize(1).allMatch(l -> l.startsWith("error: " + bad + ":2: not a JSON object"));
+    }
+
+    @Test
+    void eightBitAndPagedOptimizersTrainAndResumeExactly() throws Exception {
+        for (String kind : List.of("adamw-8bit", "paged-adamw-8bit")) {
+            // all-linear at r 64 so that c_fc's adapter (64 x 160 = 10,240) has 8-bit state (4,096 elements and more).
+            String[] common = {"--method", "lora", "--target-modules", "all-linear", "--r", "64", "--optimizer", kind};
+            Path straight = dir.resolve(kind + "-straight"), split = dir.resolve(kind + "-split");
+            List<String> extra = kind.startsWith("paged") ? List.of("--optimizer-memory-cap", "1") : List.of();
+            CliRun.Result r = finetune(straight, concat(common, extra, "--steps", "4", "--save-every", "2"));
+            assertThat(r.code()).as(r.err()).isZero();
+            assertThat(r.out()).contains("optimizer " + kind + ": ");
+            assertThat(finetune(split, concat(common, extra, "--steps", "2")).code()).isZero();
+            CliRun.Result resumed = finetune(split, concat(common, extra, "--steps", "4", "--resume"));
+            assertThat(resumed.code()).as(resumed.err()).isZero();
+            assertThat(losses(split)).as(kind).containsExactlyElementsOf(losses(straight));
+        }
+    }
+
+    private static String[] concat(String[] a, List<String> b, String... c) {
+        List<String> all = new ArrayList<>(List.of(a));
+        all.addAll(b);
+        all.addAll(List.of(c));
+        return all.toArray(String[]::new);
+    }
+
+    @Test
+    void ia3AndBitfitTrainTheirOwnParametersAndLoadBackAsAdapters() throws Exception {
+        Path ia3 = dir.resolve("ia3");
+        CliRun.Result r = finetune(ia3, "--method", "ia3", "--steps", "3");
+        assertThat(r.code()).as(r.err()).isZero();
+        Map<?, ?> cfg = (Map<?, ?>) Json.parse(Files.readString(ia3.resolve(AdapterFiles.CONFIG)));
+        assertThat(cfg.get("peft_type")).isEqualTo("IA3");
+        // peft's GPT-2 defaults: c_attn (96 outputs) and mlp.c_proj (feed-forward: its 128 inputs), per layer.
+        long all = HfCheckpoint.load(base).module().parameterCount() + 2 * (96 + 128);
+        assertThat(r.out()).contains(PeftModel.trainableLine(2 * (96 + 128), all));
+        PeftModel loaded = AdapterFiles.load(HfCheckpoint.load(base), ia3);
+        assertThat(logits(loaded.model()).toArray()).isNotEqualTo(logits(HfCheckpoint.load(base)).toArray());
+
+        Path bitfit = dir.resolve("bitfit");
+        r = finetune(bitfit, "--method", "bitfit", "--steps", "3");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(bitfit.resolve("bitfit_config.json")).exists();
+        long biases = HfCheckpoint.load(base).module().namedParameters().entrySet().stream()
+                .filter(e -> e.getKey().endsWith("bias")).mapToLong(e -> e.getValue().numel()).sum();
+        assertThat(r.out()).contains(PeftModel.trainableLine(biases, HfCheckpoint.load(base).module().parameterCount()));
+        CliRun.Result resumed = finetune(bitfit, "--method", "bitfit", "--steps", "4", "--resume");
+        assertThat(resumed.code()).as(resumed.err()).isZero();
+        assertThat(losses(bitfit)).hasSize(4);
+        CliRun.Result p = CliRun.run("perplexity", "--model", base.toString(), "--data", text.toString(), "--adapter",
+                bitfit.toString());
+        assertThat(p.code()).as(p.err()).isZero();
+    }
+
+    @Test
+    void methodsAndOptionsThatAreNotBuiltAreUsageErrorsAndNotInTheHelp() {
+        CliRun.Result help = CliRun.run("finetune", "--help");
+        assertThat(help.code()).isZero();
+        assertThat(help.out()).contains("--method full|lora|qlora|ia3|bitfit").contains("--target-modules")
+                .contains("--rslora");
+        assertThat(help.out()).contains("--optimizer adamw|paged-adamw|adamw-8bit|paged-adamw-8bit")
+                .contains("--optimizer-memory-cap MB");
+        for (String absent : List.of("dora", "pissa", "loftq"))
+            assertThat(help.out()).as(absent).doesNotContain(absent);
+        for (String[] bad : List.of(new String[] {"--method", "dora"}, new String[] {"--optimizer", "sgd"},
+                new String[] {"--init", "pissa"}, new String[] {"--optimizer-memory-cap", "64"},
+                new String[] {"--optimizer-memory-cap", "0", "--optimizer", "paged-adamw"},
+                new String[] {"--r", "4", "--method", "ia3"}, new String[] {"--feedforward-modules", "c_fc"},
+                new String[] {"--alpha", "4", "--method", "full"})) {
+            CliRun.Result r = finetune(dir.resolve("unused"), bad);
+            assertThat(r.code()).as(String.join(" ", bad)).isEqualTo(Main.USAGE);
+            assertThat(r.err().lines().toList()).hasSize(1).allMatch(l -> l.startsWith("error: ") && l.contains(bad[0]));
+        }
+    }
+}
