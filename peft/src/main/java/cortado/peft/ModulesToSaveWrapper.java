@@ -47,6 +47,16 @@ public final class ModulesToSaveWrapper extends Module implements Layer {
 
     void setActive(String adapter) { active = adapter; }
 
+    /** Drops adapter {@code name}'s copy; the forward pass falls back to the original if it was the active one. */
+    void deleteAdapter(String name) {
+        AdapterDict copies = childAt("modules_to_save");
+        if (!copies.has(name)) return;
+        copies.remove(name);
+        if (name.equals(active)) active = null;
+    }
+
+    boolean has(String adapter) { return this.<AdapterDict>childAt("modules_to_save").has(adapter); }
+
     void enable(boolean on) { enabled = on; }
 
     public Module copy(String adapter) { return this.<AdapterDict>childAt("modules_to_save").at(adapter); }
@@ -55,7 +65,7 @@ public final class ModulesToSaveWrapper extends Module implements Layer {
 
     @Override
     public Tensor forward(Tensor x) {
-        Module m = enabled && active != null ? copy(active) : original();
+        Module m = enabled && active != null && has(active) ? copy(active) : original();
         return ((Layer) m).forward(x);
     }
 }

@@ -2,6 +2,7 @@ package cortado.peft;
 
 import cortado.peft.lora.LoraConfig;
 import cortado.peft.lora.LoraLayer;
+import cortado.peft.lora.WeightedAdapterCombination;
 import cortado.nn.Module;
 import cortado.nn.Parameter;
 import cortado.nn.models.CausalLm;
@@ -11,6 +12,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeSet;
+import java.util.function.Consumer;
 
 /**
  * A base model with LoRA adapters injected, PEFT's {@code PeftModel} over a {@code LoraModel}: the targeted layers are
@@ -27,6 +30,7 @@ public final class PeftModel {
     private final CausalLm model;
     private final Map<String, LoraConfig> configs = new LinkedHashMap<>();
     private String active;
+    private Consumer<String> warnings = m -> System.err.println("warning: " + m);
 
     private PeftModel(CausalLm model) { this.model = model; }
 
@@ -97,6 +101,72 @@ public final class PeftModel {
         return out;
     }
 
+    /** Where warnings go (peft's {@code warnings.warn}); standard error by default, one {@code warning: } line each. */
+    public void setWarnings(Consumer<String> sink) { warnings = sink; }
+
+    /**
+     * PEFT's {@code delete_adapter}: removes adapter {@code name}'s parameters from every layer and its modules_to_save
+     * copies. A merged adapter must be unmerged first. If it was the active one, the active adapter moves as peft
+     * moves it: to the alphabetically first adapter left on the first adapted layer (with peft's warning). The wrapped
+     * layers stay wrapped, as in peft. Deleting the only adapter is refused: {@link #mergeAndUnload} gives the plain
+     * model back.
+     */
+    public void deleteAdapter(String name) {
+        config(name);
+        if (configs.size() == 1)
+            throw new PeftException("cannot delete adapter '" + name + "': it is the only one (merge_and_unload gives"
+                    + " the base model back)");
+        List<TunerLayer> layers = tunerLayers();
+        for (TunerLayer t : layers)
+            if (t.mergedAdapters().contains(name))
+                throw new PeftException("cannot delete adapter '" + name + "' while it is merged (unmerge it first)");
+        String next = null;
+        for (TunerLayer t : layers) {
+            if (t.adapterNames().contains(name)) t.deleteAdapter(name);
+            if (next == null && !t.adapterNames().isEmpty()) next = new TreeSet<>(t.adapterNames()).first();
+        }
+        for (Module m : model.module().namedModules().values())
+            if (m instanceof ModulesToSaveWrapper w) w.deleteAdapter(name);
+        configs.remove(name);
+        if (!name.equals(active)) {
+            setAdapter(active);
+            return;
+        }
+        if (next == null) next = new TreeSet<>(configs.keySet()).first();
+        warnings.accept("Adapter " + name + " was active which is now deleted. Setting active adapter to " + next + ".");
+        setAdapter(next);
+    }
+
+    /**
+     * PEFT's {@code add_weighted_adapter(adapters, weights, adapter_name, combination_type, svd_rank, svd_clamp)} for
+     * LoRA: adds adapter {@code name} combined from {@code adapters} ("linear", "cat" or "svd", see
+     * {@link WeightedAdapterCombination}); {@code svdRank} and {@code svdClamp} may be null. As in peft the active
+     * adapter stays the one it was and the new adapter is frozen until {@link #setAdapter} makes it active. An
+     * existing {@code name} is an error (peft returns silently).
+     */
+    public void addWeightedAdapter(List<String> adapters, List<Double> weights, String name, String combinationType,
+                                   Integer svdRank, Double svdClamp) {
+        if (configs.containsKey(name)) throw new PeftException("adapter '" + name + "' already exists");
+        WeightedAdapterCombination.Plan plan = WeightedAdapterCombination.plan(configs, adapters, weights,
+                WeightedAdapterCombination.CombinationType.fromPeftName(combinationType), svdRank);
+        for (Map.Entry<String, Module> e : model.module().namedModules().entrySet())
+            if (e.getValue() instanceof ModulesToSaveWrapper w && adapters.stream().filter(w::has).count() > 1)
+                throw new PeftException("cannot combine adapters " + adapters + ": more than one trains its own copy of "
+                        + e.getKey() + " (modules_to_save), which cannot be merged");
+        String previous = active;
+        addAdapter(name, plan.config(), 0L);
+        try {
+            for (Module m : model.module().namedModules().values())
+                if (m instanceof LoraLayer l && l.adapterNames().contains(name))
+                    WeightedAdapterCombination.combine(l, name, adapters, weights, plan.type(), svdClamp);
+        } catch (RuntimeException e) {
+            setAdapter(previous);
+            deleteAdapter(name);   // a layer refused (e.g. svd_rank above its size): the half-made adapter goes
+            throw e;
+        }
+        setAdapter(previous);
+    }
+
     /** Makes {@code name} the adapter the forward pass applies and the one that trains (PEFT's {@code set_adapter}). */
     public void setAdapter(String name) {
         config(name);
@@ -122,7 +192,7 @@ public final class PeftModel {
                     if (b != null) b.setTrainable(true);
                 }
             }
-            if (m instanceof ModulesToSaveWrapper w)
+            if (m instanceof ModulesToSaveWrapper w && w.has(active))
                 w.copy(active).namedParameters().values().forEach(p -> p.setTrainable(true));
         });
         if (c.bias() == Bias.ALL)
@@ -172,7 +242,8 @@ public final class PeftModel {
         Module root = model.module();
         for (Map.Entry<String, Module> e : new ArrayList<>(root.namedModules().entrySet())) {
             if (e.getValue() instanceof LoraLayer l) root.replace(e.getKey(), l.baseLayer());
-            else if (e.getValue() instanceof ModulesToSaveWrapper w) root.replace(e.getKey(), w.copy(active));
+            else if (e.getValue() instanceof ModulesToSaveWrapper w)
+                root.replace(e.getKey(), w.has(active) ? w.copy(active) : w.original());
         }
         root.namedParameters().values().forEach(p -> p.setTrainable(true));
         configs.clear();

@@ -98,6 +98,12 @@ public record LoraConfig(int r, double loraAlpha, TargetModules targetModules, T
                 fanInFanOut, layersToTransform, layersPattern, rankPattern, alphaPattern, initLoraWeights, nameOrPath, taskType);
     }
 
+    /** r and alpha for every module: rank_pattern and alpha_pattern cleared (add_weighted_adapter's new config). */
+    public LoraConfig withUniformRank(int rank, double alpha) {
+        return new LoraConfig(rank, alpha, targetModules, excludeModules, loraDropout, bias, modulesToSave, useRslora,
+                fanInFanOut, layersToTransform, layersPattern, null, null, initLoraWeights, baseModelNameOrPath, taskType);
+    }
+
     /** The rank of the module {@code name}: rank_pattern's first key it matches, else r (PEFT's get_pattern_key). */
     public int rankFor(String name) {
         String key = TargetMatcher.patternKey(rankPattern.keySet(), name);

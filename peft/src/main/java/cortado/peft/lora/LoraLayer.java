@@ -110,6 +110,17 @@ public final class LoraLayer extends Module implements TunerLayer {
     }
 
     @Override
+    public void deleteAdapter(String name) {
+        if (!scaling.containsKey(name)) throw new PeftException("no adapter '" + name + "' in this layer");
+        if (merged.contains(name))
+            throw new PeftException("cannot delete adapter '" + name + "' while it is merged (unmerge it first)");
+        for (String dict : List.of("lora_A", "lora_B", "lora_dropout")) this.<AdapterDict>childAt(dict).remove(name);
+        scaling.remove(name);
+        if (active.remove(name) && active.isEmpty() && !scaling.isEmpty())
+            active.add(new java.util.TreeSet<>(scaling.keySet()).first());   // peft: sorted(remaining)[0]
+    }
+
+    @Override
     public boolean adaptersEnabled() { return enabled; }
 
     @Override
