@@ -6,6 +6,7 @@ import cortado.peft.lora.WeightedAdapterCombination;
 import cortado.nn.Module;
 import cortado.nn.Parameter;
 import cortado.nn.models.CausalLm;
+import cortado.quant.nn.QuantizedLinear;
 import cortado.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -227,11 +228,28 @@ public final class PeftModel {
         return out;
     }
 
-    /** Folds the active adapter into the base weights (PEFT's {@code merge_adapter}). */
-    public void merge() { tunerLayers().forEach(TunerLayer::merge); }
+    /**
+     * Folds the active adapter into the base weights (PEFT's {@code merge_adapter}). Quantized bases are decoded,
+     * merged and quantized again, which rounds: one warning says so, as peft's bnb layers warn.
+     */
+    public void merge() {
+        long rounding = tunerLayers().stream().filter(t -> t.baseLayer() instanceof QuantizedLinear
+                && t.activeAdapters().stream().anyMatch(a -> !t.mergedAdapters().contains(a))).count();
+        if (rounding > 0)
+            warnings.accept("merging LoRA into " + rounding + " quantized layer(s): each merged weight is quantized"
+                    + " again, so outputs may differ from the unmerged model by rounding errors");
+        tunerLayers().forEach(TunerLayer::merge);
+    }
 
-    /** Takes merged adapters out of the base weights again ({@code unmerge_adapter}). */
-    public void unmerge() { tunerLayers().forEach(TunerLayer::unmerge); }
+    /** Takes merged adapters out of the base weights again ({@code unmerge_adapter}); on quantized bases this rounds too. */
+    public void unmerge() {
+        long rounding = tunerLayers().stream()
+                .filter(t -> t.baseLayer() instanceof QuantizedLinear && !t.mergedAdapters().isEmpty()).count();
+        if (rounding > 0)
+            warnings.accept("unmerging LoRA from " + rounding + " quantized layer(s): each weight is quantized again,"
+                    + " so it does not return exactly to the weight before merging");
+        tunerLayers().forEach(TunerLayer::unmerge);
+    }
 
     /**
      * PEFT's {@code merge_and_unload}: merges the active adapter, puts every base layer back in its place (the

@@ -3,6 +3,7 @@ package cortado.peft;
 import cortado.peft.lora.LoraConfig;
 import cortado.nn.Conv1D;
 import cortado.nn.Linear;
+import cortado.nn.Linear16bit;
 import cortado.nn.Module;
 import cortado.quant.nn.QuantizedLinear;
 import java.util.ArrayList;
@@ -49,7 +50,8 @@ public final class TargetMatcher {
 
     /** Whether a module is a linear layer LoRA can wrap (PEFT's all-linear takes the same kinds). */
     static boolean isLinear(Module m) {
-        return m instanceof Linear || m instanceof Conv1D || m instanceof QuantizedLinear || m instanceof TunerLayer;
+        return m instanceof Linear || m instanceof Conv1D || m instanceof QuantizedLinear || m instanceof Linear16bit
+                || m instanceof TunerLayer;
     }
 
     /**
@@ -125,7 +127,7 @@ public final class TargetMatcher {
             if (match(rc, key) != Match.TARGET) continue;
             if (!isLinear(e.getValue()))
                 throw new PeftException("target module " + key + " (" + e.getValue().getClass().getSimpleName()
-                        + ") is not supported: LoRA wraps Linear, Conv1D and quantized linear layers");
+                        + ") is not supported: LoRA wraps Linear, Conv1D, 16-bit and quantized linear layers");
             out.add(key);
         }
         if (out.isEmpty())

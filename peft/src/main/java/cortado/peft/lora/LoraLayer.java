@@ -6,6 +6,7 @@ import cortado.nn.Conv1D;
 import cortado.nn.Dropout;
 import cortado.nn.Layer;
 import cortado.nn.Linear;
+import cortado.nn.Linear16bit;
 import cortado.nn.Module;
 import cortado.nn.Parameter;
 import cortado.peft.AdapterDict;
@@ -24,8 +25,8 @@ import java.util.SplittableRandom;
 /**
  * PEFT's {@code lora.Linear}: {@code y = base(x) + Σ_active scaling_a · B_a(A_a(dropout_a(x)))} over a frozen
  * {@link Linear}, GPT-2 {@link Conv1D} (W stored {@code [in, out]}: PEFT's {@code fan_in_fan_out}, which only
- * transposes the merged delta) or {@link QuantizedLinear} (QLoRA: gradients reach x through the frozen quantized
- * product). Children are PEFT's: {@code base_layer}, {@code lora_dropout.<adapter>}, {@code lora_A.<adapter>}
+ * transposes the merged delta), {@link QuantizedLinear} (QLoRA: gradients reach x through the frozen quantized
+ * product) or {@link Linear16bit} (a frozen bf16/f16 base, likewise). Children are PEFT's: {@code base_layer}, {@code lora_dropout.<adapter>}, {@code lora_A.<adapter>}
  * ({@code [r, in]}) and {@code lora_B.<adapter>} ({@code [out, r]}), all called by name.
  */
 public final class LoraLayer extends Module implements TunerLayer {
@@ -39,8 +40,9 @@ public final class LoraLayer extends Module implements TunerLayer {
         if (base instanceof Linear l) { in = l.inFeatures(); out = l.outFeatures(); }
         else if (base instanceof Conv1D c) { in = c.inFeatures(); out = c.outFeatures(); }
         else if (base instanceof QuantizedLinear q) { in = q.inFeatures(); out = q.outFeatures(); }
+        else if (base instanceof Linear16bit h) { in = h.inFeatures(); out = h.outFeatures(); }
         else throw new PeftException("LoRA cannot wrap " + base.getClass().getSimpleName()
-                    + " (it wraps Linear, Conv1D and quantized linear layers)");
+                    + " (it wraps Linear, Conv1D, 16-bit and quantized linear layers)");
         child("base_layer", base);
         child("lora_dropout", new AdapterDict());
         child("lora_A", new AdapterDict());
@@ -159,16 +161,33 @@ public final class LoraLayer extends Module implements TunerLayer {
         merged.clear();
     }
 
+    /**
+     * W ± ΔW into the base. fp32 bases are updated in place. A quantized base (bitsandbytes' Linear4bit / 8-bit, as
+     * peft's bnb merge does it) has this one layer's weight decoded, ΔW added and the sum quantized afresh in the
+     * same format, so the merge rounds to the quantization grid (and unmerging rounds again). A 16-bit base stays
+     * 16-bit: W + ΔW rounded to nearest even, as torch's {@code w16 += delta32}.
+     */
     private void addToBase(Tensor delta, boolean subtract) {
-        Parameter w = switch (baseLayer()) {
-            case Linear l -> l.weight();
-            case Conv1D c -> c.weight();
-            default -> throw new PeftException("merging LoRA into a " + baseLayer().getClass().getSimpleName()
-                    + " base is not supported (the quantized weight would have to be dequantized and requantized)");
-        };
+        Module base = baseLayer();
         try (NoGrad ng = NoGrad.enter()) {
-            w.set(subtract ? F.sub(w.value(), delta) : F.add(w.value(), delta));
+            switch (base) {
+                case Linear l -> l.weight().set(plusOrMinus(l.weight().value(), delta, subtract));
+                case Conv1D c -> c.weight().set(plusOrMinus(c.weight().value(), delta, subtract));
+                case QuantizedLinear q -> replaceBase(q.requantized(plusOrMinus(q.decodedWeight(), delta, subtract)));
+                case Linear16bit h -> replaceBase(h.withWeight(plusOrMinus(h.decodedWeight(), delta, subtract)));
+                default -> throw new PeftException("merging LoRA into a " + base.getClass().getSimpleName()
+                        + " base is not supported");
+            }
         }
+    }
+
+    private static Tensor plusOrMinus(Tensor w, Tensor delta, boolean subtract) {
+        return subtract ? F.sub(w, delta) : F.add(w, delta);
+    }
+
+    private void replaceBase(Module next) {
+        next.train(baseLayer().isTraining());
+        replace("base_layer", next);
     }
 
     @Override
