@@ -117,8 +117,14 @@ class NonFp32MergeTest {
         assertThat(count(unloaded, TunerLayer.class)).isZero();
         assertThat(count(unloaded, kind)).as("merge_and_unload leaves the quantized layers quantized")
                 .isEqualTo(quantizedLayers);
-        assertThat(TinyModels.relDiff(logits(unloaded, ids), adapted)).as("merge_and_unload")
+        float[] unloadedLogits = logits(unloaded, ids);
+        assertThat(TinyModels.relDiff(unloadedLogits, adapted)).as("merge_and_unload")
                 .isLessThanOrEqualTo(4 * oneRounding * stepRatio);
+        // The merged model is an ordinary quantized model: saved in bitsandbytes' layout and loaded, it computes the same.
+        cortado.quant.nn.QuantizedCheckpoint.save(unloaded, dir);
+        CausalLm reloaded = cortado.quant.nn.QuantizedCheckpoint.load(dir);
+        reloaded.module().eval();
+        assertThat(logits(reloaded, ids)).containsExactly(unloadedLogits);
     }
 
     /** The sum of every quantized layer's scales (4-bit block absmax, int8 row absmax): the size of its grid steps. */
