@@ -1,6 +1,10 @@
 #!/usr/bin/env python3
 """Interop, Cortado -> HF PEFT: every LoRA adapter Cortado saved loads with PeftModel.from_pretrained on its base with
-no missing or unexpected adapter key, and the adapted model computes the logits and the loss Cortado computed.
+no missing or unexpected adapter key, and the adapted model computes the logits and the loss Cortado computed. That
+covers DoRA (lora_magnitude_vector), LoRA on Embedding layers (lora_embedding_A/B, and the base table peft saves with
+an adapter that targets embed_tokens) and the initializations that change the base (pissa, olora, loftq: peft's
+from_pretrained re-runs the init on the base before loading A and B): an adapter whose config asks for DoRA must come
+back with DoRA layers, and one with lora_embedding tensors with LoRA Embedding layers, or the check fails.
 
 Each DIR holds base/ (config.json + model.safetensors), adapter/ (adapter_config.json + adapter_model.safetensors as
 Cortado's AdapterFiles.save wrote them) and cortado_logits.safetensors: input_ids [B,T], labels [B,T] (-100 where not
@@ -37,13 +41,22 @@ def check(path, tol):
         return False
     missing = sorted(k for k in result.missing_keys if "lora_" in k or ".modules_to_save." in k)
     unexpected = sorted(result.unexpected_keys)
+    with open(os.path.join(adapter_dir, "adapter_config.json")) as f:
+        config = json.load(f)
+    saved = load_peft_weights(adapter_dir)
+    dora_layers = sum(1 for n, m in model.named_modules() if n.endswith(".lora_magnitude_vector") and len(m) > 0)
+    embedding_layers = sum(1 for n, p in model.named_parameters() if ".lora_embedding_A." in n)
+    kinds_ok = (dora_layers > 0) == bool(config.get("use_dora")) and \
+        (embedding_layers > 0) == any("lora_embedding_A" in k for k in saved)
     ref, logits, same_shape, rel = compare_logits(model, path)
     labels = ref["labels"].round().long()
     loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100).item()
     loss_rel = abs(loss - ref["loss"].item()) / abs(ref["loss"].item())
-    ok = not missing and not unexpected and same_shape and rel <= tol and loss_rel <= tol
+    ok = not missing and not unexpected and kinds_ok and same_shape and rel <= tol and loss_rel <= tol
     print(json.dumps({"dir": os.path.basename(path), "adapter_layers": sum(1 for n, _ in model.named_modules()
                                                                           if n.endswith(".lora_A")),
+                      "dora_layers": dora_layers, "embedding_layers": embedding_layers,
+                      "init_lora_weights": config.get("init_lora_weights"),
                       "max_rel_err": rel, "loss": loss, "loss_rel_err": loss_rel, "tol": tol,
                       "missing_keys": missing, "unexpected_keys": unexpected, "ok": ok}))
     return ok

@@ -2,6 +2,8 @@ package cortado.peft;
 
 import cortado.peft.lora.LoraConfig;
 import cortado.peft.lora.LoraLayer;
+import cortado.peft.lora.LoraModule;
+import cortado.peft.lora.LoraSpec;
 import cortado.peft.lora.WeightedAdapterCombination;
 import cortado.nn.Module;
 import cortado.nn.Parameter;
@@ -18,7 +20,7 @@ import java.util.function.Consumer;
 
 /**
  * A base model with LoRA adapters injected, PEFT's {@code PeftModel} over a {@code LoraModel}: the targeted layers are
- * replaced by name with {@link LoraLayer}s, the base is frozen, only the active adapter (with the biases
+ * replaced by name with LoRA layers ({@link cortado.peft.lora.LoraLayer}, {@link cortado.peft.lora.LoraEmbedding}), the base is frozen, only the active adapter (with the biases
  * {@link LoraConfig#bias} asks for and the {@code modules_to_save} copies) trains. The model object stays the caller's:
  * its forward, loss and generation run through the adapters.
  */
@@ -72,10 +74,9 @@ public final class PeftModel {
         if (conv != c.fanInFanOut()) c = c.withFanInFanOut(conv);
         for (String path : r.modules()) {
             Module m = root.get(path);
-            LoraLayer layer = m instanceof LoraLayer l ? l : new LoraLayer(m);
-            if (layer != m) root.replace(path, layer);
-            layer.addAdapter(name, c.rankFor(path), c.scalingFor(path), c.loraDropout(), c.initLoraWeights(),
-                    seed ^ (path.hashCode() * 0x9e3779b97f4a7c15L));
+            LoraModule layer = m instanceof LoraModule l ? l : LoraModule.wrap(m);
+            if (layer != m) root.replace(path, (Module) layer);
+            layer.addAdapter(name, LoraSpec.of(c, path, seed ^ (path.hashCode() * 0x9e3779b97f4a7c15L)));
         }
         for (String path : modulesToSave(root, c)) {
             Module m = root.get(path);
@@ -154,12 +155,20 @@ public final class PeftModel {
             if (e.getValue() instanceof ModulesToSaveWrapper w && adapters.stream().filter(w::has).count() > 1)
                 throw new PeftException("cannot combine adapters " + adapters + ": more than one trains its own copy of "
                         + e.getKey() + " (modules_to_save), which cannot be merged");
+        for (String a : adapters)
+            if (configs.get(a).useDora())
+                throw new PeftException("add_weighted_adapter: adapter '" + a + "' is a DoRA adapter; only plain LoRA"
+                        + " adapters are combined");
         String previous = active;
         addAdapter(name, plan.config(), 0L);
         try {
-            for (Module m : model.module().namedModules().values())
-                if (m instanceof LoraLayer l && l.adapterNames().contains(name))
-                    WeightedAdapterCombination.combine(l, name, adapters, weights, plan.type(), svdClamp);
+            for (Map.Entry<String, Module> e : model.module().namedModules().entrySet()) {
+                if (!(e.getValue() instanceof LoraModule l) || !l.adapterNames().contains(name)) continue;
+                if (!(l instanceof LoraLayer layer))
+                    throw new PeftException("add_weighted_adapter: " + e.getKey() + " is a LoRA Embedding layer, which"
+                            + " is not combined (linear layers only)");
+                WeightedAdapterCombination.combine(layer, name, adapters, weights, plan.type(), svdClamp);
+            }
         } catch (RuntimeException e) {
             setAdapter(previous);
             deleteAdapter(name);   // a layer refused (e.g. svd_rank above its size): the half-made adapter goes
@@ -173,8 +182,8 @@ public final class PeftModel {
         config(name);
         active = name;
         for (Module m : model.module().namedModules().values()) {
-            if (m instanceof LoraLayer l && l.adapterNames().contains(name)) l.setActiveAdapters(List.of(name));
-            else if (m instanceof LoraLayer l) l.setActiveAdapters(List.of());
+            if (m instanceof LoraModule l && l.adapterNames().contains(name)) l.setActiveAdapters(List.of(name));
+            else if (m instanceof LoraModule l) l.setActiveAdapters(List.of());
             if (m instanceof ModulesToSaveWrapper w) w.setActive(name);
         }
         markTrainable();
@@ -186,7 +195,7 @@ public final class PeftModel {
         LoraConfig c = configs.get(active);
         root.namedParameters().values().forEach(p -> p.setTrainable(false));
         root.namedModules().forEach((path, m) -> {
-            if (m instanceof LoraLayer l && l.adapterNames().contains(active)) {
+            if (m instanceof LoraModule l && l.adapterNames().contains(active)) {
                 l.adapterParameters(active).values().forEach(p -> p.setTrainable(true));
                 if (c.bias() == Bias.LORA_ONLY) {
                     Parameter b = l.baseLayer().ownParameters().get("bias");
@@ -259,7 +268,7 @@ public final class PeftModel {
         merge();
         Module root = model.module();
         for (Map.Entry<String, Module> e : new ArrayList<>(root.namedModules().entrySet())) {
-            if (e.getValue() instanceof LoraLayer l) root.replace(e.getKey(), l.baseLayer());
+            if (e.getValue() instanceof LoraModule l) root.replace(e.getKey(), l.baseLayer());
             else if (e.getValue() instanceof ModulesToSaveWrapper w)
                 root.replace(e.getKey(), w.has(active) ? w.copy(active) : w.original());
         }
@@ -291,9 +300,8 @@ public final class PeftModel {
         Map<String, Parameter> out = new LinkedHashMap<>();
         Module root = model.module();
         root.namedModules().forEach((path, m) -> {
-            if (m instanceof LoraLayer l && l.adapterNames().contains(adapter)) {
-                l.adapterParameters(adapter).forEach((k, p) ->
-                        out.put(KEY_PREFIX + path + "." + k.replace("." + adapter + ".", "."), p));
+            if (m instanceof LoraModule l && l.adapterNames().contains(adapter)) {
+                l.adapterParameters(adapter).forEach((k, p) -> out.put(KEY_PREFIX + path + "." + savedKey(k, adapter), p));
                 Parameter b = l.baseLayer().ownParameters().get("bias");
                 if (c.bias() == Bias.LORA_ONLY && b != null) out.put(KEY_PREFIX + path + ".base_layer.bias", b);
             }
@@ -304,7 +312,37 @@ public final class PeftModel {
             root.namedParameters().forEach((n, p) -> {
                 if (n.contains("bias") && !n.contains(".modules_to_save.")) out.put(KEY_PREFIX + n, p);
             });
+        if (savesEmbeddingLayers(c))
+            for (String path : List.of(inputEmbeddingsPath(model.config().modelType()), "lm_head"))
+                if (root.namedModules().get(path) instanceof LoraModule l && l.adapterNames().contains(adapter))
+                    l.baseLayer().ownParameters().forEach((n, p) -> out.put(KEY_PREFIX + path + ".base_layer." + n, p));
         return out;
+    }
+
+    /**
+     * peft's {@code save_embedding_layers="auto"} (get_peft_model_state_dict): when target_modules names
+     * {@code embed_tokens} or {@code lm_head} (peft's EMBEDDING_LAYER_NAMES; a regex matching such a module), the
+     * wrapped input and output embeddings' base weights are saved with the adapter (and loaded back from it). GPT-2's
+     * {@code wte} is not such a name, so its table is not saved.
+     */
+    private boolean savesEmbeddingLayers(LoraConfig c) {
+        TargetModules t = c.targetModules();
+        if (t.names() != null) return t.names().contains("embed_tokens") || t.names().contains("lm_head");
+        java.util.regex.Pattern target = java.util.regex.Pattern.compile(t.regex());
+        for (String name : model.module().namedModules().keySet())
+            if (name.matches("(.*\\.)?(embed_tokens|lm_head)") && target.matcher(name).matches()) return true;
+        return false;
+    }
+
+    /** The input embedding's module (transformers' get_input_embeddings) for the families Cortado has. */
+    private static String inputEmbeddingsPath(String modelType) {
+        return "gpt2".equals(modelType) ? "transformer.wte" : "model.embed_tokens";
+    }
+
+    /** A layer's parameter name without the adapter's segment: {@code lora_A.default.weight} -> {@code lora_A.weight}, {@code lora_magnitude_vector.default} -> {@code lora_magnitude_vector}. */
+    private static String savedKey(String k, String adapter) {
+        if (k.endsWith("." + adapter)) return k.substring(0, k.length() - adapter.length() - 1);
+        return k.replace("." + adapter + ".", ".");
     }
 
     /** The same tensors, by value. */

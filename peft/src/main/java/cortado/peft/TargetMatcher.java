@@ -125,9 +125,10 @@ public final class TargetMatcher {
         for (Map.Entry<String, Module> e : candidates(root).entrySet()) {
             String key = e.getKey();
             if (match(rc, key) != Match.TARGET) continue;
-            if (!isLinear(e.getValue()))
+            if (!isLinear(e.getValue()) && !(e.getValue() instanceof cortado.nn.Embedding))
                 throw new PeftException("target module " + key + " (" + e.getValue().getClass().getSimpleName()
-                        + ") is not supported: LoRA wraps Linear, Conv1D, 16-bit and quantized linear layers");
+                        + ") is not supported: LoRA wraps Linear, Conv1D, 16-bit, quantized linear and Embedding"
+                        + " layers");
             out.add(key);
         }
         if (out.isEmpty())

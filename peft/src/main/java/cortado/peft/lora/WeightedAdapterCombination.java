@@ -26,8 +26,8 @@ import java.util.Map;
  *     rank): {@code B = U_r · diag(S_r)}, {@code A = Vh_r}, optionally clamped to ± the {@code svd_clamp} quantile of
  *     their entries (kohya-ss' svd_merge_lora, which peft follows).</li>
  * </ul>
- * The new adapter's config is the first adapter's with {@code r = lora_alpha =} the new rank and no rank/alpha
- * patterns, so its scaling is 1 (alpha / sqrt(r) = sqrt(r) under rsLoRA, as peft leaves it); its targets are the union
+ * The new adapter's config is the first adapter's with {@code r = lora_alpha =} the new rank, no rank/alpha
+ * patterns and the default init (its factors are overwritten), so its scaling is 1 (alpha / sqrt(r) = sqrt(r) under rsLoRA, as peft leaves it); its targets are the union
  * of the adapters' targets.
  */
 public final class WeightedAdapterCombination {
@@ -83,7 +83,10 @@ public final class WeightedAdapterCombination {
             }
         };
         LoraConfig first = configs.get(adapters.get(0));
-        return new Plan(type, first.withUniformRank(newRank, newRank).withTargets(unionOfTargets(configs, adapters)));
+        // The factors are overwritten, so the new adapter starts plainly: a PiSSA/OLoRA/LoftQ init of the first
+        // adapter would otherwise rewrite the base weights again (peft copies init_lora_weights along).
+        return new Plan(type, first.withUniformRank(newRank, newRank).withTargets(unionOfTargets(configs, adapters))
+                .withInitLoraWeights(true));
     }
 
     private static TargetModules unionOfTargets(Map<String, LoraConfig> configs, List<String> adapters) {
