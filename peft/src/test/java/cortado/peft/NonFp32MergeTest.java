@@ -139,6 +139,33 @@ class NonFp32MergeTest {
     }
 
     /**
+     * DoRA merges into a quantized base the same way ({@code W = (m/n)(W + ΔW)} decoded, then quantized afresh, as
+     * peft's bnb merge_safe), with the tolerance derived as above: one rounding of the adapted weights.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gpt2", "llama"})
+    void doraMergesIntoAnNf4Base(String family) {
+        int[] ids = TinyModels.ids(B * T, 96, 3);
+        float[] fp32 = logits(base(family).apply(9), ids);
+        CausalLm model = base(family).apply(9);
+        ModelQuantizer.quantize(model, new QuantizeSpec("nf4", 32, true, QuantizeSpec.DEFAULT_SKIP));
+        double oneRounding = TinyModels.relDiff(logits(model, ids), fp32);
+        long quantized = count(model, Linear4bit.class);
+        PeftModel peft = PeftModel.wrap(model, LoraConfig.of(4, 1, TargetModules.allLinear()).withInitLoraWeights(false)
+                .withDora(true), 2);
+        List<String> warnings = new ArrayList<>();
+        peft.setWarnings(warnings::add);
+        float[] adapted = logits(model, ids);
+        assertThat(TinyModels.relDiff(adapted, logits(base(family).apply(9), ids))).isGreaterThan(5 * oneRounding);
+        double scalesBefore = scaleSum(model);
+        CausalLm unloaded = peft.mergeAndUnload();
+        double stepRatio = Math.max(1, scaleSum(unloaded) / scalesBefore);
+        assertThat(warnings).hasSize(1);
+        assertThat(count(unloaded, Linear4bit.class)).isEqualTo(quantized);
+        assertThat(TinyModels.relDiff(logits(unloaded, ids), adapted)).isLessThanOrEqualTo(3 * oneRounding * stepRatio);
+    }
+
+    /**
      * Each merged weight lies within half a quantization step of W + ΔW: for NF4, half the largest code gap times the
      * block's scale, plus what double quantization moved that scale from the block's true absmax; for int8, half of
      * the row's absmax / 127.
