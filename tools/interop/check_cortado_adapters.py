@@ -3,7 +3,11 @@
 model computes the logits and the loss Cortado computed.
 
 - LoRA and IA3 adapters (adapter_config.json + adapter_model.safetensors) load with PeftModel.from_pretrained with no
-  missing or unexpected adapter key.
+  missing or unexpected adapter key. That covers DoRA (lora_magnitude_vector), LoRA on Embedding layers
+  (lora_embedding_A/B, and the base table peft saves with an adapter that targets embed_tokens) and the initializations
+  that change the base (pissa, olora, loftq: peft's from_pretrained re-runs the init on the base before loading A and
+  B): an adapter whose config asks for DoRA must come back with DoRA layers, and one with lora_embedding tensors with
+  LoRA Embedding layers, or the check fails.
 - BitFit (bitfit_config.json + bitfit_model.safetensors: the trained biases, and any modules_to_save, under the base's
   own names) loads with model.load_state_dict(tensors, strict=False) with no unexpected key; its missing keys are
   the frozen weights, which keep the base's values.
@@ -66,14 +70,26 @@ def check(path, tol):
     except Exception as e:  # an adapter Python cannot load is a failure, reported like the others
         print(json.dumps({"dir": path, "ok": False, "error": f"{type(e).__name__}: {e}"}))
         return False
+    report = {"dir": os.path.basename(path), "kind": "bitfit" if bitfit else "peft",
+              ("tensors" if bitfit else "adapter_layers"): layers}
+    kinds_ok = True
+    if not bitfit:
+        with open(os.path.join(adapter_dir, "adapter_config.json")) as f:
+            config = json.load(f)
+        saved = load_peft_weights(adapter_dir)
+        dora_layers = sum(1 for n, m in model.named_modules() if n.endswith(".lora_magnitude_vector") and len(m) > 0)
+        embedding_layers = sum(1 for n, p in model.named_parameters() if ".lora_embedding_A." in n)
+        kinds_ok = (dora_layers > 0) == bool(config.get("use_dora")) and \
+            (embedding_layers > 0) == any("lora_embedding_A" in k for k in saved)
+        report.update({"dora_layers": dora_layers, "embedding_layers": embedding_layers,
+                       "init_lora_weights": config.get("init_lora_weights")})
     ref, logits, same_shape, rel = compare_logits(model, path)
     labels = ref["labels"].round().long()
     loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100).item()
     loss_rel = abs(loss - ref["loss"].item()) / abs(ref["loss"].item())
-    ok = not missing and not unexpected and same_shape and rel <= tol and loss_rel <= tol
-    report = {"dir": os.path.basename(path), "kind": "bitfit" if bitfit else "peft",
-              ("tensors" if bitfit else "adapter_layers"): layers, "max_rel_err": rel, "loss": loss,
-              "loss_rel_err": loss_rel, "tol": tol, "missing_keys": missing, "unexpected_keys": unexpected}
+    ok = not missing and not unexpected and kinds_ok and same_shape and rel <= tol and loss_rel <= tol
+    report.update({"max_rel_err": rel, "loss": loss, "loss_rel_err": loss_rel, "tol": tol, "missing_keys": missing,
+                   "unexpected_keys": unexpected})
     ppl_file = os.path.join(path, "cortado_perplexity.json")
     if os.path.exists(ppl_file):
         with open(ppl_file) as f:

@@ -31,6 +31,25 @@ public final class Linear16bit extends Module implements Layer {
 
     public HalfWeight weight() { return weight; }
 
+    /** W decoded to fp32, [out, in] (the backend's 16-bit lookup over every row). */
+    public Tensor decodedWeight() {
+        int[] rows = new int[weight.rows()];
+        for (int i = 0; i < rows.length; i++) rows[i] = i;
+        return weight.kernel().backend().quantizedEmbedding(weight.kernel(), rows);
+    }
+
+    /**
+     * The same layer over a new weight W [out, in], stored in this layer's 16-bit type rounded to nearest even
+     * ({@link HalfWeight#rounded}), the bias tensor kept: merging into a 16-bit base keeps it 16-bit.
+     */
+    public Linear16bit withWeight(Tensor w) {
+        if (w.rank() != 2 || w.size(0) != weight.rows() || w.size(1) != weight.cols())
+            throw new IllegalArgumentException("Linear16bit weight is [" + weight.rows() + ", " + weight.cols()
+                    + "], got " + w);
+        return new Linear16bit(HalfWeight.rounded(weight.kernel().backend(), weight.dtype(), w),
+                bias == null ? null : bias.value(), fromConv1D);
+    }
+
     /** The bias, or null. */
     public Parameter bias() { return bias; }
 

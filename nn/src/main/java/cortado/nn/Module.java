@@ -38,6 +38,12 @@ public abstract class Module {
         return module;
     }
 
+    /** Removes the child registered under {@code name} (PEFT's delete_adapter drops an adapter's modules). */
+    protected final void removeChild(String name) {
+        if (children.remove(name) == null)
+            throw new IllegalArgumentException("no child '" + name + "' in " + getClass().getSimpleName());
+    }
+
     /** The direct children, by name. */
     public final Map<String, Module> children() { return java.util.Collections.unmodifiableMap(children); }
 

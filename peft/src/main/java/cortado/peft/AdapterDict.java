@@ -11,5 +11,8 @@ public final class AdapterDict extends Module {
 
     public <M extends Module> M at(String adapter) { return childAt(adapter); }
 
+    /** Drops the adapter's module ({@code del module_dict[adapter]}). */
+    public void remove(String adapter) { removeChild(adapter); }
+
     public boolean has(String adapter) { return children().containsKey(adapter); }
 }

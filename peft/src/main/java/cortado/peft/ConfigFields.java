@@ -1,6 +1,7 @@
 package cortado.peft;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -48,6 +49,67 @@ public record ConfigFields(Map<String, Object> json, String where) {
         if (v == null) return null;
         if (v instanceof String s) return TargetModules.regex(s);
         return new TargetModules(strings(f), null);
+    }
+
+    public int integer(String f, int dflt) {
+        Object v = json.get(f);
+        if (v == null) return dflt;
+        if (!(v instanceof Long l) || l != (int) (long) l) throw bad(f, "an integer", v);
+        return (int) (long) l;
+    }
+
+    public double real(String f, double dflt) {
+        Object v = json.get(f);
+        if (v == null) return dflt;
+        if (!(v instanceof Number n)) throw bad(f, "a number", v);
+        return n.doubleValue();
+    }
+
+    /** One string or a list of strings (PEFT's {@code Union[list[str], str]}), or null when absent. */
+    public List<String> stringOrStrings(String f) {
+        Object v = json.get(f);
+        if (v instanceof String s) return List.of(s);
+        return strings(f);
+    }
+
+    /** One integer or a list of integers ({@code layers_to_transform}), or null when absent. */
+    public List<Integer> integers(String f) {
+        Object v = json.get(f);
+        if (v == null) return null;
+        if (v instanceof Long l) return List.of((int) (long) l);
+        if (!(v instanceof List<?> l)) throw bad(f, "an integer or a list of integers", v);
+        List<Integer> out = new ArrayList<>();
+        for (Object o : l) {
+            if (!(o instanceof Long x)) throw bad(f, "an integer or a list of integers", v);
+            out.add((int) (long) x);
+        }
+        return out;
+    }
+
+    /** An object of integers ({@code rank_pattern}), or null when absent. */
+    public Map<String, Integer> intMap(String f) {
+        Object v = json.get(f);
+        if (v == null) return null;
+        if (!(v instanceof Map<?, ?> m)) throw bad(f, "an object of integers", v);
+        Map<String, Integer> out = new LinkedHashMap<>();
+        m.forEach((k, x) -> {
+            if (!(x instanceof Long l)) throw bad(f + "." + k, "an integer", x);
+            out.put((String) k, (int) (long) l);
+        });
+        return out;
+    }
+
+    /** An object of numbers ({@code alpha_pattern}), or null when absent. */
+    public Map<String, Double> realMap(String f) {
+        Object v = json.get(f);
+        if (v == null) return null;
+        if (!(v instanceof Map<?, ?> m)) throw bad(f, "an object of numbers", v);
+        Map<String, Double> out = new LinkedHashMap<>();
+        m.forEach((k, x) -> {
+            if (!(x instanceof Number n)) throw bad(f + "." + k, "a number", x);
+            out.put((String) k, n.doubleValue());
+        });
+        return out;
     }
 
     /** Fails naming the field when it is set to anything but null or {@code off} (a feature not implemented). */

@@ -51,6 +51,14 @@ public final class ModulesToSaveWrapper extends Module implements Layer {
     /** Whether adapter {@code adapter} has a copy here. */
     public boolean has(String adapter) { return this.<AdapterDict>childAt("modules_to_save").has(adapter); }
 
+    /** Drops adapter {@code name}'s copy; the forward pass falls back to the original if it was the active one. */
+    void deleteAdapter(String name) {
+        AdapterDict copies = childAt("modules_to_save");
+        if (!copies.has(name)) return;
+        copies.remove(name);
+        if (name.equals(active)) active = null;
+    }
+
     void enable(boolean on) { enabled = on; }
 
     public Module copy(String adapter) { return this.<AdapterDict>childAt("modules_to_save").at(adapter); }
@@ -59,7 +67,7 @@ public final class ModulesToSaveWrapper extends Module implements Layer {
 
     @Override
     public Tensor forward(Tensor x) {
-        Module m = enabled && active != null ? copy(active) : original();
+        Module m = enabled && active != null && has(active) ? copy(active) : original();
         return ((Layer) m).forward(x);
     }
 }

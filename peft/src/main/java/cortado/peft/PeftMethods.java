@@ -42,8 +42,8 @@ public final class PeftMethods {
                 if (o.modulesToSave() != null)
                     c = new LoraConfig(c.r(), c.loraAlpha(), c.targetModules(), c.excludeModules(), c.loraDropout(),
                             c.bias(), o.modulesToSave(), c.useRslora(), c.fanInFanOut(), c.layersToTransform(),
-                            c.layersPattern(), c.rankPattern(), c.alphaPattern(), c.initLoraWeights(),
-                            c.baseModelNameOrPath(), c.taskType());
+                            c.layersPattern(), c.rankPattern(), c.alphaPattern(), c.init(),
+                            c.baseModelNameOrPath(), c.taskType(), c.useDora(), c.loftqConfig());
                 yield c;
             }
             case "ia3" -> IA3Config.of(o.targets(), o.feedforward()).withModulesToSave(o.modulesToSave());

@@ -1,14 +1,21 @@
 package cortado.peft;
 
+import cortado.peft.lora.LoraConfig;
+import cortado.peft.lora.LoraLayer;
+import cortado.peft.lora.LoraModule;
+import cortado.peft.lora.WeightedAdapterCombination;
 import cortado.nn.Module;
 import cortado.nn.Parameter;
 import cortado.nn.models.CausalLm;
+import cortado.quant.nn.QuantizedLinear;
 import cortado.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeSet;
+import java.util.function.Consumer;
 
 /**
  * A base model with adapters injected, PEFT's {@code PeftModel} over a {@code BaseTuner}: the config's {@link Tuner}
@@ -28,6 +35,7 @@ public final class PeftModel {
     private final Map<String, PeftConfig> configs = new LinkedHashMap<>();
     private Tuner<PeftConfig> tuner;
     private String active;
+    private Consumer<String> warnings = m -> System.err.println("warning: " + m);
 
     private PeftModel(Module root, String modelType, CausalLm lm) {
         this.root = root;
@@ -113,6 +121,85 @@ public final class PeftModel {
         setAdapter(name);
     }
 
+    /** Where warnings go (peft's {@code warnings.warn}); standard error by default, one {@code warning: } line each. */
+    public void setWarnings(Consumer<String> sink) { warnings = sink; }
+
+    /**
+     * PEFT's {@code delete_adapter}: removes adapter {@code name}'s parameters from every layer and its modules_to_save
+     * copies. A merged adapter must be unmerged first. If it was the active one, the active adapter moves as peft
+     * moves it: to the alphabetically first adapter left on the first adapted layer (with peft's warning). The wrapped
+     * layers stay wrapped, as in peft. Deleting the only adapter is refused: {@link #mergeAndUnload} gives the plain
+     * model back.
+     */
+    public void deleteAdapter(String name) {
+        config(name);
+        if (configs.size() == 1)
+            throw new PeftException("cannot delete adapter '" + name + "': it is the only one (merge_and_unload gives"
+                    + " the base model back)");
+        List<TunerLayer> layers = tunerLayers();
+        for (TunerLayer t : layers)
+            if (t.mergedAdapters().contains(name))
+                throw new PeftException("cannot delete adapter '" + name + "' while it is merged (unmerge it first)");
+        String next = null;
+        for (TunerLayer t : layers) {
+            if (t.adapterNames().contains(name)) t.deleteAdapter(name);
+            if (next == null && !t.adapterNames().isEmpty()) next = new TreeSet<>(t.adapterNames()).first();
+        }
+        for (Module m : root.namedModules().values())
+            if (m instanceof ModulesToSaveWrapper w) w.deleteAdapter(name);
+        configs.remove(name);
+        if (!name.equals(active)) {
+            setAdapter(active);
+            return;
+        }
+        if (next == null) next = new TreeSet<>(configs.keySet()).first();
+        warnings.accept("Adapter " + name + " was active which is now deleted. Setting active adapter to " + next + ".");
+        setAdapter(next);
+    }
+
+    /**
+     * PEFT's {@code add_weighted_adapter(adapters, weights, adapter_name, combination_type, svd_rank, svd_clamp)} for
+     * LoRA: adds adapter {@code name} combined from {@code adapters} ("linear", "cat" or "svd", see
+     * {@link WeightedAdapterCombination}); {@code svdRank} and {@code svdClamp} may be null. As in peft the active
+     * adapter stays the one it was and the new adapter is frozen until {@link #setAdapter} makes it active. An
+     * existing {@code name} is an error (peft returns silently).
+     */
+    public void addWeightedAdapter(List<String> adapters, List<Double> weights, String name, String combinationType,
+                                   Integer svdRank, Double svdClamp) {
+        if (configs.containsKey(name)) throw new PeftException("adapter '" + name + "' already exists");
+        if (!LoraConfig.PEFT_TYPE.equals(tuner.peftType()))
+            throw new PeftException("add_weighted_adapter combines LoRA adapters; this model's adapters are "
+                    + tuner.peftType());
+        Map<String, LoraConfig> loraConfigs = new LinkedHashMap<>();
+        configs.forEach((n, c) -> loraConfigs.put(n, (LoraConfig) c));
+        WeightedAdapterCombination.Plan plan = WeightedAdapterCombination.plan(loraConfigs, adapters, weights,
+                WeightedAdapterCombination.CombinationType.fromPeftName(combinationType), svdRank);
+        for (Map.Entry<String, Module> e : root.namedModules().entrySet())
+            if (e.getValue() instanceof ModulesToSaveWrapper w && adapters.stream().filter(w::has).count() > 1)
+                throw new PeftException("cannot combine adapters " + adapters + ": more than one trains its own copy of "
+                        + e.getKey() + " (modules_to_save), which cannot be merged");
+        for (String a : adapters)
+            if (loraConfigs.get(a).useDora())
+                throw new PeftException("add_weighted_adapter: adapter '" + a + "' is a DoRA adapter; only plain LoRA"
+                        + " adapters are combined");
+        String previous = active;
+        addAdapter(name, plan.config(), 0L);
+        try {
+            for (Map.Entry<String, Module> e : root.namedModules().entrySet()) {
+                if (!(e.getValue() instanceof LoraModule l) || !l.adapterNames().contains(name)) continue;
+                if (!(l instanceof LoraLayer layer))
+                    throw new PeftException("add_weighted_adapter: " + e.getKey() + " is a LoRA Embedding layer, which"
+                            + " is not combined (linear layers only)");
+                WeightedAdapterCombination.combine(layer, name, adapters, weights, plan.type(), svdClamp);
+            }
+        } catch (RuntimeException e) {
+            setAdapter(previous);
+            deleteAdapter(name);   // a layer refused (e.g. svd_rank above its size): the half-made adapter goes
+            throw e;
+        }
+        setAdapter(previous);
+    }
+
     /** Makes {@code name} the adapter the forward pass applies and the one that trains (PEFT's {@code set_adapter}). */
     public void setAdapter(String name) {
         config(name);
@@ -166,17 +253,37 @@ public final class PeftModel {
                 100.0 * trainable / all);
     }
 
+    /** The method's name in messages: "LoRA", else its peft_type ("IA3"). */
+    private String methodName() { return LoraConfig.PEFT_TYPE.equals(tuner.peftType()) ? "LoRA" : tuner.peftType(); }
+
     private List<TunerLayer> tunerLayers() {
         List<TunerLayer> out = new ArrayList<>();
         for (Module m : root.namedModules().values()) if (m instanceof TunerLayer t) out.add(t);
         return out;
     }
 
-    /** Folds the active adapter into the base weights (PEFT's {@code merge_adapter}). */
-    public void merge() { tunerLayers().forEach(TunerLayer::merge); }
+    /**
+     * Folds the active adapter into the base weights (PEFT's {@code merge_adapter}). Quantized bases are decoded,
+     * merged and quantized again, which rounds: one warning says so, as peft's bnb layers warn.
+     */
+    public void merge() {
+        long rounding = tunerLayers().stream().filter(t -> t.baseLayer() instanceof QuantizedLinear
+                && t.activeAdapters().stream().anyMatch(a -> !t.mergedAdapters().contains(a))).count();
+        if (rounding > 0)
+            warnings.accept("merging " + methodName() + " into " + rounding + " quantized layer(s): each merged weight is quantized"
+                    + " again, so outputs may differ from the unmerged model by rounding errors");
+        tunerLayers().forEach(TunerLayer::merge);
+    }
 
-    /** Takes merged adapters out of the base weights again ({@code unmerge_adapter}). */
-    public void unmerge() { tunerLayers().forEach(TunerLayer::unmerge); }
+    /** Takes merged adapters out of the base weights again ({@code unmerge_adapter}); on quantized bases this rounds too. */
+    public void unmerge() {
+        long rounding = tunerLayers().stream()
+                .filter(t -> t.baseLayer() instanceof QuantizedLinear && !t.mergedAdapters().isEmpty()).count();
+        if (rounding > 0)
+            warnings.accept("unmerging " + methodName() + " from " + rounding + " quantized layer(s): each weight is quantized again,"
+                    + " so it does not return exactly to the weight before merging");
+        tunerLayers().forEach(TunerLayer::unmerge);
+    }
 
     /**
      * PEFT's {@code merge_and_unload}: merges the active adapter, puts every base layer back in its place (the

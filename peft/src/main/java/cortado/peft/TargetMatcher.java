@@ -2,6 +2,7 @@ package cortado.peft;
 
 import cortado.nn.Conv1D;
 import cortado.nn.Linear;
+import cortado.nn.Linear16bit;
 import cortado.nn.Module;
 import cortado.quant.nn.QuantizedLinear;
 import java.util.ArrayList;
@@ -42,7 +43,7 @@ public final class TargetMatcher {
     /** Whether a module is a linear layer (PEFT's all-linear takes these kinds; a wrapped one counts as its base). */
     public static boolean isLinear(Module m) {
         if (m instanceof TunerLayer t) m = t.baseLayer();
-        return m instanceof Linear || m instanceof Conv1D || m instanceof QuantizedLinear;
+        return m instanceof Linear || m instanceof Conv1D || m instanceof QuantizedLinear || m instanceof Linear16bit;
     }
 
     /**

@@ -41,6 +41,13 @@ public interface TunerLayer extends Layer {
     /** The adapters currently folded into the base weight. */
     List<String> mergedAdapters();
 
+    /**
+     * Removes adapter {@code name} and its parameters from this layer (PEFT's {@code BaseTunerLayer.delete_adapter});
+     * it must not be merged. If it was active, the active adapters become the remaining ones in alphabetical order's
+     * first, or none.
+     */
+    void deleteAdapter(String name);
+
     /** The parameters of one adapter, by their names relative to this layer ({@code lora_A.default.weight}). */
     Map<String, Parameter> adapterParameters(String adapter);
 }

@@ -111,9 +111,9 @@ class AdapterFilesTest {
         assertThatThrownBy(() -> AdapterFiles.load(TinyModels.llama(2), dir)).isInstanceOf(PeftException.class)
                 .hasMessageContaining("adapter_config.json: not valid JSON");
 
-        Files.writeString(cfg, good.replace("\"use_dora\":false", "\"use_dora\":true"));
+        Files.writeString(cfg, good.replace("\"init_lora_weights\":true", "\"init_lora_weights\":\"eva\""));
         assertThatThrownBy(() -> AdapterFiles.load(TinyModels.llama(2), dir)).isInstanceOf(PeftException.class)
-                .hasMessageContaining("use_dora = true asks for DoRA, which is not supported");
+                .hasMessageContaining("adapter_config.json: init_lora_weights \"eva\" is not supported");
 
         Files.writeString(cfg, good.replace("\"r\":2", "\"r\":\"two\""));
         assertThatThrownBy(() -> AdapterFiles.load(TinyModels.llama(2), dir)).isInstanceOf(PeftException.class)

@@ -1,11 +1,11 @@
 package cortado.peft.lora;
 
 import cortado.peft.Bias;
+import cortado.peft.ConfigFields;
 import cortado.peft.PeftConfig;
 import cortado.peft.PeftException;
 import cortado.peft.TargetMatcher;
 import cortado.peft.TargetModules;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,15 +29,18 @@ import java.util.TreeMap;
  * @param layersPattern       the name(s) of the layer list the index follows (e.g. {@code layers}, {@code h}), or null
  * @param rankPattern         per-module rank: a key matches a module name ending with it (PEFT's get_pattern_key)
  * @param alphaPattern        per-module alpha, matched as rankPattern
- * @param initLoraWeights     true: A kaiming-uniform, B zero (a fresh adapter changes nothing); false: both random
+ * @param init                how A and B start ({@code init_lora_weights}: true, false, gaussian, pissa, olora, loftq)
  * @param baseModelNameOrPath the base the adapter was made for, or null
  * @param taskType            PEFT's {@code task_type} (e.g. {@code CAUSAL_LM}), or null
+ * @param useDora             DoRA (Liu et al. 2024): a trainable magnitude per output row over the direction W + s·BA
+ * @param loftqConfig         LoftQ's bits and iterations, required with {@link LoraInit#LOFTQ} and null otherwise
  */
 public record LoraConfig(int r, double loraAlpha, TargetModules targetModules, TargetModules excludeModules,
                          double loraDropout, Bias bias, List<String> modulesToSave, boolean useRslora,
                          boolean fanInFanOut, List<Integer> layersToTransform, List<String> layersPattern,
-                         Map<String, Integer> rankPattern, Map<String, Double> alphaPattern, boolean initLoraWeights,
-                         String baseModelNameOrPath, String taskType) implements PeftConfig {
+                         Map<String, Integer> rankPattern, Map<String, Double> alphaPattern, LoraInit init,
+                         String baseModelNameOrPath, String taskType, boolean useDora, LoftqConfig loftqConfig)
+        implements PeftConfig {
 
     public static final String PEFT_TYPE = "LORA";
     /** The peft release whose adapter_config.json fields this writes. */
@@ -54,6 +57,22 @@ public record LoraConfig(int r, double loraAlpha, TargetModules targetModules, T
         rankPattern = rankPattern == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(rankPattern));
         alphaPattern = alphaPattern == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(alphaPattern));
         rankPattern.forEach((k, v) -> { if (v <= 0) throw new PeftException("LoraConfig: rank_pattern." + k + " must be positive, got " + v); });
+        if (init == null) init = LoraInit.DEFAULT;
+        // peft's LoraConfig.__post_init__: loftq needs its config; a loftq_config without loftq is dropped
+        if (init == LoraInit.LOFTQ && loftqConfig == null)
+            throw new PeftException("LoraConfig: init_lora_weights \"loftq\" needs a loftq_config (loftq_bits, loftq_iter)");
+        if (init != LoraInit.LOFTQ) loftqConfig = null;
+    }
+
+    /** The fields of plain LoRA (no DoRA, init_lora_weights true or false), as before DoRA and the other inits existed. */
+    public LoraConfig(int r, double loraAlpha, TargetModules targetModules, TargetModules excludeModules,
+                      double loraDropout, Bias bias, List<String> modulesToSave, boolean useRslora,
+                      boolean fanInFanOut, List<Integer> layersToTransform, List<String> layersPattern,
+                      Map<String, Integer> rankPattern, Map<String, Double> alphaPattern, boolean initLoraWeights,
+                      String baseModelNameOrPath, String taskType) {
+        this(r, loraAlpha, targetModules, excludeModules, loraDropout, bias, modulesToSave, useRslora, fanInFanOut,
+                layersToTransform, layersPattern, rankPattern, alphaPattern, LoraInit.of(initLoraWeights),
+                baseModelNameOrPath, taskType, false, null);
     }
 
     /** r and alpha on the given targets (null: the architecture's default), everything else PEFT's default. */
@@ -67,35 +86,48 @@ public record LoraConfig(int r, double loraAlpha, TargetModules targetModules, T
 
     public LoraConfig withTargets(TargetModules t) {
         return new LoraConfig(r, loraAlpha, t, excludeModules, loraDropout, bias, modulesToSave, useRslora, fanInFanOut,
-                layersToTransform, layersPattern, rankPattern, alphaPattern, initLoraWeights, baseModelNameOrPath, taskType);
+                layersToTransform, layersPattern, rankPattern, alphaPattern, init, baseModelNameOrPath, taskType, useDora,
+                loftqConfig);
     }
 
     public LoraConfig withRslora(boolean on) {
-        return new LoraConfig(r, loraAlpha, targetModules, excludeModules, loraDropout, bias, modulesToSave, on,
-                fanInFanOut, layersToTransform, layersPattern, rankPattern, alphaPattern, initLoraWeights,
-                baseModelNameOrPath, taskType);
+        return new LoraConfig(r, loraAlpha, targetModules, excludeModules, loraDropout, bias, modulesToSave, on, fanInFanOut,
+                layersToTransform, layersPattern, rankPattern, alphaPattern, init, baseModelNameOrPath, taskType, useDora, loftqConfig);
     }
 
     public LoraConfig withDropout(double p) {
-        return new LoraConfig(r, loraAlpha, targetModules, excludeModules, p, bias, modulesToSave, useRslora,
-                fanInFanOut, layersToTransform, layersPattern, rankPattern, alphaPattern, initLoraWeights,
-                baseModelNameOrPath, taskType);
+        return new LoraConfig(r, loraAlpha, targetModules, excludeModules, p, bias, modulesToSave, useRslora, fanInFanOut,
+                layersToTransform, layersPattern, rankPattern, alphaPattern, init, baseModelNameOrPath, taskType, useDora, loftqConfig);
     }
 
-    public LoraConfig withInitLoraWeights(boolean on) {
-        return new LoraConfig(r, loraAlpha, targetModules, excludeModules, loraDropout, bias, modulesToSave, useRslora,
-                fanInFanOut, layersToTransform, layersPattern, rankPattern, alphaPattern, on, baseModelNameOrPath, taskType);
+    public LoraConfig withInitLoraWeights(boolean on) { return withInit(LoraInit.of(on), null); }
+
+    /** {@code init_lora_weights} and, for LoftQ, its config (ignored for the other forms, as peft drops it). */
+    public LoraConfig withInit(LoraInit i, LoftqConfig loftq) {
+        return new LoraConfig(r, loraAlpha, targetModules, excludeModules, loraDropout, bias, modulesToSave, useRslora, fanInFanOut,
+                layersToTransform, layersPattern, rankPattern, alphaPattern, i, baseModelNameOrPath, taskType, useDora, loftq);
+    }
+
+    public LoraConfig withDora(boolean on) {
+        return new LoraConfig(r, loraAlpha, targetModules, excludeModules, loraDropout, bias, modulesToSave, useRslora, fanInFanOut,
+                layersToTransform, layersPattern, rankPattern, alphaPattern, init, baseModelNameOrPath, taskType, on, loftqConfig);
     }
 
     public LoraConfig withFanInFanOut(boolean on) {
-        return new LoraConfig(r, loraAlpha, targetModules, excludeModules, loraDropout, bias, modulesToSave, useRslora,
-                on, layersToTransform, layersPattern, rankPattern, alphaPattern, initLoraWeights, baseModelNameOrPath,
-                taskType);
+        return new LoraConfig(r, loraAlpha, targetModules, excludeModules, loraDropout, bias, modulesToSave, useRslora, on,
+                layersToTransform, layersPattern, rankPattern, alphaPattern, init, baseModelNameOrPath, taskType, useDora, loftqConfig);
     }
 
     public LoraConfig withBaseModel(String nameOrPath) {
-        return new LoraConfig(r, loraAlpha, targetModules, excludeModules, loraDropout, bias, modulesToSave, useRslora,
-                fanInFanOut, layersToTransform, layersPattern, rankPattern, alphaPattern, initLoraWeights, nameOrPath, taskType);
+        return new LoraConfig(r, loraAlpha, targetModules, excludeModules, loraDropout, bias, modulesToSave, useRslora, fanInFanOut,
+                layersToTransform, layersPattern, rankPattern, alphaPattern, init, nameOrPath, taskType, useDora, loftqConfig);
+    }
+
+    /** r and alpha for every module: rank_pattern and alpha_pattern cleared (add_weighted_adapter's new config). */
+    public LoraConfig withUniformRank(int rank, double alpha) {
+        return new LoraConfig(rank, alpha, targetModules, excludeModules, loraDropout, bias, modulesToSave, useRslora,
+                fanInFanOut, layersToTransform, layersPattern, null, null, init, baseModelNameOrPath, taskType, useDora,
+                loftqConfig);
     }
 
     /** The rank of the module {@code name}: rank_pattern's first key it matches, else r (PEFT's get_pattern_key). */
@@ -138,12 +170,12 @@ public record LoraConfig(int r, double loraAlpha, TargetModules targetModules, T
         j.put("exclude_modules", excludeModules == null ? null : excludeModules.toJson());
         j.put("fan_in_fan_out", fanInFanOut);
         j.put("inference_mode", true);
-        j.put("init_lora_weights", initLoraWeights);
+        j.put("init_lora_weights", init.toJson());
         j.put("kasa_config", null);
         j.put("layer_replication", null);
         j.put("layers_pattern", layersPattern == null ? null : layersPattern.size() == 1 ? layersPattern.get(0) : layersPattern);
         j.put("layers_to_transform", layersToTransform);
-        j.put("loftq_config", Map.of());
+        j.put("loftq_config", loftqConfig == null ? Map.of() : loftqConfig.toJson());
         j.put("lora_alpha", number(loraAlpha));
         j.put("lora_bias", false);
         j.put("lora_dropout", loraDropout);
@@ -163,7 +195,7 @@ public record LoraConfig(int r, double loraAlpha, TargetModules targetModules, T
         j.put("task_type", taskType);
         j.put("trainable_token_indices", null);
         j.put("use_bdlora", null);
-        j.put("use_dora", false);
+        j.put("use_dora", useDora);
         j.put("use_qalora", false);
         j.put("use_rslora", useRslora);
         j.put("velora_config", null);
@@ -172,30 +204,32 @@ public record LoraConfig(int r, double loraAlpha, TargetModules targetModules, T
 
     /**
      * Reads a parsed adapter_config.json. {@code peft_type} must be LORA; a field turning on a feature this module
-     * does not implement (DoRA, LoRA bias, target_parameters, ...) is an error naming it rather than being ignored.
+     * does not implement (LoRA bias, QALoRA, target_parameters, an init_lora_weights form such as eva, ...) is an
+     * error naming the file and the field rather than being ignored.
      */
     public static LoraConfig fromJson(Map<String, Object> j, String where) {
         Object type = j.get("peft_type");
         if (type == null) throw new PeftException(where + ": peft_type is missing");
         if (!PEFT_TYPE.equals(type))
             throw new PeftException(where + ": peft_type \"" + type + "\" is not supported (supported: LORA)");
-        requireOff(j, where, "use_dora", "DoRA");
-        requireOff(j, where, "lora_bias", "LoRA bias");
-        requireOff(j, where, "use_qalora", "QALoRA");
-        for (String f : List.of("target_parameters", "layer_replication", "trainable_token_indices", "alora_invocation_tokens",
-                "use_bdlora"))
-            if (j.get(f) != null) throw new PeftException(where + ": " + f + " is not supported (got " + j.get(f) + ")");
-        Object init = j.getOrDefault("init_lora_weights", true);
-        if (!(init instanceof Boolean))
-            throw new PeftException(where + ": init_lora_weights \"" + init + "\" is not supported (true or false)");
+        ConfigFields f = new ConfigFields(j, where);
+        f.requireUnset("lora_bias", false, "LoRA bias");
+        f.requireUnset("use_qalora", false, "QALoRA");
+        for (String field : List.of("target_parameters", "layer_replication", "trainable_token_indices",
+                "alora_invocation_tokens", "use_bdlora"))
+            if (j.get(field) != null)
+                throw new PeftException(where + ": " + field + " is not supported (got " + j.get(field) + ")");
+        LoraInit init = LoraInit.fromJson(j.getOrDefault("init_lora_weights", true), where);
+        LoftqConfig loftq = init == LoraInit.LOFTQ ? LoftqConfig.fromJson(j.get("loftq_config"), where) : null;
+        if (init == LoraInit.LOFTQ && loftq == null)
+            throw new PeftException(where + ": init_lora_weights is \"loftq\" but loftq_config is missing or empty");
         return new LoraConfig(
-                integer(j, where, "r", 8), real(j, where, "lora_alpha", 8), targets(j, where, "target_modules"),
-                targets(j, where, "exclude_modules"), real(j, where, "lora_dropout", 0),
-                Bias.fromPeftName(string(j, where, "bias", "none")), strings(j, where, "modules_to_save"),
-                bool(j, where, "use_rslora"), bool(j, where, "fan_in_fan_out"), layerIndices(j, where),
-                stringOrStrings(j, where, "layers_pattern"), intMap(j, where, "rank_pattern"),
-                realMap(j, where, "alpha_pattern"), (Boolean) init, string(j, where, "base_model_name_or_path", null),
-                string(j, where, "task_type", null));
+                f.integer("r", 8), f.real("lora_alpha", 8), f.targets("target_modules"), f.targets("exclude_modules"),
+                f.real("lora_dropout", 0), Bias.fromPeftName(f.string("bias", "none")), f.strings("modules_to_save"),
+                f.bool("use_rslora", false), f.bool("fan_in_fan_out", false), f.integers("layers_to_transform"),
+                f.stringOrStrings("layers_pattern"), f.intMap("rank_pattern"), f.realMap("alpha_pattern"), init,
+                f.string("base_model_name_or_path", null), f.string("task_type", null), f.bool("use_dora", false),
+                loftq);
     }
 
     private static Object number(double d) { return d == Math.rint(d) && Math.abs(d) < 1e15 ? (Object) (long) d : d; }
@@ -203,106 +237,6 @@ public record LoraConfig(int r, double loraAlpha, TargetModules targetModules, T
     private static Map<String, Object> numbers(Map<String, Double> m) {
         Map<String, Object> out = new LinkedHashMap<>();
         m.forEach((k, v) -> out.put(k, number(v)));
-        return out;
-    }
-
-    private static void requireOff(Map<String, Object> j, String where, String field, String what) {
-        Object v = j.get(field);
-        if (v != null && !Boolean.FALSE.equals(v))
-            throw new PeftException(where + ": " + field + " = " + v + " asks for " + what + ", which is not supported");
-    }
-
-    private static PeftException bad(String where, String field, String expected, Object got) {
-        return new PeftException(where + ": " + field + " must be " + expected + ", got " + got);
-    }
-
-    private static int integer(Map<String, Object> j, String where, String f, int dflt) {
-        Object v = j.get(f);
-        if (v == null) return dflt;
-        if (!(v instanceof Long l) || l != (int) (long) l) throw bad(where, f, "an integer", v);
-        return (int) (long) l;
-    }
-
-    private static double real(Map<String, Object> j, String where, String f, double dflt) {
-        Object v = j.get(f);
-        if (v == null) return dflt;
-        if (!(v instanceof Number n)) throw bad(where, f, "a number", v);
-        return n.doubleValue();
-    }
-
-    private static boolean bool(Map<String, Object> j, String where, String f) {
-        Object v = j.get(f);
-        if (v == null) return false;
-        if (!(v instanceof Boolean b)) throw bad(where, f, "true or false", v);
-        return b;
-    }
-
-    private static String string(Map<String, Object> j, String where, String f, String dflt) {
-        Object v = j.get(f);
-        if (v == null) return dflt;
-        if (!(v instanceof String s)) throw bad(where, f, "a string", v);
-        return s;
-    }
-
-    private static List<String> strings(Map<String, Object> j, String where, String f) {
-        Object v = j.get(f);
-        if (v == null) return null;
-        if (!(v instanceof List<?> l)) throw bad(where, f, "a list of strings", v);
-        List<String> out = new ArrayList<>();
-        for (Object o : l) {
-            if (!(o instanceof String s)) throw bad(where, f, "a list of strings", v);
-            out.add(s);
-        }
-        return out;
-    }
-
-    private static List<String> stringOrStrings(Map<String, Object> j, String where, String f) {
-        Object v = j.get(f);
-        if (v instanceof String s) return List.of(s);
-        return strings(j, where, f);
-    }
-
-    private static TargetModules targets(Map<String, Object> j, String where, String f) {
-        Object v = j.get(f);
-        if (v == null) return null;
-        if (v instanceof String s) return TargetModules.regex(s);
-        return new TargetModules(strings(j, where, f), null);
-    }
-
-    private static List<Integer> layerIndices(Map<String, Object> j, String where) {
-        Object v = j.get("layers_to_transform");
-        if (v == null) return null;
-        if (v instanceof Long l) return List.of((int) (long) l);
-        if (!(v instanceof List<?> l)) throw bad(where, "layers_to_transform", "an integer or a list of integers", v);
-        List<Integer> out = new ArrayList<>();
-        for (Object o : l) {
-            if (!(o instanceof Long x)) throw bad(where, "layers_to_transform", "an integer or a list of integers", v);
-            out.add((int) (long) x);
-        }
-        return out;
-    }
-
-    private static Map<String, Integer> intMap(Map<String, Object> j, String where, String f) {
-        Object v = j.get(f);
-        if (v == null) return null;
-        if (!(v instanceof Map<?, ?> m)) throw bad(where, f, "an object of integers", v);
-        Map<String, Integer> out = new LinkedHashMap<>();
-        m.forEach((k, x) -> {
-            if (!(x instanceof Long l)) throw bad(where, f + "." + k, "an integer", x);
-            out.put((String) k, (int) (long) l);
-        });
-        return out;
-    }
-
-    private static Map<String, Double> realMap(Map<String, Object> j, String where, String f) {
-        Object v = j.get(f);
-        if (v == null) return null;
-        if (!(v instanceof Map<?, ?> m)) throw bad(where, f, "an object of numbers", v);
-        Map<String, Double> out = new LinkedHashMap<>();
-        m.forEach((k, x) -> {
-            if (!(x instanceof Number n)) throw bad(where, f + "." + k, "a number", x);
-            out.put((String) k, n.doubleValue());
-        });
         return out;
     }
 }

@@ -6,14 +6,16 @@ import cortado.nn.Conv1D;
 import cortado.nn.Dropout;
 import cortado.nn.Layer;
 import cortado.nn.Linear;
+import cortado.nn.Linear16bit;
 import cortado.nn.Module;
 import cortado.nn.Parameter;
 import cortado.peft.AdapterDict;
+import cortado.peft.ParameterDict;
 import cortado.peft.PeftException;
-import cortado.peft.TunerLayer;
 import cortado.quant.nn.QuantizedLinear;
 import cortado.tensor.Tensor;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -24,14 +26,18 @@ import java.util.SplittableRandom;
 /**
  * PEFT's {@code lora.Linear}: {@code y = base(x) + Σ_active scaling_a · B_a(A_a(dropout_a(x)))} over a frozen
  * {@link Linear}, GPT-2 {@link Conv1D} (W stored {@code [in, out]}: PEFT's {@code fan_in_fan_out}, which only
- * transposes the merged delta) or {@link QuantizedLinear} (QLoRA: gradients reach x through the frozen quantized
- * product). Children are PEFT's: {@code base_layer}, {@code lora_dropout.<adapter>}, {@code lora_A.<adapter>}
- * ({@code [r, in]}) and {@code lora_B.<adapter>} ({@code [out, r]}), all called by name.
+ * transposes the merged delta), {@link QuantizedLinear} (QLoRA: gradients reach x through the frozen quantized
+ * product) or {@link Linear16bit} (a frozen bf16/f16 base, likewise). Children are PEFT's: {@code base_layer},
+ * {@code lora_dropout.<adapter>}, {@code lora_A.<adapter>} ({@code [r, in]}), {@code lora_B.<adapter>}
+ * ({@code [out, r]}) and, for a DoRA adapter, {@code lora_magnitude_vector.<adapter>} ({@code [out]}, see
+ * {@link Dora}), all called by name.
  */
-public final class LoraLayer extends Module implements TunerLayer {
+public final class LoraLayer extends Module implements LoraModule {
     private final int in, out;
     private final Map<String, Double> scaling = new LinkedHashMap<>();
     private final List<String> merged = new ArrayList<>();
+    /** DoRA's row norms at merge time, needed to unmerge (peft's {@code <adapter>-weight_norm} cache). */
+    private final Map<String, Tensor> mergedNorms = new HashMap<>();
     private List<String> active = new ArrayList<>();
     private boolean enabled = true;
 
@@ -39,30 +45,83 @@ public final class LoraLayer extends Module implements TunerLayer {
         if (base instanceof Linear l) { in = l.inFeatures(); out = l.outFeatures(); }
         else if (base instanceof Conv1D c) { in = c.inFeatures(); out = c.outFeatures(); }
         else if (base instanceof QuantizedLinear q) { in = q.inFeatures(); out = q.outFeatures(); }
+        else if (base instanceof Linear16bit h) { in = h.inFeatures(); out = h.outFeatures(); }
         else throw new PeftException("LoRA cannot wrap " + base.getClass().getSimpleName()
-                    + " (it wraps Linear, Conv1D and quantized linear layers)");
+                    + " (it wraps Linear, Conv1D, 16-bit and quantized linear layers)");
         child("base_layer", base);
         child("lora_dropout", new AdapterDict());
         child("lora_A", new AdapterDict());
         child("lora_B", new AdapterDict());
+        child("lora_magnitude_vector", new ParameterDict());
+    }
+
+    /** Plain LoRA with init_lora_weights true or false (see {@link #addAdapter(String, LoraSpec)}). */
+    public void addAdapter(String name, int r, double scale, double dropout, boolean initLoraWeights, long seed) {
+        addAdapter(name, new LoraSpec(r, scale, dropout, LoraInit.of(initLoraWeights), false, null, seed));
     }
 
     /**
-     * Adds adapter {@code name} of rank r (PEFT's {@code update_layer}), made active. With {@code initLoraWeights} A is
-     * drawn as torch's {@code kaiming_uniform_(a=sqrt(5))} (uniform in ±1/sqrt(in)) and B is zero, so the layer
-     * computes its base exactly; without it both are drawn as torch's nn.Linear default (B in ±1/sqrt(r)), as peft's
-     * {@code init_lora_weights=False} leaves them.
+     * Adds adapter {@code name} (PEFT's {@code update_layer}), made active. A and B start as {@code spec.init()} says:
+     * <ul>
+     *   <li>DEFAULT: A as torch's {@code kaiming_uniform_(a=sqrt(5))} (uniform in ±1/sqrt(in)), B zero;</li>
+     *   <li>RANDOM: both drawn as torch's nn.Linear default (B in ±1/sqrt(r));</li>
+     *   <li>GAUSSIAN: A ~ N(0, (1/r)²), B zero;</li>
+     *   <li>PISSA, OLORA, LOFTQ: factors of the base weight ({@link PissaInit}, {@link OloraInit}, {@link LoftqInit}),
+     *       which then keeps the residual; the base must be an fp32 Linear (PiSSA: or Conv1D).</li>
+     * </ul>
+     * With DoRA, the magnitude starts at the row norms of {@code W + s·BA} (after the init), so the layer computes
+     * what plain LoRA would.
      */
-    public void addAdapter(String name, int r, double scale, double dropout, boolean initLoraWeights, long seed) {
+    @Override
+    public void addAdapter(String name, LoraSpec spec) {
         if (adapterNames().contains(name)) throw new PeftException("adapter '" + name + "' already exists");
+        int r = spec.r();
         Linear a = this.<AdapterDict>childAt("lora_A").put(name, new Linear(in, r, false));
         Linear b = this.<AdapterDict>childAt("lora_B").put(name, new Linear(r, out, false));
-        this.<AdapterDict>childAt("lora_dropout").put(name, new Dropout((float) dropout));
-        SplittableRandom rnd = new SplittableRandom(seed);
-        kaimingUniform(a.weight(), in, rnd);
-        if (!initLoraWeights) kaimingUniform(b.weight(), r, rnd);
-        scaling.put(name, scale);
+        this.<AdapterDict>childAt("lora_dropout").put(name, new Dropout((float) spec.dropout()));
+        scaling.put(name, spec.scaling());
+        SplittableRandom rnd = new SplittableRandom(spec.seed());
+        switch (spec.init()) {
+            case DEFAULT -> kaimingUniform(a.weight(), in, rnd);
+            case RANDOM -> { kaimingUniform(a.weight(), in, rnd); kaimingUniform(b.weight(), r, rnd); }
+            case GAUSSIAN -> gaussian(a.weight(), 1.0 / r, rnd);
+            case PISSA, OLORA, LOFTQ -> startFromBase(name, spec, a, b);
+        }
+        if (spec.useDora()) {
+            Tensor norm = Dora.rowNorms(baseWeightOutIn(), loraWeight(name), spec.scaling());
+            this.<ParameterDict>childAt("lora_magnitude_vector").put(name, norm);
+        }
         active.add(name);
+    }
+
+    /** PiSSA, OLoRA, LoftQ: A and B from a factorization of W, the residual written back into the base. */
+    private void startFromBase(String name, LoraSpec spec, Linear a, Linear b) {
+        String what = spec.init().toJson().toString();
+        Module base = baseLayer();
+        if (!(base instanceof Linear) && !(base instanceof Conv1D))
+            throw new PeftException("init_lora_weights \"" + what + "\" needs an fp32 base weight, but this layer's base"
+                    + " is a " + base.getClass().getSimpleName() + " (initialize on the fp32 model, then quantize the"
+                    + " residual)");
+        if (base instanceof Conv1D && spec.init() != LoraInit.PISSA)
+            throw new PeftException("init_lora_weights \"" + what + "\" on a Conv1D (fan_in_fan_out) layer is not"
+                    + " supported: peft's " + what + "_init factors the stored [in, out] weight, so its A and B do not"
+                    + " fit the layer");
+        LowRankStart st;
+        try {
+            float[] w = baseWeightOutIn().toArray();
+            st = switch (spec.init()) {
+                case PISSA -> PissaInit.of(w, out, in, spec.r(), spec.scaling());
+                case OLORA -> OloraInit.of(w, out, in, spec.r(), spec.scaling());
+                case LOFTQ -> LoftqInit.of(w, out, in, spec.r(), spec.loftq());
+                default -> throw new IllegalStateException(what);
+            };
+        } catch (IllegalArgumentException e) {
+            throw new PeftException("adapter '" + name + "': " + e.getMessage(), e);
+        }
+        a.weight().set(a.weight().value().backend().fromArray(st.a(), spec.r(), in));
+        b.weight().set(b.weight().value().backend().fromArray(st.b(), out, spec.r()));
+        Tensor residual = a.weight().value().backend().fromArray(st.base(), out, in);
+        setStoredWeight(base instanceof Conv1D ? residual.transpose(0, 1).contiguous() : residual);
     }
 
     /** U(-1/sqrt(fanIn), 1/sqrt(fanIn)): kaiming_uniform_ with a = sqrt(5), gain sqrt(2/(1+a²)), bound gain·sqrt(3/fanIn). */
@@ -70,10 +129,28 @@ public final class LoraLayer extends Module implements TunerLayer {
         double bound = 1.0 / Math.sqrt(fanIn);
         float[] v = new float[p.numel()];
         for (int i = 0; i < v.length; i++) v[i] = (float) rnd.nextDouble(-bound, bound);
-        Tensor t = p.value().backend().fromArray(v, p.shape());
-        p.set(t);
+        p.set(p.value().backend().fromArray(v, p.shape()));
     }
 
+    /** N(0, std²) by Box-Muller (torch's normal_). */
+    static void gaussian(Parameter p, double std, SplittableRandom rnd) {
+        p.set(p.value().backend().fromArray(normal(p.numel(), std, rnd), p.shape()));
+    }
+
+    static float[] normal(int n, double std, SplittableRandom rnd) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            double u1 = 1.0 - rnd.nextDouble(), u2 = rnd.nextDouble();
+            v[i] = (float) (std * Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2));
+        }
+        return v;
+    }
+
+    /**
+     * PEFT's {@code lora.Linear.forward}. For a DoRA adapter ({@code DoraLinearVariant.forward}): without dropout (p 0
+     * or eval) the base output already computed, less the bias, is DoRA's {@code W x}; with dropout, {@code W x'} is
+     * computed again on the dropped-out input {@code x'}, which A and B see too.
+     */
     @Override
     public Tensor forward(Tensor x) {
         Layer base = childAt("base_layer");
@@ -84,15 +161,74 @@ public final class LoraLayer extends Module implements TunerLayer {
         Tensor y = base.forward(x);
         for (String name : active) {
             if (merged.contains(name)) continue;
-            Tensor h = this.<AdapterDict>childAt("lora_dropout").<Dropout>at(name).forward(x);
-            h = lora(name, "lora_A").forward(h);
-            h = lora(name, "lora_B").forward(h);
-            y = F.add(y, F.scale(h, (float) (double) scaling.get(name)));
+            Dropout dropout = this.<AdapterDict>childAt("lora_dropout").at(name);
+            boolean identity = dropout.p() == 0f || !dropout.isTraining();
+            Tensor h = identity ? x : dropout.forward(x);
+            Tensor lora = lora(name, "lora_B").forward(lora(name, "lora_A").forward(h));
+            double s = scaling.get(name);
+            if (!isDora(name)) {
+                y = F.add(y, F.scale(lora, (float) s));
+                continue;
+            }
+            Tensor baseResult = identity ? withoutBias(y) : baseWithoutBias(h);
+            Tensor norm = Dora.rowNorms(baseWeightOutIn(), loraWeight(name), s);
+            y = F.add(y, Dora.term(baseResult, lora, magnitude(name).value(), norm, s));
         }
         return y;
     }
 
+    private Tensor withoutBias(Tensor y) {
+        Parameter b = baseBias();
+        return b == null ? y : F.sub(y, b.value());
+    }
+
+    /** The base's product without its bias, {@code x W^T} (peft: {@code F.linear(x, transpose(weight, fan_in_fan_out))}). */
+    private Tensor baseWithoutBias(Tensor x) {
+        return switch (baseLayer()) {
+            case Linear l -> F.linear(x, l.weight().value(), null);
+            case Conv1D c -> F.affine(x, c.weight().value(), null);
+            case QuantizedLinear q -> F.frozenLinear(x, q.kernel());
+            case Linear16bit h -> F.frozenLinear(x, h.weight().kernel());
+            default -> throw new IllegalStateException(baseLayer().getClass().getName());
+        };
+    }
+
+    private Parameter baseBias() {
+        return switch (baseLayer()) {
+            case Linear l -> l.bias();
+            case Conv1D c -> c.bias();
+            case QuantizedLinear q -> q.bias();
+            case Linear16bit h -> h.bias();
+            default -> null;
+        };
+    }
+
+    /**
+     * The base weight {@code [out, in]}, detached: a Linear's own, a Conv1D's transposed, a quantized layer's
+     * dequantized (this layer only, for DoRA's norm: peft's {@code dequantize_module_weight}).
+     */
+    private Tensor baseWeightOutIn() {
+        return switch (baseLayer()) {
+            case Linear l -> l.weight().value();
+            case Conv1D c -> c.weight().value().transpose(0, 1).contiguous();
+            case QuantizedLinear q -> q.decodedWeight();
+            case Linear16bit h -> h.decodedWeight();
+            default -> throw new IllegalStateException(baseLayer().getClass().getName());
+        };
+    }
+
     private Linear lora(String adapter, String which) { return this.<AdapterDict>childAt(which).at(adapter); }
+
+    private boolean isDora(String adapter) { return this.<ParameterDict>childAt("lora_magnitude_vector").has(adapter); }
+
+    private Parameter magnitude(String adapter) { return this.<ParameterDict>childAt("lora_magnitude_vector").at(adapter); }
+
+    /** {@code B A} {@code [out, in]}, detached (peft's {@code get_lora_weight}). */
+    private Tensor loraWeight(String adapter) {
+        try (NoGrad ng = NoGrad.enter()) {
+            return F.matmul(lora(adapter, "lora_B").weight().value(), lora(adapter, "lora_A").weight().value());
+        }
+    }
 
     @Override
     public Module baseLayer() { return childAt("base_layer"); }
@@ -110,16 +246,33 @@ public final class LoraLayer extends Module implements TunerLayer {
     }
 
     @Override
+    public void deleteAdapter(String name) {
+        if (!scaling.containsKey(name)) throw new PeftException("no adapter '" + name + "' in this layer");
+        if (merged.contains(name))
+            throw new PeftException("cannot delete adapter '" + name + "' while it is merged (unmerge it first)");
+        for (String dict : List.of("lora_A", "lora_B", "lora_dropout")) this.<AdapterDict>childAt(dict).remove(name);
+        if (isDora(name)) this.<ParameterDict>childAt("lora_magnitude_vector").remove(name);
+        scaling.remove(name);
+        if (active.remove(name) && active.isEmpty() && !scaling.isEmpty())
+            active.add(new java.util.TreeSet<>(scaling.keySet()).first());   // peft: sorted(remaining)[0]
+    }
+
+    @Override
     public boolean adaptersEnabled() { return enabled; }
 
     @Override
     public void enableAdapters(boolean on) { enabled = on; }
 
     /** The scaling of one adapter (alpha/r, or alpha/sqrt(r) with rsLoRA). */
+    @Override
     public double scaling(String adapter) { return scaling.get(adapter); }
 
     /** The rank of one adapter. */
+    @Override
     public int rank(String adapter) { return lora(adapter, "lora_A").outFeatures(); }
+
+    /** Whether adapter {@code adapter} is a DoRA adapter. */
+    public boolean usesDora(String adapter) { return isDora(adapter); }
 
     /**
      * scaling · B A, {@code [out, in]} (PEFT's {@code get_delta_weight}), transposed to {@code [in, out]} for a Conv1D
@@ -127,47 +280,108 @@ public final class LoraLayer extends Module implements TunerLayer {
      */
     public Tensor deltaWeight(String adapter) {
         try (NoGrad ng = NoGrad.enter()) {
-            Tensor d = F.scale(F.matmul(lora(adapter, "lora_B").weight().value(), lora(adapter, "lora_A").weight().value()),
-                    (float) (double) scaling.get(adapter));
+            Tensor d = F.scale(loraWeight(adapter), (float) (double) scaling.get(adapter));
             return baseLayer() instanceof Conv1D ? d.transpose(0, 1).contiguous() : d;
         }
     }
 
+    /**
+     * Folds the active adapters into the base weight: plain LoRA adds its delta; DoRA (peft's
+     * {@code DoraLinearVariant.merge_unsafe}) sets {@code W = (m / n) · (W + delta)} per output row, with n the row norms
+     * of the base weight without any merged adapter plus this delta, kept to unmerge.
+     */
     @Override
     public void merge() {
         for (String name : active) {
             if (merged.contains(name)) continue;
-            addToBase(deltaWeight(name), false);
+            try (NoGrad ng = NoGrad.enter()) {
+                Tensor w = storedWeight(), delta = deltaWeight(name);
+                if (!isDora(name)) {
+                    setStoredWeight(F.add(w, delta));
+                } else {
+                    Tensor norm = Dora.rowNorms(unmergedWeightOutIn(), loraWeight(name), scaling.get(name));
+                    mergedNorms.put(name, norm);
+                    setStoredWeight(F.mul(F.add(w, delta), rowFactor(F.div(magnitude(name).value(), norm))));
+                }
+            }
             merged.add(name);
         }
     }
 
+    /** Takes the merged adapters out again, last merged first ({@code W / (m/n) - delta} for DoRA). */
     @Override
     public void unmerge() {
-        for (int i = merged.size() - 1; i >= 0; i--) addToBase(deltaWeight(merged.get(i)), true);
+        try (NoGrad ng = NoGrad.enter()) {   // one adapter at a time, as peft's bnb unmerge requantizes after each
+            for (int i = merged.size() - 1; i >= 0; i--) setStoredWeight(undo(storedWeight(), merged.get(i), true));
+        }
         merged.clear();
     }
 
-    private void addToBase(Tensor delta, boolean subtract) {
-        Parameter w = switch (baseLayer()) {
-            case Linear l -> l.weight();
-            case Conv1D c -> c.weight();
+    /** {@code w} with adapter {@code name}'s merge undone; {@code forget} drops its cached DoRA norm. */
+    private Tensor undo(Tensor w, String name, boolean forget) {
+        Tensor delta = deltaWeight(name);
+        if (!isDora(name)) return F.sub(w, delta);
+        Tensor norm = forget ? mergedNorms.remove(name) : mergedNorms.get(name);
+        return F.sub(F.div(w, rowFactor(F.div(magnitude(name).value(), norm))), delta);
+    }
+
+    /** The base weight {@code [out, in]} as the merged adapters found it (peft's {@code _unmerged_base_weight}). */
+    private Tensor unmergedWeightOutIn() {
+        Tensor w = storedWeight();
+        for (int i = merged.size() - 1; i >= 0; i--) w = undo(w, merged.get(i), false);
+        return baseLayer() instanceof Conv1D ? w.transpose(0, 1).contiguous() : w;
+    }
+
+    /** A per-output-row factor {@code [out]} shaped to scale the stored weight: {@code [out, 1]}, or {@code [out]} for a Conv1D's columns. */
+    private Tensor rowFactor(Tensor f) { return baseLayer() instanceof Conv1D ? f : F.reshape(f, out, 1); }
+
+    /** The base weight in its stored layout (a Conv1D's [in, out], any other [out, in]), decoded for 16-bit and quantized bases. */
+    private Tensor storedWeight() {
+        return switch (baseLayer()) {
+            case Linear l -> l.weight().value();
+            case Conv1D c -> c.weight().value();
+            case QuantizedLinear q -> q.decodedWeight();
+            case Linear16bit h -> h.decodedWeight();
             default -> throw new PeftException("merging LoRA into a " + baseLayer().getClass().getSimpleName()
-                    + " base is not supported (the quantized weight would have to be dequantized and requantized)");
+                    + " base is not supported");
         };
-        try (NoGrad ng = NoGrad.enter()) {
-            w.set(subtract ? F.sub(w.value(), delta) : F.add(w.value(), delta));
+    }
+
+    /**
+     * Writes the base weight back, in its stored layout. fp32 bases are updated in place. A quantized base
+     * (bitsandbytes' Linear4bit / 8-bit, as peft's bnb merge does it) gets this one layer's weight quantized afresh
+     * in the same format, so a merge rounds to the quantization grid (and unmerging rounds again). A 16-bit base stays
+     * 16-bit: the value rounded to nearest even, as torch's {@code w16 += delta32}.
+     */
+    private void setStoredWeight(Tensor w) {
+        switch (baseLayer()) {
+            case Linear l -> l.weight().set(w);
+            case Conv1D c -> c.weight().set(w);
+            case QuantizedLinear q -> replaceBase(q.requantized(w));
+            case Linear16bit h -> replaceBase(h.withWeight(w));
+            default -> throw new PeftException("merging LoRA into a " + baseLayer().getClass().getSimpleName()
+                    + " base is not supported");
         }
+    }
+
+    private void replaceBase(Module next) {
+        next.train(baseLayer().isTraining());
+        replace("base_layer", next);
     }
 
     @Override
     public List<String> mergedAdapters() { return List.copyOf(merged); }
 
+    /**
+     * {@code lora_A.<adapter>.weight}, {@code lora_B.<adapter>.weight} and, for DoRA, {@code lora_magnitude_vector.<adapter>}
+     * (saved by peft as {@code lora_magnitude_vector}, no {@code .weight}).
+     */
     @Override
     public Map<String, Parameter> adapterParameters(String adapter) {
         Map<String, Parameter> out = new LinkedHashMap<>();
         out.put("lora_A." + adapter + ".weight", lora(adapter, "lora_A").weight());
         out.put("lora_B." + adapter + ".weight", lora(adapter, "lora_B").weight());
+        if (isDora(adapter)) out.put("lora_magnitude_vector." + adapter, magnitude(adapter));
         return out;
     }
 }

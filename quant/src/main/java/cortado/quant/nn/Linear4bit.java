@@ -1,5 +1,6 @@
 package cortado.quant.nn;
 
+import cortado.quant.BlockwiseQuantizer;
 import cortado.quant.Quantized4bit;
 import cortado.tensor.Backend;
 import cortado.tensor.Backends;
@@ -44,6 +45,16 @@ public final class Linear4bit extends QuantizedLinear {
 
     @Override
     protected float[] dequantizedValues() { return weight.dequantize(); }
+
+    @Override
+    public Linear4bit requantized(Tensor w) {
+        if (!java.util.Arrays.equals(w.shape(), weight.shape()))
+            throw new IllegalArgumentException("Linear4bit weight is " + java.util.Arrays.toString(weight.shape())
+                    + ", got " + java.util.Arrays.toString(w.shape()));
+        Quantized4bit q = BlockwiseQuantizer.quantize4bit(w.contiguous().toArray(), weight.shape(), weight.type(),
+                weight.blocksize(), weight.isDoubleQuantized());
+        return new Linear4bit(q, bias() == null ? null : bias().value(), fromConv1D(), kernel().backend());
+    }
 
     /**
      * The kernel's code book (16 floats) and, under double quantization, its de-nested fp32 absmax (one per block) and

@@ -1,5 +1,6 @@
 package cortado.quant.nn;
 
+import cortado.quant.Int8RowQuantizer;
 import cortado.quant.Quantized8bit;
 import cortado.tensor.Backend;
 import cortado.tensor.Backends;
@@ -40,6 +41,15 @@ public final class Linear8bit extends QuantizedLinear {
 
     @Override
     protected float[] dequantizedValues() { return weight.dequantize(); }
+
+    @Override
+    public Linear8bit requantized(Tensor w) {
+        if (!java.util.Arrays.equals(w.shape(), weight.shape()))
+            throw new IllegalArgumentException("Linear8bit weight is " + java.util.Arrays.toString(weight.shape())
+                    + ", got " + java.util.Arrays.toString(w.shape()));
+        Quantized8bit q = Int8RowQuantizer.quantize(w.contiguous().toArray(), weight.shape());
+        return new Linear8bit(q, bias() == null ? null : bias().value(), fromConv1D(), kernel().backend());
+    }
 
     /** The kernel's row scales absmax / 127, one fp32 per row. */
     @Override

@@ -55,6 +55,17 @@ public abstract class QuantizedLinear extends Module implements Layer {
      */
     public abstract long bytesBeyondFormat();
 
+    /** The weight decoded to fp32 in the kernel's layout [out, in], whichever layer it replaced. */
+    public final Tensor decodedWeight() { return kernel.backend().fromArray(dequantizedValues(), kernel.rows(), kernel.cols()); }
+
+    /**
+     * The same kind of layer over a new weight W [out, in], quantized afresh exactly as this one was (format, block
+     * size, double quantization; new scales from the new values), the bias tensor kept and the kernel on the same
+     * backend: how bitsandbytes re-creates {@code Params4bit} / {@code Int8Params} from a merged fp32 weight with the
+     * old weight's settings (peft's LoRA merge into bnb layers). The values round to the format's grid again.
+     */
+    public abstract QuantizedLinear requantized(Tensor weight);
+
     /** The fp32 weight in the layout of the layer it replaced ([out, in], or [in, out] for a Conv1D). */
     public final Tensor dequantizedWeight() {
         Tensor w = kernel.backend().fromArray(dequantizedValues(), kernel.rows(), kernel.cols());

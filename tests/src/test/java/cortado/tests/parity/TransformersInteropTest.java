@@ -16,6 +16,7 @@ import cortado.peft.AdapterFiles;
 import cortado.peft.Bias;
 import cortado.peft.lora.LoraConfig;
 import cortado.peft.PeftConfig;
+import cortado.peft.lora.LoraInit;
 import cortado.peft.PeftModel;
 import cortado.peft.bitfit.BitFitConfig;
 import cortado.peft.ia3.IA3Config;
@@ -48,8 +49,8 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>transformers' own save_pretrained directories, written now by the venv's transformers, load here and give
  *       its logits ({@link Golden#compare}).</li>
  *   <li>LoRA adapters Cortado trains (a few AdamW steps) and saves load in PEFT's {@code PeftModel.from_pretrained}
- *       with no missing or unexpected adapter key and give Cortado's logits and loss
- *       (tools/interop/check_cortado_adapters.py, 1e-5); so do IA3 adapters, and BitFit's biases load in transformers'
+ *       with no missing or unexpected adapter key and give Cortado's logits and loss (plain LoRA, DoRA, LoRA on
+ *       Embedding layers, PiSSA and OLoRA) (tools/interop/check_cortado_adapters.py, 1e-5); so do IA3 adapters, and BitFit's biases load in transformers'
  *       {@code load_state_dict(strict=False)} with no unexpected key and the same logits.</li>
  *   <li>Adapters written by {@code cortado finetune} do the same, the perplexity {@code cortado perplexity
  *       --adapter} prints is transformers' sliding-window recipe on the PEFT model, and what {@code cortado merge}
@@ -138,7 +139,22 @@ class TransformersInteropTest {
                                 List.of("lm_head"), false, false, null, null, null, null, true, null, "CAUSAL_LM")),
                 new Case("qwen2_all_bias", "families/qwen2",
                         new LoraConfig(4, 16, TargetModules.of("q_proj", "k_proj", "v_proj", "o_proj"), null, 0.0,
-                                Bias.ALL, null, false, false, null, null, null, null, true, null, null)));
+                                Bias.ALL, null, false, false, null, null, null, null, true, null, null)),
+                // DoRA on GPT-2's Conv1D layers and LoRA on its tied wte
+                new Case("gpt2_dora_wte", "gpt2",
+                        LoraConfig.of(4, 8, TargetModules.of("wte", "c_attn", "c_fc")).withDora(true).withRslora(true)),
+                // DoRA, LoRA on embed_tokens (peft then saves and loads the table too) and a rank pattern
+                new Case("llama_dora_embed_tokens", "llama",
+                        new LoraConfig(4, 8, TargetModules.of("embed_tokens", "q_proj", "down_proj"), null, 0.0,
+                                Bias.NONE, null, false, false, null, null, Map.of("down_proj", 2), null, true, null,
+                                "CAUSAL_LM").withDora(true)),
+                // PiSSA with DoRA, and OLoRA: peft re-runs the init on the base it loads into. PiSSA's residual
+                // carries peft's float32 SVD error (ours is double), about 4e-6 of the logits here, still under 1e-5.
+                new Case("llama_pissa_dora", "llama",
+                        LoraConfig.of(4, 8, TargetModules.of("q_proj", "up_proj")).withInit(LoraInit.PISSA, null)
+                                .withDora(true)),
+                new Case("llama_olora", "llama",
+                        LoraConfig.of(4, 8, TargetModules.of("q_proj", "o_proj")).withInit(LoraInit.OLORA, null)));
         List<String> dirs = new ArrayList<>();
         for (Case c : cases) dirs.add(trainAndSaveAdapter(c.name(), c.base(), c.config()).toString());
         String out = runPython(python, "check_cortado_adapters.py", dirs);
