@@ -77,50 +77,56 @@ public record LoraConfig(int r, double loraAlpha, TargetModules targetModules, T
 
     /** r and alpha on the given targets (null: the architecture's default), everything else PEFT's default. */
     public static LoraConfig of(int r, double alpha, TargetModules targets) {
-        return new LoraConfig(r, alpha, targets, null, 0.0, Bias.NONE, List.of(), false, false, null, null, null, null,
-                true, null, null);
+        return new LoraConfig(r, alpha, targets, null, 0.0, Bias.NONE, List.of(), false, false, null, null, null,
+                null, true, null, null);
     }
 
     @Override
     public String peftType() { return PEFT_TYPE; }
 
     public LoraConfig withTargets(TargetModules t) {
-        return new LoraConfig(r, loraAlpha, t, excludeModules, loraDropout, bias, modulesToSave, useRslora, fanInFanOut,
-                layersToTransform, layersPattern, rankPattern, alphaPattern, init, baseModelNameOrPath, taskType, useDora,
-                loftqConfig);
+        return new LoraConfig(r, loraAlpha, t, excludeModules, loraDropout, bias, modulesToSave, useRslora,
+                fanInFanOut, layersToTransform, layersPattern, rankPattern, alphaPattern, init, baseModelNameOrPath,
+                taskType, useDora, loftqConfig);
     }
 
     public LoraConfig withRslora(boolean on) {
-        return new LoraConfig(r, loraAlpha, targetModules, excludeModules, loraDropout, bias, modulesToSave, on, fanInFanOut,
-                layersToTransform, layersPattern, rankPattern, alphaPattern, init, baseModelNameOrPath, taskType, useDora, loftqConfig);
+        return new LoraConfig(r, loraAlpha, targetModules, excludeModules, loraDropout, bias, modulesToSave, on,
+                fanInFanOut, layersToTransform, layersPattern, rankPattern, alphaPattern, init, baseModelNameOrPath,
+                taskType, useDora, loftqConfig);
     }
 
     public LoraConfig withDropout(double p) {
-        return new LoraConfig(r, loraAlpha, targetModules, excludeModules, p, bias, modulesToSave, useRslora, fanInFanOut,
-                layersToTransform, layersPattern, rankPattern, alphaPattern, init, baseModelNameOrPath, taskType, useDora, loftqConfig);
+        return new LoraConfig(r, loraAlpha, targetModules, excludeModules, p, bias, modulesToSave, useRslora,
+                fanInFanOut, layersToTransform, layersPattern, rankPattern, alphaPattern, init, baseModelNameOrPath,
+                taskType, useDora, loftqConfig);
     }
 
     public LoraConfig withInitLoraWeights(boolean on) { return withInit(LoraInit.of(on), null); }
 
     /** {@code init_lora_weights} and, for LoftQ, its config (ignored for the other forms, as peft drops it). */
     public LoraConfig withInit(LoraInit i, LoftqConfig loftq) {
-        return new LoraConfig(r, loraAlpha, targetModules, excludeModules, loraDropout, bias, modulesToSave, useRslora, fanInFanOut,
-                layersToTransform, layersPattern, rankPattern, alphaPattern, i, baseModelNameOrPath, taskType, useDora, loftq);
+        return new LoraConfig(r, loraAlpha, targetModules, excludeModules, loraDropout, bias, modulesToSave,
+                useRslora, fanInFanOut, layersToTransform, layersPattern, rankPattern, alphaPattern, i,
+                baseModelNameOrPath, taskType, useDora, loftq);
     }
 
     public LoraConfig withDora(boolean on) {
-        return new LoraConfig(r, loraAlpha, targetModules, excludeModules, loraDropout, bias, modulesToSave, useRslora, fanInFanOut,
-                layersToTransform, layersPattern, rankPattern, alphaPattern, init, baseModelNameOrPath, taskType, on, loftqConfig);
+        return new LoraConfig(r, loraAlpha, targetModules, excludeModules, loraDropout, bias, modulesToSave,
+                useRslora, fanInFanOut, layersToTransform, layersPattern, rankPattern, alphaPattern, init,
+                baseModelNameOrPath, taskType, on, loftqConfig);
     }
 
     public LoraConfig withFanInFanOut(boolean on) {
-        return new LoraConfig(r, loraAlpha, targetModules, excludeModules, loraDropout, bias, modulesToSave, useRslora, on,
-                layersToTransform, layersPattern, rankPattern, alphaPattern, init, baseModelNameOrPath, taskType, useDora, loftqConfig);
+        return new LoraConfig(r, loraAlpha, targetModules, excludeModules, loraDropout, bias, modulesToSave,
+                useRslora, on, layersToTransform, layersPattern, rankPattern, alphaPattern, init,
+                baseModelNameOrPath, taskType, useDora, loftqConfig);
     }
 
     public LoraConfig withBaseModel(String nameOrPath) {
-        return new LoraConfig(r, loraAlpha, targetModules, excludeModules, loraDropout, bias, modulesToSave, useRslora, fanInFanOut,
-                layersToTransform, layersPattern, rankPattern, alphaPattern, init, nameOrPath, taskType, useDora, loftqConfig);
+        return new LoraConfig(r, loraAlpha, targetModules, excludeModules, loraDropout, bias, modulesToSave,
+                useRslora, fanInFanOut, layersToTransform, layersPattern, rankPattern, alphaPattern, init,
+                nameOrPath, taskType, useDora, loftqConfig);
     }
 
     /** The rank of the module {@code name}: rank_pattern's first key it matches, else r (PEFT's get_pattern_key). */
@@ -214,14 +220,13 @@ public record LoraConfig(int r, double loraAlpha, TargetModules targetModules, T
         LoftqConfig loftq = init == LoraInit.LOFTQ ? LoftqConfig.fromJson(j.get("loftq_config"), where) : null;
         if (init == LoraInit.LOFTQ && loftq == null)
             throw new PeftException(where + ": init_lora_weights is \"loftq\" but loftq_config is missing or empty");
-        return new LoraConfig(
-                integer(j, where, "r", 8), real(j, where, "lora_alpha", 8), targets(j, where, "target_modules"),
-                targets(j, where, "exclude_modules"), real(j, where, "lora_dropout", 0),
-                Bias.fromPeftName(string(j, where, "bias", "none")), strings(j, where, "modules_to_save"),
-                bool(j, where, "use_rslora"), bool(j, where, "fan_in_fan_out"), layerIndices(j, where),
-                stringOrStrings(j, where, "layers_pattern"), intMap(j, where, "rank_pattern"),
-                realMap(j, where, "alpha_pattern"), init, string(j, where, "base_model_name_or_path", null),
-                string(j, where, "task_type", null), bool(j, where, "use_dora"), loftq);
+        return new LoraConfig(integer(j, where, "r", 8), real(j, where, "lora_alpha", 8), targets(j, where,
+                "target_modules"), targets(j, where, "exclude_modules"), real(j, where, "lora_dropout", 0),
+                Bias.fromPeftName(string(j, where, "bias", "none")), strings(j, where, "modules_to_save"), bool(j,
+                where, "use_rslora"), bool(j, where, "fan_in_fan_out"), layerIndices(j, where), stringOrStrings(j,
+                where, "layers_pattern"), intMap(j, where, "rank_pattern"), realMap(j, where, "alpha_pattern"), init,
+                string(j, where, "base_model_name_or_path", null), string(j, where, "task_type", null), bool(j,
+                where, "use_dora"), loftq);
     }
 
     private static Object number(double d) { return d == Math.rint(d) && Math.abs(d) < 1e15 ? (Object) (long) d : d; }
