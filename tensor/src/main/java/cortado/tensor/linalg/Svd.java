@@ -28,10 +28,13 @@ public record Svd(int m, int n, double[] u, double[] s, double[] vh) {
 
     public int k() { return Math.min(m, n); }
 
-    /** Factors {@code a} (row-major {@code m × n}; not modified). */
+    /** Factors {@code a} (row-major {@code m × n}; not modified); a NaN or infinite entry is an IllegalArgumentException. */
     public static Svd of(double[] a, int m, int n) {
         if (m <= 0 || n <= 0 || a.length != (long) m * n)
             throw new IllegalArgumentException("SVD of a " + m + "x" + n + " matrix given " + a.length + " elements");
+        for (int i = 0; i < a.length; i++)
+            if (!Double.isFinite(a[i]))
+                throw new IllegalArgumentException("SVD of a matrix holding " + a[i] + " at [" + i / n + "][" + i % n + "]");
         if (m >= n) return tall(a, m, n);
         Svd t = tall(transpose(a, m, n), n, m);           // A^T = U' S V'^T  =>  A = V' S U'^T
         return new Svd(m, n, transpose(t.vh, t.k(), m), t.s, transpose(t.u, n, t.k()));
@@ -101,7 +104,7 @@ public record Svd(int m, int n, double[] u, double[] s, double[] vh) {
             for (int j = 0; j < n; j++) norm2[j] = dot(g, j * n, g, j * n, n);
             if (!rotated) return;
         }
-        throw new ArithmeticException("Jacobi SVD did not converge in " + MAX_SWEEPS + " sweeps (NaN or Inf input?)");
+        throw new ArithmeticException("Jacobi SVD did not converge in " + MAX_SWEEPS + " sweeps");
     }
 
     /** (x_p, x_q) = (c x_p - s x_q, s x_p + c x_q). */
