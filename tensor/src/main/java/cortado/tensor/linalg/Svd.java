@@ -94,8 +94,8 @@ public record Svd(int m, int n, double[] u, double[] s, double[] vh) {
                     double zeta = (beta - alpha) / (2 * gamma);
                     double t = Math.copySign(1.0, zeta) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
                     double c = 1 / Math.sqrt(1 + t * t), s = c * t;
-                    rotate(g, p * n, q * n, n, c, s);
-                    rotate(v, p * n, q * n, n, c, s);
+                    DoubleLoops.rotate(g, p * n, q * n, n, c, s);
+                    DoubleLoops.rotate(v, p * n, q * n, n, c, s);
                     norm2[p] = alpha - t * gamma;                  // exact updates of the two squared norms
                     norm2[q] = beta + t * gamma;
                 }
@@ -105,15 +105,6 @@ public record Svd(int m, int n, double[] u, double[] s, double[] vh) {
             if (!rotated) return;
         }
         throw new ArithmeticException("Jacobi SVD did not converge in " + MAX_SWEEPS + " sweeps");
-    }
-
-    /** (x_p, x_q) = (c x_p - s x_q, s x_p + c x_q). */
-    private static void rotate(double[] x, int p, int q, int len, double c, double s) {
-        for (int i = 0; i < len; i++) {
-            double a = x[p + i], b = x[q + i];
-            x[p + i] = c * a - s * b;
-            x[q + i] = s * a + c * b;
-        }
     }
 
     /** Rows {@code from..n-1} of x (n × n, rows 0..from-1 orthonormal) become an orthonormal completion (Gram-Schmidt on e_i). */
@@ -135,9 +126,7 @@ public record Svd(int m, int n, double[] u, double[] s, double[] vh) {
     }
 
     private static double dot(double[] x, int xo, double[] y, int yo, int len) {
-        double acc = 0;
-        for (int i = 0; i < len; i++) acc += x[xo + i] * y[yo + i];
-        return acc;
+        return DoubleLoops.dot(x, xo, y, yo, len);
     }
 
     private static double[] transpose(double[] a, int rows, int cols) {
