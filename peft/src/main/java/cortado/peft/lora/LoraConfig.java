@@ -77,50 +77,56 @@ public record LoraConfig(int r, double loraAlpha, TargetModules targetModules, T
 
     /** r and alpha on the given targets (null: the architecture's default), everything else PEFT's default. */
     public static LoraConfig of(int r, double alpha, TargetModules targets) {
-        return new LoraConfig(r, alpha, targets, null, 0.0, Bias.NONE, List.of(), false, false, null, null, null, null,
-                true, null, null);
+        return new LoraConfig(r, alpha, targets, null, 0.0, Bias.NONE, List.of(), false, false, null, null, null,
+                null, true, null, null);
     }
 
     @Override
     public String peftType() { return PEFT_TYPE; }
 
     public LoraConfig withTargets(TargetModules t) {
-        return new LoraConfig(r, loraAlpha, t, excludeModules, loraDropout, bias, modulesToSave, useRslora, fanInFanOut,
-                layersToTransform, layersPattern, rankPattern, alphaPattern, init, baseModelNameOrPath, taskType, useDora,
-                loftqConfig);
+        return new LoraConfig(r, loraAlpha, t, excludeModules, loraDropout, bias, modulesToSave, useRslora,
+                fanInFanOut, layersToTransform, layersPattern, rankPattern, alphaPattern, init, baseModelNameOrPath,
+                taskType, useDora, loftqConfig);
     }
 
     public LoraConfig withRslora(boolean on) {
-        return new LoraConfig(r, loraAlpha, targetModules, excludeModules, loraDropout, bias, modulesToSave, on, fanInFanOut,
-                layersToTransform, layersPattern, rankPattern, alphaPattern, init, baseModelNameOrPath, taskType, useDora, loftqConfig);
+        return new LoraConfig(r, loraAlpha, targetModules, excludeModules, loraDropout, bias, modulesToSave, on,
+                fanInFanOut, layersToTransform, layersPattern, rankPattern, alphaPattern, init, baseModelNameOrPath,
+                taskType, useDora, loftqConfig);
     }
 
     public LoraConfig withDropout(double p) {
-        return new LoraConfig(r, loraAlpha, targetModules, excludeModules, p, bias, modulesToSave, useRslora, fanInFanOut,
-                layersToTransform, layersPattern, rankPattern, alphaPattern, init, baseModelNameOrPath, taskType, useDora, loftqConfig);
+        return new LoraConfig(r, loraAlpha, targetModules, excludeModules, p, bias, modulesToSave, useRslora,
+                fanInFanOut, layersToTransform, layersPattern, rankPattern, alphaPattern, init, baseModelNameOrPath,
+                taskType, useDora, loftqConfig);
     }
 
     public LoraConfig withInitLoraWeights(boolean on) { return withInit(LoraInit.of(on), null); }
 
     /** {@code init_lora_weights} and, for LoftQ, its config (ignored for the other forms, as peft drops it). */
     public LoraConfig withInit(LoraInit i, LoftqConfig loftq) {
-        return new LoraConfig(r, loraAlpha, targetModules, excludeModules, loraDropout, bias, modulesToSave, useRslora, fanInFanOut,
-                layersToTransform, layersPattern, rankPattern, alphaPattern, i, baseModelNameOrPath, taskType, useDora, loftq);
+        return new LoraConfig(r, loraAlpha, targetModules, excludeModules, loraDropout, bias, modulesToSave,
+                useRslora, fanInFanOut, layersToTransform, layersPattern, rankPattern, alphaPattern, i,
+                baseModelNameOrPath, taskType, useDora, loftq);
     }
 
     public LoraConfig withDora(boolean on) {
-        return new LoraConfig(r, loraAlpha, targetModules, excludeModules, loraDropout, bias, modulesToSave, useRslora, fanInFanOut,
-                layersToTransform, layersPattern, rankPattern, alphaPattern, init, baseModelNameOrPath, taskType, on, loftqConfig);
+        return new LoraConfig(r, loraAlpha, targetModules, excludeModules, loraDropout, bias, modulesToSave,
+                useRslora, fanInFanOut, layersToTransform, layersPattern, rankPattern, alphaPattern, init,
+                baseModelNameOrPath, taskType, on, loftqConfig);
     }
 
     public LoraConfig withFanInFanOut(boolean on) {
-        return new LoraConfig(r, loraAlpha, targetModules, excludeModules, loraDropout, bias, modulesToSave, useRslora, on,
-                layersToTransform, layersPattern, rankPattern, alphaPattern, init, baseModelNameOrPath, taskType, useDora, loftqConfig);
+        return new LoraConfig(r, loraAlpha, targetModules, excludeModules, loraDropout, bias, modulesToSave,
+                useRslora, on, layersToTransform, layersPattern, rankPattern, alphaPattern, init,
+                baseModelNameOrPath, taskType, useDora, loftqConfig);
     }
 
     public LoraConfig withBaseModel(String nameOrPath) {
-        return new LoraConfig(r, loraAlpha, targetModules, excludeModules, loraDropout, bias, modulesToSave, useRslora, fanInFanOut,
-                layersToTransform, layersPattern, rankPattern, alphaPattern, init, nameOrPath, taskType, useDora, loftqConfig);
+        return new LoraConfig(r, loraAlpha, targetModules, excludeModules, loraDropout, bias, modulesToSave,
+                useRslora, fanInFanOut, layersToTransform, layersPattern, rankPattern, alphaPattern, init,
+                nameOrPath, taskType, useDora, loftqConfig);
     }
 
     /** r and alpha for every module: rank_pattern and alpha_pattern cleared (add_weighted_adapter's new config). */

@@ -54,10 +54,8 @@ public record HouseholderQr(int m, int n, double[] q, double[] r) {
 
     private static void reflect(double[] vs, int v, int y, int j, int m, double tau, double[] ys) {
         if (tau == 0) return;
-        double dot = ys[y + j];
-        for (int i = j + 1; i < m; i++) dot += vs[v + i] * ys[y + i];
-        dot *= tau;
+        double dot = tau * (ys[y + j] + DoubleLoops.dot(vs, v + j + 1, ys, y + j + 1, m - j - 1));
         ys[y + j] -= dot;
-        for (int i = j + 1; i < m; i++) ys[y + i] -= dot * vs[v + i];
+        DoubleLoops.axpyMinus(dot, vs, v + j + 1, ys, y + j + 1, m - j - 1);
     }
 }

@@ -28,10 +28,13 @@ public record Svd(int m, int n, double[] u, double[] s, double[] vh) {
 
     public int k() { return Math.min(m, n); }
 
-    /** Factors {@code a} (row-major {@code m × n}; not modified). */
+    /** Factors {@code a} (row-major {@code m × n}; not modified); a NaN or infinite entry is an IllegalArgumentException. */
     public static Svd of(double[] a, int m, int n) {
         if (m <= 0 || n <= 0 || a.length != (long) m * n)
             throw new IllegalArgumentException("SVD of a " + m + "x" + n + " matrix given " + a.length + " elements");
+        for (int i = 0; i < a.length; i++)
+            if (!Double.isFinite(a[i]))
+                throw new IllegalArgumentException("SVD of a matrix holding " + a[i] + " at [" + i / n + "][" + i % n + "]");
         if (m >= n) return tall(a, m, n);
         Svd t = tall(transpose(a, m, n), n, m);           // A^T = U' S V'^T  =>  A = V' S U'^T
         return new Svd(m, n, transpose(t.vh, t.k(), m), t.s, transpose(t.u, n, t.k()));
@@ -91,8 +94,8 @@ public record Svd(int m, int n, double[] u, double[] s, double[] vh) {
                     double zeta = (beta - alpha) / (2 * gamma);
                     double t = Math.copySign(1.0, zeta) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
                     double c = 1 / Math.sqrt(1 + t * t), s = c * t;
-                    rotate(g, p * n, q * n, n, c, s);
-                    rotate(v, p * n, q * n, n, c, s);
+                    DoubleLoops.rotate(g, p * n, q * n, n, c, s);
+                    DoubleLoops.rotate(v, p * n, q * n, n, c, s);
                     norm2[p] = alpha - t * gamma;                  // exact updates of the two squared norms
                     norm2[q] = beta + t * gamma;
                 }
@@ -101,16 +104,7 @@ public record Svd(int m, int n, double[] u, double[] s, double[] vh) {
             for (int j = 0; j < n; j++) norm2[j] = dot(g, j * n, g, j * n, n);
             if (!rotated) return;
         }
-        throw new ArithmeticException("Jacobi SVD did not converge in " + MAX_SWEEPS + " sweeps (NaN or Inf input?)");
-    }
-
-    /** (x_p, x_q) = (c x_p - s x_q, s x_p + c x_q). */
-    private static void rotate(double[] x, int p, int q, int len, double c, double s) {
-        for (int i = 0; i < len; i++) {
-            double a = x[p + i], b = x[q + i];
-            x[p + i] = c * a - s * b;
-            x[q + i] = s * a + c * b;
-        }
+        throw new ArithmeticException("Jacobi SVD did not converge in " + MAX_SWEEPS + " sweeps");
     }
 
     /** Rows {@code from..n-1} of x (n × n, rows 0..from-1 orthonormal) become an orthonormal completion (Gram-Schmidt on e_i). */
@@ -132,9 +126,7 @@ public record Svd(int m, int n, double[] u, double[] s, double[] vh) {
     }
 
     private static double dot(double[] x, int xo, double[] y, int yo, int len) {
-        double acc = 0;
-        for (int i = 0; i < len; i++) acc += x[xo + i] * y[yo + i];
-        return acc;
+        return DoubleLoops.dot(x, xo, y, yo, len);
     }
 
     private static double[] transpose(double[] a, int rows, int cols) {

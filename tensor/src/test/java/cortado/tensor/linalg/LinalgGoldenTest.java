@@ -93,6 +93,13 @@ class LinalgGoldenTest {
         }
     }
 
+    @Test
+    void aNonFiniteEntryIsAClearError() {
+        double[] a = {1, 2, 3, Double.NaN, 5, 6};
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Svd.of(a, 2, 3))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("SVD of a matrix holding NaN at [1][0]");
+    }
+
     private static void assertReconstructs(String what, double[] a, Svd svd, double tol) {
         int m = svd.m(), n = svd.n(), k = svd.k();
         for (int i = 0; i < m; i++)
