@@ -75,19 +75,26 @@ public final class LoraLayer extends Module implements TunerLayer {
     }
 
     @Override
-    public Tensor forward(Tensor x) {
+    public Tensor forward(Tensor x) { return forward(x, false); }
+
+    /** gelu(forward(x)), the GELU fused into the last adapter's sum (or into the base layer when none applies). */
+    @Override
+    public Tensor forwardGelu(Tensor x) { return forward(x, true); }
+
+    private Tensor forward(Tensor x, boolean gelu) {
         Layer base = childAt("base_layer");
-        if (!enabled) {
-            if (!merged.isEmpty()) unmerge();
-            return base.forward(x);
-        }
+        if (!enabled && !merged.isEmpty()) unmerge();
+        List<String> pending = enabled ? active.stream().filter(n -> !merged.contains(n)).toList() : List.of();
+        if (pending.isEmpty()) return gelu ? base.forwardGelu(x) : base.forward(x);
         Tensor y = base.forward(x);
-        for (String name : active) {
-            if (merged.contains(name)) continue;
+        for (int i = 0; i < pending.size(); i++) {
+            String name = pending.get(i);
             Tensor h = this.<AdapterDict>childAt("lora_dropout").<Dropout>at(name).forward(x);
             h = lora(name, "lora_A").forward(h);
-            h = lora(name, "lora_B").forward(h);
-            y = F.add(y, F.scale(h, (float) (double) scaling.get(name)));
+            // lora_B's product, the scaling and the sum in one op: y + (scaling h) B^T (F.addLinear).
+            Tensor b = lora(name, "lora_B").weight().value();
+            float s = (float) (double) scaling.get(name);
+            y = gelu && i == pending.size() - 1 ? F.addLinearGelu(y, h, b, s) : F.addLinear(y, h, b, s);
         }
         return y;
     }
