@@ -47,6 +47,19 @@ public final class F {
         return Linear.apply(x, weight, bias, true, true);
     }
 
+    /**
+     * y + (scale * h) @ weight^T for y [..., out], h [..., r], weight [out, r]: a low-rank update added onto a layer's
+     * output in one op (LoRA's {@code base(x) + scaling * lora_B(h)}), making one [N, out] tensor instead of three.
+     */
+    public static Tensor addLinear(Tensor y, Tensor h, Tensor weight, float scale) {
+        return AddLinear.apply(y, h, weight, scale, false);
+    }
+
+    /** gelu(y + (scale * h) @ weight^T), GELU (tanh form) fused after the sum. */
+    public static Tensor addLinearGelu(Tensor y, Tensor h, Tensor weight, float scale) {
+        return AddLinear.apply(y, h, weight, scale, true);
+    }
+
     // ---- elementwise (NumPy broadcasting) ----
 
     public static Tensor add(Tensor a, Tensor b) { return Add.apply(a, b); }

@@ -16,7 +16,7 @@ import cortado.tensor.Tensor;
  */
 final class Linear implements GradFn {
     private final Tensor x, weight, bias;
-    private final Tensor x2;        // x as [N, in] rows
+    private final Tensor x2;        // x as [N, in] rows, for dW; null when the weight is frozen
     private final boolean inOut;    // weight stored [in, out] (Conv1D)
     private final Tensor preGelu;   // z = x W, without the bias, when GELU is fused; else null
 
@@ -54,7 +54,9 @@ final class Linear implements GradFn {
         outShape[outShape.length - 1] = outF;
         Tensor y = y2.reshape(outShape);
         if (Autograd.shouldRecord(x, weight, bias))
-            Autograd.record(y, new Linear(x, weight, bias, x2.detach(), inOut, gelu ? z : null));
+            // A frozen weight (a LoRA base) needs no dW, so x is not kept for it: dX needs only W and dZ.
+            Autograd.record(y, new Linear(x, weight, bias, weight.requiresGrad() ? x2.detach() : null, inOut,
+                    gelu ? z : null));
         return y;
     }
 
@@ -73,7 +75,7 @@ final class Linear implements GradFn {
             Autograd.releaseNow(preGelu); // this op's own buffer, read for the last time
         } else if (bias != null && bias.requiresGrad()) db = be.sum(g2, 0, false);
         Tensor dx = x.requiresGrad() ? be.matmul(g2, weight, false, inOut).reshape(x.shape()) : null;
-        Tensor dw = !weight.requiresGrad() ? null : inOut ? be.matmul(x2, g2, true, false) : be.matmul(g2, x2, true, false);
+        Tensor dw = x2 == null || !weight.requiresGrad() ? null : inOut ? be.matmul(x2, g2, true, false) : be.matmul(g2, x2, true, false);
         if (bias == null) return new Tensor[] {dx, dw};
         return new Tensor[] {dx, dw, bias.requiresGrad() ? db : null};
     }

@@ -2,6 +2,7 @@ package cortado.autograd;
 
 import static cortado.autograd.Inputs.*;
 
+import cortado.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
 class MatmulGradTest {
@@ -41,6 +42,31 @@ class MatmulGradTest {
                 leaf(randn(46, 3, 2, 4).transpose(0, 1)), param(47, 5, 4), param(48, 5));
         // frozen weight (PEFT): only x and bias get gradients
         check("linear frozen weight", in -> F.linear(in[0], in[1], in[2]), param(49, 3, 4), randn(50, 5, 4), param(51, 5));
+    }
+
+    @Test
+    void addLinear() {
+        // y [2, 3, 5] + 0.7 * h [2, 3, 4] @ w [5, 4]^T, every input trainable, then frozen y and w (QLoRA's layer 0)
+        check("addLinear", in -> F.addLinear(in[0], in[1], in[2], 0.7f), param(70, 2, 3, 5), param(71, 2, 3, 4),
+                param(72, 5, 4));
+        check("addLinear frozen base output and weight", in -> F.addLinear(in[0], in[1], in[2], -1.3f),
+                randn(73, 3, 5), param(74, 3, 4), randn(75, 5, 4));
+        check("addLinear + gelu", in -> F.addLinearGelu(in[0], in[1], in[2], 0.5f), param(76, 3, 5), param(77, 3, 4),
+                param(78, 5, 4));
+    }
+
+    @Test
+    void addLinearEqualsTheUnfusedSum() {
+        Tensor y = randn(80, 6, 5), h = randn(81, 6, 4), w = randn(82, 5, 4);
+        float[] fused = F.addLinear(y, h, w, 0.25f).toArray();
+        float[] unfused = F.add(y, F.scale(F.linear(h, w, null), 0.25f)).toArray();
+        // Same sums; only where the scale is applied (on h, or on the product) rounds differently: a few ulps.
+        for (int i = 0; i < fused.length; i++)
+            org.assertj.core.api.Assertions.assertThat(fused[i]).isCloseTo(unfused[i],
+                    org.assertj.core.data.Offset.offset(1e-5f));
+        float[] gelu = F.addLinearGelu(y, h, w, 0.25f).toArray(), ref = F.gelu(F.addLinear(y, h, w, 0.25f)).toArray();
+        for (int i = 0; i < gelu.length; i++)
+            org.assertj.core.api.Assertions.assertThat(gelu[i]).isCloseTo(ref[i], org.assertj.core.data.Offset.offset(1e-6f));
     }
 
     @Test

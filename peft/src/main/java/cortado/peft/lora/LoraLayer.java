@@ -152,27 +152,37 @@ public final class LoraLayer extends Module implements LoraModule {
      * computed again on the dropped-out input {@code x'}, which A and B see too.
      */
     @Override
-    public Tensor forward(Tensor x) {
+    public Tensor forward(Tensor x) { return forward(x, false); }
+
+    /** gelu(forward(x)), the GELU fused into the last adapter's sum (or into the base layer when none applies). */
+    @Override
+    public Tensor forwardGelu(Tensor x) { return forward(x, true); }
+
+    private Tensor forward(Tensor x, boolean gelu) {
         Layer base = childAt("base_layer");
-        if (!enabled) {
-            if (!merged.isEmpty()) unmerge();
-            return base.forward(x);
-        }
+        if (!enabled && !merged.isEmpty()) unmerge();
+        List<String> pending = enabled ? active.stream().filter(n -> !merged.contains(n)).toList() : List.of();
+        if (pending.isEmpty()) return gelu ? base.forwardGelu(x) : base.forward(x);
         Tensor y = base.forward(x);
-        for (String name : active) {
-            if (merged.contains(name)) continue;
+        for (int i = 0; i < pending.size(); i++) {
+            String name = pending.get(i);
+            boolean fuseGelu = gelu && i == pending.size() - 1;
             Dropout dropout = this.<AdapterDict>childAt("lora_dropout").at(name);
             boolean identity = dropout.p() == 0f || !dropout.isTraining();
-            Tensor h = identity ? x : dropout.forward(x);
-            Tensor lora = lora(name, "lora_B").forward(lora(name, "lora_A").forward(h));
+            Tensor dropped = identity ? x : dropout.forward(x);
+            Tensor h = lora(name, "lora_A").forward(dropped);
             double s = scaling.get(name);
             if (!isDora(name)) {
-                y = F.add(y, F.scale(lora, (float) s));
+                // lora_B's product, the scaling and the sum in one op: y + (scaling h) B^T (F.addLinear).
+                Tensor bw = lora(name, "lora_B").weight().value();
+                y = fuseGelu ? F.addLinearGelu(y, h, bw, (float) s) : F.addLinear(y, h, bw, (float) s);
                 continue;
             }
-            Tensor baseResult = identity ? withoutBias(y) : baseWithoutBias(h);
+            Tensor lora = lora(name, "lora_B").forward(h);
+            Tensor baseResult = identity ? withoutBias(y) : baseWithoutBias(dropped);
             Tensor norm = Dora.rowNorms(baseWeightOutIn(), loraWeight(name), s);
             y = F.add(y, Dora.term(baseResult, lora, magnitude(name).value(), norm, s));
+            if (fuseGelu) y = F.gelu(y); // DoRA's term is not a plain product: the GELU comes after it
         }
         return y;
     }

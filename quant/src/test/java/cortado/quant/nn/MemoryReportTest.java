@@ -83,4 +83,27 @@ class MemoryReportTest {
         assertThat(byKind).containsEntry("kernel copies and code maps (de-nested/rescaled scales, code books)", beyond);
         assertThat(r.total().bytes()).isEqualTo(r.quantizedWeights().bytes() + beyond + 4 * 48);
     }
+
+    /**
+     * Issue 9's QLoRA accounting on GPT-2 124M: its quantized linear layers (c_attn, attn.c_proj, c_fc, mlp.c_proj of
+     * each block, all of the same four shapes, so one block's bits per parameter are the whole model's) at NF4,
+     * blocksize 64, double-quantized hold 4 + 8/64 + 32/(64*256) = 4.127 bits per parameter, which `cortado inspect`
+     * prints with three decimals. The per-tensor fp32 offset adds 32/numel (under 2e-5 bits here).
+     */
+    @Test
+    void gpt2BlockAtNf4DoubleQuantHolds4Point127BitsPerParameter() {
+        QuantizeSpec spec = new QuantizeSpec("nf4", 64, true, List.of());
+        int[][] shapes = {{2304, 768}, {768, 768}, {3072, 768}, {768, 3072}}; // [out, in] after the Conv1D transpose
+        Module block = new Module() {
+            {
+                for (int i = 0; i < shapes.length; i++)
+                    child("proj" + i, ModelQuantizer.quantizeLayer(spec, QuantizedLayersTest.random(10 + i, shapes[i]),
+                            null, true));
+            }
+        };
+        MemoryReport.Row q = MemoryReport.of(block).quantizedWeights();
+        assertThat(q.parameters()).isEqualTo(7_077_888L); // 1,769,472 + 589,824 + 2 x 2,359,296
+        assertThat(q.bitsPerParameter()).isCloseTo(4 + 8.0 / 64 + 32.0 / (64 * 256), org.assertj.core.data.Offset.offset(1e-4));
+        assertThat(String.format(java.util.Locale.ROOT, "%.3f", q.bitsPerParameter())).isEqualTo("4.127");
+    }
 }

@@ -149,21 +149,22 @@ public final class CpuBackend implements Backend {
         QuantizedMatrix m = matrix("quantizedMatmul", w);
         Tensor xc = checkFeatures("quantizedMatmul", on("quantizedMatmul", x), m.cols()).contiguous();
         int rows = xc.numel() / Math.max(1, m.cols());
-        float[] y = new float[rows * m.rows()];
-        QuantMatmul.matmul(m, xc.data(), xc.offset(), rows, y, 0);
         int[] shape = x.shape();
         shape[shape.length - 1] = m.rows();
-        return Tensor.of(y, shape);
+        // Every element is written, so a pooled step buffer (not a fresh array each call) needs no zero fill.
+        Tensor y = Tensor.empty(shape);
+        QuantMatmul.matmul(m, xc.data(), xc.offset(), rows, y.data(), y.offset());
+        return y;
     }
     @Override public Tensor quantizedMatmulGradInput(Tensor dy, QuantizedWeight w) {
         QuantizedMatrix m = matrix("quantizedMatmulGradInput", w);
         Tensor gc = checkFeatures("quantizedMatmulGradInput", on("quantizedMatmulGradInput", dy), m.rows()).contiguous();
         int rows = gc.numel() / Math.max(1, m.rows());
-        float[] dx = new float[rows * m.cols()];
-        QuantMatmul.matmulGradInput(m, gc.data(), gc.offset(), rows, dx, 0);
         int[] shape = dy.shape();
         shape[shape.length - 1] = m.cols();
-        return Tensor.of(dx, shape);
+        Tensor dx = Tensor.empty(shape);
+        QuantMatmul.matmulGradInput(m, gc.data(), gc.offset(), rows, dx.data(), dx.offset());
+        return dx;
     }
 
     @Override public QuantizedWeight weight16bit(DType dtype, short[] bits, int rows, int cols) {
