@@ -4,6 +4,11 @@ import cortado.tensor.Backend;
 import cortado.tensor.Backends;
 import cortado.tensor.Parallel;
 import cortado.tensor.Tensor;
+import cortado.tensor.cpu.AdamWRangeKernel;
+import cortado.tensor.cpu.quant.Adam8bitKernel;
+import cortado.quant.DynamicMap;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -21,7 +26,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The per-parameter passes of a training step over 16M floats (a GPT-2 124M step makes them over 124M): fused AdamW,
  * gradient accumulation (axpy), clipping's sum of squares and rescale. Memory-bound; compare with bytes moved
- * (AdamW reads 4 and writes 3 arrays).
+ * (AdamW reads 4 and writes 3 arrays). {@code adamwPagedFrame} is PagedAdamW's kernel (moments in an off-heap frame,
+ * element by element), {@code adam8bit} AdamW8bit's (bitsandbytes' CPU 8-bit blockwise update).
  *
  * <pre>java --add-modules jdk.incubator.vector -jar bench/target/benchmarks.jar OptimizerKernelsBench</pre>
  */
@@ -40,6 +46,8 @@ public class OptimizerKernelsBench {
 
     private final Backend be = Backends.cpu();
     private Tensor p, g, m, v;
+    private MemorySegment frame, state8;
+    private final Adam8bitKernel.Maps maps = Adam8bitKernel.Maps.of(DynamicMap.signed(), DynamicMap.unsigned());
     private int step;
 
     @Setup
@@ -50,6 +58,18 @@ public class OptimizerKernelsBench {
         g = BenchTensors.randn(r, n);
         m = Tensor.zeros(n);
         v = Tensor.zeros(n);
+        frame = Arena.ofAuto().allocate(8L * n, 64);
+        state8 = Arena.ofAuto().allocate(2L * n + 8L * ((n + 255) / 256), 64);
+    }
+
+    @Benchmark public void adamwPagedFrame() {
+        AdamWRangeKernel.step(p, g, 0, n, frame, 0, frame, 4L * n, 1e-4f, 0.9f, 0.999f, 1e-8f, 0.1f, ++step, 1f);
+    }
+
+    @Benchmark public void adam8bit() {
+        long blocks = (n + 255) / 256;
+        Adam8bitKernel.step(p, g, 0, n, state8, n, 2L * n, 2L * n + 4 * blocks, maps,
+                new Adam8bitKernel.Hyper(0.9, 0.999, 1e-8, 1e-4, 0.1, ++step, 1f));
     }
 
     @Benchmark public void adamw() { be.adamwInPlace(p, g, m, v, 1e-4f, 0.9f, 0.999f, 1e-8f, 0.1f, ++step); }

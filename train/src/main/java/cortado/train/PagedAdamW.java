@@ -19,7 +19,7 @@ import java.util.Set;
 /**
  * Paged AdamW (bitsandbytes' {@code PagedAdamW} / {@code PagedAdamW8bit}): the state of every tensor of at least
  * {@link #PAGED_MIN_SIZE} elements lives in fixed-size pages ({@link PageStore}) of which only as many stay in memory
- * as the cap allows; the rest are spilled to a memory-mapped file and brought back, one at a time, when the step
+ * as the cap allows; the rest are spilled to a file and brought back, one at a time, when the step
  * reaches them. Smaller tensors keep their state resident ({@link AdamW}, or {@link AdamW8bit} for the 8-bit kind).
  * The updates are AdamW's (fp32 state) or AdamW8bit's (8-bit state): paging moves bytes, it changes no arithmetic.
  *
