@@ -37,11 +37,24 @@ public final class Trainer {
 
     /** @param val validation tokens, or null for none */
     public Trainer(CausalLm model, TrainConfig config, TokenData train, TokenData val) {
+        this(model, config, config.sequential()
+                ? Batches.sequential(train, config.batch(), config.seq())
+                : Batches.random(train, config.batch(), config.seq(), config.seed()), val);
+    }
+
+    /**
+     * Trains on batches of any kind, e.g. {@link Batches#examples} for a completion-only fine-tuning; they must
+     * have the config's batch and seq.
+     *
+     * @param val validation tokens, or null for none
+     */
+    public Trainer(CausalLm model, TrainConfig config, Batches train, TokenData val) {
+        if (train.batch() != config.batch() || train.seq() != config.seq())
+            throw new IllegalArgumentException("batches of " + train.batch() + " x " + train.seq() + " for a config of "
+                    + config.batch() + " x " + config.seq());
         this.model = model;
         this.config = config;
-        this.train = config.sequential()
-                ? Batches.sequential(train, config.batch(), config.seq())
-                : Batches.random(train, config.batch(), config.seq(), config.seed());
+        this.train = train;
         this.val = val;
         if (val != null && val.size() < config.seq() + 1)
             throw new TokenDataException(val.source() + ": validation data holds " + val.size()
