@@ -129,13 +129,18 @@ public final class PeftModel {
             root.namedParameters().forEach((n, p) -> { if (n.contains("bias")) p.setTrainable(true); });
     }
 
-    /** (trainable, all) parameter counts, as PEFT's {@code get_nb_trainable_parameters} (fp32 bases). */
+    /**
+     * (trainable, all) parameter counts, as PEFT's {@code get_nb_trainable_parameters}: a frozen quantized layer's
+     * weight counts its out x in elements (PEFT counts a bitsandbytes {@code Params4bit} as twice its packed bytes).
+     */
     public long[] trainableAndAll() {
         long trainable = 0, all = 0;
         for (Parameter p : model.module().namedParameters().values()) {
             all += p.numel();
             if (p.trainable()) trainable += p.numel();
         }
+        for (Module m : model.module().namedModules().values())
+            if (m instanceof cortado.quant.nn.QuantizedLinear q) all += (long) q.outFeatures() * q.inFeatures();
         return new long[] {trainable, all};
     }
 
