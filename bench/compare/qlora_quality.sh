@@ -19,7 +19,8 @@ jar=bench/target/benchmarks.jar
 [ -f "$jar" ] || { echo "build first: mvn -B -q -pl bench -am package -DskipTests" >&2; exit 1; }
 ckpt=runs/qlora-quality/checkpoint
 [ -f "$ckpt/model.safetensors" ] || ./cortado demo --qlora-steps 0 --threads "$threads" --out runs/qlora-quality
-opts=${JAVA_OPTS:--XX:MaxRAMPercentage=75 -XX:+UseSerialGC -XX:MaxNewSize=256m}
+# A bounded heap: the QLoRA step promotes garbage that the serial collector would otherwise let grow to 75% of RAM.
+opts=${JAVA_OPTS:--Xmx2g -XX:+UseSerialGC -XX:MaxNewSize=256m}
 # shellcheck disable=SC2086
 "$java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED $opts -cp "$jar" \
     cortado.bench.QloraQualityMain --model "$ckpt" --threads "$threads" --tune "$tune"
