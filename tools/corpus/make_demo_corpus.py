@@ -8,8 +8,6 @@ which rewrites cli/src/main/resources/cortado/demo/corpus.txt (committed).
 import pathlib
 import random
 
-rng = random.Random(20240520)
-
 NAMES = ["Tom", "Lily", "Max", "Anna", "Ben", "Mia", "Sam", "Lucy", "Jack", "Emma", "Leo", "Rosa"]
 ANIMALS = ["cat", "dog", "rabbit", "bird", "fox", "duck", "mouse", "bear", "frog", "horse"]
 PLACES = ["a small house", "a big farm", "a quiet village", "a green forest", "a little town", "an old mill"]
@@ -43,27 +41,42 @@ def a_an(word):
     return ("an " if word[0] in "aeiou" else "a ") + word
 
 
-def story():
+def draw_story(rng):
+    """One story's choices, drawn in a fixed order (the corpus's bytes depend on it)."""
     name, friend_name = rng.sample(NAMES, 2)
     animal = rng.choice(ANIMALS)
     thing, color = rng.choice(THINGS), rng.choice(COLORS)
-    s = [f"Once upon a time, there was a little {animal} named {name}.",
-         f"{name} lived in {rng.choice(PLACES)} near {rng.choice(NEAR)}.",
-         f"Every day, {name} liked to {rng.choice(LIKES)}.",
-         f"One {rng.choice(WEATHER)} morning, {name} found {a_an(color)} {thing}.",
-         f"\"What a nice {thing}!\" said {name}.",
-         f"{name} felt {rng.choice(FEELINGS)}.",
-         f"Then {name} met {friend_name}, who was {a_an(rng.choice(ANIMALS))}.",
-         f"{friend_name} said, \"Can I play with your {thing}?\"",
-         rng.choice([f"{name} said, \"Yes, let us play together.\"",
-                     f"{name} said, \"No, it is mine.\" Then {name} saw that {friend_name} was sad, "
-                     f"and {name} gave {friend_name} the {thing}."]),
-         f"They played with the {color} {thing} until the sun went down.",
-         rng.choice(ENDINGS).format(a=name, b=friend_name)]
-    return " ".join(s)
+    return {"name": name, "friend": friend_name, "animal": animal, "thing": thing, "color": color,
+            "place": rng.choice(PLACES), "near": rng.choice(NEAR), "like": rng.choice(LIKES),
+            "weather": rng.choice(WEATHER), "feeling": rng.choice(FEELINGS), "friend_animal": rng.choice(ANIMALS),
+            "shares": rng.choice([True, False]), "ending": rng.choice(ENDINGS)}
 
 
-def facts():
+def opening(s):
+    """The story's first four sentences: who, where, what they like, what they found."""
+    name = s["name"]
+    return [f"Once upon a time, there was a little {s['animal']} named {name}.",
+            f"{name} lived in {s['place']} near {s['near']}.",
+            f"Every day, {name} liked to {s['like']}.",
+            f"One {s['weather']} morning, {name} found {a_an(s['color'])} {s['thing']}."]
+
+
+def story(rng):
+    s = draw_story(rng)
+    name, friend_name, thing = s["name"], s["friend"], s["thing"]
+    rest = [f"\"What a nice {thing}!\" said {name}.",
+            f"{name} felt {s['feeling']}.",
+            f"Then {name} met {friend_name}, who was {a_an(s['friend_animal'])}.",
+            f"{friend_name} said, \"Can I play with your {thing}?\"",
+            f"{name} said, \"Yes, let us play together.\"" if s["shares"] else
+            f"{name} said, \"No, it is mine.\" Then {name} saw that {friend_name} was sad, "
+            f"and {name} gave {friend_name} the {thing}.",
+            f"They played with the {s['color']} {thing} until the sun went down.",
+            s["ending"].format(a=name, b=friend_name)]
+    return " ".join(opening(s) + rest)
+
+
+def facts(rng):
     out = []
     for _ in range(4):
         kind = rng.randrange(5)
@@ -88,12 +101,18 @@ def facts():
     return " ".join(out)
 
 
-parts, size = [], 0
-while size < 400_000:
-    p = story() if rng.random() < 0.7 else facts()
-    parts.append(p)
-    size += len(p) + 2
-text = "\n\n".join(parts) + "\n"
-out = pathlib.Path(__file__).resolve().parents[2] / "cli/src/main/resources/cortado/demo/corpus.txt"
-out.write_text(text, encoding="utf-8")
-print(f"wrote {out} ({len(text.encode('utf-8'))} bytes, {len(parts)} paragraphs)")
+def main():
+    rng = random.Random(20240520)
+    parts, size = [], 0
+    while size < 400_000:
+        p = story(rng) if rng.random() < 0.7 else facts(rng)
+        parts.append(p)
+        size += len(p) + 2
+    text = "\n\n".join(parts) + "\n"
+    out = pathlib.Path(__file__).resolve().parents[2] / "cli/src/main/resources/cortado/demo/corpus.txt"
+    out.write_text(text, encoding="utf-8")
+    print(f"wrote {out} ({len(text.encode('utf-8'))} bytes, {len(parts)} paragraphs)")
+
+
+if __name__ == "__main__":
+    main()

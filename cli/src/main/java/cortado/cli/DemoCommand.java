@@ -15,8 +15,9 @@ import java.util.Locale;
 
 /**
  * {@code cortado demo}: pretrains the "demo" preset (a byte-level GPT-2) on the small corpus of simple stories and
- * facts inside the jar ({@code tools/corpus/make_demo_corpus.py} wrote it), showing a sample before and after.
- * Sized to finish in about three minutes on two cores.
+ * facts inside the jar ({@code tools/corpus/make_demo_corpus.py} wrote it), showing a sample before and after, then
+ * QLoRA fine-tunes it to answer questions about stories ({@link DemoFinetune}). Sized to finish in about three and a
+ * half minutes on two cores.
  */
 public final class DemoCommand implements Command {
     static final String CORPUS = "/cortado/demo/corpus.txt";
@@ -30,7 +31,9 @@ public final class DemoCommand implements Command {
 
     @Override public String name() { return "demo"; }
 
-    @Override public String summary() { return "pretrain a small GPT on text shipped in the jar, with samples before and after"; }
+    @Override public String summary() {
+        return "pretrain a small GPT on text shipped in the jar, then QLoRA fine-tune it to answer questions";
+    }
 
     @Override
     public int run(String[] argv) throws Exception {
@@ -38,13 +41,19 @@ public final class DemoCommand implements Command {
                 Pretrains a small byte-level GPT-2 (the "demo" preset) on simple English stories and facts embedded in
                 the jar, with a progress bar and periodic validation loss, then prints a sample from the trained model
                 next to one from the untrained model. Writes OUT/metrics.jsonl, OUT/loss.png and the checkpoint
-                OUT/checkpoint (Hugging Face layout; try: cortado generate --model OUT/checkpoint --prompt "Once").""")
+                OUT/checkpoint (Hugging Face layout; try: cortado generate --model OUT/checkpoint --prompt "Once").
+                Then quantizes the model's linear layers to NF4 and trains LoRA adapters on them (QLoRA) to answer
+                questions about stories, showing held-out answers and exact match before and after; writes the
+                adapter in PEFT's format to OUT/adapter.""")
                 .option("out", "DIR", "output directory", "runs/demo")
-                .option("steps", "N", "optimizer steps", Integer.toString(STEPS))
+                .option("steps", "N", "pretraining optimizer steps", Integer.toString(STEPS))
+                .option("qlora-steps", "N", "fine-tuning steps (0: no fine-tuning)",
+                        Integer.toString(DemoFinetune.RECIPE.steps()))
                 .parse(argv);
         if (!a.positionals().isEmpty()) throw new UsageException("unexpected argument '" + a.positionals().get(0) + "'");
         Path out = Path.of(a.string("out"));
         int steps = a.positiveInt("steps");
+        int qloraSteps = a.nonNegativeInt("qlora-steps");
         PrintStream o = System.out;
 
         ByteTokenizer tok = new ByteTokenizer();
@@ -75,6 +84,10 @@ public final class DemoCommand implements Command {
         o.println("wrote " + out.resolve(TrainingRun.METRICS_FILE) + ", " + out.resolve(TrainingRun.PLOT_FILE) + ", "
                 + out.resolve(TrainingRun.CHECKPOINT_DIR) + "/");
         o.println("next: ./cortado generate --model " + out.resolve(TrainingRun.CHECKPOINT_DIR) + " --prompt \"Once upon\"");
+        if (qloraSteps > 0) {
+            o.println();
+            DemoFinetune.run(model, DemoQa.load(), DemoFinetune.RECIPE.withSteps(qloraSteps), out, o);
+        }
         return Main.OK;
     }
 

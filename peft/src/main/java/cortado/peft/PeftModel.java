@@ -231,13 +231,18 @@ public final class PeftModel {
         return out;
     }
 
-    /** (trainable, all) parameter counts, as PEFT's {@code get_nb_trainable_parameters} (fp32 bases). */
+    /**
+     * (trainable, all) parameter counts, as PEFT's {@code get_nb_trainable_parameters}: a frozen quantized layer's
+     * weight counts its out x in elements (PEFT counts a bitsandbytes {@code Params4bit} as twice its packed bytes).
+     */
     public long[] trainableAndAll() {
         long trainable = 0, all = 0;
         for (Parameter p : root.namedParameters().values()) {
             all += p.numel();
             if (p.trainable()) trainable += p.numel();
         }
+        for (Module m : root.namedModules().values())
+            if (m instanceof QuantizedLinear q) all += (long) q.outFeatures() * q.inFeatures();
         return new long[] {trainable, all};
     }
 

@@ -1,5 +1,8 @@
 package cortado.train;
 
+import cortado.nn.models.CausalLm;
+import java.util.List;
+
 /**
  * Cuts a token sequence into training batches of B rows of T tokens: {@code inputs} and {@code targets} (the same
  * tokens shifted by one), both row-major [B, T].
@@ -12,13 +15,18 @@ package cortado.train;
  *   engines.</li>
  *   <li>{@link #random}: each row starts at an independent uniform position in {@code [0, n - T - 1]}, as nanoGPT's
  *   get_batch, from a seeded SplitMix64 generator whose whole state is one long (so a checkpoint can save it).</li>
+ *   <li>{@link #examples}: each row is one {@link PromptCompletion} drawn uniformly from a list by the same generator,
+ *   right-padded to T; its targets are the completion's tokens, with {@link CausalLm#IGNORE_INDEX} under the prompt
+ *   and the padding, so the loss is the completion's alone. Right padding needs no attention mask: a causal model's
+ *   positions never look at the later padding.</li>
  * </ul>
  */
 public final class Batches {
     /** One batch: inputs and targets, row-major [batch, seq]. */
     public record Batch(int[] inputs, int[] targets, int batch, int seq) {}
 
-    private final TokenData data;
+    private final TokenData data;               // null in examples mode
+    private final List<PromptCompletion> examples; // null in the token modes
     private final int batch, seq;
     private final boolean sequential;
     private long cursor;     // sequential: next start token
@@ -31,9 +39,25 @@ public final class Batches {
             throw new TokenDataException(data.source() + ": holds " + data.size() + " tokens, fewer than one batch needs ("
                     + (sequential ? "B*T+1 = " : "T+1 = ") + needed + ")");
         this.data = data;
+        this.examples = null;
         this.batch = batch;
         this.seq = seq;
         this.sequential = sequential;
+        this.rngState = seed;
+    }
+
+    private Batches(List<PromptCompletion> examples, int batch, int seq, long seed) {
+        if (batch < 1 || seq < 1) throw new IllegalArgumentException("batch and seq must be >= 1");
+        if (examples.isEmpty()) throw new IllegalArgumentException("no examples to train on");
+        this.data = null;
+        this.examples = List.copyOf(examples);
+        for (int i = 0; i < this.examples.size(); i++)
+            if (this.examples.get(i).length() - 1 > seq)
+                throw new TokenDataException("example " + i + " holds " + this.examples.get(i).length()
+                        + " tokens, more than a row of seq+1 = " + (seq + 1));
+        this.batch = batch;
+        this.seq = seq;
+        this.sequential = false;
         this.rngState = seed;
     }
 
@@ -47,7 +71,37 @@ public final class Batches {
         return new Batches(data, batch, seq, false, seed);
     }
 
+    /** Rows of prompt/completion examples drawn uniformly (with replacement) from a seeded generator. */
+    public static Batches examples(List<PromptCompletion> examples, int batch, int seq, long seed) {
+        return new Batches(examples, batch, seq, seed);
+    }
+
+    /**
+     * The given examples as one batch of {@code rows.size()} rows of T tokens: inputs are each example but its last
+     * token, then padding (id 0); targets are the next tokens where the completion is predicted and
+     * {@link CausalLm#IGNORE_INDEX} elsewhere.
+     */
+    public static Batch rows(List<PromptCompletion> rows, int seq) {
+        int n = rows.size();
+        int[] inputs = new int[n * seq], targets = new int[n * seq];
+        java.util.Arrays.fill(targets, CausalLm.IGNORE_INDEX);
+        for (int b = 0; b < n; b++) {
+            PromptCompletion e = rows.get(b);
+            int len = e.length() - 1, p = e.prompt().length;
+            if (len > seq) throw new IllegalArgumentException("example of " + e.length() + " tokens in rows of " + seq);
+            for (int i = 0; i < len; i++) inputs[b * seq + i] = i < p ? e.prompt()[i] : e.completion()[i - p];
+            // Position i predicts token i+1, scored when that token is part of the completion (i+1 >= p).
+            for (int i = p - 1; i < len; i++) targets[b * seq + i] = e.completion()[i + 1 - p];
+        }
+        return new Batch(inputs, targets, n, seq);
+    }
+
     public Batch next() {
+        if (examples != null) {
+            PromptCompletion[] picked = new PromptCompletion[batch];
+            for (int b = 0; b < batch; b++) picked[b] = examples.get((int) uniform(examples.size()));
+            return rows(List.of(picked), seq);
+        }
         int bt = batch * seq;
         int[] inputs = new int[bt], targets = new int[bt];
         if (sequential) {
@@ -72,6 +126,12 @@ public final class Batches {
     }
 
     public boolean isSequential() { return sequential; }
+
+    /** Rows per batch (B). */
+    public int batch() { return batch; }
+
+    /** Tokens per row (T). */
+    public int seq() { return seq; }
 
     /** The resumable position: the cursor (sequential) or the generator state (random). */
     public long state() { return sequential ? cursor : rngState; }

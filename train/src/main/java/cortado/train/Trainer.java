@@ -3,9 +3,12 @@ package cortado.train;
 import cortado.autograd.Autograd;
 import cortado.autograd.F;
 import cortado.autograd.NoGrad;
+import cortado.nn.Parameter;
 import cortado.nn.models.CausalLm;
 import cortado.tensor.StepArena;
 import cortado.tensor.Tensor;
+import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The pretraining loop for a causal language model: next-token cross-entropy on batches from {@link Batches}, K
@@ -37,7 +40,7 @@ public final class Trainer {
 
     /** AdamW with the config's weight decay. @param val validation tokens, or null for none */
     public Trainer(CausalLm model, TrainConfig config, TokenData train, TokenData val) {
-        this(model, config, train, val, params -> new AdamW(params, config.weightDecay()));
+        this(model, config, windows(config, train), val, adamW(config));
     }
 
     /**
@@ -46,12 +49,30 @@ public final class Trainer {
      *     {@code p -> OptimizerKind.parse(name).create(p, config.weightDecay(), capBytes, null)}
      */
     public Trainer(CausalLm model, TrainConfig config, TokenData train, TokenData val,
-                   java.util.function.Function<java.util.Map<String, cortado.nn.Parameter>, Optimizer> optimizer) {
+                   Function<Map<String, Parameter>, Optimizer> optimizer) {
+        this(model, config, windows(config, train), val, optimizer);
+    }
+
+    /** As {@link #Trainer(CausalLm, TrainConfig, Batches, TokenData, Function)} with AdamW. */
+    public Trainer(CausalLm model, TrainConfig config, Batches train, TokenData val) {
+        this(model, config, train, val, adamW(config));
+    }
+
+    /**
+     * Trains on batches of any kind, e.g. {@link Batches#examples} for a completion-only fine-tuning; they must
+     * have the config's batch and seq.
+     *
+     * @param val validation tokens, or null for none
+     * @param optimizer builds the optimizer over the model's named parameters (it keeps the trainable ones)
+     */
+    public Trainer(CausalLm model, TrainConfig config, Batches train, TokenData val,
+                   Function<Map<String, Parameter>, Optimizer> optimizer) {
+        if (train.batch() != config.batch() || train.seq() != config.seq())
+            throw new IllegalArgumentException("batches of " + train.batch() + " x " + train.seq() + " for a config of "
+                    + config.batch() + " x " + config.seq());
         this.model = model;
         this.config = config;
-        this.train = config.sequential()
-                ? Batches.sequential(train, config.batch(), config.seq())
-                : Batches.random(train, config.batch(), config.seq(), config.seed());
+        this.train = train;
         this.val = val;
         if (val != null && val.size() < config.seq() + 1)
             throw new TokenDataException(val.source() + ": validation data holds " + val.size()
@@ -61,6 +82,16 @@ public final class Trainer {
         model.module().train(true);
         model.module().seedDropout(config.seed());   // masks keyed by (seed, micro-step, layer, element)
         model.module().checkpointActivations(config.checkpointActivations());
+    }
+
+    private static Batches windows(TrainConfig config, TokenData train) {
+        return config.sequential()
+                ? Batches.sequential(train, config.batch(), config.seq())
+                : Batches.random(train, config.batch(), config.seq(), config.seed());
+    }
+
+    private static Function<Map<String, Parameter>, Optimizer> adamW(TrainConfig config) {
+        return params -> new AdamW(params, config.weightDecay());
     }
 
     /** Mean next-token cross-entropy of {@code batch} (F.crossEntropy over the [B*T, V] logits; records the graph). */

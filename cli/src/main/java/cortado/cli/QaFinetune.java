@@ -1,0 +1,65 @@
+package cortado.cli;
+
+import cortado.nn.models.CausalLm;
+import cortado.peft.PeftModel;
+import cortado.peft.TargetModules;
+import cortado.peft.lora.LoraConfig;
+import cortado.quant.nn.ModelQuantizer;
+import cortado.quant.nn.QuantizeSpec;
+import cortado.train.Batches;
+import cortado.train.PromptCompletion;
+import cortado.train.TrainConfig;
+import cortado.train.Trainer;
+import java.util.List;
+
+/**
+ * Fine-tuning the demo model on its question set, three ways from the same pretrained weights: every weight (full),
+ * LoRA on every linear layer over the fp32 base, and QLoRA: the linear layers quantized to NF4 with double
+ * quantization (bitsandbytes' {@code bnb_4bit_quant_type="nf4"}, {@code bnb_4bit_use_double_quant=True}, blocks of
+ * 64), LoRA on top. All train with the existing {@link Trainer} on completion-only rows ({@link Batches#examples}:
+ * the story and question are read, only the answer is scored).
+ */
+public final class QaFinetune {
+    public enum Method { FULL, LORA, QLORA }
+
+    /**
+     * @param lr     peak learning rate (cosine to lr/10, linear warmup); LoRA's adapters want a higher one than full
+     *               fine-tuning, as usual
+     * @param r      LoRA rank (PEFT's {@code r}); alpha is {@code 2r} (the QLoRA paper's alpha 16 at r 8)
+     */
+    public record Recipe(Method method, int steps, int batch, int seq, float lr, int warmup, int r, double dropout,
+                         long seed) {
+        public double alpha() { return 2.0 * r; }
+
+        public Recipe withMethod(Method m, float newLr) {
+            return new Recipe(m, steps, batch, seq, newLr, warmup, r, dropout, seed);
+        }
+
+        public Recipe withSteps(int n) { return new Recipe(method, n, batch, seq, lr, Math.min(warmup, n / 10), r, dropout, seed); }
+    }
+
+    /** Rows of the model's full context (every example fits: make_demo_qa.py checks it). */
+    public static final int SEQ = 256;
+    static final int BLOCKSIZE = 64;
+
+    private QaFinetune() {}
+
+    /**
+     * Readies {@code model} for {@code method} in place: nothing for full fine-tuning (every parameter trains),
+     * adapters for LoRA, quantization then adapters for QLoRA. Returns the PeftModel, or null for full.
+     */
+    public static PeftModel prepare(CausalLm model, Recipe r) {
+        if (r.method() == Method.FULL) return null;
+        if (r.method() == Method.QLORA)
+            ModelQuantizer.quantize(model, new QuantizeSpec("nf4", BLOCKSIZE, true, QuantizeSpec.DEFAULT_SKIP));
+        LoraConfig c = LoraConfig.of(r.r(), r.alpha(), TargetModules.allLinear()).withDropout(r.dropout());
+        return PeftModel.wrap(model, c, r.seed());
+    }
+
+    /** A trainer of the model's trainable parameters on completion-only rows of {@code train}. */
+    public static Trainer trainer(CausalLm model, Recipe r, List<PromptCompletion> train) {
+        TrainConfig cfg = new TrainConfig(r.steps(), r.batch(), r.seq(), r.lr(), r.warmup(), "cosine", 0f, 1.0f, 1,
+                0, 1, r.seed(), false, 0);
+        return new Trainer(model, cfg, Batches.examples(train, r.batch(), r.seq(), r.seed()), null);
+    }
+}
