@@ -29,7 +29,7 @@ public final class DoubleQuantization {
     /**
      * The mean of the absmax values rounded once to float32: summed in double, divided, rounded. (torch's float32
      * mean sums in float with its own cascade order and can differ in the last bit; the offset is stored in the
-     * checkpoint, so loading is exact either way. tools/quant/bnb_reference.py defines the mean the same way.)
+     * checkpoint, so loading is exact either way; BnbParityTest allows that ulp against the real library.)
      */
     static float mean(float[] x) {
         if (x.length == 0) return 0f;
