@@ -3,6 +3,7 @@ package cortado.peft;
 import cortado.nn.Module;
 import cortado.nn.Parameter;
 import cortado.nn.models.CausalLm;
+import cortado.quant.nn.QuantizedLinear;
 import cortado.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -144,13 +145,19 @@ public final class PeftModel {
         return out;
     }
 
-    /** (trainable, all) parameter counts, as PEFT's {@code get_nb_trainable_parameters} (fp32 bases). */
+    /**
+     * (trainable, all) parameter counts, as PEFT's {@code get_nb_trainable_parameters}: a quantized linear layer's
+     * frozen weight counts as its {@code in x out} parameters, as peft counts a bitsandbytes {@code Params4bit} (twice
+     * its packed bytes) or {@code Int8Params}.
+     */
     public long[] trainableAndAll() {
         long trainable = 0, all = 0;
         for (Parameter p : root.namedParameters().values()) {
             all += p.numel();
             if (p.trainable()) trainable += p.numel();
         }
+        for (Module m : root.namedModules().values())
+            if (m instanceof QuantizedLinear q) all += (long) q.inFeatures() * q.outFeatures();
         return new long[] {trainable, all};
     }
 
