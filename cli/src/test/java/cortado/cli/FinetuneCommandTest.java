@@ -131,6 +131,16 @@ class FinetuneCommandTest {
         // The adapter goes on a quantized base as well.
         PeftModel onNf4 = AdapterFiles.load(cortado.quant.nn.QuantizedCheckpoint.load(quantizedBase()), out);
         assertThat(((LoraLayer) onNf4.module().get("transformer.h.0.attn.c_attn")).baseLayer()).isInstanceOf(Linear4bit.class);
+        CliRun.Result ppl = CliRun.run("perplexity", "--model", quantizedBase().toString(), "--data", text.toString(),
+                "--adapter", out.toString());
+        assertThat(ppl.code()).as(ppl.err()).isZero();
+        // A directory already quantized is the base as it is, for qlora and lora alike.
+        CliRun.Result onQuantizedDir = CliRun.run("finetune", "--model", quantizedBase().toString(), "--data",
+                text.toString(), "--out", dir.resolve("qlora-on-nf4").toString(), "--method", "qlora", "--steps", "2",
+                "--batch", "2", "--seq", "16");
+        assertThat(onQuantizedDir.code()).as(onQuantizedDir.err()).isZero();
+        assertThat(onQuantizedDir.out()).doesNotContain("quantized 8 linear layers").contains(r.out().lines()
+                .filter(l -> l.startsWith("trainable params")).findFirst().orElseThrow());
     }
 
     private static Path quantizedBase() {
