@@ -113,7 +113,8 @@ class FinetuneCommandTest {
         CliRun.Result r = finetune(out, "--method", "qlora", "--r", "8", "--alpha", "16", "--steps", "4");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("quantized 8 linear layers of the base to nf4 (blocksize 64, double quantization)");
-        assertThat(r.out()).containsPattern("trainable params: 2,048 \\|\\| all params: [0-9,]+ \\|\\| trainable%");
+        // PEFT counts a 4-bit weight as its in x out parameters, so "all" is the fp32 base's count plus the adapter's.
+        assertThat(r.out()).contains(PeftModel.trainableLine(2048, HfCheckpoint.load(base).module().parameterCount() + 2048));
         Map<?, ?> cfg = (Map<?, ?>) Json.parse(Files.readString(out.resolve(AdapterFiles.CONFIG)));
         assertThat(cfg.get("target_modules")).isEqualTo(List.of("c_attn"));   // GPT-2's PEFT default
         Map<String, Tensor> w = Safetensors.load(out.resolve(AdapterFiles.WEIGHTS));
@@ -130,6 +131,16 @@ class FinetuneCommandTest {
         // The adapter goes on a quantized base as well.
         PeftModel onNf4 = AdapterFiles.load(cortado.quant.nn.QuantizedCheckpoint.load(quantizedBase()), out);
         assertThat(((LoraLayer) onNf4.module().get("transformer.h.0.attn.c_attn")).baseLayer()).isInstanceOf(Linear4bit.class);
+        CliRun.Result ppl = CliRun.run("perplexity", "--model", quantizedBase().toString(), "--data", text.toString(),
+                "--adapter", out.toString());
+        assertThat(ppl.code()).as(ppl.err()).isZero();
+        // A directory already quantized is the base as it is, for qlora and lora alike.
+        CliRun.Result onQuantizedDir = CliRun.run("finetune", "--model", quantizedBase().toString(), "--data",
+                text.toString(), "--out", dir.resolve("qlora-on-nf4").toString(), "--method", "qlora", "--steps", "2",
+                "--batch", "2", "--seq", "16");
+        assertThat(onQuantizedDir.code()).as(onQuantizedDir.err()).isZero();
+        assertThat(onQuantizedDir.out()).doesNotContain("quantized 8 linear layers").contains(r.out().lines()
+                .filter(l -> l.startsWith("trainable params")).findFirst().orElseThrow());
     }
 
     private static Path quantizedBase() {
