@@ -4,6 +4,7 @@ import cortado.tensor.Backend;
 import cortado.tensor.Backends;
 import cortado.tensor.Parallel;
 import cortado.tensor.Tensor;
+import cortado.tensor.Adam8bit;
 import cortado.tensor.cpu.AdamWRangeKernel;
 import cortado.tensor.cpu.quant.Adam8bitKernel;
 import cortado.quant.DynamicMap;
@@ -47,7 +48,7 @@ public class OptimizerKernelsBench {
     private final Backend be = Backends.cpu();
     private Tensor p, g, m, v;
     private MemorySegment frame, state8;
-    private final Adam8bitKernel.Maps maps = Adam8bitKernel.Maps.of(DynamicMap.signed(), DynamicMap.unsigned());
+    private final Adam8bit.Maps maps = Adam8bit.Maps.of(DynamicMap.signed(), DynamicMap.unsigned());
     private int step;
 
     @Setup
@@ -69,7 +70,7 @@ public class OptimizerKernelsBench {
     @Benchmark public void adam8bit() {
         long blocks = (n + 255) / 256;
         Adam8bitKernel.step(p, g, 0, n, state8, n, 2L * n, 2L * n + 4 * blocks, maps,
-                new Adam8bitKernel.Hyper(0.9, 0.999, 1e-8, 1e-4, 0.1, ++step, 1f));
+                new Adam8bit.Hyper(0.9, 0.999, 1e-8, 1e-4, 0.1, ++step, 1f));
     }
 
     @Benchmark public void adamw() { be.adamwInPlace(p, g, m, v, 1e-4f, 0.9f, 0.999f, 1e-8f, 0.1f, ++step); }

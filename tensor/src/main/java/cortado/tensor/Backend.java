@@ -370,4 +370,20 @@ public interface Backend {
     /** The same update reading the gradient as grad * gradScale: a global-norm clip folded into the update's pass. */
     void adamwInPlace(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps,
                       float weightDecay, int step, float gradScale);
+
+    /**
+     * AdamW on elements [from, from+n) of {@code param} and {@code grad} whose moments lie in host memory, m's element i
+     * at byte {@code mAt + 4i} of {@code m} and v's at {@code vAt + 4i} of {@code v}: the update of a paged optimizer,
+     * whose state pages live off the device.
+     */
+    void adamwRangeInPlace(Tensor param, Tensor grad, long from, int n, java.lang.foreign.MemorySegment m, long mAt,
+                           java.lang.foreign.MemorySegment v, long vAt, float lr, float beta1, float beta2, float eps,
+                           float weightDecay, int step, float gradScale);
+
+    /**
+     * 8-bit blockwise Adam(W) on elements [from, from+n) with the state of that range in host memory ({@code state}:
+     * codes1 at byte 0, codes2 at {@code codes2At}, absmax1 at {@code absmax1At}, absmax2 at {@code absmax2At}).
+     */
+    void adam8bitInPlace(Tensor param, Tensor grad, long from, int n, java.lang.foreign.MemorySegment state, long codes2At,
+                         long absmax1At, long absmax2At, Adam8bit.Maps maps, Adam8bit.Hyper h);
 }

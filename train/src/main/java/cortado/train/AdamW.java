@@ -134,8 +134,9 @@ public final class AdamW implements Optimizer {
             String n = e.getKey();
             if (!f.contains("exp_avg." + n) && !f.contains("exp_avg_sq." + n)) continue;   // never updated
             int[] shape = e.getValue().shape();
-            fm.put(n, Tensor.of(f.floats("exp_avg." + n, shape), shape));
-            fv.put(n, Tensor.of(f.floats("exp_avg_sq." + n, shape), shape));
+            cortado.tensor.Backend b = e.getValue().value().backend();
+            fm.put(n, b.fromArray(f.floats("exp_avg." + n, shape), shape));
+            fv.put(n, b.fromArray(f.floats("exp_avg_sq." + n, shape), shape));
             known.add("exp_avg." + n);
             known.add("exp_avg_sq." + n);
         }

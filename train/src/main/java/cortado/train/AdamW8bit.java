@@ -1,5 +1,6 @@
 package cortado.train;
 
+import cortado.tensor.Adam8bit;
 import cortado.nn.Parameter;
 import cortado.nn.io.CheckpointException;
 import cortado.nn.io.SafetensorsDtype;
@@ -7,7 +8,6 @@ import cortado.quant.DynamicMap;
 import cortado.quant.RawSafetensorsWriter;
 import cortado.tensor.StepArena;
 import cortado.tensor.Tensor;
-import cortado.tensor.cpu.quant.Adam8bitKernel;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -21,7 +21,7 @@ import java.util.Set;
 /**
  * bitsandbytes' {@code AdamW8bit} (Dettmers et al. 2022): AdamW whose two moments are stored 8-bit, blockwise
  * quantized in blocks of 256 with the dynamic maps (first moment {@code create_dynamic_map(signed=True)}, second
- * {@code signed=False}), updated as its CPU {@code optimizer_update_8bit_blockwise} does ({@link Adam8bitKernel}).
+ * {@code signed=False}), updated as its CPU {@code optimizer_update_8bit_blockwise} does (the backend's {@code adam8bitInPlace}, {@link Adam8bit}).
  * Tensors of fewer than {@link #MIN_8BIT_SIZE} elements keep fp32 moments (bnb's {@code min_8bit_size}), updated by
  * the backend's fused AdamW kernel. Weight decay follows {@link AdamW#decays} (matrices only).
  *
@@ -30,7 +30,7 @@ import java.util.Set;
 public final class AdamW8bit implements Optimizer {
     /** bitsandbytes' min_8bit_size: smaller tensors keep fp32 state. */
     public static final int MIN_8BIT_SIZE = 4096;
-    static final Adam8bitKernel.Maps MAPS = Adam8bitKernel.Maps.of(DynamicMap.signed(), DynamicMap.unsigned());
+    static final Adam8bit.Maps MAPS = Adam8bit.Maps.of(DynamicMap.signed(), DynamicMap.unsigned());
 
     private final Map<String, Parameter> params = new LinkedHashMap<>();
     private final double beta1, beta2, eps, weightDecay;
@@ -88,8 +88,8 @@ public final class AdamW8bit implements Optimizer {
             int n = p.numel();
             Blockwise8bitLayout layout = new Blockwise8bitLayout(n);
             MemorySegment s = quantized.computeIfAbsent(e.getKey(), k -> arena.allocate(layout.bytes(), 8));
-            Adam8bitKernel.step(p, g.contiguous(), 0, n, s, layout.codes2At(), layout.absmax1At(), layout.absmax2At(),
-                    MAPS, new Adam8bitKernel.Hyper(beta1, beta2, eps, lrD, wd, step, gradScale));
+            p.backend().adam8bitInPlace(p, g.contiguous(), 0, n, s, layout.codes2At(), layout.absmax1At(), layout.absmax2At(),
+                    MAPS, new Adam8bit.Hyper(beta1, beta2, eps, lrD, wd, step, gradScale));
         }
     }
 

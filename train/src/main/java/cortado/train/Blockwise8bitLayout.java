@@ -1,6 +1,6 @@
 package cortado.train;
 
-import cortado.tensor.cpu.quant.Adam8bitKernel;
+import cortado.tensor.Adam8bit;
 
 /**
  * Where the 8-bit state of up to {@code capacity} elements lies in one segment (bitsandbytes' state1/state2 codes and
@@ -13,7 +13,7 @@ record Blockwise8bitLayout(int capacity) {
         if (capacity <= 0) throw new IllegalArgumentException("capacity must be positive, got " + capacity);
     }
 
-    static int blocks(long n) { return (int) ((n + Adam8bitKernel.BLOCK - 1) / Adam8bitKernel.BLOCK); }
+    static int blocks(long n) { return (int) ((n + Adam8bit.BLOCK - 1) / Adam8bit.BLOCK); }
 
     long codes2At() { return capacity; }
 
@@ -25,9 +25,9 @@ record Blockwise8bitLayout(int capacity) {
 
     /** The largest multiple of 256 elements whose state fits in {@code pageBytes}. */
     static int capacityFor(long pageBytes) {
-        long perBlock = 2L * Adam8bitKernel.BLOCK + 8;
+        long perBlock = 2L * Adam8bit.BLOCK + 8;
         long blocks = pageBytes / perBlock;
         if (blocks < 1) throw new IllegalArgumentException("a page of " + pageBytes + " bytes holds no 8-bit block");
-        return (int) Math.min(Integer.MAX_VALUE / 2, blocks * Adam8bitKernel.BLOCK);
+        return (int) Math.min(Integer.MAX_VALUE / 2, blocks * Adam8bit.BLOCK);
     }
 }

@@ -5,8 +5,7 @@ import cortado.nn.io.CheckpointException;
 import cortado.nn.io.SafetensorsDtype;
 import cortado.quant.RawSafetensorsWriter;
 import cortado.tensor.Tensor;
-import cortado.tensor.cpu.AdamWRangeKernel;
-import cortado.tensor.cpu.quant.Adam8bitKernel;
+import cortado.tensor.Adam8bit;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -119,11 +118,11 @@ public final class PagedAdamW implements Optimizer {
                 MemorySegment s = store.open(page);
                 try {
                     if (eightBit) {
-                        Adam8bitKernel.step(p, gc, from, len, s, layout.codes2At(), layout.absmax1At(), layout.absmax2At(),
-                                AdamW8bit.MAPS, new Adam8bitKernel.Hyper(0.9, 0.999, 1e-8, lrD,
+                        p.backend().adam8bitInPlace(p, gc, from, len, s, layout.codes2At(), layout.absmax1At(), layout.absmax2At(),
+                                AdamW8bit.MAPS, new Adam8bit.Hyper(0.9, 0.999, 1e-8, lrD,
                                         decays ? AdamW8bit.asPython(weightDecay) : 0.0, step, gradScale));
                     } else {
-                        AdamWRangeKernel.step(p, gc, from, len, s, 0, s, 4L * chunk, lr, AdamW.DEFAULT_BETA1,
+                        p.backend().adamwRangeInPlace(p, gc, from, len, s, 0, s, 4L * chunk, lr, AdamW.DEFAULT_BETA1,
                                 AdamW.DEFAULT_BETA2, AdamW.DEFAULT_EPS, decays ? weightDecay : 0f, step, gradScale);
                     }
                 } finally {
@@ -200,7 +199,7 @@ public final class PagedAdamW implements Optimizer {
         byte[] c1 = new byte[Math.toIntExact(n)], c2 = new byte[Math.toIntExact(n)];
         byte[] a1 = new byte[4 * blocks], a2 = new byte[4 * blocks];
         forChunks(t, (s, from, len) -> {
-            long b = from / Adam8bitKernel.BLOCK, nb = Blockwise8bitLayout.blocks(len);
+            long b = from / Adam8bit.BLOCK, nb = Blockwise8bitLayout.blocks(len);
             MemorySegment.copy(s, 0, MemorySegment.ofArray(c1), from, len);
             MemorySegment.copy(s, layout.codes2At(), MemorySegment.ofArray(c2), from, len);
             MemorySegment.copy(s, layout.absmax1At(), MemorySegment.ofArray(a1), 4 * b, 4 * nb);
@@ -250,7 +249,7 @@ public final class PagedAdamW implements Optimizer {
                     MemorySegment a1 = f.bytes("absmax1." + name, SafetensorsDtype.F32, blocks);
                     MemorySegment a2 = f.bytes("absmax2." + name, SafetensorsDtype.F32, blocks);
                     forChunks(t, (s, from, len) -> {
-                        long b = from / Adam8bitKernel.BLOCK, nb = Blockwise8bitLayout.blocks(len);
+                        long b = from / Adam8bit.BLOCK, nb = Blockwise8bitLayout.blocks(len);
                         s.fill((byte) 0);
                         MemorySegment.copy(c1, from, s, 0, len);
                         MemorySegment.copy(c2, from, s, layout.codes2At(), len);

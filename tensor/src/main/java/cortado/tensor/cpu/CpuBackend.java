@@ -194,6 +194,20 @@ public final class CpuBackend implements Backend {
         AdamWKernel.step(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step, gradScale);
     }
 
+    @Override public void adamwRangeInPlace(Tensor param, Tensor grad, long from, int n, java.lang.foreign.MemorySegment m,
+                                            long mAt, java.lang.foreign.MemorySegment v, long vAt, float lr, float beta1,
+                                            float beta2, float eps, float weightDecay, int step, float gradScale) {
+        cortado.tensor.cpu.AdamWRangeKernel.step(param, grad, from, n, m, mAt, v, vAt, lr, beta1, beta2, eps,
+                weightDecay, step, gradScale);
+    }
+
+    @Override public void adam8bitInPlace(Tensor param, Tensor grad, long from, int n, java.lang.foreign.MemorySegment state,
+                                          long codes2At, long absmax1At, long absmax2At, cortado.tensor.Adam8bit.Maps maps,
+                                          cortado.tensor.Adam8bit.Hyper h) {
+        cortado.tensor.cpu.quant.Adam8bitKernel.step(param, grad, from, n, state, codes2At, absmax1At,
+                absmax2At, maps, h);
+    }
+
     // ---- checks ----
     // A kernel given a tensor of another backend fails in Tensor.data(), naming both backends.
 

@@ -239,6 +239,20 @@ public final class OffHeapBackend implements Backend {
                 gradScale);
     }
 
+    @Override public void adamwRangeInPlace(Tensor param, Tensor grad, long from, int n, java.lang.foreign.MemorySegment m,
+                                            long mAt, java.lang.foreign.MemorySegment v, long vAt, float lr, float beta1,
+                                            float beta2, float eps, float weightDecay, int step, float gradScale) {
+        cortado.tensor.cpu.AdamWRangeKernel.step(on("adamwRangeInPlace", param, grad), grad, from, n, m, mAt, v, vAt, lr, beta1, beta2, eps,
+                weightDecay, step, gradScale);
+    }
+
+    @Override public void adam8bitInPlace(Tensor param, Tensor grad, long from, int n, java.lang.foreign.MemorySegment state,
+                                          long codes2At, long absmax1At, long absmax2At, cortado.tensor.Adam8bit.Maps maps,
+                                          cortado.tensor.Adam8bit.Hyper h) {
+        cortado.tensor.cpu.quant.Adam8bitKernel.step(on("adam8bitInPlace", param, grad), grad, from, n, state, codes2At, absmax1At,
+                absmax2At, maps, h);
+    }
+
     /** The first tensor, after checking that every non-null one lives on this backend (the error names both). */
     private Tensor on(String op, Tensor first, Tensor... rest) {
         Backends.requireOn(this, op, first);

@@ -1,5 +1,8 @@
 package cortado.tensor.cpu.quant;
 
+import cortado.tensor.Adam8bit;
+import cortado.tensor.Adam8bit.Hyper;
+import cortado.tensor.Adam8bit.Maps;
 import cortado.tensor.Parallel;
 import cortado.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
@@ -27,20 +30,10 @@ import java.lang.foreign.ValueLayout;
  * depend on the thread count.
  */
 public final class Adam8bitKernel {
-    /** bitsandbytes' blocksize for 8-bit optimizer states. */
-    public static final int BLOCK = 256;
+    private static final int BLOCK = Adam8bit.BLOCK;
     private static final int LUT_SIZE = 65536;
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
-    /** The two 256-entry maps and their 65536-bin lookup tables. */
-    public record Maps(float[] code1, byte[] lut1, float[] code2, byte[] lut2) {
-        public static Maps of(float[] signed, float[] unsigned) {
-            return new Maps(signed.clone(), lookupTable(signed), unsigned.clone(), lookupTable(unsigned));
-        }
-    }
-
-    /** Hyperparameters as bitsandbytes receives them: Python floats (doubles), cast where torch casts them. */
-    public record Hyper(double beta1, double beta2, double eps, double lr, double weightDecay, int step, float gradScale) {}
 
     private Adam8bitKernel() {}
 
@@ -77,8 +70,8 @@ public final class Adam8bitKernel {
                 for (int i = 0; i < len; i++) {
                     long e = start + i;
                     float gi = get(g, go + e) * gs;
-                    float mi = maps.code1[state.get(ValueLayout.JAVA_BYTE, e) & 0xFF] * a1;
-                    float vi = maps.code2[state.get(ValueLayout.JAVA_BYTE, codes2At + e) & 0xFF] * a2;
+                    float mi = maps.code1()[state.get(ValueLayout.JAVA_BYTE, e) & 0xFF] * a1;
+                    float vi = maps.code2()[state.get(ValueLayout.JAVA_BYTE, codes2At + e) & 0xFF] * a2;
                     mi = Math.fma(gi, ob1, mi * b1);
                     vi = Math.fma(ob2 * gi, gi, vi * b2);
                     float denom = (float) Math.sqrt(vi) / c2 + eps;
@@ -88,8 +81,8 @@ public final class Adam8bitKernel {
                     m[i] = mi;
                     v[i] = vi;
                 }
-                state.set(F32, absmax1At + 4L * b, requantize(m, len, maps.lut1, state, start));
-                state.set(F32, absmax2At + 4L * b, requantize(v, len, maps.lut2, state, codes2At + start));
+                state.set(F32, absmax1At + 4L * b, requantize(m, len, maps.lut1(), state, start));
+                state.set(F32, absmax2At + 4L * b, requantize(v, len, maps.lut2(), state, codes2At + start));
             }
         });
     }
