@@ -6,6 +6,7 @@ import cortado.peft.TargetModules;
 import cortado.peft.bitfit.BitFitConfig;
 import cortado.peft.ia3.IA3Config;
 import cortado.peft.lora.LoraConfig;
+import cortado.peft.lora.LoraInit;
 import java.util.Arrays;
 import java.util.List;
 
@@ -16,7 +17,7 @@ import java.util.List;
  */
 final class AdapterOptions {
     /** What {@code --init} accepts: PEFT's {@code init_lora_weights} values that this build implements. */
-    static final List<String> INITS = List.of("kaiming");
+    static final List<String> INITS = List.of("kaiming", "gaussian");
     static final List<String> LORA_FLAGS = List.of("r", "alpha", "dropout", "target-modules", "rslora", "init");
     static final List<String> IA3_FLAGS = List.of("target-modules", "feedforward-modules");
     static final List<String> BITFIT_FLAGS = List.of("target-modules");
@@ -38,9 +39,14 @@ final class AdapterOptions {
                 .option("dropout", "P", "dropout on the LoRA adapter's input (lora_dropout)", "0")
                 .flag("rslora", "rank-stabilized LoRA: scale by alpha/sqrt(r) (use_rslora)")
                 .option("init", String.join("|", INITS), "LoRA initialization (init_lora_weights): kaiming is A"
-                        + " kaiming-uniform, B zero, so training starts from the base model", "kaiming")
+                        + " kaiming-uniform, B zero, so training starts from the base model; gaussian draws A from"
+                        + " N(0, 1/r^2), B zero", "kaiming")
                 .option("feedforward-modules", "SPEC", "IA3: the targets whose input (not output) is scaled, same"
                         + " forms as --target-modules; default: the architecture's (llama down_proj, gpt2 mlp.c_proj)", null);
+    }
+
+    static PeftConfig dora(Args a, String modelDir) throws UsageException {
+        return ((LoraConfig) lora(a, modelDir)).withDora(true);
     }
 
     static PeftConfig lora(Args a, String modelDir) throws UsageException {
@@ -49,9 +55,10 @@ final class AdapterOptions {
         if (!(alpha > 0)) throw new UsageException("--alpha must be positive, got " + a.string("alpha"));
         double dropout = a.nonNegativeReal("dropout");
         if (dropout >= 1) throw new UsageException("--dropout must be below 1, got " + a.string("dropout"));
-        a.choice("init", INITS.toArray(String[]::new));
-        return new LoraConfig(r, alpha, targets(a, "target-modules"), null, dropout, Bias.NONE, List.of(),
+        String init = a.choice("init", INITS.toArray(String[]::new));
+        LoraConfig c = new LoraConfig(r, alpha, targets(a, "target-modules"), null, dropout, Bias.NONE, List.of(),
                 a.bool("rslora"), false, null, null, null, null, true, modelDir, "CAUSAL_LM");
+        return init.equals("kaiming") ? c : c.withInit(LoraInit.fromJson(init, "--init"), null);
     }
 
     static PeftConfig ia3(Args a, String modelDir) throws UsageException {

@@ -28,6 +28,8 @@ final class FinetuneMethods {
             new Method("qlora", "LoRA on the frozen base with its linear layers quantized to NF4, blocksize 64, double"
                     + " quantization (Dettmers et al. 2023), computed block by block", true, AdapterOptions.LORA_FLAGS,
                     AdapterOptions::lora),
+            new Method("dora", "DoRA (Liu et al. 2024): LoRA's direction plus a learned per-output-row magnitude"
+                    + " (use_dora)", false, AdapterOptions.LORA_FLAGS, AdapterOptions::dora),
             new Method("ia3", "(IA)^3: a learned vector rescales each target's output (a feed-forward target's input),"
                     + " initialized to ones", false, AdapterOptions.IA3_FLAGS, AdapterOptions::ia3),
             new Method("bitfit", "only the bias terms train; saved as bitfit_config.json + bitfit_model.safetensors"

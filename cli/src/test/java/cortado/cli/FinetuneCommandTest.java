@@ -62,6 +62,20 @@ class FinetuneCommandTest {
     }
 
     @Test
+    void doraAndGaussianInitWritePeftsFields() throws Exception {
+        Path out = dir.resolve("dora");
+        CliRun.Result r = finetune(out, "--method", "dora", "--r", "4", "--init", "gaussian", "--steps", "2");
+        assertThat(r.code()).as(r.err()).isZero();
+        Map<?, ?> cfg = (Map<?, ?>) Json.parse(Files.readString(out.resolve(AdapterFiles.CONFIG)));
+        assertThat(cfg.get("use_dora")).isEqualTo(true);
+        assertThat(cfg.get("init_lora_weights")).isEqualTo("gaussian");
+        assertThat(cortado.nn.io.Safetensors.load(out.resolve(AdapterFiles.WEIGHTS)).keySet())
+                .anyMatch(k -> k.endsWith(".lora_magnitude_vector"));
+        // the adapter reloads on the base and runs
+        assertThat(logits(AdapterFiles.load(HfCheckpoint.load(base), out).model()).shape()).isNotEmpty();
+    }
+
+    @Test
     void loraWritesAPeftAdapterThatReproducesTheTrainedModelAndResumesExactly() throws Exception {
         Path straight = dir.resolve("lora-straight");
         CliRun.Result r = finetune(straight, "--method", "lora", "--r", "4", "--alpha", "8", "--target-modules",
@@ -246,13 +260,13 @@ class FinetuneCommandTest {
     void methodsAndOptionsThatAreNotBuiltAreUsageErrorsAndNotInTheHelp() {
         CliRun.Result help = CliRun.run("finetune", "--help");
         assertThat(help.code()).isZero();
-        assertThat(help.out()).contains("--method full|lora|qlora|ia3|bitfit").contains("--target-modules")
+        assertThat(help.out()).contains("--method full|lora|qlora|dora|ia3|bitfit").contains("--target-modules")
                 .contains("--rslora");
         assertThat(help.out()).contains("--optimizer adamw|paged-adamw|adamw-8bit|paged-adamw-8bit")
                 .contains("--optimizer-memory-cap MB");
-        for (String absent : List.of("dora", "pissa", "loftq"))
+        for (String absent : List.of("pissa", "olora", "loftq"))
             assertThat(help.out()).as(absent).doesNotContain(absent);
-        for (String[] bad : List.of(new String[] {"--method", "dora"}, new String[] {"--optimizer", "sgd"},
+        for (String[] bad : List.of(new String[] {"--method", "adalora"}, new String[] {"--optimizer", "sgd"},
                 new String[] {"--init", "pissa"}, new String[] {"--optimizer-memory-cap", "64"},
                 new String[] {"--optimizer-memory-cap", "0", "--optimizer", "paged-adamw"},
                 new String[] {"--r", "4", "--method", "ia3"}, new String[] {"--feedforward-modules", "c_fc"},
