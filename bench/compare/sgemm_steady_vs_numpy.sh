@@ -7,12 +7,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 sizes=${1:-1024,2048}; threads=${2:-2}; rounds=${3:-3}; repeats=${4:-31}
-java=""
-for home in ${JAVA_HOME:+"$JAVA_HOME"} /usr/lib/jvm/*; do
-  v=$("$home/bin/java" -version 2>&1 | sed -n 's/.* version "\([0-9]*\).*/\1/p' | head -n1) || true
-  if [ "${v:-0}" -ge 25 ] 2>/dev/null; then java="$home/bin/java"; break; fi
-done
-[ -n "$java" ] || { echo "error: no JDK >= 25 found" >&2; exit 1; }
+. bench/compare/find_java.sh
 [ -d cli/target/classes ] || { echo "build first: mvn -B -q -pl cli -am compile" >&2; exit 1; }
 out=$(mktemp)
 for r in $(seq "$rounds"); do

@@ -8,12 +8,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 threads=${1:-2}; rounds=${2:-2}; py=${3:-/work/venv/bin/python}
-java=""
-for home in ${JAVA_HOME:+"$JAVA_HOME"} /usr/lib/jvm/*; do
-  v=$("$home/bin/java" -version 2>&1 | sed -n 's/.* version "\([0-9]*\).*/\1/p' | head -n1) || true
-  if [ "${v:-0}" -ge 25 ] 2>/dev/null; then java="$home/bin/java"; break; fi
-done
-[ -n "$java" ] || { echo "error: no JDK >= 25 found" >&2; exit 1; }
+. bench/compare/find_java.sh
 jar=bench/target/benchmarks.jar
 [ -f "$jar" ] || { echo "build first: mvn -B -q -pl bench -am package -DskipTests" >&2; exit 1; }
 opts=${JAVA_OPTS:--XX:MaxRAMPercentage=75 -XX:+UseSerialGC -XX:MaxNewSize=256m -XX:-UsePerfData}
