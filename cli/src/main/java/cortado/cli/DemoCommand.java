@@ -86,7 +86,8 @@ public final class DemoCommand implements Command {
         o.println("next: ./cortado generate --model " + out.resolve(TrainingRun.CHECKPOINT_DIR) + " --prompt \"Once upon\"");
         if (qloraSteps > 0) {
             o.println();
-            DemoFinetune.run(model, DemoQa.load(), DemoFinetune.RECIPE.withSteps(qloraSteps), out, o);
+            DemoFinetune.run(model, DemoQa.load(), DemoFinetune.RECIPE.withSteps(qloraSteps),
+                    out.resolve(TrainingRun.CHECKPOINT_DIR), out, o);
         }
         return Main.OK;
     }

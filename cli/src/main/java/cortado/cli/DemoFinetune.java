@@ -31,14 +31,17 @@ final class DemoFinetune {
 
     private DemoFinetune() {}
 
-    /** Quantizes {@code model} in place, trains an adapter on {@code qa} by {@code recipe} and reports. */
-    static Result run(CausalLm model, DemoQa.Split qa, QaFinetune.Recipe recipe, Path out, PrintStream o)
+    /**
+     * Quantizes {@code model} in place, trains an adapter on {@code qa} by {@code recipe} and reports; the adapter
+     * names {@code base} (the pretrained checkpoint directory, or null) as its base model.
+     */
+    static Result run(CausalLm model, DemoQa.Split qa, QaFinetune.Recipe recipe, Path base, Path out, PrintStream o)
             throws IOException {
         if (recipe.method() == QaFinetune.Method.FULL) throw new IllegalArgumentException("the stage trains an adapter");
         Files.createDirectories(out);
         o.printf(Locale.ROOT, "Fine-tuning with QLoRA: the model answers questions about the opening of a story "
                 + "(%,d pairs; %,d more about unseen stories held out)%n", qa.train().size(), qa.heldOut().size());
-        PeftModel peft = QaFinetune.prepare(model, recipe);
+        PeftModel peft = QaFinetune.prepare(model, recipe, base == null ? null : base.toString());
         o.printf(Locale.ROOT, "linear layers in NF4 with double quantization, LoRA r=%d alpha %.0f on each; %d steps of "
                         + "%d examples, lr %s; only the answers are scored%n", recipe.r(), recipe.alpha(), recipe.steps(),
                 recipe.batch(), recipe.lr());

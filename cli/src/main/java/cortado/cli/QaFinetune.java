@@ -48,11 +48,15 @@ public final class QaFinetune {
      * Readies {@code model} for {@code method} in place: nothing for full fine-tuning (every parameter trains),
      * adapters for LoRA, quantization then adapters for QLoRA. Returns the PeftModel, or null for full.
      */
-    public static PeftModel prepare(CausalLm model, Recipe r) {
+    public static PeftModel prepare(CausalLm model, Recipe r) { return prepare(model, r, null); }
+
+    /** As {@link #prepare(CausalLm, Recipe)}, the adapter naming {@code baseModel} as its base_model_name_or_path. */
+    public static PeftModel prepare(CausalLm model, Recipe r, String baseModel) {
         if (r.method() == Method.FULL) return null;
         if (r.method() == Method.QLORA)
             ModelQuantizer.quantize(model, new QuantizeSpec("nf4", BLOCKSIZE, true, QuantizeSpec.DEFAULT_SKIP));
-        LoraConfig c = LoraConfig.of(r.r(), r.alpha(), TargetModules.allLinear()).withDropout(r.dropout());
+        LoraConfig c = LoraConfig.of(r.r(), r.alpha(), TargetModules.allLinear()).withDropout(r.dropout())
+                .withBaseModel(baseModel);
         return PeftModel.wrap(model, c, r.seed());
     }
 

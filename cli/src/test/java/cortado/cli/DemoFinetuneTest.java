@@ -48,7 +48,8 @@ class DemoFinetuneTest {
         CausalLm model = Presets.create("gpt2-tiny", 5);
         QaFinetune.Recipe recipe = new QaFinetune.Recipe(QaFinetune.Method.QLORA, 60, 8, 64, 1e-2f, 6, 8, 0.05, 1);
         ByteArrayOutputStream console = new ByteArrayOutputStream();
-        DemoFinetune.Result r = DemoFinetune.run(model, qa, recipe, dir, new PrintStream(console, true, StandardCharsets.UTF_8));
+        DemoFinetune.Result r = DemoFinetune.run(model, qa, recipe, dir.resolve("checkpoint"), dir,
+                new PrintStream(console, true, StandardCharsets.UTF_8));
         String printed = console.toString(StandardCharsets.UTF_8);
 
         assertThat(r.before().exactMatch()).as(printed).isZero();
@@ -61,7 +62,8 @@ class DemoFinetuneTest {
                 + 8L * (32 + 32) * 2 + 8L * (32 + 128) * 2 + 8L * (128 + 32) * 2;
         assertThat(printed).contains(PeftModel.trainableLine(adapters, fp32 + adapters))
                 .contains("held-out exact match 0.0% -> 100.0%");
-        assertThat(Files.exists(dir.resolve("adapter/adapter_config.json"))).isTrue();
+        assertThat(cortado.data.json.Json.parseObject(Files.readString(dir.resolve("adapter/adapter_config.json")))
+                .get("base_model_name_or_path")).isEqualTo(dir.resolve("checkpoint").toString());
 
         // The adapter saved by the stage, loaded on a freshly quantized copy of the same base, answers the same.
         CausalLm base = Presets.create("gpt2-tiny", 5);
