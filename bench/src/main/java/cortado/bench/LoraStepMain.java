@@ -1,6 +1,5 @@
 package cortado.bench;
 
-import cortado.autograd.Autograd;
 import cortado.nn.Conv1D;
 import cortado.nn.Init;
 import cortado.nn.Linear;
@@ -24,10 +23,8 @@ import cortado.tensor.Backends;
 import cortado.tensor.CpuStorage;
 import cortado.tensor.DeferredZeros;
 import cortado.tensor.Parallel;
-import cortado.tensor.StepArena;
 import cortado.tensor.Tensor;
 import cortado.train.AdamW;
-import cortado.train.GradClip;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -101,31 +98,14 @@ public final class LoraStepMain {
         double rssBeforeSteps = procStatusMib("VmRSS:");
         boolean reset = resetPeakRss();
         SplittableRandom rng = new SplittableRandom(1);
-        StepArena arenaPeak = null;
-        List<Double> total = new ArrayList<>(), fwd = new ArrayList<>(), bwd = new ArrayList<>(), opt = new ArrayList<>();
+        TimedSteps timed = new TimedSteps();
         for (int s = 0; s < warmup + steps; s++) {
             int[] inputs = new int[batch * seq], targets = new int[batch * seq];
             for (int i = 0; i < inputs.length; i++) {
                 inputs[i] = rng.nextInt(vocab);
                 targets[i] = rng.nextInt(vocab);
             }
-            long t0 = System.nanoTime(), t1, t2, t3;
-            try (StepArena arena = StepArena.open()) {
-                arenaPeak = arena;
-                Tensor loss = model.loss(inputs, targets, batch, seq);
-                t1 = System.nanoTime();
-                Autograd.backward(loss);
-                t2 = System.nanoTime();
-                adamw.step(3e-4f, GradClip.measure(adamw.parameterList(), 1.0f).scale());
-                adamw.zeroGrad();
-            }
-            t3 = System.nanoTime();
-            if (s >= warmup) {
-                total.add((t3 - t0) / 1e6);
-                fwd.add((t1 - t0) / 1e6);
-                bwd.add((t2 - t1) / 1e6);
-                opt.add((t3 - t2) / 1e6);
-            }
+            timed.step(model, inputs, targets, batch, seq, adamw, s >= warmup);
         }
         System.out.printf("{\"engine\": \"cortado\", \"method\": \"%s\", \"model\": \"%s\", \"threads\": %d, "
                         + "\"batch\": %d, \"seq\": %d, \"r\": %d, \"trainable_params\": %d, \"median_step_ms\": %.1f, "
@@ -133,9 +113,9 @@ public final class LoraStepMain {
                         + "\"steps_ms\": %s, \"step_tensors_peak_mib\": %.1f, \"model_mib\": %.1f, "
                         + "\"quantized_bits_per_param\": %.4f, \"build_peak_rss_mib\": %.1f, "
                         + "\"rss_before_steps_mib\": %.1f, \"peak_rss_mib\": %.1f, \"trainable\": \"%s\"}%n",
-                method, preset, threads, batch, seq, r, trainableParams, median(total), median(fwd), median(bwd),
-                median(opt), Arrays.toString(total.stream().mapToLong(Math::round).toArray()),
-                arenaPeak == null ? 0 : arenaPeak.peakBytes() / 1048576.0,
+                method, preset, threads, batch, seq, r, trainableParams, median(timed.total), median(timed.forward),
+                median(timed.backward), median(timed.optimizer), Arrays.toString(timed.total.stream().mapToLong(Math::round).toArray()),
+                timed.stepTensorsPeakMib(),
                 MemoryReport.of(model.module()).total().bytes() / 1048576.0,
                 MemoryReport.of(model.module()).quantizedWeights().bitsPerParameter(), buildPeak, rssBeforeSteps,
                 reset ? procStatusMib("VmHWM:") : -1, trainable);

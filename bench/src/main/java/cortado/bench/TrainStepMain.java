@@ -1,16 +1,12 @@
 package cortado.bench;
 
-import cortado.autograd.Autograd;
 import cortado.nn.models.CausalLm;
 import cortado.nn.models.Presets;
 import cortado.tensor.Parallel;
 import cortado.tensor.StepArena;
-import cortado.tensor.Tensor;
 import cortado.train.AdamW;
-import cortado.train.GradClip;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -48,39 +44,22 @@ public final class TrainStepMain {
         // Same optimizer settings as the PyTorch side: lr 3e-4, weight decay 0.1 on rank >= 2, clip 1.0.
         AdamW adamw = new AdamW(model.module().namedParameters(), 0.1f);
         SplittableRandom rng = new SplittableRandom(1);
-        StepArena arenaPeak = null;
-        List<Double> total = new ArrayList<>(), fwd = new ArrayList<>(), bwd = new ArrayList<>(), opt = new ArrayList<>();
+        TimedSteps timed = new TimedSteps();
         for (int s = 0; s < warmup + steps; s++) {
             int[] inputs = new int[batch * seq], targets = new int[batch * seq];
             for (int i = 0; i < inputs.length; i++) {
                 inputs[i] = rng.nextInt(vocab);
                 targets[i] = rng.nextInt(vocab);
             }
-            long t0 = System.nanoTime(), t1, t2, t3;
-            try (StepArena arena = StepArena.open()) { // as Trainer.step: the step's buffers are pooled
-                arenaPeak = arena;
-                Tensor loss = model.loss(inputs, targets, batch, seq);
-                t1 = System.nanoTime();
-                Autograd.backward(loss);
-                t2 = System.nanoTime();
-                adamw.step(3e-4f, GradClip.measure(adamw.parameterList(), 1.0f).scale());
-                adamw.zeroGrad();
-            }
-            t3 = System.nanoTime();
-            if (s >= warmup) {
-                total.add((t3 - t0) / 1e6);
-                fwd.add((t1 - t0) / 1e6);
-                bwd.add((t2 - t1) / 1e6);
-                opt.add((t3 - t2) / 1e6);
-            }
+            timed.step(model, inputs, targets, batch, seq, adamw, s >= warmup);
         }
         System.out.printf("{\"engine\": \"cortado\", \"model\": \"%s\", \"threads\": %d, \"batch\": %d, \"seq\": %d, "
                         + "\"median_step_ms\": %.1f, \"median_forward_ms\": %.1f, \"median_backward_ms\": %.1f, "
                         + "\"median_optimizer_ms\": %.1f, \"steps_ms\": %s, \"step_tensors_peak_mib\": %.1f, \"pooled_mib\": %.1f, "
                         + "\"peak_rss_mib\": %.1f}%n",
-                preset, threads, batch, seq, median(total), median(fwd), median(bwd), median(opt),
-                Arrays.toString(total.stream().mapToLong(Math::round).toArray()),
-                arenaPeak == null ? 0 : arenaPeak.peakBytes() / 1048576.0, StepArena.pooledBytes() / 1048576.0,
+                preset, threads, batch, seq, median(timed.total), median(timed.forward), median(timed.backward),
+                median(timed.optimizer), Arrays.toString(timed.total.stream().mapToLong(Math::round).toArray()),
+                timed.stepTensorsPeakMib(), StepArena.pooledBytes() / 1048576.0,
                 peakRssMib());
     }
 
