@@ -5,6 +5,7 @@ import cortado.peft.PeftConfig;
 import cortado.peft.TargetModules;
 import cortado.peft.bitfit.BitFitConfig;
 import cortado.peft.ia3.IA3Config;
+import cortado.peft.lora.LoftqConfig;
 import cortado.peft.lora.LoraConfig;
 import cortado.peft.lora.LoraInit;
 import java.util.Arrays;
@@ -17,13 +18,14 @@ import java.util.List;
  */
 final class AdapterOptions {
     /** What {@code --init} accepts: PEFT's {@code init_lora_weights} values that this build implements. */
-    static final List<String> INITS = List.of("kaiming", "gaussian");
-    static final List<String> LORA_FLAGS = List.of("r", "alpha", "dropout", "target-modules", "rslora", "init");
+    static final List<String> INITS = List.of("kaiming", "gaussian", "pissa", "olora", "loftq");
+    static final List<String> LORA_FLAGS = List.of("r", "alpha", "dropout", "target-modules", "rslora", "init",
+            "loftq-iter");
     static final List<String> IA3_FLAGS = List.of("target-modules", "feedforward-modules");
     static final List<String> BITFIT_FLAGS = List.of("target-modules");
     /** Every adapter flag declared here (a method takes a subset). */
     static final List<String> ALL_FLAGS = List.of("r", "alpha", "dropout", "target-modules", "rslora", "init",
-            "feedforward-modules");
+            "loftq-iter", "feedforward-modules");
 
     private AdapterOptions() {}
 
@@ -40,7 +42,14 @@ final class AdapterOptions {
                 .flag("rslora", "rank-stabilized LoRA: scale by alpha/sqrt(r) (use_rslora)")
                 .option("init", String.join("|", INITS), "LoRA initialization (init_lora_weights): kaiming is A"
                         + " kaiming-uniform, B zero, so training starts from the base model; gaussian draws A from"
-                        + " N(0, 1/r^2), B zero", "kaiming")
+                        + " N(0, 1/r^2), B zero; pissa (Meng et al. 2024) takes A, B from W's top-r singular triplets"
+                        + " and olora (Buyukakyuz 2024) from its QR factors, the frozen base keeping the residual;"
+                        + " loftq (Li et al. 2023) alternates NF4 quantization of W - BA with an SVD of the error, for"
+                        + " qlora. These three factor each target's fp32 weight (an SVD per layer: slow on large"
+                        + " layers) and are written into adapter_config.json, so loading the adapter on the original"
+                        + " base (here or in PEFT) redoes the factorization; olora and loftq need nn.Linear targets"
+                        + " (not GPT-2's Conv1D)", "kaiming")
+                .option("loftq-iter", "N", "--init loftq: alternating quantize/SVD rounds (loftq_config.loftq_iter)", "1")
                 .option("feedforward-modules", "SPEC", "IA3: the targets whose input (not output) is scaled, same"
                         + " forms as --target-modules; default: the architecture's (llama down_proj, gpt2 mlp.c_proj)", null);
     }
@@ -56,9 +65,14 @@ final class AdapterOptions {
         double dropout = a.nonNegativeReal("dropout");
         if (dropout >= 1) throw new UsageException("--dropout must be below 1, got " + a.string("dropout"));
         String init = a.choice("init", INITS.toArray(String[]::new));
+        if (a.has("loftq-iter") && !init.equals("loftq"))
+            throw new UsageException("--loftq-iter applies to --init loftq, not --init " + init);
+        int loftqIter = a.positiveInt("loftq-iter");
         LoraConfig c = new LoraConfig(r, alpha, targets(a, "target-modules"), null, dropout, Bias.NONE, List.of(),
                 a.bool("rslora"), false, null, null, null, null, true, modelDir, "CAUSAL_LM");
-        return init.equals("kaiming") ? c : c.withInit(LoraInit.fromJson(init, "--init"), null);
+        if (init.equals("kaiming")) return c;
+        LoraInit i = LoraInit.fromJson(init, "--init");
+        return c.withInit(i, i == LoraInit.LOFTQ ? new LoftqConfig(4, loftqIter) : null);
     }
 
     static PeftConfig ia3(Args a, String modelDir) throws UsageException {

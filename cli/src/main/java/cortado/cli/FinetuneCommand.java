@@ -6,6 +6,8 @@ import cortado.nn.models.CausalLm;
 import cortado.peft.AdapterFiles;
 import cortado.peft.PeftConfig;
 import cortado.peft.PeftModel;
+import cortado.peft.lora.LoraConfig;
+import cortado.peft.lora.LoraInit;
 import cortado.quant.nn.ModelQuantizer;
 import cortado.quant.nn.QuantizeSpec;
 import cortado.train.Checkpoint;
@@ -32,6 +34,11 @@ public final class FinetuneCommand implements Command {
     static final QuantizeSpec QLORA_BASE = new QuantizeSpec("nf4", 64, true, QuantizeSpec.DEFAULT_SKIP);
     /** --optimizer: the train module's optimizer kinds. */
     static final List<String> OPTIMIZERS = java.util.Arrays.stream(OptimizerKind.values()).map(OptimizerKind::cliName).toList();
+
+    /** QLoRA's base spec, leaving the adapters' own layers alone (for the residual quantized after wrapping). */
+    static final QuantizeSpec QLORA_RESIDUAL = new QuantizeSpec(QLORA_BASE.type(), QLORA_BASE.blocksize(),
+            QLORA_BASE.doubleQuant(), java.util.stream.Stream.concat(QLORA_BASE.skip().stream(),
+                    java.util.stream.Stream.of(".*\\.lora_[AB]\\.")).toList());
 
     @Override public String name() { return "finetune"; }
 
@@ -112,6 +119,13 @@ public final class FinetuneCommand implements Command {
         // Validate the adapter flags before the (slow) model load.
         PeftConfig adapterConfig = method.full() ? null : method.adapter().make(a, a.string("model"));
 
+        // PiSSA, OLoRA and LoftQ factor each target's fp32 weight (the residual stays in the base), so with qlora the
+        // adapters are made first and the residual is quantized after: QPiSSA / LoftQ's order.
+        LoraInit factorsBase = factorsBase(ckpt != null ? AdapterFiles.readConfig(ckpt) : adapterConfig);
+        if (factorsBase != null && quantized)
+            throw new CliException(dir + " is quantized, but init_lora_weights \"" + factorsBase.toJson() + "\" factors"
+                    + " each target's fp32 weight: start from the fp32 model (--method qlora quantizes the residual)");
+
         PrintStream o = System.out;
         CausalLm model;
         PeftModel peft = null;
@@ -119,13 +133,13 @@ public final class FinetuneCommand implements Command {
             model = ckpt != null ? Checkpoint.loadModel(ckpt) : HfCheckpoint.load(dir);
         } else {
             model = quantized ? QuantizeCommand.loadQuantized(dir) : HfCheckpoint.load(dir);
-            if (method.quantizeBase() && !quantized) {
-                List<String> layers = ModelQuantizer.quantize(model, QLORA_BASE);
-                o.printf(Locale.ROOT, "quantized %d linear layers of the base to nf4 (blocksize %d, double quantization)%n",
-                        layers.size(), QLORA_BASE.blocksize());
-            }
+            boolean quantizeNow = method.quantizeBase() && !quantized;
+            if (quantizeNow && factorsBase == null) quantizeBase(model, QLORA_BASE, "the base", o);
+            if (factorsBase != null)
+                o.printf(Locale.ROOT, "factoring each target's weight for init_lora_weights \"%s\"%n", factorsBase.toJson());
             peft = ckpt != null ? AdapterFiles.load(model, ckpt)
                     : PeftModel.wrap(model, adapterConfig, cfg.seed());
+            if (quantizeNow && factorsBase != null) quantizeBase(model, QLORA_RESIDUAL, "the residual base", o);
         }
         PretrainCommand.checkSeq(model, cfg.seq());
 
@@ -196,5 +210,16 @@ public final class FinetuneCommand implements Command {
             trainer.optimizer().close();
         }
         return Main.OK;
+    }
+
+    private static void quantizeBase(CausalLm model, QuantizeSpec spec, String what, PrintStream o) {
+        List<String> layers = ModelQuantizer.quantize(model, spec);
+        o.printf(Locale.ROOT, "quantized %d linear layers of %s to nf4 (blocksize %d, double quantization)%n",
+                layers.size(), what, spec.blocksize());
+    }
+
+    /** The init that factors the base weight (PiSSA, OLoRA, LoftQ), or null. */
+    private static LoraInit factorsBase(PeftConfig c) {
+        return c instanceof LoraConfig lc && lc.init().modifiesBase() ? lc.init() : null;
     }
 }

@@ -257,6 +257,85 @@ class FinetuneCommandTest {
     }
 
     @Test
+    void pissaRunsResumeExactlyAndTheAdapterRedoesTheFactorizationOnTheBase() throws Exception {
+        Path straight = dir.resolve("pissa-straight");
+        CliRun.Result r = finetune(straight, "--method", "lora", "--r", "4", "--init", "pissa", "--steps", "4",
+                "--save-every", "2");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("factoring each target's weight for init_lora_weights \"pissa\"");
+        Map<?, ?> cfg = (Map<?, ?>) Json.parse(Files.readString(straight.resolve(AdapterFiles.CONFIG)));
+        assertThat(cfg.get("init_lora_weights")).isEqualTo("pissa");
+
+        Path split = dir.resolve("pissa-split");
+        assertThat(finetune(split, "--method", "lora", "--r", "4", "--init", "pissa", "--steps", "2",
+                "--save-every", "2").code()).isZero();
+        CliRun.Result resumed = finetune(split, "--method", "lora", "--steps", "4", "--save-every", "2", "--resume");
+        assertThat(resumed.code()).as(resumed.err()).isZero();
+        assertThat(losses(split)).containsExactlyElementsOf(losses(straight));
+
+        // Loaded on the fp32 base, the adapter re-factors W (the residual back in the base) and then takes the
+        // trained A, B: the trained model, not the base; two runs that trained alike load alike.
+        PeftModel loaded = AdapterFiles.load(HfCheckpoint.load(base), straight);
+        float[] adapted = logits(loaded.model()).toArray(), plain = logits(HfCheckpoint.load(base)).toArray();
+        assertThat(adapted).isNotEqualTo(plain);
+        float[] again = logits(AdapterFiles.load(HfCheckpoint.load(base), split).model()).toArray();
+        assertThat(again).containsExactly(adapted);
+    }
+
+    @Test
+    void qloraWithPissaQuantizesTheResidualAfterFactoringAndResumesExactly() throws Exception {
+        Path straight = dir.resolve("qpissa-straight");
+        CliRun.Result r = finetune(straight, "--method", "qlora", "--r", "4", "--init", "pissa", "--steps", "4",
+                "--save-every", "2");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("linear layers of the residual base to nf4");
+        Path split = dir.resolve("qpissa-split");
+        assertThat(finetune(split, "--method", "qlora", "--r", "4", "--init", "pissa", "--steps", "2",
+                "--save-every", "2").code()).isZero();
+        CliRun.Result resumed = finetune(split, "--method", "qlora", "--steps", "4", "--save-every", "2", "--resume");
+        assertThat(resumed.code()).as(resumed.err()).isZero();
+        assertThat(losses(split)).containsExactlyElementsOf(losses(straight));
+        assertThat(losses(straight)).allMatch(l -> Double.isFinite(l));
+    }
+
+    @Test
+    void oloraAndLoftqOnLlamaAndTheirRefusals() throws Exception {
+        Path llama = dir.resolve("llama-base");
+        HfCheckpoint.save(Presets.create("llama-tiny", 5), llama);
+        for (String[] run : List.of(new String[] {"--method", "lora", "--init", "olora"},
+                new String[] {"--method", "qlora", "--init", "loftq", "--loftq-iter", "2"})) {
+            Path out = dir.resolve("llama-" + run[3]);
+            CliRun.Result r = CliRun.run(concat(new String[] {"finetune", "--model", llama.toString(), "--data",
+                    text.toString(), "--out", out.toString(), "--batch", "2", "--seq", "16", "--lr", "1e-2",
+                    "--threads", "1", "--r", "4", "--steps", "3"}, run));
+            assertThat(r.code()).as(r.err()).isZero();
+            Map<?, ?> cfg = (Map<?, ?>) Json.parse(Files.readString(out.resolve(AdapterFiles.CONFIG)));
+            assertThat(cfg.get("init_lora_weights")).isEqualTo(run[3]);
+            if (run[3].equals("loftq"))
+                assertThat(((Map<?, ?>) cfg.get("loftq_config")).get("loftq_iter")).isEqualTo(2L);
+            assertThat(losses(out).get(2)).isLessThan(losses(out).get(0));
+        }
+        // GPT-2's Conv1D layers cannot take olora (peft factors the stored [in, out] weight); a quantized
+        // directory cannot be factored at all. Each is one error line.
+        CliRun.Result conv = finetune(dir.resolve("olora-gpt2"), "--method", "lora", "--init", "olora", "--steps", "1");
+        assertThat(conv.code()).isEqualTo(Main.FAILURE);
+        assertThat(conv.err().lines().toList()).hasSize(1).allMatch(l -> l.startsWith("error: ") && l.contains("Conv1D"));
+        Path q = dir.resolve("llama-nf4");
+        assertThat(CliRun.run("quantize", "--model", llama.toString(), "--out", q.toString()).code()).isZero();
+        CliRun.Result onQuantized = CliRun.run("finetune", "--model", q.toString(), "--data", text.toString(), "--out",
+                dir.resolve("unused-q").toString(), "--method", "qlora", "--init", "pissa", "--steps", "1");
+        assertThat(onQuantized.code()).isEqualTo(Main.FAILURE);
+        assertThat(onQuantized.err().lines().toList()).hasSize(1)
+                .allMatch(l -> l.contains("is quantized") && l.contains("pissa"));
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] c = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
+
+    @Test
     void methodsAndOptionsThatAreNotBuiltAreUsageErrorsAndNotInTheHelp() {
         CliRun.Result help = CliRun.run("finetune", "--help");
         assertThat(help.code()).isZero();
@@ -264,10 +343,10 @@ class FinetuneCommandTest {
                 .contains("--rslora");
         assertThat(help.out()).contains("--optimizer adamw|paged-adamw|adamw-8bit|paged-adamw-8bit")
                 .contains("--optimizer-memory-cap MB");
-        for (String absent : List.of("pissa", "olora", "loftq"))
-            assertThat(help.out()).as(absent).doesNotContain(absent);
+        assertThat(help.out()).contains("--init kaiming|gaussian|pissa|olora|loftq").contains("--loftq-iter N");
         for (String[] bad : List.of(new String[] {"--method", "adalora"}, new String[] {"--optimizer", "sgd"},
-                new String[] {"--init", "pissa"}, new String[] {"--optimizer-memory-cap", "64"},
+                new String[] {"--init", "svd"}, new String[] {"--loftq-iter", "2", "--init", "pissa"},
+                new String[] {"--optimizer-memory-cap", "64"},
                 new String[] {"--optimizer-memory-cap", "0", "--optimizer", "paged-adamw"},
                 new String[] {"--r", "4", "--method", "ia3"}, new String[] {"--feedforward-modules", "c_fc"},
                 new String[] {"--alpha", "4", "--method", "full"})) {

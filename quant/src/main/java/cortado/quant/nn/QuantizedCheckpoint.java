@@ -164,6 +164,7 @@ public final class QuantizedCheckpoint {
                 if (!b.sameShape(bias.value()))
                     throw CheckpointException.at(weights, "tensor '" + path + ".bias' is " + Arrays.toString(b.shape())
                             + " but the config gives " + Arrays.toString(bias.shape()));
+                b.requiresGrad(true);   // loaded parameters train, as every other one the file holds
             }
             root.replace(path, e.getValue() instanceof Quantized4bit q4 ? new Linear4bit(q4, b, conv)
                     : new Linear8bit((Quantized8bit) e.getValue(), b, conv));

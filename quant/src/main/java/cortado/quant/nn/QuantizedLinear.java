@@ -17,14 +17,19 @@ public abstract class QuantizedLinear extends Module implements Layer {
     private final Parameter bias;
     private final boolean fromConv1D;
 
-    /** {@code bias} may be null; it must be [out] otherwise. */
+    /**
+     * {@code bias} may be null; it must be [out] otherwise, and it trains only if it requires grad (so requantizing a
+     * frozen PEFT base, or quantizing a base PEFT has frozen, leaves its bias frozen).
+     */
     protected QuantizedLinear(QuantizedWeight kernel, Tensor bias, boolean fromConv1D) {
         this.kernel = kernel;
         this.fromConv1D = fromConv1D;
         if (bias != null && (bias.rank() != 1 || bias.size(0) != kernel.rows()))
             throw new IllegalArgumentException(getClass().getSimpleName() + " bias must be [" + kernel.rows()
                     + "], got " + bias);
+        boolean trainable = bias != null && bias.requiresGrad();
         this.bias = bias == null ? null : param("bias", bias);
+        if (bias != null) this.bias.setTrainable(trainable);   // a Parameter starts trainable; keep a frozen bias frozen
     }
 
     @Override

@@ -53,7 +53,7 @@ class QuantizedLayersTest {
     @CsvSource({"nf4, 64, true, 7", "fp4, 32, false, 1", "nf4, 128, false, 2", "int8, 64, false, 12"})
     void layerMatchesDequantizedLinearForwardAndBackward(String type, int blocksize, boolean dq, int rows) {
         int in = 96, out = 40;
-        Tensor w = random(1, out, in), bias = random(2, out);
+        Tensor w = random(1, out, in), bias = random(2, out).requiresGrad(true);   // a trainable bias stays trainable
         Module q = ModelQuantizer.quantizeLayer(new QuantizeSpec(type, blocksize, dq, List.of()), w, bias, false);
         Tensor wDeq = ((QuantizedLinear) q).dequantizedWeight();
         Tensor x = random(3, 2, rows, in).requiresGrad(true);
@@ -79,6 +79,17 @@ class QuantizedLayersTest {
         Linear4bit layer = new Linear4bit(qw, null, false);
         Tensor x = random(6, 3, 64).requiresGrad(true);
         GradCheck.check(in -> layer.forward(in[0]), x).assertPassed();
+    }
+
+    /** A frozen bias stays frozen in the quantized layer (a model frozen, e.g. wrapped by PEFT, then quantized). */
+    @ParameterizedTest
+    @CsvSource({"nf4, false", "nf4, true", "int8, false", "int8, true"})
+    void quantizedLayerKeepsTheBiasTrainableFlag(String type, boolean trainable) {
+        Conv1D conv = new Conv1D(16, 8);
+        conv.bias().setTrainable(trainable);
+        QuantizedLinear q = (QuantizedLinear) ModelQuantizer.quantizeLayer(new QuantizeSpec(type, 64, false, List.of()),
+                conv.weight().value().transpose(0, 1).contiguous(), conv.bias().value(), true);
+        assertThat(q.bias().trainable()).isEqualTo(trainable);
     }
 
     @Test

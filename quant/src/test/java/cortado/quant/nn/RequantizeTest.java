@@ -24,6 +24,9 @@ class RequantizeTest {
         assertThat(again.getClass()).isEqualTo(q.getClass());
         assertThat(again.fromConv1D()).isTrue();
         assertThat(again.bias().value().toArray()).containsExactly(q.bias().value().toArray());
+        // A frozen bias (a PEFT base's) stays frozen through a merge's requantization.
+        q.bias().setTrainable(false);
+        assertThat(q.requantized(q.decodedWeight()).bias().trainable()).isFalse();
         if (q instanceof Linear4bit l) {
             Linear4bit m = (Linear4bit) again;
             assertThat(m.weight().type()).isEqualTo(QuantType.fromBnbName(type));
