@@ -40,7 +40,11 @@ class PeftTunersParityTest {
     private static final Map<String, String> BASE =
             Map.of("gpt2", "gpt2", "llama", "llama", "qwen2", "families/qwen2", "bert", "bert");
 
-    private static String family(String name) { return name.split("_")[1]; }
+    /** The base a case was made on: the name's segment naming a family (ln_tuning_gpt2_default -> gpt2). */
+    private static String family(String name) {
+        for (String part : name.split("_")) if (BASE.containsKey(part)) return part;
+        throw new IllegalArgumentException(name);
+    }
 
     private static double rel(Tensor a, Tensor b) {
         assertThat(a.shape()).isEqualTo(b.shape());
@@ -49,7 +53,7 @@ class PeftTunersParityTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"ia3_gpt2_default", "ia3_gpt2_regex", "ia3_llama_default", "ia3_llama_custom",
-        "ia3_qwen2_default"})
+        "ia3_qwen2_default", "loha_llama_default", "loha_llama_patterns", "lokr_llama_default", "lokr_llama_decompose"})
     void ia3AdaptersSavedByPeftGivePeftsLogits(String name) {
         Map<String, Tensor> g = Safetensors.load(Golden.path("peft_tuners_golden.safetensors"));
         Tensor idsT = g.get(name + ".input_ids");
@@ -68,7 +72,7 @@ class PeftTunersParityTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"ia3_bert_default", "lora_bert_default"})
+    @ValueSource(strings = {"ia3_bert_default", "lora_bert_default", "loha_bert_default", "lokr_bert_default"})
     void adaptersOnABertEncoderGivePeftsHiddenStates(String name) {
         Map<String, Tensor> g = Safetensors.load(Golden.path("peft_tuners_golden.safetensors"));
         Tensor idsT = g.get(name + ".input_ids");
@@ -93,7 +97,7 @@ class PeftTunersParityTest {
      */
     @ParameterizedTest
     @ValueSource(strings = {"ia3_gpt2_default", "ia3_llama_default", "ia3_qwen2_default", "ia3_bert_default",
-        "lora_bert_default"})
+        "lora_bert_default", "loha_llama_default", "loha_bert_default", "lokr_llama_default"})
     @SuppressWarnings("unchecked")
     void defaultTargetsAreThosePeftFilledIn(String name) throws Exception {
         Map<String, Object> saved = Json.parseObject(Files.readString(Golden.path("peft/" + name + "/adapter_config.json")));
