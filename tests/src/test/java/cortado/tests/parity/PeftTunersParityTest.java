@@ -53,7 +53,8 @@ class PeftTunersParityTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"ia3_gpt2_default", "ia3_gpt2_regex", "ia3_llama_default", "ia3_llama_custom",
-        "ia3_qwen2_default", "loha_llama_default", "loha_llama_patterns", "lokr_llama_default", "lokr_llama_decompose"})
+        "ia3_qwen2_default", "loha_llama_default", "loha_llama_patterns", "lokr_llama_default", "lokr_llama_decompose",
+        "vera_gpt2_default", "vera_llama_default"})
     void ia3AdaptersSavedByPeftGivePeftsLogits(String name) {
         Map<String, Tensor> g = Safetensors.load(Golden.path("peft_tuners_golden.safetensors"));
         Tensor idsT = g.get(name + ".input_ids");
@@ -72,7 +73,8 @@ class PeftTunersParityTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"ia3_bert_default", "lora_bert_default", "loha_bert_default", "lokr_bert_default"})
+    @ValueSource(strings = {"ia3_bert_default", "lora_bert_default", "loha_bert_default", "lokr_bert_default",
+        "vera_bert_default"})
     void adaptersOnABertEncoderGivePeftsHiddenStates(String name) {
         Map<String, Tensor> g = Safetensors.load(Golden.path("peft_tuners_golden.safetensors"));
         Tensor idsT = g.get(name + ".input_ids");
@@ -97,7 +99,7 @@ class PeftTunersParityTest {
      */
     @ParameterizedTest
     @ValueSource(strings = {"ia3_gpt2_default", "ia3_llama_default", "ia3_qwen2_default", "ia3_bert_default",
-        "lora_bert_default", "loha_llama_default", "loha_bert_default", "lokr_llama_default"})
+        "lora_bert_default", "loha_llama_default", "loha_bert_default", "lokr_llama_default", "vera_gpt2_default", "vera_bert_default"})
     @SuppressWarnings("unchecked")
     void defaultTargetsAreThosePeftFilledIn(String name) throws Exception {
         Map<String, Object> saved = Json.parseObject(Files.readString(Golden.path("peft/" + name + "/adapter_config.json")));
@@ -113,6 +115,23 @@ class PeftTunersParityTest {
             if (saved.containsKey(field))
                 assertThat(new java.util.TreeSet<>((List<String>) ours.get(field))).as(name + " " + field)
                         .isEqualTo(new java.util.TreeSet<>((List<String>) saved.get(field)));
+    }
+
+    /**
+     * VeRA's shared projections drawn here from projection_prng_key (torch's MT19937 and uniform_, as
+     * {@code _kaiming_init}) are bit for bit the ones peft drew and saved (key 0 on GPT-2, key 7 on Llama), so an
+     * adapter saved with save_projection=false rebuilds them exactly. A wrong bound, draw order or bit mask differs
+     * in every element.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"vera_gpt2_default", "vera_llama_default"})
+    void veraProjectionsFromTheKeyAreTheOnesPeftDrew(String name) {
+        Map<String, Tensor> saved = Safetensors.load(Golden.path("peft/" + name + "/adapter_model.safetensors"));
+        PeftConfig config = AdapterFiles.readConfig(Golden.path("peft/" + name));
+        PeftModel peft = PeftModel.wrap(HfCheckpoint.load(Golden.path(BASE.get(family(name)))), config, 0);
+        Map<String, Tensor> ours = peft.adapterTensors("default");
+        for (String k : List.of("base_model.vera_A", "base_model.vera_B"))
+            assertThat(ours.get(k).toArray()).as(name + " " + k).containsExactly(saved.get(k).toArray());
     }
 
     @Test
