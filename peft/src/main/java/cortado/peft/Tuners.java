@@ -19,7 +19,7 @@ public final class Tuners {
     static {
         for (Tuner<?> t : List.of(new LoraTuner(), new IA3Tuner(), new BitFitTuner(), new LoHaTuner(),
                 new LoKrTuner(), new cortado.peft.vera.VeraTuner(),
-                new cortado.peft.oft.OFTTuner())) BY_TYPE.put(t.peftType(), t);
+                new cortado.peft.oft.OFTTuner(), new cortado.peft.lntuning.LNTuningTuner())) BY_TYPE.put(t.peftType(), t);
     }
 
     private Tuners() {}

@@ -54,7 +54,8 @@ class PeftTunersParityTest {
     @ParameterizedTest
     @ValueSource(strings = {"ia3_gpt2_default", "ia3_gpt2_regex", "ia3_llama_default", "ia3_llama_custom",
         "ia3_qwen2_default", "loha_llama_default", "loha_llama_patterns", "lokr_llama_default", "lokr_llama_decompose",
-        "vera_gpt2_default", "vera_llama_default", "oft_llama_default", "oft_llama_coft_share"})
+        "vera_gpt2_default", "vera_llama_default", "oft_llama_default", "oft_llama_coft_share",
+        "ln_tuning_gpt2_default", "ln_tuning_llama_default"})
     void ia3AdaptersSavedByPeftGivePeftsLogits(String name) {
         Map<String, Tensor> g = Safetensors.load(Golden.path("peft_tuners_golden.safetensors"));
         Tensor idsT = g.get(name + ".input_ids");
@@ -74,7 +75,7 @@ class PeftTunersParityTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"ia3_bert_default", "lora_bert_default", "loha_bert_default", "lokr_bert_default",
-        "vera_bert_default", "oft_bert_default"})
+        "vera_bert_default", "oft_bert_default", "ln_tuning_bert_layernorm"})
     void adaptersOnABertEncoderGivePeftsHiddenStates(String name) {
         Map<String, Tensor> g = Safetensors.load(Golden.path("peft_tuners_golden.safetensors"));
         Tensor idsT = g.get(name + ".input_ids");
@@ -99,7 +100,8 @@ class PeftTunersParityTest {
      */
     @ParameterizedTest
     @ValueSource(strings = {"ia3_gpt2_default", "ia3_llama_default", "ia3_qwen2_default", "ia3_bert_default",
-        "lora_bert_default", "loha_llama_default", "loha_bert_default", "lokr_llama_default", "vera_gpt2_default", "vera_bert_default"})
+        "lora_bert_default", "loha_llama_default", "loha_bert_default", "lokr_llama_default", "vera_gpt2_default", "vera_bert_default",
+        "ln_tuning_gpt2_default", "ln_tuning_llama_default"})
     @SuppressWarnings("unchecked")
     void defaultTargetsAreThosePeftFilledIn(String name) throws Exception {
         Map<String, Object> saved = Json.parseObject(Files.readString(Golden.path("peft/" + name + "/adapter_config.json")));
