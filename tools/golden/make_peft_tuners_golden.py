@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """Golden files for the peft module's other tuners, written by HF PEFT 0.21 (float32, CPU, eager attention, dropout 0):
 (IA)^3 on the tiny GPT-2, Llama and Qwen2 checkpoints the other generators wrote (golden/gpt2, golden/llama,
-golden/families/qwen2), and LoRA and IA3 on the tiny BERT encoder (golden/bert, a BertModel: sequence outputs).
+golden/families/qwen2), LoRA and IA3 on the tiny BERT encoder (golden/bert, a BertModel: sequence outputs), and LoHa,
+LoKr, VeRA, OFT and LN tuning on Llama, BERT and (VeRA, LN tuning: peft's LyCORIS and OFT layers do not take
+transformers' Conv1D) GPT-2.
 
-For each case below, peft's get_peft_model wraps the base; the IA3 vectors, created at peft's init (ones), are then
-redrawn as 1 + 0.3 N(0, 1) so the adapter changes the outputs (LoRA: init_lora_weights=False, B random too), and
-save_pretrained writes
+For each case below, peft's get_peft_model wraps the base; the adapter tensors, created at peft's init (IA3's ones,
+LoHa's zero W2b, LoKr's zero W1, VeRA's zero lambda_b, OFT's zero rotation, LN tuning's copies), are then redrawn as
+REDRAW says so the adapter changes the outputs (LoRA: init_lora_weights=False, B random too), and save_pretrained
+writes
 
   golden/peft/<case>/adapter_config.json, adapter_model.safetensors   (exactly what peft writes)
 

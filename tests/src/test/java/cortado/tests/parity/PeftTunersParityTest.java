@@ -28,12 +28,16 @@ import org.junit.jupiter.params.provider.ValueSource;
  * The tuners beside LoRA against HF PEFT 0.21 (tools/golden/make_peft_tuners_golden.py): (IA)³ adapters peft created
  * and saved on tiny GPT-2, Llama and Qwen2 bases (defaults, a regex with a regex feed-forward, a custom list with
  * exclude_modules and modules_to_save) and LoRA and IA3 on a tiny BERT encoder (its last_hidden_state, a padded row)
- * load here and give peft's outputs, active and after merge_and_unload; trainable counts and the
- * print_trainable_parameters line equal peft's.
+ * load here and give peft's outputs, active and after merge_and_unload; so do LoHa, LoKr, VeRA, OFT and LN-tuning
+ * adapters (Llama, BERT, and GPT-2 for VeRA and LN tuning), VeRA's projections drawn from its key are peft's bit for
+ * bit; trainable counts and the print_trainable_parameters line equal peft's.
  *
  * <p>Tolerance: max |Δ| / max |ref| <= 1e-5. Both sides compute in float32 through two layers with different
  * summation orders (measured at about 1e-6 or below); scaling the output of a feed-forward target instead of its
- * input, a vector transposed on Conv1D, or a bias not scaled when merging moves the outputs by 1e-2 and more.
+ * input, a vector transposed on Conv1D, or a bias not scaled when merging moves the outputs by 1e-2 and more. Planted
+ * bugs, each caught: LoHa scaled by alpha instead of alpha/r (0.91 on Llama), LoKr's Kronecker factors swapped (0.92),
+ * VeRA without λ_b (1.1), OFT's last Neumann term doubled (3.6e-3 on Llama, 2.0e-4 on BERT; the COFT case, whose
+ * rotations COFT keeps within 1e-3 of the identity, hides it), LN tuning running the base instead of its copy (0.78).
  */
 class PeftTunersParityTest {
     private static final double TOL = 1e-5;
