@@ -2,8 +2,9 @@
 """Interop, Cortado -> HF PEFT / transformers: every adapter Cortado saved loads in Python on its base and the adapted
 model computes the logits and the loss Cortado computed.
 
-- LoRA and IA3 adapters (adapter_config.json + adapter_model.safetensors) load with PeftModel.from_pretrained with no
-  missing or unexpected adapter key. That covers DoRA (lora_magnitude_vector), LoRA on Embedding layers
+- LoRA, IA3, LoHa, LoKr, VeRA, OFT and LN-tuning adapters (adapter_config.json + adapter_model.safetensors) load with
+  PeftModel.from_pretrained with no missing or unexpected adapter key (VeRA: its shared base_model.vera_A / vera_B
+  too, when save_projection is on). That covers DoRA (lora_magnitude_vector), LoRA on Embedding layers
   (lora_embedding_A/B, and the base table peft saves with an adapter that targets embed_tokens) and the initializations
   that change the base (pissa, olora, loftq: peft's from_pretrained re-runs the init on the base before loading A and
   B): an adapter whose config asks for DoRA must come back with DoRA layers, and one with lora_embedding tensors with
@@ -33,6 +34,7 @@ import os
 import torch
 import torch.nn.functional as F
 from peft import PeftModel
+from peft.tuners.tuners_utils import BaseTunerLayer
 from peft.utils import load_peft_weights, set_peft_model_state_dict
 from safetensors.torch import load_file
 from transformers import AutoModelForCausalLM
@@ -40,7 +42,14 @@ from transformers import AutoModelForCausalLM
 from cortado_reference import compare_logits, guide_perplexity, run
 
 # Parameter names of what an adapter trains, for filtering peft's missing keys down to the adapter's own.
-ADAPTER_MARKERS = ("lora_", "ia3_", ".modules_to_save.")
+ADAPTER_MARKERS = ("lora_", "ia3_", "hada_", "lokr_", "vera_", "oft_R", "ln_tuning_layers", ".modules_to_save.")
+
+
+def shared_view(key):
+    """VeRA's layers each hold the model's one vera_A / vera_B BufferDict, so the model's state dict lists it once per
+    layer too; peft saves and loads the model-level base_model.vera_A / vera_B only (_get_adapter_state_dict), which the
+    layers then share, so a per-layer entry is no missing tensor. The model-level ones are still checked."""
+    return (".vera_A." in key or ".vera_B." in key) and not key.startswith(("base_model.vera_A", "base_model.vera_B"))
 
 
 def load_peft(base, adapter_dir):
@@ -48,8 +57,8 @@ def load_peft(base, adapter_dir):
     # The same weights again through peft's loader, to see its load result: every adapter key of the model must
     # come from the file (missing ones would stay at their init) and the file must hold nothing else.
     result = set_peft_model_state_dict(model, load_peft_weights(adapter_dir), adapter_name="default")
-    missing = sorted(k for k in result.missing_keys if any(m in k for m in ADAPTER_MARKERS))
-    layers = sum(1 for n, _ in model.named_modules() if n.endswith(".lora_A") or n.endswith(".ia3_l"))
+    missing = sorted(k for k in result.missing_keys if any(m in k for m in ADAPTER_MARKERS) and not shared_view(k))
+    layers = sum(1 for _, m in model.named_modules() if isinstance(m, BaseTunerLayer))
     return model, missing, sorted(result.unexpected_keys), layers
 
 

@@ -5,6 +5,11 @@ import cortado.peft.PeftConfig;
 import cortado.peft.TargetModules;
 import cortado.peft.bitfit.BitFitConfig;
 import cortado.peft.ia3.IA3Config;
+import cortado.peft.lntuning.LNTuningConfig;
+import cortado.peft.loha.LoHaConfig;
+import cortado.peft.lokr.LoKrConfig;
+import cortado.peft.oft.OFTConfig;
+import cortado.peft.vera.VeraConfig;
 import cortado.peft.lora.LoftqConfig;
 import cortado.peft.lora.LoraConfig;
 import cortado.peft.lora.LoraInit;
@@ -23,9 +28,19 @@ final class AdapterOptions {
             "loftq-iter");
     static final List<String> IA3_FLAGS = List.of("target-modules", "feedforward-modules");
     static final List<String> BITFIT_FLAGS = List.of("target-modules");
+    static final List<String> LOHA_FLAGS = List.of("r", "alpha", "target-modules", "rank-dropout", "module-dropout");
+    static final List<String> LOKR_FLAGS = List.of("r", "alpha", "target-modules", "rank-dropout", "module-dropout",
+            "decompose-both", "decompose-factor", "rank-dropout-scale");
+    static final List<String> VERA_FLAGS = List.of("r", "target-modules", "dropout", "projection-prng-key",
+            "no-save-projection", "d-initial");
+    static final List<String> OFT_FLAGS = List.of("r", "oft-block-size", "target-modules", "coft", "coft-eps", "block-share",
+            "cayley-neumann-terms");
+    static final List<String> LN_TUNING_FLAGS = List.of("target-modules");
     /** Every adapter flag declared here (a method takes a subset). */
     static final List<String> ALL_FLAGS = List.of("r", "alpha", "dropout", "target-modules", "rslora", "init",
-            "loftq-iter", "feedforward-modules");
+            "loftq-iter", "feedforward-modules", "rank-dropout", "module-dropout", "decompose-both", "decompose-factor",
+            "rank-dropout-scale", "projection-prng-key", "no-save-projection", "d-initial", "oft-block-size", "coft",
+            "coft-eps", "block-share", "cayley-neumann-terms");
 
     private AdapterOptions() {}
 
@@ -36,9 +51,11 @@ final class AdapterOptions {
                         + " '.*\\.(q|v)_proj'), or all-linear (every linear layer but the output head); default: the"
                         + " method's PEFT default for the architecture (LoRA: gpt2 c_attn; llama, mistral, qwen2, qwen3"
                         + " q_proj,v_proj; bitfit: every bias)", null)
-                .option("r", "R", "LoRA rank", "8")
-                .option("alpha", "A", "LoRA alpha: the update is scaled by alpha/r (alpha/sqrt(r) with --rslora)", "8")
-                .option("dropout", "P", "dropout on the LoRA adapter's input (lora_dropout)", "0")
+                .option("r", "R", "rank (LoRA, LoHa, LoKr: default 8; VeRA: the shared rank, default 256; OFT: the"
+                        + " number of blocks per layer instead of --oft-block-size)", "8")
+                .option("alpha", "A", "LoRA, LoHa, LoKr alpha: the update is scaled by alpha/r (alpha/sqrt(r) with"
+                        + " --rslora)", "8")
+                .option("dropout", "P", "dropout on the adapter's input (LoRA: lora_dropout, VeRA: vera_dropout)", "0")
                 .flag("rslora", "rank-stabilized LoRA: scale by alpha/sqrt(r) (use_rslora)")
                 .option("init", String.join("|", INITS), "LoRA initialization (init_lora_weights): kaiming is A"
                         + " kaiming-uniform, B zero, so training starts from the base model; gaussian draws A from"
@@ -51,7 +68,74 @@ final class AdapterOptions {
                         + " (not GPT-2's Conv1D)", "kaiming")
                 .option("loftq-iter", "N", "--init loftq: alternating quantize/SVD rounds (loftq_config.loftq_iter)", "1")
                 .option("feedforward-modules", "SPEC", "IA3: the targets whose input (not output) is scaled, same"
-                        + " forms as --target-modules; default: the architecture's (llama down_proj, gpt2 mlp.c_proj)", null);
+                        + " forms as --target-modules; default: the architecture's (llama down_proj, gpt2 mlp.c_proj)", null)
+                .option("rank-dropout", "P", "LoHa, LoKr: probability of dropping a row of the weight delta in"
+                        + " training", "0")
+                .option("module-dropout", "P", "LoHa, LoKr: probability of skipping the adapter in a training step", "0")
+                .flag("decompose-both", "LoKr: the left Kronecker factor may be low-rank too (decompose_both)")
+                .option("decompose-factor", "F", "LoKr: the dimension split aims for F (-1: near the square root)", "-1")
+                .flag("rank-dropout-scale", "LoKr: divide the rows rank dropout keeps by their mean")
+                .option("projection-prng-key", "K", "VeRA: the seed of torch's generator drawing the shared"
+                        + " projections", "0")
+                .flag("no-save-projection", "VeRA: do not save the projections; they are rebuilt from the key on load"
+                        + " (save_projection false)")
+                .option("d-initial", "D", "VeRA: the start of the lambda_d vectors", "0.1")
+                .option("oft-block-size", "B", "OFT: the rotation block size (default 32; 0 with --r)", "32")
+                .flag("coft", "OFT: constrained OFT, rotations kept within --coft-eps of the identity")
+                .option("coft-eps", "E", "OFT: COFT's radius (peft's eps)", "6e-5")
+                .flag("block-share", "OFT: one rotation block shared by every block of a layer")
+                .option("cayley-neumann-terms", "N", "OFT: terms of the Cayley-Neumann series", "5");
+    }
+
+    static PeftConfig loha(Args a, String modelDir) throws UsageException {
+        return new LoHaConfig(a.positiveInt("r"), positiveAlpha(a), probability(a, "rank-dropout"),
+                probability(a, "module-dropout"), false, targets(a, "target-modules"), null, true, null, null, null,
+                null, null, modelDir, "CAUSAL_LM");
+    }
+
+    static PeftConfig lokr(Args a, String modelDir) throws UsageException {
+        int factor = a.integer("decompose-factor");
+        if (factor == 0 || factor < -1) throw new UsageException("--decompose-factor must be positive or -1, got " + factor);
+        return new LoKrConfig(a.positiveInt("r"), positiveAlpha(a), probability(a, "rank-dropout"),
+                probability(a, "module-dropout"), false, a.bool("decompose-both"), factor, a.bool("rank-dropout-scale"),
+                targets(a, "target-modules"), null, "true", null, null, null, null, null, modelDir, "CAUSAL_LM");
+    }
+
+    static PeftConfig vera(Args a, String modelDir) throws UsageException {
+        int r = a.has("r") ? a.positiveInt("r") : 256;
+        double dInitial = a.real("d-initial");
+        return new VeraConfig(r, targets(a, "target-modules"), a.longValue("projection-prng-key"),
+                !a.bool("no-save-projection"), probability(a, "dropout"), dInitial, false, List.of(), true, null, null,
+                modelDir, "CAUSAL_LM");
+    }
+
+    static PeftConfig oft(Args a, String modelDir) throws UsageException {
+        int r = a.has("r") ? a.positiveInt("r") : 0;
+        int block = a.has("r") && !a.has("oft-block-size") ? 0 : a.nonNegativeInt("oft-block-size");
+        if (r != 0 && block != 0) throw new UsageException("--r and --oft-block-size exclude each other (r x block size"
+                + " = in_features): give one");
+        if (r == 0 && block == 0) throw new UsageException("--oft-block-size must be positive (or give --r)");
+        double eps = a.real("coft-eps");
+        if (!(eps > 0)) throw new UsageException("--coft-eps must be positive, got " + a.string("coft-eps"));
+        return new OFTConfig(r, block, 0, targets(a, "target-modules"), false, null, true, null, null, List.of(),
+                a.bool("coft"), eps, a.bool("block-share"), true, a.positiveInt("cayley-neumann-terms"), modelDir,
+                "CAUSAL_LM");
+    }
+
+    static PeftConfig lnTuning(Args a, String modelDir) throws UsageException {
+        return new LNTuningConfig(targets(a, "target-modules"), null, List.of(), modelDir, "CAUSAL_LM");
+    }
+
+    private static double positiveAlpha(Args a) throws UsageException {
+        double alpha = a.real("alpha");
+        if (!(alpha > 0)) throw new UsageException("--alpha must be positive, got " + a.string("alpha"));
+        return alpha;
+    }
+
+    private static double probability(Args a, String flag) throws UsageException {
+        double p = a.nonNegativeReal(flag);
+        if (p >= 1) throw new UsageException("--" + flag + " must be below 1, got " + a.string(flag));
+        return p;
     }
 
     static PeftConfig dora(Args a, String modelDir) throws UsageException {

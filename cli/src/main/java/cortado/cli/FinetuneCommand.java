@@ -42,7 +42,7 @@ public final class FinetuneCommand implements Command {
 
     @Override public String name() { return "finetune"; }
 
-    @Override public String summary() { return "fine-tune a model directory: whole, LoRA or QLoRA; writes a PEFT adapter"; }
+    @Override public String summary() { return "fine-tune a model directory: whole, or with a PEFT method (LoRA, QLoRA, IA3, LoHa, LoKr, VeRA, OFT, LN tuning, ...); writes a PEFT adapter"; }
 
     static Args args() {
         Args a = new Args("finetune", """
@@ -53,8 +53,8 @@ public final class FinetuneCommand implements Command {
                 """ + FinetuneMethods.help() + """
                 Prints PEFT's trainable-parameter line, then a progress line per step; writes OUT/metrics.jsonl,
                 OUT/loss.png and OUT/checkpoint (for --resume: the adapter, or with full the whole model, plus the
-                optimizer and trainer state). An adapter is written to OUT, in PEFT's format for lora, qlora and ia3
-                (adapter_config.json, adapter_model.safetensors: PeftModel.from_pretrained(base, OUT) loads it); cortado
+                optimizer and trainer state). An adapter is written to OUT, in PEFT's format for every method but full and
+                bitfit (adapter_config.json, adapter_model.safetensors: PeftModel.from_pretrained(base, OUT) loads it); cortado
                 generate, chat, perplexity and merge take it with --adapter OUT. Full fine-tuning's model is
                 OUT/checkpoint.""")
                 .required("model", "DIR", "the base: a Hugging Face checkpoint directory (or a run directory with checkpoint/)")

@@ -34,7 +34,19 @@ final class FinetuneMethods {
                     + " initialized to ones", false, AdapterOptions.IA3_FLAGS, AdapterOptions::ia3),
             new Method("bitfit", "only the bias terms train; saved as bitfit_config.json + bitfit_model.safetensors"
                     + " (not a PEFT format: PEFT has no BitFit)", false, AdapterOptions.BITFIT_FLAGS,
-                    AdapterOptions::bitfit));
+                    AdapterOptions::bitfit),
+            new Method("loha", "LoHa (LyCORIS): the weight update is a Hadamard product of two rank-r products;"
+                    + " Linear layers only (not GPT-2's Conv1D, as in peft)", false, AdapterOptions.LOHA_FLAGS,
+                    AdapterOptions::loha),
+            new Method("lokr", "LoKr (LyCORIS): the weight update is a Kronecker product of two factors, each full or"
+                    + " rank-r; Linear layers only", false, AdapterOptions.LOKR_FLAGS, AdapterOptions::lokr),
+            new Method("vera", "VeRA: one pair of frozen random projections shared by every layer, two trained vectors"
+                    + " per layer", false, AdapterOptions.VERA_FLAGS, AdapterOptions::vera),
+            new Method("oft", "OFT: a learned block-diagonal rotation (Cayley-Neumann) of each target's input; Linear"
+                    + " layers only", false, AdapterOptions.OFT_FLAGS, AdapterOptions::oft),
+            new Method("ln-tuning", "LN tuning: trained copies of the normalization layers (default: the"
+                    + " architecture's LayerNorms/RMSNorms)", false, AdapterOptions.LN_TUNING_FLAGS,
+                    AdapterOptions::lnTuning));
 
     private FinetuneMethods() {}
 

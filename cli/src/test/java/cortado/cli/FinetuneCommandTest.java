@@ -256,6 +256,52 @@ class FinetuneCommandTest {
         assertThat(p.code()).as(p.err()).isZero();
     }
 
+    /**
+     * LoHa, LoKr and OFT (Linear layers only, as in peft: on a tiny Llama), VeRA and LN tuning (on GPT-2 too) train a
+     * few steps, print the trainable line of the adapter they write, and that adapter loads back in PEFT's format and
+     * changes the logits.
+     */
+    @Test
+    void layerMethodsTrainAndWriteAdaptersThatLoadBack() throws Exception {
+        Path llama = dir.resolve("llama-base");
+        HfCheckpoint.save(Presets.create("llama-tiny", 3), llama);
+        record Case(String type, Path base, String... flags) {}
+        for (Case c : List.of(
+                new Case("LOHA", llama, "--method", "loha", "--r", "4", "--target-modules", "q_proj,v_proj,down_proj"),
+                new Case("LOKR", llama, "--method", "lokr", "--r", "2", "--decompose-both", "--rank-dropout", "0.1"),
+                new Case("VERA", llama, "--method", "vera", "--r", "16", "--no-save-projection"),
+                new Case("VERA", base, "--method", "vera", "--r", "8", "--projection-prng-key", "4"),
+                new Case("OFT", llama, "--method", "oft", "--oft-block-size", "8", "--coft", "--coft-eps", "0.5"),
+                new Case("LN_TUNING", base, "--method", "ln-tuning"))) {
+            Path out = dir.resolve("method-" + String.join("", c.flags()).replace("-", "").replace(",", ""));
+            List<String> args = new ArrayList<>(List.of("finetune", "--model", c.base().toString(), "--data",
+                    text.toString(), "--out", out.toString(), "--batch", "2", "--seq", "16", "--lr", "1e-2", "--threads",
+                    "1", "--steps", "3"));
+            args.addAll(List.of(c.flags()));
+            CliRun.Result r = CliRun.run(args.toArray(String[]::new));
+            assertThat(r.code()).as(String.join(" ", c.flags()) + ": " + r.err()).isZero();
+            Map<?, ?> cfg = (Map<?, ?>) Json.parse(Files.readString(out.resolve(AdapterFiles.CONFIG)));
+            assertThat(cfg.get("peft_type")).isEqualTo(c.type());
+            PeftModel loaded = AdapterFiles.load(HfCheckpoint.load(c.base()), out);
+            assertThat(r.out()).contains(loaded.trainableLine());
+            assertThat(logits(loaded.model()).toArray()).as(c.type())
+                    .isNotEqualTo(logits(HfCheckpoint.load(c.base())).toArray());
+        }
+        CliRun.Result conv1d = finetune(dir.resolve("loha-gpt2"), "--method", "loha", "--steps", "1");
+        assertThat(conv1d.code()).isEqualTo(1);
+        assertThat(conv1d.err().lines().toList()).hasSize(1)
+                .allMatch(l -> l.startsWith("error: ") && l.contains("c_attn (Conv1D) is not supported"));
+        for (String[] bad : List.of(new String[] {"--rank-dropout", "0.1", "--method", "vera"},
+                new String[] {"--r", "4", "--method", "oft", "--oft-block-size", "8"},
+                new String[] {"--decompose-factor", "0", "--method", "lokr"},
+                new String[] {"--coft-eps", "0.1", "--method", "ln-tuning"})) {
+            CliRun.Result r = finetune(dir.resolve("unused"), bad);
+            assertThat(r.code()).as(String.join(" ", bad)).isEqualTo(Main.USAGE);
+            assertThat(r.err().lines().toList()).as(String.join(" ", bad)).hasSize(1)
+                    .allMatch(l -> l.startsWith("error: ") && l.contains(bad[0]));
+        }
+    }
+
     @Test
     void pissaRunsResumeExactlyAndTheAdapterRedoesTheFactorizationOnTheBase() throws Exception {
         Path straight = dir.resolve("pissa-straight");
@@ -339,7 +385,8 @@ class FinetuneCommandTest {
     void methodsAndOptionsThatAreNotBuiltAreUsageErrorsAndNotInTheHelp() {
         CliRun.Result help = CliRun.run("finetune", "--help");
         assertThat(help.code()).isZero();
-        assertThat(help.out()).contains("--method full|lora|qlora|dora|ia3|bitfit").contains("--target-modules")
+        assertThat(help.out()).contains("--method full|lora|qlora|dora|ia3|bitfit|loha|lokr|vera|oft|ln-tuning")
+                .contains("--target-modules")
                 .contains("--rslora");
         assertThat(help.out()).contains("--optimizer adamw|paged-adamw|adamw-8bit|paged-adamw-8bit")
                 .contains("--optimizer-memory-cap MB");

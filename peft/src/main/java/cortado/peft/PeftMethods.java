@@ -2,7 +2,12 @@ package cortado.peft;
 
 import cortado.peft.bitfit.BitFitConfig;
 import cortado.peft.ia3.IA3Config;
+import cortado.peft.lntuning.LNTuningConfig;
+import cortado.peft.loha.LoHaConfig;
+import cortado.peft.lokr.LoKrConfig;
 import cortado.peft.lora.LoraConfig;
+import cortado.peft.oft.OFTConfig;
+import cortado.peft.vera.VeraConfig;
 import java.util.List;
 
 /**
@@ -14,13 +19,15 @@ public final class PeftMethods {
     private PeftMethods() {}
 
     /** The method names {@link #config} takes. */
-    public static final List<String> NAMES = List.of("lora", "qlora", "ia3", "bitfit");
+    public static final List<String> NAMES = List.of("lora", "qlora", "ia3", "bitfit", "loha", "lokr", "vera", "oft",
+            "ln-tuning");
 
     /**
      * Options, each null (or false) for the method's default.
      *
-     * @param r             LoRA rank (peft default 8)
-     * @param alpha         LoRA alpha (peft default 8)
+     * @param r             LoRA, LoHa, LoKr rank (peft default 8); VeRA's shared rank (default 256); OFT's blocks
+     *                      per layer (default: none, oft_block_size 32 instead)
+     * @param alpha         LoRA, LoHa, LoKr alpha (peft default 8)
      * @param dropout       LoRA dropout (default 0)
      * @param targets       target_modules (null: the architecture's default; BitFit: every bias)
      * @param rslora        LoRA scaling alpha/sqrt(r)
@@ -48,6 +55,15 @@ public final class PeftMethods {
             }
             case "ia3" -> IA3Config.of(o.targets(), o.feedforward()).withModulesToSave(o.modulesToSave());
             case "bitfit" -> new BitFitConfig(o.targets(), null, o.modulesToSave(), null, null);
+            case "loha" -> LoHaConfig.of(o.r() == null ? 8 : o.r(), o.alpha() == null ? 8 : o.alpha(), o.targets())
+                    .withModulesToSave(o.modulesToSave());
+            case "lokr" -> LoKrConfig.of(o.r() == null ? 8 : o.r(), o.alpha() == null ? 8 : o.alpha(), o.targets())
+                    .withModulesToSave(o.modulesToSave());
+            case "vera" -> VeraConfig.of(o.r() == null ? 256 : o.r(), o.targets()).withModulesToSave(o.modulesToSave());
+            case "oft" -> (o.r() == null ? OFTConfig.ofBlockSize(32, o.targets())
+                    : new OFTConfig(o.r(), 0, 0, o.targets(), false, null, true, null, null, null, false, 6e-5, false,
+                            true, 5, null, null)).withModulesToSave(o.modulesToSave());
+            case "ln-tuning" -> LNTuningConfig.of(o.targets()).withModulesToSave(o.modulesToSave());
             default -> throw new PeftException("unknown PEFT method \"" + method + "\" (methods: "
                     + String.join(", ", NAMES) + ")");
         };

@@ -2,6 +2,8 @@ package cortado.peft;
 
 import cortado.peft.bitfit.BitFitTuner;
 import cortado.peft.ia3.IA3Tuner;
+import cortado.peft.loha.LoHaTuner;
+import cortado.peft.lokr.LoKrTuner;
 import cortado.peft.lora.LoraTuner;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,7 +17,9 @@ public final class Tuners {
     private static final Map<String, Tuner<?>> BY_TYPE = new LinkedHashMap<>();
 
     static {
-        for (Tuner<?> t : List.of(new LoraTuner(), new IA3Tuner(), new BitFitTuner())) BY_TYPE.put(t.peftType(), t);
+        for (Tuner<?> t : List.of(new LoraTuner(), new IA3Tuner(), new BitFitTuner(), new LoHaTuner(),
+                new LoKrTuner(), new cortado.peft.vera.VeraTuner(),
+                new cortado.peft.oft.OFTTuner(), new cortado.peft.lntuning.LNTuningTuner())) BY_TYPE.put(t.peftType(), t);
     }
 
     private Tuners() {}

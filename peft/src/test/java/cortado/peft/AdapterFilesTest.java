@@ -99,7 +99,7 @@ class AdapterFilesTest {
         Files.writeString(cfg, good.replace("\"LORA\"", "\"PROMPT_TUNING\""));
         assertThatThrownBy(() -> AdapterFiles.load(TinyModels.llama(2), dir)).isInstanceOf(PeftException.class)
                 .hasMessageContaining("adapter_config.json: peft_type \"PROMPT_TUNING\" is not supported"
-                        + " (supported: LORA, IA3, BITFIT)");
+                        + " (supported: LORA, IA3, BITFIT, LOHA, LOKR, VERA, OFT, LN_TUNING)");
         Files.writeString(cfg, good.replace("\"LORA\"", "\"BITFIT\""));
         assertThatThrownBy(() -> AdapterFiles.load(TinyModels.llama(2), dir)).isInstanceOf(PeftException.class)
                 .hasMessageContaining("adapter_config.json: peft_type \"BITFIT\" is saved in bitfit_config.json");

@@ -26,15 +26,15 @@ class PeftMethodsTest {
         assertThat(custom.modulesToSave()).containsExactly("lm_head");
         assertThat(PeftMethods.config("ia3", none)).isInstanceOf(IA3Config.class);
         assertThat(PeftMethods.config("bitfit", none)).isInstanceOf(BitFitConfig.class);
-        // Each wraps a model through the one entry point.
+        // Each wraps a model through the one entry point (LoHa, LoKr and OFT take Linear layers: a Llama).
         for (String m : PeftMethods.NAMES)
-            assertThat(PeftModel.wrap(TinyModels.gpt2(1), PeftMethods.config(m, none), 0).trainableAndAll()[0])
-                    .as(m).isPositive();
+            assertThat(PeftModel.wrap(List.of("loha", "lokr", "oft").contains(m) ? TinyModels.llama(1) : TinyModels.gpt2(1),
+                    PeftMethods.config(m, none), 0).trainableAndAll()[0]).as(m).isPositive();
     }
 
     @Test
     void anUnknownNameListsTheMethods() {
         assertThatThrownBy(() -> PeftMethods.config("prefix", PeftMethods.Options.defaults()))
-                .isInstanceOf(PeftException.class).hasMessage("unknown PEFT method \"prefix\" (methods: lora, qlora, ia3, bitfit)");
+                .isInstanceOf(PeftException.class).hasMessage("unknown PEFT method \"prefix\" (methods: lora, qlora, ia3, bitfit, loha, lokr, vera, oft, ln-tuning)");
     }
 }

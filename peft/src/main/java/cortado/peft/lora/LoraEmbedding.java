@@ -6,17 +6,15 @@ import cortado.nn.Embedding;
 import cortado.nn.Module;
 import cortado.nn.Parameter;
 import cortado.peft.AdapterDict;
+import cortado.peft.BaseTunerLayer;
 import cortado.peft.ParameterDict;
 import cortado.peft.PeftException;
 import cortado.tensor.Backend;
 import cortado.tensor.Tensor;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.Set;
 
 /**
  * PEFT's {@code lora.Embedding}: {@code y = base(ids) + scaling · A^T[ids] B^T} with {@code lora_embedding_A}
@@ -31,17 +29,14 @@ import java.util.Set;
  * with {@code ensure_weight_tying} off, the adapter changes the input embeddings only, until a merge writes the delta
  * into the shared table and the head sees it too.
  */
-public final class LoraEmbedding extends Module implements LoraModule {
+public final class LoraEmbedding extends BaseTunerLayer implements LoraModule {
     private final int num, dim;
     private final Map<String, Double> scaling = new LinkedHashMap<>();
-    private final List<String> merged = new ArrayList<>();
-    private List<String> active = new ArrayList<>();
-    private boolean enabled = true;
 
     public LoraEmbedding(Embedding base) {
+        super(base);
         num = base.numEmbeddings();
         dim = base.dim();
-        child("base_layer", base);
         child("lora_dropout", new AdapterDict());
         child("lora_embedding_A", new ParameterDict());
         child("lora_embedding_B", new ParameterDict());
@@ -56,7 +51,7 @@ public final class LoraEmbedding extends Module implements LoraModule {
      */
     @Override
     public void addAdapter(String name, LoraSpec spec) {
-        if (scaling.containsKey(name)) throw new PeftException("adapter '" + name + "' already exists");
+        checkNew(name);
         if (spec.useDora() && baseLayer().frozen() != null)
             throw new PeftException("DoRA on a frozen (16-bit or quantized) embedding table is not supported (adapter '"
                     + name + "')");
@@ -73,7 +68,7 @@ public final class LoraEmbedding extends Module implements LoraModule {
         this.<ParameterDict>childAt("lora_embedding_B").put(name, be.fromArray(b, dim, r));
         scaling.put(name, spec.scaling());
         if (spec.useDora()) this.<ParameterDict>childAt("lora_magnitude_vector").put(name, columnNorms(name, false));
-        active.add(name);
+        register(name);
     }
 
     private boolean isDora(String adapter) { return this.<ParameterDict>childAt("lora_magnitude_vector").has(adapter); }
@@ -88,6 +83,7 @@ public final class LoraEmbedding extends Module implements LoraModule {
     private Tensor columnNorms(String adapter, boolean unmerged) {
         try (NoGrad ng = NoGrad.enter()) {
             Tensor w = baseLayer().weight().value();
+            List<String> merged = mergedAdapters();
             if (unmerged) for (int i = merged.size() - 1; i >= 0; i--) w = undo(w, merged.get(i), false);
             return Dora.rowNorms(w.transpose(0, 1).contiguous(), F.matmul(b(adapter).value(), a(adapter).value()),
                     scaling.get(adapter));
@@ -110,14 +106,11 @@ public final class LoraEmbedding extends Module implements LoraModule {
     @Override
     public Tensor forward(Tensor ids) {
         Embedding base = baseLayer();
-        if (!enabled) {
-            if (!merged.isEmpty()) unmerge();
-            return base.forward(ids);
-        }
+        List<String> pending = pending();
+        if (pending.isEmpty()) return base.forward(ids);
         int[] idx = Embedding.idsOf(ids);
         Tensor y = base.forward(idx);
-        for (String name : active) {
-            if (merged.contains(name)) continue;
+        for (String name : pending) {
             Tensor afterA = F.embedding(F.contiguous(F.transpose(a(name).value(), 0, 1)), idx);   // [N, r]
             Tensor out = F.matmul(afterA, b(name).value(), false, true);                         // [N, dim]
             float s = (float) (double) scaling.get(name);
@@ -140,32 +133,25 @@ public final class LoraEmbedding extends Module implements LoraModule {
     }
 
     @Override
-    public void merge() {
-        for (String name : active) {
-            if (merged.contains(name)) continue;
-            Parameter w = table("merging");
-            try (NoGrad ng = NoGrad.enter()) {
-                if (!isDora(name)) {
-                    w.set(F.add(w.value(), deltaWeight(name)));
-                } else {                                  // DoraEmbeddingVariant.merge_unsafe: W = (m/n)[1, dim] · (W + delta)
-                    Tensor norm = columnNorms(name, true);
-                    mergedNorms.put(name, norm);
-                    w.set(F.mul(F.add(w.value(), deltaWeight(name)), F.div(magnitude(name).value(), norm)));
-                }
+    protected void mergeAdapter(String name) {
+        Parameter w = table("merging");
+        try (NoGrad ng = NoGrad.enter()) {
+            if (!isDora(name)) {
+                w.set(F.add(w.value(), deltaWeight(name)));
+            } else {                                  // DoraEmbeddingVariant.merge_unsafe: W = (m/n)[1, dim] · (W + delta)
+                Tensor norm = columnNorms(name, true);
+                mergedNorms.put(name, norm);
+                w.set(F.mul(F.add(w.value(), deltaWeight(name)), F.div(magnitude(name).value(), norm)));
             }
-            merged.add(name);
         }
     }
 
     @Override
-    public void unmerge() {
-        for (int i = merged.size() - 1; i >= 0; i--) {
-            Parameter w = table("unmerging");
-            try (NoGrad ng = NoGrad.enter()) {
-                w.set(undo(w.value(), merged.get(i), true));
-            }
+    protected void unmergeAdapter(String name) {
+        Parameter w = table("unmerging");
+        try (NoGrad ng = NoGrad.enter()) {
+            w.set(undo(w.value(), name, true));
         }
-        merged.clear();
     }
 
     /** {@code w} with adapter {@code name}'s merge undone ({@code W / (m/n) - delta} for DoRA). */
@@ -186,44 +172,18 @@ public final class LoraEmbedding extends Module implements LoraModule {
     public Embedding baseLayer() { return childAt("base_layer"); }
 
     @Override
-    public Set<String> adapterNames() { return new LinkedHashSet<>(scaling.keySet()); }
-
-    @Override
-    public List<String> activeAdapters() { return List.copyOf(active); }
-
-    @Override
-    public void setActiveAdapters(List<String> names) {
-        for (String n : names) if (!scaling.containsKey(n)) throw new PeftException("no adapter '" + n + "' in this layer");
-        active = new ArrayList<>(names);
-    }
-
-    @Override
-    public void deleteAdapter(String name) {
-        if (!scaling.containsKey(name)) throw new PeftException("no adapter '" + name + "' in this layer");
-        if (merged.contains(name))
-            throw new PeftException("cannot delete adapter '" + name + "' while it is merged (unmerge it first)");
+    protected void removeTensors(String name) {
         this.<AdapterDict>childAt("lora_dropout").remove(name);
         for (String dict : List.of("lora_embedding_A", "lora_embedding_B", "lora_magnitude_vector"))
             if (this.<ParameterDict>childAt(dict).has(name)) this.<ParameterDict>childAt(dict).remove(name);
         scaling.remove(name);
-        if (active.remove(name) && active.isEmpty() && !scaling.isEmpty())
-            active.add(new java.util.TreeSet<>(scaling.keySet()).first());   // peft: sorted(remaining)[0]
     }
-
-    @Override
-    public boolean adaptersEnabled() { return enabled; }
-
-    @Override
-    public void enableAdapters(boolean on) { enabled = on; }
 
     @Override
     public double scaling(String adapter) { return scaling.get(adapter); }
 
     @Override
     public int rank(String adapter) { return a(adapter).shape()[0]; }
-
-    @Override
-    public List<String> mergedAdapters() { return List.copyOf(merged); }
 
     /** {@code lora_embedding_A.<adapter>} and {@code lora_embedding_B.<adapter>} (peft saves them without {@code .weight}). */
     @Override

@@ -10,17 +10,15 @@ import cortado.nn.Linear16bit;
 import cortado.nn.Module;
 import cortado.nn.Parameter;
 import cortado.peft.AdapterDict;
+import cortado.peft.BaseTunerLayer;
 import cortado.peft.ParameterDict;
 import cortado.peft.PeftException;
 import cortado.quant.nn.QuantizedLinear;
 import cortado.tensor.Tensor;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
@@ -32,23 +30,20 @@ import java.util.SplittableRandom;
  * ({@code [out, r]}) and, for a DoRA adapter, {@code lora_magnitude_vector.<adapter>} ({@code [out]}, see
  * {@link Dora}), all called by name.
  */
-public final class LoraLayer extends Module implements LoraModule {
+public final class LoraLayer extends BaseTunerLayer implements LoraModule {
     private final int in, out;
     private final Map<String, Double> scaling = new LinkedHashMap<>();
-    private final List<String> merged = new ArrayList<>();
     /** DoRA's row norms at merge time, needed to unmerge (peft's {@code <adapter>-weight_norm} cache). */
     private final Map<String, Tensor> mergedNorms = new HashMap<>();
-    private List<String> active = new ArrayList<>();
-    private boolean enabled = true;
 
     public LoraLayer(Module base) {
+        super(base);
         if (base instanceof Linear l) { in = l.inFeatures(); out = l.outFeatures(); }
         else if (base instanceof Conv1D c) { in = c.inFeatures(); out = c.outFeatures(); }
         else if (base instanceof QuantizedLinear q) { in = q.inFeatures(); out = q.outFeatures(); }
         else if (base instanceof Linear16bit h) { in = h.inFeatures(); out = h.outFeatures(); }
         else throw new PeftException("LoRA cannot wrap " + base.getClass().getSimpleName()
                     + " (it wraps Linear, Conv1D, 16-bit and quantized linear layers)");
-        child("base_layer", base);
         child("lora_dropout", new AdapterDict());
         child("lora_A", new AdapterDict());
         child("lora_B", new AdapterDict());
@@ -74,7 +69,7 @@ public final class LoraLayer extends Module implements LoraModule {
      */
     @Override
     public void addAdapter(String name, LoraSpec spec) {
-        if (adapterNames().contains(name)) throw new PeftException("adapter '" + name + "' already exists");
+        checkNew(name);
         int r = spec.r();
         Linear a = this.<AdapterDict>childAt("lora_A").put(name, new Linear(in, r, false));
         Linear b = this.<AdapterDict>childAt("lora_B").put(name, new Linear(r, out, false));
@@ -91,7 +86,7 @@ public final class LoraLayer extends Module implements LoraModule {
             Tensor norm = Dora.rowNorms(baseWeightOutIn(), loraWeight(name), spec.scaling());
             this.<ParameterDict>childAt("lora_magnitude_vector").put(name, norm);
         }
-        active.add(name);
+        register(name);
     }
 
     /** PiSSA, OLoRA, LoftQ: A and B from a factorization of W, the residual written back into the base. */
@@ -160,8 +155,7 @@ public final class LoraLayer extends Module implements LoraModule {
 
     private Tensor forward(Tensor x, boolean gelu) {
         Layer base = childAt("base_layer");
-        if (!enabled && !merged.isEmpty()) unmerge();
-        List<String> pending = enabled ? active.stream().filter(n -> !merged.contains(n)).toList() : List.of();
+        List<String> pending = pending();
         if (pending.isEmpty()) return gelu ? base.forwardGelu(x) : base.forward(x);
         Tensor y = base.forward(x);
         for (int i = 0; i < pending.size(); i++) {
@@ -241,37 +235,11 @@ public final class LoraLayer extends Module implements LoraModule {
     }
 
     @Override
-    public Module baseLayer() { return childAt("base_layer"); }
-
-    @Override
-    public Set<String> adapterNames() { return new LinkedHashSet<>(scaling.keySet()); }
-
-    @Override
-    public List<String> activeAdapters() { return List.copyOf(active); }
-
-    @Override
-    public void setActiveAdapters(List<String> names) {
-        for (String n : names) if (!scaling.containsKey(n)) throw new PeftException("no adapter '" + n + "' in this layer");
-        active = new ArrayList<>(names);
-    }
-
-    @Override
-    public void deleteAdapter(String name) {
-        if (!scaling.containsKey(name)) throw new PeftException("no adapter '" + name + "' in this layer");
-        if (merged.contains(name))
-            throw new PeftException("cannot delete adapter '" + name + "' while it is merged (unmerge it first)");
+    protected void removeTensors(String name) {
         for (String dict : List.of("lora_A", "lora_B", "lora_dropout")) this.<AdapterDict>childAt(dict).remove(name);
         if (isDora(name)) this.<ParameterDict>childAt("lora_magnitude_vector").remove(name);
         scaling.remove(name);
-        if (active.remove(name) && active.isEmpty() && !scaling.isEmpty())
-            active.add(new java.util.TreeSet<>(scaling.keySet()).first());   // peft: sorted(remaining)[0]
     }
-
-    @Override
-    public boolean adaptersEnabled() { return enabled; }
-
-    @Override
-    public void enableAdapters(boolean on) { enabled = on; }
 
     /** The scaling of one adapter (alpha/r, or alpha/sqrt(r) with rsLoRA). */
     @Override
@@ -301,30 +269,25 @@ public final class LoraLayer extends Module implements LoraModule {
      * of the base weight without any merged adapter plus this delta, kept to unmerge.
      */
     @Override
-    public void merge() {
-        for (String name : active) {
-            if (merged.contains(name)) continue;
-            try (NoGrad ng = NoGrad.enter()) {
-                Tensor w = storedWeight(), delta = deltaWeight(name);
-                if (!isDora(name)) {
-                    setStoredWeight(F.add(w, delta));
-                } else {
-                    Tensor norm = Dora.rowNorms(unmergedWeightOutIn(), loraWeight(name), scaling.get(name));
-                    mergedNorms.put(name, norm);
-                    setStoredWeight(F.mul(F.add(w, delta), rowFactor(F.div(magnitude(name).value(), norm))));
-                }
+    protected void mergeAdapter(String name) {
+        try (NoGrad ng = NoGrad.enter()) {
+            Tensor w = storedWeight(), delta = deltaWeight(name);
+            if (!isDora(name)) {
+                setStoredWeight(F.add(w, delta));
+            } else {
+                Tensor norm = Dora.rowNorms(unmergedWeightOutIn(), loraWeight(name), scaling.get(name));
+                mergedNorms.put(name, norm);
+                setStoredWeight(F.mul(F.add(w, delta), rowFactor(F.div(magnitude(name).value(), norm))));
             }
-            merged.add(name);
         }
     }
 
-    /** Takes the merged adapters out again, last merged first ({@code W / (m/n) - delta} for DoRA). */
+    /** Takes one merged adapter out again ({@code W / (m/n) - delta} for DoRA); peft's bnb unmerge requantizes after each. */
     @Override
-    public void unmerge() {
-        try (NoGrad ng = NoGrad.enter()) {   // one adapter at a time, as peft's bnb unmerge requantizes after each
-            for (int i = merged.size() - 1; i >= 0; i--) setStoredWeight(undo(storedWeight(), merged.get(i), true));
+    protected void unmergeAdapter(String name) {
+        try (NoGrad ng = NoGrad.enter()) {
+            setStoredWeight(undo(storedWeight(), name, true));
         }
-        merged.clear();
     }
 
     /** {@code w} with adapter {@code name}'s merge undone; {@code forget} drops its cached DoRA norm. */
@@ -338,6 +301,7 @@ public final class LoraLayer extends Module implements LoraModule {
     /** The base weight {@code [out, in]} as the merged adapters found it (peft's {@code _unmerged_base_weight}). */
     private Tensor unmergedWeightOutIn() {
         Tensor w = storedWeight();
+        List<String> merged = mergedAdapters();
         for (int i = merged.size() - 1; i >= 0; i--) w = undo(w, merged.get(i), false);
         return baseLayer() instanceof Conv1D ? w.transpose(0, 1).contiguous() : w;
     }
@@ -378,9 +342,6 @@ public final class LoraLayer extends Module implements LoraModule {
         next.train(baseLayer().isTraining());
         replace("base_layer", next);
     }
-
-    @Override
-    public List<String> mergedAdapters() { return List.copyOf(merged); }
 
     /**
      * {@code lora_A.<adapter>.weight}, {@code lora_B.<adapter>.weight} and, for DoRA, {@code lora_magnitude_vector.<adapter>}

@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  */
 public final class LoraTuner implements Tuner<LoraConfig> {
     /** peft 0.21's {@code TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING} for the families Cortado has. */
-    static final Map<String, List<String>> DEFAULT_TARGETS = Map.of(
+    public static final Map<String, List<String>> DEFAULT_TARGETS = Map.of(
             "gpt2", List.of("c_attn"),
             "llama", List.of("q_proj", "v_proj"),
             "mistral", List.of("q_proj", "v_proj"),

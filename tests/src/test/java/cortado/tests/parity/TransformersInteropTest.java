@@ -20,6 +20,11 @@ import cortado.peft.lora.LoraInit;
 import cortado.peft.PeftModel;
 import cortado.peft.bitfit.BitFitConfig;
 import cortado.peft.ia3.IA3Config;
+import cortado.peft.lntuning.LNTuningConfig;
+import cortado.peft.loha.LoHaConfig;
+import cortado.peft.lokr.LoKrConfig;
+import cortado.peft.oft.OFTConfig;
+import cortado.peft.vera.VeraConfig;
 import cortado.peft.TargetModules;
 import cortado.tensor.DType;
 import cortado.tensor.Tensor;
@@ -181,6 +186,38 @@ class TransformersInteropTest {
                 new Case("bitfit_gpt2", "gpt2", BitFitConfig.of(null)),
                 new Case("bitfit_qwen2_attention", "families/qwen2",
                         new BitFitConfig(TargetModules.of("q_proj", "v_proj"), null, null, null, "CAUSAL_LM")));
+        List<String> dirs = new ArrayList<>();
+        for (Case c : cases) dirs.add(trainAndSaveAdapter(c.name(), c.base(), c.config()).toString());
+        String out = runPython(python, "check_cortado_adapters.py", dirs);
+        assertThat(out.lines().filter(l -> l.contains("\"ok\": true")).count()).as(out).isEqualTo(dirs.size());
+    }
+
+    /**
+     * LoHa, LoKr, VeRA (its projection saved, and rebuilt from projection_prng_key with save_projection off), OFT
+     * (plain, and COFT with a shared block) and LN-tuning adapters Cortado trains and saves load in PEFT's
+     * {@code PeftModel.from_pretrained} with no missing or unexpected key and give Cortado's logits and loss
+     * (tools/interop/check_cortado_adapters.py, 1e-5).
+     */
+    @Test
+    void layerMethodAdaptersCortadoTrainsLoadInPeftWithTheSameLogits() throws IOException {
+        Path python = python();
+        record Case(String name, String base, PeftConfig config) {}
+        List<Case> cases = List.of(
+                new Case("loha_llama_patterns", "llama",
+                        new LoHaConfig(4, 8, 0, 0, false, TargetModules.allLinear(), null, true, null, null,
+                                Map.of("v_proj", 2), Map.of("down_proj", 3.0), null, null, "CAUSAL_LM")),
+                new Case("lokr_llama_decompose", "llama",
+                        LoKrConfig.of(1, 4, TargetModules.of("q_proj", "up_proj", "down_proj")).withDecomposition(true, 4)),
+                new Case("lokr_qwen2_default", "families/qwen2", LoKrConfig.of(8, 8, null)),
+                new Case("vera_gpt2_default", "gpt2", VeraConfig.of(4, null)),
+                new Case("vera_llama_no_projection", "llama",
+                        VeraConfig.of(8, TargetModules.of("q_proj", "v_proj", "down_proj")).withProjection(5, false)),
+                new Case("oft_llama_block8", "llama", OFTConfig.ofBlockSize(8, TargetModules.of("q_proj", "v_proj", "down_proj"))),
+                new Case("oft_llama_coft_share", "llama",
+                        OFTConfig.ofBlockSize(16, TargetModules.of("k_proj", "o_proj")).withConstraint(true, 0.5, true)),
+                new Case("ln_tuning_gpt2_default", "gpt2", LNTuningConfig.of(null)),
+                new Case("ln_tuning_llama_modules_to_save", "llama",
+                        LNTuningConfig.of(null).withModulesToSave(List.of("lm_head"))));
         List<String> dirs = new ArrayList<>();
         for (Case c : cases) dirs.add(trainAndSaveAdapter(c.name(), c.base(), c.config()).toString());
         String out = runPython(python, "check_cortado_adapters.py", dirs);

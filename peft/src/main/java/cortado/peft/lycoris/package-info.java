@@ -1,0 +1,2 @@
+/** What LoHa and LoKr share, PEFT's {@code lycoris_utils}: the delta-weight layer and the common config fields. */
+package cortado.peft.lycoris;
