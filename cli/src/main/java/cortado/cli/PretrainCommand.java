@@ -1,6 +1,7 @@
 package cortado.cli;
 
 import cortado.data.tokenizer.BpeTokenizer;
+import cortado.data.tokenizer.ByteTokenizer;
 import cortado.data.tokenizer.HfTokenizer;
 import cortado.data.tokenizer.HfTokenizerJson;
 import cortado.data.tokenizer.Tokenizer;
@@ -8,6 +9,7 @@ import cortado.data.tokenizer.WordPieceTokenizer;
 import cortado.nn.io.HfCheckpoint;
 import cortado.nn.io.InferenceDType;
 import cortado.nn.models.CausalLm;
+import cortado.nn.models.Models;
 import cortado.nn.models.Presets;
 import cortado.train.Checkpoint;
 import cortado.train.TokenData;
@@ -31,10 +33,15 @@ public final class PretrainCommand implements Command {
                 header, magic 20240520). Writes OUT/metrics.jsonl (one JSON object per step), OUT/loss.png and the
                 checkpoint OUT/checkpoint (Hugging Face layout plus optimizer and trainer state for --resume).""")
                 .option("model", "PRESET|DIR", "a preset (" + String.join(", ", Presets.names())
-                        + ") or a Hugging Face checkpoint directory; required unless --resume", null)
+                        + "), a Hugging Face checkpoint directory, or a directory holding only a config.json (gpt2,"
+                        + " llama, mistral, qwen2, qwen3), initialized randomly as its family is; required unless --resume", null)
+                .option("config", "K=V,...", "change a preset's or a config-only directory's fields before it is built,"
+                        + " e.g. n_layer=4,n_embd=256,n_head=4,n_positions=512 or num_key_value_heads=2; vocab_size"
+                        + " otherwise follows --tokenizer", null)
                 .required("data", "FILE", "training data: text, nanoGPT .bin or llm.c .bin")
                 .option("tokenizer", "PATH", "tokenizer for text data (tokenizer.json, a directory, *.tiktoken); default:"
-                        + " the checkpoint's own, or bytes for byte-level models", null)
+                        + " the checkpoint's own, or bytes for byte-level models. A new model (preset or config.json"
+                        + " only) takes its vocabulary size and end-of-text id from it", null)
                 .option("steps", "N", "optimizer steps", "1000")
                 .option("batch", "B", "sequences per micro-batch", "8")
                 .option("seq", "T", "tokens per sequence", "128")
@@ -77,11 +84,19 @@ public final class PretrainCommand implements Command {
         if (ckpt == null && modelDir != null && QuantizeCommand.isQuantized(modelDir))
             throw new CliException(a.string("model") + ": a quantized model's weights are frozen, and pretrain writes"
                     + " full fp32 checkpoints; run cortado dequantize first (adapters on a quantized base are QLoRA)");
-        CausalLm model = ckpt != null ? Checkpoint.loadModel(ckpt) : loadModel(a.string("model"), cfg.seed());
+        boolean fresh = ckpt == null && FreshModel.isFresh(a.string("model"));
+        if (a.has("config") && !fresh)
+            throw new UsageException("--config sets the fields of a new model (a preset or a directory holding only"
+                    + " config.json); " + (ckpt != null ? "--resume continues its checkpoint's model"
+                    : a.string("model") + " holds trained weights"));
+        Path explicitTokenizer = a.has("tokenizer") ? Path.of(a.string("tokenizer")) : null;
+        CausalLm model;
+        if (ckpt != null) model = Checkpoint.loadModel(ckpt);
+        else if (fresh) model = freshModel(a.string("model"), a.string("config"), explicitTokenizer, cfg.seed());
+        else model = loadModel(a.string("model"), cfg.seed());
         checkSeq(model, cfg.seq());
 
-        Tokenizer tok = ModelTokenizer.forModel(model, a.has("tokenizer") ? Path.of(a.string("tokenizer")) : null,
-                modelDir);
+        Tokenizer tok = ModelTokenizer.forModel(model, explicitTokenizer, modelDir);
         int vocab = model.config().vocabSize();
         // Token files (.bin) need no tokenizer, so tok may be null.
         Tokenizer dataTok = tok == null || a.bool("match-special-tokens") ? tok : tok.specialTokensAsText();
@@ -138,6 +153,22 @@ public final class PretrainCommand implements Command {
                 a.positiveInt("grad-accum"), a.nonNegativeInt("val-every"), a.positiveInt("val-batches"),
                 a.longValue("seed"), order.equals("sequential"), a.nonNegativeInt("save-every"),
                 a.bool("checkpoint-activations"));
+    }
+
+    /**
+     * A randomly initialized model (its family's init, from {@code seed}) of a preset or a config-only directory,
+     * changed by {@code overrides} and fitted to the tokenizer ({@link FreshModel}).
+     */
+    static CausalLm freshModel(String spec, String overrides, Path explicitTokenizer, long seed) throws UsageException {
+        Tokenizer fit = FreshModel.tokenizer(spec, explicitTokenizer);
+        if (fit == null && overrides == null && Presets.names().contains(spec) && !Files.isDirectory(Path.of(spec)))
+            return Presets.create(spec, seed);
+        if (fit == null) {   // no tokenizer named: a byte-sized vocabulary is ModelTokenizer's byte tokenizer
+            cortado.nn.models.ModelConfig c = FreshModel.config(spec, overrides, null);
+            if (c.vocabSize() != new ByteTokenizer().vocabSize()) return Models.create(c, seed);
+            fit = new ByteTokenizer();
+        }
+        return Models.create(FreshModel.config(spec, overrides, fit), seed);
     }
 
     /**
