@@ -124,6 +124,7 @@ public final class PretrainCommand implements Command {
                 ckpt != null ? ckpt : a.string("model"), TrainingRun.count(model.module().parameterCount()),
                 a.string("data"), TrainingRun.count(train.size()),
                 val == null ? "" : ", " + TrainingRun.count(val.size()) + " validation tokens");
+        PlanCommand.printRunPlan(model, true, false, cfg, System.out);
         System.out.printf(Locale.ROOT, "%s%d steps of %d x %d tokens%s, lr %s (%s, warmup %d), %d threads%n",
                 resumedFrom >= 0 ? "resuming at step " + resumedFrom + " of " : "", cfg.steps(), cfg.batch(), cfg.seq(),
                 cfg.gradAccum() > 1 ? " x " + cfg.gradAccum() + " accumulated" : "", cfg.lr(), cfg.schedule(),

@@ -100,20 +100,27 @@ public final class Plan {
     private final int batch, seq;
     private final long tokens;
 
-    private Plan(ModelConfig config, Method method, int rank, int batch, int seq, long tokens) {
+    private Plan(ModelConfig config, Method method, int rank, List<Long> trainableTensors, int batch, int seq,
+                 long tokens) {
         if (batch < 1 || seq < 1) throw new IllegalArgumentException("batch and seq must be >= 1");
-        if (method != Method.FULL && rank < 1) throw new IllegalArgumentException("LoRA rank must be >= 1, got " + rank);
+        if (method != Method.FULL && trainableTensors == null && rank < 1)
+            throw new IllegalArgumentException("LoRA rank must be >= 1, got " + rank);
         this.config = config;
         this.shapes = ParameterShapes.of(config);
         this.method = method;
-        this.rank = rank;
-        this.targets = method == Method.FULL ? List.of() : new LoraTuner().defaultTargets().get(config.modelType());
+        this.rank = trainableTensors == null ? rank : 0;
         this.batch = batch;
         this.seq = seq;
-        for (ParameterShapes.Entry e : shapes.entries()) {
-            if (e.part() != ParameterShapes.Part.BLOCK_MATRIX || !targets.contains(leaf(e.module()))) continue;
-            adapterTensors.add(new long[] {(long) rank * e.in()});    // lora_A [r, in]
-            adapterTensors.add(new long[] {e.out() * rank});          // lora_B [out, r]
+        if (trainableTensors != null) {   // what a run's adapters hold, counted on the model itself
+            this.targets = List.of();
+            for (long n : trainableTensors) adapterTensors.add(new long[] {n});
+        } else {
+            this.targets = method == Method.FULL ? List.of() : new LoraTuner().defaultTargets().get(config.modelType());
+            for (ParameterShapes.Entry e : shapes.entries()) {
+                if (e.part() != ParameterShapes.Part.BLOCK_MATRIX || !targets.contains(leaf(e.module()))) continue;
+                adapterTensors.add(new long[] {(long) rank * e.in()});    // lora_A [r, in]
+                adapterTensors.add(new long[] {e.out() * rank});          // lora_B [out, r]
+            }
         }
         this.tokens = tokens > 0 ? tokens : chinchillaTokens();
     }
@@ -123,7 +130,17 @@ public final class Plan {
      * @param tokens training tokens D; 0 or less: Chinchilla's 20 per parameter
      */
     public static Plan of(ModelConfig config, Method method, int rank, int batch, int seq, long tokens) {
-        return new Plan(config, method, rank, batch, seq, tokens);
+        return new Plan(config, method, rank, null, batch, seq, tokens);
+    }
+
+    /**
+     * The plan of a run whose trainable tensors over a frozen (LORA) or NF4 (QLORA) base are known: the element
+     * counts of each (any PEFT method's); their activations are not estimated.
+     */
+    public static Plan withTrainable(ModelConfig config, Method method, List<Long> trainableTensors, int batch, int seq,
+                                     long tokens) {
+        if (method == Method.FULL) throw new IllegalArgumentException("full training trains every parameter");
+        return new Plan(config, method, 0, List.copyOf(trainableTensors), batch, seq, tokens);
     }
 
     private static String leaf(String module) { return module.substring(module.lastIndexOf('.') + 1); }
@@ -267,7 +284,7 @@ public final class Plan {
         long norms = 2 * sb * h;
         long attention = sb * (h + 2 * q + 2 * kv) + (fusedAttention ? a * sb : a * seq * sb);
         long mlp = sb * h + inner * sb * ff;
-        long lora = (long) adapterTensors.size() / 2 / layers() * sb * rank;
+        long lora = rank == 0 ? 0 : (long) adapterTensors.size() / 2 / layers() * sb * rank;
         return norms + attention + mlp + lora;
     }
 
