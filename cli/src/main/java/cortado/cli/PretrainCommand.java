@@ -11,13 +11,21 @@ import cortado.nn.io.InferenceDType;
 import cortado.nn.models.CausalLm;
 import cortado.nn.models.Models;
 import cortado.nn.models.Presets;
+import cortado.nn.Parameter;
+import cortado.train.AdamW;
 import cortado.train.Checkpoint;
+import cortado.train.DataMix;
+import cortado.train.Optimizer;
 import cortado.train.TokenData;
 import cortado.train.TrainConfig;
 import cortado.train.Trainer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
 import java.util.function.Consumer;
 
 /** {@code cortado pretrain}: trains a causal LM on a token or text file; see {@link #args()}. */
@@ -38,7 +46,9 @@ public final class PretrainCommand implements Command {
                 .option("config", "K=V,...", "change a preset's or a config-only directory's fields before it is built,"
                         + " e.g. n_layer=4,n_embd=256,n_head=4,n_positions=512 or num_key_value_heads=2; vocab_size"
                         + " otherwise follows --tokenizer", null)
-                .required("data", "FILE", "training data: text, nanoGPT .bin or llm.c .bin")
+                .required("data", "FILE|A:W,B:W", "training data: text, .jsonl, nanoGPT .bin or llm.c .bin; several"
+                        + " files with weights (a.bin:0.7,b.bin:0.3) mix: each row's source is drawn by weight, each"
+                        + " source holds out its own validation tail, and metrics.jsonl counts rows per source")
                 .option("tokenizer", "PATH", "tokenizer for text data (tokenizer.json, a directory, *.tiktoken); default:"
                         + " the checkpoint's own, or bytes for byte-level models. A new model (preset or config.json"
                         + " only) takes its vocabulary size and end-of-text id from it", null)
@@ -100,18 +110,36 @@ public final class PretrainCommand implements Command {
         int vocab = model.config().vocabSize();
         // Token files (.bin) need no tokenizer, so tok may be null.
         Tokenizer dataTok = tok == null || a.bool("match-special-tokens") ? tok : tok.specialTokensAsText();
-        TokenData data = TokenData.load(Path.of(a.string("data")), dataTok, vocab);
-        TokenData train = data, val = null;
-        if (cfg.valEvery() > 0) {
-            if (a.has("val-data")) val = TokenData.load(Path.of(a.string("val-data")), dataTok, vocab);
-            else {
-                TokenData[] split = TrainingRun.splitTail(data, 0.1, cfg.seq());
+        List<DataSpec> specs = DataSpec.parse(a.string("data"));
+        boolean mixed = DataSpec.isMix(specs);
+        if (mixed && cfg.sequential())
+            throw new UsageException("--data-order sequential reads one file in order; a mix (--data A:W,B:W) draws"
+                    + " random windows");
+        boolean holdOut = cfg.valEvery() > 0 && !a.has("val-data");
+        TokenData train = null, val = null;
+        DataMix mix = null;
+        if (mixed) {
+            List<DataMix.Source> sources = new ArrayList<>();
+            for (DataSpec d : specs) {
+                TokenData data = TokenData.load(d.path(), dataTok, vocab);
+                TokenData[] split = holdOut ? TrainingRun.splitTail(data, 0.1, cfg.seq()) : new TokenData[] {data, null};
+                sources.add(new DataMix.Source(d.path().toString(), split[0], split[1],
+                        d.weight() == null ? 1.0 : d.weight()));
+            }
+            mix = new DataMix(sources);
+        } else {
+            train = TokenData.load(specs.get(0).path(), dataTok, vocab);
+            if (holdOut) {
+                TokenData[] split = TrainingRun.splitTail(train, 0.1, cfg.seq());
                 train = split[0];
                 val = split[1];
             }
         }
+        if (cfg.valEvery() > 0 && a.has("val-data")) val = TokenData.load(Path.of(a.string("val-data")), dataTok, vocab);
 
-        Trainer trainer = new Trainer(model, cfg, train, val);
+        Function<Map<String, Parameter>, Optimizer> optimizer = params -> new AdamW(params, cfg.weightDecay());
+        Trainer trainer = mix != null ? new Trainer(model, cfg, mix, val, optimizer)
+                : new Trainer(model, cfg, train, val, optimizer);
         int resumedFrom = -1;
         if (ckpt != null) {
             Checkpoint.restore(trainer, ckpt);
@@ -120,10 +148,20 @@ public final class PretrainCommand implements Command {
                 throw new CliException("--resume: the checkpoint is at step " + resumedFrom + ", not before --steps "
                         + cfg.steps());
         }
+        long valTokens = val != null ? val.size() : mix != null ? mix.valTokens() : 0;
         System.out.printf(Locale.ROOT, "model %s (%s parameters), data %s: %s training tokens%s%n",
                 ckpt != null ? ckpt : a.string("model"), TrainingRun.count(model.module().parameterCount()),
-                a.string("data"), TrainingRun.count(train.size()),
-                val == null ? "" : ", " + TrainingRun.count(val.size()) + " validation tokens");
+                a.string("data"), TrainingRun.count(mix != null ? mix.trainTokens() : train.size()),
+                valTokens == 0 ? "" : ", " + TrainingRun.count(valTokens) + " validation tokens");
+        if (mix != null) {
+            double[] p = mix.probabilities();
+            for (int i = 0; i < p.length; i++) {
+                DataMix.Source s = mix.sources().get(i);
+                System.out.printf(Locale.ROOT, "  %s: %.1f%% of the rows, %s training tokens%s%n", s.name(), 100 * p[i],
+                        TrainingRun.count(s.train().size()), s.val() == null || val != null ? ""
+                                : ", " + TrainingRun.count(s.val().size()) + " held out");
+            }
+        }
         PlanCommand.printRunPlan(model, true, false, cfg, System.out);
         System.out.printf(Locale.ROOT, "%s%d steps of %d x %d tokens%s, lr %s (%s, warmup %d), %d threads%n",
                 resumedFrom >= 0 ? "resuming at step " + resumedFrom + " of " : "", cfg.steps(), cfg.batch(), cfg.seq(),
