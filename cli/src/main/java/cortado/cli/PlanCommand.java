@@ -52,7 +52,7 @@ public final class PlanCommand implements Command {
                 .option("r", "R", "LoRA rank (adapters on PEFT's default targets: c_attn for gpt2, q_proj and v_proj"
                         + " for the Llama family)", Integer.toString(Plan.DEFAULT_RANK))
                 .option("batch", "B", "sequences per batch", "8")
-                .option("seq", "T", "tokens per sequence", "128")
+                .option("seq", "T", "tokens per sequence (default 128, or the model's positions when fewer)", "128")
                 .option("tokens", "N", "training tokens, e.g. 2e9; default: Chinchilla's 20 per parameter", null)
                 .option("seed", "S", "--measure: seed of the random weights and tokens it times", "1337")
                 .flag("measure", "time " + MEASURED_STEPS + " training steps (after warming up) at B x T on this"
@@ -79,6 +79,7 @@ public final class PlanCommand implements Command {
         }
         ModelConfig config = config(a.string("model"), a.string("config"),
                 a.has("tokenizer") ? Path.of(a.string("tokenizer")) : null);
+        if (!a.has("seq")) seq = Math.min(seq, config.maxPositions());   // the default fits any model
         if (seq > config.maxPositions())
             throw new UsageException("--seq " + seq + " exceeds the model's " + config.maxPositions() + " positions");
         Plan plan = Plan.of(config, method, rank, batch, seq, tokens);
@@ -102,8 +103,10 @@ public final class PlanCommand implements Command {
             PretrainCommand.loadModel(spec, 0);   // the same error as pretrain: an unknown preset or a missing directory
             throw new IllegalStateException(spec);
         }
-        try {
-            return Models.config(HfCheckpoint.readConfig(dir));
+        try {   // a quantized checkpoint plans as the model it was quantized from (--method qlora plans NF4)
+            java.util.Map<String, Object> json = new java.util.LinkedHashMap<>(HfCheckpoint.readConfig(dir));
+            json.remove("quantization_config");
+            return Models.config(json);
         } catch (cortado.nn.models.ConfigException e) {
             throw new CliException(dir.resolve(HfCheckpoint.CONFIG) + ": " + e.getMessage().replaceFirst("^config\\.json: ", ""));
         }

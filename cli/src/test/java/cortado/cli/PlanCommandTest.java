@@ -149,6 +149,23 @@ class PlanCommandTest {
     }
 
     @Test
+    void aCheckpointPlansAsItsConfigAndAQuantizedOneAsItsOriginal() throws Exception {
+        Path base = dir.resolve("base"), q = dir.resolve("nf4");
+        cortado.nn.io.HfCheckpoint.save(cortado.nn.models.Presets.create("gpt2-tiny", 1), base);
+        assertThat(CliRun.run("quantize", "--model", base.toString(), "--type", "nf4", "--double-quant", "--out",
+                q.toString()).code()).isZero();
+        CliRun.Result fromBase = CliRun.run("plan", "--model", base.toString());
+        CliRun.Result fromQuantized = CliRun.run("plan", "--model", q.toString());
+        assertThat(fromBase.code()).as(fromBase.err()).isZero();
+        assertThat(fromQuantized.code()).as(fromQuantized.err()).isZero();
+        assertRow(fromBase.out(), "total", "35,744");
+        assertThat(fromQuantized.out().replace(q.toString(), "M")).isEqualTo(fromBase.out().replace(base.toString(), "M"));
+        CliRun.Result r = CliRun.run("plan", "--model", base.toString(), "--config", "n_layer=1");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("holds trained weights");
+    }
+
+    @Test
     void pretrainAndFinetuneStartWithThePlan() throws Exception {
         Path text = dir.resolve("t.txt");
         Files.writeString(text, "plans before runs. ".repeat(100));
