@@ -23,6 +23,7 @@ public final class Commands {
         add(new InspectCommand());
         add(new MergeCommand());
         add(new PerplexityCommand());
+        add(new PlanCommand());
         add(new PrepareCommand());
         add(new PretrainCommand());
         add(new PruneCommand());

@@ -174,6 +174,7 @@ public final class FinetuneCommand implements Command {
             o.printf(Locale.ROOT, "%s fine-tuning of %s (%s parameters) on %s: %s training tokens%s%n", method.name(), dir,
                     TrainingRun.count(all), a.string("data"), TrainingRun.count(train.size()),
                     val == null ? "" : ", " + TrainingRun.count(val.size()) + " validation tokens");
+            PlanCommand.printRunPlan(model, method.full(), quantized || method.quantizeBase(), cfg, o);
             o.printf(Locale.ROOT, "%s%d steps of %d x %d tokens%s, lr %s (%s, warmup %d), %d threads%n",
                     resumedFrom >= 0 ? "resuming at step " + resumedFrom + " of " : "", cfg.steps(), cfg.batch(), cfg.seq(),
                     cfg.gradAccum() > 1 ? " x " + cfg.gradAccum() + " accumulated" : "", cfg.lr(), cfg.schedule(),

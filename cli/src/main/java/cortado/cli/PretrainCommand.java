@@ -1,6 +1,7 @@
 package cortado.cli;
 
 import cortado.data.tokenizer.BpeTokenizer;
+import cortado.data.tokenizer.ByteTokenizer;
 import cortado.data.tokenizer.HfTokenizer;
 import cortado.data.tokenizer.HfTokenizerJson;
 import cortado.data.tokenizer.Tokenizer;
@@ -8,14 +9,23 @@ import cortado.data.tokenizer.WordPieceTokenizer;
 import cortado.nn.io.HfCheckpoint;
 import cortado.nn.io.InferenceDType;
 import cortado.nn.models.CausalLm;
+import cortado.nn.models.Models;
 import cortado.nn.models.Presets;
+import cortado.nn.Parameter;
+import cortado.train.AdamW;
 import cortado.train.Checkpoint;
+import cortado.train.DataMix;
+import cortado.train.Optimizer;
 import cortado.train.TokenData;
 import cortado.train.TrainConfig;
 import cortado.train.Trainer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
 import java.util.function.Consumer;
 
 /** {@code cortado pretrain}: trains a causal LM on a token or text file; see {@link #args()}. */
@@ -31,10 +41,17 @@ public final class PretrainCommand implements Command {
                 header, magic 20240520). Writes OUT/metrics.jsonl (one JSON object per step), OUT/loss.png and the
                 checkpoint OUT/checkpoint (Hugging Face layout plus optimizer and trainer state for --resume).""")
                 .option("model", "PRESET|DIR", "a preset (" + String.join(", ", Presets.names())
-                        + ") or a Hugging Face checkpoint directory; required unless --resume", null)
-                .required("data", "FILE", "training data: text, nanoGPT .bin or llm.c .bin")
+                        + "), a Hugging Face checkpoint directory, or a directory holding only a config.json (gpt2,"
+                        + " llama, mistral, qwen2, qwen3), initialized randomly as its family is; required unless --resume", null)
+                .option("config", "K=V,...", "change a preset's or a config-only directory's fields before it is built,"
+                        + " e.g. n_layer=4,n_embd=256,n_head=4,n_positions=512 or num_key_value_heads=2; vocab_size"
+                        + " otherwise follows --tokenizer", null)
+                .required("data", "FILE|A:W,B:W", "training data: text, .jsonl, nanoGPT .bin or llm.c .bin; several"
+                        + " files with weights (a.bin:0.7,b.bin:0.3) mix: each row's source is drawn by weight, each"
+                        + " source holds out its own validation tail, and metrics.jsonl counts rows per source")
                 .option("tokenizer", "PATH", "tokenizer for text data (tokenizer.json, a directory, *.tiktoken); default:"
-                        + " the checkpoint's own, or bytes for byte-level models", null)
+                        + " the checkpoint's own, or bytes for byte-level models. A new model (preset or config.json"
+                        + " only) takes its vocabulary size and end-of-text id from it", null)
                 .option("steps", "N", "optimizer steps", "1000")
                 .option("batch", "B", "sequences per micro-batch", "8")
                 .option("seq", "T", "tokens per sequence", "128")
@@ -77,26 +94,52 @@ public final class PretrainCommand implements Command {
         if (ckpt == null && modelDir != null && QuantizeCommand.isQuantized(modelDir))
             throw new CliException(a.string("model") + ": a quantized model's weights are frozen, and pretrain writes"
                     + " full fp32 checkpoints; run cortado dequantize first (adapters on a quantized base are QLoRA)");
-        CausalLm model = ckpt != null ? Checkpoint.loadModel(ckpt) : loadModel(a.string("model"), cfg.seed());
+        boolean fresh = ckpt == null && FreshModel.isFresh(a.string("model"));
+        if (a.has("config") && !fresh)
+            throw new UsageException("--config sets the fields of a new model (a preset or a directory holding only"
+                    + " config.json); " + (ckpt != null ? "--resume continues its checkpoint's model"
+                    : a.string("model") + " holds trained weights"));
+        Path explicitTokenizer = a.has("tokenizer") ? Path.of(a.string("tokenizer")) : null;
+        CausalLm model;
+        if (ckpt != null) model = Checkpoint.loadModel(ckpt);
+        else if (fresh) model = freshModel(a.string("model"), a.string("config"), explicitTokenizer, cfg.seed());
+        else model = loadModel(a.string("model"), cfg.seed());
         checkSeq(model, cfg.seq());
 
-        Tokenizer tok = ModelTokenizer.forModel(model, a.has("tokenizer") ? Path.of(a.string("tokenizer")) : null,
-                modelDir);
+        Tokenizer tok = ModelTokenizer.forModel(model, explicitTokenizer, modelDir);
         int vocab = model.config().vocabSize();
         // Token files (.bin) need no tokenizer, so tok may be null.
         Tokenizer dataTok = tok == null || a.bool("match-special-tokens") ? tok : tok.specialTokensAsText();
-        TokenData data = TokenData.load(Path.of(a.string("data")), dataTok, vocab);
-        TokenData train = data, val = null;
-        if (cfg.valEvery() > 0) {
-            if (a.has("val-data")) val = TokenData.load(Path.of(a.string("val-data")), dataTok, vocab);
-            else {
-                TokenData[] split = TrainingRun.splitTail(data, 0.1, cfg.seq());
+        List<DataSpec> specs = DataSpec.parse(a.string("data"));
+        boolean mixed = DataSpec.isMix(specs);
+        if (mixed && cfg.sequential())
+            throw new UsageException("--data-order sequential reads one file in order; a mix (--data A:W,B:W) draws"
+                    + " random windows");
+        boolean holdOut = cfg.valEvery() > 0 && !a.has("val-data");
+        TokenData train = null, val = null;
+        DataMix mix = null;
+        if (mixed) {
+            List<DataMix.Source> sources = new ArrayList<>();
+            for (DataSpec d : specs) {
+                TokenData data = TokenData.load(d.path(), dataTok, vocab);
+                TokenData[] split = holdOut ? TrainingRun.splitTail(data, 0.1, cfg.seq()) : new TokenData[] {data, null};
+                sources.add(new DataMix.Source(d.path().toString(), split[0], split[1],
+                        d.weight() == null ? 1.0 : d.weight()));
+            }
+            mix = new DataMix(sources);
+        } else {
+            train = TokenData.load(specs.get(0).path(), dataTok, vocab);
+            if (holdOut) {
+                TokenData[] split = TrainingRun.splitTail(train, 0.1, cfg.seq());
                 train = split[0];
                 val = split[1];
             }
         }
+        if (cfg.valEvery() > 0 && a.has("val-data")) val = TokenData.load(Path.of(a.string("val-data")), dataTok, vocab);
 
-        Trainer trainer = new Trainer(model, cfg, train, val);
+        Function<Map<String, Parameter>, Optimizer> optimizer = params -> new AdamW(params, cfg.weightDecay());
+        Trainer trainer = mix != null ? new Trainer(model, cfg, mix, val, optimizer)
+                : new Trainer(model, cfg, train, val, optimizer);
         int resumedFrom = -1;
         if (ckpt != null) {
             Checkpoint.restore(trainer, ckpt);
@@ -105,10 +148,21 @@ public final class PretrainCommand implements Command {
                 throw new CliException("--resume: the checkpoint is at step " + resumedFrom + ", not before --steps "
                         + cfg.steps());
         }
+        long valTokens = val != null ? val.size() : mix != null ? mix.valTokens() : 0;
         System.out.printf(Locale.ROOT, "model %s (%s parameters), data %s: %s training tokens%s%n",
                 ckpt != null ? ckpt : a.string("model"), TrainingRun.count(model.module().parameterCount()),
-                a.string("data"), TrainingRun.count(train.size()),
-                val == null ? "" : ", " + TrainingRun.count(val.size()) + " validation tokens");
+                a.string("data"), TrainingRun.count(mix != null ? mix.trainTokens() : train.size()),
+                valTokens == 0 ? "" : ", " + TrainingRun.count(valTokens) + " validation tokens");
+        if (mix != null) {
+            double[] p = mix.probabilities();
+            for (int i = 0; i < p.length; i++) {
+                DataMix.Source s = mix.sources().get(i);
+                System.out.printf(Locale.ROOT, "  %s: %.1f%% of the rows, %s training tokens%s%n", s.name(), 100 * p[i],
+                        TrainingRun.count(s.train().size()), s.val() == null || val != null ? ""
+                                : ", " + TrainingRun.count(s.val().size()) + " held out");
+            }
+        }
+        PlanCommand.printRunPlan(model, true, false, cfg, System.out);
         System.out.printf(Locale.ROOT, "%s%d steps of %d x %d tokens%s, lr %s (%s, warmup %d), %d threads%n",
                 resumedFrom >= 0 ? "resuming at step " + resumedFrom + " of " : "", cfg.steps(), cfg.batch(), cfg.seq(),
                 cfg.gradAccum() > 1 ? " x " + cfg.gradAccum() + " accumulated" : "", cfg.lr(), cfg.schedule(),
@@ -138,6 +192,22 @@ public final class PretrainCommand implements Command {
                 a.positiveInt("grad-accum"), a.nonNegativeInt("val-every"), a.positiveInt("val-batches"),
                 a.longValue("seed"), order.equals("sequential"), a.nonNegativeInt("save-every"),
                 a.bool("checkpoint-activations"));
+    }
+
+    /**
+     * A randomly initialized model (its family's init, from {@code seed}) of a preset or a config-only directory,
+     * changed by {@code overrides} and fitted to the tokenizer ({@link FreshModel}).
+     */
+    static CausalLm freshModel(String spec, String overrides, Path explicitTokenizer, long seed) throws UsageException {
+        Tokenizer fit = FreshModel.tokenizer(spec, explicitTokenizer);
+        if (fit == null && overrides == null && Presets.names().contains(spec) && !Files.isDirectory(Path.of(spec)))
+            return Presets.create(spec, seed);
+        if (fit == null) {   // no tokenizer named: a byte-sized vocabulary is ModelTokenizer's byte tokenizer
+            cortado.nn.models.ModelConfig c = FreshModel.config(spec, overrides, null);
+            if (c.vocabSize() != new ByteTokenizer().vocabSize()) return Models.create(c, seed);
+            fit = new ByteTokenizer();
+        }
+        return Models.create(FreshModel.config(spec, overrides, fit), seed);
     }
 
     /**

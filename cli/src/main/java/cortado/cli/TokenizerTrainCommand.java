@@ -37,7 +37,8 @@ public final class TokenizerTrainCommand implements Command {
         }
         Args a = new Args("tokenizer train", "Trains a tokenizer on text files (one training text per line, as HF does) and "
                 + "writes tokenizer.json.\nExtra paths after the options are inputs too.")
-                .required("input", "PATH", "text file or directory of .txt files")
+                .required("input", "PATH", "text file (one training text per line), .jsonl ({\"text\": ...} per line) or"
+                        + " directory of .txt files")
                 .option("type", "bpe|wordpiece", "model type", "bpe")
                 .required("vocab-size", "N", "vocabulary size including special tokens")
                 .option("special-tokens", "A,B", "comma-separated special tokens (default <|endoftext|> for bpe, "
@@ -111,11 +112,32 @@ public final class TokenizerTrainCommand implements Command {
         return files;
     }
 
-    /** Appends the file's lines (each keeping its "\n"); invalid UTF-8 becomes U+FFFD. Returns the byte count. */
-    static long readLines(Path p, List<String> out) throws IOException {
+    /**
+     * Appends the file's lines (each keeping its "\n"); invalid UTF-8 becomes U+FFFD. A {@code .jsonl} file gives each
+     * line's "text" field instead (a datasets "text" column, as {@code train_from_iterator(ds["text"])}). Returns the
+     * byte count.
+     */
+    static long readLines(Path p, List<String> out) throws IOException, UsageException {
         byte[] raw = Files.readAllBytes(p);
         String text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPLACE)
                 .onUnmappableCharacter(CodingErrorAction.REPLACE).decode(ByteBuffer.wrap(raw)).toString();
+        if (p.getFileName().toString().endsWith(".jsonl")) {
+            int n = 0;
+            for (String line : text.split("\n", -1)) {
+                n++;
+                if (line.isBlank()) continue;
+                Object row;
+                try {
+                    row = cortado.data.json.Json.parse(line);
+                } catch (cortado.data.json.JsonException e) {
+                    throw new CliException(p + ":" + n + ": not a JSON object: " + e.getMessage());
+                }
+                if (!(row instanceof java.util.Map<?, ?> m) || !(m.get("text") instanceof String t))
+                    throw new CliException(p + ":" + n + ": expected {\"text\": \"...\"}");
+                out.add(t);
+            }
+            return raw.length;
+        }
         int pos = 0;
         while (pos < text.length()) {
             int nl = text.indexOf('\n', pos);

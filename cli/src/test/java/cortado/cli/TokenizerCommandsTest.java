@@ -77,6 +77,28 @@ class TokenizerCommandsTest {
         assertThat(HfTokenizerJson.load(dir.resolve("wp.json")).vocabSize()).isLessThanOrEqualTo(300);
     }
 
+    /** A .jsonl input trains on each line's "text", exactly as a text file of the same texts does. */
+    @Test
+    void trainReadsTheTextOfJsonl() throws Exception {
+        var texts = new java.util.ArrayList<String>();
+        TokenizerTrainCommand.readLines(RES.resolve("train.txt"), texts);
+        StringBuilder jsonl = new StringBuilder();
+        for (String t : texts) jsonl.append(Json.write(Map.of("text", t))).append('\n');
+        Path in = dir.resolve("docs.jsonl");
+        Files.writeString(in, jsonl);
+        CliRun.Result r = run("tokenizer", "train", "--input", in.toString(), "--vocab-size", "400", "--out",
+                dir.resolve("from-jsonl.json").toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        r = run("tokenizer", "train", "--input", RES.resolve("train.txt").toString(), "--vocab-size", "400", "--out",
+                dir.resolve("from-text.json").toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(Files.readString(dir.resolve("from-jsonl.json"))).isEqualTo(Files.readString(dir.resolve("from-text.json")));
+        Files.writeString(in, "{\"text\": \"fine\"}\n{\"body\": \"no text\"}\n");
+        r = run("tokenizer", "train", "--input", in.toString(), "--vocab-size", "400", "--out", dir.resolve("x.json").toString());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).isEqualTo("error: " + in + ":2: expected {\"text\": \"...\"}\n");
+    }
+
     /** Every WordPiece option reaches the trainer (whose output WordPieceTrainerParityTest checks against HF's). */
     @Test
     void wordPieceOptionsReachTheTrainer() throws Exception {

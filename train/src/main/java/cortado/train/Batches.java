@@ -19,6 +19,9 @@ import java.util.List;
  *   right-padded to T; its targets are the completion's tokens, with {@link CausalLm#IGNORE_INDEX} under the prompt
  *   and the padding, so the loss is the completion's alone. Right padding needs no attention mask: a causal model's
  *   positions never look at the later padding.</li>
+ *   <li>{@link #mixed}: each row first draws its source from a {@link DataMix}'s probabilities, then a uniform
+ *   window of that source, both from the same generator, so the mix is deterministic under the seed and resumes from
+ *   the one long of state.</li>
  * </ul>
  */
 public final class Batches {
@@ -31,6 +34,9 @@ public final class Batches {
     private final boolean sequential;
     private long cursor;     // sequential: next start token
     private long rngState;   // random: SplitMix64 state
+    private final List<TokenData> mixSources;   // mixed mode, else null
+    private final double[] mixCumulative;       // cumulative source probabilities, the last exactly 1
+    private final long[] rowsDrawn;             // mixed mode: rows drawn from each source so far
 
     private Batches(TokenData data, int batch, int seq, boolean sequential, long seed) {
         if (batch < 1 || seq < 1) throw new IllegalArgumentException("batch and seq must be >= 1");
@@ -44,6 +50,34 @@ public final class Batches {
         this.seq = seq;
         this.sequential = sequential;
         this.rngState = seed;
+        this.mixSources = null;
+        this.mixCumulative = null;
+        this.rowsDrawn = null;
+    }
+
+    private Batches(DataMix mix, int batch, int seq, long seed) {
+        if (batch < 1 || seq < 1) throw new IllegalArgumentException("batch and seq must be >= 1");
+        List<TokenData> sources = new java.util.ArrayList<>();
+        for (DataMix.Source s : mix.sources()) {
+            if (s.train().size() < seq + 1L)
+                throw new TokenDataException(s.train().source() + ": holds " + s.train().size()
+                        + " tokens, fewer than one row needs (T+1 = " + (seq + 1) + ")");
+            sources.add(s.train());
+        }
+        double[] p = mix.probabilities();
+        double[] cumulative = new double[p.length];
+        double sum = 0;
+        for (int i = 0; i < p.length; i++) cumulative[i] = sum += p[i];
+        cumulative[p.length - 1] = 1.0;   // no row may fall past the last source through rounding
+        this.data = null;
+        this.examples = null;
+        this.batch = batch;
+        this.seq = seq;
+        this.sequential = false;
+        this.rngState = seed;
+        this.mixSources = List.copyOf(sources);
+        this.mixCumulative = cumulative;
+        this.rowsDrawn = new long[sources.size()];
     }
 
     private Batches(List<PromptCompletion> examples, int batch, int seq, long seed) {
@@ -59,6 +93,9 @@ public final class Batches {
         this.seq = seq;
         this.sequential = false;
         this.rngState = seed;
+        this.mixSources = null;
+        this.mixCumulative = null;
+        this.rowsDrawn = null;
     }
 
     /** llm.c order: consecutive windows of B·T tokens from the start, wrapping to 0. */
@@ -69,6 +106,11 @@ public final class Batches {
     /** Independent random windows from a seeded generator. */
     public static Batches random(TokenData data, int batch, int seq, long seed) {
         return new Batches(data, batch, seq, false, seed);
+    }
+
+    /** Random windows from several sources, each row's source drawn by the mix's weights. */
+    public static Batches mixed(DataMix mix, int batch, int seq, long seed) {
+        return new Batches(mix, batch, seq, seed);
     }
 
     /** Rows of prompt/completion examples drawn uniformly (with replacement) from a seeded generator. */
@@ -104,7 +146,20 @@ public final class Batches {
         }
         int bt = batch * seq;
         int[] inputs = new int[bt], targets = new int[bt];
-        if (sequential) {
+        if (mixSources != null) {
+            int[] buf = new int[seq + 1];
+            for (int b = 0; b < batch; b++) {
+                double u = (nextLong() >>> 11) * 0x1.0p-53;   // uniform in [0, 1) from the top 53 bits
+                int src = 0;
+                while (u >= mixCumulative[src]) src++;
+                rowsDrawn[src]++;
+                TokenData d = mixSources.get(src);
+                long start = uniform(d.size() - seq);
+                d.read(start, buf, 0, seq + 1);
+                System.arraycopy(buf, 0, inputs, b * seq, seq);
+                System.arraycopy(buf, 1, targets, b * seq, seq);
+            }
+        } else if (sequential) {
             if (cursor + bt + 1 > data.size()) cursor = 0;
             int[] buf = new int[bt + 1];
             data.read(cursor, buf, 0, bt + 1);
@@ -126,6 +181,9 @@ public final class Batches {
     }
 
     public boolean isSequential() { return sequential; }
+
+    /** Mixed mode: rows drawn from each source since these batches were made (or restored); else null. */
+    public long[] rowsPerSource() { return rowsDrawn == null ? null : rowsDrawn.clone(); }
 
     /** Rows per batch (B). */
     public int batch() { return batch; }

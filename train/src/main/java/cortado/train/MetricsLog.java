@@ -75,9 +75,14 @@ public final class MetricsLog implements Closeable {
         return Math.round(x * f) / f;
     }
 
-    public void log(StepMetrics m) {
+    public void log(StepMetrics m) { log(m, Map.of()); }
+
+    /** One step's line with {@code extra} fields after the usual ones (a data mix's per-source counts). */
+    public void log(StepMetrics m, Map<String, Object> extra) {
+        Map<String, Object> row = toJson(m);
+        row.putAll(extra);
         try {
-            out.write(Json.write(toJson(m)));
+            out.write(Json.write(row));
             out.write('\n');
             out.flush();
         } catch (IOException e) {

@@ -37,6 +37,9 @@ public final class Trainer {
     private final Optimizer optimizer;
     private final LrSchedule schedule;
     private int step; // completed updates
+    private DataMix mix;                 // several sources (Batches.mixed), else null
+    private long[] lastStepRows;         // mixed: rows each source gave the last step
+    private float[] lastValBySource;     // mixed, validated per source: the last losses, else null
 
     /** AdamW with the config's weight decay. @param val validation tokens, or null for none */
     public Trainer(CausalLm model, TrainConfig config, TokenData train, TokenData val) {
@@ -84,6 +87,27 @@ public final class Trainer {
         model.module().checkpointActivations(config.checkpointActivations());
     }
 
+    /**
+     * Trains on several sources mixed by weight ({@link Batches#mixed}); validation runs on {@code val} when given,
+     * else on each source's held-out tokens (when every source has them), the reported loss being their mean
+     * weighted by the mix.
+     */
+    public Trainer(CausalLm model, TrainConfig config, DataMix mix, TokenData val,
+                   Function<Map<String, Parameter>, Optimizer> optimizer) {
+        this(model, config, mixedWindows(config, mix), val, optimizer);
+        this.mix = mix;
+        for (DataMix.Source s : mix.sources())
+            if (val == null && s.val() != null && s.val().size() < config.seq() + 1)
+                throw new TokenDataException(s.val().source() + ": validation data holds " + s.val().size()
+                        + " tokens, fewer than one row needs (seq+1 = " + (config.seq() + 1) + ")");
+    }
+
+    private static Batches mixedWindows(TrainConfig config, DataMix mix) {
+        if (config.sequential())
+            throw new IllegalArgumentException("a data mix draws random windows; sequential order reads one source");
+        return Batches.mixed(mix, config.batch(), config.seq(), config.seed());
+    }
+
     private static Batches windows(TrainConfig config, TokenData train) {
         return config.sequential()
                 ? Batches.sequential(train, config.batch(), config.seq())
@@ -106,6 +130,7 @@ public final class Trainer {
      */
     public StepMetrics step() {
         long t0 = System.nanoTime();
+        long[] rowsBefore = train.rowsPerSource();
         int k = config.gradAccum();
         double lossSum = 0;
         float norm, lr;
@@ -129,14 +154,21 @@ public final class Trainer {
             optimizer.zeroGrad(); // the gradients are arena buffers: none may outlive the step
         }
         step++;
+        if (rowsBefore != null) {
+            long[] after = train.rowsPerSource();
+            for (int i = 0; i < after.length; i++) after[i] -= rowsBefore[i];
+            lastStepRows = after;
+        }
         double ms = (System.nanoTime() - t0) / 1e6;
         float valLoss = validationDue() ? validate() : Float.NaN;
         return new StepMetrics(step, (float) (lossSum / k), lr, norm, config.tokensPerStep() / (ms / 1000.0), ms,
                 valLoss);
     }
 
+    private boolean validatesPerSource() { return val == null && mix != null && mix.hasValidation(); }
+
     private boolean validationDue() {
-        return val != null && config.valEvery() > 0
+        return (val != null || validatesPerSource()) && config.valEvery() > 0
                 && (step == 1 || step % config.valEvery() == 0 || step == config.steps());
     }
 
@@ -145,12 +177,34 @@ public final class Trainer {
      * tokens, so values are comparable across steps), without recording gradients.
      */
     public float validate() {
+        if (validatesPerSource()) return validatePerSource();
         if (val == null) throw new IllegalStateException("no validation data");
+        return validate(val, config.valBatches());
+    }
+
+    /**
+     * Each source's held-out loss over its share of the validation batches (at least one), and their mean weighted
+     * by the mix's probabilities.
+     */
+    private float validatePerSource() {
+        double[] p = mix.probabilities();
+        float[] losses = new float[p.length];
+        double mean = 0;
+        for (int i = 0; i < p.length; i++) {
+            int n = (int) Math.max(1, Math.round(config.valBatches() * p[i]));
+            losses[i] = validate(mix.sources().get(i).val(), n);
+            mean += p[i] * losses[i];
+        }
+        lastValBySource = losses;
+        return (float) mean;
+    }
+
+    private float validate(TokenData val, int valBatches) {
         int t = config.seq();
         int rows = (int) Math.min(config.batch(), (val.size() - 1) / t);
         Batches batches = Batches.sequential(val, rows, t);
         long available = (val.size() - 1) / ((long) rows * t);
-        int n = (int) Math.min(config.valBatches(), available);
+        int n = (int) Math.min(valBatches, available);
         double sum = 0;
         boolean wasTraining = model.module().isTraining();
         model.module().train(false);
@@ -170,12 +224,31 @@ public final class Trainer {
     public void run(MetricsLog log, Checkpoint.Writer checkpoints, Listener listener) {
         while (step < config.steps()) {
             StepMetrics m = step();
-            if (log != null) log.log(m);
+            if (log != null) log.log(m, sourceMetrics(m));
             if (listener != null) listener.onStep(m, config.steps());
             boolean last = step == config.steps();
             if (checkpoints != null && (last || (config.saveEvery() > 0 && step % config.saveEvery() == 0)))
                 checkpoints.save(this);
         }
+    }
+
+    /**
+     * A mixed run's per-source fields for the step's metrics line: {@code rows_per_source} (rows each source gave
+     * this step, micro-batches included) and, when validation ran per source, {@code val_loss_per_source}; empty
+     * otherwise.
+     */
+    public Map<String, Object> sourceMetrics(StepMetrics m) {
+        Map<String, Object> out = new java.util.LinkedHashMap<>();
+        if (mix == null || lastStepRows == null) return out;
+        Map<String, Object> rows = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < lastStepRows.length; i++) rows.put(mix.sources().get(i).name(), lastStepRows[i]);
+        out.put("rows_per_source", rows);
+        if (m.hasValLoss() && lastValBySource != null) {
+            Map<String, Object> v = new java.util.LinkedHashMap<>();
+            for (int i = 0; i < lastValBySource.length; i++) v.put(mix.sources().get(i).name(), lastValBySource[i]);
+            out.put("val_loss_per_source", v);
+        }
+        return out;
     }
 
     public CausalLm model() { return model; }

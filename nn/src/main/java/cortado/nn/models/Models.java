@@ -22,6 +22,15 @@ public final class Models {
         };
     }
 
+    /** The family's config for a parsed config.json, checked as {@link #fromConfig} checks it; builds no weights. */
+    public static ModelConfig config(Map<String, Object> hfConfigJson) {
+        return switch (modelType(hfConfigJson)) {
+            case "gpt2" -> Gpt2Config.fromHfJson(hfConfigJson);
+            case "llama", "mistral", "qwen2", "qwen3" -> LlamaConfig.fromHfJson(hfConfigJson);
+            default -> throw unsupported(hfConfigJson);
+        };
+    }
+
     /**
      * A model with allocated but undrawn parameters (zeros, norms at one), for a loader that then sets every weight
      * from a checkpoint: it skips the cost of drawing 124M normals that would be overwritten.

@@ -100,9 +100,53 @@ class TransformersInteropTest {
                     DType.F32);
             dirs.add(dir.toString());
         }
+        dirs.addAll(freshlyPretrainedDirs());
         List<String> args = new ArrayList<>(dirs);
         String out = runPython(python, "check_cortado_dirs.py", args);
         assertThat(out.lines().filter(l -> l.contains("\"ok\": true")).count()).as(out).isEqualTo(dirs.size());
+    }
+
+    /**
+     * Models of the user's size: {@code pretrain} on a directory holding only a config.json (qwen3, GQA) and on a
+     * preset changed by {@code --config}, two steps each; their checkpoints, with Cortado's logits beside them.
+     */
+    private List<String> freshlyPretrainedDirs() throws IOException {
+        Path data = tmp.resolve("fresh.txt");
+        Files.writeString(data, "a model of the user's own size. ".repeat(80));
+        Path cfg = tmp.resolve("qwen3-config-only");
+        Files.createDirectories(cfg);
+        Files.writeString(cfg.resolve("config.json"), "{\"model_type\": \"qwen3\", \"hidden_size\": 32,"
+                + " \"intermediate_size\": 48, \"num_hidden_layers\": 2, \"num_attention_heads\": 4,"
+                + " \"num_key_value_heads\": 2, \"head_dim\": 8, \"max_position_embeddings\": 64, \"vocab_size\": 257}");
+        List<String> dirs = new ArrayList<>();
+        String[][] runs = {{"--model", cfg.toString()},
+                {"--model", "gpt2-tiny", "--config", "n_layer=3,n_embd=48,n_head=6,n_positions=96"}};
+        for (int i = 0; i < runs.length; i++) {
+            Path out = tmp.resolve("fresh-run-" + i);
+            List<String> a = new ArrayList<>(List.of("pretrain", "--data", data.toString(), "--steps", "2", "--batch",
+                    "2", "--seq", "16", "--val-every", "0", "--out", out.toString()));
+            a.addAll(List.of(runs[i]));
+            cortado.tests.cli.CliRunner.Result r = cortado.tests.cli.CliRunner.run(a.toArray(String[]::new));
+            assertThat(r.code()).as(r.err()).isZero();
+            Path dir = out.resolve("checkpoint");
+            CausalLm model = HfCheckpoint.load(dir);
+            int b = 1, t = 12;
+            int[] ids = new int[b * t];
+            for (int j = 0; j < ids.length; j++) ids[j] = (j * 37 + 11) % model.config().vocabSize();
+            Tensor logits;
+            try (NoGrad g = NoGrad.enter()) {
+                logits = model.forward(ids, b, t);
+            }
+            float[] idf = new float[ids.length];
+            for (int j = 0; j < ids.length; j++) idf[j] = ids[j];
+            Map<String, Tensor> ref = new LinkedHashMap<>();
+            ref.put("input_ids", Tensor.of(idf, b, t));
+            ref.put("logits", logits.contiguous());
+            Safetensors.write(dir.resolve("cortado_logits.safetensors"), ref, Map.of("note", "Cortado's logits"),
+                    DType.F32);
+            dirs.add(dir.toString());
+        }
+        return dirs;
     }
 
     @Test
