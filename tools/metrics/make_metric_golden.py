@@ -251,6 +251,16 @@ def rouge_goldens(rouge_src):
         return " ".join(rng.choice(WORDS + [r + s for r in STEM_ROOTS[:20] for s in ("s", "ing", "ed", "ation")])
                         for _ in range(n))
 
+    def reinflect(s):
+        """Swap the suffixes of inflected words, so that stemming changes the scores."""
+        out = []
+        for w in s.split(" "):
+            root = next((r for r in STEM_ROOTS[:20] if w.lower().startswith(r)), None)
+            if root and rng.random() < 0.5:
+                w = root + rng.choice(["", "s", "ing", "ed", "ation", "er", "ness", "ly", "ies", "ational"])
+            out.append(w)
+        return " ".join(out)
+
     cases = []
     types = ["rouge1", "rouge2", "rouge3", "rougeL", "rougeLsum"]
     for i in range(40):
@@ -258,7 +268,7 @@ def rouge_goldens(rouge_src):
         if i % 5 == 0:
             prediction = target.replace("\n", " ")
         else:
-            prediction = "\n".join(perturb(rng, s) for s in target.split("\n"))
+            prediction = "\n".join(reinflect(perturb(rng, s)) for s in target.split("\n"))
         if i % 7 == 3:
             prediction = rng.choice(["", "/", "!!! ???", "Café — NAÏVE; 123 4.5"])
         for stem in (False, True):
