@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -140,7 +141,7 @@ public final class MetricCommand implements Command {
         m.put("eff", o.effectiveOrder() ? "yes" : "no");
         m.put("tok", tok.name());
         m.put("smooth", smooth.id + (Double.isNaN(smooth.defaultValue) ? ""
-                : String.format("[%.2f]", Double.isNaN(smoothValue) ? smooth.defaultValue : smoothValue)));
+                : String.format(Locale.ROOT, "[%.2f]", Double.isNaN(smoothValue) ? smooth.defaultValue : smoothValue)));
         return m;
     }
 
