@@ -29,7 +29,9 @@ WORDS = ("the a an of to in is was it that he she they we dog cat man woman hous
          "bit ran runs running walked walking happy happily quick quickly brown lazy jumps jumped over under "
          "connection connected connecting relational conditional generalization hopefulness agreed feeds "
          "Paris Berlin NATO U.S. e.g. don't it's o'clock rock'n'roll well-known state-of-the-art").split()
-UNICODE = "café naïve Zürich Ωmega façade niño Straße smörgåsbord — … « » “quoted” ‘single’ € £ ¥ © ° ±".split()
+UNICODE = "café naïve Zürich Ωmega façade niño Straße smörgåsbord — … « » “quoted” ‘single’ € £ ¥ © ° ±".split() + [
+    "😀", "👍🏽!", "𝔘𝔫𝔦", "e\u0301t\u00e9", "non\u00a0breaking", "ideo\u3000space", "thin\u2009space", "tab\there",
+    "İstanbul", "ΣΟΦΟΣ", "ǅemal", "ﬁne"]  # supplementary code points, combining marks, Python-only whitespace, case maps
 PUNCT = list(".,!?;:\"'()[]{}-/&%$#@*+=<>|~^`")
 NUMBERS = ["3.14", "1,000", "2024", "12-3", "-7", "0.5%", "$20", "10:30", "1.", "3,5", "42nd"]
 ENTITIES = ["&amp;", "&quot;", "&lt;", "&gt;", "<skipped>"]
@@ -111,9 +113,10 @@ def corpus(seed, count, chinese=False):
         refs2.append(perturb(rng, ref))
         hyps.append(perturb(rng, ref))
     # edge cases: empty hypothesis, empty reference, identical, one word, trailing spaces
-    hyps += ["", "just one", refs1[0], "  spaced   out  \t", "x"]
-    refs1 += ["something here", "", refs1[0], "spaced out", "y"]
-    refs2 += ["", "", refs1[0], "spaced   out", "x"]
+    special = UNICODE[-12:]
+    hyps += ["", "just one", refs1[0], "  spaced   out  \t", "x", " ".join(special) + " ."]
+    refs1 += ["something here", "", refs1[0], "spaced out", "y", " ".join(reversed(special))]
+    refs2 += ["", "", refs1[0], "spaced   out", "x", "".join(special)]
     return hyps, refs1, refs2
 
 
@@ -373,6 +376,8 @@ def squad_goldens():
         ("über the top", ["über top"]), ("1960s", ["the 1960s"]), ("no", ["yes"]), ("...", ["!!!"]),
         ("THE END", ["end"]), ("a", ["a"]), ("an", [""]), ("x y z", ["z y x"]), ("Denver Broncos", ["Broncos", "Denver"]),
         ("Ω the Ω", ["Ω Ω"]), ("one two three four", ["one two", "three four five"]),
+        ("ΣΟΦΟΣ", ["σοφος", "σοφοσ"]), ("İstanbul", ["istanbul"]), ("ﬁne", ["fine"]), ("non\u00a0breaking", ["non breaking"]),
+        ("ideo\u3000space", ["ideo space"]), ("😀 the 👍🏽", ["😀 👍🏽"]),
     ]
     out = []
     for pred, golds in cases:
