@@ -209,7 +209,19 @@ def sacrebleu_goldens():
     long_ref = " ".join(rng.choice(WORDS) for _ in range(90))
     lw = long_ref.split()
     long_hyp = " ".join(lw[45:] + lw[:45])
-    corpora["long"] = {"hyps": [long_hyp, "a b", " ".join(lw[:3])], "refs": [[long_ref, long_ref, long_ref]]}
+    # Tercom's limits, each decisive in one line: a 10-word block moved 20 places (max shift size 10), a 5-word block
+    # moved 55 places (max distance 50), and a 60-word line over 3 word types (the 1000-candidate budget runs out)
+    w30 = [f"w{i}" for i in range(30)]
+    w70 = [f"v{i}" for i in range(70)]
+    rep_ref = [rng.choice("abc") for _ in range(60)]
+    rep_hyp = rep_ref[:]
+    rng.shuffle(rep_hyp)
+    limit_refs = [" ".join(w30), " ".join(w70), " ".join(rep_ref)]
+    limit_hyps = [" ".join(w30[10:] + w30[:10]), " ".join(w70[5:60] + w70[:5] + w70[60:]), " ".join(rep_hyp)]
+    corpora["long"] = {"hyps": [long_hyp, "a b", " ".join(lw[:3])] + limit_hyps,
+                       "refs": [[long_ref, long_ref, long_ref] + limit_refs]}
+    for h, r in zip(limit_hyps, limit_refs):
+        print("TER limit line:", TER().sentence_score(h, [r]).num_edits, "edits")
     ter = [
         ter_case("readme", 2), ter_case("random", 1), ter_case("random", 2),
         ter_case("random", 2, normalized=True), ter_case("random", 1, no_punct=True),
