@@ -22,6 +22,7 @@ public final class Commands {
         add(new GenerateCommand());
         add(new InspectCommand());
         add(new MergeCommand());
+        add(new MetricCommand());
         add(new PerplexityCommand());
         add(new PlanCommand());
         add(new PrepareCommand());
