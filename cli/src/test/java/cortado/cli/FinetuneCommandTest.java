@@ -262,11 +262,12 @@ class FinetuneCommandTest {
         assertThat(help.code()).isZero();
         assertThat(help.out()).contains("--method full|lora|qlora|dora|ia3|bitfit").contains("--target-modules")
                 .contains("--rslora");
-        assertThat(help.out()).contains("--optimizer adamw|paged-adamw|adamw-8bit|paged-adamw-8bit")
+        assertThat(help.out()).contains("--optimizer adamw|paged-adamw|adamw-8bit|paged-adamw-8bit|sgd|sgd-nesterov|lamb"
+                        + "|lion|adafactor|adafactor-relative")
                 .contains("--optimizer-memory-cap MB");
         for (String absent : List.of("pissa", "olora", "loftq"))
             assertThat(help.out()).as(absent).doesNotContain(absent);
-        for (String[] bad : List.of(new String[] {"--method", "adalora"}, new String[] {"--optimizer", "sgd"},
+        for (String[] bad : List.of(new String[] {"--method", "adalora"}, new String[] {"--optimizer", "adam"},
                 new String[] {"--init", "pissa"}, new String[] {"--optimizer-memory-cap", "64"},
                 new String[] {"--optimizer-memory-cap", "0", "--optimizer", "paged-adamw"},
                 new String[] {"--r", "4", "--method", "ia3"}, new String[] {"--feedforward-modules", "c_fc"},

@@ -66,6 +66,15 @@ public record ParamGroups(float weightDecay, List<Group> groups) {
         return null;
     }
 
+    /** Checks that every group matches one of {@code names} at least: a pattern that matches nothing is a typo. */
+    public void requireMatches(java.util.Collection<String> names) {
+        for (Group g : groups)
+            if (names.stream().noneMatch(g::matches))
+                throw new IllegalArgumentException("parameter group " + g.pattern() + " matches no trainable parameter"
+                        + " (names look like " + names.stream().limit(3).collect(java.util.stream.Collectors.joining(", "))
+                        + ")");
+    }
+
     /** The factor on the run's learning rate for parameter {@code name}. */
     public float lrScale(String name) {
         Group g = groupOf(name);
