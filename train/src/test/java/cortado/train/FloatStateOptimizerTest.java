@@ -128,6 +128,22 @@ class FloatStateOptimizerTest {
         assertThat(b.get("h.0.mlp.c_fc.bias").value().toArray()).containsExactly(0.1f, 0.2f, -0.3f);   // lr scale 0
     }
 
+    /** The 8-bit and paged AdamW kinds take groups too (the tiny tensors here take their fp32, resident path). */
+    @Test
+    void everyKindHonoursAGroupWithLrScaleZero() {
+        ParamGroups frozenBias = new ParamGroups(0.1f, List.of(new ParamGroups.Group("*.bias", 0f, Float.NaN)));
+        for (OptimizerKind kind : OptimizerKind.values()) {
+            Map<String, Parameter> p = params();
+            float[] w0 = p.get("h.0.mlp.c_fc.weight").value().toArray();
+            Optimizer opt = kind.create(p, frozenBias, 1 << 20, dir);
+            grads(p);
+            opt.step(0.01f, 1f);
+            assertThat(p.get("h.0.mlp.c_fc.bias").value().toArray()).as(kind.cliName()).containsExactly(0.1f, 0.2f, -0.3f);
+            assertThat(p.get("h.0.mlp.c_fc.weight").value().toArray()).as(kind.cliName()).isNotEqualTo(w0);
+            opt.close();
+        }
+    }
+
     @Test
     void configurationsAreChecked() {
         assertThatThrownBy(() -> new Sgd.Config(0f, 0f, true)).hasMessageContaining("Nesterov momentum requires");
