@@ -12,7 +12,6 @@ import cortado.quant.nn.ModelQuantizer;
 import cortado.quant.nn.QuantizeSpec;
 import cortado.train.Checkpoint;
 import cortado.train.Optimizer;
-import cortado.train.OptimizerKind;
 import cortado.train.TokenData;
 import cortado.train.TrainConfig;
 import cortado.train.Trainer;
@@ -32,8 +31,6 @@ import java.util.function.Consumer;
 public final class FinetuneCommand implements Command {
     /** QLoRA's base: NF4, blocksize 64, double quantization, the output head left in fp32 (Dettmers et al. 2023). */
     static final QuantizeSpec QLORA_BASE = new QuantizeSpec("nf4", 64, true, QuantizeSpec.DEFAULT_SKIP);
-    /** --optimizer: the train module's optimizer kinds. */
-    static final List<String> OPTIMIZERS = java.util.Arrays.stream(OptimizerKind.values()).map(OptimizerKind::cliName).toList();
 
     /** QLoRA's base spec, leaving the adapters' own layers alone (for the residual quantized after wrapping). */
     static final QuantizeSpec QLORA_RESIDUAL = new QuantizeSpec(QLORA_BASE.type(), QLORA_BASE.blocksize(),
@@ -47,8 +44,8 @@ public final class FinetuneCommand implements Command {
     static Args args() {
         Args a = new Args("finetune", """
                 Fine-tunes a causal language model (a Hugging Face checkpoint directory) with next-token cross-entropy
-                and AdamW (fp32, 8-bit or paged state). --data is UTF-8 text, JSONL ({"text": ...} per line; each document ends with the
-                tokenizer's end-of-text token) tokenized with the model directory's tokenizer, or a token file (.bin,
+                and the --optimizer (AdamW by default). --data is UTF-8 text, JSONL ({"text": ...} per line; each
+                document ends with the tokenizer's end-of-text token) tokenized with the model directory's tokenizer, or a token file (.bin,
                 nanoGPT or llm.c). Methods:
                 """ + FinetuneMethods.help() + """
                 Prints PEFT's trainable-parameter line, then a progress line per step; writes OUT/metrics.jsonl,
@@ -62,20 +59,16 @@ public final class FinetuneCommand implements Command {
                 .option("method", FinetuneMethods.names(), "what trains", "lora")
                 .required("out", "DIR", "output directory");
         AdapterOptions.declare(a);
-        return a.option("optimizer", String.join("|", OPTIMIZERS), "adamw: torch.optim.AdamW (fp32 moments);"
-                        + " adamw-8bit: both moments 8-bit blockwise (bitsandbytes' AdamW8bit); paged-*: the state of"
-                        + " large tensors lives in pages spilled to OUT/ so that at most --optimizer-memory-cap stays"
-                        + " in memory. Only trainable parameters have state", "adamw")
-                .option("optimizer-memory-cap", "MB", "paged optimizers: megabytes of optimizer state held in memory",
-                        "256")
-                .option("tokenizer", "PATH", "tokenizer for text and JSONL data; default: the model directory's own", null)
+        OptimizerOptions.declare(a);
+        return a.option("tokenizer", "PATH", "tokenizer for text and JSONL data; default: the model directory's own", null)
                 .option("steps", "N", "optimizer steps", "100")
                 .option("batch", "B", "sequences per micro-batch", "4")
                 .option("seq", "T", "tokens per sequence", "128")
                 .option("lr", "X", "peak learning rate", "2e-4")
                 .option("warmup", "W", "linear warmup steps", "0")
-                .option("schedule", "cosine|constant", "learning-rate schedule (cosine decays to lr/10)", "constant")
-                .option("weight-decay", "D", "AdamW decoupled weight decay (matrices only)", "0")
+                .option("schedule", "NAME", OptimizerOptions.scheduleHelp(), "constant")
+                .option("weight-decay", "D", "the optimizer's weight decay (matrices only): decoupled in AdamW, Lion"
+                        + " and Adafactor, added to the gradient in SGD and to the update in LAMB, as their references", "0")
                 .option("grad-clip", "C", "clip the global gradient norm to C; 0 turns clipping off", "1.0")
                 .option("grad-accum", "K", "micro-batches per optimizer step", "1")
                 .option("val-every", "N", "validation loss every N steps (and after steps 1 and last); 0: off", "0")
@@ -94,13 +87,9 @@ public final class FinetuneCommand implements Command {
         if (!a.positionals().isEmpty()) throw new UsageException("unexpected argument '" + a.positionals().get(0) + "'");
         FinetuneMethods.Method method = FinetuneMethods.named(a.string("method"));
         FinetuneMethods.checkFlags(method, a);
-        OptimizerKind optimizer = OptimizerKind.parse(a.choice("optimizer", OPTIMIZERS.toArray(String[]::new)));
-        if (a.has("optimizer-memory-cap") && !optimizer.paged())
-            throw new UsageException("--optimizer-memory-cap applies to paged-adamw and paged-adamw-8bit, not "
-                    + optimizer.cliName());
-        long capBytes = (long) a.positiveInt("optimizer-memory-cap") << 20;
         TrainConfig cfg = PretrainCommand.config(a);
         Path out = Path.of(a.string("out"));
+        var optimizer = OptimizerOptions.factory(a, cfg.weightDecay(), out);
         Path dir = PretrainCommand.modelDir(Path.of(a.string("model")));
         if (!Files.isDirectory(dir)) throw new CliException(a.string("model") + ": no such model directory");
         boolean quantized = QuantizeCommand.isQuantized(dir);
@@ -158,8 +147,7 @@ public final class FinetuneCommand implements Command {
         }
 
         Files.createDirectories(out);   // a paged optimizer spills there
-        Trainer trainer = new Trainer(model, cfg, train, val,
-                params -> optimizer.create(params, cfg.weightDecay(), capBytes, out));
+        Trainer trainer = new Trainer(model, cfg, train, val, optimizer);
         try {   // the optimizer's spill file (paged kinds) goes when it is closed
             int resumedFrom = -1;
             if (ckpt != null) {

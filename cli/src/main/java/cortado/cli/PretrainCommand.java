@@ -11,11 +11,8 @@ import cortado.nn.io.InferenceDType;
 import cortado.nn.models.CausalLm;
 import cortado.nn.models.Models;
 import cortado.nn.models.Presets;
-import cortado.nn.Parameter;
-import cortado.train.AdamW;
 import cortado.train.Checkpoint;
 import cortado.train.DataMix;
-import cortado.train.Optimizer;
 import cortado.train.TokenData;
 import cortado.train.TrainConfig;
 import cortado.train.Trainer;
@@ -25,7 +22,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.Function;
 import java.util.function.Consumer;
 
 /** {@code cortado pretrain}: trains a causal LM on a token or text file; see {@link #args()}. */
@@ -35,9 +31,9 @@ public final class PretrainCommand implements Command {
     @Override public String summary() { return "pretrain a GPT-2 or Llama model (preset or HF checkpoint) on a text or token file"; }
 
     static Args args() {
-        return new Args("pretrain", """
-                Pretrains a causal language model with next-token cross-entropy and AdamW. --data is a UTF-8 text file
-                (tokenized with the model's tokenizer), a nanoGPT .bin (raw uint16 tokens) or an llm.c .bin (256 int32
+        return OptimizerOptions.declare(new Args("pretrain", """
+                Pretrains a causal language model with next-token cross-entropy and the --optimizer (AdamW by
+                default). --data is a UTF-8 text file (tokenized with the model's tokenizer), a nanoGPT .bin (raw uint16 tokens) or an llm.c .bin (256 int32
                 header, magic 20240520). Writes OUT/metrics.jsonl (one JSON object per step), OUT/loss.png and the
                 checkpoint OUT/checkpoint (Hugging Face layout plus optimizer and trainer state for --resume).""")
                 .option("model", "PRESET|DIR", "a preset (" + String.join(", ", Presets.names())
@@ -57,8 +53,9 @@ public final class PretrainCommand implements Command {
                 .option("seq", "T", "tokens per sequence", "128")
                 .option("lr", "X", "peak learning rate", "6e-4")
                 .option("warmup", "W", "linear warmup steps", "0")
-                .option("schedule", "cosine|constant", "learning-rate schedule (cosine decays to lr/10)", "cosine")
-                .option("weight-decay", "D", "AdamW decoupled weight decay (matrices only)", "0.1")
+                .option("schedule", "NAME", OptimizerOptions.scheduleHelp(), "cosine")
+                .option("weight-decay", "D", "the optimizer's weight decay (matrices only): decoupled in AdamW, Lion"
+                        + " and Adafactor, added to the gradient in SGD and to the update in LAMB, as their references", "0.1")
                 .option("grad-clip", "C", "clip the global gradient norm to C; 0 turns clipping off", "1.0")
                 .option("grad-accum", "K", "micro-batches per optimizer step", "1")
                 .option("val-every", "N", "validation loss every N steps (and after steps 1 and last); 0 turns it off", "100")
@@ -72,7 +69,7 @@ public final class PretrainCommand implements Command {
                         + " same gradients, much less memory, about a third more compute")
                 .flag("resume", "continue from OUT/checkpoint (model, optimizer, step, data position)")
                 .flag("match-special-tokens", "text data: match special-token strings as special tokens (default: they"
-                        + " are text, so a literal <|endoftext|> in the data does not end a document)");
+                        + " are text, so a literal <|endoftext|> in the data does not end a document)"));
     }
 
     @Override
@@ -81,6 +78,7 @@ public final class PretrainCommand implements Command {
         if (!a.positionals().isEmpty()) throw new UsageException("unexpected argument '" + a.positionals().get(0) + "'");
         TrainConfig cfg = config(a);
         Path out = Path.of(a.string("out"));
+        var optimizer = OptimizerOptions.factory(a, cfg.weightDecay(), out);
         boolean resume = a.bool("resume");
 
         Path ckpt = resume ? Checkpoint.locate(out.resolve(TrainingRun.CHECKPOINT_DIR)) : null;
@@ -137,7 +135,6 @@ public final class PretrainCommand implements Command {
         }
         if (cfg.valEvery() > 0 && a.has("val-data")) val = TokenData.load(Path.of(a.string("val-data")), dataTok, vocab);
 
-        Function<Map<String, Parameter>, Optimizer> optimizer = params -> new AdamW(params, cfg.weightDecay());
         Trainer trainer = mix != null ? new Trainer(model, cfg, mix, val, optimizer)
                 : new Trainer(model, cfg, train, val, optimizer);
         int resumedFrom = -1;
@@ -173,6 +170,7 @@ public final class PretrainCommand implements Command {
                 ? d -> HfTokenizerJson.save(tok, d.resolve("tokenizer.json")) : null;
         TrainingRun.Result r = TrainingRun.run(trainer, out, resumedFrom, "pretrain " + a.string("data"), System.out,
                 saveTokenizer);
+        trainer.optimizer().close();   // a paged optimizer's spill file goes
         System.out.printf(Locale.ROOT, "done: %d steps in %.1f s, final loss %.4f%s%n", r.steps(), r.seconds(),
                 r.lastLoss(), Float.isNaN(r.lastValLoss()) ? ""
                         : String.format(Locale.ROOT, ", validation loss %.4f (first %.4f)", r.lastValLoss(), r.firstValLoss()));
@@ -183,7 +181,7 @@ public final class PretrainCommand implements Command {
 
     /** The TrainConfig from the flags (shared with the demo's defaults). */
     static TrainConfig config(Args a) throws UsageException {
-        String schedule = a.choice("schedule", "cosine", "constant");
+        String schedule = OptimizerOptions.schedule(a);
         String order = a.choice("data-order", "random", "sequential");
         int steps = a.positiveInt("steps");
         int warmup = a.nonNegativeInt("warmup");

@@ -388,10 +388,11 @@ class FinetuneCommandTest {
         assertThat(help.out()).contains("--method full|lora|qlora|dora|ia3|bitfit|loha|lokr|vera|oft|ln-tuning")
                 .contains("--target-modules")
                 .contains("--rslora");
-        assertThat(help.out()).contains("--optimizer adamw|paged-adamw|adamw-8bit|paged-adamw-8bit")
+        assertThat(help.out()).contains("--optimizer adamw|paged-adamw|adamw-8bit|paged-adamw-8bit|sgd|sgd-nesterov|lamb"
+                        + "|lion|adafactor|adafactor-relative")
                 .contains("--optimizer-memory-cap MB");
         assertThat(help.out()).contains("--init kaiming|gaussian|pissa|olora|loftq").contains("--loftq-iter N");
-        for (String[] bad : List.of(new String[] {"--method", "adalora"}, new String[] {"--optimizer", "sgd"},
+        for (String[] bad : List.of(new String[] {"--method", "adalora"}, new String[] {"--optimizer", "adam"},
                 new String[] {"--init", "svd"}, new String[] {"--loftq-iter", "2", "--init", "pissa"},
                 new String[] {"--optimizer-memory-cap", "64"},
                 new String[] {"--optimizer-memory-cap", "0", "--optimizer", "paged-adamw"},

@@ -386,4 +386,38 @@ public interface Backend {
      */
     void adam8bitInPlace(Tensor param, Tensor grad, long from, int n, java.lang.foreign.MemorySegment state, long codes2At,
                          long absmax1At, long absmax2At, Adam8bit.Maps maps, Adam8bit.Hyper h);
+
+    /**
+     * One step of torch.optim.SGD: g = grad*gradScale + wd*p; momentum buffer b = g on the first step, else
+     * b = momentum*b + (1-dampening)*g; p -= lr * (Nesterov ? g + momentum*b : b). {@code buf} is null when momentum
+     * is 0 (then p -= lr*g).
+     */
+    void sgdInPlace(Tensor param, Tensor grad, Tensor buf, float lr, float momentum, float dampening, float weightDecay,
+                    boolean nesterov, boolean firstStep, float gradScale);
+
+    /** One Lion step (timm.optim.Lion): p *= 1-lr*wd; p -= lr*sign(b1*m + (1-b1)*g); m = b2*m + (1-b2)*g. */
+    void lionInPlace(Tensor param, Tensor grad, Tensor m, float lr, float beta1, float beta2, float weightDecay,
+                     float gradScale);
+
+    /**
+     * The per-element half of a LAMB step (timm.optim.Lamb): m = b1*m + beta3*g, v = b2*v + (1-b2)*g^2, and
+     * update = (m/bc1) / (sqrt(v)/sqrt(bc2) + eps) + wd*p written into {@code update}; the trust ratio and the
+     * parameter update follow from the norms of p and update.
+     */
+    void lambUpdate(Tensor param, Tensor grad, Tensor m, Tensor v, Tensor update, float beta1, float beta3, float beta2,
+                    float eps, float weightDecay, double biasCorrection1, double biasCorrection2, float gradScale);
+
+    /**
+     * Adafactor's factored direction (transformers' _approx_sq_grad times the gradient) for a gradient of
+     * {@code matrices} x {@code rows} x {@code cols}, from the already updated row [matrices*rows] and column
+     * [matrices*cols] moments: update = rsqrt(row/mean(row)) * rsqrt(col) * grad*gradScale. Returns sum(update^2).
+     */
+    double adafactorFactoredUpdate(Tensor grad, Tensor row, Tensor col, Tensor update, int matrices, int rows, int cols,
+                                   float gradScale);
+
+    /**
+     * Adafactor's unfactored direction: v = beta2t*v + (1-beta2t)*(g^2 + eps1), update = rsqrt(v)*g. Returns
+     * sum(update^2).
+     */
+    double adafactorUnfactoredUpdate(Tensor grad, Tensor v, Tensor update, float beta2t, float eps1, float gradScale);
 }

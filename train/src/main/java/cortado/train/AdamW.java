@@ -21,12 +21,19 @@ public final class AdamW implements Optimizer {
 
     private final Map<String, Parameter> params;
     private final float beta1, beta2, eps, weightDecay;
+    private final ParamGroups groups;
     private final Map<String, Tensor> m = new LinkedHashMap<>();
     private final Map<String, Tensor> v = new LinkedHashMap<>();
     private int step;
 
     /** AdamW over the trainable parameters of {@code params} (keyed by name, as Module.namedParameters gives them). */
     public AdamW(Map<String, Parameter> params, float beta1, float beta2, float eps, float weightDecay) {
+        this(params, beta1, beta2, eps, ParamGroups.uniform(weightDecay));
+    }
+
+    /** As above with per-parameter learning-rate scales and weight decays. */
+    public AdamW(Map<String, Parameter> params, float beta1, float beta2, float eps, ParamGroups groups) {
+        float weightDecay = groups.weightDecay();
         if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1))
             throw new IllegalArgumentException("betas must lie in [0, 1), got " + beta1 + ", " + beta2);
         if (!(eps > 0)) throw new IllegalArgumentException("eps must be > 0, got " + eps);
@@ -37,6 +44,7 @@ public final class AdamW implements Optimizer {
         this.beta2 = beta2;
         this.eps = eps;
         this.weightDecay = weightDecay;
+        this.groups = groups;
     }
 
     /** PyTorch's defaults with the given weight decay. */
@@ -66,8 +74,9 @@ public final class AdamW implements Optimizer {
             // Moments live where the parameter lives, and outlive the step that creates them: never from a step's arena.
             Tensor mt = m.computeIfAbsent(e.getKey(), k -> StepArena.outside(p::zerosLike));
             Tensor vt = v.computeIfAbsent(e.getKey(), k -> StepArena.outside(p::zerosLike));
-            float wd = decays(p.shape()) ? weightDecay : 0f;
-            p.backend().adamwInPlace(p, g.contiguous(), mt, vt, lr, beta1, beta2, eps, wd, step, gradScale);
+            float wd = groups.weightDecay(e.getKey(), p.shape());
+            p.backend().adamwInPlace(p, g.contiguous(), mt, vt, groups.lr(e.getKey(), lr), beta1, beta2, eps, wd, step,
+                    gradScale);
         }
     }
 

@@ -33,7 +33,8 @@ public final class AdamW8bit implements Optimizer {
     static final Adam8bit.Maps MAPS = Adam8bit.Maps.of(DynamicMap.signed(), DynamicMap.unsigned());
 
     private final Map<String, Parameter> params = new LinkedHashMap<>();
-    private final double beta1, beta2, eps, weightDecay;
+    private final double beta1, beta2, eps;
+    private final ParamGroups groups;
     private final Map<String, Tensor> m = new LinkedHashMap<>(), v = new LinkedHashMap<>();
     private final Map<String, MemorySegment> quantized = new LinkedHashMap<>();
     private final Arena arena = Arena.ofShared();
@@ -46,6 +47,12 @@ public final class AdamW8bit implements Optimizer {
     }
 
     public AdamW8bit(Map<String, Parameter> params, double beta1, double beta2, double eps, float weightDecay) {
+        this(params, beta1, beta2, eps, ParamGroups.uniform(weightDecay));
+    }
+
+    /** As above with per-parameter learning-rate scales and weight decays. */
+    public AdamW8bit(Map<String, Parameter> params, double beta1, double beta2, double eps, ParamGroups groups) {
+        float weightDecay = groups.weightDecay();
         if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1))
             throw new IllegalArgumentException("betas must lie in [0, 1), got " + beta1 + ", " + beta2);
         if (!(eps > 0)) throw new IllegalArgumentException("eps must be > 0, got " + eps);
@@ -54,7 +61,7 @@ public final class AdamW8bit implements Optimizer {
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.eps = eps;
-        this.weightDecay = asPython(weightDecay);
+        this.groups = groups;
     }
 
     /**
@@ -70,19 +77,19 @@ public final class AdamW8bit implements Optimizer {
     public void step(float lr, float gradScale) {
         if (closed) throw new IllegalStateException("optimizer is closed");
         step++;
-        double lrD = asPython(lr);
         for (Map.Entry<String, Parameter> e : params.entrySet()) {
             Tensor p = e.getValue().value();
             Tensor g = p.grad();
             if (g == null) continue;
             if (!p.isContiguous())
                 throw new IllegalStateException("parameter " + e.getKey() + " is not contiguous; AdamW8bit updates in place");
-            double wd = AdamW.decays(p.shape()) ? weightDecay : 0.0;
+            float wdF = groups.weightDecay(e.getKey(), p.shape()), lrF = groups.lr(e.getKey(), lr);
+            double wd = asPython(wdF), lrD = asPython(lrF);
             if (!eightBit(p.numelLong())) {
                 Tensor mt = m.computeIfAbsent(e.getKey(), k -> StepArena.outside(p::zerosLike));
                 Tensor vt = v.computeIfAbsent(e.getKey(), k -> StepArena.outside(p::zerosLike));
-                p.backend().adamwInPlace(p, g.contiguous(), mt, vt, lr, (float) beta1, (float) beta2, (float) eps,
-                        (float) wd, step, gradScale);
+                p.backend().adamwInPlace(p, g.contiguous(), mt, vt, lrF, (float) beta1, (float) beta2, (float) eps,
+                        wdF, step, gradScale);
                 continue;
             }
             int n = p.numel();

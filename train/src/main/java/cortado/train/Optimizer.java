@@ -7,8 +7,9 @@ import java.util.Map;
 
 /**
  * What {@link Trainer} needs of an optimizer: one update from the gradients, the memory its state takes, and saving and
- * restoring that state so a resumed run continues the same one. The implementations are {@link AdamW} and the
- * bitsandbytes-style variants chosen by {@link OptimizerKind} (paged and/or 8-bit state).
+ * restoring that state so a resumed run continues the same one. The implementations are {@link AdamW} and its
+ * bitsandbytes-style variants (paged and/or 8-bit state), {@link Sgd}, {@link Lamb}, {@link Lion} and
+ * {@link Adafactor}, chosen by {@link OptimizerKind}.
  */
 public interface Optimizer extends AutoCloseable {
     /**

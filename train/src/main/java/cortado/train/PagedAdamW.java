@@ -34,7 +34,7 @@ public final class PagedAdamW implements Optimizer {
     private record Paged(Parameter param, long firstPage, int pages) {}
 
     private final boolean eightBit;
-    private final float weightDecay;
+    private final ParamGroups groups;
     private final Map<String, Parameter> params = new LinkedHashMap<>();
     private final Map<String, Paged> paged = new LinkedHashMap<>();
     private final Optimizer resident;            // AdamW or AdamW8bit over the small tensors
@@ -62,10 +62,16 @@ public final class PagedAdamW implements Optimizer {
     /** As above, paging tensors of at least {@code pagedMinSize} elements (tests page a tiny model's tensors). */
     PagedAdamW(Map<String, Parameter> params, float weightDecay, boolean eightBit, long memoryCapBytes,
                Path spillDir, long pageBytes, int pagedMinSize) {
+        this(params, ParamGroups.uniform(weightDecay), eightBit, memoryCapBytes, spillDir, pageBytes, pagedMinSize);
+    }
+
+    /** As above with per-parameter learning-rate scales and weight decays. */
+    PagedAdamW(Map<String, Parameter> params, ParamGroups groups, boolean eightBit, long memoryCapBytes,
+               Path spillDir, long pageBytes, int pagedMinSize) {
         if (pageBytes < 4096 || pageBytes % 4096 != 0)
             throw new IllegalArgumentException("page size must be a positive multiple of 4096 bytes, got " + pageBytes);
         this.eightBit = eightBit;
-        this.weightDecay = weightDecay;
+        this.groups = groups;
         this.layout = eightBit ? new Blockwise8bitLayout(Blockwise8bitLayout.capacityFor(pageBytes)) : null;
         this.chunk = eightBit ? layout.capacity() : (int) (pageBytes / 8);
         Map<String, Parameter> small = new LinkedHashMap<>();
@@ -92,7 +98,8 @@ public final class PagedAdamW implements Optimizer {
         if (pages == 0 && memoryCapBytes < reserve)
             throw new IllegalArgumentException("optimizer memory cap of " + mb(memoryCapBytes) + " is below the "
                     + mb(reserve) + " the small tensors' state takes");
-        this.resident = eightBit ? new AdamW8bit(small, weightDecay) : new AdamW(small, weightDecay);
+        this.resident = eightBit ? new AdamW8bit(small, 0.9, 0.999, 1e-8, groups)
+                : new AdamW(small, AdamW.DEFAULT_BETA1, AdamW.DEFAULT_BETA2, AdamW.DEFAULT_EPS, groups);
         this.store = new PageStore(pageBytes, pages, (int) Math.min(Integer.MAX_VALUE, Math.max(1, frames)), spillDir);
     }
 
@@ -102,7 +109,6 @@ public final class PagedAdamW implements Optimizer {
     public void step(float lr, float gradScale) {
         step++;
         resident.step(lr, gradScale);
-        double lrD = AdamW8bit.asPython(lr);
         for (Map.Entry<String, Paged> e : paged.entrySet()) {
             Tensor p = e.getValue().param().value();
             Tensor g = p.grad();
@@ -110,7 +116,7 @@ public final class PagedAdamW implements Optimizer {
             if (!p.isContiguous())
                 throw new IllegalStateException("parameter " + e.getKey() + " is not contiguous; PagedAdamW updates in place");
             Tensor gc = g.contiguous();
-            boolean decays = AdamW.decays(p.shape());
+            float wd = groups.weightDecay(e.getKey(), p.shape()), lrP = groups.lr(e.getKey(), lr);
             long n = p.numelLong();
             for (int c = 0; c < e.getValue().pages(); c++) {
                 long page = e.getValue().firstPage() + c, from = (long) c * chunk;
@@ -119,11 +125,11 @@ public final class PagedAdamW implements Optimizer {
                 try {
                     if (eightBit) {
                         p.backend().adam8bitInPlace(p, gc, from, len, s, layout.codes2At(), layout.absmax1At(), layout.absmax2At(),
-                                AdamW8bit.MAPS, new Adam8bit.Hyper(0.9, 0.999, 1e-8, lrD,
-                                        decays ? AdamW8bit.asPython(weightDecay) : 0.0, step, gradScale));
+                                AdamW8bit.MAPS, new Adam8bit.Hyper(0.9, 0.999, 1e-8, AdamW8bit.asPython(lrP),
+                                        AdamW8bit.asPython(wd), step, gradScale));
                     } else {
-                        p.backend().adamwRangeInPlace(p, gc, from, len, s, 0, s, 4L * chunk, lr, AdamW.DEFAULT_BETA1,
-                                AdamW.DEFAULT_BETA2, AdamW.DEFAULT_EPS, decays ? weightDecay : 0f, step, gradScale);
+                        p.backend().adamwRangeInPlace(p, gc, from, len, s, 0, s, 4L * chunk, lrP, AdamW.DEFAULT_BETA1,
+                                AdamW.DEFAULT_BETA2, AdamW.DEFAULT_EPS, wd, step, gradScale);
                     }
                 } finally {
                     store.release(page);

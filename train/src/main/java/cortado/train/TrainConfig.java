@@ -8,8 +8,8 @@ package cortado.train;
  * @param seq          tokens per row (T)
  * @param lr           peak learning rate
  * @param warmup       linear warmup steps
- * @param schedule     "cosine" or "constant"
- * @param weightDecay  AdamW decoupled decay (matrices only)
+ * @param schedule     a name {@link LrSchedule#named} knows ("cosine", "linear", "cosine-with-restarts:3", ...)
+ * @param weightDecay  the optimizer's weight decay (matrices only, unless parameter groups say otherwise)
  * @param gradClip     global-norm clip; 0 turns clipping off
  * @param gradAccum    micro-batches per update (K); each micro-batch loss is scaled by 1/K
  * @param valEvery     validate every N steps (and after step 1 and the last step); 0 turns validation off
@@ -29,8 +29,7 @@ public record TrainConfig(int steps, int batch, int seq, float lr, int warmup, S
         if (gradAccum < 1) throw new IllegalArgumentException("grad accumulation must be >= 1, got " + gradAccum);
         if (valEvery < 0 || valBatches < 1 || saveEvery < 0 || warmup < 0)
             throw new IllegalArgumentException("negative interval");
-        if (!schedule.equals("cosine") && !schedule.equals("constant"))
-            throw new IllegalArgumentException("unknown schedule '" + schedule + "' (cosine or constant)");
+        LrSchedule.validate(schedule);   // an unknown name is an error listing the known ones
     }
 
     /** Without activation checkpointing. */

@@ -28,6 +28,7 @@ class OptimizerResumeTest {
         };
     }
 
+    /** Every kind, the SGD, LAMB, Lion and Adafactor ones included (their state through {@link StateTensors}). */
     @Test
     void resumingContinuesTheSameRunForEveryKind() {
         TokenData data = TrainerTest.tokens(3000);
@@ -71,6 +72,7 @@ class OptimizerResumeTest {
     void unknownOptimizerNamesListTheKnownOnes() {
         assertThat(OptimizerKind.parse("paged-adamw-8bit")).isEqualTo(OptimizerKind.PAGED_ADAMW_8BIT);
         assertThatThrownBy(() -> OptimizerKind.parse("adam"))
-                .hasMessage("unknown optimizer 'adam' (known: adamw, paged-adamw, adamw-8bit, paged-adamw-8bit)");
+                .hasMessage("unknown optimizer 'adam' (known: adamw, paged-adamw, adamw-8bit, paged-adamw-8bit, sgd,"
+                        + " sgd-nesterov, lamb, lion, adafactor, adafactor-relative)");
     }
 }

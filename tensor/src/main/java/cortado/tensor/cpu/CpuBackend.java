@@ -208,6 +208,38 @@ public final class CpuBackend implements Backend {
                 absmax2At, maps, h);
     }
 
+    @Override public void sgdInPlace(Tensor param, Tensor grad, Tensor buf, float lr, float momentum, float dampening,
+                                     float weightDecay, boolean nesterov, boolean firstStep, float gradScale) {
+        Backends.requireOn(this, "sgdInPlace", param, grad, buf);
+        SgdKernel.step(param, grad, buf, lr, momentum, dampening, weightDecay, nesterov, firstStep, gradScale);
+    }
+
+    @Override public void lionInPlace(Tensor param, Tensor grad, Tensor m, float lr, float beta1, float beta2,
+                                      float weightDecay, float gradScale) {
+        Backends.requireOn(this, "lionInPlace", param, grad, m);
+        LionKernel.step(param, grad, m, lr, beta1, beta2, weightDecay, gradScale);
+    }
+
+    @Override public void lambUpdate(Tensor param, Tensor grad, Tensor m, Tensor v, Tensor update, float beta1,
+                                     float beta3, float beta2, float eps, float weightDecay, double biasCorrection1,
+                                     double biasCorrection2, float gradScale) {
+        Backends.requireOn(this, "lambUpdate", param, grad, m, v, update);
+        LambKernel.update(param, grad, m, v, update, beta1, beta3, beta2, eps, weightDecay, biasCorrection1,
+                biasCorrection2, gradScale);
+    }
+
+    @Override public double adafactorFactoredUpdate(Tensor grad, Tensor row, Tensor col, Tensor update, int matrices,
+                                                    int rows, int cols, float gradScale) {
+        Backends.requireOn(this, "adafactorFactoredUpdate", grad, row, col, update);
+        return AdafactorKernel.factored(grad, row, col, update, matrices, rows, cols, gradScale);
+    }
+
+    @Override public double adafactorUnfactoredUpdate(Tensor grad, Tensor v, Tensor update, float beta2t, float eps1,
+                                                      float gradScale) {
+        Backends.requireOn(this, "adafactorUnfactoredUpdate", grad, v, update);
+        return AdafactorKernel.unfactored(grad, v, update, beta2t, eps1, gradScale);
+    }
+
     // ---- checks ----
     // A kernel given a tensor of another backend fails in Tensor.data(), naming both backends.
 

@@ -253,6 +253,39 @@ public final class OffHeapBackend implements Backend {
                 absmax2At, maps, h);
     }
 
+    // The optimizer kernels read their tensors' storage segments, so the CPU backend's serve both.
+
+    @Override public void sgdInPlace(Tensor param, Tensor grad, Tensor buf, float lr, float momentum, float dampening,
+                                     float weightDecay, boolean nesterov, boolean firstStep, float gradScale) {
+        cortado.tensor.cpu.SgdKernel.step(on("sgdInPlace", param, grad, buf), grad, buf, lr, momentum, dampening,
+                weightDecay, nesterov, firstStep, gradScale);
+    }
+
+    @Override public void lionInPlace(Tensor param, Tensor grad, Tensor m, float lr, float beta1, float beta2,
+                                      float weightDecay, float gradScale) {
+        cortado.tensor.cpu.LionKernel.step(on("lionInPlace", param, grad, m), grad, m, lr, beta1, beta2, weightDecay,
+                gradScale);
+    }
+
+    @Override public void lambUpdate(Tensor param, Tensor grad, Tensor m, Tensor v, Tensor update, float beta1,
+                                     float beta3, float beta2, float eps, float weightDecay, double biasCorrection1,
+                                     double biasCorrection2, float gradScale) {
+        cortado.tensor.cpu.LambKernel.update(on("lambUpdate", param, grad, m, v, update), grad, m, v, update, beta1,
+                beta3, beta2, eps, weightDecay, biasCorrection1, biasCorrection2, gradScale);
+    }
+
+    @Override public double adafactorFactoredUpdate(Tensor grad, Tensor row, Tensor col, Tensor update, int matrices,
+                                                    int rows, int cols, float gradScale) {
+        return cortado.tensor.cpu.AdafactorKernel.factored(on("adafactorFactoredUpdate", grad, row, col, update), row,
+                col, update, matrices, rows, cols, gradScale);
+    }
+
+    @Override public double adafactorUnfactoredUpdate(Tensor grad, Tensor v, Tensor update, float beta2t, float eps1,
+                                                      float gradScale) {
+        return cortado.tensor.cpu.AdafactorKernel.unfactored(on("adafactorUnfactoredUpdate", grad, v, update), v,
+                update, beta2t, eps1, gradScale);
+    }
+
     /** The first tensor, after checking that every non-null one lives on this backend (the error names both). */
     private Tensor on(String op, Tensor first, Tensor... rest) {
         Backends.requireOn(this, op, first);

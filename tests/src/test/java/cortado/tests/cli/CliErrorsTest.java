@@ -50,7 +50,10 @@ class CliErrorsTest {
         assertOneErrorLine(CliRunner.run("pretrain", "--model", "gpt2-huge", "--data", "x.txt"), 2,
                 "unknown model 'gpt2-huge'", "gpt2-tiny");
         assertOneErrorLine(CliRunner.run("pretrain", "--model", "gpt2-tiny", "--data", "x.txt",
-                "--schedule", "linear"), 2, "--schedule must be one of cosine|constant");
+                "--schedule", "cosine-restarts"), 2, "--schedule: unknown schedule 'cosine-restarts' (known: cosine,"
+                + " constant, linear, hf-cosine, cosine-with-restarts, constant-with-warmup, inverse-sqrt)");
+        assertOneErrorLine(CliRunner.run("pretrain", "--model", "gpt2-tiny", "--data", "x.txt", "--optimizer", "adam"), 2,
+                "--optimizer must be one of adamw|", "|lamb|lion|adafactor|adafactor-relative, got 'adam'");
     }
 
     @Test
