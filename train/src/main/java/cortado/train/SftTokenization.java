@@ -39,6 +39,7 @@ public final class SftTokenization {
     private final Tokenizer tokenizer;
     private final ChatTemplate template; // null: text rows only
     private final String eos;
+    private final int eosId;
     private final Loss loss;
 
     /**
@@ -46,9 +47,19 @@ public final class SftTokenization {
      * @param eos      the EOS token's text, appended to text completions (TRL's {@code tokenizer.eos_token})
      */
     public SftTokenization(Tokenizer tokenizer, ChatTemplate template, String eos, Loss loss) {
+        this(tokenizer, template, eos, -1, loss);
+    }
+
+    /**
+     * As above for a tokenizer that has an end-of-text id but no text for it (the byte-level tokenizer): with
+     * {@code eos} null, {@code eosId} (if not -1) is appended to text completions' ids, what tokenizing the EOS text
+     * as a special token gives.
+     */
+    public SftTokenization(Tokenizer tokenizer, ChatTemplate template, String eos, int eosId, Loss loss) {
         this.tokenizer = tokenizer;
         this.template = template;
         this.eos = eos;
+        this.eosId = eosId;
         this.loss = loss;
     }
 
@@ -70,9 +81,15 @@ public final class SftTokenization {
     public SftExample encode(SftRecord record) {
         return switch (record) {
             case SftRecord.Text t -> {
-                if (eos == null) throw new TokenDataException("a text completion needs an EOS token and the tokenizer has none");
-                String completion = t.completion().endsWith(eos) ? t.completion() : t.completion() + eos;
-                yield pair(textIds(t.prompt()), textIds(t.prompt() + completion));
+                if (eos != null) {
+                    String completion = t.completion().endsWith(eos) ? t.completion() : t.completion() + eos;
+                    yield pair(textIds(t.prompt()), textIds(t.prompt() + completion));
+                }
+                if (eosId < 0) throw new TokenDataException("a text completion needs an EOS token and the tokenizer has none");
+                int[] ids = textIds(t.prompt() + t.completion());
+                int[] withEos = Arrays.copyOf(ids, ids.length + 1);
+                withEos[ids.length] = eosId;
+                yield pair(textIds(t.prompt()), withEos);
             }
             case SftRecord.ChatPair c -> {
                 List<Map<String, Object>> all = new ArrayList<>(c.prompt());
