@@ -37,7 +37,8 @@ import java.util.Set;
  *
  * <p>Usage: {@code cortado demo --qlora-steps 0 --out runs/demo} first, then {@code java --add-modules
  * jdk.incubator.vector -cp bench/target/benchmarks.jar cortado.bench.SftChatFormatMain --model runs/demo/checkpoint
- * [--out runs/sft-chat] [--steps 300] [--method lora] [--lr 3e-3] [--threads 2]}
+ * [--out runs/sft-chat] [--steps 300] [--method lora|full|...] [--lr 3e-3] [--threads 2]} (LoRA: r 8, alpha 16, every
+ * linear layer)
  */
 public final class SftChatFormatMain {
     static final int MAX_NEW_TOKENS = 48, BATCH = 32;
@@ -100,10 +101,11 @@ public final class SftChatFormatMain {
 
         Score before = score(HfCheckpoint.load(model), qa.heldOut());
         Path run = out.resolve(method);
-        int code = Main.run(new String[] {"sft", "--model", model.toString(), "--data", data.toString(), "--out",
-                run.toString(), "--method", method, "--steps", steps, "--batch", "8", "--lr", lr, "--warmup", "30",
-                "--schedule", "cosine", "--r", "8", "--alpha", "16", "--target-modules", "all-linear",
-                "--max-length", "256", "--threads", threads});
+        List<String> sft = new ArrayList<>(List.of("sft", "--model", model.toString(), "--data", data.toString(),
+                "--out", run.toString(), "--method", method, "--steps", steps, "--batch", "8", "--lr", lr, "--warmup",
+                "30", "--schedule", "cosine", "--max-length", "256", "--threads", threads));
+        if (!method.equals("full")) sft.addAll(List.of("--r", "8", "--alpha", "16", "--target-modules", "all-linear"));
+        int code = Main.run(sft.toArray(String[]::new));
         if (code != 0) throw new IllegalStateException("cortado sft failed with exit code " + code);
         CausalLm tuned = method.equals("full") ? HfCheckpoint.load(run.resolve("checkpoint"))
                 : AdapterFiles.load(HfCheckpoint.load(model), run).model();
