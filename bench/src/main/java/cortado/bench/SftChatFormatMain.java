@@ -37,7 +37,7 @@ import java.util.Set;
  *
  * <p>Usage: {@code cortado demo --qlora-steps 0 --out runs/demo} first, then {@code java --add-modules
  * jdk.incubator.vector -cp bench/target/benchmarks.jar cortado.bench.SftChatFormatMain --model runs/demo/checkpoint
- * [--out runs/sft-chat] [--steps 300] [--method lora|full|...] [--lr 3e-3] [--threads 2]} (LoRA: r 8, alpha 16, every
+ * [--out runs/sft-chat] [--steps 600] [--method lora|full|...] [--lr 1e-2] [--threads 2]} (LoRA: r 8, alpha 16, every
  * linear layer)
  */
 public final class SftChatFormatMain {
@@ -76,7 +76,7 @@ public final class SftChatFormatMain {
 
     public static void main(String[] args) throws Exception {
         Path model = null, out = Path.of("runs/sft-chat");
-        String steps = "300", method = "lora", lr = "3e-3", threads = "2";
+        String steps = "600", method = "lora", lr = "1e-2", threads = "2";
         for (int i = 0; i < args.length; i += 2) {
             if (i + 1 >= args.length) throw new IllegalArgumentException("flag " + args[i] + " needs a value");
             String v = args[i + 1];
