@@ -26,6 +26,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * pairs than twice the threads, where P and dS are computed in two passes).
  * The {@code Padded} cases run a batch of left-padded prompts: row b's keys real in [b * T / (2B), T), the mask that
  * batched generation uses for its prefill (about a quarter of the causal work is skipped on B = 4).
+ * The {@code Packed} cases run rows packed with sequences of T/4 tokens (SFT packing's block-diagonal causal mask):
+ * key tiles before a query's own sequence are skipped, so the work falls toward a quarter of the causal case's.
  *
  * <pre>java --add-modules jdk.incubator.vector -jar bench/target/benchmarks.jar AttentionBench</pre>
  */
@@ -45,8 +47,8 @@ public class AttentionBench {
 
     private final Backend be = Backends.cpu();
     private Tensor q, k, v, dout;
-    private Backend.AttentionResult fwd, fwdPadded;
-    private AttentionMask padded;
+    private Backend.AttentionResult fwd, fwdPadded, fwdPacked;
+    private AttentionMask padded, packed;
     private float scale;
 
     @Setup
@@ -69,6 +71,18 @@ public class AttentionBench {
         }
         padded = AttentionMask.CAUSAL.withKeyRange(start, end, t);
         fwdPadded = be.attention(q, k, v, padded, scale);
+        int[][] starts = new int[b][t];
+        for (int i = 0; i < b; i++) for (int j = 0; j < t; j++) starts[i][j] = j / Math.max(1, t / 4) * Math.max(1, t / 4);
+        packed = AttentionMask.CAUSAL.withPackedSequences(starts);
+        fwdPacked = be.attention(q, k, v, packed, scale);
+    }
+
+    @Benchmark
+    public Backend.AttentionResult forwardPacked() { return be.attention(q, k, v, packed, scale); }
+
+    @Benchmark
+    public Backend.AttentionGrads backwardPacked() {
+        return be.attentionBackward(dout, q, k, v, fwdPacked.out(), fwdPacked.lse(), packed, scale);
     }
 
     @Benchmark

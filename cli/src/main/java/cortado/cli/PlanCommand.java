@@ -252,7 +252,7 @@ public final class PlanCommand implements Command {
                     + " (the plan above), and this JVM may use %s; plan a smaller --batch or --seq, or give Java more"
                     + " memory (JAVA_OPTS=-Xmx...)", bytes(need), bytes(max)));
         CausalLm model = Models.create(p.config(), seed);
-        if (p.method() == Plan.Method.QLORA) ModelQuantizer.quantize(model, FinetuneCommand.QLORA_BASE);
+        if (p.method() == Plan.Method.QLORA) ModelQuantizer.quantize(model, FinetuneSetup.QLORA_BASE);
         if (p.method() != Plan.Method.FULL)
             PeftModel.wrap(model, PeftMethods.config("lora", new PeftMethods.Options(p.rank(), null, null, null, false,
                     null, null)), seed);

@@ -2,6 +2,7 @@ package cortado.nn;
 
 import cortado.autograd.F;
 import cortado.nn.models.KvCache;
+import cortado.tensor.AttentionMask;
 import cortado.tensor.Tensor;
 
 /**
@@ -43,21 +44,30 @@ public final class Block extends Module {
 
     /** As above with rotary position ids {@code positions} (row-major [B, T]; null: continue from the cache). */
     public Tensor forward(Tensor x, int batch, int seq, int[] positions, KvCache cache, int layer) {
+        return forward(x, batch, seq, positions, cache, layer, null);
+    }
+
+    /**
+     * As above with the attention's {@code mask} (null: the attention's default), e.g. the block-diagonal mask of
+     * packed sequences ({@link PackedSequences}).
+     */
+    public Tensor forward(Tensor x, int batch, int seq, int[] positions, KvCache cache, int layer, AttentionMask mask) {
         if (checkpointsActivations() && cache == null) {
             // The recomputation during backward must draw the dropout masks the forward drew.
             DropoutState dropouts = DropoutState.of(this);
             return F.checkpoint(in -> {
                 dropouts.restore();
-                return residuals(in, batch, seq, positions, null, layer);
+                return residuals(in, batch, seq, positions, null, layer, mask);
             }, x);
         }
-        return residuals(x, batch, seq, positions, cache, layer);
+        return residuals(x, batch, seq, positions, cache, layer, mask);
     }
 
-    private Tensor residuals(Tensor x, int batch, int seq, int[] positions, KvCache cache, int layer) {
+    private Tensor residuals(Tensor x, int batch, int seq, int[] positions, KvCache cache, int layer,
+                             AttentionMask mask) {
         Layer norm1 = childAt(names.norm1()), norm2 = childAt(names.norm2()), mlp = childAt(names.mlp());
         SelfAttention attention = childAt(names.attention());
-        Tensor h = F.add(x, attention.forward(norm1.forward(x), batch, seq, positions, cache, layer, null));
+        Tensor h = F.add(x, attention.forward(norm1.forward(x), batch, seq, positions, cache, layer, mask));
         return F.add(h, mlp.forward(norm2.forward(h)));
     }
 }

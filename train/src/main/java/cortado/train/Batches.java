@@ -22,14 +22,28 @@ import java.util.List;
  *   <li>{@link #mixed}: each row first draws its source from a {@link DataMix}'s probabilities, then a uniform
  *   window of that source, both from the same generator, so the mix is deterministic under the seed and resumes from
  *   the one long of state.</li>
+ *   <li>{@link #sft}: each row is one {@link SftExample} (TRL's labels) drawn the same way, right-padded to T, its
+ *   targets the labels shifted by one.</li>
+ *   <li>{@link #packed}: each row is one {@link PackedRow} drawn the same way, right-padded to T; rows packed by
+ *   best-fit decreasing carry position ids that restart with each example (the model then keeps attention inside
+ *   each, {@link CausalLm#lossPacked}), and no example predicts the next one's first token.</li>
  * </ul>
  */
 public final class Batches {
-    /** One batch: inputs and targets, row-major [batch, seq]. */
-    public record Batch(int[] inputs, int[] targets, int batch, int seq) {}
+    /**
+     * One batch: inputs and targets, row-major [batch, seq], and the position ids of packed rows (null: every row is
+     * one sequence at positions 0..T-1).
+     */
+    public record Batch(int[] inputs, int[] targets, int batch, int seq, int[] positions) {
+        public Batch(int[] inputs, int[] targets, int batch, int seq) { this(inputs, targets, batch, seq, null); }
+    }
+
+    /** One prepared row: inputs, targets and position ids (null: unpacked), each at most T long. */
+    private record Row(int[] inputs, int[] targets, int[] positions) {}
 
     private final TokenData data;               // null in examples mode
     private final List<PromptCompletion> examples; // null in the token modes
+    private final List<Row> rows;               // the sft and packed modes
     private final int batch, seq;
     private final boolean sequential;
     private long cursor;     // sequential: next start token
@@ -46,6 +60,7 @@ public final class Batches {
                     + (sequential ? "B*T+1 = " : "T+1 = ") + needed + ")");
         this.data = data;
         this.examples = null;
+        this.rows = null;
         this.batch = batch;
         this.seq = seq;
         this.sequential = sequential;
@@ -71,6 +86,7 @@ public final class Batches {
         cumulative[p.length - 1] = 1.0;   // no row may fall past the last source through rounding
         this.data = null;
         this.examples = null;
+        this.rows = null;
         this.batch = batch;
         this.seq = seq;
         this.sequential = false;
@@ -84,6 +100,7 @@ public final class Batches {
         if (batch < 1 || seq < 1) throw new IllegalArgumentException("batch and seq must be >= 1");
         if (examples.isEmpty()) throw new IllegalArgumentException("no examples to train on");
         this.data = null;
+        this.rows = null;
         this.examples = List.copyOf(examples);
         for (int i = 0; i < this.examples.size(); i++)
             if (this.examples.get(i).length() - 1 > seq)
@@ -96,6 +113,66 @@ public final class Batches {
         this.mixSources = null;
         this.mixCumulative = null;
         this.rowsDrawn = null;
+    }
+
+    private Batches(int batch, int seq, long seed, List<Row> rows) {
+        if (batch < 1 || seq < 1) throw new IllegalArgumentException("batch and seq must be >= 1");
+        if (rows.isEmpty()) throw new IllegalArgumentException("no examples to train on");
+        for (int i = 0; i < rows.size(); i++)
+            if (rows.get(i).inputs().length > seq)
+                throw new TokenDataException("example " + i + " holds " + rows.get(i).inputs().length
+                        + " tokens, more than a row of " + seq);
+        this.data = null;
+        this.examples = null;
+        this.rows = List.copyOf(rows);
+        this.batch = batch;
+        this.seq = seq;
+        this.sequential = false;
+        this.rngState = seed;
+        this.mixSources = null;
+        this.mixCumulative = null;
+        this.rowsDrawn = null;
+    }
+
+    /** Rows of SFT examples (every token an input, targets the labels shifted by one), drawn uniformly. */
+    public static Batches sft(List<SftExample> examples, int batch, int seq, long seed) {
+        List<Row> rows = new java.util.ArrayList<>(examples.size());
+        for (SftExample e : examples) rows.add(new Row(e.inputIds(), shift(e.labels()), null));
+        return new Batches(batch, seq, seed, rows);
+    }
+
+    /** Rows of packed examples (position ids restart per example where the row knows its examples), drawn uniformly. */
+    public static Batches packed(List<PackedRow> packed, int batch, int seq, long seed) {
+        List<Row> rows = new java.util.ArrayList<>(packed.size());
+        for (PackedRow r : packed)
+            rows.add(new Row(r.inputIds(), shift(r.collatedLabels()), r.seqLengths() == null ? null : r.positionIds()));
+        return new Batches(batch, seq, seed, rows);
+    }
+
+    /** Targets from labels: position i predicts {@code labels[i + 1]}; the last position predicts nothing. */
+    private static int[] shift(int[] labels) {
+        int[] t = new int[labels.length];
+        if (labels.length > 0) System.arraycopy(labels, 1, t, 0, labels.length - 1);
+        if (labels.length > 0) t[labels.length - 1] = CausalLm.IGNORE_INDEX;
+        return t;
+    }
+
+    /** The prepared rows as one batch, right-padded (id 0, target ignored, each pad its own sequence at position 0). */
+    private Batch batchOf(List<Row> picked) {
+        int n = picked.size();
+        int[] inputs = new int[n * seq], targets = new int[n * seq];
+        java.util.Arrays.fill(targets, CausalLm.IGNORE_INDEX);
+        boolean anyPacked = false;
+        for (Row r : picked) anyPacked |= r.positions() != null;
+        int[] positions = anyPacked ? new int[n * seq] : null;
+        for (int b = 0; b < n; b++) {
+            Row r = picked.get(b);
+            System.arraycopy(r.inputs(), 0, inputs, b * seq, r.inputs().length);
+            System.arraycopy(r.targets(), 0, targets, b * seq, r.targets().length);
+            if (positions != null)
+                for (int i = 0; i < r.inputs().length; i++) positions[b * seq + i] = r.positions() == null ? i : r.positions()[i];
+        }
+        return new Batch(inputs, targets, n, seq, positions);
     }
 
     /** llm.c order: consecutive windows of B·T tokens from the start, wrapping to 0. */
@@ -139,6 +216,11 @@ public final class Batches {
     }
 
     public Batch next() {
+        if (rows != null) {
+            Row[] picked = new Row[batch];
+            for (int b = 0; b < batch; b++) picked[b] = rows.get((int) uniform(rows.size()));
+            return batchOf(List.of(picked));
+        }
         if (examples != null) {
             PromptCompletion[] picked = new PromptCompletion[batch];
             for (int b = 0; b < batch; b++) picked[b] = examples.get((int) uniform(examples.size()));

@@ -118,8 +118,13 @@ public final class Trainer {
         return params -> new AdamW(params, config.weightDecay());
     }
 
-    /** Mean next-token cross-entropy of {@code batch} (F.crossEntropy over the [B*T, V] logits; records the graph). */
+    /**
+     * Mean next-token cross-entropy of {@code batch} (F.crossEntropy over the [B*T, V] logits; records the graph);
+     * packed rows go through {@link CausalLm#lossPacked}.
+     */
     public static Tensor loss(CausalLm model, Batches.Batch batch) {
+        if (batch.positions() != null)   // packed rows: attention stays inside each sequence
+            return model.lossPacked(batch.inputs(), batch.targets(), batch.positions(), batch.batch(), batch.seq());
         return model.loss(batch.inputs(), batch.targets(), batch.batch(), batch.seq());
     }
 

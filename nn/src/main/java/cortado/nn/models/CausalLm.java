@@ -26,6 +26,16 @@ public interface CausalLm {
      */
     Tensor forward(int[] ids, int batch, int seq, KvCache cache);
 
+    /**
+     * Logits {@code [B, T, V]} of rows packed with several sequences (TRL's packing): {@code positions} (row-major
+     * [B, T], Hugging Face's {@code position_ids}) count each sequence from 0, and a token at position id 0 starts a
+     * sequence that attends to nothing before it, so each sequence computes what it would alone. Records autograd.
+     */
+    Tensor forwardPacked(int[] ids, int[] positions, int batch, int seq);
+
+    /** As {@link #loss} on packed rows ({@link #forwardPacked}). */
+    Tensor lossPacked(int[] ids, int[] targets, int[] positions, int batch, int seq);
+
     /** An empty cache for {@code batch} sequences of at most {@code maxSeq} positions. */
     KvCache newCache(int batch, int maxSeq);
 

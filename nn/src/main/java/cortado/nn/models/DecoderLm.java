@@ -19,6 +19,9 @@ public abstract class DecoderLm extends Module implements CausalLm {
     /** Hidden rows {@code [B*T, C]} after the final norm; with a cache, positions continue from its length. */
     protected abstract Tensor hidden(int[] ids, int batch, int seq, KvCache cache);
 
+    /** Hidden rows {@code [B*T, C]} of rows packed with sequences whose {@code positions} restart at 0 (no cache). */
+    protected abstract Tensor packedHidden(int[] ids, int batch, int seq, int[] positions);
+
     /** As {@link #hidden} from {@code inputs_embeds} ({@code [B*T, C]} or {@code [B, T, C]}) instead of ids. */
     protected abstract Tensor hiddenFromEmbeds(Tensor inputsEmbeds, int batch, int seq, KvCache cache);
 
@@ -56,6 +59,21 @@ public abstract class DecoderLm extends Module implements CausalLm {
     public final Tensor forward(int[] ids, int batch, int seq, KvCache cache) {
         if (cache == null) return forward(ids, batch, seq);
         return cachedLogits(ofIds(ids, batch, seq), batch, seq, cache);
+    }
+
+    @Override
+    public final Tensor forwardPacked(int[] ids, int[] positions, int batch, int seq) {
+        return logits(ofPacked(ids, positions, batch, seq), batch, seq);
+    }
+
+    @Override
+    public final Tensor lossPacked(int[] ids, int[] targets, int[] positions, int batch, int seq) {
+        return loss(ofPacked(ids, positions, batch, seq), targets, batch, seq);
+    }
+
+    private Trunk ofPacked(int[] ids, int[] positions, int batch, int seq) {
+        checkIds(ids, batch, seq);
+        return cache -> packedHidden(ids, batch, seq, positions);
     }
 
     @Override

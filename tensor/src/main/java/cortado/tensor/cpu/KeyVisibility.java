@@ -8,7 +8,8 @@ import cortado.tensor.AttentionMask;
  * are contiguous (no holes), masking is two range checks per query and tile.
  *
  * <p>For query i of row b at position p = offset_b + i, the visible keys are the real keys in [first, end) with
- * first = max(lo_b, p - W + 1) (window W) and end = min(hi_b, p + 1) (causal). Both bounds are non-decreasing in i.
+ * first = max(lo_b, p - W + 1, start_b(p)) (window W, packed sequences starting at start_b(p)) and
+ * end = min(hi_b, p + 1) (causal). Both bounds are non-decreasing in i.
  */
 final class KeyVisibility {
     private final boolean causal;
@@ -16,6 +17,7 @@ final class KeyVisibility {
     private final int[] offset, lo, hi;
     private final boolean[] holes;
     private final boolean[][] valid;
+    private final AttentionMask mask;
 
     KeyVisibility(AttentionMask mask, int batch, int t, int s) {
         mask.check(batch, t, s);
@@ -24,6 +26,7 @@ final class KeyVisibility {
         this.t = t;
         this.s = s;
         this.valid = mask.keyValid();
+        this.mask = mask;
         offset = new int[batch];
         lo = new int[batch];
         hi = new int[batch];
@@ -45,7 +48,10 @@ final class KeyVisibility {
     }
 
     /** First key query i of row b may see (inclusive). */
-    int first(int b, int i) { return window > 0 ? Math.max(lo[b], offset[b] + i - window + 1) : lo[b]; }
+    int first(int b, int i) {
+        int f = window > 0 ? Math.max(lo[b], offset[b] + i - window + 1) : lo[b];
+        return mask.sequenceStarts() == null ? f : Math.max(f, mask.sequenceStart(b, Math.min(s - 1, offset[b] + i)));
+    }
 
     /** One past the last key query i of row b may see; at most {@link #first} when it sees none. */
     int end(int b, int i) { return causal ? Math.min(hi[b], offset[b] + i + 1) : hi[b]; }

@@ -41,7 +41,8 @@ final class SegmentAttention {
         int position(int b, int i) { return mask.queryOffset(b, queries, keys) + i; }
 
         int first(int b, int i) {
-            return mask.slidingWindow() > 0 ? Math.max(0, position(b, i) - mask.slidingWindow() + 1) : 0;
+            int f = mask.slidingWindow() > 0 ? Math.max(0, position(b, i) - mask.slidingWindow() + 1) : 0;
+            return mask.sequenceStarts() == null ? f : Math.max(f, mask.sequenceStart(b, Math.min(keys - 1, position(b, i))));
         }
 
         int end(int b, int i) { return mask.causal() ? Math.min(keys, position(b, i) + 1) : keys; }

@@ -33,6 +33,7 @@ class AttentionKernelTest {
         int p = m.queryOffset(b, z.t, z.s) + i;
         if (m.causal() && j > p) return false;
         if (m.slidingWindow() > 0 && j <= p - m.slidingWindow()) return false;
+        if (m.sequenceStarts() != null && j < m.sequenceStarts()[b][p]) return false;   // another packed sequence
         return m.keyValid() == null || m.keyValid()[b][j];
     }
 
@@ -241,6 +242,34 @@ class AttentionKernelTest {
                 .withKeyRange(new int[] {3, 0}, new int[] {97, 97}, 97);
         check(new Dims(2, 2, 1, 37, 97, 16), m, false);
         check(new Dims(2, 2, 2, 1, 97, 16), AttentionMask.CAUSAL.withSlidingWindow(20).withQueryOffsets(96, 50), false);
+    }
+
+    /** Row b's sequence starts for packed sequences of the given lengths (the rest of the row: one more sequence). */
+    static int[] starts(int s, int... lengths) {
+        int[] st = new int[s];
+        int p = 0;
+        for (int len : lengths) {
+            for (int i = 0; i < len && p + i < s; i++) st[p + i] = p;
+            p += len;
+        }
+        for (int i = p; i < s; i++) st[i] = p;
+        return st;
+    }
+
+    @Test
+    void packedSequencesAttendOnlyWithinThemselves() {
+        // sequences shorter than a key tile, one crossing tile boundaries, a one-token sequence, and padding at the end
+        // where each position is its own sequence (TRL's position ids 0 on padding); GQA, and with a sliding window
+        int s = 150;
+        int[] tail = starts(s, 100, 1, 30);
+        for (int i = 131; i < s; i++) tail[i] = i;
+        int[][] st = {starts(s, 5, 60, 17, 1, 40), tail};
+        check(new Dims(2, 4, 2, s, s, 16), AttentionMask.CAUSAL.withPackedSequences(st), false);
+        check(new Dims(2, 2, 1, s, s, 16), AttentionMask.CAUSAL.withPackedSequences(st).withSlidingWindow(9), true);
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() ->
+                AttentionMask.BIDIRECTIONAL.withPackedSequences(st))).hasMessageContaining("causal");
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() ->
+                AttentionMask.CAUSAL.withPackedSequences(new int[][] {{0, 2, 1}}))).hasMessageContaining("position 1");
     }
 
     @Test

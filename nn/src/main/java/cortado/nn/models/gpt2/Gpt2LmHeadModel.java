@@ -70,6 +70,11 @@ public final class Gpt2LmHeadModel extends DecoderLm {
     }
 
     @Override
+    protected Tensor packedHidden(int[] ids, int batch, int seq, int[] positions) {
+        return transformer().forwardPacked(ids, batch, seq, positions);
+    }
+
+    @Override
     protected Tensor hiddenFromEmbeds(Tensor inputsEmbeds, int batch, int seq, KvCache cache) {
         return transformer().forwardEmbeds(inputsEmbeds, batch, seq, cache);
     }

@@ -12,6 +12,9 @@ import cortado.nn.Module;
 import cortado.nn.ModuleList;
 import cortado.nn.models.InputsEmbeds;
 import cortado.nn.models.KvCache;
+import cortado.nn.PackedSequences;
+import cortado.nn.PositionIds;
+import cortado.tensor.AttentionMask;
 import cortado.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
@@ -67,10 +70,28 @@ public final class Gpt2Model extends Module {
             x = F.reshape(F.add(F.reshape(tok, batch, seq, config.nEmbd()), wpe.forward(Embedding.ids(positions))),
                     batch * seq, config.nEmbd());
         }
+        return blocks(x, batch, seq, cache, null);
+    }
+
+    /**
+     * Rows packed with several sequences, each counting its {@code positions} from 0 (row-major [B, T]): the
+     * learned position embeddings follow the ids (transformers' {@code wpe(position_ids)}) and attention stays inside
+     * each sequence ({@link PackedSequences}), so every sequence's hidden states are those it would have alone.
+     */
+    public Tensor forwardPacked(int[] ids, int batch, int seq, int[] positions) {
+        int max = PositionIds.max(positions, batch, seq);
+        if (max >= config.nPositions())
+            throw new IllegalArgumentException("position " + max + " exceeds n_positions (" + config.nPositions() + ")");
+        Layer wte = childAt("wte"), wpe = childAt("wpe");
+        Tensor x = F.add(wte.forward(Embedding.ids(ids)), wpe.forward(Embedding.ids(positions)));
+        return blocks(x, batch, seq, null, PackedSequences.mask(positions, batch, seq));
+    }
+
+    private Tensor blocks(Tensor x, int batch, int seq, KvCache cache, AttentionMask mask) {
         Layer drop = childAt("drop");
         x = drop.forward(x);
         ModuleList<Block> h = childAt("h");
-        for (int i = 0; i < h.size(); i++) x = h.get(i).forward(x, batch, seq, cache, i);
+        for (int i = 0; i < h.size(); i++) x = h.get(i).forward(x, batch, seq, null, cache, i, mask);
         Layer lnF = childAt("ln_f");
         return lnF.forward(x);
     }

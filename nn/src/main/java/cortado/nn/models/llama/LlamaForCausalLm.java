@@ -64,6 +64,11 @@ public final class LlamaForCausalLm extends DecoderLm {
     }
 
     @Override
+    protected Tensor packedHidden(int[] ids, int batch, int seq, int[] positions) {
+        return model().forwardPacked(ids, batch, seq, positions);
+    }
+
+    @Override
     protected Tensor hiddenFromEmbeds(Tensor inputsEmbeds, int batch, int seq, KvCache cache) {
         return model().forwardEmbeds(inputsEmbeds, batch, seq, cache);
     }

@@ -12,6 +12,8 @@ import cortado.nn.RMSNorm;
 import cortado.nn.RotaryEmbedding;
 import cortado.nn.models.InputsEmbeds;
 import cortado.nn.models.KvCache;
+import cortado.nn.PackedSequences;
+import cortado.tensor.AttentionMask;
 import cortado.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
@@ -81,10 +83,27 @@ public final class LlamaModel extends Module {
 
     /** As above with explicit rotary {@code positions} (row-major [B, T]). */
     public Tensor forwardEmbeds(Tensor inputsEmbeds, int batch, int seq, int[] positions, KvCache cache) {
+        return forwardEmbeds(inputsEmbeds, batch, seq, positions, cache, null);
+    }
+
+    /**
+     * Rows packed with several sequences, each counting its {@code positions} from 0 (row-major [B, T]): rotary
+     * positions restart with each sequence and attention stays inside it ({@link PackedSequences}), so every
+     * sequence's hidden states are those it would have alone.
+     */
+    public Tensor forwardPacked(int[] ids, int batch, int seq, int[] positions) {
+        checkPositions(positions, batch, seq);
+        Layer embedTokens = childAt("embed_tokens");
+        return forwardEmbeds(embedTokens.forward(Embedding.ids(ids)), batch, seq, positions, null,
+                PackedSequences.mask(positions, batch, seq));
+    }
+
+    private Tensor forwardEmbeds(Tensor inputsEmbeds, int batch, int seq, int[] positions, KvCache cache,
+                                 AttentionMask mask) {
         checkPositions(positions, batch, seq);
         Tensor x = InputsEmbeds.rows(inputsEmbeds, batch, seq, config.hiddenSize());
         ModuleList<Block> layers = childAt("layers");
-        for (int i = 0; i < layers.size(); i++) x = layers.get(i).forward(x, batch, seq, positions, cache, i);
+        for (int i = 0; i < layers.size(); i++) x = layers.get(i).forward(x, batch, seq, positions, cache, i, mask);
         Layer norm = childAt("norm");
         return norm.forward(x);
     }
