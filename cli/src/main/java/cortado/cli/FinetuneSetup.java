@@ -83,7 +83,7 @@ final class FinetuneSetup {
 
         // PiSSA, OLoRA and LoftQ factor each target's fp32 weight (the residual stays in the base), so with qlora the
         // adapters are made first and the residual is quantized after: QPiSSA / LoftQ's order.
-        LoraInit factorsBase = factorsBase(ckpt != null ? AdapterFiles.readConfig(ckpt) : adapterConfig);
+        LoraInit factorsBase = method.full() ? null : factorsBase(ckpt != null ? AdapterFiles.readConfig(ckpt) : adapterConfig);
         if (factorsBase != null && quantized)
             throw new CliException(dir + " is quantized, but init_lora_weights \"" + factorsBase.toJson() + "\" factors"
                     + " each target's fp32 weight: start from the fp32 model (--method qlora quantizes the residual)");
