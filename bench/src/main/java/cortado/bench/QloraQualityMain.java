@@ -31,8 +31,8 @@ import java.util.Map;
  *
  * <p>Usage (bench/compare/qlora_quality.sh runs both): {@code java --add-modules jdk.incubator.vector -cp
  * bench/target/benchmarks.jar cortado.bench.QloraQualityMain --model runs/demo/checkpoint [--steps 300] [--threads 2]
- * [--methods full,lora,qlora] [--lr-full 1e-3] [--lr-lora 3e-3] [--lr-qlora 3e-3] [--tune true [--grid-full 3e-4,1e-3] [--grid-lora ...]
- * [--grid-qlora ...]]}
+ * [--methods full,lora,qlora] [--alpha 16] [--dropout 0.05] [--lr-full 1e-3] [--lr-lora 3e-3] [--lr-qlora 3e-3] [--tune true [--grid-full 3e-4,1e-3] [--grid-lora ...]
+ * [--grid-qlora ...] [--grid-adapter ALPHA:DROPOUT,...]]}
  */
 public final class QloraQualityMain {
     private record Row(Method method, float lr, long trainable, long all, QaEval.Result before, QaEval.Result after,
@@ -45,6 +45,8 @@ public final class QloraQualityMain {
         List<Method> methods = List.of(Method.values());
         Map<Method, float[]> grid = new LinkedHashMap<>(Map.of(Method.FULL, new float[] {3e-4f, 1e-3f, 3e-3f},
                 Method.LORA, new float[] {1e-3f, 3e-3f, 1e-2f}, Method.QLORA, new float[] {1e-3f, 3e-3f, 1e-2f}));
+        double alpha = 16, dropout = 0.05;
+        List<double[]> adapterGrid = List.of();
         Map<Method, Float> lrs = new LinkedHashMap<>(Map.of(Method.FULL, 1e-3f, Method.LORA, 3e-3f, Method.QLORA, 3e-3f));
         for (int i = 0; i < args.length; i += 2) {
             if (i + 1 >= args.length) throw new IllegalArgumentException("flag " + args[i] + " needs a value");
@@ -57,6 +59,12 @@ public final class QloraQualityMain {
                 case "--lr-lora" -> lrs.put(Method.LORA, Float.parseFloat(v));
                 case "--lr-qlora" -> lrs.put(Method.QLORA, Float.parseFloat(v));
                 case "--tune" -> tune = Boolean.parseBoolean(v);
+                case "--alpha" -> alpha = Double.parseDouble(v);
+                case "--dropout" -> dropout = Double.parseDouble(v);
+                case "--grid-adapter" -> adapterGrid = java.util.Arrays.stream(v.split(",")).map(x -> {
+                    String[] ad = x.split(":");
+                    return new double[] {Double.parseDouble(ad[0]), Double.parseDouble(ad[1])};
+                }).toList();
                 case "--methods" -> methods = java.util.Arrays.stream(v.split(","))
                         .map(x -> Method.valueOf(x.trim().toUpperCase(Locale.ROOT))).toList();
                 case "--grid-full" -> grid.put(Method.FULL, floats(v));
@@ -66,10 +74,10 @@ public final class QloraQualityMain {
             }
         }
         if (model == null) throw new IllegalArgumentException("--model DIR (the pretrained demo checkpoint) is required");
-        Recipe base = new Recipe(Method.QLORA, steps, 8, QaFinetune.SEQ, 0f, Math.max(1, steps / 10), 8, 0.05, 1337);
+        Recipe base = new Recipe(Method.QLORA, steps, 8, QaFinetune.SEQ, 0f, Math.max(1, steps / 10), 8, alpha, dropout, 1337);
         DemoQa.Split qa = DemoQa.load();
         if (tune) {
-            tune(model, base, qa.train(), grid);
+            tune(model, base, qa.train(), grid, adapterGrid);
             return;
         }
         System.out.printf(Locale.ROOT, "%s: %d training pairs, %d held-out pairs (unseen stories), %d steps of %d "
@@ -125,17 +133,21 @@ public final class QloraQualityMain {
     }
 
     /** Learning rates chosen on a development split of the training stories (the held-out set is not read). */
-    private static void tune(Path dir, Recipe base, List<DemoQa.Pair> train, Map<Method, float[]> grid) {
+    private static void tune(Path dir, Recipe base, List<DemoQa.Pair> train, Map<Method, float[]> grid,
+                             List<double[]> adapterGrid) {
         int perStory = 7, stories = train.size() / perStory, dev = Math.round(stories * 0.1f);
         List<DemoQa.Pair> fit = train.subList(0, (stories - dev) * perStory), devSet = train.subList((stories - dev) * perStory, train.size());
         System.out.printf(Locale.ROOT, "tuning on %d pairs, development set %d pairs (the last %d training stories)%n",
                 fit.size(), devSet.size(), dev);
+        List<double[]> adapters = adapterGrid.isEmpty() ? List.of(new double[] {base.alpha(), base.dropout()}) : adapterGrid;
         for (Method m : Method.values())
-            for (float lr : grid.get(m)) {
-                Row r = finetune(dir, base.withMethod(m, lr), fit, devSet);
-                System.out.printf(Locale.ROOT, "{\"method\": \"%s\", \"lr\": %s, \"dev_loss\": %.4f, "
-                                + "\"dev_exact_match\": %.4f, \"seconds\": %.1f}%n", m.name().toLowerCase(Locale.ROOT),
-                        lr, r.after().loss(), r.after().exactMatch(), r.seconds());
-            }
+            for (double[] ad : m == Method.FULL ? List.of(new double[] {base.alpha(), base.dropout()}) : adapters)
+                for (float lr : grid.get(m)) {
+                    Row r = finetune(dir, base.withMethod(m, lr).withAdapter(ad[0], ad[1]), fit, devSet);
+                    System.out.printf(Locale.ROOT, "{\"method\": \"%s\", \"lr\": %s, \"alpha\": %s, \"dropout\": %s, "
+                                    + "\"dev_loss\": %.4f, \"dev_exact_match\": %.4f, \"seconds\": %.1f}%n",
+                            m.name().toLowerCase(Locale.ROOT), lr, ad[0], ad[1], r.after().loss(), r.after().exactMatch(),
+                            r.seconds());
+                }
     }
 }

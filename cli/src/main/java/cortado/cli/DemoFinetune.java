@@ -22,7 +22,7 @@ final class DemoFinetune {
     static final String ADAPTER_DIR = "adapter", METRICS_FILE = "qlora_metrics.jsonl";
     /** The demo's recipe (cortado.bench.QloraQualityMain measures it against LoRA and full fine-tuning). */
     static final QaFinetune.Recipe RECIPE = new QaFinetune.Recipe(QaFinetune.Method.QLORA, 300, 8, QaFinetune.SEQ,
-            3e-3f, 30, 8, 0.05, 1337);
+            3e-3f, 30, 8, 16, 0.05, 1337);
     /** Which held-out questions are shown: those about the first held-out story. */
     static final int SHOWN = 7;
 

@@ -25,17 +25,22 @@ public final class QaFinetune {
     /**
      * @param lr     peak learning rate (cosine to lr/10, linear warmup); LoRA's adapters want a higher one than full
      *               fine-tuning, as usual
-     * @param r      LoRA rank (PEFT's {@code r}); alpha is {@code 2r} (the QLoRA paper's alpha 16 at r 8)
+     * @param r      LoRA rank (PEFT's {@code r})
+     * @param alpha  LoRA alpha: the update is scaled by alpha / r (the QLoRA paper: 16 at r 8)
      */
-    public record Recipe(Method method, int steps, int batch, int seq, float lr, int warmup, int r, double dropout,
-                         long seed) {
-        public double alpha() { return 2.0 * r; }
-
+    public record Recipe(Method method, int steps, int batch, int seq, float lr, int warmup, int r, double alpha,
+                         double dropout, long seed) {
         public Recipe withMethod(Method m, float newLr) {
-            return new Recipe(m, steps, batch, seq, newLr, warmup, r, dropout, seed);
+            return new Recipe(m, steps, batch, seq, newLr, warmup, r, alpha, dropout, seed);
         }
 
-        public Recipe withSteps(int n) { return new Recipe(method, n, batch, seq, lr, Math.min(warmup, n / 10), r, dropout, seed); }
+        public Recipe withSteps(int n) {
+            return new Recipe(method, n, batch, seq, lr, Math.min(warmup, n / 10), r, alpha, dropout, seed);
+        }
+
+        public Recipe withAdapter(double newAlpha, double newDropout) {
+            return new Recipe(method, steps, batch, seq, lr, warmup, r, newAlpha, newDropout, seed);
+        }
     }
 
     /** Rows of the model's full context (every example fits: make_demo_qa.py checks it). */

@@ -46,7 +46,7 @@ class DemoFinetuneTest {
         DemoQa.Split qa = DemoQa.parse(questionSet(), "test set");
         assertThat(qa.heldOut()).hasSize(4);
         CausalLm model = Presets.create("gpt2-tiny", 5);
-        QaFinetune.Recipe recipe = new QaFinetune.Recipe(QaFinetune.Method.QLORA, 60, 8, 64, 1e-2f, 6, 8, 0.05, 1);
+        QaFinetune.Recipe recipe = new QaFinetune.Recipe(QaFinetune.Method.QLORA, 60, 8, 64, 1e-2f, 6, 8, 16, 0.05, 1);
         ByteArrayOutputStream console = new ByteArrayOutputStream();
         DemoFinetune.Result r = DemoFinetune.run(model, qa, recipe, dir.resolve("checkpoint"), dir,
                 new PrintStream(console, true, StandardCharsets.UTF_8));
