@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""Golden DPO losses, metrics and gradients for cortado.train.align.DpoLoss: TRL 1.13's own
+DPOTrainer._compute_loss (trl/trainer/dpo_trainer.py, f_divergence reverse_kl, precomputed reference log-probs)
+called on the tiny golden GPT-2 (tests/src/test/resources/golden/gpt2) with a stand-in for the trainer's state
+(the fields _compute_loss reads: beta, loss type, label smoothing, an accelerator whose gather is the identity).
+
+The batch is TRL's layout: N chosen rows then N rejected rows of prompt+completion ids, completion_mask marking the
+completion tokens (right padding has mask 0). Reference log-probs are the policy's own minus a fixed offset per
+sequence, so the log-ratios are not zero.
+
+    /work/venvs/prefs/bin/python tools/golden/train/make_preference_golden.py --golden tests/src/test/resources/golden
+
+(/work/venvs/prefs = a venv seeing /work/venv plus `pip install --no-deps trl==1.13.0`.)
+Writes GOLDEN/preference_golden.safetensors: input_ids, completion_mask, ref_logps, and per loss type
+<type>.loss, <type>.grad_wte (d loss / d transformer.wte.weight), <type>.grad_h0_attn (d loss / d
+transformer.h.0.attn.c_attn.weight); the metadata holds beta, label_smoothing and <type>.metrics (TRL's
+rewards/chosen, rewards/rejected, rewards/accuracies, rewards/margins, logps/chosen, logps/rejected as JSON).
+"""
+import argparse
+import json
+import os
+from collections import defaultdict
+from types import SimpleNamespace
+
+import torch
+import trl
+from safetensors.torch import save_file
+from transformers import AutoModelForCausalLM
+from trl import DPOTrainer
+
+assert trl.__version__ == "1.13.0", trl.__version__
+N, T, V = 2, 12, 96
+BETA, SMOOTHING = 0.3, 0.2
+TYPES = ["sigmoid", "ipo", "robust"]
+
+
+class Accel:
+    device = torch.device("cpu")
+
+    def gather(self, x):
+        return x
+
+    gather_for_metrics = gather
+
+    def unwrap_model(self, m):
+        return m
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--golden", required=True)
+    args = ap.parse_args()
+    torch.manual_seed(0)
+    model = AutoModelForCausalLM.from_pretrained(os.path.join(args.golden, "gpt2"), dtype=torch.float32,
+                                                 attn_implementation="eager")
+    model.eval()
+    ids = torch.randint(0, V, (2 * N, T))
+    mask = torch.zeros(2 * N, T, dtype=torch.long)
+    # (prompt length, completion length) per row: chosen rows 0..N-1, rejected N..2N-1; the rest is padding
+    for r, (p, c) in enumerate([(4, 6), (3, 9), (4, 5), (3, 7)]):
+        mask[r, p:p + c] = 1
+        ids[r, p + c:] = 0
+    attn = torch.ones_like(ids)
+    ref = torch.tensor([-0.7, 1.1, 0.4, -1.3])
+    with torch.no_grad():
+        logits = model(input_ids=ids).logits[:, :-1]
+        lp = torch.log_softmax(logits, -1).gather(-1, ids[:, 1:, None])[..., 0]
+        ref_logps = (lp * mask[:, 1:]).sum(1) + ref
+    out = {"input_ids": ids.to(torch.int64), "completion_mask": mask.to(torch.int64), "ref_logps": ref_logps}
+    meta = {"beta": str(BETA), "label_smoothing": str(SMOOTHING), "N": str(N), "T": str(T), "types": ",".join(TYPES)}
+    for t in TYPES:
+        model.zero_grad()
+        state = SimpleNamespace(model=model, accelerator=Accel(), aux_loss_enabled=False, ld_alpha=None,
+                                precompute_ref_logps=True, f_divergence_type="reverse_kl", loss_types=[t],
+                                loss_weights=[1.0], beta=BETA, label_smoothing=SMOOTHING, use_weighting=False,
+                                _metrics={"train": defaultdict(list), "eval": defaultdict(list)},
+                                _total_train_tokens=0, _tp_size=1)
+        inputs = {"input_ids": ids, "attention_mask": attn, "completion_mask": mask,
+                  "ref_chosen_logps": ref_logps[:N], "ref_rejected_logps": ref_logps[N:]}
+        loss = DPOTrainer._compute_loss(state, model, inputs, return_outputs=False)
+        loss.backward()
+        out[f"{t}.loss"] = loss.detach().reshape(1)
+        out[f"{t}.grad_wte"] = model.transformer.wte.weight.grad.clone()
+        out[f"{t}.grad_h0_attn"] = model.transformer.h[0].attn.c_attn.weight.grad.clone()
+        m = state._metrics["eval"]
+        keys = ["rewards/chosen", "rewards/rejected", "rewards/accuracies", "rewards/margins", "logps/chosen",
+                "logps/rejected"]
+        meta[f"{t}.metrics"] = json.dumps({k: m[k][0] for k in keys})
+        print(t, float(loss), meta[f"{t}.metrics"])
+    path = os.path.join(args.golden, "preference_golden.safetensors")
+    save_file({k: v.contiguous() for k, v in out.items()}, path, metadata=meta)
+    print("wrote", path)
+
+
+if __name__ == "__main__":
+    main()

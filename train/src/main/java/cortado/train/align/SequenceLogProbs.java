@@ -1,0 +1,45 @@
+package cortado.train.align;
+
+import cortado.autograd.F;
+import cortado.tensor.Tensor;
+
+/**
+ * The log-probability of each row's completion given its prompt, as TRL's DPOTrainer takes it: the logits at
+ * position t score the token at t+1 (log_softmax, then the label's entry), tokens outside the completion mask count
+ * 0, and the sum runs over the sequence. Differentiable in the logits.
+ */
+public final class SequenceLogProbs {
+    private SequenceLogProbs() {}
+
+    /** Labels for {@code ids} [rows, seq]: the next token where it is a completion token, {@code -100} elsewhere. */
+    public static int[] labels(int[] ids, int[] completionMask, int rows, int seq) {
+        int[] labels = new int[rows * seq];
+        for (int r = 0; r < rows; r++)
+            for (int t = 0; t < seq; t++) {
+                int next = r * seq + t + 1;
+                labels[r * seq + t] = t + 1 < seq && completionMask[next] != 0 ? ids[next] : -100;
+            }
+        return labels;
+    }
+
+    /** Sum over each row of log p(label) for logits [rows, seq, vocab]; labels of -100 add nothing. Shape [rows]. */
+    public static Tensor sum(Tensor logits, int[] labels) {
+        int rows = logits.size(0), seq = logits.size(1), vocab = logits.size(2);
+        if (labels.length != rows * seq)
+            throw new IllegalArgumentException("labels: " + labels.length + " for " + rows + "x" + seq + " logits");
+        // select log_softmax[label] by a constant one-hot product (no gather op in autograd; vocabularies here are small)
+        float[] pick = new float[rows * seq * vocab];
+        for (int i = 0; i < labels.length; i++)
+            if (labels[i] != -100) pick[i * vocab + labels[i]] = 1f;
+        Tensor perToken = F.sum(F.mul(F.logSoftmax(logits), Tensor.of(pick, rows, seq, vocab)), 2, false);
+        return F.sum(perToken, 1, false);
+    }
+
+    /** How many labels of each row are scored (not -100). */
+    public static int[] counts(int[] labels, int rows) {
+        int seq = labels.length / rows;
+        int[] n = new int[rows];
+        for (int i = 0; i < labels.length; i++) if (labels[i] != -100) n[i / seq]++;
+        return n;
+    }
+}
