@@ -1,11 +1,7 @@
 package cortado.eval;
 
-import cortado.data.json.Json;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,38 +15,29 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class FewshotContextParityTest {
 
-    @SuppressWarnings("unchecked")
-    private static <T> T cast(Object o) { return (T) o; }
 
-    private static String resource(String name) throws IOException {
-        try (InputStream in = FewshotContextParityTest.class.getResourceAsStream("/eval/" + name)) {
-            assertThat(in).as(name).isNotNull();
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-    }
 
     @Test
-    void contextsAndRequestsEqualLmEval() throws IOException {
-        Map<String, Object> golden = Json.parseObject(resource("fewshot_context.json"));
+    void contextsAndRequestsEqualLmEval() {
+        Map<String, Object> golden = Golden.json("fewshot_context.json");
         assertThat(golden.get("lm_eval")).isEqualTo("0.4.13");
-        Map<String, Object> cfg = cast(golden.get("config"));
+        Map<String, Object> cfg = Golden.cast(golden.get("config"));
         MultipleChoiceTask task = MultipleChoiceTask.of((String) cfg.get("task"), (String) cfg.get("doc_to_text"),
                 (String) cfg.get("doc_to_target"), (String) cfg.get("doc_to_choice"), (String) cfg.get("description"));
-        List<Map<String, Object>> docs = new ArrayList<>();
-        for (String line : resource("tiny_mc.jsonl").split("\n")) if (!line.isBlank()) docs.add(Json.parseObject(line));
+        List<Map<String, Object>> docs = Golden.jsonl("tiny_mc.jsonl");
 
-        List<Map<String, Object>> shots = cast(golden.get("shots"));
+        List<Map<String, Object>> shots = Golden.cast(golden.get("shots"));
         assertThat(shots).hasSize(3);
         for (Map<String, Object> shot : shots) {
             int k = ((Number) shot.get("num_fewshot")).intValue();
-            List<Map<String, Object>> rows = cast(shot.get("rows"));
+            List<Map<String, Object>> rows = Golden.cast(shot.get("rows"));
             assertThat(rows).hasSize(docs.size());
             // No fewshot_split: lm-eval draws from the test docs without excluding the evaluated one.
             FewshotSampler<Map<String, Object>> sampler = new FewshotSampler<>(FewshotSampler.Kind.DEFAULT, docs, FewshotSampler.DEFAULT_SEED);
             for (int i = 0; i < docs.size(); i++) {
                 String ctx = task.context(docs.get(i), sampler.sample(k, null));
                 assertThat(ctx).as("%d-shot doc %d", k, i).isEqualTo(rows.get(i).get("context"));
-                List<List<String>> args = cast(rows.get(i).get("arguments"));
+                List<List<String>> args = Golden.cast(rows.get(i).get("arguments"));
                 List<MultipleChoiceTask.Request> want = new ArrayList<>();
                 for (List<String> a : args) want.add(new MultipleChoiceTask.Request(a.get(0), a.get(1)));
                 assertThat(task.requests(ctx, docs.get(i))).as("%d-shot doc %d requests", k, i).isEqualTo(want);

@@ -1,11 +1,7 @@
 package cortado.eval;
 
-import cortado.data.json.Json;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -20,26 +16,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 class FewshotSamplerParityTest {
 
-    @SuppressWarnings("unchecked")
-    private static <T> T cast(Object o) { return (T) o; }
 
-    private static Map<String, Object> golden() throws IOException {
-        try (InputStream in = FewshotSamplerParityTest.class.getResourceAsStream("/eval/fewshot_sampler.json")) {
-            assertThat(in).as("golden eval/fewshot_sampler.json").isNotNull();
-            return Json.parseObject(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-        }
-    }
 
     @Test
-    void drawsEqualLmEvalSamplers() throws IOException {
-        Map<String, Object> doc = golden();
+    void drawsEqualLmEvalSamplers() {
+        Map<String, Object> doc = Golden.json("fewshot_sampler.json");
         assertThat(doc.get("lm_eval")).isEqualTo("0.4.13");
-        List<Map<String, Object>> cases = cast(doc.get("cases"));
+        List<Map<String, Object>> cases = Golden.cast(doc.get("cases"));
         assertThat(cases).hasSize(7);
         for (Map<String, Object> c : cases) {
-            List<Map<String, Object>> pool = cast(c.get("pool"));
-            List<Map<String, Object>> evals = cast(c.get("evals"));
-            List<List<Object>> draws = cast(c.get("draws"));
+            List<Map<String, Object>> pool = Golden.cast(c.get("pool"));
+            List<Map<String, Object>> evals = Golden.cast(c.get("evals"));
+            List<List<Object>> draws = Golden.cast(c.get("draws"));
             int n = ((Number) c.get("n")).intValue();
             boolean exclude = (Boolean) c.get("exclude");
             FewshotSampler<Map<String, Object>> s = new FewshotSampler<>(

@@ -1,12 +1,7 @@
 package cortado.eval;
 
-import cortado.data.json.Json;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -20,30 +15,21 @@ import static org.assertj.core.api.Assertions.within;
  */
 class MultipleChoiceScoreParityTest {
 
-    @SuppressWarnings("unchecked")
-    private static <T> T cast(Object o) { return (T) o; }
 
-    private static String resource(String name) throws IOException {
-        try (InputStream in = MultipleChoiceScoreParityTest.class.getResourceAsStream("/eval/" + name)) {
-            assertThat(in).as(name).isNotNull();
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-    }
 
     private static double num(Object o) { return ((Number) o).doubleValue(); }
 
     @Test
-    void scoresAndAggregatesEqualLmEval() throws IOException {
-        Map<String, Object> golden = Json.parseObject(resource("mc_score.json"));
+    void scoresAndAggregatesEqualLmEval() {
+        Map<String, Object> golden = Golden.json("mc_score.json");
         assertThat(golden.get("lm_eval")).isEqualTo("0.4.13");
         MultipleChoiceTask task = MultipleChoiceTask.of("tiny_mc", "Question: {{question}}\nAnswer:", "label", "choices", "");
-        List<Map<String, Object>> docs = new ArrayList<>();
-        for (String line : resource("tiny_mc.jsonl").split("\n")) if (!line.isBlank()) docs.add(Json.parseObject(line));
-        List<Map<String, Object>> rows = cast(golden.get("rows"));
+        List<Map<String, Object>> docs = Golden.jsonl("tiny_mc.jsonl");
+        List<Map<String, Object>> rows = Golden.cast(golden.get("rows"));
         assertThat(rows).hasSize(docs.size());
         double[] acc = new double[docs.size()], accNorm = new double[docs.size()];
         for (int i = 0; i < docs.size(); i++) {
-            List<Object> l = cast(rows.get(i).get("lls"));
+            List<Object> l = Golden.cast(rows.get(i).get("lls"));
             double[] lls = l.stream().mapToDouble(MultipleChoiceScoreParityTest::num).toArray();
             MultipleChoiceScore s = MultipleChoiceScore.of(lls, task.choices(docs.get(i)), task.gold(docs.get(i)));
             assertThat(s.acc()).as("doc %d acc", i).isEqualTo(num(rows.get(i).get("acc")));

@@ -1,11 +1,7 @@
 package cortado.eval;
 
-import cortado.data.json.Json;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -20,23 +16,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 class PythonRandomParityTest {
 
-    @SuppressWarnings("unchecked")
-    private static List<Object> list(Object o) { return (List<Object>) o; }
+    private static List<Object> list(Object o) { return Golden.cast(o); }
 
     private static long num(Object o) { return ((Number) o).longValue(); }
 
-    private static List<Map<String, Object>> cases() throws IOException {
-        try (InputStream in = PythonRandomParityTest.class.getResourceAsStream("/eval/python_random.json")) {
-            assertThat(in).as("golden eval/python_random.json").isNotNull();
-            Map<String, Object> doc = Json.parseObject(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-            List<Map<String, Object>> out = new ArrayList<>();
-            for (Object c : list(doc.get("cases"))) {
-                @SuppressWarnings("unchecked") Map<String, Object> m = (Map<String, Object>) c;
-                out.add(m);
-            }
-            assertThat(out).hasSize(9);
-            return out;
-        }
+    private static List<Map<String, Object>> cases() {
+        List<Map<String, Object>> out = Golden.cast(Golden.json("python_random.json").get("cases"));
+        assertThat(out).hasSize(9);
+        return out;
     }
 
     private static List<Integer> range(int n) {
@@ -52,7 +39,7 @@ class PythonRandomParityTest {
     }
 
     @Test
-    void randomDoublesEqualCpython() throws IOException {
+    void randomDoublesEqualCpython() {
         for (Map<String, Object> c : cases()) {
             PythonRandom r = new PythonRandom(num(c.get("seed")));
             for (Object want : list(c.get("random"))) {
@@ -62,7 +49,7 @@ class PythonRandomParityTest {
     }
 
     @Test
-    void getrandbitsAndRandbelowEqualCpython() throws IOException {
+    void getrandbitsAndRandbelowEqualCpython() {
         for (Map<String, Object> c : cases()) {
             PythonRandom r = new PythonRandom(num(c.get("seed")));
             for (Object p : list(c.get("getrandbits"))) {
@@ -78,7 +65,7 @@ class PythonRandomParityTest {
     }
 
     @Test
-    void shuffleEqualsCpython() throws IOException {
+    void shuffleEqualsCpython() {
         for (Map<String, Object> c : cases()) {
             PythonRandom r = new PythonRandom(num(c.get("seed")));
             for (Object want : list(c.get("shuffle"))) {
@@ -91,7 +78,7 @@ class PythonRandomParityTest {
     }
 
     @Test
-    void sampleEqualsCpythonOnBothPaths() throws IOException {
+    void sampleEqualsCpythonOnBothPaths() {
         for (Map<String, Object> c : cases()) {
             PythonRandom r = new PythonRandom(num(c.get("seed")));
             for (Object p : list(c.get("sample"))) {
