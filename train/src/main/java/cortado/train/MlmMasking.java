@@ -1,0 +1,54 @@
+package cortado.train;
+
+import java.util.SplittableRandom;
+
+/**
+ * Masked-language-model corruption as transformers' {@code DataCollatorForLanguageModeling.torch_mask_tokens} does it
+ * (BERT, Devlin et al. 2019, §3.1): every non-special token is selected with probability {@code probability} (0.15);
+ * a selected token becomes {@code [MASK]} with probability 0.8, a uniformly random vocabulary id with probability 0.1
+ * (HF draws 0.5 of the remaining 0.2), and is kept otherwise. Labels hold the original id at selected positions and
+ * {@link #IGNORE_INDEX} elsewhere. Special tokens ({@code [CLS]}, {@code [SEP]}, padding) are never selected.
+ * The draws come from a seeded {@link SplittableRandom}, so a seed reproduces the masks exactly; they are not torch's
+ * random stream, so parity with HF is on the statistics, not on individual masks.
+ */
+public final class MlmMasking {
+    /** The label of positions that are not scored (PyTorch's {@code CrossEntropyLoss} default). */
+    public static final int IGNORE_INDEX = -100;
+
+    private final int maskId;
+    private final int vocabSize;
+    private final double probability;
+    private final SplittableRandom rng;
+
+    /** The corrupted inputs and the labels of one row. */
+    public record Masked(int[] inputs, int[] labels) {}
+
+    public MlmMasking(int maskId, int vocabSize, double probability, long seed) {
+        if (probability <= 0 || probability >= 1)
+            throw new IllegalArgumentException("mlm probability must be in (0, 1), got " + probability);
+        if (maskId < 0 || maskId >= vocabSize)
+            throw new IllegalArgumentException("mask token id " + maskId + " is outside the vocabulary of " + vocabSize);
+        this.maskId = maskId;
+        this.vocabSize = vocabSize;
+        this.probability = probability;
+        this.rng = new SplittableRandom(seed);
+    }
+
+    /** Corrupts {@code ids}; {@code special[i]} marks positions that must never be masked (HF's special_tokens_mask). */
+    public Masked apply(int[] ids, boolean[] special) {
+        if (special.length != ids.length)
+            throw new IllegalArgumentException("special-tokens mask has " + special.length + " entries for " + ids.length + " tokens");
+        int[] inputs = ids.clone();
+        int[] labels = new int[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            labels[i] = IGNORE_INDEX;
+            if (special[i] || rng.nextDouble() >= probability) continue;
+            labels[i] = ids[i];
+            double r = rng.nextDouble();
+            if (r < 0.8) inputs[i] = maskId;
+            else if (r < 0.9) inputs[i] = rng.nextInt(vocabSize); // HF: randint over the whole vocabulary
+            // else: kept unchanged, but still scored
+        }
+        return new Masked(inputs, labels);
+    }
+}
