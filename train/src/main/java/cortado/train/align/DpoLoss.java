@@ -47,14 +47,14 @@ public final class DpoLoss {
         int n2 = policy.size(0), n = n2 / 2;
         if (n2 % 2 != 0 || ref.length != n2 || lengths.length != n2)
             throw new IllegalArgumentException("expected 2N chosen+rejected rows, got " + n2 + "/" + ref.length + "/" + lengths.length);
-        Tensor ratios = F.sub(policy, Tensor.of(ref, n2)); // log pi - log ref per row
+        Tensor ratios = F.sub(policy, policy.backend().fromArray(ref, n2)); // log pi - log ref per row
         Tensor chosen = F.slice(ratios, 0, 0, n), rejected = F.slice(ratios, 0, n, n2);
         Tensor perPair = switch (c.type()) {
             case SIGMOID -> F.neg(logSigmoid(F.scale(F.sub(chosen, rejected), c.beta())));
             case IPO -> {
                 float[] inv = new float[n2];
                 for (int i = 0; i < n2; i++) inv[i] = 1f / Math.max(1, lengths[i]);
-                Tensor avg = F.mul(ratios, Tensor.of(inv, n2));
+                Tensor avg = F.mul(ratios, policy.backend().fromArray(inv, n2));
                 Tensor d = F.addScalar(F.sub(F.slice(avg, 0, 0, n), F.slice(avg, 0, n, n2)), -1f / (2 * c.beta()));
                 yield F.mul(d, d);
             }

@@ -31,7 +31,7 @@ public final class SequenceLogProbs {
         float[] pick = new float[rows * seq * vocab];
         for (int i = 0; i < labels.length; i++)
             if (labels[i] != -100) pick[i * vocab + labels[i]] = 1f;
-        Tensor perToken = F.sum(F.mul(F.logSoftmax(logits), Tensor.of(pick, rows, seq, vocab)), 2, false);
+        Tensor perToken = F.sum(F.mul(F.logSoftmax(logits), logits.backend().fromArray(pick, rows, seq, vocab)), 2, false);
         return F.sum(perToken, 1, false);
     }
 
