@@ -80,16 +80,8 @@ public final class Adafactor extends FloatStateOptimizer {
     public void step(float lr, float gradScale) {
         step++;
         double beta2t = 1.0 - Math.pow(step, config.decayRate());
-        for (Map.Entry<String, Parameter> e : params.entrySet()) {
-            Tensor p = e.getValue().value();
-            Tensor g = p.grad();
-            if (g == null) continue;
-            if (!p.isContiguous())
-                throw new IllegalStateException("parameter " + e.getKey() + " is not contiguous; Adafactor updates in place");
-            String name = e.getKey();
-            Parameter param = e.getValue();
+        forEachGradient("Adafactor", (name, param, p, g) -> {
             Backend be = p.backend();
-            g = g.contiguous();
             long numel = p.numelLong();
             double rms = Math.sqrt(be.sumOfSquares(p) / numel);   // of the parameter before this update
             double stepSize = stepSize(groups.lr(name, lr), groups.lrScale(name), rms);
@@ -121,7 +113,7 @@ public final class Adafactor extends FloatStateOptimizer {
             float wd = groups.weightDecay(name, shape);
             if (wd != 0) be.scaleInPlace(p, (float) (1.0 - wd * stepSize));
             be.axpyInPlace(p, -1f, update);
-        }
+        });
     }
 
     /** transformers' _get_lr: the relative step or the given lr, times max(eps2, rms(p)) with scale_parameter. */

@@ -2,6 +2,7 @@ package cortado.train;
 
 import cortado.nn.Parameter;
 import cortado.quant.RawSafetensorsWriter;
+import cortado.tensor.Tensor;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -47,6 +48,26 @@ abstract class FloatStateOptimizer implements Optimizer {
         try (OptimizerStateFile f = OptimizerStateFile.open(file, kind())) {
             state.read(f, params);
             step = f.step();
+        }
+    }
+
+    /** One parameter's in-place update, given its contiguous gradient. */
+    @FunctionalInterface
+    protected interface ParameterUpdate {
+        void apply(String name, Parameter param, Tensor p, Tensor g);
+    }
+
+    /** Runs {@code update} on every parameter that has a gradient, in order; updates are in place, so a
+     * non-contiguous parameter is refused, naming it and the optimizer. */
+    protected final void forEachGradient(String optimizer, ParameterUpdate update) {
+        for (Map.Entry<String, Parameter> e : params.entrySet()) {
+            Tensor p = e.getValue().value();
+            Tensor g = p.grad();
+            if (g == null) continue;
+            if (!p.isContiguous())
+                throw new IllegalStateException("parameter " + e.getKey() + " is not contiguous; " + optimizer
+                        + " updates in place");
+            update.apply(e.getKey(), e.getValue(), p, g.contiguous());
         }
     }
 

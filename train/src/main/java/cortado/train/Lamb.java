@@ -47,7 +47,7 @@ public final class Lamb extends FloatStateOptimizer {
     @Override
     public void step(float lr, float gradScale) {
         step++;
-        float scale = gradScale;
+        float clipped = gradScale;
         if (config.maxGradNorm() > 0) {   // timm's _get_clip_grad_norm over every gradient of the step
             double sumSq = 0;
             for (Parameter p : params.values()) {
@@ -55,23 +55,18 @@ public final class Lamb extends FloatStateOptimizer {
                 if (g != null) sumSq += g.backend().sumOfSquares(g);
             }
             double norm = Math.sqrt(sumSq) * gradScale;
-            scale = (float) (gradScale / Math.max(1.0, norm / config.maxGradNorm()));
+            clipped = (float) (gradScale / Math.max(1.0, norm / config.maxGradNorm()));
         }
+        float scale = clipped;
         double bc1 = config.biasCorrection() ? 1 - Math.pow(config.beta1(), step) : 1;
         double bc2 = config.biasCorrection() ? 1 - Math.pow(config.beta2(), step) : 1;
         float beta3 = config.gradAveraging() ? 1f - config.beta1() : 1f;
-        for (Map.Entry<String, Parameter> e : params.entrySet()) {
-            Tensor p = e.getValue().value();
-            Tensor g = p.grad();
-            if (g == null) continue;
-            if (!p.isContiguous())
-                throw new IllegalStateException("parameter " + e.getKey() + " is not contiguous; LAMB updates in place");
-            String name = e.getKey();
+        forEachGradient("LAMB", (name, param, p, g) -> {
             Backend be = p.backend();
             float wd = groups.weightDecay(name, p.shape());
             Tensor update = p.zerosLike();   // scratch for this step (the step's arena when there is one)
-            be.lambUpdate(p, g.contiguous(), state.get(EXP_AVG, name, e.getValue()),
-                    state.get(EXP_AVG_SQ, name, e.getValue()), update, config.beta1(), beta3, config.beta2(),
+            be.lambUpdate(p, g, state.get(EXP_AVG, name, param),
+                    state.get(EXP_AVG_SQ, name, param), update, config.beta1(), beta3, config.beta2(),
                     config.eps(), wd, bc1, bc2, scale);
             double trust = 1;
             if (wd != 0 || config.alwaysAdapt()) {
@@ -80,7 +75,7 @@ public final class Lamb extends FloatStateOptimizer {
                 if (config.trustClip()) trust = Math.min(trust, 1.0);
             }
             be.axpyInPlace(p, (float) (-groups.lr(name, lr) * trust), update);
-        }
+        });
     }
 
     @Override public String kind() { return OptimizerKind.LAMB.cliName(); }

@@ -34,16 +34,10 @@ public final class Lion extends FloatStateOptimizer {
     @Override
     public void step(float lr, float gradScale) {
         step++;
-        for (Map.Entry<String, Parameter> e : params.entrySet()) {
-            Tensor p = e.getValue().value();
-            Tensor g = p.grad();
-            if (g == null) continue;
-            if (!p.isContiguous())
-                throw new IllegalStateException("parameter " + e.getKey() + " is not contiguous; Lion updates in place");
-            String name = e.getKey();
-            p.backend().lionInPlace(p, g.contiguous(), state.get(EXP_AVG, name, e.getValue()), groups.lr(name, lr),
+        forEachGradient("Lion", (name, param, p, g) -> {
+            p.backend().lionInPlace(p, g, state.get(EXP_AVG, name, param), groups.lr(name, lr),
                     config.beta1(), config.beta2(), groups.weightDecay(name, p.shape()), gradScale);
-        }
+        });
     }
 
     @Override public String kind() { return OptimizerKind.LION.cliName(); }

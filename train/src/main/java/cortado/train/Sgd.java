@@ -39,22 +39,16 @@ public final class Sgd extends FloatStateOptimizer {
     @Override
     public void step(float lr, float gradScale) {
         step++;
-        for (Map.Entry<String, Parameter> e : params.entrySet()) {
-            Tensor p = e.getValue().value();
-            Tensor g = p.grad();
-            if (g == null) continue;
-            if (!p.isContiguous())
-                throw new IllegalStateException("parameter " + e.getKey() + " is not contiguous; SGD updates in place");
-            String name = e.getKey();
+        forEachGradient("SGD", (name, param, p, g) -> {
             Tensor buf = null;
             boolean first = false;
             if (config.momentum() != 0) {
                 first = state.find(BUFFER, name) == null;
-                buf = state.get(BUFFER, name, e.getValue());
+                buf = state.get(BUFFER, name, param);
             }
-            p.backend().sgdInPlace(p, g.contiguous(), buf, groups.lr(name, lr), config.momentum(), config.dampening(),
+            p.backend().sgdInPlace(p, g, buf, groups.lr(name, lr), config.momentum(), config.dampening(),
                     groups.weightDecay(name, p.shape()), config.nesterov(), first, gradScale);
-        }
+        });
     }
 
     public Config config() { return config; }
