@@ -12,18 +12,18 @@ import java.util.zip.GZIPOutputStream;
  * Writes WARC files for tests as ISO 28500 lays them out and Common Crawl ships them: each record its own gzip
  * member (so the file is a multi-member gzip stream), CRLF line ends, Content-Length of the block, two CRLFs after it.
  */
-final class WarcWriter implements AutoCloseable {
+public final class WarcWriter implements AutoCloseable {
     private final OutputStream out;
     private final boolean gzip;
     private int n;
 
-    WarcWriter(Path file, boolean gzip) throws IOException {
+    public WarcWriter(Path file, boolean gzip) throws IOException {
         this.out = Files.newOutputStream(file);
         this.gzip = gzip;
     }
 
     /** An HTTP response record for {@code url} with the given status line, headers (CRLF-joined lines) and body. */
-    WarcWriter response(String version, String url, String statusLine, String httpHeaders, byte[] body) throws IOException {
+    public WarcWriter response(String version, String url, String statusLine, String httpHeaders, byte[] body) throws IOException {
         ByteArrayOutputStream block = new ByteArrayOutputStream();
         block.write((statusLine + "\r\n" + httpHeaders + (httpHeaders.isEmpty() ? "" : "\r\n") + "\r\n")
                 .getBytes(StandardCharsets.ISO_8859_1));
@@ -31,12 +31,12 @@ final class WarcWriter implements AutoCloseable {
         return record(version, "response", url, "application/http; msgtype=response", block.toByteArray());
     }
 
-    WarcWriter html(String url, String html) throws IOException {
+    public WarcWriter html(String url, String html) throws IOException {
         return response("WARC/1.1", url, "HTTP/1.1 200 OK", "Content-Type: text/html; charset=utf-8",
                 html.getBytes(StandardCharsets.UTF_8));
     }
 
-    WarcWriter record(String version, String type, String url, String contentType, byte[] block) throws IOException {
+    public WarcWriter record(String version, String type, String url, String contentType, byte[] block) throws IOException {
         n++;
         StringBuilder h = new StringBuilder(version).append("\r\n");
         h.append("WARC-Type: ").append(type).append("\r\n");
@@ -59,7 +59,7 @@ final class WarcWriter implements AutoCloseable {
         return this;
     }
 
-    static String recordId(int n) { return "<urn:uuid:00000000-0000-0000-0000-" + String.format("%012d", n) + ">"; }
+    public static String recordId(int n) { return "<urn:uuid:00000000-0000-0000-0000-" + String.format("%012d", n) + ">"; }
 
     @Override
     public void close() throws IOException { out.close(); }
