@@ -14,6 +14,10 @@ import java.util.List;
  * near-good lies on the bad side, else bad); a near-good block is bad only when both nearest good/bad neighbours are
  * bad; a heading that was not bad by itself becomes good when a good block follows within 200 characters. The ends of
  * the page count as bad neighbours.
+ *
+ * <p>When that keeps nothing, the blocks that were near-good or good by themselves are kept (a page whose only text
+ * is one medium paragraph, such as example.com's): Trafilatura likewise falls back to a plainer extraction when its
+ * main one comes back empty. Quality filters downstream judge whether such a page is worth training on.
  */
 final class BoilerplateClassifier {
     static final double MAX_LINK_DENSITY = 0.2;
@@ -49,7 +53,9 @@ final class BoilerplateClassifier {
         for (int i = 0; i < n; i++)
             if (blocks.get(i).heading() && c[i] == C.BAD && cf[i] != C.BAD && goodFollows(blocks, c, i)) c[i] = C.GOOD;
         boolean[] keep = new boolean[n];
-        for (int i = 0; i < n; i++) keep[i] = c[i] == C.GOOD;
+        boolean any = false;
+        for (int i = 0; i < n; i++) any |= keep[i] = c[i] == C.GOOD;
+        if (!any) for (int i = 0; i < n; i++) keep[i] = cf[i] == C.GOOD || cf[i] == C.NEARGOOD;
         return keep;
     }
 

@@ -67,6 +67,12 @@ class HtmlTextTest {
                 + "<p>Trailing short line.</p>";
         String t = HtmlText.extract(html).text();
         assertThat(t).isEqualTo(longText + "\n\nShort but between good.\n\n" + longText);
+
+        // Nothing good by jusText's rules (one near-good paragraph between bad ends): the near-good blocks are kept.
+        String medium = "This domain is for use in documentation examples, and it may be used without asking first.";
+        assertThat(HtmlText.extract("<h1>Example</h1><p>" + medium + "</p><p><a href=/more>More information...</a></p>")
+                .text()).isEqualTo(medium);
+        assertThat(HtmlText.extract("<nav><a href=/>Home</a></nav><p><a href=/x>Only a link here</a></p>").text()).isEmpty();
     }
 
     @Test
