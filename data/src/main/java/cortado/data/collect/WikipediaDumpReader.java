@@ -51,6 +51,24 @@ public final class WikipediaDumpReader implements RecordSource {
         }
     }
 
+    /** Whether {@code file} (gzip-compressed if {@code gz}) starts, within its first 4 KiB, a {@code <mediawiki>} root. */
+    public static boolean isDump(java.nio.file.Path file, boolean gz) throws IOException {
+        try (InputStream raw = java.nio.file.Files.newInputStream(file);
+             InputStream in = gz ? new java.util.zip.GZIPInputStream(raw) : raw) {
+            String head = new String(in.readNBytes(4096), java.nio.charset.StandardCharsets.UTF_8);
+            int i = 0;
+            while (true) { // skip the XML declaration, comments and processing instructions before the root
+                i = head.indexOf('<', i);
+                if (i < 0 || i + 1 >= head.length()) return false;
+                char c = head.charAt(i + 1);
+                if (c != '?' && c != '!') return head.startsWith("<mediawiki", i);
+                i++;
+            }
+        } catch (java.util.zip.ZipException | java.io.EOFException e) {
+            return false; // not gzip after all: reading it as text will say what is wrong
+        }
+    }
+
     @Override
     public Document next() throws IOException {
         try {

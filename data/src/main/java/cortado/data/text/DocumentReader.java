@@ -30,11 +30,13 @@ import java.util.zip.GZIPInputStream;
  * Streams documents from files and directories (walked recursively, in sorted order so runs are reproducible).
  * The kind of a file follows its name, before an optional {@code .gz}: {@code .jsonl}/{@code .ndjson} hold one
  * record per line ({@link JsonlText}, or a Reddit comment/submission, {@link RedditRecord}); {@code .warc} and
- * {@code .wet} (also Common Crawl's {@code .warc.wet}) are WARC files ({@link WarcDocuments}); {@code .xml} is a
- * MediaWiki dump ({@link WikipediaDumpReader}); {@code .bz2} is refused with a hint (the JDK has no bzip2); every
- * other file is plain text, cut into documents by {@link TextSplit}. Hidden files (names starting with '.') inside
- * directories are skipped. Memory is bounded by the line and document limits (a WARC record or wiki page is held
- * whole, up to the line limit), never by the size of a file. Every document carries its {@link Provenance}.
+ * {@code .wet} (also Common Crawl's {@code .warc.wet}) are WARC files ({@link WarcDocuments}); an {@code .xml} file
+ * whose root element is {@code <mediawiki>} is a MediaWiki dump ({@link WikipediaDumpReader}), other XML is text;
+ * {@code .bz2} is refused with a hint (the JDK has no bzip2); every other file is plain text, cut into documents by
+ * {@link TextSplit}. Hidden files (names starting with '.') inside directories are skipped. Memory is bounded by the
+ * line and document limits (a WARC record is held whole up to the line limit, larger ones are skipped; a wiki page
+ * is held whole, and MediaWiki caps a revision at 2 MiB), never by the size of a file. Every document carries its
+ * {@link Provenance}.
  *
  * <p>A malformed JSONL line is reported to the warning sink as {@code file:line: problem} and skipped, or thrown as
  * {@link BadInputException} when {@link ReadOptions#failOnMalformed()} is set.
@@ -126,7 +128,8 @@ public final class DocumentReader implements Iterator<Document>, Closeable {
         boolean gz = name.endsWith(".gz");
         if (gz) name = name.substring(0, name.length() - 3);
         currentJsonl = name.endsWith(".jsonl") || name.endsWith(".ndjson");
-        boolean warc = name.endsWith(".warc") || name.endsWith(".wet"), wiki = name.endsWith(".xml");
+        boolean warc = name.endsWith(".warc") || name.endsWith(".wet");
+        boolean wiki = name.endsWith(".xml") && WikipediaDumpReader.isDump(current, gz);
         InputStream in;
         try {
             in = Files.newInputStream(current);

@@ -129,9 +129,11 @@ class WikipediaAndRedditTest {
                 .replace("</mediawiki>", "<page><title>Broken</title><ns>0</ns><text>unclosed</page></mediawiki>"));
         assertThatThrownBy(() -> read(f, new DocumentReader[1])).isInstanceOf(BadInputException.class)
                 .hasMessageMatching(java.util.regex.Pattern.quote(f.toString()) + ":9:\\d+: invalid XML in page 'Broken': .*");
-        Path g = dir.resolve("other.xml");
-        Files.writeString(g, "<rss><channel/></rss>");
-        assertThatThrownBy(() -> read(g, new DocumentReader[1]))
+        Path g = dir.resolve("other.xml"); // XML that is not a dump stays plain text, as before dumps were read
+        Files.writeString(g, "<?xml version=\"1.0\"?>\n<!-- feed -->\n<rss><channel/></rss>");
+        assertThat(read(g, new DocumentReader[1])).singleElement()
+                .satisfies(d -> assertThat(d.provenance().kind()).isEqualTo(SourceKind.TEXT));
+        assertThatThrownBy(() -> new WikipediaDumpReader(Files.newInputStream(g), g.toString(), s -> { }))
                 .hasMessage(g + ": not a MediaWiki XML dump (no <mediawiki> root element)");
         Path x = dir.resolve("xxe.xml");
         Files.writeString(x, "<?xml version=\"1.0\"?><!DOCTYPE m [<!ENTITY e SYSTEM \"file:///etc/passwd\">]>"
