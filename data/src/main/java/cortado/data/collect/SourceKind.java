@@ -6,6 +6,8 @@ import java.util.Locale;
 public enum SourceKind {
     /** A plain text file (directories of them: "text trees"). */
     TEXT,
+    /** An HTML file ({@code .html}, {@code .htm}) in a directory tree, reduced to its main text. */
+    HTML,
     /** A JSONL record with "text", "prompt"/"completion" or "messages". */
     JSONL,
     /** An HTML page from a WARC response (or resource) record, reduced to its main text. */

@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
  * target; external links {@code [url label]} become the label; bold and italic marks go; headings {@code == H ==}
  * stay as their text on a line of their own, unless nothing but other headings follows them before the next heading
  * of the same or a higher level (a "References" or "External links" section emptied by the above); list markers,
- * horizontal rules, behaviour switches ({@code __TOC__}) and remaining HTML tags go; character references are
+ * horizontal rules, behaviour switches ({@code __TOC__}) and remaining HTML tags go ({@code <br>} becomes a line break); character references are
  * decoded. An unbalanced {@code {{} or {@code [[} is kept as text, as MediaWiki renders it.
  */
 public final class WikitextToText {
@@ -28,6 +28,7 @@ public final class WikitextToText {
     private static final Pattern QUOTES = Pattern.compile("'{2,}");
     private static final Pattern HEADING = Pattern.compile("^(=+)\\s*(.*?)\\s*\\1\\s*$");
     private static final Pattern TAG = Pattern.compile("</?[A-Za-z][^>]*>");
+    private static final Pattern BR = Pattern.compile("<br\\s*/?>", Pattern.CASE_INSENSITIVE);
     private static final Pattern SWITCH = Pattern.compile("__[A-Z]+__");
     /** Namespaces whose links are not text (English and the aliases every wiki has). */
     private static final Set<String> DROPPED_NAMESPACES = Set.of("file", "image", "media", "category");
@@ -41,6 +42,7 @@ public final class WikitextToText {
         s = links(s);
         s = EXTERNAL.matcher(s).replaceAll(m -> m.group(1) == null ? "" : Matcher.quoteReplacement(m.group(1)));
         s = QUOTES.matcher(s).replaceAll("");
+        s = BR.matcher(s).replaceAll("\n"); // a line break, not glue between words
         s = TAG.matcher(s).replaceAll("");
         s = SWITCH.matcher(s).replaceAll("");
         s = HtmlEntities.decode(s);

@@ -1,5 +1,6 @@
 package cortado.data.text;
 
+import cortado.data.collect.HtmlFile;
 import cortado.data.collect.Provenance;
 import cortado.data.collect.RecordSource;
 import cortado.data.collect.RedditRecord;
@@ -32,7 +33,9 @@ import java.util.zip.GZIPInputStream;
  * record per line ({@link JsonlText}, or a Reddit comment/submission, {@link RedditRecord}); {@code .warc} and
  * {@code .wet} (also Common Crawl's {@code .warc.wet}) are WARC files ({@link WarcDocuments}); an {@code .xml} file
  * whose root element is {@code <mediawiki>} is a MediaWiki dump ({@link WikipediaDumpReader}), other XML is text;
- * {@code .bz2} is refused with a hint (the JDK has no bzip2); every other file is plain text, cut into documents by
+ * {@code .html}/{@code .htm} is one document of the page's main text ({@link HtmlFile});
+ * {@code .bz2}, {@code .zst} (Pushshift's Reddit dumps) and {@code .xz} are refused with a hint (the JDK reads
+ * none of them); every other file is plain text, cut into documents by
  * {@link TextSplit}. Hidden files (names starting with '.') inside directories are skipped. Memory is bounded by the
  * line and document limits (a WARC record is held whole up to the line limit, larger ones are skipped; a wiki page
  * is held whole, and MediaWiki caps a revision at 2 MiB), never by the size of a file. Every document carries its
@@ -49,7 +52,7 @@ public final class DocumentReader implements Iterator<Document>, Closeable {
     private int fileIndex;
     private Path current;
     private boolean currentJsonl;
-    private RecordSource records; // WARC or wiki dump
+    private RecordSource records; // WARC, wiki dump or HTML file
     private Utf8LineReader reader;
     private long readerBytesCounted;
     private Document next;
@@ -122,14 +125,16 @@ public final class DocumentReader implements Iterator<Document>, Closeable {
         if (fileIndex >= files.size()) return false;
         current = files.get(fileIndex++);
         String name = current.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
-        if (name.endsWith(".bz2"))
-            throw new BadInputException(current.toString(), "bzip2 files cannot be read with the JDK alone; decompress"
-                    + " it (bunzip2) or recompress it with gzip");
+        for (String[] c : new String[][] {{".bz2", "bzip2", "bunzip2"}, {".zst", "zstd", "zstd -d"}, {".xz", "xz", "unxz"}})
+            if (name.endsWith(c[0]))
+                throw new BadInputException(current.toString(), c[1] + " files cannot be read with the JDK alone;"
+                        + " decompress it (" + c[2] + ") or recompress it with gzip");
         boolean gz = name.endsWith(".gz");
         if (gz) name = name.substring(0, name.length() - 3);
         currentJsonl = name.endsWith(".jsonl") || name.endsWith(".ndjson");
         boolean warc = name.endsWith(".warc") || name.endsWith(".wet");
         boolean wiki = name.endsWith(".xml") && WikipediaDumpReader.isDump(current, gz);
+        boolean html = name.endsWith(".html") || name.endsWith(".htm");
         InputStream in;
         try {
             in = Files.newInputStream(current);
@@ -139,10 +144,11 @@ public final class DocumentReader implements Iterator<Document>, Closeable {
         in = new CountingInputStream(in);
         if (gz) in = new GZIPInputStream(new BufferedInputStream(in, 1 << 16), 1 << 16);
         stats.files++;
-        if (warc || wiki) {
+        if (warc || wiki || html) {
             String file = current.toString();
             try {
                 records = warc ? new WarcDocuments(in, file, options.maxLineBytes(), stats::skip)
+                        : html ? new HtmlFile(in, file, options.maxLineBytes(), stats::skip)
                         : new WikipediaDumpReader(in, file, stats::skip);
             } catch (RuntimeException | IOException e) {
                 in.close();

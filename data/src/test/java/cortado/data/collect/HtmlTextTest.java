@@ -5,10 +5,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.Charset;
+import cortado.data.text.Document;
+import cortado.data.text.DocumentReader;
+import cortado.data.text.ReadOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Main text kept, navigation and furniture dropped, on pages written for the test in three common layouts. */
 class HtmlTextTest {
+    @TempDir Path dir;
+
     static String page(String name) throws IOException {
         try (InputStream in = HtmlTextTest.class.getResourceAsStream(name)) {
             byte[] b = in.readAllBytes();
@@ -83,5 +93,24 @@ class HtmlTextTest {
         byte[] plain = "<p>x</p>".getBytes();
         assertThat(HtmlCharset.detect(plain, 0, plain.length, "text/html").name()).isEqualTo("UTF-8");
         assertThat(HtmlEntities.decode("a &amp; b &#233;&#x41; &bogus; &")).isEqualTo("a & b \u00e9A &bogus; &");
+    }
+
+    @Test
+    void htmlFilesInATextTreeBecomeTheirMainText() throws IOException {
+        Path tree = dir.resolve("site");
+        Files.createDirectories(tree.resolve("posts"));
+        Files.writeString(tree.resolve("posts/news.html"), page("news.html"));
+        Files.writeString(tree.resolve("posts/empty.htm"), "<nav><a href=/>Home</a></nav>");
+        Files.writeString(tree.resolve("notes.txt"), "plain notes");
+        List<Document> docs = new ArrayList<>();
+        try (DocumentReader r = new DocumentReader(List.of(tree), ReadOptions.defaults(), w -> { })) {
+            while (r.hasNext()) docs.add(r.next());
+            assertThat(r.stats().skippedRecords()).isEqualTo(java.util.Map.of("html.no_main_text", 1L));
+        }
+        assertThat(docs).hasSize(2);
+        assertThat(docs.get(1).provenance()).isEqualTo(new Provenance(SourceKind.HTML, tree.resolve("posts/news.html").toString(),
+                null, null, "River levels fall after a week of flooding | The Valley Courier"));
+        assertThat(docs.get(1).text()).isEqualTo(HtmlText.extract(page("news.html")).text());
+        assertThat(docs.get(0).provenance().kind()).isEqualTo(SourceKind.TEXT);
     }
 }

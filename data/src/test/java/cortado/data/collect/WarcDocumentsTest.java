@@ -130,5 +130,9 @@ class WarcDocumentsTest {
         Path b = dir.resolve("dump.xml.bz2");
         Files.write(b, new byte[] {'B', 'Z', 'h'});
         assertThatThrownBy(() -> read(b, new ArrayList<>())).hasMessageStartingWith(b + ": bzip2 files cannot be read");
+        Path z = dir.resolve("RC_2019-01.zst");
+        Files.write(z, new byte[] {0x28, (byte) 0xb5, 0x2f, (byte) 0xfd});
+        assertThatThrownBy(() -> read(z, new ArrayList<>())).hasMessage(z
+                + ": zstd files cannot be read with the JDK alone; decompress it (zstd -d) or recompress it with gzip");
     }
 }

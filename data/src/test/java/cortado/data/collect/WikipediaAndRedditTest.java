@@ -67,6 +67,7 @@ class WikipediaAndRedditTest {
     void wikitextBecomesPlainText() {
         assertThat(WikitextToText.convert(ARTICLE)).isEqualTo(PLAIN);
         assertThat(WikitextToText.convert("an {{unclosed template and [[a link]]")).isEqualTo("an {{unclosed template and a link");
+        assertThat(WikitextToText.convert("one<br/>two <small>three</small>")).isEqualTo("one\ntwo three");
     }
 
     static String dump(String... pages) {
