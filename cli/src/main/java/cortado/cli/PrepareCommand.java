@@ -47,9 +47,9 @@ public final class PrepareCommand implements Command {
                 blocks and writes token shards (train_000000.bin, val_000000.bin, ...) and report.json to --out.
                 Crawls and dumps, by file name (optionally .gz): .warc/.wet (Common Crawl WARC and WET; HTML reduced
                 to its main text), .xml (MediaWiki dump; wikitext to plain text) and Reddit JSONL (lines with
-                "body" or "selftext"; [deleted]/[removed] skipped). With any of them, or with --coverage, a
-                coverage report goes to --out too: coverage.json, coverage.md and PNG charts of scripts, domains,
-                lengths and the share each filter removed, per source.
+                "body" or "selftext"; [deleted]/[removed] skipped); .html/.htm pages become their main text. With
+                any of these, or with --coverage, a coverage report goes to --out too: coverage.json, coverage.md
+                and PNG charts of scripts, domains, lengths and the share each filter removed, per source.
                 Memory does not grow with the input, except for the dedup indexes: 32-64 bytes per distinct
                 document for --dedup, 230-450 per kept document for near-dup (21 bands). Filters: gopher (= gopher-quality,gopher-repetition), blocklist, script, pii, none.
                 Gopher thresholds: --gopher-quality and --gopher-repetition take key=value lists, e.g.
