@@ -42,7 +42,9 @@ public final class WikipediaDumpReader implements RecordSource {
         f.setProperty("jdk.xml.totalEntitySizeLimit", "0");
         f.setProperty("jdk.xml.maxGeneralEntitySizeLimit", "0");
         try {
-            xml = f.createXMLStreamReader(in);
+            // Dumps are UTF-8; decoding here replaces invalid bytes by U+FFFD as every other reader does, where the
+            // parser would stop at the first one.
+            xml = f.createXMLStreamReader(new java.io.InputStreamReader(in, java.nio.charset.StandardCharsets.UTF_8));
             while (xml.hasNext() && xml.next() != XMLStreamConstants.START_ELEMENT) { }
             if (!xml.isStartElement() || !xml.getLocalName().equals("mediawiki"))
                 throw new BadInputException(file, "not a MediaWiki XML dump (no <mediawiki> root element)");
@@ -127,7 +129,7 @@ public final class WikipediaDumpReader implements RecordSource {
 
     private BadInputException bad(XMLStreamException e) {
         var loc = e.getLocation();
-        String where = loc == null ? file : file + ":" + loc.getLineNumber() + ":" + loc.getColumnNumber();
+        String where = loc == null || loc.getLineNumber() < 0 ? file : file + ":" + loc.getLineNumber() + ":" + loc.getColumnNumber();
         String msg = e.getMessage();
         int nl = msg == null ? -1 : msg.lastIndexOf("Message: ");
         if (nl >= 0) msg = msg.substring(nl + 9);
