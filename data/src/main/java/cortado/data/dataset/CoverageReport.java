@@ -122,8 +122,7 @@ public final class CoverageReport {
     /** Largest count first, then by name: the order tables and charts show. */
     private static Map<String, Object> sortedByCount(Map<String, Long> m) {
         Map<String, Object> out = new LinkedHashMap<>();
-        m.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
-                .forEach(e -> out.put(e.getKey(), e.getValue()));
+        for (String k : topKeys(m, Integer.MAX_VALUE)) out.put(k, m.get(k));
         return out;
     }
 
@@ -196,6 +195,7 @@ public final class CoverageReport {
         b.append('\n');
     }
 
+    /** The {@code top} keys with the largest counts, ties by name. */
     private static List<String> topKeys(Map<String, Long> m, int top) {
         return m.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
                 .limit(top).map(Map.Entry::getKey).toList();
