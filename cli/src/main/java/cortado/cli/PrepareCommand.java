@@ -5,6 +5,7 @@ import cortado.data.clean.CleaningConfig;
 import cortado.data.clean.GopherQualityFilter;
 import cortado.data.clean.GopherRepetitionFilter;
 import cortado.data.clean.MinHashConfig;
+import cortado.data.clean.NormalizationStep;
 import cortado.data.clean.ScriptFilter;
 import cortado.data.dataset.Chunking;
 import cortado.data.dataset.PrepareConfig;
@@ -29,21 +30,26 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * {@code cortado prepare}: raw text and JSONL to cleaned, deduplicated, tokenized, shuffled token shards plus
- * {@code report.json}. See {@link PrepareJob} for the pipeline and {@link CleaningConfig} for the steps.
+ * {@code cortado prepare}: raw text, JSONL, WARC/WET crawls and MediaWiki/Reddit dumps to cleaned, deduplicated,
+ * tokenized, shuffled token shards plus {@code report.json} (and the coverage report for crawls and dumps). See {@link PrepareJob} for the pipeline and {@link CleaningConfig} for the steps.
  */
 public final class PrepareCommand implements Command {
     private static final int MAX_WARNINGS = 20;
 
     @Override public String name() { return "prepare"; }
 
-    @Override public String summary() { return "clean, deduplicate, tokenize and shard text/JSONL into .bin files"; }
+    @Override public String summary() { return "clean, deduplicate, tokenize and shard text/JSONL/WARC/wiki dumps into .bin files"; }
 
     static Args args() {
         return new Args("prepare", """
                 Reads text files, directories (recursively) and JSONL ("text", "prompt"/"completion" or chat
                 "messages"), cleans and deduplicates them, tokenizes, splits into train/val, shuffles, cuts into
                 blocks and writes token shards (train_000000.bin, val_000000.bin, ...) and report.json to --out.
+                Crawls and dumps, by file name (optionally .gz): .warc/.wet (Common Crawl WARC and WET; HTML reduced
+                to its main text), .xml (MediaWiki dump; wikitext to plain text) and Reddit JSONL (lines with
+                "body" or "selftext"; [deleted]/[removed] skipped); .html/.htm pages become their main text. With
+                any of these, or with --coverage, a coverage report goes to --out too: coverage.json, coverage.md
+                and PNG charts of scripts, domains, lengths and the share each filter removed, per source.
                 Memory does not grow with the input, except for the dedup indexes: 32-64 bytes per distinct
                 document for --dedup, 230-450 per kept document for near-dup (21 bands). Filters: gopher (= gopher-quality,gopher-repetition), blocklist, script, pii, none.
                 Gopher thresholds: --gopher-quality and --gopher-repetition take key=value lists, e.g.
@@ -61,6 +67,9 @@ public final class PrepareCommand implements Command {
                 .option("rows", "R", "LSH rows per band (default: chosen for the threshold)", null)
                 .option("near-dup-verify", "MODE", "verify candidates by 'estimated' (signature) or 'exact' Jaccard", "estimated")
                 .option("filters", "LIST", "comma-separated filters to apply", "none")
+                .option("normalize", "LIST", "text normalizations: contractions, abbreviations, special-chars,"
+                        + " punctuation, lowercase, all or none", "none")
+                .flag("coverage", "write the coverage report for plain text and JSONL inputs too")
                 .option("gopher-quality", "K=V,...", "override Gopher quality thresholds", null)
                 .option("gopher-repetition", "K=V,...", "override Gopher repetition thresholds", null)
                 .option("blocklist", "FILE", "word list for the blocklist filter (one entry per line; default: a small built-in list)", null)
@@ -108,7 +117,7 @@ public final class PrepareCommand implements Command {
         if (chunking == Chunking.PACK && seq == 0) throw new UsageException("--chunking pack needs --seq T > 0");
         PrepareConfig config = new PrepareConfig(inputs, read, cleaning, tokenizer, a.string("tokenizer"),
                 Path.of(a.string("out")), val, seq, chunking, format, !a.bool("no-shuffle"), a.longValue("seed"),
-                a.longValue("shard-tokens"), 32L << 20);
+                a.longValue("shard-tokens"), 32L << 20, a.bool("coverage"));
 
         Progress progress = new Progress(System.err, ProgressBar.isTerminal());
         Map<String, Object> report;
@@ -158,6 +167,11 @@ public final class PrepareCommand implements Command {
         }
         if (a.has("blocklist")) filters.add("blocklist");
         if (filters.contains("pii")) c = c.withPii(true);
+        try {
+            c = c.withNormalization(NormalizationStep.parse(a.string("normalize")));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--normalize: " + e.getMessage());
+        }
         if (filters.contains("gopher-quality")) c = c.withQuality(quality(a.string("gopher-quality")));
         if (filters.contains("gopher-repetition")) c = c.withRepetition(repetition(a.string("gopher-repetition")));
         if (filters.contains("blocklist")) {
@@ -279,6 +293,13 @@ public final class PrepareCommand implements Command {
                 ((List<?>) val.get("shards")).size(), r.get("vocab_size"), r.get("dtype"));
         if (c.valFraction() > 0 && (Long) val.get("documents") == 0 && (Long) r.get("documents_out") > 0)
             out.println("note: the validation split is empty (few documents; see --text-split paragraph)");
+        Map<String, Object> skipped = (Map<String, Object>) in.get("skipped_records");
+        if (skipped != null && !skipped.isEmpty()) {
+            StringBuilder b = new StringBuilder("records without a document:");
+            skipped.forEach((k, v) -> b.append(' ').append(k).append('=').append(v));
+            out.println(b);
+        }
+        if (r.containsKey("coverage")) out.println("wrote " + c.outDir().resolve("coverage.md") + " (and coverage.json, charts)");
         out.println("wrote " + c.outDir().resolve("report.json"));
     }
 

@@ -142,4 +142,52 @@ class PrepareCommandTest {
         assertThat(run("prepare", "--input", f.toString(), "--tokenizer", "bytes", "--out", "x",
                 "--gopher-quality", "min_words=abc", "--filters", "gopher").err()).contains("min_words expects a number");
     }
+
+    /** A WET record as Common Crawl writes one: WARC/1.0 fields, CRLF, the block of Content-Length bytes, CRLF CRLF. */
+    private static String wetRecord(int n, String url, String text) {
+        byte[] block = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return "WARC/1.0\r\nWARC-Type: conversion\r\nWARC-Target-URI: " + url + "\r\nWARC-Record-ID: <urn:uuid:" + n
+                + ">\r\nContent-Type: text/plain\r\nContent-Length: " + block.length + "\r\n\r\n" + text + "\r\n\r\n";
+    }
+
+    @Test
+    void crawlInputsGetACoverageReportAndNormalizationIsCounted() throws Exception {
+        Path wet = dir.resolve("CC-MAIN-test.warc.wet");
+        Files.writeString(wet, "WARC/1.0\r\nWARC-Type: warcinfo\r\nContent-Length: 0\r\n\r\n\r\n\r\n"
+                + wetRecord(1, "https://www.example.com/a", "We Don\u2019t Know Yet\u2026 what it is.")
+                + wetRecord(2, "https://example.com/b", "Another page, it's short.")
+                + wetRecord(3, "https://example.org/c", "\u041f\u0440\u0438\u0432\u0435\u0442, \u043c\u0438\u0440."));
+        Path out = dir.resolve("out");
+        CliRun.Result r = run("prepare", "--input", wet.toString(), "--tokenizer", "bytes", "--out", out.toString(),
+                "--normalize", "contractions,punctuation,lowercase", "--val-fraction", "0", "--seq", "0", "--no-shuffle");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("documents: 3 in, 3 out", "records without a document: warc.warcinfo=1",
+                "wrote " + out.resolve("coverage.md"));
+        Map<String, Object> report = Json.parseObject(Files.readString(out.resolve("report.json")));
+        Map<?, ?> normalized = (Map<?, ?>) ((Map<?, ?>) report.get("cleaning")).get("normalized");
+        assertThat(normalized.get("contractions")).isEqualTo(Map.of("documents", 2L, "replacements", 2L));
+        assertThat(normalized.get("punctuation")).isEqualTo(Map.of("documents", 1L, "replacements", 1L));
+        // "We Do not Know Yet... what it is." has W, D, K, Y; "Another" has A; the Cyrillic line has one capital.
+        assertThat(normalized.get("lowercase")).isEqualTo(Map.of("documents", 3L, "replacements", 6L));
+        Map<String, Object> cov = Json.parseObject(Files.readString(out.resolve("coverage.json")));
+        Map<?, ?> wetCounts = (Map<?, ?>) ((Map<?, ?>) cov.get("sources")).get("wet");
+        assertThat(wetCounts.get("domains")).isEqualTo(Map.of("example.com", 2L, "example.org", 1L));
+        assertThat(wetCounts.get("scripts")).isEqualTo(Map.of("latin", 2L, "cyrillic", 1L));
+        for (String f : new String[] {"coverage.md", "coverage-scripts.png", "coverage-domains.png", "coverage-lengths.png",
+                "coverage-removed.png"})
+            assertThat(out.resolve(f)).exists();
+        // Shards hold the normalized text (llm.c layout: a 1024-byte header, then uint16 tokens; byte tokens < 256).
+        byte[] shard = Files.readAllBytes(out.resolve("train_000000.bin"));
+        java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream();
+        for (int i = 1024; i + 1 < shard.length; i += 2) {
+            int id = (shard[i] & 0xff) | (shard[i + 1] & 0xff) << 8;
+            text.write(id < 256 ? id : '|');
+        }
+        assertThat(text.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("we do not know yet... what it is.|");
+
+        CliRun.Result bad = run("prepare", "--input", wet.toString(), "--tokenizer", "bytes", "--out", out.toString(),
+                "--normalize", "stemming");
+        assertThat(bad.code()).isEqualTo(Main.USAGE);
+        assertThat(bad.err()).contains("--normalize: unknown normalization 'stemming'");
+    }
 }

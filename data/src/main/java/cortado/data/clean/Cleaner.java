@@ -9,6 +9,8 @@ import java.util.List;
 /** Runs the steps of a {@link CleaningConfig} over a stream of documents, one at a time, and counts what each did. */
 public final class Cleaner implements Closeable {
     private final PiiScrubber pii;
+    private final java.util.Set<NormalizationStep> normalize;
+    private String lastRemoval;
     private final List<DocumentFilter> filters = new ArrayList<>();
     private ExactDeduplicator exact;
     private NearDuplicateDetector near;
@@ -17,6 +19,7 @@ public final class Cleaner implements Closeable {
     /** @param spillDir where near-dup signatures spill to disk */
     public Cleaner(CleaningConfig c, Path spillDir) {
         pii = c.piiScrub() ? new PiiScrubber() : null;
+        normalize = c.normalize();
         if (c.quality() != null) filters.add(new GopherQualityFilter(c.quality()));
         if (c.repetition() != null) filters.add(new GopherRepetitionFilter(c.repetition()));
         if (c.blocklist() != null) filters.add(new BlocklistFilter(c.blocklist(), c.blocklistMinHits()));
@@ -29,26 +32,32 @@ public final class Cleaner implements Closeable {
     public String clean(String text) {
         report.documentsIn++;
         report.charsIn += text.length();
+        lastRemoval = null;
         if (pii != null) text = pii.scrub(text);
+        for (NormalizationStep n : normalize) {
+            Edit e = n.apply(text);
+            if (e.replacements() > 0) report.normalized(n, e.replacements());
+            text = e.text();
+        }
         for (DocumentFilter f : filters) {
             String reason = f.reject(text);
-            if (reason != null) {
-                report.remove(reason);
-                return null;
-            }
+            if (reason != null) return removed(reason);
         }
-        if (exact != null && exact.isDuplicate(text)) {
-            report.remove("exact_duplicate");
-            return null;
-        }
-        if (near != null && near.checkAndAdd(text) != null) {
-            report.remove("near_duplicate");
-            return null;
-        }
+        if (exact != null && exact.isDuplicate(text)) return removed("exact_duplicate");
+        if (near != null && near.checkAndAdd(text) != null) return removed("near_duplicate");
         report.documentsOut++;
         report.charsOut += text.length();
         return text;
     }
+
+    private String removed(String reason) {
+        report.remove(reason);
+        lastRemoval = reason;
+        return null;
+    }
+
+    /** Why the last document given to {@link #clean} was removed, or null when it was kept. */
+    public String lastRemoval() { return lastRemoval; }
 
     public CleaningReport report() {
         if (pii != null) {

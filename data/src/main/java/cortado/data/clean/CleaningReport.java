@@ -13,8 +13,16 @@ public final class CleaningReport {
     final Map<String, Long> removed = new TreeMap<>();
     long emails, phones, ips;
     long nearDupCandidates;
+    /** Per normalization label: {documents changed, replacements}. */
+    final Map<String, long[]> normalized = new LinkedHashMap<>();
 
     void remove(String reason) { removed.merge(reason, 1L, Long::sum); }
+
+    void normalized(NormalizationStep step, int replacements) {
+        long[] c = normalized.computeIfAbsent(step.label(), k -> new long[2]);
+        c[0]++;
+        c[1] += replacements;
+    }
 
     public long documentsIn() { return documentsIn; }
 
@@ -39,6 +47,11 @@ public final class CleaningReport {
         pii.put("ips", ips);
         m.put("pii_replaced", pii);
         m.put("near_dup_candidate_pairs", nearDupCandidates);
+        if (!normalized.isEmpty()) {
+            Map<String, Object> n = new LinkedHashMap<>();
+            normalized.forEach((k, v) -> n.put(k, Map.of("documents", v[0], "replacements", v[1])));
+            m.put("normalized", n);
+        }
         return m;
     }
 }

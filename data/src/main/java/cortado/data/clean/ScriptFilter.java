@@ -49,6 +49,28 @@ public final class ScriptFilter implements DocumentFilter {
         return (double) c[1] / c[0] < minShare ? "script" : null;
     }
 
+    /**
+     * The script most letters of {@code text} are in, or null without letters: the coverage report's stand-in for a
+     * language. Ties go to the script seen first.
+     */
+    public static UnicodeScript dominantScript(String text) {
+        java.util.Map<UnicodeScript, Integer> counts = new java.util.EnumMap<>(UnicodeScript.class);
+        UnicodeScript best = null;
+        int bestCount = 0;
+        for (int i = 0; i < text.length(); ) {
+            int cp = text.codePointAt(i);
+            i += Character.charCount(cp);
+            if (!Character.isLetter(cp)) continue;
+            UnicodeScript s = scriptOf(cp);
+            int c = counts.merge(s, 1, Integer::sum);
+            if (c > bestCount) { best = s; bestCount = c; }
+        }
+        return best;
+    }
+
+    /** ASCII letters are LATIN without a table lookup. */
+    private static UnicodeScript scriptOf(int cp) { return cp < 0x80 ? UnicodeScript.LATIN : UnicodeScript.of(cp); }
+
     /** {letters, letters in a required script}. */
     private long[] count(String text) {
         long letters = 0, inScript = 0;
@@ -57,7 +79,7 @@ public final class ScriptFilter implements DocumentFilter {
             i += Character.charCount(cp);
             if (!Character.isLetter(cp)) continue;
             letters++;
-            if (cp < 0x80 ? scripts.contains(UnicodeScript.LATIN) : scripts.contains(UnicodeScript.of(cp))) inScript++;
+            if (scripts.contains(scriptOf(cp))) inScript++;
         }
         return new long[] {letters, inScript};
     }

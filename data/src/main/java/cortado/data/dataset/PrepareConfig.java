@@ -24,11 +24,21 @@ import java.util.List;
  * @param seed              seeds the split, the shuffle and nothing else
  * @param shardTokens       tokens per shard (llm.c's fineweb.py uses 10^8)
  * @param shuffleBucketBytes memory bound of one shuffle bucket
+ * @param coverage          write the {@link CoverageReport} even when no input is a crawl or dump (it is written
+ *                          whenever one is)
  */
 public record PrepareConfig(List<Path> inputs, ReadOptions read, CleaningConfig cleaning,
                             Tokenizer tokenizer, String tokenizerName, Path outDir,
                             double valFraction, int seq, Chunking chunking, ShardFormat format,
-                            boolean shuffle, long seed, long shardTokens, long shuffleBucketBytes) {
+                            boolean shuffle, long seed, long shardTokens, long shuffleBucketBytes, boolean coverage) {
+    /** Without a forced coverage report. */
+    public PrepareConfig(List<Path> inputs, ReadOptions read, CleaningConfig cleaning, Tokenizer tokenizer,
+                         String tokenizerName, Path outDir, double valFraction, int seq, Chunking chunking,
+                         ShardFormat format, boolean shuffle, long seed, long shardTokens, long shuffleBucketBytes) {
+        this(inputs, read, cleaning, tokenizer, tokenizerName, outDir, valFraction, seq, chunking, format, shuffle,
+                seed, shardTokens, shuffleBucketBytes, false);
+    }
+
     public PrepareConfig {
         if (inputs.isEmpty()) throw new IllegalArgumentException("no inputs");
         if (!(valFraction >= 0 && valFraction < 1)) throw new IllegalArgumentException("val fraction must be in [0, 1)");

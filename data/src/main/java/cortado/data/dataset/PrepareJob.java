@@ -23,7 +23,8 @@ import java.util.stream.Stream;
 
 /**
  * Raw text to token shards in one streaming pass: read, clean, tokenize, split, (shuffle), chunk, write; then
- * {@code report.json}. Progress goes to the listener and, every few seconds, as a line to {@code metrics.jsonl}. Shards are written to a staging directory inside the output directory and moved into place only
+ * {@code report.json} (and the {@link CoverageReport} when the inputs include crawls or dumps, or when asked).
+ * Progress goes to the listener and, every few seconds, as a line to {@code metrics.jsonl}. Shards are written to a staging directory inside the output directory and moved into place only
  * when everything succeeded, replacing the shards of an earlier run.
  *
  * <p>Memory does not grow with the input except for the deduplication indexes (32 to 64 bytes per distinct document for exact dedup,
@@ -89,6 +90,7 @@ public final class PrepareJob {
         Map<String, Object> report = new LinkedHashMap<>();
         try (DocumentReader reader = new DocumentReader(c.inputs(), c.read(), listener::warning);
              Cleaner cleaner = new Cleaner(c.cleaning(), staging)) {
+            CoverageReport coverage = new CoverageReport();
             long totalBytes = reader.totalBytes();
             for (int s = 0; s < 2; s++) {
                 blocks[s] = new BlockWriter(new ShardedTokenWriter(staging, names[s], c.format(), width, c.shardTokens()),
@@ -105,6 +107,7 @@ public final class PrepareJob {
             while (reader.hasNext()) {
                 Document d = reader.next();
                 String text = cleaner.clean(d.text());
+                coverage.add(d, text, cleaner.lastRemoval());
                 if (text != null) {
                     int s = isValidation(text) ? 1 : 0;
                     int[] ids = c.tokenizer().encode(text);
@@ -174,6 +177,7 @@ public final class PrepareJob {
             input.put("malformed_lines_skipped", in.malformedLines());
             input.put("overlong_lines_skipped", in.overlongLines());
             input.put("empty_documents_skipped", in.emptyDocuments());
+            input.put("skipped_records", new LinkedHashMap<String, Object>(new java.util.TreeMap<>(in.skippedRecords())));
 
             report.put("documents_in", cr.documentsIn());
             report.put("documents_out", cr.documentsOut());
@@ -203,6 +207,12 @@ public final class PrepareJob {
             report.put("seed", c.seed());
             report.put("tokens", Map.of("train", blocks[0].output().tokens(), "val", blocks[1].output().tokens()));
             report.put("splits", splits);
+            if (c.coverage() || coverage.hasCollectedSources()) {
+                coverage.skippedRecords(in.skippedRecords());
+                report.put("coverage", coverage.write(c.outDir()));
+            } else {
+                for (String f : CoverageReport.FILES) Files.deleteIfExists(c.outDir().resolve(f)); // an earlier run's
+            }
             report.put("seconds", (System.nanoTime() - t0) / 1e9);
             writeAtomically(c.outDir().resolve("report.json"), Json.write(report) + "\n");
             ok = true;
@@ -231,7 +241,7 @@ public final class PrepareJob {
         }
     }
 
-    private static void writeAtomically(Path target, String content) throws IOException {
+    static void writeAtomically(Path target, String content) throws IOException {
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
         Files.writeString(tmp, content, StandardCharsets.UTF_8);
         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

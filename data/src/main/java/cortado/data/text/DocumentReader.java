@@ -1,5 +1,12 @@
 package cortado.data.text;
 
+import cortado.data.collect.HtmlFile;
+import cortado.data.collect.Provenance;
+import cortado.data.collect.RecordSource;
+import cortado.data.collect.RedditRecord;
+import cortado.data.collect.SourceKind;
+import cortado.data.collect.WarcDocuments;
+import cortado.data.collect.WikipediaDumpReader;
 import cortado.data.json.Json;
 import cortado.data.json.JsonException;
 
@@ -14,6 +21,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -21,9 +29,17 @@ import java.util.zip.GZIPInputStream;
 
 /**
  * Streams documents from files and directories (walked recursively, in sorted order so runs are reproducible).
- * {@code .jsonl}/{@code .ndjson} files (optionally {@code .gz}) hold one record per line ({@link JsonlText}); every
- * other file is plain text, cut into documents by {@link TextSplit}. Hidden files (names starting with '.') inside
- * directories are skipped. Memory is bounded by the line and document limits, never by the size of a file.
+ * The kind of a file follows its name, before an optional {@code .gz}: {@code .jsonl}/{@code .ndjson} hold one
+ * record per line ({@link JsonlText}, or a Reddit comment/submission, {@link RedditRecord}); {@code .warc} and
+ * {@code .wet} (also Common Crawl's {@code .warc.wet}) are WARC files ({@link WarcDocuments}); an {@code .xml} file
+ * whose root element is {@code <mediawiki>} is a MediaWiki dump ({@link WikipediaDumpReader}), other XML is text;
+ * {@code .html}/{@code .htm} is one document of the page's main text ({@link HtmlFile});
+ * {@code .bz2}, {@code .zst} (Pushshift's Reddit dumps) and {@code .xz} are refused with a hint (the JDK reads
+ * none of them); every other file is plain text, cut into documents by
+ * {@link TextSplit}. Hidden files (names starting with '.') inside directories are skipped. Memory is bounded by the
+ * line and document limits (a WARC record is held whole up to the line limit, larger ones are skipped; a wiki page
+ * is held whole, and MediaWiki caps a revision at 2 MiB), never by the size of a file. Every document carries its
+ * {@link Provenance}.
  *
  * <p>A malformed JSONL line is reported to the warning sink as {@code file:line: problem} and skipped, or thrown as
  * {@link BadInputException} when {@link ReadOptions#failOnMalformed()} is set.
@@ -36,6 +52,7 @@ public final class DocumentReader implements Iterator<Document>, Closeable {
     private int fileIndex;
     private Path current;
     private boolean currentJsonl;
+    private RecordSource records; // WARC, wiki dump or HTML file
     private Utf8LineReader reader;
     private long readerBytesCounted;
     private Document next;
@@ -85,8 +102,8 @@ public final class DocumentReader implements Iterator<Document>, Closeable {
     public boolean hasNext() {
         try {
             while (next == null) {
-                if (reader == null && !openNext()) return false;
-                next = currentJsonl ? nextJsonl() : nextText();
+                if (reader == null && records == null && !openNext()) return false;
+                next = records != null ? records.next() : currentJsonl ? nextJsonl() : nextText();
                 if (next == null) closeCurrent();
             }
             return true;
@@ -108,9 +125,16 @@ public final class DocumentReader implements Iterator<Document>, Closeable {
         if (fileIndex >= files.size()) return false;
         current = files.get(fileIndex++);
         String name = current.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        for (String[] c : new String[][] {{".bz2", "bzip2", "bunzip2"}, {".zst", "zstd", "zstd -d"}, {".xz", "xz", "unxz"}})
+            if (name.endsWith(c[0]))
+                throw new BadInputException(current.toString(), c[1] + " files cannot be read with the JDK alone;"
+                        + " decompress it (" + c[2] + ") or recompress it with gzip");
         boolean gz = name.endsWith(".gz");
         if (gz) name = name.substring(0, name.length() - 3);
         currentJsonl = name.endsWith(".jsonl") || name.endsWith(".ndjson");
+        boolean warc = name.endsWith(".warc") || name.endsWith(".wet");
+        boolean wiki = name.endsWith(".xml") && WikipediaDumpReader.isDump(current, gz);
+        boolean html = name.endsWith(".html") || name.endsWith(".htm");
         InputStream in;
         try {
             in = Files.newInputStream(current);
@@ -119,15 +143,32 @@ public final class DocumentReader implements Iterator<Document>, Closeable {
         }
         in = new CountingInputStream(in);
         if (gz) in = new GZIPInputStream(new BufferedInputStream(in, 1 << 16), 1 << 16);
+        stats.files++;
+        if (warc || wiki || html) {
+            String file = current.toString();
+            try {
+                records = warc ? new WarcDocuments(in, file, options.maxLineBytes(), stats::skip)
+                        : html ? new HtmlFile(in, file, options.maxLineBytes(), stats::skip)
+                        : new WikipediaDumpReader(in, file, stats::skip);
+            } catch (RuntimeException | IOException e) {
+                in.close();
+                throw e;
+            }
+            return true;
+        }
         int limit = currentJsonl ? options.maxLineBytes() : options.maxDocChars();
         reader = new Utf8LineReader(in, limit,
                 currentJsonl ? Utf8LineReader.Overlong.SKIP : Utf8LineReader.Overlong.SPLIT);
-        stats.files++;
         pendingLine = null;
         return true;
     }
 
     private void closeCurrent() throws IOException {
+        if (records != null) {
+            records.close();
+            records = null;
+            return;
+        }
         stats.invalidUtf8Sequences += reader.invalidSequences();
         reader.close();
         reader = null;
@@ -145,8 +186,18 @@ public final class DocumentReader implements Iterator<Document>, Closeable {
             }
             if (line.isBlank()) continue;
             String text;
+            Provenance p = new Provenance(SourceKind.JSONL, current.toString(), Long.toString(reader.lineNumber()), null, null);
             try {
-                text = JsonlText.of(Json.parse(line));
+                Object record = Json.parse(line);
+                if (record instanceof Map<?, ?> m && RedditRecord.matches(m)) {
+                    RedditRecord.Result r = RedditRecord.of(m);
+                    if (r.skipReason() != null) { stats.skip(r.skipReason()); continue; }
+                    text = r.text();
+                    p = new Provenance(SourceKind.REDDIT, current.toString(), r.id() != null ? r.id()
+                            : Long.toString(reader.lineNumber()), r.url(), r.title());
+                } else {
+                    text = JsonlText.of(record);
+                }
             } catch (JsonException e) {
                 malformed(where, "invalid JSON: " + e.getMessage());
                 continue;
@@ -155,7 +206,7 @@ public final class DocumentReader implements Iterator<Document>, Closeable {
                 continue;
             }
             if (text.isEmpty()) { stats.emptyDocuments++; continue; }
-            return new Document(where, text);
+            return new Document(where, text, p);
         }
     }
 
@@ -228,7 +279,8 @@ public final class DocumentReader implements Iterator<Document>, Closeable {
     private Document emit(StringBuilder doc, long firstLine) {
         String text = doc.toString();
         if (text.endsWith("\n")) text = text.substring(0, text.length() - 1);
-        return new Document(current + ":" + firstLine, text);
+        return new Document(current + ":" + firstLine, text,
+                new Provenance(SourceKind.TEXT, current.toString(), Long.toString(firstLine), null, null));
     }
 
     /** Bytes read from disk so far across all files. */
@@ -236,7 +288,7 @@ public final class DocumentReader implements Iterator<Document>, Closeable {
 
     @Override
     public void close() throws IOException {
-        if (reader != null) closeCurrent();
+        if (reader != null || records != null) closeCurrent();
     }
 
     /** Counts raw bytes as they come off disk, so progress is right for compressed files too. */

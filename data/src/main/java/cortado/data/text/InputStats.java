@@ -9,6 +9,13 @@ public final class InputStats {
     long malformedLines;
     long overlongLines;
     long emptyDocuments;
+    final java.util.Map<String, Long> skippedRecords = new java.util.TreeMap<>();
+
+    void skip(String reason) { skippedRecords.merge(reason, 1L, Long::sum); }
+
+    /** Records that yield no document, by reason: {@code warc.request}, {@code http.status}, {@code wikipedia.redirect},
+     * {@code reddit.deleted}, ... */
+    public java.util.Map<String, Long> skippedRecords() { return java.util.Map.copyOf(skippedRecords); }
 
     public long files() { return files; }
 
