@@ -1,0 +1,290 @@
+package cortado.serve;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import cortado.data.json.Json;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The server end to end on loopback with the golden tiny model: the JDK's HttpClient (which offers {@code Upgrade: h2c}
+ * on its first request) for the OpenAI routes, raw HTTP/1.1 over a socket for the faults.
+ */
+class OpenAiServerTest {
+    private static final String KEY = "sk-test-key";
+    private static OpenAiServer server;
+    private static HttpClient client;
+    /** Requests in flight together (the common pool has a single thread on a two-core machine). */
+    private static final ExecutorService CLIENTS = Executors.newVirtualThreadPerTaskExecutor();
+
+    @BeforeAll
+    static void start() throws IOException {
+        server = OpenAiServer.start(TinyChatModel.load(), new OpenAiServer.Options("127.0.0.1", 0, KEY, 4, 64, 4096));
+        client = HttpClient.newHttpClient(); // HTTP/2 preferred: plain http means an h2c upgrade offer
+    }
+
+    @AfterAll
+    static void stop() { server.close(); }
+
+    private static HttpResponse<String> post(String path, Map<String, Object> body) {
+        HttpRequest r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+                .header("Authorization", "Bearer " + KEY).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(Json.write(body))).build();
+        try {
+            return client.send(r, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException | InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static HttpResponse<String> get(String path) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+                .header("Authorization", "Bearer " + KEY).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static Map<String, Object> request(Map<String, Object> golden, boolean stream) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("model", TinyChatModel.NAME);
+        if (golden.get("kind").equals("chat")) {
+            body.put("messages", golden.get("messages"));
+            body.put("max_completion_tokens", golden.get("max_tokens"));
+        } else {
+            body.put("prompt", golden.get("prompt"));
+            body.put("max_tokens", golden.get("max_tokens"));
+        }
+        body.put("temperature", 0);
+        body.put("some_field_we_do_not_know", List.of(1, 2)); // ignored, as OpenAI does
+        if (stream) {
+            body.put("stream", true);
+            body.put("stream_options", Map.of("include_usage", true));
+        }
+        return body;
+    }
+
+    private static String path(Map<String, Object> golden) {
+        return golden.get("kind").equals("chat") ? "/v1/chat/completions" : "/v1/completions";
+    }
+
+    /**
+     * Every golden case sent at once (so they share decode steps, joining as their prefills finish): each answer is
+     * transformers' greedy generate() on the same model, token for token (the same count, the same decoded text, the
+     * same finish reason). Greedy has no tolerance: the golden's top-two margin is at least 1e-3 at every step.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void concurrentGreedyRequestsEqualTransformersGenerate() {
+        List<Map<String, Object>> cases = TinyChatModel.goldenCases();
+        List<CompletableFuture<HttpResponse<String>>> replies = new ArrayList<>();
+        for (Map<String, Object> c : cases) replies.add(CompletableFuture.supplyAsync(() -> post(path(c), request(c, false)), CLIENTS));
+        for (int i = 0; i < cases.size(); i++) {
+            Map<String, Object> c = cases.get(i);
+            HttpResponse<String> r = replies.get(i).join();
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            assertThat(r.version()).isEqualTo(HttpClient.Version.HTTP_1_1); // the h2c offer declined
+            Map<String, Object> body = Json.parseObject(r.body());
+            Map<String, Object> choice = ((List<Map<String, Object>>) body.get("choices")).getFirst();
+            String text = c.get("kind").equals("chat")
+                    ? (String) ((Map<String, Object>) choice.get("message")).get("content") : (String) choice.get("text");
+            assertThat(text).as("case %d", i).isEqualTo(c.get("text"));
+            assertThat(choice.get("finish_reason")).isEqualTo(c.get("finish_reason"));
+            Map<String, Object> usage = (Map<String, Object>) body.get("usage");
+            assertThat(usage.get("prompt_tokens")).isEqualTo((long) ((List<?>) c.get("prompt_ids")).size());
+            assertThat(usage.get("completion_tokens")).isEqualTo((long) ((List<?>) c.get("completion_ids")).size());
+            assertThat(body.get("model")).isEqualTo(TinyChatModel.NAME);
+            assertThat(body.get("object")).isEqualTo(c.get("kind").equals("chat") ? "chat.completion" : "text_completion");
+        }
+    }
+
+    /**
+     * Streaming as OpenAI streams: only {@code data:} lines, id, created and model the same on every chunk, the first
+     * chat delta with the role, one finish_reason on the last choice chunk, a usage chunk with empty choices, then
+     * {@code [DONE]}; the streamed text is the golden text.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void streamsServerSentEventsAsOpenAi() {
+        for (Map<String, Object> c : TinyChatModel.goldenCases()) {
+            boolean chat = c.get("kind").equals("chat");
+            HttpResponse<String> r = post(path(c), request(c, true));
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
+            List<String> events = new ArrayList<>();
+            for (String block : r.body().split("\n\n")) {
+                assertThat(block).startsWith("data: ");
+                events.add(block.substring(6));
+            }
+            assertThat(events.getLast()).isEqualTo("[DONE]");
+            List<Map<String, Object>> chunks = events.subList(0, events.size() - 1).stream().map(Json::parseObject).toList();
+            StringBuilder text = new StringBuilder();
+            String id = (String) chunks.getFirst().get("id"), finish = null;
+            for (int i = 0; i < chunks.size(); i++) {
+                Map<String, Object> ch = chunks.get(i);
+                assertThat(ch.get("id")).isEqualTo(id);
+                assertThat(ch.get("created")).isEqualTo(chunks.getFirst().get("created"));
+                assertThat(ch.get("model")).isEqualTo(TinyChatModel.NAME);
+                assertThat(ch.get("object")).isEqualTo(chat ? "chat.completion.chunk" : "text_completion");
+                List<Map<String, Object>> choices = (List<Map<String, Object>>) ch.get("choices");
+                if (i == chunks.size() - 1) { // the usage chunk
+                    assertThat(choices).isEmpty();
+                    Map<String, Object> usage = (Map<String, Object>) ch.get("usage");
+                    assertThat(usage.get("completion_tokens")).isEqualTo((long) ((List<?>) c.get("completion_ids")).size());
+                    assertThat(usage.get("total_tokens")).isEqualTo((long) usage.get("prompt_tokens")
+                            + (long) usage.get("completion_tokens"));
+                    continue;
+                }
+                assertThat(ch).containsEntry("usage", null);
+                assertThat(choices).hasSize(1);
+                Map<String, Object> choice = choices.getFirst();
+                assertThat(finish).as("nothing after the finish").isNull();
+                finish = (String) choice.get("finish_reason");
+                if (chat) {
+                    Map<String, Object> delta = (Map<String, Object>) choice.get("delta");
+                    if (i == 0) assertThat(delta.get("role")).isEqualTo("assistant");
+                    if (delta.get("content") != null) text.append(delta.get("content"));
+                } else {
+                    text.append(choice.get("text"));
+                }
+            }
+            assertThat(finish).isEqualTo(c.get("finish_reason"));
+            assertThat(text.toString()).isEqualTo(c.get("text"));
+        }
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void listsTheModelAndAnswersHealthAndMetrics() throws Exception {
+        HttpResponse<String> models = get("/v1/models");
+        assertThat(models.statusCode()).isEqualTo(200);
+        List<Map<String, Object>> data = (List<Map<String, Object>>) Json.parseObject(models.body()).get("data");
+        assertThat(data).singleElement().satisfies(m -> {
+            assertThat(m.get("id")).isEqualTo(TinyChatModel.NAME);
+            assertThat(m.get("object")).isEqualTo("model");
+            assertThat(m.get("max_model_len")).isEqualTo(128L);
+        });
+        assertThat(raw("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")).startsWith("HTTP/1.1 200");
+        post("/v1/completions", Map.of("model", TinyChatModel.NAME, "prompt", "Hello", "max_tokens", 5));
+        String metrics = get("/metrics").body();
+        String labels = "{model_name=\"" + TinyChatModel.NAME + "\"}";
+        assertThat(metrics).contains("# TYPE cortado:num_requests_running gauge", "# TYPE cortado:prompt_tokens_total counter",
+                "# TYPE cortado:time_to_first_token_seconds histogram", "# TYPE cortado:e2e_request_latency_seconds histogram",
+                "cortado:num_requests_waiting" + labels + " 0.0");
+        assertThat(value(metrics, "cortado:generation_tokens_total" + labels)).isGreaterThanOrEqualTo(5);
+        assertThat(value(metrics, "cortado:prompt_tokens_total" + labels)).isGreaterThan(0);
+        assertThat(value(metrics, "cortado:e2e_request_latency_seconds_count" + labels)).isGreaterThanOrEqualTo(1);
+        assertThat(metrics).contains("cortado:time_to_first_token_seconds_bucket{model_name=\"tiny-chat\",le=\"+Inf\"}");
+    }
+
+    private static double value(String metrics, String series) {
+        for (String line : metrics.split("\n"))
+            if (line.startsWith(series + " ")) return Double.parseDouble(line.substring(series.length() + 1));
+        throw new AssertionError(series + " not in\n" + metrics);
+    }
+
+    /** Raw HTTP/1.1 over a socket (as curl sends it); the whole response as text. */
+    private static String raw(String request) throws IOException {
+        try (Socket s = new Socket("127.0.0.1", server.port())) {
+            OutputStream out = s.getOutputStream();
+            out.write(request.getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            InputStream in = s.getInputStream();
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private static String rawPost(String path, String body, String extraHeaders) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        return raw("POST " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\n"
+                + "Content-Length: " + bytes.length + "\r\n" + extraHeaders + "\r\n" + body);
+    }
+
+    private static String auth() { return "Authorization: Bearer " + KEY + "\r\n"; }
+
+    private static void assertError(String response, int status, String inMessage) {
+        assertThat(response).startsWith("HTTP/1.1 " + status);
+        Map<String, Object> error = (Map<String, Object>) Json.parseObject(
+                response.substring(response.indexOf("\r\n\r\n") + 4)).get("error");
+        assertThat((String) error.get("message")).contains(inMessage);
+        assertThat(error).containsKeys("type", "param", "code");
+    }
+
+    /** Every fault gets its status and OpenAI's error object, and the server goes on answering. */
+    @Test
+    void faultsGetOpenAiErrorsAndTheServerStaysUp() throws IOException {
+        String ok = "{\"model\": \"tiny-chat\", \"prompt\": \"Hi\", \"max_tokens\": 3}";
+        assertError(rawPost("/v1/completions", "{\"model\": \"tiny-chat\", \"prompt\": ", auth()), 400, "not a JSON object");
+        assertError(rawPost("/v1/completions", "[1, 2]", auth()), 400, "not a JSON object");
+        assertError(rawPost("/v1/completions", "{\"model\": \"tiny-chat\", \"prompt\": \"Hi\", \"temperature\": \"hot\"}",
+                auth()), 400, "'temperature' must be a number");
+        assertError(rawPost("/v1/completions", "{\"model\": \"tiny-chat\", \"prompt\": \"Hi\", \"max_tokens\": 2.5}",
+                auth()), 400, "'max_tokens' must be an integer");
+        assertError(rawPost("/v1/chat/completions", "{\"model\": \"tiny-chat\", \"messages\": \"hello\"}", auth()), 400,
+                "'messages' must be");
+        assertError(rawPost("/v1/completions", "{\"prompt\": \"Hi\"}", auth()), 400, "'model' is required");
+        assertError(rawPost("/v1/completions", ok.replace("tiny-chat", "gpt-4"), auth()), 404, "`gpt-4` does not exist");
+        assertError(rawPost("/v1/completions", ok, ""), 401, "Incorrect API key");
+        assertError(rawPost("/v1/completions", ok, "Authorization: Bearer sk-wrong\r\n"), 401, "Incorrect API key");
+        assertError(rawPost("/v1/completions", "{\"model\": \"tiny-chat\", \"prompt\": \"" + "x".repeat(5000) + "\"}",
+                auth()), 413, "larger than 4096 bytes");
+        assertError(rawPost("/v1/completions", "{\"model\": \"tiny-chat\", \"prompt\": \"" + "word ".repeat(200) + "\"}",
+                auth()), 400, "maximum context length is 128 tokens");
+        assertError(rawPost("/v1/completions", "{\"model\": \"tiny-chat\", \"prompt\": \"Hi\", \"max_tokens\": 500}",
+                auth()), 400, "maximum context length is 128 tokens");
+        assertError(rawPost("/v1/nothing", ok, auth()), 404, "no route");
+        // A chunked body (what a client streaming its upload sends) is read like any other.
+        String chunked = raw("POST /v1/completions HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + auth()
+                + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + Integer.toHexString(ok.length()) + "\r\n" + ok + "\r\n0\r\n\r\n");
+        assertThat(chunked).startsWith("HTTP/1.1 200").contains("\"finish_reason\":\"length\"");
+        assertThat(rawPost("/v1/completions", ok, auth())).startsWith("HTTP/1.1 200");
+        assertThat(raw("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")).startsWith("HTTP/1.1 200");
+    }
+
+    /** Beyond the running batch and the waiting queue a request is refused with 429; the others all complete. */
+    @Test
+    void aFullWaitingQueueAnswers429() throws IOException {
+        try (OpenAiServer small = OpenAiServer.start(TinyChatModel.load(),
+                new OpenAiServer.Options("127.0.0.1", 0, null, 1, 1, 4096))) {
+            String body = "{\"model\": \"tiny-chat\", \"prompt\": \"Hi\", \"max_tokens\": 120, \"temperature\": 0}";
+            List<CompletableFuture<String>> replies = new ArrayList<>();
+            for (int i = 0; i < 8; i++)
+                replies.add(CompletableFuture.supplyAsync(() -> {
+                    try (Socket s = new Socket("127.0.0.1", small.port())) {
+                        byte[] b = body.getBytes(StandardCharsets.UTF_8);
+                        s.getOutputStream().write(("POST /v1/completions HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                                + "Content-Length: " + b.length + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
+                        return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                    } catch (IOException e) {
+                        throw new AssertionError(e);
+                    }
+                }, CLIENTS));
+            int refused = 0;
+            for (CompletableFuture<String> f : replies) {
+                String r = f.join();
+                if (r.startsWith("HTTP/1.1 429")) {
+                    refused++;
+                    assertThat(r).contains("waiting queue is full");
+                } else {
+                    assertThat(r).startsWith("HTTP/1.1 200").contains("\"completion_tokens\":");
+                }
+            }
+            assertThat(refused).isBetween(1, 7);
+        }
+    }
+}
