@@ -10,7 +10,7 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * {@code cortado serve --model DIR}: the OpenAI-compatible HTTP server ({@link OpenAiServer}) over one checkpoint,
- * until interrupted (Ctrl-C or SIGTERM stop it; requests in flight are cut after a second).
+ * until interrupted: Ctrl-C or SIGTERM stop it, letting requests in flight finish for up to --shutdown-timeout.
  */
 public final class ServeCommand implements Command {
     @Override public String name() { return "serve"; }
@@ -36,6 +36,8 @@ public final class ServeCommand implements Command {
                 .option("max-batch", "N", "most sequences decoded together in one step", "8")
                 .option("max-waiting", "N", "most requests waiting for a batch row (beyond: 429)", "256")
                 .option("max-body-bytes", "N", "largest request body (beyond: 413)", "1048576")
+                .option("shutdown-timeout", "S", "on Ctrl-C or SIGTERM, seconds requests in flight may take to finish",
+                        "30")
                 .option("tokenizer", "PATH", "tokenizer (tokenizer.json, a directory, *.tiktoken); default: the"
                         + " checkpoint's own", null);
         DtypeOption.declare(a);
@@ -44,7 +46,8 @@ public final class ServeCommand implements Command {
         int port = a.nonNegativeInt("port");
         if (port > 65535) throw new UsageException("--port must lie in [0, 65535], got " + port);
         OpenAiServer.Options options = new OpenAiServer.Options(a.string("host"), port, a.string("api-key"),
-                a.positiveInt("max-batch"), a.positiveInt("max-waiting"), a.positiveInt("max-body-bytes"));
+                a.positiveInt("max-batch"), a.positiveInt("max-waiting"), a.positiveInt("max-body-bytes"),
+                a.nonNegativeInt("shutdown-timeout"));
         Path spec = Path.of(a.string("model"));
         if (!Files.isDirectory(spec)) throw new UsageException(spec + ": not a checkpoint directory");
         Path dir = PretrainCommand.modelDir(spec);

@@ -33,16 +33,17 @@ public final class OpenAiServer implements AutoCloseable {
      * @param maxBatch    most sequences in one decode step
      * @param maxWaiting  most requests waiting to join the batch (beyond: 429)
      * @param maxBodyBytes largest request body (beyond: 413)
+     * @param shutdownSeconds how long {@link #close} lets requests in flight finish
      */
-    public record Options(String host, int port, String apiKey, int maxBatch, int maxWaiting, int maxBodyBytes) {
+    public record Options(String host, int port, String apiKey, int maxBatch, int maxWaiting, int maxBodyBytes,
+                          int shutdownSeconds) {
         public Options {
             if (port < 0 || port > 65535) throw new IllegalArgumentException("port " + port + " outside [0, 65535]");
             if (maxBatch <= 0 || maxWaiting <= 0 || maxBodyBytes <= 0)
                 throw new IllegalArgumentException("max batch, waiting queue and body size must be positive");
+            if (shutdownSeconds < 0) throw new IllegalArgumentException("shutdown timeout must be >= 0");
             if (apiKey != null && apiKey.isEmpty()) apiKey = null;
         }
-
-        public static Options defaults(int port) { return new Options("127.0.0.1", port, null, 8, 256, 1 << 20); }
     }
 
     private final ServedModel served;
@@ -55,12 +56,18 @@ public final class OpenAiServer implements AutoCloseable {
     private final ChatCompletionsEndpoint chat;
     private final long created = System.currentTimeMillis() / 1000;
 
+    static {
+        // Streamed chunks are small writes; with Nagle's algorithm each waits for the client's delayed ACK (~40 ms a
+        // token). jdk.httpserver reads this once, when its first server is made.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+
     private OpenAiServer(ServedModel served, Options options) throws IOException {
         this.served = served;
         this.options = options;
         this.metrics = new ServeMetrics(served.name());
         this.scheduler = new Scheduler(served.model(), options.maxBatch(), options.maxWaiting(), metrics);
-        metrics.gauges(scheduler::running, scheduler::waiting);
+        metrics.gauges(scheduler::running, scheduler::waiting, scheduler::kvCacheUsage);
         this.completions = new CompletionsEndpoint(served, scheduler);
         this.chat = new ChatCompletionsEndpoint(served, scheduler);
         this.http = HttpServer.create(new InetSocketAddress(options.host(), options.port()), 128);
@@ -196,10 +203,13 @@ public final class OpenAiServer implements AutoCloseable {
         if (bytes.length > 0) try (OutputStream out = ex.getResponseBody()) { out.write(bytes); }
     }
 
-    /** Stops accepting, waits up to a second for exchanges in flight, then stops the scheduler. */
+    /**
+     * Drains: stops accepting connections, lets the exchanges in flight finish (their sequences keep decoding) for up
+     * to {@code shutdownSeconds}, then stops the scheduler (what is left fails) and the handlers.
+     */
     @Override
     public void close() {
-        http.stop(1);
+        http.stop(options.shutdownSeconds());
         scheduler.close();
         executor.shutdownNow();
     }

@@ -28,6 +28,7 @@ final class Scheduler implements AutoCloseable {
     private final Thread thread;
     private volatile boolean closed;
     private volatile int runningCount;
+    private volatile double kvCacheUsage;
 
     Scheduler(CausalLm model, int maxBatch, int maxWaiting, ServeMetrics metrics) {
         if (maxBatch <= 0 || maxWaiting <= 0)
@@ -54,6 +55,9 @@ final class Scheduler implements AutoCloseable {
 
     int waiting() { return waiting.size(); }
 
+    /** The share of the cache's positions (rows times context window) that running sequences hold, in [0, 1]. */
+    double kvCacheUsage() { return kvCacheUsage; }
+
     private void loop() {
         while (!closed) {
             try {
@@ -76,6 +80,9 @@ final class Scheduler implements AutoCloseable {
                 }
             } finally {
                 runningCount = running.size();
+                long held = 0;
+                for (int r = 0; r < cache.rows(); r++) held += cache.length(r);
+                kvCacheUsage = (double) held / ((long) cache.slots() * cache.capacity());
             }
         }
         for (GenerationJob j : running) j.events.add(new GenerationJob.Failed("the server is shutting down"));

@@ -2,6 +2,7 @@ package cortado.serve;
 
 import cortado.nn.generate.FinishReason;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.DoubleSupplier;
 import java.util.function.IntSupplier;
 
 /**
@@ -13,6 +14,7 @@ final class ServeMetrics {
     private static final String P = "cortado:";
     private final String labels;
     private IntSupplier running = () -> 0, waiting = () -> 0;
+    private DoubleSupplier kvCacheUsage = () -> 0;
     private final AtomicLong promptTokens = new AtomicLong(), generationTokens = new AtomicLong();
     private final AtomicLong finishedStop = new AtomicLong(), finishedLength = new AtomicLong();
     // vLLM's buckets (vllm/v1/metrics/loggers.py).
@@ -27,10 +29,11 @@ final class ServeMetrics {
         this.labels = "model_name=\"" + modelName.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 
-    /** Where the gauges read the scheduler's queue lengths. */
-    void gauges(IntSupplier running, IntSupplier waiting) {
+    /** Where the gauges read the scheduler's queue lengths and KV-cache use. */
+    void gauges(IntSupplier running, IntSupplier waiting, DoubleSupplier kvCacheUsage) {
         this.running = running;
         this.waiting = waiting;
+        this.kvCacheUsage = kvCacheUsage;
     }
 
     void promptTokens(int n) { promptTokens.addAndGet(n); }
@@ -51,6 +54,7 @@ final class ServeMetrics {
         StringBuilder out = new StringBuilder();
         gauge(out, "num_requests_running", "Number of requests in model execution batches.", running.getAsInt());
         gauge(out, "num_requests_waiting", "Number of requests waiting to be processed.", waiting.getAsInt());
+        gauge(out, "kv_cache_usage_perc", "KV-cache usage. 1 means 100 percent usage.", kvCacheUsage.getAsDouble());
         counter(out, "prompt_tokens_total", "Number of prefill tokens processed.", promptTokens.get());
         counter(out, "generation_tokens_total", "Number of generation tokens processed.", generationTokens.get());
         header(out, "request_success_total", "Count of successfully processed requests.", "counter");

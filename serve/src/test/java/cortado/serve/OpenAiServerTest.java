@@ -1,6 +1,7 @@
 package cortado.serve;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import cortado.data.json.Json;
 import java.io.IOException;
@@ -36,7 +37,7 @@ class OpenAiServerTest {
 
     @BeforeAll
     static void start() throws IOException {
-        server = OpenAiServer.start(TinyChatModel.load(), new OpenAiServer.Options("127.0.0.1", 0, KEY, 4, 64, 4096));
+        server = OpenAiServer.start(TinyChatModel.load(), new OpenAiServer.Options("127.0.0.1", 0, KEY, 4, 64, 4096, 5));
         client = HttpClient.newHttpClient(); // HTTP/2 preferred: plain http means an h2c upgrade offer
     }
 
@@ -184,7 +185,7 @@ class OpenAiServerTest {
         String labels = "{model_name=\"" + TinyChatModel.NAME + "\"}";
         assertThat(metrics).contains("# TYPE cortado:num_requests_running gauge", "# TYPE cortado:prompt_tokens_total counter",
                 "# TYPE cortado:time_to_first_token_seconds histogram", "# TYPE cortado:e2e_request_latency_seconds histogram",
-                "cortado:num_requests_waiting" + labels + " 0.0");
+                "cortado:num_requests_waiting" + labels + " 0.0", "cortado:kv_cache_usage_perc" + labels + " 0.0");
         assertThat(value(metrics, "cortado:generation_tokens_total" + labels)).isGreaterThanOrEqualTo(5);
         assertThat(value(metrics, "cortado:prompt_tokens_total" + labels)).isGreaterThan(0);
         assertThat(value(metrics, "cortado:e2e_request_latency_seconds_count" + labels)).isGreaterThanOrEqualTo(1);
@@ -198,8 +199,10 @@ class OpenAiServerTest {
     }
 
     /** Raw HTTP/1.1 over a socket (as curl sends it); the whole response as text. */
-    private static String raw(String request) throws IOException {
-        try (Socket s = new Socket("127.0.0.1", server.port())) {
+    private static String raw(String request) throws IOException { return rawTo(server.port(), request); }
+
+    private static String rawTo(int port, String request) throws IOException {
+        try (Socket s = new Socket("127.0.0.1", port)) {
             OutputStream out = s.getOutputStream();
             out.write(request.getBytes(StandardCharsets.UTF_8));
             out.flush();
@@ -260,7 +263,7 @@ class OpenAiServerTest {
     @Test
     void aFullWaitingQueueAnswers429() throws IOException {
         try (OpenAiServer small = OpenAiServer.start(TinyChatModel.load(),
-                new OpenAiServer.Options("127.0.0.1", 0, null, 1, 1, 4096))) {
+                new OpenAiServer.Options("127.0.0.1", 0, null, 1, 1, 4096, 5))) {
             String body = "{\"model\": \"tiny-chat\", \"prompt\": \"Hi\", \"max_tokens\": 120, \"temperature\": 0}";
             List<CompletableFuture<String>> replies = new ArrayList<>();
             for (int i = 0; i < 8; i++)
@@ -286,5 +289,44 @@ class OpenAiServerTest {
             }
             assertThat(refused).isBetween(1, 7);
         }
+    }
+
+    /**
+     * Closing the server (what SIGTERM does in {@code cortado serve}) drains: requests in flight, running or waiting,
+     * still get their whole answers; new connections are refused. Eight requests of 120 tokens through a batch of
+     * one row keep the server busy long enough to be seen running (with its row in the KV-cache gauge) and closed.
+     */
+    @Test
+    void closeLetsRequestsInFlightFinish() throws Exception {
+        OpenAiServer draining = OpenAiServer.start(TinyChatModel.load(),
+                new OpenAiServer.Options("127.0.0.1", 0, null, 1, 8, 4096, 60));
+        int port = draining.port();
+        String body = "{\"model\": \"tiny-chat\", \"prompt\": \"Hi\", \"max_tokens\": 120, \"temperature\": 0, "
+                + "\"logit_bias\": {\"2\": -100}}";
+        List<CompletableFuture<String>> replies = new ArrayList<>();
+        for (int i = 0; i < 8; i++)
+            replies.add(CompletableFuture.supplyAsync(() -> {
+                try (Socket s = new Socket("127.0.0.1", port)) {
+                    byte[] b = body.getBytes(StandardCharsets.UTF_8);
+                    s.getOutputStream().write(("POST /v1/completions HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                            + "Content-Length: " + b.length + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
+                    return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                } catch (IOException e) {
+                    throw new AssertionError(e);
+                }
+            }, CLIENTS));
+        String labels = "{model_name=\"" + TinyChatModel.NAME + "\"}";
+        double kvUsage = 0;
+        for (int i = 0; i < 5000 && kvUsage == 0; i++) {
+            String m = rawTo(port, "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            if (value(m, "cortado:num_requests_running" + labels) == 1) kvUsage = value(m, "cortado:kv_cache_usage_perc" + labels);
+        }
+        boolean allDoneBeforeClose = replies.stream().allMatch(CompletableFuture::isDone);
+        draining.close();
+        for (CompletableFuture<String> r : replies)
+            assertThat(r.join()).startsWith("HTTP/1.1 200").contains("\"completion_tokens\":120");
+        assertThat(allDoneBeforeClose).as("closed while requests were in flight").isFalse();
+        assertThat(kvUsage).isGreaterThan(0).isLessThanOrEqualTo(1); // the one row, partly filled
+        assertThatThrownBy(() -> rawTo(port, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n")).isInstanceOf(IOException.class);
     }
 }
