@@ -63,15 +63,15 @@ final class ChatCompletionsEndpoint extends GenerationEndpoint {
     @Override String object(boolean chunk) { return chunk ? "chat.completion.chunk" : "chat.completion"; }
 
     @Override
-    Map<String, Object> choice(String text, String finishReason) {
-        return object("index", 0, "message", object("role", "assistant", "content", text), "logprobs", null,
+    Map<String, Object> choice(int index, String text, String finishReason) {
+        return object("index", index, "message", object("role", "assistant", "content", text), "logprobs", null,
                 "finish_reason", finishReason);
     }
 
     @Override
-    Map<String, Object> chunkChoice(String text, boolean first, String finishReason) {
+    Map<String, Object> chunkChoice(int index, String text, boolean first, String finishReason) {
         Map<String, Object> delta = first ? object("role", "assistant", "content", text)
                 : text.isEmpty() && finishReason != null ? object() : object("content", text);
-        return object("index", 0, "delta", delta, "logprobs", null, "finish_reason", finishReason);
+        return object("index", index, "delta", delta, "logprobs", null, "finish_reason", finishReason);
     }
 }

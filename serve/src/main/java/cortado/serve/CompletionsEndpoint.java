@@ -50,12 +50,12 @@ final class CompletionsEndpoint extends GenerationEndpoint {
     @Override String object(boolean chunk) { return "text_completion"; }
 
     @Override
-    Map<String, Object> choice(String text, String finishReason) {
-        return object("text", text, "index", 0, "logprobs", null, "finish_reason", finishReason);
+    Map<String, Object> choice(int index, String text, String finishReason) {
+        return object("text", text, "index", index, "logprobs", null, "finish_reason", finishReason);
     }
 
     @Override
-    Map<String, Object> chunkChoice(String text, boolean first, String finishReason) {
-        return choice(text, finishReason);
+    Map<String, Object> chunkChoice(int index, String text, boolean first, String finishReason) {
+        return choice(index, text, finishReason);
     }
 }

@@ -9,11 +9,14 @@ import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -43,11 +46,14 @@ abstract class GenerationEndpoint {
 
     abstract String object(boolean chunk);
 
-    /** A choice of the full answer. */
-    abstract Map<String, Object> choice(String text, String finishReason);
+    /** Choice {@code index} of the full answer. */
+    abstract Map<String, Object> choice(int index, String text, String finishReason);
 
-    /** A streamed choice: {@code text} new, the first chunk when {@code first}, {@code finishReason} on the last. */
-    abstract Map<String, Object> chunkChoice(String text, boolean first, String finishReason);
+    /**
+     * A streamed piece of choice {@code index}: {@code text} new, its first chunk when {@code first},
+     * {@code finishReason} on its last.
+     */
+    abstract Map<String, Object> chunkChoice(int index, String text, boolean first, String finishReason);
 
     final void handle(HttpExchange ex, Map<String, Object> body) throws IOException {
         RequestFields f = new RequestFields(body);
@@ -67,21 +73,35 @@ abstract class GenerationEndpoint {
         List<String> stops = f.strings("stop");
         for (String s : stops) if (s.isEmpty()) throw new ApiException(400, "'stop' strings must not be empty", "stop");
         StoppingCriteria stop = new StoppingCriteria((int) maxTokens, served.eosTokenIds(), stops);
-        GenerationJob job = new GenerationJob(prompt, new Sampler(sampling(f)), stop,
-                new TextStream(served.tokenizer(), served.eosTokenIds(), stops, true));
+        long choices = f.integer("n", 1);
+        if (choices < 1 || choices > scheduler.maxBatch())
+            throw new ApiException(400, "'n' must lie in [1, " + scheduler.maxBatch() + "] (the server's batch)", "n");
+        int n = (int) choices;
+        SamplingParams params = sampling(f);
+        BlockingQueue<GenerationJob.Event> events = new LinkedBlockingQueue<>();
+        List<GenerationJob> jobs = new ArrayList<>();
+        for (int i = 0; i < n; i++) // choice i draws from seed + i, so the n choices differ when sampling
+            jobs.add(new GenerationJob(i, prompt, new Sampler(params.withSeed(params.seed() + i)), stop,
+                    new TextStream(served.tokenizer(), served.eosTokenIds(), stops, true), events));
         boolean stream = f.bool("stream", false);
         boolean includeUsage = stream && new RequestFields(f.object("stream_options")).bool("include_usage", false);
-        if (!scheduler.submit(job))
-            throw new ApiException(429, "The server is busy: the waiting queue is full; retry later", null);
+        for (GenerationJob job : jobs)
+            if (!scheduler.submit(job)) {
+                jobs.forEach(GenerationJob::cancel);
+                throw new ApiException(429, "The server is busy: the waiting queue is full; retry later", null);
+            }
         String id = idPrefix() + UUID.randomUUID().toString().replace("-", "");
         long created = System.currentTimeMillis() / 1000;
-        if (stream) stream(ex, job, id, created, includeUsage);
-        else answer(ex, job, id, created);
+        try {
+            if (stream) stream(ex, events, n, id, created, includeUsage);
+            else answer(ex, events, n, id, created);
+        } finally {
+            jobs.forEach(GenerationJob::cancel); // a no-op for finished jobs; frees the rows of the others
+        }
     }
 
     /** Fields this server does not implement yet: refused rather than silently ignored, since they change the answer. */
     private static void refuseUnsupported(RequestFields f) {
-        if (f.integer("n", 1) != 1) throw new ApiException(400, "only n = 1 is supported", "n");
         if (f.integer("best_of", 1) != 1) throw new ApiException(400, "only best_of = 1 is supported", "best_of");
         if (f.bool("echo", false)) throw new ApiException(400, "echo is not supported", "echo");
         Object logprobs = f.body().get("logprobs");
@@ -129,38 +149,43 @@ abstract class GenerationEndpoint {
         return bias;
     }
 
-    private void answer(HttpExchange ex, GenerationJob job, String id, long created) throws IOException {
-        StringBuilder text = new StringBuilder();
-        while (true) {
-            GenerationJob.Event e = take(job);
-            switch (e) {
-                case GenerationJob.Text t -> text.append(t.delta());
+    private void answer(HttpExchange ex, BlockingQueue<GenerationJob.Event> events, int n, String id, long created)
+            throws IOException {
+        StringBuilder[] text = new StringBuilder[n];
+        GenerationJob.Finished[] done = new GenerationJob.Finished[n];
+        for (int i = 0; i < n; i++) text[i] = new StringBuilder();
+        for (int left = n; left > 0; ) {
+            switch (take(events)) {
+                case GenerationJob.Text t -> text[t.index()].append(t.delta());
                 case GenerationJob.Failed x -> throw new ApiException(500, "generation failed: " + x.message(), null);
-                case GenerationJob.Finished done -> {
-                    Map<String, Object> body = envelope(id, created, false);
-                    body.put("choices", List.of(choice(text.toString(), done.reason().apiName())));
-                    body.put("usage", usage(done));
-                    OpenAiServer.sendJson(ex, 200, body);
-                    return;
+                case GenerationJob.Finished d -> {
+                    done[d.index()] = d;
+                    left--;
                 }
             }
         }
+        List<Map<String, Object>> choices = new ArrayList<>();
+        for (int i = 0; i < n; i++) choices.add(choice(i, text[i].toString(), done[i].reason().apiName()));
+        Map<String, Object> body = envelope(id, created, false);
+        body.put("choices", choices);
+        body.put("usage", usage(done));
+        OpenAiServer.sendJson(ex, 200, body);
     }
 
-    private void stream(HttpExchange ex, GenerationJob job, String id, long created, boolean includeUsage)
-            throws IOException {
+    private void stream(HttpExchange ex, BlockingQueue<GenerationJob.Event> events, int n, String id, long created,
+                        boolean includeUsage) throws IOException {
         ex.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
         ex.getResponseHeaders().set("Cache-Control", "no-cache");
         ex.sendResponseHeaders(200, 0);
-        OutputStream out = ex.getResponseBody();
-        try {
-            boolean first = true;
-            while (true) {
-                GenerationJob.Event e = take(job);
-                switch (e) {
+        try (OutputStream out = ex.getResponseBody()) {
+            boolean[] started = new boolean[n];
+            GenerationJob.Finished[] done = new GenerationJob.Finished[n];
+            for (int left = n; left > 0; ) {
+                switch (take(events)) {
                     case GenerationJob.Text t -> {
-                        send(out, chunk(id, created, List.of(chunkChoice(t.delta(), first, null)), includeUsage));
-                        first = false;
+                        send(out, chunk(id, created, chunkChoice(t.index(), t.delta(), !started[t.index()], null),
+                                includeUsage));
+                        started[t.index()] = true;
                     }
                     case GenerationJob.Failed x -> {
                         // Headers are gone: OpenAI's error object as a data line, then the end of the stream.
@@ -168,32 +193,29 @@ abstract class GenerationEndpoint {
                         out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
                         return;
                     }
-                    case GenerationJob.Finished done -> {
-                        send(out, chunk(id, created, List.of(chunkChoice("", first, done.reason().apiName())),
-                                includeUsage));
-                        if (includeUsage) {
-                            Map<String, Object> last = envelope(id, created, true);
-                            last.put("choices", List.of());
-                            last.put("usage", usage(done));
-                            send(out, last);
-                        }
-                        out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
-                        out.flush();
-                        return;
+                    case GenerationJob.Finished d -> {
+                        send(out, chunk(id, created, chunkChoice(d.index(), "", !started[d.index()],
+                                d.reason().apiName()), includeUsage));
+                        done[d.index()] = d;
+                        left--;
                     }
                 }
             }
-        } catch (IOException gone) {
-            job.cancel(); // the client went away: its batch row is freed at the next step
-            throw gone;
-        } finally {
-            out.close();
+            if (includeUsage) {
+                Map<String, Object> last = envelope(id, created, true);
+                last.put("choices", List.of());
+                last.put("usage", usage(done));
+                send(out, last);
+            }
+            out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
+            out.flush();
         }
+        // An IOException (the client went away) propagates; handle() then cancels the jobs, freeing their rows.
     }
 
-    private Map<String, Object> chunk(String id, long created, List<Map<String, Object>> choices, boolean usageField) {
+    private Map<String, Object> chunk(String id, long created, Map<String, Object> choice, boolean usageField) {
         Map<String, Object> c = envelope(id, created, true);
-        c.put("choices", choices);
+        c.put("choices", List.of(choice));
         if (usageField) c.put("usage", null);
         return c;
     }
@@ -207,11 +229,14 @@ abstract class GenerationEndpoint {
         return m;
     }
 
-    private static Map<String, Object> usage(GenerationJob.Finished done) {
+    /** The prompt counted once, the completion tokens of every choice summed, as OpenAI reports n > 1. */
+    private static Map<String, Object> usage(GenerationJob.Finished[] done) {
+        int prompt = done[0].promptTokens(), completion = 0;
+        for (GenerationJob.Finished d : done) completion += d.completionTokens();
         Map<String, Object> u = new LinkedHashMap<>();
-        u.put("prompt_tokens", done.promptTokens());
-        u.put("completion_tokens", done.completionTokens());
-        u.put("total_tokens", done.promptTokens() + done.completionTokens());
+        u.put("prompt_tokens", prompt);
+        u.put("completion_tokens", completion);
+        u.put("total_tokens", prompt + completion);
         return u;
     }
 
@@ -220,11 +245,10 @@ abstract class GenerationEndpoint {
         out.flush();
     }
 
-    private static GenerationJob.Event take(GenerationJob job) {
+    private static GenerationJob.Event take(BlockingQueue<GenerationJob.Event> events) {
         try {
-            return job.events.take();
+            return events.take();
         } catch (InterruptedException e) {
-            job.cancel();
             Thread.currentThread().interrupt();
             throw new ApiException(503, "the server is shutting down", null);
         }

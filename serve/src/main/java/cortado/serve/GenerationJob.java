@@ -6,25 +6,25 @@ import cortado.nn.generate.StoppingCriteria;
 import cortado.nn.generate.TextStream;
 import java.util.Arrays;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 
 /**
  * One sequence the {@link Scheduler} generates: its prompt, sampler and stopping rules, and the events it sends back
- * to the request's thread (text as it becomes printable, then one finish or failure). The request side may
- * {@link #cancel} it (the client went away); the scheduler then frees its row at the next step.
+ * to the request's thread (text as it becomes printable, then one finish or failure), tagged with the choice
+ * {@code index} it answers (a request for n choices runs n jobs into one queue). The request side may {@link #cancel}
+ * it (the client went away); the scheduler then frees its row at the next step.
  */
 final class GenerationJob {
     /** What the scheduler reports. */
     sealed interface Event {}
 
-    /** Newly printable text (may be empty when a token completed nothing printable). */
-    record Text(String delta) implements Event {}
+    /** Newly printable text of choice {@code index}. */
+    record Text(int index, String delta) implements Event {}
 
-    /** The sequence ended: why, and the token counts OpenAI's {@code usage} reports. */
-    record Finished(FinishReason reason, int promptTokens, int completionTokens) implements Event {}
+    /** Choice {@code index} ended: why, and the token counts OpenAI's {@code usage} reports. */
+    record Finished(int index, FinishReason reason, int promptTokens, int completionTokens) implements Event {}
 
     /** The scheduler failed on this sequence (answered as a 500). */
-    record Failed(String message) implements Event {}
+    record Failed(int index, String message) implements Event {}
 
     final int[] ids;
     final int promptLength;
@@ -32,7 +32,8 @@ final class GenerationJob {
     final StoppingCriteria stop;
     final TextStream text;
     final long arrivalNanos = System.nanoTime();
-    final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+    final int index;
+    private final BlockingQueue<Event> events;
     private volatile boolean cancelled;
 
     // Scheduler-side state (only its thread touches these).
@@ -40,13 +41,22 @@ final class GenerationJob {
     int row = -1;
     long firstTokenNanos;
 
-    GenerationJob(int[] prompt, Sampler sampler, StoppingCriteria stop, TextStream text) {
+    GenerationJob(int index, int[] prompt, Sampler sampler, StoppingCriteria stop, TextStream text,
+                  BlockingQueue<Event> events) {
+        this.index = index;
+        this.events = events;
         this.ids = Arrays.copyOf(prompt, prompt.length + stop.maxNewTokens());
         this.promptLength = this.length = prompt.length;
         this.sampler = sampler;
         this.stop = stop;
         this.text = text;
     }
+
+    void emit(String delta) { if (!delta.isEmpty()) events.add(new Text(index, delta)); }
+
+    void finished(FinishReason reason) { events.add(new Finished(index, reason, promptLength, generated())); }
+
+    void failed(String message) { events.add(new Failed(index, message)); }
 
     void cancel() { cancelled = true; }
 

@@ -53,6 +53,8 @@ final class Scheduler implements AutoCloseable {
 
     int running() { return runningCount; }
 
+    int maxBatch() { return maxBatch; }
+
     int waiting() { return waiting.size(); }
 
     /** The share of the cache's positions (rows times context window) that running sequences hold, in [0, 1]. */
@@ -75,7 +77,7 @@ final class Scheduler implements AutoCloseable {
                 // A failed step fails the sequences in it; the scheduler and the server stay up.
                 String message = e.getClass().getSimpleName() + ": " + e.getMessage();
                 for (GenerationJob j : List.copyOf(running)) {
-                    j.events.add(new GenerationJob.Failed(message));
+                    j.failed(message);
                     leave(j, null);
                 }
             } finally {
@@ -85,8 +87,8 @@ final class Scheduler implements AutoCloseable {
                 kvCacheUsage = (double) held / ((long) cache.slots() * cache.capacity());
             }
         }
-        for (GenerationJob j : running) j.events.add(new GenerationJob.Failed("the server is shutting down"));
-        for (GenerationJob j; (j = waiting.poll()) != null; ) j.events.add(new GenerationJob.Failed("the server is shutting down"));
+        for (GenerationJob j : running) j.failed("the server is shutting down");
+        for (GenerationJob j; (j = waiting.poll()) != null; ) j.failed("the server is shutting down");
     }
 
     /** Prefills {@code job}'s prompt alone into a new row and takes its first token. */
@@ -122,8 +124,7 @@ final class Scheduler implements AutoCloseable {
             metrics.firstToken(job.firstTokenNanos - job.arrivalNanos);
         }
         metrics.generationTokens(1);
-        String delta = job.text.accept(next);
-        if (!delta.isEmpty()) job.events.add(new GenerationJob.Text(delta));
+        job.emit(job.text.accept(next));
         FinishReason reason = job.stop.eosTokenIds().contains(next) || job.text.reachedStop() ? FinishReason.STOP
                 : job.generated() >= job.stop.maxNewTokens() ? FinishReason.LENGTH : null;
         if (reason != null) leave(job, reason);
@@ -137,10 +138,9 @@ final class Scheduler implements AutoCloseable {
         job.row = -1;
         runningCount = running.size();
         if (reason == null) return;
-        String rest = job.text.finish();
-        if (!rest.isEmpty()) job.events.add(new GenerationJob.Text(rest));
+        job.emit(job.text.finish());
         metrics.finished(job, reason, System.nanoTime());
-        job.events.add(new GenerationJob.Finished(reason, job.promptLength, job.generated()));
+        job.finished(reason);
     }
 
     @Override

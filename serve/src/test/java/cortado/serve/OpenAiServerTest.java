@@ -219,6 +219,11 @@ class OpenAiServerTest {
 
     private static String auth() { return "Authorization: Bearer " + KEY + "\r\n"; }
 
+    private static void assertError(HttpResponse<String> r, int status, String inMessage) {
+        assertError("HTTP/1.1 " + r.statusCode() + "\r\n\r\n" + r.body(), status, inMessage);
+    }
+
+    @SuppressWarnings("unchecked")
     private static void assertError(String response, int status, String inMessage) {
         assertThat(response).startsWith("HTTP/1.1 " + status);
         Map<String, Object> error = (Map<String, Object>) Json.parseObject(
@@ -328,5 +333,45 @@ class OpenAiServerTest {
         assertThat(allDoneBeforeClose).as("closed while requests were in flight").isFalse();
         assertThat(kvUsage).isGreaterThan(0).isLessThanOrEqualTo(1); // the one row, partly filled
         assertThatThrownBy(() -> rawTo(port, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n")).isInstanceOf(IOException.class);
+    }
+
+    /**
+     * {@code n} choices: each has its index; sampled with a seed they differ from one another and come back the same
+     * on a second request; greedy they are all the golden answer; usage counts the prompt once and every choice's
+     * tokens; streamed, every index ends with its own finish_reason before the usage chunk.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void nChoicesAreIndexedSeededAndCountedOnce() {
+        Map<String, Object> golden = TinyChatModel.goldenCases().getFirst();
+        Map<String, Object> sampled = new LinkedHashMap<>(request(golden, false));
+        sampled.putAll(Map.of("n", 3, "temperature", 1.0, "seed", 7));
+        List<Map<String, Object>> first = (List<Map<String, Object>>) Json.parseObject(post(path(golden), sampled).body()).get("choices");
+        Map<String, Object> again = Json.parseObject(post(path(golden), sampled).body());
+        assertThat(first).extracting(c -> c.get("index")).containsExactly(0L, 1L, 2L);
+        assertThat(first).extracting(c -> c.get("text")).doesNotHaveDuplicates();
+        assertThat((List<Map<String, Object>>) again.get("choices")).extracting(c -> c.get("text"))
+                .containsExactlyElementsOf(first.stream().map(c -> c.get("text")).toList());
+        Map<String, Object> usage = (Map<String, Object>) again.get("usage");
+        assertThat(usage.get("prompt_tokens")).isEqualTo((long) ((List<?>) golden.get("prompt_ids")).size());
+        assertThat(usage.get("completion_tokens")).isEqualTo(3L * (long) golden.get("max_tokens"));
+
+        Map<String, Object> greedy = new LinkedHashMap<>(request(golden, true));
+        greedy.put("n", 2);
+        String[] text = {"", ""};
+        List<Object> finished = new ArrayList<>();
+        for (String block : post(path(golden), greedy).body().split("\n\n")) {
+            if (block.equals("data: [DONE]")) break;
+            Map<String, Object> chunk = Json.parseObject(block.substring(6));
+            for (Map<String, Object> c : (List<Map<String, Object>>) chunk.get("choices")) {
+                int i = (int) (long) (Long) c.get("index");
+                assertThat(finished).as("nothing after choice %d finished", i).doesNotContain((long) i);
+                text[i] += c.get("text");
+                if (c.get("finish_reason") != null) finished.add(c.get("index"));
+            }
+            if (chunk.get("usage") != null) assertThat(finished).containsExactlyInAnyOrder(0L, 1L);
+        }
+        assertThat(text).containsExactly((String) golden.get("text"), (String) golden.get("text"));
+        assertError(post(path(golden), Map.of("model", TinyChatModel.NAME, "prompt", "Hi", "n", 5)), 400, "'n' must lie in [1, 4]");
     }
 }
