@@ -374,4 +374,48 @@ class OpenAiServerTest {
         assertThat(text).containsExactly((String) golden.get("text"), (String) golden.get("text"));
         assertError(post(path(golden), Map.of("model", TinyChatModel.NAME, "prompt", "Hi", "n", 5)), 400, "'n' must lie in [1, 4]");
     }
+
+    /**
+     * Streaming clients that hang up after their first chunk free their rows: the sequences stop well short of their
+     * 120 tokens (the tokens generated in all stay under the budget; at least one stream noticed at once), nothing is
+     * left running, and the server answers the next request.
+     */
+    @Test
+    void aClientThatHangsUpMidStreamFreesItsRow() throws Exception {
+        try (OpenAiServer small = OpenAiServer.start(TinyChatModel.load(),
+                new OpenAiServer.Options("127.0.0.1", 0, null, 4, 4, 4096, 5))) {
+            int port = small.port(), clients = 4, budget = 120;
+            String labels = "{model_name=\"" + TinyChatModel.NAME + "\"}";
+            String body = "{\"model\": \"tiny-chat\", \"prompt\": \"Hi\", \"max_tokens\": " + budget
+                    + ", \"temperature\": 0, \"stream\": true, \"logit_bias\": {\"2\": -100}}";
+            List<CompletableFuture<Void>> hangUps = new ArrayList<>();
+            for (int i = 0; i < clients; i++)
+                hangUps.add(CompletableFuture.runAsync(() -> {
+                    try (Socket s = new Socket("127.0.0.1", port)) {
+                        byte[] b = body.getBytes(StandardCharsets.UTF_8);
+                        s.getOutputStream().write(("POST /v1/completions HTTP/1.1\r\nHost: x\r\n"
+                                + "Content-Length: " + b.length + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
+                        InputStream in = s.getInputStream();
+                        String seen = "";
+                        while (!seen.contains("data: ")) seen += (char) in.read(); // the first chunk has begun
+                        s.setSoLinger(true, 0); // hang up hard (RST), as a killed client does
+                    } catch (IOException e) {
+                        throw new AssertionError(e);
+                    }
+                }, CLIENTS));
+            hangUps.forEach(CompletableFuture::join);
+            String m = "";
+            for (int i = 0; i < 5000; i++) {
+                m = rawTo(port, "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+                if (value(m, "cortado:num_requests_running" + labels) == 0) break;
+                Thread.sleep(1);
+            }
+            assertThat(value(m, "cortado:num_requests_running" + labels)).isZero();
+            assertThat(value(m, "cortado:kv_cache_usage_perc" + labels)).isZero();
+            assertThat(value(m, "cortado:generation_tokens_total" + labels)).isLessThan(clients * budget);
+            assertThat(rawTo(port, "POST /v1/completions HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                    + "Content-Length: 48\r\n\r\n{\"model\": \"tiny-chat\", \"prompt\": \"Hi\", \"n\": 1}  "))
+                    .startsWith("HTTP/1.1 200");
+        }
+    }
 }
