@@ -9,7 +9,6 @@ import cortado.nn.generate.EosTokens;
 import cortado.nn.models.CausalLm;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -39,9 +38,7 @@ public record ServedModel(String name, CausalLm model, Tokenizer tokenizer, Chat
             TokenizerConfig config = TokenizerConfig.load(dir);
             if (!config.templates().isEmpty()) template = config.template(false);
         }
-        Set<Integer> eos = new HashSet<>(EosTokens.of(model.config(), dir));
-        if (eos.isEmpty() && tokenizer.endOfTextId() >= 0) eos.add(tokenizer.endOfTextId());
-        return new ServedModel(name, model, tokenizer, template, eos);
+        return new ServedModel(name, model, tokenizer, template, EosTokens.orEndOfText(model.config(), dir, tokenizer));
     }
 
     /** The most positions a prompt and its completion may take together. */
