@@ -68,7 +68,7 @@ abstract class GenerationEndpoint {
             throw new ApiException(400, "This model's maximum context length is " + window + " tokens. However, you "
                     + "requested " + (prompt.length + Math.max(0, maxTokens)) + " tokens (" + prompt.length
                     + " in the prompt, " + Math.max(0, maxTokens) + " in the completion). Please reduce the length of "
-                    + "the prompt or completion.", "messages", "context_length_exceeded");
+                    + "the prompt or completion.", null, "context_length_exceeded");
         if (maxTokens < 0) maxTokens = window - prompt.length;
         List<String> stops = f.strings("stop");
         for (String s : stops) if (s.isEmpty()) throw new ApiException(400, "'stop' strings must not be empty", "stop");
