@@ -1,11 +1,11 @@
 package cortado.serve;
 
+import com.sun.net.httpserver.HttpExchange;
 import cortado.data.json.Json;
 import cortado.nn.generate.Sampler;
 import cortado.nn.generate.SamplingParams;
 import cortado.nn.generate.StoppingCriteria;
 import cortado.nn.generate.TextStream;
-import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;

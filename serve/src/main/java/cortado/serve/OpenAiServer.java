@@ -1,9 +1,9 @@
 package cortado.serve;
 
-import cortado.data.json.Json;
-import cortado.data.json.JsonException;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import cortado.data.json.Json;
+import cortado.data.json.JsonException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

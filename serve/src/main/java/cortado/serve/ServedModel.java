@@ -2,9 +2,9 @@ package cortado.serve;
 
 import cortado.data.chat.ChatTemplate;
 import cortado.data.chat.TemplateException;
+import cortado.data.chat.TokenizerConfig;
 import cortado.data.tokenizer.HfTokenizer;
 import cortado.data.tokenizer.Tokenizer;
-import cortado.data.chat.TokenizerConfig;
 import cortado.nn.generate.EosTokens;
 import cortado.nn.models.CausalLm;
 import java.nio.file.Files;
