@@ -36,6 +36,8 @@ public final class ServeCommand implements Command {
                 .option("max-batch", "N", "most sequences decoded together in one step", "8")
                 .option("max-waiting", "N", "most requests waiting for a batch row (beyond: 429)", "256")
                 .option("max-body-bytes", "N", "largest request body (beyond: 413)", "1048576")
+                .option("max-model-len", "N", "the most positions of a prompt and its completion; every batch row"
+                        + " reserves that many in the KV cache (default: the model's context window, at most 8192)", null)
                 .option("shutdown-timeout", "S", "on Ctrl-C or SIGTERM, seconds requests in flight may take to finish",
                         "30")
                 .option("tokenizer", "PATH", "tokenizer (tokenizer.json, a directory, *.tiktoken); default: the"
@@ -45,9 +47,9 @@ public final class ServeCommand implements Command {
         if (!a.positionals().isEmpty()) throw new UsageException("unexpected argument '" + a.positionals().get(0) + "'");
         int port = a.nonNegativeInt("port");
         if (port > 65535) throw new UsageException("--port must lie in [0, 65535], got " + port);
-        OpenAiServer.Options options = new OpenAiServer.Options(a.string("host"), port, a.string("api-key"),
-                a.positiveInt("max-batch"), a.positiveInt("max-waiting"), a.positiveInt("max-body-bytes"),
-                a.nonNegativeInt("shutdown-timeout"));
+        int maxModelLen = a.has("max-model-len") ? a.positiveInt("max-model-len") : 0;
+        int maxBatch = a.positiveInt("max-batch"), maxWaiting = a.positiveInt("max-waiting");
+        int maxBody = a.positiveInt("max-body-bytes"), shutdown = a.nonNegativeInt("shutdown-timeout");
         Path spec = Path.of(a.string("model"));
         if (!Files.isDirectory(spec)) throw new UsageException(spec + ": not a checkpoint directory");
         Path dir = PretrainCommand.modelDir(spec);
@@ -57,6 +59,12 @@ public final class ServeCommand implements Command {
         String name = a.has("served-model-name") ? a.string("served-model-name")
                 : spec.toAbsolutePath().normalize().getFileName().toString();
         ServedModel served = ServedModel.of(name, model, tok, dir);
+        int window = served.contextWindow();
+        if (maxModelLen > window)
+            throw new UsageException("--max-model-len " + maxModelLen + " exceeds the model's context window of " + window);
+        // Llama 3's 131072 positions would reserve gigabytes per row: the default stops at 8192.
+        OpenAiServer.Options options = new OpenAiServer.Options(a.string("host"), port, a.string("api-key"), maxBatch,
+                maxWaiting, maxBody, shutdown, maxModelLen > 0 ? maxModelLen : Math.min(window, 8192));
         OpenAiServer server = OpenAiServer.start(served, options);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

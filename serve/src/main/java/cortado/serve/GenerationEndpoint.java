@@ -62,7 +62,7 @@ abstract class GenerationEndpoint {
             throw new ApiException(404, "The model `" + model + "` does not exist.", "model", "model_not_found");
         refuseUnsupported(f);
         int[] prompt = prompt(f, served);
-        int window = served.contextWindow();
+        int window = scheduler.window();
         long maxTokens = maxTokens(f);
         if (prompt.length >= window || (maxTokens >= 0 && prompt.length + maxTokens > window))
             throw new ApiException(400, "This model's maximum context length is " + window + " tokens. However, you "

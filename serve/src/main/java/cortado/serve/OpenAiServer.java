@@ -34,14 +34,17 @@ public final class OpenAiServer implements AutoCloseable {
      * @param maxWaiting  most requests waiting to join the batch (beyond: 429)
      * @param maxBodyBytes largest request body (beyond: 413)
      * @param shutdownSeconds how long {@link #close} lets requests in flight finish
+     * @param maxModelLen  the most positions of a prompt and its completion (each batch row reserves that many in the
+     *                     KV cache); 0: the model's context window
      */
     public record Options(String host, int port, String apiKey, int maxBatch, int maxWaiting, int maxBodyBytes,
-                          int shutdownSeconds) {
+                          int shutdownSeconds, int maxModelLen) {
         public Options {
             if (port < 0 || port > 65535) throw new IllegalArgumentException("port " + port + " outside [0, 65535]");
             if (maxBatch <= 0 || maxWaiting <= 0 || maxBodyBytes <= 0)
                 throw new IllegalArgumentException("max batch, waiting queue and body size must be positive");
-            if (shutdownSeconds < 0) throw new IllegalArgumentException("shutdown timeout must be >= 0");
+            if (shutdownSeconds < 0 || maxModelLen < 0)
+                throw new IllegalArgumentException("shutdown timeout and max model length must be >= 0");
             if (apiKey != null && apiKey.isEmpty()) apiKey = null;
         }
     }
@@ -66,7 +69,11 @@ public final class OpenAiServer implements AutoCloseable {
         this.served = served;
         this.options = options;
         this.metrics = new ServeMetrics(served.name());
-        this.scheduler = new Scheduler(served.model(), options.maxBatch(), options.maxWaiting(), metrics);
+        int window = options.maxModelLen() == 0 ? served.contextWindow() : options.maxModelLen();
+        if (window > served.contextWindow())
+            throw new IllegalArgumentException("max model length " + window + " exceeds the model's context window of "
+                    + served.contextWindow() + " positions");
+        this.scheduler = new Scheduler(served.model(), options.maxBatch(), options.maxWaiting(), window, metrics);
         metrics.gauges(scheduler::running, scheduler::waiting, scheduler::kvCacheUsage);
         this.completions = new CompletionsEndpoint(served, scheduler);
         this.chat = new ChatCompletionsEndpoint(served, scheduler);
@@ -138,7 +145,7 @@ public final class OpenAiServer implements AutoCloseable {
 
     private Map<String, Object> modelCard() {
         return GenerationEndpoint.object("id", served.name(), "object", "model", "created", created, "owned_by",
-                "cortado", "root", served.name(), "parent", null, "max_model_len", served.contextWindow());
+                "cortado", "root", served.name(), "parent", null, "max_model_len", scheduler.window());
     }
 
     private static void allow(String method, String expected) {

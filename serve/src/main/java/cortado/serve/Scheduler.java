@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
 final class Scheduler implements AutoCloseable {
     private final CausalLm model;
     private final ServeMetrics metrics;
-    private final int maxBatch, vocab;
+    private final int maxBatch, vocab, window;
     private final SequenceKvCache cache;
     private final BlockingQueue<GenerationJob> waiting;
     private final List<GenerationJob> running = new ArrayList<>();
@@ -30,7 +30,8 @@ final class Scheduler implements AutoCloseable {
     private volatile int runningCount;
     private volatile double kvCacheUsage;
 
-    Scheduler(CausalLm model, int maxBatch, int maxWaiting, ServeMetrics metrics) {
+    /** {@code window}: the most positions one sequence (prompt and completion) may take, at most the model's. */
+    Scheduler(CausalLm model, int maxBatch, int maxWaiting, int window, ServeMetrics metrics) {
         if (maxBatch <= 0 || maxWaiting <= 0)
             throw new IllegalArgumentException("max batch and waiting queue must be positive, got " + maxBatch + " and "
                     + maxWaiting);
@@ -38,7 +39,11 @@ final class Scheduler implements AutoCloseable {
         this.metrics = metrics;
         this.maxBatch = maxBatch;
         this.vocab = model.config().vocabSize();
-        this.cache = model.newSequenceCache(maxBatch, model.config().maxPositions());
+        if (window <= 0 || window > model.config().maxPositions())
+            throw new IllegalArgumentException("a context window of " + window + " positions is not in [1, "
+                    + model.config().maxPositions() + "], the model's");
+        this.window = window;
+        this.cache = model.newSequenceCache(maxBatch, window);
         this.waiting = new ArrayBlockingQueue<>(maxWaiting);
         this.thread = Thread.ofPlatform().name("cortado-scheduler").daemon(true).unstarted(this::loop);
         model.module().eval();
@@ -54,6 +59,9 @@ final class Scheduler implements AutoCloseable {
     int running() { return runningCount; }
 
     int maxBatch() { return maxBatch; }
+
+    /** The most positions a prompt and its completion may take together. */
+    int window() { return window; }
 
     int waiting() { return waiting.size(); }
 

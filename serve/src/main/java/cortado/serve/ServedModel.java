@@ -41,7 +41,7 @@ public record ServedModel(String name, CausalLm model, Tokenizer tokenizer, Chat
         return new ServedModel(name, model, tokenizer, template, EosTokens.orEndOfText(model.config(), dir, tokenizer));
     }
 
-    /** The most positions a prompt and its completion may take together. */
+    /** The model's context window: the most positions a prompt and its completion may take together. */
     public int contextWindow() { return model.config().maxPositions(); }
 
     /** A completion prompt's ids; an empty prompt starts from the end-of-text token. */

@@ -37,7 +37,7 @@ class OpenAiServerTest {
 
     @BeforeAll
     static void start() throws IOException {
-        server = OpenAiServer.start(TinyChatModel.load(), new OpenAiServer.Options("127.0.0.1", 0, KEY, 4, 64, 4096, 5));
+        server = OpenAiServer.start(TinyChatModel.load(), new OpenAiServer.Options("127.0.0.1", 0, KEY, 4, 64, 4096, 5, 0));
         client = HttpClient.newHttpClient(); // HTTP/2 preferred: plain http means an h2c upgrade offer
     }
 
@@ -268,7 +268,7 @@ class OpenAiServerTest {
     @Test
     void aFullWaitingQueueAnswers429() throws IOException {
         try (OpenAiServer small = OpenAiServer.start(TinyChatModel.load(),
-                new OpenAiServer.Options("127.0.0.1", 0, null, 1, 1, 4096, 5))) {
+                new OpenAiServer.Options("127.0.0.1", 0, null, 1, 1, 4096, 5, 0))) {
             String body = "{\"model\": \"tiny-chat\", \"prompt\": \"Hi\", \"max_tokens\": 120, \"temperature\": 0}";
             List<CompletableFuture<String>> replies = new ArrayList<>();
             for (int i = 0; i < 8; i++)
@@ -304,7 +304,7 @@ class OpenAiServerTest {
     @Test
     void closeLetsRequestsInFlightFinish() throws Exception {
         OpenAiServer draining = OpenAiServer.start(TinyChatModel.load(),
-                new OpenAiServer.Options("127.0.0.1", 0, null, 1, 8, 4096, 60));
+                new OpenAiServer.Options("127.0.0.1", 0, null, 1, 8, 4096, 60, 0));
         int port = draining.port();
         String body = "{\"model\": \"tiny-chat\", \"prompt\": \"Hi\", \"max_tokens\": 120, \"temperature\": 0, "
                 + "\"logit_bias\": {\"2\": -100}}";
@@ -383,7 +383,7 @@ class OpenAiServerTest {
     @Test
     void aClientThatHangsUpMidStreamFreesItsRow() throws Exception {
         try (OpenAiServer small = OpenAiServer.start(TinyChatModel.load(),
-                new OpenAiServer.Options("127.0.0.1", 0, null, 4, 4, 4096, 5))) {
+                new OpenAiServer.Options("127.0.0.1", 0, null, 4, 4, 4096, 5, 0))) {
             int port = small.port(), clients = 4, budget = 120;
             String labels = "{model_name=\"" + TinyChatModel.NAME + "\"}";
             String body = "{\"model\": \"tiny-chat\", \"prompt\": \"Hi\", \"max_tokens\": " + budget
@@ -416,6 +416,23 @@ class OpenAiServerTest {
             assertThat(rawTo(port, "POST /v1/completions HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
                     + "Content-Length: 48\r\n\r\n{\"model\": \"tiny-chat\", \"prompt\": \"Hi\", \"n\": 1}  "))
                     .startsWith("HTTP/1.1 200");
+        }
+    }
+
+    /** {@code maxModelLen} caps the context below the model's: the model card says so and longer requests get 400. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void maxModelLenCapsTheContext() throws IOException {
+        try (OpenAiServer capped = OpenAiServer.start(TinyChatModel.load(),
+                new OpenAiServer.Options("127.0.0.1", 0, null, 2, 4, 4096, 5, 40))) {
+            String models = rawTo(capped.port(), "GET /v1/models HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            assertThat(models).contains("\"max_model_len\":40");
+            String body = "{\"model\": \"tiny-chat\", \"prompt\": \"Hi\", \"max_tokens\": 50}";
+            assertError(rawTo(capped.port(), "POST /v1/completions HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                    + "Content-Length: " + body.length() + "\r\n\r\n" + body), 400, "maximum context length is 40 tokens");
+            String fits = body.replace("50", "30");
+            assertThat(rawTo(capped.port(), "POST /v1/completions HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                    + "Content-Length: " + fits.length() + "\r\n\r\n" + fits)).startsWith("HTTP/1.1 200");
         }
     }
 }

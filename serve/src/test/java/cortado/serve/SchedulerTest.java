@@ -24,7 +24,7 @@ class SchedulerTest {
     void continuousBatchingGivesTransformersGreedyIds() throws InterruptedException {
         ServedModel served = TinyChatModel.load();
         ServeMetrics metrics = new ServeMetrics(served.name());
-        Scheduler scheduler = new Scheduler(served.model(), 3, 16, metrics);
+        Scheduler scheduler = new Scheduler(served.model(), 3, 16, served.contextWindow(), metrics);
         try {
             List<Map<String, Object>> cases = TinyChatModel.goldenCases();
             BlockingQueue<GenerationJob.Event> events = new LinkedBlockingQueue<>();

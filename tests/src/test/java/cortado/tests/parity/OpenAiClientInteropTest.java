@@ -42,7 +42,7 @@ class OpenAiClientInteropTest {
         Map<String, Object> chat = cases.stream().filter(c -> c.get("kind").equals("chat")).findFirst().orElseThrow();
         ServedModel served = ServedModel.of("tiny-chat", HfCheckpoint.load(dir), Tokenizers.open(dir), dir);
         try (OpenAiServer server = OpenAiServer.start(served, new OpenAiServer.Options("127.0.0.1", 0, "sk-interop", 4,
-                16, 1 << 20, 5))) {
+                16, 1 << 20, 5, 0))) {
             String out = TransformersInteropTest.runPython(python, "check_openai_client.py", List.of(
                     "http://127.0.0.1:" + server.port() + "/v1", "sk-interop", "tiny-chat", (String) completion.get("prompt"),
                     completion.get("max_tokens").toString(), Json.write(chat.get("messages")), chat.get("max_tokens").toString()));
