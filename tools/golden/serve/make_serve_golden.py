@@ -9,7 +9,8 @@ Writes under --out:
                   BPE of 400 tokens; tokenizer_config.json; chat_template.jinja)
   greedy.json     {"cases": [{"kind": "completion" | "chat", "prompt" | "messages", "max_tokens", "prompt_ids",
                   "completion_ids" (up to and including an eos), "text" (decode(skip_special_tokens=True)),
-                  "finish_reason"}]}
+                  "finish_reason", "logprobs" (log_softmax of generate's raw logits at each chosen token),
+                  "top2" ([[id, logprob], [id, logprob]] per step: the two most likely tokens)}]}
 
 Prompts are encoded as vLLM does: a completion prompt as tokenizer(text), a conversation with
 apply_chat_template(add_generation_prompt=True). Weights are re-drawn at larger scales than HF's init (make_golden's
@@ -36,14 +37,19 @@ CHATS = [([{"role": "user", "content": "Hi there!"}], 12),
          ([{"role": "system", "content": "You are terse."}, {"role": "user", "content": "Name a colour."}], 16)]
 
 
-def greedy(model, ids, max_new, eos):
+def greedy(model, ids, max_new, eos, logprobs=None, top2=None):
     res = model.generate(input_ids=torch.tensor([ids]), attention_mask=torch.ones(1, len(ids), dtype=torch.long),
                          max_new_tokens=max_new, do_sample=False, eos_token_id=eos, pad_token_id=0,
                          output_logits=True, return_dict_in_generate=True)
     row = res.sequences[0, len(ids):].tolist()
     for i in range(len(row)):
-        top2 = torch.topk(res.logits[i][0], 2).values
-        assert top2[0] - top2[1] > 1e-3, f"near-tie at step {i}: {top2.tolist()}"
+        top = torch.topk(res.logits[i][0], 2).values
+        assert top[0] - top[1] > 1e-3, f"near-tie at step {i}: {top.tolist()}"
+        lp = torch.log_softmax(res.logits[i][0].double(), -1)
+        if logprobs is not None:
+            logprobs.append(lp[row[i]].item())
+            best = torch.topk(lp, 2)
+            top2.append([[int(t), v] for t, v in zip(best.indices.tolist(), best.values.tolist())])
     return row
 
 
@@ -72,10 +78,14 @@ def main():
     with torch.no_grad():
         for prompt, max_new in COMPLETIONS:
             ids = tok(prompt)["input_ids"]
-            cases.append(case("completion", {"prompt": prompt}, ids, greedy(model, ids, max_new, eos), max_new, tok, eos))
+            lps, top2 = [], []
+            c = case("completion", {"prompt": prompt}, ids, greedy(model, ids, max_new, eos, lps, top2), max_new, tok, eos)
+            cases.append({**c, "logprobs": lps, "top2": top2})
         for messages, max_new in CHATS:
             ids = tok.apply_chat_template(messages, add_generation_prompt=True, tokenize=True, return_dict=False)
-            cases.append(case("chat", {"messages": messages}, ids, greedy(model, ids, max_new, eos), max_new, tok, eos))
+            lps, top2 = [], []
+            c = case("chat", {"messages": messages}, ids, greedy(model, ids, max_new, eos, lps, top2), max_new, tok, eos)
+            cases.append({**c, "logprobs": lps, "top2": top2})
     with open(os.path.join(args.out, "greedy.json"), "w") as f:
         json.dump({"generator": "tools/golden/serve/make_serve_golden.py", "cases": cases}, f)
     for c in cases:

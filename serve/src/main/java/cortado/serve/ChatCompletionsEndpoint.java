@@ -1,5 +1,6 @@
 package cortado.serve;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -62,16 +63,47 @@ final class ChatCompletionsEndpoint extends GenerationEndpoint {
 
     @Override String object(boolean chunk) { return chunk ? "chat.completion.chunk" : "chat.completion"; }
 
+    /** {@code logprobs: true} turns them on, {@code top_logprobs} (0 to 20) asks for alternatives. */
     @Override
-    Map<String, Object> choice(int index, String text, String finishReason) {
-        return object("index", index, "message", object("role", "assistant", "content", text), "logprobs", null,
+    int topLogprobs(RequestFields f) {
+        boolean on = f.bool("logprobs", false);
+        long k = f.integer("top_logprobs", 0);
+        if (k < 0 || k > 20) throw new ApiException(400, "'top_logprobs' must lie in [0, 20]", "top_logprobs");
+        if (k > 0 && !on) throw new ApiException(400, "'top_logprobs' needs 'logprobs': true", "top_logprobs");
+        return on ? (int) k : -1;
+    }
+
+    /** The chat format: {@code {"content": [{"token", "logprob", "bytes", "top_logprobs": [...]}], "refusal": null}}. */
+    @Override
+    Object logprobs(List<TokenLogprob> lps, int textOffset) {
+        List<Object> content = new ArrayList<>();
+        for (TokenLogprob lp : lps) {
+            List<Object> top = new ArrayList<>();
+            for (int j = 0; j < lp.topIds().length; j++) top.add(entry(lp.topIds()[j], lp.topLogprobs()[j]));
+            Map<String, Object> e = entry(lp.id(), lp.logprob());
+            e.put("top_logprobs", top);
+            content.add(e);
+        }
+        return object("content", content, "refusal", null);
+    }
+
+    private Map<String, Object> entry(int id, double logprob) {
+        String t = tokenText(id);
+        List<Object> bytes = new ArrayList<>();
+        for (byte b : t.getBytes(StandardCharsets.UTF_8)) bytes.add(b & 0xff);
+        return object("token", t, "logprob", logprob, "bytes", bytes);
+    }
+
+    @Override
+    Map<String, Object> choice(int index, String text, String finishReason, Object logprobs) {
+        return object("index", index, "message", object("role", "assistant", "content", text), "logprobs", logprobs,
                 "finish_reason", finishReason);
     }
 
     @Override
-    Map<String, Object> chunkChoice(int index, String text, boolean first, String finishReason) {
+    Map<String, Object> chunkChoice(int index, String text, boolean first, String finishReason, Object logprobs) {
         Map<String, Object> delta = first ? object("role", "assistant", "content", text)
                 : text.isEmpty() && finishReason != null ? object() : object("content", text);
-        return object("index", index, "delta", delta, "logprobs", null, "finish_reason", finishReason);
+        return object("index", index, "delta", delta, "logprobs", logprobs, "finish_reason", finishReason);
     }
 }

@@ -1,5 +1,7 @@
 package cortado.serve;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -49,13 +51,39 @@ final class CompletionsEndpoint extends GenerationEndpoint {
 
     @Override String object(boolean chunk) { return "text_completion"; }
 
+    /** {@code logprobs}: an integer, the alternatives per token (0 to 20; 0: the chosen token's only). */
     @Override
-    Map<String, Object> choice(int index, String text, String finishReason) {
-        return object("text", text, "index", index, "logprobs", null, "finish_reason", finishReason);
+    int topLogprobs(RequestFields f) {
+        if (!f.has("logprobs")) return -1;
+        long k = f.integer("logprobs", -1);
+        if (k < 0 || k > 20) throw new ApiException(400, "'logprobs' must lie in [0, 20]", "logprobs");
+        return (int) k;
+    }
+
+    /** The legacy format: parallel lists of tokens, their log-probabilities, top alternatives and text offsets. */
+    @Override
+    Object logprobs(List<TokenLogprob> lps, int textOffset) {
+        List<Object> tokens = new ArrayList<>(), values = new ArrayList<>(), tops = new ArrayList<>(), offsets = new ArrayList<>();
+        for (TokenLogprob lp : lps) {
+            String t = tokenText(lp.id());
+            tokens.add(t);
+            values.add(lp.logprob());
+            Map<String, Object> top = new LinkedHashMap<>();
+            for (int j = 0; j < lp.topIds().length; j++) top.putIfAbsent(tokenText(lp.topIds()[j]), lp.topLogprobs()[j]);
+            tops.add(top);
+            offsets.add(textOffset);
+            textOffset += t.length();
+        }
+        return object("tokens", tokens, "token_logprobs", values, "top_logprobs", tops, "text_offset", offsets);
     }
 
     @Override
-    Map<String, Object> chunkChoice(int index, String text, boolean first, String finishReason) {
-        return choice(index, text, finishReason);
+    Map<String, Object> choice(int index, String text, String finishReason, Object logprobs) {
+        return object("text", text, "index", index, "logprobs", logprobs, "finish_reason", finishReason);
+    }
+
+    @Override
+    Map<String, Object> chunkChoice(int index, String text, boolean first, String finishReason, Object logprobs) {
+        return choice(index, text, finishReason, logprobs);
     }
 }

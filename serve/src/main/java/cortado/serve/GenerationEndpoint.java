@@ -46,14 +46,26 @@ abstract class GenerationEndpoint {
 
     abstract String object(boolean chunk);
 
-    /** Choice {@code index} of the full answer. */
-    abstract Map<String, Object> choice(int index, String text, String finishReason);
+    /** How many alternatives to report with each token's log-probability; -1 when none were asked for. */
+    abstract int topLogprobs(RequestFields f);
+
+    /**
+     * The {@code logprobs} field of a choice for tokens {@code lps} (their text from {@code textOffset} on in the
+     * choice's text), in the endpoint's format.
+     */
+    abstract Object logprobs(List<TokenLogprob> lps, int textOffset);
+
+    /** Choice {@code index} of the full answer; {@code logprobs} as {@link #logprobs} made it, or null. */
+    abstract Map<String, Object> choice(int index, String text, String finishReason, Object logprobs);
 
     /**
      * A streamed piece of choice {@code index}: {@code text} new, its first chunk when {@code first},
-     * {@code finishReason} on its last.
+     * {@code finishReason} on its last, {@code logprobs} of its tokens or null.
      */
-    abstract Map<String, Object> chunkChoice(int index, String text, boolean first, String finishReason);
+    abstract Map<String, Object> chunkChoice(int index, String text, boolean first, String finishReason, Object logprobs);
+
+    /** A token's own text (a piece of a UTF-8 character decodes to U+FFFD). */
+    final String tokenText(int id) { return served.tokenizer().decode(new int[] {id}); }
 
     final void handle(HttpExchange ex, Map<String, Object> body) throws IOException {
         RequestFields f = new RequestFields(body);
@@ -78,11 +90,12 @@ abstract class GenerationEndpoint {
             throw new ApiException(400, "'n' must lie in [1, " + scheduler.maxBatch() + "] (the server's batch)", "n");
         int n = (int) choices;
         SamplingParams params = sampling(f);
+        int top = topLogprobs(f);
         BlockingQueue<GenerationJob.Event> events = new LinkedBlockingQueue<>();
         List<GenerationJob> jobs = new ArrayList<>();
         for (int i = 0; i < n; i++) // choice i draws from seed + i, so the n choices differ when sampling
             jobs.add(new GenerationJob(i, prompt, new Sampler(params.withSeed(params.seed() + i)), stop,
-                    new TextStream(served.tokenizer(), served.eosTokenIds(), stops, true), events));
+                    new TextStream(served.tokenizer(), served.eosTokenIds(), stops, true), top, events));
         boolean stream = f.bool("stream", false);
         boolean includeUsage = stream && new RequestFields(f.object("stream_options")).bool("include_usage", false);
         for (GenerationJob job : jobs)
@@ -93,8 +106,8 @@ abstract class GenerationEndpoint {
         String id = idPrefix() + UUID.randomUUID().toString().replace("-", "");
         long created = System.currentTimeMillis() / 1000;
         try {
-            if (stream) stream(ex, events, n, id, created, includeUsage);
-            else answer(ex, events, n, id, created);
+            if (stream) stream(ex, events, n, top >= 0, id, created, includeUsage);
+            else answer(ex, events, n, top >= 0, id, created);
         } finally {
             jobs.forEach(GenerationJob::cancel); // a no-op for finished jobs; frees the rows of the others
         }
@@ -104,9 +117,6 @@ abstract class GenerationEndpoint {
     private static void refuseUnsupported(RequestFields f) {
         if (f.integer("best_of", 1) != 1) throw new ApiException(400, "only best_of = 1 is supported", "best_of");
         if (f.bool("echo", false)) throw new ApiException(400, "echo is not supported", "echo");
-        Object logprobs = f.body().get("logprobs");
-        if (logprobs != null && !Boolean.FALSE.equals(logprobs))
-            throw new ApiException(400, "logprobs are not supported yet", "logprobs");
         Object tools = f.body().get("tools");
         if (tools instanceof List<?> l && !l.isEmpty()) throw new ApiException(400, "tools are not supported yet", "tools");
         String format = new RequestFields(f.object("response_format")).string("type", "text");
@@ -149,14 +159,21 @@ abstract class GenerationEndpoint {
         return bias;
     }
 
-    private void answer(HttpExchange ex, BlockingQueue<GenerationJob.Event> events, int n, String id, long created)
-            throws IOException {
+    private void answer(HttpExchange ex, BlockingQueue<GenerationJob.Event> events, int n, boolean withLogprobs,
+                        String id, long created) throws IOException {
         StringBuilder[] text = new StringBuilder[n];
+        List<List<TokenLogprob>> lps = new ArrayList<>();
         GenerationJob.Finished[] done = new GenerationJob.Finished[n];
-        for (int i = 0; i < n; i++) text[i] = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            text[i] = new StringBuilder();
+            lps.add(new ArrayList<>());
+        }
         for (int left = n; left > 0; ) {
             switch (take(events)) {
-                case GenerationJob.Text t -> text[t.index()].append(t.delta());
+                case GenerationJob.Text t -> {
+                    text[t.index()].append(t.delta());
+                    lps.get(t.index()).addAll(t.logprobs());
+                }
                 case GenerationJob.Failed x -> throw new ApiException(500, "generation failed: " + x.message(), null);
                 case GenerationJob.Finished d -> {
                     done[d.index()] = d;
@@ -165,27 +182,32 @@ abstract class GenerationEndpoint {
             }
         }
         List<Map<String, Object>> choices = new ArrayList<>();
-        for (int i = 0; i < n; i++) choices.add(choice(i, text[i].toString(), done[i].reason().apiName()));
+        for (int i = 0; i < n; i++)
+            choices.add(choice(i, text[i].toString(), done[i].reason().apiName(),
+                    withLogprobs ? logprobs(lps.get(i), 0) : null));
         Map<String, Object> body = envelope(id, created, false);
         body.put("choices", choices);
         body.put("usage", usage(done));
         OpenAiServer.sendJson(ex, 200, body);
     }
 
-    private void stream(HttpExchange ex, BlockingQueue<GenerationJob.Event> events, int n, String id, long created,
-                        boolean includeUsage) throws IOException {
+    private void stream(HttpExchange ex, BlockingQueue<GenerationJob.Event> events, int n, boolean withLogprobs,
+                        String id, long created, boolean includeUsage) throws IOException {
         ex.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
         ex.getResponseHeaders().set("Cache-Control", "no-cache");
         ex.sendResponseHeaders(200, 0);
         try (OutputStream out = ex.getResponseBody()) {
             boolean[] started = new boolean[n];
+            int[] printed = new int[n]; // characters of each choice sent so far (the completions' text_offset)
             GenerationJob.Finished[] done = new GenerationJob.Finished[n];
             for (int left = n; left > 0; ) {
                 switch (take(events)) {
                     case GenerationJob.Text t -> {
-                        send(out, chunk(id, created, chunkChoice(t.index(), t.delta(), !started[t.index()], null),
-                                includeUsage));
-                        started[t.index()] = true;
+                        int i = t.index();
+                        send(out, chunk(id, created, chunkChoice(i, t.delta(), !started[i], null,
+                                withLogprobs ? logprobs(t.logprobs(), printed[i]) : null), includeUsage));
+                        started[i] = true;
+                        printed[i] += t.delta().length();
                     }
                     case GenerationJob.Failed x -> {
                         // Headers are gone: OpenAI's error object as a data line, then the end of the stream.
@@ -195,7 +217,7 @@ abstract class GenerationEndpoint {
                     }
                     case GenerationJob.Finished d -> {
                         send(out, chunk(id, created, chunkChoice(d.index(), "", !started[d.index()],
-                                d.reason().apiName()), includeUsage));
+                                d.reason().apiName(), null), includeUsage));
                         done[d.index()] = d;
                         left--;
                     }

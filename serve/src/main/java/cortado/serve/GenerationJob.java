@@ -4,7 +4,9 @@ import cortado.nn.generate.FinishReason;
 import cortado.nn.generate.Sampler;
 import cortado.nn.generate.StoppingCriteria;
 import cortado.nn.generate.TextStream;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 
 /**
@@ -17,8 +19,11 @@ final class GenerationJob {
     /** What the scheduler reports. */
     sealed interface Event {}
 
-    /** Newly printable text of choice {@code index}. */
-    record Text(int index, String delta) implements Event {}
+    /**
+     * Newly printable text of choice {@code index}, with the log-probabilities of the tokens taken since the previous
+     * event when they were asked for (else empty).
+     */
+    record Text(int index, String delta, List<TokenLogprob> logprobs) implements Event {}
 
     /** Choice {@code index} ended: why, and the token counts OpenAI's {@code usage} reports. */
     record Finished(int index, FinishReason reason, int promptTokens, int completionTokens) implements Event {}
@@ -33,7 +38,10 @@ final class GenerationJob {
     final TextStream text;
     final long arrivalNanos = System.nanoTime();
     final int index;
+    /** How many most likely alternatives to report with each token's log-probability; -1: no log-probabilities. */
+    final int topLogprobs;
     private final BlockingQueue<Event> events;
+    private final List<TokenLogprob> pendingLogprobs = new ArrayList<>();
     private volatile boolean cancelled;
 
     // Scheduler-side state (only its thread touches these).
@@ -41,9 +49,10 @@ final class GenerationJob {
     int row = -1;
     long firstTokenNanos;
 
-    GenerationJob(int index, int[] prompt, Sampler sampler, StoppingCriteria stop, TextStream text,
+    GenerationJob(int index, int[] prompt, Sampler sampler, StoppingCriteria stop, TextStream text, int topLogprobs,
                   BlockingQueue<Event> events) {
         this.index = index;
+        this.topLogprobs = topLogprobs;
         this.events = events;
         this.ids = Arrays.copyOf(prompt, prompt.length + stop.maxNewTokens());
         this.promptLength = this.length = prompt.length;
@@ -52,9 +61,22 @@ final class GenerationJob {
         this.text = text;
     }
 
-    void emit(String delta) { if (!delta.isEmpty()) events.add(new Text(index, delta)); }
+    void logprob(TokenLogprob lp) { pendingLogprobs.add(lp); }
 
-    void finished(FinishReason reason) { events.add(new Finished(index, reason, promptLength, generated())); }
+    void emit(String delta) { if (!delta.isEmpty()) events.add(new Text(index, delta, takeLogprobs())); }
+
+    /** The end of the choice, after the log-probabilities of tokens that printed nothing (an end-of-sequence token). */
+    void finished(FinishReason reason) {
+        if (!pendingLogprobs.isEmpty()) events.add(new Text(index, "", takeLogprobs()));
+        events.add(new Finished(index, reason, promptLength, generated()));
+    }
+
+    private List<TokenLogprob> takeLogprobs() {
+        if (pendingLogprobs.isEmpty()) return List.of();
+        List<TokenLogprob> out = List.copyOf(pendingLogprobs);
+        pendingLogprobs.clear();
+        return out;
+    }
 
     void failed(String message) { events.add(new Failed(index, message)); }
 

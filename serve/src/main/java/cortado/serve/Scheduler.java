@@ -127,6 +127,7 @@ final class Scheduler implements AutoCloseable {
         int next = job.sampler.sample(Arrays.copyOfRange(logits, offset, offset + vocab), job.ids, job.promptLength,
                 job.length);
         job.ids[job.length++] = next;
+        if (job.topLogprobs >= 0) job.logprob(TokenLogprob.of(logits, offset, vocab, next, job.topLogprobs));
         if (job.firstTokenNanos == 0) {
             job.firstTokenNanos = System.nanoTime();
             metrics.firstToken(job.firstTokenNanos - job.arrivalNanos);

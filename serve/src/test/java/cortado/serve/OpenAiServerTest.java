@@ -2,6 +2,7 @@ package cortado.serve;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import cortado.data.json.Json;
 import java.io.IOException;
@@ -434,5 +435,52 @@ class OpenAiServerTest {
             assertThat(rawTo(capped.port(), "POST /v1/completions HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
                     + "Content-Length: " + fits.length() + "\r\n\r\n" + fits)).startsWith("HTTP/1.1 200");
         }
+    }
+
+    /**
+     * Log-probabilities in both formats: the legacy completions lists ({@code logprobs: 2}) and, streamed, the chat
+     * format ({@code logprobs: true, top_logprobs: 2}), one entry per generated token with transformers' values
+     * (tolerance 1e-4: float32 logits; {@link SchedulerTest} checks the ids).
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void logprobsInBothFormats() {
+        List<Map<String, Object>> cases = TinyChatModel.goldenCases();
+        Map<String, Object> completion = cases.getFirst();
+        Map<String, Object> req = new LinkedHashMap<>(request(completion, false));
+        req.put("logprobs", 2);
+        Map<String, Object> lp = (Map<String, Object>) ((List<Map<String, Object>>) Json.parseObject(
+                post(path(completion), req).body()).get("choices")).getFirst().get("logprobs");
+        List<Double> values = (List<Double>) lp.get("token_logprobs");
+        List<Double> expected = (List<Double>) completion.get("logprobs");
+        assertThat(values).hasSize(expected.size());
+        for (int t = 0; t < values.size(); t++) assertThat(values.get(t)).isCloseTo(expected.get(t), within(1e-4));
+        assertThat((List<Object>) lp.get("tokens")).hasSize(expected.size());
+        assertThat((List<Map<String, Object>>) lp.get("top_logprobs")).allSatisfy(m -> assertThat(m).isNotEmpty());
+        assertThat((List<Long>) lp.get("text_offset")).first().isEqualTo(0L);
+
+        Map<String, Object> chat = cases.stream().filter(c -> c.get("kind").equals("chat")).findFirst().orElseThrow();
+        Map<String, Object> streamed = new LinkedHashMap<>(request(chat, true));
+        streamed.put("logprobs", true);
+        streamed.put("top_logprobs", 2);
+        List<Map<String, Object>> content = new ArrayList<>();
+        for (String block : post(path(chat), streamed).body().split("\n\n")) {
+            if (block.equals("data: [DONE]")) break;
+            for (Map<String, Object> c : (List<Map<String, Object>>) Json.parseObject(block.substring(6)).get("choices"))
+                if (c.get("logprobs") != null)
+                    content.addAll((List<Map<String, Object>>) ((Map<String, Object>) c.get("logprobs")).get("content"));
+        }
+        List<Double> chatExpected = (List<Double>) chat.get("logprobs");
+        List<List<List<Object>>> top2 = (List<List<List<Object>>>) chat.get("top2");
+        assertThat(content).hasSize(chatExpected.size());
+        for (int t = 0; t < content.size(); t++) {
+            assertThat((Double) content.get(t).get("logprob")).isCloseTo(chatExpected.get(t), within(1e-4));
+            List<Map<String, Object>> top = (List<Map<String, Object>>) content.get(t).get("top_logprobs");
+            assertThat(top).hasSize(2);
+            assertThat((Double) top.get(0).get("logprob")).isCloseTo((Double) top2.get(t).get(0).get(1), within(1e-4));
+            assertThat(content.get(t)).containsKeys("token", "bytes");
+        }
+        assertError(post("/v1/chat/completions", Map.of("model", TinyChatModel.NAME, "messages", chat.get("messages"),
+                "top_logprobs", 2)), 400, "needs 'logprobs': true");
     }
 }
