@@ -29,6 +29,7 @@ public final class Commands {
         add(new PretrainCommand());
         add(new PruneCommand());
         add(new QuantizeCommand());
+        add(new ServeCommand());
         add(new SftCommand());
         add(new TokenizeCommand());
         add(new TokenizerTrainCommand());

@@ -18,7 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -168,9 +167,7 @@ public final class GenerateCommand implements Command {
 
     /** generation_config.json's or config.json's eos_token_id, else the tokenizer's end-of-text token. */
     static Set<Integer> eosTokens(CausalLm model, Tokenizer tok, Path dir) {
-        Set<Integer> eos = new HashSet<>(EosTokens.of(model.config(), dir));
-        if (eos.isEmpty() && tok.endOfTextId() >= 0) eos.add(tok.endOfTextId());
-        return eos;
+        return EosTokens.orEndOfText(model.config(), dir, tok);
     }
 
     /**

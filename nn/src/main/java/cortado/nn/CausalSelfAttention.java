@@ -170,7 +170,7 @@ public final class CausalSelfAttention extends Module implements SelfAttention {
             k = kv.keys();
             v = kv.values();
         }
-        if (mask == null) mask = cache == null ? AttentionMask.CAUSAL : cacheMask(cache, batch, k.size(2));
+        if (mask == null) mask = cache == null ? AttentionMask.CAUSAL : cache.attentionMask(k.size(2));
         if (options.slidingWindow() > 0) mask = mask.withSlidingWindow(options.slidingWindow());
         float scale = (float) (1.0 / Math.sqrt(headDim));
         Layer probabilities = probabilitiesLayer();
@@ -195,17 +195,6 @@ public final class CausalSelfAttention extends Module implements SelfAttention {
         Module m = childAt(name);
         if (m instanceof Dropout d && d.p() == 0f) return null;
         return (Layer) m;
-    }
-
-    /** Causal over {@code keys} cached slots, row b's first {@code cache.padding(b)} slots (left padding) hidden. */
-    private static AttentionMask cacheMask(KvCache cache, int batch, int keys) {
-        if (!cache.padded()) return AttentionMask.CAUSAL;
-        int[] from = new int[batch], to = new int[batch];
-        for (int b = 0; b < batch; b++) {
-            from[b] = cache.padding(b);
-            to[b] = keys;
-        }
-        return AttentionMask.CAUSAL.withKeyRange(from, to, keys);
     }
 
     /** Qwen3's q_norm/k_norm: RMSNorm of each head's D values, on rows {@code [B*T, n*D]}; identity without it. */

@@ -2,14 +2,17 @@ package cortado.nn.generate;
 
 import cortado.data.json.Json;
 import cortado.data.json.JsonException;
+import cortado.data.tokenizer.Tokenizer;
 import cortado.nn.io.CheckpointException;
 import cortado.nn.models.ModelConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The end-of-sequence ids generation stops at, found as transformers finds them: {@code generation_config.json}'s
@@ -31,6 +34,16 @@ public final class EosTokens {
             }
         }
         return config.eosTokenIds();
+    }
+
+    /**
+     * The ids a reply ends at: {@link #of}, else the tokenizer's end-of-text token when it has one (a checkpoint that
+     * names no eos_token_id).
+     */
+    public static Set<Integer> orEndOfText(ModelConfig config, Path dir, Tokenizer tokenizer) {
+        Set<Integer> eos = new HashSet<>(of(config, dir));
+        if (eos.isEmpty() && tokenizer.endOfTextId() >= 0) eos.add(tokenizer.endOfTextId());
+        return eos;
     }
 
     /** {@code eos_token_id} of a generation_config.json; null when the field is absent or null. */

@@ -19,7 +19,12 @@ public final class TextStream {
     private int printed;
 
     public TextStream(Tokenizer tokenizer, Set<Integer> eosTokenIds, List<String> stopStrings) {
-        this.decoder = new StreamingDecoder(tokenizer, false);
+        this(tokenizer, eosTokenIds, stopStrings, false);
+    }
+
+    /** As above; {@code skipSpecialTokens} leaves special tokens out of the text (HF's and vLLM's default for replies). */
+    public TextStream(Tokenizer tokenizer, Set<Integer> eosTokenIds, List<String> stopStrings, boolean skipSpecialTokens) {
+        this.decoder = new StreamingDecoder(tokenizer, skipSpecialTokens);
         this.eos = Set.copyOf(eosTokenIds);
         this.stops = List.copyOf(stopStrings);
     }
@@ -36,6 +41,9 @@ public final class TextStream {
         text.append(decoder.finish());
         return emit(stopCut());
     }
+
+    /** Whether the text so far contains a stop string (the sequence should end). */
+    public boolean reachedStop() { return stopCut() < text.length(); }
 
     private String emit(int end) {
         if (end <= printed) return "";

@@ -40,6 +40,12 @@ public interface CausalLm {
     KvCache newCache(int batch, int maxSeq);
 
     /**
+     * An empty {@link SequenceKvCache} of {@code slots} rows of at most {@code maxSeq} positions each, for sequences
+     * that join and leave between forward passes (continuous batching).
+     */
+    SequenceKvCache newSequenceCache(int slots, int maxSeq);
+
+    /**
      * An empty {@link DynamicKvCache}: gradients flow through it (training with a cache, prefix tuning's virtual keys
      * and values), at the cost of copying each layer's history at every step.
      */

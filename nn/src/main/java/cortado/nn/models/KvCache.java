@@ -1,5 +1,6 @@
 package cortado.nn.models;
 
+import cortado.tensor.AttentionMask;
 import cortado.tensor.Tensor;
 
 /**
@@ -54,7 +55,11 @@ public interface KvCache {
      */
     void pad(int[] pads);
 
-    /** Whether any row is padded (a plain causal mask is then not enough). */
+    /**
+     * Whether the rows do not all start at slot 0 with one shared length (left padding, or rows of their own lengths):
+     * a plain causal mask and shared positions are then not enough, so {@link #positionIds} and {@link #attentionMask}
+     * are used.
+     */
     default boolean padded() {
         for (int b = 0; b < batch(); b++) if (padding(b) > 0) return true;
         return false;
@@ -70,5 +75,19 @@ public interface KvCache {
         for (int b = 0; b < batch(); b++)
             for (int t = 0; t < seq; t++) pos[b * seq + t] = Math.max(0, length() + t - padding(b));
         return pos;
+    }
+
+    /**
+     * Which of {@code keys} cached slots (those {@link #append} returned) the new queries of each row may see: causal,
+     * with row b's first {@link #padding(int) padding(b)} slots (left padding) hidden.
+     */
+    default AttentionMask attentionMask(int keys) {
+        if (!padded()) return AttentionMask.CAUSAL;
+        int[] from = new int[batch()], to = new int[batch()];
+        for (int b = 0; b < batch(); b++) {
+            from[b] = padding(b);
+            to[b] = keys;
+        }
+        return AttentionMask.CAUSAL.withKeyRange(from, to, keys);
     }
 }

@@ -11,7 +11,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Nothing above the tensor module is tied to the CPU: the main sources of autograd, nn, quant, peft, train, eval and cli pass
+ * Nothing above the tensor module is tied to the CPU: the main sources of autograd, nn, quant, peft, train, eval, serve and cli pass
  * {@link DeviceNeutralSourceScan} (a failure lists each file and line with what to use instead). The scan itself is
  * checked on planted violations, so a rule that stopped matching would show.
  */
@@ -24,7 +24,7 @@ class DeviceNeutralModulesTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"autograd", "nn", "quant", "peft", "train", "eval", "cli"})
+    @ValueSource(strings = {"autograd", "nn", "quant", "peft", "train", "eval", "serve", "cli"})
     void mainSourcesAreDeviceNeutral(String module) {
         Path src = repositoryRoot().resolve(module).resolve("src/main/java");
         assertThat(src).isDirectory();

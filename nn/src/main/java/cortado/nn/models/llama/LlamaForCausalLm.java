@@ -7,6 +7,7 @@ import cortado.nn.Parameter;
 import cortado.nn.models.DecoderLm;
 import cortado.nn.models.DynamicKvCache;
 import cortado.nn.models.KvCache;
+import cortado.nn.models.SequenceKvCache;
 import cortado.nn.models.StaticKvCache;
 import cortado.tensor.Tensor;
 import java.util.Map;
@@ -85,6 +86,14 @@ public final class LlamaForCausalLm extends DecoderLm {
             throw new IllegalArgumentException("a cache of " + maxSeq + " positions exceeds the model's "
                     + config.positionLimit() + " positions");
         return new StaticKvCache(config.numHiddenLayers(), batch, config.numKeyValueHeads(), maxSeq, config.headDim());
+    }
+
+    @Override
+    public SequenceKvCache newSequenceCache(int slots, int maxSeq) {
+        if (maxSeq > config.positionLimit())
+            throw new IllegalArgumentException("a cache of " + maxSeq + " positions exceeds the model's "
+                    + config.positionLimit() + " positions");
+        return new SequenceKvCache(config.numHiddenLayers(), slots, config.numKeyValueHeads(), maxSeq, config.headDim());
     }
 
     @Override

@@ -1,0 +1,80 @@
+package cortado.cli;
+
+import cortado.data.tokenizer.Tokenizer;
+import cortado.nn.models.CausalLm;
+import cortado.serve.OpenAiServer;
+import cortado.serve.ServedModel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code cortado serve --model DIR}: the OpenAI-compatible HTTP server ({@link OpenAiServer}) over one checkpoint,
+ * until interrupted: Ctrl-C or SIGTERM stop it, letting requests in flight finish for up to --shutdown-timeout.
+ */
+public final class ServeCommand implements Command {
+    @Override public String name() { return "serve"; }
+
+    @Override public String summary() { return "serve a model over an OpenAI-compatible HTTP API (continuous batching)"; }
+
+    @Override
+    public int run(String[] argv) throws Exception {
+        Args a = new Args("serve", """
+                Serves a checkpoint over HTTP with OpenAI's API: GET /v1/models, POST /v1/completions and
+                /v1/chat/completions (the checkpoint's chat template; streaming as server-sent events, with
+                stream_options.include_usage), GET /health and GET /metrics (Prometheus, vLLM's metric names with a
+                cortado: prefix). Requests are batched continuously: each joins the running batch as soon as a row is
+                free and leaves it when done; beyond --max-batch they wait in a queue of --max-waiting (then 429).
+                Sampling: temperature, top_p, top_k, min_p, frequency/presence/repetition penalties, logit_bias,
+                seed, stop, n, max_tokens (default: the rest of the context window), logprobs. Not yet: tools,
+                response_format, embeddings, LoRA adapters per request.""")
+                .required("model", "DIR", "a Hugging Face checkpoint directory")
+                .option("served-model-name", "NAME", "the model name clients send; default: the directory's name", null)
+                .option("host", "ADDR", "address to listen on", "127.0.0.1")
+                .option("port", "N", "port to listen on (0: any free port)", "8000")
+                .option("api-key", "KEY", "require 'Authorization: Bearer KEY' on /v1/ routes", null)
+                .option("max-batch", "N", "most sequences decoded together in one step", "8")
+                .option("max-waiting", "N", "most requests waiting for a batch row (beyond: 429)", "256")
+                .option("max-body-bytes", "N", "largest request body (beyond: 413)", "1048576")
+                .option("max-model-len", "N", "the most positions of a prompt and its completion; every batch row"
+                        + " reserves that many in the KV cache (default: the model's context window, at most 8192)", null)
+                .option("shutdown-timeout", "S", "on Ctrl-C or SIGTERM, seconds requests in flight may take to finish",
+                        "30")
+                .option("tokenizer", "PATH", "tokenizer (tokenizer.json, a directory, *.tiktoken); default: the"
+                        + " checkpoint's own", null);
+        DtypeOption.declare(a);
+        a.parse(argv);
+        if (!a.positionals().isEmpty()) throw new UsageException("unexpected argument '" + a.positionals().get(0) + "'");
+        int port = a.nonNegativeInt("port");
+        if (port > 65535) throw new UsageException("--port must lie in [0, 65535], got " + port);
+        int maxModelLen = a.has("max-model-len") ? a.positiveInt("max-model-len") : 0;
+        int maxBatch = a.positiveInt("max-batch"), maxWaiting = a.positiveInt("max-waiting");
+        int maxBody = a.positiveInt("max-body-bytes"), shutdown = a.nonNegativeInt("shutdown-timeout");
+        Path spec = Path.of(a.string("model"));
+        if (!Files.isDirectory(spec)) throw new UsageException(spec + ": not a checkpoint directory");
+        Path dir = PretrainCommand.modelDir(spec);
+        CausalLm model = PretrainCommand.loadModel(dir.toString(), 0, DtypeOption.parse(a));
+        Tokenizer tok = ModelTokenizer.forModel(model, a.has("tokenizer") ? Path.of(a.string("tokenizer")) : null, dir);
+        if (tok == null) throw new CliException(dir + ": no tokenizer files with the model; pass --tokenizer PATH");
+        String name = a.has("served-model-name") ? a.string("served-model-name")
+                : spec.toAbsolutePath().normalize().getFileName().toString();
+        ServedModel served = ServedModel.of(name, model, tok, dir);
+        int window = served.contextWindow();
+        if (maxModelLen > window)
+            throw new UsageException("--max-model-len " + maxModelLen + " exceeds the model's context window of " + window);
+        // Llama 3's 131072 positions would reserve gigabytes per row: the default stops at 8192.
+        OpenAiServer.Options options = new OpenAiServer.Options(a.string("host"), port, a.string("api-key"), maxBatch,
+                maxWaiting, maxBody, shutdown, maxModelLen > 0 ? maxModelLen : Math.min(window, 8192));
+        OpenAiServer server = OpenAiServer.start(served, options);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }));
+        System.err.println("serving '" + name + "' on http://" + options.host() + ":" + server.port() + "/v1 ("
+                + (served.chatTemplate() == null ? "no chat template: completions only" : "completions and chat")
+                + ", batch " + options.maxBatch() + ")");
+        stopped.await();
+        return Main.OK;
+    }
+}

@@ -1,0 +1,223 @@
+package cortado.serve;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import cortado.data.json.Json;
+import cortado.data.json.JsonException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * An OpenAI-compatible HTTP server on the JDK's {@code jdk.httpserver}, one virtual thread per exchange (no library:
+ * Cortado takes no runtime dependency). Routes: {@code GET /health} (open), {@code GET /metrics} (Prometheus, open),
+ * {@code GET /v1/models}, {@code POST /v1/completions}, {@code POST /v1/chat/completions}; with an API key every
+ * {@code /v1/} route needs {@code Authorization: Bearer KEY}. Every failure is answered with OpenAI's JSON error
+ * object and the server goes on: 400 (malformed JSON, wrong types, prompt over the context window), 401, 404 (route or
+ * model), 405, 413 (body over the limit), 429 (waiting queue full), 500. Generation runs in one {@link Scheduler}.
+ * HTTP/1.1 only: a client's {@code Upgrade: h2c} offer (the JDK's HttpClient makes it) is declined by answering in
+ * HTTP/1.1, which such clients accept.
+ */
+public final class OpenAiServer implements AutoCloseable {
+    /**
+     * @param host        address to bind (e.g. 127.0.0.1, 0.0.0.0)
+     * @param port        0 picks a free port
+     * @param apiKey      null: no authentication
+     * @param maxBatch    most sequences in one decode step
+     * @param maxWaiting  most requests waiting to join the batch (beyond: 429)
+     * @param maxBodyBytes largest request body (beyond: 413)
+     * @param shutdownSeconds how long {@link #close} lets requests in flight finish
+     * @param maxModelLen  the most positions of a prompt and its completion (each batch row reserves that many in the
+     *                     KV cache); 0: the model's context window
+     */
+    public record Options(String host, int port, String apiKey, int maxBatch, int maxWaiting, int maxBodyBytes,
+                          int shutdownSeconds, int maxModelLen) {
+        public Options {
+            if (port < 0 || port > 65535) throw new IllegalArgumentException("port " + port + " outside [0, 65535]");
+            if (maxBatch <= 0 || maxWaiting <= 0 || maxBodyBytes <= 0)
+                throw new IllegalArgumentException("max batch, waiting queue and body size must be positive");
+            if (shutdownSeconds < 0 || maxModelLen < 0)
+                throw new IllegalArgumentException("shutdown timeout and max model length must be >= 0");
+            if (apiKey != null && apiKey.isEmpty()) apiKey = null;
+        }
+    }
+
+    private final ServedModel served;
+    private final Options options;
+    private final HttpServer http;
+    private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+    private final Scheduler scheduler;
+    private final ServeMetrics metrics;
+    private final CompletionsEndpoint completions;
+    private final ChatCompletionsEndpoint chat;
+    private final long created = System.currentTimeMillis() / 1000;
+
+    static {
+        // Streamed chunks are small writes; with Nagle's algorithm each waits for the client's delayed ACK (~40 ms a
+        // token). jdk.httpserver reads this once, when its first server is made.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+
+    private OpenAiServer(ServedModel served, Options options) throws IOException {
+        this.served = served;
+        this.options = options;
+        this.metrics = new ServeMetrics(served.name());
+        int window = options.maxModelLen() == 0 ? served.contextWindow() : options.maxModelLen();
+        if (window > served.contextWindow())
+            throw new IllegalArgumentException("max model length " + window + " exceeds the model's context window of "
+                    + served.contextWindow() + " positions");
+        this.scheduler = new Scheduler(served.model(), options.maxBatch(), options.maxWaiting(), window, metrics);
+        metrics.gauges(scheduler::running, scheduler::waiting, scheduler::kvCacheUsage);
+        this.completions = new CompletionsEndpoint(served, scheduler);
+        this.chat = new ChatCompletionsEndpoint(served, scheduler);
+        this.http = HttpServer.create(new InetSocketAddress(options.host(), options.port()), 128);
+        http.createContext("/", this::exchange);
+        http.setExecutor(executor);
+        http.start();
+    }
+
+    /** Binds and starts serving {@code served}. */
+    public static OpenAiServer start(ServedModel served, Options options) throws IOException {
+        return new OpenAiServer(served, options);
+    }
+
+    /** The bound port (the free one picked when asked for 0). */
+    public int port() { return http.getAddress().getPort(); }
+
+    private void exchange(HttpExchange ex) {
+        try (ex) {
+            try {
+                route(ex);
+            } catch (ApiException e) {
+                drain(ex);
+                sendJson(ex, e.status(), e.body());
+            } catch (IOException e) {
+                // The client went away; nothing to answer.
+            } catch (RuntimeException e) {
+                sendJson(ex, 500, new ApiException(500, "internal error: " + e, null).body());
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // Writing the error failed: the connection is gone.
+        }
+    }
+
+    private void route(HttpExchange ex) throws IOException {
+        String path = ex.getRequestURI().getPath(), method = ex.getRequestMethod();
+        if (path.length() > 1 && path.endsWith("/")) path = path.substring(0, path.length() - 1);
+        switch (path) {
+            case "/health" -> {
+                allow(method, "GET");
+                send(ex, 200, "text/plain; charset=utf-8", "");
+                return;
+            }
+            case "/metrics" -> {
+                allow(method, "GET");
+                send(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.render());
+                return;
+            }
+            default -> { }
+        }
+        if (!path.startsWith("/v1/")) throw new ApiException(404, "no route " + method + " " + path, null);
+        authenticate(ex);
+        switch (path) {
+            case "/v1/models" -> {
+                allow(method, "GET");
+                sendJson(ex, 200, GenerationEndpoint.object("object", "list", "data", List.of(modelCard())));
+            }
+            case "/v1/completions" -> {
+                allow(method, "POST");
+                completions.handle(ex, body(ex));
+            }
+            case "/v1/chat/completions" -> {
+                allow(method, "POST");
+                chat.handle(ex, body(ex));
+            }
+            default -> throw new ApiException(404, "no route " + method + " " + path, null);
+        }
+    }
+
+    private Map<String, Object> modelCard() {
+        return GenerationEndpoint.object("id", served.name(), "object", "model", "created", created, "owned_by",
+                "cortado", "root", served.name(), "parent", null, "max_model_len", scheduler.window());
+    }
+
+    private static void allow(String method, String expected) {
+        if (!method.equals(expected)) throw new ApiException(405, "use " + expected + ", not " + method, null);
+    }
+
+    private void authenticate(HttpExchange ex) {
+        if (options.apiKey() == null) return;
+        String given = ex.getRequestHeaders().getFirst("Authorization");
+        String expected = "Bearer " + options.apiKey();
+        // Constant time, so the key cannot be guessed a character at a time from response times.
+        if (given == null || !MessageDigest.isEqual(given.strip().getBytes(StandardCharsets.UTF_8),
+                expected.getBytes(StandardCharsets.UTF_8)))
+            throw new ApiException(401, "Incorrect API key provided.", null, "invalid_api_key");
+    }
+
+    /** The request body as a JSON object: 413 over the limit, 400 when it is not a JSON object. */
+    private Map<String, Object> body(HttpExchange ex) throws IOException {
+        String length = ex.getRequestHeaders().getFirst("Content-Length");
+        if (length != null) {
+            long n;
+            try {
+                n = Long.parseLong(length.strip());
+            } catch (NumberFormatException e) {
+                throw new ApiException(400, "bad Content-Length '" + length + "'", null);
+            }
+            if (n > options.maxBodyBytes()) throw tooLarge();
+        }
+        byte[] bytes;
+        try (InputStream in = ex.getRequestBody()) {
+            bytes = in.readNBytes(options.maxBodyBytes() + 1); // a chunked body has no length to check first
+        }
+        if (bytes.length > options.maxBodyBytes()) throw tooLarge();
+        try {
+            return Json.parseObject(new String(bytes, StandardCharsets.UTF_8));
+        } catch (JsonException e) {
+            throw new ApiException(400, "the request body is not a JSON object: " + e.getMessage(), null, "invalid_json");
+        }
+    }
+
+    private ApiException tooLarge() {
+        return new ApiException(413, "the request body is larger than " + options.maxBodyBytes() + " bytes", null);
+    }
+
+    /** Reads what is left of a refused request's body (bounded), so the connection can be reused. */
+    private void drain(HttpExchange ex) {
+        try (InputStream in = ex.getRequestBody()) {
+            in.skipNBytes(Math.min(in.available(), options.maxBodyBytes()));
+        } catch (IOException | RuntimeException ignored) {
+            // Nothing left to read, or the client is gone.
+        }
+    }
+
+    static void sendJson(HttpExchange ex, int status, Map<String, Object> body) throws IOException {
+        send(ex, status, "application/json", Json.write(body));
+    }
+
+    private static void send(HttpExchange ex, int status, String type, String text) throws IOException {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", type);
+        ex.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
+        if (bytes.length > 0) try (OutputStream out = ex.getResponseBody()) { out.write(bytes); }
+    }
+
+    /**
+     * Drains: stops accepting connections, lets the exchanges in flight finish (their sequences keep decoding) for up
+     * to {@code shutdownSeconds}, then stops the scheduler (what is left fails) and the handlers.
+     */
+    @Override
+    public void close() {
+        http.stop(options.shutdownSeconds());
+        scheduler.close();
+        executor.shutdownNow();
+    }
+}

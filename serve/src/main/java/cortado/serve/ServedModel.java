@@ -1,0 +1,66 @@
+package cortado.serve;
+
+import cortado.data.chat.ChatTemplate;
+import cortado.data.chat.TemplateException;
+import cortado.data.chat.TokenizerConfig;
+import cortado.data.tokenizer.HfTokenizer;
+import cortado.data.tokenizer.Tokenizer;
+import cortado.nn.generate.EosTokens;
+import cortado.nn.models.CausalLm;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What the server serves: the model under the name clients ask for, its tokenizer, its chat template (null: the
+ * chat endpoint answers 400) and the end-of-sequence ids that end a reply. Prompts become ids as vLLM makes them: a
+ * completion prompt as {@code tokenizer(text)} (the post-processor's BOS added), a conversation rendered with the chat
+ * template and encoded without adding special tokens again (the template writes them).
+ */
+public record ServedModel(String name, CausalLm model, Tokenizer tokenizer, ChatTemplate chatTemplate,
+                          Set<Integer> eosTokenIds) {
+    public ServedModel {
+        if (name == null || name.isBlank()) throw new IllegalArgumentException("the served model needs a name");
+        eosTokenIds = Set.copyOf(eosTokenIds);
+    }
+
+    /**
+     * The model loaded from checkpoint directory {@code dir} (null for a preset) with its files' chat template (none:
+     * chat is refused) and end-of-sequence ids ({@code generation_config.json}, else config.json, else the
+     * tokenizer's end-of-text token).
+     */
+    public static ServedModel of(String name, CausalLm model, Tokenizer tokenizer, Path dir) {
+        ChatTemplate template = null;
+        if (dir != null && (Files.isRegularFile(dir.resolve("tokenizer_config.json"))
+                || Files.isRegularFile(dir.resolve("chat_template.jinja")))) {
+            TokenizerConfig config = TokenizerConfig.load(dir);
+            if (!config.templates().isEmpty()) template = config.template(false);
+        }
+        return new ServedModel(name, model, tokenizer, template, EosTokens.orEndOfText(model.config(), dir, tokenizer));
+    }
+
+    /** The model's context window: the most positions a prompt and its completion may take together. */
+    public int contextWindow() { return model.config().maxPositions(); }
+
+    /** A completion prompt's ids; an empty prompt starts from the end-of-text token. */
+    int[] encodeText(String prompt) {
+        int[] ids = tokenizer instanceof HfTokenizer hf ? hf.encodeForModel(prompt) : tokenizer.encode(prompt);
+        if (ids.length > 0) return ids;
+        int eot = tokenizer.endOfTextId();
+        if (eot < 0) throw new ApiException(400, "the prompt is empty and the tokenizer has no end-of-text token", "prompt");
+        return new int[] {eot};
+    }
+
+    /** A conversation's ids, ready for the assistant's turn (add_generation_prompt). */
+    int[] encodeChat(List<Map<String, Object>> messages) {
+        if (chatTemplate == null)
+            throw new ApiException(400, "model '" + name + "' has no chat template; use /v1/completions", "messages");
+        try {
+            return tokenizer.encode(chatTemplate.render(messages, true, Map.of()).text());
+        } catch (TemplateException e) {
+            throw new ApiException(400, "the chat template failed on these messages: " + e.getMessage(), "messages");
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package cortado.serve;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import cortado.nn.generate.Sampler;
+import cortado.nn.generate.StoppingCriteria;
+import cortado.nn.generate.TextStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import org.junit.jupiter.api.Test;
+
+/** The scheduler on its own, token ids in and out. */
+class SchedulerTest {
+
+    /** The golden's tolerance on log-probabilities: float32 logits agree with transformers' to about 1e-5. */
+    private static final double LOGPROB_TOLERANCE = 1e-4;
+
+    /**
+     * Every golden prompt (completions and rendered chats, as transformers encoded them) submitted at once to a batch
+     * of three rows, so sequences join as others leave: each gets exactly transformers' greedy token ids, and each
+     * token's log-probability and the two most likely tokens are transformers' (log_softmax of generate's logits).
+     */
+    @Test
+    void continuousBatchingGivesTransformersGreedyIds() throws InterruptedException {
+        ServedModel served = TinyChatModel.load();
+        ServeMetrics metrics = new ServeMetrics(served.name());
+        Scheduler scheduler = new Scheduler(served.model(), 3, 16, served.contextWindow(), metrics);
+        try {
+            List<Map<String, Object>> cases = TinyChatModel.goldenCases();
+            BlockingQueue<GenerationJob.Event> events = new LinkedBlockingQueue<>();
+            List<GenerationJob> jobs = new ArrayList<>();
+            for (int i = 0; i < cases.size(); i++) {
+                int[] prompt = ids(cases.get(i).get("prompt_ids"));
+                StoppingCriteria stop = new StoppingCriteria((int) (long) (Long) cases.get(i).get("max_tokens"),
+                        served.eosTokenIds(), List.of());
+                GenerationJob job = new GenerationJob(i, prompt, Sampler.greedy(), stop,
+                        new TextStream(served.tokenizer(), served.eosTokenIds(), List.of(), true), 2, events);
+                jobs.add(job);
+                assertThat(scheduler.submit(job)).isTrue();
+            }
+            List<List<TokenLogprob>> logprobs = new ArrayList<>();
+            for (int i = 0; i < cases.size(); i++) logprobs.add(new ArrayList<>());
+            for (int left = cases.size(); left > 0; )
+                switch (events.take()) {
+                    case GenerationJob.Finished f -> left--;
+                    case GenerationJob.Text t -> logprobs.get(t.index()).addAll(t.logprobs());
+                    case GenerationJob.Failed f -> throw new AssertionError(f.message());
+                }
+            for (int i = 0; i < cases.size(); i++) {
+                GenerationJob job = jobs.get(i);
+                assertThat(Arrays.copyOfRange(job.ids, job.promptLength, job.length)).as("case %d", i)
+                        .containsExactly(ids(cases.get(i).get("completion_ids")));
+                List<?> expected = (List<?>) cases.get(i).get("logprobs"), top2 = (List<?>) cases.get(i).get("top2");
+                List<TokenLogprob> got = logprobs.get(i);
+                assertThat(got).hasSize(expected.size());
+                for (int t = 0; t < got.size(); t++) {
+                    assertThat(got.get(t).logprob()).as("case %d token %d", i, t)
+                            .isCloseTo((Double) expected.get(t), within(LOGPROB_TOLERANCE));
+                    List<?> best = (List<?>) top2.get(t);
+                    for (int j = 0; j < 2; j++) {
+                        List<?> pair = (List<?>) best.get(j);
+                        assertThat(got.get(t).topIds()[j]).isEqualTo((int) (long) (Long) pair.get(0));
+                        assertThat(got.get(t).topLogprobs()[j]).isCloseTo((Double) pair.get(1), within(LOGPROB_TOLERANCE));
+                    }
+                }
+            }
+            assertThat(scheduler.running()).isZero();
+            assertThat(scheduler.kvCacheUsage()).isZero();
+        } finally {
+            scheduler.close();
+        }
+    }
+
+    private static int[] ids(Object list) {
+        return ((List<?>) list).stream().mapToInt(o -> (int) (long) (Long) o).toArray();
+    }
+}

@@ -1,0 +1,74 @@
+package cortado.tests.parity;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import cortado.data.json.Json;
+import cortado.data.tokenizer.Tokenizers;
+import cortado.nn.io.HfCheckpoint;
+import cortado.serve.OpenAiServer;
+import cortado.serve.ServedModel;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The official {@code openai} Python client (tools/interop/requirements.txt) against Cortado's server on loopback,
+ * through the interop venv as {@link TransformersInteropTest} finds it (never skipped): it lists the model, completes,
+ * chats and streams both with {@code include_usage}, and gets its typed errors for an unknown model and a wrong key.
+ * The greedy answers are transformers' generate() on the served golden model (serve/src/test/resources/serve, from
+ * tools/golden/serve/make_serve_golden.py).
+ */
+class OpenAiClientInteropTest {
+
+    private static Path servedGolden() {
+        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
+            Path s = d.resolve("serve/src/test/resources/serve");
+            if (Files.isDirectory(s)) return s;
+        }
+        throw new AssertionError("serve/src/test/resources/serve not found above " + Path.of("").toAbsolutePath());
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void officialClientCompletesChatsAndStreams() throws IOException {
+        Path python = TransformersInteropTest.python();
+        Path golden = servedGolden(), dir = golden.resolve("tiny-chat");
+        List<Map<String, Object>> cases = (List<Map<String, Object>>) Json.parseObject(
+                Files.readString(golden.resolve("greedy.json"))).get("cases");
+        Map<String, Object> completion = cases.stream().filter(c -> c.get("kind").equals("completion")).findFirst().orElseThrow();
+        Map<String, Object> chat = cases.stream().filter(c -> c.get("kind").equals("chat")).findFirst().orElseThrow();
+        ServedModel served = ServedModel.of("tiny-chat", HfCheckpoint.load(dir), Tokenizers.open(dir), dir);
+        try (OpenAiServer server = OpenAiServer.start(served, new OpenAiServer.Options("127.0.0.1", 0, "sk-interop", 4,
+                16, 1 << 20, 5, 0))) {
+            String out = TransformersInteropTest.runPython(python, "check_openai_client.py", List.of(
+                    "http://127.0.0.1:" + server.port() + "/v1", "sk-interop", "tiny-chat", (String) completion.get("prompt"),
+                    completion.get("max_tokens").toString(), Json.write(chat.get("messages")), chat.get("max_tokens").toString()));
+            String[] lines = out.strip().split("\n");
+            Map<String, Object> got = Json.parseObject(lines[lines.length - 1]);
+            assertThat((List<Object>) got.get("models")).containsExactly("tiny-chat");
+            long completionTokens = ((List<?>) completion.get("completion_ids")).size();
+            long chatTokens = ((List<?>) chat.get("completion_ids")).size();
+            for (String key : List.of("completion", "completion_stream")) {
+                Map<String, Object> c = (Map<String, Object>) got.get(key);
+                assertThat(c.get("text")).as(key).isEqualTo(completion.get("text"));
+                assertThat(c.get("finish_reason")).as(key).isEqualTo(completion.get("finish_reason"));
+                assertThat(((Map<String, Object>) c.get("usage")).get("completion_tokens")).as(key).isEqualTo(completionTokens);
+                assertThat(((Map<String, Object>) c.get("usage")).get("prompt_tokens")).as(key)
+                        .isEqualTo((long) ((List<?>) completion.get("prompt_ids")).size());
+            }
+            for (String key : List.of("chat", "chat_stream")) {
+                Map<String, Object> c = (Map<String, Object>) got.get(key);
+                assertThat(c.get("content")).as(key).isEqualTo(chat.get("text"));
+                assertThat(c.get("finish_reason")).as(key).isEqualTo(chat.get("finish_reason"));
+                assertThat(((Map<String, Object>) c.get("usage")).get("completion_tokens")).as(key).isEqualTo(chatTokens);
+            }
+            assertThat(((Map<String, Object>) got.get("chat")).get("role")).isEqualTo("assistant");
+            assertThat(((Map<String, Object>) got.get("chat_stream")).get("ids")).isEqualTo(1L);
+            assertThat(got.get("unknown_model")).isEqualTo("NotFoundError");
+            assertThat(got.get("bad_key")).isEqualTo("AuthenticationError");
+        }
+    }
+}
