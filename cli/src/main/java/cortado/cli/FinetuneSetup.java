@@ -145,7 +145,7 @@ final class FinetuneSetup {
             if (peft != null) {
                 r = TrainingRun.run(trainer, p.out(), resumedFrom, title, o, (m, d) -> AdapterFiles.save(peft, d), null);
                 p.model().module().eval();
-                AdapterFiles.save(peft, p.out());
+                if (trainer.collective().rank() == 0) AdapterFiles.save(peft, p.out());   // data parallel: one writer
             } else {
                 Consumer<Path> tokenizerFiles = d -> {
                     try {

@@ -50,7 +50,9 @@ final class TrainingRun {
         Path metricsFile = out.resolve(METRICS_FILE);
         float[] first = {Float.NaN}, last = {Float.NaN}, lastLoss = {Float.NaN};
         long t0 = System.nanoTime();
-        try (MetricsLog log = resumedFrom >= 0 ? MetricsLog.resume(metricsFile, resumedFrom) : MetricsLog.create(metricsFile)) {
+        boolean writer = trainer.collective().rank() == 0;   // data parallel: rank 0 writes the run's files
+        try (MetricsLog log = !writer ? null
+                : resumedFrom >= 0 ? MetricsLog.resume(metricsFile, resumedFrom) : MetricsLog.create(metricsFile)) {
             ProgressBar bar = ProgressBar.forStdout(cfg.steps());
             trainer.run(log, Checkpoint.to(out.resolve(CHECKPOINT_DIR), modelFiles, extraFiles), (m, total) -> {
                 if (m.hasValLoss()) {
@@ -63,7 +65,7 @@ final class TrainingRun {
             bar.finish();
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
-        writePlot(metricsFile, out.resolve(PLOT_FILE), title, console);
+        if (writer) writePlot(metricsFile, out.resolve(PLOT_FILE), title, console);
         return new Result(trainer.completedSteps(), first[0], last[0], lastLoss[0], seconds);
     }
 
