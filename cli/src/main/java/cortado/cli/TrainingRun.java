@@ -84,6 +84,13 @@ final class TrainingRun {
         }
     }
 
+    /** ", on each of N ranks (LIBRARY)" for a data-parallel run, else empty: the run line's tail. */
+    static String ranks(Trainer trainer) {
+        var c = trainer.collective();
+        return c.size() == 1 ? "" : String.format(Locale.ROOT, " on each of %d ranks (%s), a global batch of %d rows",
+                c.size(), c.name(), trainer.config().batch() * c.size());
+    }
+
     /** "1.23M" for a parameter or token count. */
     static String count(long n) {
         if (n >= 1_000_000_000) return String.format(Locale.ROOT, "%.2fB", n / 1e9);

@@ -37,7 +37,7 @@ public final class MpiCollective implements Collective {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment buf = a.allocate(8192), len = a.allocate(INT);   // >= MPICH's MPI_MAX_LIBRARY_VERSION_STRING
             check((int) getVersion.invokeExact(buf, len), "MPI_Get_library_version");
-            version = MpiAbi.firstLine(buf.getString(0));
+            version = MpiAbi.firstLine(buf.getString(0)).split(",")[0];   // "Open MPI v4.1.4, package: ..."
         } catch (RuntimeException e) {
             throw e;
         } catch (Throwable t) {
