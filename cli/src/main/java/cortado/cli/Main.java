@@ -21,15 +21,13 @@ public final class Main {
 
     public static void main(String[] args) {
         Collective job = null;
-        if (Collectives.launched()) {   // under mpirun: join the job first; only rank 0 speaks on stdout
-            try {
-                job = Collectives.world();
-            } catch (RuntimeException e) {
-                System.err.println("error: " + describe(e));
-                System.exit(FAILURE);
-            }
-            if (job.rank() != 0) System.setOut(new PrintStream(java.io.OutputStream.nullOutputStream()));
+        try {   // under mpirun: join the job first; only rank 0 speaks on stdout
+            if (Collectives.launched()) job = Collectives.world();
+        } catch (RuntimeException e) {
+            System.err.println("error: " + describe(e));
+            System.exit(FAILURE);
         }
+        if (job != null && job.rank() != 0) System.setOut(new PrintStream(java.io.OutputStream.nullOutputStream()));
         int code = run(args);
         System.out.flush();
         if (job != null) {

@@ -16,12 +16,12 @@ import java.util.List;
  * each rank's loss by 1/N, so the sum is the mean gradient. Every rank must hold gradients for the same parameters
  * (true of a model whose graph does not depend on the data); parameters without one are skipped.
  */
-public final class DataParallel implements AutoCloseable {
+public final class DataParallel {
     /** PyTorch DDP's default bucket_cap_mb. */
     public static final long BUCKET_BYTES = 25L << 20;
 
     private final Collective collective;
-    private final Arena arena = Arena.ofShared();
+    private final Arena arena = Arena.ofAuto();   // freed with this object
     private MemorySegment buffer = MemorySegment.NULL;
     private final MemorySegment scalar;
 
@@ -76,8 +76,4 @@ public final class DataParallel implements AutoCloseable {
             at[0] += g.numelLong();
         }
     }
-
-    /** Frees the bucket buffer (the collective stays open). */
-    @Override
-    public void close() { arena.close(); }
 }

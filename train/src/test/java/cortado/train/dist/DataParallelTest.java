@@ -48,9 +48,7 @@ class DataParallelTest {
         List<Parameter> params = List.of(param(quarter, 1, true), param(quarter, 2, true), param(7, 3, false),
                 param(5 * quarter, 4, true), param(quarter, 5, true), param(3, 6, true));
         TwoOfMe c = new TwoOfMe();
-        try (DataParallel dp = new DataParallel(c)) {
-            assertThat(dp.sumGradients(params)).isEqualTo(3);
-        }
+        assertThat(new DataParallel(c).sumGradients(params)).isEqualTo(3);
         // reversed: [3 + quarter] then the big one alone, then [quarter + quarter]; the gradless one is skipped
         assertThat(c.counts).containsExactly(3L + quarter, 5L * quarter, 2L * quarter);
         for (Parameter p : params) {
@@ -63,8 +61,6 @@ class DataParallelTest {
 
     @Test
     void aScalarIsSummedToo() {
-        try (DataParallel dp = new DataParallel(new TwoOfMe())) {
-            assertThat(dp.sum(1.25)).isEqualTo(2.5);
-        }
+        assertThat(new DataParallel(new TwoOfMe()).sum(1.25)).isEqualTo(2.5);
     }
 }
