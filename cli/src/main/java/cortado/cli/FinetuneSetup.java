@@ -136,16 +136,16 @@ final class FinetuneSetup {
             o.printf(Locale.ROOT, "%s fine-tuning of %s (%s parameters) on %s%n", p.method().name(), p.dir(),
                     TrainingRun.count(all), what);
             PlanCommand.printRunPlan(p.model(), p.method().full(), p.quantizedBase(), cfg, o);
-            o.printf(Locale.ROOT, "%s%d steps of %d x %d tokens%s, lr %s (%s, warmup %d), %d threads%n",
+            o.printf(Locale.ROOT, "%s%d steps of %d x %d tokens%s, lr %s (%s, warmup %d), %d threads%s%n",
                     resumedFrom >= 0 ? "resuming at step " + resumedFrom + " of " : "", cfg.steps(), cfg.batch(), cfg.seq(),
                     cfg.gradAccum() > 1 ? " x " + cfg.gradAccum() + " accumulated" : "", cfg.lr(), cfg.schedule(),
-                    cfg.warmup(), cortado.tensor.Parallel.threads());
+                    cfg.warmup(), cortado.tensor.Parallel.threads(), TrainingRun.ranks(trainer));
             TrainingRun.Result r;
             PeftModel peft = p.peft();
             if (peft != null) {
                 r = TrainingRun.run(trainer, p.out(), resumedFrom, title, o, (m, d) -> AdapterFiles.save(peft, d), null);
                 p.model().module().eval();
-                AdapterFiles.save(peft, p.out());
+                if (trainer.collective().rank() == 0) AdapterFiles.save(peft, p.out());   // data parallel: one writer
             } else {
                 Consumer<Path> tokenizerFiles = d -> {
                     try {

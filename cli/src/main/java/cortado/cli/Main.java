@@ -1,6 +1,8 @@
 package cortado.cli;
 
 import cortado.tensor.Parallel;
+import cortado.train.dist.Collective;
+import cortado.train.dist.Collectives;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,8 +20,21 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
+        Collective job = null;
+        try {   // under mpirun: join the job first; only rank 0 speaks on stdout
+            if (Collectives.launched()) job = Collectives.world();
+        } catch (RuntimeException e) {
+            System.err.println("error: " + describe(e));
+            System.exit(FAILURE);
+        }
+        if (job != null && job.rank() != 0) System.setOut(new PrintStream(java.io.OutputStream.nullOutputStream()));
         int code = run(args);
         System.out.flush();
+        if (job != null) {
+            // A failed rank ends the whole job: the others may be waiting for it in a collective.
+            if (code != OK && job.size() > 1) job.abort(code);
+            Collectives.closeWorld();
+        }
         System.exit(code);
     }
 

@@ -160,10 +160,10 @@ public final class PretrainCommand implements Command {
             }
         }
         PlanCommand.printRunPlan(model, true, false, cfg, System.out);
-        System.out.printf(Locale.ROOT, "%s%d steps of %d x %d tokens%s, lr %s (%s, warmup %d), %d threads%n",
+        System.out.printf(Locale.ROOT, "%s%d steps of %d x %d tokens%s, lr %s (%s, warmup %d), %d threads%s%n",
                 resumedFrom >= 0 ? "resuming at step " + resumedFrom + " of " : "", cfg.steps(), cfg.batch(), cfg.seq(),
                 cfg.gradAccum() > 1 ? " x " + cfg.gradAccum() + " accumulated" : "", cfg.lr(), cfg.schedule(),
-                cfg.warmup(), cortado.tensor.Parallel.threads());
+                cfg.warmup(), cortado.tensor.Parallel.threads(), TrainingRun.ranks(trainer));
 
         // A tokenizer that is not plain bytes travels with the checkpoint, so generate and --resume find it.
         Consumer<Path> saveTokenizer = tok instanceof BpeTokenizer || tok instanceof WordPieceTokenizer || tok instanceof HfTokenizer

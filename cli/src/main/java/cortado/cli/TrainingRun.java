@@ -50,7 +50,9 @@ final class TrainingRun {
         Path metricsFile = out.resolve(METRICS_FILE);
         float[] first = {Float.NaN}, last = {Float.NaN}, lastLoss = {Float.NaN};
         long t0 = System.nanoTime();
-        try (MetricsLog log = resumedFrom >= 0 ? MetricsLog.resume(metricsFile, resumedFrom) : MetricsLog.create(metricsFile)) {
+        boolean writer = trainer.collective().rank() == 0;   // data parallel: rank 0 writes the run's files
+        try (MetricsLog log = !writer ? null
+                : resumedFrom >= 0 ? MetricsLog.resume(metricsFile, resumedFrom) : MetricsLog.create(metricsFile)) {
             ProgressBar bar = ProgressBar.forStdout(cfg.steps());
             trainer.run(log, Checkpoint.to(out.resolve(CHECKPOINT_DIR), modelFiles, extraFiles), (m, total) -> {
                 if (m.hasValLoss()) {
@@ -63,7 +65,7 @@ final class TrainingRun {
             bar.finish();
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
-        writePlot(metricsFile, out.resolve(PLOT_FILE), title, console);
+        if (writer) writePlot(metricsFile, out.resolve(PLOT_FILE), title, console);
         return new Result(trainer.completedSteps(), first[0], last[0], lastLoss[0], seconds);
     }
 
@@ -80,6 +82,13 @@ final class TrainingRun {
         } catch (IOException | RuntimeException | LinkageError e) {
             console.println("warning: could not draw " + png + " (" + e + ")");
         }
+    }
+
+    /** ", on each of N ranks (LIBRARY)" for a data-parallel run, else empty: the run line's tail. */
+    static String ranks(Trainer trainer) {
+        var c = trainer.collective();
+        return c.size() == 1 ? "" : String.format(Locale.ROOT, " on each of %d ranks (%s), a global batch of %d rows",
+                c.size(), c.name(), trainer.config().batch() * c.size());
     }
 
     /** "1.23M" for a parameter or token count. */

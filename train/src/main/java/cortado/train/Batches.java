@@ -51,6 +51,7 @@ public final class Batches {
     private final List<TokenData> mixSources;   // mixed mode, else null
     private final double[] mixCumulative;       // cumulative source probabilities, the last exactly 1
     private final long[] rowsDrawn;             // mixed mode: rows drawn from each source so far
+    private int shard, shards = 1;              // data parallelism: this rank's share of each global batch
 
     private Batches(TokenData data, int batch, int seq, boolean sequential, long seed) {
         if (batch < 1 || seq < 1) throw new IllegalArgumentException("batch and seq must be >= 1");
@@ -215,7 +216,40 @@ public final class Batches {
         return new Batch(inputs, targets, n, seq);
     }
 
+    /**
+     * The next batch: this shard's B rows of the next global batch of B x shards rows ({@link #shard}); every shard
+     * draws the same global batch, so the position is one value on every rank and a run resumes on any number.
+     */
     public Batch next() {
+        Batch all = draw(batch * shards);
+        if (shards == 1) return all;
+        int from = shard * batch * seq, n = batch * seq;
+        return new Batch(java.util.Arrays.copyOfRange(all.inputs(), from, from + n),
+                java.util.Arrays.copyOfRange(all.targets(), from, from + n), batch, seq,
+                all.positions() == null ? null : java.util.Arrays.copyOfRange(all.positions(), from, from + n));
+    }
+
+    /**
+     * Makes these batches shard {@code shard} of {@code shards} for data parallelism: {@link #next} then draws global
+     * batches of B x shards rows (the order a single process with that batch would see) and returns rows
+     * [shard x B, (shard + 1) x B) of each, so N ranks of B rows train on exactly the rows of one rank of N x B.
+     */
+    public Batches shard(int shard, int shards) {
+        if (shards < 1 || shard < 0 || shard >= shards)
+            throw new IllegalArgumentException("shard " + shard + " of " + shards);
+        if (sequential && data.size() < (long) batch * shards * seq + 1)
+            throw new TokenDataException(data.source() + ": holds " + data.size() + " tokens, fewer than one global"
+                    + " batch of " + shards + " ranks needs (ranks*B*T+1 = " + ((long) batch * shards * seq + 1) + ")");
+        this.shard = shard;
+        this.shards = shards;
+        return this;
+    }
+
+    /** The number of shards the global batch is split into (1 unless {@link #shard} was called). */
+    public int shards() { return shards; }
+
+    /** One batch of {@code batch} rows (the global batch when sharded). */
+    private Batch draw(int batch) {
         if (rows != null) {
             Row[] picked = new Row[batch];
             for (int b = 0; b < batch; b++) picked[b] = rows.get((int) uniform(rows.size()));
@@ -279,7 +313,7 @@ public final class Batches {
     /** Restores a position saved from {@link #state()}. */
     public void restore(long state) {
         if (sequential) {
-            if (state < 0 || state + (long) batch * seq + 1 > data.size())
+            if (state < 0 || state + (long) batch * shards * seq + 1 > data.size())
                 throw new IllegalArgumentException("data position " + state + " is out of range for "
                         + data.size() + " tokens");
             cursor = state;

@@ -99,7 +99,9 @@ public final class Checkpoint {
             state.put("data_order", trainer.batches().isSequential() ? "sequential" : "random");
             state.put("data_state", Long.toString(trainer.batches().state())); // a string: JSON numbers are doubles
             TrainConfig c = trainer.config();
-            state.put("batch", c.batch());
+            int ranks = trainer.collective().size();
+            state.put("batch", c.batch() * ranks);   // the global batch: the data position counts its rows
+            state.put("ranks", ranks);
             state.put("seq", c.seq());
             state.put("grad_accum", c.gradAccum());
             state.put("seed", Long.toString(c.seed()));
@@ -131,8 +133,9 @@ public final class Checkpoint {
     }
 
     /**
-     * Restores optimizer moments, step and data position into a trainer built on the checkpoint's model. The batch
-     * shape must match, since the data position counts in B·T windows.
+     * Restores optimizer moments, step and data position into a trainer built on the checkpoint's model. The global
+     * batch shape (--batch times the ranks) must match, since the data position counts in B·T windows; the number of
+     * ranks may differ (N ranks of B/N rows draw the rows of one rank of B).
      */
     public static void restore(Trainer trainer, Path dir) {
         Path stateFile = dir.resolve(STATE_FILE);
@@ -155,9 +158,11 @@ public final class Checkpoint {
                     + wantOrder);
         TrainConfig c = trainer.config();
         int b = intField(state, "batch", stateFile), t = intField(state, "seq", stateFile);
-        if (b != c.batch() || t != c.seq())
-            throw new CheckpointException(stateFile + ": checkpoint used --batch " + b + " --seq " + t
-                    + ", this run --batch " + c.batch() + " --seq " + c.seq());
+        int ranks = trainer.collective().size();
+        if (b != c.batch() * ranks || t != c.seq())
+            throw new CheckpointException(stateFile + ": checkpoint used a batch of " + b + " rows (--batch times the"
+                    + " ranks) and --seq " + t + ", this run " + c.batch() * ranks + " rows" + (ranks > 1 ? " (--batch "
+                    + c.batch() + " x " + ranks + " ranks)" : "") + " and --seq " + c.seq());
         long dataState;
         try {
             dataState = Long.parseLong(String.valueOf(state.get("data_state")));

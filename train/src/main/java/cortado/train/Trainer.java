@@ -7,6 +7,9 @@ import cortado.nn.Parameter;
 import cortado.nn.models.CausalLm;
 import cortado.tensor.StepArena;
 import cortado.tensor.Tensor;
+import cortado.train.dist.Collective;
+import cortado.train.dist.Collectives;
+import cortado.train.dist.DataParallel;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -22,6 +25,12 @@ import java.util.function.Function;
  *
  * Dividing each micro-batch loss by K makes the accumulated gradient that of the mean loss over K·B·T tokens, i.e.
  * the same update as one batch K times larger.
+ *
+ * <p>Data parallelism: in a job of N ranks ({@link Collectives#world}, e.g. under {@code mpirun}) each rank takes its
+ * B rows of every global batch of N x B ({@link Batches#shard}), scales its loss by 1/(K N), and after the last
+ * micro-batch the gradients are summed over the ranks ({@link DataParallel}; only the optimizer's, i.e. trainable,
+ * parameters), so every rank takes the update of one process with batch N x B and the parameters stay identical.
+ * Only rank 0 writes metrics and checkpoints.
  */
 public final class Trainer {
     /** Told about every completed step (progress display). */
@@ -40,6 +49,8 @@ public final class Trainer {
     private DataMix mix;                 // several sources (Batches.mixed), else null
     private long[] lastStepRows;         // mixed: rows each source gave the last step
     private float[] lastValBySource;     // mixed, validated per source: the last losses, else null
+    private final Collective world;      // the job's ranks (a single process: local)
+    private final DataParallel parallel; // N > 1 ranks: the gradient all-reduce, else null
 
     /** AdamW with the config's weight decay. @param val validation tokens, or null for none */
     public Trainer(CausalLm model, TrainConfig config, TokenData train, TokenData val) {
@@ -75,6 +86,9 @@ public final class Trainer {
                     + config.batch() + " x " + config.seq());
         this.model = model;
         this.config = config;
+        this.world = Collectives.world();
+        this.parallel = world.size() > 1 ? new DataParallel(world) : null;
+        if (world.size() > 1 && train.shards() == 1) train.shard(world.rank(), world.size());
         this.train = train;
         this.val = val;
         if (val != null && val.size() < config.seq() + 1)
@@ -136,7 +150,7 @@ public final class Trainer {
     public StepMetrics step() {
         long t0 = System.nanoTime();
         long[] rowsBefore = train.rowsPerSource();
-        int k = config.gradAccum();
+        int k = config.gradAccum(), ranks = world.size();
         double lossSum = 0;
         float norm, lr;
         try (StepArena arena = StepArena.open()) {
@@ -144,7 +158,11 @@ public final class Trainer {
                 model.module().dropoutStep((long) step * k + micro);   // a resumed run draws the same masks
                 Tensor loss = loss(model, train.next());
                 lossSum += loss.item();
-                Autograd.backward(k == 1 ? loss : F.scale(loss, 1f / k));
+                Autograd.backward(k * ranks == 1 ? loss : F.scale(loss, 1f / (k * ranks)));
+            }
+            if (parallel != null) {   // once per update, after the last micro-batch
+                parallel.sumGradients(optimizer.parameterList());
+                lossSum = parallel.sum(lossSum) / ranks;
             }
             if (!Double.isFinite(lossSum))
                 throw new IllegalStateException("the training loss is " + lossSum / k + " at step " + (step + 1)
@@ -166,7 +184,7 @@ public final class Trainer {
         }
         double ms = (System.nanoTime() - t0) / 1e6;
         float valLoss = validationDue() ? validate() : Float.NaN;
-        return new StepMetrics(step, (float) (lossSum / k), lr, norm, config.tokensPerStep() / (ms / 1000.0), ms,
+        return new StepMetrics(step, (float) (lossSum / k), lr, norm, config.tokensPerStep() * ranks / (ms / 1000.0), ms,
                 valLoss);
     }
 
@@ -204,10 +222,17 @@ public final class Trainer {
         return (float) mean;
     }
 
+    /**
+     * Under N ranks each batch is the one a single process of batch N x B sees, split by rows, and the batch losses are
+     * averaged over the ranks (when the data holds fewer than N rows, every rank validates the whole batches).
+     */
     private float validate(TokenData val, int valBatches) {
-        int t = config.seq();
-        int rows = (int) Math.min(config.batch(), (val.size() - 1) / t);
-        Batches batches = Batches.sequential(val, rows, t);
+        int t = config.seq(), ranks = world.size();
+        int rows = (int) Math.min((long) config.batch() * ranks, (val.size() - 1) / t);
+        boolean sharded = ranks > 1 && rows >= ranks;
+        if (sharded) rows -= rows % ranks;
+        Batches batches = sharded ? Batches.sequential(val, rows / ranks, t).shard(world.rank(), ranks)
+                : Batches.sequential(val, rows, t);
         long available = (val.size() - 1) / ((long) rows * t);
         int n = (int) Math.min(valBatches, available);
         double sum = 0;
@@ -222,11 +247,16 @@ public final class Trainer {
         } finally {
             model.module().train(wasTraining);
         }
+        if (sharded) sum = parallel.sum(sum) / ranks;
         return (float) (sum / n);
     }
 
     /** Runs the remaining steps, logging each one; writes a checkpoint when due and after the last step. */
     public void run(MetricsLog log, Checkpoint.Writer checkpoints, Listener listener) {
+        if (world.rank() != 0) {   // one copy of the outputs: rank 0's (every rank holds the same parameters)
+            log = null;
+            checkpoints = null;
+        }
         while (step < config.steps()) {
             StepMetrics m = step();
             if (log != null) log.log(m, sourceMetrics(m));
@@ -261,6 +291,9 @@ public final class Trainer {
     public TrainConfig config() { return config; }
 
     public Optimizer optimizer() { return optimizer; }
+
+    /** The ranks this trainer runs on (a single process: {@link cortado.train.dist.LocalCollective}). */
+    public Collective collective() { return world; }
 
     public Batches batches() { return train; }
 
