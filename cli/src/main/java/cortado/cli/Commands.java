@@ -30,6 +30,7 @@ public final class Commands {
         add(new PruneCommand());
         add(new QuantizeCommand());
         add(new SftCommand());
+        add(new DpoCommand());
         add(new TokenizeCommand());
         add(new TokenizerTrainCommand());
     }

@@ -1,0 +1,172 @@
+package cortado.cli;
+
+import cortado.data.json.Json;
+import cortado.data.tokenizer.Tokenizer;
+import cortado.nn.io.AtomicFiles;
+import cortado.nn.io.HfCheckpoint;
+import cortado.nn.models.CausalLm;
+import cortado.train.TrainConfig;
+import cortado.train.Trainer;
+import cortado.train.align.DpoLoss;
+import cortado.train.align.DpoObjective;
+import cortado.train.align.PreferenceBatch;
+import cortado.train.align.PreferenceJsonl;
+import cortado.train.align.ReferenceModel;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code cortado dpo}: preference alignment of a causal LM on {@code {"prompt", "chosen", "rejected"}} JSONL with
+ * TRL 1.13's DPO losses ({@link DpoLoss}), through the fine-tuning methods and run ({@link FinetuneSetup}) and the
+ * shared training loop ({@link Trainer} with a {@link DpoObjective}).
+ */
+public final class DpoCommand implements Command {
+    /** TRL's DPOConfig defaults: learning_rate 1e-6, beta 0.1, max_length 1024. */
+    static final TrainingOptions.Defaults DEFAULTS = new TrainingOptions.Defaults("100", "4", "1e-6", "constant", "0",
+            "100", "pairs", "the adapter initialization, dropout and the random pair order");
+    static final String HELDOUT_FILE = "heldout_metrics.json";
+
+    @Override public String name() { return "dpo"; }
+
+    @Override public String summary() { return "preference alignment (DPO, IPO, robust, hinge) on chosen/rejected JSONL, as TRL's DPOTrainer"; }
+
+    static Args args() {
+        Args a = new Args("dpo", """
+                Direct preference optimization of a causal language model (a Hugging Face checkpoint directory) on
+                JSONL pairs in TRL's text layouts: {"prompt", "chosen", "rejected"}, or {"chosen", "rejected"} with
+                the prompt their longest common prefix. Each completion is scored by its summed log-probability
+                (the tokens of prompt+completion after the prompt's, then EOS), against a reference: --ref-model, or
+                else with an adapter method the same model with its adapters disabled (TRL's default with PEFT), or a
+                frozen copy of --model (full fine-tuning and in-place methods). Losses (TRL 1.13's, with h the
+                chosen minus rejected log-ratio to the reference):
+                  sigmoid  -log sigma(beta h)                          (DPO, Rafailov et al. 2023)
+                  ipo      (h per token - 1/(2 beta))^2                (Azar et al. 2023)
+                  robust   label-smoothed sigmoid, --label-smoothing   (Chowdhury et al. 2024)
+                  hinge    max(0, 1 - beta h)                          (SLiC, Zhao et al. 2023)
+                Methods:
+                """ + FinetuneMethods.help() + """
+                Writes OUT/metrics.jsonl (loss and TRL's rewards/chosen, rewards/rejected, rewards/accuracies,
+                rewards/margins, logps/chosen, logps/rejected per step), OUT/loss.png, OUT/checkpoint (for --resume)
+                and the adapter in OUT (with full, the model in OUT/checkpoint); with --val-data the same metrics on
+                held-out pairs at the end in OUT/heldout_metrics.json.""")
+                .required("model", "DIR", "the base: a Hugging Face checkpoint directory (or a run directory with checkpoint/)")
+                .required("data", "FILE.jsonl", "the preference pairs");
+        return TrainingOptions.declare(FinetuneSetup.declare(a), DEFAULTS)
+                .option("beta", "B", "the KL strength beta (IPO's tau)", "0.1")
+                .option("loss", "sigmoid|ipo|robust|hinge", "the preference loss (see above)", "sigmoid")
+                .option("label-smoothing", "EPS", "robust: the assumed share of flipped labels, in [0, 0.5)", "0")
+                .option("ref-model", "DIR", "the reference model; default: see above", null)
+                .option("tokenizer", "PATH", "the tokenizer; default: the model directory's own", null)
+                .option("max-length", "N", "tokens per prompt+completion (longer ones cut at the end, TRL's"
+                        + " keep_start); default: TRL's 1024, or the model's positions when fewer", null)
+                .option("val-data", "FILE.jsonl", "held-out pairs, scored after training", null);
+    }
+
+    @Override
+    public int run(String[] argv) throws Exception {
+        Args a = args().parse(argv);
+        if (!a.positionals().isEmpty()) throw new UsageException("unexpected argument '" + a.positionals().get(0) + "'");
+        DpoLoss.Config lossConfig = lossConfig(a);
+        Integer maxLengthFlag = a.has("max-length") ? a.positiveInt("max-length") : null;
+        Path dataFile = Path.of(a.string("data"));
+        List<PreferenceJsonl.Pair> pairs = PreferenceJsonl.load(dataFile);   // bad rows before the model loads
+        List<PreferenceJsonl.Pair> held = a.has("val-data") ? PreferenceJsonl.load(Path.of(a.string("val-data"))) : null;
+
+        PrintStream o = System.out;
+        long seed = a.longValue("seed");
+        FinetuneSetup.Prepared p = FinetuneSetup.prepare(a, seed, o);
+        CausalLm model = p.model();
+        int positions = model.config().maxPositions();
+        int maxLength = maxLengthFlag != null ? maxLengthFlag : Math.min(SftCommand.TRL_MAX_LENGTH, positions);
+        if (maxLength > positions)
+            throw new UsageException("--max-length " + maxLength + " exceeds the model's " + positions + " positions");
+        Tokenizer tok = ModelTokenizer.forModel(model, a.has("tokenizer") ? Path.of(a.string("tokenizer")) : null, p.dir());
+        if (tok == null)
+            throw new CliException(p.dir() + ": no tokenizer files and the model is not byte-level; pass --tokenizer");
+        int eos = tok.endOfTextId();
+        if (eos < 0) throw new CliException("the tokenizer has no end-of-text token to end each completion with");
+
+        PreferenceBatch all = encode(pairs, tok, eos, maxLength, dataFile);
+        checkIds(all, model.config().vocabSize(), dataFile);
+        ReferenceModel reference = reference(a, p, o);
+        DpoObjective objective = new DpoObjective(lossConfig, reference);
+        TrainConfig cfg = TrainingOptions.config(a, 2 * all.seq(), 0, 1, false);
+        Files.createDirectories(p.out());   // a paged optimizer spills there
+        Trainer trainer = new Trainer(model, cfg, all.pairRows(cfg.batch(), seed), null, p.optimizer(), objective);
+        String what = String.format(Locale.ROOT, "%s: %d pairs of up to %d tokens each side (%s, beta %s)", dataFile,
+                all.pairs(), all.seq(), lossConfig.type().name().toLowerCase(Locale.ROOT), lossConfig.beta());
+        FinetuneSetup.train(p, trainer, "dpo (" + p.method().name() + ") " + dataFile, what, o);
+
+        if (held != null) {
+            Path heldFile = Path.of(a.string("val-data"));
+            List<PreferenceBatch> chunks = new ArrayList<>();
+            for (int i = 0; i < held.size(); i += cfg.batch())
+                chunks.add(encode(held.subList(i, Math.min(held.size(), i + cfg.batch())), tok, eos, maxLength, heldFile));
+            for (PreferenceBatch c : chunks) checkIds(c, model.config().vocabSize(), heldFile);
+            Map<String, Double> m = objective.evaluate(model, chunks);
+            o.printf(Locale.ROOT, "held-out %d pairs (%s): loss %.4f, rewards/accuracies %.3f, rewards/margins %.4f%n",
+                    held.size(), heldFile, m.get("loss"), m.get("rewards/accuracies"), m.get("rewards/margins"));
+            Map<String, Object> row = new java.util.LinkedHashMap<>();
+            row.put("pairs", held.size());
+            row.put("step", trainer.completedSteps());
+            row.putAll(m);
+            Path f = p.out().resolve(HELDOUT_FILE);
+            AtomicFiles.write(f, tmp -> Files.writeString(tmp, Json.write(row) + "\n", StandardCharsets.UTF_8));
+            o.println("wrote " + f);
+        }
+        return Main.OK;
+    }
+
+    private static DpoLoss.Config lossConfig(Args a) throws UsageException {
+        DpoLoss.Type type = DpoLoss.Type.parse(a.choice("loss", "sigmoid", "ipo", "robust", "hinge"));
+        if (a.has("label-smoothing") && type != DpoLoss.Type.ROBUST)
+            throw new UsageException("--label-smoothing applies to --loss robust");
+        try {
+            return new DpoLoss.Config(type, (float) a.real("beta"), (float) a.nonNegativeReal("label-smoothing"));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+    }
+
+    private static PreferenceBatch encode(List<PreferenceJsonl.Pair> pairs, Tokenizer tok, int eos, int maxLength,
+                                          Path file) {
+        try {
+            return PreferenceBatch.encode(pairs, tok, eos, maxLength);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(file + ": " + e.getMessage());
+        }
+    }
+
+    /** --ref-model; else the policy without its adapters; else (full, in-place methods) a frozen copy of the base. */
+    private static ReferenceModel reference(Args a, FinetuneSetup.Prepared p, PrintStream o) {
+        if (a.has("ref-model")) {
+            Path dir = PretrainCommand.modelDir(Path.of(a.string("ref-model")));
+            if (!Files.isDirectory(dir)) throw new CliException(a.string("ref-model") + ": no such model directory");
+            CausalLm ref = QuantizeCommand.isQuantized(dir) ? QuantizeCommand.loadQuantized(dir) : HfCheckpoint.load(dir);
+            if (ref.config().vocabSize() != p.model().config().vocabSize())
+                throw new CliException(dir + ": the reference's vocabulary (" + ref.config().vocabSize()
+                        + ") is not the policy's (" + p.model().config().vocabSize() + ")");
+            o.println("reference: " + dir + " (frozen)");
+            return ReferenceModel.frozen(ref);
+        }
+        if (p.peft() != null && !p.peft().tuner().inPlace()) {
+            o.println("reference: the base with the adapter disabled");
+            return ReferenceModel.adaptersDisabled(p.peft());
+        }
+        o.println("reference: a frozen copy of " + p.dir());
+        return ReferenceModel.frozen(QuantizeCommand.isQuantized(p.dir()) ? QuantizeCommand.loadQuantized(p.dir())
+                : HfCheckpoint.load(p.dir()));
+    }
+
+    private static void checkIds(PreferenceBatch b, int vocab, Path file) {
+        for (int id : b.ids())
+            if (id < 0 || id >= vocab)
+                throw new CliException(file + ": token id " + id + " is outside the model's vocabulary of " + vocab);
+    }
+}
