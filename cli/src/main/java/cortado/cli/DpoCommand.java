@@ -8,9 +8,11 @@ import cortado.nn.models.CausalLm;
 import cortado.train.TrainConfig;
 import cortado.train.Trainer;
 import cortado.train.align.DpoLoss;
-import cortado.train.align.DpoObjective;
 import cortado.train.align.PreferenceBatch;
 import cortado.train.align.PreferenceJsonl;
+import cortado.train.align.PreferenceLoss;
+import cortado.train.align.PreferenceObjective;
+import cortado.train.align.ReferenceFreeLoss;
 import cortado.train.align.ReferenceModel;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -23,18 +25,20 @@ import java.util.Map;
 
 /**
  * {@code cortado dpo}: preference alignment of a causal LM on {@code {"prompt", "chosen", "rejected"}} JSONL with
- * TRL 1.13's DPO losses ({@link DpoLoss}), through the fine-tuning methods and run ({@link FinetuneSetup}) and the
- * shared training loop ({@link Trainer} with a {@link DpoObjective}).
+ * TRL 1.13's DPO losses ({@link DpoLoss}) or the reference-free ORPO, CPO and SimPO ({@link ReferenceFreeLoss}),
+ * through the fine-tuning methods and run ({@link FinetuneSetup}) and the shared training loop ({@link Trainer} with
+ * a {@link PreferenceObjective}).
  */
 public final class DpoCommand implements Command {
     /** TRL's DPOConfig defaults: learning_rate 1e-6, beta 0.1, max_length 1024. */
     static final TrainingOptions.Defaults DEFAULTS = new TrainingOptions.Defaults("100", "4", "1e-6", "constant", "0",
             "100", "pairs", "the adapter initialization, dropout and the random pair order");
     static final String HELDOUT_FILE = "heldout_metrics.json";
+    static final String[] LOSSES = {"sigmoid", "ipo", "robust", "hinge", "orpo", "cpo", "simpo"};
 
     @Override public String name() { return "dpo"; }
 
-    @Override public String summary() { return "preference alignment (DPO, IPO, robust, hinge) on chosen/rejected JSONL, as TRL's DPOTrainer"; }
+    @Override public String summary() { return "preference alignment (DPO, IPO, robust, hinge, ORPO, CPO, SimPO) on chosen/rejected JSONL, as TRL"; }
 
     static Args args() {
         Args a = new Args("dpo", """
@@ -43,12 +47,17 @@ public final class DpoCommand implements Command {
                 the prompt their longest common prefix. Each completion is scored by its summed log-probability
                 (the tokens of prompt+completion after the prompt's, then EOS), against a reference: --ref-model, or
                 else with an adapter method the same model with its adapters disabled (TRL's default with PEFT), or a
-                frozen copy of --model (full fine-tuning and in-place methods). Losses (TRL 1.13's, with h the
-                chosen minus rejected log-ratio to the reference):
+                frozen copy of --model (full fine-tuning and in-place methods). Losses (TRL 1.13's DPOTrainer, with
+                h the chosen minus rejected log-ratio to the reference):
                   sigmoid  -log sigma(beta h)                          (DPO, Rafailov et al. 2023)
                   ipo      (h per token - 1/(2 beta))^2                (Azar et al. 2023)
                   robust   label-smoothed sigmoid, --label-smoothing   (Chowdhury et al. 2024)
                   hinge    max(0, 1 - beta h)                          (SLiC, Zhao et al. 2023)
+                and without a reference (trl.experimental's ORPOTrainer and CPOTrainer; c, r the chosen and rejected
+                log-probs, per-token averages for orpo and simpo):
+                  orpo     NLL(chosen) - beta log sigma(log odds(c) - log odds(r))   (Hong et al. 2024)
+                  cpo      -log sigma(beta (c - r)) + --cpo-alpha NLL(chosen)      (Xu et al. 2024)
+                  simpo    -log sigma(beta (c - r) - --simpo-gamma)                (Meng et al. 2024)
                 Methods:
                 """ + FinetuneMethods.help() + """
                 Writes OUT/metrics.jsonl (loss and TRL's rewards/chosen, rewards/rejected, rewards/accuracies,
@@ -59,9 +68,12 @@ public final class DpoCommand implements Command {
                 .required("data", "FILE.jsonl", "the preference pairs");
         return TrainingOptions.declare(FinetuneSetup.declare(a), DEFAULTS)
                 .option("beta", "B", "the KL strength beta (IPO's tau)", "0.1")
-                .option("loss", "sigmoid|ipo|robust|hinge", "the preference loss (see above)", "sigmoid")
-                .option("label-smoothing", "EPS", "robust: the assumed share of flipped labels, in [0, 0.5)", "0")
-                .option("ref-model", "DIR", "the reference model; default: see above", null)
+                .option("loss", String.join("|", LOSSES), "the preference loss (see above)", "sigmoid")
+                .option("label-smoothing", "EPS", "robust, cpo, simpo: the assumed share of flipped labels, in [0, 0.5)", "0")
+                .option("cpo-alpha", "A", "cpo, simpo: the weight of the chosen completions' NLL; default: 1 for cpo"
+                        + " (TRL's), 0 for simpo (the SimPO paper's)", null)
+                .option("simpo-gamma", "G", "simpo: the target reward margin (TRL's simpo_gamma)", "0.5")
+                .option("ref-model", "DIR", "the reference model (the DPO family); default: see above", null)
                 .option("tokenizer", "PATH", "the tokenizer; default: the model directory's own", null)
                 .option("max-length", "N", "tokens per prompt+completion (longer ones cut at the end, TRL's"
                         + " keep_start); default: TRL's 1024, or the model's positions when fewer", null)
@@ -72,7 +84,10 @@ public final class DpoCommand implements Command {
     public int run(String[] argv) throws Exception {
         Args a = args().parse(argv);
         if (!a.positionals().isEmpty()) throw new UsageException("unexpected argument '" + a.positionals().get(0) + "'");
-        DpoLoss.Config lossConfig = lossConfig(a);
+        String lossName = a.choice("loss", LOSSES);
+        boolean referenceFree = List.of("orpo", "cpo", "simpo").contains(lossName);
+        if (referenceFree && a.has("ref-model")) throw new UsageException("--ref-model: " + lossName + " has no reference");
+        Object lossConfig = referenceFree ? freeConfig(a, lossName) : lossConfig(a, lossName);
         Integer maxLengthFlag = a.has("max-length") ? a.positiveInt("max-length") : null;
         Path dataFile = Path.of(a.string("data"));
         List<PreferenceJsonl.Pair> pairs = PreferenceJsonl.load(dataFile);   // bad rows before the model loads
@@ -94,13 +109,14 @@ public final class DpoCommand implements Command {
 
         PreferenceBatch all = encode(pairs, tok, eos, maxLength, dataFile);
         checkIds(all, model.config().vocabSize(), dataFile);
-        ReferenceModel reference = reference(a, p, o);
-        DpoObjective objective = new DpoObjective(lossConfig, reference);
+        PreferenceObjective objective = new PreferenceObjective(lossConfig instanceof DpoLoss.Config dc
+                ? PreferenceLoss.dpo(dc, reference(a, p, o))
+                : PreferenceLoss.referenceFree((ReferenceFreeLoss.Config) lossConfig));
         TrainConfig cfg = TrainingOptions.config(a, 2 * all.seq(), 0, 1, false);
         Files.createDirectories(p.out());   // a paged optimizer spills there
         Trainer trainer = new Trainer(model, cfg, all.pairRows(cfg.batch(), seed), null, p.optimizer(), objective);
         String what = String.format(Locale.ROOT, "%s: %d pairs of up to %d tokens each side (%s, beta %s)", dataFile,
-                all.pairs(), all.seq(), lossConfig.type().name().toLowerCase(Locale.ROOT), lossConfig.beta());
+                all.pairs(), all.seq(), lossName, (float) a.real("beta"));
         FinetuneSetup.train(p, trainer, "dpo (" + p.method().name() + ") " + dataFile, what, o);
 
         if (held != null) {
@@ -123,12 +139,31 @@ public final class DpoCommand implements Command {
         return Main.OK;
     }
 
-    private static DpoLoss.Config lossConfig(Args a) throws UsageException {
-        DpoLoss.Type type = DpoLoss.Type.parse(a.choice("loss", "sigmoid", "ipo", "robust", "hinge"));
+    private static DpoLoss.Config lossConfig(Args a, String name) throws UsageException {
+        DpoLoss.Type type = DpoLoss.Type.parse(name);
         if (a.has("label-smoothing") && type != DpoLoss.Type.ROBUST)
-            throw new UsageException("--label-smoothing applies to --loss robust");
+            throw new UsageException("--label-smoothing applies to --loss robust, cpo and simpo");
+        for (String f : List.of("cpo-alpha", "simpo-gamma"))
+            if (a.has(f)) throw new UsageException("--" + f + " does not apply to --loss " + name);
         try {
             return new DpoLoss.Config(type, (float) a.real("beta"), (float) a.nonNegativeReal("label-smoothing"));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+    }
+
+    private static ReferenceFreeLoss.Config freeConfig(Args a, String name) throws UsageException {
+        ReferenceFreeLoss.Type type = ReferenceFreeLoss.Type.parse(name);
+        if (type == ReferenceFreeLoss.Type.ORPO)
+            for (String f : List.of("label-smoothing", "cpo-alpha", "simpo-gamma"))
+                if (a.has(f)) throw new UsageException("--" + f + " does not apply to --loss orpo");
+        if (type == ReferenceFreeLoss.Type.CPO && a.has("simpo-gamma"))
+            throw new UsageException("--simpo-gamma applies to --loss simpo");
+        float alpha = a.has("cpo-alpha") ? (float) a.nonNegativeReal("cpo-alpha")
+                : type == ReferenceFreeLoss.Type.SIMPO ? 0f : 1f;
+        try {
+            return new ReferenceFreeLoss.Config(type, (float) a.real("beta"), (float) a.nonNegativeReal("label-smoothing"),
+                    alpha, (float) a.real("simpo-gamma"));
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }

@@ -91,6 +91,18 @@ class DpoCommandTest {
                 .isEqualTo(metrics(straight).stream().map(DpoCommandTest::withoutTimes).toList());
     }
 
+    /** ORPO needs no reference and logs its own metrics; it learns the preference too. */
+    @Test
+    void orpoIsReferenceFree() throws Exception {
+        Path out = dir.resolve("orpo");
+        CliRun.Result r = dpo(out, "--loss", "orpo", "--steps", "10", "--r", "4");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).doesNotContain("reference:").contains("(orpo, beta 0.1)");
+        List<Map<String, Object>> m = metrics(out);
+        assertThat(m.get(0)).containsKeys("nll_loss", "log_odds_ratio", "log_odds_chosen");
+        assertThat(num(m.get(9), "loss")).isLessThan(num(m.get(0), "loss"));
+    }
+
     static Map<String, Object> withoutTimes(Map<String, Object> row) {
         Map<String, Object> m = new java.util.LinkedHashMap<>(row);
         m.remove("tokens_per_s");
@@ -109,6 +121,8 @@ class DpoCommandTest {
         assertThat(r.err().strip()).startsWith("error: " + bad + ":2: missing \"rejected\"");
         assertThat(dpo(dir.resolve("x"), "--label-smoothing", "0.1").err()).contains("applies to --loss robust");
         assertThat(dpo(dir.resolve("y"), "--loss", "kto").code()).isEqualTo(2);
+        assertThat(dpo(dir.resolve("z"), "--loss", "orpo", "--ref-model", base.toString()).err())
+                .contains("orpo has no reference");
         assertThat(CliRun.run("dpo", "--help").out()).contains("--beta B").contains("--ref-model DIR")
                 .contains("--grad-accum K").contains("pairs per micro-batch");
     }

@@ -8,29 +8,21 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * DPO (and its kin of {@link DpoLoss}) as a {@link cortado.train.Trainer} objective: each micro-batch is pairs laid out
- * by {@link PreferenceBatch#pairRows}; the policy's completion log-probs record the graph, the reference's come from
- * {@link ReferenceModel} each time. The step's metrics are TRL's (rewards/chosen, rewards/rejected,
- * rewards/accuracies, rewards/margins, logps/chosen, logps/rejected), averaged over the step's micro-batches.
+ * A preference loss (DPO and its kin, ORPO, CPO, SimPO: {@link PreferenceLoss}) as a {@link cortado.train.Trainer}
+ * objective: each micro-batch is pairs laid out by {@link PreferenceBatch#pairRows}. The step's metrics are TRL's
+ * (rewards/chosen, rewards/rejected, rewards/accuracies, rewards/margins, logps/chosen, logps/rejected, and the
+ * method's own), averaged over the step's micro-batches.
  */
-public final class DpoObjective implements TrainingObjective {
-    private final DpoLoss.Config config;
-    private final ReferenceModel reference;
+public final class PreferenceObjective implements TrainingObjective {
+    private final PreferenceLoss method;
     private final Map<String, Double> sums = new LinkedHashMap<>();
     private int micro;
 
-    public DpoObjective(DpoLoss.Config config, ReferenceModel reference) {
-        this.config = config;
-        this.reference = reference;
-    }
-
-    public DpoLoss.Config config() { return config; }
+    public PreferenceObjective(PreferenceLoss method) { this.method = method; }
 
     @Override
     public Tensor loss(CausalLm model, Batches.Batch batch) {
-        PreferenceBatch b = PreferenceBatch.ofPairRows(batch);
-        float[] ref = reference.logProbs(b);
-        DpoLoss.Result r = DpoLoss.compute(config, b.logProbs(model), ref, b.lengths());
+        DpoLoss.Result r = method.compute(model, PreferenceBatch.ofPairRows(batch));
         r.metrics().forEach((k, v) -> sums.merge(k, v, Double::sum));
         micro++;
         return r.loss();
@@ -57,7 +49,7 @@ public final class DpoObjective implements TrainingObjective {
         try (cortado.autograd.NoGrad g = cortado.autograd.NoGrad.enter()) {
             for (PreferenceBatch b : chunks) {
                 try (cortado.tensor.StepArena arena = cortado.tensor.StepArena.open()) {
-                DpoLoss.Result r = DpoLoss.compute(config, b.logProbs(model), reference.logProbs(b), b.lengths());
+                DpoLoss.Result r = method.compute(model, b);
                 int n = b.pairs();
                 sum.merge("loss", (double) r.loss().item() * n, Double::sum);
                 r.metrics().forEach((k, v) -> sum.merge(k, v * n, Double::sum));
