@@ -12,6 +12,7 @@ import cortado.nn.io.SafetensorsFile;
 import cortado.nn.models.CausalLm;
 import cortado.tensor.Tensor;
 import cortado.train.align.DpoLoss;
+import cortado.train.align.KtoLoss;
 import cortado.train.align.ReferenceFreeLoss;
 import cortado.train.align.SequenceLogProbs;
 import java.util.Map;
@@ -19,7 +20,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * DPO sigmoid, IPO, robust and hinge losses (and the reference-free ORPO, CPO and SimPO), TRL's reward metrics and the gradients they send into the tiny golden GPT-2,
+ * DPO sigmoid, IPO, robust and hinge losses (and KTO, and the reference-free ORPO, CPO and SimPO), TRL's reward metrics and the gradients they send into the tiny golden GPT-2,
  * against TRL 1.13's own DPOTrainer._compute_loss on the same batch (tools/golden/train/make_preference_golden.py).
  *
  * <p>Tolerance: loss and metrics within 1e-5 relative (+1e-5 absolute): float32 on both sides, sums of ~10 token
@@ -72,6 +73,37 @@ class PreferenceParityTest {
             DpoLoss.Result r = ReferenceFreeLoss.compute(config, model.forward(ids, rows, t), ids, mask);
             Autograd.backward(r.loss());
             check(f, type, r, model);
+        }
+    }
+
+    /** KTO against TRL's KTOTrainer._compute_loss: unpaired rows, the KL estimate from mismatched rows. */
+    @org.junit.jupiter.api.Test
+    void ktoMatchesTrl() throws Exception {
+        try (SafetensorsFile f = Safetensors.read(Golden.path("preference_golden.safetensors"))) {
+            Map<String, String> meta = f.metadata();
+            int n = Integer.parseInt(meta.get("N")), t = Integer.parseInt(meta.get("T")), rows = 2 * n;
+            int[] ids = Golden.ints(f.toFloatTensor("input_ids"));
+            int[] mask = Golden.ints(f.toFloatTensor("completion_mask"));
+            int[] label = Golden.ints(f.toFloatTensor("kto.label"));
+            boolean[] desirable = new boolean[rows];
+            for (int i = 0; i < rows; i++) desirable[i] = label[i] != 0;
+            int[] klIds = Golden.ints(f.toFloatTensor("kto.KL_input_ids"));
+            int[] klMask = Golden.ints(f.toFloatTensor("kto.KL_completion_mask"));
+            Map<String, Object> cfg = Json.parseObject(meta.get("kto.config"));
+            KtoLoss.Config config = new KtoLoss.Config(num(cfg, "beta", 0), num(cfg, "desirable_weight", 1),
+                    num(cfg, "undesirable_weight", 1));
+            CausalLm model = HfCheckpoint.load(Golden.path("gpt2"));
+            model.module().train(false);
+            int[] klLabels = SequenceLogProbs.labels(klIds, klMask, rows, t);
+            float[] klPolicy;
+            try (cortado.autograd.NoGrad g = cortado.autograd.NoGrad.enter()) {
+                klPolicy = SequenceLogProbs.sum(model.forward(klIds, rows, t), klLabels).toArray();
+            }
+            Tensor logps = SequenceLogProbs.sum(model.forward(ids, rows, t), SequenceLogProbs.labels(ids, mask, rows, t));
+            DpoLoss.Result r = KtoLoss.compute(config, logps, f.toFloatTensor("ref_logps").toArray(), desirable,
+                    klPolicy, f.toFloatTensor("kto.ref_KL_logps").toArray());
+            Autograd.backward(r.loss());
+            check(f, "kto", r, model);
         }
     }
 
