@@ -119,23 +119,9 @@ public final class DpoCommand implements Command {
                 all.pairs(), all.seq(), lossName, (float) a.real("beta"));
         FinetuneSetup.train(p, trainer, "dpo (" + p.method().name() + ") " + dataFile, what, o);
 
-        if (held != null) {
-            Path heldFile = Path.of(a.string("val-data"));
-            List<PreferenceBatch> chunks = new ArrayList<>();
-            for (int i = 0; i < held.size(); i += cfg.batch())
-                chunks.add(encode(held.subList(i, Math.min(held.size(), i + cfg.batch())), tok, eos, maxLength, heldFile));
-            for (PreferenceBatch c : chunks) checkIds(c, model.config().vocabSize(), heldFile);
-            Map<String, Double> m = objective.evaluate(model, chunks);
-            o.printf(Locale.ROOT, "held-out %d pairs (%s): loss %.4f, rewards/accuracies %.3f, rewards/margins %.4f%n",
-                    held.size(), heldFile, m.get("loss"), m.get("rewards/accuracies"), m.get("rewards/margins"));
-            Map<String, Object> row = new java.util.LinkedHashMap<>();
-            row.put("pairs", held.size());
-            row.put("step", trainer.completedSteps());
-            row.putAll(m);
-            Path f = p.out().resolve(HELDOUT_FILE);
-            AtomicFiles.write(f, tmp -> Files.writeString(tmp, Json.write(row) + "\n", StandardCharsets.UTF_8));
-            o.println("wrote " + f);
-        }
+        if (held != null)
+            scoreHeldOut(held, Path.of(a.string("val-data")), tok, eos, maxLength, cfg.batch(), objective, model,
+                    p.out(), trainer.completedSteps(), o);
         return Main.OK;
     }
 
@@ -169,7 +155,32 @@ public final class DpoCommand implements Command {
         }
     }
 
-    private static PreferenceBatch encode(List<PreferenceJsonl.Pair> pairs, Tokenizer tok, int eos, int maxLength,
+    /**
+     * The objective's metrics on held-out pairs, in batches of {@code batch} pairs, printed and written to
+     * OUT/heldout_metrics.json.
+     */
+    static void scoreHeldOut(List<PreferenceJsonl.Pair> held, Path heldFile, Tokenizer tok, int eos, int maxLength,
+                             int batch, PreferenceObjective objective, CausalLm model, Path out, int step,
+                             PrintStream o) throws java.io.IOException {
+        List<PreferenceBatch> chunks = new ArrayList<>();
+        for (int i = 0; i < held.size(); i += batch)
+            chunks.add(encode(held.subList(i, Math.min(held.size(), i + batch)), tok, eos, maxLength, heldFile));
+        for (PreferenceBatch c : chunks) checkIds(c, model.config().vocabSize(), heldFile);
+        Map<String, Double> m = objective.evaluate(model, chunks);
+        StringBuilder line = new StringBuilder();
+        for (String k : List.of("loss", "rewards/accuracies", "rewards/margins", "accuracy", "margin"))
+            if (m.containsKey(k)) line.append(String.format(Locale.ROOT, ", %s %.4f", k, m.get(k)));
+        o.printf(Locale.ROOT, "held-out %d pairs (%s)%s%n", held.size(), heldFile, line.toString().replaceFirst(",", ":"));
+        Map<String, Object> row = new java.util.LinkedHashMap<>();
+        row.put("pairs", held.size());
+        row.put("step", step);
+        row.putAll(m);
+        Path f = out.resolve(HELDOUT_FILE);
+        AtomicFiles.write(f, tmp -> Files.writeString(tmp, Json.write(row) + "\n", StandardCharsets.UTF_8));
+        o.println("wrote " + f);
+    }
+
+    static PreferenceBatch encode(List<PreferenceJsonl.Pair> pairs, Tokenizer tok, int eos, int maxLength,
                                           Path file) {
         try {
             return PreferenceBatch.encode(pairs, tok, eos, maxLength);
@@ -199,7 +210,7 @@ public final class DpoCommand implements Command {
                 : HfCheckpoint.load(p.dir()));
     }
 
-    private static void checkIds(PreferenceBatch b, int vocab, Path file) {
+    static void checkIds(PreferenceBatch b, int vocab, Path file) {
         for (int id : b.ids())
             if (id < 0 || id >= vocab)
                 throw new CliException(file + ": token id " + id + " is outside the model's vocabulary of " + vocab);

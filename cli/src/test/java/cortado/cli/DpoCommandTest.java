@@ -37,7 +37,7 @@ class DpoCommandTest {
                 "white", "red"};
         for (int i = 0; i < q.length; i++)
             p.add("{\"prompt\": \"" + q[i] + " is\", \"chosen\": \" " + right[i] + "\", \"rejected\": \" "
-                    + right[(i + 2) % q.length] + "\"}");
+                    + right[(i + 1) % q.length] + "\"}");
         Files.write(pairs, p);
         Files.write(held, p.subList(0, 3));
     }

@@ -93,7 +93,11 @@ public final class Trainer {
         if (val != null && val.size() < config.seq() + 1)
             throw new TokenDataException(val.source() + ": validation data holds " + val.size()
                     + " tokens, fewer than one row needs (seq+1 = " + (config.seq() + 1) + ")");
-        this.optimizer = optimizer.apply(model.module().namedParameters());
+        Map<String, Parameter> params = new java.util.LinkedHashMap<>(model.module().namedParameters());
+        for (var e : objective.parameters().entrySet())
+            if (params.putIfAbsent(e.getKey(), e.getValue()) != null && params.get(e.getKey()) != e.getValue())
+                throw new IllegalArgumentException("the objective's parameter " + e.getKey() + " clashes with the model's");
+        this.optimizer = optimizer.apply(params);
         this.schedule = config.lrSchedule();
         model.module().train(true);
         model.module().seedDropout(config.seed());   // masks keyed by (seed, micro-step, layer, element)

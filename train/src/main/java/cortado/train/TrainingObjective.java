@@ -21,4 +21,10 @@ public interface TrainingObjective {
      * e.g. DPO's rewards/accuracies. Called once after each step.
      */
     default Map<String, Object> stepMetrics() { return Map.of(); }
+
+    /**
+     * Parameters the objective owns besides the model's (a reward model's score head), trained, clipped and
+     * checkpointed with them under these names.
+     */
+    default Map<String, cortado.nn.Parameter> parameters() { return Map.of(); }
 }

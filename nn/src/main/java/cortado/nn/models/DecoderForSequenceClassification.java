@@ -36,6 +36,18 @@ public final class DecoderForSequenceClassification extends Module {
 
     public int numLabels() { return numLabels; }
 
+    /** The pad id pooling skips, or null. */
+    public Integer padTokenId() { return padTokenId; }
+
+    /** transformers' init of a new head: normal(0, initializer_range = 0.02), here from {@code seed}. */
+    public void initScore(long seed) {
+        Linear score = childAt("score");
+        java.util.Random rng = new java.util.Random(seed);
+        float[] w = new float[numLabels * lm.hiddenSize()];
+        for (int i = 0; i < w.length; i++) w[i] = (float) (0.02 * rng.nextGaussian());
+        score.weight().set(score.weight().value().backend().fromArray(w, numLabels, lm.hiddenSize()));
+    }
+
     public DecoderLm decoder() { return lm; }
 
     /** Logits {@code [B, num_labels]} at each row's pooled position. */

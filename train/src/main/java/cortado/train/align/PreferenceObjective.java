@@ -15,10 +15,20 @@ import java.util.Map;
  */
 public final class PreferenceObjective implements TrainingObjective {
     private final PreferenceLoss method;
+    private final Map<String, cortado.nn.Parameter> own;
     private final Map<String, Double> sums = new LinkedHashMap<>();
     private int micro;
 
-    public PreferenceObjective(PreferenceLoss method) { this.method = method; }
+    public PreferenceObjective(PreferenceLoss method) { this(method, Map.of()); }
+
+    /** @param own parameters the method trains besides the model's (a reward head) */
+    public PreferenceObjective(PreferenceLoss method, Map<String, cortado.nn.Parameter> own) {
+        this.method = method;
+        this.own = Map.copyOf(own);
+    }
+
+    @Override
+    public Map<String, cortado.nn.Parameter> parameters() { return own; }
 
     @Override
     public Tensor loss(CausalLm model, Batches.Batch batch) {
