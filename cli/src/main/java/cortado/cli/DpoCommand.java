@@ -101,11 +101,8 @@ public final class DpoCommand implements Command {
         int maxLength = maxLengthFlag != null ? maxLengthFlag : Math.min(SftCommand.TRL_MAX_LENGTH, positions);
         if (maxLength > positions)
             throw new UsageException("--max-length " + maxLength + " exceeds the model's " + positions + " positions");
-        Tokenizer tok = ModelTokenizer.forModel(model, a.has("tokenizer") ? Path.of(a.string("tokenizer")) : null, p.dir());
-        if (tok == null)
-            throw new CliException(p.dir() + ": no tokenizer files and the model is not byte-level; pass --tokenizer");
+        Tokenizer tok = tokenizer(model, a.has("tokenizer") ? Path.of(a.string("tokenizer")) : null, p.dir());
         int eos = tok.endOfTextId();
-        if (eos < 0) throw new CliException("the tokenizer has no end-of-text token to end each completion with");
 
         PreferenceBatch all = encode(pairs, tok, eos, maxLength, dataFile);
         checkIds(all, model.config().vocabSize(), dataFile);
@@ -178,6 +175,15 @@ public final class DpoCommand implements Command {
         Path f = out.resolve(HELDOUT_FILE);
         AtomicFiles.write(f, tmp -> Files.writeString(tmp, Json.write(row) + "\n", StandardCharsets.UTF_8));
         o.println("wrote " + f);
+    }
+
+    /** The model's tokenizer (or --tokenizer), which must have the end-of-text id that ends each completion. */
+    static Tokenizer tokenizer(CausalLm model, Path explicit, Path dir) {
+        Tokenizer tok = ModelTokenizer.forModel(model, explicit, dir);
+        if (tok == null)
+            throw new CliException(dir + ": no tokenizer files and the model is not byte-level; pass --tokenizer");
+        if (tok.endOfTextId() < 0) throw new CliException("the tokenizer has no end-of-text token to end each completion with");
+        return tok;
     }
 
     static PreferenceBatch encode(List<PreferenceJsonl.Pair> pairs, Tokenizer tok, int eos, int maxLength,

@@ -87,7 +87,7 @@ public final class RewardCommand implements Command {
         Tokenizer tok;
         if (ckpt != null || SequenceClassificationCheckpoint.isSequenceClassification(dir)) {
             rm = SequenceClassificationCheckpoint.load(ckpt != null ? ckpt : dir);
-            tok = tokenizer(rm.decoder(), tokenizerPath, dir);
+            tok = DpoCommand.tokenizer(rm.decoder(), tokenizerPath, dir);
             if (rm.numLabels() != 1) throw new CliException(dir + ": a reward model has one label, this has " + rm.numLabels());
             if (rm.padTokenId() == null || rm.padTokenId() != tok.endOfTextId())
                 throw new CliException(dir + ": pad_token_id " + rm.padTokenId() + " is not the tokenizer's end-of-text id "
@@ -95,7 +95,7 @@ public final class RewardCommand implements Command {
         } else {
             if (!(HfCheckpoint.load(dir) instanceof DecoderLm lm))
                 throw new CliException(dir + ": not a decoder model");
-            tok = tokenizer(lm, tokenizerPath, dir);
+            tok = DpoCommand.tokenizer(lm, tokenizerPath, dir);
             rm = new DecoderForSequenceClassification(lm, 1, tok.endOfTextId());
             rm.initScore(seed);
         }
@@ -148,13 +148,5 @@ public final class RewardCommand implements Command {
             trainer.optimizer().close();
         }
         return Main.OK;
-    }
-
-    private static Tokenizer tokenizer(CausalLm model, Path explicit, Path dir) {
-        Tokenizer tok = ModelTokenizer.forModel(model, explicit, dir);
-        if (tok == null)
-            throw new CliException(dir + ": no tokenizer files and the model is not byte-level; pass --tokenizer");
-        if (tok.endOfTextId() < 0) throw new CliException("the tokenizer has no end-of-text token to end each completion with");
-        return tok;
     }
 }

@@ -19,7 +19,7 @@ import java.util.Map;
  * rewards/accuracies, rewards/margins, logps/chosen, logps/rejected (batch means).
  */
 public final class DpoLoss {
-    /** The loss types implemented (TRL's KTO, ORPO, SimPO and CPO are not). */
+    /** The loss types against a reference (KTO is {@link KtoLoss}; ORPO, CPO and SimPO are {@link ReferenceFreeLoss}). */
     public enum Type { SIGMOID, IPO, ROBUST, HINGE;
         public static Type parse(String s) {
             for (Type t : values()) if (t.name().equalsIgnoreCase(s)) return t;

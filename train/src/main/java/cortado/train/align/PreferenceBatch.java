@@ -58,9 +58,9 @@ public record PreferenceBatch(int[] ids, int[] completionMask, int pairs, int se
     public Tensor logProbs(CausalLm model) { return SequenceLogProbs.sum(model.forward(ids, rows(), seq), labels()); }
 
     /**
-     * The reference log-probs (TRL's precompute_ref_logps): computed once, before training, in eval mode without
-     * gradients. Taken from the model about to be trained, this is the frozen reference without a second copy: for a
-     * full fine-tune the initial weights, for LoRA-style adapters (zero-initialised update) the base model.
+     * The batch's log-probs under {@code model} as a reference: in eval mode, without gradients ({@link ReferenceModel}
+     * calls it per batch, TRL's default; called once before training it is TRL's precompute_ref_log_probs). Taken
+     * from the model about to be trained, this is the frozen reference without a second copy.
      */
     public float[] referenceLogProbs(CausalLm model) {
         boolean was = model.module().isTraining();
