@@ -2,7 +2,8 @@
 explicit-prompt layout: prompt = "story\\nQ: question\\nA:" (as cortado.cli.DemoQa builds it), chosen = " right
 answer", rejected = " the answer to another question about the same story". The rejected answer is clearly wrong
 given the story (it answers a different question: a place for "What did Rosa find?") yet is made of words the story
-contains, so copying story words alone does not separate the two: the model must read the question.
+contains, so copying story words alone does not separate the two: the model must read the question. Chosen and
+rejected answers are drawn from the same pool, so they have the same length distribution (printed per file).
 
 The last 10% of the stories (with all their questions) are held out, as DemoQa splits them: held-out pairs ask
 about stories the training never read. Deterministic (seed 7, stdlib only):
@@ -42,7 +43,14 @@ def main():
     for name, part in (("train.jsonl", stories[:cut]), ("heldout.jsonl", stories[cut:])):
         rows = [p for s, qs in part for p in pairs(s, qs, rng)]
         (out / name).write_text("".join(json.dumps(r) + "\n" for r in rows))
-        print(f"{out / name}: {len(rows)} pairs")
+        # both answers come from the same story's pool, so their lengths are distributed alike: length alone
+        # cannot tell chosen from rejected
+        c = [len(r["chosen"]) for r in rows]
+        j = [len(r["rejected"]) for r in rows]
+        longer = sum(a > b for a, b in zip(c, j)) / len(rows)
+        shorter = sum(a < b for a, b in zip(c, j)) / len(rows)
+        print(f"{out / name}: {len(rows)} pairs; mean characters chosen {sum(c) / len(c):.2f}, rejected"
+              f" {sum(j) / len(j):.2f}; chosen longer in {longer:.1%}, shorter in {shorter:.1%}")
 
 
 if __name__ == "__main__":

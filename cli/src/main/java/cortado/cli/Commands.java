@@ -31,6 +31,8 @@ public final class Commands {
         add(new QuantizeCommand());
         add(new ServeCommand());
         add(new SftCommand());
+        add(new DpoCommand());
+        add(new RewardCommand());
         add(new TokenizeCommand());
         add(new TokenizerTrainCommand());
     }

@@ -35,25 +35,13 @@ public final class FinetuneCommand implements Command {
                 OUT/checkpoint.""")
                 .required("model", "DIR", "the base: a Hugging Face checkpoint directory (or a run directory with checkpoint/)")
                 .required("data", "FILE", "training data: text, .jsonl or a .bin token file");
-        return FinetuneSetup.declare(a)
+        return TrainingOptions.declare(FinetuneSetup.declare(a), TrainingOptions.FINETUNE)
                 .option("tokenizer", "PATH", "tokenizer for text and JSONL data; default: the model directory's own", null)
-                .option("steps", "N", "optimizer steps", "100")
-                .option("batch", "B", "sequences per micro-batch", "4")
                 .option("seq", "T", "tokens per sequence", "128")
-                .option("lr", "X", "peak learning rate", "2e-4")
-                .option("warmup", "W", "linear warmup steps", "0")
-                .option("schedule", "NAME", OptimizerOptions.scheduleHelp(), "constant")
-                .option("weight-decay", "D", "the optimizer's weight decay (matrices only): decoupled in AdamW, Lion"
-                        + " and Adafactor, added to the gradient in SGD and to the update in LAMB, as their references", "0")
-                .option("grad-clip", "C", "clip the global gradient norm to C; 0 turns clipping off", "1.0")
-                .option("grad-accum", "K", "micro-batches per optimizer step", "1")
                 .option("val-every", "N", "validation loss every N steps (and after steps 1 and last); 0: off", "0")
                 .option("val-data", "FILE", "validation data; default: the last 10% of --data, held out from training", null)
                 .option("val-batches", "N", "batches per validation", "20")
-                .option("seed", "S", "seed for the adapter initialization, dropout and the random data order", "1337")
-                .option("data-order", "random|sequential", "random windows, or llm.c's sequential batches", "random")
-                .option("save-every", "N", "also write the checkpoint every N steps; 0: only at the end", "100")
-                .flag("checkpoint-activations", "recompute each block during backward: much less memory, more compute");
+                .option("data-order", "random|sequential", "random windows, or llm.c's sequential batches", "random");
     }
 
     @Override

@@ -1,7 +1,6 @@
 package cortado.cli;
 
 import cortado.nn.Parameter;
-import cortado.train.LrSchedule;
 import cortado.train.Optimizer;
 import cortado.train.OptimizerKind;
 import cortado.train.ParamGroups;
@@ -16,7 +15,7 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * The optimizer flags pretrain and finetune share: {@code --optimizer} (every {@link OptimizerKind}),
+ * The optimizer flags the training commands share (the loop's own are {@link TrainingOptions}): {@code --optimizer} (every {@link OptimizerKind}),
  * {@code --optimizer-memory-cap} for the paged kinds and {@code --param-group} ({@link ParamGroups}).
  */
 final class OptimizerOptions {
@@ -34,20 +33,6 @@ final class OptimizerOptions {
                 .repeatable("param-group", "PATTERN=LR_SCALE[:DECAY]", "parameters whose name matches PATTERN (* is"
                         + " any run of characters) train at lr * LR_SCALE, with weight decay DECAY if given (else the"
                         + " run's rule: --weight-decay on matrices, none on biases and norms); the first match decides");
-    }
-
-    /** The --schedule help line, listing the names LrSchedule knows. */
-    static String scheduleHelp() { return "learning-rate schedule: " + LrSchedule.HELP; }
-
-    /** The --schedule value, checked: an unknown name is a usage error listing the known ones. */
-    static String schedule(Args a) throws UsageException {
-        String s = a.string("schedule");
-        try {
-            LrSchedule.validate(s);
-        } catch (IllegalArgumentException e) {
-            throw new UsageException("--schedule: " + e.getMessage());
-        }
-        return s;
     }
 
     /** The --optimizer kind, checked against the flags that do not apply to it. */

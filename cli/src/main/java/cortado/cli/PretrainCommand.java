@@ -31,7 +31,7 @@ public final class PretrainCommand implements Command {
     @Override public String summary() { return "pretrain a GPT-2 or Llama model (preset or HF checkpoint) on a text or token file"; }
 
     static Args args() {
-        return OptimizerOptions.declare(new Args("pretrain", """
+        return TrainingOptions.declare(OptimizerOptions.declare(new Args("pretrain", """
                 Pretrains a causal language model with next-token cross-entropy and the --optimizer (AdamW by
                 default). --data is a UTF-8 text file (tokenized with the model's tokenizer), a nanoGPT .bin (raw uint16 tokens) or an llm.c .bin (256 int32
                 header, magic 20240520). Writes OUT/metrics.jsonl (one JSON object per step), OUT/loss.png and the
@@ -48,28 +48,16 @@ public final class PretrainCommand implements Command {
                 .option("tokenizer", "PATH", "tokenizer for text data (tokenizer.json, a directory, *.tiktoken); default:"
                         + " the checkpoint's own, or bytes for byte-level models. A new model (preset or config.json"
                         + " only) takes its vocabulary size and end-of-text id from it", null)
-                .option("steps", "N", "optimizer steps", "1000")
-                .option("batch", "B", "sequences per micro-batch", "8")
                 .option("seq", "T", "tokens per sequence", "128")
-                .option("lr", "X", "peak learning rate", "6e-4")
-                .option("warmup", "W", "linear warmup steps", "0")
-                .option("schedule", "NAME", OptimizerOptions.scheduleHelp(), "cosine")
-                .option("weight-decay", "D", "the optimizer's weight decay (matrices only): decoupled in AdamW, Lion"
-                        + " and Adafactor, added to the gradient in SGD and to the update in LAMB, as their references", "0.1")
-                .option("grad-clip", "C", "clip the global gradient norm to C; 0 turns clipping off", "1.0")
-                .option("grad-accum", "K", "micro-batches per optimizer step", "1")
                 .option("val-every", "N", "validation loss every N steps (and after steps 1 and last); 0 turns it off", "100")
                 .option("val-data", "FILE", "validation data; default: the last 10% of --data, held out from training", null)
                 .option("val-batches", "N", "batches per validation", "20")
-                .option("seed", "S", "seed for initialisation and the random data order", "1337")
                 .option("data-order", "random|sequential", "random windows, or llm.c's sequential batches", "random")
-                .option("save-every", "N", "also write the checkpoint every N steps, so a crash loses at most N; 0: only at the end", "500")
                 .option("out", "DIR", "output directory", "runs/pretrain")
-                .flag("checkpoint-activations", "keep only each block's input and recompute the block during backward:"
-                        + " same gradients, much less memory, about a third more compute")
                 .flag("resume", "continue from OUT/checkpoint (model, optimizer, step, data position)")
                 .flag("match-special-tokens", "text data: match special-token strings as special tokens (default: they"
-                        + " are text, so a literal <|endoftext|> in the data does not end a document)"));
+                        + " are text, so a literal <|endoftext|> in the data does not end a document)")),
+                TrainingOptions.PRETRAIN);
     }
 
     @Override
@@ -181,15 +169,9 @@ public final class PretrainCommand implements Command {
 
     /** The TrainConfig from the flags (shared with the demo's defaults). */
     static TrainConfig config(Args a) throws UsageException {
-        String schedule = OptimizerOptions.schedule(a);
         String order = a.choice("data-order", "random", "sequential");
-        int steps = a.positiveInt("steps");
-        int warmup = a.nonNegativeInt("warmup");
-        return new TrainConfig(steps, a.positiveInt("batch"), a.positiveInt("seq"), (float) a.nonNegativeReal("lr"),
-                warmup, schedule, (float) a.nonNegativeReal("weight-decay"), (float) a.nonNegativeReal("grad-clip"),
-                a.positiveInt("grad-accum"), a.nonNegativeInt("val-every"), a.positiveInt("val-batches"),
-                a.longValue("seed"), order.equals("sequential"), a.nonNegativeInt("save-every"),
-                a.bool("checkpoint-activations"));
+        return TrainingOptions.config(a, a.positiveInt("seq"), a.nonNegativeInt("val-every"), a.positiveInt("val-batches"),
+                order.equals("sequential"));
     }
 
     /**

@@ -55,7 +55,7 @@ public final class SftCommand implements Command {
                 ia3; cortado generate and chat take it with --adapter OUT), or with full the model in OUT/checkpoint.""")
                 .required("model", "DIR", "the base: a Hugging Face checkpoint directory (or a run directory with checkpoint/)")
                 .required("data", "FILE.jsonl", "the training examples");
-        return FinetuneSetup.declare(a)
+        return TrainingOptions.declare(FinetuneSetup.declare(a), TrainingOptions.FINETUNE)
                 .option("tokenizer", "PATH", "the tokenizer (and, when a directory, its tokenizer_config.json); default:"
                         + " the model directory's own", null)
                 .option("chat-template", "FILE", "a Jinja chat template file; default: the tokenizer's"
@@ -64,19 +64,7 @@ public final class SftCommand implements Command {
                 .option("max-length", "N", "tokens per example or packed row; default: TRL's 1024, or the model's"
                         + " positions when fewer", null)
                 .flag("packing", "pack examples into rows of --max-length (TRL's packing=True)")
-                .option("packing-strategy", "bfd|wrapped", "how --packing packs", "bfd")
-                .option("steps", "N", "optimizer steps", "100")
-                .option("batch", "B", "rows per micro-batch", "4")
-                .option("lr", "X", "peak learning rate", "2e-4")
-                .option("warmup", "W", "linear warmup steps", "0")
-                .option("schedule", "NAME", OptimizerOptions.scheduleHelp(), "constant")
-                .option("weight-decay", "D", "the optimizer's weight decay (matrices only): decoupled in AdamW, Lion"
-                        + " and Adafactor, added to the gradient in SGD and to the update in LAMB, as their references", "0")
-                .option("grad-clip", "C", "clip the global gradient norm to C; 0 turns clipping off", "1.0")
-                .option("grad-accum", "K", "micro-batches per optimizer step", "1")
-                .option("seed", "S", "seed for the adapter initialization, dropout and the random row order", "1337")
-                .option("save-every", "N", "also write the checkpoint every N steps; 0: only at the end", "100")
-                .flag("checkpoint-activations", "recompute each block during backward: much less memory, more compute");
+                .option("packing-strategy", "bfd|wrapped", "how --packing packs", "bfd");
     }
 
     @Override
@@ -139,7 +127,7 @@ public final class SftCommand implements Command {
             shape = String.format(Locale.ROOT, "%d examples of up to %d tokens%s", rows, longest,
                     dropped == 0 ? "" : " (" + dropped + " dropped: nothing left to score within --max-length)");
         }
-        TrainConfig cfg = config(a, seq, seed);
+        TrainConfig cfg = TrainingOptions.config(a, seq, 0, 1, false);
         Files.createDirectories(p.out());   // a paged optimizer spills there
         Trainer trainer = new Trainer(model, cfg, batches, null, p.optimizer());
         String what = String.format(Locale.ROOT, "%s (%s, %s loss): %s", dataFile, layoutName(data.layout()),
@@ -179,13 +167,5 @@ public final class SftCommand implements Command {
 
     private static String layoutName(SftJsonl.Layout l) {
         return l.name().toLowerCase(Locale.ROOT).replace('_', ' ');
-    }
-
-    private static TrainConfig config(Args a, int seq, long seed) throws UsageException {
-        String schedule = OptimizerOptions.schedule(a);
-        return new TrainConfig(a.positiveInt("steps"), a.positiveInt("batch"), seq, (float) a.nonNegativeReal("lr"),
-                a.nonNegativeInt("warmup"), schedule, (float) a.nonNegativeReal("weight-decay"),
-                (float) a.nonNegativeReal("grad-clip"), a.positiveInt("grad-accum"), 0, 1, seed, false,
-                a.nonNegativeInt("save-every"), a.bool("checkpoint-activations"));
     }
 }

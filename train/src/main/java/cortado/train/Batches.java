@@ -24,6 +24,7 @@ import java.util.List;
  *   the one long of state.</li>
  *   <li>{@link #sft}: each row is one {@link SftExample} (TRL's labels) drawn the same way, right-padded to T, its
  *   targets the labels shifted by one.</li>
+ *   <li>{@link #given}: rows prepared by the caller (inputs and targets), drawn the same way.</li>
  *   <li>{@link #packed}: each row is one {@link PackedRow} drawn the same way, right-padded to T; rows packed by
  *   best-fit decreasing carry position ids that restart with each example (the model then keeps attention inside
  *   each, {@link CausalLm#lossPacked}), and no example predicts the next one's first token.</li>
@@ -147,6 +148,23 @@ public final class Batches {
         List<Row> rows = new java.util.ArrayList<>(packed.size());
         for (PackedRow r : packed)
             rows.add(new Row(r.inputIds(), shift(r.collatedLabels()), r.seqLengths() == null ? null : r.positionIds()));
+        return new Batches(batch, seq, seed, rows);
+    }
+
+    /**
+     * Rows given whole (inputs and the target at each position, {@link CausalLm#IGNORE_INDEX} where nothing is
+     * scored), drawn uniformly like {@link #sft}: e.g. preference pairs laid out as one row each, chosen then rejected.
+     */
+    public static Batches given(List<int[]> inputs, List<int[]> targets, int batch, int seq, long seed) {
+        if (inputs.size() != targets.size())
+            throw new IllegalArgumentException(inputs.size() + " input rows, " + targets.size() + " target rows");
+        List<Row> rows = new java.util.ArrayList<>(inputs.size());
+        for (int i = 0; i < inputs.size(); i++) {
+            if (inputs.get(i).length != targets.get(i).length)
+                throw new IllegalArgumentException("row " + i + ": " + inputs.get(i).length + " inputs, "
+                        + targets.get(i).length + " targets");
+            rows.add(new Row(inputs.get(i), targets.get(i), null));
+        }
         return new Batches(batch, seq, seed, rows);
     }
 

@@ -14,7 +14,8 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * The pretraining loop for a causal language model: next-token cross-entropy on batches from {@link Batches}, K
+ * The training loop for a causal language model: next-token cross-entropy (or another {@link TrainingObjective})
+ * on batches from {@link Batches}, K
  * micro-batches of gradient accumulation per update, global-norm clipping, a learning-rate schedule and AdamW.
  *
  * <pre>
@@ -45,6 +46,8 @@ public final class Trainer {
     private final TokenData val;
     private final Optimizer optimizer;
     private final LrSchedule schedule;
+    private final TrainingObjective objective;
+    private Map<String, Object> lastObjectiveMetrics = Map.of();
     private int step; // completed updates
     private DataMix mix;                 // several sources (Batches.mixed), else null
     private long[] lastStepRows;         // mixed: rows each source gave the last step
@@ -81,6 +84,15 @@ public final class Trainer {
      */
     public Trainer(CausalLm model, TrainConfig config, Batches train, TokenData val,
                    Function<Map<String, Parameter>, Optimizer> optimizer) {
+        this(model, config, train, val, optimizer, TrainingObjective.CROSS_ENTROPY);
+    }
+
+    /**
+     * As above, minimizing {@code objective} on each micro-batch (validation on {@code val}, when given, stays
+     * cross-entropy).
+     */
+    public Trainer(CausalLm model, TrainConfig config, Batches train, TokenData val,
+                   Function<Map<String, Parameter>, Optimizer> optimizer, TrainingObjective objective) {
         if (train.batch() != config.batch() || train.seq() != config.seq())
             throw new IllegalArgumentException("batches of " + train.batch() + " x " + train.seq() + " for a config of "
                     + config.batch() + " x " + config.seq());
@@ -91,10 +103,15 @@ public final class Trainer {
         if (world.size() > 1 && train.shards() == 1) train.shard(world.rank(), world.size());
         this.train = train;
         this.val = val;
+        this.objective = objective;
         if (val != null && val.size() < config.seq() + 1)
             throw new TokenDataException(val.source() + ": validation data holds " + val.size()
                     + " tokens, fewer than one row needs (seq+1 = " + (config.seq() + 1) + ")");
-        this.optimizer = optimizer.apply(model.module().namedParameters());
+        Map<String, Parameter> params = new java.util.LinkedHashMap<>(model.module().namedParameters());
+        for (var e : objective.parameters().entrySet())
+            if (params.putIfAbsent(e.getKey(), e.getValue()) != null && params.get(e.getKey()) != e.getValue())
+                throw new IllegalArgumentException("the objective's parameter " + e.getKey() + " clashes with the model's");
+        this.optimizer = optimizer.apply(params);
         this.schedule = config.lrSchedule();
         model.module().train(true);
         model.module().seedDropout(config.seed());   // masks keyed by (seed, micro-step, layer, element)
@@ -156,7 +173,7 @@ public final class Trainer {
         try (StepArena arena = StepArena.open()) {
             for (int micro = 0; micro < k; micro++) {
                 model.module().dropoutStep((long) step * k + micro);   // a resumed run draws the same masks
-                Tensor loss = loss(model, train.next());
+                Tensor loss = objective.loss(model, train.next());
                 lossSum += loss.item();
                 Autograd.backward(k * ranks == 1 ? loss : F.scale(loss, 1f / (k * ranks)));
             }
@@ -176,6 +193,7 @@ public final class Trainer {
             optimizer.step(lr, clip.scale()); // the clip applied inside the update's pass
             optimizer.zeroGrad(); // the gradients are arena buffers: none may outlive the step
         }
+        lastObjectiveMetrics = objective.stepMetrics();
         step++;
         if (rowsBefore != null) {
             long[] after = train.rowsPerSource();
@@ -259,12 +277,19 @@ public final class Trainer {
         }
         while (step < config.steps()) {
             StepMetrics m = step();
-            if (log != null) log.log(m, sourceMetrics(m));
+            if (log != null) log.log(m, extraMetrics(m));
             if (listener != null) listener.onStep(m, config.steps());
             boolean last = step == config.steps();
             if (checkpoints != null && (last || (config.saveEvery() > 0 && step % config.saveEvery() == 0)))
                 checkpoints.save(this);
         }
+    }
+
+    /** The objective's fields of the last step (e.g. DPO's rewards), then a data mix's ({@link #sourceMetrics}). */
+    public Map<String, Object> extraMetrics(StepMetrics m) {
+        Map<String, Object> out = new java.util.LinkedHashMap<>(lastObjectiveMetrics);
+        out.putAll(sourceMetrics(m));
+        return out;
     }
 
     /**

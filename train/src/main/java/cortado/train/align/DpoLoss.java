@@ -12,17 +12,18 @@ import java.util.Map;
  *   <li>sigmoid: -log sigma(beta h) (Rafailov et al. 2023, eq. 7);</li>
  *   <li>ipo: (h_w/|y_w| - h_l/|y_l| - 1/(2 beta))^2, the log-ratios averaged per completion token as TRL does
  *       (Azar et al. 2023, eq. 17);</li>
- *   <li>robust: (-(1-eps) log sigma(beta h) + eps log sigma(-beta h)) / (1 - 2 eps) (Chowdhury et al. 2024).</li>
+ *   <li>robust: (-(1-eps) log sigma(beta h) + eps log sigma(-beta h)) / (1 - 2 eps) (Chowdhury et al. 2024);</li>
+ *   <li>hinge: max(0, 1 - beta h), the SLiC hinge on the log-ratio margin (Zhao et al. 2023, eq. 2; TRL's form).</li>
  * </ul>
  * The batch mean is the loss. Metrics are TRL's: rewards/chosen, rewards/rejected (beta times the log-ratios),
  * rewards/accuracies, rewards/margins, logps/chosen, logps/rejected (batch means).
  */
 public final class DpoLoss {
-    /** The loss types implemented (TRL's hinge, KTO, ORPO, SimPO and CPO are not). */
-    public enum Type { SIGMOID, IPO, ROBUST;
+    /** The loss types against a reference (KTO is {@link KtoLoss}; ORPO, CPO and SimPO are {@link ReferenceFreeLoss}). */
+    public enum Type { SIGMOID, IPO, ROBUST, HINGE;
         public static Type parse(String s) {
             for (Type t : values()) if (t.name().equalsIgnoreCase(s)) return t;
-            throw new IllegalArgumentException("unknown DPO loss '" + s + "' (sigmoid, ipo, robust)");
+            throw new IllegalArgumentException("unknown DPO loss '" + s + "' (sigmoid, ipo, robust, hinge)");
         }
     }
 
@@ -65,12 +66,20 @@ public final class DpoLoss {
                 Tensor flipped = F.scale(logSigmoid(F.neg(z)), -eps);
                 yield F.scale(F.sub(clean, flipped), 1f / (1 - 2 * eps));
             }
+            case HINGE -> relu(F.addScalar(F.scale(F.sub(chosen, rejected), -c.beta()), 1f));
         };
         return new Result(F.mean(perPair), metrics(c.beta(), policy.toArray(), ref, n));
     }
 
     /** log sigma(x) = log(sigmoid(x)); both pieces have gradient checks, and the margins here stay far from underflow. */
     static Tensor logSigmoid(Tensor x) { return F.log(F.sigmoid(x)); }
+
+    /** max(0, x) as x times its constant 0/1 mask: torch's relu gradient (0 at 0, 1 above). */
+    static Tensor relu(Tensor x) {
+        float[] v = x.toArray(), mask = new float[v.length];
+        for (int i = 0; i < v.length; i++) mask[i] = v[i] > 0 ? 1f : 0f;
+        return F.mul(x, x.backend().fromArray(mask, x.shape()));
+    }
 
     static Map<String, Double> metrics(float beta, float[] policy, float[] ref, int n) {
         double rc = 0, rr = 0, acc = 0, lc = 0, lr = 0;

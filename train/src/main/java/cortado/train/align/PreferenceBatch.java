@@ -58,9 +58,9 @@ public record PreferenceBatch(int[] ids, int[] completionMask, int pairs, int se
     public Tensor logProbs(CausalLm model) { return SequenceLogProbs.sum(model.forward(ids, rows(), seq), labels()); }
 
     /**
-     * The reference log-probs (TRL's precompute_ref_logps): computed once, before training, in eval mode without
-     * gradients. Taken from the model about to be trained, this is the frozen reference without a second copy: for a
-     * full fine-tune the initial weights, for LoRA-style adapters (zero-initialised update) the base model.
+     * The batch's log-probs under {@code model} as a reference: in eval mode, without gradients ({@link ReferenceModel}
+     * calls it per batch, TRL's default; called once before training it is TRL's precompute_ref_log_probs). Taken
+     * from the model about to be trained, this is the frozen reference without a second copy.
      */
     public float[] referenceLogProbs(CausalLm model) {
         boolean was = model.module().isTraining();
@@ -70,6 +70,46 @@ public record PreferenceBatch(int[] ids, int[] completionMask, int pairs, int se
         } finally {
             model.module().train(was);
         }
+    }
+
+    /**
+     * The pairs as trainer rows ({@link cortado.train.Batches#given}), one per pair: the chosen row then the rejected
+     * row (2T tokens), targets the {@link #labels()} of each, so a seeded draw of rows is a draw of pairs and a
+     * checkpoint's data position covers them. {@link #ofPairRows} takes a batch of them back apart.
+     */
+    public cortado.train.Batches pairRows(int batch, long seed) {
+        int[] labels = labels();
+        java.util.List<int[]> inputs = new java.util.ArrayList<>(pairs), targets = new java.util.ArrayList<>(pairs);
+        for (int i = 0; i < pairs; i++) {
+            int c = i * seq, r = (pairs + i) * seq;
+            if (completionMask[c] != 0 || completionMask[r] != 0)   // its mask could not be told from the targets
+                throw new IllegalArgumentException("pair " + (i + 1) + ": the prompt is empty (nothing conditions the"
+                        + " first completion token)");
+            inputs.add(concat(ids, c, r));
+            targets.add(concat(labels, c, r));
+        }
+        return cortado.train.Batches.given(inputs, targets, batch, 2 * seq, seed);
+    }
+
+    private int[] concat(int[] a, int chosenAt, int rejectedAt) {
+        int[] row = new int[2 * seq];
+        System.arraycopy(a, chosenAt, row, 0, seq);
+        System.arraycopy(a, rejectedAt, row, seq, seq);
+        return row;
+    }
+
+    /** A batch of {@link #pairRows} as a preference batch: N chosen rows, then N rejected rows of T tokens. */
+    public static PreferenceBatch ofPairRows(cortado.train.Batches.Batch b) {
+        int n = b.batch(), seq = b.seq() / 2;
+        int[] ids = new int[2 * n * seq], mask = new int[2 * n * seq];
+        for (int i = 0; i < n; i++)
+            for (int half = 0; half < 2; half++) {
+                int from = i * 2 * seq + half * seq, to = (half * n + i) * seq;
+                System.arraycopy(b.inputs(), from, ids, to, seq);
+                // label at t scores token t+1, so the completion mask is the labels shifted right by one
+                for (int t = 0; t + 1 < seq; t++) if (b.targets()[from + t] != -100) mask[to + t + 1] = 1;
+            }
+        return new PreferenceBatch(ids, mask, n, seq);
     }
 
     /** Completion tokens per row (IPO's per-token average). */

@@ -24,6 +24,32 @@ class PreferenceBatchTest {
         assertThat(b.lengths()).containsExactly(2, 3);
     }
 
+    /** One trainer row per pair (chosen then rejected), and a drawn batch of them taken back apart exactly. */
+    @Test
+    void pairRowsRoundTrip() {
+        List<PreferenceJsonl.Pair> pairs = List.of(new PreferenceJsonl.Pair("ab", "c", "de", 1),
+                new PreferenceJsonl.Pair("xyz", "uv", "w", 2));
+        PreferenceBatch b = PreferenceBatch.encode(pairs, new ByteTokenizer(), EOS, 64);
+        cortado.train.Batches rows = b.pairRows(2, 11);
+        assertThat(rows.seq()).isEqualTo(2 * b.seq());
+        cortado.train.Batches.Batch drawn = rows.next();
+        PreferenceBatch back = PreferenceBatch.ofPairRows(drawn);
+        for (int i = 0; i < 2; i++) {   // which pair each drawn row holds, by its first token
+            int pair = drawn.inputs()[i * 2 * b.seq()] == 'a' ? 0 : 1;
+            for (int half = 0; half < 2; half++) {
+                int from = (half * 2 + pair) * b.seq(), to = (half * 2 + i) * b.seq();
+                assertThat(java.util.Arrays.copyOfRange(back.ids(), to, to + b.seq()))
+                        .containsExactly(java.util.Arrays.copyOfRange(b.ids(), from, from + b.seq()));
+                assertThat(java.util.Arrays.copyOfRange(back.completionMask(), to, to + b.seq()))
+                        .containsExactly(java.util.Arrays.copyOfRange(b.completionMask(), from, from + b.seq()));
+            }
+        }
+        PreferenceBatch empty = PreferenceBatch.encode(List.of(new PreferenceJsonl.Pair("", "a", "b", 1)),
+                new ByteTokenizer(), EOS, 64);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> empty.pairRows(1, 1))
+                .hasMessageContaining("the prompt is empty");
+    }
+
     /** DPO (sigmoid) from a random tiny model: the policy comes to prefer every chosen completion. */
     @Test
     void dpoStepsTeachThePreference() {
