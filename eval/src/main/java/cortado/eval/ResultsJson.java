@@ -1,5 +1,7 @@
 package cortado.eval;
 
+import cortado.data.json.Json;
+
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,5 +54,36 @@ public final class ResultsJson {
         out.put("n-samples", samples);
         out.put("config", runConfig);
         return out;
+    }
+
+    /** JSON indented by two spaces a level, as lm-eval writes results.json (scalars through the data module's writer). */
+    public static String pretty(Object v) {
+        StringBuilder b = new StringBuilder();
+        pretty(v, b, "");
+        return b.append('\n').toString();
+    }
+
+    private static void pretty(Object v, StringBuilder b, String indent) {
+        String inner = indent + "  ";
+        if (v instanceof Map<?, ?> m && !m.isEmpty()) {
+            b.append("{\n");
+            int i = 0;
+            for (var e : m.entrySet()) {
+                b.append(inner).append(Json.write(String.valueOf(e.getKey()))).append(": ");
+                pretty(e.getValue(), b, inner);
+                b.append(++i < m.size() ? ",\n" : "\n");
+            }
+            b.append(indent).append('}');
+        } else if (v instanceof List<?> l && !l.isEmpty()) {
+            b.append("[\n");
+            for (int i = 0; i < l.size(); i++) {
+                b.append(inner);
+                pretty(l.get(i), b, inner);
+                b.append(i + 1 < l.size() ? ",\n" : "\n");
+            }
+            b.append(indent).append(']');
+        } else {
+            b.append(Json.write(v));
+        }
     }
 }
