@@ -7,8 +7,10 @@ import cortado.eval.FewshotSampler;
 import cortado.eval.LoglikelihoodScorer;
 import cortado.eval.RequestEncoder;
 import cortado.eval.ResultsJson;
+import cortado.eval.RunComparison;
 import cortado.eval.Task;
 import cortado.eval.TaskLoader;
+import cortado.nn.io.AtomicFiles;
 import cortado.nn.models.CausalLm;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,6 +30,7 @@ public final class EvalCommand implements Command {
 
     @Override
     public int run(String[] argv) throws Exception {
+        if (argv.length > 0 && argv[0].equals("compare")) return compare(Arrays.copyOfRange(argv, 1, argv.length));
         Args a = new Args("eval", """
                 Scores --tasks with the model as lm-eval-harness 0.4's HF backend does: each document's prompt (the
                 task's description, --shots examples drawn with Python's random.Random(--seed), then the document),
@@ -38,7 +41,8 @@ public final class EvalCommand implements Command {
                 dataset_path json with dataset_kwargs.data_files (local JSON lines; paths relative to the YAML),
                 doc_to_text / doc_to_target / doc_to_choice as field names, Jinja templates or lists, description,
                 target_delimiter, fewshot_delimiter, num_fewshot, fewshot_split, fewshot_config.sampler, metric_list
-                (acc, acc_norm), include. Generation and perplexity tasks are not supported yet."""
+                (acc, acc_norm), include. Generation and perplexity tasks are not supported yet.
+                `cortado eval compare RUN_A RUN_B` puts two runs side by side (see its --help)."""
                 .formatted(String.join(", ", TaskLoader.BUILTIN)))
                 .required("model", "DIR", "a Hugging Face checkpoint directory (fp32, 16-bit or quantized)")
                 .required("tasks", "A,B,...", "comma-separated tasks: built-in names, names in --include-path, or YAML files")
@@ -119,6 +123,31 @@ public final class EvalCommand implements Command {
         }
         System.out.println("wrote " + out.resolve("results.json") + ", " + out.resolve("report.md") + " ("
                 + String.format(Locale.ROOT, "%.1f", seconds) + " s)");
+        return Main.OK;
+    }
+
+    private static int compare(String[] argv) throws Exception {
+        Args a = new Args("eval compare", """
+                Prints a markdown table of two runs (run directories or results.json files, lm-eval's included): for
+                every task and metric both hold, A, B, B - A and the standard error of the difference,
+                sqrt(se_A^2 + se_B^2); differences larger than it are marked. Use it to re-evaluate after retraining
+                (A before, B after).""")
+                .positional("RUN_A", "the first run (before)")
+                .positional("RUN_B", "the second run (after)")
+                .option("out", "FILE", "also write the table to FILE", null);
+        a.parse(argv);
+        if (a.positionals().size() != 2) throw new UsageException("eval compare takes two runs, got " + a.positionals().size());
+        Path ra = Path.of(a.positionals().get(0)), rb = Path.of(a.positionals().get(1));
+        String table;
+        try {
+            List<RunComparison.Row> rows = RunComparison.compare(RunComparison.read(ra), RunComparison.read(rb));
+            if (rows.isEmpty()) throw new CliException(ra + " and " + rb + " share no task and metric");
+            table = RunComparison.markdown(rows, ra.toString(), rb.toString());
+        } catch (IllegalArgumentException e) {
+            throw new CliException(e.getMessage());
+        }
+        System.out.print(table);
+        if (a.has("out")) AtomicFiles.write(Path.of(a.string("out")), table.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         return Main.OK;
     }
 }

@@ -63,6 +63,13 @@ class EvalCommandTest {
             for (String k : new String[] {"acc,none", "acc_norm,none"})
                 assertThat(((Number) section(json2, "results", task).get(k)).doubleValue()).as(task + " " + k)
                         .isCloseTo(((Number) section(json, "results", task).get(k)).doubleValue(), within(1e-12));
+
+        CliRun.Result c = CliRun.run("eval", "compare", out.toString(), out2.toString(), "--out", dir.resolve("cmp.md").toString());
+        assertThat(c.code()).as(c.err()).isZero();
+        assertThat(c.out()).contains("| tiny_arith | acc,none |", "| tiny_sentiment | acc_norm,none |").doesNotContain("| yes |");
+        assertThat(Files.readString(dir.resolve("cmp.md"))).isEqualTo(c.out());
+        CliRun.Result bad = CliRun.run("eval", "compare", out.toString(), dir.resolve("missing").toString());
+        assertThat(bad.err()).contains("missing: cannot read");
     }
 
     @Test
