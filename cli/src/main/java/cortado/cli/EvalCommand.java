@@ -49,7 +49,8 @@ public final class EvalCommand implements Command {
                 .required("out", "DIR", "output directory for results.json, report.md and metrics.png")
                 .option("shots", "K", "few-shot examples per prompt (lm-eval's --num_fewshot); default: each task's num_fewshot, else 0", null)
                 .option("limit", "N", "score only the first N documents of each task", null)
-                .option("batch", "N", "rows per forward pass", "8")
+                .option("batch", "N", "rows per forward pass; with shared prefixes, contexts per pass (their choices then run"
+                        + " as one batch)", "8")
                 .option("seed", "S", "few-shot sampling seed (lm-eval's fewshot_random_seed)", Long.toString(FewshotSampler.DEFAULT_SEED))
                 .option("max-length", "T", "longest input; longer prompts lose their start (lm-eval's max_length); default: the model's positions", null)
                 .repeatable("include-path", "DIR", "a directory of task YAML files (searched recursively), lm-eval's --include_path")

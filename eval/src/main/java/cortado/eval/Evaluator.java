@@ -41,7 +41,8 @@ public final class Evaluator {
      * @param limit at most this many evaluation documents per task; null: all
      */
     public List<TaskResult> run(List<Task> tasks, Integer shots, Integer limit) {
-        record Pending(Task task, int shots, List<Map<String, Object>> docs, List<String> contexts, int firstRequest) {}
+        record Pending(Task task, MultipleChoiceTask prompt, int shots, List<Map<String, Object>> docs, List<String> contexts,
+                       int firstRequest) {}
         List<Pending> pending = new ArrayList<>();
         List<EncodedRequest> requests = new ArrayList<>();
         for (Task t : tasks) {
@@ -66,12 +67,12 @@ public final class Evaluator {
                             + "': " + e.getMessage(), e);
                 }
             }
-            pending.add(new Pending(t, k, docs, contexts, first));
+            pending.add(new Pending(t, prompt, k, docs, contexts, first));
         }
         List<Loglikelihood> lls = scorer.loglikelihood(requests);
         List<TaskResult> out = new ArrayList<>();
         for (Pending p : pending) {
-            MultipleChoiceTask prompt = p.task.config().prompt();
+            MultipleChoiceTask prompt = p.prompt;
             int at = p.firstRequest;
             List<DocResult> docs = new ArrayList<>();
             for (int i = 0; i < p.docs.size(); i++) {

@@ -20,10 +20,11 @@ import java.util.Map;
  * log-probabilities summed and is_greedy set when every continuation token is its position's argmax.
  *
  * <p>With {@code sharePrefix}, requests that have the same context (a multiple-choice document's choices) and fit
- * without truncation run their context once: one forward of the context with a KV cache gives the first
- * continuation token's distribution, then the choices' remaining tokens run as one batch behind a copy of the
- * context's keys and values ({@link SharedPrefixCache}). lm-eval shares only one-token continuations (its logits
- * cache); the result is the same computation, so the log-likelihoods agree to float rounding.
+ * without truncation run their context once: {@code batchSize} contexts go through the model in one left-padded
+ * batch with a KV cache, whose last positions give each continuation's first token, then all their choices'
+ * remaining tokens run as one batch behind copies of their context's keys and values ({@link SharedPrefixCache}).
+ * lm-eval shares only one-token continuations (its logits cache); the result is the same computation, so the
+ * log-likelihoods agree to float rounding.
  */
 public final class LoglikelihoodScorer {
     private final CausalLm model;
@@ -59,14 +60,10 @@ public final class LoglikelihoodScorer {
             if (g.size() == 1) plain.addAll(g);
             else groups.add(g);
         }
-        boolean wasTraining = model.module().isTraining();
-        model.module().train(false);
-        try (NoGrad g = NoGrad.enter()) {
-            for (List<Integer> group : groups) shared(requests, group, out);
+        inference(() -> {
+            shared(requests, groups, out);
             batched(requests, plain, out);
-        } finally {
-            model.module().train(wasTraining);
-        }
+        });
         return Arrays.asList(out);
     }
 
@@ -91,16 +88,21 @@ public final class LoglikelihoodScorer {
             Loglikelihood[] out = new Loglikelihood[slice.size()];
             List<Integer> idx = new ArrayList<>();
             for (int i = 0; i < slice.size(); i++) idx.add(i);
-            boolean wasTraining = model.module().isTraining();
-            model.module().train(false);
-            try (NoGrad g = NoGrad.enter()) {
-                batched(slice, idx, out);
-            } finally {
-                model.module().train(wasTraining);
-            }
+            inference(() -> batched(slice, idx, out));
             for (int i = 0; i < out.length; i++) sums[owners.get(s + i)] += out[i].logLikelihood();
         }
         return sums;
+    }
+
+    /** Runs {@code body} with the model in eval mode (dropout off) and no autograd recording. */
+    private void inference(Runnable body) {
+        boolean wasTraining = model.module().isTraining();
+        model.module().train(false);
+        try (NoGrad g = NoGrad.enter()) {
+            body.run();
+        } finally {
+            model.module().train(wasTraining);
+        }
     }
 
     /** The plain path: sorted longest first (then by tokens, as lm-eval's Collator), batches right-padded. */
@@ -127,51 +129,66 @@ public final class LoglikelihoodScorer {
                     int[] cont = requests.get(chunk.get(b)).continuation();
                     int end = inputs[b].length;
                     float[] rowsOfLogits = logits.slice(0, b, b + 1).slice(1, end - cont.length, end).toArray();
-                    out[chunk.get(b)] = score(rowsOfLogits, cont, 0, cont.length);
+                    out[chunk.get(b)] = score(rowsOfLogits, cont);
                 }
             }
         }
     }
 
-    /** One context, several continuations: the context once, then the continuations' tail as one batch. */
-    private void shared(List<EncodedRequest> requests, List<Integer> group, Loglikelihood[] out) {
-        int[] ctx = requests.get(group.get(0)).context();
-        int longest = 0;
-        for (int i : group) longest = Math.max(longest, requests.get(i).continuation().length);
+    /**
+     * Contexts shared by several continuations, {@code batchSize} contexts at a time: the contexts left-padded into
+     * one batch through a cache (each row's positions count from its first token, padding masked), whose last
+     * position predicts every continuation's first token; then every continuation of those contexts in one
+     * right-padded batch behind its context's copied keys and values. Few large forwards, since each forward reads
+     * (and packs) every weight matrix once.
+     */
+    private void shared(List<EncodedRequest> requests, List<List<Integer>> groups, Loglikelihood[] out) {
+        List<List<Integer>> order = new ArrayList<>(groups);   // longest contexts first: similar lengths, little padding
+        order.sort(Comparator.comparingInt(g -> -requests.get(g.get(0)).context().length));
         int vocab = model.config().vocabSize();
-        try (StepArena arena = StepArena.open()) {
-            SharedPrefixCache prefix = new SharedPrefixCache(1, ctx.length + longest);
-            float[] first = model.nextTokenLogits(ctx, 1, ctx.length, prefix).toArray();   // predicts each cont[0]
-            for (int s = 0; s < group.size(); s += batchSize) {
-                List<Integer> chunk = group.subList(s, Math.min(group.size(), s + batchSize));
-                int rows = chunk.size(), tail = 0;
-                for (int i : chunk) tail = Math.max(tail, requests.get(i).continuation().length - 1);
+        for (int s = 0; s < order.size(); s += batchSize) {
+            List<List<Integer>> chunk = order.subList(s, Math.min(order.size(), s + batchSize));
+            int docs = chunk.size(), p = requests.get(chunk.get(0).get(0)).context().length, tail = 0, rows = 0;
+            int[] ids = new int[docs * p], pads = new int[docs];
+            for (int d = 0; d < docs; d++) {
+                int[] ctx = requests.get(chunk.get(d).get(0)).context();
+                pads[d] = p - ctx.length;
+                System.arraycopy(ctx, 0, ids, d * p + pads[d], ctx.length);
+                for (int i : chunk.get(d)) tail = Math.max(tail, requests.get(i).continuation().length - 1);
+                rows += chunk.get(d).size();
+            }
+            try (StepArena arena = StepArena.open()) {
+                SharedPrefixCache prefix = new SharedPrefixCache(docs, p + tail);
+                prefix.pad(pads);
+                float[] first = model.nextTokenLogits(ids, docs, p, prefix).toArray();   // [docs, V]: each cont[0]
+                int[] docOf = new int[rows], request = new int[rows];
+                for (int d = 0, r = 0; d < docs; d++) for (int i : chunk.get(d)) { docOf[r] = d; request[r++] = i; }
                 float[] rest = null;
                 if (tail > 0) {
-                    int[] ids = new int[rows * tail];
-                    for (int b = 0; b < rows; b++) {
-                        int[] cont = requests.get(chunk.get(b)).continuation();
-                        System.arraycopy(cont, 0, ids, b * tail, cont.length - 1);
+                    int[] cont = new int[rows * tail];   // cont[0 .. n-2] of each row, right-padded
+                    for (int r = 0; r < rows; r++) {
+                        int[] c = requests.get(request[r]).continuation();
+                        System.arraycopy(c, 0, cont, r * tail, c.length - 1);
                     }
-                    rest = model.forward(ids, rows, tail, prefix.expand(rows, ctx.length + tail)).toArray();
+                    rest = model.forward(cont, rows, tail, prefix.expand(docOf, p + tail)).toArray();
                 }
-                for (int b = 0; b < rows; b++) {
-                    int[] cont = requests.get(chunk.get(b)).continuation();
-                    float[] logits = new float[cont.length * vocab];
-                    System.arraycopy(first, 0, logits, 0, vocab);
-                    if (cont.length > 1) System.arraycopy(rest, b * tail * vocab, logits, vocab, (cont.length - 1) * vocab);
-                    out[chunk.get(b)] = score(logits, cont, 0, cont.length);
+                for (int r = 0; r < rows; r++) {
+                    int[] c = requests.get(request[r]).continuation();
+                    float[] logits = new float[c.length * vocab];
+                    System.arraycopy(first, docOf[r] * vocab, logits, 0, vocab);
+                    if (c.length > 1) System.arraycopy(rest, r * tail * vocab, logits, vocab, (c.length - 1) * vocab);
+                    out[request[r]] = score(logits, c);
                 }
             }
         }
     }
 
     /** Sum of log_softmax(logits[j])[cont[j]] over positions j, and whether each cont[j] is its row's argmax. */
-    private Loglikelihood score(float[] logits, int[] cont, int from, int to) {
+    private Loglikelihood score(float[] logits, int[] cont) {
         int v = model.config().vocabSize();
         double sum = 0;
         boolean greedy = true;
-        for (int j = from; j < to; j++) {
+        for (int j = 0; j < cont.length; j++) {
             int o = j * v;
             int arg = 0;
             float max = logits[o];

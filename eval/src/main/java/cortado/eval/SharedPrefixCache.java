@@ -5,41 +5,48 @@ import cortado.nn.models.KvCache;
 import cortado.tensor.Tensor;
 
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 
 /**
- * A KV cache that lets several continuations share one context's keys and values: the context is run once with a
- * batch of one ({@code new SharedPrefixCache(1, capacity)}), then {@link #expand} copies its positions into
- * every row of a cache for the continuations, which run as one right-padded batch after it. Right padding needs no
- * mask: a causal model's real tokens never attend to the padding behind them. Keys and values grow by
- * concatenation; it is meant for inference under no-grad (the model runs it without recording).
+ * A KV cache that lets several continuations share one context's keys and values: a batch of contexts is run once,
+ * left-padded ({@link #pad}: attention masks each row's padding and its positions count from its first token), then
+ * {@link #expand} copies each context's row into as many rows as it has continuations, which run as one
+ * right-padded batch after it. Right padding needs no mask: a causal model's real tokens never attend to the padding
+ * behind them. Keys and values grow by concatenation; it is meant for inference under no-grad (the model runs it
+ * without recording).
  */
 final class SharedPrefixCache implements KvCache {
     private final int batch, capacity;
+    private final int[] padding;
     private final List<Tensor> keys = new ArrayList<>(), values = new ArrayList<>();   // per layer, filled as they append
     private int length;
 
     SharedPrefixCache(int batch, int capacity) {
         this.batch = batch;
         this.capacity = capacity;
+        this.padding = new int[batch];
     }
 
-    /** A cache of {@code rows} rows, each holding this (one-row) cache's positions, with room for {@code capacity}. */
-    SharedPrefixCache expand(int rows, int capacity) {
-        if (batch != 1) throw new IllegalStateException("only a one-row cache is expanded, not one of " + batch);
+    /**
+     * A cache whose row r holds this cache's row {@code rowOf[r]} (positions and padding), with room for
+     * {@code capacity} positions.
+     */
+    SharedPrefixCache expand(int[] rowOf, int capacity) {
         if (capacity < length) throw new IllegalArgumentException("capacity " + capacity + " below the prefix's " + length);
-        SharedPrefixCache c = new SharedPrefixCache(rows, capacity);
+        SharedPrefixCache c = new SharedPrefixCache(rowOf.length, capacity);
         for (int l = 0; l < keys.size(); l++) {
-            c.keys.add(repeat(keys.get(l), rows));
-            c.values.add(repeat(values.get(l), rows));
+            c.keys.add(rows(keys.get(l), rowOf));
+            c.values.add(rows(values.get(l), rowOf));
         }
+        for (int r = 0; r < rowOf.length; r++) c.padding[r] = padding[rowOf[r]];
         c.length = length;
         return c;
     }
 
-    private static Tensor repeat(Tensor t, int rows) {
-        return rows == 1 ? t : F.concat(0, Collections.nCopies(rows, t).toArray(Tensor[]::new));
+    private static Tensor rows(Tensor t, int[] rowOf) {
+        Tensor[] parts = new Tensor[rowOf.length];
+        for (int r = 0; r < rowOf.length; r++) parts[r] = t.slice(0, rowOf[r], rowOf[r] + 1);
+        return F.concat(0, parts);
     }
 
     @Override public int batch() { return batch; }
@@ -74,12 +81,16 @@ final class SharedPrefixCache implements KvCache {
         length = 0;
         keys.clear();
         values.clear();
+        java.util.Arrays.fill(padding, 0);
     }
 
-    @Override public int padding(int row) { return 0; }
+    @Override public int padding(int row) { return padding[row]; }
 
     @Override
     public void pad(int[] pads) {
-        for (int p : pads) if (p != 0) throw new UnsupportedOperationException("a shared-prefix cache holds no left padding");
+        if (length != 0) throw new IllegalStateException("padding is set before the first token, not at " + length);
+        if (pads.length != batch) throw new IllegalArgumentException(pads.length + " paddings for a batch of " + batch);
+        for (int p : pads) if (p < 0 || p >= capacity) throw new IllegalArgumentException("padding " + p + " outside [0, " + capacity + ")");
+        System.arraycopy(pads, 0, padding, 0, batch);
     }
 }
