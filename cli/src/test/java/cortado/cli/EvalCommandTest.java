@@ -73,6 +73,14 @@ class EvalCommandTest {
     }
 
     @Test
+    void builtInDemoQaLoads() {
+        CliRun.Result r = CliRun.run("eval", "--model", model.toString(), "--tasks", "demo_qa", "--limit", "2",
+                "--out", dir.resolve("demo-qa").toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("demo_qa (0-shot, 2 docs): acc ");
+    }
+
+    @Test
     void userTaskFilesWithIncludeAndRelativeData() throws Exception {
         Path tasks = Files.createDirectories(dir.resolve("tasks/sub"));
         Files.writeString(tasks.resolve("_base.yaml"), """

@@ -21,7 +21,7 @@ import java.util.Map;
  */
 public final class TaskLoader {
     /** The tasks shipped in the jar (eval/src/main/resources/cortado/eval/tasks). */
-    public static final List<String> BUILTIN = List.of("tiny_arith", "tiny_sentiment");
+    public static final List<String> BUILTIN = List.of("demo_qa", "tiny_arith", "tiny_sentiment");
     private static final String RESOURCES = "/cortado/eval/tasks/";
 
     private final List<Path> includePaths;
