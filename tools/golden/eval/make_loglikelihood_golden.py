@@ -113,7 +113,7 @@ def main():
 
     out = {"lm_eval": lm_eval.__version__, "batch_size": 4, "max_length": lm.max_length, "prefix_token_id": lm.prefix_token_id,
            "requests": requests, "rolling_max_length": 16, "rolling": rolling}
-    write(os.path.join(a.out, "loglikelihood.json"), out)
+    write(os.path.join(a.out, "loglikelihood.json"), out, indent=None)  # token lists: compact
 
     res = evaluator.simple_evaluate(model=lm, tasks=["tiny_arith", "tiny_sentiment"], num_fewshot=2, task_manager=tm,
                                     log_samples=False)
@@ -122,9 +122,9 @@ def main():
     write(os.path.join(a.out, "results_2shot.json"), keep)
 
 
-def write(path, obj):
+def write(path, obj, indent=1):
     with open(path + ".tmp", "w") as f:
-        json.dump(obj, f, indent=1, default=str)
+        json.dump(obj, f, indent=indent, default=str)
         f.write("\n")
     os.replace(path + ".tmp", path)
 
