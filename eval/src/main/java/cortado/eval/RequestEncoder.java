@@ -54,8 +54,8 @@ public final class RequestEncoder {
 
     /** HFLM's {@code tok_encode(string)} (add_special_tokens left to the tokenizer). */
     public int[] encode(String s) {
-        if (tokenizer instanceof HfTokenizer hf && !(!prefixText.isEmpty() && s.startsWith(prefixText)))
-            return hf.encodeForModel(s);
+        boolean startsWithPrefix = !prefixText.isEmpty() && s.startsWith(prefixText);
+        if (tokenizer instanceof HfTokenizer hf && !startsWithPrefix) return hf.encodeForModel(s);
         return tokenizer.encode(s);
     }
 
