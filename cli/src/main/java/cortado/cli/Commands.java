@@ -18,6 +18,7 @@ public final class Commands {
         add(new DemoCommand());
         add(new DequantizeCommand());
         add(new EmbedCommand());
+        add(new EvalCommand());
         add(new FinetuneCommand());
         add(new GenerateCommand());
         add(new InspectCommand());

@@ -25,8 +25,17 @@ public record MultipleChoiceTask(String name, DocField docToText, DocField docTo
                 description == null ? "" : description, " ", "\n\n");
     }
 
+    /** The choices: a list field or constant, or a template rendering a Python list literal (lm-eval literal_evals it). */
     public List<String> choices(Map<String, Object> doc) {
-        if (!(docToChoice.resolve(doc) instanceof List<?> list)) {
+        Object v = docToChoice.resolve(doc);
+        if (v instanceof String s && s.strip().startsWith("[")) {
+            try {
+                return PythonListLiteral.parse(s);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(name + ": doc_to_choice '" + docToChoice.spec() + "': " + e.getMessage());
+            }
+        }
+        if (!(v instanceof List<?> list)) {
             throw new IllegalArgumentException(name + ": doc_to_choice '" + docToChoice.spec() + "' is not a list");
         }
         List<String> out = new ArrayList<>(list.size());
