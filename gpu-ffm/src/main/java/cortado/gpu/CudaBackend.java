@@ -1,0 +1,767 @@
+package cortado.gpu;
+
+import cortado.gpu.Elementwise.Op;
+import cortado.gpu.ffm.Cublas;
+import cortado.gpu.ffm.LibraryLocator;
+import cortado.tensor.Adam8bit;
+import cortado.tensor.AttentionMask;
+import cortado.tensor.Backend;
+import cortado.tensor.Backends;
+import cortado.tensor.DType;
+import cortado.tensor.QuantizedWeight;
+import cortado.tensor.RopeTable;
+import cortado.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+
+/**
+ * The CUDA backend: tensors in device memory ({@link CudaStorage}), computed on by NVRTC-compiled kernels
+ * ({@code src/main/resources/cortado/gpu/kernels/*.cu}) and cuBLAS, all queued in order on one stream; host reads
+ * synchronize.
+ *
+ * <p>On the device: creation, host transfers (through a pinned buffer), copies and fills of any view, every
+ * elementwise operation with broadcasting on any views (one kernel), sum/max along a dimension, whole-tensor sums
+ * (double partials), sumToShape, GELU (tanh and exact), SiLU, fused bias + GELU, softmax and log-softmax, LayerNorm and
+ * RMSNorm (forward and backward), embedding lookup and gradient, cross-entropy forward and backward, AdamW, and the
+ * matrix products (cuBLAS SGEMM, strided-batched, fp32 without TF32, on views without copies where cuBLAS's layouts
+ * allow).
+ *
+ * <p>Not yet on the device, run on the CPU backend through host copies ({@link HostFallback}, exact CPU results):
+ * attention (forward and backward), RoPE, dropout, the quantized and 16-bit weights and their products, the paged and
+ * 8-bit AdamW ranges, SGD, Lion, LAMB and Adafactor. Dimensions up to 8; reductions and norms copy a non-contiguous
+ * input first.
+ *
+ * <p>Unverified on hardware so far: this session had no GPU; kernels are compiled in CI, the conformance suite
+ * ({@code CudaBackendConformanceTest}) runs where a device exists.
+ */
+public final class CudaBackend implements Backend {
+    private static final int BLOCK = 256;
+
+    private final CudaDevice device;
+    private final HostFallback host = new HostFallback(this);
+
+    private CudaBackend(CudaDevice device) { this.device = device; }
+
+    private static CudaBackend instance;
+
+    /** The backend on device 0, opened at first use; fails (naming the cause) where {@link CudaProbe} is false. */
+    public static synchronized CudaBackend instance() {
+        if (instance == null) {
+            CudaProbe probe = CudaProbe.probe();
+            if (!probe.available()) throw new IllegalStateException("the CUDA backend cannot run here: " + probe.reason());
+            instance = new CudaBackend(CudaDevice.open(new LibraryLocator(), 0));
+        }
+        return instance;
+    }
+
+    CudaDevice device() { return device; }
+
+    @Override public String name() { return "cuda"; }
+
+    @Override public String toString() { return "CUDA backend on " + device; }
+
+    // ---- helpers ----
+
+    private Tensor empty(int... shape) {
+        return new Tensor(new CudaStorage(this, Tensor.numelOf(shape)), shape, Tensor.contiguousStridesLong(shape), 0);
+    }
+
+    /** The device address of {@code t}'s first element (null gives 0). */
+    private static long ptr(Tensor t) {
+        if (t == null) return 0;
+        return ((CudaStorage) t.storage()).pointer() + t.offsetLong() * Float.BYTES;
+    }
+
+    private Tensor on(String op, Tensor first, Tensor... rest) {
+        Backends.requireOn(this, op, first);
+        Backends.requireOn(this, op, rest);
+        return first;
+    }
+
+    private Tensor contiguous(Tensor t) { return t == null || t.isContiguous() ? t : copy(t); }
+
+    private int gridFor(long work) {
+        long blocks = (work + BLOCK - 1) / BLOCK;
+        return (int) Math.max(1, Math.min(blocks, (long) device.multiprocessors * 32));
+    }
+
+    private static int rowsGrid(long rows) { return (int) Math.max(1, Math.min(rows, 1 << 20)); }
+
+    private void launch(String file, String kernel, int grid, KernelArgs args) {
+        device.makeCurrent();
+        MemorySegment f = device.kernels().function(file, kernel);
+        device.driver.launch(kernel, f, grid, BLOCK, 0, device.stream, args.params());
+    }
+
+    /** out = op(a, b) elementwise over out's shape (out any view; a and b broadcast to it; either may be null). */
+    private void elementwise(Op op, Tensor out, Tensor a, Tensor b, float p0, float p1) {
+        long n = out.numelLong();
+        if (n == 0) return;
+        try (KernelArgs args = new KernelArgs()) {
+            args.i32(op.ordinal()).i64(n).struct(Elementwise.geometry(args.arena(), out, a, b))
+                    .pointer(ptr(out)).pointer(ptr(a)).pointer(ptr(b)).f32(p0).f32(p1);
+            launch("elementwise.cu", "elementwise", gridFor(n), args);
+        }
+    }
+
+    private Tensor unary(Op op, Tensor a, float p0, float p1) {
+        Tensor out = empty(a.shape());
+        elementwise(op, out, a, null, p0, p1);
+        return out;
+    }
+
+    private Tensor binary(String name, Op op, Tensor a, Tensor b) {
+        on(name, a, b);
+        Tensor out = empty(Elementwise.broadcastShape(name, a.shape(), b.shape()));
+        elementwise(op, out, a, b, 0f, 0f);
+        return out;
+    }
+
+    private Tensor pairwise(String name, Op op, Tensor dy, Tensor x) {
+        on(name, dy, x);
+        if (!dy.sameShape(x)) throw new IllegalArgumentException(name + ": " + dy + " and " + x + " differ in shape");
+        Tensor out = empty(x.shape());
+        elementwise(op, out, dy, x, 0f, 0f);
+        return out;
+    }
+
+    private long upload(int[] ints, Tensor holder) {
+        // ints ride in a float tensor's device block (same 4-byte size), kept alive by the caller's holder reference
+        if (ints.length > 0) device.staging().uploadInts(ints, ptr(holder));
+        return ptr(holder);
+    }
+
+    // ---- memory ----
+
+    @Override public Tensor copy(Tensor x) {
+        on("copy", x);
+        Tensor out = empty(x.shape());
+        elementwise(Op.COPY, out, x, null, 0f, 0f);
+        return out;
+    }
+
+    @Override public void copyInto(Tensor dst, Tensor src) {
+        on("copyInto", dst, src);
+        if (!dst.sameShape(src)) throw new IllegalArgumentException("copyInto: " + src + " into " + dst);
+        elementwise(Op.COPY, dst, src, null, 0f, 0f);
+    }
+
+    @Override public void fillInPlace(Tensor x, float value) {
+        elementwise(Op.FILL, on("fillInPlace", x), null, null, value, 0f);
+    }
+
+    // ---- creation and host transfers ----
+
+    @Override public Tensor zeros(int... shape) {
+        Tensor t = empty(shape);
+        device.makeCurrent();
+        device.runtime.memsetAsync(ptr(t), 0, t.numelLong() * Float.BYTES, device.stream);
+        return t;
+    }
+
+    @Override public Tensor fromArray(float[] data, int... shape) {
+        if (Tensor.numelOf(shape) != data.length)
+            throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " needs " + Tensor.numelOf(shape)
+                    + " elements, got " + data.length);
+        Tensor t = empty(shape);
+        device.staging().upload(data, 0, data.length, ptr(t));
+        return t;
+    }
+
+    @Override public void readHost(Tensor x, HostFloats reader) {
+        Tensor c = contiguous(on("readHost", x));
+        float[] out = new float[Math.toIntExact(c.numelLong())];
+        device.staging().download(ptr(c), out, 0, out.length);
+        reader.use(out, 0, out.length);
+    }
+
+    @Override public void writeHost(Tensor dst, HostFloats writer) {
+        on("writeHost", dst);
+        float[] buf = new float[Math.toIntExact(dst.numelLong())];
+        writer.use(buf, 0, buf.length);
+        Tensor target = dst.isContiguous() ? dst : empty(dst.shape());
+        device.staging().upload(buf, 0, buf.length, ptr(target));
+        if (target != dst) elementwise(Op.COPY, dst, target, null, 0f, 0f);
+    }
+
+    @Override public Tensor transfer(Tensor x) {
+        if (x.backend() == this) return x;
+        Tensor out = empty(x.shape());
+        x.backend().readHost(x, (a, off, n) -> device.staging().upload(a, off, n, ptr(out)));
+        return out;
+    }
+
+    // ---- matrix multiply (cuBLAS) ----
+
+    @Override public Tensor matmul(Tensor a, Tensor b, boolean transA, boolean transB) {
+        on("matmul", a, b);
+        GemmPlan.Shape s = GemmPlan.shape(a, b, transA, transB);
+        int[] outShape = s.out();
+        if (s.k() == 0 || s.m() == 0 || s.n() == 0) return zeros(outShape);
+        Tensor out = empty(outShape);
+        gemm(s, a, b, transA, transB, out, s.n(), (long) s.m() * s.n(), 0f);
+        return out;
+    }
+
+    @Override public void matmulInto(Tensor out, Tensor a, Tensor b, boolean transA, boolean transB, boolean accumulate) {
+        on("matmulInto", out, a, b);
+        if (out.rank() != 2 || a.rank() != 2 || b.rank() != 2) {
+            Backend.super.matmulInto(out, a, b, transA, transB, accumulate);
+            return;
+        }
+        GemmPlan.Shape s = GemmPlan.shape(a, b, transA, transB);
+        if (out.size(0) != s.m() || out.size(1) != s.n())
+            throw new IllegalArgumentException("matmulInto: product [" + s.m() + ", " + s.n() + "] does not fit out " + out);
+        if (s.m() == 0 || s.n() == 0) return;
+        if (s.k() == 0) {
+            if (!accumulate) fillInPlace(out, 0f);
+            return;
+        }
+        GemmLayout lo = GemmLayout.of(out);
+        if (lo == null || lo.columnMajor()) { // cuBLAS writes C column-major: out must be row-major for C^T
+            Backend.super.matmulInto(out, a, b, transA, transB, accumulate);
+            return;
+        }
+        gemm(s, a, b, transA, transB, out, lo.ld(), 0, accumulate ? 1f : 0f);
+    }
+
+    private void gemm(GemmPlan.Shape s, Tensor a, Tensor b, boolean transA, boolean transB, Tensor out, int ldc,
+                      long strideC, float beta) {
+        GemmLayout la = GemmLayout.of(a), lb = GemmLayout.of(b);
+        if (la == null) la = GemmLayout.of(a = copy(a));
+        if (lb == null) lb = GemmLayout.of(b = copy(b));
+        GemmPlan p = GemmPlan.of(s, a, la, transA, b, lb, transB, ldc, strideC);
+        long base = ptr(out), pa = ((CudaStorage) a.storage()).pointer(), pb = ((CudaStorage) b.storage()).pointer();
+        long first = pb + p.firstOffset() * Float.BYTES, second = pa + p.secondOffset() * Float.BYTES;
+        int opF = p.transFirst() ? Cublas.OP_T : Cublas.OP_N, opS = p.transSecond() ? Cublas.OP_T : Cublas.OP_N;
+        device.makeCurrent();
+        if (p.batch() == 1)
+            device.cublas.sgemm(device.cublasHandle, opF, opS, p.m(), p.n(), p.k(), 1f, first, p.ldFirst(), second,
+                    p.ldSecond(), beta, base, p.ldc());
+        else
+            device.cublas.sgemmStridedBatched(device.cublasHandle, opF, opS, p.m(), p.n(), p.k(), 1f, first,
+                    p.ldFirst(), p.strideFirst(), second, p.ldSecond(), p.strideSecond(), beta, base, p.ldc(),
+                    p.strideC(), p.batch());
+    }
+
+    // ---- elementwise ----
+
+    @Override public Tensor add(Tensor a, Tensor b) { return binary("add", Op.ADD, a, b); }
+    @Override public Tensor sub(Tensor a, Tensor b) { return binary("sub", Op.SUB, a, b); }
+    @Override public Tensor mul(Tensor a, Tensor b) { return binary("mul", Op.MUL, a, b); }
+    @Override public Tensor div(Tensor a, Tensor b) { return binary("div", Op.DIV, a, b); }
+    @Override public Tensor scale(Tensor a, float s) { return unary(Op.AFFINE, on("scale", a), s, 0f); }
+    @Override public Tensor addScalar(Tensor a, float s) { return unary(Op.AFFINE, on("addScalar", a), 1f, s); }
+
+    @Override public void axpyInPlace(Tensor dst, float alpha, Tensor src) {
+        on("axpyInPlace", dst, src);
+        if (!dst.sameShape(src)) throw new IllegalArgumentException("axpyInPlace: " + src + " into " + dst);
+        elementwise(Op.AXPY, dst, src, dst, alpha, 0f);
+    }
+
+    @Override public void scaleInPlace(Tensor x, float s) {
+        on("scaleInPlace", x);
+        elementwise(Op.AFFINE, x, x, null, s, 0f);
+    }
+
+    @Override public void addRowsInPlace(Tensor x, Tensor row) {
+        on("addRowsInPlace", x, row);
+        if (row.rank() != 1 || x.rank() == 0 || row.size(0) != x.size(-1))
+            throw new IllegalArgumentException("addRowsInPlace: row " + row + " does not match the rows of " + x);
+        elementwise(Op.ADD, x, x, row, 0f, 0f);
+    }
+
+    @Override public Tensor exp(Tensor a) { return unary(Op.EXP, on("exp", a), 0f, 0f); }
+    @Override public Tensor log(Tensor a) { return unary(Op.LOG, on("log", a), 0f, 0f); }
+    @Override public Tensor tanh(Tensor a) { return unary(Op.TANH, on("tanh", a), 0f, 0f); }
+    @Override public Tensor sigmoid(Tensor a) { return unary(Op.SIGMOID, on("sigmoid", a), 0f, 0f); }
+
+    // ---- reductions ----
+
+    @Override public Tensor sum(Tensor a, int dim, boolean keepDim) { return reduce("sum", 0, a, dim, keepDim); }
+
+    @Override public Tensor max(Tensor a, int dim, boolean keepDim) { return reduce("max", 1, a, dim, keepDim); }
+
+    private Tensor reduce(String name, int op, Tensor a, int dim, boolean keepDim) {
+        on(name, a);
+        int d = a.axis(dim);
+        int[] shape = a.shape();
+        if (a.numelLong() == 0) { // empty inputs: the CPU's answer (and its errors, e.g. max of nothing)
+            Tensor h = host.host(a);
+            return host.device(op == 0 ? HostFallback.CPU.sum(h, dim, keepDim) : HostFallback.CPU.max(h, dim, keepDim));
+        }
+        Tensor c = contiguous(a);
+        long outer = 1, inner = 1;
+        for (int i = 0; i < d; i++) outer *= shape[i];
+        for (int i = d + 1; i < shape.length; i++) inner *= shape[i];
+        int[] outShape;
+        if (keepDim) {
+            outShape = shape.clone();
+            outShape[d] = 1;
+        } else {
+            outShape = new int[shape.length - 1];
+            for (int i = 0, j = 0; i < shape.length; i++) if (i != d) outShape[j++] = shape[i];
+        }
+        Tensor out = empty(outShape);
+        try (KernelArgs args = new KernelArgs()) {
+            args.i32(op).pointer(ptr(c)).pointer(ptr(out)).i64(outer).i64(shape[d]).i64(inner);
+            launch("reduce.cu", "reduce_axis", gridFor(outer * inner), args);
+        }
+        return out;
+    }
+
+    @Override public double sumAll(Tensor a) { return sumAll("sumAll", a, false); }
+
+    @Override public double sumOfSquares(Tensor a) { return sumAll("sumOfSquares", a, true); }
+
+    private double sumAll(String name, Tensor a, boolean squares) {
+        Tensor c = contiguous(on(name, a));
+        long n = c.numelLong();
+        if (n == 0) return 0.0;
+        int blocks = Math.min(gridFor(n), 1024);
+        Tensor partial = empty(2 * blocks); // doubles: two floats' room each
+        try (KernelArgs args = new KernelArgs()) {
+            args.pointer(ptr(c)).i64(n).i32(squares ? 1 : 0).pointer(ptr(partial));
+            launch("reduce.cu", "sum_partials", blocks, args);
+        }
+        double total = 0;
+        for (double p : device.staging().downloadDoubles(ptr(partial), blocks)) total += p;
+        return total;
+    }
+
+    @Override public Tensor sumToShape(Tensor a, int[] shape) {
+        on("sumToShape", a);
+        int r = a.rank();
+        if (shape.length > r) throw new IllegalArgumentException("sumToShape: " + a + " to " + Arrays.toString(shape));
+        int lead = r - shape.length;
+        int[] as = a.shape();
+        Tensor x = a;
+        for (int d = 0; d < r; d++) {
+            int want = d < lead ? 1 : shape[d - lead];
+            if (want == as[d]) continue;
+            if (want != 1)
+                throw new IllegalArgumentException("sumToShape: " + a + " does not reduce to " + Arrays.toString(shape));
+            x = sum(x, d, true);
+        }
+        return x == a ? copy(a).reshape(shape) : contiguous(x).reshape(shape);
+    }
+
+    // ---- activations ----
+
+    @Override public Tensor gelu(Tensor x) { return unary(Op.GELU, on("gelu", x), 0f, 0f); }
+    @Override public Tensor geluBackward(Tensor dy, Tensor x) { return pairwise("geluBackward", Op.GELU_BACKWARD, dy, x); }
+    @Override public Tensor geluErf(Tensor x) { return unary(Op.GELU_ERF, on("geluErf", x), 0f, 0f); }
+    @Override public Tensor geluErfBackward(Tensor dy, Tensor x) {
+        return pairwise("geluErfBackward", Op.GELU_ERF_BACKWARD, dy, x);
+    }
+    @Override public Tensor silu(Tensor x) { return unary(Op.SILU, on("silu", x), 0f, 0f); }
+    @Override public Tensor siluBackward(Tensor dy, Tensor x) { return pairwise("siluBackward", Op.SILU_BACKWARD, dy, x); }
+
+    @Override public Tensor biasGelu(Tensor z, Tensor bias) {
+        on("biasGelu", z, bias);
+        if (bias == null) return gelu(z);
+        checkRow("biasGelu", z, bias);
+        Tensor u = add(z, bias);
+        elementwise(Op.GELU, u, u, null, 0f, 0f);
+        return u;
+    }
+
+    @Override public BiasGeluGrads biasGeluBackward(Tensor dy, Tensor z, Tensor bias) {
+        on("biasGeluBackward", dy, z, bias);
+        if (bias == null) return new BiasGeluGrads(geluBackward(dy, z), null);
+        checkRow("biasGeluBackward", z, bias);
+        Tensor u = add(z, bias);
+        Tensor dz = geluBackward(dy, u);
+        int c = z.size(-1);
+        Tensor dbias = c == 0 ? zeros(0) : sum(dz.reshape(-1, c), 0, false);
+        return new BiasGeluGrads(dz, dbias);
+    }
+
+    private static void checkRow(String op, Tensor x, Tensor row) {
+        if (row.rank() != 1 || x.rank() == 0 || row.size(0) != x.size(-1))
+            throw new IllegalArgumentException(op + ": bias " + row + " does not match the last dimension of " + x);
+    }
+
+    @Override public Tensor softmax(Tensor x) { return softmax("softmax", x, false); }
+    @Override public Tensor logSoftmax(Tensor x) { return softmax("logSoftmax", x, true); }
+
+    private Tensor softmax(String name, Tensor x, boolean log) {
+        Tensor c = contiguous(on(name, x));
+        Tensor y = empty(x.shape());
+        long rows = rows(x);
+        if (rows == 0) return y;
+        try (KernelArgs args = new KernelArgs()) {
+            args.pointer(ptr(c)).pointer(ptr(y)).i64(rows).i32(x.size(-1)).i32(log ? 1 : 0);
+            launch("softmax.cu", "softmax_forward", rowsGrid(rows), args);
+        }
+        return y;
+    }
+
+    @Override public Tensor softmaxBackward(Tensor dy, Tensor y) { return softmaxBackward("softmaxBackward", dy, y, false); }
+    @Override public Tensor logSoftmaxBackward(Tensor dy, Tensor y) {
+        return softmaxBackward("logSoftmaxBackward", dy, y, true);
+    }
+
+    private Tensor softmaxBackward(String name, Tensor dy, Tensor y, boolean log) {
+        on(name, dy, y);
+        if (!dy.sameShape(y)) throw new IllegalArgumentException(name + ": " + dy + " and " + y + " differ in shape");
+        Tensor dyc = contiguous(dy), yc = contiguous(y), dx = empty(y.shape());
+        long rows = rows(y);
+        if (rows == 0) return dx;
+        try (KernelArgs args = new KernelArgs()) {
+            args.pointer(ptr(dyc)).pointer(ptr(yc)).pointer(ptr(dx)).i64(rows).i32(y.size(-1)).i32(log ? 1 : 0);
+            launch("softmax.cu", "softmax_backward", rowsGrid(rows), args);
+        }
+        return dx;
+    }
+
+    /** Rows of the last dimension (0 when it or any other is empty). */
+    private static long rows(Tensor x) {
+        if (x.rank() == 0) throw new IllegalArgumentException("a row operation needs rank >= 1, got " + x);
+        int c = x.size(-1);
+        return c == 0 ? 0 : x.numelLong() / c;
+    }
+
+    // ---- normalization ----
+
+    @Override public NormResult layerNorm(Tensor x, Tensor weight, Tensor bias, float eps) {
+        on("layerNorm", x, weight, bias);
+        return normForward(x, weight, bias, eps, true);
+    }
+
+    @Override public NormResult rmsNorm(Tensor x, Tensor weight, float eps) {
+        on("rmsNorm", x, weight);
+        return normForward(x, weight, null, eps, false);
+    }
+
+    private NormResult normForward(Tensor x, Tensor weight, Tensor bias, float eps, boolean layer) {
+        int c = x.size(-1);
+        checkParam(weight, c, "weight");
+        if (bias != null) checkParam(bias, c, "bias");
+        Tensor xc = contiguous(x), wc = contiguous(weight), bc = contiguous(bias);
+        int[] stat = Arrays.copyOf(x.shape(), x.rank() - 1);
+        Tensor y = empty(x.shape()), mean = layer ? empty(stat) : null, rstd = empty(stat);
+        long rows = rows(x);
+        if (rows > 0) {
+            try (KernelArgs args = new KernelArgs()) {
+                args.pointer(ptr(xc)).pointer(ptr(wc)).pointer(ptr(bc)).pointer(ptr(y)).pointer(ptr(mean))
+                        .pointer(ptr(rstd)).i64(rows).i32(c).f32(eps);
+                launch("norms.cu", "norm_forward", rowsGrid(rows), args);
+            }
+        }
+        return new NormResult(y, mean, rstd);
+    }
+
+    @Override public NormGrads layerNormBackward(Tensor dy, Tensor x, Tensor weight, Tensor mean, Tensor rstd) {
+        on("layerNormBackward", dy, x, weight, mean, rstd);
+        return normBackward(dy, x, weight, mean, rstd, true);
+    }
+
+    @Override public NormGrads rmsNormBackward(Tensor dy, Tensor x, Tensor weight, Tensor rstd) {
+        on("rmsNormBackward", dy, x, weight, rstd);
+        return normBackward(dy, x, weight, null, rstd, false);
+    }
+
+    private NormGrads normBackward(Tensor dy, Tensor x, Tensor weight, Tensor mean, Tensor rstd, boolean layer) {
+        if (!dy.sameShape(x)) throw new IllegalArgumentException("norm backward: " + dy + " and " + x + " differ in shape");
+        int c = x.size(-1);
+        checkParam(weight, c, "weight");
+        long rows = rows(x);
+        if (rstd.numelLong() != rows || (mean != null && mean.numelLong() != rows))
+            throw new IllegalArgumentException("norm backward: mean and rstd must have one value per row (" + rows + ")");
+        Tensor dyc = contiguous(dy), xc = contiguous(x), wc = contiguous(weight), mc = contiguous(mean),
+                rc = contiguous(rstd);
+        Tensor dx = empty(x.shape()), dw = zeros(c), db = layer ? zeros(c) : null;
+        if (rows > 0) {
+            try (KernelArgs args = new KernelArgs()) {
+                args.pointer(ptr(dyc)).pointer(ptr(xc)).pointer(ptr(wc)).pointer(ptr(mc)).pointer(ptr(rc)).pointer(ptr(dx))
+                        .i64(rows).i32(c);
+                launch("norms.cu", "norm_backward_input", rowsGrid(rows), args);
+            }
+            try (KernelArgs args = new KernelArgs()) {
+                args.pointer(ptr(dyc)).pointer(ptr(xc)).pointer(ptr(mc)).pointer(ptr(rc)).pointer(ptr(dw)).pointer(ptr(db))
+                        .i64(rows).i32(c);
+                launch("norms.cu", "norm_backward_params", gridFor(c), args);
+            }
+        }
+        return new NormGrads(dx, dw, db);
+    }
+
+    private static void checkParam(Tensor p, int c, String what) {
+        if (p.rank() != 1 || p.size(0) != c)
+            throw new IllegalArgumentException("norm " + what + " must be [" + c + "], got " + Arrays.toString(p.shape()));
+    }
+
+    // ---- dropout (host) ----
+
+    @Override public Tensor dropout(Tensor x, float p, long key) {
+        return host.device(HostFallback.CPU.dropout(host.host(on("dropout", x)), p, key));
+    }
+
+    // ---- embeddings and positions ----
+
+    private static void checkIds(int[] ids, int rows) {
+        for (int i = 0; i < ids.length; i++)
+            if (ids[i] < 0 || ids[i] >= rows)
+                throw new IllegalArgumentException("token id " + ids[i] + " at position " + i + " is outside [0, " + rows + ")");
+    }
+
+    @Override public Tensor embedding(Tensor weight, int[] ids) {
+        on("embedding", weight);
+        if (weight.rank() != 2)
+            throw new IllegalArgumentException("embedding table must be [V, C], got " + Arrays.toString(weight.shape()));
+        checkIds(ids, weight.size(0));
+        int c = weight.size(1);
+        Tensor w = contiguous(weight), out = empty(ids.length, c);
+        if ((long) ids.length * c == 0) return out;
+        Tensor idHolder = empty(ids.length);
+        try (KernelArgs args = new KernelArgs()) {
+            args.pointer(ptr(w)).pointer(upload(ids, idHolder)).pointer(ptr(out)).i64(ids.length).i64(c);
+            launch("embedding.cu", "embedding_forward", gridFor((long) ids.length * c), args);
+        }
+        return out;
+    }
+
+    @Override public Tensor embeddingBackward(Tensor dy, int[] ids, int vocabSize) {
+        on("embeddingBackward", dy);
+        if (dy.rank() != 2 || dy.size(0) != ids.length)
+            throw new IllegalArgumentException("embedding gradient must be [" + ids.length + ", C], got "
+                    + Arrays.toString(dy.shape()));
+        Tensor dw = zeros(vocabSize, dy.size(1));
+        embeddingBackwardInto(dw, dy, ids);
+        return dw;
+    }
+
+    @Override public void embeddingBackwardInto(Tensor dweight, Tensor dy, int[] ids) {
+        on("embeddingBackwardInto", dweight, dy);
+        if (dy.rank() != 2 || dy.size(0) != ids.length)
+            throw new IllegalArgumentException("embedding gradient must be [" + ids.length + ", C], got "
+                    + Arrays.toString(dy.shape()));
+        int c = dy.size(1);
+        if (dweight.rank() != 2 || dweight.size(1) != c || !dweight.isContiguous())
+            throw new IllegalArgumentException("embedding gradient table must be a contiguous [V, " + c + "], got "
+                    + Arrays.toString(dweight.shape()));
+        checkIds(ids, dweight.size(0));
+        if ((long) ids.length * c == 0) return;
+        Tensor dyc = contiguous(dy), idHolder = empty(ids.length);
+        try (KernelArgs args = new KernelArgs()) {
+            args.pointer(ptr(dweight)).pointer(ptr(dyc)).pointer(upload(ids, idHolder)).i64(ids.length).i64(c);
+            launch("embedding.cu", "embedding_backward", gridFor(c), args);
+        }
+    }
+
+    @Override public Tensor rope(Tensor x, int[] positions, RopeTable table, boolean inverse) {
+        return host.device(HostFallback.CPU.rope(host.host(on("rope", x)), positions, host.host(table), inverse));
+    }
+
+    // ---- attention (host) ----
+
+    @Override public AttentionResult attention(Tensor q, Tensor k, Tensor v, AttentionMask mask, float scale) {
+        on("attention", q, k, v);
+        AttentionResult r = HostFallback.CPU.attention(host.host(q), host.host(k), host.host(v), mask, scale);
+        return new AttentionResult(host.device(r.out()), host.device(r.lse()));
+    }
+
+    @Override public AttentionGrads attentionBackward(Tensor dout, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse,
+                                                      AttentionMask mask, float scale) {
+        on("attentionBackward", dout, q, k, v, out, lse);
+        AttentionGrads g = HostFallback.CPU.attentionBackward(host.host(dout), host.host(q), host.host(k), host.host(v),
+                host.host(out), host.host(lse), mask, scale);
+        return new AttentionGrads(host.device(g.dq()), host.device(g.dk()), host.device(g.dv()));
+    }
+
+    // ---- loss ----
+
+    private static int checkLogits(Tensor logits, int[] targets, int ignoreIndex) {
+        if (logits.rank() != 2)
+            throw new IllegalArgumentException("cross-entropy logits must be [N, V], got " + Arrays.toString(logits.shape()));
+        int n = logits.size(0), v = logits.size(1);
+        if (targets.length != n)
+            throw new IllegalArgumentException("cross-entropy has " + n + " rows of logits but " + targets.length + " targets");
+        for (int i = 0; i < n; i++)
+            if (targets[i] != ignoreIndex && (targets[i] < 0 || targets[i] >= v))
+                throw new IllegalArgumentException("target " + targets[i] + " at row " + i + " is outside [0, " + v + ")");
+        return v;
+    }
+
+    @Override public CrossEntropyResult crossEntropy(Tensor logits, int[] targets, int ignoreIndex) {
+        on("crossEntropy", logits);
+        int v = checkLogits(logits, targets, ignoreIndex), n = logits.size(0);
+        Tensor x = contiguous(logits), lse = zeros(n), rowLoss = zeros(n);
+        if (n > 0 && v > 0) {
+            Tensor idHolder = empty(n);
+            try (KernelArgs args = new KernelArgs()) {
+                args.pointer(ptr(x)).pointer(upload(targets, idHolder)).pointer(ptr(lse)).pointer(ptr(rowLoss)).i64(n)
+                        .i32(v).i32(ignoreIndex);
+                launch("cross_entropy.cu", "cross_entropy_forward", rowsGrid(n), args);
+            }
+        }
+        float[] losses = toArray(rowLoss);
+        int counted = 0;
+        double total = 0;
+        for (int r = 0; r < n; r++)
+            if (targets[r] != ignoreIndex) {
+                counted++;
+                total += losses[r];
+            }
+        return new CrossEntropyResult(counted == 0 ? Float.NaN : (float) (total / counted), counted, lse);
+    }
+
+    @Override public Tensor crossEntropyBackward(Tensor logits, int[] targets, Tensor lse, int ignoreIndex,
+                                                 float gradScale, int counted) {
+        on("crossEntropyBackward", logits, lse);
+        Tensor out = empty(logits.shape());
+        crossEntropyGradient(contiguous(logits), targets, lse, ignoreIndex, gradScale, counted, out);
+        return out;
+    }
+
+    @Override public void crossEntropyBackwardInPlace(Tensor logits, int[] targets, Tensor lse, int ignoreIndex,
+                                                      float gradScale, int counted) {
+        on("crossEntropyBackwardInPlace", logits, lse);
+        if (!logits.isContiguous()) {
+            copyInto(logits, crossEntropyBackward(logits, targets, lse, ignoreIndex, gradScale, counted));
+            return;
+        }
+        crossEntropyGradient(logits, targets, lse, ignoreIndex, gradScale, counted, logits);
+    }
+
+    private void crossEntropyGradient(Tensor logits, int[] targets, Tensor lse, int ignoreIndex, float gradScale,
+                                      int counted, Tensor out) {
+        int v = checkLogits(logits, targets, ignoreIndex), n = logits.size(0);
+        if (lse.numelLong() != n) throw new IllegalArgumentException("crossEntropyBackward: lse must be [" + n + "]");
+        if ((long) n * v == 0) return;
+        Tensor lc = contiguous(lse), idHolder = empty(n);
+        float k = counted == 0 ? 0f : gradScale / counted;
+        try (KernelArgs args = new KernelArgs()) {
+            args.pointer(ptr(logits)).pointer(upload(targets, idHolder)).pointer(ptr(lc)).pointer(ptr(out)).i64(n).i32(v)
+                    .i32(ignoreIndex).f32(k);
+            launch("cross_entropy.cu", "cross_entropy_backward", gridFor((long) n * v), args);
+        }
+    }
+
+    // ---- quantized and 16-bit weights (host) ----
+
+    @Override public QuantizedWeight quantized4bit(byte[] packed, float[] absmax, float[] code, int blocksize, int rows,
+                                                   int cols) {
+        return host.weight(HostFallback.CPU.quantized4bit(packed, absmax, code, blocksize, rows, cols));
+    }
+
+    @Override public QuantizedWeight quantizedInt8(byte[] codes, float[] scale, int group, int rows, int cols) {
+        return host.weight(HostFallback.CPU.quantizedInt8(codes, scale, group, rows, cols));
+    }
+
+    @Override public QuantizedWeight weight16bit(DType dtype, short[] bits, int rows, int cols) {
+        return host.weight(HostFallback.CPU.weight16bit(dtype, bits, rows, cols));
+    }
+
+    @Override public void readHost16(QuantizedWeight w, HostShorts reader) {
+        HostFallback.CPU.readHost16(host.cpu("readHost16", w), reader);
+    }
+
+    @Override public Tensor quantizedEmbedding(QuantizedWeight w, int[] ids) {
+        return host.device(HostFallback.CPU.quantizedEmbedding(host.cpu("quantizedEmbedding", w), ids));
+    }
+
+    @Override public Tensor quantizedMatmul(Tensor x, QuantizedWeight w) {
+        return host.device(HostFallback.CPU.quantizedMatmul(host.host(on("quantizedMatmul", x)),
+                host.cpu("quantizedMatmul", w)));
+    }
+
+    @Override public Tensor quantizedMatmulGradInput(Tensor dy, QuantizedWeight w) {
+        return host.device(HostFallback.CPU.quantizedMatmulGradInput(host.host(on("quantizedMatmulGradInput", dy)),
+                host.cpu("quantizedMatmulGradInput", w)));
+    }
+
+    // ---- optimizer ----
+
+    @Override public void adamwInPlace(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2,
+                                       float eps, float weightDecay, int step, float gradScale) {
+        on("adamwInPlace", param, grad, m, v);
+        for (Tensor t : new Tensor[] {grad, m, v})
+            if (!t.sameShape(param))
+                throw new IllegalArgumentException("adamw: shape " + Arrays.toString(t.shape()) + " differs from param "
+                        + Arrays.toString(param.shape()));
+        for (Tensor t : new Tensor[] {param, grad, m, v})
+            if (!t.isContiguous()) throw new IllegalArgumentException("adamw needs contiguous tensors");
+        if (step < 1) throw new IllegalArgumentException("adamw step must be >= 1, got " + step);
+        long n = param.numelLong();
+        if (n == 0) return;
+        float decay = 1f - lr * weightDecay;
+        float stepSize = (float) (lr / (1.0 - Math.pow(beta1, step)));
+        float bc2Sqrt = (float) Math.sqrt(1.0 - Math.pow(beta2, step));
+        try (KernelArgs args = new KernelArgs()) {
+            args.pointer(ptr(param)).pointer(ptr(grad)).pointer(ptr(m)).pointer(ptr(v)).i64(n).f32(decay).f32(beta1)
+                    .f32(beta2).f32(eps).f32(stepSize).f32(bc2Sqrt).f32(gradScale);
+            launch("adamw.cu", "adamw", gridFor(n), args);
+        }
+    }
+
+    @Override public void adamwRangeInPlace(Tensor param, Tensor grad, long from, int n, MemorySegment m, long mAt,
+                                            MemorySegment v, long vAt, float lr, float beta1, float beta2, float eps,
+                                            float weightDecay, int step, float gradScale) {
+        on("adamwRangeInPlace", param, grad);
+        Tensor hp = host.host(param), hg = host.host(grad);
+        HostFallback.CPU.adamwRangeInPlace(hp, hg, from, n, m, mAt, v, vAt, lr, beta1, beta2, eps, weightDecay, step,
+                gradScale);
+        host.back(param, hp);
+    }
+
+    @Override public void adam8bitInPlace(Tensor param, Tensor grad, long from, int n, MemorySegment state, long codes2At,
+                                          long absmax1At, long absmax2At, Adam8bit.Maps maps, Adam8bit.Hyper h) {
+        on("adam8bitInPlace", param, grad);
+        Tensor hp = host.host(param), hg = host.host(grad);
+        HostFallback.CPU.adam8bitInPlace(hp, hg, from, n, state, codes2At, absmax1At, absmax2At, maps, h);
+        host.back(param, hp);
+    }
+
+    @Override public void sgdInPlace(Tensor param, Tensor grad, Tensor buf, float lr, float momentum, float dampening,
+                                     float weightDecay, boolean nesterov, boolean firstStep, float gradScale) {
+        on("sgdInPlace", param, grad, buf);
+        Tensor hp = host.host(param), hb = host.host(buf);
+        HostFallback.CPU.sgdInPlace(hp, host.host(grad), hb, lr, momentum, dampening, weightDecay, nesterov, firstStep,
+                gradScale);
+        host.back(param, hp);
+        host.back(buf, hb);
+    }
+
+    @Override public void lionInPlace(Tensor param, Tensor grad, Tensor m, float lr, float beta1, float beta2,
+                                      float weightDecay, float gradScale) {
+        on("lionInPlace", param, grad, m);
+        Tensor hp = host.host(param), hm = host.host(m);
+        HostFallback.CPU.lionInPlace(hp, host.host(grad), hm, lr, beta1, beta2, weightDecay, gradScale);
+        host.back(param, hp);
+        host.back(m, hm);
+    }
+
+    @Override public void lambUpdate(Tensor param, Tensor grad, Tensor m, Tensor v, Tensor update, float beta1,
+                                     float beta3, float beta2, float eps, float weightDecay, double biasCorrection1,
+                                     double biasCorrection2, float gradScale) {
+        on("lambUpdate", param, grad, m, v, update);
+        Tensor hm = host.host(m), hv = host.host(v), hu = host.host(update);
+        HostFallback.CPU.lambUpdate(host.host(param), host.host(grad), hm, hv, hu, beta1, beta3, beta2, eps, weightDecay,
+                biasCorrection1, biasCorrection2, gradScale);
+        host.back(m, hm);
+        host.back(v, hv);
+        host.back(update, hu);
+    }
+
+    @Override public double adafactorFactoredUpdate(Tensor grad, Tensor row, Tensor col, Tensor update, int matrices,
+                                                    int rows, int cols, float gradScale) {
+        on("adafactorFactoredUpdate", grad, row, col, update);
+        Tensor hu = host.host(update);
+        double s = HostFallback.CPU.adafactorFactoredUpdate(host.host(grad), host.host(row), host.host(col), hu, matrices,
+                rows, cols, gradScale);
+        host.back(update, hu);
+        return s;
+    }
+
+    @Override public double adafactorUnfactoredUpdate(Tensor grad, Tensor v, Tensor update, float beta2t, float eps1,
+                                                      float gradScale) {
+        on("adafactorUnfactoredUpdate", grad, v, update);
+        Tensor hv = host.host(v), hu = host.host(update);
+        double s = HostFallback.CPU.adafactorUnfactoredUpdate(host.host(grad), hv, hu, beta2t, eps1, gradScale);
+        host.back(v, hv);
+        host.back(update, hu);
+        return s;
+    }
+}
