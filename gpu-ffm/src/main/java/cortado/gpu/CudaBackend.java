@@ -13,6 +13,9 @@ import cortado.tensor.RopeTable;
 import cortado.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.Map;
+import java.util.WeakHashMap;
 
 /**
  * The CUDA backend: tensors in device memory ({@link CudaStorage}), computed on by NVRTC-compiled kernels
@@ -22,12 +25,12 @@ import java.util.Arrays;
  * <p>On the device: creation, host transfers (through a pinned buffer), copies and fills of any view, every
  * elementwise operation with broadcasting on any views (one kernel), sum/max along a dimension, whole-tensor sums
  * (double partials), sumToShape, GELU (tanh and exact), SiLU, fused bias + GELU, softmax and log-softmax, LayerNorm and
- * RMSNorm (forward and backward), embedding lookup and gradient, cross-entropy forward and backward, AdamW, and the
+ * RMSNorm (forward and backward), embedding lookup and gradient, RoPE, cross-entropy forward and backward, AdamW, and the
  * matrix products (cuBLAS SGEMM, strided-batched, fp32 without TF32, on views without copies where cuBLAS's layouts
  * allow).
  *
  * <p>Not yet on the device, run on the CPU backend through host copies ({@link HostFallback}, exact CPU results):
- * attention (forward and backward), RoPE, dropout, the quantized and 16-bit weights and their products, the paged and
+ * attention (forward and backward), dropout, the quantized and 16-bit weights and their products, the paged and
  * 8-bit AdamW ranges, SGD, Lion, LAMB and Adafactor. Dimensions up to 8; reductions and norms copy a non-contiguous
  * input first.
  *
@@ -550,8 +553,40 @@ public final class CudaBackend implements Backend {
         }
     }
 
+    /** Device copies of host rope tables, made once per table tensor (models build one table and reuse it). */
+    private final Map<Tensor, Tensor> ropeTables = Collections.synchronizedMap(new WeakHashMap<>());
+
+    private Tensor onDevice(Tensor table) {
+        if (table.backend() == this) return contiguous(table);
+        return ropeTables.computeIfAbsent(table, this::transfer);
+    }
+
     @Override public Tensor rope(Tensor x, int[] positions, RopeTable table, boolean inverse) {
-        return host.device(HostFallback.CPU.rope(host.host(on("rope", x)), positions, host.host(table), inverse));
+        on("rope", x);
+        if (x.rank() != 4 || x.size(-1) % 2 != 0)
+            throw new IllegalArgumentException("rope needs x [B, H, T, D] with even D, got " + Arrays.toString(x.shape()));
+        int b = x.size(0), h = x.size(1), t = x.size(2), d = x.size(3), half = d / 2;
+        if (table.half() != half)
+            throw new IllegalArgumentException("rope table has " + table.half() + " frequencies, head dim " + d
+                    + " needs " + half);
+        if (positions.length != b * t)
+            throw new IllegalArgumentException("rope got " + positions.length + " position ids, expected B*T = " + b
+                    + "*" + t);
+        int limit = table.positions();
+        for (int i = 0; i < positions.length; i++)
+            if (positions[i] < 0 || positions[i] >= limit)
+                throw new IllegalArgumentException("position id " + positions[i] + " at " + i
+                        + " is outside the rope table (0.." + (limit - 1) + ")");
+        Tensor xc = contiguous(x), out = empty(x.shape());
+        long rows = (long) b * h * t;
+        if (rows * half == 0) return out;
+        Tensor cos = onDevice(table.cos()), sin = onDevice(table.sin()), posHolder = empty(positions.length);
+        try (KernelArgs args = new KernelArgs()) {
+            args.pointer(ptr(xc)).pointer(ptr(out)).pointer(upload(positions, posHolder)).pointer(ptr(cos))
+                    .pointer(ptr(sin)).i64(rows).i32(h).i32(t).i32(half).f32(inverse ? -1f : 1f);
+            launch("rope.cu", "rope", gridFor(rows * half), args);
+        }
+        return out;
     }
 
     // ---- attention (host) ----
