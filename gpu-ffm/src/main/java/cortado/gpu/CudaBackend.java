@@ -25,12 +25,14 @@ import java.util.WeakHashMap;
  * <p>On the device: creation, host transfers (through a pinned buffer), copies and fills of any view, every
  * elementwise operation with broadcasting on any views (one kernel), sum/max along a dimension, whole-tensor sums
  * (double partials), sumToShape, GELU (tanh and exact), SiLU, fused bias + GELU, softmax and log-softmax, LayerNorm and
- * RMSNorm (forward and backward), embedding lookup and gradient, RoPE, cross-entropy forward and backward, AdamW, and the
+ * RMSNorm (forward and backward), embedding lookup and gradient, RoPE, attention with every mask kind (forward
+ * and backward; not tiled: one block per query or key row with its scores in shared memory, so up to ~12K keys, larger
+ * calls fall back to the host), cross-entropy forward and backward, AdamW, and the
  * matrix products (cuBLAS SGEMM, strided-batched, fp32 without TF32, on views without copies where cuBLAS's layouts
  * allow).
  *
  * <p>Not yet on the device, run on the CPU backend through host copies ({@link HostFallback}, exact CPU results):
- * attention (forward and backward), dropout, the quantized and 16-bit weights and their products, the paged and
+ * dropout, the quantized and 16-bit weights and their products, the paged and
  * 8-bit AdamW ranges, SGD, Lion, LAMB and Adafactor. Dimensions up to 8; reductions and norms copy a non-contiguous
  * input first.
  *
@@ -90,10 +92,12 @@ public final class CudaBackend implements Backend {
 
     private static int rowsGrid(long rows) { return (int) Math.max(1, Math.min(rows, 1 << 20)); }
 
-    private void launch(String file, String kernel, int grid, KernelArgs args) {
+    private void launch(String file, String kernel, int grid, KernelArgs args) { launch(file, kernel, grid, 0, args); }
+
+    private void launch(String file, String kernel, int grid, int sharedBytes, KernelArgs args) {
         device.makeCurrent();
         MemorySegment f = device.kernels().function(file, kernel);
-        device.driver.launch(kernel, f, grid, BLOCK, 0, device.stream, args.params());
+        device.driver.launch(kernel, f, grid, BLOCK, sharedBytes, device.stream, args.params());
     }
 
     /** out = op(a, b) elementwise over out's shape (out any view; a and b broadcast to it; either may be null). */
@@ -589,20 +593,128 @@ public final class CudaBackend implements Backend {
         return out;
     }
 
-    // ---- attention (host) ----
+    // ---- attention ----
+
+    /** Dynamic shared memory a kernel may take without opting in to more (every architecture since Volta). */
+    private static final int SHARED_LIMIT = 48 * 1024;
+
+    /** An attention call's shapes and its mask as device arrays (null pointers where the mask has no such part). */
+    private final class AttentionCall {
+        final int b, h, hkv, d;
+        final long t, s;
+        final Tensor offsets, valid, starts; // int arrays in float-sized device blocks, or null
+        final AttentionMask mask;
+
+        AttentionCall(Tensor q, Tensor k, Tensor v, AttentionMask mask) {
+            if (q.rank() != 4 || k.rank() != 4 || v.rank() != 4)
+                throw new IllegalArgumentException("attention needs q [B,H,T,D] and k, v [B,Hkv,S,D]; got "
+                        + Arrays.toString(q.shape()) + ", " + Arrays.toString(k.shape()) + ", " + Arrays.toString(v.shape()));
+            if (!k.sameShape(v)) throw new IllegalArgumentException("attention k " + Arrays.toString(k.shape())
+                    + " and v " + Arrays.toString(v.shape()) + " differ");
+            if (q.size(0) != k.size(0) || q.size(3) != k.size(3))
+                throw new IllegalArgumentException("attention q " + Arrays.toString(q.shape()) + " and k "
+                        + Arrays.toString(k.shape()) + " differ in batch or head size");
+            if (k.size(1) == 0 || q.size(1) % k.size(1) != 0)
+                throw new IllegalArgumentException("attention query heads " + q.size(1) + " are not a multiple of kv"
+                        + " heads " + k.size(1));
+            b = q.size(0);
+            h = q.size(1);
+            t = q.size(2);
+            d = q.size(3);
+            hkv = k.size(1);
+            s = k.size(2);
+            mask.check(b, (int) t, (int) s);
+            this.mask = mask;
+            offsets = mask.queryOffsets() == null ? null : ints(mask.queryOffsets());
+            valid = mask.keyValid() == null ? null : ints(flatten(mask.keyValid()));
+            starts = mask.sequenceStarts() == null ? null : ints(flatten(mask.sequenceStarts()));
+        }
+
+        /** Whether the kernels take this call (every size nonzero, the shared rows within the limit). */
+        boolean onDevice() {
+            long group = h / hkv;
+            return (long) b * h * t * s * d != 0 && 4L * (2 * d + s) <= SHARED_LIMIT
+                    && 4L * (2 * d + 2 * group * t) <= SHARED_LIMIT;
+        }
+
+        KernelArgs shapeAndMask(KernelArgs a, float scale) {
+            return a.i32(b).i32(h).i32(hkv).i64(t).i64(s).i32(d).f32(scale).i32(mask.causal() ? 1 : 0)
+                    .i32(mask.slidingWindow()).pointer(ptr(offsets)).pointer(ptr(valid)).pointer(ptr(starts));
+        }
+
+        private Tensor ints(int[] v) {
+            Tensor holder = empty(v.length);
+            upload(v, holder);
+            return holder;
+        }
+    }
+
+    private static int[] flatten(boolean[][] rows) {
+        int n = 0;
+        for (boolean[] r : rows) n += r.length;
+        int[] out = new int[n];
+        int i = 0;
+        for (boolean[] r : rows) for (boolean x : r) out[i++] = x ? 1 : 0;
+        return out;
+    }
+
+    private static int[] flatten(int[][] rows) {
+        int n = 0;
+        for (int[] r : rows) n += r.length;
+        int[] out = new int[n];
+        int i = 0;
+        for (int[] r : rows) for (int x : r) out[i++] = x;
+        return out;
+    }
 
     @Override public AttentionResult attention(Tensor q, Tensor k, Tensor v, AttentionMask mask, float scale) {
         on("attention", q, k, v);
-        AttentionResult r = HostFallback.CPU.attention(host.host(q), host.host(k), host.host(v), mask, scale);
-        return new AttentionResult(host.device(r.out()), host.device(r.lse()));
+        AttentionCall c = new AttentionCall(q, k, v, mask);
+        if (!c.onDevice()) {
+            AttentionResult r = HostFallback.CPU.attention(host.host(q), host.host(k), host.host(v), mask, scale);
+            return new AttentionResult(host.device(r.out()), host.device(r.lse()));
+        }
+        Tensor qc = contiguous(q), kc = contiguous(k), vc = contiguous(v);
+        Tensor out = empty(q.shape()), lse = empty(c.b, c.h, (int) c.t);
+        long rows = (long) c.b * c.h * c.t;
+        try (KernelArgs args = new KernelArgs()) {
+            args.pointer(ptr(qc)).pointer(ptr(kc)).pointer(ptr(vc)).pointer(ptr(out)).pointer(ptr(lse));
+            launch("attention.cu", "attention_forward", rowsGrid(rows), (int) (4 * (c.d + c.s)), c.shapeAndMask(args, scale));
+        }
+        return new AttentionResult(out, lse);
     }
 
     @Override public AttentionGrads attentionBackward(Tensor dout, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse,
                                                       AttentionMask mask, float scale) {
         on("attentionBackward", dout, q, k, v, out, lse);
-        AttentionGrads g = HostFallback.CPU.attentionBackward(host.host(dout), host.host(q), host.host(k), host.host(v),
-                host.host(out), host.host(lse), mask, scale);
-        return new AttentionGrads(host.device(g.dq()), host.device(g.dk()), host.device(g.dv()));
+        AttentionCall c = new AttentionCall(q, k, v, mask);
+        if (!dout.sameShape(q) || !out.sameShape(q))
+            throw new IllegalArgumentException("attention backward: dout and out must match q " + Arrays.toString(q.shape()));
+        if (lse.numelLong() != (long) c.b * c.h * c.t)
+            throw new IllegalArgumentException("attention backward: lse must be [B, H, T]");
+        if (!c.onDevice()) {
+            AttentionGrads g = HostFallback.CPU.attentionBackward(host.host(dout), host.host(q), host.host(k),
+                    host.host(v), host.host(out), host.host(lse), mask, scale);
+            return new AttentionGrads(host.device(g.dq()), host.device(g.dk()), host.device(g.dv()));
+        }
+        Tensor qc = contiguous(q), kc = contiguous(k), vc = contiguous(v), oc = contiguous(out), doc = contiguous(dout),
+                lc = contiguous(lse);
+        Tensor dq = empty(q.shape()), dk = empty(k.shape()), dv = empty(v.shape()), delta = empty(c.b, c.h, (int) c.t);
+        long queryRows = (long) c.b * c.h * c.t, keyRows = (long) c.b * c.hkv * c.s;
+        try (KernelArgs args = new KernelArgs()) {
+            args.pointer(ptr(qc)).pointer(ptr(kc)).pointer(ptr(vc)).pointer(ptr(oc)).pointer(ptr(doc)).pointer(ptr(lc))
+                    .pointer(ptr(dq)).pointer(ptr(delta));
+            launch("attention.cu", "attention_backward_query", rowsGrid(queryRows), (int) (4 * (2 * c.d + c.s)),
+                    c.shapeAndMask(args, scale));
+        }
+        long group = c.h / c.hkv;
+        try (KernelArgs args = new KernelArgs()) {
+            args.pointer(ptr(qc)).pointer(ptr(kc)).pointer(ptr(vc)).pointer(ptr(doc)).pointer(ptr(lc)).pointer(ptr(delta))
+                    .pointer(ptr(dk)).pointer(ptr(dv));
+            launch("attention.cu", "attention_backward_key", rowsGrid(keyRows), (int) (4 * (2 * c.d + 2 * group * c.t)),
+                    c.shapeAndMask(args, scale));
+        }
+        return new AttentionGrads(dq, dk, dv);
     }
 
     // ---- loss ----
