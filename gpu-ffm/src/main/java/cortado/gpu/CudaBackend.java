@@ -96,8 +96,11 @@ public final class CudaBackend implements Backend {
 
     private void launch(String file, String kernel, int grid, int sharedBytes, KernelArgs args) {
         device.makeCurrent();
-        MemorySegment f = device.kernels().function(file, kernel);
-        device.driver.launch(kernel, f, grid, BLOCK, sharedBytes, device.stream, args.params());
+        KernelModules.Function f = device.kernels().function(file, kernel);
+        if (!f.signature().params().equals(args.kinds()))
+            throw new IllegalStateException("kernel " + kernel + " of " + file + " takes " + f.signature().params()
+                    + " but was launched with " + args.kinds());
+        device.driver.launch(kernel, f.handle(), grid, BLOCK, sharedBytes, device.stream, args.params());
     }
 
     /** out = op(a, b) elementwise over out's shape (out any view; a and b broadcast to it; either may be null). */
@@ -105,7 +108,7 @@ public final class CudaBackend implements Backend {
         long n = out.numelLong();
         if (n == 0) return;
         try (KernelArgs args = new KernelArgs()) {
-            args.i32(op.ordinal()).i64(n).struct(Elementwise.geometry(args.arena(), out, a, b))
+            args.i32(op.ordinal()).i64(n).geometry(Elementwise.geometry(args.arena(), out, a, b))
                     .pointer(ptr(out)).pointer(ptr(a)).pointer(ptr(b)).f32(p0).f32(p1);
             launch("elementwise.cu", "elementwise", gridFor(n), args);
         }

@@ -1,5 +1,6 @@
 package cortado.gpu;
 
+import cortado.gpu.kernels.KernelSignature.Kind;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -14,27 +15,34 @@ import java.util.List;
 final class KernelArgs implements AutoCloseable {
     private final Arena arena = Arena.ofConfined();
     private final List<MemorySegment> slots = new ArrayList<>();
+    private final List<Kind> kinds = new ArrayList<>();
 
     /** A device pointer (0 for a null pointer). */
-    KernelArgs pointer(long address) { return add(arena.allocateFrom(ValueLayout.JAVA_LONG, address)); }
+    KernelArgs pointer(long address) { return add(Kind.POINTER, arena.allocateFrom(ValueLayout.JAVA_LONG, address)); }
 
-    KernelArgs i64(long v) { return add(arena.allocateFrom(ValueLayout.JAVA_LONG, v)); }
+    KernelArgs i64(long v) { return add(Kind.I64, arena.allocateFrom(ValueLayout.JAVA_LONG, v)); }
 
-    KernelArgs i32(int v) { return add(arena.allocateFrom(ValueLayout.JAVA_INT, v)); }
+    KernelArgs i32(int v) { return add(Kind.I32, arena.allocateFrom(ValueLayout.JAVA_INT, v)); }
 
-    KernelArgs f32(float v) { return add(arena.allocateFrom(ValueLayout.JAVA_FLOAT, v)); }
+    KernelArgs f32(float v) { return add(Kind.F32, arena.allocateFrom(ValueLayout.JAVA_FLOAT, v)); }
 
-    /** A struct passed by value: its bytes, laid out as in C. */
-    KernelArgs struct(MemorySegment bytes) {
+    /** elementwise.cu's Geometry struct, passed by value: its bytes, laid out as in C. */
+    KernelArgs geometry(MemorySegment bytes) {
+        if (bytes.byteSize() != Elementwise.GEOMETRY_BYTES)
+            throw new IllegalArgumentException("a Geometry is " + Elementwise.GEOMETRY_BYTES + " bytes, got " + bytes.byteSize());
         MemorySegment s = arena.allocate(bytes.byteSize(), 8);
         s.copyFrom(bytes);
-        return add(s);
+        return add(Kind.GEOMETRY, s);
     }
 
-    private KernelArgs add(MemorySegment slot) {
+    private KernelArgs add(Kind kind, MemorySegment slot) {
+        kinds.add(kind);
         slots.add(slot);
         return this;
     }
+
+    /** The kinds of the arguments given so far, in order. */
+    List<Kind> kinds() { return List.copyOf(kinds); }
 
     /** The void*[] kernelParams. */
     MemorySegment params() {

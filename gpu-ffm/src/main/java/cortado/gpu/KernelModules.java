@@ -1,6 +1,8 @@
 package cortado.gpu;
 
 import cortado.gpu.kernels.KernelCompiler;
+import cortado.gpu.kernels.KernelSignature;
+import cortado.gpu.kernels.KernelSource;
 import java.lang.foreign.MemorySegment;
 import java.util.HashMap;
 import java.util.Map;
@@ -13,17 +15,20 @@ final class KernelModules {
     private final CudaDevice device;
     private final KernelCompiler compiler;
     private final Map<String, MemorySegment> modules = new HashMap<>();
-    private final Map<String, MemorySegment> functions = new HashMap<>();
+    private final Map<String, Function> functions = new HashMap<>();
+
+    /** A loaded kernel: its CUfunction and the parameter kinds its source declares (checked at every launch). */
+    record Function(MemorySegment handle, KernelSignature signature) {}
 
     KernelModules(CudaDevice device, KernelCompiler compiler) {
         this.device = device;
         this.compiler = compiler;
     }
 
-    /** The CUfunction {@code name} of kernel file {@code file}. */
-    synchronized MemorySegment function(String file, String name) {
+    /** Kernel {@code name} of kernel file {@code file}. */
+    synchronized Function function(String file, String name) {
         String key = file + "#" + name;
-        MemorySegment f = functions.get(key);
+        Function f = functions.get(key);
         if (f != null) return f;
         device.makeCurrent();
         MemorySegment module = modules.get(file);
@@ -32,7 +37,7 @@ final class KernelModules {
             module = device.driver.loadModule(image.bytes(), file + (image.cubin() ? " cubin" : " PTX") + " for sm_" + image.sm());
             modules.put(file, module);
         }
-        f = device.driver.function(module, name);
+        f = new Function(device.driver.function(module, name), KernelSignature.of(KernelSource.load(file).text(), name));
         functions.put(key, f);
         return f;
     }
