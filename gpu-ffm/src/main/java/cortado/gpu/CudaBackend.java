@@ -27,12 +27,12 @@ import java.util.WeakHashMap;
  * (double partials), sumToShape, GELU (tanh and exact), SiLU, fused bias + GELU, softmax and log-softmax, LayerNorm and
  * RMSNorm (forward and backward), embedding lookup and gradient, RoPE, attention with every mask kind (forward
  * and backward; not tiled: one block per query or key row with its scores in shared memory, so up to ~12K keys, larger
- * calls fall back to the host), cross-entropy forward and backward, AdamW, and the
+ * calls fall back to the host), dropout (the CPU's mask bit for bit), cross-entropy forward and backward, AdamW, and the
  * matrix products (cuBLAS SGEMM, strided-batched, fp32 without TF32, on views without copies where cuBLAS's layouts
  * allow).
  *
  * <p>Not yet on the device, run on the CPU backend through host copies ({@link HostFallback}, exact CPU results):
- * dropout, the quantized and 16-bit weights and their products, the paged and
+ * the quantized and 16-bit weights and their products, the paged and
  * 8-bit AdamW ranges, SGD, Lion, LAMB and Adafactor. Dimensions up to 8; reductions and norms copy a non-contiguous
  * input first.
  *
@@ -502,10 +502,24 @@ public final class CudaBackend implements Backend {
             throw new IllegalArgumentException("norm " + what + " must be [" + c + "], got " + Arrays.toString(p.shape()));
     }
 
-    // ---- dropout (host) ----
+    // ---- dropout ----
 
     @Override public Tensor dropout(Tensor x, float p, long key) {
-        return host.device(HostFallback.CPU.dropout(host.host(on("dropout", x)), p, key));
+        on("dropout", x);
+        if (!(p >= 0f && p < 1f)) throw new IllegalArgumentException("dropout probability must be in [0, 1), got " + p);
+        long n = x.numelLong();
+        if (n > Integer.MAX_VALUE) // the CPU mask indexes elements by int; beyond that there is no mask to match
+            throw new IllegalArgumentException("dropout of " + x + ": more than 2^31 elements");
+        Tensor xc = contiguous(x), out = empty(x.shape());
+        if (n == 0) return out;
+        // the CPU kernel's threshold: p resolved to a multiple of 2^-24
+        int threshold = (int) Math.round((double) p * (1 << 24));
+        try (KernelArgs args = new KernelArgs()) {
+            args.pointer(ptr(xc)).pointer(ptr(out)).i64(n).i32((int) key).i32((int) (key >>> 32)).i32(threshold)
+                    .f32(1f / (1f - p));
+            launch("dropout.cu", "dropout", gridFor(n), args);
+        }
+        return out;
     }
 
     // ---- embeddings and positions ----

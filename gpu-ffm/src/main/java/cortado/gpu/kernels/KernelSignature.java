@@ -40,7 +40,7 @@ public record KernelSignature(String name, List<Kind> params) {
             Kind k;
             if (t.contains("*")) k = Kind.POINTER;
             else if (type.equals("i64") || type.equals("long long")) k = Kind.I64;
-            else if (type.equals("int")) k = Kind.I32;
+            else if (type.equals("int") || type.equals("unsigned int")) k = Kind.I32;
             else if (type.equals("float")) k = Kind.F32;
             else if (type.equals("Geometry")) k = Kind.GEOMETRY;
             else throw new IllegalArgumentException("kernel " + kernel + ": parameter '" + t + "' has a type the launcher"
