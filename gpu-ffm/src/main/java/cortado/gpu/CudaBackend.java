@@ -22,19 +22,17 @@ import java.util.WeakHashMap;
  * ({@code src/main/resources/cortado/gpu/kernels/*.cu}) and cuBLAS, all queued in order on one stream; host reads
  * synchronize.
  *
- * <p>On the device: creation, host transfers (through a pinned buffer), copies and fills of any view, every
- * elementwise operation with broadcasting on any views (one kernel), sum/max along a dimension, whole-tensor sums
- * (double partials), sumToShape, GELU (tanh and exact), SiLU, fused bias + GELU, softmax and log-softmax, LayerNorm and
- * RMSNorm (forward and backward), embedding lookup and gradient, RoPE, attention with every mask kind (forward
- * and backward; not tiled: one block per query or key row with its scores in shared memory, so up to ~12K keys, larger
- * calls fall back to the host), dropout (the CPU's mask bit for bit), cross-entropy forward and backward, AdamW, and the
- * matrix products (cuBLAS SGEMM, strided-batched, fp32 without TF32, on views without copies where cuBLAS's layouts
- * allow).
+ * <p>On the device: creation, host transfers (through a pinned buffer), copies and fills of any view; every
+ * elementwise operation with broadcasting on any views (one kernel); sum/max along a dimension, whole-tensor sums
+ * (double partials), sumToShape; GELU (tanh and exact), SiLU, fused bias + GELU; softmax and log-softmax; LayerNorm
+ * and RMSNorm; embedding lookup and gradient; RoPE; attention with every mask kind (not tiled: one block per query or
+ * key row with its scores in shared memory, so up to ~12K keys; larger calls fall back to the host); dropout (the
+ * CPU's mask bit for bit); cross-entropy; AdamW, SGD and Lion; the matrix products (cuBLAS SGEMM, strided-batched,
+ * fp32 without TF32, on views without copies where cuBLAS's layouts allow). Backward passes with their forwards.
  *
  * <p>Not yet on the device, run on the CPU backend through host copies ({@link HostFallback}, exact CPU results):
- * the quantized and 16-bit weights and their products, the paged and
- * 8-bit AdamW ranges, SGD, Lion, LAMB and Adafactor. Dimensions up to 8; reductions and norms copy a non-contiguous
- * input first.
+ * the quantized and 16-bit weights and their products, the paged and 8-bit AdamW ranges, LAMB and Adafactor.
+ * Dimensions up to 8; reductions and norms copy a non-contiguous input first.
  *
  * <p>Unverified on hardware so far: this session had no GPU; kernels are compiled in CI, the conformance suite
  * ({@code CudaBackendConformanceTest}) runs where a device exists.
@@ -841,12 +839,7 @@ public final class CudaBackend implements Backend {
     @Override public void adamwInPlace(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2,
                                        float eps, float weightDecay, int step, float gradScale) {
         on("adamwInPlace", param, grad, m, v);
-        for (Tensor t : new Tensor[] {grad, m, v})
-            if (!t.sameShape(param))
-                throw new IllegalArgumentException("adamw: shape " + Arrays.toString(t.shape()) + " differs from param "
-                        + Arrays.toString(param.shape()));
-        for (Tensor t : new Tensor[] {param, grad, m, v})
-            if (!t.isContiguous()) throw new IllegalArgumentException("adamw needs contiguous tensors");
+        sameContiguous("adamw", param, grad, m, v);
         if (step < 1) throw new IllegalArgumentException("adamw step must be >= 1, got " + step);
         long n = param.numelLong();
         if (n == 0) return;
@@ -856,7 +849,7 @@ public final class CudaBackend implements Backend {
         try (KernelArgs args = new KernelArgs()) {
             args.pointer(ptr(param)).pointer(ptr(grad)).pointer(ptr(m)).pointer(ptr(v)).i64(n).f32(decay).f32(beta1)
                     .f32(beta2).f32(eps).f32(stepSize).f32(bc2Sqrt).f32(gradScale);
-            launch("adamw.cu", "adamw", gridFor(n), args);
+            launch("optimizers.cu", "adamw", gridFor(n), args);
         }
     }
 
@@ -881,20 +874,40 @@ public final class CudaBackend implements Backend {
     @Override public void sgdInPlace(Tensor param, Tensor grad, Tensor buf, float lr, float momentum, float dampening,
                                      float weightDecay, boolean nesterov, boolean firstStep, float gradScale) {
         on("sgdInPlace", param, grad, buf);
-        Tensor hp = host.host(param), hb = host.host(buf);
-        HostFallback.CPU.sgdInPlace(hp, host.host(grad), hb, lr, momentum, dampening, weightDecay, nesterov, firstStep,
-                gradScale);
-        host.back(param, hp);
-        host.back(buf, hb);
+        sameContiguous("sgd", param, grad, buf);
+        if (momentum != 0 && buf == null) throw new IllegalArgumentException("sgd: momentum " + momentum + " needs a buffer");
+        long n = param.numelLong();
+        if (n == 0) return;
+        try (KernelArgs args = new KernelArgs()) {
+            args.pointer(ptr(param)).pointer(ptr(grad)).pointer(ptr(buf)).i64(n).f32(lr).f32(momentum)
+                    .f32(1f - dampening).f32(weightDecay).i32(nesterov ? 1 : 0).i32(firstStep ? 1 : 0).f32(gradScale);
+            launch("optimizers.cu", "sgd", gridFor(n), args);
+        }
     }
 
     @Override public void lionInPlace(Tensor param, Tensor grad, Tensor m, float lr, float beta1, float beta2,
                                       float weightDecay, float gradScale) {
         on("lionInPlace", param, grad, m);
-        Tensor hp = host.host(param), hm = host.host(m);
-        HostFallback.CPU.lionInPlace(hp, host.host(grad), hm, lr, beta1, beta2, weightDecay, gradScale);
-        host.back(param, hp);
-        host.back(m, hm);
+        sameContiguous("lion", param, grad, m);
+        long n = param.numelLong();
+        if (n == 0) return;
+        try (KernelArgs args = new KernelArgs()) {
+            args.pointer(ptr(param)).pointer(ptr(grad)).pointer(ptr(m)).i64(n).f32(lr).f32(beta1).f32(beta2)
+                    .f32(1f - lr * weightDecay).f32(gradScale);
+            launch("optimizers.cu", "lion", gridFor(n), args);
+        }
+    }
+
+    /** The optimizer kernels' contract (and the CPU's messages): every non-null tensor contiguous, of param's shape. */
+    private static void sameContiguous(String op, Tensor param, Tensor... others) {
+        if (!param.isContiguous()) throw new IllegalArgumentException(op + " needs contiguous tensors");
+        for (Tensor t : others) {
+            if (t == null) continue;
+            if (!t.sameShape(param))
+                throw new IllegalArgumentException(op + ": shape " + Arrays.toString(t.shape()) + " differs from param "
+                        + Arrays.toString(param.shape()));
+            if (!t.isContiguous()) throw new IllegalArgumentException(op + " needs contiguous tensors");
+        }
     }
 
     @Override public void lambUpdate(Tensor param, Tensor grad, Tensor m, Tensor v, Tensor update, float beta1,

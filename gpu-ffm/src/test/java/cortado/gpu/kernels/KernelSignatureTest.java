@@ -27,7 +27,7 @@ class KernelSignatureTest {
         KernelSignature s = KernelSignature.of(KernelSource.load("elementwise.cu").text(), "elementwise");
         assertThat(s.params()).containsExactly(Kind.I32, Kind.I64, Kind.GEOMETRY, Kind.POINTER, Kind.POINTER,
                 Kind.POINTER, Kind.F32, Kind.F32);
-        KernelSignature a = KernelSignature.of(KernelSource.load("adamw.cu").text(), "adamw");
+        KernelSignature a = KernelSignature.of(KernelSource.load("optimizers.cu").text(), "adamw");
         assertThat(a.params()).containsExactly(Kind.POINTER, Kind.POINTER, Kind.POINTER, Kind.POINTER, Kind.I64,
                 Kind.F32, Kind.F32, Kind.F32, Kind.F32, Kind.F32, Kind.F32, Kind.F32);
     }

@@ -71,14 +71,14 @@ class KernelsCompileTest {
     @Test
     void secondCompileComesFromTheDiskCacheWithTheSameBytes(@TempDir Path cache) throws IOException {
         Nvrtc nvrtc = NvrtcAvailable.get();
-        KernelCompiler.Image first = new KernelCompiler(nvrtc, cache).compile("adamw.cu", 90);
-        KernelCompiler.Image second = new KernelCompiler(nvrtc, cache).compile("adamw.cu", 90);
+        KernelCompiler.Image first = new KernelCompiler(nvrtc, cache).compile("optimizers.cu", 90);
+        KernelCompiler.Image second = new KernelCompiler(nvrtc, cache).compile("optimizers.cu", 90);
         assertThat(first.fromCache()).isFalse();
         assertThat(second.fromCache()).isTrue();
         assertThat(second.bytes()).isEqualTo(first.bytes());
         try (Stream<Path> s = Files.list(cache)) {
             assertThat(s.map(p -> p.getFileName().toString()).toList()).singleElement().asString()
-                    .startsWith("adamw-sm_90-").endsWith(".cubin");
+                    .startsWith("optimizers-sm_90-").endsWith(".cubin");
         }
     }
 
