@@ -30,8 +30,11 @@ import java.util.WeakHashMap;
  * CPU's mask bit for bit); cross-entropy; AdamW, SGD and Lion; the matrix products (cuBLAS SGEMM, strided-batched,
  * fp32 without TF32, on views without copies where cuBLAS's layouts allow). Backward passes with their forwards.
  *
+ * Frozen 4-bit, int8 and 16-bit weights stay in their formats on the device and are decoded to fp32 for each
+ * product (no fused dequantizing GEMM yet).
+ *
  * <p>Not yet on the device, run on the CPU backend through host copies ({@link HostFallback}, exact CPU results):
- * the quantized and 16-bit weights and their products, the paged and 8-bit AdamW ranges, LAMB and Adafactor.
+ * the paged and 8-bit AdamW ranges, LAMB and Adafactor.
  * Dimensions up to 8; reductions and norms copy a non-contiguous input first.
  *
  * <p>Unverified on hardware so far: this session had no GPU; kernels are compiled in CI, the conformance suite
@@ -135,7 +138,7 @@ public final class CudaBackend implements Backend {
 
     private long upload(int[] ints, Tensor holder) {
         // ints ride in a float tensor's device block (same 4-byte size), kept alive by the caller's holder reference
-        if (ints.length > 0) device.staging().uploadInts(ints, ptr(holder));
+        if (ints.length > 0) device.staging().upload(MemorySegment.ofArray(ints), ptr(holder));
         return ptr(holder);
     }
 
@@ -801,37 +804,94 @@ public final class CudaBackend implements Backend {
         }
     }
 
-    // ---- quantized and 16-bit weights (host) ----
+    // ---- quantized and 16-bit weights: stored as given, decoded to fp32 for each product (cuBLAS) ----
+
+    /**
+     * A frozen weight on the device in its stored format ({@code dequantize.cu}'s format codes), with the CPU backend's
+     * weight over the same host arrays (it validated them, and serves readHost16 byte for byte).
+     */
+    record CudaWeight(QuantizedWeight cpu, int format, Tensor data, Tensor scale, Tensor code, int block,
+                      Backend backend) implements QuantizedWeight {
+        @Override public int rows() { return cpu.rows(); }
+
+        @Override public int cols() { return cpu.cols(); }
+    }
+
+    /** A device block holding {@code bytes} bytes (in a float tensor of enough elements). */
+    private Tensor deviceBytes(MemorySegment bytes) {
+        Tensor holder = empty((int) Math.max(1, (bytes.byteSize() + 3) / 4));
+        if (bytes.byteSize() > 0) device.staging().upload(bytes, ptr(holder));
+        return holder;
+    }
 
     @Override public QuantizedWeight quantized4bit(byte[] packed, float[] absmax, float[] code, int blocksize, int rows,
                                                    int cols) {
-        return host.weight(HostFallback.CPU.quantized4bit(packed, absmax, code, blocksize, rows, cols));
+        QuantizedWeight cpu = HostFallback.CPU.quantized4bit(packed, absmax, code, blocksize, rows, cols);
+        return new CudaWeight(cpu, 0, deviceBytes(MemorySegment.ofArray(packed)), transfer(Tensor.of(absmax,
+                absmax.length)), transfer(Tensor.of(code, code.length)), blocksize, this);
     }
 
     @Override public QuantizedWeight quantizedInt8(byte[] codes, float[] scale, int group, int rows, int cols) {
-        return host.weight(HostFallback.CPU.quantizedInt8(codes, scale, group, rows, cols));
+        QuantizedWeight cpu = HostFallback.CPU.quantizedInt8(codes, scale, group, rows, cols);
+        return new CudaWeight(cpu, 1, deviceBytes(MemorySegment.ofArray(codes)), transfer(Tensor.of(scale,
+                scale.length)), null, group, this);
     }
 
     @Override public QuantizedWeight weight16bit(DType dtype, short[] bits, int rows, int cols) {
-        return host.weight(HostFallback.CPU.weight16bit(dtype, bits, rows, cols));
+        QuantizedWeight cpu = HostFallback.CPU.weight16bit(dtype, bits, rows, cols);
+        return new CudaWeight(cpu, dtype == DType.BF16 ? 2 : 3, deviceBytes(MemorySegment.ofArray(bits)), null, null, 1,
+                this);
+    }
+
+    private CudaWeight weight(String op, QuantizedWeight w) {
+        if (w instanceof CudaWeight c && c.backend() == this) return c;
+        throw new IllegalArgumentException(op + ": the quantized weight lives on " + w.backend().name()
+                + " but the operation runs on " + name() + "; make it with this backend");
+    }
+
+    /** Rows {@code ids} of the weight (all rows when null) decoded to fp32. */
+    private Tensor decode(CudaWeight w, int[] ids) {
+        int rows = ids == null ? w.rows() : ids.length, cols = w.cols();
+        Tensor out = empty(rows, cols);
+        if ((long) rows * cols == 0) return out;
+        Tensor idHolder = ids == null ? null : empty(ids.length);
+        try (KernelArgs args = new KernelArgs()) {
+            args.i32(w.format()).pointer(ptr(w.data())).pointer(ptr(w.scale())).pointer(ptr(w.code())).i64(w.block())
+                    .i64(cols).pointer(ids == null ? 0 : upload(ids, idHolder)).i64(rows).pointer(ptr(out));
+            launch("dequantize.cu", "dequantize", gridFor((long) rows * cols), args);
+        }
+        return out;
     }
 
     @Override public void readHost16(QuantizedWeight w, HostShorts reader) {
-        HostFallback.CPU.readHost16(host.cpu("readHost16", w), reader);
+        HostFallback.CPU.readHost16(weight("readHost16", w).cpu(), reader);
     }
 
     @Override public Tensor quantizedEmbedding(QuantizedWeight w, int[] ids) {
-        return host.device(HostFallback.CPU.quantizedEmbedding(host.cpu("quantizedEmbedding", w), ids));
+        CudaWeight c = weight("quantizedEmbedding", w);
+        checkIds(ids, c.rows());
+        return decode(c, ids);
     }
 
     @Override public Tensor quantizedMatmul(Tensor x, QuantizedWeight w) {
-        return host.device(HostFallback.CPU.quantizedMatmul(host.host(on("quantizedMatmul", x)),
-                host.cpu("quantizedMatmul", w)));
+        on("quantizedMatmul", x);
+        CudaWeight c = weight("quantizedMatmul", w);
+        if (x.rank() == 0 || x.size(-1) != c.cols())
+            throw new IllegalArgumentException("quantizedMatmul: input " + x + " does not end in " + c.cols() + " features");
+        int[] outShape = x.shape();
+        outShape[outShape.length - 1] = c.rows();
+        return matmul(x.reshape(-1, c.cols()), decode(c, null), false, true).reshape(outShape);
     }
 
     @Override public Tensor quantizedMatmulGradInput(Tensor dy, QuantizedWeight w) {
-        return host.device(HostFallback.CPU.quantizedMatmulGradInput(host.host(on("quantizedMatmulGradInput", dy)),
-                host.cpu("quantizedMatmulGradInput", w)));
+        on("quantizedMatmulGradInput", dy);
+        CudaWeight c = weight("quantizedMatmulGradInput", w);
+        if (dy.rank() == 0 || dy.size(-1) != c.rows())
+            throw new IllegalArgumentException("quantizedMatmulGradInput: gradient " + dy + " does not end in " + c.rows()
+                    + " features");
+        int[] outShape = dy.shape();
+        outShape[outShape.length - 1] = c.cols();
+        return matmul(dy.reshape(-1, c.rows()), decode(c, null), false, false).reshape(outShape);
     }
 
     // ---- optimizer ----

@@ -14,7 +14,7 @@ import java.util.Map;
 public record KernelSource(String file, String text) {
     /** Every kernel file, each compiled at first use. */
     public static final List<String> FILES = List.of("elementwise.cu", "reduce.cu", "softmax.cu", "norms.cu",
-            "embedding.cu", "rope.cu", "attention.cu", "cross_entropy.cu", "dropout.cu", "optimizers.cu");
+            "embedding.cu", "rope.cu", "attention.cu", "cross_entropy.cu", "dropout.cu", "dequantize.cu", "optimizers.cu");
 
     /** The header every file includes. */
     public static final String COMMON = "common.cuh";
