@@ -33,8 +33,10 @@ import java.util.WeakHashMap;
  * Frozen 4-bit, int8 and 16-bit weights stay in their formats on the device and are decoded to fp32 for each
  * product (no fused dequantizing GEMM yet).
  *
+ * The paged AdamW's moments stay in their host pages and travel to the device range by range.
+ *
  * <p>Not yet on the device, run on the CPU backend through host copies ({@link HostFallback}, exact CPU results):
- * the paged and 8-bit AdamW ranges, LAMB and Adafactor.
+ * 8-bit AdamW (only the range travels), LAMB and Adafactor.
  * Dimensions up to 8; reductions and norms copy a non-contiguous input first.
  *
  * <p>Unverified on hardware so far: this session had no GPU; kernels are compiled in CI, the conformance suite
@@ -900,35 +902,67 @@ public final class CudaBackend implements Backend {
                                        float eps, float weightDecay, int step, float gradScale) {
         on("adamwInPlace", param, grad, m, v);
         sameContiguous("adamw", param, grad, m, v);
+        adamw(ptr(param), ptr(grad), ptr(m), ptr(v), param.numelLong(), lr, beta1, beta2, eps, weightDecay, step,
+                gradScale);
+    }
+
+    private void adamw(long p, long g, long m, long v, long n, float lr, float beta1, float beta2, float eps,
+                       float weightDecay, int step, float gradScale) {
         if (step < 1) throw new IllegalArgumentException("adamw step must be >= 1, got " + step);
-        long n = param.numelLong();
         if (n == 0) return;
         float decay = 1f - lr * weightDecay;
         float stepSize = (float) (lr / (1.0 - Math.pow(beta1, step)));
         float bc2Sqrt = (float) Math.sqrt(1.0 - Math.pow(beta2, step));
         try (KernelArgs args = new KernelArgs()) {
-            args.pointer(ptr(param)).pointer(ptr(grad)).pointer(ptr(m)).pointer(ptr(v)).i64(n).f32(decay).f32(beta1)
-                    .f32(beta2).f32(eps).f32(stepSize).f32(bc2Sqrt).f32(gradScale);
+            args.pointer(p).pointer(g).pointer(m).pointer(v).i64(n).f32(decay).f32(beta1).f32(beta2).f32(eps)
+                    .f32(stepSize).f32(bc2Sqrt).f32(gradScale);
             launch("optimizers.cu", "adamw", gridFor(n), args);
         }
     }
 
+    /** Checks a paged optimizer's range [from, from+n) of a contiguous parameter and its gradient. */
+    private static void checkRange(String op, Tensor param, Tensor grad, long from, int n) {
+        if (!param.isContiguous() || !grad.isContiguous())
+            throw new IllegalArgumentException(op + " needs contiguous parameter and gradient");
+        if (from < 0 || n < 0 || from + n > param.numelLong() || grad.numelLong() != param.numelLong())
+            throw new IllegalArgumentException(op + ": range [" + from + ", " + (from + n) + ") outside "
+                    + param.numelLong() + " elements (gradient " + grad.numelLong() + ")");
+    }
+
+    /**
+     * The paged AdamW: the range's moments are copied from their host pages to the device, updated there with the
+     * parameter range by the AdamW kernel, and copied back (the pages stay the moments' home).
+     */
     @Override public void adamwRangeInPlace(Tensor param, Tensor grad, long from, int n, MemorySegment m, long mAt,
                                             MemorySegment v, long vAt, float lr, float beta1, float beta2, float eps,
                                             float weightDecay, int step, float gradScale) {
         on("adamwRangeInPlace", param, grad);
-        Tensor hp = host.host(param), hg = host.host(grad);
-        HostFallback.CPU.adamwRangeInPlace(hp, hg, from, n, m, mAt, v, vAt, lr, beta1, beta2, eps, weightDecay, step,
-                gradScale);
-        host.back(param, hp);
+        checkRange("adamw", param, grad, from, n);
+        if (n == 0) return;
+        long bytes = (long) n * Float.BYTES;
+        Tensor md = empty(n), vd = empty(n);
+        device.staging().upload(m.asSlice(mAt, bytes), ptr(md));
+        device.staging().upload(v.asSlice(vAt, bytes), ptr(vd));
+        adamw(ptr(param) + from * Float.BYTES, ptr(grad) + from * Float.BYTES, ptr(md), ptr(vd), n, lr, beta1, beta2,
+                eps, weightDecay, step, gradScale);
+        device.staging().download(ptr(md), m.asSlice(mAt, bytes));
+        device.staging().download(ptr(vd), v.asSlice(vAt, bytes));
     }
 
+    /** Elements [from, from+n) of contiguous {@code t} as a 1-D view. */
+    private static Tensor range(Tensor t, long from, int n) {
+        return new Tensor(t.storage(), new int[] {n}, new long[] {1}, t.offsetLong() + from);
+    }
+
+    /** 8-bit Adam on the host: only the range of the parameter and gradient travels (its state is relative to it). */
     @Override public void adam8bitInPlace(Tensor param, Tensor grad, long from, int n, MemorySegment state, long codes2At,
                                           long absmax1At, long absmax2At, Adam8bit.Maps maps, Adam8bit.Hyper h) {
         on("adam8bitInPlace", param, grad);
-        Tensor hp = host.host(param), hg = host.host(grad);
-        HostFallback.CPU.adam8bitInPlace(hp, hg, from, n, state, codes2At, absmax1At, absmax2At, maps, h);
-        host.back(param, hp);
+        checkRange("adam8bit", param, grad, from, n);
+        Tensor pr = range(param, from, n), hp = host.host(pr);
+        HostFallback.CPU.adam8bitInPlace(hp, host.host(range(grad, from, n)), 0, n, state, codes2At, absmax1At,
+                absmax2At, maps, h);
+        host.back(pr, hp);
     }
 
     @Override public void sgdInPlace(Tensor param, Tensor grad, Tensor buf, float lr, float momentum, float dampening,
