@@ -22,22 +22,19 @@ import java.util.WeakHashMap;
  * ({@code src/main/resources/cortado/gpu/kernels/*.cu}) and cuBLAS, all queued in order on one stream; host reads
  * synchronize.
  *
- * <p>On the device: creation, host transfers (through a pinned buffer), copies and fills of any view; every
- * elementwise operation with broadcasting on any views (one kernel); sum/max along a dimension, whole-tensor sums
- * (double partials), sumToShape; GELU (tanh and exact), SiLU, fused bias + GELU; softmax and log-softmax; LayerNorm
- * and RMSNorm; embedding lookup and gradient; RoPE; attention with every mask kind (not tiled: one block per query or
- * key row with its scores in shared memory, so up to ~12K keys; larger calls fall back to the host); dropout (the
- * CPU's mask bit for bit); cross-entropy; AdamW, SGD and Lion; the matrix products (cuBLAS SGEMM, strided-batched,
- * fp32 without TF32, on views without copies where cuBLAS's layouts allow). Backward passes with their forwards.
+ * <p>On the device, backward passes with their forwards: creation, host transfers (through a pinned buffer), copies
+ * and fills of any view; every elementwise operation with broadcasting on any views (one kernel); sum/max along a
+ * dimension, whole-tensor sums (double partials), sumToShape; GELU (tanh and exact), SiLU, fused bias + GELU; softmax
+ * and log-softmax; LayerNorm and RMSNorm; embedding lookup and gradient; RoPE; attention with every mask kind (not
+ * tiled: one block per query or key row with its scores in shared memory, so up to ~12K keys; larger calls fall back
+ * to the host); dropout (the CPU's mask bit for bit); cross-entropy; AdamW, SGD, Lion, LAMB's and Adafactor's
+ * updates; the matrix products (cuBLAS SGEMM, strided-batched, fp32 without TF32, on views without copies where
+ * cuBLAS's layouts allow). Frozen 4-bit, int8 and 16-bit weights stay in their formats on the device and are decoded
+ * to fp32 for each product (no fused dequantizing GEMM yet). The paged AdamW's moments stay in their host pages and
+ * travel to the device range by range.
  *
- * Frozen 4-bit, int8 and 16-bit weights stay in their formats on the device and are decoded to fp32 for each
- * product (no fused dequantizing GEMM yet).
- *
- * The paged AdamW's moments stay in their host pages and travel to the device range by range.
- *
- * <p>Not yet on the device, run on the CPU backend through host copies ({@link HostFallback}, exact CPU results):
- * 8-bit AdamW (only the range travels), LAMB and Adafactor.
- * Dimensions up to 8; reductions and norms copy a non-contiguous input first.
+ * <p>Still on the CPU backend through host copies ({@link HostFallback}, exact CPU results): 8-bit AdamW (only its
+ * range travels). Dimensions up to 8; reductions and norms copy a non-contiguous input first.
  *
  * <p>Unverified on hardware so far: this session had no GPU; kernels are compiled in CI, the conformance suite
  * ({@code CudaBackendConformanceTest}) runs where a device exists.
@@ -1008,31 +1005,52 @@ public final class CudaBackend implements Backend {
                                      float beta3, float beta2, float eps, float weightDecay, double biasCorrection1,
                                      double biasCorrection2, float gradScale) {
         on("lambUpdate", param, grad, m, v, update);
-        Tensor hm = host.host(m), hv = host.host(v), hu = host.host(update);
-        HostFallback.CPU.lambUpdate(host.host(param), host.host(grad), hm, hv, hu, beta1, beta3, beta2, eps, weightDecay,
-                biasCorrection1, biasCorrection2, gradScale);
-        host.back(m, hm);
-        host.back(v, hv);
-        host.back(update, hu);
+        sameContiguous("lamb", param, grad, m, v, update);
+        long n = param.numelLong();
+        if (n == 0) return;
+        try (KernelArgs args = new KernelArgs()) {
+            args.pointer(ptr(param)).pointer(ptr(grad)).pointer(ptr(m)).pointer(ptr(v)).pointer(ptr(update)).i64(n)
+                    .f32(beta1).f32(beta3).f32(beta2).f32(eps).f32(weightDecay).f32((float) biasCorrection1)
+                    .f32((float) Math.sqrt(biasCorrection2)).f32(gradScale);
+            launch("optimizers.cu", "lamb", gridFor(n), args);
+        }
     }
 
     @Override public double adafactorFactoredUpdate(Tensor grad, Tensor row, Tensor col, Tensor update, int matrices,
                                                     int rows, int cols, float gradScale) {
         on("adafactorFactoredUpdate", grad, row, col, update);
-        Tensor hu = host.host(update);
-        double s = HostFallback.CPU.adafactorFactoredUpdate(host.host(grad), host.host(row), host.host(col), hu, matrices,
-                rows, cols, gradScale);
-        host.back(update, hu);
-        return s;
+        if (!grad.isContiguous() || !row.isContiguous() || !col.isContiguous() || !update.isContiguous())
+            throw new IllegalArgumentException("adafactor needs contiguous tensors");
+        long n = (long) matrices * rows * cols;
+        if (grad.numelLong() != n || update.numelLong() != n || row.numelLong() != (long) matrices * rows
+                || col.numelLong() != (long) matrices * cols)
+            throw new IllegalArgumentException("adafactor: gradient " + Arrays.toString(grad.shape()) + ", update "
+                    + Arrays.toString(update.shape()) + ", row " + Arrays.toString(row.shape()) + " and column "
+                    + Arrays.toString(col.shape()) + " moments do not fit " + matrices + " x " + rows + " x " + cols);
+        if (n == 0) return 0.0;
+        Tensor rowMean = empty(matrices);
+        try (KernelArgs args = new KernelArgs()) {
+            args.pointer(ptr(row)).pointer(ptr(rowMean)).i32(matrices).i32(rows);
+            launch("optimizers.cu", "adafactor_row_mean", gridFor(matrices), args);
+        }
+        try (KernelArgs args = new KernelArgs()) {
+            args.pointer(ptr(grad)).pointer(ptr(row)).pointer(ptr(col)).pointer(ptr(rowMean)).pointer(ptr(update))
+                    .i32(matrices).i32(rows).i32(cols).f32(gradScale);
+            launch("optimizers.cu", "adafactor_factored", gridFor(n), args);
+        }
+        return sumOfSquares(update);
     }
 
     @Override public double adafactorUnfactoredUpdate(Tensor grad, Tensor v, Tensor update, float beta2t, float eps1,
                                                       float gradScale) {
         on("adafactorUnfactoredUpdate", grad, v, update);
-        Tensor hv = host.host(v), hu = host.host(update);
-        double s = HostFallback.CPU.adafactorUnfactoredUpdate(host.host(grad), hv, hu, beta2t, eps1, gradScale);
-        host.back(v, hv);
-        host.back(update, hu);
-        return s;
+        sameContiguous("adafactor", grad, v, update);
+        long n = grad.numelLong();
+        if (n == 0) return 0.0;
+        try (KernelArgs args = new KernelArgs()) {
+            args.pointer(ptr(grad)).pointer(ptr(v)).pointer(ptr(update)).i64(n).f32(beta2t).f32(eps1).f32(gradScale);
+            launch("optimizers.cu", "adafactor_unfactored", gridFor(n), args);
+        }
+        return sumOfSquares(update);
     }
 }
