@@ -12,6 +12,7 @@ import cortado.tensor.QuantizedWeight;
 import cortado.tensor.RopeTable;
 import cortado.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
+import java.lang.ref.Reference;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Map;
@@ -72,10 +73,7 @@ public final class CudaBackend implements Backend {
     }
 
     /** The device address of {@code t}'s first element (null gives 0). */
-    private static long ptr(Tensor t) {
-        if (t == null) return 0;
-        return ((CudaStorage) t.storage()).pointer() + t.offsetLong() * Float.BYTES;
-    }
+    private static long ptr(Tensor t) { return CudaStorage.address(t); }
 
     private Tensor on(String op, Tensor first, Tensor... rest) {
         Backends.requireOn(this, op, first);
@@ -109,7 +107,7 @@ public final class CudaBackend implements Backend {
         if (n == 0) return;
         try (KernelArgs args = new KernelArgs()) {
             args.i32(op.ordinal()).i64(n).geometry(Elementwise.geometry(args.arena(), out, a, b))
-                    .pointer(ptr(out)).pointer(ptr(a)).pointer(ptr(b)).f32(p0).f32(p1);
+                    .tensor(out).tensor(a).tensor(b).f32(p0).f32(p1);
             launch("elementwise.cu", "elementwise", gridFor(n), args);
         }
     }
@@ -135,10 +133,11 @@ public final class CudaBackend implements Backend {
         return out;
     }
 
-    private long upload(int[] ints, Tensor holder) {
-        // ints ride in a float tensor's device block (same 4-byte size), kept alive by the caller's holder reference
+    /** {@code ints} in device memory (a float tensor's block: the same 4-byte elements). */
+    private Tensor deviceInts(int[] ints) {
+        Tensor holder = empty(Math.max(1, ints.length));
         if (ints.length > 0) device.staging().upload(MemorySegment.ofArray(ints), ptr(holder));
-        return ptr(holder);
+        return holder;
     }
 
     // ---- memory ----
@@ -252,6 +251,10 @@ public final class CudaBackend implements Backend {
             device.cublas.sgemmStridedBatched(device.cublasHandle, opF, opS, p.m(), p.n(), p.k(), 1f, first,
                     p.ldFirst(), p.strideFirst(), second, p.ldSecond(), p.strideSecond(), beta, base, p.ldc(),
                     p.strideC(), p.batch());
+        // the operands (a copy may exist only here) must outlive the enqueue: see KernelArgs.tensor
+        Reference.reachabilityFence(a);
+        Reference.reachabilityFence(b);
+        Reference.reachabilityFence(out);
     }
 
     // ---- elementwise ----
@@ -314,7 +317,7 @@ public final class CudaBackend implements Backend {
         }
         Tensor out = empty(outShape);
         try (KernelArgs args = new KernelArgs()) {
-            args.i32(op).pointer(ptr(c)).pointer(ptr(out)).i64(outer).i64(shape[d]).i64(inner);
+            args.i32(op).tensor(c).tensor(out).i64(outer).i64(shape[d]).i64(inner);
             launch("reduce.cu", "reduce_axis", gridFor(outer * inner), args);
         }
         return out;
@@ -331,7 +334,7 @@ public final class CudaBackend implements Backend {
         int blocks = Math.min(gridFor(n), 1024);
         Tensor partial = empty(2 * blocks); // doubles: two floats' room each
         try (KernelArgs args = new KernelArgs()) {
-            args.pointer(ptr(c)).i64(n).i32(squares ? 1 : 0).pointer(ptr(partial));
+            args.tensor(c).i64(n).i32(squares ? 1 : 0).tensor(partial);
             launch("reduce.cu", "sum_partials", blocks, args);
         }
         double total = 0;
@@ -401,7 +404,7 @@ public final class CudaBackend implements Backend {
         long rows = rows(x);
         if (rows == 0) return y;
         try (KernelArgs args = new KernelArgs()) {
-            args.pointer(ptr(c)).pointer(ptr(y)).i64(rows).i32(x.size(-1)).i32(log ? 1 : 0);
+            args.tensor(c).tensor(y).i64(rows).i32(x.size(-1)).i32(log ? 1 : 0);
             launch("softmax.cu", "softmax_forward", rowsGrid(rows), args);
         }
         return y;
@@ -419,7 +422,7 @@ public final class CudaBackend implements Backend {
         long rows = rows(y);
         if (rows == 0) return dx;
         try (KernelArgs args = new KernelArgs()) {
-            args.pointer(ptr(dyc)).pointer(ptr(yc)).pointer(ptr(dx)).i64(rows).i32(y.size(-1)).i32(log ? 1 : 0);
+            args.tensor(dyc).tensor(yc).tensor(dx).i64(rows).i32(y.size(-1)).i32(log ? 1 : 0);
             launch("softmax.cu", "softmax_backward", rowsGrid(rows), args);
         }
         return dx;
@@ -454,8 +457,8 @@ public final class CudaBackend implements Backend {
         long rows = rows(x);
         if (rows > 0) {
             try (KernelArgs args = new KernelArgs()) {
-                args.pointer(ptr(xc)).pointer(ptr(wc)).pointer(ptr(bc)).pointer(ptr(y)).pointer(ptr(mean))
-                        .pointer(ptr(rstd)).i64(rows).i32(c).f32(eps);
+                args.tensor(xc).tensor(wc).tensor(bc).tensor(y).tensor(mean)
+                        .tensor(rstd).i64(rows).i32(c).f32(eps);
                 launch("norms.cu", "norm_forward", rowsGrid(rows), args);
             }
         }
@@ -484,12 +487,12 @@ public final class CudaBackend implements Backend {
         Tensor dx = empty(x.shape()), dw = zeros(c), db = layer ? zeros(c) : null;
         if (rows > 0) {
             try (KernelArgs args = new KernelArgs()) {
-                args.pointer(ptr(dyc)).pointer(ptr(xc)).pointer(ptr(wc)).pointer(ptr(mc)).pointer(ptr(rc)).pointer(ptr(dx))
+                args.tensor(dyc).tensor(xc).tensor(wc).tensor(mc).tensor(rc).tensor(dx)
                         .i64(rows).i32(c);
                 launch("norms.cu", "norm_backward_input", rowsGrid(rows), args);
             }
             try (KernelArgs args = new KernelArgs()) {
-                args.pointer(ptr(dyc)).pointer(ptr(xc)).pointer(ptr(mc)).pointer(ptr(rc)).pointer(ptr(dw)).pointer(ptr(db))
+                args.tensor(dyc).tensor(xc).tensor(mc).tensor(rc).tensor(dw).tensor(db)
                         .i64(rows).i32(c);
                 launch("norms.cu", "norm_backward_params", gridFor(c), args);
             }
@@ -515,7 +518,7 @@ public final class CudaBackend implements Backend {
         // the CPU kernel's threshold: p resolved to a multiple of 2^-24
         int threshold = (int) Math.round((double) p * (1 << 24));
         try (KernelArgs args = new KernelArgs()) {
-            args.pointer(ptr(xc)).pointer(ptr(out)).i64(n).i32((int) key).i32((int) (key >>> 32)).i32(threshold)
+            args.tensor(xc).tensor(out).i64(n).i32((int) key).i32((int) (key >>> 32)).i32(threshold)
                     .f32(1f / (1f - p));
             launch("dropout.cu", "dropout", gridFor(n), args);
         }
@@ -538,9 +541,8 @@ public final class CudaBackend implements Backend {
         int c = weight.size(1);
         Tensor w = contiguous(weight), out = empty(ids.length, c);
         if ((long) ids.length * c == 0) return out;
-        Tensor idHolder = empty(ids.length);
         try (KernelArgs args = new KernelArgs()) {
-            args.pointer(ptr(w)).pointer(upload(ids, idHolder)).pointer(ptr(out)).i64(ids.length).i64(c);
+            args.tensor(w).tensor(deviceInts(ids)).tensor(out).i64(ids.length).i64(c);
             launch("embedding.cu", "embedding_forward", gridFor((long) ids.length * c), args);
         }
         return out;
@@ -567,9 +569,9 @@ public final class CudaBackend implements Backend {
                     + Arrays.toString(dweight.shape()));
         checkIds(ids, dweight.size(0));
         if ((long) ids.length * c == 0) return;
-        Tensor dyc = contiguous(dy), idHolder = empty(ids.length);
+        Tensor dyc = contiguous(dy);
         try (KernelArgs args = new KernelArgs()) {
-            args.pointer(ptr(dweight)).pointer(ptr(dyc)).pointer(upload(ids, idHolder)).i64(ids.length).i64(c);
+            args.tensor(dweight).tensor(dyc).tensor(deviceInts(ids)).i64(ids.length).i64(c);
             launch("embedding.cu", "embedding_backward", gridFor(c), args);
         }
     }
@@ -601,10 +603,10 @@ public final class CudaBackend implements Backend {
         Tensor xc = contiguous(x), out = empty(x.shape());
         long rows = (long) b * h * t;
         if (rows * half == 0) return out;
-        Tensor cos = onDevice(table.cos()), sin = onDevice(table.sin()), posHolder = empty(positions.length);
+        Tensor cos = onDevice(table.cos()), sin = onDevice(table.sin());
         try (KernelArgs args = new KernelArgs()) {
-            args.pointer(ptr(xc)).pointer(ptr(out)).pointer(upload(positions, posHolder)).pointer(ptr(cos))
-                    .pointer(ptr(sin)).i64(rows).i32(h).i32(t).i32(half).f32(inverse ? -1f : 1f);
+            args.tensor(xc).tensor(out).tensor(deviceInts(positions)).tensor(cos)
+                    .tensor(sin).i64(rows).i32(h).i32(t).i32(half).f32(inverse ? -1f : 1f);
             launch("rope.cu", "rope", gridFor(rows * half), args);
         }
         return out;
@@ -642,9 +644,9 @@ public final class CudaBackend implements Backend {
             s = k.size(2);
             mask.check(b, (int) t, (int) s);
             this.mask = mask;
-            offsets = mask.queryOffsets() == null ? null : ints(mask.queryOffsets());
-            valid = mask.keyValid() == null ? null : ints(flatten(mask.keyValid()));
-            starts = mask.sequenceStarts() == null ? null : ints(flatten(mask.sequenceStarts()));
+            offsets = mask.queryOffsets() == null ? null : deviceInts(mask.queryOffsets());
+            valid = mask.keyValid() == null ? null : deviceInts(flatten(mask.keyValid()));
+            starts = mask.sequenceStarts() == null ? null : deviceInts(flatten(mask.sequenceStarts()));
         }
 
         /** Whether the kernels take this call (every size nonzero, the shared rows within the limit). */
@@ -656,13 +658,7 @@ public final class CudaBackend implements Backend {
 
         KernelArgs shapeAndMask(KernelArgs a, float scale) {
             return a.i32(b).i32(h).i32(hkv).i64(t).i64(s).i32(d).f32(scale).i32(mask.causal() ? 1 : 0)
-                    .i32(mask.slidingWindow()).pointer(ptr(offsets)).pointer(ptr(valid)).pointer(ptr(starts));
-        }
-
-        private Tensor ints(int[] v) {
-            Tensor holder = empty(v.length);
-            upload(v, holder);
-            return holder;
+                    .i32(mask.slidingWindow()).tensor(offsets).tensor(valid).tensor(starts);
         }
     }
 
@@ -695,7 +691,7 @@ public final class CudaBackend implements Backend {
         Tensor out = empty(q.shape()), lse = empty(c.b, c.h, (int) c.t);
         long rows = (long) c.b * c.h * c.t;
         try (KernelArgs args = new KernelArgs()) {
-            args.pointer(ptr(qc)).pointer(ptr(kc)).pointer(ptr(vc)).pointer(ptr(out)).pointer(ptr(lse));
+            args.tensor(qc).tensor(kc).tensor(vc).tensor(out).tensor(lse);
             launch("attention.cu", "attention_forward", rowsGrid(rows), (int) (4 * (c.d + c.s)), c.shapeAndMask(args, scale));
         }
         return new AttentionResult(out, lse);
@@ -719,15 +715,15 @@ public final class CudaBackend implements Backend {
         Tensor dq = empty(q.shape()), dk = empty(k.shape()), dv = empty(v.shape()), delta = empty(c.b, c.h, (int) c.t);
         long queryRows = (long) c.b * c.h * c.t, keyRows = (long) c.b * c.hkv * c.s;
         try (KernelArgs args = new KernelArgs()) {
-            args.pointer(ptr(qc)).pointer(ptr(kc)).pointer(ptr(vc)).pointer(ptr(oc)).pointer(ptr(doc)).pointer(ptr(lc))
-                    .pointer(ptr(dq)).pointer(ptr(delta));
+            args.tensor(qc).tensor(kc).tensor(vc).tensor(oc).tensor(doc).tensor(lc)
+                    .tensor(dq).tensor(delta);
             launch("attention.cu", "attention_backward_query", rowsGrid(queryRows), (int) (4 * (2 * c.d + c.s)),
                     c.shapeAndMask(args, scale));
         }
         long group = c.h / c.hkv;
         try (KernelArgs args = new KernelArgs()) {
-            args.pointer(ptr(qc)).pointer(ptr(kc)).pointer(ptr(vc)).pointer(ptr(doc)).pointer(ptr(lc)).pointer(ptr(delta))
-                    .pointer(ptr(dk)).pointer(ptr(dv));
+            args.tensor(qc).tensor(kc).tensor(vc).tensor(doc).tensor(lc).tensor(delta)
+                    .tensor(dk).tensor(dv);
             launch("attention.cu", "attention_backward_key", rowsGrid(keyRows), (int) (4 * (2 * c.d + 2 * group * c.t)),
                     c.shapeAndMask(args, scale));
         }
@@ -753,9 +749,8 @@ public final class CudaBackend implements Backend {
         int v = checkLogits(logits, targets, ignoreIndex), n = logits.size(0);
         Tensor x = contiguous(logits), lse = zeros(n), rowLoss = zeros(n);
         if (n > 0 && v > 0) {
-            Tensor idHolder = empty(n);
             try (KernelArgs args = new KernelArgs()) {
-                args.pointer(ptr(x)).pointer(upload(targets, idHolder)).pointer(ptr(lse)).pointer(ptr(rowLoss)).i64(n)
+                args.tensor(x).tensor(deviceInts(targets)).tensor(lse).tensor(rowLoss).i64(n)
                         .i32(v).i32(ignoreIndex);
                 launch("cross_entropy.cu", "cross_entropy_forward", rowsGrid(n), args);
             }
@@ -794,10 +789,10 @@ public final class CudaBackend implements Backend {
         int v = checkLogits(logits, targets, ignoreIndex), n = logits.size(0);
         if (lse.numelLong() != n) throw new IllegalArgumentException("crossEntropyBackward: lse must be [" + n + "]");
         if ((long) n * v == 0) return;
-        Tensor lc = contiguous(lse), idHolder = empty(n);
+        Tensor lc = contiguous(lse);
         float k = counted == 0 ? 0f : gradScale / counted;
         try (KernelArgs args = new KernelArgs()) {
-            args.pointer(ptr(logits)).pointer(upload(targets, idHolder)).pointer(ptr(lc)).pointer(ptr(out)).i64(n).i32(v)
+            args.tensor(logits).tensor(deviceInts(targets)).tensor(lc).tensor(out).i64(n).i32(v)
                     .i32(ignoreIndex).f32(k);
             launch("cross_entropy.cu", "cross_entropy_backward", gridFor((long) n * v), args);
         }
@@ -853,10 +848,9 @@ public final class CudaBackend implements Backend {
         int rows = ids == null ? w.rows() : ids.length, cols = w.cols();
         Tensor out = empty(rows, cols);
         if ((long) rows * cols == 0) return out;
-        Tensor idHolder = ids == null ? null : empty(ids.length);
         try (KernelArgs args = new KernelArgs()) {
-            args.i32(w.format()).pointer(ptr(w.data())).pointer(ptr(w.scale())).pointer(ptr(w.code())).i64(w.block())
-                    .i64(cols).pointer(ids == null ? 0 : upload(ids, idHolder)).i64(rows).pointer(ptr(out));
+            args.i32(w.format()).tensor(w.data()).tensor(w.scale()).tensor(w.code()).i64(w.block())
+                    .i64(cols).tensor(ids == null ? null : deviceInts(ids)).i64(rows).tensor(out);
             launch("dequantize.cu", "dequantize", gridFor((long) rows * cols), args);
         }
         return out;
@@ -944,6 +938,8 @@ public final class CudaBackend implements Backend {
                 eps, weightDecay, step, gradScale);
         device.staging().download(ptr(md), m.asSlice(mAt, bytes));
         device.staging().download(ptr(vd), v.asSlice(vAt, bytes));
+        Reference.reachabilityFence(param);
+        Reference.reachabilityFence(grad);
     }
 
     /** Elements [from, from+n) of contiguous {@code t} as a 1-D view. */
@@ -970,7 +966,7 @@ public final class CudaBackend implements Backend {
         long n = param.numelLong();
         if (n == 0) return;
         try (KernelArgs args = new KernelArgs()) {
-            args.pointer(ptr(param)).pointer(ptr(grad)).pointer(ptr(buf)).i64(n).f32(lr).f32(momentum)
+            args.tensor(param).tensor(grad).tensor(buf).i64(n).f32(lr).f32(momentum)
                     .f32(1f - dampening).f32(weightDecay).i32(nesterov ? 1 : 0).i32(firstStep ? 1 : 0).f32(gradScale);
             launch("optimizers.cu", "sgd", gridFor(n), args);
         }
@@ -983,7 +979,7 @@ public final class CudaBackend implements Backend {
         long n = param.numelLong();
         if (n == 0) return;
         try (KernelArgs args = new KernelArgs()) {
-            args.pointer(ptr(param)).pointer(ptr(grad)).pointer(ptr(m)).i64(n).f32(lr).f32(beta1).f32(beta2)
+            args.tensor(param).tensor(grad).tensor(m).i64(n).f32(lr).f32(beta1).f32(beta2)
                     .f32(1f - lr * weightDecay).f32(gradScale);
             launch("optimizers.cu", "lion", gridFor(n), args);
         }
@@ -1009,7 +1005,7 @@ public final class CudaBackend implements Backend {
         long n = param.numelLong();
         if (n == 0) return;
         try (KernelArgs args = new KernelArgs()) {
-            args.pointer(ptr(param)).pointer(ptr(grad)).pointer(ptr(m)).pointer(ptr(v)).pointer(ptr(update)).i64(n)
+            args.tensor(param).tensor(grad).tensor(m).tensor(v).tensor(update).i64(n)
                     .f32(beta1).f32(beta3).f32(beta2).f32(eps).f32(weightDecay).f32((float) biasCorrection1)
                     .f32((float) Math.sqrt(biasCorrection2)).f32(gradScale);
             launch("optimizers.cu", "lamb", gridFor(n), args);
@@ -1030,11 +1026,11 @@ public final class CudaBackend implements Backend {
         if (n == 0) return 0.0;
         Tensor rowMean = empty(matrices);
         try (KernelArgs args = new KernelArgs()) {
-            args.pointer(ptr(row)).pointer(ptr(rowMean)).i32(matrices).i32(rows);
+            args.tensor(row).tensor(rowMean).i32(matrices).i32(rows);
             launch("optimizers.cu", "adafactor_row_mean", gridFor(matrices), args);
         }
         try (KernelArgs args = new KernelArgs()) {
-            args.pointer(ptr(grad)).pointer(ptr(row)).pointer(ptr(col)).pointer(ptr(rowMean)).pointer(ptr(update))
+            args.tensor(grad).tensor(row).tensor(col).tensor(rowMean).tensor(update)
                     .i32(matrices).i32(rows).i32(cols).f32(gradScale);
             launch("optimizers.cu", "adafactor_factored", gridFor(n), args);
         }
@@ -1048,7 +1044,7 @@ public final class CudaBackend implements Backend {
         long n = grad.numelLong();
         if (n == 0) return 0.0;
         try (KernelArgs args = new KernelArgs()) {
-            args.pointer(ptr(grad)).pointer(ptr(v)).pointer(ptr(update)).i64(n).f32(beta2t).f32(eps1).f32(gradScale);
+            args.tensor(grad).tensor(v).tensor(update).i64(n).f32(beta2t).f32(eps1).f32(gradScale);
             launch("optimizers.cu", "adafactor_unfactored", gridFor(n), args);
         }
         return sumOfSquares(update);

@@ -30,6 +30,12 @@ public final class CudaStorage implements Storage {
     /** The device address of element 0. */
     long pointer() { return pointer; }
 
+    /** The device address of {@code t}'s first element (0 for null). */
+    static long address(cortado.tensor.Tensor t) {
+        if (t == null) return 0;
+        return ((CudaStorage) t.storage()).pointer + t.offsetLong() * Float.BYTES;
+    }
+
     @Override
     public MemorySegment segment() {
         throw new IllegalStateException("a CUDA tensor's memory lives on the device; read it with Backend.readHost or"

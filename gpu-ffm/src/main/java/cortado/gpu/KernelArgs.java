@@ -1,6 +1,7 @@
 package cortado.gpu;
 
 import cortado.gpu.kernels.KernelSignature.Kind;
+import cortado.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -16,9 +17,19 @@ final class KernelArgs implements AutoCloseable {
     private final Arena arena = Arena.ofConfined();
     private final List<MemorySegment> slots = new ArrayList<>();
     private final List<Kind> kinds = new ArrayList<>();
+    private final List<Tensor> keep = new ArrayList<>();
 
     /** A device pointer (0 for a null pointer). */
     KernelArgs pointer(long address) { return add(Kind.POINTER, arena.allocateFrom(ValueLayout.JAVA_LONG, address)); }
+
+    /**
+     * A pointer to a CUDA tensor's first element (null: a null pointer). The tensor is kept reachable until these
+     * arguments are closed, after the launch: a storage collected earlier would hand its block to the next allocation.
+     */
+    KernelArgs tensor(Tensor t) {
+        if (t != null) keep.add(t);
+        return pointer(CudaStorage.address(t));
+    }
 
     KernelArgs i64(long v) { return add(Kind.I64, arena.allocateFrom(ValueLayout.JAVA_LONG, v)); }
 
@@ -53,5 +64,8 @@ final class KernelArgs implements AutoCloseable {
 
     Arena arena() { return arena; }
 
-    @Override public void close() { arena.close(); }
+    @Override public void close() {
+        arena.close();
+        java.lang.ref.Reference.reachabilityFence(keep);
+    }
 }
