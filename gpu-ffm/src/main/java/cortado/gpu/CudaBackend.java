@@ -37,8 +37,9 @@ import java.util.WeakHashMap;
  * <p>Still on the CPU backend through host copies ({@link HostFallback}, exact CPU results): 8-bit AdamW (only its
  * range travels). Dimensions up to 8; reductions and norms copy a non-contiguous input first.
  *
- * <p>Unverified on hardware so far: this session had no GPU; kernels are compiled in CI, the conformance suite
- * ({@code CudaBackendConformanceTest}) runs where a device exists.
+ * <p>Unverified on hardware so far: this session had no GPU. Kernels are compiled in CI; the conformance suite
+ * ({@code CudaBackendConformanceTest}) runs where a device exists, and passes without one against the host stand-in
+ * for the CUDA libraries in {@code tools/gpu/fake_cuda} (the kernels' host builds, a loop for SGEMM).
  */
 public final class CudaBackend implements Backend {
     private static final int BLOCK = 256;
