@@ -2,6 +2,7 @@ package cortado.tensor;
 
 import cortado.tensor.cpu.CpuBackend;
 import cortado.tensor.offheap.OffHeapBackend;
+import java.util.ServiceLoader;
 
 /** Where the backends are found. The CPU backend always exists; GPU backends register through ServiceLoader. */
 public final class Backends {
@@ -16,13 +17,27 @@ public final class Backends {
     /** The CPU backend over native memory, indexed by long (tensors beyond 2^31 elements); see {@link OffHeapStorage}. */
     public static Backend offHeap() { return OFF_HEAP; }
 
-    /** A backend by its {@link Backend#name}: "cpu" or "offheap". */
+    /**
+     * A backend by its {@link Backend#name}: "cpu", "offheap", or one a {@link BackendProvider} on the class path
+     * offers ("cuda" with module gpu-ffm); a provider that cannot run here fails with its reason.
+     */
     public static Backend named(String name) {
-        return switch (name) {
-            case "cpu" -> CPU;
-            case "offheap" -> OFF_HEAP;
-            default -> throw new IllegalArgumentException("unknown backend '" + name + "' (known: cpu, offheap)");
-        };
+        switch (name) {
+            case "cpu": return CPU;
+            case "offheap": return OFF_HEAP;
+            default: break;
+        }
+        StringBuilder known = new StringBuilder("cpu, offheap");
+        for (BackendProvider p : ServiceLoader.load(BackendProvider.class)) {
+            if (!p.name().equals(name)) {
+                known.append(", ").append(p.name());
+                continue;
+            }
+            String reason = p.unavailableReason();
+            if (reason != null) throw new IllegalStateException("backend '" + name + "' cannot run here: " + reason);
+            return p.backend();
+        }
+        throw new IllegalArgumentException("unknown backend '" + name + "' (known: " + known + ")");
     }
 
     /**
