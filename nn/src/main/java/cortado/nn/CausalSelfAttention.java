@@ -197,9 +197,21 @@ public final class CausalSelfAttention extends Module implements SelfAttention {
         return (Layer) m;
     }
 
-    /** Causal over {@code keys} cached slots, row b's first {@code cache.padding(b)} slots (left padding) hidden. */
+    /**
+     * Causal over {@code keys} cached slots, row b's {@code cache.padding(b)} slots of left padding hidden: the first
+     * ones, or those right after a prefix.
+     */
     private static AttentionMask cacheMask(KvCache cache, int batch, int keys) {
         if (!cache.padded()) return AttentionMask.CAUSAL;
+        int prefix = cache.prefixLength();
+        if (prefix > 0) {
+            boolean[][] valid = new boolean[batch][keys];
+            for (int b = 0; b < batch; b++) {
+                java.util.Arrays.fill(valid[b], true);
+                java.util.Arrays.fill(valid[b], prefix, prefix + cache.padding(b), false);
+            }
+            return AttentionMask.CAUSAL.withKeyPadding(valid);
+        }
         int[] from = new int[batch], to = new int[batch];
         for (int b = 0; b < batch; b++) {
             from[b] = cache.padding(b);

@@ -45,14 +45,30 @@ public interface KvCache {
     /** Forgets every position and the padding (the buffers are reused). */
     void reset();
 
-    /** Slots {@code [0, padding(row))} of {@code row} hold left padding, not tokens; 0 unless {@link #pad} set it. */
+    /**
+     * Slots {@code [prefixLength(), prefixLength() + padding(row))} of {@code row} hold left padding, not tokens; 0
+     * unless {@link #pad} set it.
+     */
     int padding(int row);
 
     /**
-     * Declares the left padding of each row ({@code pads[b]} slots); only while the cache is empty, before the padded
-     * prompts are run through it.
+     * Declares the left padding of each row ({@code pads[b]} slots); only while the cache is empty or holds only its
+     * {@link #prefix}, before the padded prompts are run through it.
      */
     void pad(int[] pads);
+
+    /**
+     * Puts {@code keys[l]} and {@code values[l]} ({@code [B, Hkv, P, D]}, the same P for every layer) in front of
+     * every layer as slots 0 .. P-1, seen by every later token: prefix tuning's virtual tokens (Li &amp; Liang 2021).
+     * Only while the cache is empty; any padding declared after it sits after the prefix, and positions count on
+     * from P (as transformers numbers the tokens after a prefilled cache).
+     */
+    default void prefix(Tensor[] keys, Tensor[] values) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " takes no prefix");
+    }
+
+    /** The slots {@link #prefix} filled (0 without one). */
+    default int prefixLength() { return 0; }
 
     /** Whether any row is padded (a plain causal mask is then not enough). */
     default boolean padded() {
@@ -63,7 +79,7 @@ public interface KvCache {
     /**
      * Position ids {@code [B*T]} (row-major, Hugging Face's {@code position_ids}) of {@code seq} new tokens at slots
      * length() .. length()+seq-1: the slot minus the row's padding, so every row counts from 0 at its first real token
-     * (padding slots get 0; attention never reads them).
+     * (from P after a prefix; padding slots get 0, attention never reads them).
      */
     default int[] positionIds(int seq) {
         int[] pos = new int[batch() * seq];
