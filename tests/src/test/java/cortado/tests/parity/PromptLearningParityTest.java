@@ -33,9 +33,11 @@ import org.junit.jupiter.params.provider.ValueSource;
  * compute the {@code prompt_embeddings} peft saved; batched left-padded greedy generation gives each row the tokens
  * peft generates for it alone; the config Cortado writes back is peft's file.
  *
- * <p>Tolerance: max |Δ| / max |ref| <= 1e-5 (float32 on both sides through two layers, measured about 1e-6). Planted
- * bugs, each caught: the prompt's positions not counted (tokens at 0 instead of P: 0.36 on GPT-2), the prefix's keys
- * and values swapped (0.42 on GPT-2), the LSTM's forget and input gates swapped (0.5 on the encoder's output).
+ * <p>Tolerance: max |Δ| / max |ref| <= 1e-5 (float32 on both sides through two layers, measured 4e-7 to 1e-6 for the
+ * logits, 1e-7 for the encoders). Planted bugs, each caught: the virtual tokens' logits returned instead of the
+ * tokens' (0.99 on GPT-2), the prefix's keys and values swapped (0.89 on GPT-2, 1.1 on Llama, and the generated
+ * tokens), the LSTM's input and forget gates swapped (0.37 and 0.059 on the encoders' output), the MLP encoder's second
+ * ReLU dropped (0.61), the prefix projection's tanh replaced by a sigmoid (1.0).
  */
 class PromptLearningParityTest {
     private static final double TOL = 1e-5;
