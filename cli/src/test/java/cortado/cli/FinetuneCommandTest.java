@@ -348,6 +348,13 @@ class FinetuneCommandTest {
             PeftModel loaded = AdapterFiles.load(HfCheckpoint.load(base), out);
             assertThat(logits(loaded.model()).toArray()).as(what).isNotEqualTo(logits(HfCheckpoint.load(base)).toArray());
         }
+        // Prompt tuning's file is its table, so a run resumes (the P-tuning encoder's output is no encoder: refused).
+        Path promptTuning = dir.resolve("prompt-" + "--method prompt-tuning --num-virtual-tokens 8".replace(" ", "")
+                .replace("-", ""));
+        CliRun.Result resumed = finetune(promptTuning, "--method", "prompt-tuning", "--num-virtual-tokens", "8",
+                "--steps", "32", "--lr", "3e-2", "--resume");
+        assertThat(resumed.code()).as(resumed.err()).isZero();
+        assertThat(resumed.out()).contains("resuming at step 30 of 32");
         CliRun.Result resume = finetune(ptuning, "--method", "p-tuning", "--num-virtual-tokens", "4", "--encoder-hidden-size", "16", "--steps", "40",
                 "--resume");
         assertThat(resume.code()).as(resume.err()).isEqualTo(1);
