@@ -1,5 +1,6 @@
 package cortado.peft.prompt;
 
+import cortado.autograd.NoGrad;
 import cortado.nn.Embedding;
 import cortado.nn.Module;
 import cortado.tensor.Tensor;
@@ -22,8 +23,12 @@ public abstract class BasePromptEncoder extends Module {
     /** The virtual tokens P. */
     public final int tokens() { return embedding.weight().shape()[0]; }
 
-    /** peft's {@code get_prompt_embedding_to_save}: the output, detached (what {@code prompt_embeddings} holds). */
-    public final Tensor saved() { return output().detach(); }
+    /** peft's {@code get_prompt_embedding_to_save}: the output, without a graph (what {@code prompt_embeddings} holds). */
+    public final Tensor saved() {
+        try (NoGrad g = NoGrad.enter()) {
+            return output().detach();
+        }
+    }
 
     /** A child module for subclasses' heads (torch's {@code nn.Sequential} indices as names). */
     protected static final class Sequential extends Module {

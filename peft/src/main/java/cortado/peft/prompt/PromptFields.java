@@ -97,7 +97,4 @@ public record PromptFields(int numVirtualTokens, Integer tokenDim, Integer numTr
     private static Integer optional(ConfigFields f, String field) {
         return f.json().get(field) == null ? null : f.integer(field, 0);
     }
-
-    /** The modules_to_save a prompt config reports (none). */
-    static List<String> noModulesToSave() { return List.of(); }
 }

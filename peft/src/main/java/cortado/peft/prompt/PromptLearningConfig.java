@@ -30,7 +30,8 @@ public interface PromptLearningConfig extends PeftConfig {
 
     @Override default TargetModules excludeModules() { return null; }
 
-    @Override default List<String> modulesToSave() { return PromptFields.noModulesToSave(); }
+    /** A task head trained beside the prompt is not supported (a file asking for one is refused). */
+    @Override default List<String> modulesToSave() { return List.of(); }
 
     /** Prompt learning adapts no modules: there are no targets to set. */
     @Override default PeftConfig withTargets(TargetModules targets) { return this; }
