@@ -124,9 +124,8 @@ final class AdapterOptions {
         String type = a.choice("encoder-type", "mlp", "lstm").toUpperCase(java.util.Locale.ROOT);
         if (a.has("encoder-num-layers") && type.equals("MLP"))
             throw new UsageException("--encoder-num-layers applies to --encoder-type lstm (the MLP has 3 layers)");
-        PromptEncoderConfig c = PromptEncoderConfig.of(a.positiveInt("num-virtual-tokens"), type,
-                a.has("encoder-hidden-size") ? a.positiveInt("encoder-hidden-size") : null);
-        return new PromptEncoderConfig(c.fields().withBaseModel(modelDir), type, c.encoderHiddenSize(),
+        return new PromptEncoderConfig(PromptFields.of(a.positiveInt("num-virtual-tokens")).withBaseModel(modelDir), type,
+                a.has("encoder-hidden-size") ? a.positiveInt("encoder-hidden-size") : null,
                 a.positiveInt("encoder-num-layers"), 0);
     }
 

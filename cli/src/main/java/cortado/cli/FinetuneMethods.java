@@ -54,8 +54,7 @@ final class FinetuneMethods {
                     + " --resume", false, AdapterOptions.P_TUNING_FLAGS, AdapterOptions::pTuning),
             new Method("prefix-tuning", "prefix tuning (Li and Liang 2021): P trained keys and values in front of"
                     + " every layer's attention, optionally through a projection (then, as p-tuning, no --resume)",
-                    false,
-                    AdapterOptions.PREFIX_TUNING_FLAGS, AdapterOptions::prefixTuning));
+                    false, AdapterOptions.PREFIX_TUNING_FLAGS, AdapterOptions::prefixTuning));
 
     private FinetuneMethods() {}
 

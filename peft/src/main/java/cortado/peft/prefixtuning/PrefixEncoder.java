@@ -32,8 +32,8 @@ public final class PrefixEncoder extends BasePromptEncoder {
 
     private static Linear linear(Sequential seq, String index, int in, int out, long seed, long stream, boolean zero) {
         Linear l = seq.add(index, new Linear(in, out, true));
-        float bound = zero ? 0f : (float) (1 / Math.sqrt(in));
-        if (zero) return l;   // Linear starts at zero
+        if (zero) return l;   // a Linear starts at zero
+        float bound = (float) (1 / Math.sqrt(in));   // torch's Linear init
         Init.uniform(l.weight().value(), bound, seed, 2 * stream + 1);
         Init.uniform(l.bias().value(), bound, seed, 2 * stream + 2);
         return l;

@@ -8,7 +8,10 @@ import cortado.nn.models.KvCache;
 import cortado.nn.models.ModelConfig;
 import cortado.peft.PeftException;
 import cortado.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -95,7 +98,7 @@ public final class PromptLearningLm extends Module implements CausalLm {
 
             @Override public Map<String, Object> toHfJson() { return c.toHfJson(); }
 
-            @Override public java.util.List<Integer> eosTokenIds() { return c.eosTokenIds(); }
+            @Override public List<Integer> eosTokenIds() { return c.eosTokenIds(); }
         };
     }
 
@@ -225,7 +228,7 @@ public final class PromptLearningLm extends Module implements CausalLm {
             throw new IllegalArgumentException("targets has " + targets.length + " ids, expected B*T = " + batch * seq);
         int[] out = new int[batch * (p + seq)];
         for (int b = 0; b < batch; b++) {
-            java.util.Arrays.fill(out, b * (p + seq), b * (p + seq) + p, IGNORE_INDEX);
+            Arrays.fill(out, b * (p + seq), b * (p + seq) + p, IGNORE_INDEX);
             System.arraycopy(targets, b * seq, out, b * (p + seq) + p, seq);
         }
         return out;
@@ -241,7 +244,7 @@ public final class PromptLearningLm extends Module implements CausalLm {
         Tensor prompt = encoder(active).output();
         int c = prompt.size(1);
         Tensor rows = InputsEmbeds.rows(inputsEmbeds, batch, seq, c);
-        java.util.List<Tensor> parts = new java.util.ArrayList<>();
+        List<Tensor> parts = new ArrayList<>();
         for (int b = 0; b < batch; b++) {
             int pad = cache == null ? 0 : cache.padding(b);
             if (pad > 0) parts.add(F.slice(rows, 0, b * seq, b * seq + pad));
@@ -257,7 +260,7 @@ public final class PromptLearningLm extends Module implements CausalLm {
         for (int b = 0; b < batch; b++) pads[b] = cache.padding(b);
         cache.reset();
         putPrefix(cache, batch);
-        if (java.util.Arrays.stream(pads).anyMatch(x -> x > 0)) cache.pad(pads);
+        if (Arrays.stream(pads).anyMatch(x -> x > 0)) cache.pad(pads);
     }
 
     /**
@@ -281,7 +284,7 @@ public final class PromptLearningLm extends Module implements CausalLm {
     private static Tensor rowsOf(Tensor one, int batch) {
         if (batch == 1) return one;
         Tensor[] copies = new Tensor[batch];
-        java.util.Arrays.fill(copies, one);
+        Arrays.fill(copies, one);
         return F.concat(0, copies);
     }
 }
