@@ -9,6 +9,9 @@ model computes the logits and the loss Cortado computed.
   that change the base (pissa, olora, loftq: peft's from_pretrained re-runs the init on the base before loading A and
   B): an adapter whose config asks for DoRA must come back with DoRA layers, and one with lora_embedding tensors with
   LoRA Embedding layers, or the check fails.
+- Prompt tuning, P-tuning and prefix tuning adapters (one tensor, prompt_embeddings: the encoder's output) load with
+  PeftModel.from_pretrained as that method; the logits compared are the tokens' (peft's first num_virtual_tokens
+  positions, the virtual tokens', are dropped for prompt tuning and P-tuning).
 - BitFit (bitfit_config.json + bitfit_model.safetensors: the trained biases, and any modules_to_save, under the base's
   own names) loads with model.load_state_dict(tensors, strict=False) with no unexpected key; its missing keys are
   the frozen weights, which keep the base's values.
@@ -40,6 +43,9 @@ from safetensors.torch import load_file
 from transformers import AutoModelForCausalLM
 
 from cortado_reference import compare_logits, guide_perplexity, run
+
+# peft types whose adapter is one prompt_embeddings tensor in front of the input (or of every layer's keys and values).
+PROMPT_LEARNING = ("PROMPT_TUNING", "P_TUNING", "PREFIX_TUNING")
 
 # Parameter names of what an adapter trains, for filtering peft's missing keys down to the adapter's own.
 ADAPTER_MARKERS = ("lora_", "ia3_", "hada_", "lokr_", "vera_", "oft_R", "ln_tuning_layers", ".modules_to_save.")
@@ -92,7 +98,16 @@ def check(path, tol):
             (embedding_layers > 0) == any("lora_embedding_A" in k for k in saved)
         report.update({"dora_layers": dora_layers, "embedding_layers": embedding_layers,
                        "init_lora_weights": config.get("init_lora_weights")})
-    ref, logits, same_shape, rel = compare_logits(model, path)
+    prompt = None if bitfit else config.get("peft_type") in PROMPT_LEARNING
+    if prompt:   # one tensor, the encoder's output; the logits of the virtual tokens come first
+        kinds_ok = kinds_ok and set(saved) == {"prompt_embeddings"} and \
+            model.active_peft_config.peft_type == config["peft_type"]
+        report["prompt_embeddings"] = list(saved["prompt_embeddings"].shape)
+        # load_state_dict leaves prompt_embeddings over (the encoder is no model parameter): peft then loads it into
+        # the encoder itself (_load_adapter_state_dict), as for its own files.
+        unexpected = [k for k in unexpected if k != "prompt_embeddings"]
+    ref, logits, same_shape, rel = compare_logits(
+        model, path, config["num_virtual_tokens"] if prompt and config["peft_type"] != "PREFIX_TUNING" else 0)
     labels = ref["labels"].round().long()
     loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100).item()
     loss_rel = abs(loss - ref["loss"].item()) / abs(ref["loss"].item())

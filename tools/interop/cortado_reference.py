@@ -10,13 +10,14 @@ from safetensors.torch import load_file
 from transformers.utils import logging
 
 
-def compare_logits(model, path):
-    """Runs model (eval, no grad) on DIR/cortado_logits.safetensors' input_ids. Returns (reference tensors, logits,
-    whether the shapes agree, max |Δ| / max |ref|, inf when the shapes differ)."""
+def compare_logits(model, path, drop=0):
+    """Runs model (eval, no grad) on DIR/cortado_logits.safetensors' input_ids, dropping the first `drop` positions of
+    its logits (a prompt-learning model's virtual tokens). Returns (reference tensors, logits, whether the shapes agree,
+    max |Δ| / max |ref|, inf when the shapes differ)."""
     ref = load_file(os.path.join(path, "cortado_logits.safetensors"))
     model.eval()
     with torch.no_grad():
-        logits = model(input_ids=ref["input_ids"].round().long()).logits
+        logits = model(input_ids=ref["input_ids"].round().long()).logits[:, drop:]
     expected = ref["logits"]
     same_shape = tuple(logits.shape) == tuple(expected.shape)
     rel = ((logits - expected).abs().max() / expected.abs().max()).item() if same_shape else float("inf")

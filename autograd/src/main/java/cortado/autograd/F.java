@@ -94,6 +94,9 @@ public final class F {
     /** Exact GELU with erf (BERT's "gelu"). */
     public static Tensor geluErf(Tensor x) { return GeluErf.apply(x); }
 
+    /** ReLU max(x, 0). */
+    public static Tensor relu(Tensor x) { return Relu.apply(x); }
+
     /** SiLU (swish): x * sigmoid(x). */
     public static Tensor silu(Tensor x) { return Silu.apply(x); }
 

@@ -2,6 +2,7 @@ package cortado.autograd;
 
 import static cortado.autograd.Inputs.*;
 
+import cortado.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
 class ElementwiseGradTest {
@@ -45,6 +46,9 @@ class ElementwiseGradTest {
         check("sigmoid", in -> F.sigmoid(in[0]), param(44, 3, 4));
         check("gelu", in -> F.gelu(in[0]), leaf(uniform(45, -4f, 4f, 3, 5)));
         check("silu", in -> F.silu(in[0]), leaf(uniform(46, -4f, 4f, 3, 5)));
+        Tensor awayFromKink = uniform(53, 0.1f, 2f, 3, 5);   // |x| >= 0.1 > eps: the difference never straddles 0
+        for (int i = 0; i < awayFromKink.numel(); i += 2) awayFromKink.data()[i] *= -1;
+        check("relu", in -> F.relu(in[0]), leaf(awayFromKink));
         check("gelu erf", in -> F.geluErf(in[0]), leaf(uniform(49, -4f, 4f, 3, 5)));
         check("gelu erf non-contiguous", in -> F.geluErf(in[0]), leaf(randn(50, 5, 3).transpose(0, 1)));
         check("gelu non-contiguous", in -> F.gelu(in[0]), leaf(randn(47, 5, 3).transpose(0, 1)));

@@ -51,11 +51,12 @@ final class AdapterOption {
 
     /**
      * Loads every {@code --adapter} onto {@code model} and says on {@code console} which are loaded and which one is
-     * active; returns the adapted model, or null when none was given.
+     * active; returns the model to run: {@code model} itself (its layers wrapped), or the prompt-learning model around
+     * it, or {@code model} unchanged when no adapter was given.
      */
-    static PeftModel apply(CausalLm model, Args a, PrintStream console) throws UsageException {
+    static CausalLm apply(CausalLm model, Args a, PrintStream console) throws UsageException {
         Map<String, Path> adapters = parse(a);
-        if (adapters.isEmpty()) return null;
+        if (adapters.isEmpty()) return model;
         PeftModel peft = null;
         List<String> loaded = new ArrayList<>();
         for (Map.Entry<String, Path> e : adapters.entrySet()) {
@@ -65,6 +66,6 @@ final class AdapterOption {
         }
         model.module().eval();
         console.println("adapters: " + String.join(", ", loaded) + "; active: " + peft.activeAdapter());
-        return peft;
+        return peft.model();
     }
 }

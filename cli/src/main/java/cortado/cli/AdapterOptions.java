@@ -9,6 +9,10 @@ import cortado.peft.lntuning.LNTuningConfig;
 import cortado.peft.loha.LoHaConfig;
 import cortado.peft.lokr.LoKrConfig;
 import cortado.peft.oft.OFTConfig;
+import cortado.peft.prefixtuning.PrefixTuningConfig;
+import cortado.peft.prompt.PromptFields;
+import cortado.peft.prompttuning.PromptTuningConfig;
+import cortado.peft.ptuning.PromptEncoderConfig;
 import cortado.peft.vera.VeraConfig;
 import cortado.peft.lora.LoftqConfig;
 import cortado.peft.lora.LoraConfig;
@@ -36,11 +40,17 @@ final class AdapterOptions {
     static final List<String> OFT_FLAGS = List.of("r", "oft-block-size", "target-modules", "coft", "coft-eps", "block-share",
             "cayley-neumann-terms");
     static final List<String> LN_TUNING_FLAGS = List.of("target-modules");
+    static final List<String> PROMPT_TUNING_FLAGS = List.of("num-virtual-tokens", "prompt-init", "prompt-init-text");
+    static final List<String> P_TUNING_FLAGS = List.of("num-virtual-tokens", "encoder-type", "encoder-hidden-size",
+            "encoder-num-layers");
+    static final List<String> PREFIX_TUNING_FLAGS = List.of("num-virtual-tokens", "prefix-projection",
+            "encoder-hidden-size");
     /** Every adapter flag declared here (a method takes a subset). */
     static final List<String> ALL_FLAGS = List.of("r", "alpha", "dropout", "target-modules", "rslora", "init",
             "loftq-iter", "feedforward-modules", "rank-dropout", "module-dropout", "decompose-both", "decompose-factor",
             "rank-dropout-scale", "projection-prng-key", "no-save-projection", "d-initial", "oft-block-size", "coft",
-            "coft-eps", "block-share", "cayley-neumann-terms");
+            "coft-eps", "block-share", "cayley-neumann-terms", "num-virtual-tokens", "prompt-init", "prompt-init-text",
+            "encoder-type", "encoder-hidden-size", "encoder-num-layers", "prefix-projection");
 
     private AdapterOptions() {}
 
@@ -84,7 +94,46 @@ final class AdapterOptions {
                 .flag("coft", "OFT: constrained OFT, rotations kept within --coft-eps of the identity")
                 .option("coft-eps", "E", "OFT: COFT's radius (peft's eps)", "6e-5")
                 .flag("block-share", "OFT: one rotation block shared by every block of a layer")
-                .option("cayley-neumann-terms", "N", "OFT: terms of the Cayley-Neumann series", "5");
+                .option("cayley-neumann-terms", "N", "OFT: terms of the Cayley-Neumann series", "5")
+                .option("num-virtual-tokens", "P", "prompt-tuning, p-tuning, prefix-tuning: the virtual tokens (each"
+                        + " takes a position of the context window)", "20")
+                .option("prompt-init", "random|text|sample-vocab", "prompt-tuning: the virtual tokens start as N(0, 1)"
+                        + " draws, as the embeddings of --prompt-init-text's tokens (the model's tokenizer; cut or"
+                        + " repeated to P), or as the embeddings of P tokens drawn from the vocabulary", "random")
+                .option("prompt-init-text", "TEXT", "prompt-tuning with --prompt-init text: the text", null)
+                .option("encoder-type", "mlp|lstm", "p-tuning: the prompt encoder, an MLP or a bidirectional LSTM"
+                        + " followed by an MLP", "mlp")
+                .option("encoder-hidden-size", "H", "p-tuning: the encoder's width; prefix-tuning: the projection's"
+                        + " (default: the model's hidden size)", null)
+                .option("encoder-num-layers", "N", "p-tuning with --encoder-type lstm: the LSTM's layers", "2")
+                .flag("prefix-projection", "prefix-tuning: reparameterize the keys and values by an MLP"
+                        + " (Linear-Tanh-Linear) over P embeddings; without it they are trained directly (P-tuning v2)");
+    }
+
+    static PeftConfig promptTuning(Args a, String modelDir) throws UsageException {
+        String init = a.choice("prompt-init", "random", "text", "sample-vocab");
+        if (init.equals("text") != a.has("prompt-init-text"))
+            throw new UsageException(init.equals("text") ? "--prompt-init text needs --prompt-init-text"
+                    : "--prompt-init-text applies to --prompt-init text");
+        return new PromptTuningConfig(PromptFields.of(a.positiveInt("num-virtual-tokens")).withBaseModel(modelDir),
+                init.toUpperCase(java.util.Locale.ROOT).replace('-', '_'),
+                a.has("prompt-init-text") ? a.string("prompt-init-text") : null, init.equals("text") ? modelDir : null);
+    }
+
+    static PeftConfig pTuning(Args a, String modelDir) throws UsageException {
+        String type = a.choice("encoder-type", "mlp", "lstm").toUpperCase(java.util.Locale.ROOT);
+        if (a.has("encoder-num-layers") && type.equals("MLP"))
+            throw new UsageException("--encoder-num-layers applies to --encoder-type lstm (the MLP has 3 layers)");
+        return new PromptEncoderConfig(PromptFields.of(a.positiveInt("num-virtual-tokens")).withBaseModel(modelDir), type,
+                a.has("encoder-hidden-size") ? a.positiveInt("encoder-hidden-size") : null,
+                a.positiveInt("encoder-num-layers"), 0);
+    }
+
+    static PeftConfig prefixTuning(Args a, String modelDir) throws UsageException {
+        if (a.has("encoder-hidden-size") && !a.bool("prefix-projection"))
+            throw new UsageException("--encoder-hidden-size applies to prefix-tuning with --prefix-projection");
+        return PrefixTuningConfig.of(a.positiveInt("num-virtual-tokens"), a.bool("prefix-projection"),
+                a.has("encoder-hidden-size") ? a.positiveInt("encoder-hidden-size") : null).withBaseModel(modelDir);
     }
 
     static PeftConfig loha(Args a, String modelDir) throws UsageException {

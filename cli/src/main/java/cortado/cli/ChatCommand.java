@@ -50,7 +50,7 @@ public final class ChatCommand implements Command {
         Path dir = PretrainCommand.modelDir(spec);
         AdapterOption.parse(a);   // usage errors before the model loads
         CausalLm model = PretrainCommand.loadModel(dir.toString(), params.seed(), DtypeOption.parse(a));
-        AdapterOption.apply(model, a, System.err);
+        model = AdapterOption.apply(model, a, System.err);
         Tokenizer tok = ModelTokenizer.forModel(model, a.has("tokenizer") ? Path.of(a.string("tokenizer")) : null, dir);
         if (tok == null) throw new CliException(dir + ": no tokenizer files with the model; pass --tokenizer PATH");
         StoppingCriteria stop = new StoppingCriteria(maxNew, GenerateCommand.eosTokens(model, tok, dir),

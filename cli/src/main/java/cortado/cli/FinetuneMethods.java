@@ -46,7 +46,15 @@ final class FinetuneMethods {
                     + " layers only", false, AdapterOptions.OFT_FLAGS, AdapterOptions::oft),
             new Method("ln-tuning", "LN tuning: trained copies of the normalization layers (default: the"
                     + " architecture's LayerNorms/RMSNorms)", false, AdapterOptions.LN_TUNING_FLAGS,
-                    AdapterOptions::lnTuning));
+                    AdapterOptions::lnTuning),
+            new Method("prompt-tuning", "prompt tuning (Lester et al. 2021): P trained embeddings in front of every"
+                    + " input", false, AdapterOptions.PROMPT_TUNING_FLAGS, AdapterOptions::promptTuning),
+            new Method("p-tuning", "P-tuning (Liu et al. 2021): P virtual tokens through a trained MLP or LSTM encoder"
+                    + " in front of every input; saved as the encoder's output (peft's format), so a run cannot"
+                    + " --resume", false, AdapterOptions.P_TUNING_FLAGS, AdapterOptions::pTuning),
+            new Method("prefix-tuning", "prefix tuning (Li and Liang 2021): P trained keys and values in front of"
+                    + " every layer's attention, optionally through a projection (then, as p-tuning, no --resume)",
+                    false, AdapterOptions.PREFIX_TUNING_FLAGS, AdapterOptions::prefixTuning));
 
     private FinetuneMethods() {}
 

@@ -78,6 +78,9 @@ final class FinetuneSetup {
                 throw new CliException("--resume: " + ckpt + " holds " + (hasAdapter ? "an adapter" : "a whole model")
                         + ", not what --method " + method.name() + " trains");
         }
+        if (ckpt != null && !method.full() && reparameterized(AdapterFiles.readConfig(ckpt)))
+            throw new CliException("--resume: " + ckpt + " holds the prompt its encoder computed (peft's"
+                    + " prompt_embeddings), not the encoder, so the run cannot continue; start it again");
         // Validate the adapter flags before the (slow) model load.
         PeftConfig adapterConfig = method.full() ? null : method.adapter().make(a, a.string("model"));
 
@@ -100,13 +103,21 @@ final class FinetuneSetup {
             peft = ckpt != null ? AdapterFiles.load(model, ckpt) : PeftModel.wrap(model, adapterConfig, seed);
             if (quantizeNow && factorsBase != null) quantizeBase(model, QLORA_RESIDUAL, "the residual base", o);
         }
-        return new Prepared(method, optimizer, out, dir, ckpt, model, peft, quantized || method.quantizeBase());
+        // Training runs the adapted model: the base itself, or the prompt-learning model around it.
+        return new Prepared(method, optimizer, out, dir, ckpt, peft != null ? peft.model() : model, peft,
+                quantized || method.quantizeBase());
     }
 
     private static void quantizeBase(CausalLm model, QuantizeSpec spec, String what, PrintStream o) {
         List<String> layers = ModelQuantizer.quantize(model, spec);
         o.printf(Locale.ROOT, "quantized %d linear layers of %s to nf4 (blocksize %d, double quantization)%n",
                 layers.size(), what, spec.blocksize());
+    }
+
+    /** P-tuning and projected prefix tuning: an encoder trains, and only its output is saved. */
+    private static boolean reparameterized(PeftConfig c) {
+        return c instanceof cortado.peft.ptuning.PromptEncoderConfig
+                || c instanceof cortado.peft.prefixtuning.PrefixTuningConfig p && p.prefixProjection();
     }
 
     /** The init that factors the base weight (PiSSA, OLoRA, LoftQ), or null. */

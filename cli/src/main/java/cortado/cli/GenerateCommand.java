@@ -68,7 +68,7 @@ public final class GenerateCommand implements Command {
         String spec = a.string("model");
         AdapterOption.parse(a);   // usage errors before the model loads
         CausalLm model = PretrainCommand.loadModel(spec, params.seed(), DtypeOption.parse(a));
-        AdapterOption.apply(model, a, System.err);
+        model = AdapterOption.apply(model, a, System.err);
         Path dir = Files.isDirectory(Path.of(spec)) ? PretrainCommand.modelDir(Path.of(spec)) : null;
         Tokenizer tok = ModelTokenizer.forModel(model, a.has("tokenizer") ? Path.of(a.string("tokenizer")) : null, dir);
         if (tok == null)

@@ -46,7 +46,7 @@ public final class PerplexityCommand implements Command {
         if (seq > context) throw new UsageException("--seq " + seq + " exceeds the model's " + context + " positions");
         int stride = a.has("stride") ? a.positiveInt("stride") : Math.max(1, seq / 2);
         if (stride > seq) throw new UsageException("--stride " + stride + " is longer than the window (--seq " + seq + ")");
-        AdapterOption.apply(model, a, System.err);
+        model = AdapterOption.apply(model, a, System.err);
 
         Path file = Path.of(a.string("data"));
         Tokenizer tok = ModelTokenizer.forModel(model, a.has("tokenizer") ? Path.of(a.string("tokenizer")) : null, dir);

@@ -92,6 +92,23 @@ class AdapterCommandsTest {
         assertThat(dup.err().lines().toList()).hasSize(1).allMatch(l -> l.contains("two adapters called 'b'"));
     }
 
+    /**
+     * A prompt-learning adapter on the inference commands: perplexity and generate run the prompt-learning model (the
+     * prefix trained on this text lowers its perplexity), and merge refuses it in one line.
+     */
+    @Test
+    void promptLearningAdaptersRunInPerplexityAndGenerateAndMergeRefusesThem() {
+        Path prefix = train("prefix", "--method", "prefix-tuning", "--num-virtual-tokens", "4");
+        double plain = perplexity("--model", base.toString());
+        assertThat(perplexity("--model", base.toString(), "--adapter", prefix.toString())).isLessThan(plain);
+        CliRun.Result g = CliRun.run("generate", "--model", base.toString(), "--prompt", "a bird", "--max-new-tokens",
+                "3", "--temperature", "0", "--adapter", prefix.toString());
+        assertThat(g.code()).as(g.err()).isZero();
+        assertThat(g.err()).contains("adapters: default=" + prefix + "; active: default");
+        oneError(CliRun.run("merge", "--model", base.toString(), "--adapter", prefix.toString(), "--out",
+                dir.resolve("merged-prefix").toString()), "PREFIX_TUNING adds virtual tokens", "nothing to merge");
+    }
+
     /** Exit status 1 and exactly one line, {@code error: } and the expected words. */
     private static void oneError(CliRun.Result r, String... words) {
         assertThat(r.code()).as(r.out() + r.err()).isEqualTo(Main.FAILURE);

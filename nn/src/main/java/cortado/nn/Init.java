@@ -37,6 +37,18 @@ public final class Init {
         });
     }
 
+    /** Fills {@code t} with samples of U(-bound, bound) (torch's default for Linear, LSTM and friends), as {@link #normal}. */
+    public static void uniform(Tensor t, float bound, long seed, long stream) {
+        t.backend().writeHost(t, (data, off, n) -> {
+            int chunks = (n + CHUNK - 1) / CHUNK;
+            Parallel.forEach(chunks, c -> {
+                SplittableRandom rng = new SplittableRandom(mix(seed, stream, c));
+                int from = off + c * CHUNK, to = off + Math.min(n, (c + 1) * CHUNK);
+                for (int i = from; i < to; i++) data[i] = (float) rng.nextDouble(-bound, bound);
+            });
+        });
+    }
+
     /** Sets every element of {@code t} to {@code value}. */
     public static void constant(Tensor t, float value) { t.backend().fillInPlace(t, value); }
 

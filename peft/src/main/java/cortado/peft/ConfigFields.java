@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Typed fields of a parsed adapter config file: each read checks the JSON type and names the file and the field on a
@@ -11,6 +12,23 @@ import java.util.Map;
  * the default.
  */
 public record ConfigFields(Map<String, Object> json, String where) {
+
+    /** The fields of a file whose peft_type must be {@code peftType} (anything else is an error naming the file). */
+    public static ConfigFields of(Map<String, Object> json, String where, String peftType) {
+        if (!peftType.equals(json.get("peft_type")))
+            throw new PeftException(where + ": peft_type \"" + json.get("peft_type") + "\" is not " + peftType);
+        return new ConfigFields(json, where);
+    }
+
+    /** Builds the config, an error of the record's own checks then naming the file too. */
+    public <T> T read(Supplier<T> build) {
+        try {
+            return build.get();
+        } catch (PeftException e) {
+            if (e.getMessage().startsWith(where)) throw e;
+            throw new PeftException(where + ": " + e.getMessage(), e);
+        }
+    }
 
     public PeftException bad(String field, String expected, Object got) {
         return new PeftException(where + ": " + field + " must be " + expected + ", got " + got);

@@ -50,7 +50,8 @@ public final class PeftModel {
 
     /** As {@link #wrap(CausalLm, PeftConfig, long)} with the first adapter called {@code adapter}. */
     public static PeftModel wrap(CausalLm base, String adapter, PeftConfig config, long seed) {
-        PeftModel p = new PeftModel(base.module(), base.config().modelType(), base);
+        CausalLm lm = Tuners.forConfig(config).host(base);
+        PeftModel p = new PeftModel(lm.module(), base.config().modelType(), lm);
         p.addAdapter(adapter, config, seed);
         return p;
     }
@@ -208,6 +209,7 @@ public final class PeftModel {
             if (m instanceof TunerLayer l) l.setActiveAdapters(l.adapterNames().contains(name) ? List.of(name) : List.of());
             if (m instanceof ModulesToSaveWrapper w) w.setActive(name);
         }
+        tuner.activate(root, name, true);
         markTrainable();
     }
 
@@ -272,6 +274,7 @@ public final class PeftModel {
      * merged and quantized again, which rounds: one warning says so, as peft's bnb layers warn.
      */
     public void merge() {
+        if (tuner.unmergeable() != null) throw new PeftException(tuner.unmergeable());
         long rounding = tunerLayers().stream().filter(t -> t.baseLayer() instanceof QuantizedLinear
                 && t.activeAdapters().stream().anyMatch(a -> !t.mergedAdapters().contains(a))).count();
         if (rounding > 0)
@@ -327,6 +330,7 @@ public final class PeftModel {
             if (m instanceof TunerLayer t) t.enableAdapters(on);
             if (m instanceof ModulesToSaveWrapper w) w.enable(on);
         }
+        tuner.activate(root, active, on);
     }
 
     /**
@@ -344,8 +348,6 @@ public final class PeftModel {
 
     /** The same tensors, by value. */
     public Map<String, Tensor> adapterTensors(String adapter) {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        adapterStateDict(adapter).forEach((k, p) -> out.put(k, p.value()));
-        return out;
+        return tuner.savedValues(root, adapter, config(adapter), adapterStateDict(adapter));
     }
 }

@@ -2,6 +2,8 @@ package cortado.peft;
 
 import cortado.nn.Module;
 import cortado.nn.Parameter;
+import cortado.nn.models.CausalLm;
+import cortado.tensor.Tensor;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -92,6 +94,31 @@ public interface Tuner<C extends PeftConfig> {
      * {@link ModulesToSaveWrapper} copy.
      */
     default boolean inPlace() { return false; }
+
+    /**
+     * The values saved for adapter {@code name}, by key: by default those of its state dict ({@code stateDict},
+     * {@link PeftModel#adapterStateDict}); a prompt encoder saves what it computes ({@code prompt_embeddings}).
+     */
+    default Map<String, Tensor> savedValues(Module root, String name, C config, Map<String, Parameter> stateDict) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        stateDict.forEach((k, p) -> out.put(k, p.value()));
+        return out;
+    }
+
+    /**
+     * The model a PeftModel of this method runs: the base itself for methods that wrap its layers; prompt learning
+     * wraps the whole model, which then puts the virtual tokens in front.
+     */
+    default CausalLm host(CausalLm base) { return base; }
+
+    /**
+     * Tells a method that keeps state outside its layers which adapter is active and whether adapters are on
+     * ({@link PeftModel#setAdapter}, {@link PeftModel#disableAdapters}); the layers are told by PeftModel.
+     */
+    default void activate(Module root, String adapter, boolean enabled) {}
+
+    /** Why the method's adapters cannot be merged into the weights, or null when they can. */
+    default String unmergeable() { return null; }
 
     /** The config file of an adapter directory. */
     default String configFile() { return AdapterFiles.CONFIG; }

@@ -19,7 +19,9 @@ public final class Tuners {
     static {
         for (Tuner<?> t : List.of(new LoraTuner(), new IA3Tuner(), new BitFitTuner(), new LoHaTuner(),
                 new LoKrTuner(), new cortado.peft.vera.VeraTuner(),
-                new cortado.peft.oft.OFTTuner(), new cortado.peft.lntuning.LNTuningTuner())) BY_TYPE.put(t.peftType(), t);
+                new cortado.peft.oft.OFTTuner(), new cortado.peft.lntuning.LNTuningTuner(),
+                new cortado.peft.prompttuning.PromptTuningTuner(), new cortado.peft.ptuning.PTuningTuner(),
+                new cortado.peft.prefixtuning.PrefixTuningTuner())) BY_TYPE.put(t.peftType(), t);
     }
 
     private Tuners() {}

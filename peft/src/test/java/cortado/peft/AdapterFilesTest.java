@@ -96,10 +96,14 @@ class AdapterFilesTest {
         Path cfg = dir.resolve(AdapterFiles.CONFIG);
         String good = Files.readString(cfg);
 
+        Files.writeString(cfg, good.replace("\"LORA\"", "\"ADALORA\""));
+        assertThatThrownBy(() -> AdapterFiles.load(TinyModels.llama(2), dir)).isInstanceOf(PeftException.class)
+                .hasMessageContaining("adapter_config.json: peft_type \"ADALORA\" is not supported"
+                        + " (supported: LORA, IA3, BITFIT, LOHA, LOKR, VERA, OFT, LN_TUNING, PROMPT_TUNING, P_TUNING,"
+                        + " PREFIX_TUNING)");
         Files.writeString(cfg, good.replace("\"LORA\"", "\"PROMPT_TUNING\""));
         assertThatThrownBy(() -> AdapterFiles.load(TinyModels.llama(2), dir)).isInstanceOf(PeftException.class)
-                .hasMessageContaining("adapter_config.json: peft_type \"PROMPT_TUNING\" is not supported"
-                        + " (supported: LORA, IA3, BITFIT, LOHA, LOKR, VERA, OFT, LN_TUNING)");
+                .hasMessageContaining("adapter_config.json: num_virtual_tokens must be an integer, got null");
         Files.writeString(cfg, good.replace("\"LORA\"", "\"BITFIT\""));
         assertThatThrownBy(() -> AdapterFiles.load(TinyModels.llama(2), dir)).isInstanceOf(PeftException.class)
                 .hasMessageContaining("adapter_config.json: peft_type \"BITFIT\" is saved in bitfit_config.json");

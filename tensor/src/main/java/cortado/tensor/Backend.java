@@ -193,6 +193,23 @@ public interface Backend {
 
     BiasGeluGrads biasGeluBackward(Tensor dy, Tensor z, Tensor bias);
 
+    /**
+     * ReLU {@code max(x, 0)} (torch's {@code nn.ReLU}). This default goes through host memory, which suits the small
+     * activations it serves (P-tuning's prompt encoder); a backend may override it with a kernel.
+     */
+    default Tensor relu(Tensor x) {
+        float[] a = toArray(x);
+        for (int i = 0; i < a.length; i++) a[i] = a[i] > 0f ? a[i] : 0f;
+        return fromArray(a, x.shape());
+    }
+
+    /** dL/dx of {@link #relu}: dy where x &gt; 0, else 0 (torch's choice of 0 at x = 0). */
+    default Tensor reluBackward(Tensor dy, Tensor x) {
+        float[] g = toArray(dy), v = toArray(x);
+        for (int i = 0; i < g.length; i++) if (!(v[i] > 0f)) g[i] = 0f;
+        return fromArray(g, x.shape());
+    }
+
     /** SiLU x * sigmoid(x). */
     Tensor silu(Tensor x);
 

@@ -46,14 +46,30 @@ public interface KvCache {
     /** Forgets every position and the padding (the buffers are reused). */
     void reset();
 
-    /** Slots {@code [0, padding(row))} of {@code row} hold left padding, not tokens; 0 unless {@link #pad} set it. */
+    /**
+     * Slots {@code [prefixLength(), prefixLength() + padding(row))} of {@code row} hold left padding, not tokens; 0
+     * unless {@link #pad} set it.
+     */
     int padding(int row);
 
     /**
-     * Declares the left padding of each row ({@code pads[b]} slots); only while the cache is empty, before the padded
-     * prompts are run through it.
+     * Declares the left padding of each row ({@code pads[b]} slots); only while the cache is empty or holds only its
+     * {@link #prefix}, before the padded prompts are run through it.
      */
     void pad(int[] pads);
+
+    /**
+     * Puts {@code keys[l]} and {@code values[l]} ({@code [B, Hkv, P, D]}, the same P for every layer) in front of
+     * every layer as slots 0 .. P-1, seen by every later token: prefix tuning's virtual tokens (Li &amp; Liang 2021).
+     * Only while the cache is empty; any padding declared after it sits after the prefix, and positions count on
+     * from P (as transformers numbers the tokens after a prefilled cache).
+     */
+    default void prefix(Tensor[] keys, Tensor[] values) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " takes no prefix");
+    }
+
+    /** The slots {@link #prefix} filled (0 without one). */
+    default int prefixLength() { return 0; }
 
     /**
      * Whether the rows do not all start at slot 0 with one shared length (left padding, or rows of their own lengths):
@@ -68,7 +84,7 @@ public interface KvCache {
     /**
      * Position ids {@code [B*T]} (row-major, Hugging Face's {@code position_ids}) of {@code seq} new tokens at slots
      * length() .. length()+seq-1: the slot minus the row's padding, so every row counts from 0 at its first real token
-     * (padding slots get 0; attention never reads them).
+     * (from P after a prefix; padding slots get 0, attention never reads them).
      */
     default int[] positionIds(int seq) {
         int[] pos = new int[batch() * seq];
@@ -79,10 +95,20 @@ public interface KvCache {
 
     /**
      * Which of {@code keys} cached slots (those {@link #append} returned) the new queries of each row may see: causal,
-     * with row b's first {@link #padding(int) padding(b)} slots (left padding) hidden.
+     * with row b's {@link #padding(int) padding(b)} slots of left padding hidden: the first ones, or those right after
+     * a {@link #prefix}.
      */
     default AttentionMask attentionMask(int keys) {
         if (!padded()) return AttentionMask.CAUSAL;
+        int prefix = prefixLength();
+        if (prefix > 0) {   // the padding sits between the prefix and the row's first token
+            boolean[][] valid = new boolean[batch()][keys];
+            for (int b = 0; b < batch(); b++) {
+                java.util.Arrays.fill(valid[b], true);
+                java.util.Arrays.fill(valid[b], prefix, prefix + padding(b), false);
+            }
+            return AttentionMask.CAUSAL.withKeyPadding(valid);
+        }
         int[] from = new int[batch()], to = new int[batch()];
         for (int b = 0; b < batch(); b++) {
             from[b] = padding(b);

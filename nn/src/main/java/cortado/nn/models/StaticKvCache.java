@@ -23,6 +23,8 @@ public final class StaticKvCache extends KvCacheSlots {
         this.values = new Tensor[layers];
     }
 
+    @Override int layers() { return keys.length; }
+
     @Override
     public KeysValues append(int layer, Tensor k, Tensor v) {
         if (layer < 0 || layer >= keys.length) throw new IllegalArgumentException("no layer " + layer + " in the KV cache");

@@ -2,7 +2,6 @@ package cortado.peft.bitfit;
 
 import cortado.peft.ConfigFields;
 import cortado.peft.PeftConfig;
-import cortado.peft.PeftException;
 import cortado.peft.TargetModules;
 import java.util.List;
 import java.util.Map;
@@ -64,9 +63,7 @@ public record BitFitConfig(TargetModules targetModules, TargetModules excludeMod
 
     /** Reads a parsed bitfit_config.json; {@code where} (the file) prefixes every error. */
     public static BitFitConfig fromJson(Map<String, Object> j, String where) {
-        ConfigFields f = new ConfigFields(j, where);
-        if (!PEFT_TYPE.equals(j.get("peft_type")))
-            throw new PeftException(where + ": peft_type \"" + j.get("peft_type") + "\" is not BITFIT");
+        ConfigFields f = ConfigFields.of(j, where, PEFT_TYPE);
         Object v = j.get("format_version");
         if (v != null && !Long.valueOf(FORMAT_VERSION).equals(v))
             throw f.bad("format_version", String.valueOf(FORMAT_VERSION), v);

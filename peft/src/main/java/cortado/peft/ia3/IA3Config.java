@@ -1,13 +1,13 @@
 package cortado.peft.ia3;
 
 import cortado.peft.ConfigFields;
+import cortado.peft.ConfigJson;
 import cortado.peft.PeftConfig;
 import cortado.peft.PeftException;
 import cortado.peft.TargetModules;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
@@ -33,7 +33,6 @@ public record IA3Config(TargetModules targetModules, TargetModules excludeModule
 
     public static final String PEFT_TYPE = "IA3";
     /** The peft release whose adapter_config.json fields this writes. */
-    public static final String PEFT_VERSION = "0.21.0";
 
     public IA3Config {
         modulesToSave = modulesToSave == null ? List.of() : List.copyOf(modulesToSave);
@@ -104,36 +103,19 @@ public record IA3Config(TargetModules targetModules, TargetModules excludeModule
     /** The fields peft 0.21 writes for IA3, sorted as its {@code save_pretrained} writes them. */
     @Override
     public Map<String, Object> toJson(Map<String, Object> autoMapping) {
-        Map<String, Object> j = new TreeMap<>();
-        if (autoMapping != null) j.put("auto_mapping", autoMapping);
-        j.put("base_model_name_or_path", baseModelNameOrPath);
-        j.put("exclude_modules", excludeModules == null ? null : excludeModules.toJson());
+        Map<String, Object> j = ConfigJson.tuner(this, autoMapping, true, false);
         j.put("fan_in_fan_out", fanInFanOut);
         j.put("feedforward_modules", feedforwardModules == null ? null : feedforwardModules.toJson());
-        j.put("inference_mode", true);
         j.put("init_ia3_weights", initIa3Weights);
-        j.put("modules_to_save", modulesToSave.isEmpty() ? null : modulesToSave);
-        j.put("peft_type", PEFT_TYPE);
-        j.put("peft_version", PEFT_VERSION);
-        j.put("revision", null);
-        j.put("target_modules", targetModules == null ? null : targetModules.toJson());
-        j.put("task_type", taskType);
         return j;
     }
 
     /** Reads a parsed adapter_config.json whose peft_type is IA3; {@code where} (the file) prefixes every error. */
     public static IA3Config fromJson(Map<String, Object> j, String where) {
-        ConfigFields f = new ConfigFields(j, where);
-        if (!PEFT_TYPE.equals(j.get("peft_type")))
-            throw new PeftException(where + ": peft_type \"" + j.get("peft_type") + "\" is not IA3");
-        try {
-            return new IA3Config(f.targets("target_modules"), f.targets("exclude_modules"),
+        ConfigFields f = ConfigFields.of(j, where, PEFT_TYPE);
+        return f.read(() -> new IA3Config(f.targets("target_modules"), f.targets("exclude_modules"),
                     f.targets("feedforward_modules"), f.bool("fan_in_fan_out", false), f.strings("modules_to_save"),
                     f.bool("init_ia3_weights", true), f.string("base_model_name_or_path", null),
-                    f.string("task_type", null));
-        } catch (PeftException e) {
-            if (e.getMessage().startsWith(where)) throw e;
-            throw new PeftException(where + ": " + e.getMessage(), e);
-        }
+                    f.string("task_type", null)));
     }
 }

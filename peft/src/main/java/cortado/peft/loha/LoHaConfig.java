@@ -1,14 +1,11 @@
 package cortado.peft.loha;
 
 import cortado.peft.ConfigFields;
-import cortado.peft.PeftConfig;
 import cortado.peft.PeftException;
-import cortado.peft.TargetMatcher;
 import cortado.peft.TargetModules;
-import cortado.peft.lycoris.LycorisJson;
+import cortado.peft.lycoris.LycorisConfig;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * PEFT's {@code LoHaConfig} (Hyeon-Woo et al. 2022, FedPara; LyCORIS' LoHa): each target's weight gains
@@ -26,10 +23,9 @@ public record LoHaConfig(int r, double alpha, double rankDropout, double moduleD
                          TargetModules targetModules, TargetModules excludeModules, boolean initWeights,
                          List<Integer> layersToTransform, List<String> layersPattern, Map<String, Integer> rankPattern,
                          Map<String, Double> alphaPattern, List<String> modulesToSave, String baseModelNameOrPath,
-                         String taskType) implements PeftConfig {
+                         String taskType) implements LycorisConfig {
 
     public static final String PEFT_TYPE = "LOHA";
-    public static final String PEFT_VERSION = "0.21.0";
 
     public LoHaConfig {
         modulesToSave = modulesToSave == null ? List.of() : List.copyOf(modulesToSave);
@@ -45,18 +41,6 @@ public record LoHaConfig(int r, double alpha, double rankDropout, double moduleD
     }
 
     @Override public String peftType() { return PEFT_TYPE; }
-
-    /** The rank for a module: its rank_pattern entry (peft's {@code get_pattern_key}) or r. */
-    public int rankFor(String module) {
-        String k = TargetMatcher.patternKey(rankPattern.keySet(), module);
-        return k == null ? r : rankPattern.get(k);
-    }
-
-    /** The alpha for a module: its alpha_pattern entry or alpha. */
-    public double alphaFor(String module) {
-        String k = TargetMatcher.patternKey(alphaPattern.keySet(), module);
-        return k == null ? alpha : alphaPattern.get(k);
-    }
 
     @Override
     public LoHaConfig withTargets(TargetModules t) {
@@ -86,30 +70,19 @@ public record LoHaConfig(int r, double alpha, double rankDropout, double moduleD
     /** The fields peft 0.21 writes for LoHa, sorted as its {@code save_pretrained} writes them. */
     @Override
     public Map<String, Object> toJson(Map<String, Object> autoMapping) {
-        Map<String, Object> j = new TreeMap<>();
-        LycorisJson.common(j, this, r, alpha, rankDropout, moduleDropout, useEffectiveConv2d, rankPattern, alphaPattern,
-                autoMapping);
+        Map<String, Object> j = lycorisJson(autoMapping);
         j.put("init_weights", initWeights);
-        j.put("peft_type", PEFT_TYPE);
-        j.put("peft_version", PEFT_VERSION);
         return j;
     }
 
     /** Reads a parsed adapter_config.json whose peft_type is LOHA; {@code where} (the file) prefixes every error. */
     public static LoHaConfig fromJson(Map<String, Object> j, String where) {
-        ConfigFields f = new ConfigFields(j, where);
-        if (!PEFT_TYPE.equals(j.get("peft_type")))
-            throw new PeftException(where + ": peft_type \"" + j.get("peft_type") + "\" is not " + PEFT_TYPE);
-        try {
-            return new LoHaConfig(f.integer("r", 8), f.real("alpha", 8), f.real("rank_dropout", 0),
-                    f.real("module_dropout", 0), f.bool("use_effective_conv2d", false), f.targets("target_modules"),
-                    f.targets("exclude_modules"), f.bool("init_weights", true), f.integers("layers_to_transform"),
-                    f.stringOrStrings("layers_pattern"), f.intMap("rank_pattern"), f.realMap("alpha_pattern"),
-                    f.strings("modules_to_save"), f.string("base_model_name_or_path", null),
-                    f.string("task_type", null));
-        } catch (PeftException e) {
-            if (e.getMessage().startsWith(where)) throw e;
-            throw new PeftException(where + ": " + e.getMessage(), e);
-        }
+        ConfigFields f = ConfigFields.of(j, where, PEFT_TYPE);
+        return f.read(() -> new LoHaConfig(f.integer("r", 8), f.real("alpha", 8), f.real("rank_dropout", 0),
+                f.real("module_dropout", 0), f.bool("use_effective_conv2d", false), f.targets("target_modules"),
+                f.targets("exclude_modules"), f.bool("init_weights", true), f.integers("layers_to_transform"),
+                f.stringOrStrings("layers_pattern"), f.intMap("rank_pattern"), f.realMap("alpha_pattern"),
+                f.strings("modules_to_save"), f.string("base_model_name_or_path", null),
+                f.string("task_type", null)));
     }
 }

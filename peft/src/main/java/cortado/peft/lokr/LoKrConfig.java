@@ -1,14 +1,11 @@
 package cortado.peft.lokr;
 
 import cortado.peft.ConfigFields;
-import cortado.peft.PeftConfig;
 import cortado.peft.PeftException;
-import cortado.peft.TargetMatcher;
 import cortado.peft.TargetModules;
-import cortado.peft.lycoris.LycorisJson;
+import cortado.peft.lycoris.LycorisConfig;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * PEFT's {@code LoKrConfig} (Edalati et al. 2022, KronA; LyCORIS' LoKr): each target's weight gains
@@ -30,10 +27,9 @@ public record LoKrConfig(int r, double alpha, double rankDropout, double moduleD
                          TargetModules targetModules, TargetModules excludeModules, String initWeights,
                          List<Integer> layersToTransform, List<String> layersPattern, Map<String, Integer> rankPattern,
                          Map<String, Double> alphaPattern, List<String> modulesToSave, String baseModelNameOrPath,
-                         String taskType) implements PeftConfig {
+                         String taskType) implements LycorisConfig {
 
     public static final String PEFT_TYPE = "LOKR";
-    public static final String PEFT_VERSION = "0.21.0";
 
     public LoKrConfig {
         modulesToSave = modulesToSave == null ? List.of() : List.copyOf(modulesToSave);
@@ -52,16 +48,6 @@ public record LoKrConfig(int r, double alpha, double rankDropout, double moduleD
     }
 
     @Override public String peftType() { return PEFT_TYPE; }
-
-    public int rankFor(String module) {
-        String k = TargetMatcher.patternKey(rankPattern.keySet(), module);
-        return k == null ? r : rankPattern.get(k);
-    }
-
-    public double alphaFor(String module) {
-        String k = TargetMatcher.patternKey(alphaPattern.keySet(), module);
-        return k == null ? alpha : alphaPattern.get(k);
-    }
 
     @Override
     public LoKrConfig withTargets(TargetModules t) {
@@ -98,36 +84,25 @@ public record LoKrConfig(int r, double alpha, double rankDropout, double moduleD
     /** The fields peft 0.21 writes for LoKr, sorted as its {@code save_pretrained} writes them. */
     @Override
     public Map<String, Object> toJson(Map<String, Object> autoMapping) {
-        Map<String, Object> j = new TreeMap<>();
-        LycorisJson.common(j, this, r, alpha, rankDropout, moduleDropout, useEffectiveConv2d, rankPattern, alphaPattern,
-                autoMapping);
+        Map<String, Object> j = lycorisJson(autoMapping);
         j.put("decompose_both", decomposeBothW1);
         j.put("decompose_factor", (long) decomposeFactor);
         j.put("init_weights", initWeights.equals("lycoris") ? "lycoris" : (Object) Boolean.valueOf(initWeights));
-        j.put("peft_type", PEFT_TYPE);
-        j.put("peft_version", PEFT_VERSION);
         j.put("rank_dropout_scale", rankDropoutScale);
         return j;
     }
 
     /** Reads a parsed adapter_config.json whose peft_type is LOKR; {@code where} (the file) prefixes every error. */
     public static LoKrConfig fromJson(Map<String, Object> j, String where) {
-        ConfigFields f = new ConfigFields(j, where);
-        if (!PEFT_TYPE.equals(j.get("peft_type")))
-            throw new PeftException(where + ": peft_type \"" + j.get("peft_type") + "\" is not " + PEFT_TYPE);
+        ConfigFields f = ConfigFields.of(j, where, PEFT_TYPE);
         Object init = j.getOrDefault("init_weights", true);
         if (!(init instanceof Boolean) && !"lycoris".equals(init)) throw f.bad("init_weights", "true, false or \"lycoris\"", init);
-        try {
-            return new LoKrConfig(f.integer("r", 8), f.real("alpha", 8), f.real("rank_dropout", 0),
-                    f.real("module_dropout", 0), f.bool("use_effective_conv2d", false), f.bool("decompose_both", false),
-                    f.integer("decompose_factor", -1), f.bool("rank_dropout_scale", false),
-                    f.targets("target_modules"), f.targets("exclude_modules"), init.toString(),
-                    f.integers("layers_to_transform"), f.stringOrStrings("layers_pattern"), f.intMap("rank_pattern"),
-                    f.realMap("alpha_pattern"), f.strings("modules_to_save"), f.string("base_model_name_or_path", null),
-                    f.string("task_type", null));
-        } catch (PeftException e) {
-            if (e.getMessage().startsWith(where)) throw e;
-            throw new PeftException(where + ": " + e.getMessage(), e);
-        }
+        return f.read(() -> new LoKrConfig(f.integer("r", 8), f.real("alpha", 8), f.real("rank_dropout", 0),
+                f.real("module_dropout", 0), f.bool("use_effective_conv2d", false), f.bool("decompose_both", false),
+                f.integer("decompose_factor", -1), f.bool("rank_dropout_scale", false),
+                f.targets("target_modules"), f.targets("exclude_modules"), init.toString(),
+                f.integers("layers_to_transform"), f.stringOrStrings("layers_pattern"), f.intMap("rank_pattern"),
+                f.realMap("alpha_pattern"), f.strings("modules_to_save"), f.string("base_model_name_or_path", null),
+                f.string("task_type", null)));
     }
 }

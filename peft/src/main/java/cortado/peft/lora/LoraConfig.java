@@ -2,6 +2,7 @@ package cortado.peft.lora;
 
 import cortado.peft.Bias;
 import cortado.peft.ConfigFields;
+import cortado.peft.ConfigJson;
 import cortado.peft.PeftConfig;
 import cortado.peft.PeftException;
 import cortado.peft.TargetMatcher;
@@ -44,7 +45,7 @@ public record LoraConfig(int r, double loraAlpha, TargetModules targetModules, T
 
     public static final String PEFT_TYPE = "LORA";
     /** The peft release whose adapter_config.json fields this writes. */
-    public static final String PEFT_VERSION = "0.21.0";
+    public static final String PEFT_VERSION = ConfigJson.PEFT_VERSION;
 
     public LoraConfig {
         if (r <= 0) throw new PeftException("LoraConfig: r must be positive, got " + r);
@@ -165,7 +166,7 @@ public record LoraConfig(int r, double loraAlpha, TargetModules targetModules, T
     public Map<String, Object> toJson(Map<String, Object> autoMapping) {
         Map<String, Object> j = new TreeMap<>();
         j.put("alora_invocation_tokens", null);
-        j.put("alpha_pattern", numbers(alphaPattern));
+        j.put("alpha_pattern", ConfigJson.numbers(alphaPattern));
         j.put("arrow_config", null);
         if (autoMapping != null) j.put("auto_mapping", autoMapping);
         j.put("base_model_name_or_path", baseModelNameOrPath);
@@ -182,7 +183,7 @@ public record LoraConfig(int r, double loraAlpha, TargetModules targetModules, T
         j.put("layers_pattern", layersPattern == null ? null : layersPattern.size() == 1 ? layersPattern.get(0) : layersPattern);
         j.put("layers_to_transform", layersToTransform);
         j.put("loftq_config", loftqConfig == null ? Map.of() : loftqConfig.toJson());
-        j.put("lora_alpha", number(loraAlpha));
+        j.put("lora_alpha", ConfigJson.number(loraAlpha));
         j.put("lora_bias", false);
         j.put("lora_dropout", loraDropout);
         j.put("lora_ga_config", null);
@@ -236,13 +237,5 @@ public record LoraConfig(int r, double loraAlpha, TargetModules targetModules, T
                 f.stringOrStrings("layers_pattern"), f.intMap("rank_pattern"), f.realMap("alpha_pattern"), init,
                 f.string("base_model_name_or_path", null), f.string("task_type", null), f.bool("use_dora", false),
                 loftq);
-    }
-
-    private static Object number(double d) { return d == Math.rint(d) && Math.abs(d) < 1e15 ? (Object) (long) d : d; }
-
-    private static Map<String, Object> numbers(Map<String, Double> m) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        m.forEach((k, v) -> out.put(k, number(v)));
-        return out;
     }
 }

@@ -1,12 +1,12 @@
 package cortado.peft.oft;
 
 import cortado.peft.ConfigFields;
+import cortado.peft.ConfigJson;
 import cortado.peft.PeftConfig;
 import cortado.peft.PeftException;
 import cortado.peft.TargetModules;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * PEFT's {@code OFTConfig} as of peft 0.21 (Qiu et al. 2023, "Controlling Text-to-Image Diffusion by Orthogonal
@@ -31,7 +31,6 @@ public record OFTConfig(int r, int oftBlockSize, double moduleDropout, TargetMod
                         String baseModelNameOrPath, String taskType) implements PeftConfig {
 
     public static final String PEFT_TYPE = "OFT";
-    public static final String PEFT_VERSION = "0.21.0";
 
     public OFTConfig {
         modulesToSave = modulesToSave == null ? List.of() : List.copyOf(modulesToSave);
@@ -91,29 +90,17 @@ public record OFTConfig(int r, int oftBlockSize, double moduleDropout, TargetMod
     /** The fields peft 0.21 writes for OFT, sorted as its {@code save_pretrained} writes them. */
     @Override
     public Map<String, Object> toJson(Map<String, Object> autoMapping) {
-        Map<String, Object> j = new TreeMap<>();
-        if (autoMapping != null) j.put("auto_mapping", autoMapping);
-        j.put("base_model_name_or_path", baseModelNameOrPath);
+        Map<String, Object> j = ConfigJson.tuner(this, autoMapping, true, true);
         j.put("bias", "none");
         j.put("block_share", blockShare);
         j.put("coft", coft);
         j.put("eps", eps);
-        j.put("exclude_modules", excludeModules == null ? null : excludeModules.toJson());
         j.put("fan_in_fan_out", fanInFanOut);
-        j.put("inference_mode", true);
         j.put("init_weights", initWeights);
-        j.put("layers_pattern", layersPattern == null ? null : layersPattern.size() == 1 ? layersPattern.get(0) : layersPattern);
-        j.put("layers_to_transform", layersToTransform);
         j.put("module_dropout", moduleDropout);
-        j.put("modules_to_save", modulesToSave.isEmpty() ? null : modulesToSave);
         j.put("num_cayley_neumann_terms", (long) numCayleyNeumannTerms);
         j.put("oft_block_size", (long) oftBlockSize);
-        j.put("peft_type", PEFT_TYPE);
-        j.put("peft_version", PEFT_VERSION);
         j.put("r", (long) r);
-        j.put("revision", null);
-        j.put("target_modules", targetModules == null ? null : targetModules.toJson());
-        j.put("task_type", taskType);
         j.put("use_cayley_neumann", useCayleyNeumann);
         return j;
     }
@@ -124,24 +111,17 @@ public record OFTConfig(int r, int oftBlockSize, double moduleDropout, TargetMod
      * too); a trained bias is not supported.
      */
     public static OFTConfig fromJson(Map<String, Object> j, String where) {
-        ConfigFields f = new ConfigFields(j, where);
-        if (!PEFT_TYPE.equals(j.get("peft_type")))
-            throw new PeftException(where + ": peft_type \"" + j.get("peft_type") + "\" is not " + PEFT_TYPE);
+        ConfigFields f = ConfigFields.of(j, where, PEFT_TYPE);
         if (!j.containsKey("oft_block_size"))
             throw new PeftException(where + ": no oft_block_size: an OFT adapter from peft before 0.14.0, whose weights"
                     + " are incompatible with today's OFT (retrain it)");
         f.requireUnset("bias", "none", "training biases with OFT");
-        try {
-            return new OFTConfig(f.integer("r", 0), f.integer("oft_block_size", 32), f.real("module_dropout", 0),
+        return f.read(() -> new OFTConfig(f.integer("r", 0), f.integer("oft_block_size", 32), f.real("module_dropout", 0),
                     f.targets("target_modules"), f.bool("fan_in_fan_out", false), f.targets("exclude_modules"),
                     f.bool("init_weights", true), f.integers("layers_to_transform"), f.stringOrStrings("layers_pattern"),
                     f.strings("modules_to_save"), f.bool("coft", false), f.real("eps", 6e-5),
                     f.bool("block_share", false), f.bool("use_cayley_neumann", true),
                     f.integer("num_cayley_neumann_terms", 5), f.string("base_model_name_or_path", null),
-                    f.string("task_type", null));
-        } catch (PeftException e) {
-            if (e.getMessage().startsWith(where)) throw e;
-            throw new PeftException(where + ": " + e.getMessage(), e);
-        }
+                    f.string("task_type", null)));
     }
 }

@@ -1,12 +1,12 @@
 package cortado.peft.vera;
 
 import cortado.peft.ConfigFields;
+import cortado.peft.ConfigJson;
 import cortado.peft.PeftConfig;
 import cortado.peft.PeftException;
 import cortado.peft.TargetModules;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * PEFT's {@code VeraConfig} (Kopiczko et al. 2024, "VeRA: Vector-based Random Matrix Adaptation"): one pair of frozen
@@ -28,7 +28,6 @@ public record VeraConfig(int r, TargetModules targetModules, long projectionPrng
                          String baseModelNameOrPath, String taskType) implements PeftConfig {
 
     public static final String PEFT_TYPE = "VERA";
-    public static final String PEFT_VERSION = "0.21.0";
 
     public VeraConfig {
         modulesToSave = modulesToSave == null ? List.of() : List.copyOf(modulesToSave);
@@ -81,25 +80,14 @@ public record VeraConfig(int r, TargetModules targetModules, long projectionPrng
     /** The fields peft 0.21 writes for VeRA, sorted as its {@code save_pretrained} writes them. */
     @Override
     public Map<String, Object> toJson(Map<String, Object> autoMapping) {
-        Map<String, Object> j = new TreeMap<>();
-        if (autoMapping != null) j.put("auto_mapping", autoMapping);
-        j.put("base_model_name_or_path", baseModelNameOrPath);
+        Map<String, Object> j = ConfigJson.tuner(this, autoMapping, false, true);
         j.put("bias", "none");
         j.put("d_initial", dInitial);
         j.put("fan_in_fan_out", fanInFanOut);
-        j.put("inference_mode", true);
         j.put("init_weights", initWeights);
-        j.put("layers_pattern", layersPattern == null ? null : layersPattern.size() == 1 ? layersPattern.get(0) : layersPattern);
-        j.put("layers_to_transform", layersToTransform);
-        j.put("modules_to_save", modulesToSave.isEmpty() ? null : modulesToSave);
-        j.put("peft_type", PEFT_TYPE);
-        j.put("peft_version", PEFT_VERSION);
         j.put("projection_prng_key", projectionPrngKey);
         j.put("r", (long) r);
-        j.put("revision", null);
         j.put("save_projection", saveProjection);
-        j.put("target_modules", targetModules == null ? null : targetModules.toJson());
-        j.put("task_type", taskType);
         j.put("vera_dropout", veraDropout);
         return j;
     }
@@ -109,21 +97,14 @@ public record VeraConfig(int r, TargetModules targetModules, long projectionPrng
      * trained bias ({@code bias} other than "none") is not supported and says so.
      */
     public static VeraConfig fromJson(Map<String, Object> j, String where) {
-        ConfigFields f = new ConfigFields(j, where);
-        if (!PEFT_TYPE.equals(j.get("peft_type")))
-            throw new PeftException(where + ": peft_type \"" + j.get("peft_type") + "\" is not " + PEFT_TYPE);
+        ConfigFields f = ConfigFields.of(j, where, PEFT_TYPE);
         f.requireUnset("bias", "none", "training biases with VeRA");
         Object key = j.get("projection_prng_key");
         if (key != null && !(key instanceof Long)) throw f.bad("projection_prng_key", "an integer", key);
-        try {
-            return new VeraConfig(f.integer("r", 256), f.targets("target_modules"), key == null ? 0 : (Long) key,
+        return f.read(() -> new VeraConfig(f.integer("r", 256), f.targets("target_modules"), key == null ? 0 : (Long) key,
                     f.bool("save_projection", true), f.real("vera_dropout", 0), f.real("d_initial", 0.1),
                     f.bool("fan_in_fan_out", false), f.strings("modules_to_save"), f.bool("init_weights", true),
                     f.integers("layers_to_transform"), f.stringOrStrings("layers_pattern"),
-                    f.string("base_model_name_or_path", null), f.string("task_type", null));
-        } catch (PeftException e) {
-            if (e.getMessage().startsWith(where)) throw e;
-            throw new PeftException(where + ": " + e.getMessage(), e);
-        }
+                    f.string("base_model_name_or_path", null), f.string("task_type", null)));
     }
 }

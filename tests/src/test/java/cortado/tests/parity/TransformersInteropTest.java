@@ -18,6 +18,9 @@ import cortado.peft.lora.LoraConfig;
 import cortado.peft.PeftConfig;
 import cortado.peft.lora.LoraInit;
 import cortado.peft.PeftModel;
+import cortado.peft.prefixtuning.PrefixTuningConfig;
+import cortado.peft.prompttuning.PromptTuningConfig;
+import cortado.peft.ptuning.PromptEncoderConfig;
 import cortado.peft.bitfit.BitFitConfig;
 import cortado.peft.ia3.IA3Config;
 import cortado.peft.lntuning.LNTuningConfig;
@@ -269,6 +272,33 @@ class TransformersInteropTest {
     }
 
     /**
+     * Prompt tuning, P-tuning (MLP and LSTM encoders) and prefix tuning (with and without the projection; on Llama
+     * sized to its kv heads) adapters Cortado trains and saves load in PEFT's {@code PeftModel.from_pretrained} as
+     * their method, with the one tensor {@code prompt_embeddings} peft expects, and give Cortado's logits for the tokens
+     * and its loss (tools/interop/check_cortado_adapters.py, 1e-5).
+     */
+    @Test
+    void promptLearningAdaptersCortadoTrainsLoadInPeftWithTheSameLogits() throws IOException {
+        Path python = python();
+        Map<String, PeftConfig> cases = new LinkedHashMap<>();
+        cases.put("prompt_tuning_gpt2", PromptTuningConfig.of(4));
+        cases.put("p_tuning_mlp_llama", PromptEncoderConfig.of(3, "MLP", 16));
+        cases.put("p_tuning_lstm_gpt2", PromptEncoderConfig.of(3, "LSTM", 8));
+        cases.put("prefix_llama", PrefixTuningConfig.of(4, false, null));
+        cases.put("prefix_projection_gpt2", PrefixTuningConfig.of(2, true, 12));
+        List<String> dirs = new ArrayList<>();
+        cases.forEach((name, config) -> {
+            try {
+                dirs.add(trainAndSaveAdapter(name, name.endsWith("gpt2") ? "gpt2" : "llama", config).toString());
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        String out = runPython(python, "check_cortado_adapters.py", dirs);
+        assertThat(out.lines().filter(l -> l.contains("\"ok\": true")).count()).as(out).isEqualTo(dirs.size());
+    }
+
+    /**
      * {@code DIR/base} (a copy of a golden base), {@code DIR/adapter} (the adapter after 3 AdamW steps, as
      * AdapterFiles.save writes it) and {@code DIR/cortado_logits.safetensors} (ids, labels, Cortado's logits and loss).
      */
@@ -278,8 +308,8 @@ class TransformersInteropTest {
         Path baseDir = Files.createDirectories(dir.resolve("base"));
         for (String f : List.of("config.json", "model.safetensors"))
             Files.copy(Golden.path(base).resolve(f), baseDir.resolve(f));
-        CausalLm model = HfCheckpoint.load(baseDir);
-        PeftModel peft = PeftModel.wrap(model, config.withBaseModel(baseDir.toString()), 17);
+        PeftModel peft = PeftModel.wrap(HfCheckpoint.load(baseDir), config.withBaseModel(baseDir.toString()), 17);
+        CausalLm model = peft.model();   // the base itself, or the prompt-learning model around it
         int v = model.config().vocabSize();
         int[] ids = new int[b * t], labels = new int[b * t];
         for (int i = 0; i < ids.length; i++) ids[i] = (i * 29 + 5) % v;
