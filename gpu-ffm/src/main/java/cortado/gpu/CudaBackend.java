@@ -4,6 +4,7 @@ import cortado.gpu.Elementwise.Op;
 import cortado.gpu.ffm.Cublas;
 import cortado.gpu.ffm.LibraryLocator;
 import cortado.tensor.Adam8bit;
+import cortado.tensor.ReducedShape;
 import cortado.tensor.AttentionMask;
 import cortado.tensor.Backend;
 import cortado.tensor.Backends;
@@ -305,17 +306,9 @@ public final class CudaBackend implements Backend {
             return host.device(op == 0 ? HostFallback.CPU.sum(h, dim, keepDim) : HostFallback.CPU.max(h, dim, keepDim));
         }
         Tensor c = contiguous(a);
-        long outer = 1, inner = 1;
-        for (int i = 0; i < d; i++) outer *= shape[i];
-        for (int i = d + 1; i < shape.length; i++) inner *= shape[i];
-        int[] outShape;
-        if (keepDim) {
-            outShape = shape.clone();
-            outShape[d] = 1;
-        } else {
-            outShape = new int[shape.length - 1];
-            for (int i = 0, j = 0; i < shape.length; i++) if (i != d) outShape[j++] = shape[i];
-        }
+        ReducedShape r = ReducedShape.of(shape, d, keepDim);
+        long outer = r.outer(), inner = r.inner();
+        int[] outShape = r.out();
         Tensor out = empty(outShape);
         try (KernelArgs args = new KernelArgs()) {
             args.i32(op).tensor(c).tensor(out).i64(outer).i64(shape[d]).i64(inner);
@@ -587,20 +580,8 @@ public final class CudaBackend implements Backend {
 
     @Override public Tensor rope(Tensor x, int[] positions, RopeTable table, boolean inverse) {
         on("rope", x);
-        if (x.rank() != 4 || x.size(-1) % 2 != 0)
-            throw new IllegalArgumentException("rope needs x [B, H, T, D] with even D, got " + Arrays.toString(x.shape()));
+        table.checkApplies(x, positions);
         int b = x.size(0), h = x.size(1), t = x.size(2), d = x.size(3), half = d / 2;
-        if (table.half() != half)
-            throw new IllegalArgumentException("rope table has " + table.half() + " frequencies, head dim " + d
-                    + " needs " + half);
-        if (positions.length != b * t)
-            throw new IllegalArgumentException("rope got " + positions.length + " position ids, expected B*T = " + b
-                    + "*" + t);
-        int limit = table.positions();
-        for (int i = 0; i < positions.length; i++)
-            if (positions[i] < 0 || positions[i] >= limit)
-                throw new IllegalArgumentException("position id " + positions[i] + " at " + i
-                        + " is outside the rope table (0.." + (limit - 1) + ")");
         Tensor xc = contiguous(x), out = empty(x.shape());
         long rows = (long) b * h * t;
         if (rows * half == 0) return out;

@@ -38,4 +38,25 @@ public record RopeTable(Tensor cos, Tensor sin) {
 
     /** D/2: half the rotated head width. */
     public int half() { return cos.size(1); }
+
+    /**
+     * Checks that this table rotates {@code x} {@code [B, H, T, D]} (even D, D/2 = {@link #half()}) at
+     * {@code positions} (B*T ids inside the table): the argument checks every backend's rope shares.
+     */
+    public void checkApplies(Tensor x, int[] positions) {
+        if (x.rank() != 4 || x.size(-1) % 2 != 0)
+            throw new IllegalArgumentException("rope needs x [B, H, T, D] with even D, got " + java.util.Arrays.toString(x.shape()));
+        int b = x.size(0), t = x.size(2), d = x.size(3);
+        if (half() != d / 2)
+            throw new IllegalArgumentException("rope table has " + half() + " frequencies, head dim " + d
+                    + " needs " + d / 2);
+        if (positions.length != b * t)
+            throw new IllegalArgumentException("rope got " + positions.length + " position ids, expected B*T = " + b
+                    + "*" + t);
+        int limit = positions();
+        for (int i = 0; i < positions.length; i++)
+            if (positions[i] < 0 || positions[i] >= limit)
+                throw new IllegalArgumentException("position id " + positions[i] + " at " + i
+                        + " is outside the rope table (0.." + (limit - 1) + ")");
+    }
 }

@@ -1,5 +1,6 @@
 package cortado.tensor.cpu;
 
+import cortado.tensor.ReducedShape;
 import cortado.tensor.Tensor;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
@@ -28,17 +29,9 @@ final class Reductions {
         int[] shape = a.shape();
         int n = shape[d];
         if (isMax && n == 0) throw new IllegalArgumentException("max over an empty dimension of " + Arrays.toString(shape));
-        int outer = 1, inner = 1;
-        for (int i = 0; i < d; i++) outer *= shape[i];
-        for (int i = d + 1; i < shape.length; i++) inner *= shape[i];
-        int[] outShape;
-        if (keepDim) {
-            outShape = shape.clone();
-            outShape[d] = 1;
-        } else {
-            outShape = new int[shape.length - 1];
-            for (int i = 0, j = 0; i < shape.length; i++) if (i != d) outShape[j++] = shape[i];
-        }
+        ReducedShape r = ReducedShape.of(shape, d, keepDim);
+        int outer = Math.toIntExact(r.outer()), inner = Math.toIntExact(r.inner());
+        int[] outShape = r.out();
         Tensor out = Tensor.zeros(outShape);
         Tensor c = a.contiguous();
         float[] x = c.data(), z = out.data();

@@ -19,20 +19,8 @@ final class RopeKernel {
     private RopeKernel() {}
 
     static Tensor apply(Tensor x, int[] positions, RopeTable table, boolean inverse) {
-        if (x.rank() != 4 || x.size(-1) % 2 != 0)
-            throw new IllegalArgumentException("rope needs x [B, H, T, D] with even D, got " + Arrays.toString(x.shape()));
+        table.checkApplies(x, positions);
         int b = x.size(0), h = x.size(1), t = x.size(2), d = x.size(3), half = d / 2;
-        if (table.half() != half)
-            throw new IllegalArgumentException("rope table has " + table.half() + " frequencies, head dim " + d
-                    + " needs " + half);
-        if (positions.length != b * t)
-            throw new IllegalArgumentException("rope got " + positions.length + " position ids, expected B*T = " + b
-                    + "*" + t);
-        int limit = table.positions();
-        for (int i = 0; i < positions.length; i++)
-            if (positions[i] < 0 || positions[i] >= limit)
-                throw new IllegalArgumentException("position id " + positions[i] + " at " + i
-                        + " is outside the rope table (0.." + (limit - 1) + ")");
         Tensor ct = table.cos().contiguous(), st = table.sin().contiguous();
         float[] cos = ct.data(), sin = st.data();
         int co = ct.offset(), so = st.offset();

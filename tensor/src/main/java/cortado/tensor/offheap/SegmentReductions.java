@@ -6,6 +6,7 @@ import static cortado.tensor.offheap.SegmentKernels.put;
 import static cortado.tensor.offheap.SegmentKernels.seg;
 import static cortado.tensor.offheap.SegmentKernels.store;
 
+import cortado.tensor.ReducedShape;
 import cortado.tensor.Parallel;
 import cortado.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
@@ -36,17 +37,9 @@ final class SegmentReductions {
         int[] shape = a.shape();
         int n = shape[d];
         if (isMax && n == 0) throw new IllegalArgumentException("max over an empty dimension of " + Arrays.toString(shape));
-        long outer = 1, inner = 1;
-        for (int i = 0; i < d; i++) outer *= shape[i];
-        for (int i = d + 1; i < shape.length; i++) inner *= shape[i];
-        int[] outShape;
-        if (keepDim) {
-            outShape = shape.clone();
-            outShape[d] = 1;
-        } else {
-            outShape = new int[shape.length - 1];
-            for (int i = 0, j = 0; i < shape.length; i++) if (i != d) outShape[j++] = shape[i];
-        }
+        ReducedShape r = ReducedShape.of(shape, d, keepDim);
+        long outer = r.outer(), inner = r.inner();
+        int[] outShape = r.out();
         Tensor out = OffHeapBackend.zeroed(outShape);
         Tensor c = a.contiguous();
         MemorySegment x = seg(c), z = seg(out);
