@@ -134,14 +134,7 @@ final class FinetuneSetup {
             throws IOException, UsageException {
         TrainConfig cfg = trainer.config();
         try {   // the optimizer's spill file (paged kinds) goes when it is closed
-            int resumedFrom = -1;
-            if (p.checkpoint() != null) {
-                Checkpoint.restore(trainer, p.checkpoint());
-                resumedFrom = trainer.completedSteps();
-                if (resumedFrom >= cfg.steps())
-                    throw new CliException("--resume: the checkpoint is at step " + resumedFrom + ", not before --steps "
-                            + cfg.steps());
-            }
+            int resumedFrom = TrainingRun.resume(trainer, p.checkpoint());
             long all = p.model().module().parameterCount();
             o.println(p.peft() != null ? p.peft().trainableLine() : PeftModel.trainableLine(all, all));
             o.printf(Locale.ROOT, "%s fine-tuning of %s (%s parameters) on %s%n", p.method().name(), p.dir(),

@@ -125,14 +125,7 @@ public final class PretrainCommand implements Command {
 
         Trainer trainer = mix != null ? new Trainer(model, cfg, mix, val, optimizer)
                 : new Trainer(model, cfg, train, val, optimizer);
-        int resumedFrom = -1;
-        if (ckpt != null) {
-            Checkpoint.restore(trainer, ckpt);
-            resumedFrom = trainer.completedSteps();
-            if (resumedFrom >= cfg.steps())
-                throw new CliException("--resume: the checkpoint is at step " + resumedFrom + ", not before --steps "
-                        + cfg.steps());
-        }
+        int resumedFrom = TrainingRun.resume(trainer, ckpt);
         long valTokens = val != null ? val.size() : mix != null ? mix.valTokens() : 0;
         System.out.printf(Locale.ROOT, "model %s (%s parameters), data %s: %s training tokens%s%n",
                 ckpt != null ? ckpt : a.string("model"), TrainingRun.count(model.module().parameterCount()),

@@ -115,14 +115,7 @@ public final class RewardCommand implements Command {
         Files.createDirectories(out);
         Trainer trainer = new Trainer(decoder, cfg, all.pairRows(cfg.batch(), seed), null, optimizer, objective);
         try {
-            int resumedFrom = -1;
-            if (ckpt != null) {
-                Checkpoint.restore(trainer, ckpt);
-                resumedFrom = trainer.completedSteps();
-                if (resumedFrom >= cfg.steps())
-                    throw new CliException("--resume: the checkpoint is at step " + resumedFrom + ", not before --steps "
-                            + cfg.steps());
-            }
+            int resumedFrom = TrainingRun.resume(trainer, ckpt);
             o.printf(Locale.ROOT, "reward model: %s + score head (%s parameters) on %s: %d pairs of up to %d tokens each"
                     + " side%n", dir, TrainingRun.count(rm.parameterCount()), dataFile, all.pairs(), all.seq());
             o.printf(Locale.ROOT, "%s%d steps of %d pairs%s, lr %s (%s, warmup %d)%n",

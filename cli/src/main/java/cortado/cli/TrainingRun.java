@@ -28,6 +28,20 @@ final class TrainingRun {
     private TrainingRun() {}
 
     /**
+     * Restores {@code trainer} from {@code checkpoint} ({@code --resume}) and returns the step it is at, or -1 when
+     * there is no checkpoint (a fresh run); a checkpoint already at or past {@code --steps} is a one-line error.
+     */
+    static int resume(Trainer trainer, Path checkpoint) {
+        if (checkpoint == null) return -1;
+        Checkpoint.restore(trainer, checkpoint);
+        int step = trainer.completedSteps();
+        if (step >= trainer.config().steps())
+            throw new CliException("--resume: the checkpoint is at step " + step + ", not before --steps "
+                    + trainer.config().steps());
+        return step;
+    }
+
+    /**
      * Trains {@code trainer} (fresh or restored) to its configured steps.
      *
      * @param resumedFrom the step the trainer was restored at, or -1 for a fresh run
