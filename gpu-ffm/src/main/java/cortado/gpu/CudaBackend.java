@@ -607,17 +607,7 @@ public final class CudaBackend implements Backend {
         final AttentionMask mask;
 
         AttentionCall(Tensor q, Tensor k, Tensor v, AttentionMask mask) {
-            if (q.rank() != 4 || k.rank() != 4 || v.rank() != 4)
-                throw new IllegalArgumentException("attention needs q [B,H,T,D] and k, v [B,Hkv,S,D]; got "
-                        + Arrays.toString(q.shape()) + ", " + Arrays.toString(k.shape()) + ", " + Arrays.toString(v.shape()));
-            if (!k.sameShape(v)) throw new IllegalArgumentException("attention k " + Arrays.toString(k.shape())
-                    + " and v " + Arrays.toString(v.shape()) + " differ");
-            if (q.size(0) != k.size(0) || q.size(3) != k.size(3))
-                throw new IllegalArgumentException("attention q " + Arrays.toString(q.shape()) + " and k "
-                        + Arrays.toString(k.shape()) + " differ in batch or head size");
-            if (k.size(1) == 0 || q.size(1) % k.size(1) != 0)
-                throw new IllegalArgumentException("attention query heads " + q.size(1) + " are not a multiple of kv"
-                        + " heads " + k.size(1));
+            Backend.checkAttentionShapes(q, k, v);
             b = q.size(0);
             h = q.size(1);
             t = q.size(2);
@@ -714,21 +704,10 @@ public final class CudaBackend implements Backend {
 
     // ---- loss ----
 
-    private static int checkLogits(Tensor logits, int[] targets, int ignoreIndex) {
-        if (logits.rank() != 2)
-            throw new IllegalArgumentException("cross-entropy logits must be [N, V], got " + Arrays.toString(logits.shape()));
-        int n = logits.size(0), v = logits.size(1);
-        if (targets.length != n)
-            throw new IllegalArgumentException("cross-entropy has " + n + " rows of logits but " + targets.length + " targets");
-        for (int i = 0; i < n; i++)
-            if (targets[i] != ignoreIndex && (targets[i] < 0 || targets[i] >= v))
-                throw new IllegalArgumentException("target " + targets[i] + " at row " + i + " is outside [0, " + v + ")");
-        return v;
-    }
 
     @Override public CrossEntropyResult crossEntropy(Tensor logits, int[] targets, int ignoreIndex) {
         on("crossEntropy", logits);
-        int v = checkLogits(logits, targets, ignoreIndex), n = logits.size(0);
+        int v = Backend.checkCrossEntropy(logits, targets, ignoreIndex), n = logits.size(0);
         Tensor x = contiguous(logits), lse = zeros(n), rowLoss = zeros(n);
         if (n > 0 && v > 0) {
             try (KernelArgs args = new KernelArgs()) {
@@ -768,7 +747,7 @@ public final class CudaBackend implements Backend {
 
     private void crossEntropyGradient(Tensor logits, int[] targets, Tensor lse, int ignoreIndex, float gradScale,
                                       int counted, Tensor out) {
-        int v = checkLogits(logits, targets, ignoreIndex), n = logits.size(0);
+        int v = Backend.checkCrossEntropy(logits, targets, ignoreIndex), n = logits.size(0);
         if (lse.numelLong() != n) throw new IllegalArgumentException("crossEntropyBackward: lse must be [" + n + "]");
         if ((long) n * v == 0) return;
         Tensor lc = contiguous(lse);

@@ -305,10 +305,46 @@ public interface Backend {
                 scale);
     }
 
+    /**
+     * The shape checks every backend's attention shares: q {@code [B, H, T, D]}, k and v {@code [B, Hkv, S, D]} of
+     * one shape, H a multiple of Hkv (grouped-query attention).
+     */
+    static void checkAttentionShapes(Tensor q, Tensor k, Tensor v) {
+        if (q.rank() != 4 || k.rank() != 4 || v.rank() != 4)
+            throw new IllegalArgumentException("attention needs q [B,H,T,D] and k, v [B,Hkv,S,D]; got "
+                    + java.util.Arrays.toString(q.shape()) + ", " + java.util.Arrays.toString(k.shape()) + ", "
+                    + java.util.Arrays.toString(v.shape()));
+        if (!k.sameShape(v)) throw new IllegalArgumentException("attention k " + java.util.Arrays.toString(k.shape())
+                + " and v " + java.util.Arrays.toString(v.shape()) + " differ");
+        if (q.size(0) != k.size(0) || q.size(3) != k.size(3))
+            throw new IllegalArgumentException("attention q " + java.util.Arrays.toString(q.shape()) + " and k "
+                    + java.util.Arrays.toString(k.shape()) + " differ in batch or head size");
+        if (k.size(1) == 0 || q.size(1) % k.size(1) != 0)
+            throw new IllegalArgumentException("attention query heads " + q.size(1) + " are not a multiple of kv heads "
+                    + k.size(1));
+    }
+
     // ---- loss ----
 
     /** Mean loss over counted rows and the per-row log-sum-exp that backward uses. */
     record CrossEntropyResult(float loss, int counted, Tensor lse) {}
+
+    /**
+     * The argument checks every backend's cross-entropy shares: logits {@code [N, V]}, N targets, each in
+     * {@code [0, V)} or {@code ignoreIndex}. Returns V.
+     */
+    static int checkCrossEntropy(Tensor logits, int[] targets, int ignoreIndex) {
+        if (logits.rank() != 2)
+            throw new IllegalArgumentException("cross-entropy logits must be [N, V], got "
+                    + java.util.Arrays.toString(logits.shape()));
+        int n = logits.size(0), v = logits.size(1);
+        if (targets.length != n)
+            throw new IllegalArgumentException("cross-entropy has " + n + " rows of logits but " + targets.length + " targets");
+        for (int i = 0; i < n; i++)
+            if (targets[i] != ignoreIndex && (targets[i] < 0 || targets[i] >= v))
+                throw new IllegalArgumentException("target " + targets[i] + " at row " + i + " is outside [0, " + v + ")");
+        return v;
+    }
 
     /**
      * Fused softmax cross-entropy: logits [N, V], targets [N]; rows whose target equals {@code ignoreIndex} do not count.

@@ -1,5 +1,6 @@
 package cortado.tensor.cpu;
 
+import cortado.tensor.Backend;
 import cortado.tensor.AttentionMask;
 import cortado.tensor.Backend.AttentionGrads;
 import cortado.tensor.Backend.AttentionResult;
@@ -54,19 +55,6 @@ final class AttentionKernel {
         int base(int b, int h) { return off + b * sb + h * sh; }
     }
 
-    private static void checkShapes(Tensor q, Tensor k, Tensor v) {
-        if (q.rank() != 4 || k.rank() != 4 || v.rank() != 4)
-            throw new IllegalArgumentException("attention needs q [B,H,T,D] and k, v [B,Hkv,S,D]; got "
-                    + Arrays.toString(q.shape()) + ", " + Arrays.toString(k.shape()) + ", " + Arrays.toString(v.shape()));
-        if (!k.sameShape(v)) throw new IllegalArgumentException("attention k " + Arrays.toString(k.shape())
-                + " and v " + Arrays.toString(v.shape()) + " differ");
-        if (q.size(0) != k.size(0) || q.size(3) != k.size(3))
-            throw new IllegalArgumentException("attention q " + Arrays.toString(q.shape()) + " and k "
-                    + Arrays.toString(k.shape()) + " differ in batch or head size");
-        if (k.size(1) == 0 || q.size(1) % k.size(1) != 0)
-            throw new IllegalArgumentException("attention query heads " + q.size(1) + " are not a multiple of kv heads "
-                    + k.size(1));
-    }
 
     /**
      * One past the last key of the tile at j0 (of nk keys) that query i of row b may see, relative to j0; 0 when it sees
@@ -100,7 +88,7 @@ final class AttentionKernel {
     // ---- forward ----
 
     static AttentionResult forward(Tensor q, Tensor k, Tensor v, AttentionMask mask, float scale) {
-        checkShapes(q, k, v);
+        Backend.checkAttentionShapes(q, k, v);
         int b = q.size(0), h = q.size(1), t = q.size(2), d = q.size(3), hkv = k.size(1), s = k.size(2);
         KeyVisibility vis = new KeyVisibility(mask, b, t, s);
         int group = h / hkv;
@@ -317,7 +305,7 @@ final class AttentionKernel {
 
     static AttentionGrads backward(Tensor dout, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse,
                                    AttentionMask mask, float scale) {
-        checkShapes(q, k, v);
+        Backend.checkAttentionShapes(q, k, v);
         if (!dout.sameShape(q) || !out.sameShape(q))
             throw new IllegalArgumentException("attention backward: dout and out must match q " + Arrays.toString(q.shape()));
         int b = q.size(0), h = q.size(1), t = q.size(2), d = q.size(3), hkv = k.size(1), s = k.size(2);

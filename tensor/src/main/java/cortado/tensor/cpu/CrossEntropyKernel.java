@@ -1,6 +1,7 @@
 package cortado.tensor.cpu;
 
 import cortado.tensor.Backend.CrossEntropyResult;
+import cortado.tensor.Backend;
 import cortado.tensor.Tensor;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
@@ -19,7 +20,7 @@ final class CrossEntropyKernel {
     private CrossEntropyKernel() {}
 
     static CrossEntropyResult forward(Tensor logits, int[] targets, int ignoreIndex) {
-        int n = logits.size(0), v = check(logits, targets, ignoreIndex);
+        int n = logits.size(0), v = Backend.checkCrossEntropy(logits, targets, ignoreIndex);
         Tensor c = logits.stride(1) == 1 || v == 1 ? logits : logits.contiguous();
         float[] x = c.data();
         int xo = c.offset(), rs = n > 1 ? c.stride(0) : v;
@@ -96,7 +97,7 @@ final class CrossEntropyKernel {
     /** out[r] = (exp(logits[r] - lse[r]) - onehot(target[r])) * gradScale / counted; zero for ignored rows. */
     private static void gradient(Tensor logits, Tensor out, int[] targets, Tensor lse, int ignoreIndex,
                                  float gradScale, int counted) {
-        int n = logits.size(0), v = check(logits, targets, ignoreIndex);
+        int n = logits.size(0), v = Backend.checkCrossEntropy(logits, targets, ignoreIndex);
         Tensor c = logits.stride(1) == 1 || v == 1 ? logits : logits.contiguous();
         Tensor lc = lse.contiguous();
         if (lc.numel() != n) throw new IllegalArgumentException("crossEntropyBackward: lse must be [" + n + "]");
@@ -122,15 +123,4 @@ final class CrossEntropyKernel {
         });
     }
 
-    private static int check(Tensor logits, int[] targets, int ignoreIndex) {
-        if (logits.rank() != 2)
-            throw new IllegalArgumentException("cross-entropy logits must be [N, V], got " + Arrays.toString(logits.shape()));
-        int n = logits.size(0), v = logits.size(1);
-        if (targets.length != n)
-            throw new IllegalArgumentException("cross-entropy has " + n + " rows of logits but " + targets.length + " targets");
-        for (int i = 0; i < n; i++)
-            if (targets[i] != ignoreIndex && (targets[i] < 0 || targets[i] >= v))
-                throw new IllegalArgumentException("target " + targets[i] + " at row " + i + " is outside [0, " + v + ")");
-        return v;
-    }
 }

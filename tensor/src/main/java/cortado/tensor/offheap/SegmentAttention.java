@@ -6,6 +6,7 @@ import static cortado.tensor.offheap.SegmentKernels.put;
 import static cortado.tensor.offheap.SegmentKernels.seg;
 import static cortado.tensor.offheap.SegmentKernels.store;
 
+import cortado.tensor.Backend;
 import cortado.tensor.AttentionMask;
 import cortado.tensor.Backend.AttentionGrads;
 import cortado.tensor.Backend.AttentionResult;
@@ -50,22 +51,9 @@ final class SegmentAttention {
         boolean real(int b, int j) { return mask.keyValid() == null || mask.keyValid()[b][j]; }
     }
 
-    private static void checkShapes(Tensor q, Tensor k, Tensor v) {
-        if (q.rank() != 4 || k.rank() != 4 || v.rank() != 4)
-            throw new IllegalArgumentException("attention needs q [B,H,T,D] and k, v [B,Hkv,S,D]; got "
-                    + Arrays.toString(q.shape()) + ", " + Arrays.toString(k.shape()) + ", " + Arrays.toString(v.shape()));
-        if (!k.sameShape(v)) throw new IllegalArgumentException("attention k " + Arrays.toString(k.shape())
-                + " and v " + Arrays.toString(v.shape()) + " differ");
-        if (q.size(0) != k.size(0) || q.size(3) != k.size(3))
-            throw new IllegalArgumentException("attention q " + Arrays.toString(q.shape()) + " and k "
-                    + Arrays.toString(k.shape()) + " differ in batch or head size");
-        if (k.size(1) == 0 || q.size(1) % k.size(1) != 0)
-            throw new IllegalArgumentException("attention query heads " + q.size(1) + " are not a multiple of kv heads "
-                    + k.size(1));
-    }
 
     static AttentionResult forward(Tensor q, Tensor k, Tensor v, AttentionMask mask, float scale) {
-        checkShapes(q, k, v);
+        Backend.checkAttentionShapes(q, k, v);
         int b = q.size(0), h = q.size(1), t = q.size(2), d = q.size(3), hkv = k.size(1), s = k.size(2), group = h / hkv;
         mask.check(b, t, s);
         Visibility vis = new Visibility(mask, t, s);
@@ -109,7 +97,7 @@ final class SegmentAttention {
 
     static AttentionGrads backward(Tensor dout, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse,
                                    AttentionMask mask, float scale) {
-        checkShapes(q, k, v);
+        Backend.checkAttentionShapes(q, k, v);
         if (!dout.sameShape(q) || !out.sameShape(q))
             throw new IllegalArgumentException("attention backward: dout " + Arrays.toString(dout.shape()) + " and out "
                     + Arrays.toString(out.shape()) + " must match q " + Arrays.toString(q.shape()));

@@ -7,6 +7,7 @@ import static cortado.tensor.offheap.SegmentKernels.seg;
 import static cortado.tensor.offheap.SegmentKernels.store;
 
 import cortado.tensor.Backend.CrossEntropyResult;
+import cortado.tensor.Backend;
 import cortado.tensor.Tensor;
 import cortado.tensor.cpu.VectorExp;
 import java.lang.foreign.MemorySegment;
@@ -30,7 +31,7 @@ final class SegmentCrossEntropy {
     private SegmentCrossEntropy() {}
 
     static CrossEntropyResult forward(Tensor logits, int[] targets, int ignoreIndex) {
-        int n = logits.size(0), v = check(logits, targets, ignoreIndex);
+        int n = logits.size(0), v = Backend.checkCrossEntropy(logits, targets, ignoreIndex);
         Tensor c = logits.strideLong(1) == 1 || v == 1 ? logits : logits.contiguous();
         MemorySegment x = seg(c);
         long xo = c.offsetLong(), rs = n > 1 ? c.strideLong(0) : v;
@@ -80,7 +81,7 @@ final class SegmentCrossEntropy {
     }
 
     static Tensor backward(Tensor logits, int[] targets, Tensor lse, int ignoreIndex, float gradScale, int counted) {
-        int n = logits.size(0), v = check(logits, targets, ignoreIndex);
+        int n = logits.size(0), v = Backend.checkCrossEntropy(logits, targets, ignoreIndex);
         Tensor c = logits.strideLong(1) == 1 || v == 1 ? logits : logits.contiguous();
         Tensor lc = lse.contiguous();
         if (lc.numelLong() != n) throw new IllegalArgumentException("crossEntropyBackward: lse must be [" + n + "]");
@@ -110,15 +111,4 @@ final class SegmentCrossEntropy {
         return out;
     }
 
-    private static int check(Tensor logits, int[] targets, int ignoreIndex) {
-        if (logits.rank() != 2)
-            throw new IllegalArgumentException("cross-entropy logits must be [N, V], got " + Arrays.toString(logits.shape()));
-        int n = logits.size(0), v = logits.size(1);
-        if (targets.length != n)
-            throw new IllegalArgumentException("cross-entropy has " + n + " rows of logits but " + targets.length + " targets");
-        for (int i = 0; i < n; i++)
-            if (targets[i] != ignoreIndex && (targets[i] < 0 || targets[i] >= v))
-                throw new IllegalArgumentException("target " + targets[i] + " at row " + i + " is outside [0, " + v + ")");
-        return v;
-    }
 }
