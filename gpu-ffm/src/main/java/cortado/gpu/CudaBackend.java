@@ -4,6 +4,7 @@ import cortado.gpu.Elementwise.Op;
 import cortado.gpu.ffm.Cublas;
 import cortado.gpu.ffm.LibraryLocator;
 import cortado.tensor.Adam8bit;
+import cortado.tensor.OptimizerChecks;
 import cortado.tensor.ReducedShape;
 import cortado.tensor.AttentionMask;
 import cortado.tensor.Backend;
@@ -853,7 +854,7 @@ public final class CudaBackend implements Backend {
     @Override public void adamwInPlace(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2,
                                        float eps, float weightDecay, int step, float gradScale) {
         on("adamwInPlace", param, grad, m, v);
-        sameContiguous("adamw", param, grad, m, v);
+        OptimizerChecks.sameContiguous("adamw", param, grad, m, v);
         adamw(ptr(param), ptr(grad), ptr(m), ptr(v), param.numelLong(), lr, beta1, beta2, eps, weightDecay, step,
                 gradScale);
     }
@@ -922,7 +923,7 @@ public final class CudaBackend implements Backend {
     @Override public void sgdInPlace(Tensor param, Tensor grad, Tensor buf, float lr, float momentum, float dampening,
                                      float weightDecay, boolean nesterov, boolean firstStep, float gradScale) {
         on("sgdInPlace", param, grad, buf);
-        sameContiguous("sgd", param, grad, buf);
+        OptimizerChecks.sameContiguous("sgd", param, grad, buf);
         if (momentum != 0 && buf == null) throw new IllegalArgumentException("sgd: momentum " + momentum + " needs a buffer");
         long n = param.numelLong();
         if (n == 0) return;
@@ -936,7 +937,7 @@ public final class CudaBackend implements Backend {
     @Override public void lionInPlace(Tensor param, Tensor grad, Tensor m, float lr, float beta1, float beta2,
                                       float weightDecay, float gradScale) {
         on("lionInPlace", param, grad, m);
-        sameContiguous("lion", param, grad, m);
+        OptimizerChecks.sameContiguous("lion", param, grad, m);
         long n = param.numelLong();
         if (n == 0) return;
         try (KernelArgs args = new KernelArgs()) {
@@ -946,23 +947,12 @@ public final class CudaBackend implements Backend {
         }
     }
 
-    /** The optimizer kernels' contract (and the CPU's messages): every non-null tensor contiguous, of param's shape. */
-    private static void sameContiguous(String op, Tensor param, Tensor... others) {
-        if (!param.isContiguous()) throw new IllegalArgumentException(op + " needs contiguous tensors");
-        for (Tensor t : others) {
-            if (t == null) continue;
-            if (!t.sameShape(param))
-                throw new IllegalArgumentException(op + ": shape " + Arrays.toString(t.shape()) + " differs from param "
-                        + Arrays.toString(param.shape()));
-            if (!t.isContiguous()) throw new IllegalArgumentException(op + " needs contiguous tensors");
-        }
-    }
 
     @Override public void lambUpdate(Tensor param, Tensor grad, Tensor m, Tensor v, Tensor update, float beta1,
                                      float beta3, float beta2, float eps, float weightDecay, double biasCorrection1,
                                      double biasCorrection2, float gradScale) {
         on("lambUpdate", param, grad, m, v, update);
-        sameContiguous("lamb", param, grad, m, v, update);
+        OptimizerChecks.sameContiguous("lamb", param, grad, m, v, update);
         long n = param.numelLong();
         if (n == 0) return;
         try (KernelArgs args = new KernelArgs()) {
@@ -976,14 +966,8 @@ public final class CudaBackend implements Backend {
     @Override public double adafactorFactoredUpdate(Tensor grad, Tensor row, Tensor col, Tensor update, int matrices,
                                                     int rows, int cols, float gradScale) {
         on("adafactorFactoredUpdate", grad, row, col, update);
-        if (!grad.isContiguous() || !row.isContiguous() || !col.isContiguous() || !update.isContiguous())
-            throw new IllegalArgumentException("adafactor needs contiguous tensors");
+        OptimizerChecks.adafactorFactored(grad, row, col, update, matrices, rows, cols);
         long n = (long) matrices * rows * cols;
-        if (grad.numelLong() != n || update.numelLong() != n || row.numelLong() != (long) matrices * rows
-                || col.numelLong() != (long) matrices * cols)
-            throw new IllegalArgumentException("adafactor: gradient " + Arrays.toString(grad.shape()) + ", update "
-                    + Arrays.toString(update.shape()) + ", row " + Arrays.toString(row.shape()) + " and column "
-                    + Arrays.toString(col.shape()) + " moments do not fit " + matrices + " x " + rows + " x " + cols);
         if (n == 0) return 0.0;
         Tensor rowMean = empty(matrices);
         try (KernelArgs args = new KernelArgs()) {
@@ -1001,7 +985,7 @@ public final class CudaBackend implements Backend {
     @Override public double adafactorUnfactoredUpdate(Tensor grad, Tensor v, Tensor update, float beta2t, float eps1,
                                                       float gradScale) {
         on("adafactorUnfactoredUpdate", grad, v, update);
-        sameContiguous("adafactor", grad, v, update);
+        OptimizerChecks.sameContiguous("adafactor", grad, v, update);
         long n = grad.numelLong();
         if (n == 0) return 0.0;
         try (KernelArgs args = new KernelArgs()) {

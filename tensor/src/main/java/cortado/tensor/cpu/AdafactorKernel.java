@@ -1,5 +1,6 @@
 package cortado.tensor.cpu;
 
+import cortado.tensor.OptimizerChecks;
 import cortado.tensor.Parallel;
 import cortado.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
@@ -24,14 +25,8 @@ public final class AdafactorKernel {
      */
     public static double factored(Tensor grad, Tensor row, Tensor col, Tensor update, int matrices, int rows, int cols,
                                   float gradScale) {
-        if (!grad.isContiguous() || !row.isContiguous() || !col.isContiguous() || !update.isContiguous())
-            throw new IllegalArgumentException("adafactor needs contiguous tensors");
+        OptimizerChecks.adafactorFactored(grad, row, col, update, matrices, rows, cols);
         long n = (long) matrices * rows * cols;
-        if (grad.numelLong() != n || update.numelLong() != n || row.numelLong() != (long) matrices * rows
-                || col.numelLong() != (long) matrices * cols)
-            throw new IllegalArgumentException("adafactor: gradient " + Arrays.toString(grad.shape()) + ", update "
-                    + Arrays.toString(update.shape()) + ", row " + Arrays.toString(row.shape()) + " and column "
-                    + Arrays.toString(col.shape()) + " moments do not fit " + matrices + " x " + rows + " x " + cols);
         MemorySegment g = grad.storage().segment(), r = row.storage().segment(), c = col.storage().segment(),
                 u = update.storage().segment();
         long go = grad.offsetLong(), ro = row.offsetLong(), co = col.offsetLong(), uo = update.offsetLong();

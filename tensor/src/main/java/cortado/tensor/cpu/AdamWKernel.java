@@ -1,5 +1,6 @@
 package cortado.tensor.cpu;
 
+import cortado.tensor.OptimizerChecks;
 import cortado.tensor.Tensor;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;

@@ -1,5 +1,6 @@
 package cortado.tensor.cpu;
 
+import cortado.tensor.OptimizerChecks;
 import cortado.tensor.Parallel;
 import cortado.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
