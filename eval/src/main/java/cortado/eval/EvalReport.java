@@ -3,6 +3,7 @@ package cortado.eval;
 import cortado.nn.io.AtomicFiles;
 
 import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -10,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -17,7 +19,8 @@ import java.util.Map;
 /**
  * Writes a run's directory: {@code results.json} ({@link ResultsJson}), {@code metrics.png} ({@link MetricBarChart})
  * and {@code report.md}, a table of the metrics with their standard errors, the chart, the settings, and per task the
- * first documents with each choice's log-likelihood. Each file is written to a temp file and renamed.
+ * first documents with each choice's log-likelihood; then any further {@link ReportSection}s (the bias probes'
+ * tables and {@code bias.png}). Each file is written to a temp file and renamed.
  */
 public final class EvalReport {
     static final int EXAMPLES = 3;
@@ -25,32 +28,55 @@ public final class EvalReport {
     private EvalReport() {}
 
     public static void write(Path dir, List<Evaluator.TaskResult> results, Map<String, Object> json) {
+        write(dir, results, List.of(), json);
+    }
+
+    /** Tasks (possibly none) and then further sections (the bias probes', ...) with their charts. */
+    public static void write(Path dir, List<Evaluator.TaskResult> results, List<ReportSection> sections, Map<String, Object> json) {
+        Map<String, BufferedImage> charts = new LinkedHashMap<>();
+        StringBuilder md = new StringBuilder("# Evaluation report\n\n");
+        if (!results.isEmpty()) {
+            List<MetricBarChart.Bar> bars = new ArrayList<>();
+            List<String> metrics = new ArrayList<>();
+            for (Evaluator.TaskResult r : results)
+                for (var e : r.metrics().entrySet()) {
+                    bars.add(new MetricBarChart.Bar(r.task().name(), e.getKey(), e.getValue().mean(), e.getValue().stderr()));
+                    if (!metrics.contains(e.getKey())) metrics.add(e.getKey());
+                }
+            charts.put("metrics.png", MetricBarChart.render("accuracy per task", bars, metrics));
+            md.append(markdown(results, json));
+        } else {
+            md.append(settings(json));
+        }
+        for (ReportSection s : sections) {
+            charts.putAll(s.charts());
+            md.append(s.markdown());
+        }
+        writeFiles(dir, json, charts, md.toString());
+    }
+
+    /** results.json, each chart as a PNG and report.md, each written to a temp file and renamed. */
+    public static void writeFiles(Path dir, Map<String, Object> json, Map<String, BufferedImage> charts, String markdown) {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
             throw new UncheckedIOException(dir + ": cannot create the output directory", e);
         }
         AtomicFiles.write(dir.resolve("results.json"), ResultsJson.pretty(json).getBytes(StandardCharsets.UTF_8));
-        List<MetricBarChart.Bar> bars = new ArrayList<>();
-        List<String> metrics = new ArrayList<>();
-        for (Evaluator.TaskResult r : results)
-            for (var e : r.metrics().entrySet()) {
-                bars.add(new MetricBarChart.Bar(r.task().name(), e.getKey(), e.getValue().mean(), e.getValue().stderr()));
-                if (!metrics.contains(e.getKey())) metrics.add(e.getKey());
+        for (var c : charts.entrySet()) {
+            ByteArrayOutputStream png = new ByteArrayOutputStream();
+            try {
+                if (!ImageIO.write(c.getValue(), "png", png)) throw new IOException("no PNG writer");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
-        ByteArrayOutputStream png = new ByteArrayOutputStream();
-        try {
-            if (!ImageIO.write(MetricBarChart.render("accuracy per task", bars, metrics), "png", png))
-                throw new IOException("no PNG writer");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            AtomicFiles.write(dir.resolve(c.getKey()), png.toByteArray());
         }
-        AtomicFiles.write(dir.resolve("metrics.png"), png.toByteArray());
-        AtomicFiles.write(dir.resolve("report.md"), markdown(results, json).getBytes(StandardCharsets.UTF_8));
+        AtomicFiles.write(dir.resolve("report.md"), markdown.getBytes(StandardCharsets.UTF_8));
     }
 
     static String markdown(List<Evaluator.TaskResult> results, Map<String, Object> json) {
-        StringBuilder b = new StringBuilder("# Evaluation report\n\n");
+        StringBuilder b = new StringBuilder();
         b.append("| task | version | shots | documents | metric | value | stderr |\n|---|---|---|---|---|---|---|\n");
         for (Evaluator.TaskResult r : results)
             for (var e : r.metrics().entrySet())
@@ -62,8 +88,8 @@ public final class EvalReport {
         b.append("\n![accuracy per task](metrics.png)\n\n");
         b.append("acc: the choice with the highest log-likelihood is the answer; acc_norm: the highest log-likelihood per"
                 + " character of the choice (lm-eval-harness's definitions). stderr: the sample standard deviation over"
-                + " sqrt(n).\n\n## Settings\n\n");
-        if (json.get("config") instanceof Map<?, ?> c) c.forEach((k, v) -> b.append("- ").append(k).append(": `").append(v).append("`\n"));
+                + " sqrt(n).\n\n");
+        b.append(settings(json));
         for (Evaluator.TaskResult r : results) {
             b.append("\n## ").append(r.task().name()).append(": first documents\n");
             for (Evaluator.DocResult d : r.docs().subList(0, Math.min(EXAMPLES, r.docs().size()))) {
@@ -78,6 +104,13 @@ public final class EvalReport {
                 }
             }
         }
+        return b.toString();
+    }
+
+    /** The run's settings (results.json's "config") as a list. */
+    public static String settings(Map<String, Object> json) {
+        StringBuilder b = new StringBuilder("## Settings\n\n");
+        if (json.get("config") instanceof Map<?, ?> c) c.forEach((k, v) -> b.append("- ").append(k).append(": `").append(v).append("`\n"));
         return b.toString();
     }
 

@@ -41,6 +41,23 @@ public final class Evaluator {
      * @param limit at most this many evaluation documents per task; null: all
      */
     public List<TaskResult> run(List<Task> tasks, Integer shots, Integer limit) {
+        return run(tasks, shots, limit, PromptDocument.AS_IS);
+    }
+
+    /**
+     * The document whose fields fill the prompt's doc_to_text, given the evaluation document (robustness probes
+     * perturb its text fields); the choices and the gold answer always come from the evaluation document.
+     */
+    @FunctionalInterface
+    public interface PromptDocument {
+        PromptDocument AS_IS = (task, index, doc) -> doc;
+
+        /** @param index the document's index in the task's evaluation split */
+        Map<String, Object> of(Task task, int index, Map<String, Object> doc);
+    }
+
+    /** As {@link #run(List, Integer, Integer)}, each prompt filled from {@code promptDocument}'s document. */
+    public List<TaskResult> run(List<Task> tasks, Integer shots, Integer limit, PromptDocument promptDocument) {
         record Pending(Task task, MultipleChoiceTask prompt, int shots, List<Map<String, Object>> docs, List<String> contexts,
                        int firstRequest) {}
         List<Pending> pending = new ArrayList<>();
@@ -57,7 +74,8 @@ public final class Evaluator {
             for (int i = 0; i < docs.size(); i++) {
                 Map<String, Object> doc = docs.get(i);
                 try {
-                    String ctx = prompt.context(doc, sampler.sample(k, c.excludeEvalDoc() ? doc : null));
+                    List<Map<String, Object>> fewshot = sampler.sample(k, c.excludeEvalDoc() ? doc : null);
+                    String ctx = prompt.context(promptDocument.of(t, i, doc), fewshot);
                     contexts.add(ctx);
                     prompt.gold(doc);   // a bad target fails here, before the model runs
                     for (MultipleChoiceTask.Request r : prompt.requests(ctx, doc))

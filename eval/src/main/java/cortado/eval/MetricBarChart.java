@@ -11,19 +11,19 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * A grouped bar chart of a run's metrics drawn with Java2D: one group per task, one bar per metric (acc, acc_norm)
- * on a 0..1 axis, each with a whisker of plus or minus one standard error, and the value written above it.
+ * A grouped bar chart of a run's metrics drawn with Java2D: one group per task, one bar per metric (acc, acc_norm;
+ * the robustness report: one group per perturbation, one bar per severity) on a 0..1 axis, each with a whisker of plus or minus one standard error, and the value written above it.
  */
-final class MetricBarChart {
+public final class MetricBarChart {
     /** One bar: its task, metric, value and standard error (NaN: none). */
-    record Bar(String task, String metric, double value, double stderr) {}
+    public record Bar(String task, String metric, double value, double stderr) {}
 
     private static final int H = 480, LEFT = 70, RIGHT = 30, TOP = 60, BOTTOM = 80, GROUP = 150;
     private static final Color[] COLORS = {new Color(50, 100, 180), new Color(230, 120, 40), new Color(60, 150, 80)};
 
     private MetricBarChart() {}
 
-    static BufferedImage render(String title, List<Bar> bars, List<String> metrics) {
+    public static BufferedImage render(String title, List<Bar> bars, List<String> metrics) {
         System.setProperty("java.awt.headless", "true");
         List<String> tasks = bars.stream().map(Bar::task).distinct().toList();
         int w = Math.max(520, LEFT + RIGHT + GROUP * tasks.size());

@@ -85,7 +85,7 @@ public record TaskConfig(String name, Map<String, String> dataFiles, String eval
     }
 
     /** The prompt side of this task. */
-    MultipleChoiceTask prompt() {
+    public MultipleChoiceTask prompt() {
         try {
             return new MultipleChoiceTask(name, DocField.of(docToText), DocField.of(docToTarget), DocField.of(docToChoice),
                     description, targetDelimiter, fewshotDelimiter);
