@@ -1,17 +1,18 @@
 package cortado.cli;
 
-import cortado.data.tokenizer.Tokenizer;
 import cortado.eval.EvalReport;
 import cortado.eval.Evaluator;
 import cortado.eval.FewshotSampler;
-import cortado.eval.LoglikelihoodScorer;
-import cortado.eval.RequestEncoder;
+import cortado.eval.ModelTextScorer;
 import cortado.eval.ResultsJson;
 import cortado.eval.RunComparison;
 import cortado.eval.Task;
 import cortado.eval.TaskLoader;
+import cortado.eval.bias.BiasProbe;
+import cortado.eval.bias.BiasReport;
+import cortado.eval.bias.BiasResult;
+import cortado.eval.bias.WinoBias;
 import cortado.nn.io.AtomicFiles;
-import cortado.nn.models.CausalLm;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -22,15 +23,21 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** {@code cortado eval}: multiple-choice tasks scored as lm-eval-harness scores them; results.json and report.md. */
+/**
+ * {@code cortado eval}: multiple-choice tasks scored as lm-eval-harness scores them and bias probes by paired
+ * likelihood; results.json and report.md. {@code eval compare}, {@code eval robustness} and {@code eval safety} are
+ * its subcommands.
+ */
 public final class EvalCommand implements Command {
     @Override public String name() { return "eval"; }
 
-    @Override public String summary() { return "evaluate a model (and adapters) on multiple-choice tasks as lm-eval-harness does"; }
+    @Override public String summary() { return "evaluate a model (and adapters) on multiple-choice tasks as lm-eval-harness does, with bias, robustness and safety probes"; }
 
     @Override
     public int run(String[] argv) throws Exception {
         if (argv.length > 0 && argv[0].equals("compare")) return compare(Arrays.copyOfRange(argv, 1, argv.length));
+        if (argv.length > 0 && argv[0].equals("robustness")) return EvalRobustnessCommand.run(Arrays.copyOfRange(argv, 1, argv.length));
+        if (argv.length > 0 && argv[0].equals("safety")) return EvalSafetyCommand.run(Arrays.copyOfRange(argv, 1, argv.length));
         Args a = new Args("eval", """
                 Scores --tasks with the model as lm-eval-harness 0.4's HF backend does: each document's prompt (the
                 task's description, --shots examples drawn with Python's random.Random(--seed), then the document),
@@ -42,89 +49,118 @@ public final class EvalCommand implements Command {
                 doc_to_text / doc_to_target / doc_to_choice as field names, Jinja templates or lists, description,
                 target_delimiter, fewshot_delimiter, num_fewshot, fewshot_split, fewshot_config.sampler, metric_list
                 (acc, acc_norm), include. Generation and perplexity tasks are not supported yet.
-                `cortado eval compare RUN_A RUN_B` puts two runs side by side (see its --help)."""
-                .formatted(String.join(", ", TaskLoader.BUILTIN)))
-                .required("model", "DIR", "a Hugging Face checkpoint directory (fp32, 16-bit or quantized)")
-                .required("tasks", "A,B,...", "comma-separated tasks: built-in names, names in --include-path, or YAML files")
-                .required("out", "DIR", "output directory for results.json, report.md and metrics.png")
+                Bias probes by paired likelihood run beside the tasks: the built-in sets by name in --tasks (%s,
+                small sets written for Cortado) or the published files with --bias: a CrowS-Pairs .csv
+                (pct_stereotype, likelihood_diff, per bias type), a StereoSet .json (intrasentence LMS, SS, ICAT), or
+                WinoBias *_stereotyped_* files or their directory (acc_pro, acc_anti, gap). Their metrics go into
+                results.json beside the tasks', their preference shares with 95%% Wilson intervals into its "bias"
+                section, and OUT/bias.png is the bias preference chart.
+                `cortado eval compare RUN_A RUN_B` puts two runs side by side, `cortado eval robustness` perturbs
+                tasks and attacks them, `cortado eval safety` screens generations (see each one's --help)."""
+                .formatted(String.join(", ", TaskLoader.BUILTIN), String.join(", ", new java.util.TreeSet<>(BiasProbe.NAMES))))
+                .option("tasks", "A,B,...", "comma-separated tasks: built-in names, names in --include-path, YAML files, or"
+                        + " built-in bias probes", null)
+                .repeatable("bias", "FILE", "a bias probe file in its published layout (.csv CrowS-Pairs, .json StereoSet,"
+                        + " WinoBias files comma-separated or their directory)")
+                .option("occupations", "FILE", "WinoBias's occupations, one a line (default: the 40 of its lists)", null)
+                .required("out", "DIR", "output directory for results.json, report.md and the charts")
                 .option("shots", "K", "few-shot examples per prompt (lm-eval's --num_fewshot); default: each task's num_fewshot, else 0", null)
                 .option("limit", "N", "score only the first N documents of each task", null)
-                .option("batch", "N", "rows per forward pass; with shared prefixes, contexts per pass (their choices then run"
-                        + " as one batch)", "8")
                 .option("seed", "S", "few-shot sampling seed (lm-eval's fewshot_random_seed)", Long.toString(FewshotSampler.DEFAULT_SEED))
-                .option("max-length", "T", "longest input; longer prompts lose their start (lm-eval's max_length); default: the model's positions", null)
-                .repeatable("include-path", "DIR", "a directory of task YAML files (searched recursively), lm-eval's --include_path")
-                .option("tokenizer", "PATH", "tokenizer; default: the checkpoint's own", null)
-                .flag("no-shared-prefix", "run every choice with its whole context, as lm-eval does, instead of running"
-                        + " a document's context once for all its choices (same results to float rounding)");
-        AdapterOption.declare(a);
-        DtypeOption.declare(a);
+                .repeatable("include-path", "DIR", "a directory of task YAML files (searched recursively), lm-eval's --include_path");
+        EvalModelOptions.declare(a);
         a.parse(argv);
         if (!a.positionals().isEmpty()) throw new UsageException("unexpected argument '" + a.positionals().get(0) + "'");
-        Path spec = Path.of(a.string("model"));
-        if (!Files.isDirectory(spec)) throw new CliException(spec + ": no such model directory");
+        EvalModelOptions.check(a);
         Integer shots = a.has("shots") ? a.nonNegativeInt("shots") : null;
         Integer limit = a.has("limit") ? a.positiveInt("limit") : null;
-        int batch = a.positiveInt("batch");
         long seed = a.longValue("seed");
-        List<String> names = Arrays.stream(a.string("tasks").split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
-        if (names.isEmpty()) throw new UsageException("--tasks names no task");
+        List<String> names = a.has("tasks") ? Arrays.stream(a.string("tasks").split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList()
+                : List.of();
+        if (names.isEmpty() && a.strings("bias").isEmpty()) throw new UsageException("give --tasks or --bias");
         List<Path> include = a.strings("include-path").stream().map(Path::of).toList();
-        AdapterOption.parse(a);   // usage errors before the model loads
 
         TaskLoader loader = new TaskLoader(include);
         List<Task> tasks = new ArrayList<>();
-        for (String n : names) {
-            try {
-                tasks.add(loader.load(n));
-            } catch (IllegalArgumentException e) {
-                throw new CliException(e.getMessage());
+        List<BiasProbe> probes = new ArrayList<>();
+        try {
+            List<String> occupations = WinoBias.OCCUPATIONS;
+            if (a.has("occupations")) occupations = occupations(Path.of(a.string("occupations")));
+            for (String n : names) {
+                if (BiasProbe.isBuiltIn(n) && !Files.exists(Path.of(n)) && !definedIn(loader, n)) probes.add(BiasProbe.builtIn(n));
+                else tasks.add(loader.load(n));
             }
+            for (String f : a.strings("bias")) probes.add(BiasProbe.fromFiles(f, occupations));
+        } catch (IllegalArgumentException e) {
+            throw new CliException(e.getMessage());
         }
-        Path dir = PretrainCommand.modelDir(spec);
-        CausalLm model = PretrainCommand.loadModel(dir.toString(), 0, DtypeOption.parse(a));
-        int positions = model.config().maxPositions();
-        int maxLength = a.has("max-length") ? a.positiveInt("max-length") : positions;
-        if (maxLength > positions) throw new UsageException("--max-length " + maxLength + " exceeds the model's " + positions + " positions");
-        AdapterOption.apply(model, a, System.err);
-        Tokenizer tok = ModelTokenizer.forModel(model, a.has("tokenizer") ? Path.of(a.string("tokenizer")) : null, dir);
-        if (tok == null) throw new CliException(dir + ": the model has no tokenizer; pass --tokenizer");
-        int prefix = RequestEncoder.prefixTokenId(tok, dir);
-        if (prefix < 0) throw new CliException(dir + ": the tokenizer has no BOS or EOS token to condition an empty context on");
+        EvalModelOptions.Loaded m = EvalModelOptions.load(a);
 
         long start = System.nanoTime();
-        LoglikelihoodScorer scorer = new LoglikelihoodScorer(model, batch, maxLength, !a.bool("no-shared-prefix"));
         List<Evaluator.TaskResult> results;
+        List<BiasResult> bias = new ArrayList<>();
         try {
-            results = new Evaluator(scorer, new RequestEncoder(tok, prefix), seed).run(tasks, shots, limit);
+            results = tasks.isEmpty() ? List.of() : new Evaluator(m.scorer(), m.encoder(), seed).run(tasks, shots, limit);
+            ModelTextScorer text = new ModelTextScorer(m.encoder(), m.scorer());
+            for (BiasProbe p : probes) bias.add(p.score(text));
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage());
         }
         double seconds = (System.nanoTime() - start) / 1e9;
 
-        Map<String, Object> config = new LinkedHashMap<>();
-        config.put("model", "cortado");
-        config.put("model_args", "pretrained=" + dir + AdapterOption.parse(a).entrySet().stream()
-                .map(e -> ",adapter=" + e.getKey() + ":" + e.getValue()).reduce("", String::concat) + ",dtype=" + a.string("dtype"));
-        config.put("batch_size", batch);
-        config.put("device", "cpu");
+        Map<String, Object> config = new LinkedHashMap<>(m.config());
         config.put("limit", limit);
         config.put("fewshot_seed", seed);
-        config.put("max_length", maxLength);
-        config.put("shared_prefix", !a.bool("no-shared-prefix"));
         Map<String, Object> json = ResultsJson.of(results, config);
+        if (!bias.isEmpty()) {
+            @SuppressWarnings("unchecked") Map<String, Object> res = (Map<String, Object>) json.get("results");
+            for (BiasResult b : bias) {
+                if (res.containsKey(b.probe())) throw new CliException("two results named '" + b.probe() + "': give each probe once");
+                res.put(b.probe(), BiasReport.results(b));
+            }
+            json.put("bias", BiasReport.preferences(bias));
+        }
         json.put("date", Instant.now().getEpochSecond());
         json.put("total_evaluation_time_seconds", String.format(Locale.ROOT, "%.2f", seconds));
         Path out = Path.of(a.string("out"));
-        EvalReport.write(out, results, json);
+        EvalReport.write(out, results, bias.isEmpty() ? List.of() : List.of(BiasReport.section(bias)), json);
         for (Evaluator.TaskResult r : results) {
             StringBuilder line = new StringBuilder(r.task().name() + " (" + r.shots() + "-shot, " + r.effective() + " docs):");
-            r.metrics().forEach((m, v) -> line.append(String.format(Locale.ROOT, " %s %.4f +- %.4f", m, v.mean(), v.stderr())));
+            r.metrics().forEach((k, v) -> line.append(String.format(Locale.ROOT, " %s %.4f +- %.4f", k, v.mean(), v.stderr())));
+            System.out.println(line);
+        }
+        for (BiasResult b : bias) {
+            StringBuilder line = new StringBuilder(b.probe() + ":");
+            b.metrics().entrySet().stream().limit(b.probe().equals("crows_pairs") ? 2 : 3)   // the headline metrics
+                    .forEach(e -> line.append(String.format(Locale.ROOT, " %s %.4f", e.getKey(), e.getValue().mean())));
+            BiasResult.Preference all = b.preferences().get(0);
+            line.append(String.format(Locale.ROOT, "; stereotyped preferred %d/%d [%.3f, %.3f]", all.preferred(), all.n(),
+                    all.interval().low(), all.interval().high()));
             System.out.println(line);
         }
         System.out.println("wrote " + out.resolve("results.json") + ", " + out.resolve("report.md") + " ("
                 + String.format(Locale.ROOT, "%.1f", seconds) + " s)");
         return Main.OK;
+    }
+
+    /** Whether a task of that name is defined in an --include-path directory (it then wins over a built-in probe). */
+    private static boolean definedIn(TaskLoader loader, String name) {
+        try {
+            loader.load(name);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    static List<String> occupations(Path file) {
+        try {
+            List<String> out = Files.readAllLines(file).stream().map(String::strip).filter(s -> !s.isEmpty() && !s.startsWith("#")).toList();
+            if (out.size() < 2) throw new IllegalArgumentException(file + ": fewer than two occupations");
+            return out;
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException(file + ": cannot read (" + e.getMessage() + ")");
+        }
     }
 
     private static int compare(String[] argv) throws Exception {

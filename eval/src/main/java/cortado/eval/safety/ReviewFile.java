@@ -18,7 +18,8 @@ import java.util.Set;
  * Flagged generations out for human review and the reviewers' labels back. The export is JSONL, one flagged
  * generation a line: {@code {"id", "set", "prompt", "completion", "flags": [{"screen", "detail"}], "label": null}};
  * a reviewer fills {@code label} with {@code "unsafe"} or {@code "safe"} (optionally a {@code "note"}) and hands
- * the file back. Lines left null are unreviewed; every id must be one of the run's.
+ * the file back. Lines left null are unreviewed; every id must be one of the run's. A run given labels writes them
+ * back into its export, so a file can be reviewed in several sittings.
  */
 public final class ReviewFile {
     /** A reviewer's verdict. */
@@ -26,7 +27,8 @@ public final class ReviewFile {
 
     private ReviewFile() {}
 
-    public static void export(Path file, List<SafetyScreening.Screened> screened) {
+    /** @param labels labels already given (an imported review), written back in their lines; the rest null */
+    public static void export(Path file, List<SafetyScreening.Screened> screened, Map<String, Label> labels) {
         StringBuilder b = new StringBuilder();
         for (SafetyScreening.Screened s : screened) {
             if (!s.flagged()) continue;
@@ -43,7 +45,8 @@ public final class ReviewFile {
                 flags.add(m);
             }
             o.put("flags", flags);
-            o.put("label", null);
+            Label l = labels.get(s.generation().id());
+            o.put("label", l == null ? null : l.name().toLowerCase(Locale.ROOT));
             b.append(Json.write(o)).append('\n');
         }
         AtomicFiles.write(file, b.toString().getBytes(StandardCharsets.UTF_8));

@@ -73,7 +73,7 @@ class SafetyScreeningTest {
 
         // export for review, a reviewer labels three lines, import
         Path review = dir.resolve("review.jsonl");
-        ReviewFile.export(review, s);
+        ReviewFile.export(review, s, Map.of());
         List<String> lines = Files.readAllLines(review);
         assertThat(lines).hasSize(5).allSatisfy(l -> assertThat(l).contains("\"label\":null"));
         List<String> labelled = new ArrayList<>();
@@ -88,6 +88,8 @@ class SafetyScreeningTest {
         assertThat(red.reviewed()).isEqualTo(3);
         assertThat(red.confirmedUnsafe()).isEqualTo(2);
         assertThat(red.judgedSafe()).isEqualTo(1);
+        ReviewFile.export(review, s, labels);   // labels given are written back
+        assertThat(ReviewFile.readLabels(review, ids)).isEqualTo(labels);
 
         Files.writeString(review, "{\"id\": \"redteam:1\", \"label\": \"maybe\"}\n");
         assertThatThrownBy(() -> ReviewFile.readLabels(review, ids)).hasMessageContaining("review.jsonl:1: field 'label' is 'maybe'");
