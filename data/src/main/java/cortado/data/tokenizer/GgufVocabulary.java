@@ -46,7 +46,6 @@ public record GgufVocabulary(String model, String pre, List<String> tokens, int[
         if (!model.equals("gpt2"))
             throw TokenizerException.in(where, "tokenizer.ggml.model '" + model + "' is not supported (Cortado reads 'gpt2')");
         String pre = metadata.containsKey("tokenizer.ggml.pre") ? string(metadata, "tokenizer.ggml.pre", where) : "gpt2";
-        if (pre.equals("default")) pre = "gpt2";
         if (!PRE.containsKey(pre))
             throw TokenizerException.in(where, "tokenizer.ggml.pre '" + pre + "' is not supported (Cortado reads "
                     + String.join(", ", PRE.keySet().stream().sorted().toList()) + ")");
@@ -69,7 +68,8 @@ public record GgufVocabulary(String model, String pre, List<String> tokens, int[
                 id(metadata, "tokenizer.ggml.eos_token_id", tokens.size(), where),
                 id(metadata, "tokenizer.ggml.unknown_token_id", tokens.size(), where),
                 id(metadata, "tokenizer.ggml.padding_token_id", tokens.size(), where),
-                bool(metadata, "tokenizer.ggml.add_bos_token", false, where),
+                // llama.cpp's defaults when the key is absent: a BOS for Llama 3's pre-tokenizer, none for GPT-2's.
+                bool(metadata, "tokenizer.ggml.add_bos_token", pre.equals("llama-bpe"), where),
                 bool(metadata, "tokenizer.ggml.add_eos_token", false, where));
     }
 

@@ -17,7 +17,7 @@ import java.util.Map;
 /**
  * Writes a model as a GGUF v3 file llama.cpp runs, laid out as convert_hf_to_gguf.py lays out the same Hugging Face
  * checkpoint: architecture {@code gpt2} or {@code llama} (mistral without a sliding window too), its metadata keys,
- * tensors under their GGUF names in parameter order, GPT-2's Conv1D weights transposed to [out, in], Llama's q/k rows
+ * tensors under their GGUF names in sorted Hugging Face name order, GPT-2's Conv1D weights transposed to [out, in], Llama's q/k rows
  * permuted ({@link QkPermutation}), GPT-2's tied head written out as {@code output.weight} (a tied Llama head is left
  * out, as Hugging Face leaves it out), and the tokenizer's {@code tokenizer.ggml.*}.
  *
@@ -76,8 +76,9 @@ public final class GgufExport {
             w.u32(p + "attention.head_count", heads);
             w.f32(p + "attention.layer_norm_epsilon", ((Number) hf.get("layer_norm_epsilon")).floatValue());
         } else {
-            if (hf.get("rope_scaling") instanceof Map<?, ?> rs && !"default".equals(rs.get("rope_type")))
-                throw new IllegalArgumentException("rope_scaling " + rs + " has no GGUF form in Cortado yet");
+            for (String k : new String[] {"rope_scaling", "rope_parameters"})
+                if (hf.get(k) instanceof Map<?, ?> rs && rs.get("rope_type") != null && !"default".equals(rs.get("rope_type")))
+                    throw new IllegalArgumentException(k + " " + rs.get("rope_type") + " has no GGUF form in Cortado yet");
             long hidden = num(hf, "hidden_size");
             heads = (int) num(hf, "num_attention_heads");
             kvHeads = hf.get("num_key_value_heads") != null ? (int) num(hf, "num_key_value_heads") : heads;
@@ -90,10 +91,8 @@ public final class GgufExport {
             w.u32(p + "attention.head_count_kv", kvHeads);
             w.f32(p + "rope.freq_base", ((Number) hf.getOrDefault("rope_theta", 10000.0)).floatValue());
             w.f32(p + "attention.layer_norm_rms_epsilon", ((Number) hf.get("rms_norm_eps")).floatValue());
-            if (headDim != hidden / heads) {
-                w.u32(p + "attention.key_length", headDim);
-                w.u32(p + "attention.value_length", headDim);
-            }
+            w.u32(p + "attention.key_length", headDim);
+            w.u32(p + "attention.value_length", headDim);
         }
         w.u32("general.file_type", fileType(type));
         if (arch.equals("llama")) {
@@ -101,12 +100,13 @@ public final class GgufExport {
             w.u32(p + "rope.dimension_count", hf.get("head_dim") != null ? num(hf, "head_dim")
                     : num(hf, "hidden_size") / heads);
         }
-        if (type.blockQuantized()) w.u32("general.quantization_version", 2);
+        w.u32("general.quantization_version", 2);   // as convert_hf_to_gguf.py writes it, quantized or not
         vocabulary(w, vocab, chatTemplate);
 
         Map<String, Module> modules = model.module().namedModules();
         Map<String, Parameter> params = model.module().namedParameters();
-        List<String> order = new ArrayList<>(params.keySet());
+        // In sorted Hugging Face name order, as convert_hf_to_gguf.py meets them in a safetensors file.
+        List<String> order = new ArrayList<>(new java.util.TreeSet<>(params.keySet()));
         boolean gpt2Tied = arch.equals("gpt2") && !params.containsKey("lm_head.weight");
         for (String hfName : order) {
             String g = GgufTensorNames.of(arch, hfName);
