@@ -37,19 +37,20 @@ def main():
             va, vb = repr(fa.get(k))[:80], repr(fb.get(k))[:80]
             print(f"metadata {tag}: {k}: {va} vs {vb}")
             bad += tag == "DIFF"
-    ta = [(t.name, t.tensor_type.name, tuple(int(x) for x in t.shape)) for t in ra.tensors]
-    tb = [(t.name, t.tensor_type.name, tuple(int(x) for x in t.shape)) for t in rb.tensors]
-    if ta != tb:
-        print("tensor records DIFF:")
-        for x, y in zip(ta, tb):
-            if x != y:
-                print("  ", x, "vs", y)
-        if len(ta) != len(tb):
-            print(f"   {len(ta)} vs {len(tb)} tensors")
-        bad += 1
+    # Records by name: llama-quantize writes them in an order of its own, which does not matter to a reader.
+    ta = {t.name: (t.tensor_type.name, tuple(int(x) for x in t.shape)) for t in ra.tensors}
+    tb = {t.name: (t.tensor_type.name, tuple(int(x) for x in t.shape)) for t in rb.tensors}
+    if [t.name for t in ra.tensors] != [t.name for t in rb.tensors]:
+        print("tensor order differs (allowed)")
+    for n in sorted(set(ta) | set(tb)):
+        if ta.get(n) != tb.get(n):
+            print(f"tensor record DIFF: {n}: {ta.get(n)} vs {tb.get(n)}")
+            bad += 1
     same = 0
-    for x, y in zip(ra.tensors, rb.tensors):
-        if x.name != y.name:
+    ya = {t.name: t for t in rb.tensors}
+    for x in ra.tensors:
+        y = ya.get(x.name)
+        if y is None or ta[x.name] != tb[x.name]:
             continue
         if np.array_equal(np.asarray(x.data).view(np.uint8), np.asarray(y.data).view(np.uint8)):
             same += 1

@@ -46,10 +46,11 @@ def main():
     ap.add_argument("--layers", type=int, default=2)
     ap.add_argument("--std", type=float, default=0.15)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--positions", type=int, default=256)
     a = ap.parse_args()
     w = a.width
 
-    gpt2 = GPT2LMHeadModel(GPT2Config(vocab_size=400, n_positions=256, n_embd=w, n_layer=a.layers, n_head=4,
+    gpt2 = GPT2LMHeadModel(GPT2Config(vocab_size=400, n_positions=a.positions, n_embd=w, n_layer=a.layers, n_head=4,
                                       n_inner=4 * w, bos_token_id=0, eos_token_id=0))
     init(gpt2, a.std, a.seed)
     d = os.path.join(a.out, "gpt2")
@@ -64,7 +65,7 @@ def main():
 
     llama = LlamaForCausalLM(LlamaConfig(vocab_size=400, hidden_size=w, intermediate_size=2 * w,
                                          num_hidden_layers=a.layers, num_attention_heads=4, num_key_value_heads=2,
-                                         max_position_embeddings=256, rms_norm_eps=1e-5, tie_word_embeddings=False,
+                                         max_position_embeddings=a.positions, rms_norm_eps=1e-5, tie_word_embeddings=False,
                                          bos_token_id=0, eos_token_id=4))
     init(llama, a.std, a.seed + 1)
     d = os.path.join(a.out, "llama")
