@@ -46,7 +46,9 @@ public final class GenerateCommand implements Command {
                 the checkpoint's eos_token_id (generation_config.json, else config.json; the tokenizer's end-of-text
                 token when neither names one). Temperature 0 is greedy decoding; prompt i of
                 a file samples with seed + i, so the output does not depend on --batch.""")
-                .required("model", "DIR", "a Hugging Face checkpoint directory (e.g. runs/demo/checkpoint) or a preset")
+                .required("model", "DIR", "a Hugging Face checkpoint directory (e.g. runs/demo/checkpoint), a GGUF file"
+                        + " (F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K; its tokenizer and chat template from its metadata;"
+                        + " --dtype does not apply) or a preset")
                 .option("prompt", "TEXT", "the text to continue (printed with its continuation)", null)
                 .option("prompts", "FILE", "JSONL input, one {\"prompt\": ...} or {\"messages\": ...} per line", null)
                 .option("out", "FILE", "JSONL output for --prompts (written when all prompts are done)", null)
@@ -67,10 +69,23 @@ public final class GenerateCommand implements Command {
 
         String spec = a.string("model");
         AdapterOption.parse(a);   // usage errors before the model loads
-        CausalLm model = PretrainCommand.loadModel(spec, params.seed(), DtypeOption.parse(a));
-        model = AdapterOption.apply(model, a, System.err);
-        Path dir = Files.isDirectory(Path.of(spec)) ? PretrainCommand.modelDir(Path.of(spec)) : null;
-        Tokenizer tok = ModelTokenizer.forModel(model, a.has("tokenizer") ? Path.of(a.string("tokenizer")) : null, dir);
+        Path explicitTok = a.has("tokenizer") ? Path.of(a.string("tokenizer")) : null;
+        CausalLm model;
+        Path dir = null;
+        Tokenizer tok;
+        PromptIds encoder;
+        if (GgufModelFile.is(spec)) {
+            GgufModelFile g = GgufModelFile.load(Path.of(spec), explicitTok);
+            model = AdapterOption.apply(g.model(), a, System.err);
+            tok = g.tokenizer();
+            encoder = new PromptIds(tok, g.chatTemplate());
+        } else {
+            model = PretrainCommand.loadModel(spec, params.seed(), DtypeOption.parse(a));
+            model = AdapterOption.apply(model, a, System.err);
+            dir = Files.isDirectory(Path.of(spec)) ? PretrainCommand.modelDir(Path.of(spec)) : null;
+            tok = ModelTokenizer.forModel(model, explicitTok, dir);
+            encoder = new PromptIds(tok, dir);
+        }
         if (tok == null)
             throw new CliException(spec + ": no tokenizer files with the model (vocabulary "
                     + model.config().vocabSize() + "); pass --tokenizer PATH");
@@ -80,7 +95,6 @@ public final class GenerateCommand implements Command {
                         + model.config().vocabSize() + ")");
         StoppingCriteria stop = new StoppingCriteria(maxNew, eosTokens(model, tok, dir), stops);
 
-        PromptIds encoder = new PromptIds(tok, dir);
         if (a.has("prompt")) {
             String prompt = a.string("prompt");
             System.out.print(prompt);
@@ -201,6 +215,6 @@ public final class GenerateCommand implements Command {
     static String sample(CausalLm model, Tokenizer tok, String prompt, int maxNew, Sampler sampler, PrintStream out) {
         int eot = tok.endOfTextId();
         StoppingCriteria stop = new StoppingCriteria(maxNew, eot >= 0 ? Set.of(eot) : Set.of(), List.of());
-        return stream(model, tok, new PromptIds(tok, null).text(prompt, "the prompt"), stop, sampler, out).text();
+        return stream(model, tok, new PromptIds(tok, (Path) null).text(prompt, "the prompt"), stop, sampler, out).text();
     }
 }

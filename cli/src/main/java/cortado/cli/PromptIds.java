@@ -24,6 +24,13 @@ final class PromptIds {
         this.modelDir = modelDir;
     }
 
+    /** With the chat template given (a GGUF file's), not read from a directory; null: none. */
+    PromptIds(Tokenizer tokenizer, ChatTemplate template) {
+        this.tokenizer = tokenizer;
+        this.modelDir = null;
+        this.template = template;
+    }
+
     /** Plain text; an empty prompt starts from the end-of-text token. {@code where} prefixes errors. */
     int[] text(String prompt, String where) {
         int[] ids = tokenizer instanceof HfTokenizer hf ? hf.encodeForModel(prompt) : tokenizer.encode(prompt);
@@ -53,7 +60,8 @@ final class PromptIds {
     ChatTemplate template() {
         if (template != null) return template;
         if (modelDir == null)
-            throw new CliException("{\"messages\": ...} needs a checkpoint directory with a chat template, not a preset");
+            throw new CliException("{\"messages\": ...} needs a model with a chat template (a checkpoint directory, or"
+                    + " a GGUF file with tokenizer.chat_template)");
         try {
             return template = TokenizerConfig.load(modelDir).template(false);
         } catch (TokenizerConfig.ConfigException | TemplateException e) {

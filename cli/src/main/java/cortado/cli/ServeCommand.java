@@ -1,6 +1,7 @@
 package cortado.cli;
 
 import cortado.data.tokenizer.Tokenizer;
+import cortado.nn.generate.EosTokens;
 import cortado.nn.models.CausalLm;
 import cortado.serve.OpenAiServer;
 import cortado.serve.ServedModel;
@@ -28,7 +29,8 @@ public final class ServeCommand implements Command {
                 Sampling: temperature, top_p, top_k, min_p, frequency/presence/repetition penalties, logit_bias,
                 seed, stop, n, max_tokens (default: the rest of the context window), logprobs. Not yet: tools,
                 response_format, embeddings, LoRA adapters per request.""")
-                .required("model", "DIR", "a Hugging Face checkpoint directory")
+                .required("model", "DIR", "a Hugging Face checkpoint directory, or a GGUF file (F32, F16, BF16, Q8_0,"
+                        + " Q4_0, Q4_K, Q6_K; tokenizer and chat template from its metadata; --dtype does not apply)")
                 .option("served-model-name", "NAME", "the model name clients send; default: the directory's name", null)
                 .option("host", "ADDR", "address to listen on", "127.0.0.1")
                 .option("port", "N", "port to listen on (0: any free port)", "8000")
@@ -51,14 +53,22 @@ public final class ServeCommand implements Command {
         int maxBatch = a.positiveInt("max-batch"), maxWaiting = a.positiveInt("max-waiting");
         int maxBody = a.positiveInt("max-body-bytes"), shutdown = a.nonNegativeInt("shutdown-timeout");
         Path spec = Path.of(a.string("model"));
-        if (!Files.isDirectory(spec)) throw new UsageException(spec + ": not a checkpoint directory");
-        Path dir = PretrainCommand.modelDir(spec);
-        CausalLm model = PretrainCommand.loadModel(dir.toString(), 0, DtypeOption.parse(a));
-        Tokenizer tok = ModelTokenizer.forModel(model, a.has("tokenizer") ? Path.of(a.string("tokenizer")) : null, dir);
-        if (tok == null) throw new CliException(dir + ": no tokenizer files with the model; pass --tokenizer PATH");
+        Path explicitTok = a.has("tokenizer") ? Path.of(a.string("tokenizer")) : null;
         String name = a.has("served-model-name") ? a.string("served-model-name")
                 : spec.toAbsolutePath().normalize().getFileName().toString();
-        ServedModel served = ServedModel.of(name, model, tok, dir);
+        ServedModel served;
+        if (GgufModelFile.is(spec.toString())) {
+            GgufModelFile g = GgufModelFile.load(spec, explicitTok);
+            served = new ServedModel(name, g.model(), g.tokenizer(), g.chatTemplate(),
+                    EosTokens.orEndOfText(g.model().config(), null, g.tokenizer()));
+        } else {
+            if (!Files.isDirectory(spec)) throw new UsageException(spec + ": not a checkpoint directory or GGUF file");
+            Path dir = PretrainCommand.modelDir(spec);
+            CausalLm model = PretrainCommand.loadModel(dir.toString(), 0, DtypeOption.parse(a));
+            Tokenizer tok = ModelTokenizer.forModel(model, explicitTok, dir);
+            if (tok == null) throw new CliException(dir + ": no tokenizer files with the model; pass --tokenizer PATH");
+            served = ServedModel.of(name, model, tok, dir);
+        }
         int window = served.contextWindow();
         if (maxModelLen > window)
             throw new UsageException("--max-model-len " + maxModelLen + " exceeds the model's context window of " + window);

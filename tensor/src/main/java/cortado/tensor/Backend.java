@@ -392,6 +392,15 @@ public interface Backend {
      */
     QuantizedWeight weight16bit(DType dtype, short[] bits, int rows, int cols);
 
+    /**
+     * A frozen weight W [rows, cols] in one of ggml's block formats ({@link GgmlType#Q8_0}, Q4_0, Q4_K, Q6_K), its
+     * bytes row-major as a GGUF file stores them; the products and {@link #quantizedEmbedding} decode block by block
+     * inside their kernels. The array is handed over. A backend without such kernels refuses (the default).
+     */
+    default QuantizedWeight quantizedGgml(GgmlType type, byte[] blocks, int rows, int cols) {
+        throw new UnsupportedOperationException(name() + " backend has no kernels for ggml's " + type + " blocks");
+    }
+
     /** A host buffer of 16-bit values lent for one call: {@code [offset, offset + length)} of {@code array}. */
     @FunctionalInterface
     interface HostShorts { void use(short[] array, int offset, int length); }

@@ -4,9 +4,11 @@ import cortado.tensor.AttentionMask;
 import cortado.tensor.Backend;
 import cortado.tensor.Backends;
 import cortado.tensor.DType;
+import cortado.tensor.GgmlType;
 import cortado.tensor.QuantizedWeight;
 import cortado.tensor.RopeTable;
 import cortado.tensor.Tensor;
+import cortado.tensor.cpu.quant.GgmlMatrix;
 import cortado.tensor.cpu.quant.HalfMatrix;
 import cortado.tensor.cpu.quant.Packed4bit;
 import cortado.tensor.cpu.quant.PackedInt8;
@@ -169,6 +171,9 @@ public final class CpuBackend implements Backend {
 
     @Override public QuantizedWeight weight16bit(DType dtype, short[] bits, int rows, int cols) {
         return HalfMatrix.of(dtype, bits, rows, cols);
+    }
+    @Override public QuantizedWeight quantizedGgml(GgmlType type, byte[] blocks, int rows, int cols) {
+        return GgmlMatrix.of(type, blocks, rows, cols);
     }
     @Override public void readHost16(QuantizedWeight w, HostShorts reader) {
         if (!(matrix("readHost16", w) instanceof HalfMatrix h))

@@ -4,6 +4,7 @@ import cortado.tensor.AttentionMask;
 import cortado.tensor.Backend;
 import cortado.tensor.Backends;
 import cortado.tensor.DType;
+import cortado.tensor.GgmlType;
 import cortado.tensor.OffHeapStorage;
 import cortado.tensor.QuantizedWeight;
 import cortado.tensor.RopeTable;
@@ -219,6 +220,9 @@ public final class OffHeapBackend implements Backend {
     }
     @Override public QuantizedWeight weight16bit(DType dtype, short[] bits, int rows, int cols) {
         return new HeapStaged.Quantized(Backends.cpu().weight16bit(dtype, bits, rows, cols), this);
+    }
+    @Override public QuantizedWeight quantizedGgml(GgmlType type, byte[] blocks, int rows, int cols) {
+        return new HeapStaged.Quantized(Backends.cpu().quantizedGgml(type, blocks, rows, cols), this);
     }
     @Override public void readHost16(QuantizedWeight w, HostShorts reader) { staged.readHost16(w, reader); }
     @Override public Tensor quantizedEmbedding(QuantizedWeight w, int[] ids) { return staged.quantizedEmbedding(w, ids); }
