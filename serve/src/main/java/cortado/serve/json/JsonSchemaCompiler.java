@@ -79,6 +79,26 @@ public final class JsonSchemaCompiler {
         return new SchemaNode.ObjectNode(List.of(), new byte[0][], List.of(), 0, anyValue());
     }
 
+    /** An object of exactly these properties, all required, in any order (a forced tool call's object). */
+    public static SchemaNode object(List<String> names, List<SchemaNode> values) {
+        byte[][] keys = new byte[names.size()][];
+        long required = 0;
+        for (int i = 0; i < keys.length; i++) {
+            String quoted = Json.write(names.get(i));
+            keys[i] = quoted.substring(1, quoted.length() - 1).getBytes(StandardCharsets.UTF_8);
+            required |= 1L << i;
+        }
+        return new SchemaNode.ObjectNode(List.copyOf(names), keys, List.copyOf(values), required, null);
+    }
+
+    /** Exactly the JSON value {@code value}, written compactly. */
+    public static SchemaNode constant(Object value) { return literal(Json.write(value)); }
+
+    /** Any of {@code alternatives}. */
+    public static SchemaNode anyOf(List<SchemaNode> alternatives) {
+        return alternatives.size() == 1 ? alternatives.getFirst() : new SchemaNode.AnyOfNode(List.copyOf(alternatives));
+    }
+
     /** An array of at least one {@code items} (a forced tool call's list of calls). */
     public static SchemaNode nonEmptyArray(SchemaNode items) { return new SchemaNode.ArrayNode(items, true); }
 
