@@ -27,7 +27,10 @@ final class ChatCompletionsEndpoint extends GenerationEndpoint {
     }
 
     @Override
-    int[] prompt(RequestFields f, ServedModel served) {
+    int[] prompt(RequestFields f, ServedModel served) { return served.tokenizer().encode(promptText(f, served)); }
+
+    /** The conversation and tools of request {@code f} rendered with {@code served}'s chat template. */
+    static String promptText(RequestFields f, ServedModel served) {
         Object v = f.body().get("messages");
         if (v == null) throw new ApiException(400, "'messages' is required", "messages", "missing_required_parameter");
         if (!(v instanceof List<?> list) || list.isEmpty())
@@ -44,7 +47,7 @@ final class ChatCompletionsEndpoint extends GenerationEndpoint {
             messages.add(message);
         }
         ToolChoice tools = ToolChoice.of(f);
-        return served.encodeChat(messages, tools.tools().isEmpty() ? null : tools.tools());
+        return served.renderChat(messages, tools.tools().isEmpty() ? null : tools.tools());
     }
 
     /** Tool calls with their JSON-text arguments parsed (left as text when they do not parse). */

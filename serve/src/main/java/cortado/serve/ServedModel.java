@@ -53,14 +53,6 @@ public record ServedModel(String name, CausalLm model, Tokenizer tokenizer, Chat
         return new int[] {eot};
     }
 
-    /** A conversation's ids, ready for the assistant's turn (add_generation_prompt). */
-    int[] encodeChat(List<Map<String, Object>> messages) { return encodeChat(messages, null); }
-
-    /** As above, with {@code tools} (null: none) given to the template as transformers' {@code tools=} gives them. */
-    int[] encodeChat(List<Map<String, Object>> messages, List<Map<String, Object>> tools) {
-        return tokenizer.encode(renderChat(messages, tools));
-    }
-
     /** The prompt text of a conversation (and tools), ready for the assistant's turn. */
     String renderChat(List<Map<String, Object>> messages, List<Map<String, Object>> tools) {
         if (chatTemplate == null)
