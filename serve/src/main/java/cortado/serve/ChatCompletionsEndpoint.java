@@ -1,5 +1,10 @@
 package cortado.serve;
 
+import cortado.data.json.Json;
+import cortado.data.json.JsonException;
+import cortado.nn.generate.FinishReason;
+import cortado.serve.json.SchemaNode;
+import cortado.serve.json.TokenGrammars;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -8,14 +13,24 @@ import java.util.Map;
 
 /**
  * {@code POST /v1/chat/completions}: the messages rendered with the model's chat template (ready for the assistant's
- * turn) and encoded; a message's content is a string, null, or a list of text parts (joined, as vLLM does for
- * text-only models). The reply is the assistant's message; streamed, the first delta carries the role.
+ * turn, with the request's {@code tools}) and encoded; a message's content is a string, null, or a list of text parts
+ * (joined, as vLLM does for text-only models); an assistant message's {@code tool_calls} arguments, JSON text in
+ * OpenAI's API, reach the template as objects (as transformers' templates expect and vLLM passes them). The reply is
+ * the assistant's message, read for tool calls per {@link ToolChoice}; streamed, the first delta carries the role.
  */
 final class ChatCompletionsEndpoint extends GenerationEndpoint {
-    ChatCompletionsEndpoint(ServedModel served, Scheduler scheduler) { super(served, scheduler); }
+    private final ToolCallFormat toolFormat;
+
+    ChatCompletionsEndpoint(ServedModel served, Scheduler scheduler, TokenGrammars grammars) {
+        super(served, scheduler, grammars);
+        this.toolFormat = ToolCallFormat.forTemplate(served.chatTemplate());
+    }
 
     @Override
-    int[] prompt(RequestFields f, ServedModel served) {
+    int[] prompt(RequestFields f, ServedModel served) { return served.tokenizer().encode(promptText(f, served)); }
+
+    /** The conversation and tools of request {@code f} rendered with {@code served}'s chat template. */
+    static String promptText(RequestFields f, ServedModel served) {
         Object v = f.body().get("messages");
         if (v == null) throw new ApiException(400, "'messages' is required", "messages", "missing_required_parameter");
         if (!(v instanceof List<?> list) || list.isEmpty())
@@ -28,10 +43,43 @@ final class ChatCompletionsEndpoint extends GenerationEndpoint {
             for (var e : m.entrySet()) message.put((String) e.getKey(), e.getValue());
             message.put("role", role);
             message.put("content", content(m.get("content"), i));
+            if (m.get("tool_calls") instanceof List<?> calls) message.put("tool_calls", templateCalls(calls));
             messages.add(message);
         }
-        return served.encodeChat(messages);
+        ToolChoice tools = ToolChoice.of(f);
+        return served.renderChat(messages, tools.tools().isEmpty() ? null : tools.tools());
     }
+
+    /** Tool calls with their JSON-text arguments parsed (left as text when they do not parse). */
+    private static List<Object> templateCalls(List<?> calls) {
+        List<Object> out = new ArrayList<>();
+        for (Object c : calls) {
+            if (c instanceof Map<?, ?> call && call.get("function") instanceof Map<?, ?> fn
+                    && fn.get("arguments") instanceof String args) {
+                Map<Object, Object> function = new LinkedHashMap<>(fn), copy = new LinkedHashMap<>(call);
+                try {
+                    function.put("arguments", Json.parse(args));
+                } catch (JsonException e) {
+                    // not JSON: the template gets the text
+                }
+                copy.put("function", function);
+                out.add(copy);
+            } else out.add(c);
+        }
+        return out;
+    }
+
+    /** A forced tool call's grammar, else {@code response_format}'s (both at once are refused). */
+    @Override
+    SchemaNode schema(RequestFields f) {
+        SchemaNode forced = ToolChoice.of(f).schema();
+        SchemaNode format = super.schema(f);
+        if (forced != null && format != null)
+            throw new ApiException(400, "'response_format' cannot be combined with a forced 'tool_choice'", "response_format");
+        return forced != null ? forced : format;
+    }
+
+    @Override ChoiceReader reader(RequestFields f) { return ToolChoice.of(f).reader(toolFormat); }
 
     private static String content(Object c, int i) {
         if (c == null || c instanceof String) return (String) c;
@@ -95,15 +143,37 @@ final class ChatCompletionsEndpoint extends GenerationEndpoint {
     }
 
     @Override
-    Map<String, Object> choice(int index, String text, String finishReason, Object logprobs) {
-        return object("index", index, "message", object("role", "assistant", "content", text), "logprobs", logprobs,
-                "finish_reason", finishReason);
+    Map<String, Object> choice(int index, ChoiceReader reader, String text, FinishReason reason, Object logprobs) {
+        Map<String, Object> message = reader.message(text);
+        return object("index", index, "message", message, "logprobs", logprobs, "finish_reason", finishReason(reader, reason));
+    }
+
+    /** {@code tool_calls} when a reply that ended by itself called tools. */
+    private static String finishReason(ChoiceReader reader, FinishReason reason) {
+        return reason == FinishReason.STOP && reader.calledTools() ? "tool_calls" : reason.apiName();
     }
 
     @Override
-    Map<String, Object> chunkChoice(int index, String text, boolean first, String finishReason, Object logprobs) {
-        Map<String, Object> delta = first ? object("role", "assistant", "content", text)
-                : text.isEmpty() && finishReason != null ? object() : object("content", text);
-        return object("index", index, "delta", delta, "logprobs", logprobs, "finish_reason", finishReason);
+    List<Map<String, Object>> chunkChoices(int index, ChoiceReader reader, String text, boolean first,
+                                           FinishReason reason, Object logprobs) {
+        List<Map<String, Object>> deltas = new ArrayList<>(reader.deltas(text));
+        if (reason != null) {
+            deltas.addAll(reader.finish());
+            deltas.add(object());
+        }
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (int i = 0; i < deltas.size(); i++) {
+            Map<String, Object> delta = deltas.get(i);
+            if (first && i == 0) { // the role goes first, with the first content
+                Map<String, Object> withRole = object("role", "assistant", "content",
+                        delta.containsKey("tool_calls") ? null : delta.getOrDefault("content", ""));
+                delta.forEach(withRole::putIfAbsent);
+                delta = withRole;
+            }
+            boolean last = reason != null && i == deltas.size() - 1;
+            out.add(object("index", index, "delta", delta, "logprobs", i == 0 ? logprobs : null,
+                    "finish_reason", last ? finishReason(reader, reason) : null));
+        }
+        return out;
     }
 }

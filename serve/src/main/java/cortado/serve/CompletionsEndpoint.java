@@ -1,5 +1,7 @@
 package cortado.serve;
 
+import cortado.nn.generate.FinishReason;
+import cortado.serve.json.TokenGrammars;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,7 +13,9 @@ import java.util.Map;
  * separate requests: they are batched together anyway).
  */
 final class CompletionsEndpoint extends GenerationEndpoint {
-    CompletionsEndpoint(ServedModel served, Scheduler scheduler) { super(served, scheduler); }
+    CompletionsEndpoint(ServedModel served, Scheduler scheduler, TokenGrammars grammars) {
+        super(served, scheduler, grammars);
+    }
 
     @Override
     int[] prompt(RequestFields f, ServedModel served) {
@@ -77,13 +81,18 @@ final class CompletionsEndpoint extends GenerationEndpoint {
         return object("tokens", tokens, "token_logprobs", values, "top_logprobs", tops, "text_offset", offsets);
     }
 
+    /** Completions have no tools: the text is the answer. */
+    @Override ChoiceReader reader(RequestFields f) { return null; }
+
     @Override
-    Map<String, Object> choice(int index, String text, String finishReason, Object logprobs) {
-        return object("text", text, "index", index, "logprobs", logprobs, "finish_reason", finishReason);
+    Map<String, Object> choice(int index, ChoiceReader reader, String text, FinishReason reason, Object logprobs) {
+        return object("text", text, "index", index, "logprobs", logprobs, "finish_reason",
+                reason == null ? null : reason.apiName());
     }
 
     @Override
-    Map<String, Object> chunkChoice(int index, String text, boolean first, String finishReason, Object logprobs) {
-        return choice(index, text, finishReason, logprobs);
+    List<Map<String, Object>> chunkChoices(int index, ChoiceReader reader, String text, boolean first,
+                                           FinishReason reason, Object logprobs) {
+        return List.of(choice(index, reader, text, reason, logprobs));
     }
 }

@@ -2,10 +2,14 @@ package cortado.serve;
 
 import com.sun.net.httpserver.HttpExchange;
 import cortado.data.json.Json;
+import cortado.nn.generate.FinishReason;
 import cortado.nn.generate.Sampler;
 import cortado.nn.generate.SamplingParams;
 import cortado.nn.generate.StoppingCriteria;
 import cortado.nn.generate.TextStream;
+import cortado.serve.json.JsonGrammar;
+import cortado.serve.json.SchemaNode;
+import cortado.serve.json.TokenGrammars;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -30,10 +34,12 @@ import java.util.concurrent.ThreadLocalRandom;
 abstract class GenerationEndpoint {
     private final ServedModel served;
     private final Scheduler scheduler;
+    private final TokenGrammars grammars;
 
-    GenerationEndpoint(ServedModel served, Scheduler scheduler) {
+    GenerationEndpoint(ServedModel served, Scheduler scheduler, TokenGrammars grammars) {
         this.served = served;
         this.scheduler = scheduler;
+        this.grammars = grammars;
     }
 
     /** The prompt's token ids from the request. */
@@ -55,14 +61,28 @@ abstract class GenerationEndpoint {
      */
     abstract Object logprobs(List<TokenLogprob> lps, int textOffset);
 
-    /** Choice {@code index} of the full answer; {@code logprobs} as {@link #logprobs} made it, or null. */
-    abstract Map<String, Object> choice(int index, String text, String finishReason, Object logprobs);
+    /**
+     * The JSON document the output must be (masked token by token), or null for free text: {@code response_format}
+     * here; chat also forces tool calls with it.
+     */
+    SchemaNode schema(RequestFields f) { return ResponseFormat.schema(f); }
+
+    /** How one choice's text is read into the answer (chat: the message and its tool calls); null: as it is. */
+    abstract ChoiceReader reader(RequestFields f);
 
     /**
-     * A streamed piece of choice {@code index}: {@code text} new, its first chunk when {@code first},
-     * {@code finishReason} on its last, {@code logprobs} of its tokens or null.
+     * Choice {@code index} of the full answer, read by {@code reader}; {@code logprobs} as {@link #logprobs} made
+     * it, or null.
      */
-    abstract Map<String, Object> chunkChoice(int index, String text, boolean first, String finishReason, Object logprobs);
+    abstract Map<String, Object> choice(int index, ChoiceReader reader, String text, FinishReason reason, Object logprobs);
+
+    /**
+     * The streamed pieces of choice {@code index} for new {@code text} (possibly none while the reader holds text
+     * back): the first of the choice's when {@code first}, its last when {@code reason} is set (then the reader's
+     * remaining pieces come first), {@code logprobs} of its tokens (on the first piece) or null.
+     */
+    abstract List<Map<String, Object>> chunkChoices(int index, ChoiceReader reader, String text, boolean first,
+                                                    FinishReason reason, Object logprobs);
 
     /** A token's own text (a piece of a UTF-8 character decodes to U+FFFD). */
     final String tokenText(int id) { return served.tokenizer().decode(new int[] {id}); }
@@ -91,11 +111,17 @@ abstract class GenerationEndpoint {
         int n = (int) choices;
         SamplingParams params = sampling(f);
         int top = topLogprobs(f);
+        SchemaNode schema = schema(f);
+        JsonGrammar grammar = schema == null ? null : grammars.grammar(schema);
+        ChoiceReader[] readers = new ChoiceReader[n];
         BlockingQueue<GenerationJob.Event> events = new LinkedBlockingQueue<>();
         List<GenerationJob> jobs = new ArrayList<>();
-        for (int i = 0; i < n; i++) // choice i draws from seed + i, so the n choices differ when sampling
+        for (int i = 0; i < n; i++) { // choice i draws from seed + i, so the n choices differ when sampling
+            readers[i] = reader(f);
             jobs.add(new GenerationJob(i, prompt, new Sampler(params.withSeed(params.seed() + i)), stop,
-                    new TextStream(served.tokenizer(), served.eosTokenIds(), stops, true), top, events));
+                    new TextStream(served.tokenizer(), served.eosTokenIds(), stops, true), top,
+                    grammar == null ? null : grammar.start(), events));
+        }
         boolean stream = f.bool("stream", false);
         boolean includeUsage = stream && new RequestFields(f.object("stream_options")).bool("include_usage", false);
         for (GenerationJob job : jobs)
@@ -106,8 +132,8 @@ abstract class GenerationEndpoint {
         String id = idPrefix() + UUID.randomUUID().toString().replace("-", "");
         long created = System.currentTimeMillis() / 1000;
         try {
-            if (stream) stream(ex, events, n, top >= 0, id, created, includeUsage);
-            else answer(ex, events, n, top >= 0, id, created);
+            if (stream) stream(ex, events, readers, top >= 0, id, created, includeUsage);
+            else answer(ex, events, readers, top >= 0, id, created);
         } finally {
             jobs.forEach(GenerationJob::cancel); // a no-op for finished jobs; frees the rows of the others
         }
@@ -117,11 +143,6 @@ abstract class GenerationEndpoint {
     private static void refuseUnsupported(RequestFields f) {
         if (f.integer("best_of", 1) != 1) throw new ApiException(400, "only best_of = 1 is supported", "best_of");
         if (f.bool("echo", false)) throw new ApiException(400, "echo is not supported", "echo");
-        Object tools = f.body().get("tools");
-        if (tools instanceof List<?> l && !l.isEmpty()) throw new ApiException(400, "tools are not supported yet", "tools");
-        String format = new RequestFields(f.object("response_format")).string("type", "text");
-        if (!format.equals("text"))
-            throw new ApiException(400, "response_format '" + format + "' is not supported yet", "response_format");
     }
 
     /** OpenAI's sampling fields (temperature defaults to 1) and vLLM's extras; no seed draws a fresh one. */
@@ -159,8 +180,9 @@ abstract class GenerationEndpoint {
         return bias;
     }
 
-    private void answer(HttpExchange ex, BlockingQueue<GenerationJob.Event> events, int n, boolean withLogprobs,
-                        String id, long created) throws IOException {
+    private void answer(HttpExchange ex, BlockingQueue<GenerationJob.Event> events, ChoiceReader[] readers,
+                        boolean withLogprobs, String id, long created) throws IOException {
+        int n = readers.length;
         StringBuilder[] text = new StringBuilder[n];
         List<List<TokenLogprob>> lps = new ArrayList<>();
         GenerationJob.Finished[] done = new GenerationJob.Finished[n];
@@ -183,7 +205,7 @@ abstract class GenerationEndpoint {
         }
         List<Map<String, Object>> choices = new ArrayList<>();
         for (int i = 0; i < n; i++)
-            choices.add(choice(i, text[i].toString(), done[i].reason().apiName(),
+            choices.add(choice(i, readers[i], text[i].toString(), done[i].reason(),
                     withLogprobs ? logprobs(lps.get(i), 0) : null));
         Map<String, Object> body = envelope(id, created, false);
         body.put("choices", choices);
@@ -191,22 +213,30 @@ abstract class GenerationEndpoint {
         OpenAiServer.sendJson(ex, 200, body);
     }
 
-    private void stream(HttpExchange ex, BlockingQueue<GenerationJob.Event> events, int n, boolean withLogprobs,
-                        String id, long created, boolean includeUsage) throws IOException {
+    private void stream(HttpExchange ex, BlockingQueue<GenerationJob.Event> events, ChoiceReader[] readers,
+                        boolean withLogprobs, String id, long created, boolean includeUsage) throws IOException {
+        int n = readers.length;
         ex.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
         ex.getResponseHeaders().set("Cache-Control", "no-cache");
         ex.sendResponseHeaders(200, 0);
         try (OutputStream out = ex.getResponseBody()) {
             boolean[] started = new boolean[n];
             int[] printed = new int[n]; // characters of each choice sent so far (the completions' text_offset)
+            List<List<TokenLogprob>> pending = new ArrayList<>(); // log-probabilities of text a reader holds back
+            for (int i = 0; i < n; i++) pending.add(new ArrayList<>());
             GenerationJob.Finished[] done = new GenerationJob.Finished[n];
             for (int left = n; left > 0; ) {
                 switch (take(events)) {
                     case GenerationJob.Text t -> {
                         int i = t.index();
-                        send(out, chunk(id, created, chunkChoice(i, t.delta(), !started[i], null,
-                                withLogprobs ? logprobs(t.logprobs(), printed[i]) : null), includeUsage));
-                        started[i] = true;
+                        pending.get(i).addAll(t.logprobs());
+                        List<Map<String, Object>> pieces = chunkChoices(i, readers[i], t.delta(), !started[i], null,
+                                withLogprobs ? logprobs(pending.get(i), printed[i]) : null);
+                        for (Map<String, Object> piece : pieces) send(out, chunk(id, created, piece, includeUsage));
+                        if (!pieces.isEmpty()) {
+                            started[i] = true;
+                            pending.get(i).clear();
+                        }
                         printed[i] += t.delta().length();
                     }
                     case GenerationJob.Failed x -> {
@@ -216,8 +246,9 @@ abstract class GenerationEndpoint {
                         return;
                     }
                     case GenerationJob.Finished d -> {
-                        send(out, chunk(id, created, chunkChoice(d.index(), "", !started[d.index()],
-                                d.reason().apiName(), null), includeUsage));
+                        for (Map<String, Object> piece : chunkChoices(d.index(), readers[d.index()], "",
+                                !started[d.index()], d.reason(), null))
+                            send(out, chunk(id, created, piece, includeUsage));
                         done[d.index()] = d;
                         left--;
                     }

@@ -4,6 +4,7 @@ import cortado.nn.generate.FinishReason;
 import cortado.nn.generate.Sampler;
 import cortado.nn.generate.StoppingCriteria;
 import cortado.nn.generate.TextStream;
+import cortado.serve.json.JsonConstraint;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -40,6 +41,8 @@ final class GenerationJob {
     final int index;
     /** How many most likely alternatives to report with each token's log-probability; -1: no log-probabilities. */
     final int topLogprobs;
+    /** The JSON document the output must be ({@code response_format}, a forced tool call), or null. */
+    final JsonConstraint constraint;
     private final BlockingQueue<Event> events;
     private final List<TokenLogprob> pendingLogprobs = new ArrayList<>();
     private volatile boolean cancelled;
@@ -51,7 +54,13 @@ final class GenerationJob {
 
     GenerationJob(int index, int[] prompt, Sampler sampler, StoppingCriteria stop, TextStream text, int topLogprobs,
                   BlockingQueue<Event> events) {
+        this(index, prompt, sampler, stop, text, topLogprobs, null, events);
+    }
+
+    GenerationJob(int index, int[] prompt, Sampler sampler, StoppingCriteria stop, TextStream text, int topLogprobs,
+                  JsonConstraint constraint, BlockingQueue<Event> events) {
         this.index = index;
+        this.constraint = constraint;
         this.topLogprobs = topLogprobs;
         this.events = events;
         this.ids = Arrays.copyOf(prompt, prompt.length + stop.maxNewTokens());

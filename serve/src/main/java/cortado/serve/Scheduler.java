@@ -124,8 +124,16 @@ final class Scheduler implements AutoCloseable {
 
     /** Samples {@code job}'s next token from its logits at {@code offset}, reports it, and ends the job if it is done. */
     private void accept(GenerationJob job, float[] logits, int offset) {
-        int next = job.sampler.sample(Arrays.copyOfRange(logits, offset, offset + vocab), job.ids, job.promptLength,
-                job.length);
+        float[] row = Arrays.copyOfRange(logits, offset, offset + vocab);
+        if (job.constraint != null) {
+            if (job.constraint.exhausted()) { // a complete document and no end-of-sequence id to close it with
+                leave(job, FinishReason.STOP);
+                return;
+            }
+            job.constraint.mask(row); // before every other processor, so they only see tokens the grammar allows
+        }
+        int next = job.sampler.sample(row, job.ids, job.promptLength, job.length);
+        if (job.constraint != null) job.constraint.accept(next);
         job.ids[job.length++] = next;
         if (job.topLogprobs >= 0) job.logprob(TokenLogprob.of(logits, offset, vocab, next, job.topLogprobs));
         if (job.firstTokenNanos == 0) {

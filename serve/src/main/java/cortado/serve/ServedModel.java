@@ -53,12 +53,14 @@ public record ServedModel(String name, CausalLm model, Tokenizer tokenizer, Chat
         return new int[] {eot};
     }
 
-    /** A conversation's ids, ready for the assistant's turn (add_generation_prompt). */
-    int[] encodeChat(List<Map<String, Object>> messages) {
+    /** The prompt text of a conversation (and tools), ready for the assistant's turn. */
+    String renderChat(List<Map<String, Object>> messages, List<Map<String, Object>> tools) {
         if (chatTemplate == null)
             throw new ApiException(400, "model '" + name + "' has no chat template; use /v1/completions", "messages");
         try {
-            return tokenizer.encode(chatTemplate.render(messages, true, Map.of()).text());
+            Map<String, Object> vars = new java.util.HashMap<>();
+            if (tools != null) vars.put("tools", tools);
+            return chatTemplate.render(messages, true, vars).text();
         } catch (TemplateException e) {
             throw new ApiException(400, "the chat template failed on these messages: " + e.getMessage(), "messages");
         }
