@@ -34,6 +34,8 @@ public final class Commands {
         add(new SftCommand());
         add(new DpoCommand());
         add(new RewardCommand());
+        add(new GrpoCommand());
+        add(new PpoCommand());
         add(new TokenizeCommand());
         add(new TokenizerTrainCommand());
     }
