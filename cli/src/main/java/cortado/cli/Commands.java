@@ -35,6 +35,8 @@ public final class Commands {
         add(new SftCommand());
         add(new DpoCommand());
         add(new RewardCommand());
+        add(new GrpoCommand());
+        add(new PpoCommand());
         add(new TokenizeCommand());
         add(new TokenizerTrainCommand());
     }

@@ -132,9 +132,19 @@ final class FinetuneSetup {
      */
     static TrainingRun.Result train(Prepared p, Trainer trainer, String title, String what, PrintStream o)
             throws IOException, UsageException {
+        return train(p, trainer, title, what, null, null, o);
+    }
+
+    /**
+     * As above; {@code extraFiles} (nullable) adds files to each checkpoint (PPO's value model), and {@code resumed}
+     * (nullable) is told the step a resumed run restored (where an RL objective's sampling stands).
+     */
+    static TrainingRun.Result train(Prepared p, Trainer trainer, String title, String what, Consumer<Path> extraFiles,
+                                    java.util.function.IntConsumer resumed, PrintStream o) throws IOException, UsageException {
         TrainConfig cfg = trainer.config();
         try {   // the optimizer's spill file (paged kinds) goes when it is closed
             int resumedFrom = TrainingRun.resume(trainer, p.checkpoint());
+            if (resumedFrom >= 0 && resumed != null) resumed.accept(resumedFrom);
             long all = p.model().module().parameterCount();
             o.println(p.peft() != null ? p.peft().trainableLine() : PeftModel.trainableLine(all, all));
             o.printf(Locale.ROOT, "%s fine-tuning of %s (%s parameters) on %s%n", p.method().name(), p.dir(),
@@ -147,7 +157,8 @@ final class FinetuneSetup {
             TrainingRun.Result r;
             PeftModel peft = p.peft();
             if (peft != null) {
-                r = TrainingRun.run(trainer, p.out(), resumedFrom, title, o, (m, d) -> AdapterFiles.save(peft, d), null);
+                r = TrainingRun.run(trainer, p.out(), resumedFrom, title, o, (m, d) -> AdapterFiles.save(peft, d),
+                        extraFiles);
                 p.model().module().eval();
                 if (trainer.collective().rank() == 0) AdapterFiles.save(peft, p.out());   // data parallel: one writer
             } else {
@@ -158,7 +169,8 @@ final class FinetuneSetup {
                         throw new UncheckedIOException(d + ": cannot copy the tokenizer files of " + p.dir(), e);
                     }
                 };
-                r = TrainingRun.run(trainer, p.out(), resumedFrom, title, o, Checkpoint.WHOLE_MODEL, tokenizerFiles);
+                r = TrainingRun.run(trainer, p.out(), resumedFrom, title, o, Checkpoint.WHOLE_MODEL,
+                        extraFiles == null ? tokenizerFiles : tokenizerFiles.andThen(extraFiles));
             }
             Optimizer opt = trainer.optimizer();
             o.printf(Locale.ROOT, "optimizer %s: %.2f MB of state, %.2f MB of it in memory%n", opt.kind(),

@@ -66,6 +66,17 @@ public final class DecoderForSequenceClassification extends Module {
         return score.forward(batch == 1 ? rows[0] : F.concat(0, rows));
     }
 
+    /**
+     * The head at every position, {@code [B, T, num_labels]}: a PPO value model reads it at each response token (TRL's
+     * {@code value_model.score(hidden_states[-1])}).
+     */
+    public Tensor forwardAllPositions(int[] ids, int batch, int seq) {
+        if (ids.length != batch * seq)
+            throw new IllegalArgumentException("got " + ids.length + " token ids, expected B*T = " + batch + "*" + seq);
+        Layer score = childAt("score");
+        return F.reshape(score.forward(lm.hidden(ids, batch, seq, null)), batch, seq, numLabels);
+    }
+
     /** transformers': argmax of position * (id != pad), i.e. the rightmost non-pad position (0 when all are pad). */
     int pooledPosition(int[] ids, int b, int seq) {
         if (padTokenId == null) return seq - 1;

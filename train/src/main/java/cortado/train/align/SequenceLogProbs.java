@@ -24,6 +24,14 @@ public final class SequenceLogProbs {
 
     /** Sum over each row of log p(label) for logits [rows, seq, vocab]; labels of -100 add nothing. Shape [rows]. */
     public static Tensor sum(Tensor logits, int[] labels) {
+        return F.sum(perToken(logits, labels), 1, false);
+    }
+
+    /**
+     * log p(label) at each position for logits [rows, seq, vocab], 0 where the label is -100: TRL's
+     * {@code selective_log_softmax}, the per-token log-probs of GRPO and PPO. Shape [rows, seq].
+     */
+    public static Tensor perToken(Tensor logits, int[] labels) {
         int rows = logits.size(0), seq = logits.size(1), vocab = logits.size(2);
         if (labels.length != rows * seq)
             throw new IllegalArgumentException("labels: " + labels.length + " for " + rows + "x" + seq + " logits");
@@ -31,8 +39,7 @@ public final class SequenceLogProbs {
         float[] pick = new float[rows * seq * vocab];
         for (int i = 0; i < labels.length; i++)
             if (labels[i] != -100) pick[i * vocab + labels[i]] = 1f;
-        Tensor perToken = F.sum(F.mul(F.logSoftmax(logits), logits.backend().fromArray(pick, rows, seq, vocab)), 2, false);
-        return F.sum(perToken, 1, false);
+        return F.sum(F.mul(F.logSoftmax(logits), logits.backend().fromArray(pick, rows, seq, vocab)), 2, false);
     }
 
     /** How many labels of each row are scored (not -100). */
