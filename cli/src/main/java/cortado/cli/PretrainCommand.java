@@ -56,7 +56,19 @@ public final class PretrainCommand implements Command {
                 .option("out", "DIR", "output directory", "runs/pretrain")
                 .flag("resume", "continue from OUT/checkpoint (model, optimizer, step, data position)")
                 .flag("match-special-tokens", "text data: match special-token strings as special tokens (default: they"
-                        + " are text, so a literal <|endoftext|> in the data does not end a document)")),
+                        + " are text, so a literal <|endoftext|> in the data does not end a document)")
+                .option("objective", "clm|mlm", "clm: next-token prediction (GPT-2, Llama); mlm: masked-LM of a BERT"
+                        + " model (--model DIR with a BERT config.json, with or without weights, and its tokenizer.json): each"
+                        + " line of a text file (or JSONL text) gets [CLS]/[SEP], the stream is cut into --seq blocks"
+                        + " (run_mlm's group_texts), 10% of the lines are held out (or --val-data), and training runs"
+                        + " --epochs epochs (--steps is not used) with the held-out masked loss after each; writes"
+                        + " OUT/checkpoint and OUT/best (the epoch of lowest held-out loss), no --resume", "clm")
+                .option("epochs", "N", "mlm: passes over the training blocks", "3")
+                .option("mlm-probability", "P", "mlm: share of tokens selected (80% [MASK], 10% random, 10% kept, as"
+                        + " DataCollatorForLanguageModeling)", "0.15")
+                .flag("whole-word-masking", "mlm: select whole words (WordPiece ## pieces follow their word) and mask"
+                        + " every selected token with [MASK], as DataCollatorForWholeWordMask")
+                .option("early-stopping-patience", "N", "mlm: stop after N epochs without a lower held-out loss; 0: off", "0")),
                 TrainingOptions.PRETRAIN);
     }
 
@@ -64,6 +76,11 @@ public final class PretrainCommand implements Command {
     public int run(String[] argv) throws Exception {
         Args a = args().parse(argv);
         if (!a.positionals().isEmpty()) throw new UsageException("unexpected argument '" + a.positionals().get(0) + "'");
+        String objective = a.choice("objective", "clm", "mlm");
+        if (objective.equals("mlm")) return MlmPretraining.run(a, System.out);
+        for (String f : List.of("epochs", "mlm-probability", "early-stopping-patience"))
+            if (a.has(f)) throw new UsageException("--" + f + " is for --objective mlm");
+        if (a.bool("whole-word-masking")) throw new UsageException("--whole-word-masking is for --objective mlm");
         TrainConfig cfg = config(a);
         Path out = Path.of(a.string("out"));
         var optimizer = OptimizerOptions.factory(a, cfg.weightDecay(), out);

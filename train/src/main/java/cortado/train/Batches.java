@@ -35,12 +35,34 @@ public final class Batches {
      * One batch: inputs and targets, row-major [batch, seq], and the position ids of packed rows (null: every row is
      * one sequence at positions 0..T-1).
      */
-    public record Batch(int[] inputs, int[] targets, int batch, int seq, int[] positions) {
+    public record Batch(int[] inputs, int[] targets, int batch, int seq, int[] positions, int[] attentionMask,
+                        int[] tokenTypes) {
         public Batch(int[] inputs, int[] targets, int batch, int seq) { this(inputs, targets, batch, seq, null); }
+
+        public Batch(int[] inputs, int[] targets, int batch, int seq, int[] positions) {
+            this(inputs, targets, batch, seq, positions, null, null);
+        }
+    }
+
+    /**
+     * One row for an encoder ({@link #epochs}): ids, segment ids (null: all 0), the attention mask (null: every
+     * token real) and targets, each at most T long; the batch pads the row with id 0, mask 0 and target
+     * {@link CausalLm#IGNORE_INDEX}. What the targets mean is the objective's: a label in slot 0, a label per
+     * position, a span's start and end...
+     */
+    public record EncoderRow(int[] inputs, int[] tokenTypes, int[] attentionMask, int[] targets) {
+        public EncoderRow {
+            if (tokenTypes != null && tokenTypes.length != inputs.length)
+                throw new IllegalArgumentException(tokenTypes.length + " token types for " + inputs.length + " ids");
+            if (attentionMask != null && attentionMask.length != inputs.length)
+                throw new IllegalArgumentException(attentionMask.length + " mask entries for " + inputs.length + " ids");
+        }
     }
 
     /** One prepared row: inputs, targets and position ids (null: unpacked), each at most T long. */
-    private record Row(int[] inputs, int[] targets, int[] positions) {}
+    private record Row(int[] inputs, int[] targets, int[] positions, int[] tokenTypes, int[] attentionMask) {
+        Row(int[] inputs, int[] targets, int[] positions) { this(inputs, targets, positions, null, null); }
+    }
 
     private final TokenData data;               // null in examples mode
     private final List<PromptCompletion> examples; // null in the token modes
@@ -53,6 +75,7 @@ public final class Batches {
     private final double[] mixCumulative;       // cumulative source probabilities, the last exactly 1
     private final long[] rowsDrawn;             // mixed mode: rows drawn from each source so far
     private int shard, shards = 1;              // data parallelism: this rank's share of each global batch
+    private boolean epochs;                     // epochs mode: rows in a seeded permutation per epoch; cursor counts rows
 
     private Batches(TokenData data, int batch, int seq, boolean sequential, long seed) {
         if (batch < 1 || seq < 1) throw new IllegalArgumentException("batch and seq must be >= 1");
@@ -168,6 +191,50 @@ public final class Batches {
         return new Batches(batch, seq, seed, rows);
     }
 
+    /**
+     * Encoder rows in epochs, as a PyTorch DataLoader with {@code shuffle=True} and {@code drop_last=False}: each
+     * epoch visits every row once in its own seeded permutation, B rows per batch, the last batch of an epoch holding
+     * what remains. The position (one long, for checkpoints) counts the rows drawn so far.
+     */
+    public static Batches epochs(List<EncoderRow> rows, int batch, int seq, long seed) {
+        List<Row> out = new java.util.ArrayList<>(rows.size());
+        for (int i = 0; i < rows.size(); i++) {
+            EncoderRow r = rows.get(i);
+            if (r.targets().length > seq)
+                throw new TokenDataException("example " + i + " has " + r.targets().length + " targets, more than a row of " + seq);
+            out.add(new Row(r.inputs(), r.targets(), null, r.tokenTypes(), r.attentionMask()));
+        }
+        Batches b = new Batches(batch, seq, seed, out);
+        b.epochs = true;
+        return b;
+    }
+
+    /** The given encoder rows as one batch, in order (evaluation), padded to T as {@link #epochs} pads them. */
+    public static Batch encoderBatch(List<EncoderRow> rows, int seq) {
+        Batches b = epochs(rows, rows.size(), seq, 0);
+        return b.batchOf(b.rows);
+    }
+
+    /** Epochs mode: batches per epoch, ceil(rows / B). */
+    public int batchesPerEpoch() {
+        if (!epochs) throw new IllegalStateException("not in epochs mode");
+        return (rows.size() + batch - 1) / batch;
+    }
+
+    /** Epochs mode: the rows of one epoch in their order, {@code order[i]} the index of its i-th row. */
+    private int[] permutation(long epoch) {
+        int n = rows.size();
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(rngState + 0x9E3779B97F4A7C15L * (epoch + 1));
+        for (int i = n - 1; i > 0; i--) {   // Fisher-Yates
+            int j = rng.nextInt(i + 1), t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        return order;
+    }
+
     /** Targets from labels: position i predicts {@code labels[i + 1]}; the last position predicts nothing. */
     private static int[] shift(int[] labels) {
         int[] t = new int[labels.length];
@@ -184,14 +251,19 @@ public final class Batches {
         boolean anyPacked = false;
         for (Row r : picked) anyPacked |= r.positions() != null;
         int[] positions = anyPacked ? new int[n * seq] : null;
+        int[] mask = epochs ? new int[n * seq] : null, types = epochs ? new int[n * seq] : null;
         for (int b = 0; b < n; b++) {
             Row r = picked.get(b);
             System.arraycopy(r.inputs(), 0, inputs, b * seq, r.inputs().length);
             System.arraycopy(r.targets(), 0, targets, b * seq, r.targets().length);
             if (positions != null)
                 for (int i = 0; i < r.inputs().length; i++) positions[b * seq + i] = r.positions() == null ? i : r.positions()[i];
+            if (mask != null) {
+                for (int i = 0; i < r.inputs().length; i++) mask[b * seq + i] = r.attentionMask() == null ? 1 : r.attentionMask()[i];
+                if (r.tokenTypes() != null) System.arraycopy(r.tokenTypes(), 0, types, b * seq, r.tokenTypes().length);
+            }
         }
-        return new Batch(inputs, targets, n, seq, positions);
+        return new Batch(inputs, targets, n, seq, positions, mask, types);
     }
 
     /** llm.c order: consecutive windows of B·T tokens from the start, wrapping to 0. */
@@ -255,6 +327,8 @@ public final class Batches {
     public Batches shard(int shard, int shards) {
         if (shards < 1 || shard < 0 || shard >= shards)
             throw new IllegalArgumentException("shard " + shard + " of " + shards);
+        if (epochs && shards > 1)
+            throw new IllegalArgumentException("epoch-ordered encoder rows are not split over ranks yet");
         if (sequential && data.size() < (long) batch * shards * seq + 1)
             throw new TokenDataException(data.source() + ": holds " + data.size() + " tokens, fewer than one global"
                     + " batch of " + shards + " ranks needs (ranks*B*T+1 = " + ((long) batch * shards * seq + 1) + ")");
@@ -268,6 +342,16 @@ public final class Batches {
 
     /** One batch of {@code batch} rows (the global batch when sharded). */
     private Batch draw(int batch) {
+        if (epochs) {
+            int n = rows.size();
+            long epoch = cursor / n;
+            int from = (int) (cursor % n), take = Math.min(batch, n - from);
+            int[] order = permutation(epoch);
+            Row[] picked = new Row[take];
+            for (int b = 0; b < take; b++) picked[b] = rows.get(order[from + b]);
+            cursor += take;
+            return batchOf(List.of(picked));
+        }
         if (rows != null) {
             Row[] picked = new Row[batch];
             for (int b = 0; b < batch; b++) picked[b] = rows.get((int) uniform(rows.size()));
@@ -326,7 +410,7 @@ public final class Batches {
     public int seq() { return seq; }
 
     /** The resumable position: the cursor (sequential) or the generator state (random). */
-    public long state() { return sequential ? cursor : rngState; }
+    public long state() { return sequential || epochs ? cursor : rngState; }
 
     /** Restores a position saved from {@link #state()}. */
     public void restore(long state) {
@@ -334,6 +418,9 @@ public final class Batches {
             if (state < 0 || state + (long) batch * shards * seq + 1 > data.size())
                 throw new IllegalArgumentException("data position " + state + " is out of range for "
                         + data.size() + " tokens");
+            cursor = state;
+        } else if (epochs) {
+            if (state < 0) throw new IllegalArgumentException("data position " + state + " is negative");
             cursor = state;
         } else rngState = state;
     }

@@ -90,6 +90,17 @@ public final class MetricsLog implements Closeable {
         }
     }
 
+    /** A line of its own, e.g. an epoch's validation metrics ({@code {"epoch": 2, "step": 40, "val_accuracy": ...}}). */
+    public void logRow(Map<String, Object> row) {
+        try {
+            out.write(Json.write(row));
+            out.write('\n');
+            out.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + ": cannot write metrics (" + e.getMessage() + ")", e);
+        }
+    }
+
     /** Reads a metrics file back (for plots and tests). */
     public static List<Map<String, Object>> read(Path file) throws IOException {
         List<Map<String, Object>> rows = new ArrayList<>();

@@ -10,6 +10,10 @@ import java.util.SplittableRandom;
  * {@link #IGNORE_INDEX} elsewhere. Special tokens ({@code [CLS]}, {@code [SEP]}, padding) are never selected.
  * The draws come from a seeded {@link SplittableRandom}, so a seed reproduces the masks exactly; they are not torch's
  * random stream, so parity with HF is on the statistics, not on individual masks.
+ *
+ * <p>{@link #applyWholeWords} is the collator's {@code whole_word_mask=True} (DataCollatorForWholeWordMask): only a
+ * word's first token is drawn (with {@code probability}), a drawn word has all its tokens selected, and every selected
+ * token becomes {@code [MASK]} (the collator forces {@code mask_replace_prob = 1} there: no random or kept tokens).
  */
 public final class MlmMasking {
     /** The label of positions that are not scored (PyTorch's {@code CrossEntropyLoss} default). */
@@ -48,6 +52,30 @@ public final class MlmMasking {
             if (r < 0.8) inputs[i] = maskId;
             else if (r < 0.9) inputs[i] = rng.nextInt(vocabSize); // HF: randint over the whole vocabulary
             // else: kept unchanged, but still scored
+        }
+        return new Masked(inputs, labels);
+    }
+
+    /**
+     * Whole-word masking: {@code wordStart[i]} marks the first token of a word (a special token is no word). The
+     * collator finds words from character offsets (a token touching the previous one continues its word); Cortado's
+     * callers mark WordPiece's {@code ##} continuations, the same words except where punctuation touches a word
+     * ("don't" is three words here, one there).
+     */
+    public Masked applyWholeWords(int[] ids, boolean[] special, boolean[] wordStart) {
+        if (special.length != ids.length || wordStart.length != ids.length)
+            throw new IllegalArgumentException("masks of " + special.length + " and " + wordStart.length + " entries for "
+                    + ids.length + " tokens");
+        int[] inputs = ids.clone();
+        int[] labels = new int[ids.length];
+        boolean drawn = false;
+        for (int i = 0; i < ids.length; i++) {
+            labels[i] = IGNORE_INDEX;
+            if (special[i]) { drawn = false; continue; }
+            if (wordStart[i]) drawn = rng.nextDouble() < probability;
+            if (!drawn) continue;
+            labels[i] = ids[i];
+            inputs[i] = maskId;
         }
         return new Masked(inputs, labels);
     }

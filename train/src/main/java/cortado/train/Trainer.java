@@ -40,7 +40,8 @@ public final class Trainer {
         void onStep(StepMetrics m, int totalSteps);
     }
 
-    private final CausalLm model;
+    private final CausalLm model;        // null when training a module that is not a causal LM (an encoder's head)
+    private final cortado.nn.Module module;
     private final TrainConfig config;
     private final Batches train;
     private final TokenData val;
@@ -93,10 +94,27 @@ public final class Trainer {
      */
     public Trainer(CausalLm model, TrainConfig config, Batches train, TokenData val,
                    Function<Map<String, Parameter>, Optimizer> optimizer, TrainingObjective objective) {
+        this(model, model.module(), config, train, val, optimizer, objective);
+    }
+
+    /**
+     * Trains a module that is not a causal LM (an encoder with a task head, a masked LM): {@code objective} computes
+     * each micro-batch's loss from the batch alone (its {@code model} argument is null), and validation is the
+     * caller's ({@link #completedSteps()} tells when an epoch ends). Checkpoints write the model part through a
+     * {@link Checkpoint.ModelFiles} that ignores its (null) argument.
+     */
+    public Trainer(cortado.nn.Module module, TrainConfig config, Batches train,
+                   Function<Map<String, Parameter>, Optimizer> optimizer, TrainingObjective objective) {
+        this(null, module, config, train, null, optimizer, objective);
+    }
+
+    private Trainer(CausalLm model, cortado.nn.Module module, TrainConfig config, Batches train, TokenData val,
+                    Function<Map<String, Parameter>, Optimizer> optimizer, TrainingObjective objective) {
         if (train.batch() != config.batch() || train.seq() != config.seq())
             throw new IllegalArgumentException("batches of " + train.batch() + " x " + train.seq() + " for a config of "
                     + config.batch() + " x " + config.seq());
         this.model = model;
+        this.module = module;
         this.config = config;
         this.world = Collectives.world();
         this.parallel = world.size() > 1 ? new DataParallel(world) : null;
@@ -107,15 +125,15 @@ public final class Trainer {
         if (val != null && val.size() < config.seq() + 1)
             throw new TokenDataException(val.source() + ": validation data holds " + val.size()
                     + " tokens, fewer than one row needs (seq+1 = " + (config.seq() + 1) + ")");
-        Map<String, Parameter> params = new java.util.LinkedHashMap<>(model.module().namedParameters());
+        Map<String, Parameter> params = new java.util.LinkedHashMap<>(module.namedParameters());
         for (var e : objective.parameters().entrySet())
             if (params.putIfAbsent(e.getKey(), e.getValue()) != null && params.get(e.getKey()) != e.getValue())
                 throw new IllegalArgumentException("the objective's parameter " + e.getKey() + " clashes with the model's");
         this.optimizer = optimizer.apply(params);
         this.schedule = config.lrSchedule();
-        model.module().train(true);
-        model.module().seedDropout(config.seed());   // masks keyed by (seed, micro-step, layer, element)
-        model.module().checkpointActivations(config.checkpointActivations());
+        module.train(true);
+        module.seedDropout(config.seed());   // masks keyed by (seed, micro-step, layer, element)
+        module.checkpointActivations(config.checkpointActivations());
     }
 
     /**
@@ -172,7 +190,7 @@ public final class Trainer {
         float norm, lr;
         try (StepArena arena = StepArena.open()) {
             for (int micro = 0; micro < k; micro++) {
-                model.module().dropoutStep((long) step * k + micro);   // a resumed run draws the same masks
+                module.dropoutStep((long) step * k + micro);   // a resumed run draws the same masks
                 Tensor loss = objective.loss(model, train.next());
                 lossSum += loss.item();
                 Autograd.backward(k * ranks == 1 ? loss : F.scale(loss, 1f / (k * ranks)));
@@ -254,8 +272,8 @@ public final class Trainer {
         long available = (val.size() - 1) / ((long) rows * t);
         int n = (int) Math.min(valBatches, available);
         double sum = 0;
-        boolean wasTraining = model.module().isTraining();
-        model.module().train(false);
+        boolean wasTraining = module.isTraining();
+        module.train(false);
         try (NoGrad g = NoGrad.enter()) {
             for (int i = 0; i < n; i++) {
                 try (StepArena arena = StepArena.open()) {
@@ -263,7 +281,7 @@ public final class Trainer {
                 }
             }
         } finally {
-            model.module().train(wasTraining);
+            module.train(wasTraining);
         }
         if (sharded) sum = parallel.sum(sum) / ranks;
         return (float) (sum / n);
@@ -311,7 +329,11 @@ public final class Trainer {
         return out;
     }
 
+    /** The causal LM trained, or null for a {@link #Trainer(cortado.nn.Module, TrainConfig, Batches, Function, TrainingObjective) module}. */
     public CausalLm model() { return model; }
+
+    /** The module whose parameters train. */
+    public cortado.nn.Module module() { return module; }
 
     public TrainConfig config() { return config; }
 

@@ -190,7 +190,7 @@ public abstract class DecoderLm extends Module implements CausalLm {
 
     @Override public final Module module() { return this; }
 
-    private static void checkIds(int[] ids, int batch, int seq) {
+    static void checkIds(int[] ids, int batch, int seq) {
         if (batch <= 0 || seq <= 0)
             throw new IllegalArgumentException("batch and sequence length must be positive, got " + batch + " x " + seq);
         if (ids.length != batch * seq)

@@ -26,7 +26,12 @@ import java.util.Map;
 public final class BertCheckpoint {
     private BertCheckpoint() {}
 
-    /** The model the config's {@code architectures} names: BertModel (also when none is named), BertForMaskedLM or BertForSequenceClassification. */
+    /** The architectures this reader builds. */
+    public static final List<String> ARCHITECTURES = List.of("BertModel", "BertForMaskedLM",
+            "BertForSequenceClassification", "BertForTokenClassification", "BertForQuestionAnswering",
+            "BertForMultipleChoice");
+
+    /** The model the config's {@code architectures} names (BertModel also when none is named). */
     public static Module load(Path dir) {
         BertConfig c = config(dir);
         String arch = c.architecture() == null ? "BertModel" : c.architecture();
@@ -34,9 +39,87 @@ public final class BertCheckpoint {
             case "BertModel" -> loadModel(dir);
             case "BertForMaskedLM" -> loadMaskedLm(dir);
             case "BertForSequenceClassification" -> loadSequenceClassification(dir);
+            case "BertForTokenClassification" -> loadHead(new BertForTokenClassification(c), dir);
+            case "BertForQuestionAnswering" -> loadHead(new BertForQuestionAnswering(c), dir);
+            case "BertForMultipleChoice" -> loadHead(new BertForMultipleChoice(c), dir);
             default -> throw CheckpointException.at(dir.resolve(HfCheckpoint.CONFIG), "architectures = [\"" + arch
-                    + "\"] is not supported (BertModel, BertForMaskedLM, BertForSequenceClassification)");
+                    + "\"] is not supported (" + String.join(", ", ARCHITECTURES) + ")");
         };
+    }
+
+    /**
+     * A task model (a {@code bert} encoder and its head) filled from {@code dir}: keys without the {@code bert.}
+     * prefix (a bare BertModel's) go to the encoder, so a head starts from a pretrained encoder only when the caller
+     * fills the head itself; here every parameter must be in the file.
+     */
+    public static <M extends Module> M loadHead(M model, Path dir) {
+        model.eval();   // as from_pretrained returns it
+        java.util.Set<String> own = model.namedParameters().keySet();
+        fill(model, weightsFile(dir), key -> {
+            String k = legacy(key);
+            if (k.startsWith("cls.")) return IGNORE;   // an MLM head's weights, not this model's
+            if ((k.startsWith("bert.pooler.") || k.startsWith("pooler.")) && !own.contains("bert.pooler.dense.weight"))
+                return IGNORE;                          // this head has no pooler
+            return k.startsWith("bert.") || own.contains(k) ? k : "bert." + k;
+        });
+        return model;
+    }
+
+    /**
+     * The encoder of the checkpoint in {@code dir} (any BERT class) copied into {@code model}'s {@code bert} child,
+     * whose head keeps its own (fresh) initialization: transformers' {@code AutoModelFor....from_pretrained} of a
+     * checkpoint without that head. A pooler the file lacks keeps its initialization too.
+     */
+    public static void loadEncoderInto(Module model, Path dir) {
+        BertModel source = loadModel(dir);
+        Map<String, Parameter> target = model.namedParameters();
+        for (var e : source.namedParameters().entrySet()) {
+            Parameter p = target.get("bert." + e.getKey());
+            if (p == null) continue;   // a pooler this head does not have
+            if (!Arrays.equals(p.shape(), e.getValue().shape()))
+                throw CheckpointException.at(dir, "bert." + e.getKey() + " is " + Arrays.toString(e.getValue().shape())
+                        + " in the checkpoint but " + Arrays.toString(p.shape()) + " here");
+            p.set(e.getValue().value());
+        }
+    }
+
+    /**
+     * Writes {@code model} as transformers saves it: config.json (the config's fields under HF's names,
+     * {@code architectures}, and {@code id2label}/{@code label2id} when {@code labels} is given) and one
+     * model.safetensors of its parameters under their HF names (an MLM decoder, tied, is not written).
+     */
+    public static void save(Module model, BertConfig c, String architecture, cortado.nn.models.TaskLabels labels, Path dir) {
+        if (!ARCHITECTURES.contains(architecture))
+            throw new IllegalArgumentException("unknown BERT architecture " + architecture);
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("architectures", List.of(architecture));
+        json.put("model_type", "bert");
+        json.put("vocab_size", c.vocabSize());
+        json.put("hidden_size", c.hiddenSize());
+        json.put("num_hidden_layers", c.numHiddenLayers());
+        json.put("num_attention_heads", c.numAttentionHeads());
+        json.put("intermediate_size", c.intermediateSize());
+        json.put("hidden_act", c.hiddenAct());
+        json.put("max_position_embeddings", c.maxPositionEmbeddings());
+        json.put("type_vocab_size", c.typeVocabSize());
+        json.put("layer_norm_eps", (double) c.layerNormEps());
+        json.put("hidden_dropout_prob", (double) c.hiddenDropoutProb());
+        json.put("attention_probs_dropout_prob", (double) c.attentionProbsDropoutProb());
+        json.put("classifier_dropout", (double) c.classifierDropout());
+        json.put("position_embedding_type", "absolute");
+        json.put("tie_word_embeddings", true);
+        if (labels != null) labels.writeTo(json);
+        java.util.TreeMap<String, cortado.tensor.Tensor> tensors = new java.util.TreeMap<>();
+        model.namedParameters().forEach((n, p) -> tensors.put(n, p.value()));
+        try {
+            Files.createDirectories(dir);
+            cortado.nn.io.AtomicFiles.write(dir.resolve(HfCheckpoint.WEIGHTS),
+                    tmp -> Safetensors.write(tmp, tensors, Map.of("format", "pt"), cortado.tensor.DType.F32));
+            cortado.nn.io.AtomicFiles.write(dir.resolve(HfCheckpoint.CONFIG),
+                    (cortado.data.json.Json.write(json) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.io.IOException e) {
+            throw CheckpointException.at(dir, "cannot write the model: " + e.getMessage(), e);
+        }
     }
 
     /** The encoder of any BERT checkpoint; with a pooler when the checkpoint has one. */
