@@ -173,8 +173,9 @@ final class FinetuneSetup {
                         extraFiles == null ? tokenizerFiles : tokenizerFiles.andThen(extraFiles));
             }
             Optimizer opt = trainer.optimizer();
-            o.printf(Locale.ROOT, "optimizer %s: %.2f MB of state, %.2f MB of it in memory%n", opt.kind(),
-                    opt.stateBytesTotal() / 1048576.0, opt.stateBytesResident() / 1048576.0);
+            o.printf(Locale.ROOT, "optimizer %s: %.2f MB of state%s, %.2f MB of it in memory%n", opt.kind(),
+                    opt.stateBytesTotal() / 1048576.0, opt instanceof cortado.train.dist.ZeroOptimizer ? " (rank 0's shard)" : "",
+                    opt.stateBytesResident() / 1048576.0);
             o.printf(Locale.ROOT, "done: %d steps in %.1f s, final loss %.4f%s%n", r.steps(), r.seconds(), r.lastLoss(),
                     Float.isNaN(r.lastValLoss()) ? "" : String.format(Locale.ROOT,
                             ", validation loss %.4f (first %.4f)", r.lastValLoss(), r.firstValLoss()));

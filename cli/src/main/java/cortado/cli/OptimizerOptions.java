@@ -41,6 +41,9 @@ final class OptimizerOptions {
         if (a.has("optimizer-memory-cap") && !kind.paged())
             throw new UsageException("--optimizer-memory-cap applies to paged-adamw and paged-adamw-8bit, not "
                     + kind.cliName());
+        if (a.has("zero") && a.nonNegativeInt("zero") > 0 && !kind.elementwise())
+            throw new UsageException("--zero shards the optimizer state element by element, which " + kind.cliName()
+                    + " cannot split (its update is not elementwise); use adamw, sgd, sgd-nesterov or lion");
         if (kind == OptimizerKind.ADAFACTOR_RELATIVE)   // transformers refuses an lr with relative_step too
             for (String f : List.of("lr", "schedule", "warmup"))
                 if (a.has(f))

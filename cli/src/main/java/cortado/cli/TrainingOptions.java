@@ -43,6 +43,9 @@ final class TrainingOptions {
                 .option("seed", "S", "seed for " + d.seeds(), "1337")
                 .option("save-every", "N", "also write the checkpoint every N steps, so a crash loses at most N; 0:"
                         + " only at the end", d.saveEvery())
+                .option("zero", "S", "ZeRO stage over data-parallel ranks (mpirun): 0 every rank holds all optimizer"
+                        + " state; 1 each rank holds 1/N of it (gradients reduce-scattered, parameters all-gathered); 2 the"
+                        + " gradients sharded too; needs an elementwise optimizer (adamw, sgd, sgd-nesterov, lion)", "0")
                 .flag("checkpoint-activations", "keep only each block's input and recompute the block during backward:"
                         + " same gradients, much less memory, about a third more compute");
     }
@@ -58,11 +61,21 @@ final class TrainingOptions {
         return s;
     }
 
+    /** The --zero stage, checked: 0, 1 or 2. */
+    static int zero(Args a) throws UsageException {
+        int z = a.nonNegativeInt("zero");
+        if (z > 2)
+            throw new UsageException("--zero " + z + ": stages 0, 1 and 2 exist (stage 3, sharded parameters, is not"
+                    + " implemented)");
+        return z;
+    }
+
     /** The run's TrainConfig from the flags, rows of {@code seq} tokens, with the recipe's validation and order. */
     static TrainConfig config(Args a, int seq, int valEvery, int valBatches, boolean sequential) throws UsageException {
         return new TrainConfig(a.positiveInt("steps"), a.positiveInt("batch"), seq, (float) a.nonNegativeReal("lr"),
                 a.nonNegativeInt("warmup"), schedule(a), (float) a.nonNegativeReal("weight-decay"),
                 (float) a.nonNegativeReal("grad-clip"), a.positiveInt("grad-accum"), valEvery, valBatches,
-                a.longValue("seed"), sequential, a.nonNegativeInt("save-every"), a.bool("checkpoint-activations"));
+                a.longValue("seed"), sequential, a.nonNegativeInt("save-every"), a.bool("checkpoint-activations"),
+                zero(a));
     }
 }

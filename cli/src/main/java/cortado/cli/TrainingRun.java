@@ -101,8 +101,10 @@ final class TrainingRun {
     /** ", on each of N ranks (LIBRARY)" for a data-parallel run, else empty: the run line's tail. */
     static String ranks(Trainer trainer) {
         var c = trainer.collective();
-        return c.size() == 1 ? "" : String.format(Locale.ROOT, " on each of %d ranks (%s), a global batch of %d rows",
-                c.size(), c.name(), trainer.config().batch() * c.size());
+        int zero = trainer.config().zero();
+        return c.size() == 1 ? (zero > 0 ? ", ZeRO-" + zero + " on 1 rank" : "")
+                : String.format(Locale.ROOT, " on each of %d ranks (%s), a global batch of %d rows%s",
+                c.size(), c.name(), trainer.config().batch() * c.size(), zero > 0 ? ", ZeRO-" + zero : "");
     }
 
     /** "1.23M" for a parameter or token count. */

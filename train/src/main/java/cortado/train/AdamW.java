@@ -16,7 +16,9 @@ import java.util.Map;
  * shrinking a gain or an offset towards zero is not regularisation. The update itself is one fused kernel,
  * {@link cortado.tensor.Backend#adamwInPlace}.
  */
-public final class AdamW implements Optimizer {
+public final class AdamW implements ElementwiseOptimizer {
+    static final String EXP_AVG = "exp_avg", EXP_AVG_SQ = "exp_avg_sq";
+
     public static final float DEFAULT_BETA1 = 0.9f, DEFAULT_BETA2 = 0.999f, DEFAULT_EPS = 1e-8f;
 
     private final Map<String, Parameter> params;
@@ -154,6 +156,32 @@ public final class AdamW implements Optimizer {
     }
 
     public float weightDecay() { return weightDecay; }
+
+    @Override public List<String> stateSlots() { return List.of(EXP_AVG, EXP_AVG_SQ); }
+
+    @Override
+    public Tensor state(String slot, String name) {
+        return switch (slot) {
+            case EXP_AVG -> m.get(name);
+            case EXP_AVG_SQ -> v.get(name);
+            default -> throw new IllegalArgumentException("AdamW has no state slot " + slot);
+        };
+    }
+
+    @Override
+    public void restoreState(int step, Map<String, float[]> state) {
+        Map<String, Tensor> fm = new LinkedHashMap<>(), fv = new LinkedHashMap<>();
+        for (Map.Entry<String, float[]> e : state.entrySet()) {
+            String key = e.getKey();
+            boolean first = key.startsWith(EXP_AVG + "."), second = key.startsWith(EXP_AVG_SQ + ".");
+            if (!first && !second) throw new IllegalArgumentException("AdamW has no state " + key);
+            String name = key.substring(key.indexOf('.') + 1);
+            Parameter p = params.get(name);
+            if (p == null) throw new IllegalArgumentException("state " + key + " of an unknown parameter");
+            (first ? fm : fv).put(name, Tensor.of(e.getValue(), p.shape()));
+        }
+        restore(step, fm, fv);
+    }
 
     // ---- state for checkpoints ----
 

@@ -71,6 +71,13 @@ abstract class FloatStateOptimizer implements Optimizer {
         }
     }
 
+    /** For {@link ElementwiseOptimizer#restoreState}: the state becomes {@code values} ({@code SLOT.NAME}), the step {@code step}. */
+    protected final void replaceState(int step, Map<String, float[]> values) {
+        if (step < 0) throw new IllegalArgumentException("negative optimizer step " + step);
+        state.replace(values, params);
+        this.step = step;
+    }
+
     static void checkUnit(String what, double x) {
         if (!(x >= 0 && x < 1)) throw new IllegalArgumentException(what + " must lie in [0, 1), got " + x);
     }

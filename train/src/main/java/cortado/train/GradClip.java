@@ -20,11 +20,24 @@ public final class GradClip {
      * in its own pass (the same numbers as clipping in place first, one pass over the gradients fewer).
      */
     public static Norm measure(Collection<Parameter> params, float maxNorm) {
+        return fromSumOfSquares(sumOfSquares(params), maxNorm);
+    }
+
+    /** The sum of the squares of every gradient of {@code params} (parameters without one are skipped). */
+    public static double sumOfSquares(Collection<Parameter> params) {
         double sumSq = 0;
         for (Parameter p : params) {
             Tensor g = p.value().grad();
             if (g != null) sumSq += g.backend().sumOfSquares(g);
         }
+        return sumSq;
+    }
+
+    /**
+     * The norm and clip from the sum of squares of all gradients: how sharded gradients (ZeRO) are clipped by the
+     * global norm, each rank's sum over its shard added up over the ranks first.
+     */
+    public static Norm fromSumOfSquares(double sumSq, float maxNorm) {
         double norm = Math.sqrt(sumSq);
         float scale = maxNorm > 0 && norm > maxNorm ? (float) (maxNorm / (norm + 1e-6)) : 1f;
         return new Norm((float) norm, scale);

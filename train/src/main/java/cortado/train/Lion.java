@@ -11,7 +11,7 @@ import java.util.Map;
  * Every update has magnitude lr per element, so Lion wants a learning rate 3-10x below AdamW's (the paper). State:
  * {@code exp_avg.NAME}, one tensor per parameter (half AdamW's). One fused kernel, {@link cortado.tensor.Backend#lionInPlace}.
  */
-public final class Lion extends FloatStateOptimizer {
+public final class Lion extends FloatStateOptimizer implements ElementwiseOptimizer {
     static final String EXP_AVG = "exp_avg";
 
     /** timm's betas. */
@@ -41,4 +41,10 @@ public final class Lion extends FloatStateOptimizer {
     }
 
     @Override public String kind() { return OptimizerKind.LION.cliName(); }
+
+    @Override public java.util.List<String> stateSlots() { return java.util.List.of(EXP_AVG); }
+
+    @Override public Tensor state(String slot, String name) { return state.find(slot, name); }
+
+    @Override public void restoreState(int step, Map<String, float[]> values) { replaceState(step, values); }
 }

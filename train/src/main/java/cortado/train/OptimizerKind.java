@@ -41,6 +41,9 @@ public enum OptimizerKind {
 
     public boolean paged() { return this == PAGED_ADAMW || this == PAGED_ADAMW_8BIT; }
 
+    /** Whether its update is elementwise ({@link ElementwiseOptimizer}), so ZeRO can shard its state at any element. */
+    public boolean elementwise() { return this == ADAMW || this == SGD || this == SGD_NESTEROV || this == LION; }
+
     public boolean eightBit() { return this == ADAMW_8BIT || this == PAGED_ADAMW_8BIT; }
 
     /** The kind named {@code name}; an unknown name is an error listing the known ones. */

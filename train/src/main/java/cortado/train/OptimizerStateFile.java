@@ -18,7 +18,7 @@ import java.util.Map;
  * ... for 8-bit ones) and metadata {@code optimizer} (the {@link OptimizerKind} name) and {@code step}. A file without
  * {@code optimizer} was written by AdamW before there were others.
  */
-final class OptimizerStateFile implements AutoCloseable {
+public final class OptimizerStateFile implements AutoCloseable {
     private final SafetensorsFile file;
     private final int step;
 
@@ -28,7 +28,7 @@ final class OptimizerStateFile implements AutoCloseable {
     }
 
     /** Writes {@code w}'s tensors with the kind and step as metadata, atomically. */
-    static void write(Path path, RawSafetensorsWriter w, String kind, int step) {
+    public static void write(Path path, RawSafetensorsWriter w, String kind, int step) {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("optimizer", kind);
         meta.put("step", Integer.toString(step));
@@ -36,7 +36,7 @@ final class OptimizerStateFile implements AutoCloseable {
     }
 
     /** Opens a state file written by an optimizer of {@code kind}; another kind is an error naming both. */
-    static OptimizerStateFile open(Path path, String kind) {
+    public static OptimizerStateFile open(Path path, String kind) {
         SafetensorsFile f = Safetensors.read(path);
         try {
             Map<String, String> meta = f.metadata() == null ? Map.of() : f.metadata();
@@ -57,11 +57,11 @@ final class OptimizerStateFile implements AutoCloseable {
         }
     }
 
-    int step() { return step; }
+    public int step() { return step; }
 
     java.util.Set<String> names() { return file.names(); }
 
-    boolean contains(String name) { return file.contains(name); }
+    public boolean contains(String name) { return file.contains(name); }
 
     /** The bytes of tensor {@code name}, checked to have {@code dtype} and {@code numel} elements. */
     MemorySegment bytes(String name, SafetensorsDtype dtype, long numel) {
@@ -77,7 +77,7 @@ final class OptimizerStateFile implements AutoCloseable {
     }
 
     /** Tensor {@code name} as float32, which must have exactly {@code shape}. */
-    float[] floats(String name, int[] shape) {
+    public float[] floats(String name, int[] shape) {
         if (file.contains(name) && !Arrays.equals(file.shape(name), shape))
             throw new CheckpointException(file.path() + ": tensor " + name + " has shape "
                     + Arrays.toString(file.shape(name)) + ", its parameter has " + Arrays.toString(shape));
@@ -88,12 +88,12 @@ final class OptimizerStateFile implements AutoCloseable {
     }
 
     /** The first tensor name not in {@code known}, or null: a state file for other parameters is refused. */
-    String unexpected(java.util.Set<String> known) {
+    public String unexpected(java.util.Set<String> known) {
         for (String n : file.names()) if (!known.contains(n)) return n;
         return null;
     }
 
-    Path path() { return file.path(); }
+    public Path path() { return file.path(); }
 
     @Override public void close() { file.close(); }
 }

@@ -11,7 +11,7 @@ import java.util.Map;
  * 2013) when asked. State: {@code momentum_buffer.NAME} (none with momentum 0). One fused kernel per parameter,
  * {@link cortado.tensor.Backend#sgdInPlace}.
  */
-public final class Sgd extends FloatStateOptimizer {
+public final class Sgd extends FloatStateOptimizer implements ElementwiseOptimizer {
     static final String BUFFER = "momentum_buffer";
 
     /** torch.optim.SGD's momentum, dampening and nesterov. */
@@ -52,6 +52,13 @@ public final class Sgd extends FloatStateOptimizer {
     }
 
     public Config config() { return config; }
+
+    @Override
+    public java.util.List<String> stateSlots() { return config.momentum() != 0 ? java.util.List.of(BUFFER) : java.util.List.of(); }
+
+    @Override public Tensor state(String slot, String name) { return state.find(slot, name); }
+
+    @Override public void restoreState(int step, Map<String, float[]> values) { replaceState(step, values); }
 
     @Override
     public String kind() { return (config.nesterov() ? OptimizerKind.SGD_NESTEROV : OptimizerKind.SGD).cliName(); }

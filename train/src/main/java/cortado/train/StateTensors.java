@@ -41,6 +41,26 @@ final class StateTensors {
         });
     }
 
+    /**
+     * Replaces the state with {@code values}, keyed {@code SLOT.PARAM} (each its slot's element count); a key that
+     * is not a slot of {@code params} is an error naming it.
+     */
+    void replace(Map<String, float[]> values, Map<String, Parameter> params) {
+        Map<String, Tensor> read = new LinkedHashMap<>();
+        for (Map.Entry<String, Parameter> e : params.entrySet())
+            for (String slot : slots) {
+                String key = slot + "." + e.getKey();
+                int[] shape = shapes.of(slot, e.getKey(), e.getValue().shape());
+                if (shape == null || !values.containsKey(key)) continue;
+                cortado.tensor.Backend b = e.getValue().value().backend();
+                read.put(key, StepArena.outside(() -> b.fromArray(values.get(key).clone(), shape)));
+            }
+        for (String key : values.keySet())
+            if (!read.containsKey(key)) throw new IllegalArgumentException("state " + key + " matches no slot of a trainable parameter");
+        tensors.clear();
+        tensors.putAll(read);
+    }
+
     long bytes() {
         long b = 0;
         for (Tensor t : tensors.values()) b += 4 * t.numelLong();

@@ -10,6 +10,7 @@ import cortado.tensor.Tensor;
 import cortado.train.dist.Collective;
 import cortado.train.dist.Collectives;
 import cortado.train.dist.DataParallel;
+import cortado.train.dist.ZeroOptimizer;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -31,7 +32,9 @@ import java.util.function.Function;
  * B rows of every global batch of N x B ({@link Batches#shard}), scales its loss by 1/(K N), and after the last
  * micro-batch the gradients are summed over the ranks ({@link DataParallel}; only the optimizer's, i.e. trainable,
  * parameters), so every rank takes the update of one process with batch N x B and the parameters stay identical.
- * Only rank 0 writes metrics and checkpoints.
+ * Only rank 0 writes metrics and checkpoints. With {@link TrainConfig#zero} 1 or 2 the optimizer is a
+ * {@link ZeroOptimizer}: the gradients are reduce-scattered instead, each rank updates its shard and the parameters
+ * are all-gathered; the state is gathered on rank 0 for a checkpoint.
  */
 public final class Trainer {
     /** Told about every completed step (progress display). */
@@ -55,6 +58,7 @@ public final class Trainer {
     private float[] lastValBySource;     // mixed, validated per source: the last losses, else null
     private final Collective world;      // the job's ranks (a single process: local)
     private final DataParallel parallel; // N > 1 ranks: the gradient all-reduce, else null
+    private final ZeroOptimizer zero;    // --zero 1|2: the sharded optimizer (also this.optimizer), else null
 
     /** AdamW with the config's weight decay. @param val validation tokens, or null for none */
     public Trainer(CausalLm model, TrainConfig config, TokenData train, TokenData val) {
@@ -129,7 +133,8 @@ public final class Trainer {
         for (var e : objective.parameters().entrySet())
             if (params.putIfAbsent(e.getKey(), e.getValue()) != null && params.get(e.getKey()) != e.getValue())
                 throw new IllegalArgumentException("the objective's parameter " + e.getKey() + " clashes with the model's");
-        this.optimizer = optimizer.apply(params);
+        this.zero = config.zero() > 0 ? new ZeroOptimizer(params, world, config.zero(), optimizer) : null;
+        this.optimizer = zero != null ? zero : optimizer.apply(params);
         this.schedule = config.lrSchedule();
         module.train(true);
         module.seedDropout(config.seed());   // masks keyed by (seed, micro-step, layer, element)
@@ -195,14 +200,14 @@ public final class Trainer {
                 lossSum += loss.item();
                 Autograd.backward(k * ranks == 1 ? loss : F.scale(loss, 1f / (k * ranks)));
             }
-            if (parallel != null) {   // once per update, after the last micro-batch
-                parallel.sumGradients(optimizer.parameterList());
-                lossSum = parallel.sum(lossSum) / ranks;
-            }
+            // once per update, after the last micro-batch
+            if (parallel != null && zero == null) parallel.sumGradients(optimizer.parameterList());
+            if (parallel != null) lossSum = parallel.sum(lossSum) / ranks;
             if (!Double.isFinite(lossSum))
                 throw new IllegalStateException("the training loss is " + lossSum / k + " at step " + (step + 1)
                         + "; training diverged (try a lower --lr, warmup or --grad-clip)");
-            GradClip.Norm clip = GradClip.measure(optimizer.parameterList(), config.gradClip());
+            GradClip.Norm clip = zero != null ? zero.reduceGradients(config.gradClip())
+                    : GradClip.measure(optimizer.parameterList(), config.gradClip());
             norm = clip.norm();
             if (!Float.isFinite(norm))
                 throw new IllegalStateException("the gradient norm is " + norm + " at step " + (step + 1)
@@ -289,6 +294,7 @@ public final class Trainer {
 
     /** Runs the remaining steps, logging each one; writes a checkpoint when due and after the last step. */
     public void run(MetricsLog log, Checkpoint.Writer checkpoints, Listener listener) {
+        boolean saving = checkpoints != null;   // the same on every rank
         if (world.rank() != 0) {   // one copy of the outputs: rank 0's (every rank holds the same parameters)
             log = null;
             checkpoints = null;
@@ -298,8 +304,9 @@ public final class Trainer {
             if (log != null) log.log(m, extraMetrics(m));
             if (listener != null) listener.onStep(m, config.steps());
             boolean last = step == config.steps();
-            if (checkpoints != null && (last || (config.saveEvery() > 0 && step % config.saveEvery() == 0)))
-                checkpoints.save(this);
+            boolean due = saving && (last || (config.saveEvery() > 0 && step % config.saveEvery() == 0));
+            if (due && zero != null) zero.gatherState();   // every rank: the shards of the state go to rank 0
+            if (due && checkpoints != null) checkpoints.save(this);
         }
     }
 
