@@ -149,11 +149,11 @@ public final class LoglikelihoodScorer {
         for (int s = 0, next; s < order.size(); s = next) {
             // up to batchSize contexts, fewer when the cache of the longest context plus the longest continuation
             // tail would pass the model's positions (each group alone fits: context + continuation <= maxLength + 1)
-            int first = requests.get(order.get(s).get(0)).context().length, longestTail = 0;
+            int longestContext = requests.get(order.get(s).get(0)).context().length, longestTail = 0;
             for (next = s; next < order.size() && next - s < batchSize; next++) {
                 int t = 0;
                 for (int i : order.get(next)) t = Math.max(t, requests.get(i).continuation().length - 1);
-                if (next > s && first + Math.max(longestTail, t) > model.config().maxPositions()) break;
+                if (next > s && longestContext + Math.max(longestTail, t) > model.config().maxPositions()) break;
                 longestTail = Math.max(longestTail, t);
             }
             List<List<Integer>> chunk = order.subList(s, next);
