@@ -146,8 +146,17 @@ public final class LoglikelihoodScorer {
         List<List<Integer>> order = new ArrayList<>(groups);   // longest contexts first: similar lengths, little padding
         order.sort(Comparator.comparingInt(g -> -requests.get(g.get(0)).context().length));
         int vocab = model.config().vocabSize();
-        for (int s = 0; s < order.size(); s += batchSize) {
-            List<List<Integer>> chunk = order.subList(s, Math.min(order.size(), s + batchSize));
+        for (int s = 0, next; s < order.size(); s = next) {
+            // up to batchSize contexts, fewer when the cache of the longest context plus the longest continuation
+            // tail would pass the model's positions (each group alone fits: context + continuation <= maxLength + 1)
+            int longestContext = requests.get(order.get(s).get(0)).context().length, longestTail = 0;
+            for (next = s; next < order.size() && next - s < batchSize; next++) {
+                int t = 0;
+                for (int i : order.get(next)) t = Math.max(t, requests.get(i).continuation().length - 1);
+                if (next > s && longestContext + Math.max(longestTail, t) > model.config().maxPositions()) break;
+                longestTail = Math.max(longestTail, t);
+            }
+            List<List<Integer>> chunk = order.subList(s, next);
             int docs = chunk.size(), p = requests.get(chunk.get(0).get(0)).context().length, tail = 0, rows = 0;
             int[] ids = new int[docs * p], pads = new int[docs];
             for (int d = 0; d < docs; d++) {

@@ -17,7 +17,7 @@ import java.util.Locale;
  * at 0.5 (no preference). A bar whose interval excludes 0.5 is drawn dark: a preference the set can tell from chance.
  */
 public final class BiasPreferenceChart {
-    private static final int W = 820, ROW = 26, LEFT = 250, RIGHT = 70, TOP = 60, BOTTOM = 60;
+    private static final int W = 900, ROW = 26, LEFT = 320, RIGHT = 70, TOP = 60, BOTTOM = 60;
     private static final Color CLEAR = new Color(200, 80, 60), UNCLEAR = new Color(235, 175, 160);
 
     private BiasPreferenceChart() {}
@@ -70,7 +70,7 @@ public final class BiasPreferenceChart {
             int mid = LEFT + plotW / 2;
             g.drawLine(mid, TOP, mid, bottom);
             g.drawString("share preferring the stereotyped option; whiskers: 95% Wilson interval; dark: excludes 0.5",
-                    LEFT - 120, h - 18);
+                    LEFT - 200, h - 18);
             g.setFont(font.deriveFont(Font.BOLD, 16f));
             fm = g.getFontMetrics();
             String title = "bias preference";

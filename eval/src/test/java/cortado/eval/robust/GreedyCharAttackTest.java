@@ -31,8 +31,35 @@ class GreedyCharAttackTest {
         return out;
     };
 
-    Task task() throws Exception {
-        Files.writeString(dir.resolve("t.jsonl"), "{\"q\": \"zzzz\", \"choices\": [\"yes\", \"no\"], \"label\": 0}\n"
+    /**
+     * ll(" no") = g(which of the three letters after "Q: " are 'x') - 1.5, g not additive: greedy takes position 0
+     * first (1.0 alone), then 1 (1.2), then 2 (2.0, flipped); but positions 1 and 2 alone give 1.6 and flip, so
+     * pruning must drop the first edit.
+     */
+    static final TextScorer NOT_ADDITIVE = requests -> {
+        double[] g = {0, 1.0, 0.9, 1.2, 0.8, 1.1, 1.6, 2.0};   // by mask: bit 0 = position 0, ...
+        List<TextScorer.Scored> out = new ArrayList<>();
+        for (MultipleChoiceTask.Request r : requests) {
+            String q = r.context().substring(3, 6);
+            int mask = 0;
+            for (int i = 0; i < 3; i++) if (q.charAt(i) == 'x') mask |= 1 << i;
+            out.add(new TextScorer.Scored(r.continuation().equals(" yes") ? 0 : g[mask] - 1.5, 1, false));
+        }
+        return out;
+    };
+
+    @Test
+    void dropsTheEditsTheFlipDoesNotNeed() throws Exception {
+        GreedyCharAttack.Outcome o = new GreedyCharAttack(NOT_ADDITIVE, 3).run(task("zzz"), 0, 1, 1234).outcomes().get(0);
+        assertThat(o.flipped()).isTrue();
+        assertThat(o.edits()).extracting(GreedyCharAttack.Edit::position).containsExactly(1, 2);
+        assertThat(o.adversarialPrompt()).isEqualTo("Q: zxx\nA:");
+    }
+
+    Task task() throws Exception { return task("zzzz"); }
+
+    Task task(String first) throws Exception {
+        Files.writeString(dir.resolve("t.jsonl"), "{\"q\": \"" + first + "\", \"choices\": [\"yes\", \"no\"], \"label\": 0}\n"
                 + "{\"q\": \"xxx\", \"choices\": [\"yes\", \"no\"], \"label\": 0}\n");
         Files.writeString(dir.resolve("t.yaml"), """
                 task: t
