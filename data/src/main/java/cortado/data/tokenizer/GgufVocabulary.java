@@ -9,7 +9,7 @@ import java.util.Map;
 /**
  * A tokenizer as GGUF's {@code tokenizer.ggml.*} metadata holds it (llama.cpp's llama-vocab.cpp reads it; its
  * convert_hf_to_gguf.py writes it): the model kind ({@code gpt2}: byte-level BPE), the pre-tokenizer's name
- * ({@code gpt2}: GPT-2's regex; {@code llama-bpe}: Llama 3's, with whole-word vocabulary hits taking precedence over
+ * ({@code gpt-2}: GPT-2's regex; {@code llama-bpe}: Llama 3's, with whole-word vocabulary hits taking precedence over
  * merges), every token's text by id (byte-level spelled, as tokenizer.json's vocab), each token's type (1 normal,
  * 3 control, 4 user-defined, 5 unused, as gguf-py's TokenType), the merges as "left right", the special ids (-1:
  * none) and whether a BOS/EOS is added to an encoded text.
@@ -30,7 +30,7 @@ public record GgufVocabulary(String model, String pre, List<String> tokens, int[
     }
 
     /** The pre-tokenizer names this reads and writes, each with its split regex. */
-    static final Map<String, String> PRE = Map.of("gpt2", SplitPatterns.GPT2_ORIGINAL, "llama-bpe", SplitPatterns.LLAMA3);
+    static final Map<String, String> PRE = Map.of("gpt-2", SplitPatterns.GPT2_ORIGINAL, "llama-bpe", SplitPatterns.LLAMA3);
 
     // ---- from GGUF metadata ----
 
@@ -45,7 +45,7 @@ public record GgufVocabulary(String model, String pre, List<String> tokens, int[
                     + " Cortado reads byte-level BPE ('gpt2')");
         if (!model.equals("gpt2"))
             throw TokenizerException.in(where, "tokenizer.ggml.model '" + model + "' is not supported (Cortado reads 'gpt2')");
-        String pre = metadata.containsKey("tokenizer.ggml.pre") ? string(metadata, "tokenizer.ggml.pre", where) : "gpt2";
+        String pre = metadata.containsKey("tokenizer.ggml.pre") ? string(metadata, "tokenizer.ggml.pre", where) : "default";
         if (!PRE.containsKey(pre))
             throw TokenizerException.in(where, "tokenizer.ggml.pre '" + pre + "' is not supported (Cortado reads "
                     + String.join(", ", PRE.keySet().stream().sorted().toList()) + ")");
@@ -164,7 +164,7 @@ public record GgufVocabulary(String model, String pre, List<String> tokens, int[
     }
 
     private static Map<String, Object> preTokenizerJson(String pre) {
-        if (pre.equals("gpt2")) return byteLevel(false, true);
+        if (pre.equals("gpt-2")) return byteLevel(false, true);
         Map<String, Object> split = new LinkedHashMap<>();
         split.put("type", "Split");
         split.put("pattern", Map.of("Regex", PRE.get(pre)));
@@ -248,11 +248,11 @@ public record GgufVocabulary(String model, String pre, List<String> tokens, int[
         return new GgufVocabulary("gpt2", pre, tokens, types, merges, bos, eos, -1, -1, addBos, addEos);
     }
 
-    /** "gpt2" or "llama-bpe" for the pre-tokenizer json, else null. */
+    /** "gpt-2" or "llama-bpe" for the pre-tokenizer json, else null. */
     static String preName(Object pre) {
         if (!(pre instanceof Map<?, ?> p)) return null;
         if ("ByteLevel".equals(p.get("type")))
-            return !Boolean.TRUE.equals(p.get("add_prefix_space")) && !Boolean.FALSE.equals(p.get("use_regex")) ? "gpt2" : null;
+            return !Boolean.TRUE.equals(p.get("add_prefix_space")) && !Boolean.FALSE.equals(p.get("use_regex")) ? "gpt-2" : null;
         if ("Sequence".equals(p.get("type")) && p.get("pretokenizers") instanceof List<?> seq && seq.size() == 2
                 && seq.get(0) instanceof Map<?, ?> split && "Split".equals(split.get("type"))
                 && split.get("pattern") instanceof Map<?, ?> pat && SplitPatterns.LLAMA3.equals(pat.get("Regex"))
