@@ -12,14 +12,16 @@ import java.util.List;
  * is the enclosing one already in the stage it resumes at, so finishing a value is popping it.
  *
  * <p>Bounds that keep a sampled document finite where JSON has none: at most {@value #MAX_WHITESPACE} whitespace
- * bytes in a row, at most {@value #MAX_DIGITS} digits in a number's integer or fraction part and 3 in its exponent.
+ * bytes in a row, at most {@value #MAX_DIGITS} digits in a number's integer or fraction part and
+ * {@value #MAX_EXPONENT_DIGITS} in its exponent (so every number is a finite double: below 1e115, where JSON
+ * readers that parse to doubles would otherwise get infinity).
  * Strings must be valid UTF-8 (no overlong forms, no surrogates) without raw control characters. A document is the
  * value alone: nothing may follow it, not even whitespace.
  */
 public final class JsonAutomaton {
     static final int MAX_WHITESPACE = 16;
     static final int MAX_DIGITS = 15;
-    private static final int MAX_EXPONENT_DIGITS = 3;
+    static final int MAX_EXPONENT_DIGITS = 2;
 
     /** Where a document stands after some bytes; {@link #dead} when no document starts so. */
     public record State(List<Stack> stacks) {

@@ -67,6 +67,11 @@ class JsonAutomatonTest {
         assertThat(alive(a, "{" + " ".repeat(JsonAutomaton.MAX_WHITESPACE + 1))).isFalse();
         assertThat(alive(a, "{\"a\":" + "9".repeat(JsonAutomaton.MAX_DIGITS))).isTrue();
         assertThat(alive(a, "{\"a\":" + "9".repeat(JsonAutomaton.MAX_DIGITS + 1))).isFalse();
+        String largest = "9".repeat(JsonAutomaton.MAX_DIGITS) + "." + "9".repeat(JsonAutomaton.MAX_DIGITS) + "e+"
+                + "9".repeat(JsonAutomaton.MAX_EXPONENT_DIGITS);
+        assertThat(a.accepts(utf8("{\"a\":" + largest + "}"))).isTrue();
+        assertThat(Double.isFinite(Double.parseDouble(largest))).isTrue(); // every number a finite double
+        assertThat(alive(a, "{\"a\":1e" + "9".repeat(JsonAutomaton.MAX_EXPONENT_DIGITS + 1))).isFalse();
     }
 
     @Test

@@ -12,14 +12,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The official {@code openai} Python client (tools/interop/requirements.txt) against Cortado's server on loopback,
  * through the interop venv as {@link TransformersInteropTest} finds it (never skipped): it lists the model, completes,
  * chats and streams both with {@code include_usage}, and gets its typed errors for an unknown model and a wrong key.
  * The greedy answers are transformers' generate() on the served golden model (serve/src/test/resources/serve, from
- * tools/golden/serve/make_serve_golden.py).
+ * tools/golden/serve/make_serve_golden.py). It also reads structured outputs and tool calls: {@code parse} with a
+ * Pydantic {@code response_format}, json_object, a named {@code pydantic_function_tool} call, and {@code required}
+ * calls streamed through the client's {@code stream} helper (the golden model with its window widened, sampled at
+ * temperature 1, so only the grammar makes the replies valid).
  */
 class OpenAiClientInteropTest {
 
@@ -69,6 +74,56 @@ class OpenAiClientInteropTest {
             assertThat(((Map<String, Object>) got.get("chat_stream")).get("ids")).isEqualTo(1L);
             assertThat(got.get("unknown_model")).isEqualTo("NotFoundError");
             assertThat(got.get("bad_key")).isEqualTo("AuthenticationError");
+        }
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void officialClientReadsStructuredOutputsAndToolCalls(@TempDir Path dir) throws IOException {
+        Path python = TransformersInteropTest.python();
+        try (var files = Files.list(servedGolden().resolve("tiny-chat"))) {
+            for (Path f : files.toList()) Files.copy(f, dir.resolve(f.getFileName()));
+        }
+        // Llama's rotary positions have no table: the same weights serve a wider window (the tools' prompt is long)
+        Map<String, Object> config = Json.parseObject(Files.readString(dir.resolve("config.json")));
+        config.put("max_position_embeddings", 2048L);
+        Files.writeString(dir.resolve("config.json"), Json.write(config));
+        ServedModel served = ServedModel.of("tiny-chat", HfCheckpoint.load(dir), Tokenizers.open(dir), dir);
+        try (OpenAiServer server = OpenAiServer.start(served, new OpenAiServer.Options("127.0.0.1", 0, "sk-interop", 4,
+                16, 1 << 20, 5, 0))) {
+            String out = TransformersInteropTest.runPython(python, "check_openai_structured.py", List.of(
+                    "http://127.0.0.1:" + server.port() + "/v1", "sk-interop", "tiny-chat"));
+            String[] lines = out.strip().split("\n");
+            Map<String, Object> got = Json.parseObject(lines[lines.length - 1]);
+            List<Map<String, Object>> parsed = (List<Map<String, Object>>) got.get("parsed");
+            assertThat(parsed).hasSize(3);
+            for (Map<String, Object> p : parsed) {
+                assertThat(p.get("finish_reason")).isEqualTo("stop");
+                Map<String, Object> person = (Map<String, Object>) p.get("person");
+                assertThat(person.keySet()).containsExactlyInAnyOrder("name", "age", "member", "tags", "score", "home");
+                assertThat(Set.of("flat", "house")).contains((String) ((Map<String, Object>) person.get("home")).get("kind"));
+            }
+            for (Map<String, Object> j : (List<Map<String, Object>>) got.get("json_object")) {
+                assertThat(j.get("finish_reason")).isEqualTo("stop");
+                assertThat(j.get("value")).isInstanceOf(Map.class);
+            }
+            for (Map<String, Object> n : (List<Map<String, Object>>) got.get("named")) {
+                assertThat(n.get("finish_reason")).isEqualTo("tool_calls");
+                assertThat(n.get("name")).isEqualTo("GetWeather");
+                assertThat(((Map<String, Object>) n.get("arguments")).keySet()).containsExactlyInAnyOrder("city", "unit");
+            }
+            assertThat((List<Object>) got.get("required_stream")).hasSize(2);
+            assertThat((Long) got.get("required_cut")).isLessThan(5L);
+            for (Map<String, Object> r : (List<Map<String, Object>>) got.get("required_stream")) {
+                assertThat(r.get("finish_reason")).isEqualTo("tool_calls");
+                List<Map<String, Object>> calls = (List<Map<String, Object>>) r.get("calls");
+                assertThat(calls).isNotEmpty();
+                for (Map<String, Object> c : calls) {
+                    assertThat(Set.of("GetWeather", "Convert")).contains((String) c.get("name"));
+                    assertThat(c.get("parsed")).isEqualTo(true);
+                }
+                assertThat((List<Object>) r.get("events")).contains("tool_calls.function.arguments.done");
+            }
         }
     }
 }
