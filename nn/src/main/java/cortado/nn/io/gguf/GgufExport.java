@@ -2,17 +2,22 @@ package cortado.nn.io.gguf;
 
 import cortado.data.tokenizer.GgufVocabulary;
 import cortado.nn.Conv1D;
+import cortado.nn.Embedding;
+import cortado.nn.GgmlLinear;
+import cortado.nn.Linear16bit;
 import cortado.nn.Module;
-import cortado.nn.Parameter;
 import cortado.nn.models.CausalLm;
 import cortado.tensor.GgmlQuantizer;
 import cortado.tensor.GgmlType;
+import cortado.tensor.QuantizedWeight;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Supplier;
 
 /**
  * Writes a model as a GGUF v3 file llama.cpp runs, laid out as convert_hf_to_gguf.py lays out the same Hugging Face
@@ -42,7 +47,7 @@ public final class GgufExport {
     }
 
     /**
-     * Writes {@code model} (its parameters fp32) with {@code vocab} to {@code out} in {@code type} (F32, F16, Q8_0 or
+     * Writes {@code model} (fp32, 16-bit or ggml-block weights, decoded to fp32 first) with {@code vocab} to {@code out} in {@code type} (F32, F16, Q8_0 or
      * Q4_0) under {@code name}; {@code chatTemplate} may be null.
      */
     public static void write(CausalLm model, GgufVocabulary vocab, String chatTemplate, GgmlType type, String name, Path out) {
@@ -103,26 +108,64 @@ public final class GgufExport {
         w.u32("general.quantization_version", 2);   // as convert_hf_to_gguf.py writes it, quantized or not
         vocabulary(w, vocab, chatTemplate);
 
-        Map<String, Module> modules = model.module().namedModules();
-        Map<String, Parameter> params = model.module().namedParameters();
-        // In sorted Hugging Face name order, as convert_hf_to_gguf.py meets them in a safetensors file.
-        List<String> order = new ArrayList<>(new java.util.TreeSet<>(params.keySet()));
-        boolean gpt2Tied = arch.equals("gpt2") && !params.containsKey("lm_head.weight");
-        for (String hfName : order) {
+        Map<String, Weight> weights = weights(model);
+        boolean gpt2Tied = arch.equals("gpt2") && !weights.containsKey("lm_head.weight");
+        for (Map.Entry<String, Weight> e : weights.entrySet()) {
+            String hfName = e.getKey();
             String g = GgufTensorNames.of(arch, hfName);
             if (g == null) throw new IllegalArgumentException("parameter " + hfName + " has no GGUF name");
-            Parameter param = params.get(hfName);
-            Module m = modules.get(hfName.substring(0, hfName.lastIndexOf('.')));
-            boolean conv = m instanceof Conv1D && hfName.endsWith(".weight");
-            int[] shape = param.shape();
-            if (conv) shape = new int[] {shape[1], shape[0]};
-            int[] s = shape;
+            Weight wt = e.getValue();
+            int[] s = wt.shape();
             int qkHeads = hfName.contains("self_attn.q_proj.") ? heads : hfName.contains("self_attn.k_proj.") ? kvHeads : 0;
             GgmlType t = tensorType(type, g, s);
-            w.tensor(g, s, t, () -> encode(param, conv, s, qkHeads, t));
-            if (gpt2Tied && g.equals("token_embd.weight")) w.tensor("output.weight", s, t, () -> encode(param, false, s, 0, t));
+            w.tensor(g, s, t, () -> encode(wt.values().get(), s, qkHeads, t));
+            if (gpt2Tied && g.equals("token_embd.weight")) w.tensor("output.weight", s, t, () -> encode(wt.values().get(), s, 0, t));
         }
         w.write(out);
+    }
+
+    /** A tensor to write: its shape in GGUF's layout (outermost first) and its fp32 values in that layout. */
+    private record Weight(int[] shape, Supplier<float[]> values) {}
+
+    /**
+     * Every weight of {@code model} by Hugging Face name, in sorted name order (as convert_hf_to_gguf.py meets them
+     * in a safetensors file): fp32 parameters (GPT-2's Conv1D weights transposed to [out, in]) and frozen 16-bit or
+     * ggml-block layers and tables, decoded to fp32.
+     */
+    private static Map<String, Weight> weights(CausalLm model) {
+        Map<String, Weight> out = new TreeMap<>();
+        Map<String, Module> modules = model.module().namedModules();
+        model.module().namedParameters().forEach((name, p) -> {
+            Module m = modules.get(name.substring(0, name.lastIndexOf('.')));
+            int[] shape = p.shape();
+            if (m instanceof Conv1D && name.endsWith(".weight")) {
+                int[] s = {shape[1], shape[0]};
+                out.put(name, new Weight(s, () -> GgufCheckpoint.transpose(p.value().contiguous().toArray(), s[1], s[0])));
+            } else {
+                out.put(name, new Weight(shape, () -> p.value().contiguous().toArray()));
+            }
+        });
+        modules.forEach((path, m) -> {
+            QuantizedWeight k = switch (m) {
+                case Linear16bit l -> l.weight().kernel();
+                case GgmlLinear l -> l.weight().kernel();
+                case Embedding e when e.frozen() != null -> e.frozen().kernel();
+                default -> null;
+            };
+            if (k == null) return;
+            if (!(m instanceof Linear16bit || m instanceof GgmlLinear || m instanceof Embedding))
+                throw new IllegalArgumentException(path + " is held in a format GGUF export cannot read back");
+            out.put(path + ".weight", new Weight(new int[] {k.rows(), k.cols()}, () -> {
+                int[] rows = new int[k.rows()];
+                for (int i = 0; i < rows.length; i++) rows[i] = i;
+                return k.backend().quantizedEmbedding(k, rows).toArray();   // [out, in], whatever layer it replaced
+            }));
+        });
+        for (Module m : modules.values())
+            if (m instanceof cortado.nn.Layer && !(m instanceof Linear16bit || m instanceof GgmlLinear)
+                    && m.getClass().getPackageName().startsWith("cortado.quant"))
+                throw new IllegalArgumentException("the model holds bitsandbytes-quantized layers; dequantize it first");
+        return out;
     }
 
     private static void vocabulary(GgufWriter w, GgufVocabulary v, String chatTemplate) {
@@ -147,9 +190,7 @@ public final class GgufExport {
         return type;
     }
 
-    private static byte[] encode(Parameter p, boolean conv, int[] shape, int qkHeads, GgmlType t) {
-        float[] v = p.value().contiguous().toArray();
-        if (conv) v = GgufCheckpoint.transpose(v, shape[1], shape[0]);   // [in, out] -> [out, in]
+    private static byte[] encode(float[] v, int[] shape, int qkHeads, GgmlType t) {
         if (qkHeads > 0) {
             int rows = shape[0], cols = shape.length == 1 ? 1 : shape[1];
             int[] from = QkPermutation.hfRowOfGgufRow(qkHeads, rows);
