@@ -27,8 +27,10 @@ public final class ServeCommand implements Command {
                 cortado: prefix). Requests are batched continuously: each joins the running batch as soon as a row is
                 free and leaves it when done; beyond --max-batch they wait in a queue of --max-waiting (then 429).
                 Sampling: temperature, top_p, top_k, min_p, frequency/presence/repetition penalties, logit_bias,
-                seed, stop, n, max_tokens (default: the rest of the context window), logprobs. Not yet: tools,
-                response_format, embeddings, LoRA adapters per request.""")
+                seed, stop, n, max_tokens (default: the rest of the context window), logprobs. response_format
+                json_object and json_schema (OpenAI's strict subset) by constrained decoding; tools and tool_choice
+                (none, auto, required, a named function) through the chat template, calls read from Hermes/Qwen
+                <tool_call> tags or Llama 3 JSON into tool_calls. Not yet: embeddings, LoRA adapters per request.""")
                 .required("model", "DIR", "a Hugging Face checkpoint directory, or a GGUF file (F32, F16, BF16, Q8_0,"
                         + " Q4_0, Q4_K, Q6_K; tokenizer and chat template from its metadata; --dtype does not apply)")
                 .option("served-model-name", "NAME", "the model name clients send; default: the directory's name", null)
