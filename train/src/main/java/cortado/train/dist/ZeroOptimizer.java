@@ -67,6 +67,12 @@ public final class ZeroOptimizer implements Optimizer {
      */
     public ZeroOptimizer(Map<String, Parameter> all, Collective collective, int stage,
                          Function<Map<String, Parameter>, Optimizer> optimizer) {
+        this(all, collective, stage, optimizer, Math.max(1, DataParallel.BUCKET_BYTES / Float.BYTES / collective.size()));
+    }
+
+    /** As above, moving at most {@code window} elements per rank in one collective (tests use small windows). */
+    ZeroOptimizer(Map<String, Parameter> all, Collective collective, int stage,
+                  Function<Map<String, Parameter>, Optimizer> optimizer, long window) {
         if (stage != 1 && stage != 2) throw new IllegalArgumentException("ZeRO stage must be 1 or 2, got " + stage);
         this.collective = collective;
         this.stage = stage;
@@ -80,7 +86,7 @@ public final class ZeroOptimizer implements Optimizer {
             sizes[i] = list.get(i).value().numelLong();
         }
         int ranks = collective.size();
-        this.layout = new FlatPartition(sizes, ranks, Math.max(1, DataParallel.BUCKET_BYTES / Float.BYTES / ranks));
+        this.layout = new FlatPartition(sizes, ranks, window);
         this.mine = layout.pieces(collective.rank());
         this.pieces = new Parameter[list.size()];
         this.pieceFrom = new long[list.size()];
