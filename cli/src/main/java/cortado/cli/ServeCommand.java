@@ -1,6 +1,7 @@
 package cortado.cli;
 
 import cortado.data.tokenizer.Tokenizer;
+import cortado.nn.embed.SentenceTransformer;
 import cortado.nn.models.CausalLm;
 import cortado.serve.OpenAiServer;
 import cortado.serve.ServedModel;
@@ -26,9 +27,13 @@ public final class ServeCommand implements Command {
                 cortado: prefix). Requests are batched continuously: each joins the running batch as soon as a row is
                 free and leaves it when done; beyond --max-batch they wait in a queue of --max-waiting (then 429).
                 Sampling: temperature, top_p, top_k, min_p, frequency/presence/repetition penalties, logit_bias,
-                seed, stop, n, max_tokens (default: the rest of the context window), logprobs. Not yet: tools,
-                response_format, embeddings, LoRA adapters per request.""")
+                seed, stop, n, max_tokens (default: the rest of the context window), logprobs. With --embed-model,
+                POST /v1/embeddings embeds text with a sentence-transformers model (input a string or a list of
+                strings; encoding_format float or base64). Not yet: tools, response_format, LoRA adapters per
+                request.""")
                 .required("model", "DIR", "a Hugging Face checkpoint directory")
+                .option("embed-model", "DIR", "a sentence-transformers directory served at /v1/embeddings under its"
+                        + " directory's name", null)
                 .option("served-model-name", "NAME", "the model name clients send; default: the directory's name", null)
                 .option("host", "ADDR", "address to listen on", "127.0.0.1")
                 .option("port", "N", "port to listen on (0: any free port)", "8000")
@@ -65,7 +70,18 @@ public final class ServeCommand implements Command {
         // Llama 3's 131072 positions would reserve gigabytes per row: the default stops at 8192.
         OpenAiServer.Options options = new OpenAiServer.Options(a.string("host"), port, a.string("api-key"), maxBatch,
                 maxWaiting, maxBody, shutdown, maxModelLen > 0 ? maxModelLen : Math.min(window, 8192));
-        OpenAiServer server = OpenAiServer.start(served, options);
+        OpenAiServer server;
+        String embedName = null;
+        if (a.has("embed-model")) {
+            Path embedDir = Path.of(a.string("embed-model"));
+            if (!Files.isDirectory(embedDir)) throw new UsageException(embedDir + ": not a model directory");
+            embedName = embedDir.toAbsolutePath().normalize().getFileName().toString();
+            if (embedName.equals(name)) throw new UsageException("the embedding model's name '" + embedName
+                    + "' is the served model's too; rename one (--served-model-name)");
+            server = OpenAiServer.start(served, embedName, SentenceTransformer.load(embedDir), options);
+        } else {
+            server = OpenAiServer.start(served, options);
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
@@ -73,7 +89,8 @@ public final class ServeCommand implements Command {
         }));
         System.err.println("serving '" + name + "' on http://" + options.host() + ":" + server.port() + "/v1 ("
                 + (served.chatTemplate() == null ? "no chat template: completions only" : "completions and chat")
-                + ", batch " + options.maxBatch() + ")");
+                + ", batch " + options.maxBatch() + (embedName == null ? "" : "; embeddings with '" + embedName + "'")
+                + ")");
         stopped.await();
         return Main.OK;
     }
