@@ -144,7 +144,8 @@ public final class RagCommand implements Command {
                 .option("k", "N", "chunks to retrieve", "4")
                 .option("mode", "hybrid|dense|bm25", "how to retrieve", "hybrid")
                 .option("min-score", "X", "least dense score (cosine for a cosine index) of a relevant chunk", "0.3")
-                .option("min-bm25", "X", "least BM25 score of a relevant chunk", "1.0")
+                .option("min-bm25", "X", "least BM25 score of a relevant chunk (3: about one rare query term matched"
+                        + " in a small collection; common words such as \"of\" score well below 1)", "3.0")
                 .flag("retrieve-only", "show the retrieved chunks and stop")
                 .positional("QUESTION", "the question"), "0");
         a.parse(argv);
