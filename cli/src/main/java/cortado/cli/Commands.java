@@ -31,6 +31,7 @@ public final class Commands {
         add(new PretrainCommand());
         add(new PruneCommand());
         add(new QuantizeCommand());
+        add(new RagCommand());
         add(new ServeCommand());
         add(new SftCommand());
         add(new DpoCommand());

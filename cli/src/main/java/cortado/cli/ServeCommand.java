@@ -2,6 +2,7 @@ package cortado.cli;
 
 import cortado.data.tokenizer.Tokenizer;
 import cortado.nn.generate.EosTokens;
+import cortado.nn.embed.SentenceTransformer;
 import cortado.nn.models.CausalLm;
 import cortado.serve.OpenAiServer;
 import cortado.serve.ServedModel;
@@ -30,9 +31,13 @@ public final class ServeCommand implements Command {
                 seed, stop, n, max_tokens (default: the rest of the context window), logprobs. response_format
                 json_object and json_schema (OpenAI's strict subset) by constrained decoding; tools and tool_choice
                 (none, auto, required, a named function) through the chat template, calls read from Hermes/Qwen
-                <tool_call> tags or Llama 3 JSON into tool_calls. Not yet: embeddings, LoRA adapters per request.""")
+                <tool_call> tags or Llama 3 JSON into tool_calls. With --embed-model,
+                POST /v1/embeddings embeds text with a sentence-transformers model (input a string or a list of
+                strings; encoding_format float or base64). Not yet: LoRA adapters per request.""")
                 .required("model", "DIR", "a Hugging Face checkpoint directory, or a GGUF file (F32, F16, BF16, Q8_0,"
                         + " Q4_0, Q4_K, Q6_K; tokenizer and chat template from its metadata; --dtype does not apply)")
+                .option("embed-model", "DIR", "a sentence-transformers directory served at /v1/embeddings under its"
+                        + " directory's name", null)
                 .option("served-model-name", "NAME", "the model name clients send; default: the directory's name", null)
                 .option("host", "ADDR", "address to listen on", "127.0.0.1")
                 .option("port", "N", "port to listen on (0: any free port)", "8000")
@@ -77,7 +82,18 @@ public final class ServeCommand implements Command {
         // Llama 3's 131072 positions would reserve gigabytes per row: the default stops at 8192.
         OpenAiServer.Options options = new OpenAiServer.Options(a.string("host"), port, a.string("api-key"), maxBatch,
                 maxWaiting, maxBody, shutdown, maxModelLen > 0 ? maxModelLen : Math.min(window, 8192));
-        OpenAiServer server = OpenAiServer.start(served, options);
+        OpenAiServer server;
+        String embedName = null;
+        if (a.has("embed-model")) {
+            Path embedDir = Path.of(a.string("embed-model"));
+            if (!Files.isDirectory(embedDir)) throw new UsageException(embedDir + ": not a model directory");
+            embedName = embedDir.toAbsolutePath().normalize().getFileName().toString();
+            if (embedName.equals(name)) throw new UsageException("the embedding model's name '" + embedName
+                    + "' is the served model's too; rename one (--served-model-name)");
+            server = OpenAiServer.start(served, embedName, SentenceTransformer.load(embedDir), options);
+        } else {
+            server = OpenAiServer.start(served, options);
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
@@ -85,7 +101,8 @@ public final class ServeCommand implements Command {
         }));
         System.err.println("serving '" + name + "' on http://" + options.host() + ":" + server.port() + "/v1 ("
                 + (served.chatTemplate() == null ? "no chat template: completions only" : "completions and chat")
-                + ", batch " + options.maxBatch() + ")");
+                + ", batch " + options.maxBatch() + (embedName == null ? "" : "; embeddings with '" + embedName + "'")
+                + ")");
         stopped.await();
         return Main.OK;
     }

@@ -5,12 +5,14 @@ import com.sun.net.httpserver.HttpServer;
 import cortado.data.json.Json;
 import cortado.data.json.JsonException;
 import cortado.serve.json.TokenGrammars;
+import cortado.nn.embed.SentenceTransformer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -19,7 +21,8 @@ import java.util.concurrent.Executors;
 /**
  * An OpenAI-compatible HTTP server on the JDK's {@code jdk.httpserver}, one virtual thread per exchange (no library:
  * Cortado takes no runtime dependency). Routes: {@code GET /health} (open), {@code GET /metrics} (Prometheus, open),
- * {@code GET /v1/models}, {@code POST /v1/completions}, {@code POST /v1/chat/completions}; with an API key every
+ * {@code GET /v1/models}, {@code POST /v1/completions}, {@code POST /v1/chat/completions}, and
+ * {@code POST /v1/embeddings} when started with an embedding model ({@link EmbeddingsEndpoint}); with an API key every
  * {@code /v1/} route needs {@code Authorization: Bearer KEY}. Every failure is answered with OpenAI's JSON error
  * object and the server goes on: 400 (malformed JSON, wrong types, prompt over the context window), 401, 404 (route or
  * model), 405, 413 (body over the limit), 429 (waiting queue full), 500. Generation runs in one {@link Scheduler}.
@@ -58,6 +61,7 @@ public final class OpenAiServer implements AutoCloseable {
     private final ServeMetrics metrics;
     private final CompletionsEndpoint completions;
     private final ChatCompletionsEndpoint chat;
+    private final EmbeddingsEndpoint embeddings;   // null: no embedding model
     private final long created = System.currentTimeMillis() / 1000;
 
     static {
@@ -66,8 +70,9 @@ public final class OpenAiServer implements AutoCloseable {
         if (System.getProperty("sun.net.httpserver.nodelay") == null) System.setProperty("sun.net.httpserver.nodelay", "true");
     }
 
-    private OpenAiServer(ServedModel served, Options options) throws IOException {
+    private OpenAiServer(ServedModel served, EmbeddingsEndpoint embeddings, Options options) throws IOException {
         this.served = served;
+        this.embeddings = embeddings;
         this.options = options;
         this.metrics = new ServeMetrics(served.name());
         int window = options.maxModelLen() == 0 ? served.contextWindow() : options.maxModelLen();
@@ -87,7 +92,18 @@ public final class OpenAiServer implements AutoCloseable {
 
     /** Binds and starts serving {@code served}. */
     public static OpenAiServer start(ServedModel served, Options options) throws IOException {
-        return new OpenAiServer(served, options);
+        return new OpenAiServer(served, null, options);
+    }
+
+    /**
+     * Binds and starts serving {@code served}, and {@code POST /v1/embeddings} with the sentence-transformers
+     * {@code embedder} under the name {@code embedderName} (listed by /v1/models beside the generative model).
+     */
+    public static OpenAiServer start(ServedModel served, String embedderName, SentenceTransformer embedder,
+                                     Options options) throws IOException {
+        if (embedderName.equals(served.name()))
+            throw new IllegalArgumentException("the embedding model needs a name other than '" + served.name() + "'");
+        return new OpenAiServer(served, new EmbeddingsEndpoint(embedderName, embedder), options);
     }
 
     /** The bound port (the free one picked when asked for 0). */
@@ -131,7 +147,10 @@ public final class OpenAiServer implements AutoCloseable {
         switch (path) {
             case "/v1/models" -> {
                 allow(method, "GET");
-                sendJson(ex, 200, GenerationEndpoint.object("object", "list", "data", List.of(modelCard())));
+                List<Object> cards = new ArrayList<>(List.of(modelCard()));
+                if (embeddings != null) cards.add(GenerationEndpoint.object("id", embeddings.name(), "object", "model",
+                        "created", created, "owned_by", "cortado", "root", embeddings.name(), "parent", null));
+                sendJson(ex, 200, GenerationEndpoint.object("object", "list", "data", cards));
             }
             case "/v1/completions" -> {
                 allow(method, "POST");
@@ -140,6 +159,13 @@ public final class OpenAiServer implements AutoCloseable {
             case "/v1/chat/completions" -> {
                 allow(method, "POST");
                 chat.handle(ex, body(ex));
+            }
+            case "/v1/embeddings" -> {
+                allow(method, "POST");
+                if (embeddings == null)
+                    throw new ApiException(404, "this server has no embedding model (start it with --embed-model DIR)",
+                            "model", "model_not_found");
+                embeddings.handle(ex, body(ex));
             }
             default -> throw new ApiException(404, "no route " + method + " " + path, null);
         }

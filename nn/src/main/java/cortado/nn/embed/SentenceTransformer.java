@@ -236,6 +236,15 @@ public final class SentenceTransformer {
 
     public int maxSeqLength() { return maxSeqLength; }
 
+    /** The directory's WordPiece tokenizer (without the [CLS]/[SEP] template). */
+    public Tokenizer tokenizer() { return tokenizer; }
+
+    /** The tokens {@link #encode} feeds the encoder for {@code text} with the default prompt: [CLS] and [SEP] included, truncated. */
+    public int tokenCount(String text) {
+        String p = prompts.defaultPrompt() == null ? "" : prompts.defaultPrompt();
+        return tokenized(p + text).length();
+    }
+
     /** Whether the last module is a Normalize (the embeddings are unit vectors). */
     public boolean normalizes() { return !steps.isEmpty() && steps.getLast() instanceof Normalize; }
 
