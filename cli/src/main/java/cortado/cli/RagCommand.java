@@ -55,7 +55,8 @@ public final class RagCommand implements Command {
                       cortado rag ask --index INDEX --model DIR "question"
                           retrieves chunks (dense, BM25 or both fused), shows them with their scores, and generates an
                           answer from a prompt that cites them by id
-                    See `cortado rag index --help` and `cortado rag ask --help`.
+                    Both take --threads N (worker threads for the kernels). See `cortado rag index --help` and
+                    `cortado rag ask --help`.
                     """);
         throw new UsageException("unknown rag subcommand '" + argv[0] + "' (index or ask)");
     }

@@ -178,7 +178,7 @@ public final class AdamW implements ElementwiseOptimizer {
             String name = key.substring(key.indexOf('.') + 1);
             Parameter p = params.get(name);
             if (p == null) throw new IllegalArgumentException("state " + key + " of an unknown parameter");
-            (first ? fm : fv).put(name, Tensor.of(e.getValue(), p.shape()));
+            (first ? fm : fv).put(name, p.value().backend().fromArray(e.getValue(), p.shape()));
         }
         restore(step, fm, fv);
     }

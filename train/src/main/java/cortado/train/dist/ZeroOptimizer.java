@@ -109,7 +109,7 @@ public final class ZeroOptimizer implements Optimizer {
                     + " cannot do (its update is not elementwise); use adamw, sgd, sgd-nesterov or lion");
         }
         this.inner = e;
-        Tensor first = list.isEmpty() ? Tensor.zeros(0) : list.getFirst().value();
+        Tensor first = list.isEmpty() ? cortado.tensor.Backends.cpu().zeros(0) : list.getFirst().value();
         this.shardGrad = stage == 2 ? StepArena.outside(() -> first.backend().zeros((int) layout.shard())) : null;
         long floats = (long) ranks * layout.window();
         this.send = arena.allocate(floats * Float.BYTES, ValueLayout.JAVA_FLOAT.byteAlignment());

@@ -26,7 +26,7 @@ public final class GgufWriter {
 
     private record Entry(GgufValueType type, GgufValueType elem, Object value) {}
 
-    private record Pending(String name, long[] ne, GgmlType type, Supplier<byte[]> data) {}
+    private record Pending(String name, long[] ne, GgmlType type, Supplier<byte[]> payload) {}
 
     private final Map<String, Entry> metadata = new LinkedHashMap<>();
     private final List<Pending> tensors = new ArrayList<>();
@@ -124,7 +124,7 @@ public final class GgufWriter {
         }
         out.pad();
         for (Pending t : tensors) {
-            byte[] b = t.data().get();
+            byte[] b = t.payload().get();
             if (b.length != bytes(t))
                 throw new IllegalStateException(t.name() + ": " + t.type() + " data of " + b.length + " bytes, expected "
                         + bytes(t));
