@@ -1,12 +1,7 @@
 package cortado.train.align;
 
-import cortado.data.json.Json;
-import cortado.data.json.JsonException;
+import cortado.train.JsonlRows;
 import cortado.train.TokenDataException;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,28 +21,15 @@ public final class PreferenceJsonl {
     private PreferenceJsonl() {}
 
     public static List<Pair> load(Path file) {
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new TokenDataException(file + ": no such file");
-        } catch (IOException e) {
-            throw new TokenDataException(file + ": " + e.getMessage());
-        }
         List<Pair> pairs = new ArrayList<>();
-        for (int i = 0; i < lines.size(); i++) {
-            if (lines.get(i).isBlank()) continue;
-            String where = file + ":" + (i + 1) + ": ";
-            Map<String, Object> obj;
-            try {
-                obj = Json.parseObject(lines.get(i));
-            } catch (JsonException e) {
-                throw new TokenDataException(where + "not a JSON object: " + e.getMessage());
-            }
+        JsonlRows.forEach(file, row -> {
+            Map<String, Object> obj = row.fields();
+            String where = row.where();
+            int line = row.line();
             String chosen = text(obj, "chosen", where), rejected = text(obj, "rejected", where);
-            if (obj.containsKey("prompt")) pairs.add(new Pair(text(obj, "prompt", where), chosen, rejected, i + 1));
-            else pairs.add(implicit(chosen, rejected, i + 1, where));
-        }
+            if (obj.containsKey("prompt")) pairs.add(new Pair(text(obj, "prompt", where), chosen, rejected, line));
+            else pairs.add(implicit(chosen, rejected, line, where));
+        });
         if (pairs.isEmpty()) throw new TokenDataException(file + ": no preference pairs");
         return pairs;
     }
