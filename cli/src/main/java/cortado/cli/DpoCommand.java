@@ -1,9 +1,6 @@
 package cortado.cli;
 
-import cortado.data.json.Json;
 import cortado.data.tokenizer.Tokenizer;
-import cortado.nn.io.AtomicFiles;
-import cortado.nn.io.HfCheckpoint;
 import cortado.nn.models.CausalLm;
 import cortado.train.TrainConfig;
 import cortado.train.Trainer;
@@ -15,7 +12,6 @@ import cortado.train.align.PreferenceObjective;
 import cortado.train.align.ReferenceFreeLoss;
 import cortado.train.align.ReferenceModel;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -107,7 +103,7 @@ public final class DpoCommand implements Command {
         PreferenceBatch all = encode(pairs, tok, eos, maxLength, dataFile);
         checkIds(all, model.config().vocabSize(), dataFile);
         PreferenceObjective objective = new PreferenceObjective(lossConfig instanceof DpoLoss.Config dc
-                ? PreferenceLoss.dpo(dc, reference(a, p, o))
+                ? PreferenceLoss.dpo(dc, ReferenceChoice.choose(a, p, o, ReferenceModel::frozen, ReferenceModel::adaptersDisabled))
                 : PreferenceLoss.referenceFree((ReferenceFreeLoss.Config) lossConfig));
         TrainConfig cfg = TrainingOptions.config(a, 2 * all.seq(), 0, 1, false);
         Files.createDirectories(p.out());   // a paged optimizer spills there
@@ -172,9 +168,7 @@ public final class DpoCommand implements Command {
         row.put("pairs", held.size());
         row.put("step", step);
         row.putAll(m);
-        Path f = out.resolve(HELDOUT_FILE);
-        AtomicFiles.write(f, tmp -> Files.writeString(tmp, Json.write(row) + "\n", StandardCharsets.UTF_8));
-        o.println("wrote " + f);
+        HeldOutFile.write(out, HELDOUT_FILE, row, o);
     }
 
     /** The model's tokenizer (or --tokenizer), which must have the end-of-text id that ends each completion. */
@@ -193,27 +187,6 @@ public final class DpoCommand implements Command {
         } catch (IllegalArgumentException e) {
             throw new CliException(file + ": " + e.getMessage());
         }
-    }
-
-    /** --ref-model; else the policy without its adapters; else (full, in-place methods) a frozen copy of the base. */
-    private static ReferenceModel reference(Args a, FinetuneSetup.Prepared p, PrintStream o) {
-        if (a.has("ref-model")) {
-            Path dir = PretrainCommand.modelDir(Path.of(a.string("ref-model")));
-            if (!Files.isDirectory(dir)) throw new CliException(a.string("ref-model") + ": no such model directory");
-            CausalLm ref = QuantizeCommand.isQuantized(dir) ? QuantizeCommand.loadQuantized(dir) : HfCheckpoint.load(dir);
-            if (ref.config().vocabSize() != p.model().config().vocabSize())
-                throw new CliException(dir + ": the reference's vocabulary (" + ref.config().vocabSize()
-                        + ") is not the policy's (" + p.model().config().vocabSize() + ")");
-            o.println("reference: " + dir + " (frozen)");
-            return ReferenceModel.frozen(ref);
-        }
-        if (p.peft() != null && !p.peft().tuner().inPlace()) {
-            o.println("reference: the base with the adapter disabled");
-            return ReferenceModel.adaptersDisabled(p.peft());
-        }
-        o.println("reference: a frozen copy of " + p.dir());
-        return ReferenceModel.frozen(QuantizeCommand.isQuantized(p.dir()) ? QuantizeCommand.loadQuantized(p.dir())
-                : HfCheckpoint.load(p.dir()));
     }
 
     static void checkIds(PreferenceBatch b, int vocab, Path file) {

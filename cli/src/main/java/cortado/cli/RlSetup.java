@@ -1,9 +1,6 @@
 package cortado.cli;
 
-import cortado.data.json.Json;
 import cortado.data.tokenizer.Tokenizer;
-import cortado.nn.io.AtomicFiles;
-import cortado.nn.io.HfCheckpoint;
 import cortado.nn.models.CausalLm;
 import cortado.train.rl.CompletionSampler;
 import cortado.train.rl.HeldOutReward;
@@ -13,8 +10,6 @@ import cortado.train.rl.ReferencePolicy;
 import cortado.train.rl.ToyReward;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -68,25 +63,9 @@ final class RlSetup {
         return out;
     }
 
-    /** --ref-model; else the policy without its adapters; else (full, in-place methods) a frozen copy of the base. */
+    /** The reference policy {@link ReferenceChoice} picks. */
     static ReferencePolicy reference(Args a, FinetuneSetup.Prepared p, PrintStream o) {
-        if (a.has("ref-model")) {
-            Path dir = PretrainCommand.modelDir(Path.of(a.string("ref-model")));
-            if (!Files.isDirectory(dir)) throw new CliException(a.string("ref-model") + ": no such model directory");
-            CausalLm ref = QuantizeCommand.isQuantized(dir) ? QuantizeCommand.loadQuantized(dir) : HfCheckpoint.load(dir);
-            if (ref.config().vocabSize() != p.model().config().vocabSize())
-                throw new CliException(dir + ": the reference's vocabulary (" + ref.config().vocabSize()
-                        + ") is not the policy's (" + p.model().config().vocabSize() + ")");
-            o.println("reference: " + dir + " (frozen)");
-            return ReferencePolicy.frozen(ref);
-        }
-        if (p.peft() != null && !p.peft().tuner().inPlace()) {
-            o.println("reference: the base with the adapter disabled");
-            return ReferencePolicy.adaptersDisabled(p.peft());
-        }
-        o.println("reference: a frozen copy of " + p.dir());
-        return ReferencePolicy.frozen(QuantizeCommand.isQuantized(p.dir()) ? QuantizeCommand.loadQuantized(p.dir())
-                : HfCheckpoint.load(p.dir()));
+        return ReferenceChoice.choose(a, p, o, ReferencePolicy::frozen, ReferencePolicy::adaptersDisabled);
     }
 
     /** The held-out prompts, or null without --val-prompts. */
@@ -112,9 +91,7 @@ final class RlSetup {
         row.put("reward_after", after.mean());
         row.put("length_before", before.meanLength());
         row.put("length_after", after.meanLength());
-        Path f = out.resolve(HELDOUT_FILE);
-        AtomicFiles.write(f, tmp -> Files.writeString(tmp, Json.write(row) + "\n", StandardCharsets.UTF_8));
-        o.println("wrote " + f);
+        HeldOutFile.write(out, HELDOUT_FILE, row, o);
     }
 
     /** A usage error for a config the loss records refuse. */
