@@ -2,7 +2,6 @@ package cortado.cli;
 
 import cortado.eval.EvalReport;
 import cortado.eval.Evaluator;
-import cortado.eval.FewshotSampler;
 import cortado.eval.ModelTextScorer;
 import cortado.eval.ResultsJson;
 import cortado.eval.RunComparison;
@@ -63,24 +62,18 @@ public final class EvalCommand implements Command {
                 .repeatable("bias", "FILE", "a bias probe file in its published layout (.csv CrowS-Pairs, .json StereoSet,"
                         + " WinoBias files comma-separated or their directory)")
                 .option("occupations", "FILE", "WinoBias's occupations, one a line (default: the 40 of its lists)", null)
-                .required("out", "DIR", "output directory for results.json, report.md and the charts")
-                .option("shots", "K", "few-shot examples per prompt (lm-eval's --num_fewshot); default: each task's num_fewshot, else 0", null)
-                .option("limit", "N", "score only the first N documents of each task", null)
-                .option("seed", "S", "few-shot sampling seed (lm-eval's fewshot_random_seed)", Long.toString(FewshotSampler.DEFAULT_SEED))
-                .repeatable("include-path", "DIR", "a directory of task YAML files (searched recursively), lm-eval's --include_path");
+                .required("out", "DIR", "output directory for results.json, report.md and the charts");
+        EvalTaskOptions.declare(a);
         EvalModelOptions.declare(a);
         a.parse(argv);
         if (!a.positionals().isEmpty()) throw new UsageException("unexpected argument '" + a.positionals().get(0) + "'");
         EvalModelOptions.check(a);
-        Integer shots = a.has("shots") ? a.nonNegativeInt("shots") : null;
-        Integer limit = a.has("limit") ? a.positiveInt("limit") : null;
-        long seed = a.longValue("seed");
+        EvalTaskOptions taskOptions = EvalTaskOptions.parse(a);
         List<String> names = a.has("tasks") ? Arrays.stream(a.string("tasks").split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList()
                 : List.of();
         if (names.isEmpty() && a.strings("bias").isEmpty()) throw new UsageException("give --tasks or --bias");
-        List<Path> include = a.strings("include-path").stream().map(Path::of).toList();
 
-        TaskLoader loader = new TaskLoader(include);
+        TaskLoader loader = taskOptions.loader();
         List<Task> tasks = new ArrayList<>();
         List<BiasProbe> probes = new ArrayList<>();
         try {
@@ -100,7 +93,7 @@ public final class EvalCommand implements Command {
         List<Evaluator.TaskResult> results;
         List<BiasResult> bias = new ArrayList<>();
         try {
-            results = tasks.isEmpty() ? List.of() : new Evaluator(m.scorer(), m.encoder(), seed).run(tasks, shots, limit);
+            results = tasks.isEmpty() ? List.of() : new Evaluator(m.scorer(), m.encoder(), taskOptions.seed()).run(tasks, taskOptions.shots(), taskOptions.limit());
             ModelTextScorer text = new ModelTextScorer(m.encoder(), m.scorer());
             for (BiasProbe p : probes) bias.add(p.score(text));
         } catch (IllegalArgumentException e) {
@@ -109,8 +102,7 @@ public final class EvalCommand implements Command {
         double seconds = (System.nanoTime() - start) / 1e9;
 
         Map<String, Object> config = new LinkedHashMap<>(m.config());
-        config.put("limit", limit);
-        config.put("fewshot_seed", seed);
+        taskOptions.addTo(config);
         Map<String, Object> json = ResultsJson.of(results, config);
         if (!bias.isEmpty()) {
             @SuppressWarnings("unchecked") Map<String, Object> res = (Map<String, Object>) json.get("results");

@@ -2,7 +2,6 @@ package cortado.cli;
 
 import cortado.eval.EvalReport;
 import cortado.eval.Evaluator;
-import cortado.eval.FewshotSampler;
 import cortado.eval.ModelTextScorer;
 import cortado.eval.ReportSection;
 import cortado.eval.Task;
@@ -45,18 +44,15 @@ final class EvalRobustnessCommand {
                 .option("severities", "S,S,...", "severities in [0, 1]", "0.05,0.1,0.2")
                 .option("perturb-seed", "S", "seed of the perturbations' draws", "0")
                 .option("attack-budget", "N", "run the greedy character attack with at most N edits per document (0: no attack)", "0")
-                .option("attack-limit", "N", "attack only the first N documents of each task (each costs many forward passes)", "20")
-                .option("shots", "K", "few-shot examples per prompt; default: each task's num_fewshot, else 0", null)
-                .option("limit", "N", "score only the first N documents of each task", null)
-                .option("seed", "S", "few-shot sampling seed (lm-eval's fewshot_random_seed)", Long.toString(FewshotSampler.DEFAULT_SEED))
-                .repeatable("include-path", "DIR", "a directory of task YAML files (searched recursively)");
+                .option("attack-limit", "N", "attack only the first N documents of each task (each costs many forward passes)", "20");
+        EvalTaskOptions.declare(a);
         EvalModelOptions.declare(a);
         a.parse(argv);
         if (!a.positionals().isEmpty()) throw new UsageException("unexpected argument '" + a.positionals().get(0) + "'");
         EvalModelOptions.check(a);
-        Integer shots = a.has("shots") ? a.nonNegativeInt("shots") : null;
-        Integer limit = a.has("limit") ? a.positiveInt("limit") : null;
-        long seed = a.longValue("seed"), perturbSeed = a.longValue("perturb-seed");
+        EvalTaskOptions taskOptions = EvalTaskOptions.parse(a);
+        Integer shots = taskOptions.shots(), limit = taskOptions.limit();
+        long seed = taskOptions.seed(), perturbSeed = a.longValue("perturb-seed");
         int budget = a.nonNegativeInt("attack-budget"), attackLimit = a.positiveInt("attack-limit");
         List<Perturbation> perturbations = new ArrayList<>();
         double[] severities;
@@ -71,7 +67,7 @@ final class EvalRobustnessCommand {
             throw new UsageException(e.getMessage());
         }
         if (perturbations.isEmpty() || severities.length == 0) throw new UsageException("--perturbations and --severities must name at least one each");
-        TaskLoader loader = new TaskLoader(a.strings("include-path").stream().map(Path::of).toList());
+        TaskLoader loader = taskOptions.loader();
         List<Task> tasks = new ArrayList<>();
         try {
             for (String n : a.string("tasks").split(",")) if (!n.isBlank()) tasks.add(loader.load(n.strip()));
@@ -99,8 +95,7 @@ final class EvalRobustnessCommand {
         double seconds = (System.nanoTime() - start) / 1e9;
 
         Map<String, Object> config = new LinkedHashMap<>(m.config());
-        config.put("limit", limit);
-        config.put("fewshot_seed", seed);
+        taskOptions.addTo(config);
         config.put("perturbations", perturbations.stream().map(Perturbation::name).toList());
         config.put("severities", Arrays.stream(severities).boxed().toList());
         config.put("perturb_seed", perturbSeed);
