@@ -10,28 +10,16 @@ import java.util.Arrays;
  * |q - x|^2 = |q|^2 - 2 q.x + |x|^2. Decoding and encoding again gives the same codes (the largest entry decodes to
  * exactly s), so an index rebuilt from decoded vectors loses nothing more.
  */
-public final class Int8Vectors implements VectorStore {
-    private final int dim;
-    private final Metric metric;
+public final class Int8Vectors extends VectorStore {
     private byte[][] codes = new byte[16][];
     private float[] scales = new float[16], norms = new float[16];
-    private int size;
 
-    Int8Vectors(int dim, Metric metric) {
-        if (dim <= 0) throw new IllegalArgumentException("dimension must be positive, got " + dim);
-        this.dim = dim;
-        this.metric = metric;
-    }
-
-    @Override public int dim() { return dim; }
-
-    @Override public int size() { return size; }
-
-    @Override public Metric metric() { return metric; }
+    Int8Vectors(int dim, Metric metric) { super(dim, metric); }
 
     @Override
     public int add(float[] v) {
-        if (v.length != dim) throw new IllegalArgumentException("vector of " + v.length + " entries, index has " + dim);
+        checkLength(v.length, "vector");
+        int dim = dim();
         float max = 0;
         for (float x : v) {
             if (!Float.isFinite(x)) throw new IllegalArgumentException("vector has a non-finite entry " + x);
@@ -44,18 +32,19 @@ public final class Int8Vectors implements VectorStore {
 
     /** Adds already-encoded codes and their scale (as an index file holds them). */
     int put(byte[] c, float scale) {
-        if (c.length != dim) throw new IllegalArgumentException("codes of " + c.length + " entries, index has " + dim);
-        if (size == codes.length) {
-            codes = Arrays.copyOf(codes, size * 2);
-            scales = Arrays.copyOf(scales, size * 2);
-            norms = Arrays.copyOf(norms, size * 2);
+        checkLength(c.length, "codes");
+        int id = size();
+        if (id == codes.length) {
+            codes = Arrays.copyOf(codes, id * 2);
+            scales = Arrays.copyOf(scales, id * 2);
+            norms = Arrays.copyOf(norms, id * 2);
         }
-        codes[size] = c;
-        scales[size] = scale;
+        codes[id] = c;
+        scales[id] = scale;
         long cc = 0;
         for (byte b : c) cc += b * b;
-        norms[size] = (float) (cc * ((double) scale / 127) * ((double) scale / 127));
-        return size++;
+        norms[id] = (float) (cc * ((double) scale / 127) * ((double) scale / 127));
+        return appended();
     }
 
     byte[] codes(int id) { return codes[id]; }
@@ -64,6 +53,7 @@ public final class Int8Vectors implements VectorStore {
 
     @Override
     public float[] vector(int id) {
+        int dim = dim();
         float[] v = new float[dim];
         float f = scales[id] / 127f;
         byte[] c = codes[id];
@@ -74,6 +64,6 @@ public final class Int8Vectors implements VectorStore {
     @Override
     public float score(float[] q, float qq, int id) {
         float ip = InnerProduct.dot(q, codes[id], 0) * (scales[id] / 127f);
-        return metric == Metric.L2 ? -(qq - 2 * ip + norms[id]) : ip;
+        return metric() == Metric.L2 ? -(qq - 2 * ip + norms[id]) : ip;
     }
 }
