@@ -2,10 +2,6 @@ package cortado.eval;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
-import java.awt.Font;
-import java.awt.FontMetrics;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.util.List;
 import java.util.Locale;
@@ -24,19 +20,9 @@ public final class MetricBarChart {
     private MetricBarChart() {}
 
     public static BufferedImage render(String title, List<Bar> bars, List<String> metrics) {
-        System.setProperty("java.awt.headless", "true");
         List<String> tasks = bars.stream().map(Bar::task).distinct().toList();
         int w = Math.max(520, LEFT + RIGHT + GROUP * tasks.size());
-        BufferedImage img = new BufferedImage(w, H, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = img.createGraphics();
-        try {
-            g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-            g.setColor(Color.WHITE);
-            g.fillRect(0, 0, w, H);
-            Font font = new Font(Font.SANS_SERIF, Font.PLAIN, 13);
-            g.setFont(font);
-            FontMetrics fm = g.getFontMetrics();
+        return ChartCanvas.draw(w, H, 13, title, (g, fm) -> {
             int plotH = H - TOP - BOTTOM;
             for (int i = 0; i <= 5; i++) {   // the 0..1 axis in steps of 0.2
                 double v = i / 5.0;
@@ -88,12 +74,6 @@ public final class MetricBarChart {
                 lx += 40 + fm.stringWidth(metrics.get(m));
             }
             g.drawString("whiskers: +/- 1 standard error", lx + 10, H - 18);
-            g.setFont(font.deriveFont(Font.BOLD, 16f));
-            fm = g.getFontMetrics();
-            g.drawString(title, w / 2 - fm.stringWidth(title) / 2, 32);
-        } finally {
-            g.dispose();
-        }
-        return img;
+        });
     }
 }

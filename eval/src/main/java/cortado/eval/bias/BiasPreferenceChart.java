@@ -1,11 +1,8 @@
 package cortado.eval.bias;
 
+import cortado.eval.ChartCanvas;
 import java.awt.BasicStroke;
 import java.awt.Color;
-import java.awt.Font;
-import java.awt.FontMetrics;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,21 +20,11 @@ public final class BiasPreferenceChart {
     private BiasPreferenceChart() {}
 
     public static BufferedImage render(List<BiasResult> results) {
-        System.setProperty("java.awt.headless", "true");
         record Line(String label, BiasResult.Preference p) {}
         List<Line> lines = new ArrayList<>();
         for (BiasResult r : results) for (BiasResult.Preference p : r.preferences()) lines.add(new Line(r.probe() + ": " + p.group(), p));
         int h = TOP + BOTTOM + ROW * Math.max(1, lines.size());
-        BufferedImage img = new BufferedImage(W, h, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = img.createGraphics();
-        try {
-            g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-            g.setColor(Color.WHITE);
-            g.fillRect(0, 0, W, h);
-            Font font = new Font(Font.SANS_SERIF, Font.PLAIN, 12);
-            g.setFont(font);
-            FontMetrics fm = g.getFontMetrics();
+        return ChartCanvas.draw(W, h, 12, "bias preference", (g, fm) -> {
             int plotW = W - LEFT - RIGHT, bottom = h - BOTTOM;
             for (int i = 0; i <= 10; i++) {   // the 0..1 axis in steps of 0.1
                 int x = LEFT + (int) Math.round(i / 10.0 * plotW);
@@ -71,13 +58,6 @@ public final class BiasPreferenceChart {
             g.drawLine(mid, TOP, mid, bottom);
             g.drawString("share preferring the stereotyped option; whiskers: 95% Wilson interval; dark: excludes 0.5",
                     LEFT - 200, h - 18);
-            g.setFont(font.deriveFont(Font.BOLD, 16f));
-            fm = g.getFontMetrics();
-            String title = "bias preference";
-            g.drawString(title, W / 2 - fm.stringWidth(title) / 2, 32);
-        } finally {
-            g.dispose();
-        }
-        return img;
+        });
     }
 }
