@@ -3,6 +3,7 @@ package cortado.train.align;
 import cortado.nn.models.CausalLm;
 import cortado.tensor.Tensor;
 import cortado.train.Batches;
+import cortado.train.MicroBatchMeans;
 import cortado.train.TrainingObjective;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -16,8 +17,7 @@ import java.util.Map;
 public final class PreferenceObjective implements TrainingObjective {
     private final PreferenceLoss method;
     private final Map<String, cortado.nn.Parameter> own;
-    private final Map<String, Double> sums = new LinkedHashMap<>();
-    private int micro;
+    private final MicroBatchMeans means = new MicroBatchMeans();
 
     public PreferenceObjective(PreferenceLoss method) { this(method, Map.of()); }
 
@@ -33,19 +33,13 @@ public final class PreferenceObjective implements TrainingObjective {
     @Override
     public Tensor loss(CausalLm model, Batches.Batch batch) {
         DpoLoss.Result r = method.compute(model, PreferenceBatch.ofPairRows(batch));
-        r.metrics().forEach((k, v) -> sums.merge(k, v, Double::sum));
-        micro++;
+        means.addAll(r.metrics());
+        means.endMicroBatch();
         return r.loss();
     }
 
     @Override
-    public Map<String, Object> stepMetrics() {
-        Map<String, Object> out = new LinkedHashMap<>();
-        for (Map.Entry<String, Double> e : sums.entrySet()) out.put(e.getKey(), e.getValue() / micro);
-        sums.clear();
-        micro = 0;
-        return out;
-    }
+    public Map<String, Object> stepMetrics() { return means.drain(); }
 
     /**
      * TRL's metrics (and the loss, as "loss") over held-out pairs, without gradients and in eval mode, in

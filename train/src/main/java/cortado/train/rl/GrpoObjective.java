@@ -4,6 +4,7 @@ import cortado.nn.generate.Completion;
 import cortado.nn.models.CausalLm;
 import cortado.tensor.Tensor;
 import cortado.train.Batches;
+import cortado.train.MicroBatchMeans;
 import cortado.train.TrainingObjective;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -31,9 +32,8 @@ public final class GrpoObjective implements TrainingObjective {
     private final ToyReward reward;
     private final ReferencePolicy reference;
     private final List<Prompt> prompts;
-    private final Map<String, Double> sums = new LinkedHashMap<>();
+    private final MicroBatchMeans means = new MicroBatchMeans();
     private long calls;
-    private int micro;
 
     /** @param reference the reference policy (used when beta > 0; may be null otherwise) */
     public GrpoObjective(GrpoLoss.Config loss, int generations, GroupAdvantages.Scale scale, CompletionSampler sampler,
@@ -85,24 +85,16 @@ public final class GrpoObjective implements TrainingObjective {
             if (s == 0) zeroStd++;
         }
         int groups = n / generations;
-        add("reward", mean / n);
-        add("reward_std", stdSum / groups);
-        add("frac_reward_zero_std", zeroStd / groups);
-        add("completions/mean_length", length / n);
-        add("completions/clipped_ratio", clipped / (double) n);
-        r.metrics().forEach(this::add);
-        micro++;
+        means.add("reward", mean / n);
+        means.add("reward_std", stdSum / groups);
+        means.add("frac_reward_zero_std", zeroStd / groups);
+        means.add("completions/mean_length", length / n);
+        means.add("completions/clipped_ratio", clipped / (double) n);
+        means.addAll(r.metrics());
+        means.endMicroBatch();
         return r.loss();
     }
 
-    private void add(String k, double v) { sums.merge(k, v, Double::sum); }
-
     @Override
-    public Map<String, Object> stepMetrics() {
-        Map<String, Object> out = new LinkedHashMap<>();
-        for (Map.Entry<String, Double> e : sums.entrySet()) out.put(e.getKey(), e.getValue() / micro);
-        sums.clear();
-        micro = 0;
-        return out;
-    }
+    public Map<String, Object> stepMetrics() { return means.drain(); }
 }

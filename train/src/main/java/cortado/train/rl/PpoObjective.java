@@ -9,6 +9,7 @@ import cortado.nn.models.CausalLm;
 import cortado.nn.models.DecoderForSequenceClassification;
 import cortado.tensor.Tensor;
 import cortado.train.Batches;
+import cortado.train.MicroBatchMeans;
 import cortado.train.TrainingObjective;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -57,9 +58,8 @@ public final class PpoObjective implements TrainingObjective {
     private final List<Prompt> prompts;
     private final int gradAccum;
     private final Rollout[] rollouts;
-    private final Map<String, Double> sums = new LinkedHashMap<>();
+    private final MicroBatchMeans means = new MicroBatchMeans();
     private long calls;
-    private int micro;
 
     public PpoObjective(Config config, DecoderForSequenceClassification value, ReferencePolicy reference,
                         RolloutScorer scorer, CompletionSampler sampler, List<Prompt> prompts, int gradAccum) {
@@ -111,10 +111,10 @@ public final class PpoObjective implements TrainingObjective {
         } finally {
             model.module().train(was);
         }
-        ro.metrics().forEach(this::add);
-        r.metrics().forEach(this::add);
-        add("ppo_epoch", epoch);
-        micro++;
+        means.addAll(ro.metrics());
+        means.addAll(r.metrics());
+        means.add("ppo_epoch", epoch);
+        means.endMicroBatch();
         return r.loss();
     }
 
@@ -182,14 +182,6 @@ public final class PpoObjective implements TrainingObjective {
         return out;
     }
 
-    private void add(String k, double v) { sums.merge(k, v, Double::sum); }
-
     @Override
-    public Map<String, Object> stepMetrics() {
-        Map<String, Object> out = new LinkedHashMap<>();
-        for (Map.Entry<String, Double> e : sums.entrySet()) out.put(e.getKey(), e.getValue() / micro);
-        sums.clear();
-        micro = 0;
-        return out;
-    }
+    public Map<String, Object> stepMetrics() { return means.drain(); }
 }
