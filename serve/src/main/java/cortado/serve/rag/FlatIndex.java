@@ -10,7 +10,9 @@ public final class FlatIndex implements VectorIndex {
 
     public FlatIndex(int dim, Metric metric, boolean int8) { this(VectorStore.create(dim, metric, int8)); }
 
-    @Override public int add(float[] vector) { return store.add(store.metric().prepare(vector)); }
+    @Override public int add(float[] vector) { return addPrepared(store.metric().prepare(vector)); }
+
+    @Override public int addPrepared(float[] vector) { return store.add(vector); }
 
     @Override
     public List<SearchHit> search(float[] query, int k) {

@@ -51,10 +51,12 @@ public final class HnswIndex implements VectorIndex {
     }
 
     @Override
-    public int add(float[] vector) {
-        float[] q = store.metric().prepare(vector);
-        int id = store.add(q);
-        q = store.vector(id);   // link by what is stored (the decoded codes of an int8 store)
+    public int add(float[] vector) { return addPrepared(store.metric().prepare(vector)); }
+
+    @Override
+    public int addPrepared(float[] vector) {
+        int id = store.add(vector);
+        float[] q = store.vector(id);   // link by what is stored (the decoded codes of an int8 store)
         float qq = VectorStore.squaredNorm(q);
         int level = drawLevel(id);
         if (id == links.length) links = Arrays.copyOf(links, id * 2);

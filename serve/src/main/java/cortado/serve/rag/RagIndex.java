@@ -111,6 +111,7 @@ public final class RagIndex {
         List<Chunk> chunks = new ArrayList<>();
         List<float[]> vectors = new ArrayList<>();
         List<Integer> pending = new ArrayList<>();   // chunk indexes still to embed
+        List<Boolean> reused = new ArrayList<>();   // whether vector i comes from the previous index, already prepared
         int embeddedFiles = 0, reusedFiles = 0, reusedChunks = 0;
         for (Path p : paths) {
             String rel = relative(docs, p);
@@ -122,6 +123,7 @@ public final class RagIndex {
                 for (int i = 0; i < old.chunks(); i++) {
                     chunks.add(previous.chunks.get(first + i));
                     vectors.add(previous.vectors.store().vector(first + i));
+                    reused.add(true);
                 }
                 files.add(old);
                 reusedFiles++;
@@ -133,6 +135,7 @@ public final class RagIndex {
                 pending.add(chunks.size());
                 chunks.add(c);
                 vectors.add(null);
+                reused.add(false);
             }
             files.add(new SourceFile(rel, hash, cs.size()));
             embeddedFiles++;
@@ -145,7 +148,10 @@ public final class RagIndex {
         }
         int dim = vectors.isEmpty() ? previous == null ? 1 : previous.vectors.dim() : vectors.get(0).length;
         VectorIndex index = settings.emptyIndex(dim);
-        for (float[] v : vectors) index.add(v);
+        for (int i = 0; i < vectors.size(); i++) {
+            if (reused.get(i)) index.addPrepared(vectors.get(i));
+            else index.add(vectors.get(i));
+        }
         int removed = 0;
         for (String old : oldFiles.keySet()) if (files.stream().noneMatch(f -> f.path().equals(old))) removed++;
         return new BuildReport(new RagIndex(settings, files, chunks, index), embeddedFiles, reusedFiles, removed,
