@@ -36,6 +36,18 @@ class ChunkerTest {
     }
 
     @Test
+    void aSingleLineBreakIsNoParagraphEnd() {
+        // Size 34 reaches "epsilon." (ends at 32); the line break after "gamma." (17) lies in the span's second half
+        // but only a blank line ends a paragraph, so the later sentence end wins.
+        String t = "Alpha beta gamma.\nDelta epsilon. Zeta eta theta";
+        assertThat(Chunker.ofChars(34, 0).split("x", t)).extracting(Chunk::text)
+                .containsExactly("Alpha beta gamma.\nDelta epsilon.", "Zeta eta theta");
+        // With a blank line there, the paragraph end wins over the sentence end.
+        assertThat(Chunker.ofChars(35, 0).split("x", t.replace("\n", "\n\n"))).extracting(Chunk::text)
+                .containsExactly("Alpha beta gamma.", "Delta epsilon. Zeta eta theta");
+    }
+
+    @Test
     void overlapRepeatsTheWordsThatFit() {
         String t = "one two three four five six seven eight";
         List<Chunk> chunks = Chunker.ofChars(14, 6).split("x", t);
