@@ -48,6 +48,16 @@ class ChunkerTest {
     }
 
     @Test
+    void aBoundaryInTheSpansFirstHalfIsNotTaken() {
+        // Size 20 reaches "gamma" (ends at 20); the sentence end after "Hi." (3) is in the first half [0, 10], so
+        // ending there would waste most of the chunk: the word end wins.
+        assertThat(Chunker.ofChars(20, 0).split("x", "Hi. alpha beta gamma delta")).extracting(Chunk::text)
+                .containsExactly("Hi. alpha beta gamma", "delta");
+        assertThat(Chunker.ofChars(21, 0).split("x", "Hi.\n\nalpha beta gamma delta")).extracting(Chunk::text)
+                .containsExactly("Hi.\n\nalpha beta gamma", "delta");
+    }
+
+    @Test
     void overlapRepeatsTheWordsThatFit() {
         String t = "one two three four five six seven eight";
         List<Chunk> chunks = Chunker.ofChars(14, 6).split("x", t);
