@@ -2,6 +2,7 @@ package cortado.bench;
 
 import cortado.nn.embed.SentenceTransformer;
 import cortado.serve.rag.ChunkUnit;
+import cortado.serve.rag.HybridFusion;
 import cortado.serve.rag.IndexSettings;
 import cortado.serve.rag.Metric;
 import cortado.serve.rag.RagIndex;
@@ -14,7 +15,7 @@ import java.util.List;
 /**
  * Recall@5 of dense, BM25 and hybrid retrieval on a document set with questions (RetrievalEval's format), with a
  * real embedding model, as RetrievalRecallTest computes it with the tests' random one (300-character chunks, overlap
- * 50, exact cosine search).
+ * 50, exact cosine search); then hybrid's recall at other fusion depths ({@link HybridFusion}).
  *
  * <pre>RagRecallMain DOCS_DIR QUESTIONS_JSON EMBED_MODEL_DIR</pre>
  */
@@ -30,5 +31,11 @@ public final class RagRecallMain {
                 questions.size(), index.chunks().size(), RetrievalEval.recallAtK(r, Retriever.Mode.DENSE, questions, 5),
                 RetrievalEval.recallAtK(r, Retriever.Mode.BM25, questions, 5),
                 RetrievalEval.recallAtK(r, Retriever.Mode.HYBRID, questions, 5));
+        // The fusion's sensitivity, for the record: each ranking's top N fused (the default fuses the top k = 5).
+        StringBuilder depths = new StringBuilder("hybrid recall@5 by fusion depth:");
+        for (int depth : new int[] {5, 10, 20, 50})
+            depths.append(String.format(" %d: %.3f", depth, RetrievalEval.recallAtK(r, Retriever.Mode.HYBRID,
+                    new HybridFusion(depth, 1, 1), questions, 5)));
+        System.out.println(depths);
     }
 }

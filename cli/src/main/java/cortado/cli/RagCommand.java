@@ -9,6 +9,7 @@ import cortado.nn.generate.StoppingCriteria;
 import cortado.nn.models.CausalLm;
 import cortado.serve.rag.ChunkUnit;
 import cortado.serve.rag.HnswConfig;
+import cortado.serve.rag.HybridFusion;
 import cortado.serve.rag.IndexSettings;
 import cortado.serve.rag.Metric;
 import cortado.serve.rag.RagIndex;
@@ -131,8 +132,9 @@ public final class RagCommand implements Command {
 
     private static int ask(String[] argv) throws Exception {
         Args a = SamplingOptions.declare(new Args("rag ask", """
-                Answers a question from an index `rag index` wrote: retrieves the --k best chunks (hybrid: dense and
-                BM25 rankings fused by reciprocal rank, k = 60; or either alone), prints them with their scores, then
+                Answers a question from an index `rag index` wrote: retrieves the --k best chunks (hybrid: the top
+                --fusion-depth of the dense and the BM25 ranking fused by reciprocal rank, k = 60, each rank weighted
+                by --dense-weight or --bm25-weight; or either alone), prints them with their scores, then
                 generates an answer with --model from a prompt holding the chunks under their ids ([file#n]) and an
                 instruction to cite them (through the model's chat template when it has one). A chunk counts as
                 relevant when its dense score reaches --min-score or its BM25 score reaches --min-bm25; when none does,
@@ -144,6 +146,10 @@ public final class RagCommand implements Command {
                 .option("embed-model", "DIR", "embedding model; default: the one the index was built with", null)
                 .option("k", "N", "chunks to retrieve", "4")
                 .option("mode", "hybrid|dense|bm25", "how to retrieve", "hybrid")
+                .option("fusion-depth", "N", "hybrid: how many of each ranking's best are fused (Elasticsearch's"
+                        + " rank_window_size); default: --k", null)
+                .option("dense-weight", "W", "hybrid: the weight of the dense ranking's reciprocal ranks", "1")
+                .option("bm25-weight", "W", "hybrid: the weight of the BM25 ranking's reciprocal ranks", "1")
                 .option("min-score", "X", "least dense score (cosine for a cosine index) of a relevant chunk", "0.3")
                 .option("min-bm25", "X", "least BM25 score of a relevant chunk (3: about one rare query term matched"
                         + " in a small collection; common words such as \"of\" score well below 1)", "3.0")
@@ -158,6 +164,13 @@ public final class RagCommand implements Command {
         int k = a.positiveInt("k"), maxNew = a.nonNegativeInt("max-new-tokens");
         double minScore = a.real("min-score"), minBm25 = a.real("min-bm25");
         Retriever.Mode mode = Retriever.Mode.valueOf(a.choice("mode", "hybrid", "dense", "bm25").toUpperCase(Locale.ROOT));
+        HybridFusion fusion;
+        try {
+            fusion = new HybridFusion(a.has("fusion-depth") ? a.positiveInt("fusion-depth") : 0, a.real("dense-weight"),
+                    a.real("bm25-weight"));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
         SamplingParams params = SamplingOptions.params(a);
         Path indexDir = Path.of(a.string("index"));
         RagIndex index = RagIndex.load(indexDir);
@@ -165,7 +178,7 @@ public final class RagCommand implements Command {
         if (!Files.isDirectory(embedDir))
             throw new CliException(embedDir + ": the index's embedding model directory is gone; pass --embed-model DIR");
         TextEmbedder embedder = TextEmbedder.of(SentenceTransformer.load(embedDir), 32);
-        List<Retriever.Result> results = new Retriever(index, embedder).retrieve(question, mode, k);
+        List<Retriever.Result> results = new Retriever(index, embedder).retrieve(question, mode, k, fusion);
 
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         out.printf("retrieved (%s, k=%d) from %s:%n", mode.name().toLowerCase(Locale.ROOT), k, indexDir);

@@ -40,9 +40,15 @@ public final class RetrievalEval {
 
     /** The share of questions answered by one of their top k chunks. */
     public static double recallAtK(Retriever retriever, Retriever.Mode mode, List<Question> questions, int k) {
+        return recallAtK(retriever, mode, HybridFusion.DEFAULT, questions, k);
+    }
+
+    /** The same with hybrid mode fusing as {@code fusion} says. */
+    public static double recallAtK(Retriever retriever, Retriever.Mode mode, HybridFusion fusion, List<Question> questions,
+                                   int k) {
         int found = 0;
         for (Question q : questions)
-            if (retriever.retrieve(q.question(), mode, k).stream().anyMatch(r -> answers(r.chunk(), q))) found++;
+            if (retriever.retrieve(q.question(), mode, k, fusion).stream().anyMatch(r -> answers(r.chunk(), q))) found++;
         return (double) found / questions.size();
     }
 

@@ -5,8 +5,9 @@ import java.util.List;
 
 /**
  * Finds the chunks of a {@link RagIndex} for a question: by embedding similarity (dense), by BM25, or both fused by
- * reciprocal rank (hybrid). Every result carries both scores, the dense one as the index's metric scores the stored
- * vector (cosine: in [-1, 1]) and BM25's, so a caller can judge relevance on either scale.
+ * reciprocal rank (hybrid, as {@link HybridFusion} says). Every result carries both scores, the dense one as the
+ * index's metric scores the stored vector (cosine: in [-1, 1]) and BM25's, so a caller can judge relevance on either
+ * scale.
  */
 public final class Retriever {
     public enum Mode { DENSE, BM25, HYBRID }
@@ -19,9 +20,6 @@ public final class Retriever {
      */
     public record Result(int id, Chunk chunk, double score, double dense, double bm25) {}
 
-    /** How deep each ranking goes before fusion (at least k). */
-    static final int FUSION_DEPTH = 50;
-
     private final RagIndex index;
     private final TextEmbedder embedder;
 
@@ -30,7 +28,11 @@ public final class Retriever {
         this.embedder = embedder;
     }
 
-    public List<Result> retrieve(String question, Mode mode, int k) {
+    /** {@link #retrieve(String, Mode, int, HybridFusion)} with {@link HybridFusion#DEFAULT}. */
+    public List<Result> retrieve(String question, Mode mode, int k) { return retrieve(question, mode, k, HybridFusion.DEFAULT); }
+
+    /** The k best chunks for {@code question}; {@code fusion} says how hybrid mode fuses its two rankings. */
+    public List<Result> retrieve(String question, Mode mode, int k, HybridFusion fusion) {
         if (k <= 0 || index.chunks().isEmpty()) return List.of();
         float[] query = mode == Mode.BM25 ? null : embedder.embed(List.of(question))[0];
         double[] bm25 = index.bm25().scores(question);
@@ -38,9 +40,10 @@ public final class Retriever {
             case DENSE -> index.vectors().search(query, k);
             case BM25 -> index.bm25().search(question, k);
             case HYBRID -> {
-                int depth = Math.max(k, FUSION_DEPTH);
+                int depth = fusion.depthFor(k);
                 List<SearchHit> fused = ReciprocalRankFusion.fuse(List.of(index.vectors().search(query, depth),
-                        index.bm25().search(question, depth)));
+                        index.bm25().search(question, depth)), new double[] {fusion.denseWeight(), fusion.bm25Weight()},
+                        ReciprocalRankFusion.K);
                 yield fused.subList(0, Math.min(k, fused.size()));
             }
         };
