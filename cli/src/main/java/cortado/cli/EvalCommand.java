@@ -63,12 +63,7 @@ public final class EvalCommand implements Command {
                         + " WinoBias files comma-separated or their directory)")
                 .option("occupations", "FILE", "WinoBias's occupations, one a line (default: the 40 of its lists)", null)
                 .required("out", "DIR", "output directory for results.json, report.md and the charts");
-        EvalTaskOptions.declare(a);
-        EvalModelOptions.declare(a);
-        a.parse(argv);
-        if (!a.positionals().isEmpty()) throw new UsageException("unexpected argument '" + a.positionals().get(0) + "'");
-        EvalModelOptions.check(a);
-        EvalTaskOptions taskOptions = EvalTaskOptions.parse(a);
+        EvalTaskOptions taskOptions = EvalTaskOptions.declareAndParse(a, argv);
         List<String> names = a.has("tasks") ? Arrays.stream(a.string("tasks").split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList()
                 : List.of();
         if (names.isEmpty() && a.strings("bias").isEmpty()) throw new UsageException("give --tasks or --bias");

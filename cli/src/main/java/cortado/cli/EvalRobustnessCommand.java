@@ -45,12 +45,7 @@ final class EvalRobustnessCommand {
                 .option("perturb-seed", "S", "seed of the perturbations' draws", "0")
                 .option("attack-budget", "N", "run the greedy character attack with at most N edits per document (0: no attack)", "0")
                 .option("attack-limit", "N", "attack only the first N documents of each task (each costs many forward passes)", "20");
-        EvalTaskOptions.declare(a);
-        EvalModelOptions.declare(a);
-        a.parse(argv);
-        if (!a.positionals().isEmpty()) throw new UsageException("unexpected argument '" + a.positionals().get(0) + "'");
-        EvalModelOptions.check(a);
-        EvalTaskOptions taskOptions = EvalTaskOptions.parse(a);
+        EvalTaskOptions taskOptions = EvalTaskOptions.declareAndParse(a, argv);
         Integer shots = taskOptions.shots(), limit = taskOptions.limit();
         long seed = taskOptions.seed(), perturbSeed = a.longValue("perturb-seed");
         int budget = a.nonNegativeInt("attack-budget"), attackLimit = a.positiveInt("attack-limit");
