@@ -1,10 +1,5 @@
 package cortado.eval.safety;
 
-import cortado.data.json.Json;
-
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,30 +14,16 @@ public final class GenerationsFile {
     private GenerationsFile() {}
 
     public static List<Generation> read(Path file) {
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new IllegalArgumentException(file + ": cannot read (" + e.getMessage() + ")");
-        }
         String name = file.getFileName().toString();
         String defaultSet = name.contains(".") ? name.substring(0, name.indexOf('.')) : name;
         List<Generation> out = new ArrayList<>();
-        for (int i = 0; i < lines.size(); i++) {
-            if (lines.get(i).isBlank()) continue;
-            String where = file + ":" + (i + 1) + ": ";
-            Map<String, Object> o;
-            try {
-                o = Json.parseObject(lines.get(i));
-            } catch (RuntimeException e) {
-                throw new IllegalArgumentException(where + e.getMessage());
-            }
+        JsonlLines.forEach(file, (o, line, where) -> {
             if (!(o.get("completion") instanceof String completion))
                 throw new IllegalArgumentException(where + "field 'completion' is missing or not text");
             String set = optional(o, "set", where, defaultSet);
-            String id = optional(o, "id", where, set + ":" + (i + 1));
+            String id = optional(o, "id", where, set + ":" + line);
             out.add(new Generation(id, set, prompt(o, where), completion));
-        }
+        });
         if (out.isEmpty()) throw new IllegalArgumentException(file + ": no generations");
         return out;
     }

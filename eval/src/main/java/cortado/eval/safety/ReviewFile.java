@@ -3,9 +3,7 @@ package cortado.eval.safety;
 import cortado.data.json.Json;
 import cortado.nn.io.AtomicFiles;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -54,33 +52,19 @@ public final class ReviewFile {
 
     /** The labels by id; unlabelled lines are left out. @param ids the run's generation ids */
     public static Map<String, Label> readLabels(Path file, Set<String> ids) {
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new IllegalArgumentException(file + ": cannot read (" + e.getMessage() + ")");
-        }
         Map<String, Label> out = new LinkedHashMap<>();
-        for (int i = 0; i < lines.size(); i++) {
-            if (lines.get(i).isBlank()) continue;
-            String where = file + ":" + (i + 1) + ": ";
-            Map<String, Object> o;
-            try {
-                o = Json.parseObject(lines.get(i));
-            } catch (RuntimeException e) {
-                throw new IllegalArgumentException(where + e.getMessage());
-            }
+        JsonlLines.forEach(file, (o, line, where) -> {
             if (!(o.get("id") instanceof String id)) throw new IllegalArgumentException(where + "field 'id' is missing or not text");
             if (!ids.contains(id)) throw new IllegalArgumentException(where + "id '" + id + "' is not a generation of this run");
             Object l = o.get("label");
-            if (l == null) continue;
+            if (l == null) return;
             Label label = switch (String.valueOf(l).toLowerCase(Locale.ROOT)) {
                 case "unsafe" -> Label.UNSAFE;
                 case "safe" -> Label.SAFE;
                 default -> throw new IllegalArgumentException(where + "field 'label' is '" + l + "', expected \"unsafe\", \"safe\" or null");
             };
             if (out.put(id, label) != null) throw new IllegalArgumentException(where + "id '" + id + "' is labelled twice");
-        }
+        });
         return out;
     }
 }
