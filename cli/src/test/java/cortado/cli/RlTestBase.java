@@ -1,11 +1,15 @@
 package cortado.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import cortado.data.json.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 /**
@@ -58,4 +62,12 @@ final class RlTestBase {
     static Path prompts() { return dir().resolve("prompts.jsonl"); }
 
     static Path held() { return dir().resolve("held.jsonl"); }
+
+    /** OUT/heldout_reward.json shows the length:6 reward's held-out mean rising by more than 0.2 (printed). */
+    static void heldOutRewardRose(String command, Path out) throws IOException {
+        Map<String, Object> h = Json.parseObject(Files.readString(out.resolve(RlSetup.HELDOUT_FILE)));
+        double before = ((Number) h.get("reward_before")).doubleValue(), after = ((Number) h.get("reward_after")).doubleValue();
+        System.out.printf("%s held-out reward (length:6): before %.4f, after %.4f%n", command, before, after);
+        assertThat(after).isGreaterThan(before + 0.2);
+    }
 }
