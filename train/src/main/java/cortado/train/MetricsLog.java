@@ -81,13 +81,7 @@ public final class MetricsLog implements Closeable {
     public void log(StepMetrics m, Map<String, Object> extra) {
         Map<String, Object> row = toJson(m);
         row.putAll(extra);
-        try {
-            out.write(Json.write(row));
-            out.write('\n');
-            out.flush();
-        } catch (IOException e) {
-            throw new UncheckedIOException(file + ": cannot write metrics (" + e.getMessage() + ")", e);
-        }
+        logRow(row);
     }
 
     /** A line of its own, e.g. an epoch's validation metrics ({@code {"epoch": 2, "step": 40, "val_accuracy": ...}}). */
