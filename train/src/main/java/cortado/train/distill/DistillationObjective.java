@@ -12,12 +12,12 @@ import java.util.Map;
 /**
  * {@link DistillationLoss} as a {@link cortado.train.Trainer} objective: each micro-batch runs the frozen teacher (eval
  * mode, no graph; it may hold quantized weights) and then the student on the same tokens. The step's metrics are the
- * two terms, {@code kl} and {@code ce}, averaged over its micro-batches.
+ * two terms, {@code kl} and {@code ce}, and the teacher's own cross-entropy on the batch ({@code teacher_ce}), averaged over its micro-batches.
  */
 public final class DistillationObjective implements TrainingObjective {
     private final CausalLm teacher;
     private final DistillationLoss.Config config;
-    private double klSum, ceSum;
+    private double klSum, ceSum, teacherCeSum;
     private int micro;
 
     public DistillationObjective(CausalLm teacher, DistillationLoss.Config config) {
@@ -35,6 +35,8 @@ public final class DistillationObjective implements TrainingObjective {
             Tensor t = b.positions() != null ? teacher.forwardPacked(b.inputs(), b.positions(), b.batch(), b.seq())
                     : teacher.forward(b.inputs(), b.batch(), b.seq());
             teacherLogits = t.toArray();
+            teacherCeSum += F.crossEntropy(F.reshape(t, n, teacher.config().vocabSize()), b.targets(),
+                    CausalLm.IGNORE_INDEX).item();
         }
         Tensor s = b.positions() != null ? student.forwardPacked(b.inputs(), b.positions(), b.batch(), b.seq())
                 : student.forward(b.inputs(), b.batch(), b.seq());
@@ -52,7 +54,8 @@ public final class DistillationObjective implements TrainingObjective {
         if (micro == 0) return out;
         out.put("kl", klSum / micro);
         out.put("ce", ceSum / micro);
-        klSum = ceSum = 0;
+        out.put("teacher_ce", teacherCeSum / micro);
+        klSum = ceSum = teacherCeSum = 0;
         micro = 0;
         return out;
     }
