@@ -103,6 +103,21 @@ class DistillCommandTest {
     }
 
     @Test
+    void aResumedRunEndsWhereAnUninterruptedOneDoes() throws Exception {
+        Path whole = dir.resolve("whole"), split = dir.resolve("split");
+        String[] student = {"--teacher", teacher.toString(), "--student", "gpt2-tiny", "--config", "n_layer=1"};
+        CliRun.Result w = run("distill", common("4", whole), student);
+        assertThat(w.code()).as(w.err()).isZero();
+        CliRun.Result first = run("distill", common("2", split), student);
+        assertThat(first.code()).as(first.err()).isZero();
+        CliRun.Result rest = run("distill", common("4", split), "--teacher", teacher.toString(), "--resume");
+        assertThat(rest.code()).as(rest.err()).isZero();
+        assertThat(rest.out()).contains("resuming at step 2 of 4");
+        assertThat(metrics(split).getLast().get("loss")).isEqualTo(metrics(whole).getLast().get("loss"));
+        assertThat(lastValLoss(split)).isEqualTo(lastValLoss(whole));
+    }
+
+    @Test
     void badInputIsRefusedClearly() {
         CliRun.Result h = CliRun.run("distill", "--help");
         assertThat(h.out()).contains("usage: cortado distill").contains("--threads N");
