@@ -72,8 +72,8 @@ public final class PretrainCommand implements Command {
                 .option("early-stopping-patience", "N", "mlm: stop after N epochs without a lower held-out loss; 0: off", "0")
                 .option("init-from", "DIR", "grow the model from this smaller trained checkpoint of the same family:"
                         + " the larger shape is --model (preset or config-only directory) or the parent's config.json"
-                        + " changed by --config (n_layer, n_embd, n_head, n_inner, ...); with validation on, prints the held-out loss before"
-                        + " training next to the parent's", null)
+                        + " changed by --config (n_layer, n_embd, n_head, n_inner, ...); with validation on, prints the"
+                        + " held-out loss before training next to the parent's", null)
                 .option("grow", "preserve|depth-upscale", "with --init-from: preserve computes the parent's function"
                         + " (new blocks are identities with zero output projections; width by Net2Net copies, the"
                         + " residual width a whole multiple of the parent's, head_dim kept); depth-upscale stacks the"
