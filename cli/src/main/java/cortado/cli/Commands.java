@@ -38,6 +38,7 @@ public final class Commands {
         add(new RewardCommand());
         add(new GrpoCommand());
         add(new PpoCommand());
+        add(new DistillCommand());
         add(new TokenizeCommand());
         add(new TokenizerTrainCommand());
     }

@@ -5,6 +5,7 @@ import cortado.data.tokenizer.ByteTokenizer;
 import cortado.data.tokenizer.HfTokenizer;
 import cortado.data.tokenizer.HfTokenizerJson;
 import cortado.data.tokenizer.Tokenizer;
+import cortado.data.tokenizer.Tokenizers;
 import cortado.data.tokenizer.WordPieceTokenizer;
 import cortado.nn.io.HfCheckpoint;
 import cortado.nn.io.InferenceDType;
@@ -68,7 +69,15 @@ public final class PretrainCommand implements Command {
                         + " DataCollatorForLanguageModeling)", "0.15")
                 .flag("whole-word-masking", "mlm: select whole words (WordPiece ## pieces follow their word) and mask"
                         + " every selected token with [MASK], as DataCollatorForWholeWordMask")
-                .option("early-stopping-patience", "N", "mlm: stop after N epochs without a lower held-out loss; 0: off", "0")),
+                .option("early-stopping-patience", "N", "mlm: stop after N epochs without a lower held-out loss; 0: off", "0")
+                .option("init-from", "DIR", "grow the model from this smaller trained checkpoint of the same family:"
+                        + " the larger shape is --model (preset or config-only directory) or the parent's config.json"
+                        + " changed by --config (n_layer, n_embd, n_head, n_inner, ...); with validation on, prints the"
+                        + " held-out loss before training next to the parent's", null)
+                .option("grow", "preserve|depth-upscale", "with --init-from: preserve computes the parent's function"
+                        + " (new blocks are identities with zero output projections; width by Net2Net copies, the"
+                        + " residual width a whole multiple of the parent's, head_dim kept); depth-upscale stacks the"
+                        + " parent's first and last layers (SOLAR; same width, not function-preserving)", "preserve")),
                 TrainingOptions.PRETRAIN);
     }
 
@@ -89,22 +98,30 @@ public final class PretrainCommand implements Command {
         Path ckpt = resume ? Checkpoint.locate(out.resolve(TrainingRun.CHECKPOINT_DIR)) : null;
         if (resume && ckpt == null)
             throw new CliException("--resume: no checkpoint in " + out.resolve(TrainingRun.CHECKPOINT_DIR));
-        if (!resume && !a.has("model")) throw new UsageException("missing --model PRESET|DIR (see cortado pretrain --help)");
+        if (resume && a.has("init-from")) throw new UsageException("--init-from starts a new run; --resume continues one");
+        if (a.has("grow") && !a.has("init-from")) throw new UsageException("--grow applies with --init-from");
+        if (!resume && !a.has("model") && !a.has("init-from")) throw new UsageException("missing --model PRESET|DIR (see cortado pretrain --help)");
 
         // The directory the model comes from (its tokenizer files may live there), or null for a preset.
         Path modelDir = ckpt;
-        if (ckpt == null && Files.isDirectory(Path.of(a.string("model")))) modelDir = modelDir(Path.of(a.string("model")));
+        if (ckpt == null && a.has("model") && Files.isDirectory(Path.of(a.string("model")))) modelDir = modelDir(Path.of(a.string("model")));
         if (ckpt == null && modelDir != null && QuantizeCommand.isQuantized(modelDir))
             throw new CliException(a.string("model") + ": a quantized model's weights are frozen, and pretrain writes"
                     + " full fp32 checkpoints; run cortado dequantize first (adapters on a quantized base are QLoRA)");
-        boolean fresh = ckpt == null && FreshModel.isFresh(a.string("model"));
-        if (a.has("config") && !fresh)
+        boolean fresh = ckpt == null && a.has("model") && FreshModel.isFresh(a.string("model"));
+        if (a.has("config") && !fresh && !a.has("init-from"))
             throw new UsageException("--config sets the fields of a new model (a preset or a directory holding only"
                     + " config.json); " + (ckpt != null ? "--resume continues its checkpoint's model"
                     : a.string("model") + " holds trained weights"));
         Path explicitTokenizer = a.has("tokenizer") ? Path.of(a.string("tokenizer")) : null;
         CausalLm model;
-        if (ckpt != null) model = Checkpoint.loadModel(ckpt);
+        GrownModel grown = null;
+        if (a.has("init-from")) {
+            grown = GrownModel.build(a, explicitTokenizer, cfg.seed());
+            model = grown.child();
+            if (modelDir == null || FreshModel.isConfigOnly(modelDir) && !Tokenizers.hasTokenizer(modelDir))
+                modelDir = grown.parentDir();   // the parent's tokenizer
+        } else if (ckpt != null) model = Checkpoint.loadModel(ckpt);
         else if (fresh) model = freshModel(a.string("model"), a.string("config"), explicitTokenizer, cfg.seed());
         else model = loadModel(a.string("model"), cfg.seed());
         checkSeq(model, cfg.seq());
@@ -157,6 +174,7 @@ public final class PretrainCommand implements Command {
                                 : ", " + TrainingRun.count(s.val().size()) + " held out");
             }
         }
+        if (grown != null) grown.report(val, cfg.seq(), cfg.batch(), System.out);
         PlanCommand.printRunPlan(model, true, false, cfg, System.out);
         System.out.printf(Locale.ROOT, "%s%d steps of %d x %d tokens%s, lr %s (%s, warmup %d), %d threads%s%n",
                 resumedFrom >= 0 ? "resuming at step " + resumedFrom + " of " : "", cfg.steps(), cfg.batch(), cfg.seq(),
