@@ -16,9 +16,12 @@ import java.util.concurrent.TimeUnit;
  * sequences join (each prompt prefilled alone into a fresh row after the longest cached prefix of full blocks it
  * shares with earlier requests, its first token sampled at once) and finished or cancelled ones leave (their blocks
  * released), so a short request never waits for a long one to end. Each step is one batched forward of one token per
- * running sequence, every row at its own length. Requests beyond the running batch, or whose blocks (prompt and
- * longest completion) do not fit beside the running ones', wait first come first served in a bounded queue;
- * {@link #submit} refuses one when it is full (the server's 429).
+ * running sequence, every row at its own length. Requests beyond the running batch, or whose prompt's blocks do not
+ * fit beside the running ones', wait first come first served in a bounded queue; {@link #submit} refuses one when it
+ * is full (the server's 429). Blocks are taken as sequences grow; when a decode step finds none left, the most
+ * recently admitted sequence is preempted as vLLM does by recomputation: its blocks are released (its full blocks stay
+ * cached) and it waits at the head of the queue, to be prefilled again with its prompt and the tokens it has
+ * generated, which the prefix cache usually still holds.
  */
 final class Scheduler implements AutoCloseable {
     private final CausalLm model;
@@ -26,12 +29,13 @@ final class Scheduler implements AutoCloseable {
     private final int maxBatch, vocab, window;
     private final PagedKvCache cache;
     private final BlockingQueue<GenerationJob> waiting;
-    private final List<GenerationJob> running = new ArrayList<>();
+    private final List<GenerationJob> running = new ArrayList<>();   // in admission order: the last is preempted first
+    private final java.util.ArrayDeque<GenerationJob> preempted = new java.util.ArrayDeque<>();   // oldest first
     private final Thread thread;
     private volatile boolean closed;
     private volatile int runningCount;
     private volatile double kvCacheUsage;
-    private volatile int blocksInUse, cachedBlocks;
+    private volatile int blocksInUse, cachedBlocks, preemptedCount;
 
     /** Positions per KV block when none is given (vLLM's default block size). */
     static final int DEFAULT_BLOCK_SIZE = 16;
@@ -88,7 +92,7 @@ final class Scheduler implements AutoCloseable {
     /** The most positions a prompt and its completion may take together. */
     int window() { return window; }
 
-    int waiting() { return waiting.size(); }
+    int waiting() { return waiting.size() + preemptedCount; }
 
     /** The share of KV blocks that running sequences reference, in [0, 1] (cached unreferenced blocks count as free). */
     double kvCacheUsage() { return kvCacheUsage; }
@@ -102,13 +106,19 @@ final class Scheduler implements AutoCloseable {
     private void loop() {
         while (!closed) {
             try {
-                if (running.isEmpty()) {
+                while (running.size() < maxBatch && !preempted.isEmpty()) {   // they came first
+                    GenerationJob j = preempted.peek();
+                    if (!j.cancelled() && !admit(j)) break;
+                    preempted.poll();
+                }
+                preemptedCount = preempted.size();
+                if (running.isEmpty() && preempted.isEmpty()) {
                     GenerationJob first = waiting.poll(50, TimeUnit.MILLISECONDS);
                     if (first == null) continue;
                     // An empty cache fits any sequence of the window (the pool holds at least one).
                     if (!first.cancelled() && !admit(first)) first.failed("the sequence does not fit an empty KV cache");
                 }
-                for (GenerationJob j; running.size() < maxBatch && (j = waiting.peek()) != null; ) {
+                for (GenerationJob j; preempted.isEmpty() && running.size() < maxBatch && (j = waiting.peek()) != null; ) {
                     if (!j.cancelled() && !admit(j)) break;   // its blocks do not fit yet: it and those after it wait
                     waiting.poll();   // j: only this thread takes from the queue
                 }
@@ -123,27 +133,30 @@ final class Scheduler implements AutoCloseable {
                     j.failed(message);
                     leave(j, null);
                     waiting.remove(j);   // failed while joining: it was still at the queue's head
+                    preempted.remove(j);
                 }
             } finally {
                 runningCount = running.size();
+                preemptedCount = preempted.size();
                 blocksInUse = cache.pool().inUse();
                 cachedBlocks = cache.pool().cachedFree();
                 kvCacheUsage = (double) blocksInUse / cache.pool().blocks();
             }
         }
         for (GenerationJob j : running) j.failed("the server is shutting down");
+        for (GenerationJob j : preempted) j.failed("the server is shutting down");
         for (GenerationJob j; (j = waiting.poll()) != null; ) j.failed("the server is shutting down");
     }
 
     /**
-     * Opens a row for {@code job} (reusing the longest cached prefix of its prompt), prefills the rest of the prompt
-     * alone and takes its first token; false when its blocks do not fit yet (nothing changed). True also when it failed
+     * Opens a row for {@code job} (reusing the longest cached prefix of its prompt, and of the tokens it generated
+     * before a preemption), prefills the rest alone and takes its next token; false when its blocks do not fit yet (nothing changed). True also when it failed
      * (a prompt beyond the window), so it leaves the queue.
      */
     private boolean admit(GenerationJob job) {
-        int reserve = Math.min(window, job.promptLength + job.stop.maxNewTokens());
+        int tokens = job.length;   // the prompt, and the tokens generated before a preemption
         try {
-            job.row = cache.add(job.ids, job.promptLength, reserve, null);
+            job.row = cache.add(job.ids, tokens, Math.min(window, tokens + 1), null);
         } catch (IllegalArgumentException e) {   // longer than the window: it can never run
             job.failed(e.getMessage());
             return true;
@@ -152,17 +165,29 @@ final class Scheduler implements AutoCloseable {
         running.add(job);
         runningCount = running.size();
         int cached = cache.length(job.row);
-        metrics.promptTokens(job.promptLength);
-        metrics.prefixCache(job.promptLength, cached);   // vLLM v1 counts queries and hits in tokens
-        float[] logits = model.nextTokenLogits(Arrays.copyOfRange(job.ids, cached, job.promptLength), 1,
-                job.promptLength - cached, cache.rows(job.row, job.row + 1)).toArray();
+        if (job.generated() == 0) metrics.promptTokens(job.promptLength);
+        metrics.prefixCache(tokens, cached);   // vLLM v1 counts queries and hits in tokens, at every scheduling
+        float[] logits = model.nextTokenLogits(Arrays.copyOfRange(job.ids, cached, tokens), 1, tokens - cached,
+                cache.rows(job.row, job.row + 1)).toArray();
         cache.cacheFullBlocks(job.row, job.ids);
         accept(job, logits, 0);
         return true;
     }
 
-    /** One token for every running sequence, in one forward pass over rows {@code [0, running)}. */
+    /**
+     * One token for every running sequence, in one forward pass over rows {@code [0, running)}, after making room:
+     * each sequence, oldest first, takes the block its next position needs, preempting the newest while none is left.
+     */
     private void decodeStep() {
+        for (GenerationJob j : List.copyOf(running)) {
+            if (j.row < 0) continue;   // preempted for an older one
+            while (!cache.grow(j.row, 1)) {
+                GenerationJob newest = running.getLast();
+                preempt(newest);
+                if (newest == j) break;
+            }
+        }
+        if (running.isEmpty()) return;
         int n = cache.rows();
         int[] step = new int[n];
         for (GenerationJob j : running) step[j.row] = j.lastToken();
@@ -214,6 +239,16 @@ final class Scheduler implements AutoCloseable {
         job.emit(job.text.finish());
         metrics.finished(job, reason, System.nanoTime());
         job.finished(reason);
+    }
+
+    /** Releases {@code job}'s row and blocks and puts it at the head of the queue, to be recomputed when it rejoins. */
+    private void preempt(GenerationJob job) {
+        int moved = cache.remove(job.row);
+        for (GenerationJob o : running) if (o.row == moved) o.row = job.row;
+        running.remove(job);
+        job.row = -1;
+        preempted.addFirst(job);   // newer ones were preempted before it: it goes ahead of them
+        metrics.preemption();
     }
 
     @Override

@@ -17,7 +17,7 @@ final class ServeMetrics {
     private DoubleSupplier kvCacheUsage = () -> 0;
     private IntSupplier blocksInUse = () -> 0, cachedBlocks = () -> 0;
     private int blockSize, kvBlocks;
-    private final AtomicLong prefixQueries = new AtomicLong(), prefixHits = new AtomicLong();
+    private final AtomicLong prefixQueries = new AtomicLong(), prefixHits = new AtomicLong(), preemptions = new AtomicLong();
     private final AtomicLong promptTokens = new AtomicLong(), generationTokens = new AtomicLong();
     private final AtomicLong finishedStop = new AtomicLong(), finishedLength = new AtomicLong();
     // vLLM's buckets (vllm/v1/metrics/loggers.py).
@@ -57,6 +57,9 @@ final class ServeMetrics {
         prefixHits.addAndGet(hit);
     }
 
+    /** A running sequence preempted for lack of KV blocks (to be recomputed). */
+    void preemption() { preemptions.incrementAndGet(); }
+
     void promptTokens(int n) { promptTokens.addAndGet(n); }
 
     void generationTokens(int n) { generationTokens.addAndGet(n); }
@@ -84,6 +87,7 @@ final class ServeMetrics {
                 prefixQueries.get());
         counter(out, "prefix_cache_hits_total", "Prefix cache hits, in terms of number of cached tokens.",
                 prefixHits.get());
+        counter(out, "num_preemptions_total", "Cumulative number of preemption from the engine.", preemptions.get());
         if (kvBlocks > 0) {
             header(out, "cache_config_info", "Information of the LLMEngine CacheConfig", "gauge");
             out.append(P).append("cache_config_info{").append(labels).append(",block_size=\"").append(blockSize)

@@ -186,8 +186,9 @@ class PagedKvCacheServerTest {
     }
 
     /**
-     * With 8 blocks (one 128-position window) and 2 rows, two requests that each reserve 7 blocks cannot run
-     * together: the second waits (seen in /metrics: one running, one waiting) instead of failing, then completes.
+     * With 8 blocks (one 128-position window) and 2 rows, two requests that each grow to 7 blocks cannot run
+     * together: once the blocks run out the newer is preempted and waits (seen in /metrics: one running, one waiting,
+     * a preemption counted) instead of failing, then completes.
      */
     @Test
     void aRequestWhoseBlocksDoNotFitWaits() throws Exception {
@@ -208,6 +209,7 @@ class PagedKvCacheServerTest {
             for (CompletableFuture<String> f : replies)
                 assertThat(f.join()).startsWith("HTTP/1.1 200").contains("\"completion_tokens\":100");
             assertThat(sawWaiting).as("one request waited for blocks while a row was free").isTrue();
+            assertThat(value(metrics(port), "num_preemptions_total")).isPositive();
             assertThat(value(idleMetrics(port), "kv_cache_blocks_in_use")).isZero();
         }
     }

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The scheduler releases a sequence's KV blocks however it ends: cancelled mid-generation, or failed with the step
- * it was in (a model that throws); after either, no block is referenced and the next request runs.
+ * it was in (a model that throws); after either, no block is referenced and the next request runs. With too few
+ * blocks for the running batch, sequences are preempted and recomputed, and still give transformers' greedy ids.
  */
 class SchedulerBlocksTest {
     private static final int BLOCK = 16;
@@ -115,5 +116,50 @@ class SchedulerBlocksTest {
         } finally {
             s.close();
         }
+    }
+
+    /**
+     * The six golden prompts through 3 rows and only 8 blocks of 16 (one 128-position window): three running
+     * sequences outgrow the pool, so the newest is preempted (its blocks released) and later prefilled again with
+     * what it had generated; every sequence still gets exactly transformers' greedy ids, and no block is left in use.
+     */
+    @Test
+    void preemptedSequencesStillGiveTransformersGreedyIds() throws Exception {
+        ServedModel served = TinyChatModel.load();
+        ServeMetrics metrics = new ServeMetrics(served.name());
+        Scheduler s = new Scheduler(served.model(), 3, 16, served.contextWindow(), 8, BLOCK, metrics);
+        try {
+            var cases = TinyChatModel.goldenCases();
+            BlockingQueue<GenerationJob.Event> events = new LinkedBlockingQueue<>();
+            List<GenerationJob> jobs = new ArrayList<>();
+            for (int i = 0; i < cases.size(); i++) {
+                int[] prompt = longs(cases.get(i).get("prompt_ids"));
+                StoppingCriteria stop = new StoppingCriteria((int) (long) (Long) cases.get(i).get("max_tokens"),
+                        served.eosTokenIds(), List.of());
+                jobs.add(new GenerationJob(i, prompt, Sampler.greedy(), stop,
+                        new TextStream(served.tokenizer(), served.eosTokenIds(), List.of(), true), -1, events));
+                assertThat(s.submit(jobs.get(i))).isTrue();
+            }
+            for (int left = cases.size(); left > 0; )
+                switch (events.take()) {
+                    case GenerationJob.Finished f -> left--;
+                    case GenerationJob.Text t -> { }
+                    case GenerationJob.Failed f -> throw new AssertionError(f.message());
+                }
+            for (int i = 0; i < cases.size(); i++) {
+                GenerationJob job = jobs.get(i);
+                assertThat(java.util.Arrays.copyOfRange(job.ids, job.promptLength, job.length)).as("case %d", i)
+                        .containsExactly(longs(cases.get(i).get("completion_ids")));
+            }
+            String m = metrics.render();
+            assertThat(m).containsPattern("cortado:num_preemptions_total\\{model_name=\"tiny-chat\"\\} [1-9]");
+            assertThat(blocksInUseOnceIdle(s)).isZero();
+        } finally {
+            s.close();
+        }
+    }
+
+    private static int[] longs(Object list) {
+        return ((List<?>) list).stream().mapToInt(o -> (int) (long) (Long) o).toArray();
     }
 }

@@ -133,6 +133,20 @@ public final class PagedKvCache {
     /** Reserved blocks the live rows may still take (not yet allocated). */
     public int reservedBlocks() { return outstanding(); }
 
+    /**
+     * Takes the blocks row {@code row} needs for {@code tokens} more positions; false when the pool runs out first
+     * (the blocks taken so far stay with the row): the caller then frees another row (preemption) and asks again.
+     */
+    public boolean grow(int row, int tokens) {
+        Row r = row(row);
+        int need = pool.blocksFor(Math.min(capacity, r.length + tokens));
+        while (r.blocks < need) {
+            if (pool.available() == 0) return false;
+            push(r, pool.allocate());
+        }
+        return true;
+    }
+
     private static void push(Row r, int block) {
         if (r.blocks == r.table.length) r.table = Arrays.copyOf(r.table, 2 * r.table.length);
         r.table[r.blocks++] = block;
