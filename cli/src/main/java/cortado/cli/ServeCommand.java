@@ -29,8 +29,9 @@ public final class ServeCommand implements Command {
                 free and leaves it when done; beyond --max-batch they wait in a queue of --max-waiting (then 429).
                 The KV cache is paged (--kv-blocks blocks of --block-size positions, taken as a sequence grows and
                 released when it ends) with automatic prefix caching: a prompt that shares whole blocks with an
-                earlier one reuses their keys and values and prefills only the rest. A request whose prompt and
-                max_tokens need more blocks than are free waits for running ones to end.
+                earlier one reuses their keys and values and prefills only the rest. A request whose prompt needs
+                more blocks than are free waits; when the blocks run out mid-generation the newest sequence is
+                preempted (its blocks released) and recomputed when it rejoins.
                 Sampling: temperature, top_p, top_k, min_p, frequency/presence/repetition penalties, logit_bias,
                 seed, stop, n, max_tokens (default: the rest of the context window), logprobs. response_format
                 json_object and json_schema (OpenAI's strict subset) by constrained decoding; tools and tool_choice
