@@ -136,4 +136,24 @@ class PagedKvCacheTest {
         assertThat(cache.add(prompt, 5, 12, null)).isEqualTo(1);
         assertThatThrownBy(() -> cache.rows(0, 3)).hasMessageContaining("not live rows");
     }
+
+    @Test
+    void growTakesBlocksUntilThePoolRunsOut() {
+        CausalLm m = sharpened("gpt2-tiny");
+        PagedKvCache cache = m.newPagedCache(2, 32, 4, BLOCK);
+        int[] prompt = {1, 2, 3, 4, 5};
+        int a = cache.add(prompt, 5, 6, null);
+        assertThat(cache.grow(a, 12)).isTrue();
+        assertThat(cache.blocks(a)).isEqualTo(3);
+        int b = cache.add(prompt, 3, 4, null);
+        assertThat(b).as("one block left for a 3-token prompt").isEqualTo(1);
+        assertThat(cache.grow(b, 8)).as("needs 2 blocks, 1 left").isFalse();
+        assertThat(cache.blocks(b)).isEqualTo(1);
+        assertThat(cache.pool().available()).isZero();
+        assertThat(cache.remove(a)).as("the last row moves into row 0").isEqualTo(1);
+        assertThat(cache.grow(0, 8)).isTrue();
+        assertThat(cache.blocks(0)).isEqualTo(2);
+        cache.remove(0);
+        assertThat(cache.pool().inUse()).isZero();
+    }
 }
