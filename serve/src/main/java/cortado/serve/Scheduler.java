@@ -150,8 +150,8 @@ final class Scheduler implements AutoCloseable {
 
     /**
      * Opens a row for {@code job} (reusing the longest cached prefix of its prompt, and of the tokens it generated
-     * before a preemption), prefills the rest alone and takes its next token; false when its blocks do not fit yet (nothing changed). True also when it failed
-     * (a prompt beyond the window), so it leaves the queue.
+     * before a preemption), prefills the rest alone and takes its next token; false when its blocks do not fit yet
+     * (nothing changed). True also when it failed (a prompt beyond the window), so it leaves the queue.
      */
     private boolean admit(GenerationJob job) {
         int tokens = job.length;   // the prompt, and the tokens generated before a preemption
