@@ -27,6 +27,11 @@ public final class ServeCommand implements Command {
                 stream_options.include_usage), GET /health and GET /metrics (Prometheus, vLLM's metric names with a
                 cortado: prefix). Requests are batched continuously: each joins the running batch as soon as a row is
                 free and leaves it when done; beyond --max-batch they wait in a queue of --max-waiting (then 429).
+                The KV cache is paged (--kv-blocks blocks of --block-size positions, taken as a sequence grows and
+                released when it ends) with automatic prefix caching: a prompt that shares whole blocks with an
+                earlier one reuses their keys and values and prefills only the rest. A request whose prompt needs
+                more blocks than are free waits; when the blocks run out mid-generation the newest sequence is
+                preempted (its blocks released) and recomputed when it rejoins.
                 Sampling: temperature, top_p, top_k, min_p, frequency/presence/repetition penalties, logit_bias,
                 seed, stop, n, max_tokens (default: the rest of the context window), logprobs. response_format
                 json_object and json_schema (OpenAI's strict subset) by constrained decoding; tools and tool_choice
@@ -45,8 +50,11 @@ public final class ServeCommand implements Command {
                 .option("max-batch", "N", "most sequences decoded together in one step", "8")
                 .option("max-waiting", "N", "most requests waiting for a batch row (beyond: 429)", "256")
                 .option("max-body-bytes", "N", "largest request body (beyond: 413)", "1048576")
-                .option("max-model-len", "N", "the most positions of a prompt and its completion; every batch row"
-                        + " reserves that many in the KV cache (default: the model's context window, at most 8192)", null)
+                .option("max-model-len", "N", "the most positions of a prompt and its completion (default: the"
+                        + " model's context window, at most 8192)", null)
+                .option("kv-blocks", "N", "KV-cache blocks per layer, at least one --max-model-len's worth (default:"
+                        + " enough for --max-batch sequences of --max-model-len positions)", null)
+                .option("block-size", "N", "positions per KV-cache block; the prefix cache shares whole blocks", "16")
                 .option("shutdown-timeout", "S", "on Ctrl-C or SIGTERM, seconds requests in flight may take to finish",
                         "30")
                 .option("tokenizer", "PATH", "tokenizer (tokenizer.json, a directory, *.tiktoken); default: the"
@@ -59,6 +67,7 @@ public final class ServeCommand implements Command {
         int maxModelLen = a.has("max-model-len") ? a.positiveInt("max-model-len") : 0;
         int maxBatch = a.positiveInt("max-batch"), maxWaiting = a.positiveInt("max-waiting");
         int maxBody = a.positiveInt("max-body-bytes"), shutdown = a.nonNegativeInt("shutdown-timeout");
+        int kvBlocks = a.has("kv-blocks") ? a.positiveInt("kv-blocks") : 0, blockSize = a.positiveInt("block-size");
         Path spec = Path.of(a.string("model"));
         Path explicitTok = a.has("tokenizer") ? Path.of(a.string("tokenizer")) : null;
         String name = a.has("served-model-name") ? a.string("served-model-name")
@@ -81,7 +90,11 @@ public final class ServeCommand implements Command {
             throw new UsageException("--max-model-len " + maxModelLen + " exceeds the model's context window of " + window);
         // Llama 3's 131072 positions would reserve gigabytes per row: the default stops at 8192.
         OpenAiServer.Options options = new OpenAiServer.Options(a.string("host"), port, a.string("api-key"), maxBatch,
-                maxWaiting, maxBody, shutdown, maxModelLen > 0 ? maxModelLen : Math.min(window, 8192));
+                maxWaiting, maxBody, shutdown, maxModelLen > 0 ? maxModelLen : Math.min(window, 8192), kvBlocks, blockSize);
+        int perWindow = (options.maxModelLen() + blockSize - 1) / blockSize;
+        if (kvBlocks > 0 && kvBlocks < perWindow)
+            throw new UsageException("--kv-blocks " + kvBlocks + " holds fewer than one --max-model-len of "
+                    + options.maxModelLen() + " positions (" + perWindow + " blocks of " + blockSize + ")");
         OpenAiServer server;
         String embedName = null;
         if (a.has("embed-model")) {

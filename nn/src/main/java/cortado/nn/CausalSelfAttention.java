@@ -165,17 +165,26 @@ public final class CausalSelfAttention extends Module implements SelfAttention {
             q = F.rope(q, pos, table);
             k = F.rope(k, pos, table);
         }
-        if (cache != null) {
-            KvCache.KeysValues kv = cache.append(layer, k, v);
-            k = kv.keys();
-            v = kv.values();
-        }
-        if (mask == null) mask = cache == null ? AttentionMask.CAUSAL : cache.attentionMask(k.size(2));
-        if (options.slidingWindow() > 0) mask = mask.withSlidingWindow(options.slidingWindow());
         float scale = (float) (1.0 / Math.sqrt(headDim));
         Layer probabilities = probabilitiesLayer();
-        Tensor y = probabilities == null ? F.attention(q, k, v, mask, scale)
-                : ProbabilitiesAttention.attend(q, k, v, mask, scale, probabilities);
+        Tensor y;
+        if (cache != null && cache.paged()) {   // keys and values in blocks: attention reads them through the tables
+            if (probabilities != null)
+                throw new IllegalStateException("a paged KV cache serves inference; attention dropout is a training op");
+            if (mask == null) mask = cache.attentionMask(start + seq);
+            if (options.slidingWindow() > 0) mask = mask.withSlidingWindow(options.slidingWindow());
+            y = cache.attend(layer, q, k, v, mask, scale);
+        } else {
+            if (cache != null) {
+                KvCache.KeysValues kv = cache.append(layer, k, v);
+                k = kv.keys();
+                v = kv.values();
+            }
+            if (mask == null) mask = cache == null ? AttentionMask.CAUSAL : cache.attentionMask(k.size(2));
+            if (options.slidingWindow() > 0) mask = mask.withSlidingWindow(options.slidingWindow());
+            y = probabilities == null ? F.attention(q, k, v, mask, scale)
+                    : ProbabilitiesAttention.attend(q, k, v, mask, scale, probabilities);
+        }
         // [B, H, T, D] -> [B, T, H, D] -> rows [B*T, H*D] (the one copy: heads interleave back into channels).
         Tensor rows = F.reshape(F.permute(y, 0, 2, 1, 3), batch * seq, heads * headDim);
         Layer out = childAt(outName);

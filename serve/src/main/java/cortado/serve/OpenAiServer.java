@@ -38,18 +38,26 @@ public final class OpenAiServer implements AutoCloseable {
      * @param maxWaiting  most requests waiting to join the batch (beyond: 429)
      * @param maxBodyBytes largest request body (beyond: 413)
      * @param shutdownSeconds how long {@link #close} lets requests in flight finish
-     * @param maxModelLen  the most positions of a prompt and its completion (each batch row reserves that many in the
-     *                     KV cache); 0: the model's context window
+     * @param maxModelLen  the most positions of a prompt and its completion; 0: the model's context window
+     * @param kvBlocks     KV-cache blocks per layer; 0: enough for every batch row to hold a whole window
+     * @param blockSize    positions per KV-cache block (the prefix cache shares whole blocks)
      */
     public record Options(String host, int port, String apiKey, int maxBatch, int maxWaiting, int maxBodyBytes,
-                          int shutdownSeconds, int maxModelLen) {
+                          int shutdownSeconds, int maxModelLen, int kvBlocks, int blockSize) {
         public Options {
             if (port < 0 || port > 65535) throw new IllegalArgumentException("port " + port + " outside [0, 65535]");
-            if (maxBatch <= 0 || maxWaiting <= 0 || maxBodyBytes <= 0)
-                throw new IllegalArgumentException("max batch, waiting queue and body size must be positive");
-            if (shutdownSeconds < 0 || maxModelLen < 0)
-                throw new IllegalArgumentException("shutdown timeout and max model length must be >= 0");
+            if (maxBatch <= 0 || maxWaiting <= 0 || maxBodyBytes <= 0 || blockSize <= 0)
+                throw new IllegalArgumentException("max batch, waiting queue, body size and block size must be positive");
+            if (shutdownSeconds < 0 || maxModelLen < 0 || kvBlocks < 0)
+                throw new IllegalArgumentException("shutdown timeout, max model length and KV blocks must be >= 0");
             if (apiKey != null && apiKey.isEmpty()) apiKey = null;
+        }
+
+        /** With the default KV cache: blocks of 16 positions, a window's worth per batch row. */
+        public Options(String host, int port, String apiKey, int maxBatch, int maxWaiting, int maxBodyBytes,
+                       int shutdownSeconds, int maxModelLen) {
+            this(host, port, apiKey, maxBatch, maxWaiting, maxBodyBytes, shutdownSeconds, maxModelLen, 0,
+                    Scheduler.DEFAULT_BLOCK_SIZE);
         }
     }
 
@@ -79,8 +87,10 @@ public final class OpenAiServer implements AutoCloseable {
         if (window > served.contextWindow())
             throw new IllegalArgumentException("max model length " + window + " exceeds the model's context window of "
                     + served.contextWindow() + " positions");
-        this.scheduler = new Scheduler(served.model(), options.maxBatch(), options.maxWaiting(), window, metrics);
+        this.scheduler = new Scheduler(served.model(), options.maxBatch(), options.maxWaiting(), window,
+                options.kvBlocks(), options.blockSize(), metrics);
         metrics.gauges(scheduler::running, scheduler::waiting, scheduler::kvCacheUsage);
+        metrics.kvBlocks(scheduler::blocksInUse, scheduler::cachedBlocks);
         TokenGrammars grammars = new TokenGrammars(served.tokenizer(), served.eosTokenIds());
         this.completions = new CompletionsEndpoint(served, scheduler, grammars);
         this.chat = new ChatCompletionsEndpoint(served, scheduler, grammars);

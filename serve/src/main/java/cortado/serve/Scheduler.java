@@ -2,7 +2,7 @@ package cortado.serve;
 
 import cortado.nn.generate.FinishReason;
 import cortado.nn.models.CausalLm;
-import cortado.nn.models.SequenceKvCache;
+import cortado.nn.models.PagedKvCache;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -12,26 +12,46 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Continuous batching (Yu et al. 2022, Orca's iteration-level scheduling, as vLLM runs it): one thread owns the model
- * and a {@link SequenceKvCache} of {@code maxBatch} rows. Between any two decode steps waiting sequences join (each
- * prompt prefilled alone into a fresh row, its first token sampled at once) and finished or cancelled ones leave
- * (their row freed), so a short request never waits for a long one to end. Each step is one batched forward of one
- * token per running sequence, every row at its own length. Requests beyond the running batch wait in a bounded
- * queue; {@link #submit} refuses one when it is full (the server's 429).
+ * and a {@link PagedKvCache} of {@code maxBatch} rows over a pool of KV blocks. Between any two decode steps waiting
+ * sequences join (each prompt prefilled alone into a fresh row after the longest cached prefix of full blocks it
+ * shares with earlier requests, its first token sampled at once) and finished or cancelled ones leave (their blocks
+ * released), so a short request never waits for a long one to end. Each step is one batched forward of one token per
+ * running sequence, every row at its own length. Requests beyond the running batch, or whose prompt's blocks do not
+ * fit beside the running ones', wait first come first served in a bounded queue; {@link #submit} refuses one when it
+ * is full (the server's 429). Blocks are taken as sequences grow; when a decode step finds none left, the most
+ * recently admitted sequence is preempted as vLLM does by recomputation: its blocks are released (its full blocks stay
+ * cached) and it waits at the head of the queue, to be prefilled again with its prompt and the tokens it has
+ * generated, which the prefix cache usually still holds.
  */
 final class Scheduler implements AutoCloseable {
     private final CausalLm model;
     private final ServeMetrics metrics;
     private final int maxBatch, vocab, window;
-    private final SequenceKvCache cache;
+    private final PagedKvCache cache;
     private final BlockingQueue<GenerationJob> waiting;
-    private final List<GenerationJob> running = new ArrayList<>();
+    private final List<GenerationJob> running = new ArrayList<>();   // in admission order: the last is preempted first
+    private final java.util.ArrayDeque<GenerationJob> preempted = new java.util.ArrayDeque<>();   // oldest first
     private final Thread thread;
     private volatile boolean closed;
     private volatile int runningCount;
     private volatile double kvCacheUsage;
+    private volatile int blocksInUse, cachedBlocks, preemptedCount;
 
-    /** {@code window}: the most positions one sequence (prompt and completion) may take, at most the model's. */
+    /** Positions per KV block when none is given (vLLM's default block size). */
+    static final int DEFAULT_BLOCK_SIZE = 16;
+
+    /** As below with KV blocks of {@link #DEFAULT_BLOCK_SIZE}, enough for every row to hold a whole window. */
     Scheduler(CausalLm model, int maxBatch, int maxWaiting, int window, ServeMetrics metrics) {
+        this(model, maxBatch, maxWaiting, window, 0, DEFAULT_BLOCK_SIZE, metrics);
+    }
+
+    /**
+     * {@code window}: the most positions one sequence (prompt and completion) may take, at most the model's;
+     * {@code kvBlocks} blocks of {@code blockSize} positions per layer (0: {@code maxBatch} windows' worth), at least
+     * one window's worth so that every request the window admits can run.
+     */
+    Scheduler(CausalLm model, int maxBatch, int maxWaiting, int window, int kvBlocks, int blockSize,
+              ServeMetrics metrics) {
         if (maxBatch <= 0 || maxWaiting <= 0)
             throw new IllegalArgumentException("max batch and waiting queue must be positive, got " + maxBatch + " and "
                     + maxWaiting);
@@ -43,7 +63,16 @@ final class Scheduler implements AutoCloseable {
             throw new IllegalArgumentException("a context window of " + window + " positions is not in [1, "
                     + model.config().maxPositions() + "], the model's");
         this.window = window;
-        this.cache = model.newSequenceCache(maxBatch, window);
+        if (blockSize <= 0 || kvBlocks < 0)
+            throw new IllegalArgumentException("KV block size must be positive and KV blocks >= 0, got " + blockSize
+                    + " and " + kvBlocks);
+        int perWindow = (window + blockSize - 1) / blockSize;
+        int blocks = kvBlocks == 0 ? maxBatch * perWindow : kvBlocks;
+        if (blocks < perWindow)
+            throw new IllegalArgumentException(blocks + " KV blocks of " + blockSize + " positions hold fewer than one"
+                    + " context window of " + window + " positions (" + perWindow + " blocks)");
+        this.cache = model.newPagedCache(maxBatch, window, blocks, blockSize);
+        metrics.cacheConfig(blockSize, blocks);
         this.waiting = new ArrayBlockingQueue<>(maxWaiting);
         this.thread = Thread.ofPlatform().name("cortado-scheduler").daemon(true).unstarted(this::loop);
         model.module().eval();
@@ -63,20 +92,36 @@ final class Scheduler implements AutoCloseable {
     /** The most positions a prompt and its completion may take together. */
     int window() { return window; }
 
-    int waiting() { return waiting.size(); }
+    int waiting() { return waiting.size() + preemptedCount; }
 
-    /** The share of the cache's positions (rows times context window) that running sequences hold, in [0, 1]. */
+    /** The share of KV blocks that running sequences reference, in [0, 1] (cached unreferenced blocks count as free). */
     double kvCacheUsage() { return kvCacheUsage; }
+
+    /** KV blocks referenced by running sequences. */
+    int blocksInUse() { return blocksInUse; }
+
+    /** KV blocks no sequence references that still hold a cached prefix (reusable, evicted when blocks run out). */
+    int cachedBlocks() { return cachedBlocks; }
 
     private void loop() {
         while (!closed) {
             try {
-                if (running.isEmpty()) {
+                while (running.size() < maxBatch && !preempted.isEmpty()) {   // they came first
+                    GenerationJob j = preempted.peek();
+                    if (!j.cancelled() && !admit(j)) break;
+                    preempted.poll();
+                }
+                preemptedCount = preempted.size();
+                if (running.isEmpty() && preempted.isEmpty()) {
                     GenerationJob first = waiting.poll(50, TimeUnit.MILLISECONDS);
                     if (first == null) continue;
-                    admit(first);
+                    // An empty cache fits any sequence of the window (the pool holds at least one).
+                    if (!first.cancelled() && !admit(first)) first.failed("the sequence does not fit an empty KV cache");
                 }
-                for (GenerationJob j; running.size() < maxBatch && (j = waiting.poll()) != null; ) admit(j);
+                for (GenerationJob j; preempted.isEmpty() && running.size() < maxBatch && (j = waiting.peek()) != null; ) {
+                    if (!j.cancelled() && !admit(j)) break;   // its blocks do not fit yet: it and those after it wait
+                    waiting.poll();   // j: only this thread takes from the queue
+                }
                 for (GenerationJob j : List.copyOf(running)) if (j.cancelled()) leave(j, null);
                 if (!running.isEmpty()) decodeStep();
             } catch (InterruptedException e) {
@@ -87,38 +132,71 @@ final class Scheduler implements AutoCloseable {
                 for (GenerationJob j : List.copyOf(running)) {
                     j.failed(message);
                     leave(j, null);
+                    waiting.remove(j);   // failed while joining: it was still at the queue's head
+                    preempted.remove(j);
                 }
             } finally {
                 runningCount = running.size();
-                long held = 0;
-                for (int r = 0; r < cache.rows(); r++) held += cache.length(r);
-                kvCacheUsage = (double) held / ((long) cache.slots() * cache.capacity());
+                preemptedCount = preempted.size();
+                blocksInUse = cache.pool().inUse();
+                cachedBlocks = cache.pool().cachedFree();
+                kvCacheUsage = (double) blocksInUse / cache.pool().blocks();
             }
         }
         for (GenerationJob j : running) j.failed("the server is shutting down");
+        for (GenerationJob j : preempted) j.failed("the server is shutting down");
         for (GenerationJob j; (j = waiting.poll()) != null; ) j.failed("the server is shutting down");
     }
 
-    /** Prefills {@code job}'s prompt alone into a new row and takes its first token. */
-    private void admit(GenerationJob job) {
-        if (job.cancelled()) return;
-        job.row = cache.add();
+    /**
+     * Opens a row for {@code job} (reusing the longest cached prefix of its prompt, and of the tokens it generated
+     * before a preemption), prefills the rest alone and takes its next token; false when its blocks do not fit yet
+     * (nothing changed). True also when it failed (a prompt beyond the window), so it leaves the queue.
+     */
+    private boolean admit(GenerationJob job) {
+        int tokens = job.length;   // the prompt, and the tokens generated before a preemption
+        try {
+            job.row = cache.add(job.ids, tokens, Math.min(window, tokens + 1), null);
+        } catch (IllegalArgumentException e) {   // longer than the window: it can never run
+            job.failed(e.getMessage());
+            return true;
+        }
+        if (job.row < 0) return false;
         running.add(job);
         runningCount = running.size();
-        metrics.promptTokens(job.promptLength);
-        float[] logits = model.nextTokenLogits(Arrays.copyOf(job.ids, job.promptLength), 1, job.promptLength,
+        int cached = cache.length(job.row);
+        if (job.generated() == 0) metrics.promptTokens(job.promptLength);
+        metrics.prefixCache(tokens, cached);   // vLLM v1 counts queries and hits in tokens, at every scheduling
+        float[] logits = model.nextTokenLogits(Arrays.copyOfRange(job.ids, cached, tokens), 1, tokens - cached,
                 cache.rows(job.row, job.row + 1)).toArray();
+        cache.cacheFullBlocks(job.row, job.ids);
         accept(job, logits, 0);
+        return true;
     }
 
-    /** One token for every running sequence, in one forward pass over rows {@code [0, running)}. */
+    /**
+     * One token for every running sequence, in one forward pass over rows {@code [0, running)}, after making room:
+     * each sequence, oldest first, takes the block its next position needs, preempting the newest while none is left.
+     */
     private void decodeStep() {
+        for (GenerationJob j : List.copyOf(running)) {
+            if (j.row < 0) continue;   // preempted for an older one
+            while (!cache.grow(j.row, 1)) {
+                GenerationJob newest = running.getLast();
+                preempt(newest);
+                if (newest == j) break;
+            }
+        }
+        if (running.isEmpty()) return;
         int n = cache.rows();
         int[] step = new int[n];
         for (GenerationJob j : running) step[j.row] = j.lastToken();
         float[] logits = model.nextTokenLogits(step, n, 1, cache.rows(0, n)).toArray();
         GenerationJob[] byRow = new GenerationJob[n]; // rows as they were for this step: leaving moves the last row
-        for (GenerationJob j : running) byRow[j.row] = j;
+        for (GenerationJob j : running) {
+            byRow[j.row] = j;
+            cache.cacheFullBlocks(j.row, j.ids);   // a block the step just filled becomes shareable
+        }
         for (int r = 0; r < n; r++) accept(byRow[r], logits, r * vocab);
     }
 
@@ -147,7 +225,10 @@ final class Scheduler implements AutoCloseable {
         if (reason != null) leave(job, reason);
     }
 
-    /** Frees {@code job}'s row (the last row moves into it); reports the finish unless it was cancelled or failed. */
+    /**
+     * Frees {@code job}'s row and releases its blocks (the last row moves into it); reports the finish unless it was
+     * cancelled or failed.
+     */
     private void leave(GenerationJob job, FinishReason reason) {
         int moved = cache.remove(job.row);
         for (GenerationJob o : running) if (o.row == moved) o.row = job.row;
@@ -158,6 +239,16 @@ final class Scheduler implements AutoCloseable {
         job.emit(job.text.finish());
         metrics.finished(job, reason, System.nanoTime());
         job.finished(reason);
+    }
+
+    /** Releases {@code job}'s row and blocks and puts it at the head of the queue, to be recomputed when it rejoins. */
+    private void preempt(GenerationJob job) {
+        int moved = cache.remove(job.row);
+        for (GenerationJob o : running) if (o.row == moved) o.row = job.row;
+        running.remove(job);
+        job.row = -1;
+        preempted.addFirst(job);   // newer ones were preempted before it: it goes ahead of them
+        metrics.preemption();
     }
 
     @Override

@@ -15,6 +15,9 @@ final class ServeMetrics {
     private final String labels;
     private IntSupplier running = () -> 0, waiting = () -> 0;
     private DoubleSupplier kvCacheUsage = () -> 0;
+    private IntSupplier blocksInUse = () -> 0, cachedBlocks = () -> 0;
+    private int blockSize, kvBlocks;
+    private final AtomicLong prefixQueries = new AtomicLong(), prefixHits = new AtomicLong(), preemptions = new AtomicLong();
     private final AtomicLong promptTokens = new AtomicLong(), generationTokens = new AtomicLong();
     private final AtomicLong finishedStop = new AtomicLong(), finishedLength = new AtomicLong();
     // vLLM's buckets (vllm/v1/metrics/loggers.py).
@@ -36,6 +39,27 @@ final class ServeMetrics {
         this.kvCacheUsage = kvCacheUsage;
     }
 
+    /** Where the block gauges read the KV cache: blocks sequences reference, and unreferenced ones still cached. */
+    void kvBlocks(IntSupplier inUse, IntSupplier cached) {
+        this.blocksInUse = inUse;
+        this.cachedBlocks = cached;
+    }
+
+    /** The paged KV cache's shape, shown as vLLM's {@code cache_config_info} labels. */
+    void cacheConfig(int blockSize, int blocks) {
+        this.blockSize = blockSize;
+        this.kvBlocks = blocks;
+    }
+
+    /** One prefix-cache lookup of a prompt of {@code queried} tokens, {@code hit} of them found cached. */
+    void prefixCache(int queried, int hit) {
+        prefixQueries.addAndGet(queried);
+        prefixHits.addAndGet(hit);
+    }
+
+    /** A running sequence preempted for lack of KV blocks (to be recomputed). */
+    void preemption() { preemptions.incrementAndGet(); }
+
     void promptTokens(int n) { promptTokens.addAndGet(n); }
 
     void generationTokens(int n) { generationTokens.addAndGet(n); }
@@ -55,6 +79,20 @@ final class ServeMetrics {
         gauge(out, "num_requests_running", "Number of requests in model execution batches.", running.getAsInt());
         gauge(out, "num_requests_waiting", "Number of requests waiting to be processed.", waiting.getAsInt());
         gauge(out, "kv_cache_usage_perc", "KV-cache usage. 1 means 100 percent usage.", kvCacheUsage.getAsDouble());
+        // Cortado's own: the block counts behind the usage, to check that no block leaks.
+        gauge(out, "kv_cache_blocks_in_use", "KV-cache blocks referenced by running requests.", blocksInUse.getAsInt());
+        gauge(out, "kv_cache_blocks_cached", "KV-cache blocks no request references that hold a cached prefix.",
+                cachedBlocks.getAsInt());
+        counter(out, "prefix_cache_queries_total", "Prefix cache queries, in terms of number of queried tokens.",
+                prefixQueries.get());
+        counter(out, "prefix_cache_hits_total", "Prefix cache hits, in terms of number of cached tokens.",
+                prefixHits.get());
+        counter(out, "num_preemptions_total", "Cumulative number of preemption from the engine.", preemptions.get());
+        if (kvBlocks > 0) {
+            header(out, "cache_config_info", "Information of the LLMEngine CacheConfig", "gauge");
+            out.append(P).append("cache_config_info{").append(labels).append(",block_size=\"").append(blockSize)
+                    .append("\",enable_prefix_caching=\"True\",num_gpu_blocks=\"").append(kvBlocks).append("\"} 1.0\n");
+        }
         counter(out, "prompt_tokens_total", "Number of prefill tokens processed.", promptTokens.get());
         counter(out, "generation_tokens_total", "Number of generation tokens processed.", generationTokens.get());
         header(out, "request_success_total", "Count of successfully processed requests.", "counter");

@@ -294,6 +294,59 @@ public interface Backend {
     AttentionGrads attentionBackward(Tensor dout, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse,
                                      AttentionMask mask, float scale);
 
+    /**
+     * Attention over keys and values stored in blocks (PagedAttention, Kwon et al. 2023, as vLLM stores its KV cache):
+     * q {@code [B, H, T, D]}; {@code keyBlocks} and {@code valueBlocks} {@code [N, Hkv, bs, D]}, N blocks of bs
+     * positions; row b holds {@code keyLengths[b]} keys, key j in slot {@code j % bs} of block
+     * {@code blockTables[b][j / bs]}. {@code mask} is over S = max keyLengths keys, as for {@link #attention}, and may
+     * let row b see only its own keys. The result equals {@link #attention} on those keys gathered into
+     * {@code [B, Hkv, S, D]}; this default does exactly that gather, a backend with a fused kernel reads the blocks in
+     * place. Inference only (no backward).
+     */
+    default AttentionResult pagedAttention(Tensor q, Tensor keyBlocks, Tensor valueBlocks, int[][] blockTables,
+                                           int[] keyLengths, AttentionMask mask, float scale) {
+        int s = checkPagedShapes(q, keyBlocks, valueBlocks, blockTables, keyLengths);
+        int b = q.size(0), hkv = keyBlocks.size(1), bs = keyBlocks.size(2), d = keyBlocks.size(3);
+        Tensor k = zeros(b, hkv, s, d), v = zeros(b, hkv, s, d);
+        for (int r = 0; r < b; r++)
+            for (int j0 = 0; j0 < keyLengths[r]; j0 += bs) {
+                int n = Math.min(bs, keyLengths[r] - j0), blk = blockTables[r][j0 / bs];
+                copyInto(k.slice(0, r, r + 1).slice(2, j0, j0 + n), keyBlocks.slice(0, blk, blk + 1).slice(2, 0, n));
+                copyInto(v.slice(0, r, r + 1).slice(2, j0, j0 + n), valueBlocks.slice(0, blk, blk + 1).slice(2, 0, n));
+            }
+        return attention(q, k, v, mask, scale);
+    }
+
+    /**
+     * The checks every backend's {@link #pagedAttention} shares; returns S, the longest row's key count.
+     */
+    static int checkPagedShapes(Tensor q, Tensor keyBlocks, Tensor valueBlocks, int[][] blockTables, int[] keyLengths) {
+        if (q.rank() != 4 || keyBlocks.rank() != 4 || !keyBlocks.sameShape(valueBlocks))
+            throw new IllegalArgumentException("paged attention needs q [B,H,T,D] and key and value blocks [N,Hkv,bs,D];"
+                    + " got " + java.util.Arrays.toString(q.shape()) + ", " + java.util.Arrays.toString(keyBlocks.shape())
+                    + ", " + java.util.Arrays.toString(valueBlocks.shape()));
+        int b = q.size(0), n = keyBlocks.size(0), bs = keyBlocks.size(2);
+        if (q.size(3) != keyBlocks.size(3) || q.size(1) % keyBlocks.size(1) != 0)
+            throw new IllegalArgumentException("paged attention q " + java.util.Arrays.toString(q.shape()) + " and blocks "
+                    + java.util.Arrays.toString(keyBlocks.shape()) + ": head sizes differ or Hkv does not divide H");
+        if (blockTables.length != b || keyLengths.length != b)
+            throw new IllegalArgumentException("paged attention: " + blockTables.length + " block tables and "
+                    + keyLengths.length + " key lengths for a batch of " + b);
+        int s = 0;
+        for (int r = 0; r < b; r++) {
+            int need = (keyLengths[r] + bs - 1) / bs;
+            if (keyLengths[r] < 0 || blockTables[r].length < need)
+                throw new IllegalArgumentException("paged attention row " + r + ": " + keyLengths[r] + " keys need " + need
+                        + " blocks of " + bs + ", its table has " + blockTables[r].length);
+            for (int i = 0; i < need; i++)
+                if (blockTables[r][i] < 0 || blockTables[r][i] >= n)
+                    throw new IllegalArgumentException("paged attention row " + r + ": block " + blockTables[r][i]
+                            + " outside [0, " + n + ")");
+            s = Math.max(s, keyLengths[r]);
+        }
+        return s;
+    }
+
     /** Plain causal (query t at position S - T + t, so a KV cache works) or bidirectional attention. */
     default AttentionResult attention(Tensor q, Tensor k, Tensor v, boolean causal, float scale) {
         return attention(q, k, v, causal ? AttentionMask.CAUSAL : AttentionMask.BIDIRECTIONAL, scale);

@@ -46,6 +46,12 @@ public interface CausalLm {
     SequenceKvCache newSequenceCache(int slots, int maxSeq);
 
     /**
+     * An empty {@link PagedKvCache} of {@code slots} rows of at most {@code maxSeq} positions each over a pool of
+     * {@code blocks} blocks of {@code blockSize} positions per layer, with prefix caching (continuous batching).
+     */
+    PagedKvCache newPagedCache(int slots, int maxSeq, int blocks, int blockSize);
+
+    /**
      * An empty {@link DynamicKvCache}: gradients flow through it (training with a cache, prefix tuning's virtual keys
      * and values), at the cost of copying each layer's history at every step.
      */

@@ -25,6 +25,21 @@ public interface KvCache {
      */
     default boolean differentiable() { return false; }
 
+    /**
+     * Whether keys and values live in blocks ({@link PagedKvCache}): attention layers then call {@link #attend}, which
+     * reads them in place through the block tables, instead of {@link #append} and attention over its result.
+     */
+    default boolean paged() { return false; }
+
+    /**
+     * For a {@link #paged} cache: stores {@code k} and {@code v} {@code [B, Hkv, T, D]} of layer {@code layer} as
+     * {@link #append} does and returns the attention {@code [B, H, T, D]} of {@code q} over every key up to and
+     * including them, under {@code mask} (over {@code length() + T} keys). Inference only.
+     */
+    default Tensor attend(int layer, Tensor q, Tensor k, Tensor v, AttentionMask mask, float scale) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " is not paged: use append");
+    }
+
     /** Batch size B the cache was made for. */
     int batch();
 

@@ -5,6 +5,7 @@ import cortado.nn.Module;
 import cortado.nn.models.CausalLm;
 import cortado.nn.models.InputsEmbeds;
 import cortado.nn.models.KvCache;
+import cortado.nn.models.PagedKvCache;
 import cortado.nn.models.SequenceKvCache;
 import cortado.nn.models.ModelConfig;
 import cortado.peft.PeftException;
@@ -162,6 +163,13 @@ public final class PromptLearningLm extends Module implements CausalLm {
     public SequenceKvCache newSequenceCache(int slots, int maxSeq) {
         throw new PeftException("a prompt-learning adapter cannot run with continuous batching yet (its virtual tokens"
                 + " need a per-row prefix in the sequence cache)");
+    }
+
+    /** Refused, as {@link #newSequenceCache}: paged rows take no prefix of virtual tokens yet. */
+    @Override
+    public PagedKvCache newPagedCache(int slots, int maxSeq, int blocks, int blockSize) {
+        throw new PeftException("a prompt-learning adapter cannot run with continuous batching yet (its virtual tokens"
+                + " need a per-row prefix in the paged KV cache)");
     }
 
     @Override

@@ -89,10 +89,38 @@ final class AttentionKernel {
 
     static AttentionResult forward(Tensor q, Tensor k, Tensor v, AttentionMask mask, float scale) {
         Backend.checkAttentionShapes(q, k, v);
-        int b = q.size(0), h = q.size(1), t = q.size(2), d = q.size(3), hkv = k.size(1), s = k.size(2);
+        Rows rk = Rows.of(k), rv = Rows.of(v);
+        int s = k.size(2);
+        KeyValueSource inPlace = new KeyValueSource() {
+            @Override public int keys(int b) { return s; }
+
+            @Override
+            public void transposeKeys(int b, int hk, int j0, int n, int d, float[] dst, int dOff) {
+                transposeTile(rk.a, rk.base(b, hk) + j0 * rk.sr, rk.sr, n, d, dst, dOff);
+            }
+
+            @Override
+            public void values(int b, int hk, int j0, int n, int d, ValueTile tile) {
+                tile.set(rv.a, rv.base(b, hk) + j0 * rv.sr, rv.sr);
+            }
+        };
+        return forward(q, inPlace, k.size(1), s, mask, scale);
+    }
+
+    /**
+     * Attention over keys and values read through {@code source} (hkv heads, s key positions for the mask): a tensor in
+     * place, or blocks through a block table ({@link PagedKeyValues}). The same arithmetic in the same order either
+     * way, so both give the same bits for the same keys and values.
+     */
+    static AttentionResult forward(Tensor q, KeyValueSource source, int hkv, int s, AttentionMask mask, float scale) {
+        int b = q.size(0), h = q.size(1), t = q.size(2), d = q.size(3);
         KeyVisibility vis = new KeyVisibility(mask, b, t, s);
+        for (int bi = 0; bi < b; bi++)
+            if (t > 0 && vis.end(bi, t - 1) > source.keys(bi))
+                throw new IllegalArgumentException("attention mask lets row " + bi + " see key " + (vis.end(bi, t - 1) - 1)
+                        + " but the row holds " + source.keys(bi) + " keys");
         int group = h / hkv;
-        Rows rq = Rows.of(q), rk = Rows.of(k), rv = Rows.of(v);
+        Rows rq = Rows.of(q);
         Tensor out = Tensor.zeros(b, h, t, d), lse = Tensor.zeros(b, h, t);
         float[] o = out.data(), ls = lse.data();
         int tiles = (s + BK - 1) / BK, tileSize = d * BK;
@@ -104,8 +132,7 @@ final class AttentionKernel {
         if (shared) Chunks.range(b * hkv * tiles, Math.max(1, 4096 / tileSize), (from, to) -> {
             for (int it = from; it < to; it++) {
                 int bk = it / tiles, j0 = (it % tiles) * BK;
-                transposeTile(rk.a, rk.base(bk / hkv, bk % hkv) + j0 * rk.sr, rk.sr, Math.min(BK, s - j0), d, kts,
-                        it * tileSize);
+                source.transposeKeys(bk / hkv, bk % hkv, j0, tileKeys(source, bk / hkv, j0), d, kts, it * tileSize);
             }
         });
         int items = b * h * qBlocks;
@@ -116,11 +143,12 @@ final class AttentionKernel {
             float[] m = new float[BQ], l = new float[BQ];
             float[] corr = new float[R], lanes = new float[L];
             int[] lim = new int[R];
+            ValueTile vt = new ValueTile(BK * d);
             for (int it = from; it < to; it++) {
                 int bi = it / (h * qBlocks), hi = (it / qBlocks) % h, qblk = it % qBlocks;
                 int hk = hi / group;
                 int i0 = qblk * BQ, i1 = Math.min(t, i0 + BQ), nq = i1 - i0;
-                int qBase = rq.base(bi, hi), vBase = rv.base(bi, hk);
+                int qBase = rq.base(bi, hi);
                 int tileBase = (bi * hkv + hk) * tiles * tileSize;
                 Arrays.fill(acc, 0f);
                 Arrays.fill(m, Float.NEGATIVE_INFINITY);
@@ -131,7 +159,8 @@ final class AttentionKernel {
                     int nk = Math.min(BK, s - j0);
                     float[] ktArr = shared ? kts : own;
                     int kt = shared ? tileBase + (j0 / BK) * tileSize : 0;
-                    if (!shared) transposeTile(rk.a, rk.base(bi, hk) + j0 * rk.sr, rk.sr, nk, d, own, 0);
+                    if (!shared) source.transposeKeys(bi, hk, j0, tileKeys(source, bi, j0), d, own, 0);
+                    source.values(bi, hk, j0, Math.min(nk, kEnd - j0), d, vt);
                     for (int g0 = 0; g0 < nq; g0 += R) {
                         int maxLim = 0;
                         for (int r = 0; r < R; r++) {
@@ -158,7 +187,7 @@ final class AttentionKernel {
                             corr[r] = 1f;   // this query sees no key of the tile: contributes nothing
                             Arrays.fill(sc, r * BK, (r + 1) * BK, 0f);
                         }
-                        accumulate(acc, g0 * d, Math.min(R, nq - g0), corr, sc, maxLim, rv.a, vBase + j0 * rv.sr, rv.sr, d);
+                        accumulate(acc, g0 * d, Math.min(R, nq - g0), corr, sc, maxLim, vt.a, vt.off, vt.stride, d);
                     }
                 }
                 for (int i = 0; i < nq; i++) {
@@ -172,11 +201,46 @@ final class AttentionKernel {
         return new AttentionResult(out, lse);
     }
 
+    /** Keys of the tile at j0 that row b holds (the rest of the tile is zeroed: masked, never read). */
+    private static int tileKeys(KeyValueSource source, int b, int j0) {
+        return Math.max(0, Math.min(BK, source.keys(b) - j0));
+    }
+
+    /**
+     * Where the forward pass reads keys and values of (batch row, kv head): a transposed key tile (key-fastest, as
+     * {@link #transposeTile} lays it out) and the value rows of a tile, in place or gathered.
+     */
+    interface KeyValueSource {
+        /** Key positions row b holds. */
+        int keys(int b);
+
+        /** Keys j0 .. j0+n-1 of (b, hk) into dst at dOff, laid out as {@link #transposeTile} does (n &lt;= BK). */
+        void transposeKeys(int b, int hk, int j0, int n, int d, float[] dst, int dOff);
+
+        /** Points {@code tile} at the value rows j0 .. j0+n-1 of (b, hk): row j at tile.off + j * tile.stride. */
+        void values(int b, int hk, int j0, int n, int d, ValueTile tile);
+    }
+
+    /** Value rows of one tile: row j at {@code a[off + j * stride ..]}; {@code scratch} holds them when gathered. */
+    static final class ValueTile {
+        final float[] scratch;
+        float[] a;
+        int off, stride;
+
+        ValueTile(int size) { scratch = new float[size]; }
+
+        void set(float[] a, int off, int stride) {
+            this.a = a;
+            this.off = off;
+            this.stride = stride;
+        }
+    }
+
     /**
      * dst[dOff + x * BK + j] = src[off + j * stride + x] for j < n, x < d: a key or value tile laid out key-fastest.
      * Columns n..BK-1 are zeroed so that scores against them stay finite (they are masked afterwards).
      */
-    private static void transposeTile(float[] src, int off, int stride, int n, int d, float[] dst, int dOff) {
+    static void transposeTile(float[] src, int off, int stride, int n, int d, float[] dst, int dOff) {
         for (int j = 0; j < n; j++) {
             int r = off + j * stride;
             for (int x = 0; x < d; x++) dst[dOff + x * BK + j] = src[r + x];

@@ -121,6 +121,12 @@ public final class CpuBackend implements Backend {
     @Override public AttentionResult attention(Tensor q, Tensor k, Tensor v, AttentionMask mask, float scale) {
         return AttentionKernel.forward(q, k, v, mask, scale);
     }
+    @Override public AttentionResult pagedAttention(Tensor q, Tensor keyBlocks, Tensor valueBlocks, int[][] blockTables,
+                                                    int[] keyLengths, AttentionMask mask, float scale) {
+        int s = Backend.checkPagedShapes(q, keyBlocks, valueBlocks, blockTables, keyLengths);
+        return AttentionKernel.forward(q, new PagedKeyValues(keyBlocks, valueBlocks, blockTables, keyLengths),
+                keyBlocks.size(1), s, mask, scale);
+    }
     @Override public AttentionGrads attentionBackward(Tensor dout, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse,
                                                       AttentionMask mask, float scale) {
         return AttentionKernel.backward(dout, q, k, v, out, lse, mask, scale);

@@ -7,6 +7,8 @@ import cortado.nn.Parameter;
 import cortado.nn.models.DecoderLm;
 import cortado.nn.models.DynamicKvCache;
 import cortado.nn.models.KvCache;
+import cortado.nn.models.KvBlockPool;
+import cortado.nn.models.PagedKvCache;
 import cortado.nn.models.SequenceKvCache;
 import cortado.nn.models.StaticKvCache;
 import cortado.tensor.Tensor;
@@ -98,6 +100,14 @@ public final class Gpt2LmHeadModel extends DecoderLm {
         if (maxSeq > config.nPositions())
             throw new IllegalArgumentException("a cache of " + maxSeq + " positions exceeds n_positions (" + config.nPositions() + ")");
         return new SequenceKvCache(config.nLayer(), slots, config.nHead(), maxSeq, config.headDim());
+    }
+
+    @Override
+    public PagedKvCache newPagedCache(int slots, int maxSeq, int blocks, int blockSize) {
+        if (maxSeq > config.nPositions())
+            throw new IllegalArgumentException("a cache of " + maxSeq + " positions exceeds n_positions (" + config.nPositions() + ")");
+        return new PagedKvCache(config.nLayer(), slots, config.nHead(), maxSeq, config.headDim(),
+                new KvBlockPool(blocks, blockSize));
     }
 
     @Override

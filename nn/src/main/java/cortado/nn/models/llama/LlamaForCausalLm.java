@@ -7,6 +7,8 @@ import cortado.nn.Parameter;
 import cortado.nn.models.DecoderLm;
 import cortado.nn.models.DynamicKvCache;
 import cortado.nn.models.KvCache;
+import cortado.nn.models.KvBlockPool;
+import cortado.nn.models.PagedKvCache;
 import cortado.nn.models.SequenceKvCache;
 import cortado.nn.models.StaticKvCache;
 import cortado.tensor.Tensor;
@@ -94,6 +96,15 @@ public final class LlamaForCausalLm extends DecoderLm {
             throw new IllegalArgumentException("a cache of " + maxSeq + " positions exceeds the model's "
                     + config.positionLimit() + " positions");
         return new SequenceKvCache(config.numHiddenLayers(), slots, config.numKeyValueHeads(), maxSeq, config.headDim());
+    }
+
+    @Override
+    public PagedKvCache newPagedCache(int slots, int maxSeq, int blocks, int blockSize) {
+        if (maxSeq > config.positionLimit())
+            throw new IllegalArgumentException("a cache of " + maxSeq + " positions exceeds the model's "
+                    + config.positionLimit() + " positions");
+        return new PagedKvCache(config.numHiddenLayers(), slots, config.numKeyValueHeads(), maxSeq, config.headDim(),
+                new KvBlockPool(blocks, blockSize));
     }
 
     @Override
