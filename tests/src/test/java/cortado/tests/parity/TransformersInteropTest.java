@@ -478,6 +478,11 @@ class TransformersInteropTest {
     static String runPython(Path python, String script, List<String> args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(python.toString(), scripts().resolve(script).toString()));
         cmd.addAll(args);
+        return runScript(script, cmd);
+    }
+
+    /** Runs a check script's command line, returns its output; fails with that output on a non-zero exit or timeout. */
+    static String runScript(String script, List<String> cmd) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("PYTHONDONTWRITEBYTECODE", "1");
         pb.environment().put("HF_HUB_OFFLINE", "1");
