@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import cortado.data.json.Json;
 import cortado.data.json.JsonException;
+import cortado.serve.feedback.ConversationLog;
 import cortado.serve.json.TokenGrammars;
 import cortado.nn.embed.SentenceTransformer;
 import java.io.IOException;
@@ -11,6 +12,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,9 +42,22 @@ public final class OpenAiServer implements AutoCloseable {
      * @param shutdownSeconds how long {@link #close} lets requests in flight finish
      * @param maxModelLen  the most positions of a prompt and its completion (each batch row reserves that many in the
      *                     KV cache); 0: the model's context window
+     * @param logDir       where answered requests and their ratings are logged ({@link ConversationLog}, and
+     *                     {@code POST /v1/feedback} is served); null: nothing is logged
      */
     public record Options(String host, int port, String apiKey, int maxBatch, int maxWaiting, int maxBodyBytes,
-                          int shutdownSeconds, int maxModelLen) {
+                          int shutdownSeconds, int maxModelLen, Path logDir) {
+        /** Options with no conversation log. */
+        public Options(String host, int port, String apiKey, int maxBatch, int maxWaiting, int maxBodyBytes,
+                       int shutdownSeconds, int maxModelLen) {
+            this(host, port, apiKey, maxBatch, maxWaiting, maxBodyBytes, shutdownSeconds, maxModelLen, null);
+        }
+
+        /** These options with conversations logged in {@code dir}. */
+        public Options withLogDir(Path dir) {
+            return new Options(host, port, apiKey, maxBatch, maxWaiting, maxBodyBytes, shutdownSeconds, maxModelLen, dir);
+        }
+
         public Options {
             if (port < 0 || port > 65535) throw new IllegalArgumentException("port " + port + " outside [0, 65535]");
             if (maxBatch <= 0 || maxWaiting <= 0 || maxBodyBytes <= 0)
@@ -62,6 +77,8 @@ public final class OpenAiServer implements AutoCloseable {
     private final CompletionsEndpoint completions;
     private final ChatCompletionsEndpoint chat;
     private final EmbeddingsEndpoint embeddings;   // null: no embedding model
+    private final ConversationLog log;             // null: no --log-dir
+    private final FeedbackEndpoint feedback;       // null: no --log-dir
     private final long created = System.currentTimeMillis() / 1000;
 
     static {
@@ -82,8 +99,10 @@ public final class OpenAiServer implements AutoCloseable {
         this.scheduler = new Scheduler(served.model(), options.maxBatch(), options.maxWaiting(), window, metrics);
         metrics.gauges(scheduler::running, scheduler::waiting, scheduler::kvCacheUsage);
         TokenGrammars grammars = new TokenGrammars(served.tokenizer(), served.eosTokenIds());
-        this.completions = new CompletionsEndpoint(served, scheduler, grammars);
-        this.chat = new ChatCompletionsEndpoint(served, scheduler, grammars);
+        this.log = options.logDir() == null ? null : ConversationLog.open(options.logDir());
+        this.feedback = log == null ? null : new FeedbackEndpoint(log, metrics);
+        this.completions = new CompletionsEndpoint(served, scheduler, grammars, log);
+        this.chat = new ChatCompletionsEndpoint(served, scheduler, grammars, log);
         this.http = HttpServer.create(new InetSocketAddress(options.host(), options.port()), 128);
         http.createContext("/", this::exchange);
         http.setExecutor(executor);
@@ -167,6 +186,12 @@ public final class OpenAiServer implements AutoCloseable {
                             "model", "model_not_found");
                 embeddings.handle(ex, body(ex));
             }
+            case "/v1/feedback" -> {
+                allow(method, "POST");
+                if (feedback == null)
+                    throw new ApiException(404, "this server keeps no conversation log (start it with --log-dir DIR)", null);
+                sendJson(ex, 200, feedback.rate(body(ex)));
+            }
             default -> throw new ApiException(404, "no route " + method + " " + path, null);
         }
     }
@@ -247,5 +272,12 @@ public final class OpenAiServer implements AutoCloseable {
         http.stop(options.shutdownSeconds());
         scheduler.close();
         executor.shutdownNow();
+        if (log != null) {
+            try {
+                log.close();
+            } catch (IOException ignored) {
+                // every line was flushed when it was written
+            }
+        }
     }
 }
