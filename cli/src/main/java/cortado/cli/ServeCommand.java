@@ -22,7 +22,7 @@ public final class ServeCommand implements Command {
     @Override
     public int run(String[] argv) throws Exception {
         Args a = new Args("serve", """
-                Serves a checkpoint over HTTP with OpenAI's API: GET /v1/models, POST /v1/completions and
+                Serves a checkpoint over HTTP with OpenAI's API and a chat page at GET /: GET /v1/models, POST /v1/completions and
                 /v1/chat/completions (the checkpoint's chat template; streaming as server-sent events, with
                 stream_options.include_usage), GET /health and GET /metrics (Prometheus, vLLM's metric names with a
                 cortado: prefix). Requests are batched continuously: each joins the running batch as soon as a row is

@@ -22,7 +22,8 @@ import java.util.concurrent.Executors;
 
 /**
  * An OpenAI-compatible HTTP server on the JDK's {@code jdk.httpserver}, one virtual thread per exchange (no library:
- * Cortado takes no runtime dependency). Routes: {@code GET /health} (open), {@code GET /metrics} (Prometheus, open),
+ * Cortado takes no runtime dependency). Routes: {@code GET /} (the {@link ChatPage}, open), {@code GET /health}
+ * (open), {@code GET /metrics} (Prometheus, open),
  * {@code GET /v1/models}, {@code POST /v1/completions}, {@code POST /v1/chat/completions}, and
  * {@code POST /v1/embeddings} when started with an embedding model ({@link EmbeddingsEndpoint}); with an API key every
  * {@code /v1/} route needs {@code Authorization: Bearer KEY}. Every failure is answered with OpenAI's JSON error
@@ -160,6 +161,13 @@ public final class OpenAiServer implements AutoCloseable {
                 return;
             }
             default -> { }
+        }
+        ChatPage.File page = ChatPage.file(ex.getRequestURI().getPath());
+        if (page != null) {
+            allow(method, "GET");
+            ex.getResponseHeaders().set("Cache-Control", "no-cache");
+            send(ex, 200, page.contentType(), page.text());
+            return;
         }
         if (!path.startsWith("/v1/")) throw new ApiException(404, "no route " + method + " " + path, null);
         authenticate(ex);
