@@ -106,8 +106,9 @@ public final class PruneCommand implements Command {
         if (importance.equals("calibration") && !a.has("calib-data"))
             throw new UsageException("--importance calibration needs --calib-data FILE (tokens to measure activations on)");
         int seq = a.positiveInt("seq");
-        Path dir = Path.of(a.string("model")), out = Path.of(a.string("out"));
-        if (!Files.isDirectory(dir)) throw new CliException(dir + ": no such checkpoint directory");
+        Path spec = Path.of(a.string("model")), out = Path.of(a.string("out"));
+        if (!Files.isDirectory(spec)) throw new CliException(spec + ": no such checkpoint directory");
+        Path dir = PretrainCommand.modelDir(spec); // a run directory's checkpoint/ too
         CausalLm model = HfCheckpoint.load(dir);
         Map<String, Object> config = HfCheckpoint.readConfig(dir);
         StructuredPruner.Shape shape;
