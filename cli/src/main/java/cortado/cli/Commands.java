@@ -19,6 +19,7 @@ public final class Commands {
         add(new DequantizeCommand());
         add(new EmbedCommand());
         add(new EvalCommand());
+        add(new FeedbackCommand());
         add(new ExportCommand());
         add(new FinetuneCommand());
         add(new GenerateCommand());

@@ -22,7 +22,7 @@ public final class ServeCommand implements Command {
     @Override
     public int run(String[] argv) throws Exception {
         Args a = new Args("serve", """
-                Serves a checkpoint over HTTP with OpenAI's API: GET /v1/models, POST /v1/completions and
+                Serves a checkpoint over HTTP with OpenAI's API and a chat page at GET /: GET /v1/models, POST /v1/completions and
                 /v1/chat/completions (the checkpoint's chat template; streaming as server-sent events, with
                 stream_options.include_usage), GET /health and GET /metrics (Prometheus, vLLM's metric names with a
                 cortado: prefix). Requests are batched continuously: each joins the running batch as soon as a row is
@@ -38,7 +38,10 @@ public final class ServeCommand implements Command {
                 (none, auto, required, a named function) through the chat template, calls read from Hermes/Qwen
                 <tool_call> tags or Llama 3 JSON into tool_calls. With --embed-model,
                 POST /v1/embeddings embeds text with a sentence-transformers model (input a string or a list of
-                strings; encoding_format float or base64). Not yet: LoRA adapters per request.""")
+                strings; encoding_format float or base64). With --log-dir, every answered request is appended to
+                DIR/conversations.jsonl and POST /v1/feedback {"id", "rating": "good"|"bad", "preferred", "choice"}
+                records a client's rating in DIR/feedback.jsonl (counted in /metrics); `cortado feedback` turns the
+                log into SFT and DPO data and reports the ratings per model. Not yet: LoRA adapters per request.""")
                 .required("model", "DIR", "a Hugging Face checkpoint directory, or a GGUF file (F32, F16, BF16, Q8_0,"
                         + " Q4_0, Q4_K, Q6_K; tokenizer and chat template from its metadata; --dtype does not apply)")
                 .option("embed-model", "DIR", "a sentence-transformers directory served at /v1/embeddings under its"
@@ -58,7 +61,8 @@ public final class ServeCommand implements Command {
                 .option("shutdown-timeout", "S", "on Ctrl-C or SIGTERM, seconds requests in flight may take to finish",
                         "30")
                 .option("tokenizer", "PATH", "tokenizer (tokenizer.json, a directory, *.tiktoken); default: the"
-                        + " checkpoint's own", null);
+                        + " checkpoint's own", null)
+                .option("log-dir", "DIR", "log answered requests and clients' ratings there (see above)", null);
         DtypeOption.declare(a);
         a.parse(argv);
         if (!a.positionals().isEmpty()) throw new UsageException("unexpected argument '" + a.positionals().get(0) + "'");
@@ -95,6 +99,7 @@ public final class ServeCommand implements Command {
         if (kvBlocks > 0 && kvBlocks < perWindow)
             throw new UsageException("--kv-blocks " + kvBlocks + " holds fewer than one --max-model-len of "
                     + options.maxModelLen() + " positions (" + perWindow + " blocks of " + blockSize + ")");
+        if (a.has("log-dir")) options = options.withLogDir(Path.of(a.string("log-dir")));
         OpenAiServer server;
         String embedName = null;
         if (a.has("embed-model")) {

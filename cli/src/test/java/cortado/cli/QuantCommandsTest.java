@@ -111,6 +111,30 @@ class QuantCommandsTest {
     }
 
     @Test
+    void structuredPruningWritesASmallerLlamaAndRefusesWhatItCannotDo() throws Exception {
+        Path llama = dir.resolve("llama"), out = dir.resolve("llama-pruned"), calib = dir.resolve("calib.txt");
+        HfCheckpoint.save(Presets.create("llama-tiny", 5), llama);
+        Files.writeString(calib, "calibration text for the activations of each output projection. ".repeat(20));
+        CliRun.Result r = run("prune", "--model", llama.toString(), "--method", "structured", "--heads", "0.5",
+                "--neurons", "0.25", "--importance", "calibration", "--calib-data", calib.toString(), "--out", out.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("attention: 1 of 2 key/value groups (2 of 4 query heads) per layer")
+                .contains("MLP: 48 of 64 neurons per layer").containsPattern("parameters: \\d+ -> \\d+")
+                .containsPattern("forward of 4 x \\d+ tokens").containsPattern("validation perplexity .*: [0-9.]+ -> [0-9.]+");
+        CausalLm pruned = HfCheckpoint.load(out);
+        assertThat(pruned.module().parameterCount()).isLessThan(HfCheckpoint.load(llama).module().parameterCount());
+        CliRun.Result gpt2Heads = run("prune", "--model", fp32.toString(), "--method", "structured", "--heads", "0.5",
+                "--out", dir.resolve("x").toString());
+        assertThat(gpt2Heads.code()).isEqualTo(Main.USAGE);
+        assertThat(gpt2Heads.err()).contains("GPT-2's heads cannot be pruned");
+        CliRun.Result noCalib = run("prune", "--model", llama.toString(), "--method", "structured", "--neurons", "0.5",
+                "--importance", "calibration", "--out", dir.resolve("y").toString());
+        assertThat(noCalib.err()).contains("needs --calib-data");
+        CliRun.Result nothing = run("prune", "--model", llama.toString(), "--method", "structured", "--out", dir.resolve("z").toString());
+        assertThat(nothing.err()).contains("needs --heads F and/or --neurons F");
+    }
+
+    @Test
     void unsupportedBlocksizeIsAUsageError() {
         CliRun.Result r = run("quantize", "--model", fp32.toString(), "--blocksize", "48", "--out", dir.resolve("x").toString());
         assertThat(r.code()).isEqualTo(Main.USAGE);

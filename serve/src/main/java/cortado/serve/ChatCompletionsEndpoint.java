@@ -3,6 +3,7 @@ package cortado.serve;
 import cortado.data.json.Json;
 import cortado.data.json.JsonException;
 import cortado.nn.generate.FinishReason;
+import cortado.serve.feedback.ConversationLog;
 import cortado.serve.json.SchemaNode;
 import cortado.serve.json.TokenGrammars;
 import java.nio.charset.StandardCharsets;
@@ -21,13 +22,19 @@ import java.util.Map;
 final class ChatCompletionsEndpoint extends GenerationEndpoint {
     private final ToolCallFormat toolFormat;
 
-    ChatCompletionsEndpoint(ServedModel served, Scheduler scheduler, TokenGrammars grammars) {
-        super(served, scheduler, grammars);
+    ChatCompletionsEndpoint(ServedModel served, Scheduler scheduler, TokenGrammars grammars, ConversationLog log) {
+        super(served, scheduler, grammars, log);
         this.toolFormat = ToolCallFormat.forTemplate(served.chatTemplate());
     }
 
     @Override
     int[] prompt(RequestFields f, ServedModel served) { return served.tokenizer().encode(promptText(f, served)); }
+
+    @Override String kind() { return "chat"; }
+
+    @Override Object loggedInput(RequestFields f) { return f.body().get("messages"); }
+
+    @Override String loggedPromptText(RequestFields f, ServedModel served) { return promptText(f, served); }
 
     /** The conversation and tools of request {@code f} rendered with {@code served}'s chat template. */
     static String promptText(RequestFields f, ServedModel served) {

@@ -1,6 +1,7 @@
 package cortado.serve;
 
 import cortado.nn.generate.FinishReason;
+import cortado.serve.feedback.ConversationLog;
 import cortado.serve.json.TokenGrammars;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -13,8 +14,8 @@ import java.util.Map;
  * separate requests: they are batched together anyway).
  */
 final class CompletionsEndpoint extends GenerationEndpoint {
-    CompletionsEndpoint(ServedModel served, Scheduler scheduler, TokenGrammars grammars) {
-        super(served, scheduler, grammars);
+    CompletionsEndpoint(ServedModel served, Scheduler scheduler, TokenGrammars grammars, ConversationLog log) {
+        super(served, scheduler, grammars, log);
     }
 
     @Override
@@ -52,6 +53,18 @@ final class CompletionsEndpoint extends GenerationEndpoint {
     }
 
     @Override String idPrefix() { return "cmpl-"; }
+
+    @Override String kind() { return "completion"; }
+
+    @Override Object loggedInput(RequestFields f) { return f.body().get("prompt"); }
+
+    /** The prompt string as sent, or the text of its token ids. */
+    @Override
+    String loggedPromptText(RequestFields f, ServedModel served) {
+        Object p = f.body().get("prompt");
+        if (p instanceof List<?> l && l.size() == 1 && l.get(0) instanceof String s) return s;
+        return p instanceof String s ? s : served.tokenizer().decode(prompt(f, served));
+    }
 
     @Override String object(boolean chunk) { return "text_completion"; }
 

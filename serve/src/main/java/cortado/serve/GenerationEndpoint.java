@@ -7,6 +7,7 @@ import cortado.nn.generate.Sampler;
 import cortado.nn.generate.SamplingParams;
 import cortado.nn.generate.StoppingCriteria;
 import cortado.nn.generate.TextStream;
+import cortado.serve.feedback.ConversationLog;
 import cortado.serve.json.JsonGrammar;
 import cortado.serve.json.SchemaNode;
 import cortado.serve.json.TokenGrammars;
@@ -35,12 +36,23 @@ abstract class GenerationEndpoint {
     private final ServedModel served;
     private final Scheduler scheduler;
     private final TokenGrammars grammars;
+    private final ConversationLog log; // null: nothing is logged
 
-    GenerationEndpoint(ServedModel served, Scheduler scheduler, TokenGrammars grammars) {
+    GenerationEndpoint(ServedModel served, Scheduler scheduler, TokenGrammars grammars, ConversationLog log) {
         this.served = served;
         this.scheduler = scheduler;
         this.grammars = grammars;
+        this.log = log;
     }
+
+    /** "chat" or "completion", as the conversation log names the request's kind. */
+    abstract String kind();
+
+    /** What the conversation log keeps of the request: its messages or prompt, as sent. */
+    abstract Object loggedInput(RequestFields f);
+
+    /** The prompt as text, as the model saw it (chat: the template applied). */
+    abstract String loggedPromptText(RequestFields f, ServedModel served);
 
     /** The prompt's token ids from the request. */
     abstract int[] prompt(RequestFields f, ServedModel served);
@@ -132,8 +144,14 @@ abstract class GenerationEndpoint {
         String id = idPrefix() + UUID.randomUUID().toString().replace("-", "");
         long created = System.currentTimeMillis() / 1000;
         try {
-            if (stream) stream(ex, events, readers, top >= 0, id, created, includeUsage);
-            else answer(ex, events, readers, top >= 0, id, created);
+            Answered answered = stream ? stream(ex, events, readers, top >= 0, id, created, includeUsage)
+                    : answer(ex, events, readers, top >= 0, id, created);
+            if (log != null && answered != null) {
+                List<String> reasons = new ArrayList<>();
+                for (GenerationJob.Finished d : answered.done()) reasons.add(d.reason().apiName());
+                log.conversation(id, created, served.name(), kind(), loggedInput(f), loggedPromptText(f, served),
+                        List.of(answered.texts()), reasons);
+            }
         } finally {
             jobs.forEach(GenerationJob::cancel); // a no-op for finished jobs; frees the rows of the others
         }
@@ -180,8 +198,11 @@ abstract class GenerationEndpoint {
         return bias;
     }
 
-    private void answer(HttpExchange ex, BlockingQueue<GenerationJob.Event> events, ChoiceReader[] readers,
-                        boolean withLogprobs, String id, long created) throws IOException {
+    /** Each choice's generated text (as the model wrote it, before a reader took tool calls out) and its end. */
+    private record Answered(String[] texts, GenerationJob.Finished[] done) {}
+
+    private Answered answer(HttpExchange ex, BlockingQueue<GenerationJob.Event> events, ChoiceReader[] readers,
+                            boolean withLogprobs, String id, long created) throws IOException {
         int n = readers.length;
         StringBuilder[] text = new StringBuilder[n];
         List<List<TokenLogprob>> lps = new ArrayList<>();
@@ -211,10 +232,14 @@ abstract class GenerationEndpoint {
         body.put("choices", choices);
         body.put("usage", usage(done));
         OpenAiServer.sendJson(ex, 200, body);
+        String[] texts = new String[n];
+        for (int i = 0; i < n; i++) texts[i] = text[i].toString();
+        return new Answered(texts, done);
     }
 
-    private void stream(HttpExchange ex, BlockingQueue<GenerationJob.Event> events, ChoiceReader[] readers,
-                        boolean withLogprobs, String id, long created, boolean includeUsage) throws IOException {
+    /** Streams the answer; null when generation failed mid-stream. */
+    private Answered stream(HttpExchange ex, BlockingQueue<GenerationJob.Event> events, ChoiceReader[] readers,
+                            boolean withLogprobs, String id, long created, boolean includeUsage) throws IOException {
         int n = readers.length;
         ex.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
         ex.getResponseHeaders().set("Cache-Control", "no-cache");
@@ -225,10 +250,13 @@ abstract class GenerationEndpoint {
             List<List<TokenLogprob>> pending = new ArrayList<>(); // log-probabilities of text a reader holds back
             for (int i = 0; i < n; i++) pending.add(new ArrayList<>());
             GenerationJob.Finished[] done = new GenerationJob.Finished[n];
+            StringBuilder[] text = new StringBuilder[n];
+            for (int i = 0; i < n; i++) text[i] = new StringBuilder();
             for (int left = n; left > 0; ) {
                 switch (take(events)) {
                     case GenerationJob.Text t -> {
                         int i = t.index();
+                        text[i].append(t.delta());
                         pending.get(i).addAll(t.logprobs());
                         List<Map<String, Object>> pieces = chunkChoices(i, readers[i], t.delta(), !started[i], null,
                                 withLogprobs ? logprobs(pending.get(i), printed[i]) : null);
@@ -243,7 +271,7 @@ abstract class GenerationEndpoint {
                         // Headers are gone: OpenAI's error object as a data line, then the end of the stream.
                         send(out, new ApiException(500, "generation failed: " + x.message(), null).body());
                         out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
-                        return;
+                        return null;
                     }
                     case GenerationJob.Finished d -> {
                         for (Map<String, Object> piece : chunkChoices(d.index(), readers[d.index()], "",
@@ -262,6 +290,9 @@ abstract class GenerationEndpoint {
             }
             out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
             out.flush();
+            String[] texts = new String[n];
+            for (int i = 0; i < n; i++) texts[i] = text[i].toString();
+            return new Answered(texts, done);
         }
         // An IOException (the client went away) propagates; handle() then cancels the jobs, freeing their rows.
     }

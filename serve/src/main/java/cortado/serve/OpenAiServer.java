@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import cortado.data.json.Json;
 import cortado.data.json.JsonException;
+import cortado.serve.feedback.ConversationLog;
 import cortado.serve.json.TokenGrammars;
 import cortado.nn.embed.SentenceTransformer;
 import java.io.IOException;
@@ -11,6 +12,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,7 +22,8 @@ import java.util.concurrent.Executors;
 
 /**
  * An OpenAI-compatible HTTP server on the JDK's {@code jdk.httpserver}, one virtual thread per exchange (no library:
- * Cortado takes no runtime dependency). Routes: {@code GET /health} (open), {@code GET /metrics} (Prometheus, open),
+ * Cortado takes no runtime dependency). Routes: {@code GET /} (the {@link ChatPage}, open), {@code GET /health}
+ * (open), {@code GET /metrics} (Prometheus, open),
  * {@code GET /v1/models}, {@code POST /v1/completions}, {@code POST /v1/chat/completions}, and
  * {@code POST /v1/embeddings} when started with an embedding model ({@link EmbeddingsEndpoint}); with an API key every
  * {@code /v1/} route needs {@code Authorization: Bearer KEY}. Every failure is answered with OpenAI's JSON error
@@ -41,9 +44,24 @@ public final class OpenAiServer implements AutoCloseable {
      * @param maxModelLen  the most positions of a prompt and its completion; 0: the model's context window
      * @param kvBlocks     KV-cache blocks per layer; 0: enough for every batch row to hold a whole window
      * @param blockSize    positions per KV-cache block (the prefix cache shares whole blocks)
+     * @param logDir       where answered requests and their ratings are logged ({@link ConversationLog}, and
+     *                     {@code POST /v1/feedback} is served); null: nothing is logged
      */
     public record Options(String host, int port, String apiKey, int maxBatch, int maxWaiting, int maxBodyBytes,
-                          int shutdownSeconds, int maxModelLen, int kvBlocks, int blockSize) {
+                          int shutdownSeconds, int maxModelLen, int kvBlocks, int blockSize, Path logDir) {
+        /** Options with no conversation log. */
+        public Options(String host, int port, String apiKey, int maxBatch, int maxWaiting, int maxBodyBytes,
+                       int shutdownSeconds, int maxModelLen, int kvBlocks, int blockSize) {
+            this(host, port, apiKey, maxBatch, maxWaiting, maxBodyBytes, shutdownSeconds, maxModelLen, kvBlocks,
+                    blockSize, null);
+        }
+
+        /** These options with conversations logged in {@code dir}. */
+        public Options withLogDir(Path dir) {
+            return new Options(host, port, apiKey, maxBatch, maxWaiting, maxBodyBytes, shutdownSeconds, maxModelLen,
+                    kvBlocks, blockSize, dir);
+        }
+
         public Options {
             if (port < 0 || port > 65535) throw new IllegalArgumentException("port " + port + " outside [0, 65535]");
             if (maxBatch <= 0 || maxWaiting <= 0 || maxBodyBytes <= 0 || blockSize <= 0)
@@ -70,6 +88,8 @@ public final class OpenAiServer implements AutoCloseable {
     private final CompletionsEndpoint completions;
     private final ChatCompletionsEndpoint chat;
     private final EmbeddingsEndpoint embeddings;   // null: no embedding model
+    private final ConversationLog log;             // null: no --log-dir
+    private final FeedbackEndpoint feedback;       // null: no --log-dir
     private final long created = System.currentTimeMillis() / 1000;
 
     static {
@@ -92,8 +112,10 @@ public final class OpenAiServer implements AutoCloseable {
         metrics.gauges(scheduler::running, scheduler::waiting, scheduler::kvCacheUsage);
         metrics.kvBlocks(scheduler::blocksInUse, scheduler::cachedBlocks);
         TokenGrammars grammars = new TokenGrammars(served.tokenizer(), served.eosTokenIds());
-        this.completions = new CompletionsEndpoint(served, scheduler, grammars);
-        this.chat = new ChatCompletionsEndpoint(served, scheduler, grammars);
+        this.log = options.logDir() == null ? null : ConversationLog.open(options.logDir());
+        this.feedback = log == null ? null : new FeedbackEndpoint(log, metrics);
+        this.completions = new CompletionsEndpoint(served, scheduler, grammars, log);
+        this.chat = new ChatCompletionsEndpoint(served, scheduler, grammars, log);
         this.http = HttpServer.create(new InetSocketAddress(options.host(), options.port()), 128);
         http.createContext("/", this::exchange);
         http.setExecutor(executor);
@@ -152,6 +174,13 @@ public final class OpenAiServer implements AutoCloseable {
             }
             default -> { }
         }
+        ChatPage.File page = ChatPage.file(ex.getRequestURI().getPath());
+        if (page != null) {
+            allow(method, "GET");
+            ex.getResponseHeaders().set("Cache-Control", "no-cache");
+            send(ex, 200, page.contentType(), page.text());
+            return;
+        }
         if (!path.startsWith("/v1/")) throw new ApiException(404, "no route " + method + " " + path, null);
         authenticate(ex);
         switch (path) {
@@ -176,6 +205,12 @@ public final class OpenAiServer implements AutoCloseable {
                     throw new ApiException(404, "this server has no embedding model (start it with --embed-model DIR)",
                             "model", "model_not_found");
                 embeddings.handle(ex, body(ex));
+            }
+            case "/v1/feedback" -> {
+                allow(method, "POST");
+                if (feedback == null)
+                    throw new ApiException(404, "this server keeps no conversation log (start it with --log-dir DIR)", null);
+                sendJson(ex, 200, feedback.rate(body(ex)));
             }
             default -> throw new ApiException(404, "no route " + method + " " + path, null);
         }
@@ -257,5 +292,12 @@ public final class OpenAiServer implements AutoCloseable {
         http.stop(options.shutdownSeconds());
         scheduler.close();
         executor.shutdownNow();
+        if (log != null) {
+            try {
+                log.close();
+            } catch (IOException ignored) {
+                // every line was flushed when it was written
+            }
+        }
     }
 }

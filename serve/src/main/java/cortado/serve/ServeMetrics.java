@@ -20,6 +20,7 @@ final class ServeMetrics {
     private final AtomicLong prefixQueries = new AtomicLong(), prefixHits = new AtomicLong(), preemptions = new AtomicLong();
     private final AtomicLong promptTokens = new AtomicLong(), generationTokens = new AtomicLong();
     private final AtomicLong finishedStop = new AtomicLong(), finishedLength = new AtomicLong();
+    private final AtomicLong ratedGood = new AtomicLong(), ratedBad = new AtomicLong();
     // vLLM's buckets (vllm/v1/metrics/loggers.py).
     private final Histogram timeToFirstToken = new Histogram(0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25,
             0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0, 160.0, 640.0, 2560.0);
@@ -74,6 +75,9 @@ final class ServeMetrics {
         (reason == FinishReason.STOP ? finishedStop : finishedLength).incrementAndGet();
     }
 
+    /** A client's rating of one of this server's answers ({@code POST /v1/feedback}). */
+    void rated(boolean good) { (good ? ratedGood : ratedBad).incrementAndGet(); }
+
     String render() {
         StringBuilder out = new StringBuilder();
         gauge(out, "num_requests_running", "Number of requests in model execution batches.", running.getAsInt());
@@ -100,6 +104,15 @@ final class ServeMetrics {
                 .append((double) finishedStop.get()).append('\n');
         out.append(P).append("request_success_total{").append(labels).append(",finished_reason=\"length\"} ")
                 .append((double) finishedLength.get()).append('\n');
+        // Quality, beyond vLLM's set: the ratings clients sent since the server started, and the share rated good.
+        header(out, "feedback_ratings_total", "Number of ratings received through /v1/feedback.", "counter");
+        out.append(P).append("feedback_ratings_total{").append(labels).append(",rating=\"good\"} ")
+                .append((double) ratedGood.get()).append('\n');
+        out.append(P).append("feedback_ratings_total{").append(labels).append(",rating=\"bad\"} ")
+                .append((double) ratedBad.get()).append('\n');
+        long rated = ratedGood.get() + ratedBad.get();
+        gauge(out, "feedback_good_ratio", "Share of received ratings that were good (NaN before the first).",
+                rated == 0 ? Double.NaN : (double) ratedGood.get() / rated);
         histogram(out, "time_to_first_token_seconds", "Histogram of time to first token in seconds.", timeToFirstToken);
         histogram(out, "time_per_output_token_seconds", "Histogram of time per output token in seconds.",
                 timePerOutputToken);

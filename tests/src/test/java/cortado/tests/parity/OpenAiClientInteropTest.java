@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class OpenAiClientInteropTest {
 
-    private static Path servedGolden() {
+    static Path servedGolden() {
         for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
             Path s = d.resolve("serve/src/test/resources/serve");
             if (Files.isDirectory(s)) return s;
@@ -40,41 +40,60 @@ class OpenAiClientInteropTest {
     @SuppressWarnings("unchecked")
     void officialClientCompletesChatsAndStreams() throws IOException {
         Path python = TransformersInteropTest.python();
-        Path golden = servedGolden(), dir = golden.resolve("tiny-chat");
-        List<Map<String, Object>> cases = (List<Map<String, Object>>) Json.parseObject(
-                Files.readString(golden.resolve("greedy.json"))).get("cases");
-        Map<String, Object> completion = cases.stream().filter(c -> c.get("kind").equals("completion")).findFirst().orElseThrow();
-        Map<String, Object> chat = cases.stream().filter(c -> c.get("kind").equals("chat")).findFirst().orElseThrow();
+        Path dir = servedGolden().resolve("tiny-chat");
+        Map<String, Object> completion = firstGreedyCase("completion"), chat = firstGreedyCase("chat");
         ServedModel served = ServedModel.of("tiny-chat", HfCheckpoint.load(dir), Tokenizers.open(dir), dir);
         try (OpenAiServer server = OpenAiServer.start(served, new OpenAiServer.Options("127.0.0.1", 0, "sk-interop", 4,
                 16, 1 << 20, 5, 0))) {
             String out = TransformersInteropTest.runPython(python, "check_openai_client.py", List.of(
                     "http://127.0.0.1:" + server.port() + "/v1", "sk-interop", "tiny-chat", (String) completion.get("prompt"),
                     completion.get("max_tokens").toString(), Json.write(chat.get("messages")), chat.get("max_tokens").toString()));
-            String[] lines = out.strip().split("\n");
-            Map<String, Object> got = Json.parseObject(lines[lines.length - 1]);
-            assertThat((List<Object>) got.get("models")).containsExactly("tiny-chat");
-            long completionTokens = ((List<?>) completion.get("completion_ids")).size();
-            long chatTokens = ((List<?>) chat.get("completion_ids")).size();
-            for (String key : List.of("completion", "completion_stream")) {
-                Map<String, Object> c = (Map<String, Object>) got.get(key);
-                assertThat(c.get("text")).as(key).isEqualTo(completion.get("text"));
-                assertThat(c.get("finish_reason")).as(key).isEqualTo(completion.get("finish_reason"));
-                assertThat(((Map<String, Object>) c.get("usage")).get("completion_tokens")).as(key).isEqualTo(completionTokens);
-                assertThat(((Map<String, Object>) c.get("usage")).get("prompt_tokens")).as(key)
-                        .isEqualTo((long) ((List<?>) completion.get("prompt_ids")).size());
-            }
-            for (String key : List.of("chat", "chat_stream")) {
-                Map<String, Object> c = (Map<String, Object>) got.get(key);
-                assertThat(c.get("content")).as(key).isEqualTo(chat.get("text"));
-                assertThat(c.get("finish_reason")).as(key).isEqualTo(chat.get("finish_reason"));
-                assertThat(((Map<String, Object>) c.get("usage")).get("completion_tokens")).as(key).isEqualTo(chatTokens);
-            }
-            assertThat(((Map<String, Object>) got.get("chat")).get("role")).isEqualTo("assistant");
-            assertThat(((Map<String, Object>) got.get("chat_stream")).get("ids")).isEqualTo(1L);
-            assertThat(got.get("unknown_model")).isEqualTo("NotFoundError");
-            assertThat(got.get("bad_key")).isEqualTo("AuthenticationError");
+            assertRepliesEqualGreedyGoldens(lastJsonLine(out), List.of("tiny-chat"), completion, chat);
         }
+    }
+
+    /** The first case of a kind ("completion" or "chat") in the served golden's greedy.json. */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> firstGreedyCase(String kind) throws IOException {
+        List<Map<String, Object>> cases = (List<Map<String, Object>>) Json.parseObject(
+                Files.readString(servedGolden().resolve("greedy.json"))).get("cases");
+        return cases.stream().filter(c -> c.get("kind").equals(kind)).findFirst().orElseThrow();
+    }
+
+    /** The object a check script prints last. */
+    static Map<String, Object> lastJsonLine(String out) {
+        String[] lines = out.strip().split("\n");
+        return Json.parseObject(lines[lines.length - 1]);
+    }
+
+    /**
+     * What a client got (the served model names, completion and chat, plain and streamed, typed errors) against transformers' greedy
+     * goldens: the same text, finish reason and token counts however the client reads the stream.
+     */
+    @SuppressWarnings("unchecked")
+    static void assertRepliesEqualGreedyGoldens(Map<String, Object> got, List<String> models,
+            Map<String, Object> completion, Map<String, Object> chat) {
+        assertThat((List<Object>) got.get("models")).containsExactlyElementsOf(models);
+        long completionTokens = ((List<?>) completion.get("completion_ids")).size();
+        long chatTokens = ((List<?>) chat.get("completion_ids")).size();
+        for (String key : List.of("completion", "completion_stream")) {
+            Map<String, Object> c = (Map<String, Object>) got.get(key);
+            assertThat(c.get("text")).as(key).isEqualTo(completion.get("text"));
+            assertThat(c.get("finish_reason")).as(key).isEqualTo(completion.get("finish_reason"));
+            assertThat(((Map<String, Object>) c.get("usage")).get("completion_tokens")).as(key).isEqualTo(completionTokens);
+            assertThat(((Map<String, Object>) c.get("usage")).get("prompt_tokens")).as(key)
+                    .isEqualTo((long) ((List<?>) completion.get("prompt_ids")).size());
+        }
+        for (String key : List.of("chat", "chat_stream")) {
+            Map<String, Object> c = (Map<String, Object>) got.get(key);
+            assertThat(c.get("content")).as(key).isEqualTo(chat.get("text"));
+            assertThat(c.get("finish_reason")).as(key).isEqualTo(chat.get("finish_reason"));
+            assertThat(((Map<String, Object>) c.get("usage")).get("completion_tokens")).as(key).isEqualTo(chatTokens);
+        }
+        assertThat(((Map<String, Object>) got.get("chat")).get("role")).isEqualTo("assistant");
+        assertThat(((Map<String, Object>) got.get("chat_stream")).get("ids")).isEqualTo(1L);
+        assertThat(got.get("unknown_model")).isEqualTo("NotFoundError");
+        assertThat(got.get("bad_key")).isEqualTo("AuthenticationError");
     }
 
     @Test
@@ -93,8 +112,7 @@ class OpenAiClientInteropTest {
                 16, 1 << 20, 5, 0))) {
             String out = TransformersInteropTest.runPython(python, "check_openai_structured.py", List.of(
                     "http://127.0.0.1:" + server.port() + "/v1", "sk-interop", "tiny-chat"));
-            String[] lines = out.strip().split("\n");
-            Map<String, Object> got = Json.parseObject(lines[lines.length - 1]);
+            Map<String, Object> got = lastJsonLine(out);
             List<Map<String, Object>> parsed = (List<Map<String, Object>>) got.get("parsed");
             assertThat(parsed).hasSize(3);
             for (Map<String, Object> p : parsed) {

@@ -58,7 +58,7 @@ class OpenAiEmbeddingsInteropTest {
         }
     }
 
-    private static void assertVector(List<Object> got, float[] expected) {
+    static void assertVector(List<Object> got, float[] expected) {
         assertThat(got).hasSize(expected.length);
         for (int j = 0; j < expected.length; j++)
             assertThat(((Number) got.get(j)).doubleValue()).isCloseTo(expected[j], within(1e-6));

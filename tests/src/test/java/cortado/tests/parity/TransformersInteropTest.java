@@ -29,6 +29,7 @@ import cortado.peft.lokr.LoKrConfig;
 import cortado.peft.oft.OFTConfig;
 import cortado.peft.vera.VeraConfig;
 import cortado.peft.TargetModules;
+import cortado.quant.prune.StructuredPruner;
 import cortado.tensor.DType;
 import cortado.tensor.Tensor;
 import cortado.train.AdamW;
@@ -87,23 +88,11 @@ class TransformersInteropTest {
             HfCheckpoint.save(model, dir, DType.F32, 0);
             // 20 tokens: past llama_dynamic's max_position_embeddings (16), so its frequencies grow, and past the
             // windowed cases' sliding_window (6).
-            int b = 2, t = 20;
-            int[] ids = new int[b * t];
-            for (int i = 0; i < ids.length; i++) ids[i] = (i * 37 + 11) % model.config().vocabSize();
-            Tensor logits;
-            try (NoGrad g = NoGrad.enter()) {
-                logits = model.forward(ids, b, t);
-            }
-            float[] idf = new float[ids.length];
-            for (int i = 0; i < ids.length; i++) idf[i] = ids[i];
-            Map<String, Tensor> ref = new LinkedHashMap<>();
-            ref.put("input_ids", Tensor.of(idf, b, t));
-            ref.put("logits", logits.contiguous());
-            Safetensors.write(dir.resolve("cortado_logits.safetensors"), ref, Map.of("note", "Cortado's logits"),
-                    DType.F32);
+            writeCortadoLogits(model, dir, 2, 20);
             dirs.add(dir.toString());
         }
         dirs.addAll(freshlyPretrainedDirs());
+        dirs.addAll(structurallyPrunedDirs());
         List<String> args = new ArrayList<>(dirs);
         String out = runPython(python, "check_cortado_dirs.py", args);
         assertThat(out.lines().filter(l -> l.contains("\"ok\": true")).count()).as(out).isEqualTo(dirs.size());
@@ -132,24 +121,47 @@ class TransformersInteropTest {
             cortado.tests.cli.CliRunner.Result r = cortado.tests.cli.CliRunner.run(a.toArray(String[]::new));
             assertThat(r.code()).as(r.err()).isZero();
             Path dir = out.resolve("checkpoint");
-            CausalLm model = HfCheckpoint.load(dir);
-            int b = 1, t = 12;
-            int[] ids = new int[b * t];
-            for (int j = 0; j < ids.length; j++) ids[j] = (j * 37 + 11) % model.config().vocabSize();
-            Tensor logits;
-            try (NoGrad g = NoGrad.enter()) {
-                logits = model.forward(ids, b, t);
-            }
-            float[] idf = new float[ids.length];
-            for (int j = 0; j < ids.length; j++) idf[j] = ids[j];
-            Map<String, Tensor> ref = new LinkedHashMap<>();
-            ref.put("input_ids", Tensor.of(idf, b, t));
-            ref.put("logits", logits.contiguous());
-            Safetensors.write(dir.resolve("cortado_logits.safetensors"), ref, Map.of("note", "Cortado's logits"),
-                    DType.F32);
+            writeCortadoLogits(HfCheckpoint.load(dir), dir, 1, 12);
             dirs.add(dir.toString());
         }
         return dirs;
+    }
+
+    /**
+     * Structured pruning's checkpoints (fewer key/value groups with an explicit head_dim, narrower MLPs): llama (GQA,
+     * half its groups and a quarter of its neurons), qwen2 (q/k/v biases) and qwen3 (q_norm/k_norm) neurons, gpt2
+     * neurons; each with Cortado's logits of the pruned model beside it.
+     */
+    private List<String> structurallyPrunedDirs() {
+        record Case(String source, int keepGroups, int keepNeurons) {}
+        List<String> dirs = new ArrayList<>();
+        for (Case c : List.of(new Case("llama", 1, 48), new Case("families/qwen2", 1, 24), new Case("families/qwen3", 1, 20),
+                new Case("gpt2", 1, 40))) {
+            CausalLm model = HfCheckpoint.load(Golden.path(c.source()));
+            StructuredPruner.Shape shape = StructuredPruner.shape(HfCheckpoint.readConfig(Golden.path(c.source())));
+            StructuredPruner.Kept kept = StructuredPruner.choose(model.module(), shape, c.keepGroups(), c.keepNeurons(),
+                    StructuredPruner.Importance.MAGNITUDE, null);
+            Path dir = tmp.resolve("pruned").resolve(c.source().replace('/', '_'));
+            writeCortadoLogits(StructuredPruner.save(model, shape, kept, dir), dir, 2, 10);
+            dirs.add(dir.toString());
+        }
+        return dirs;
+    }
+
+    /** Cortado's logits of {@code model} on fixed ids [b, t], beside its checkpoint for check_cortado_dirs.py. */
+    private static void writeCortadoLogits(CausalLm model, Path dir, int b, int t) {
+        int[] ids = new int[b * t];
+        for (int i = 0; i < ids.length; i++) ids[i] = (i * 37 + 11) % model.config().vocabSize();
+        Tensor logits;
+        try (NoGrad g = NoGrad.enter()) {
+            logits = model.forward(ids, b, t);
+        }
+        float[] idf = new float[ids.length];
+        for (int i = 0; i < ids.length; i++) idf[i] = ids[i];
+        Map<String, Tensor> ref = new LinkedHashMap<>();
+        ref.put("input_ids", Tensor.of(idf, b, t));
+        ref.put("logits", logits.contiguous());
+        Safetensors.write(dir.resolve("cortado_logits.safetensors"), ref, Map.of("note", "Cortado's logits"), DType.F32);
     }
 
     @Test
@@ -478,6 +490,11 @@ class TransformersInteropTest {
     static String runPython(Path python, String script, List<String> args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(python.toString(), scripts().resolve(script).toString()));
         cmd.addAll(args);
+        return runScript(script, cmd);
+    }
+
+    /** Runs a check script's command line, returns its output; fails with that output on a non-zero exit or timeout. */
+    static String runScript(String script, List<String> cmd) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("PYTHONDONTWRITEBYTECODE", "1");
         pb.environment().put("HF_HUB_OFFLINE", "1");
