@@ -59,7 +59,10 @@ public final class FeedbackExport {
         Map<String, Object> row = new LinkedHashMap<>();
         if (c.kind().equals("chat")) {
             List<Object> messages = new ArrayList<>((List<?>) c.input());
-            messages.add(Map.of("role", "assistant", "content", answer));
+            Map<String, Object> reply = new LinkedHashMap<>();
+            reply.put("role", "assistant");
+            reply.put("content", answer);
+            messages.add(reply);
             row.put("messages", messages);
         } else {
             row.put("prompt", c.promptText());

@@ -3,7 +3,6 @@ package cortado.serve.feedback;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import cortado.data.json.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -41,8 +40,8 @@ class FeedbackRecordsTest {
                 Map.of("prompt", "<user>hi<bot>", "chosen", "hello", "rejected", "go away"));
         List<Map<String, Object>> sft = FeedbackExport.sftRows(r);
         assertThat(sft).hasSize(2);
-        assertThat(Json.write(sft.get(0))).isEqualTo(
-                "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"},{\"role\":\"assistant\",\"content\":\"hello\"}]}");
+        assertThat(sft.get(0)).isEqualTo(Map.of("messages", List.of(Map.of("role", "user", "content", "hi"),
+                Map.of("role", "assistant", "content", "hello"))));
         assertThat(sft.get(1)).isEqualTo(Map.of("prompt", "2+2=", "completion", "4"));
         Path out = dir.resolve("out/dpo.jsonl");
         FeedbackExport.write(FeedbackExport.dpoRows(r), out);
