@@ -57,7 +57,7 @@ final class MlmPretraining {
             model = BertCheckpoint.loadMaskedLm(dir);
         } else {
             model = new BertForMaskedLM(config);
-            BertInit.apply(model, seed);
+            BertInit.apply(model, config.initializerRange(), seed);
         }
         if (seq > config.maxPositionEmbeddings())
             throw new UsageException("--seq " + seq + " exceeds the model's " + config.maxPositionEmbeddings() + " positions");
@@ -147,7 +147,8 @@ final class MlmPretraining {
         BertConfig arch = new BertConfig(config.vocabSize(), config.hiddenSize(), config.numHiddenLayers(),
                 config.numAttentionHeads(), config.intermediateSize(), config.hiddenAct(), config.maxPositionEmbeddings(),
                 config.typeVocabSize(), config.layerNormEps(), config.numLabels(), "BertForMaskedLM",
-                config.hiddenDropoutProb(), config.attentionProbsDropoutProb(), config.classifierDropout());
+                config.hiddenDropoutProb(), config.attentionProbsDropoutProb(), config.classifierDropout(),
+                config.initializerRange());
         BertCheckpoint.save(model, arch, "BertForMaskedLM", null, d);
         tok.saveInto(d);
     }

@@ -98,10 +98,11 @@ final class TaskFinetuning {
         BertConfig c = new BertConfig(base.vocabSize(), base.hiddenSize(), base.numHiddenLayers(), base.numAttentionHeads(),
                 base.intermediateSize(), base.hiddenAct(), base.maxPositionEmbeddings(), base.typeVocabSize(),
                 base.layerNormEps(), head == TaskHead.QA || head == TaskHead.CHOICE ? base.numLabels() : labels,
-                head.architecture(), base.hiddenDropoutProb(), base.attentionProbsDropoutProb(), base.classifierDropout());
+                head.architecture(), base.hiddenDropoutProb(), base.attentionProbsDropoutProb(), base.classifierDropout(),
+                base.initializerRange());
         Module model = continues ? BertCheckpoint.load(dir) : newHead(head, c);
         if (!continues) {
-            BertInit.apply(model, seed);   // the head as transformers initializes a new one
+            BertInit.apply(model, c.initializerRange(), seed);   // the head as transformers initializes a new one
             if (Files.exists(dir.resolve(HfCheckpoint.WEIGHTS))) BertCheckpoint.loadEncoderInto(model, dir);
         }
         if (freeze > 0) freezeLayers(model, freeze, c.numHiddenLayers());

@@ -7,6 +7,7 @@ import cortado.nn.io.HfCheckpoint;
 import cortado.nn.io.Safetensors;
 import cortado.nn.io.SafetensorsFile;
 import cortado.nn.models.ConfigException;
+import cortado.nn.models.HfConfigFields;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -106,6 +107,7 @@ public final class BertCheckpoint {
         json.put("hidden_dropout_prob", (double) c.hiddenDropoutProb());
         json.put("attention_probs_dropout_prob", (double) c.attentionProbsDropoutProb());
         json.put("classifier_dropout", (double) c.classifierDropout());
+        json.put("initializer_range", HfConfigFields.decimal(c.initializerRange()));
         json.put("position_embedding_type", "absolute");
         json.put("tie_word_embeddings", true);
         if (labels != null) labels.writeTo(json);

@@ -22,11 +22,27 @@ import java.util.Set;
  * @param attentionProbsDropoutProb dropout on the attention probabilities
  * @param classifierDropout dropout before BertForSequenceClassification's classifier (classifier_dropout, or
  *                          hidden_dropout_prob when that is null, as transformers does)
+ * @param initializerRange the standard deviation of a new model's or head's weights ({@link BertInit}; transformers'
+ *                         default 0.02 suits BERT-base's width of 768, a narrow model needs more, about
+ *                         1/sqrt(hidden_size), or its [CLS] state barely depends on the input at the start)
  */
 public record BertConfig(int vocabSize, int hiddenSize, int numHiddenLayers, int numAttentionHeads,
                          int intermediateSize, String hiddenAct, int maxPositionEmbeddings, int typeVocabSize,
                          float layerNormEps, int numLabels, String architecture, float hiddenDropoutProb,
-                         float attentionProbsDropoutProb, float classifierDropout) {
+                         float attentionProbsDropoutProb, float classifierDropout, float initializerRange) {
+
+    /** transformers' default initializer_range. */
+    public static final float DEFAULT_INITIALIZER_RANGE = 0.02f;
+
+    /** With transformers' default initializer_range. */
+    public BertConfig(int vocabSize, int hiddenSize, int numHiddenLayers, int numAttentionHeads, int intermediateSize,
+                      String hiddenAct, int maxPositionEmbeddings, int typeVocabSize, float layerNormEps, int numLabels,
+                      String architecture, float hiddenDropoutProb, float attentionProbsDropoutProb,
+                      float classifierDropout) {
+        this(vocabSize, hiddenSize, numHiddenLayers, numAttentionHeads, intermediateSize, hiddenAct,
+                maxPositionEmbeddings, typeVocabSize, layerNormEps, numLabels, architecture, hiddenDropoutProb,
+                attentionProbsDropoutProb, classifierDropout, DEFAULT_INITIALIZER_RANGE);
+    }
 
     /** Without dropout. */
     public BertConfig(int vocabSize, int hiddenSize, int numHiddenLayers, int numAttentionHeads, int intermediateSize,
@@ -42,8 +58,8 @@ public record BertConfig(int vocabSize, int hiddenSize, int numHiddenLayers, int
             "intermediate_size", "hidden_act", "max_position_embeddings", "type_vocab_size", "layer_norm_eps",
             "num_labels", "id2label", "label2id", "architectures", "position_embedding_type", "is_decoder",
             "add_cross_attention", "tie_word_embeddings",
-            // dropout (read above; training mode only), and no effect at all: initialisation, caching, token ids,
-            // dtype, bookkeeping
+            // dropout (read above; training mode only), initialisation (read above; a new model's weights only), and
+            // no effect at all: caching, token ids, dtype, bookkeeping
             "hidden_dropout_prob", "attention_probs_dropout_prob", "classifier_dropout", "initializer_range",
             "pad_token_id", "bos_token_id", "eos_token_id", "sep_token_id", "cls_token_id", "use_cache",
             "gradient_checkpointing", "chunk_size_feed_forward", "problem_type", "transformers_version",
@@ -64,6 +80,8 @@ public record BertConfig(int vocabSize, int hiddenSize, int numHiddenLayers, int
         requirePositive("type_vocab_size", typeVocabSize);
         requirePositive("layer_norm_eps", layerNormEps);
         requirePositive("num_labels", numLabels);
+        if (!(initializerRange >= 0 && Float.isFinite(initializerRange)))
+            throw new ConfigException("config.json: initializer_range must be >= 0, got " + initializerRange);
         if (hiddenSize % numAttentionHeads != 0)
             throw new ConfigException("config.json: num_attention_heads (" + numAttentionHeads
                     + ") does not divide hidden_size (" + hiddenSize + ")");
@@ -112,7 +130,8 @@ public record BertConfig(int vocabSize, int hiddenSize, int numHiddenLayers, int
                 arch,
                 hiddenDropout,
                 f.number("attention_probs_dropout_prob", 0.1f),
-                classifierDropout == null ? hiddenDropout : classifierDropout);
+                classifierDropout == null ? hiddenDropout : classifierDropout,
+                f.number("initializer_range", DEFAULT_INITIALIZER_RANGE));
     }
 
     public int headDim() { return hiddenSize / numAttentionHeads; }

@@ -8,21 +8,19 @@ import java.util.Map;
 
 /**
  * transformers' {@code BertPreTrainedModel._init_weights} for a model built from a config alone (pretraining from
- * scratch) or for a new task head: linear weights and embeddings N(0, 0.02^2) (initializer_range's default; the
- * padding row is not zeroed, as pad_token_id does not reach this reader), biases 0, LayerNorm weight 1 and bias 0.
- * Each parameter draws from its own stream of {@code seed} (its index in HF name order).
+ * scratch) or for a new task head: linear weights and embeddings N(0, initializer_range^2) (the config's
+ * {@link BertConfig#initializerRange}; the padding row is not zeroed, as pad_token_id does not reach this reader),
+ * biases 0, LayerNorm weight 1 and bias 0. Each parameter draws from its own stream of {@code seed} (its index in HF
+ * name order).
  */
 public final class BertInit {
-    /** transformers' default initializer_range. */
-    public static final float STD = 0.02f;
-
     private BertInit() {}
 
-    /** Initializes every parameter of {@code model}. */
-    public static void apply(Module model, long seed) { apply(model, seed, ""); }
+    /** Initializes every parameter of {@code model} with standard deviation {@code std} (initializer_range). */
+    public static void apply(Module model, float std, long seed) { apply(model, std, seed, ""); }
 
     /** Initializes the parameters whose names start with {@code prefix} (e.g. a new head's "classifier."). */
-    public static void apply(Module model, long seed, String prefix) {
+    public static void apply(Module model, float std, long seed, String prefix) {
         long stream = 0;
         for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
             stream++;
@@ -31,7 +29,7 @@ public final class BertInit {
             Tensor t = e.getValue().value();
             if (name.endsWith("LayerNorm.weight")) Init.constant(t, 1f);
             else if (name.endsWith("bias")) Init.constant(t, 0f);
-            else Init.normal(t, STD, seed, stream);
+            else Init.normal(t, std, seed, stream);
         }
     }
 }
