@@ -6,7 +6,6 @@ import cortado.nn.Conv1D;
 import cortado.nn.Linear;
 import cortado.nn.Module;
 import cortado.nn.Parameter;
-import cortado.peft.PeftException;
 import cortado.peft.Tuner;
 import cortado.peft.TunerLayer;
 import cortado.tensor.Tensor;
@@ -79,14 +78,18 @@ public final class AdaLoraTuner implements Tuner<AdaLoraConfig> {
                 int dim = which.equals("lora_B") ? 1 : 0;
                 List<Integer> rows = new ArrayList<>();
                 for (int i = 0; i < kept.size(); i++) if (kept.get(i)) rows.add(i);
-                if (rows.isEmpty())
-                    throw new PeftException(key + ": rank_pattern keeps none of its triplets; a rank-0 AdaLoRA layer"
-                            + " is not supported");
-                if (rows.size() != v.size(dim)) v = select(v, dim, rows);
+                if (rows.size() != v.size(dim)) v = rows.isEmpty() ? empty(v, dim) : select(v, dim, rows);
             }
             out.put(key, v);
         });
         return out;
+    }
+
+    /** {@code v} with no row left along {@code dim} (a target whose every triplet was pruned; peft saves it so). */
+    private static Tensor empty(Tensor v, int dim) {
+        int[] shape = v.shape().clone();
+        shape[dim] = 0;
+        return v.backend().zeros(shape);
     }
 
     /** The slices {@code rows} of {@code v} along {@code dim}, concatenated. */

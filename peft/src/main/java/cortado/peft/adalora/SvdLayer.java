@@ -56,9 +56,8 @@ public final class SvdLayer extends BaseTunerLayer {
      */
     public void addAdapter(String name, int r, int ranknum, AdaLoraConfig c, long seed) {
         checkNew(name);
-        if (r <= 0)
-            throw new PeftException("an AdaLoRA adapter of rank " + r + " (every triplet of this layer was pruned) is"
-                    + " not supported");
+        // r == 0 is allowed, as in peft (#1539): every triplet of this layer was pruned; its tensors are empty
+        if (r < 0) throw new PeftException("`r` should be a positive integer or 0, but the value passed is " + r);
         Backend be = weight().value().backend();
         Tensor a = be.zeros(r, in), e = be.zeros(r, 1), b = be.zeros(out, r);
         float std = c.initLoraWeights() ? 0.02f : 1f;
@@ -98,6 +97,7 @@ public final class SvdLayer extends BaseTunerLayer {
         Layer base = childAt("base_layer");
         Tensor y = base.forward(x);
         for (String name : pending()) {
+            if (rank(name) == 0) continue;   // a pruned layer adds nothing
             Dropout dropout = this.<AdapterDict>childAt("lora_dropout").at(name);
             Tensor dx = dropout.p() == 0f ? x : dropout.forward(x);
             Tensor h = F.linear(F.linear(dx, scaledA(name), null), dict("lora_B").at(name).value(), null);
@@ -120,6 +120,7 @@ public final class SvdLayer extends BaseTunerLayer {
 
     @Override
     protected void mergeAdapter(String name) {
+        if (rank(name) == 0) return;
         try (NoGrad ng = NoGrad.enter()) {
             weight().set(F.add(weight().value(), deltaWeight(name)));
         }
@@ -127,6 +128,7 @@ public final class SvdLayer extends BaseTunerLayer {
 
     @Override
     protected void unmergeAdapter(String name) {
+        if (rank(name) == 0) return;
         try (NoGrad ng = NoGrad.enter()) {
             weight().set(F.sub(weight().value(), deltaWeight(name)));
         }
