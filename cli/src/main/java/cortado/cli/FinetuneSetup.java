@@ -163,6 +163,9 @@ final class FinetuneSetup {
             PeftModel peft = p.peft();
             if (peft != null && AdaLoraAllocation.applies(peft)) {
                 // peft's AdaLoraModel.forward adds the regularization; update_and_allocate runs after each update
+                if (trainer.optimizer() instanceof cortado.train.dist.ZeroOptimizer)
+                    throw new CliException("--method adalora reads every adapter gradient after the update, which"
+                            + " --zero's sharded gradients do not keep; run it without --zero");
                 AdaLoraAllocation adalora = new AdaLoraAllocation(peft);
                 trainer.setMethodHooks(adalora::loss, adalora::updateAndAllocate);
             }

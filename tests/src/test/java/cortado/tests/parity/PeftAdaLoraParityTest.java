@@ -41,7 +41,11 @@ import org.junit.jupiter.params.provider.ValueSource;
  * the trained logits through the 8 and 5 SGD steps (lr 0.2 and 0.1: at lr 0.5 the replay is chaotic enough to
  * amplify those float32 differences to 1e-4 by step 8). A wrong regularization (its weight, or a term left out) moves
  * the loss by 1e-2 and more. The masks are compared exactly: a triplet score off by a summation-order ulp could only
- * flip a near tie, and none is near one in these cases.
+ * flip a near tie, and none is near one in these cases. Planted bugs, each caught: the scaling divided by the current
+ * rank instead of ranknum (the loaded adapters' logits, both cases), AᵀA instead of AAᵀ in the regularization (the loss
+ * at step 0), the triplet score without its singular value's term (the rank_pattern at step 2), a squared instead of
+ * cubic budget schedule (the budget at step 1 / 2); B cut by rows instead of columns on save fails AdaLoraTest and
+ * the live interop check.
  */
 class PeftAdaLoraParityTest {
     private static final double TOL = 1e-5, TRAIN_TOL = 1e-5;
