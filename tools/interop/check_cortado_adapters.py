@@ -2,7 +2,7 @@
 """Interop, Cortado -> HF PEFT / transformers: every adapter Cortado saved loads in Python on its base and the adapted
 model computes the logits and the loss Cortado computed.
 
-- LoRA, AdaLoRA (saved cut to its rank_pattern), IA3, LoHa, LoKr, VeRA, OFT and LN-tuning adapters (adapter_config.json + adapter_model.safetensors) load with
+- LoRA, AdaLoRA (saved cut to its rank_pattern), IA3, LoHa, LoKr, VeRA, OFT, HRA and LN-tuning adapters (adapter_config.json + adapter_model.safetensors) load with
   PeftModel.from_pretrained with no missing or unexpected adapter key (VeRA: its shared base_model.vera_A / vera_B
   too, when save_projection is on). That covers DoRA (lora_magnitude_vector), LoRA on Embedding layers
   (lora_embedding_A/B, and the base table peft saves with an adapter that targets embed_tokens) and the initializations
@@ -48,7 +48,8 @@ from cortado_reference import compare_logits, guide_perplexity, run
 PROMPT_LEARNING = ("PROMPT_TUNING", "P_TUNING", "PREFIX_TUNING")
 
 # Parameter names of what an adapter trains, for filtering peft's missing keys down to the adapter's own.
-ADAPTER_MARKERS = ("lora_", "ia3_", "hada_", "lokr_", "vera_", "oft_R", "ln_tuning_layers", ".modules_to_save.")
+ADAPTER_MARKERS = ("lora_", "ia3_", "hada_", "lokr_", "vera_", "oft_R", "hra_u", "ln_tuning_layers",
+                   ".modules_to_save.")
 
 
 def shared_view(key):

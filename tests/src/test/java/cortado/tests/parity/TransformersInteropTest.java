@@ -30,6 +30,7 @@ import cortado.peft.oft.OFTConfig;
 import cortado.peft.vera.VeraConfig;
 import cortado.peft.adalora.AdaLoraAllocation;
 import cortado.peft.adalora.AdaLoraConfig;
+import cortado.peft.hra.HRAConfig;
 import cortado.peft.TargetModules;
 import cortado.tensor.DType;
 import cortado.tensor.Tensor;
@@ -289,6 +290,22 @@ class TransformersInteropTest {
                 .withSchedule(0, 1, 1).withImportance(0.9, 0.8, 0.3)).toString());
         for (String d : dirs)
             assertThat(Files.readString(Path.of(d, "adapter", "adapter_config.json"))).contains("\"rank_pattern\":{");
+        String out = runPython(python, "check_cortado_adapters.py", dirs);
+        assertThat(out.lines().filter(l -> l.contains("\"ok\": true")).count()).as(out).isEqualTo(dirs.size());
+    }
+
+    /**
+     * HRA adapters Cortado trains and saves (plain with peft's paired init, and Gram-Schmidt from random u) load in
+     * PEFT's {@code PeftModel.from_pretrained} with no missing or unexpected key and give Cortado's logits and loss
+     * (tools/interop/check_cortado_adapters.py, 1e-5).
+     */
+    @Test
+    void hraAdaptersCortadoTrainsLoadInPeftWithTheSameLogits() throws IOException {
+        Path python = python();
+        List<String> dirs = List.of(
+                trainAndSaveAdapter("hra_llama_default", "llama", HRAConfig.of(8, null)).toString(),
+                trainAndSaveAdapter("hra_llama_gs", "llama", HRAConfig.of(3, TargetModules.of("q_proj", "o_proj",
+                        "down_proj")).withGramSchmidt(true).withInitWeights(false)).toString());
         String out = runPython(python, "check_cortado_adapters.py", dirs);
         assertThat(out.lines().filter(l -> l.contains("\"ok\": true")).count()).as(out).isEqualTo(dirs.size());
     }
