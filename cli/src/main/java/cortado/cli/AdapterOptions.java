@@ -5,6 +5,7 @@ import cortado.peft.PeftConfig;
 import cortado.peft.TargetModules;
 import cortado.peft.adalora.AdaLoraConfig;
 import cortado.peft.bitfit.BitFitConfig;
+import cortado.peft.hra.HRAConfig;
 import cortado.peft.ia3.IA3Config;
 import cortado.peft.lntuning.LNTuningConfig;
 import cortado.peft.loha.LoHaConfig;
@@ -41,8 +42,9 @@ final class AdapterOptions {
     static final List<String> OFT_FLAGS = List.of("r", "oft-block-size", "target-modules", "coft", "coft-eps", "block-share",
             "cayley-neumann-terms");
     static final List<String> LN_TUNING_FLAGS = List.of("target-modules");
+    static final List<String> HRA_FLAGS = List.of("r", "target-modules", "apply-gs");
     static final List<String> ADALORA_FLAGS = List.of("init-r", "target-r", "alpha", "dropout", "target-modules",
-            "tinit", "tfinal", "delta-t", "orth-reg-weight", "total-step");
+            "tinit", "tfinal", "delta-t", "orth-reg-weight", "total-step", "apply-gs");
     static final List<String> PROMPT_TUNING_FLAGS = List.of("num-virtual-tokens", "prompt-init", "prompt-init-text");
     static final List<String> P_TUNING_FLAGS = List.of("num-virtual-tokens", "encoder-type", "encoder-hidden-size",
             "encoder-num-layers");
@@ -66,7 +68,7 @@ final class AdapterOptions {
                         + " method's PEFT default for the architecture (LoRA: gpt2 c_attn; llama, mistral, qwen2, qwen3"
                         + " q_proj,v_proj; bitfit: every bias)", null)
                 .option("r", "R", "rank (LoRA, LoHa, LoKr: default 8; VeRA: the shared rank, default 256; OFT: the"
-                        + " number of blocks per layer instead of --oft-block-size)", "8")
+                        + " number of blocks per layer instead of --oft-block-size; HRA: the reflections, default 8)", "8")
                 .option("alpha", "A", "LoRA, LoHa, LoKr, AdaLoRA alpha: the update is scaled by alpha/r"
                         + " (alpha/sqrt(r) with --rslora; AdaLoRA: alpha/init-r)", "8")
                 .option("dropout", "P", "dropout on the adapter's input (LoRA, AdaLoRA: lora_dropout, VeRA: vera_dropout)", "0")
@@ -112,6 +114,7 @@ final class AdapterOptions {
                 .option("encoder-num-layers", "N", "p-tuning with --encoder-type lstm: the LSTM's layers", "2")
                 .flag("prefix-projection", "prefix-tuning: reparameterize the keys and values by an MLP"
                         + " (Linear-Tanh-Linear) over P embeddings; without it they are trained directly (P-tuning v2)")
+                .flag("apply-gs", "hra: Gram-Schmidt-orthonormalize the reflection vectors (apply_GS)")
                 .option("init-r", "R", "adalora: the rank each target starts at", "12")
                 .option("target-r", "R", "adalora: the average rank the budget ends at", "8")
                 .option("tinit", "N", "adalora: warm-up steps at the full budget", "0")
@@ -193,6 +196,11 @@ final class AdapterOptions {
         } catch (cortado.peft.PeftException e) {   // the schedule's checks (tinit, tfinal, total_step)
             throw new UsageException("--tinit/--tfinal/--total-step: " + e.getMessage());
         }
+    }
+
+    static PeftConfig hra(Args a, String modelDir) throws UsageException {
+        return new HRAConfig(a.positiveInt("r"), a.bool("apply-gs"), targets(a, "target-modules"), null, true, null,
+                null, List.of(), modelDir, "CAUSAL_LM");
     }
 
     static PeftConfig lnTuning(Args a, String modelDir) throws UsageException {
