@@ -2,7 +2,7 @@
 """Interop, Cortado -> HF PEFT / transformers: every adapter Cortado saved loads in Python on its base and the adapted
 model computes the logits and the loss Cortado computed.
 
-- LoRA, IA3, LoHa, LoKr, VeRA, OFT and LN-tuning adapters (adapter_config.json + adapter_model.safetensors) load with
+- LoRA, AdaLoRA (saved cut to its rank_pattern), IA3, LoHa, LoKr, VeRA, OFT, HRA and LN-tuning adapters (adapter_config.json + adapter_model.safetensors) load with
   PeftModel.from_pretrained with no missing or unexpected adapter key (VeRA: its shared base_model.vera_A / vera_B
   too, when save_projection is on). That covers DoRA (lora_magnitude_vector), LoRA on Embedding layers
   (lora_embedding_A/B, and the base table peft saves with an adapter that targets embed_tokens) and the initializations
@@ -48,7 +48,8 @@ from cortado_reference import compare_logits, guide_perplexity, run
 PROMPT_LEARNING = ("PROMPT_TUNING", "P_TUNING", "PREFIX_TUNING")
 
 # Parameter names of what an adapter trains, for filtering peft's missing keys down to the adapter's own.
-ADAPTER_MARKERS = ("lora_", "ia3_", "hada_", "lokr_", "vera_", "oft_R", "ln_tuning_layers", ".modules_to_save.")
+ADAPTER_MARKERS = ("lora_", "ia3_", "hada_", "lokr_", "vera_", "oft_R", "hra_u", "ln_tuning_layers",
+                   ".modules_to_save.")
 
 
 def shared_view(key):
@@ -62,7 +63,15 @@ def load_peft(base, adapter_dir):
     model = PeftModel.from_pretrained(base, adapter_dir)
     # The same weights again through peft's loader, to see its load result: every adapter key of the model must
     # come from the file (missing ones would stay at their init) and the file must hold nothing else.
+    # AdaLoRA: from_pretrained has already resized the layers to the saved rank_pattern, and peft's loader would resize
+    # them again (from the pattern's init_r-long masks, which no longer fit); the pattern is set aside for this look.
+    config = model.peft_config["default"]
+    pattern = getattr(config, "rank_pattern", None) if config.peft_type == "ADALORA" else None
+    if pattern is not None:
+        config.rank_pattern = None
     result = set_peft_model_state_dict(model, load_peft_weights(adapter_dir), adapter_name="default")
+    if pattern is not None:
+        config.rank_pattern = pattern
     missing = sorted(k for k in result.missing_keys if any(m in k for m in ADAPTER_MARKERS) and not shared_view(k))
     layers = sum(1 for _, m in model.named_modules() if isinstance(m, BaseTunerLayer))
     return model, missing, sorted(result.unexpected_keys), layers

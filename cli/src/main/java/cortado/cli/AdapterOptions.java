@@ -3,7 +3,9 @@ package cortado.cli;
 import cortado.peft.Bias;
 import cortado.peft.PeftConfig;
 import cortado.peft.TargetModules;
+import cortado.peft.adalora.AdaLoraConfig;
 import cortado.peft.bitfit.BitFitConfig;
+import cortado.peft.hra.HRAConfig;
 import cortado.peft.ia3.IA3Config;
 import cortado.peft.lntuning.LNTuningConfig;
 import cortado.peft.loha.LoHaConfig;
@@ -40,6 +42,9 @@ final class AdapterOptions {
     static final List<String> OFT_FLAGS = List.of("r", "oft-block-size", "target-modules", "coft", "coft-eps", "block-share",
             "cayley-neumann-terms");
     static final List<String> LN_TUNING_FLAGS = List.of("target-modules");
+    static final List<String> HRA_FLAGS = List.of("r", "target-modules", "apply-gs");
+    static final List<String> ADALORA_FLAGS = List.of("init-r", "target-r", "alpha", "dropout", "target-modules",
+            "tinit", "tfinal", "delta-t", "orth-reg-weight", "total-step", "apply-gs");
     static final List<String> PROMPT_TUNING_FLAGS = List.of("num-virtual-tokens", "prompt-init", "prompt-init-text");
     static final List<String> P_TUNING_FLAGS = List.of("num-virtual-tokens", "encoder-type", "encoder-hidden-size",
             "encoder-num-layers");
@@ -50,7 +55,8 @@ final class AdapterOptions {
             "loftq-iter", "feedforward-modules", "rank-dropout", "module-dropout", "decompose-both", "decompose-factor",
             "rank-dropout-scale", "projection-prng-key", "no-save-projection", "d-initial", "oft-block-size", "coft",
             "coft-eps", "block-share", "cayley-neumann-terms", "num-virtual-tokens", "prompt-init", "prompt-init-text",
-            "encoder-type", "encoder-hidden-size", "encoder-num-layers", "prefix-projection");
+            "encoder-type", "encoder-hidden-size", "encoder-num-layers", "prefix-projection", "init-r", "target-r",
+            "tinit", "tfinal", "delta-t", "orth-reg-weight", "total-step");
 
     private AdapterOptions() {}
 
@@ -62,10 +68,10 @@ final class AdapterOptions {
                         + " method's PEFT default for the architecture (LoRA: gpt2 c_attn; llama, mistral, qwen2, qwen3"
                         + " q_proj,v_proj; bitfit: every bias)", null)
                 .option("r", "R", "rank (LoRA, LoHa, LoKr: default 8; VeRA: the shared rank, default 256; OFT: the"
-                        + " number of blocks per layer instead of --oft-block-size)", "8")
-                .option("alpha", "A", "LoRA, LoHa, LoKr alpha: the update is scaled by alpha/r (alpha/sqrt(r) with"
-                        + " --rslora)", "8")
-                .option("dropout", "P", "dropout on the adapter's input (LoRA: lora_dropout, VeRA: vera_dropout)", "0")
+                        + " number of blocks per layer instead of --oft-block-size; HRA: the reflections, default 8)", "8")
+                .option("alpha", "A", "LoRA, LoHa, LoKr, AdaLoRA alpha: the update is scaled by alpha/r"
+                        + " (alpha/sqrt(r) with --rslora; AdaLoRA: alpha/init-r)", "8")
+                .option("dropout", "P", "dropout on the adapter's input (LoRA, AdaLoRA: lora_dropout, VeRA: vera_dropout)", "0")
                 .flag("rslora", "rank-stabilized LoRA: scale by alpha/sqrt(r) (use_rslora)")
                 .option("init", String.join("|", INITS), "LoRA initialization (init_lora_weights): kaiming is A"
                         + " kaiming-uniform, B zero, so training starts from the base model; gaussian draws A from"
@@ -107,7 +113,16 @@ final class AdapterOptions {
                         + " (default: the model's hidden size)", null)
                 .option("encoder-num-layers", "N", "p-tuning with --encoder-type lstm: the LSTM's layers", "2")
                 .flag("prefix-projection", "prefix-tuning: reparameterize the keys and values by an MLP"
-                        + " (Linear-Tanh-Linear) over P embeddings; without it they are trained directly (P-tuning v2)");
+                        + " (Linear-Tanh-Linear) over P embeddings; without it they are trained directly (P-tuning v2)")
+                .flag("apply-gs", "hra: Gram-Schmidt-orthonormalize the reflection vectors (apply_GS)")
+                .option("init-r", "R", "adalora: the rank each target starts at", "12")
+                .option("target-r", "R", "adalora: the average rank the budget ends at", "8")
+                .option("tinit", "N", "adalora: warm-up steps at the full budget", "0")
+                .option("tfinal", "N", "adalora: last steps at the final rank pattern", "0")
+                .option("delta-t", "N", "adalora: steps between two allocations while the budget falls", "1")
+                .option("orth-reg-weight", "W", "adalora: weight of the orthogonal regularization added to the loss",
+                        "0.5")
+                .option("total-step", "N", "adalora: the steps the budget schedule spans (default: --steps)", null);
     }
 
     static PeftConfig promptTuning(Args a, String modelDir) throws UsageException {
@@ -169,6 +184,23 @@ final class AdapterOptions {
         return new OFTConfig(r, block, 0, targets(a, "target-modules"), false, null, true, null, null, List.of(),
                 a.bool("coft"), eps, a.bool("block-share"), true, a.positiveInt("cayley-neumann-terms"), modelDir,
                 "CAUSAL_LM");
+    }
+
+    static PeftConfig adalora(Args a, String modelDir) throws UsageException {
+        int total = a.has("total-step") ? a.positiveInt("total-step") : a.positiveInt("steps");
+        try {
+            return new AdaLoraConfig(a.positiveInt("init-r"), a.positiveInt("target-r"), a.nonNegativeInt("tinit"),
+                    a.nonNegativeInt("tfinal"), a.positiveInt("delta-t"), 0.85, 0.85, a.nonNegativeReal("orth-reg-weight"),
+                    total, null, positiveAlpha(a), probability(a, "dropout"), targets(a, "target-modules"), null,
+                    List.of(), false, null, null, true, modelDir, "CAUSAL_LM");
+        } catch (cortado.peft.PeftException e) {   // the schedule's checks (tinit, tfinal, total_step)
+            throw new UsageException("--tinit/--tfinal/--total-step: " + e.getMessage());
+        }
+    }
+
+    static PeftConfig hra(Args a, String modelDir) throws UsageException {
+        return new HRAConfig(a.positiveInt("r"), a.bool("apply-gs"), targets(a, "target-modules"), null, true, null,
+                null, List.of(), modelDir, "CAUSAL_LM");
     }
 
     static PeftConfig lnTuning(Args a, String modelDir) throws UsageException {

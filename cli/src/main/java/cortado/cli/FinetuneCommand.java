@@ -18,7 +18,7 @@ import java.io.PrintStream;
 public final class FinetuneCommand implements Command {
     @Override public String name() { return "finetune"; }
 
-    @Override public String summary() { return "fine-tune a model directory: whole, or with a PEFT method (LoRA, QLoRA, IA3, LoHa, LoKr, VeRA, OFT, LN tuning, ...); writes a PEFT adapter"; }
+    @Override public String summary() { return "fine-tune a model directory: whole, or with a PEFT method (LoRA, QLoRA, AdaLoRA, IA3, LoHa, LoKr, VeRA, OFT, HRA, LN tuning, ...); writes a PEFT adapter"; }
 
     static Args args() {
         Args a = new Args("finetune", """

@@ -30,6 +30,11 @@ final class FinetuneMethods {
                     AdapterOptions::lora),
             new Method("dora", "DoRA (Liu et al. 2024): LoRA's direction plus a learned per-output-row magnitude"
                     + " (use_dora)", false, AdapterOptions.LORA_FLAGS, AdapterOptions::dora),
+            new Method("adalora", "AdaLoRA (Zhang et al. 2023): LoRA in SVD form whose rank budget falls from"
+                    + " --init-r to --target-r per target on average, the least important singular values masked"
+                    + " (cubic schedule over --total-step), plus an orthogonal regularization on the loss; the"
+                    + " allocated rank_pattern is saved (no --resume: the importance statistics are not"
+                    + " checkpointed)", false, AdapterOptions.ADALORA_FLAGS, AdapterOptions::adalora),
             new Method("ia3", "(IA)^3: a learned vector rescales each target's output (a feed-forward target's input),"
                     + " initialized to ones", false, AdapterOptions.IA3_FLAGS, AdapterOptions::ia3),
             new Method("bitfit", "only the bias terms train; saved as bitfit_config.json + bitfit_model.safetensors"
@@ -44,6 +49,9 @@ final class FinetuneMethods {
                     + " per layer", false, AdapterOptions.VERA_FLAGS, AdapterOptions::vera),
             new Method("oft", "OFT: a learned block-diagonal rotation (Cayley-Neumann) of each target's input; Linear"
                     + " layers only", false, AdapterOptions.OFT_FLAGS, AdapterOptions::oft),
+            new Method("hra", "HRA (Yuan et al. 2024): each target's weight times a chain of r learned Householder"
+                    + " reflections of its input (--apply-gs: orthonormalized first); Linear layers only", false,
+                    AdapterOptions.HRA_FLAGS, AdapterOptions::hra),
             new Method("ln-tuning", "LN tuning: trained copies of the normalization layers (default: the"
                     + " architecture's LayerNorms/RMSNorms)", false, AdapterOptions.LN_TUNING_FLAGS,
                     AdapterOptions::lnTuning),

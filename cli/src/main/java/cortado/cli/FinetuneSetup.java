@@ -5,6 +5,7 @@ import cortado.nn.models.CausalLm;
 import cortado.peft.AdapterFiles;
 import cortado.peft.PeftConfig;
 import cortado.peft.PeftModel;
+import cortado.peft.adalora.AdaLoraAllocation;
 import cortado.peft.lora.LoraConfig;
 import cortado.peft.lora.LoraInit;
 import cortado.quant.nn.ModelQuantizer;
@@ -81,6 +82,10 @@ final class FinetuneSetup {
         if (ckpt != null && !method.full() && reparameterized(AdapterFiles.readConfig(ckpt)))
             throw new CliException("--resume: " + ckpt + " holds the prompt its encoder computed (peft's"
                     + " prompt_embeddings), not the encoder, so the run cannot continue; start it again");
+        if (ckpt != null && AdapterFiles.readConfig(ckpt) instanceof cortado.peft.adalora.AdaLoraConfig)
+            throw new CliException("--resume: " + ckpt + " holds an AdaLoRA adapter cut to its rank pattern, and the"
+                    + " importance statistics the allocation needs are not checkpointed, so the run cannot continue;"
+                    + " start it again");
         // Validate the adapter flags before the (slow) model load.
         PeftConfig adapterConfig = method.full() ? null : method.adapter().make(a, a.string("model"));
 
@@ -156,6 +161,14 @@ final class FinetuneSetup {
                     cfg.warmup(), cortado.tensor.Parallel.threads(), TrainingRun.ranks(trainer));
             TrainingRun.Result r;
             PeftModel peft = p.peft();
+            if (peft != null && AdaLoraAllocation.applies(peft)) {
+                // peft's AdaLoraModel.forward adds the regularization; update_and_allocate runs after each update
+                if (trainer.optimizer() instanceof cortado.train.dist.ZeroOptimizer)
+                    throw new CliException("--method adalora reads every adapter gradient after the update, which"
+                            + " --zero's sharded gradients do not keep; run it without --zero");
+                AdaLoraAllocation adalora = new AdaLoraAllocation(peft);
+                trainer.setMethodHooks(adalora::loss, adalora::updateAndAllocate);
+            }
             if (peft != null) {
                 r = TrainingRun.run(trainer, p.out(), resumedFrom, title, o, (m, d) -> AdapterFiles.save(peft, d),
                         extraFiles);

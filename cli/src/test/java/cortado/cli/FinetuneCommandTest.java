@@ -453,14 +453,14 @@ class FinetuneCommandTest {
     void methodsAndOptionsThatAreNotBuiltAreUsageErrorsAndNotInTheHelp() {
         CliRun.Result help = CliRun.run("finetune", "--help");
         assertThat(help.code()).isZero();
-        assertThat(help.out()).contains("--method full|lora|qlora|dora|ia3|bitfit|loha|lokr|vera|oft|ln-tuning")
+        assertThat(help.out()).contains("--method full|lora|qlora|dora|adalora|ia3|bitfit|loha|lokr|vera|oft|hra|ln-tuning")
                 .contains("--target-modules")
                 .contains("--rslora");
         assertThat(help.out()).contains("--optimizer adamw|paged-adamw|adamw-8bit|paged-adamw-8bit|sgd|sgd-nesterov|lamb"
                         + "|lion|adafactor|adafactor-relative")
                 .contains("--optimizer-memory-cap MB");
         assertThat(help.out()).contains("--init kaiming|gaussian|pissa|olora|loftq").contains("--loftq-iter N");
-        for (String[] bad : List.of(new String[] {"--method", "adalora"}, new String[] {"--optimizer", "adam"},
+        for (String[] bad : List.of(new String[] {"--method", "randlora"}, new String[] {"--optimizer", "adam"},
                 new String[] {"--init", "svd"}, new String[] {"--loftq-iter", "2", "--init", "pissa"},
                 new String[] {"--optimizer-memory-cap", "64"},
                 new String[] {"--optimizer-memory-cap", "0", "--optimizer", "paged-adamw"},

@@ -94,6 +94,19 @@ public final class PeftModel {
 
     public String activeAdapter() { return active; }
 
+    /**
+     * Replaces adapter {@code name}'s config by one of the same method with the same targets, as peft's tuners write
+     * into their config while training (AdaLoRA's {@code update_and_allocate} sets {@code rank_pattern}); saved with
+     * the adapter from then on.
+     */
+    public void updateConfig(String name, PeftConfig c) {
+        PeftConfig old = config(name);
+        if (old.getClass() != c.getClass() || !java.util.Objects.equals(old.targetModules(), c.targetModules()))
+            throw new PeftException("adapter '" + name + "': an updated config must be a " + old.getClass().getSimpleName()
+                    + " with the same targets");
+        configs.put(name, c);
+    }
+
     public List<String> adapterNames() { return List.copyOf(configs.keySet()); }
 
     /**

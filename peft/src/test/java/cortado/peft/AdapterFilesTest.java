@@ -96,11 +96,11 @@ class AdapterFilesTest {
         Path cfg = dir.resolve(AdapterFiles.CONFIG);
         String good = Files.readString(cfg);
 
-        Files.writeString(cfg, good.replace("\"LORA\"", "\"ADALORA\""));
+        Files.writeString(cfg, good.replace("\"LORA\"", "\"RANDLORA\""));
         assertThatThrownBy(() -> AdapterFiles.load(TinyModels.llama(2), dir)).isInstanceOf(PeftException.class)
-                .hasMessageContaining("adapter_config.json: peft_type \"ADALORA\" is not supported"
+                .hasMessageContaining("adapter_config.json: peft_type \"RANDLORA\" is not supported"
                         + " (supported: LORA, IA3, BITFIT, LOHA, LOKR, VERA, OFT, LN_TUNING, PROMPT_TUNING, P_TUNING,"
-                        + " PREFIX_TUNING)");
+                        + " PREFIX_TUNING, ADALORA, HRA)");
         Files.writeString(cfg, good.replace("\"LORA\"", "\"PROMPT_TUNING\""));
         assertThatThrownBy(() -> AdapterFiles.load(TinyModels.llama(2), dir)).isInstanceOf(PeftException.class)
                 .hasMessageContaining("adapter_config.json: num_virtual_tokens must be an integer, got null");

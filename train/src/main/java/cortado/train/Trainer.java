@@ -59,6 +59,8 @@ public final class Trainer {
     private final Collective world;      // the job's ranks (a single process: local)
     private final DataParallel parallel; // N > 1 ranks: the gradient all-reduce, else null
     private final ZeroOptimizer zero;    // --zero 1|2: the sharded optimizer (also this.optimizer), else null
+    private java.util.function.UnaryOperator<Tensor> lossTerm;   // a method's term on each micro-batch loss, or null
+    private java.util.function.IntConsumer afterUpdate;           // told each update's 0-based index, or null
 
     /** AdamW with the config's weight decay. @param val validation tokens, or null for none */
     public Trainer(CausalLm model, TrainConfig config, TokenData train, TokenData val) {
@@ -183,6 +185,17 @@ public final class Trainer {
     }
 
     /**
+     * A method that adds to the training loss and acts between the update and the clearing of the gradients (AdaLoRA:
+     * the orthogonal regularization, and peft's {@code update_and_allocate(step)}, which reads the gradients).
+     * {@code lossTerm} maps each micro-batch's loss to the one minimized (the reported loss includes it; validation
+     * does not); {@code afterUpdate} gets the 0-based index of each update. Either may be null.
+     */
+    public void setMethodHooks(java.util.function.UnaryOperator<Tensor> lossTerm, java.util.function.IntConsumer afterUpdate) {
+        this.lossTerm = lossTerm;
+        this.afterUpdate = afterUpdate;
+    }
+
+    /**
      * One optimizer update; validation runs when due and is reported in the result. The step runs inside a
      * {@link StepArena}: its activations and gradients are pooled buffers that the next step reuses, released as
      * backward consumes them and all at once when the update is done.
@@ -197,6 +210,7 @@ public final class Trainer {
             for (int micro = 0; micro < k; micro++) {
                 module.dropoutStep((long) step * k + micro);   // a resumed run draws the same masks
                 Tensor loss = objective.loss(model, train.next());
+                if (lossTerm != null) loss = lossTerm.apply(loss);
                 lossSum += loss.item();
                 Autograd.backward(k * ranks == 1 ? loss : F.scale(loss, 1f / (k * ranks)));
             }
@@ -214,6 +228,7 @@ public final class Trainer {
                         + "; training diverged (try a lower --lr, warmup or --grad-clip)");
             lr = schedule.lr(step);
             optimizer.step(lr, clip.scale()); // the clip applied inside the update's pass
+            if (afterUpdate != null) afterUpdate.accept(step);
             optimizer.zeroGrad(); // the gradients are arena buffers: none may outlive the step
         }
         lastObjectiveMetrics = objective.stepMetrics();

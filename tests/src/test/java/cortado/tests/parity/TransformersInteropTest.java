@@ -28,6 +28,9 @@ import cortado.peft.loha.LoHaConfig;
 import cortado.peft.lokr.LoKrConfig;
 import cortado.peft.oft.OFTConfig;
 import cortado.peft.vera.VeraConfig;
+import cortado.peft.adalora.AdaLoraAllocation;
+import cortado.peft.adalora.AdaLoraConfig;
+import cortado.peft.hra.HRAConfig;
 import cortado.peft.TargetModules;
 import cortado.quant.prune.StructuredPruner;
 import cortado.tensor.DType;
@@ -284,6 +287,42 @@ class TransformersInteropTest {
     }
 
     /**
+     * AdaLoRA adapters Cortado trains with its budget allocation (3 AdamW steps over a 3-step schedule: the statistics
+     * at step 0, a mask at step 1, the final allocation at step 2) and saves cut to the allocated rank_pattern load in
+     * PEFT's {@code PeftModel.from_pretrained} (which resizes its layers to the pattern, ranknum kept at init_r) with no
+     * missing or unexpected key and give Cortado's logits and loss (tools/interop/check_cortado_adapters.py, 1e-5).
+     */
+    @Test
+    void adaloraAdaptersCortadoTrainsLoadInPeftWithTheSameLogits() throws IOException {
+        Path python = python();
+        List<String> dirs = new ArrayList<>();
+        dirs.add(trainAndSaveAdapter("adalora_llama", "llama", AdaLoraConfig.of(4, 2, 3,
+                TargetModules.of("q_proj", "v_proj", "down_proj")).withSchedule(0, 1, 1)).toString());
+        dirs.add(trainAndSaveAdapter("adalora_gpt2_default", "gpt2", AdaLoraConfig.of(3, 1, 3, null)
+                .withSchedule(0, 1, 1).withImportance(0.9, 0.8, 0.3)).toString());
+        for (String d : dirs)
+            assertThat(Files.readString(Path.of(d, "adapter", "adapter_config.json"))).contains("\"rank_pattern\":{");
+        String out = runPython(python, "check_cortado_adapters.py", dirs);
+        assertThat(out.lines().filter(l -> l.contains("\"ok\": true")).count()).as(out).isEqualTo(dirs.size());
+    }
+
+    /**
+     * HRA adapters Cortado trains and saves (plain with peft's paired init, and Gram-Schmidt from random u) load in
+     * PEFT's {@code PeftModel.from_pretrained} with no missing or unexpected key and give Cortado's logits and loss
+     * (tools/interop/check_cortado_adapters.py, 1e-5).
+     */
+    @Test
+    void hraAdaptersCortadoTrainsLoadInPeftWithTheSameLogits() throws IOException {
+        Path python = python();
+        List<String> dirs = List.of(
+                trainAndSaveAdapter("hra_llama_default", "llama", HRAConfig.of(8, null)).toString(),
+                trainAndSaveAdapter("hra_llama_gs", "llama", HRAConfig.of(3, TargetModules.of("q_proj", "o_proj",
+                        "down_proj")).withGramSchmidt(true).withInitWeights(false)).toString());
+        String out = runPython(python, "check_cortado_adapters.py", dirs);
+        assertThat(out.lines().filter(l -> l.contains("\"ok\": true")).count()).as(out).isEqualTo(dirs.size());
+    }
+
+    /**
      * Prompt tuning, P-tuning (MLP and LSTM encoders) and prefix tuning (with and without the projection; on Llama
      * sized to its kv heads) adapters Cortado trains and saves load in PEFT's {@code PeftModel.from_pretrained} as
      * their method, with the one tensor {@code prompt_embeddings} peft expects, and give Cortado's logits for the tokens
@@ -331,9 +370,13 @@ class TransformersInteropTest {
         Map<String, cortado.nn.Parameter> trainable = new LinkedHashMap<>();
         model.module().namedParameters().forEach((n, p) -> { if (p.trainable()) trainable.put(n, p); });
         AdamW opt = new AdamW(trainable, 0f);
+        // AdaLoRA: the orthogonal regularization on the loss and update_and_allocate between update and zero_grad
+        AdaLoraAllocation adalora = AdaLoraAllocation.applies(peft) ? new AdaLoraAllocation(peft) : null;
         for (int step = 0; step < 3; step++) {
-            cortado.autograd.Autograd.backward(model.loss(ids, labels, b, t));
+            Tensor loss = model.loss(ids, labels, b, t);
+            cortado.autograd.Autograd.backward(adalora == null ? loss : adalora.loss(loss));
             opt.step(1e-2f);
+            if (adalora != null) adalora.updateAndAllocate(step);
             opt.zeroGrad();
         }
         System.out.println(name + ": " + peft.trainableLine());
