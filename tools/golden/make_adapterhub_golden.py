@@ -10,12 +10,13 @@
     PYTHONPATH=/work/venv-adapters/site:/tmp/adapters/src /work/venv/bin/python \
         tools/golden/make_adapterhub_golden.py --golden tests/src/test/resources/golden
 
-For each case, adapters.init(model) and model.add_adapter(case, config) put the adapter on the tiny GPT-2, Llama or
+For each case, adapters.init(model) and model.add_adapter("default", config) put the adapter on the tiny GPT-2, Llama or
 BERT checkpoint the other generators wrote (golden/gpt2, golden/llama, golden/bert); the adapter's tensors (bert init
 draws small ones, mam_adapter a zero up-projection) are redrawn N(0, 0.3) so every one moves the outputs, and
 
   golden/adapterhub/<case>/bottleneck_config.json      Cortado's config file: peft_type BOTTLENECK + the BnConfig fields
   golden/adapterhub/<case>/bottleneck_model.safetensors  the adapter's tensors under adapter-hub's own state-dict names
+                                                        (transformer.h.0.output_adapters.adapters.default.adapter_up.weight)
   golden/adapterhub_golden.safetensors                 <case>.input_ids, (BERT) <case>.attention_mask, <case>.logits
                                                         (causal LMs: logits [B,T,V]; BERT: last_hidden_state [B,T,C])
   golden/adapterhub_counts.json                        per case, the adapter's parameter count in adapter-hub
@@ -64,12 +65,12 @@ def main():
         model = (AutoModel if is_bert else AutoModelForCausalLM).from_pretrained(path, attn_implementation="eager")
         model.eval()
         adapters.init(model)
-        model.add_adapter(case, config=config)
-        model.set_active_adapters(case)
+        model.add_adapter("default", config=config)
+        model.set_active_adapters("default")
         tensors = {}
         with torch.no_grad():
             for k, p in model.named_parameters():
-                if f".adapters.{case}." in k:
+                if ".adapters.default." in k:
                     p.copy_(0.3 * torch.randn_like(p))
                     tensors[k] = p.detach().clone().contiguous()
         counts[case] = sum(t.numel() for t in tensors.values())
@@ -87,7 +88,7 @@ def main():
             model.set_active_adapters(None)
             plain = (model(input_ids=ids, attention_mask=mask).last_hidden_state if is_bert
                      else model(input_ids=ids).logits)
-            model.set_active_adapters(case)
+            model.set_active_adapters("default")
             assert (plain - y).abs().max() > 1e-2, case
         out[case + ".input_ids"] = ids
         out[case + ".logits"] = y.contiguous()

@@ -1,0 +1,93 @@
+package cortado.peft.bottleneck;
+
+import cortado.autograd.F;
+import cortado.nn.Layer;
+import cortado.nn.Module;
+import cortado.nn.Parameter;
+import cortado.nn.ResidualJoin;
+import cortado.nn.SelfAttention;
+import cortado.nn.models.KvCache;
+import cortado.peft.AdapterDict;
+import cortado.peft.BaseTunerLayer;
+import cortado.peft.PeftException;
+import cortado.tensor.AttentionMask;
+import cortado.tensor.Tensor;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * adapter-hub's {@code BottleneckLayer} at one place of one layer: it wraps the sublayer whose output the adapters
+ * follow (a decoder block's attention or MLP, a BERT residual output's dense) as {@code base_layer}, runs it
+ * unchanged, and, as the {@link ResidualJoin} the block calls, joins its output to the residual stream through the
+ * active adapters ({@code bottleneck_layer_forward}: each adapter's pre_forward and forward in turn, adapter-hub's
+ * {@code Stack} when several are active, then the last one's post_forward). With no adapter active the join is the
+ * base's own. Children: {@code base_layer}, {@code adapters.<name>}.
+ */
+public final class BottleneckLayer extends BaseTunerLayer implements SelfAttention, ResidualJoin {
+    private final int hidden;
+
+    public BottleneckLayer(Module base, int hidden) {
+        super(base);
+        if (!(base instanceof Layer) && !(base instanceof SelfAttention))
+            throw new PeftException("a bottleneck adapter follows an attention or a layer, not a "
+                    + base.getClass().getSimpleName());
+        this.hidden = hidden;
+        child("adapters", new AdapterDict());
+    }
+
+    private AdapterDict adapters() { return childAt("adapters"); }
+
+    /** Adds adapter {@code name} (adapter-hub's {@code add_adapter} at this place), made active. */
+    public void addAdapter(String name, BottleneckConfig config, long seed, long stream) {
+        checkNew(name);
+        adapters().put(name, new BottleneckAdapter(hidden, config, seed, stream));
+        register(name);
+    }
+
+    public BottleneckAdapter adapter(String name) { return adapters().at(name); }
+
+    /** The wrapped layer's output, unchanged (the adapters act in {@link #join}). */
+    @Override
+    public Tensor forward(Tensor x) {
+        if (!(baseLayer() instanceof Layer l))
+            throw new PeftException("this bottleneck layer wraps an attention: call it as one");
+        return l.forward(x);
+    }
+
+    @Override
+    public Tensor forward(Tensor x, int batch, int seq, int[] positions, KvCache cache, int layer, AttentionMask mask) {
+        if (!(baseLayer() instanceof SelfAttention a))
+            throw new PeftException("this bottleneck layer wraps a " + baseLayer().getClass().getSimpleName()
+                    + ", not an attention");
+        return a.forward(x, batch, seq, positions, cache, layer, mask);
+    }
+
+    @Override
+    public Tensor join(Tensor out, Tensor residual, Layer norm) {
+        List<String> active = pending();
+        if (active.isEmpty()) return norm == null ? F.add(out, residual) : norm.forward(F.add(out, residual));
+        Tensor h = out;
+        for (String name : active) {
+            BottleneckAdapter a = adapter(name);
+            h = a.forward(a.pre(h, residual, norm));
+        }
+        return adapter(active.get(active.size() - 1)).post(h, out, residual, norm);
+    }
+
+    @Override
+    protected void removeTensors(String name) { adapters().remove(name); }
+
+    @Override
+    protected void mergeAdapter(String name) { throw new PeftException(BottleneckTuner.UNMERGEABLE); }
+
+    @Override
+    protected void unmergeAdapter(String name) { throw new PeftException(BottleneckTuner.UNMERGEABLE); }
+
+    @Override
+    public Map<String, Parameter> adapterParameters(String adapter) {
+        Map<String, Parameter> m = new LinkedHashMap<>();
+        adapter(adapter).namedParameters().forEach((k, p) -> m.put("adapters." + adapter + "." + k, p));
+        return m;
+    }
+}

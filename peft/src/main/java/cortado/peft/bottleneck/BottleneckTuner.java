@@ -1,0 +1,155 @@
+package cortado.peft.bottleneck;
+
+import cortado.nn.Block;
+import cortado.nn.LayerNorm;
+import cortado.nn.Linear;
+import cortado.nn.Module;
+import cortado.nn.RMSNorm;
+import cortado.nn.SelfAttention;
+import cortado.nn.models.bert.BertLayer;
+import cortado.peft.PeftException;
+import cortado.peft.TargetMatcher;
+import cortado.peft.Tuner;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * adapter-hub's bottleneck adapters as a tuner. There are no target modules: the places are adapter-hub's, in every
+ * layer not left out, the attention output ({@code mh_adapter}) and the feed-forward output ({@code output_adapter}):
+ * a decoder block's attention and {@code mlp} (GPT-2, the Llama family: the block adds the residual after them,
+ * {@code layer_norm=None}), a BERT layer's {@code attention.output.dense} and {@code output.dense} (post-norm: the
+ * residual output's LayerNorm goes into the join). Each place's child is wrapped in a {@link BottleneckLayer}.
+ *
+ * <p>Files: {@code bottleneck_config.json} (BnConfig's fields with peft_type BOTTLENECK) and
+ * {@code bottleneck_model.safetensors}, whose keys are adapter-hub's own state-dict names
+ * ({@code transformer.h.0.output_adapters.adapters.<name>.adapter_up.weight},
+ * {@code encoder.layer.0.attention.output.adapters.<name>...}), so a file loads into an adapter-hub model with
+ * {@code load_state_dict(strict=False)} and adapter-hub's tensors load here.
+ */
+public final class BottleneckTuner implements Tuner<BottleneckConfig> {
+    public static final String CONFIG = "bottleneck_config.json";
+    public static final String WEIGHTS = "bottleneck_model.safetensors";
+    static final String UNMERGEABLE = "bottleneck adapters put a nonlinearity between two projections: they cannot"
+            + " be merged into the base weights (adapter-hub merges only LoRA-like methods)";
+
+    /** One place an adapter goes: the module path to wrap, its layer index, the hidden size, attention or FFN. */
+    record Place(String path, int layer, int hidden, boolean attention) {}
+
+    @Override public String peftType() { return BottleneckConfig.PEFT_TYPE; }
+
+    @Override public Class<BottleneckConfig> configClass() { return BottleneckConfig.class; }
+
+    @Override
+    public BottleneckConfig fromJson(Map<String, Object> json, String where) { return BottleneckConfig.fromJson(json, where); }
+
+    @Override public Map<String, List<String>> defaultTargets() { return Map.of(); }
+
+    @Override public boolean canWrap(Module m) { return m instanceof Block || m instanceof BertLayer; }
+
+    @Override public String wrapsWhat() { return "decoder blocks (GPT-2, Llama family) and BERT layers"; }
+
+    /** Every attention and FFN output place of the model, in layer order. */
+    static List<Place> places(Module root) {
+        List<Place> out = new ArrayList<>();
+        root.namedModules().forEach((path, m) -> {
+            if (m instanceof Block b) {
+                int layer = index(path);
+                int hidden = -1;
+                String attention = null;
+                for (Map.Entry<String, Module> c : b.children().entrySet()) {
+                    Module child = c.getValue() instanceof BottleneckLayer l ? l.baseLayer() : c.getValue();
+                    if (child instanceof LayerNorm || child instanceof RMSNorm)
+                        hidden = (int) child.ownParameters().get("weight").numel();
+                    if (child instanceof SelfAttention) attention = c.getKey();
+                }
+                if (attention == null || hidden < 0 || !b.children().containsKey("mlp"))
+                    throw new PeftException(path + ": a block without an attention, an mlp or a norm");
+                out.add(new Place(path + "." + attention, layer, hidden, true));
+                out.add(new Place(path + ".mlp", layer, hidden, false));
+            } else if (m instanceof BertLayer) {
+                int layer = index(path);
+                int hidden = dense(root, path + ".output.dense").outFeatures();
+                out.add(new Place(path + ".attention.output.dense", layer, hidden, true));
+                out.add(new Place(path + ".output.dense", layer, hidden, false));
+            }
+        });
+        if (out.isEmpty())
+            throw new PeftException("bottleneck adapters need decoder blocks (GPT-2, Llama family) or BERT layers;"
+                    + " this " + root.getClass().getSimpleName() + " has none");
+        return out;
+    }
+
+    private static Linear dense(Module root, String path) {
+        Module m = root.get(path);
+        if (m instanceof BottleneckLayer l) m = l.baseLayer();
+        if (!(m instanceof Linear lin)) throw new PeftException(path + ": expected a Linear, got " + m.getClass().getSimpleName());
+        return lin;
+    }
+
+    /** The layer index: the last segment of a block's path ({@code transformer.h.3} -> 3). */
+    private static int index(String path) {
+        String last = path.substring(path.lastIndexOf('.') + 1);
+        try {
+            return Integer.parseInt(last);
+        } catch (NumberFormatException e) {
+            throw new PeftException(path + ": a layer not inside a numbered list");
+        }
+    }
+
+    private static List<Place> selected(Module root, BottleneckConfig c) {
+        List<Place> out = new ArrayList<>();
+        for (Place p : places(root))
+            if (!c.leaveOut().contains(p.layer()) && (p.attention() ? c.mhAdapter() : c.outputAdapter())) out.add(p);
+        return out;
+    }
+
+    @Override
+    public TargetMatcher.Resolved<BottleneckConfig> resolve(BottleneckConfig c, Module root, String modelType) {
+        List<String> paths = new ArrayList<>();
+        for (Place p : selected(root, c)) paths.add(p.path());
+        if (paths.isEmpty()) throw new PeftException("leave_out " + c.leaveOut() + " leaves out every layer");
+        return new TargetMatcher.Resolved<>(c, paths);
+    }
+
+    /**
+     * Wraps each place (once; a second adapter joins the wrapper) and adds adapter {@code name}: each adapter draws
+     * its init from its own stream of {@code seed} (or of init_weights_seed, adapter-hub's per-module reset).
+     */
+    @Override
+    public BottleneckConfig inject(Module root, List<String> targets, String name, BottleneckConfig c, long seed) {
+        long s = c.initWeightsSeed() == null ? seed : c.initWeightsSeed();
+        int i = 0;
+        for (Place p : selected(root, c)) {
+            if (!targets.contains(p.path())) continue;
+            Module m = root.get(p.path());
+            BottleneckLayer layer = m instanceof BottleneckLayer l ? l : new BottleneckLayer(m, p.hidden());
+            if (layer != m) root.replace(p.path(), layer);
+            layer.addAdapter(name, c, s, c.initWeightsSeed() == null ? 2L * i++ : 0L);
+        }
+        return c;
+    }
+
+    /**
+     * adapter-hub's key: {@code <block>.attention_adapters} / {@code <block>.output_adapters} for a decoder block's
+     * attention / mlp, the BERT residual output itself ({@code ...attention.output}, {@code ...output}) for its
+     * dense; the adapter's name stays in the key, as in adapter-hub's state dict.
+     */
+    @Override
+    public String savedKey(String fullName, String name) {
+        String marker = ".adapters." + name + ".";
+        int at = fullName.indexOf(marker);
+        if (at < 0) return fullName.replace(".modules_to_save." + name + ".", ".");   // a task head: the base's name
+        String place = fullName.substring(0, at), rest = fullName.substring(at);
+        String parent = place.substring(0, place.lastIndexOf('.')), leaf = place.substring(place.lastIndexOf('.') + 1);
+        String mapped = leaf.equals("dense") ? parent
+                : leaf.equals("mlp") ? parent + ".output_adapters" : parent + ".attention_adapters";
+        return mapped + rest;
+    }
+
+    @Override public String unmergeable() { return UNMERGEABLE; }
+
+    @Override public String configFile() { return CONFIG; }
+
+    @Override public String weightsFile() { return WEIGHTS; }
+}

@@ -1,0 +1,93 @@
+package cortado.tests.parity;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import cortado.autograd.NoGrad;
+import cortado.data.json.Json;
+import cortado.nn.Module;
+import cortado.nn.io.HfCheckpoint;
+import cortado.nn.io.Safetensors;
+import cortado.nn.models.CausalLm;
+import cortado.nn.models.bert.BertCheckpoint;
+import cortado.nn.models.bert.BertModel;
+import cortado.nn.models.bert.EncoderBatch;
+import cortado.peft.AdapterFiles;
+import cortado.peft.PeftModel;
+import cortado.peft.bottleneck.BottleneckConfig;
+import cortado.tensor.Tensor;
+import java.nio.file.Files;
+import java.util.Map;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Bottleneck adapters against adapter-hub's {@code adapters} 1.2.0 (tools/golden/make_adapterhub_golden.py): Houlsby
+ * (DoubleSeqBnConfig), Pfeiffer (SeqBnConfig) and parallel (ParBnConfig) adapters that adapter-hub put on the tiny
+ * GPT-2, Llama and BERT checkpoints, with random nonzero tensors, load here from adapter-hub's own state-dict names
+ * and give adapter-hub's logits (BERT: last_hidden_state, a padded row); a custom BnConfig on BERT moves every switch
+ * at once (the residual after the base LayerNorm, gelu, scaling 0.5, layer 0 left out). The trainable parameter
+ * count equals adapter-hub's and the closed form of the definition.
+ *
+ * <p>Tolerance: max |Δ| / max |ref| <= 1e-5: both sides compute in float32 through two layers in different
+ * summation orders (measured below 1e-6). Planted bugs, each caught (see the report): the Pfeiffer adapter's
+ * residual taken after the residual add instead of before, the parallel adapter unscaled.
+ */
+class AdapterHubParityTest {
+    private static final double TOL = 1e-5;
+
+    private static String base(String name) { return name.substring(name.lastIndexOf('_') + 1); }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"houlsby_gpt2", "pfeiffer_gpt2", "parallel_gpt2", "houlsby_llama", "pfeiffer_llama"})
+    void decoderAdaptersGiveAdapterHubsLogits(String name) {
+        Map<String, Tensor> g = Safetensors.load(Golden.path("adapterhub_golden.safetensors"));
+        Tensor idsT = g.get(name + ".input_ids");
+        int b = idsT.size(0), t = idsT.size(1);
+        CausalLm lm = HfCheckpoint.load(Golden.path(base(name)));
+        PeftModel peft = AdapterFiles.load(lm, Golden.path("adapterhub/" + name));
+        try (NoGrad ng = NoGrad.enter()) {
+            Tensor y = peft.model().forward(Golden.ints(idsT), b, t);
+            double rel = Golden.relativeToMax(y.contiguous(), g.get(name + ".logits"));
+            System.out.printf("adapter-hub -> cortado %s: max rel err %.2e%n", name, rel);
+            assertThat(rel).as(name).isLessThanOrEqualTo(TOL);
+        }
+        checkCounts(name, peft, peft.module());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"houlsby_bert", "pfeiffer_bert", "parallel_bert", "custom_bert"})
+    void bertAdaptersGiveAdapterHubsHiddenStates(String name) {
+        Map<String, Tensor> g = Safetensors.load(Golden.path("adapterhub_golden.safetensors"));
+        Tensor idsT = g.get(name + ".input_ids");
+        int b = idsT.size(0), t = idsT.size(1);
+        EncoderBatch batch = new EncoderBatch(b, t, Golden.ints(idsT), null, Golden.ints(g.get(name + ".attention_mask")));
+        BertModel bert = BertCheckpoint.loadModel(Golden.path("bert"));
+        PeftModel peft = AdapterFiles.loadModule(bert, "bert", Golden.path("adapterhub/" + name));
+        try (NoGrad ng = NoGrad.enter()) {
+            double rel = Golden.relativeToMax(bert.forward(batch).lastHiddenState().contiguous(), g.get(name + ".logits"));
+            System.out.printf("adapter-hub -> cortado %s: max rel err %.2e%n", name, rel);
+            assertThat(rel).as(name).isLessThanOrEqualTo(TOL);
+        }
+        checkCounts(name, peft, bert);
+    }
+
+    /**
+     * Trainable parameters: adapter-hub's count, and the closed form per place, {@code 2·h·m + m + h} (down weight and
+     * bias, up weight and bias) with {@code m = max(1, floor(h / reduction_factor))}, times the places: one per
+     * layer not left out for each of mh_adapter and output_adapter (the tiny bases: 2 layers, h = 32).
+     */
+    private static void checkCounts(String name, PeftModel peft, Module root) {
+        try {
+            Map<String, Object> counts = Json.parseObject(Files.readString(Golden.path("adapterhub_counts.json")));
+            BottleneckConfig c = (BottleneckConfig) peft.config(PeftModel.DEFAULT);
+            int h = 32, layers = 2, m = Math.max(1, (int) Math.floor(h / c.reductionFactor()));
+            long places = (long) (layers - c.leaveOut().size()) * ((c.mhAdapter() ? 1 : 0) + (c.outputAdapter() ? 1 : 0));
+            long closed = places * (2L * h * m + m + h);
+            long ours = peft.trainableAndAll()[0];
+            assertThat(ours).as(name + " trainable vs adapter-hub").isEqualTo(((Number) counts.get(name)).longValue());
+            assertThat(ours).as(name + " trainable vs closed form").isEqualTo(closed);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}
