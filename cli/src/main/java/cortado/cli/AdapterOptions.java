@@ -4,6 +4,8 @@ import cortado.peft.Bias;
 import cortado.peft.PeftConfig;
 import cortado.peft.TargetModules;
 import cortado.peft.bitfit.BitFitConfig;
+import cortado.peft.bottleneck.BottleneckConfig;
+import cortado.peft.bottleneck.NonLinearity;
 import cortado.peft.ia3.IA3Config;
 import cortado.peft.lntuning.LNTuningConfig;
 import cortado.peft.loha.LoHaConfig;
@@ -40,6 +42,8 @@ final class AdapterOptions {
     static final List<String> OFT_FLAGS = List.of("r", "oft-block-size", "target-modules", "coft", "coft-eps", "block-share",
             "cayley-neumann-terms");
     static final List<String> LN_TUNING_FLAGS = List.of("target-modules");
+    static final List<String> BOTTLENECK_FLAGS = List.of("reduction-factor", "non-linearity", "adapter-scaling",
+            "leave-out", "dropout");
     static final List<String> PROMPT_TUNING_FLAGS = List.of("num-virtual-tokens", "prompt-init", "prompt-init-text");
     static final List<String> P_TUNING_FLAGS = List.of("num-virtual-tokens", "encoder-type", "encoder-hidden-size",
             "encoder-num-layers");
@@ -50,7 +54,8 @@ final class AdapterOptions {
             "loftq-iter", "feedforward-modules", "rank-dropout", "module-dropout", "decompose-both", "decompose-factor",
             "rank-dropout-scale", "projection-prng-key", "no-save-projection", "d-initial", "oft-block-size", "coft",
             "coft-eps", "block-share", "cayley-neumann-terms", "num-virtual-tokens", "prompt-init", "prompt-init-text",
-            "encoder-type", "encoder-hidden-size", "encoder-num-layers", "prefix-projection");
+            "encoder-type", "encoder-hidden-size", "encoder-num-layers", "prefix-projection", "reduction-factor",
+            "non-linearity", "adapter-scaling", "leave-out");
 
     private AdapterOptions() {}
 
@@ -65,7 +70,8 @@ final class AdapterOptions {
                         + " number of blocks per layer instead of --oft-block-size)", "8")
                 .option("alpha", "A", "LoRA, LoHa, LoKr alpha: the update is scaled by alpha/r (alpha/sqrt(r) with"
                         + " --rslora)", "8")
-                .option("dropout", "P", "dropout on the adapter's input (LoRA: lora_dropout, VeRA: vera_dropout)", "0")
+                .option("dropout", "P", "dropout on the adapter's input (LoRA: lora_dropout, VeRA: vera_dropout); houlsby,"
+                        + " pfeiffer, parallel-adapter: on the adapter's output (BnConfig's dropout)", "0")
                 .flag("rslora", "rank-stabilized LoRA: scale by alpha/sqrt(r) (use_rslora)")
                 .option("init", String.join("|", INITS), "LoRA initialization (init_lora_weights): kaiming is A"
                         + " kaiming-uniform, B zero, so training starts from the base model; gaussian draws A from"
@@ -107,7 +113,16 @@ final class AdapterOptions {
                         + " (default: the model's hidden size)", null)
                 .option("encoder-num-layers", "N", "p-tuning with --encoder-type lstm: the LSTM's layers", "2")
                 .flag("prefix-projection", "prefix-tuning: reparameterize the keys and values by an MLP"
-                        + " (Linear-Tanh-Linear) over P embeddings; without it they are trained directly (P-tuning v2)");
+                        + " (Linear-Tanh-Linear) over P embeddings; without it they are trained directly (P-tuning v2)")
+                .option("reduction-factor", "F", "houlsby, pfeiffer, parallel-adapter: hidden size / bottleneck"
+                        + " width (default 16; parallel-adapter 2)", null)
+                .option("non-linearity", String.join("|", Arrays.stream(NonLinearity.values())
+                        .map(NonLinearity::hfName).toList()), "houlsby, pfeiffer, parallel-adapter: the bottleneck's"
+                        + " activation (default houlsby swish, else relu)", null)
+                .option("adapter-scaling", "S", "houlsby, pfeiffer, parallel-adapter: the factor on the adapter's"
+                        + " output (default 1; parallel-adapter 4)", null)
+                .option("leave-out", "I,J", "houlsby, pfeiffer, parallel-adapter: layer indices without an adapter",
+                        null);
     }
 
     static PeftConfig promptTuning(Args a, String modelDir) throws UsageException {
@@ -169,6 +184,42 @@ final class AdapterOptions {
         return new OFTConfig(r, block, 0, targets(a, "target-modules"), false, null, true, null, null, List.of(),
                 a.bool("coft"), eps, a.bool("block-share"), true, a.positiveInt("cayley-neumann-terms"), modelDir,
                 "CAUSAL_LM");
+    }
+
+    /**
+     * adapter-hub's presets (DoubleSeqBnConfig, SeqBnConfig, ParBnConfig) with the flags given; saved as
+     * bottleneck_config.json + bottleneck_model.safetensors under adapter-hub's tensor names.
+     */
+    static PeftConfig bottleneck(Args a, String modelDir, String preset) throws UsageException {
+        BottleneckConfig p = BottleneckConfig.preset(preset);
+        double rf = p.reductionFactor(), scaling = p.scaling();
+        if (a.has("reduction-factor")) {
+            rf = a.real("reduction-factor");
+            if (!(rf > 0)) throw new UsageException("--reduction-factor must be positive, got " + a.string("reduction-factor"));
+        }
+        if (a.has("adapter-scaling")) scaling = a.real("adapter-scaling");
+        NonLinearity act = p.nonLinearity();
+        if (a.has("non-linearity"))
+            act = NonLinearity.valueOf(a.choice("non-linearity", Arrays.stream(NonLinearity.values())
+                    .map(NonLinearity::hfName).toArray(String[]::new)).toUpperCase(java.util.Locale.ROOT));
+        List<Integer> leaveOut = List.of();
+        if (a.has("leave-out")) {
+            List<Integer> out = new java.util.ArrayList<>();
+            for (String part : a.string("leave-out").split(",", -1)) {
+                try {
+                    int i = Integer.parseInt(part.trim());
+                    if (i < 0) throw new NumberFormatException();
+                    out.add(i);
+                } catch (NumberFormatException e) {
+                    throw new UsageException("--leave-out must be layer indices 0,1,... separated by commas, got '"
+                            + a.string("leave-out") + "'");
+                }
+            }
+            leaveOut = out;
+        }
+        return new BottleneckConfig(p.mhAdapter(), p.outputAdapter(), rf, act, p.originalLnBefore(),
+                p.originalLnAfter(), p.residualBeforeLn(), p.isParallel(), scaling, p.initWeights(), null, leaveOut,
+                probability(a, "dropout"), List.of(), modelDir, "CAUSAL_LM");
     }
 
     static PeftConfig lnTuning(Args a, String modelDir) throws UsageException {
