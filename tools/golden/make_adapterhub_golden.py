@@ -31,6 +31,7 @@ from transformers import AutoModel, AutoModelForCausalLM
 
 import adapters
 from adapters import BnConfig, DoubleSeqBnConfig, ParBnConfig, SeqBnConfig
+from adapters.composition import Stack
 
 B, T = 2, 6
 
@@ -48,6 +49,9 @@ CASES = [
     ("pfeiffer_bert", "bert", SeqBnConfig()),
     ("parallel_bert", "bert", ParBnConfig()),
     # every switch away from the presets at once: the residual taken after the base's LayerNorm, a gelu, a scale
+    # adapter-hub's Stack: a second adapter "second" (in golden/adapterhub/<case>/second) after "default" in each layer
+    ("stack_gpt2", "gpt2", (DoubleSeqBnConfig(), SeqBnConfig(reduction_factor=4))),
+    ("stack_bert", "bert", (SeqBnConfig(), DoubleSeqBnConfig(reduction_factor=8))),
     ("custom_bert", "bert", BnConfig(mh_adapter=True, output_adapter=True, reduction_factor=8, non_linearity="gelu",
                                      original_ln_before=True, residual_before_ln=False, scaling=0.5, leave_out=[0])),
 ]
@@ -65,15 +69,20 @@ def main():
         model = (AutoModel if is_bert else AutoModelForCausalLM).from_pretrained(path, attn_implementation="eager")
         model.eval()
         adapters.init(model)
-        model.add_adapter("default", config=config)
-        model.set_active_adapters("default")
-        tensors = {}
+        configs = config if isinstance(config, tuple) else (config,)
+        names = ["default", "second"][:len(configs)]
+        for name, c in zip(names, configs):
+            model.add_adapter(name, config=c)
+        setup = Stack(*names) if len(names) > 1 else "default"
+        model.set_active_adapters(setup)
+        tensors = {name: {} for name in names}
         with torch.no_grad():
             for k, p in model.named_parameters():
-                if ".adapters.default." in k:
-                    p.copy_(0.3 * torch.randn_like(p))
-                    tensors[k] = p.detach().clone().contiguous()
-        counts[case] = sum(t.numel() for t in tensors.values())
+                for name in names:
+                    if f".adapters.{name}." in k:
+                        p.copy_(0.3 * torch.randn_like(p))
+                        tensors[name][k] = p.detach().clone().contiguous()
+        counts[case] = sum(t.numel() for t in tensors["default"].values())
         vocab = model.config.vocab_size
         ids = torch.randint(0, vocab, (B, T))
         with torch.no_grad():
@@ -88,19 +97,20 @@ def main():
             model.set_active_adapters(None)
             plain = (model(input_ids=ids, attention_mask=mask).last_hidden_state if is_bert
                      else model(input_ids=ids).logits)
-            model.set_active_adapters("default")
+            model.set_active_adapters(setup)
             assert (plain - y).abs().max() > 1e-2, case
         out[case + ".input_ids"] = ids
         out[case + ".logits"] = y.contiguous()
-        d = os.path.join(args.golden, "adapterhub", case)
-        os.makedirs(d, exist_ok=True)
-        cfg = {"peft_type": "BOTTLENECK"}
-        cfg.update({f: config[f] for f in FIELDS})
-        with open(os.path.join(d, "bottleneck_config.json"), "w") as f:
-            json.dump(cfg, f, indent=2)
-            f.write("\n")
-        save_file(tensors, os.path.join(d, "bottleneck_model.safetensors"), metadata={"format": "pt"})
-        print(case, counts[case], sorted(tensors)[:2])
+        for name, c in zip(names, configs):
+            d = os.path.join(args.golden, "adapterhub", case, *([] if name == "default" else [name]))
+            os.makedirs(d, exist_ok=True)
+            cfg = {"peft_type": "BOTTLENECK"}
+            cfg.update({f: c[f] for f in FIELDS})
+            with open(os.path.join(d, "bottleneck_config.json"), "w") as f:
+                json.dump(cfg, f, indent=2)
+                f.write("\n")
+            save_file(tensors[name], os.path.join(d, "bottleneck_model.safetensors"), metadata={"format": "pt"})
+        print(case, counts[case], sorted(tensors["default"])[:1])
     save_file(out, os.path.join(args.golden, "adapterhub_golden.safetensors"))
     with open(os.path.join(args.golden, "adapterhub_counts.json"), "w") as f:
         json.dump(counts, f, indent=2)

@@ -8,6 +8,7 @@ import cortado.nn.RMSNorm;
 import cortado.nn.SelfAttention;
 import cortado.nn.models.bert.BertLayer;
 import cortado.peft.PeftException;
+import cortado.peft.PeftModel;
 import cortado.peft.TargetMatcher;
 import cortado.peft.Tuner;
 import java.util.ArrayList;
@@ -145,6 +146,22 @@ public final class BottleneckTuner implements Tuner<BottleneckConfig> {
         String mapped = leaf.equals("dense") ? parent
                 : leaf.equals("mlp") ? parent + ".output_adapters" : parent + ".attention_adapters";
         return mapped + rest;
+    }
+
+    /**
+     * adapter-hub's {@code set_active_adapters(Stack(a, b, ...))}: in every layer the named adapters it holds run one
+     * after the other, each reading the previous one's output (each with its own pre_forward), the last one's
+     * post_forward closing the layer. What trains stays the model's active adapter; {@link PeftModel#setAdapter}
+     * goes back to one adapter.
+     */
+    public static void stack(PeftModel model, List<String> names) {
+        if (!BottleneckConfig.PEFT_TYPE.equals(model.tuner().peftType()))
+            throw new PeftException("Stack composes bottleneck adapters; this model's adapters are " + model.tuner().peftType());
+        for (String n : names) model.config(n);
+        model.module().namedModules().values().forEach(m -> {
+            if (m instanceof BottleneckLayer l)
+                l.setActiveAdapters(names.stream().filter(l.adapterNames()::contains).toList());
+        });
     }
 
     @Override public String unmergeable() { return UNMERGEABLE; }
