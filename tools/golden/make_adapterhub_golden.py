@@ -17,6 +17,7 @@ draws small ones, mam_adapter a zero up-projection) are redrawn N(0, 0.3) so eve
   golden/adapterhub/<case>/bottleneck_config.json      Cortado's config file: peft_type BOTTLENECK + the BnConfig fields
   golden/adapterhub/<case>/bottleneck_model.safetensors  the adapter's tensors under adapter-hub's own state-dict names
                                                         (transformer.h.0.output_adapters.adapters.default.adapter_up.weight)
+ golden/adapterhub/<case>/fusion.safetensors           (fusion cases) the fusion layers' tensors, adapter-hub's names
   golden/adapterhub_golden.safetensors                 <case>.input_ids, (BERT) <case>.attention_mask, <case>.logits
                                                         (causal LMs: logits [B,T,V]; BERT: last_hidden_state [B,T,C])
   golden/adapterhub_counts.json                        per case, the adapter's parameter count in adapter-hub
@@ -31,7 +32,7 @@ from transformers import AutoModel, AutoModelForCausalLM
 
 import adapters
 from adapters import BnConfig, DoubleSeqBnConfig, ParBnConfig, SeqBnConfig
-from adapters.composition import Stack
+from adapters.composition import Fuse, Stack
 
 B, T = 2, 6
 
@@ -52,6 +53,9 @@ CASES = [
     # adapter-hub's Stack: a second adapter "second" (in golden/adapterhub/<case>/second) after "default" in each layer
     ("stack_gpt2", "gpt2", (DoubleSeqBnConfig(), SeqBnConfig(reduction_factor=4))),
     ("stack_bert", "bert", (SeqBnConfig(), DoubleSeqBnConfig(reduction_factor=8))),
+    # AdapterFusion ("dynamic") over "default" and "second"; its tensors in golden/adapterhub/<case>/fusion.safetensors
+    ("fusion_gpt2", "gpt2", (DoubleSeqBnConfig(), DoubleSeqBnConfig(reduction_factor=8)), "fuse"),
+    ("fusion_bert", "bert", (SeqBnConfig(), SeqBnConfig(reduction_factor=4)), "fuse"),
     ("custom_bert", "bert", BnConfig(mh_adapter=True, output_adapter=True, reduction_factor=8, non_linearity="gelu",
                                      original_ln_before=True, residual_before_ln=False, scaling=0.5, leave_out=[0])),
 ]
@@ -63,7 +67,8 @@ def main():
     args = ap.parse_args()
     torch.manual_seed(0)
     out, counts = {}, {}
-    for case, base, config in CASES:
+    for case, base, config, *mode in CASES:
+        fuse = mode == ["fuse"]
         path = os.path.join(args.golden, base)
         is_bert = base == "bert"
         model = (AutoModel if is_bert else AutoModelForCausalLM).from_pretrained(path, attn_implementation="eager")
@@ -73,7 +78,9 @@ def main():
         names = ["default", "second"][:len(configs)]
         for name, c in zip(names, configs):
             model.add_adapter(name, config=c)
-        setup = Stack(*names) if len(names) > 1 else "default"
+        setup = (Fuse(*names) if fuse else Stack(*names)) if len(names) > 1 else "default"
+        if fuse:
+            model.add_adapter_fusion(setup, "dynamic")
         model.set_active_adapters(setup)
         tensors = {name: {} for name in names}
         with torch.no_grad():
@@ -82,6 +89,12 @@ def main():
                     if f".adapters.{name}." in k:
                         p.copy_(0.3 * torch.randn_like(p))
                         tensors[name][k] = p.detach().clone().contiguous()
+            fusion = {}
+            for k, p in model.named_parameters():
+                if ".adapter_fusion_layer." in k:
+                    # value: the identity plus noise, so that a transposed or missing value shows
+                    p.copy_((p if k.endswith("value.weight") else 0) + 0.3 * torch.randn_like(p))
+                    fusion[k] = p.detach().clone().contiguous()
         counts[case] = sum(t.numel() for t in tensors["default"].values())
         vocab = model.config.vocab_size
         ids = torch.randint(0, vocab, (B, T))
@@ -110,7 +123,9 @@ def main():
                 json.dump(cfg, f, indent=2)
                 f.write("\n")
             save_file(tensors[name], os.path.join(d, "bottleneck_model.safetensors"), metadata={"format": "pt"})
-        print(case, counts[case], sorted(tensors["default"])[:1])
+        if fuse:
+            save_file(fusion, os.path.join(args.golden, "adapterhub", case, "fusion.safetensors"), metadata={"format": "pt"})
+        print(case, counts[case], len(fusion), sorted(tensors["default"])[:1])
     save_file(out, os.path.join(args.golden, "adapterhub_golden.safetensors"))
     with open(os.path.join(args.golden, "adapterhub_counts.json"), "w") as f:
         json.dump(counts, f, indent=2)

@@ -16,6 +16,7 @@ import cortado.nn.models.bert.EncoderBatch;
 import cortado.peft.bottleneck.BottleneckConfig;
 import cortado.peft.bottleneck.BottleneckLayer;
 import cortado.peft.bottleneck.BottleneckTuner;
+import cortado.peft.bottleneck.FusionConfig;
 import cortado.tensor.Tensor;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -179,6 +180,75 @@ class BottleneckAdaptersTest {
         assertThat(model.module().get("model.layers.1.mlp")).isInstanceOf(BottleneckLayer.class);
         assertThat(model.module().namedModules().values().stream().filter(m -> m instanceof BottleneckLayer).count())
                 .as("Pfeiffer: the FFN output of each of 2 layers").isEqualTo(2);
+    }
+
+    /**
+     * AdapterFusion over a single adapter with the value at the identity: softmax over one score is 1, so the output
+     * is that adapter's own, z + residual (Pfeiffer et al. 2021); adapter-hub's init (1e-6 off the diagonal) is within
+     * 1e-4 of it. Query and key are random, and do not matter. A value off the identity does. Sequential adapters
+     * only: adapter-hub's fusion adds the residual it gets from the last adapter's pre_forward, which for a parallel
+     * adapter is the residual stream, added again by its post_forward (checked in adapter-hub 1.2.0: a fused parallel
+     * adapter is 0.31 off the adapter alone, a Pfeiffer one 0.0); Cortado does as adapter-hub does.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"houlsby_gpt2", "pfeiffer_llama", "pfeiffer_gpt2"})
+    void fusionOverOneAdapterWithIdentityValueIsThatAdapter(String name) {
+        String[] p = name.split("_");
+        CausalLm model = base(p[1], 4);
+        PeftModel peft = PeftModel.wrap(model, BottleneckConfig.preset(p[0]), 2);
+        perturb(peft, 6, false);
+        int[] ids = TinyModels.ids(B * T, 96, 8);
+        float[] alone = logits(model, ids);
+        List<String> one = List.of("default");
+        BottleneckTuner.addFusion(peft, one, FusionConfig.dynamic(), 3);
+        Map<String, Parameter> fusion = BottleneckTuner.activateFusion(peft, one);
+        assertThat(TinyModels.relDiff(logits(model, ids), alone)).as("adapter-hub's init").isLessThan(1e-4);
+        long stream = 0;
+        for (Map.Entry<String, Parameter> e : fusion.entrySet()) {
+            Tensor t = e.getValue().value();
+            if (e.getKey().endsWith("value.weight")) {
+                int c = t.size(0);
+                float[] eye = new float[c * c];
+                for (int i = 0; i < c; i++) eye[i * c + i] = 1f;
+                e.getValue().set(t.backend().fromArray(eye, c, c));
+            } else Init.normal(t, 0.5f, 1, stream++);
+        }
+        assertThat(TinyModels.relDiff(logits(model, ids), alone)).as("identity value").isLessThanOrEqualTo(1e-6);
+        fusion.forEach((k, x) -> { if (k.endsWith("value.weight")) Init.normal(x.value(), 0.3f, 2, 0); });
+        assertThat(TinyModels.relDiff(logits(model, ids), alone)).as("value off the identity").isGreaterThan(1e-3);
+    }
+
+    /** Stage two of AdapterFusion: with two trained adapters frozen, training moves only the fusion layers. */
+    @Test
+    void fusionTrainingMovesOnlyTheFusionLayers() {
+        CausalLm model = TinyModels.gpt2(5);
+        PeftModel peft = PeftModel.wrap(model, BottleneckConfig.houlsby(), 1);
+        peft.addAdapter("second", BottleneckConfig.pfeiffer().withReductionFactor(4), 2);
+        perturb(peft, 4, false);
+        List<String> both = List.of("default", "second");
+        BottleneckTuner.addFusion(peft, both, FusionConfig.dynamic(), 3);
+        Map<String, Parameter> fusion = BottleneckTuner.activateFusion(peft, both);
+        assertThat(fusion).as("Pfeiffer has no attention adapter: fusion only at the FFN of 2 layers").hasSize(10);
+        Map<String, float[]> before = snapshot(model);
+        int[] ids = TinyModels.ids(B * T, 96, 4), targets = TinyModels.ids(B * T, 96, 5);
+        float first = 0, last = 0;
+        for (int step = 0; step <= 8; step++) {
+            model.module().namedParameters().values().forEach(x -> x.value().setGrad(null));
+            Tensor loss = model.loss(ids, targets, B, T);
+            if (step == 0) first = loss.item();
+            last = loss.item();
+            if (step == 8) break;
+            Autograd.backward(loss);
+            try (NoGrad ng = NoGrad.enter()) {
+                for (Parameter x : model.module().namedParameters().values())
+                    if (x.trainable() && x.value().grad() != null) x.set(F.sub(x.value(), F.scale(x.value().grad(), 0.5f)));
+            }
+        }
+        assertThat(last).isLessThan(first);
+        Map<String, float[]> after = snapshot(model);
+        List<String> changed = before.keySet().stream().filter(n -> !Arrays.equals(before.get(n), after.get(n))).toList();
+        assertThat(changed).isNotEmpty().allMatch(n -> n.contains(".adapter_fusion_layer."));
+        assertThat(changed).hasSize(fusion.size());
     }
 
     @Test

@@ -73,13 +73,27 @@ public final class BottleneckAdapter extends Module {
         return new State(h, residual);
     }
 
+    /** {@code up(act(down(x))) * scaling}: what AdapterFusion attends over (adapter-hub's {@code bottleneck_up}). */
+    Tensor up(State s) {
+        Layer down = down(), up = up();
+        Tensor out = up.forward(config.nonLinearity().apply(down.forward(s.hidden())));
+        return config.scaling() != 1.0 ? F.scale(out, (float) config.scaling()) : out;
+    }
+
     /** {@code forward}: {@code dropout(up(act(down(x))) * scaling)}, plus the residual for a sequential adapter. */
     Tensor forward(State s) {
-        Layer down = down(), up = up(), dropout = childAt("dropout");
-        Tensor out = up.forward(config.nonLinearity().apply(down.forward(s.hidden())));
-        if (config.scaling() != 1.0) out = F.scale(out, (float) config.scaling());
-        out = dropout.forward(out);
+        Layer dropout = childAt("dropout");
+        Tensor out = dropout.forward(up(s));
         return config.isParallel() ? out : F.add(out, s.residual());
+    }
+
+    /**
+     * The fusion query ({@code pre_forward} with a fusion config): the sublayer output {@code h} itself
+     * (query_before_ln) or the adapter's input {@code s}; a parallel adapter's is the residual stream.
+     */
+    Tensor query(Tensor h, Tensor input, State s, boolean beforeLn) {
+        if (config.isParallel()) return input;
+        return beforeLn ? h : s.hidden();
     }
 
     /**

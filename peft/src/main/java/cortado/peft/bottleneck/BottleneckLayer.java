@@ -34,6 +34,32 @@ public final class BottleneckLayer extends BaseTunerLayer implements SelfAttenti
                     + base.getClass().getSimpleName());
         this.hidden = hidden;
         child("adapters", new AdapterDict());
+        child("adapter_fusion_layer", new AdapterDict());
+    }
+
+    private AdapterDict fusions() { return childAt("adapter_fusion_layer"); }
+
+    /** The fused adapters while a fusion is active here, else null. */
+    private List<String> fused;
+
+    /** Adds an AdapterFusion layer over {@code names} (all held here), adapter-hub's name "a,b". */
+    public void addFusion(List<String> names, FusionConfig config, long seed, long stream) {
+        for (String n : names) if (!adapterNames().contains(n)) throw new PeftException("no adapter '" + n + "' here");
+        fusions().put(String.join(",", names), new AdapterFusion(hidden, config, seed, stream));
+    }
+
+    /** Whether this layer holds all of {@code names} (a fusion over them goes here). */
+    public boolean holdsAll(List<String> names) { return adapterNames().containsAll(names); }
+
+    public AdapterFusion fusion(List<String> names) { return fusions().at(String.join(",", names)); }
+
+    /** Makes the fusion over {@code names} (added here) the join, or with null goes back to the active adapters. */
+    public void activateFusion(List<String> names) {
+        if (names != null) {
+            fusion(names);
+            setActiveAdapters(names);
+        }
+        fused = names;
     }
 
     private AdapterDict adapters() { return childAt("adapters"); }
@@ -67,6 +93,7 @@ public final class BottleneckLayer extends BaseTunerLayer implements SelfAttenti
     public Tensor join(Tensor out, Tensor residual, Layer norm) {
         List<String> active = pending();
         if (active.isEmpty()) return norm == null ? F.add(out, residual) : norm.forward(F.add(out, residual));
+        if (fused != null && active.equals(fused)) return fuse(out, residual, norm);
         Tensor h = out;
         for (String name : active) {
             BottleneckAdapter a = adapter(name);
@@ -75,8 +102,28 @@ public final class BottleneckLayer extends BaseTunerLayer implements SelfAttenti
         return adapter(active.get(active.size() - 1)).post(h, out, residual, norm);
     }
 
+    /**
+     * adapter-hub's {@code compose_fuse}: the last fused adapter's pre_forward gives the input, query and residual;
+     * every fused adapter's up-projection of that input goes through the fusion layer, which adds the residual; the
+     * last adapter's post_forward closes the layer.
+     */
+    private Tensor fuse(Tensor out, Tensor residual, Layer norm) {
+        AdapterFusion f = fusion(fused);
+        BottleneckAdapter last = adapter(fused.get(fused.size() - 1));
+        BottleneckAdapter.State s = last.pre(out, residual, norm);
+        java.util.ArrayList<Tensor> ups = new java.util.ArrayList<>();
+        for (String n : fused) ups.add(adapter(n).up(s));
+        Tensor h = f.forward(last.query(out, residual, s, f.config().queryBeforeLn()), ups, s.residual());
+        return last.post(h, out, residual, norm);
+    }
+
     @Override
-    protected void removeTensors(String name) { adapters().remove(name); }
+    protected void removeTensors(String name) {
+        for (String k : java.util.List.copyOf(fusions().children().keySet()))
+            if (java.util.Arrays.asList(k.split(",")).contains(name)) fusions().remove(k);
+        if (fused != null && fused.contains(name)) fused = null;
+        adapters().remove(name);
+    }
 
     @Override
     protected void mergeAdapter(String name) { throw new PeftException(BottleneckTuner.UNMERGEABLE); }

@@ -4,6 +4,7 @@ import cortado.nn.Block;
 import cortado.nn.LayerNorm;
 import cortado.nn.Linear;
 import cortado.nn.Module;
+import cortado.nn.Parameter;
 import cortado.nn.RMSNorm;
 import cortado.nn.SelfAttention;
 import cortado.nn.models.bert.BertLayer;
@@ -141,11 +142,7 @@ public final class BottleneckTuner implements Tuner<BottleneckConfig> {
         String marker = ".adapters." + name + ".";
         int at = fullName.indexOf(marker);
         if (at < 0) return fullName.replace(".modules_to_save." + name + ".", ".");   // a task head: the base's name
-        String place = fullName.substring(0, at), rest = fullName.substring(at);
-        String parent = place.substring(0, place.lastIndexOf('.')), leaf = place.substring(place.lastIndexOf('.') + 1);
-        String mapped = leaf.equals("dense") ? parent
-                : leaf.equals("mlp") ? parent + ".output_adapters" : parent + ".attention_adapters";
-        return mapped + rest;
+        return adapterHubPlace(fullName.substring(0, at)) + fullName.substring(at);
     }
 
     /**
@@ -162,6 +159,57 @@ public final class BottleneckTuner implements Tuner<BottleneckConfig> {
             if (m instanceof BottleneckLayer l)
                 l.setActiveAdapters(names.stream().filter(l.adapterNames()::contains).toList());
         });
+    }
+
+    /**
+     * adapter-hub's {@code add_adapter_fusion(Fuse(a, b, ...))}: a fusion layer at every place that holds all the
+     * adapters (their init drawn from {@code seed}).
+     */
+    public static void addFusion(PeftModel model, List<String> names, FusionConfig config, long seed) {
+        for (String n : names) model.config(n);
+        long stream = 1000;
+        for (Module m : model.module().namedModules().values())
+            if (m instanceof BottleneckLayer l && l.holdsAll(names)) {
+                l.addFusion(names, config, seed, stream);
+                stream += 3;
+            }
+    }
+
+    /**
+     * adapter-hub's {@code set_active_adapters(Fuse(...))} and {@code train_adapter_fusion}: the fusion over
+     * {@code names} is the join wherever it was added, the adapters are frozen and only the fusion layers train
+     * (stage two of the recipe: the task adapters are trained first, one by one). Returns what trains, under
+     * adapter-hub's names ({@link #fusionParameters}).
+     */
+    public static Map<String, Parameter> activateFusion(PeftModel model, List<String> names) {
+        Map<String, Parameter> trains = fusionParameters(model.module(), names);
+        if (trains.isEmpty()) throw new PeftException("no fusion over " + names + " (addFusion first)");
+        for (Module m : model.module().namedModules().values())
+            if (m instanceof BottleneckLayer l && l.holdsAll(names)) l.activateFusion(names);
+        model.module().namedParameters().values().forEach(p -> p.setTrainable(false));
+        trains.values().forEach(p -> p.setTrainable(true));
+        return trains;
+    }
+
+    /**
+     * The fusion layers' parameters over {@code names} by adapter-hub's keys
+     * ({@code transformer.h.0.output_adapters.adapter_fusion_layer.default,second.query.weight}).
+     */
+    public static Map<String, Parameter> fusionParameters(Module root, List<String> names) {
+        Map<String, Parameter> out = new java.util.LinkedHashMap<>();
+        String fusion = String.join(",", names);
+        root.namedModules().forEach((path, m) -> {
+            if (m instanceof BottleneckLayer l && l.holdsAll(names))
+                l.fusion(names).namedParameters().forEach((k, p) ->
+                        out.put(adapterHubPlace(path) + ".adapter_fusion_layer." + fusion + "." + k, p));
+        });
+        return out;
+    }
+
+    /** adapter-hub's module for the wrapped place (see {@link #savedKey}). */
+    private static String adapterHubPlace(String place) {
+        String parent = place.substring(0, place.lastIndexOf('.')), leaf = place.substring(place.lastIndexOf('.') + 1);
+        return leaf.equals("dense") ? parent : leaf.equals("mlp") ? parent + ".output_adapters" : parent + ".attention_adapters";
     }
 
     @Override public String unmergeable() { return UNMERGEABLE; }

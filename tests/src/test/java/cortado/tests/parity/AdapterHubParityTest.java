@@ -15,6 +15,7 @@ import cortado.peft.AdapterFiles;
 import cortado.peft.PeftModel;
 import cortado.peft.bottleneck.BottleneckConfig;
 import cortado.peft.bottleneck.BottleneckTuner;
+import cortado.peft.bottleneck.FusionConfig;
 import cortado.tensor.Tensor;
 import java.nio.file.Files;
 import java.util.Map;
@@ -102,6 +103,43 @@ class AdapterHubParityTest {
                 BottleneckTuner.stack(peft, java.util.List.of("default", "second"));
                 y = peft.model().forward(Golden.ints(idsT), b, t);
             }
+            double rel = Golden.relativeToMax(y.contiguous(), g.get(name + ".logits"));
+            System.out.printf("adapter-hub -> cortado %s: max rel err %.2e%n", name, rel);
+            assertThat(rel).as(name).isLessThanOrEqualTo(TOL);
+        }
+    }
+
+    /**
+     * adapter-hub's AdapterFusion ("dynamic": query, key, value) over "default" and "second" (GPT-2: two Houlsby
+     * adapters, fused at both places; BERT: two Pfeiffer adapters), every fusion tensor redrawn (the value near the
+     * identity plus N(0, 0.3²)): the adapters and the fusion layers load from adapter-hub's tensors and give its
+     * outputs. Only the fusion layers train once it is active. Planted bug, caught: scores scaled by 1/sqrt(C) as in
+     * attention (fusion_gpt2 0.26, fusion_bert 0.18).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"fusion_gpt2", "fusion_bert"})
+    void adapterFusionGivesAdapterHubsOutputs(String name) {
+        Map<String, Tensor> g = Safetensors.load(Golden.path("adapterhub_golden.safetensors"));
+        Tensor idsT = g.get(name + ".input_ids");
+        int b = idsT.size(0), t = idsT.size(1);
+        java.nio.file.Path dir = Golden.path("adapterhub/" + name);
+        java.util.List<String> names = java.util.List.of("default", "second");
+        boolean bertCase = base(name).equals("bert");
+        BertModel bert = bertCase ? BertCheckpoint.loadModel(Golden.path("bert")) : null;
+        PeftModel peft = bertCase ? AdapterFiles.loadModule(bert, "bert", dir)
+                : AdapterFiles.load(HfCheckpoint.load(Golden.path(base(name))), dir);
+        AdapterFiles.loadAdapter(peft, "second", dir.resolve("second"));
+        BottleneckTuner.addFusion(peft, names, FusionConfig.dynamic(), 0);
+        Map<String, Tensor> saved = Safetensors.load(dir.resolve("fusion.safetensors"));
+        Map<String, cortado.nn.Parameter> ours = BottleneckTuner.activateFusion(peft, names);
+        assertThat(ours.keySet()).isEqualTo(saved.keySet());
+        ours.forEach((k, p) -> p.set(saved.get(k)));
+        assertThat(peft.module().namedParameters().values().stream().filter(cortado.nn.Parameter::trainable).count())
+                .isEqualTo(saved.size());
+        try (NoGrad ng = NoGrad.enter()) {
+            Tensor y = bertCase ? bert.forward(new EncoderBatch(b, t, Golden.ints(idsT), null,
+                    Golden.ints(g.get(name + ".attention_mask")))).lastHiddenState()
+                    : peft.model().forward(Golden.ints(idsT), b, t);
             double rel = Golden.relativeToMax(y.contiguous(), g.get(name + ".logits"));
             System.out.printf("adapter-hub -> cortado %s: max rel err %.2e%n", name, rel);
             assertThat(rel).as(name).isLessThanOrEqualTo(TOL);
