@@ -31,13 +31,14 @@ from safetensors.torch import save_file
 from transformers import AutoModel, AutoModelForCausalLM
 
 import adapters
-from adapters import BnConfig, DoubleSeqBnConfig, ParBnConfig, SeqBnConfig
+from adapters import BnConfig, CompacterConfig, CompacterPlusPlusConfig, DoubleSeqBnConfig, ParBnConfig, SeqBnConfig
 from adapters.composition import Fuse, Stack
 
 B, T = 2, 6
 
 FIELDS = ["mh_adapter", "output_adapter", "reduction_factor", "non_linearity", "original_ln_before",
-          "original_ln_after", "residual_before_ln", "is_parallel", "scaling", "init_weights", "leave_out"]
+          "original_ln_after", "residual_before_ln", "is_parallel", "scaling", "init_weights", "leave_out", "phm_layer",
+          "phm_dim", "phm_rank", "phm_init_range"]
 
 # (case, base dir, config)
 CASES = [
@@ -56,6 +57,10 @@ CASES = [
     # AdapterFusion ("dynamic") over "default" and "second"; its tensors in golden/adapterhub/<case>/fusion.safetensors
     ("fusion_gpt2", "gpt2", (DoubleSeqBnConfig(), DoubleSeqBnConfig(reduction_factor=8)), "fuse"),
     ("fusion_bert", "bert", (SeqBnConfig(), SeqBnConfig(reduction_factor=4)), "fuse"),
+    # Compacter (PHM projections, the rule shared by every PHM layer): reduction 8 so the bottleneck (4) divides by
+    # phm_dim 4
+    ("compacter_gpt2", "gpt2", CompacterConfig(reduction_factor=8)),
+    ("compacterpp_bert", "bert", CompacterPlusPlusConfig(reduction_factor=8)),
     ("custom_bert", "bert", BnConfig(mh_adapter=True, output_adapter=True, reduction_factor=8, non_linearity="gelu",
                                      original_ln_before=True, residual_before_ln=False, scaling=0.5, leave_out=[0])),
 ]
@@ -86,7 +91,7 @@ def main():
         with torch.no_grad():
             for k, p in model.named_parameters():
                 for name in names:
-                    if f".adapters.{name}." in k:
+                    if f".adapters.{name}." in k or f"shared_parameters.{name}." in k:
                         p.copy_(0.3 * torch.randn_like(p))
                         tensors[name][k] = p.detach().clone().contiguous()
             fusion = {}

@@ -219,7 +219,7 @@ final class AdapterOptions {
         }
         return new BottleneckConfig(p.mhAdapter(), p.outputAdapter(), rf, act, p.originalLnBefore(),
                 p.originalLnAfter(), p.residualBeforeLn(), p.isParallel(), scaling, p.initWeights(), null, leaveOut,
-                probability(a, "dropout"), List.of(), modelDir, "CAUSAL_LM");
+                probability(a, "dropout"), List.of(), modelDir, "CAUSAL_LM", p.phm());
     }
 
     static PeftConfig lnTuning(Args a, String modelDir) throws UsageException {

@@ -17,6 +17,7 @@ import cortado.peft.bottleneck.BottleneckConfig;
 import cortado.peft.bottleneck.BottleneckLayer;
 import cortado.peft.bottleneck.BottleneckTuner;
 import cortado.peft.bottleneck.FusionConfig;
+import cortado.peft.bottleneck.PhmLayer;
 import cortado.tensor.Tensor;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,13 +66,15 @@ class BottleneckAdaptersTest {
     /** case = preset_family. */
     @ParameterizedTest
     @ValueSource(strings = {"houlsby_gpt2", "pfeiffer_gpt2", "parallel_gpt2", "houlsby_llama", "pfeiffer_llama",
-        "parallel_llama"})
+        "parallel_llama", "compacter_gpt2", "compacter++_llama"})
     void aZeroUpProjectionLeavesTheLogitsUnchanged(String name) {
         String[] p = name.split("_");
         CausalLm model = base(p[1], 3);
         int[] ids = TinyModels.ids(B * T, 96, 1);
         float[] before = logits(model, ids);
-        PeftModel peft = PeftModel.wrap(model, BottleneckConfig.preset(p[0]), 11);
+        // Compacter: reduction 8 so the bottleneck (32 / 8 = 4) divides by phm_dim 4
+        BottleneckConfig c = BottleneckConfig.preset(p[0]);
+        PeftModel peft = PeftModel.wrap(model, c.phm() == null ? c : c.withReductionFactor(8), 11);
         perturb(peft, 5, true);
         assertThat(TinyModels.relDiff(logits(model, ids), before)).as(name + " zero up").isLessThanOrEqualTo(1e-6);
         perturb(peft, 5, false);
@@ -251,6 +254,41 @@ class BottleneckAdaptersTest {
         assertThat(changed).hasSize(fusion.size());
     }
 
+    /**
+     * The PHM layer's gradients (x, the shared rule, W_left, W_right, b) against central differences, through
+     * H = Σ A_i ⊗ (W_left_i W_right_i); every PHM layer of the adapter holds the one rule (Compacter's shared_phm_rule),
+     * registered once, and a fresh Compacter (rule N(0, 1e-8)) barely moves the logits.
+     */
+    @Test
+    void thePhmLayerHasCheckedGradientsAndOneSharedRule() {
+        CausalLm model = TinyModels.gpt2(2);
+        int[] ids = TinyModels.ids(B * T, 96, 3);
+        float[] before = logits(model, ids);
+        PeftModel peft = PeftModel.wrap(model, BottleneckConfig.compacter().withReductionFactor(4), 6);
+        assertThat(TinyModels.relDiff(logits(model, ids), before)).as("fresh Compacter").isLessThan(1e-4);
+        BottleneckLayer place = (BottleneckLayer) model.module().get("transformer.h.0.attn");
+        PhmLayer down = (PhmLayer) place.adapter("default").down();
+        PhmLayer otherUp = (PhmLayer) ((BottleneckLayer) model.module().get("transformer.h.1.mlp")).adapter("default").up();
+        assertThat(otherUp.rule()).isSameAs(down.rule());
+        assertThat(peft.adapterParameters("default").keySet().stream().filter(k -> k.endsWith("phm_rule")).count())
+                .isEqualTo(1);
+        List<Parameter> ps = List.copyOf(down.namedParameters().values());   // phm_rule, W_left, W_right, b
+        assertThat(ps).hasSize(4);
+        Tensor[] inputs = new Tensor[ps.size() + 1];
+        inputs[0] = cortado.tensor.Backends.cpu().zeros(3, 32);
+        Init.normal(inputs[0], 1f, 9, 0);
+        inputs[0].requiresGrad(true);
+        for (int i = 0; i < ps.size(); i++) {
+            Tensor t = ps.get(i).value().backend().zeros(ps.get(i).shape());
+            Init.normal(t, 0.5f, 10, i);
+            inputs[i + 1] = t.requiresGrad(true);
+        }
+        cortado.autograd.GradCheck.check(in -> {
+            for (int i = 0; i < ps.size(); i++) ps.get(i).set(in[i + 1]);
+            return down.forward(in[0]);
+        }, inputs).assertPassed();
+    }
+
     @Test
     void badConfigFilesAreRefusedNamingTheField() throws Exception {
         for (String[] bad : List.of(
@@ -258,7 +296,7 @@ class BottleneckAdaptersTest {
                 new String[] {"\"non_linearity\": \"mish\"", "non_linearity"},
                 new String[] {"\"residual_before_ln\": 3", "residual_before_ln"},
                 new String[] {"\"scaling\": \"learned\"", "scaling"},
-                new String[] {"\"phm_layer\": true", "phm_layer"})) {
+                new String[] {"\"shared_W_phm\": true", "shared_W_phm"})) {
             String json = "{\"peft_type\": \"BOTTLENECK\", \"mh_adapter\": false, \"output_adapter\": true, "
                     + "\"reduction_factor\": 16, \"non_linearity\": \"relu\", " + bad[0] + "}";
             Path d = Files.createDirectories(dir.resolve(bad[1]));

@@ -6,6 +6,7 @@ import cortado.nn.Init;
 import cortado.nn.Layer;
 import cortado.nn.Linear;
 import cortado.nn.Module;
+import cortado.nn.Parameter;
 import cortado.peft.bottleneck.BottleneckConfig.ResidualPoint;
 import cortado.tensor.Tensor;
 
@@ -18,38 +19,55 @@ import cortado.tensor.Tensor;
 public final class BottleneckAdapter extends Module {
     private final BottleneckConfig config;
 
-    /** {@code nn.Sequential(Linear, activation)}: only the Linear has parameters, as {@code adapter_down.0}. */
+    /** {@code nn.Sequential(projection, activation)}: only the projection has parameters, as {@code adapter_down.0}. */
     static final class Down extends Module {
-        Down(int in, int out) { child("0", new Linear(in, out, true)); }
+        Down(Module projection) { child("0", projection); }
 
-        Linear linear() { return childAt("0"); }
+        Module projection() { return childAt("0"); }
     }
 
     /** What flows between the steps: the adapter's input and the residual added around it. */
     record State(Tensor hidden, Tensor residual) {}
 
-    BottleneckAdapter(int hidden, BottleneckConfig config, long seed, long stream) {
+    /**
+     * @param rule the adapter's shared PHM rule (Compacter) from its first place, or null (none yet, or no PHM)
+     */
+    BottleneckAdapter(int hidden, BottleneckConfig config, Parameter rule, long seed, long stream) {
         this.config = config;
         int width = config.bottleneck(hidden);
-        Down down = child("adapter_down", new Down(hidden, width));
-        Linear up = child("adapter_up", new Linear(width, hidden, true));
-        child("dropout", new Dropout((float) config.dropout()));
-        Init.constant(down.linear().bias().value(), 0f);
-        Init.constant(up.bias().value(), 0f);
-        if (config.initWeights().equals("mam_adapter")) {
-            // kaiming_uniform_(a=sqrt(5)): bound gain * sqrt(3 / fan_in) with gain sqrt(2 / (1 + 5)) = 1 / sqrt(fan_in)
-            Init.uniform(down.linear().weight().value(), (float) (1 / Math.sqrt(hidden)), seed, stream);
-            Init.constant(up.weight().value(), 0f);
+        BottleneckConfig.Phm phm = config.phm();
+        if (phm != null) {
+            // PHMLayers: adapter-hub's init_bert_weights touches only nn.Linear, so they keep their own init
+            PhmLayer down = new PhmLayer(hidden, width, phm.dim(), phm.rank(), rule, phm.initRange(), seed, stream);
+            child("adapter_down", new Down(down));
+            child("adapter_up", new PhmLayer(width, hidden, phm.dim(), phm.rank(), down.rule(), 0, seed, stream + 3));
         } else {
-            // init_bert_weights: N(0, 0.02) on both weights, so a fresh adapter is near the identity
-            Init.normal(down.linear().weight().value(), 0.02f, seed, stream);
-            Init.normal(up.weight().value(), 0.02f, seed, stream + 1);
+            Linear down = new Linear(hidden, width, true), up = new Linear(width, hidden, true);
+            child("adapter_down", new Down(down));
+            child("adapter_up", up);
+            Init.constant(down.bias().value(), 0f);
+            Init.constant(up.bias().value(), 0f);
+            if (config.initWeights().equals("mam_adapter")) {
+                // kaiming_uniform_(a=sqrt(5)): bound gain * sqrt(3 / fan_in) with gain sqrt(2 / (1 + 5)) = 1 / sqrt(fan_in)
+                Init.uniform(down.weight().value(), (float) (1 / Math.sqrt(hidden)), seed, stream);
+                Init.constant(up.weight().value(), 0f);
+            } else {
+                // init_bert_weights: N(0, 0.02) on both weights, so a fresh adapter is near the identity
+                Init.normal(down.weight().value(), 0.02f, seed, stream);
+                Init.normal(up.weight().value(), 0.02f, seed, stream + 1);
+            }
         }
+        child("dropout", new Dropout((float) config.dropout()));
     }
 
-    public Linear down() { return this.<Down>childAt("adapter_down").linear(); }
+    /** The down projection ({@code adapter_down.0}: a Linear, or a PhmLayer for Compacter). */
+    public Module down() { return this.<Down>childAt("adapter_down").projection(); }
 
-    public Linear up() { return childAt("adapter_up"); }
+    /** The up projection ({@code adapter_up}). */
+    public Module up() { return childAt("adapter_up"); }
+
+    /** The shared PHM rule, or null without PHM projections. */
+    Parameter phmRule() { return down() instanceof PhmLayer p ? p.rule() : null; }
 
     /**
      * {@code pre_forward}: the adapter's input and residual from the sublayer output {@code h}, the residual stream
@@ -75,7 +93,7 @@ public final class BottleneckAdapter extends Module {
 
     /** {@code up(act(down(x))) * scaling}: what AdapterFusion attends over (adapter-hub's {@code bottleneck_up}). */
     Tensor up(State s) {
-        Layer down = down(), up = up();
+        Layer down = (Layer) down(), up = (Layer) up();
         Tensor out = up.forward(config.nonLinearity().apply(down.forward(s.hidden())));
         return config.scaling() != 1.0 ? F.scale(out, (float) config.scaling()) : out;
     }

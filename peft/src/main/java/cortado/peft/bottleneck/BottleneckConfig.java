@@ -15,8 +15,9 @@ import java.util.Set;
  * attention output ({@code mh_adapter}) and/or its feed-forward output ({@code output_adapter}), before the residual
  * and LayerNorm. The presets are adapter-hub's: {@link #houlsby()} (Houlsby et al. 2019, DoubleSeqBnConfig),
  * {@link #pfeiffer()} (Pfeiffer et al. 2020, SeqBnConfig) and {@link #parallel()} (He et al. 2021, ParBnConfig).
- * Field names and defaults are BnConfig's; its ln_before/ln_after, use_gating, phm_layer (Compacter), invertible and
- * cross adapters are not here and are refused when a file sets them.
+ * Field names and defaults are BnConfig's, with Compacter's PHM projections ({@link #compacter()},
+ * {@link #compacterPlusPlus()}); its ln_before/ln_after, use_gating, invertible and cross adapters are not here and
+ * are refused when a file sets them.
  *
  * @param mhAdapter          an adapter after the multi-head attention output
  * @param outputAdapter      an adapter after the feed-forward output
@@ -33,13 +34,27 @@ import java.util.Set;
  * @param leaveOut           layer indices that get no adapter
  * @param dropout            dropout on the adapter's output
  * @param modulesToSave      modules trained whole beside the adapter (a task head), or empty
+ * @param phm                PHM projections (Compacter), or null for Linear ones
  */
 public record BottleneckConfig(boolean mhAdapter, boolean outputAdapter, double reductionFactor,
                                NonLinearity nonLinearity, boolean originalLnBefore, boolean originalLnAfter,
                                ResidualPoint residualBeforeLn, boolean isParallel, double scaling, String initWeights,
                                Integer initWeightsSeed, List<Integer> leaveOut, double dropout,
-                               List<String> modulesToSave, String baseModelNameOrPath, String taskType)
+                               List<String> modulesToSave, String baseModelNameOrPath, String taskType, Phm phm)
         implements PeftConfig {
+
+    /**
+     * BnConfig's {@code phm_layer}: both projections are {@link PhmLayer}s (Compacter) with {@code phm_dim} n,
+     * {@code phm_rank}, the shared rule drawn N(0, phm_init_range²); adapter-hub's defaults otherwise
+     * (shared_phm_rule, factorized_phm_W, learn_phm, phm_bias true; shared_W_phm, factorized_phm_rule false).
+     */
+    public record Phm(int dim, int rank, double initRange) {
+        public Phm {
+            if (dim < 1 || rank < 1) throw new PeftException("BnConfig: phm_dim and phm_rank must be >= 1");
+        }
+
+        public static Phm defaults() { return new Phm(4, 1, 1e-4); }
+    }
 
     /** Cortado's peft_type for adapter-hub's bottleneck adapters (no PEFT method: saved in files of its own). */
     public static final String PEFT_TYPE = "BOTTLENECK";
@@ -70,7 +85,7 @@ public record BottleneckConfig(boolean mhAdapter, boolean outputAdapter, double 
     /** BnConfig's defaults with the required fields given. */
     public static BottleneckConfig of(boolean mh, boolean output, double reductionFactor, NonLinearity act) {
         return new BottleneckConfig(mh, output, reductionFactor, act, false, true, ResidualPoint.BEFORE_LN, false, 1.0,
-                "bert", null, List.of(), 0.0, List.of(), null, null);
+                "bert", null, List.of(), 0.0, List.of(), null, null, null);
     }
 
     /** DoubleSeqBnConfig (Houlsby et al. 2019): after attention and after the FFN, reduction 16, swish. */
@@ -85,7 +100,23 @@ public record BottleneckConfig(boolean mhAdapter, boolean outputAdapter, double 
     public static BottleneckConfig parallel() {
         BottleneckConfig c = of(false, true, 2, NonLinearity.RELU);
         return new BottleneckConfig(c.mhAdapter, c.outputAdapter, c.reductionFactor, c.nonLinearity, false, true,
-                ResidualPoint.BEFORE_LN, true, 4.0, "mam_adapter", null, List.of(), 0.0, List.of(), null, null);
+                ResidualPoint.BEFORE_LN, true, 4.0, "mam_adapter", null, List.of(), 0.0, List.of(), null, null, null);
+    }
+
+    /** CompacterConfig (Mahabadi et al. 2021): Houlsby's places with PHM projections, reduction 32, gelu. */
+    public static BottleneckConfig compacter() {
+        return of(true, true, 32, NonLinearity.GELU).withPhm(Phm.defaults());
+    }
+
+    /** CompacterPlusPlusConfig: Pfeiffer's place (FFN output only) with PHM projections, reduction 32, gelu. */
+    public static BottleneckConfig compacterPlusPlus() {
+        return of(false, true, 32, NonLinearity.GELU).withOriginalLnBefore(true).withPhm(Phm.defaults());
+    }
+
+    public BottleneckConfig withPhm(Phm p) {
+        return new BottleneckConfig(mhAdapter, outputAdapter, reductionFactor, nonLinearity, originalLnBefore,
+                originalLnAfter, residualBeforeLn, isParallel, scaling, initWeights, initWeightsSeed, leaveOut, dropout,
+                modulesToSave, baseModelNameOrPath, taskType, p);
     }
 
     /** A preset by its adapter-hub name (houlsby/double_seq_bn, pfeiffer/seq_bn, par_bn/parallel). */
@@ -94,27 +125,29 @@ public record BottleneckConfig(boolean mhAdapter, boolean outputAdapter, double 
             case "houlsby", "double_seq_bn" -> houlsby();
             case "pfeiffer", "seq_bn" -> pfeiffer();
             case "parallel", "par_bn" -> parallel();
+            case "compacter" -> compacter();
+            case "compacter++", "compacter-plus-plus" -> compacterPlusPlus();
             default -> throw new PeftException("unknown bottleneck preset \"" + name
-                    + "\" (houlsby, pfeiffer, parallel)");
+                    + "\" (houlsby, pfeiffer, parallel, compacter, compacter++)");
         };
     }
 
     public BottleneckConfig withOriginalLnBefore(boolean on) {
         return new BottleneckConfig(mhAdapter, outputAdapter, reductionFactor, nonLinearity, on, originalLnAfter,
                 residualBeforeLn, isParallel, scaling, initWeights, initWeightsSeed, leaveOut, dropout, modulesToSave,
-                baseModelNameOrPath, taskType);
+                baseModelNameOrPath, taskType, phm);
     }
 
     public BottleneckConfig withReductionFactor(double rf) {
         return new BottleneckConfig(mhAdapter, outputAdapter, rf, nonLinearity, originalLnBefore, originalLnAfter,
                 residualBeforeLn, isParallel, scaling, initWeights, initWeightsSeed, leaveOut, dropout, modulesToSave,
-                baseModelNameOrPath, taskType);
+                baseModelNameOrPath, taskType, phm);
     }
 
     public BottleneckConfig withModulesToSave(List<String> m) {
         return new BottleneckConfig(mhAdapter, outputAdapter, reductionFactor, nonLinearity, originalLnBefore,
                 originalLnAfter, residualBeforeLn, isParallel, scaling, initWeights, initWeightsSeed, leaveOut, dropout,
-                m, baseModelNameOrPath, taskType);
+                m, baseModelNameOrPath, taskType, phm);
     }
 
     /** The bottleneck width for a hidden size: adapter-hub's {@code int(hidden_size // reduction_factor)}, at least 1. */
@@ -133,7 +166,7 @@ public record BottleneckConfig(boolean mhAdapter, boolean outputAdapter, double 
     public BottleneckConfig withBaseModel(String nameOrPath) {
         return new BottleneckConfig(mhAdapter, outputAdapter, reductionFactor, nonLinearity, originalLnBefore,
                 originalLnAfter, residualBeforeLn, isParallel, scaling, initWeights, initWeightsSeed, leaveOut, dropout,
-                modulesToSave, nameOrPath, taskType);
+                modulesToSave, nameOrPath, taskType, phm);
     }
 
     /** PeftConfig's fields and BnConfig's, under BnConfig's names. */
@@ -154,6 +187,12 @@ public record BottleneckConfig(boolean mhAdapter, boolean outputAdapter, double 
         j.put("init_weights_seed", initWeightsSeed);
         j.put("leave_out", leaveOut);
         j.put("dropout", dropout);
+        j.put("phm_layer", phm != null);
+        if (phm != null) {
+            j.put("phm_dim", phm.dim());
+            j.put("phm_rank", phm.rank());
+            j.put("phm_init_range", phm.initRange());
+        }
         return j;
     }
 
@@ -163,7 +202,15 @@ public record BottleneckConfig(boolean mhAdapter, boolean outputAdapter, double 
         f.requireUnset("ln_before", false, "a new LayerNorm before the adapter");
         f.requireUnset("ln_after", false, "a new LayerNorm after the adapter");
         f.requireUnset("use_gating", false, "a gating module (UniPELT)");
-        f.requireUnset("phm_layer", false, "PHM projections (Compacter)");
+        f.requireUnset("shared_W_phm", false, "PHM weights shared across layers");
+        f.requireUnset("factorized_phm_rule", false, "factorized PHM rules");
+        if (j.containsKey("shared_phm_rule") && !Boolean.TRUE.equals(j.get("shared_phm_rule")))
+            throw new PeftException(where + ": shared_phm_rule = " + j.get("shared_phm_rule") + " (a rule per layer) is not supported");
+        if (j.containsKey("factorized_phm_W") && !Boolean.TRUE.equals(j.get("factorized_phm_W")))
+            throw new PeftException(where + ": factorized_phm_W = " + j.get("factorized_phm_W") + " (full PHM weights) is not supported");
+        f.requireUnset("learn_phm", true, "a frozen PHM rule");
+        f.requireUnset("phm_bias", true, "PHM layers without bias");
+        f.requireUnset("phm_c_init", "normal", "a uniform PHM rule init");
         f.requireUnset("inv_adapter", null, "an invertible adapter");
         f.requireUnset("cross_adapter", false, "cross-attention adapters");
         f.requireUnset("adapter_residual_before_ln", false, "the residual before a new adapter LayerNorm");
@@ -187,6 +234,8 @@ public record BottleneckConfig(boolean mhAdapter, boolean outputAdapter, double 
                 f.bool("is_parallel", false), f.real("scaling", 1.0), f.string("init_weights", "bert"),
                 j.get("init_weights_seed") == null ? null : f.integer("init_weights_seed", 0),
                 f.integers("leave_out"), f.real("dropout", 0.0), f.strings("modules_to_save"),
-                f.string("base_model_name_or_path", null), f.string("task_type", null)));
+                f.string("base_model_name_or_path", null), f.string("task_type", null),
+                f.bool("phm_layer", false) ? new Phm(f.integer("phm_dim", 4), f.integer("phm_rank", 1),
+                        f.real("phm_init_range", 1e-4)) : null));
     }
 }

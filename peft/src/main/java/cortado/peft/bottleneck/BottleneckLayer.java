@@ -66,8 +66,13 @@ public final class BottleneckLayer extends BaseTunerLayer implements SelfAttenti
 
     /** Adds adapter {@code name} (adapter-hub's {@code add_adapter} at this place), made active. */
     public void addAdapter(String name, BottleneckConfig config, long seed, long stream) {
+        addAdapter(name, config, null, seed, stream);
+    }
+
+    /** As above, sharing {@code phmRule} (Compacter's rule matrices, from the adapter's first place; null: its own). */
+    public void addAdapter(String name, BottleneckConfig config, Parameter phmRule, long seed, long stream) {
         checkNew(name);
-        adapters().put(name, new BottleneckAdapter(hidden, config, seed, stream));
+        adapters().put(name, new BottleneckAdapter(hidden, config, phmRule, seed, stream));
         register(name);
     }
 

@@ -122,12 +122,14 @@ public final class BottleneckTuner implements Tuner<BottleneckConfig> {
     public BottleneckConfig inject(Module root, List<String> targets, String name, BottleneckConfig c, long seed) {
         long s = c.initWeightsSeed() == null ? seed : c.initWeightsSeed();
         int i = 0;
+        Parameter rule = null;   // Compacter: one rule for every PHM layer of the adapter (shared_phm_rule)
         for (Place p : selected(root, c)) {
             if (!targets.contains(p.path())) continue;
             Module m = root.get(p.path());
             BottleneckLayer layer = m instanceof BottleneckLayer l ? l : new BottleneckLayer(m, p.hidden());
             if (layer != m) root.replace(p.path(), layer);
-            layer.addAdapter(name, c, s, c.initWeightsSeed() == null ? 2L * i++ : 0L);
+            layer.addAdapter(name, c, rule, s, c.initWeightsSeed() == null ? 4L * i++ : 0L);
+            if (rule == null) rule = layer.adapter(name).phmRule();
         }
         return c;
     }
@@ -142,7 +144,9 @@ public final class BottleneckTuner implements Tuner<BottleneckConfig> {
         String marker = ".adapters." + name + ".";
         int at = fullName.indexOf(marker);
         if (at < 0) return fullName.replace(".modules_to_save." + name + ".", ".");   // a task head: the base's name
-        return adapterHubPlace(fullName.substring(0, at)) + fullName.substring(at);
+        String place = fullName.substring(0, at);
+        if (fullName.endsWith(".phm_rule")) return trunk(place) + "shared_parameters." + name + ".phm_rule";
+        return adapterHubPlace(place) + fullName.substring(at);
     }
 
     /**
@@ -204,6 +208,17 @@ public final class BottleneckTuner implements Tuner<BottleneckConfig> {
                         out.put(adapterHubPlace(path) + ".adapter_fusion_layer." + fusion + "." + k, p));
         });
         return out;
+    }
+
+    /**
+     * The prefix of adapter-hub's {@code base_model} for a place: where its {@code shared_parameters} live
+     * ({@code transformer.} for GPT-2, {@code model.} for Llama, none for a BertModel, {@code bert.} inside a task
+     * model): the path above the numbered layer list ({@code encoder.layer} counts as one for BERT).
+     */
+    private static String trunk(String place) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(.*?)(encoder\\.layer|[^.]+)\\.\\d+\\.").matcher(place);
+        if (!m.find()) throw new PeftException(place + ": not inside a numbered layer list");
+        return m.group(1);
     }
 
     /** adapter-hub's module for the wrapped place (see {@link #savedKey}). */

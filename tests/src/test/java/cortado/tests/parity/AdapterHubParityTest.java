@@ -27,7 +27,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * (DoubleSeqBnConfig), Pfeiffer (SeqBnConfig) and parallel (ParBnConfig) adapters that adapter-hub put on the tiny
  * GPT-2, Llama and BERT checkpoints, with random nonzero tensors, load here from adapter-hub's own state-dict names
  * and give adapter-hub's logits (BERT: last_hidden_state, a padded row); a custom BnConfig on BERT moves every switch
- * at once (the residual after the base LayerNorm, gelu, scaling 0.5, layer 0 left out). The trainable parameter
+ * at once (the residual after the base LayerNorm, gelu, scaling 0.5, layer 0 left out); Compacter (GPT-2) and
+ * Compacter++ (BERT) with PHM projections and the shared rule load from adapter-hub's names too
+ * ({@code transformer.shared_parameters.default.phm_rule}). The trainable parameter
  * count equals adapter-hub's and the closed form of the definition.
  *
  * <p>Tolerance: max |Δ| / max |ref| <= 1e-5: both sides compute in float32 through two layers in different
@@ -41,7 +43,8 @@ class AdapterHubParityTest {
     private static String base(String name) { return name.substring(name.lastIndexOf('_') + 1); }
 
     @ParameterizedTest
-    @ValueSource(strings = {"houlsby_gpt2", "pfeiffer_gpt2", "parallel_gpt2", "houlsby_llama", "pfeiffer_llama"})
+    @ValueSource(strings = {"houlsby_gpt2", "pfeiffer_gpt2", "parallel_gpt2", "houlsby_llama", "pfeiffer_llama",
+        "compacter_gpt2"})
     void decoderAdaptersGiveAdapterHubsLogits(String name) {
         Map<String, Tensor> g = Safetensors.load(Golden.path("adapterhub_golden.safetensors"));
         Tensor idsT = g.get(name + ".input_ids");
@@ -58,7 +61,7 @@ class AdapterHubParityTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"houlsby_bert", "pfeiffer_bert", "parallel_bert", "custom_bert"})
+    @ValueSource(strings = {"houlsby_bert", "pfeiffer_bert", "parallel_bert", "custom_bert", "compacterpp_bert"})
     void bertAdaptersGiveAdapterHubsHiddenStates(String name) {
         Map<String, Tensor> g = Safetensors.load(Golden.path("adapterhub_golden.safetensors"));
         Tensor idsT = g.get(name + ".input_ids");
@@ -148,7 +151,7 @@ class AdapterHubParityTest {
 
     /**
      * Trainable parameters: adapter-hub's count, and the closed form per place, {@code 2·h·m + m + h} (down weight and
-     * bias, up weight and bias) with {@code m = max(1, floor(h / reduction_factor))}, times the places: one per
+     * bias, up weight and bias; Compacter's PHM layers {@code h·r + r·m + m + m·r + r·h + h}, plus one shared n³ rule) with {@code m = max(1, floor(h / reduction_factor))}, times the places: one per
      * layer not left out for each of mh_adapter and output_adapter (the tiny bases: 2 layers, h = 32).
      */
     private static void checkCounts(String name, PeftModel peft, Module root) {
@@ -157,7 +160,12 @@ class AdapterHubParityTest {
             BottleneckConfig c = (BottleneckConfig) peft.config(PeftModel.DEFAULT);
             int h = 32, layers = 2, m = Math.max(1, (int) Math.floor(h / c.reductionFactor()));
             long places = (long) (layers - c.leaveOut().size()) * ((c.mhAdapter() ? 1 : 0) + (c.outputAdapter() ? 1 : 0));
-            long closed = places * (2L * h * m + m + h);
+            BottleneckConfig.Phm phm = c.phm();
+            // Compacter: a PHM layer in -> out has W_left [n, in/n, r], W_right [n, r, out/n], b [out], and the
+            // adapter's one rule [n, n, n] is shared by all of them
+            long closed = phm == null ? places * (2L * h * m + m + h)
+                    : places * ((long) h * phm.rank() + (long) phm.rank() * m + m + (long) m * phm.rank()
+                            + (long) phm.rank() * h + h) + (long) phm.dim() * phm.dim() * phm.dim();
             long ours = peft.trainableAndAll()[0];
             assertThat(ours).as(name + " trainable vs adapter-hub").isEqualTo(((Number) counts.get(name)).longValue());
             assertThat(ours).as(name + " trainable vs closed form").isEqualTo(closed);
