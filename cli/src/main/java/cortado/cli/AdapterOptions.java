@@ -114,11 +114,11 @@ final class AdapterOptions {
                 .option("encoder-num-layers", "N", "p-tuning with --encoder-type lstm: the LSTM's layers", "2")
                 .flag("prefix-projection", "prefix-tuning: reparameterize the keys and values by an MLP"
                         + " (Linear-Tanh-Linear) over P embeddings; without it they are trained directly (P-tuning v2)")
-                .option("reduction-factor", "F", "houlsby, pfeiffer, parallel-adapter: hidden size / bottleneck"
-                        + " width (default 16; parallel-adapter 2)", null)
+                .option("reduction-factor", "F", "houlsby, pfeiffer, parallel-adapter, compacter, compacter++: hidden"
+                        + " size / bottleneck width (default 16; parallel-adapter 2; compacter 32)", null)
                 .option("non-linearity", String.join("|", Arrays.stream(NonLinearity.values())
-                        .map(NonLinearity::hfName).toList()), "houlsby, pfeiffer, parallel-adapter: the bottleneck's"
-                        + " activation (default houlsby swish, else relu)", null)
+                        .map(NonLinearity::hfName).toList()), "houlsby, pfeiffer, parallel-adapter, compacter: the"
+                        + " bottleneck's activation (default houlsby swish, compacter gelu, else relu)", null)
                 .option("adapter-scaling", "S", "houlsby, pfeiffer, parallel-adapter: the factor on the adapter's"
                         + " output (default 1; parallel-adapter 4)", null)
                 .option("leave-out", "I,J", "houlsby, pfeiffer, parallel-adapter: layer indices without an adapter",

@@ -59,6 +59,12 @@ final class FinetuneMethods {
                     + " bottleneck beside each FFN, reading its input, output scaled by 4, reduction factor 2,"
                     + " up-projection starting at zero", false, AdapterOptions.BOTTLENECK_FLAGS,
                     (a, dir) -> AdapterOptions.bottleneck(a, dir, "parallel")),
+            new Method("compacter", "Compacter (Mahabadi et al. 2021, adapter-hub's CompacterConfig): Houlsby's places"
+                    + " with PHM projections, sum of A_i (x) (W_left_i W_right_i), n = 4 rule matrices A_i shared by"
+                    + " every layer, gelu, reduction factor 32 (hidden / reduction must divide by 4)", false,
+                    AdapterOptions.BOTTLENECK_FLAGS, (a, dir) -> AdapterOptions.bottleneck(a, dir, "compacter")),
+            new Method("compacter++", "Compacter++: Compacter at the FFN output only (Pfeiffer's place)", false,
+                    AdapterOptions.BOTTLENECK_FLAGS, (a, dir) -> AdapterOptions.bottleneck(a, dir, "compacter++")),
             new Method("prompt-tuning", "prompt tuning (Lester et al. 2021): P trained embeddings in front of every"
                     + " input", false, AdapterOptions.PROMPT_TUNING_FLAGS, AdapterOptions::promptTuning),
             new Method("p-tuning", "P-tuning (Liu et al. 2021): P virtual tokens through a trained MLP or LSTM encoder"

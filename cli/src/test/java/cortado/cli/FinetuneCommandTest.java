@@ -310,7 +310,7 @@ class FinetuneCommandTest {
     }
 
     /**
-     * adapter-hub's bottleneck adapters (Houlsby, Pfeiffer, parallel) each bring the held-out loss below the frozen
+     * adapter-hub's bottleneck adapters (Houlsby, Pfeiffer, parallel, Compacter) each bring the held-out loss below the frozen
      * base's (a full run at lr 0 measures it on the same validation windows), write bottleneck_config.json and
      * bottleneck_model.safetensors under adapter-hub's names, load back, and refuse a flag that does not apply.
      */
@@ -324,7 +324,8 @@ class FinetuneCommandTest {
         double baseLoss = lastValLoss(frozen);
         for (String[] flags : List.of(new String[] {"--method", "houlsby"},
                 new String[] {"--method", "pfeiffer", "--reduction-factor", "4", "--non-linearity", "gelu"},
-                new String[] {"--method", "parallel-adapter", "--leave-out", "0"})) {
+                new String[] {"--method", "parallel-adapter", "--leave-out", "0"},
+                new String[] {"--method", "compacter", "--reduction-factor", "8"})) {
             Path out = dir.resolve("bn-" + String.join("", flags).replace("-", ""));
             List<String> args = new ArrayList<>(List.of(flags));
             args.addAll(List.of(val));
@@ -334,7 +335,8 @@ class FinetuneCommandTest {
             Map<?, ?> cfg = (Map<?, ?>) Json.parse(Files.readString(out.resolve(BottleneckTuner.CONFIG)));
             assertThat(cfg.get("peft_type")).isEqualTo("BOTTLENECK");
             assertThat(Safetensors.load(out.resolve(BottleneckTuner.WEIGHTS)).keySet())
-                    .allMatch(k -> k.contains("_adapters.adapters.default.adapter_"));
+                    .allMatch(k -> k.contains("_adapters.adapters.default.adapter_")
+                            || k.equals("transformer.shared_parameters.default.phm_rule"));
             double loss = lastValLoss(out);
             System.out.printf("%s: validation loss %.4f, frozen base %.4f%n", what, loss, baseLoss);
             assertThat(loss).as(what).isLessThan(baseLoss);
