@@ -17,6 +17,7 @@ import cortado.peft.bottleneck.BottleneckConfig;
 import cortado.peft.bottleneck.BottleneckLayer;
 import cortado.peft.bottleneck.BottleneckTuner;
 import cortado.peft.bottleneck.FusionConfig;
+import cortado.peft.bottleneck.FusionFiles;
 import cortado.peft.bottleneck.PhmLayer;
 import cortado.tensor.Tensor;
 import java.nio.file.Files;
@@ -287,6 +288,30 @@ class BottleneckAdaptersTest {
             for (int i = 0; i < ps.size(); i++) ps.get(i).set(in[i + 1]);
             return down.forward(in[0]);
         }, inputs).assertPassed();
+    }
+
+    /** Two adapters and their fusion saved (AdapterFiles, FusionFiles) and loaded on a fresh base: the same logits. */
+    @Test
+    void fusionSaveAndLoadRoundTrip() throws Exception {
+        CausalLm model = TinyModels.gpt2(7);
+        PeftModel peft = PeftModel.wrap(model, BottleneckConfig.houlsby(), 1);
+        peft.addAdapter("second", BottleneckConfig.houlsby().withReductionFactor(8), 2);
+        perturb(peft, 4, false);   // "default" redrawn; "second" keeps its bert init (N(0, 0.02), nonzero)
+        List<String> both = List.of("default", "second");
+        BottleneckTuner.addFusion(peft, both, FusionConfig.dynamic(), 3);
+        Map<String, Parameter> fusion = BottleneckTuner.activateFusion(peft, both);
+        long stream = 0;
+        for (Parameter x : fusion.values()) Init.normal(x.value(), 0.3f, 8, stream++);
+        int[] ids = TinyModels.ids(B * T, 96, 2);
+        float[] expected = logits(model, ids);
+        AdapterFiles.save(peft, dir);
+        FusionFiles.save(peft, both, FusionConfig.dynamic(), dir.resolve("fusion"));
+        assertThat(Safetensors.load(dir.resolve("fusion").resolve(FusionFiles.WEIGHTS)))
+                .containsKey("transformer.h.1.attention_adapters.adapter_fusion_layer.default,second.value.weight");
+        PeftModel loaded = AdapterFiles.load(TinyModels.gpt2(7), dir);
+        AdapterFiles.loadAdapter(loaded, "second", dir.resolve("second"));
+        assertThat(FusionFiles.load(loaded, dir.resolve("fusion"))).isEqualTo(both);
+        assertThat(logits(loaded.model(), ids)).containsExactly(expected);
     }
 
     @Test
