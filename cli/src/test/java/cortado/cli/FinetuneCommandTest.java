@@ -343,6 +343,11 @@ class FinetuneCommandTest {
             PeftModel loaded = AdapterFiles.load(HfCheckpoint.load(base), out);
             assertThat(logits(loaded.model()).toArray()).as(what).isNotEqualTo(logits(HfCheckpoint.load(base)).toArray());
         }
+        // The adapter file is the trained tensors themselves, so a run resumes from it.
+        CliRun.Result resumed = finetune(dir.resolve("bn-methodhoulsby"), "--method", "houlsby", "--steps", "32",
+                "--lr", "3e-2", "--resume");
+        assertThat(resumed.code()).as(resumed.err()).isZero();
+        assertThat(resumed.out()).contains("resuming at step 30 of 32");
         CliRun.Result r = finetune(dir.resolve("unused"), "--method", "houlsby", "--r", "4");
         assertThat(r.code()).isEqualTo(Main.USAGE);
         assertThat(r.err()).contains("--r does not apply to --method houlsby");
