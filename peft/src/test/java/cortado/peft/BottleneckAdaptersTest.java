@@ -314,6 +314,30 @@ class BottleneckAdaptersTest {
         assertThat(logits(loaded.model(), ids)).containsExactly(expected);
     }
 
+    /** Adapters per task in one model: setAdapter swaps which one runs (and trains); deleting one keeps the other. */
+    @Test
+    void adaptersSwapPerTask() {
+        CausalLm model = TinyModels.gpt2(9);
+        int[] ids = TinyModels.ids(B * T, 96, 6);
+        PeftModel peft = PeftModel.wrap(model, BottleneckConfig.houlsby(), 1);
+        perturb(peft, 2, false);
+        float[] first = logits(model, ids);
+        peft.addAdapter("task2", BottleneckConfig.pfeiffer().withReductionFactor(4), 2);
+        for (Map.Entry<String, Parameter> e : peft.adapterParameters("task2").entrySet())
+            Init.normal(e.getValue().value(), 0.3f, 3, e.getKey().hashCode());
+        float[] second = logits(model, ids);
+        assertThat(TinyModels.relDiff(second, first)).isGreaterThan(1e-3);
+        assertThat(peft.adapterParameters("task2").values()).allMatch(Parameter::trainable);
+        assertThat(peft.adapterParameters("default").values()).noneMatch(Parameter::trainable);
+        peft.setAdapter("default");
+        assertThat(logits(model, ids)).containsExactly(first);
+        peft.setAdapter("task2");
+        assertThat(logits(model, ids)).containsExactly(second);
+        peft.deleteAdapter("default");
+        assertThat(logits(model, ids)).containsExactly(second);
+        assertThat(model.module().namedParameters().keySet()).noneMatch(k -> k.contains(".adapters.default."));
+    }
+
     @Test
     void badConfigFilesAreRefusedNamingTheField() throws Exception {
         for (String[] bad : List.of(
