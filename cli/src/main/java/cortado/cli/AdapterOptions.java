@@ -5,6 +5,8 @@ import cortado.peft.PeftConfig;
 import cortado.peft.TargetModules;
 import cortado.peft.adalora.AdaLoraConfig;
 import cortado.peft.bitfit.BitFitConfig;
+import cortado.peft.bottleneck.BottleneckConfig;
+import cortado.peft.bottleneck.NonLinearity;
 import cortado.peft.hra.HRAConfig;
 import cortado.peft.ia3.IA3Config;
 import cortado.peft.lntuning.LNTuningConfig;
@@ -45,6 +47,8 @@ final class AdapterOptions {
     static final List<String> HRA_FLAGS = List.of("r", "target-modules", "apply-gs");
     static final List<String> ADALORA_FLAGS = List.of("init-r", "target-r", "alpha", "dropout", "target-modules",
             "tinit", "tfinal", "delta-t", "orth-reg-weight", "total-step", "apply-gs");
+    static final List<String> BOTTLENECK_FLAGS = List.of("reduction-factor", "non-linearity", "adapter-scaling",
+            "leave-out", "dropout");
     static final List<String> PROMPT_TUNING_FLAGS = List.of("num-virtual-tokens", "prompt-init", "prompt-init-text");
     static final List<String> P_TUNING_FLAGS = List.of("num-virtual-tokens", "encoder-type", "encoder-hidden-size",
             "encoder-num-layers");
@@ -56,7 +60,8 @@ final class AdapterOptions {
             "rank-dropout-scale", "projection-prng-key", "no-save-projection", "d-initial", "oft-block-size", "coft",
             "coft-eps", "block-share", "cayley-neumann-terms", "num-virtual-tokens", "prompt-init", "prompt-init-text",
             "encoder-type", "encoder-hidden-size", "encoder-num-layers", "prefix-projection", "init-r", "target-r",
-            "tinit", "tfinal", "delta-t", "orth-reg-weight", "total-step");
+            "tinit", "tfinal", "delta-t", "orth-reg-weight", "total-step", "reduction-factor", "non-linearity",
+            "adapter-scaling", "leave-out");
 
     private AdapterOptions() {}
 
@@ -71,7 +76,8 @@ final class AdapterOptions {
                         + " number of blocks per layer instead of --oft-block-size; HRA: the reflections, default 8)", "8")
                 .option("alpha", "A", "LoRA, LoHa, LoKr, AdaLoRA alpha: the update is scaled by alpha/r"
                         + " (alpha/sqrt(r) with --rslora; AdaLoRA: alpha/init-r)", "8")
-                .option("dropout", "P", "dropout on the adapter's input (LoRA, AdaLoRA: lora_dropout, VeRA: vera_dropout)", "0")
+                .option("dropout", "P", "dropout on the adapter's input (LoRA, AdaLoRA: lora_dropout, VeRA: vera_dropout);"
+                        + " houlsby, pfeiffer, parallel-adapter: on the adapter's output (BnConfig's dropout)", "0")
                 .flag("rslora", "rank-stabilized LoRA: scale by alpha/sqrt(r) (use_rslora)")
                 .option("init", String.join("|", INITS), "LoRA initialization (init_lora_weights): kaiming is A"
                         + " kaiming-uniform, B zero, so training starts from the base model; gaussian draws A from"
@@ -122,7 +128,16 @@ final class AdapterOptions {
                 .option("delta-t", "N", "adalora: steps between two allocations while the budget falls", "1")
                 .option("orth-reg-weight", "W", "adalora: weight of the orthogonal regularization added to the loss",
                         "0.5")
-                .option("total-step", "N", "adalora: the steps the budget schedule spans (default: --steps)", null);
+                .option("total-step", "N", "adalora: the steps the budget schedule spans (default: --steps)", null)
+                .option("reduction-factor", "F", "houlsby, pfeiffer, parallel-adapter, compacter, compacter++: hidden"
+                        + " size / bottleneck width (default 16; parallel-adapter 2; compacter 32)", null)
+                .option("non-linearity", String.join("|", Arrays.stream(NonLinearity.values())
+                        .map(NonLinearity::hfName).toList()), "houlsby, pfeiffer, parallel-adapter, compacter: the"
+                        + " bottleneck's activation (default houlsby swish, compacter gelu, else relu)", null)
+                .option("adapter-scaling", "S", "houlsby, pfeiffer, parallel-adapter: the factor on the adapter's"
+                        + " output (default 1; parallel-adapter 4)", null)
+                .option("leave-out", "I,J", "houlsby, pfeiffer, parallel-adapter: layer indices without an adapter",
+                        null);
     }
 
     static PeftConfig promptTuning(Args a, String modelDir) throws UsageException {
@@ -201,6 +216,42 @@ final class AdapterOptions {
     static PeftConfig hra(Args a, String modelDir) throws UsageException {
         return new HRAConfig(a.positiveInt("r"), a.bool("apply-gs"), targets(a, "target-modules"), null, true, null,
                 null, List.of(), modelDir, "CAUSAL_LM");
+    }
+
+    /**
+     * adapter-hub's presets (DoubleSeqBnConfig, SeqBnConfig, ParBnConfig) with the flags given; saved as
+     * bottleneck_config.json + bottleneck_model.safetensors under adapter-hub's tensor names.
+     */
+    static PeftConfig bottleneck(Args a, String modelDir, String preset) throws UsageException {
+        BottleneckConfig p = BottleneckConfig.preset(preset);
+        double rf = p.reductionFactor(), scaling = p.scaling();
+        if (a.has("reduction-factor")) {
+            rf = a.real("reduction-factor");
+            if (!(rf > 0)) throw new UsageException("--reduction-factor must be positive, got " + a.string("reduction-factor"));
+        }
+        if (a.has("adapter-scaling")) scaling = a.real("adapter-scaling");
+        NonLinearity act = p.nonLinearity();
+        if (a.has("non-linearity"))
+            act = NonLinearity.valueOf(a.choice("non-linearity", Arrays.stream(NonLinearity.values())
+                    .map(NonLinearity::hfName).toArray(String[]::new)).toUpperCase(java.util.Locale.ROOT));
+        List<Integer> leaveOut = List.of();
+        if (a.has("leave-out")) {
+            List<Integer> out = new java.util.ArrayList<>();
+            for (String part : a.string("leave-out").split(",", -1)) {
+                try {
+                    int i = Integer.parseInt(part.trim());
+                    if (i < 0) throw new NumberFormatException();
+                    out.add(i);
+                } catch (NumberFormatException e) {
+                    throw new UsageException("--leave-out must be layer indices 0,1,... separated by commas, got '"
+                            + a.string("leave-out") + "'");
+                }
+            }
+            leaveOut = out;
+        }
+        return new BottleneckConfig(p.mhAdapter(), p.outputAdapter(), rf, act, p.originalLnBefore(),
+                p.originalLnAfter(), p.residualBeforeLn(), p.isParallel(), scaling, p.initWeights(), null, leaveOut,
+                probability(a, "dropout"), List.of(), modelDir, "CAUSAL_LM", p.phm());
     }
 
     static PeftConfig lnTuning(Args a, String modelDir) throws UsageException {

@@ -55,6 +55,24 @@ final class FinetuneMethods {
             new Method("ln-tuning", "LN tuning: trained copies of the normalization layers (default: the"
                     + " architecture's LayerNorms/RMSNorms)", false, AdapterOptions.LN_TUNING_FLAGS,
                     AdapterOptions::lnTuning),
+            new Method("houlsby", "Houlsby adapters (adapter-hub's DoubleSeqBnConfig): a bottleneck"
+                    + " up(swish(down(h))) after each layer's attention output and FFN output, before the residual;"
+                    + " reduction factor 16; saved as bottleneck_config.json + bottleneck_model.safetensors under"
+                    + " adapter-hub's tensor names (not a PEFT format)", false, AdapterOptions.BOTTLENECK_FLAGS,
+                    (a, dir) -> AdapterOptions.bottleneck(a, dir, "houlsby")),
+            new Method("pfeiffer", "Pfeiffer adapters (adapter-hub's SeqBnConfig): one relu bottleneck after each"
+                    + " FFN output, reduction factor 16", false, AdapterOptions.BOTTLENECK_FLAGS,
+                    (a, dir) -> AdapterOptions.bottleneck(a, dir, "pfeiffer")),
+            new Method("parallel-adapter", "parallel adapters (He et al. 2021, adapter-hub's ParBnConfig): a relu"
+                    + " bottleneck beside each FFN, reading its input, output scaled by 4, reduction factor 2,"
+                    + " up-projection starting at zero", false, AdapterOptions.BOTTLENECK_FLAGS,
+                    (a, dir) -> AdapterOptions.bottleneck(a, dir, "parallel")),
+            new Method("compacter", "Compacter (Mahabadi et al. 2021, adapter-hub's CompacterConfig): Houlsby's places"
+                    + " with PHM projections, sum of A_i (x) (W_left_i W_right_i), n = 4 rule matrices A_i shared by"
+                    + " every layer, gelu, reduction factor 32 (hidden / reduction must divide by 4)", false,
+                    AdapterOptions.BOTTLENECK_FLAGS, (a, dir) -> AdapterOptions.bottleneck(a, dir, "compacter")),
+            new Method("compacter++", "Compacter++: Compacter at the FFN output only (Pfeiffer's place)", false,
+                    AdapterOptions.BOTTLENECK_FLAGS, (a, dir) -> AdapterOptions.bottleneck(a, dir, "compacter++")),
             new Method("prompt-tuning", "prompt tuning (Lester et al. 2021): P trained embeddings in front of every"
                     + " input", false, AdapterOptions.PROMPT_TUNING_FLAGS, AdapterOptions::promptTuning),
             new Method("p-tuning", "P-tuning (Liu et al. 2021): P virtual tokens through a trained MLP or LSTM encoder"

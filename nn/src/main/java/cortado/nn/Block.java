@@ -9,7 +9,7 @@ import cortado.tensor.Tensor;
  * A pre-norm transformer block (GPT-2, Llama): x + attn(norm1(x)), then + mlp(norm2(...)). The children carry the
  * family's Hugging Face names, registered in Hugging Face's order so parameter lists match {@code named_parameters()},
  * and are looked up by name at every call through {@link Layer} and {@link SelfAttention}, so any of them can be
- * replaced or wrapped.
+ * replaced or wrapped; a wrapper that is a {@link ResidualJoin} also decides how its output joins the residual.
  */
 public final class Block extends Module {
 
@@ -67,7 +67,9 @@ public final class Block extends Module {
                              AttentionMask mask) {
         Layer norm1 = childAt(names.norm1()), norm2 = childAt(names.norm2()), mlp = childAt(names.mlp());
         SelfAttention attention = childAt(names.attention());
-        Tensor h = F.add(x, attention.forward(norm1.forward(x), batch, seq, positions, cache, layer, mask));
-        return F.add(h, mlp.forward(norm2.forward(h)));
+        Tensor a = attention.forward(norm1.forward(x), batch, seq, positions, cache, layer, mask);
+        Tensor h = attention instanceof ResidualJoin j ? j.join(a, x, null) : F.add(x, a);
+        Tensor m = mlp.forward(norm2.forward(h));
+        return mlp instanceof ResidualJoin j ? j.join(m, h, null) : F.add(h, m);
     }
 }

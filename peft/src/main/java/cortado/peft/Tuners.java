@@ -21,7 +21,8 @@ public final class Tuners {
                 new LoKrTuner(), new cortado.peft.vera.VeraTuner(),
                 new cortado.peft.oft.OFTTuner(), new cortado.peft.lntuning.LNTuningTuner(),
                 new cortado.peft.prompttuning.PromptTuningTuner(), new cortado.peft.ptuning.PTuningTuner(),
-                new cortado.peft.prefixtuning.PrefixTuningTuner(), new cortado.peft.adalora.AdaLoraTuner(), new cortado.peft.hra.HRATuner())) BY_TYPE.put(t.peftType(), t);
+                new cortado.peft.prefixtuning.PrefixTuningTuner(), new cortado.peft.adalora.AdaLoraTuner(), new cortado.peft.hra.HRATuner(),
+                new cortado.peft.bottleneck.BottleneckTuner())) BY_TYPE.put(t.peftType(), t);
     }
 
     private Tuners() {}

@@ -6,6 +6,7 @@ import cortado.nn.Layer;
 import cortado.nn.LayerNorm;
 import cortado.nn.Linear;
 import cortado.nn.Module;
+import cortado.nn.ResidualJoin;
 import cortado.tensor.Tensor;
 
 /**
@@ -21,6 +22,8 @@ public final class BertResidualOutput extends Module {
 
     public Tensor forward(Tensor h, Tensor residual) {
         Layer dense = childAt("dense"), norm = childAt("LayerNorm"), dropout = childAt("dropout");
-        return norm.forward(F.add(dropout.forward(dense.forward(h)), residual));
+        Tensor out = dropout.forward(dense.forward(h));
+        // A wrapped dense that is a ResidualJoin (a bottleneck adapter) takes over the residual and LayerNorm step.
+        return dense instanceof ResidualJoin j ? j.join(out, residual, norm) : norm.forward(F.add(out, residual));
     }
 }
