@@ -4,10 +4,14 @@ import cortado.data.tokenizer.Tokenizer;
 import cortado.nn.generate.EosTokens;
 import cortado.nn.embed.SentenceTransformer;
 import cortado.nn.models.CausalLm;
+import cortado.peft.AdapterFiles;
+import cortado.peft.PeftException;
+import cortado.peft.PeftModel;
 import cortado.serve.OpenAiServer;
 import cortado.serve.ServedModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -41,7 +45,10 @@ public final class ServeCommand implements Command {
                 strings; encoding_format float or base64). With --log-dir, every answered request is appended to
                 DIR/conversations.jsonl and POST /v1/feedback {"id", "rating": "good"|"bad", "preferred", "choice"}
                 records a client's rating in DIR/feedback.jsonl (counted in /metrics); `cortado feedback` turns the
-                log into SFT and DPO data and reports the ratings per model. Not yet: LoRA adapters per request.""")
+                log into SFT and DPO data and reports the ratings per model. With --adapter NAME=DIR (PEFT LoRA
+                adapters, repeatable), GET /v1/models lists each adapter with the base as its parent, a request's
+                model names the base or an adapter, and requests for different adapters decode in one batch step
+                (the base product once, each adapter's term on its own rows, as PEFT's mixed batches).""")
                 .required("model", "DIR", "a Hugging Face checkpoint directory, or a GGUF file (F32, F16, BF16, Q8_0,"
                         + " Q4_0, Q4_K, Q6_K; tokenizer and chat template from its metadata; --dtype does not apply)")
                 .option("embed-model", "DIR", "a sentence-transformers directory served at /v1/embeddings under its"
@@ -62,7 +69,9 @@ public final class ServeCommand implements Command {
                         "30")
                 .option("tokenizer", "PATH", "tokenizer (tokenizer.json, a directory, *.tiktoken); default: the"
                         + " checkpoint's own", null)
-                .option("log-dir", "DIR", "log answered requests and clients' ratings there (see above)", null);
+                .option("log-dir", "DIR", "log answered requests and clients' ratings there (see above)", null)
+                .repeatable("adapter", "NAME=DIR", "a PEFT LoRA adapter served as model NAME beside the base (repeat for"
+                        + " more); requests for different adapters share one batch step");
         DtypeOption.declare(a);
         a.parse(argv);
         if (!a.positionals().isEmpty()) throw new UsageException("unexpected argument '" + a.positionals().get(0) + "'");
@@ -100,6 +109,7 @@ public final class ServeCommand implements Command {
             throw new UsageException("--kv-blocks " + kvBlocks + " holds fewer than one --max-model-len of "
                     + options.maxModelLen() + " positions (" + perWindow + " blocks of " + blockSize + ")");
         if (a.has("log-dir")) options = options.withLogDir(Path.of(a.string("log-dir")));
+        served = withAdapters(served, AdapterOption.parse(a));
         OpenAiServer server;
         String embedName = null;
         if (a.has("embed-model")) {
@@ -120,8 +130,26 @@ public final class ServeCommand implements Command {
         System.err.println("serving '" + name + "' on http://" + options.host() + ":" + server.port() + "/v1 ("
                 + (served.chatTemplate() == null ? "no chat template: completions only" : "completions and chat")
                 + ", batch " + options.maxBatch() + (embedName == null ? "" : "; embeddings with '" + embedName + "'")
-                + ")");
+                + (served.adapters().isEmpty() ? "" : "; LoRA adapters " + String.join(", ", served.adapters())) + ")");
         stopped.await();
         return Main.OK;
+    }
+
+    /** {@code served} with the {@code --adapter} LoRA adapters loaded, each served under its name (mixed batches). */
+    private static ServedModel withAdapters(ServedModel served, Map<String, Path> adapters) throws UsageException {
+        if (adapters.isEmpty()) return served;
+        PeftModel peft = null;
+        try {
+            for (Map.Entry<String, Path> e : adapters.entrySet()) {
+                if (e.getKey().equals(served.name()))
+                    throw new UsageException("--adapter: '" + e.getKey() + "' is the base model's name; name the adapter");
+                if (peft == null) peft = AdapterFiles.load(served.model(), e.getValue(), e.getKey());
+                else AdapterFiles.loadAdapter(peft, e.getKey(), e.getValue());
+            }
+            served.model().module().eval();
+            return served.withAdapters(peft);
+        } catch (PeftException e) {
+            throw new CliException("--adapter: " + e.getMessage());
+        }
     }
 }

@@ -3,6 +3,7 @@ package cortado.peft;
 import cortado.peft.lora.LoraConfig;
 import cortado.peft.lora.LoraLayer;
 import cortado.peft.lora.LoraModule;
+import cortado.peft.lora.MixedBatch;
 import cortado.peft.lora.WeightedAdapterCombination;
 import cortado.nn.Module;
 import cortado.nn.Parameter;
@@ -36,6 +37,7 @@ public final class PeftModel {
     private Tuner<PeftConfig> tuner;
     private String active;
     private Consumer<String> warnings = m -> System.err.println("warning: " + m);
+    private MixedBatch mixedBatch;   // made on first use (mixedBatch())
 
     private PeftModel(Module root, String modelType, CausalLm lm) {
         this.root = root;
@@ -327,6 +329,28 @@ public final class PeftModel {
         root.namedParameters().values().forEach(p -> p.setTrainable(true));
         configs.clear();
         return root;
+    }
+
+    /**
+     * PEFT's mixed-batch inference ({@code adapter_names} in forward and generate): the router every LoRA layer of
+     * this model shares, so that one forward pass applies to each token row its own adapter or none (see
+     * {@link MixedBatch}). LoRA adapters on linear layers only: another tuner's layer, or a LoRA embedding, is refused.
+     */
+    public MixedBatch mixedBatch() {
+        if (mixedBatch != null) return mixedBatch;
+        MixedBatch batch = new MixedBatch();
+        int layers = 0;
+        for (Map.Entry<String, Module> e : root.namedModules().entrySet()) {
+            if (e.getValue() instanceof LoraLayer l) {
+                l.mixedBatch(batch);
+                layers++;
+            } else if (e.getValue() instanceof TunerLayer t) {
+                throw new PeftException("mixed-batch inference takes LoRA adapters on linear layers; " + e.getKey()
+                        + " is a " + t.getClass().getSimpleName());
+            }
+        }
+        if (layers == 0) throw new PeftException("mixed-batch inference needs LoRA layers, and this model has none");
+        return mixedBatch = batch;
     }
 
     /** A scope in which the base runs alone (PEFT's {@code with model.disable_adapter():}). */

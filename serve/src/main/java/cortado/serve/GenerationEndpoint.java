@@ -102,8 +102,7 @@ abstract class GenerationEndpoint {
     final void handle(HttpExchange ex, Map<String, Object> body) throws IOException {
         RequestFields f = new RequestFields(body);
         String model = f.requiredString("model");
-        if (!model.equals(served.name()))
-            throw new ApiException(404, "The model `" + model + "` does not exist.", "model", "model_not_found");
+        String adapter = served.adapterFor(model);
         refuseUnsupported(f);
         int[] prompt = prompt(f, served);
         int window = scheduler.window();
@@ -130,9 +129,11 @@ abstract class GenerationEndpoint {
         List<GenerationJob> jobs = new ArrayList<>();
         for (int i = 0; i < n; i++) { // choice i draws from seed + i, so the n choices differ when sampling
             readers[i] = reader(f);
-            jobs.add(new GenerationJob(i, prompt, new Sampler(params.withSeed(params.seed() + i)), stop,
+            GenerationJob job = new GenerationJob(i, prompt, new Sampler(params.withSeed(params.seed() + i)), stop,
                     new TextStream(served.tokenizer(), served.eosTokenIds(), stops, true), top,
-                    grammar == null ? null : grammar.start(), events));
+                    grammar == null ? null : grammar.start(), events);
+            job.adapter = adapter;
+            jobs.add(job);
         }
         boolean stream = f.bool("stream", false);
         boolean includeUsage = stream && new RequestFields(f.object("stream_options")).bool("include_usage", false);
@@ -144,12 +145,12 @@ abstract class GenerationEndpoint {
         String id = idPrefix() + UUID.randomUUID().toString().replace("-", "");
         long created = System.currentTimeMillis() / 1000;
         try {
-            Answered answered = stream ? stream(ex, events, readers, top >= 0, id, created, includeUsage)
-                    : answer(ex, events, readers, top >= 0, id, created);
+            Answered answered = stream ? stream(ex, events, readers, top >= 0, model, id, created, includeUsage)
+                    : answer(ex, events, readers, top >= 0, model, id, created);
             if (log != null && answered != null) {
                 List<String> reasons = new ArrayList<>();
                 for (GenerationJob.Finished d : answered.done()) reasons.add(d.reason().apiName());
-                log.conversation(id, created, served.name(), kind(), loggedInput(f), loggedPromptText(f, served),
+                log.conversation(id, created, model, kind(), loggedInput(f), loggedPromptText(f, served),
                         List.of(answered.texts()), reasons);
             }
         } finally {
@@ -202,7 +203,7 @@ abstract class GenerationEndpoint {
     private record Answered(String[] texts, GenerationJob.Finished[] done) {}
 
     private Answered answer(HttpExchange ex, BlockingQueue<GenerationJob.Event> events, ChoiceReader[] readers,
-                            boolean withLogprobs, String id, long created) throws IOException {
+                            boolean withLogprobs, String model, String id, long created) throws IOException {
         int n = readers.length;
         StringBuilder[] text = new StringBuilder[n];
         List<List<TokenLogprob>> lps = new ArrayList<>();
@@ -228,7 +229,7 @@ abstract class GenerationEndpoint {
         for (int i = 0; i < n; i++)
             choices.add(choice(i, readers[i], text[i].toString(), done[i].reason(),
                     withLogprobs ? logprobs(lps.get(i), 0) : null));
-        Map<String, Object> body = envelope(id, created, false);
+        Map<String, Object> body = envelope(model, id, created, false);
         body.put("choices", choices);
         body.put("usage", usage(done));
         OpenAiServer.sendJson(ex, 200, body);
@@ -239,7 +240,8 @@ abstract class GenerationEndpoint {
 
     /** Streams the answer; null when generation failed mid-stream. */
     private Answered stream(HttpExchange ex, BlockingQueue<GenerationJob.Event> events, ChoiceReader[] readers,
-                            boolean withLogprobs, String id, long created, boolean includeUsage) throws IOException {
+                            boolean withLogprobs, String model, String id, long created, boolean includeUsage)
+            throws IOException {
         int n = readers.length;
         ex.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
         ex.getResponseHeaders().set("Cache-Control", "no-cache");
@@ -260,7 +262,7 @@ abstract class GenerationEndpoint {
                         pending.get(i).addAll(t.logprobs());
                         List<Map<String, Object>> pieces = chunkChoices(i, readers[i], t.delta(), !started[i], null,
                                 withLogprobs ? logprobs(pending.get(i), printed[i]) : null);
-                        for (Map<String, Object> piece : pieces) send(out, chunk(id, created, piece, includeUsage));
+                        for (Map<String, Object> piece : pieces) send(out, chunk(model, id, created, piece, includeUsage));
                         if (!pieces.isEmpty()) {
                             started[i] = true;
                             pending.get(i).clear();
@@ -276,14 +278,14 @@ abstract class GenerationEndpoint {
                     case GenerationJob.Finished d -> {
                         for (Map<String, Object> piece : chunkChoices(d.index(), readers[d.index()], "",
                                 !started[d.index()], d.reason(), null))
-                            send(out, chunk(id, created, piece, includeUsage));
+                            send(out, chunk(model, id, created, piece, includeUsage));
                         done[d.index()] = d;
                         left--;
                     }
                 }
             }
             if (includeUsage) {
-                Map<String, Object> last = envelope(id, created, true);
+                Map<String, Object> last = envelope(model, id, created, true);
                 last.put("choices", List.of());
                 last.put("usage", usage(done));
                 send(out, last);
@@ -297,19 +299,19 @@ abstract class GenerationEndpoint {
         // An IOException (the client went away) propagates; handle() then cancels the jobs, freeing their rows.
     }
 
-    private Map<String, Object> chunk(String id, long created, Map<String, Object> choice, boolean usageField) {
-        Map<String, Object> c = envelope(id, created, true);
+    private Map<String, Object> chunk(String model, String id, long created, Map<String, Object> choice, boolean usageField) {
+        Map<String, Object> c = envelope(model, id, created, true);
         c.put("choices", List.of(choice));
         if (usageField) c.put("usage", null);
         return c;
     }
 
-    private Map<String, Object> envelope(String id, long created, boolean chunk) {
+    private Map<String, Object> envelope(String model, String id, long created, boolean chunk) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", id);
         m.put("object", object(chunk));
         m.put("created", created);
-        m.put("model", served.name());
+        m.put("model", model);   // as the request named it: the base or an adapter
         return m;
     }
 

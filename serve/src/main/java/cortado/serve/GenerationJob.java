@@ -47,6 +47,9 @@ final class GenerationJob {
     private final List<TokenLogprob> pendingLogprobs = new ArrayList<>();
     private volatile boolean cancelled;
 
+    /** The LoRA adapter the request names, or null for the base model (set before the job is submitted). */
+    String adapter;
+
     // Scheduler-side state (only its thread touches these).
     int length;
     int row = -1;

@@ -107,8 +107,8 @@ public final class OpenAiServer implements AutoCloseable {
         if (window > served.contextWindow())
             throw new IllegalArgumentException("max model length " + window + " exceeds the model's context window of "
                     + served.contextWindow() + " positions");
-        this.scheduler = new Scheduler(served.model(), options.maxBatch(), options.maxWaiting(), window,
-                options.kvBlocks(), options.blockSize(), metrics);
+        this.scheduler = new Scheduler(served.model(), served.mixedBatch(), options.maxBatch(), options.maxWaiting(),
+                window, options.kvBlocks(), options.blockSize(), metrics);
         metrics.gauges(scheduler::running, scheduler::waiting, scheduler::kvCacheUsage);
         metrics.kvBlocks(scheduler::blocksInUse, scheduler::cachedBlocks);
         TokenGrammars grammars = new TokenGrammars(served.tokenizer(), served.eosTokenIds());
@@ -187,6 +187,10 @@ public final class OpenAiServer implements AutoCloseable {
             case "/v1/models" -> {
                 allow(method, "GET");
                 List<Object> cards = new ArrayList<>(List.of(modelCard()));
+                // vLLM's cards for LoRA adapters: the adapter under its name, the base model as its parent
+                for (String adapter : served.adapters())
+                    cards.add(GenerationEndpoint.object("id", adapter, "object", "model", "created", created, "owned_by",
+                            "cortado", "root", adapter, "parent", served.name(), "max_model_len", scheduler.window()));
                 if (embeddings != null) cards.add(GenerationEndpoint.object("id", embeddings.name(), "object", "model",
                         "created", created, "owned_by", "cortado", "root", embeddings.name(), "parent", null));
                 sendJson(ex, 200, GenerationEndpoint.object("object", "list", "data", cards));

@@ -3,6 +3,7 @@ package cortado.serve;
 import cortado.nn.generate.FinishReason;
 import cortado.nn.models.CausalLm;
 import cortado.nn.models.PagedKvCache;
+import cortado.peft.lora.MixedBatch;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -40,6 +41,8 @@ final class Scheduler implements AutoCloseable {
     /** Positions per KV block when none is given (vLLM's default block size). */
     static final int DEFAULT_BLOCK_SIZE = 16;
 
+    private final MixedBatch adapters;   // null: no LoRA adapters, every row runs the base
+
     /** As below with KV blocks of {@link #DEFAULT_BLOCK_SIZE}, enough for every row to hold a whole window. */
     Scheduler(CausalLm model, int maxBatch, int maxWaiting, int window, ServeMetrics metrics) {
         this(model, maxBatch, maxWaiting, window, 0, DEFAULT_BLOCK_SIZE, metrics);
@@ -52,6 +55,16 @@ final class Scheduler implements AutoCloseable {
      */
     Scheduler(CausalLm model, int maxBatch, int maxWaiting, int window, int kvBlocks, int blockSize,
               ServeMetrics metrics) {
+        this(model, null, maxBatch, maxWaiting, window, kvBlocks, blockSize, metrics);
+    }
+
+    /**
+     * As above, with {@code adapters} routing each row of a forward pass to its job's LoRA adapter (PEFT's mixed
+     * batch); null when the model has none.
+     */
+    Scheduler(CausalLm model, MixedBatch adapters, int maxBatch, int maxWaiting, int window, int kvBlocks,
+              int blockSize, ServeMetrics metrics) {
+        this.adapters = adapters;
         if (maxBatch <= 0 || maxWaiting <= 0)
             throw new IllegalArgumentException("max batch and waiting queue must be positive, got " + maxBatch + " and "
                     + maxWaiting);
@@ -156,7 +169,8 @@ final class Scheduler implements AutoCloseable {
     private boolean admit(GenerationJob job) {
         int tokens = job.length;   // the prompt, and the tokens generated before a preemption
         try {
-            job.row = cache.add(job.ids, tokens, Math.min(window, tokens + 1), null);
+            // The adapter is part of every block's hash: an adapter's keys and values differ from the base's.
+            job.row = cache.add(job.ids, tokens, Math.min(window, tokens + 1), job.adapter);
         } catch (IllegalArgumentException e) {   // longer than the window: it can never run
             job.failed(e.getMessage());
             return true;
@@ -167,8 +181,9 @@ final class Scheduler implements AutoCloseable {
         int cached = cache.length(job.row);
         if (job.generated() == 0) metrics.promptTokens(job.promptLength);
         metrics.prefixCache(tokens, cached);   // vLLM v1 counts queries and hits in tokens, at every scheduling
-        float[] logits = model.nextTokenLogits(Arrays.copyOfRange(job.ids, cached, tokens), 1, tokens - cached,
-                cache.rows(job.row, job.row + 1)).toArray();
+        String[] route = new String[tokens - cached];
+        Arrays.fill(route, job.adapter);
+        float[] logits = forward(Arrays.copyOfRange(job.ids, cached, tokens), 1, tokens - cached, job.row, route);
         cache.cacheFullBlocks(job.row, job.ids);
         accept(job, logits, 0);
         return true;
@@ -190,14 +205,32 @@ final class Scheduler implements AutoCloseable {
         if (running.isEmpty()) return;
         int n = cache.rows();
         int[] step = new int[n];
-        for (GenerationJob j : running) step[j.row] = j.lastToken();
-        float[] logits = model.nextTokenLogits(step, n, 1, cache.rows(0, n)).toArray();
+        String[] route = new String[n];
+        for (GenerationJob j : running) {
+            step[j.row] = j.lastToken();
+            route[j.row] = j.adapter;
+        }
+        float[] logits = forward(step, n, 1, 0, route);
         GenerationJob[] byRow = new GenerationJob[n]; // rows as they were for this step: leaving moves the last row
         for (GenerationJob j : running) {
             byRow[j.row] = j;
             cache.cacheFullBlocks(j.row, j.ids);   // a block the step just filled becomes shareable
         }
         for (int r = 0; r < n; r++) accept(byRow[r], logits, r * vocab);
+    }
+
+    /**
+     * The next-token logits of cache rows {@code [firstRow, firstRow + rows)} fed {@code ids} ({@code rows x tokens}),
+     * each token row through the adapter {@code route} names (null: the base).
+     */
+    private float[] forward(int[] ids, int rows, int tokens, int firstRow, String[] route) {
+        // Always routed when adapters are loaded: a base row must not fall back to the layers' active adapter.
+        if (adapters != null) adapters.set(route);
+        try {
+            return model.nextTokenLogits(ids, rows, tokens, cache.rows(firstRow, firstRow + rows)).toArray();
+        } finally {
+            if (adapters != null) adapters.clear();
+        }
     }
 
     /** Samples {@code job}'s next token from its logits at {@code offset}, reports it, and ends the job if it is done. */

@@ -7,6 +7,8 @@ import cortado.data.tokenizer.HfTokenizer;
 import cortado.data.tokenizer.Tokenizer;
 import cortado.nn.generate.EosTokens;
 import cortado.nn.models.CausalLm;
+import cortado.peft.PeftModel;
+import cortado.peft.lora.MixedBatch;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -17,13 +19,41 @@ import java.util.Set;
  * What the server serves: the model under the name clients ask for, its tokenizer, its chat template (null: the
  * chat endpoint answers 400) and the end-of-sequence ids that end a reply. Prompts become ids as vLLM makes them: a
  * completion prompt as {@code tokenizer(text)} (the post-processor's BOS added), a conversation rendered with the chat
- * template and encoded without adding special tokens again (the template writes them).
+ * template and encoded without adding special tokens again (the template writes them). With LoRA adapters
+ * ({@link #withAdapters}), a request names the base or an adapter, and rows for different adapters share one batch
+ * step through the model's {@link MixedBatch}.
  */
 public record ServedModel(String name, CausalLm model, Tokenizer tokenizer, ChatTemplate chatTemplate,
-                          Set<Integer> eosTokenIds) {
+                          Set<Integer> eosTokenIds, List<String> adapters, MixedBatch mixedBatch) {
     public ServedModel {
         if (name == null || name.isBlank()) throw new IllegalArgumentException("the served model needs a name");
         eosTokenIds = Set.copyOf(eosTokenIds);
+        adapters = List.copyOf(adapters);
+        if (adapters.contains(name)) throw new IllegalArgumentException("an adapter is named '" + name + "' like the base");
+        if (!adapters.isEmpty() && mixedBatch == null) throw new IllegalArgumentException("adapters need a mixed batch");
+    }
+
+    /** A model without adapters. */
+    public ServedModel(String name, CausalLm model, Tokenizer tokenizer, ChatTemplate chatTemplate, Set<Integer> eosTokenIds) {
+        this(name, model, tokenizer, chatTemplate, eosTokenIds, List.of(), null);
+    }
+
+    /**
+     * This model with the LoRA adapters {@code peft} holds (loaded on this model's layers), each served under its
+     * adapter name beside the base.
+     */
+    public ServedModel withAdapters(PeftModel peft) {
+        if (peft.model() != model && peft.model().module() != model.module())
+            throw new IllegalArgumentException("the adapters are loaded on another model");
+        return new ServedModel(name, peft.model(), tokenizer, chatTemplate, eosTokenIds, peft.adapterNames(),
+                peft.mixedBatch());
+    }
+
+    /** The adapter a request's {@code model} names: null for the base; 404 for a name this server does not serve. */
+    String adapterFor(String requested) {
+        if (requested.equals(name)) return null;
+        if (adapters.contains(requested)) return requested;
+        throw new ApiException(404, "The model `" + requested + "` does not exist.", "model", "model_not_found");
     }
 
     /**

@@ -37,7 +37,7 @@ final class TinyChatModel {
         }
     }
 
-    private static Path resource(String name) {
+    static Path resource(String name) {
         try {
             return Path.of(TinyChatModel.class.getClassLoader().getResource(name).toURI());
         } catch (URISyntaxException e) {

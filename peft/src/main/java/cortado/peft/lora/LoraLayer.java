@@ -35,6 +35,7 @@ public final class LoraLayer extends BaseTunerLayer implements LoraModule {
     private final Map<String, Double> scaling = new LinkedHashMap<>();
     /** DoRA's row norms at merge time, needed to unmerge (peft's {@code <adapter>-weight_norm} cache). */
     private final Map<String, Tensor> mergedNorms = new HashMap<>();
+    private MixedBatch mixed;   // null: every row uses the active adapters
 
     public LoraLayer(Module base) {
         super(base);
@@ -155,6 +156,7 @@ public final class LoraLayer extends BaseTunerLayer implements LoraModule {
 
     private Tensor forward(Tensor x, boolean gelu) {
         Layer base = childAt("base_layer");
+        if (mixed != null && mixed.on()) return mixedBatchForward(base, x, gelu);
         List<String> pending = pending();
         if (pending.isEmpty()) return gelu ? base.forwardGelu(x) : base.forward(x);
         Tensor y = base.forward(x);
@@ -180,6 +182,28 @@ public final class LoraLayer extends BaseTunerLayer implements LoraModule {
         }
         return y;
     }
+
+    /**
+     * PEFT's {@code _mixed_batch_forward}: the base product for every row, then each adapter the rows name adds its
+     * term to its own rows (a 0/1 row mask), adapters this layer does not hold add nothing. Merged adapters are
+     * refused: their delta is already in the base for every row.
+     */
+    private Tensor mixedBatchForward(Layer base, Tensor x, boolean gelu) {
+        if (!mergedAdapters().isEmpty())
+            throw new PeftException("mixed-batch inference needs unmerged adapters, but " + mergedAdapters() + " is merged");
+        Tensor y = base.forward(x);
+        for (String name : mixed.adapters()) {
+            if (!adapterNames().contains(name)) continue;
+            if (isDora(name)) throw new PeftException("mixed-batch inference does not support DoRA adapters ('" + name + "')");
+            Tensor h = lora(name, "lora_A").forward(x);
+            Tensor term = F.scale(F.linear(h, lora(name, "lora_B").weight().value(), null), scaling.get(name).floatValue());
+            y = F.add(y, F.mul(term, mixed.mask(x, name)));
+        }
+        return gelu ? F.gelu(y) : y;
+    }
+
+    /** Routes this layer's rows per adapter while {@code batch} is set; null: the active adapters for every row. */
+    public void mixedBatch(MixedBatch batch) { this.mixed = batch; }
 
     private Tensor withoutBias(Tensor y) {
         Parameter b = baseBias();
