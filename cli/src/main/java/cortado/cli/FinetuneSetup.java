@@ -82,7 +82,7 @@ final class FinetuneSetup {
         if (ckpt != null && !method.full() && reparameterized(AdapterFiles.readConfig(ckpt)))
             throw new CliException("--resume: " + ckpt + " holds the prompt its encoder computed (peft's"
                     + " prompt_embeddings), not the encoder, so the run cannot continue; start it again");
-        if (ckpt != null && AdapterFiles.readConfig(ckpt) instanceof cortado.peft.adalora.AdaLoraConfig)
+        if (ckpt != null && !method.full() && AdapterFiles.readConfig(ckpt) instanceof cortado.peft.adalora.AdaLoraConfig)
             throw new CliException("--resume: " + ckpt + " holds an AdaLoRA adapter cut to its rank pattern, and the"
                     + " importance statistics the allocation needs are not checkpointed, so the run cannot continue;"
                     + " start it again");
