@@ -48,7 +48,9 @@ public final class ServeCommand implements Command {
                 log into SFT and DPO data and reports the ratings per model. With --adapter NAME=DIR (PEFT LoRA
                 adapters, repeatable), GET /v1/models lists each adapter with the base as its parent, a request's
                 model names the base or an adapter, and requests for different adapters decode in one batch step
-                (the base product once, each adapter's term on its own rows, as PEFT's mixed batches).""")
+                (the base product once, each adapter's term on its own rows, as PEFT's mixed batches); POST
+                /v1/load_lora_adapter {"lora_name", "lora_path"} and /v1/unload_lora_adapter {"lora_name"} change
+                them at runtime, as vLLM's routes do.""")
                 .required("model", "DIR", "a Hugging Face checkpoint directory, or a GGUF file (F32, F16, BF16, Q8_0,"
                         + " Q4_0, Q4_K, Q6_K; tokenizer and chat template from its metadata; --dtype does not apply)")
                 .option("embed-model", "DIR", "a sentence-transformers directory served at /v1/embeddings under its"

@@ -335,10 +335,10 @@ public final class PeftModel {
      * PEFT's mixed-batch inference ({@code adapter_names} in forward and generate): the router every LoRA layer of
      * this model shares, so that one forward pass applies to each token row its own adapter or none (see
      * {@link MixedBatch}). LoRA adapters on linear layers only: another tuner's layer, or a LoRA embedding, is refused.
+     * Call it again after adding an adapter: layers the new adapter wrapped join the same router.
      */
     public MixedBatch mixedBatch() {
-        if (mixedBatch != null) return mixedBatch;
-        MixedBatch batch = new MixedBatch();
+        MixedBatch batch = mixedBatch != null ? mixedBatch : new MixedBatch();
         int layers = 0;
         for (Map.Entry<String, Module> e : root.namedModules().entrySet()) {
             if (e.getValue() instanceof LoraLayer l) {

@@ -133,6 +133,7 @@ abstract class GenerationEndpoint {
                     new TextStream(served.tokenizer(), served.eosTokenIds(), stops, true), top,
                     grammar == null ? null : grammar.start(), events);
             job.adapter = adapter;
+            job.adapterKey = served.lora().cacheKey(adapter);
             jobs.add(job);
         }
         boolean stream = f.bool("stream", false);

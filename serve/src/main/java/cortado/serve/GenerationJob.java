@@ -49,6 +49,8 @@ final class GenerationJob {
 
     /** The LoRA adapter the request names, or null for the base model (set before the job is submitted). */
     String adapter;
+    /** What the adapter adds to the prefix-cache keys of this job's blocks (its name and load); null for the base. */
+    String adapterKey;
 
     // Scheduler-side state (only its thread touches these).
     int length;

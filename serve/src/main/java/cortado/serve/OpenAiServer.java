@@ -107,7 +107,7 @@ public final class OpenAiServer implements AutoCloseable {
         if (window > served.contextWindow())
             throw new IllegalArgumentException("max model length " + window + " exceeds the model's context window of "
                     + served.contextWindow() + " positions");
-        this.scheduler = new Scheduler(served.model(), served.mixedBatch(), options.maxBatch(), options.maxWaiting(),
+        this.scheduler = new Scheduler(served.model(), served.lora(), options.maxBatch(), options.maxWaiting(),
                 window, options.kvBlocks(), options.blockSize(), metrics);
         metrics.gauges(scheduler::running, scheduler::waiting, scheduler::kvCacheUsage);
         metrics.kvBlocks(scheduler::blocksInUse, scheduler::cachedBlocks);
@@ -210,6 +210,10 @@ public final class OpenAiServer implements AutoCloseable {
                             "model", "model_not_found");
                 embeddings.handle(ex, body(ex));
             }
+            case "/v1/load_lora_adapter", "/v1/unload_lora_adapter" -> {
+                allow(method, "POST");
+                send(ex, 200, "text/plain; charset=utf-8", loraChange(path.equals("/v1/load_lora_adapter"), body(ex)));
+            }
             case "/v1/feedback" -> {
                 allow(method, "POST");
                 if (feedback == null)
@@ -217,6 +221,35 @@ public final class OpenAiServer implements AutoCloseable {
                 sendJson(ex, 200, feedback.rate(body(ex)));
             }
             default -> throw new ApiException(404, "no route " + method + " " + path, null);
+        }
+    }
+
+    /**
+     * vLLM's runtime adapter routes: {@code {"lora_name", "lora_path"}} loads a PEFT LoRA directory under that name,
+     * {@code {"lora_name"}} unloads one no request is using; both run between two decode steps.
+     */
+    private String loraChange(boolean load, Map<String, Object> body) throws IOException {
+        RequestFields f = new RequestFields(body);
+        String name = f.requiredString("lora_name");
+        Path dir = load ? Path.of(f.requiredString("lora_path")) : null;
+        try {
+            return scheduler.betweenSteps(inUse -> {
+                if (load) {
+                    served.lora().load(name, dir, served.name());
+                    return "Success: LoRA adapter '" + name + "' added successfully.";
+                }
+                if (inUse.contains(name))
+                    throw new ApiException(400, "the adapter '" + name + "' is in use by requests running or waiting;"
+                            + " unload it when they end", "lora_name");
+                served.lora().unload(name);
+                return "Success: LoRA adapter '" + name + "' removed successfully.";
+            }).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof ApiException a) throw a;
+            throw new ApiException(500, "adapter change failed: " + e.getCause(), null);
         }
     }
 

@@ -41,7 +41,9 @@ final class Scheduler implements AutoCloseable {
     /** Positions per KV block when none is given (vLLM's default block size). */
     static final int DEFAULT_BLOCK_SIZE = 16;
 
+    private final LoraAdapters lora;
     private final MixedBatch adapters;   // null: no LoRA adapters, every row runs the base
+    private final java.util.Queue<Runnable> tasks = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     /** As below with KV blocks of {@link #DEFAULT_BLOCK_SIZE}, enough for every row to hold a whole window. */
     Scheduler(CausalLm model, int maxBatch, int maxWaiting, int window, ServeMetrics metrics) {
@@ -55,16 +57,17 @@ final class Scheduler implements AutoCloseable {
      */
     Scheduler(CausalLm model, int maxBatch, int maxWaiting, int window, int kvBlocks, int blockSize,
               ServeMetrics metrics) {
-        this(model, null, maxBatch, maxWaiting, window, kvBlocks, blockSize, metrics);
+        this(model, LoraAdapters.none(), maxBatch, maxWaiting, window, kvBlocks, blockSize, metrics);
     }
 
     /**
-     * As above, with {@code adapters} routing each row of a forward pass to its job's LoRA adapter (PEFT's mixed
-     * batch); null when the model has none.
+     * As above, with {@code lora}'s router sending each row of a forward pass through its job's LoRA adapter (PEFT's
+     * mixed batch).
      */
-    Scheduler(CausalLm model, MixedBatch adapters, int maxBatch, int maxWaiting, int window, int kvBlocks,
+    Scheduler(CausalLm model, LoraAdapters lora, int maxBatch, int maxWaiting, int window, int kvBlocks,
               int blockSize, ServeMetrics metrics) {
-        this.adapters = adapters;
+        this.lora = lora;
+        this.adapters = lora.mixedBatch();
         if (maxBatch <= 0 || maxWaiting <= 0)
             throw new IllegalArgumentException("max batch and waiting queue must be positive, got " + maxBatch + " and "
                     + maxWaiting);
@@ -116,8 +119,35 @@ final class Scheduler implements AutoCloseable {
     /** KV blocks no sequence references that still hold a cached prefix (reusable, evicted when blocks run out). */
     int cachedBlocks() { return cachedBlocks; }
 
+    /**
+     * Runs {@code task} on the scheduler's thread between two forward passes (within a step's time, or 50 ms when
+     * idle) and completes the future with its result or exception; for changes to the model, such as loading an
+     * adapter, that no forward pass may see half done. {@code task} gets the adapters of the jobs running, preempted
+     * or waiting, so it can refuse to remove one in use.
+     */
+    <T> java.util.concurrent.CompletableFuture<T> betweenSteps(java.util.function.Function<java.util.Set<String>, T> task) {
+        java.util.concurrent.CompletableFuture<T> done = new java.util.concurrent.CompletableFuture<>();
+        if (closed) {
+            done.completeExceptionally(new IllegalStateException("the scheduler is closed"));
+            return done;
+        }
+        tasks.add(() -> {
+            java.util.Set<String> inUse = new java.util.HashSet<>();
+            for (GenerationJob j : running) if (j.adapter != null) inUse.add(j.adapter);
+            for (GenerationJob j : preempted) if (j.adapter != null) inUse.add(j.adapter);
+            for (GenerationJob j : waiting) if (j.adapter != null && !j.cancelled()) inUse.add(j.adapter);
+            try {
+                done.complete(task.apply(inUse));
+            } catch (RuntimeException e) {
+                done.completeExceptionally(e);
+            }
+        });
+        return done;
+    }
+
     private void loop() {
         while (!closed) {
+            for (Runnable t; (t = tasks.poll()) != null; ) t.run();
             try {
                 while (running.size() < maxBatch && !preempted.isEmpty()) {   // they came first
                     GenerationJob j = preempted.peek();
@@ -167,10 +197,14 @@ final class Scheduler implements AutoCloseable {
      * (nothing changed). True also when it failed (a prompt beyond the window), so it leaves the queue.
      */
     private boolean admit(GenerationJob job) {
+        if (job.adapter != null && !java.util.Objects.equals(lora.cacheKey(job.adapter), job.adapterKey)) {
+            job.failed("the adapter '" + job.adapter + "' was unloaded");   // between its request and its turn
+            return true;
+        }
         int tokens = job.length;   // the prompt, and the tokens generated before a preemption
         try {
             // The adapter is part of every block's hash: an adapter's keys and values differ from the base's.
-            job.row = cache.add(job.ids, tokens, Math.min(window, tokens + 1), job.adapter);
+            job.row = cache.add(job.ids, tokens, Math.min(window, tokens + 1), job.adapterKey);
         } catch (IllegalArgumentException e) {   // longer than the window: it can never run
             job.failed(e.getMessage());
             return true;

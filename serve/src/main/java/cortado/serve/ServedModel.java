@@ -24,19 +24,23 @@ import java.util.Set;
  * step through the model's {@link MixedBatch}.
  */
 public record ServedModel(String name, CausalLm model, Tokenizer tokenizer, ChatTemplate chatTemplate,
-                          Set<Integer> eosTokenIds, List<String> adapters, MixedBatch mixedBatch) {
+                          Set<Integer> eosTokenIds, LoraAdapters lora) {
     public ServedModel {
         if (name == null || name.isBlank()) throw new IllegalArgumentException("the served model needs a name");
         eosTokenIds = Set.copyOf(eosTokenIds);
-        adapters = List.copyOf(adapters);
-        if (adapters.contains(name)) throw new IllegalArgumentException("an adapter is named '" + name + "' like the base");
-        if (!adapters.isEmpty() && mixedBatch == null) throw new IllegalArgumentException("adapters need a mixed batch");
+        if (lora.contains(name)) throw new IllegalArgumentException("an adapter is named '" + name + "' like the base");
     }
 
     /** A model without adapters. */
     public ServedModel(String name, CausalLm model, Tokenizer tokenizer, ChatTemplate chatTemplate, Set<Integer> eosTokenIds) {
-        this(name, model, tokenizer, chatTemplate, eosTokenIds, List.of(), null);
+        this(name, model, tokenizer, chatTemplate, eosTokenIds, LoraAdapters.none());
     }
+
+    /** The names of the LoRA adapters served now. */
+    public List<String> adapters() { return lora.names(); }
+
+    /** The router of the model's LoRA layers; null without adapters. */
+    MixedBatch mixedBatch() { return lora.mixedBatch(); }
 
     /**
      * This model with the LoRA adapters {@code peft} holds (loaded on this model's layers), each served under its
@@ -45,14 +49,13 @@ public record ServedModel(String name, CausalLm model, Tokenizer tokenizer, Chat
     public ServedModel withAdapters(PeftModel peft) {
         if (peft.model() != model && peft.model().module() != model.module())
             throw new IllegalArgumentException("the adapters are loaded on another model");
-        return new ServedModel(name, peft.model(), tokenizer, chatTemplate, eosTokenIds, peft.adapterNames(),
-                peft.mixedBatch());
+        return new ServedModel(name, peft.model(), tokenizer, chatTemplate, eosTokenIds, LoraAdapters.of(peft));
     }
 
     /** The adapter a request's {@code model} names: null for the base; 404 for a name this server does not serve. */
     String adapterFor(String requested) {
         if (requested.equals(name)) return null;
-        if (adapters.contains(requested)) return requested;
+        if (lora.contains(requested)) return requested;
         throw new ApiException(404, "The model `" + requested + "` does not exist.", "model", "model_not_found");
     }
 

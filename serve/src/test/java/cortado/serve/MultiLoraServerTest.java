@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
  * every linear layer; tools/golden/serve/make_multilora_golden.py), each request naming the base or an adapter. Greedy
  * completions equal PEFT's generate() token for token (the text of its ids, its token count and finish reason) for
  * the base and each adapter, asked one at a time and all nine at once (so rows of different adapters share decode
- * steps, as PEFT's adapter_names batches do); /v1/models lists the adapters with the base as parent.
+ * steps, as PEFT's adapter_names batches do); /v1/models lists the adapters with the base as parent; adapters load
+ * and unload at runtime through vLLM's routes.
  */
 class MultiLoraServerTest {
     private static final HttpClient CLIENT = HttpClient.newHttpClient();
@@ -62,6 +63,41 @@ class MultiLoraServerTest {
             HttpResponse<String> unknown = post(url + "/v1/completions", Map.of("model", "lora-c", "prompt", "a"));
             assertThat(unknown.statusCode()).isEqualTo(404);
             assertThat(unknown.body()).contains("model_not_found");
+        }
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void adaptersLoadAndUnloadAtRuntime() throws Exception {
+        ServedModel base = TinyChatModel.load();
+        ServedModel served = base.withAdapters(AdapterFiles.load(base.model(), TinyChatModel.resource("serve/lora-a"), "lora-a"));
+        Map<String, Object> golden = Json.parseObject(Files.readString(TinyChatModel.resource("serve/multilora.json")));
+        Map<String, Object> c = ((List<Map<String, Object>>) golden.get("cases")).get(0);
+        try (OpenAiServer server = OpenAiServer.start(served, new OpenAiServer.Options("127.0.0.1", 0, null, 4, 16,
+                1 << 20, 5, 0))) {
+            String url = "http://127.0.0.1:" + server.port();
+            String loraB = TinyChatModel.resource("serve/lora-b").toString();
+            assertThat(post(url + "/v1/completions", Map.of("model", "lora-b", "prompt", "a")).statusCode()).isEqualTo(404);
+            HttpResponse<String> load = post(url + "/v1/load_lora_adapter", Map.of("lora_name", "lora-b", "lora_path", loraB));
+            assertThat(load.statusCode()).as(load.body()).isEqualTo(200);
+            assertThat(load.body()).isEqualTo("Success: LoRA adapter 'lora-b' added successfully.");
+            assertThat(get(url + "/v1/models")).contains("\"id\":\"lora-b\"");
+            for (String model : MODELS) expectGolden(served, complete(url, model, c), c, model);
+
+            assertThat(post(url + "/v1/load_lora_adapter", Map.of("lora_name", "lora-b", "lora_path", loraB)).body())
+                    .contains("has already been loaded");
+            HttpResponse<String> bad = post(url + "/v1/load_lora_adapter", Map.of("lora_name", "x", "lora_path", url));
+            assertThat(bad.statusCode()).isEqualTo(400);
+            assertThat(bad.body()).contains("lora_path");
+            HttpResponse<String> unload = post(url + "/v1/unload_lora_adapter", Map.of("lora_name", "lora-b"));
+            assertThat(unload.statusCode()).as(unload.body()).isEqualTo(200);
+            assertThat(post(url + "/v1/completions", Map.of("model", "lora-b", "prompt", "a")).statusCode()).isEqualTo(404);
+            assertThat(post(url + "/v1/unload_lora_adapter", Map.of("lora_name", "lora-b")).statusCode()).isEqualTo(404);
+            assertThat(post(url + "/v1/unload_lora_adapter", Map.of("lora_name", "lora-a")).body()).contains("only adapter");
+            // Loaded again under the same name: its blocks get a new prefix-cache key, and the output is lora-b's.
+            assertThat(post(url + "/v1/load_lora_adapter", Map.of("lora_name", "lora-b", "lora_path", loraB)).statusCode())
+                    .isEqualTo(200);
+            for (String model : MODELS) expectGolden(served, complete(url, model, c), c, model);
         }
     }
 
