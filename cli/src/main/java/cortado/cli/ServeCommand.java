@@ -89,9 +89,7 @@ public final class ServeCommand implements Command {
                 : spec.toAbsolutePath().normalize().getFileName().toString();
         ServedModel served;
         if (GgufModelFile.is(spec.toString())) {
-            GgufModelFile g = GgufModelFile.load(spec, explicitTok);
-            served = new ServedModel(name, g.model(), g.tokenizer(), g.chatTemplate(),
-                    EosTokens.orEndOfText(g.model().config(), null, g.tokenizer()));
+            served = servedGguf(name, spec, explicitTok);
         } else {
             if (!Files.isDirectory(spec)) throw new UsageException(spec + ": not a checkpoint directory or GGUF file");
             Path dir = PretrainCommand.modelDir(spec);
@@ -135,6 +133,13 @@ public final class ServeCommand implements Command {
                 + (served.adapters().isEmpty() ? "" : "; LoRA adapters " + String.join(", ", served.adapters())) + ")");
         stopped.await();
         return Main.OK;
+    }
+
+    /** A GGUF file served as {@code name}: its model, tokenizer and chat template, its end-of-text id ending replies. */
+    static ServedModel servedGguf(String name, Path file, Path explicitTokenizer) {
+        GgufModelFile g = GgufModelFile.load(file, explicitTokenizer);
+        return new ServedModel(name, g.model(), g.tokenizer(), g.chatTemplate(),
+                EosTokens.orEndOfText(g.model().config(), null, g.tokenizer()));
     }
 
     /** {@code served} with the {@code --adapter} LoRA adapters loaded, each served under its name (mixed batches). */
