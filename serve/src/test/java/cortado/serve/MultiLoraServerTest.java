@@ -101,6 +101,43 @@ class MultiLoraServerTest {
         }
     }
 
+    /**
+     * An adapter unloaded and loaded again under the same name from other weights must not reuse the blocks its first
+     * load cached: the second answer to a prompt of several whole blocks equals the other adapter's own answer.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void aReloadedNameNeverReusesTheBlocksItsOldWeightsCached() throws Exception {
+        ServedModel base = TinyChatModel.load();
+        PeftModel peft = AdapterFiles.load(base.model(), TinyChatModel.resource("serve/lora-a"), "lora-a");
+        AdapterFiles.loadAdapter(peft, "lora-b", TinyChatModel.resource("serve/lora-b"));
+        ServedModel served = base.withAdapters(peft);
+        String prompt = "The lighthouse keeper counted the steps again and wrote the number in the log: two hundred and"
+                + " nineteen, the same as every night since the storm";
+        assertThat(served.tokenizer().encode(prompt).length).as("whole KV blocks of 16 to cache").isGreaterThan(32);
+        Map<String, Object> c = Map.of("prompt", prompt, "max_tokens", 8L);
+        try (OpenAiServer server = OpenAiServer.start(served, new OpenAiServer.Options("127.0.0.1", 0, null, 4, 16,
+                1 << 20, 5, 0))) {
+            String url = "http://127.0.0.1:" + server.port();
+            String a = TinyChatModel.resource("serve/lora-a").toString(), b = TinyChatModel.resource("serve/lora-b").toString();
+            Object textA = firstText(complete(url, "lora-a", c)), textB = firstText(complete(url, "lora-b", c));
+            assertThat(textA).isNotEqualTo(textB);
+            assertThat(post(url + "/v1/load_lora_adapter", Map.of("lora_name", "x", "lora_path", a)).statusCode()).isEqualTo(200);
+            assertThat(firstText(complete(url, "x", c))).isEqualTo(textA);
+            assertThat(firstText(complete(url, "x", c))).as("again, from the prefix cache").isEqualTo(textA);
+            assertThat(post(url + "/v1/unload_lora_adapter", Map.of("lora_name", "x")).statusCode()).isEqualTo(200);
+            assertThat(post(url + "/v1/load_lora_adapter", Map.of("lora_name", "x", "lora_path", b)).statusCode()).isEqualTo(200);
+            assertThat(firstText(complete(url, "x", c))).as("x now holds lora-b's weights").isEqualTo(textB);
+            String metrics = get(url + "/metrics");
+            assertThat(metrics).containsPattern("cortado:prefix_cache_hits_total\\{[^}]*\\} [1-9]");
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Object firstText(Map<String, Object> reply) {
+        return ((List<Map<String, Object>>) reply.get("choices")).get(0).get("text");
+    }
+
     private static void expectGolden(ServedModel served, Map<String, Object> reply, Map<String, Object> c, String model) {
         List<?> ids = (List<?>) c.get(model.equals(TinyChatModel.NAME) ? "base" : model);
         int[] generated = ids.stream().mapToInt(o -> ((Number) o).intValue()).toArray();
