@@ -57,15 +57,24 @@ final class AdapterOption {
     static CausalLm apply(CausalLm model, Args a, PrintStream console) throws UsageException {
         Map<String, Path> adapters = parse(a);
         if (adapters.isEmpty()) return model;
-        PeftModel peft = null;
+        PeftModel peft = load(model, adapters);
         List<String> loaded = new ArrayList<>();
+        adapters.forEach((name, dir) -> loaded.add(name + "=" + dir));
+        console.println("adapters: " + String.join(", ", loaded) + "; active: " + peft.activeAdapter());
+        return peft.model();
+    }
+
+    /**
+     * Loads {@code adapters} (name to directory, at least one) onto {@code model} as PEFT's {@code from_pretrained}
+     * (the first) and {@code load_adapter} (the others) do, and puts the model in eval mode.
+     */
+    static PeftModel load(CausalLm model, Map<String, Path> adapters) {
+        PeftModel peft = null;
         for (Map.Entry<String, Path> e : adapters.entrySet()) {
             if (peft == null) peft = AdapterFiles.load(model, e.getValue(), e.getKey());
             else AdapterFiles.loadAdapter(peft, e.getKey(), e.getValue());
-            loaded.add(e.getKey() + "=" + e.getValue());
         }
         model.module().eval();
-        console.println("adapters: " + String.join(", ", loaded) + "; active: " + peft.activeAdapter());
-        return peft.model();
+        return peft;
     }
 }

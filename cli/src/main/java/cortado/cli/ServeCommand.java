@@ -4,9 +4,7 @@ import cortado.data.tokenizer.Tokenizer;
 import cortado.nn.generate.EosTokens;
 import cortado.nn.embed.SentenceTransformer;
 import cortado.nn.models.CausalLm;
-import cortado.peft.AdapterFiles;
 import cortado.peft.PeftException;
-import cortado.peft.PeftModel;
 import cortado.serve.OpenAiServer;
 import cortado.serve.ServedModel;
 import java.nio.file.Files;
@@ -145,16 +143,10 @@ public final class ServeCommand implements Command {
     /** {@code served} with the {@code --adapter} LoRA adapters loaded, each served under its name (mixed batches). */
     private static ServedModel withAdapters(ServedModel served, Map<String, Path> adapters) throws UsageException {
         if (adapters.isEmpty()) return served;
-        PeftModel peft = null;
+        if (adapters.containsKey(served.name()))
+            throw new UsageException("--adapter: '" + served.name() + "' is the base model's name; name the adapter");
         try {
-            for (Map.Entry<String, Path> e : adapters.entrySet()) {
-                if (e.getKey().equals(served.name()))
-                    throw new UsageException("--adapter: '" + e.getKey() + "' is the base model's name; name the adapter");
-                if (peft == null) peft = AdapterFiles.load(served.model(), e.getValue(), e.getKey());
-                else AdapterFiles.loadAdapter(peft, e.getKey(), e.getValue());
-            }
-            served.model().module().eval();
-            return served.withAdapters(peft);
+            return served.withAdapters(AdapterOption.load(served.model(), adapters));
         } catch (PeftException e) {
             throw new CliException("--adapter: " + e.getMessage());
         }

@@ -47,7 +47,7 @@ public record ServedModel(String name, CausalLm model, Tokenizer tokenizer, Chat
      * adapter name beside the base.
      */
     public ServedModel withAdapters(PeftModel peft) {
-        if (peft.model() != model && peft.model().module() != model.module())
+        if (peft.model().module() != model.module())
             throw new IllegalArgumentException("the adapters are loaded on another model");
         return new ServedModel(name, peft.model(), tokenizer, chatTemplate, eosTokenIds, LoraAdapters.of(peft));
     }

@@ -40,12 +40,6 @@ public interface CausalLm {
     KvCache newCache(int batch, int maxSeq);
 
     /**
-     * An empty {@link SequenceKvCache} of {@code slots} rows of at most {@code maxSeq} positions each, for sequences
-     * that join and leave between forward passes (continuous batching).
-     */
-    SequenceKvCache newSequenceCache(int slots, int maxSeq);
-
-    /**
      * An empty {@link PagedKvCache} of {@code slots} rows of at most {@code maxSeq} positions each over a pool of
      * {@code blocks} blocks of {@code blockSize} positions per layer, with prefix caching (continuous batching).
      */

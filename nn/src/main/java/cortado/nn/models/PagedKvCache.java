@@ -19,7 +19,7 @@ import java.util.List;
  *
  * <p>A sequence is admitted only when the blocks it may still need ({@code reserveTokens}, its prompt and longest
  * completion) fit beside what the running ones may still take, so a decode step never runs out of blocks; one that
- * does not fit waits ({@link #add} returns -1). As in {@link SequenceKvCache}, the live rows are {@code 0 .. rows()-1}
+ * does not fit waits ({@link #add} returns -1). The live rows are {@code 0 .. rows()-1}
  * (removing a row moves the last one's table into its place, no keys are copied).
  */
 public final class PagedKvCache {

@@ -2,8 +2,10 @@ package cortado.peft.lora;
 
 import cortado.tensor.Tensor;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -16,24 +18,37 @@ import java.util.Objects;
  */
 public final class MixedBatch {
     private String[] adapterOfRow;   // null: mixed batching is off, every layer uses its active adapters
+    private List<String> adapters = List.of();
+    // One mask per adapter and input shape for the whole forward pass, not one per projection.
+    private final Map<String, Tensor> masks = new HashMap<>();
 
     /** Routes the next forward passes: row i of every projection's input uses adapter {@code adapterOfRow[i]}. */
-    public void set(String[] adapterOfRow) { this.adapterOfRow = adapterOfRow.clone(); }
+    public void set(String[] adapterOfRow) {
+        this.adapterOfRow = adapterOfRow.clone();
+        LinkedHashSet<String> names = new LinkedHashSet<>();
+        for (String a : adapterOfRow) if (a != null) names.add(a);
+        adapters = List.copyOf(names);
+        masks.clear();
+    }
 
     /** Back to the active adapters for every row. */
-    public void clear() { adapterOfRow = null; }
+    public void clear() {
+        adapterOfRow = null;
+        adapters = List.of();
+        masks.clear();
+    }
 
     boolean on() { return adapterOfRow != null; }
 
     /** The distinct adapters the rows use, in order of first use (the base's null excluded). */
-    List<String> adapters() {
-        LinkedHashSet<String> names = new LinkedHashSet<>();
-        for (String a : adapterOfRow) if (a != null) names.add(a);
-        return List.copyOf(names);
-    }
+    List<String> adapters() { return adapters; }
 
     /** A [rows..., 1] mask over {@code x}'s rows: 1 where the row uses {@code adapter}, else 0. */
     Tensor mask(Tensor x, String adapter) {
+        return masks.computeIfAbsent(adapter + Arrays.toString(x.shape()), k -> newMask(x, adapter));
+    }
+
+    private Tensor newMask(Tensor x, String adapter) {
         int[] shape = x.shape();
         int rows = x.numel() / shape[shape.length - 1];
         if (rows != adapterOfRow.length)

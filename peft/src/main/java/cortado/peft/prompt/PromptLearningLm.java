@@ -6,7 +6,6 @@ import cortado.nn.models.CausalLm;
 import cortado.nn.models.InputsEmbeds;
 import cortado.nn.models.KvCache;
 import cortado.nn.models.PagedKvCache;
-import cortado.nn.models.SequenceKvCache;
 import cortado.nn.models.ModelConfig;
 import cortado.peft.PeftException;
 import cortado.tensor.Tensor;
@@ -158,14 +157,7 @@ public final class PromptLearningLm extends Module implements CausalLm {
     @Override
     public KvCache newCache(int batch, int maxSeq) { return base.newCache(batch, maxSeq + virtualTokens()); }
 
-    /** Refused: {@link SequenceKvCache} rows take no prefix yet, so continuous batching cannot add virtual tokens. */
-    @Override
-    public SequenceKvCache newSequenceCache(int slots, int maxSeq) {
-        throw new PeftException("a prompt-learning adapter cannot run with continuous batching yet (its virtual tokens"
-                + " need a per-row prefix in the sequence cache)");
-    }
-
-    /** Refused, as {@link #newSequenceCache}: paged rows take no prefix of virtual tokens yet. */
+    /** Refused: paged rows take no prefix of virtual tokens yet, so continuous batching cannot add them. */
     @Override
     public PagedKvCache newPagedCache(int slots, int maxSeq, int blocks, int blockSize) {
         throw new PeftException("a prompt-learning adapter cannot run with continuous batching yet (its virtual tokens"

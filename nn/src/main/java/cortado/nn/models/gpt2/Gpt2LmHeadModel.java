@@ -9,7 +9,6 @@ import cortado.nn.models.DynamicKvCache;
 import cortado.nn.models.KvCache;
 import cortado.nn.models.KvBlockPool;
 import cortado.nn.models.PagedKvCache;
-import cortado.nn.models.SequenceKvCache;
 import cortado.nn.models.StaticKvCache;
 import cortado.tensor.Tensor;
 import java.util.Map;
@@ -93,13 +92,6 @@ public final class Gpt2LmHeadModel extends DecoderLm {
         if (maxSeq > config.nPositions())
             throw new IllegalArgumentException("a cache of " + maxSeq + " positions exceeds n_positions (" + config.nPositions() + ")");
         return new StaticKvCache(config.nLayer(), batch, config.nHead(), maxSeq, config.headDim());
-    }
-
-    @Override
-    public SequenceKvCache newSequenceCache(int slots, int maxSeq) {
-        if (maxSeq > config.nPositions())
-            throw new IllegalArgumentException("a cache of " + maxSeq + " positions exceeds n_positions (" + config.nPositions() + ")");
-        return new SequenceKvCache(config.nLayer(), slots, config.nHead(), maxSeq, config.headDim());
     }
 
     @Override

@@ -9,7 +9,6 @@ import cortado.nn.models.DynamicKvCache;
 import cortado.nn.models.KvCache;
 import cortado.nn.models.KvBlockPool;
 import cortado.nn.models.PagedKvCache;
-import cortado.nn.models.SequenceKvCache;
 import cortado.nn.models.StaticKvCache;
 import cortado.tensor.Tensor;
 import java.util.Map;
@@ -88,14 +87,6 @@ public final class LlamaForCausalLm extends DecoderLm {
             throw new IllegalArgumentException("a cache of " + maxSeq + " positions exceeds the model's "
                     + config.positionLimit() + " positions");
         return new StaticKvCache(config.numHiddenLayers(), batch, config.numKeyValueHeads(), maxSeq, config.headDim());
-    }
-
-    @Override
-    public SequenceKvCache newSequenceCache(int slots, int maxSeq) {
-        if (maxSeq > config.positionLimit())
-            throw new IllegalArgumentException("a cache of " + maxSeq + " positions exceeds the model's "
-                    + config.positionLimit() + " positions");
-        return new SequenceKvCache(config.numHiddenLayers(), slots, config.numKeyValueHeads(), maxSeq, config.headDim());
     }
 
     @Override
