@@ -100,6 +100,9 @@ public final class Sgemm {
         BlockedGemm.run(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, t);
     }
 
+    /** Threads for a blocked product of {@code macs} multiply-adds: one below {@link #PARALLEL_MIN_MACS}, else all. */
+    public static int threadsFor(long macs) { return macs < PARALLEL_MIN_MACS ? 1 : Parallel.threads(); }
+
     /** Boundary {@code part} of {@code parts} near-equal pieces of [0, n), on multiples of {@code align}. */
     private static int split(int n, int parts, int part, int align) {
         if (part >= parts) return n;

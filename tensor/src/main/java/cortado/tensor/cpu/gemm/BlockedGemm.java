@@ -52,13 +52,20 @@ public final class BlockedGemm {
     public static void run(boolean transA, boolean transB, int m, int n, int k, float alpha,
                            float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                            float beta, float[] c, int cOff, int ldc, int threads) {
+        run(transA, m, n, k, alpha, a, aOff, lda, new PanelSource.Dense(transB, b, bOff, ldb), beta, c, cOff, ldc,
+                threads);
+    }
+
+    /** The same product with B given by its packer (a dense matrix, or a quantized weight decoded as it is packed). */
+    public static void run(boolean transA, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
+                           PanelSource b, float beta, float[] c, int cOff, int ldc, int threads) {
         // A multi-threaded call takes its shared B buffer from a pool rather than from the caller's thread-local: the
         // caller may be a pool worker that, while it waits in a join, runs another sgemm on the same thread, which
         // must not overwrite a B block the helpers are still reading. Single-threaded calls never wait, so they can
         // use the thread-local one.
         float[] bp = threads == 1 ? BUFFERS.get()[1] : takeSharedB();
         try {
-            blocks(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, threads, bp);
+            blocks(transA, m, n, k, alpha, a, aOff, lda, b, beta, c, cOff, ldc, threads, bp);
         } finally {
             if (threads > 1) SHARED_B.offer(bp);
         }
@@ -69,13 +76,13 @@ public final class BlockedGemm {
         return bp != null ? bp : new float[KC * roundUp(NC, MicroKernel.NR)];
     }
 
-    private static void blocks(boolean transA, boolean transB, int m, int n, int k, float alpha,
-                               float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                               float beta, float[] c, int cOff, int ldc, int threads, float[] bp) {
+    private static void blocks(boolean transA, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
+                               PanelSource b, float beta, float[] c, int cOff, int ldc, int threads, float[] bp) {
         final int MR = MicroKernel.MR, NR = MicroKernel.NR;
         int mPanels = ceilDiv(m, MR);
-        // k in equal blocks of at most KC (with KC = 512, 768 -> 384 + 384, not 512 + 256): no short block paying a full C pass.
-        int kBlock = Math.min(KC, roundUp(ceilDiv(k, ceilDiv(k, KC)), 8));
+        // k in equal blocks of at most KC (with KC = 512, 768 -> 384 + 384, not 512 + 256): no short block paying a full
+        // C pass. Multiples of 32 keep every block's start on a quantized weight's vector step (and its 32/64 blocks).
+        int kBlock = Math.min(KC, roundUp(ceilDiv(k, ceilDiv(k, KC)), 32));
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc), nPanels = ceilDiv(nc, NR);
             for (int pc = 0; pc < k; pc += kBlock) {
@@ -83,13 +90,13 @@ public final class BlockedGemm {
                 float betaBlock = pc == 0 ? beta : 1f; // later k-blocks accumulate onto the first one
                 final int jc0 = jc, pc0 = pc;
                 if (threads == 1) {
-                    Packing.packB(transB, b, bOff, ldb, pc, kc, jc, nc, 0, nPanels, bp);
+                    b.pack(pc, kc, jc, nc, 0, nPanels, bp);
                     macroKernel(transA, a, aOff, lda, 0, mPanels, m, 0, nPanels, nc, jc, pc, kc, alpha, betaBlock,
                             bp, null, c, cOff, ldc);
                     continue;
                 }
                 // Groups of A micro-panels x parts of the panel range of B; B panels are packed on first use.
-                SharedBBlock shared = new SharedBBlock(transB, b, bOff, ldb, pc, kc, jc, nc, nPanels, bp);
+                SharedBBlock shared = new SharedBBlock(b, pc, kc, jc, nc, nPanels, bp);
                 int target = threads * TASKS_PER_THREAD;
                 int mGroups = Math.min(mPanels, target);
                 int nParts = Math.min(nPanels, ceilDiv(target, mGroups));

@@ -14,17 +14,13 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 final class SharedBBlock {
     private static final int NEW = 0, PACKING = 1, READY = 2, FAILED = 3;
 
-    private final boolean transB;
-    private final float[] b, bp;
-    private final int bOff, ldb, p0, kc, j0, nc;
+    private final PanelSource b;
+    private final float[] bp;
+    private final int p0, kc, j0, nc;
     private final AtomicIntegerArray state;
 
-    SharedBBlock(boolean transB, float[] b, int bOff, int ldb, int p0, int kc, int j0, int nc, int panels,
-                 float[] bp) {
-        this.transB = transB;
+    SharedBBlock(PanelSource b, int p0, int kc, int j0, int nc, int panels, float[] bp) {
         this.b = b;
-        this.bOff = bOff;
-        this.ldb = ldb;
         this.p0 = p0;
         this.kc = kc;
         this.j0 = j0;
@@ -40,14 +36,14 @@ final class SharedBBlock {
         if (s == NEW && state.compareAndSet(q, NEW, PACKING)) {
             boolean ok = false;
             try {
-                Packing.packB(transB, b, bOff, ldb, p0, kc, j0, nc, q, q + 1, bp);
+                b.pack(p0, kc, j0, nc, q, q + 1, bp);
                 ok = true;
             } finally {
                 state.set(q, ok ? READY : FAILED);
             }
             return;
         }
-        // Another thread is packing it: a panel is a few microseconds of copying, so wait by spinning, and yield the
+        // Another thread is packing it: a panel is a few microseconds of copying (or decoding), so wait by spinning, and yield the
         // CPU if that thread seems to have been descheduled.
         for (int spins = 0; (s = state.get(q)) != READY; spins++) {
             if (s == FAILED) throw new IllegalStateException("sgemm: packing B panel " + q + " failed on another thread");

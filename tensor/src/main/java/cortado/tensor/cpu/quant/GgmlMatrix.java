@@ -75,7 +75,7 @@ public abstract sealed class GgmlMatrix implements QuantizedMatrix permits Q8_0M
     @Override
     public void decode(int r0, int r1, int c0, int c1, float[] dst, int dstOff, int ld) {
         int bv = type.blockValues, b0 = c0 / bv, b1 = (c1 + bv - 1) / bv;
-        float[] block = new float[bv];
+        float[] block = null; // only a partly covered block needs scratch
         for (int r = r0; r < r1; r++) {
             int out = dstOff + (r - r0) * ld;
             for (int b = b0; b < b1; b++) {
@@ -83,6 +83,7 @@ public abstract sealed class GgmlMatrix implements QuantizedMatrix permits Q8_0M
                 if (from == b * bv && to == (b + 1) * bv) {
                     decodeBlock(r * blocks + b, dst, out + from - c0);
                 } else {
+                    if (block == null) block = new float[bv];
                     decodeBlock(r * blocks + b, block, 0);
                     System.arraycopy(block, from - b * bv, dst, out + from - c0, to - from);
                 }

@@ -91,9 +91,11 @@ class QuantMatmulTest {
             "2, 517, 256, 128, 2",    // two rows of decoding, odd out
             "1, 67, 96, 64, 2",       // odd out; blocks span rows (96 % 64 != 0)
             "3, 40, 256, 32, 2",      // few rows take the fused gemv
-            "17, 300, 640, 64, 2",    // tiles: partial strips (300) and partial depth (640 = 512 + 128)
+            "17, 300, 640, 64, 2",    // one thread (below sgemm's split size): a ragged last panel (300 % 32), 3 k-blocks
+            "130, 300, 640, 64, 2",   // two threads sharing the decoded panels of each block
+            "70, 1100, 768, 64, 2",   // wider than one packed B block (NC columns): two column blocks
             "9, 33, 70, 64, 1",       // in % 32 != 0: scalar path
-            "8, 24, 1024, 1024, 2",   // a block wider than a tile's depth... (1024 > 512)
+            "8, 24, 1024, 1024, 2",   // a quantization block wider than a k-block (1024 > 256)
             "5, 7, 9, 32, 1"})        // odd element count: the last byte's low nibble is padding
     void fourBit(int rows, int out, int in, int blocksize, int threads) {
         int before = Parallel.threads();
