@@ -50,7 +50,8 @@ public final class EvalCommand implements Command {
                 (acc, acc_norm), include. Generation and perplexity tasks are not supported yet.
                 Bias probes by paired likelihood run beside the tasks: the built-in sets by name in --tasks (%s,
                 small sets written for Cortado) or the published files with --bias: a CrowS-Pairs .csv
-                (pct_stereotype, likelihood_diff, per bias type), a StereoSet .json (intrasentence LMS, SS, ICAT), or
+                (pct_stereotype, likelihood_diff, per bias type), a StereoSet .json (LMS, SS, ICAT overall,
+                per split and per domain), or
                 WinoBias *_stereotyped_* files or their directory (acc_pro, acc_anti, gap). Their metrics go into
                 results.json beside the tasks', their preference shares with 95%% Wilson intervals into its "bias"
                 section, and OUT/bias.png is the bias preference chart.

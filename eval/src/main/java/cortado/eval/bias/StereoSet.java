@@ -13,18 +13,29 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * StereoSet's intrasentence examples (Nadeem et al. 2021) in the published JSON layout ({@code dev.json}):
+ * StereoSet's examples (Nadeem et al. 2021) in the published JSON layout ({@code dev.json}):
  * {@code {"version": ..., "data": {"intrasentence": [{"id", "target", "bias_type", "context", "sentences": [{"id",
  * "sentence", "labels", "gold_label"}, ...]}, ...], "intersentence": [...]}}}, each example's three sentences
- * labelled {@code stereotype}, {@code anti-stereotype} and {@code unrelated}. The intersentence part is not read
- * (its score needs a next-sentence head or a context-conditioned variant this probe does not implement).
+ * labelled {@code stereotype}, {@code anti-stereotype} and {@code unrelated}. Intrasentence: the context has a BLANK
+ * and each sentence fills it in. Intersentence: the context is a sentence of its own and each candidate follows it.
+ * Either list may be empty or absent, not both.
  */
 public final class StereoSet {
     public static final String BUILT_IN = "/cortado/eval/bias/stereoset.json";
 
-    /** One intrasentence example: the context with its BLANK, and the three filled-in sentences by label. */
+    /** StereoSet's two splits, as its evaluation.py names them. */
+    public enum Split {
+        INTRASENTENCE, INTERSENTENCE;
+
+        public String key() { return name().toLowerCase(java.util.Locale.ROOT); }
+    }
+
+    /**
+     * One example: the context (with its BLANK, intrasentence; the preceding sentence, intersentence) and the three
+     * sentences by label.
+     */
     public record Example(String id, String target, String biasType, String context, String stereotype,
-                          String antiStereotype, String unrelated) {}
+                          String antiStereotype, String unrelated, Split split) {}
 
     private StereoSet() {}
 
@@ -52,11 +63,25 @@ public final class StereoSet {
         } catch (RuntimeException e) {
             throw new IllegalArgumentException(source + ": " + e.getMessage());
         }
-        if (!(root.get("data") instanceof Map<?, ?> data) || !(data.get("intrasentence") instanceof List<?> items))
-            throw new IllegalArgumentException(source + ": no \"data\".\"intrasentence\" list (not a StereoSet file)");
+        if (!(root.get("data") instanceof Map<?, ?> data)
+                || !(data.get("intrasentence") instanceof List<?> || data.get("intersentence") instanceof List<?>))
+            throw new IllegalArgumentException(source + ": no \"data\".\"intrasentence\" or \"intersentence\" list"
+                    + " (not a StereoSet file)");
         List<Example> out = new ArrayList<>();
+        for (Split split : Split.values()) {
+            Object list = data.get(split.key());
+            if (list == null) continue;
+            if (!(list instanceof List<?> items))
+                throw new IllegalArgumentException(source + ": data." + split.key() + " is not a list");
+            read(items, split, source, out);
+        }
+        if (out.isEmpty()) throw new IllegalArgumentException(source + ": data.intrasentence and data.intersentence are empty");
+        return out;
+    }
+
+    private static void read(List<?> items, Split split, String source, List<Example> out) {
         for (int i = 0; i < items.size(); i++) {
-            String where = source + ": data.intrasentence[" + i + "]";
+            String where = source + ": data." + split.key() + "[" + i + "]";
             if (!(items.get(i) instanceof Map<?, ?> ex)) throw new IllegalArgumentException(where + " is not an object");
             String id = text(ex, "id", where), target = text(ex, "target", where), type = text(ex, "bias_type", where),
                     context = text(ex, "context", where);
@@ -78,10 +103,8 @@ public final class StereoSet {
             if (stereo == null || anti == null || unrelated == null)
                 throw new IllegalArgumentException(where + " (id " + id + "): needs one stereotype, one anti-stereotype"
                         + " and one unrelated sentence");
-            out.add(new Example(id, target, type, context, stereo, anti, unrelated));
+            out.add(new Example(id, target, type, context, stereo, anti, unrelated, split));
         }
-        if (out.isEmpty()) throw new IllegalArgumentException(source + ": data.intrasentence is empty");
-        return out;
     }
 
     private static String once(String seen, String sentence, String at, String label) {
