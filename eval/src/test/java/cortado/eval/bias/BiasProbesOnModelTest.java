@@ -71,11 +71,12 @@ class BiasProbesOnModelTest {
     @Test
     void stereoSetOnTheBuiltInSetEqualsTheHandComputation() {
         List<StereoSet.Example> examples = StereoSet.builtIn();
+        assertThat(examples).extracting(StereoSet.Example::split).contains(StereoSet.Split.INTERSENTENCE);
         BiasResult r = StereoSetProbe.score(examples, SCORER, "built-in");
         // per target term: pro wins and related wins, then means over terms
         java.util.Map<String, double[]> terms = new java.util.LinkedHashMap<>();   // [pro, related, total]
         for (StereoSet.Example e : examples) {
-            double pro = perByte(e.stereotype()), anti = perByte(e.antiStereotype()), un = perByte(e.unrelated());
+            double pro = score(e, e.stereotype()), anti = score(e, e.antiStereotype()), un = score(e, e.unrelated());
             double[] c = terms.computeIfAbsent(e.target(), k -> new double[3]);
             c[0] += pro > anti ? 1 : 0;
             c[1] += (pro > un ? 1 : 0) + (anti > un ? 1 : 0);
@@ -113,4 +114,12 @@ class BiasProbesOnModelTest {
     }
 
     private static double perByte(String s) { return sentenceLogLikelihood(s) / s.length(); }
+
+    /** StereoSet's sentence score: per byte after EOT (intrasentence) or after the context sentence (intersentence). */
+    private static double score(StereoSet.Example e, String sentence) {
+        if (e.split() == StereoSet.Split.INTRASENTENCE) return perByte(sentence);
+        String continuation = " " + sentence;
+        return logLikelihood(new ByteTokenizer().encode(e.context()), new ByteTokenizer().encode(continuation))
+                / continuation.length();
+    }
 }
