@@ -13,7 +13,8 @@ checkpointing (TRL defaults both on; here off so both engines do the same arithm
 AdamW (transformers' default optim), weight decay 0, max_grad_norm 1.0, no eval, no saving, no logging (report_to
 none, logging_steps past the end), dataloader on the main process, use_cpu=True, torch threads = --threads.
 Each optimizer step is timed from on_step_begin to on_step_end (a TrainerCallback); the first --warmup are dropped.
-Prints one JSON line: the median step milliseconds and the process's peak RSS (ru_maxrss) in MiB.
+Prints one JSON line: the median step milliseconds, the median process CPU time of a step (all threads, user +
+system; time.process_time), and the process's peak RSS (ru_maxrss) in MiB.
 Usage: python align_step_trl.py --recipe dpo --threads 2 --batch 4 --seq 256 --r 16 --steps 5 --warmup 2
 """
 import argparse, json, os, resource, statistics, tempfile, time
@@ -46,12 +47,13 @@ class StepTimer:
 
         class Callback(TrainerCallback):
             def on_step_begin(self, args, state, control, **kw):
-                timer.t0 = time.perf_counter()
+                timer.t0, timer.c0 = time.perf_counter(), time.process_time()
 
             def on_step_end(self, args, state, control, **kw):
                 timer.times.append((time.perf_counter() - timer.t0) * 1000)
+                timer.cpu.append((time.process_time() - timer.c0) * 1000)
 
-        self.times, self.t0, self.callback = [], None, Callback()
+        self.times, self.cpu, self.t0, self.c0, self.callback = [], [], None, None, Callback()
 
 
 def main():
@@ -128,6 +130,7 @@ def main():
                       "trl_defaults": a.trl_defaults, "bf16": args.bf16,
                       "gradient_checkpointing": args.gradient_checkpointing, "optim": str(args.optim),
                       "trainable_params": trainable, "median_step_ms": statistics.median(times),
+                      "median_step_cpu_ms": statistics.median(timer.cpu[a.warmup:]),
                       "steps_ms": [round(t, 1) for t in times], "peak_rss_mib": round(rss_mib, 1), "config": what}))
 
 

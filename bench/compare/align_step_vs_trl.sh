@@ -4,7 +4,8 @@
 # beta 0.1, reference = the adapters disabled), as `cortado sft` and `cortado dpo` run them (AlignStepMain), against
 # TRL 1.13's SFTTrainer and DPOTrainer doing the same work (align_step_trl.py); same threads, the engines alternating
 # within each round. With lora=1 also both engines' SFT step with LoRA. Prints each run's JSON, the medians with
-# their spread, and the ratios against the 1.5x target.
+# their spread, and the ratios against the 1.5x target; also each side's process CPU time per step (user + system,
+# all threads), which a loaded machine distorts less than the wall clock.
 #   bench/compare/align_step_vs_trl.sh [threads=2] [rounds=3] [steps=5] [warmup=2] [lora=0] [python=/work/venv/bin/python]
 # Needs: the bench jar (mvn -B -q -pl bench -am package -DskipTests) and a Python with torch, transformers, peft, trl.
 # Peak RSS on the Cortado side is the steps' peak (VmHWM reset once the model is built); TRL's is the whole
@@ -39,7 +40,7 @@ for r in $(seq "$rounds"); do
 done
 python3 - "$out" <<'PY'
 import json, statistics, sys
-rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{\"")]
 def runs(e, recipe, method): return [r for r in rows if (r["engine"], r["recipe"], r["method"]) == (e, recipe, method)]
 def med(e, recipe, method, key="median_step_ms"): return statistics.median(r[key] for r in runs(e, recipe, method))
 for recipe, method in [("sft", "full"), ("dpo", "lora"), ("sft", "lora")]:
@@ -50,4 +51,7 @@ for recipe, method in [("sft", "full"), ("dpo", "lora"), ("sft", "lora")]:
               f"n={len(xs)}), peak RSS {med(e, recipe, method, 'peak_rss_mib'):.0f} MiB")
     c, t = med("cortado", recipe, method), med("trl", recipe, method)
     print(f"  {recipe} ({method}) speed vs TRL (trl / cortado): {t / c:.2f}x   (target >= 1.5)")
+    if all("median_step_cpu_ms" in r for r in runs("cortado", recipe, method) + runs("trl", recipe, method)):
+        cc, tc = (med(e, recipe, method, "median_step_cpu_ms") for e in ("cortado", "trl"))
+        print(f"  {recipe} ({method}) CPU time per step: cortado {cc:.0f} ms, trl {tc:.0f} ms, trl / cortado {tc / cc:.2f}x")
 PY

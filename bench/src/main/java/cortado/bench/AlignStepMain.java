@@ -42,7 +42,9 @@ import java.util.SplittableRandom;
  * [--recipe sft|dpo] [--method full|lora] [--model gpt2-124m] [--threads 2] [--batch 4] [--seq 256] [--r 16]
  * [--steps 5] [--warmup 2]}. Prints one JSON line: the median step (Trainer.step's own time), its split (the
  * objective's forward and loss; for DPO the reference forward inside it; the rest is backward and the update), every
- * timed step, and the steps' peak resident set (VmHWM reset after the build, as {@link LoraStepMain}).
+ * timed step, the median process CPU time of a step (all threads, user + system: on a loaded machine the wall clock
+ * counts time the process waited for a core, CPU time does not; spinning pool threads count), and the steps' peak
+ * resident set (VmHWM reset after the build, as {@link LoraStepMain}).
  */
 public final class AlignStepMain {
     public static void main(String[] args) throws Exception {
@@ -121,22 +123,28 @@ public final class AlignStepMain {
         long trainable = trainer.optimizer().parameterList().stream().mapToLong(Parameter::numel).sum();
         System.gc();
         boolean reset = LoraStepMain.resetPeakRss();
-        List<Double> total = new ArrayList<>(), forward = new ArrayList<>(), ref = new ArrayList<>();
+        List<Double> total = new ArrayList<>(), forward = new ArrayList<>(), ref = new ArrayList<>(),
+                cpu = new ArrayList<>();
+        var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         for (int s = 0; s < warmup + steps; s++) {
             reference.last = 0;
+            long c0 = os.getProcessCpuTime();
             StepMetrics m = trainer.step();
+            long c1 = os.getProcessCpuTime();
             if (s < warmup) continue;
             total.add(m.stepMillis());
+            cpu.add((c1 - c0) / 1e6);
             forward.add(objectiveTime.last);
             ref.add(reference.last);
         }
         System.out.printf("{\"engine\": \"cortado\", \"recipe\": \"%s\", \"method\": \"%s\", \"model\": \"%s\", "
                         + "\"threads\": %d, \"batch\": %d, \"seq\": %d, \"r\": %d, \"trainable_params\": %d, "
                         + "\"median_step_ms\": %.1f, \"median_forward_ms\": %.1f, \"median_reference_forward_ms\": %.1f, "
-                        + "\"median_backward_and_update_ms\": %.1f, \"steps_ms\": %s, \"peak_rss_mib\": %.1f}%n",
+                        + "\"median_backward_and_update_ms\": %.1f, \"median_step_cpu_ms\": %.1f, \"steps_ms\": %s, "
+                        + "\"peak_rss_mib\": %.1f}%n",
                 recipe, method, preset, threads, batch, seq, r, trainable, LoraStepMain.median(total),
                 LoraStepMain.median(forward), LoraStepMain.median(ref),
-                LoraStepMain.median(total) - LoraStepMain.median(forward),
+                LoraStepMain.median(total) - LoraStepMain.median(forward), LoraStepMain.median(cpu),
                 Arrays.toString(total.stream().mapToLong(Math::round).toArray()),
                 reset ? LoraStepMain.procStatusMib("VmHWM:") : -1);
     }
