@@ -190,6 +190,17 @@ public final class F {
         return linearCrossEntropy(hidden, weight, bias, targets, ignoreIndex, defaultLossChunkRows(weight.size(0)));
     }
 
+    /**
+     * Per sequence of {@code seq} rows, the sum of log p(target) under {@code hidden [G*seq, C] @ weight [V, C]^T + bias}
+     * (bias may be null; rows whose target is ignoreIndex add nothing), {@code chunkRows} rows at a time (whole
+     * sequences) so the logits never exist at once: DPO's completion log-probs with the head fused. Shape [G]. Equals
+     * summing {@code logSoftmax(linear(hidden, weight, bias))} at the targets, up to float summation order.
+     */
+    public static Tensor linearLogProbSums(Tensor hidden, Tensor weight, Tensor bias, int[] targets, int ignoreIndex,
+                                           int seq, int chunkRows) {
+        return LinearLogProbSums.apply(hidden, weight, bias, targets, ignoreIndex, seq, chunkRows);
+    }
+
     // ---- shape ----
 
     /** Same elements, new shape (one dimension may be -1). */

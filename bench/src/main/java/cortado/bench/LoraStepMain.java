@@ -162,14 +162,14 @@ public final class LoraStepMain {
                 List.of(128001));
     }
 
-    private static double median(List<Double> xs) {
+    static double median(List<Double> xs) {
         double[] a = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         int n = a.length;
         return n % 2 == 1 ? a[n / 2] : (a[n / 2 - 1] + a[n / 2]) / 2;
     }
 
     /** A field of /proc/self/status in MiB (VmHWM: peak resident set, VmRSS: resident now), or -1 without /proc. */
-    private static double procStatusMib(String field) throws Exception {
+    static double procStatusMib(String field) throws Exception {
         Path status = Path.of("/proc/self/status");
         if (!Files.exists(status)) return -1;
         for (String line : Files.readAllLines(status))
@@ -178,7 +178,7 @@ public final class LoraStepMain {
     }
 
     /** Resets VmHWM to the current resident set (Linux: "5" written to /proc/self/clear_refs); false where it cannot. */
-    private static boolean resetPeakRss() {
+    static boolean resetPeakRss() {
         try {
             Files.writeString(Path.of("/proc/self/clear_refs"), "5");
             return true;

@@ -176,6 +176,25 @@ public abstract class DecoderLm extends Module implements CausalLm {
         return F.crossEntropy(head(h), targets, IGNORE_INDEX);
     }
 
+    /**
+     * Each row's summed log p(label) ({@code labels [B*T]}, label i scoring position i's logits, {@link #IGNORE_INDEX}
+     * adding nothing), with the head fused into the sum ({@link F#linearLogProbSums}) so the {@code [B*T, V]} logits,
+     * their log-softmax and gradient never exist whole: DPO's completion log-probs. Shape [B]. Null when the head
+     * has no plain weight to fuse (as {@link #loss} falls back); the caller then scores {@link #forward}'s logits.
+     */
+    public Tensor fusedLabelLogProbSums(int[] ids, int[] labels, int batch, int seq) {
+        if (labels.length != batch * seq)
+            throw new IllegalArgumentException("labels has " + labels.length + " ids, expected B*T = " + batch * seq);
+        Tensor weight, bias = null;
+        if (!children().containsKey("lm_head") && tokenEmbedding().frozen() == null) weight = tokenEmbedding().weight().value();
+        else if (children().containsKey("lm_head") && this.<Module>childAt("lm_head") instanceof Linear head) {
+            weight = head.weight().value();
+            bias = head.bias() == null ? null : head.bias().value();
+        } else return null;
+        Tensor h = ofIds(ids, batch, seq).hidden(null);
+        return F.linearLogProbSums(h, weight, bias, labels, IGNORE_INDEX, seq, lossChunkRows());
+    }
+
     /** Hidden rows {@code [N, C]} -> logits {@code [N, V]}. */
     private Tensor head(Tensor h) {
         if (children().containsKey("lm_head")) return this.<Module>childAt("lm_head") instanceof Layer l

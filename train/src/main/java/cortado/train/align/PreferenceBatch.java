@@ -55,7 +55,7 @@ public record PreferenceBatch(int[] ids, int[] completionMask, int pairs, int se
     public int[] labels() { return SequenceLogProbs.labels(ids, completionMask, rows(), seq); }
 
     /** The policy's completion log-probs, [2N], recording the graph. */
-    public Tensor logProbs(CausalLm model) { return SequenceLogProbs.sum(model.forward(ids, rows(), seq), labels()); }
+    public Tensor logProbs(CausalLm model) { return SequenceLogProbs.sum(model, ids, labels(), rows(), seq); }
 
     /**
      * The batch's log-probs under {@code model} as a reference: in eval mode, without gradients ({@link ReferenceModel}

@@ -28,6 +28,19 @@ public final class SequenceLogProbs {
     }
 
     /**
+     * {@link #sum} of {@code model}'s logits for {@code ids} [rows, seq], with the head fused into the sum where the
+     * model allows it ({@link cortado.nn.models.DecoderLm#fusedLabelLogProbSums}): the [rows, seq, vocab] logits,
+     * log-softmax and one-hot selection are then never built (for GPT-2 at 8 x 256 tokens each is 411 MB).
+     */
+    public static Tensor sum(cortado.nn.models.CausalLm model, int[] ids, int[] labels, int rows, int seq) {
+        if (model instanceof cortado.nn.models.DecoderLm d) {
+            Tensor fused = d.fusedLabelLogProbSums(ids, labels, rows, seq);
+            if (fused != null) return fused;
+        }
+        return sum(model.forward(ids, rows, seq), labels);
+    }
+
+    /**
      * log p(label) at each position for logits [rows, seq, vocab], 0 where the label is -100: TRL's
      * {@code selective_log_softmax}, the per-token log-probs of GRPO and PPO. Shape [rows, seq].
      */

@@ -50,6 +50,36 @@ class PreferenceBatchTest {
                 .hasMessageContaining("the prompt is empty");
     }
 
+    /**
+     * The completion log-probs through the fused head ({@link cortado.nn.models.DecoderLm#fusedLabelLogProbSums})
+     * equal those scored on the model's full logits ({@link SequenceLogProbs#sum(cortado.tensor.Tensor, int[])}), as
+     * do the gradients they send into the model. Tolerance 1e-5 relative: only the order of float sums differs.
+     */
+    @Test
+    void fusedLogProbsMatchTheFullLogits() {
+        List<PreferenceJsonl.Pair> pairs = List.of(new PreferenceJsonl.Pair("ab", "c", "de", 1),
+                new PreferenceJsonl.Pair("xyz", "uv", "w", 2));
+        PreferenceBatch b = PreferenceBatch.encode(pairs, new ByteTokenizer(), EOS, 64);
+        float[] weights = {1f, -2f, 0.5f, 3f};
+        float[][] out = new float[2][];
+        float[][] grads = new float[2][];
+        for (int fused = 0; fused < 2; fused++) {
+            CausalLm model = Presets.create("gpt2-tiny", 5);
+            cortado.tensor.Tensor lp = fused == 1 ? b.logProbs(model)
+                    : SequenceLogProbs.sum(model.forward(b.ids(), b.rows(), b.seq()), b.labels());
+            out[fused] = lp.toArray();
+            Autograd.backward(cortado.autograd.F.sum(cortado.autograd.F.mul(lp,
+                    lp.backend().fromArray(weights, weights.length))));
+            grads[fused] = model.module().namedParameters().get("transformer.wte.weight").value().grad().toArray();
+        }
+        for (int i = 0; i < 4; i++)
+            assertThat(out[1][i]).isCloseTo(out[0][i], org.assertj.core.api.Assertions.within(1e-5f * Math.abs(out[0][i])));
+        double scale = 0;
+        for (float g : grads[0]) scale = Math.max(scale, Math.abs(g));
+        for (int i = 0; i < grads[0].length; i++)
+            assertThat((double) grads[1][i]).isCloseTo(grads[0][i], org.assertj.core.api.Assertions.within(1e-5 * scale));
+    }
+
     /** DPO (sigmoid) from a random tiny model: the policy comes to prefer every chosen completion. */
     @Test
     void dpoStepsTeachThePreference() {
