@@ -7,11 +7,13 @@
 # each round. Times are the evaluation only (prompts, tokenization, model, scoring), not the model's loading. Also
 # prints both runs' acc / acc_norm, which must agree (random weights: near chance, but the same choices win).
 #   bench/compare/eval_vs_lm_eval.sh [threads=2] [questions=1000] [batch=8] [rounds=1] [kind=digits|words]
-#       [python=/work/venvs/harness/bin/python]
-# Needs: the jar (./cortado builds it, or mvn -B -q -pl cli -am package -DskipTests) and a Python with lm_eval.
+#       [python=$LM_EVAL_PYTHON, else /work/venv-lmeval/bin/python]
+# Needs: the jar (./cortado builds it, or mvn -B -q -pl cli -am package -DskipTests) and a Python with lm_eval
+# (bench/compare/install_lm_eval.sh makes one). Each run's peak RSS comes from /usr/bin/time -v, the load average
+# from /proc/loadavg before and after each run.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-threads=${1:-2}; n=${2:-1000}; batch=${3:-8}; rounds=${4:-1}; kind=${5:-digits}; py=${6:-/work/venvs/harness/bin/python}
+threads=${1:-2}; n=${2:-1000}; batch=${3:-8}; rounds=${4:-1}; kind=${5:-digits}; py=${6:-${LM_EVAL_PYTHON:-/work/venv-lmeval/bin/python}}
 . bench/compare/find_java.sh
 jar=cli/target/cortado.jar
 [ -f "$jar" ] || { echo "build first: mvn -B -q -pl cli -am package -DskipTests" >&2; exit 1; }
@@ -46,18 +48,30 @@ PY
 out="$work/rows.jsonl"
 opts=${JAVA_OPTS:--XX:MaxRAMPercentage=75 -XX:+UseSerialGC -XX:MaxNewSize=256m}
 for r in $(seq "$rounds"); do
+  load0=$(cut -d' ' -f1-3 /proc/loadavg)
   # shellcheck disable=SC2086
-  "$java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED $opts -jar "$jar" --threads "$threads" \
-      eval --model "$models/gpt2" --tasks "$work/bench_mc.yaml" --batch "$batch" --out "$work/cortado" >/dev/null 2>&1
-  python3 - "$work/cortado/results.json" "$threads" "$batch" <<'PY' | tee -a "$out"
-import json, sys
+  /usr/bin/time -v -o "$work/time_c" "$java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED $opts \
+      -jar "$jar" --threads "$threads" eval --model "$models/gpt2" --tasks "$work/bench_mc.yaml" --batch "$batch" \
+      --out "$work/cortado" >/dev/null 2>&1
+  python3 - "$work/cortado/results.json" "$threads" "$batch" "$work/time_c" "$load0" <<'PY' | tee -a "$out"
+import json, re, sys
 d = json.load(open(sys.argv[1]))
 r = d["results"]["bench_mc"]
+rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", open(sys.argv[4]).read()).group(1))
 print(json.dumps({"engine": "cortado", "seconds": float(d["total_evaluation_time_seconds"]), "acc": r["acc,none"],
-                  "acc_norm": r["acc_norm,none"], "threads": int(sys.argv[2]), "batch": int(sys.argv[3])}))
+                  "acc_norm": r["acc_norm,none"], "threads": int(sys.argv[2]), "batch": int(sys.argv[3]),
+                  "peak_rss_mib": rss // 1024, "load_before": sys.argv[5], "load_after": open("/proc/loadavg").read()[:14]}))
 PY
-  OMP_NUM_THREADS=$threads "$py" bench/compare/eval_lm_eval.py --model "$models/gpt2" --tasks-dir "$work" \
-      --task bench_mc --batch "$batch" --threads "$threads" 2>/dev/null | tail -n1 | tee -a "$out"
+  load0=$(cut -d' ' -f1-3 /proc/loadavg)
+  OMP_NUM_THREADS=$threads /usr/bin/time -v -o "$work/time_p" "$py" bench/compare/eval_lm_eval.py --model "$models/gpt2" \
+      --tasks-dir "$work" --task bench_mc --batch "$batch" --threads "$threads" 2>/dev/null | tail -n1 > "$work/row_p"
+  python3 - "$work/row_p" "$work/time_p" "$load0" <<'PY' | tee -a "$out"
+import json, re, sys
+row = json.loads(open(sys.argv[1]).read())
+row["peak_rss_mib"] = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", open(sys.argv[2]).read()).group(1)) // 1024
+row["load_before"], row["load_after"] = sys.argv[3], open("/proc/loadavg").read()[:14]
+print(json.dumps(row))
+PY
 done
 python3 - "$out" "$n" "$kind" <<'PY'
 import json, statistics, sys
