@@ -76,6 +76,61 @@ class SchedulerTest {
         }
     }
 
+    /**
+     * Prompts that join in the same step are prefilled together: two golden prompts of different lengths, each twice,
+     * held back until all four are queued, take one forward pass per run of equal lengths (2, not 4) and each copy
+     * still gets exactly transformers' greedy ids.
+     */
+    @Test
+    void promptsJoiningTogetherShareOnePrefillPass() throws Exception {
+        ServedModel served = TinyChatModel.load();
+        Scheduler scheduler = new Scheduler(served.model(), 4, 16, served.contextWindow(), new ServeMetrics(served.name()));
+        try {
+            List<Map<String, Object>> cases = TinyChatModel.goldenCases();
+            int a = 0, b = 1;
+            assertThat(ids(cases.get(a).get("prompt_ids")).length).isNotEqualTo(ids(cases.get(b).get("prompt_ids")).length);
+            java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch queued = new java.util.concurrent.CountDownLatch(1);
+            scheduler.betweenSteps(inUse -> {   // holds the scheduler's thread until every job is queued
+                held.countDown();
+                try {
+                    queued.await();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+                return null;
+            });
+            held.await();
+            BlockingQueue<GenerationJob.Event> events = new LinkedBlockingQueue<>();
+            int[] order = {a, a, b, b};
+            List<GenerationJob> jobs = new ArrayList<>();
+            for (int i = 0; i < order.length; i++) {
+                Map<String, Object> c = cases.get(order[i]);
+                StoppingCriteria stop = new StoppingCriteria((int) (long) (Long) c.get("max_tokens"),
+                        served.eosTokenIds(), List.of());
+                GenerationJob job = new GenerationJob(i, ids(c.get("prompt_ids")), Sampler.greedy(), stop,
+                        new TextStream(served.tokenizer(), served.eosTokenIds(), List.of(), true), -1, events);
+                jobs.add(job);
+                assertThat(scheduler.submit(job)).isTrue();
+            }
+            queued.countDown();
+            for (int left = order.length; left > 0; )
+                switch (events.take()) {
+                    case GenerationJob.Finished f -> left--;
+                    case GenerationJob.Text t -> { }
+                    case GenerationJob.Failed f -> throw new AssertionError(f.message());
+                }
+            for (int i = 0; i < order.length; i++) {
+                GenerationJob job = jobs.get(i);
+                assertThat(Arrays.copyOfRange(job.ids, job.promptLength, job.length)).as("job %d", i)
+                        .containsExactly(ids(cases.get(order[i]).get("completion_ids")));
+            }
+            assertThat(scheduler.prefillPasses()).isEqualTo(2);
+        } finally {
+            scheduler.close();
+        }
+    }
+
     private static int[] ids(Object list) {
         return ((List<?>) list).stream().mapToInt(o -> (int) (long) (Long) o).toArray();
     }
