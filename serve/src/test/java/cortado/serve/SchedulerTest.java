@@ -77,18 +77,33 @@ class SchedulerTest {
     }
 
     /**
-     * Prompts that join in the same step are prefilled together: two golden prompts of different lengths, each twice,
-     * held back until all four are queued, take one forward pass per run of equal lengths (2, not 4) and each copy
-     * still gets exactly transformers' greedy ids.
+     * Prompts that join in the same step are prefilled together, one forward pass per run of equal uncached lengths:
+     * two different 19-token prompts (golden case 3, and case 1 cut to 19 tokens) then case 0 twice, held back until
+     * all four are queued, take 2 passes, not 4, and each gets the ids it gets alone (case 3 and case 0: transformers'
+     * greedy ids; the cut prompt: its own run alone, on a fresh scheduler so no prefix is cached).
      */
     @Test
     void promptsJoiningTogetherShareOnePrefillPass() throws Exception {
         ServedModel served = TinyChatModel.load();
-        Scheduler scheduler = new Scheduler(served.model(), 4, 16, served.contextWindow(), new ServeMetrics(served.name()));
+        List<Map<String, Object>> cases = TinyChatModel.goldenCases();
+        int[] p3 = ids(cases.get(3).get("prompt_ids")), p0 = ids(cases.get(0).get("prompt_ids"));
+        int[] cut = Arrays.copyOf(ids(cases.get(1).get("prompt_ids")), p3.length);
+        int[] cutAlone = run(served, 1, List.of(cut), List.of(16)).getFirst();
+        List<int[]> got = run(served, 4, List.of(p3, cut, p0, p0), List.of(20, 16, 12, 12));
+        assertThat(got.get(0)).containsExactly(ids(cases.get(3).get("completion_ids")));
+        assertThat(got.get(1)).containsExactly(cutAlone);
+        assertThat(got.get(2)).containsExactly(ids(cases.get(0).get("completion_ids")));
+        assertThat(got.get(3)).containsExactly(ids(cases.get(0).get("completion_ids")));
+        assertThat(lastPrefillPasses).isEqualTo(2);
+    }
+
+    private int lastPrefillPasses;
+
+    /** Greedy completions of {@code prompts}, all queued before the scheduler's thread may admit any. */
+    private List<int[]> run(ServedModel served, int batch, List<int[]> prompts, List<Integer> maxTokens)
+            throws InterruptedException {
+        Scheduler scheduler = new Scheduler(served.model(), batch, 16, served.contextWindow(), new ServeMetrics(served.name()));
         try {
-            List<Map<String, Object>> cases = TinyChatModel.goldenCases();
-            int a = 0, b = 1;
-            assertThat(ids(cases.get(a).get("prompt_ids")).length).isNotEqualTo(ids(cases.get(b).get("prompt_ids")).length);
             java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
             java.util.concurrent.CountDownLatch queued = new java.util.concurrent.CountDownLatch(1);
             scheduler.betweenSteps(inUse -> {   // holds the scheduler's thread until every job is queued
@@ -102,30 +117,25 @@ class SchedulerTest {
             });
             held.await();
             BlockingQueue<GenerationJob.Event> events = new LinkedBlockingQueue<>();
-            int[] order = {a, a, b, b};
             List<GenerationJob> jobs = new ArrayList<>();
-            for (int i = 0; i < order.length; i++) {
-                Map<String, Object> c = cases.get(order[i]);
-                StoppingCriteria stop = new StoppingCriteria((int) (long) (Long) c.get("max_tokens"),
-                        served.eosTokenIds(), List.of());
-                GenerationJob job = new GenerationJob(i, ids(c.get("prompt_ids")), Sampler.greedy(), stop,
+            for (int i = 0; i < prompts.size(); i++) {
+                StoppingCriteria stop = new StoppingCriteria(maxTokens.get(i), served.eosTokenIds(), List.of());
+                GenerationJob job = new GenerationJob(i, prompts.get(i), Sampler.greedy(), stop,
                         new TextStream(served.tokenizer(), served.eosTokenIds(), List.of(), true), -1, events);
                 jobs.add(job);
                 assertThat(scheduler.submit(job)).isTrue();
             }
             queued.countDown();
-            for (int left = order.length; left > 0; )
+            for (int left = prompts.size(); left > 0; )
                 switch (events.take()) {
                     case GenerationJob.Finished f -> left--;
                     case GenerationJob.Text t -> { }
                     case GenerationJob.Failed f -> throw new AssertionError(f.message());
                 }
-            for (int i = 0; i < order.length; i++) {
-                GenerationJob job = jobs.get(i);
-                assertThat(Arrays.copyOfRange(job.ids, job.promptLength, job.length)).as("job %d", i)
-                        .containsExactly(ids(cases.get(order[i]).get("completion_ids")));
-            }
-            assertThat(scheduler.prefillPasses()).isEqualTo(2);
+            lastPrefillPasses = scheduler.prefillPasses();
+            List<int[]> out = new ArrayList<>();
+            for (GenerationJob job : jobs) out.add(Arrays.copyOfRange(job.ids, job.promptLength, job.length));
+            return out;
         } finally {
             scheduler.close();
         }
