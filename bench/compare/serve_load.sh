@@ -42,6 +42,6 @@ run() {  # engine label pid-producing command...
 }
 for p in $precisions; do
   if [ "$p" = fp32 ]; then model=$dir/gpt2; gguf=$dir/gpt2-f32.gguf; else model=$dir/gpt2-nf4; gguf=$dir/gpt2-q4_0.gguf; fi
-  run cortado "$p" ./cortado serve --model "$model" $adapters --port $port --max-batch "$slots" --max-model-len 256 --threads "$threads"
+  run cortado "$p" ./cortado serve --model "$model" --served-model-name gpt2 $adapters --port $port --max-batch "$slots" --max-model-len 256 --threads "$threads"
   run llama-server "$p" "$bin/llama-server" -m "$gguf" --port $port -t "$threads" -np "$slots" -c $((slots * 256))
 done
