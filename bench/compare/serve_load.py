@@ -102,8 +102,9 @@ def prefix_probe(a, stats, lock):
     before = prefix_metrics(a.port)
     warm = one(a, model, a.max_tokens, stats, lock, shared + " Tell me who won.")
     after = prefix_metrics(a.port)
-    print(f"prefix probe, {a.prefix_probe}-word shared prefix: time to first token cold {cold * 1000:.0f} ms, "
-          f"sharing the prefix {warm * 1000:.0f} ms; /metrics before {before} after {after}")
+    ms = lambda t: "failed" if t is None else f"{t * 1000:.0f} ms"  # noqa: E731
+    print(f"prefix probe, {a.prefix_probe}-word shared prefix: time to first token cold {ms(cold)}, "
+          f"sharing the prefix {ms(warm)}; /metrics before {before} after {after}")
 
 
 def main():
