@@ -1,9 +1,14 @@
 #!/usr/bin/env python3
-"""Load on one running `cortado serve`: CLIENTS concurrent streaming clients, each sending REQUESTS chat requests one
-after another (stream_options.include_usage, greedy, eos masked so each streams exactly MAX_TOKENS tokens). Checks
-every stream: HTTP 200, only `data:` lines, one finish_reason, a usage chunk with completion_tokens == MAX_TOKENS,
-then `data: [DONE]`. Prints errors, incomplete streams, throughput, and client-side p50/p99 time to first token and
-time per output token.
+"""Load on one running OpenAI-style server (`cortado serve`, or llama.cpp's `llama-server`): CLIENTS concurrent
+streaming clients, each sending REQUESTS requests one after another (stream_options.include_usage, greedy, eos
+masked so each streams exactly MAX_TOKENS tokens). --model takes a comma-separated list, cycled request by request
+(the base and adapter names, for mixed-adapter batches). --completions sends /v1/completions with a plain prompt
+(for a checkpoint without a chat template); --ignore-eos masks eos with llama-server's `ignore_eos` instead of
+logit_bias on --eos-id. Checks every stream: HTTP 200, only `data:` lines, one finish_reason, a usage chunk with
+completion_tokens == MAX_TOKENS, then `data: [DONE]`. Prints errors, incomplete streams, throughput, and client-side
+p50/p99 time to first token and time per output token. --prefix-probe N instead sends, one at a time, a cold prompt of
+about N words, then the same prompt with another last sentence, and prints each one's time to first token and the
+server's prefix-cache counters (cortado:prefix_cache_*) read from /metrics before and after the second.
 
     ./cortado serve --model DIR --port 8398 --max-batch 16 &
     /work/venv/bin/python bench/compare/serve_load.py --port 8398 --model NAME [--clients 32] [--requests 5] \
@@ -17,13 +22,22 @@ import threading
 import time
 
 
-def one(port, model, max_tokens, stats, lock):
-    body = json.dumps({"model": model, "messages": [{"role": "user", "content": "Tell me a story."}],
-                       "max_tokens": max_tokens, "temperature": 0, "logit_bias": {"2": -100}, "stream": True,
-                       "stream_options": {"include_usage": True}})
+def one(a, model, max_tokens, stats, lock, prompt="Tell me a story."):
+    req = {"model": model, "max_tokens": max_tokens, "temperature": 0, "stream": True,
+           "stream_options": {"include_usage": True}}
+    if a.ignore_eos:
+        req["ignore_eos"] = True
+    else:
+        req["logit_bias"] = {str(a.eos_id): -100}
+    if a.completions:
+        req["prompt"] = prompt
+    else:
+        req["messages"] = [{"role": "user", "content": prompt}]
+    body = json.dumps(req)
     start = time.perf_counter()
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
-    conn.request("POST", "/v1/chat/completions", body, {"Content-Type": "application/json"})
+    conn = http.client.HTTPConnection("127.0.0.1", a.port, timeout=600)
+    conn.request("POST", "/v1/completions" if a.completions else "/v1/chat/completions", body,
+                 {"Content-Type": "application/json"})
     r = conn.getresponse()
     if r.status != 200:
         with lock:
@@ -50,7 +64,8 @@ def one(port, model, max_tokens, stats, lock):
             if c.get("usage"):
                 usage = c["usage"]
             for choice in c["choices"]:
-                if first is None and choice["delta"].get("content"):
+                text = choice.get("text") if a.completions else choice.get("delta", {}).get("content")
+                if first is None and text:
                     first = time.perf_counter()
                 if choice.get("finish_reason"):
                     finishes += 1
@@ -66,6 +81,30 @@ def one(port, model, max_tokens, stats, lock):
         if first is not None:
             stats["ttft"].append(first - start)
             stats["tpot"].append((end - first) / max(1, max_tokens - 1))
+    return first - start if first is not None else None
+
+
+def prefix_metrics(port):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.request("GET", "/metrics")
+    text = conn.getresponse().read().decode()
+    conn.close()
+    return {line.split()[0]: float(line.split()[-1]) for line in text.splitlines()
+            if line.startswith("cortado:prefix_cache_")}
+
+
+def prefix_probe(a, stats, lock):
+    words = ("the quick brown fox jumps over a lazy dog while seven bright birds sing about rivers "
+             "and mountains far away ").split()
+    shared = " ".join(words[i % len(words)] for i in range(a.prefix_probe))
+    model = a.model.split(",")[0]
+    cold = one(a, model, a.max_tokens, stats, lock, shared + " What happened next?")
+    before = prefix_metrics(a.port)
+    warm = one(a, model, a.max_tokens, stats, lock, shared + " Tell me who won.")
+    after = prefix_metrics(a.port)
+    ms = lambda t: "failed" if t is None else f"{t * 1000:.0f} ms"  # noqa: E731
+    print(f"prefix probe, {a.prefix_probe}-word shared prefix: time to first token cold {ms(cold)}, "
+          f"sharing the prefix {ms(warm)}; /metrics before {before} after {after}")
 
 
 def main():
@@ -75,15 +114,30 @@ def main():
     ap.add_argument("--clients", type=int, default=32)
     ap.add_argument("--requests", type=int, default=5)
     ap.add_argument("--max-tokens", type=int, default=32)
+    ap.add_argument("--completions", action="store_true")
+    ap.add_argument("--ignore-eos", action="store_true")
+    ap.add_argument("--eos-id", type=int, default=2)
+    ap.add_argument("--prompt", default="Tell me a story.")
+    ap.add_argument("--prefix-probe", type=int, default=0)
     a = ap.parse_args()
     stats = {"errors": [], "incomplete": [], "tokens": 0, "ttft": [], "tpot": []}
     lock = threading.Lock()
+    if a.prefix_probe:
+        prefix_probe(a, stats, lock)
+        for e in (stats["errors"] + stats["incomplete"])[:5]:
+            print("  ", e)
+        return
+    models = a.model.split(",")
 
-    def client():
-        for _ in range(a.requests):
-            one(a.port, a.model, a.max_tokens, stats, lock)
+    def client(c):
+        for r in range(a.requests):
+            try:
+                one(a, models[(c * a.requests + r) % len(models)], a.max_tokens, stats, lock, a.prompt)
+            except Exception as e:  # a refused or dropped connection counts as an error, not a crash of the run
+                with lock:
+                    stats["errors"].append(f"{type(e).__name__}: {e}")
 
-    threads = [threading.Thread(target=client) for _ in range(a.clients)]
+    threads = [threading.Thread(target=client, args=(c,)) for c in range(a.clients)]
     start = time.perf_counter()
     for t in threads:
         t.start()

@@ -14,7 +14,13 @@
    length. f32 and f16 files must agree token for token; quantized ones in at least 95% of positions (llama.cpp's CPU
    path quantizes activations to 8 bits for its dot products, Cortado keeps them fp32).
 
-    tools/gguf/llama_cpp_roundtrip.sh [--work DIR] [--tokens 64]
+5. --model NAME=DIR (repeatable) adds a checkpoint with real structure (say the demo's pretrained GPT, `cortado demo
+   --qlora-steps 0`): random tiny models have near-tied logits, so one activation rounding flips a greedy token and
+   the rows drift apart from there; a trained model's margins say whether the quantized kernels themselves disagree.
+   Its f32 file is Cortado's export (its layout byte-identical to convert_hf_to_gguf.py's, checked above for gpt2
+   and llama), quantized by llama-quantize --pure; each disagreeing row's first differing position is printed.
+
+    tools/gguf/llama_cpp_roundtrip.sh [--work DIR] [--tokens 64] [--model NAME=DIR ...] [--only-extra]
 """
 import argparse
 import json
@@ -113,6 +119,8 @@ def main():
     ap.add_argument("--work", default="/tmp/cortado-gguf-roundtrip")
     ap.add_argument("--tokens", type=int, default=64)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--model", action="append", default=[], metavar="NAME=DIR")
+    ap.add_argument("--only-extra", action="store_true", help="skip the tiny random models")
     a = ap.parse_args()
     os.makedirs(a.work, exist_ok=True)
     bin_ = os.path.join(a.llama_cpp, "build", "bin")
@@ -120,7 +128,7 @@ def main():
     run([PY, os.path.join(HERE, "make_tiny_models.py"), "--out", a.work])
     failures = []
     rows = []
-    for m in ("gpt2", "llama"):
+    for m in ([] if a.only_extra else ["gpt2", "llama"]):
         hf = os.path.join(a.work, m)
         f = lambda name: os.path.join(a.work, f"{name}_{m}.gguf")  # noqa: E731
         for t in ("f32", "f16"):
@@ -171,6 +179,32 @@ def main():
                 print(f"[{m}] Cortado on the HF checkpoint vs on its f32 export: {s2}/{t2} tokens agree")
                 if s2 != t2:
                     failures.append(f"{m} hf vs f32 export")
+    for spec in a.model:
+        m, hf = spec.split("=", 1)
+        f = lambda name: os.path.join(a.work, f"{name}_{m}.gguf")  # noqa: E731
+        run([a.cortado, "export", "gguf", "--model", hf, "--type", "f32", "--out", f("cortado_f32")])
+        names = ["cortado_f32"]
+        for t, qt in (("q8_0", "Q8_0"), ("q4_0", "Q4_0"), ("q4_k", "Q4_K_M"), ("q6_k", "Q6_K")):
+            r = subprocess.run([quantize, "--pure", f("cortado_f32"), f("ref_" + t), qt, str(a.threads)],
+                               capture_output=True, text=True)
+            if r.returncode == 0:
+                names.append("ref_" + t)
+            else:   # K-quant super-blocks are 256 wide: a narrower model has no Q4_K/Q6_K file
+                print(f"[{m}] ref_{t}: llama-quantize --pure {qt} refused: "
+                      f"{[l for l in r.stdout.splitlines() + r.stderr.splitlines() if 'invalid' in l or 'failed' in l][:1]}")
+        for name in names:
+            path = f(name)
+            banned = banned_ids(path)
+            ll = llama_greedy(server, path, PROMPTS, a.tokens, banned, a.threads)
+            co = cortado_greedy(a.cortado, path, PROMPTS, a.tokens, banned, a.work, f"{m}_{name}")
+            same, total = agreement(ll, co)
+            exact = name.endswith("f32")
+            ok = same == total if exact else same >= 0.95 * total
+            firsts = [next((i for i, (x, y) in enumerate(zip(r1, r2)) if x != y), None) for r1, r2 in zip(ll, co)]
+            print(f"[{m}] {name:13s} llama.cpp vs Cortado greedy: {same}/{total} tokens agree ({100 * same / total:.1f}%)"
+                  f" {'OK' if ok else 'FAIL'} (need {'all' if exact else '95%'}); first difference per prompt {firsts}")
+            if not ok:
+                failures.append(f"{m} {name} greedy")
     print("summary:", "all checks passed" if not failures else "FAILED: " + ", ".join(failures))
     sys.exit(1 if failures else 0)
 

@@ -14,8 +14,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Continuous batching (Yu et al. 2022, Orca's iteration-level scheduling, as vLLM runs it): one thread owns the model
  * and a {@link PagedKvCache} of {@code maxBatch} rows over a pool of KV blocks. Between any two decode steps waiting
- * sequences join (each prompt prefilled alone into a fresh row after the longest cached prefix of full blocks it
- * shares with earlier requests, its first token sampled at once) and finished or cancelled ones leave (their blocks
+ * sequences join (each into a fresh row after the longest cached prefix of full blocks it shares with earlier
+ * requests; the prompts of those joining together are prefilled in one forward pass per run of equal uncached
+ * lengths, each first token sampled at once) and finished or cancelled ones leave (their blocks
  * released), so a short request never waits for a long one to end. Each step is one batched forward of one token per
  * running sequence, every row at its own length. Requests beyond the running batch, or whose prompt's blocks do not
  * fit beside the running ones', wait first come first served in a bounded queue; {@link #submit} refuses one when it
@@ -36,7 +37,7 @@ final class Scheduler implements AutoCloseable {
     private volatile boolean closed;
     private volatile int runningCount;
     private volatile double kvCacheUsage;
-    private volatile int blocksInUse, cachedBlocks, preemptedCount;
+    private volatile int blocksInUse, cachedBlocks, preemptedCount, prefillPasses;
 
     /** Positions per KV block when none is given (vLLM's default block size). */
     static final int DEFAULT_BLOCK_SIZE = 16;
@@ -44,6 +45,13 @@ final class Scheduler implements AutoCloseable {
     private final LoraAdapters lora;
     private final MixedBatch adapters;   // null: no LoRA adapters, every row runs the base
     private final java.util.Queue<Runnable> tasks = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final List<GenerationJob> joining = new ArrayList<>();   // admitted, not yet prefilled; consecutive rows
+
+    /**
+     * Most new prompt positions prefilled in one forward pass: joining prompts beyond it wait for the next pass, so
+     * the pass's activations stay bounded while a batch's worth of short prompts shares one pass over the weights.
+     */
+    static final int MAX_PREFILL_TOKENS = 2048;
 
     /** As below with KV blocks of {@link #DEFAULT_BLOCK_SIZE}, enough for every row to hold a whole window. */
     Scheduler(CausalLm model, int maxBatch, int maxWaiting, int window, ServeMetrics metrics) {
@@ -102,6 +110,9 @@ final class Scheduler implements AutoCloseable {
     }
 
     int running() { return runningCount; }
+
+    /** Forward passes that prefilled joining prompts so far (several prompts may share one). */
+    int prefillPasses() { return prefillPasses; }
 
     int maxBatch() { return maxBatch; }
 
@@ -165,6 +176,7 @@ final class Scheduler implements AutoCloseable {
                     if (!j.cancelled() && !admit(j)) break;   // its blocks do not fit yet: it and those after it wait
                     waiting.poll();   // j: only this thread takes from the queue
                 }
+                prefillJoining();
                 for (GenerationJob j : List.copyOf(running)) if (j.cancelled()) leave(j, null);
                 if (!running.isEmpty()) decodeStep();
             } catch (InterruptedException e) {
@@ -172,6 +184,7 @@ final class Scheduler implements AutoCloseable {
             } catch (RuntimeException | Error e) {
                 // A failed step fails the sequences in it; the scheduler and the server stay up.
                 String message = e.getClass().getSimpleName() + ": " + e.getMessage();
+                joining.clear();
                 for (GenerationJob j : List.copyOf(running)) {
                     j.failed(message);
                     leave(j, null);
@@ -193,7 +206,7 @@ final class Scheduler implements AutoCloseable {
 
     /**
      * Opens a row for {@code job} (reusing the longest cached prefix of its prompt, and of the tokens it generated
-     * before a preemption), prefills the rest alone and takes its next token; false when its blocks do not fit yet
+     * before a preemption) and queues the rest for {@link #prefillJoining}; false when its blocks do not fit yet
      * (nothing changed). True also when it failed (a prompt beyond the window), so it leaves the queue.
      */
     private boolean admit(GenerationJob job) {
@@ -215,12 +228,42 @@ final class Scheduler implements AutoCloseable {
         int cached = cache.length(job.row);
         if (job.generated() == 0) metrics.promptTokens(job.promptLength);
         metrics.prefixCache(tokens, cached);   // vLLM v1 counts queries and hits in tokens, at every scheduling
-        String[] route = new String[tokens - cached];
-        Arrays.fill(route, job.adapter);
-        float[] logits = forward(Arrays.copyOfRange(job.ids, cached, tokens), 1, tokens - cached, job.row, route);
-        cache.cacheFullBlocks(job.row, job.ids);
-        accept(job, logits, 0);
+        joining.add(job);
         return true;
+    }
+
+    /**
+     * Prefills the sequences admitted since the last pass and takes each one's first token: consecutive ones with the
+     * same number of uncached positions (at most {@link #MAX_PREFILL_TOKENS} in all) share one forward pass, rows x
+     * positions, each row from its own cached length through its own adapter, so k short prompts read the weights
+     * once instead of k times.
+     */
+    private void prefillJoining() {
+        int i = 0;
+        while (i < joining.size()) {
+            GenerationJob first = joining.get(i);
+            int n = first.length - cache.length(first.row), end = i + 1;
+            while (end < joining.size() && (end - i + 1) * n <= MAX_PREFILL_TOKENS) {
+                GenerationJob j = joining.get(end);
+                if (j.row != first.row + (end - i) || j.length - cache.length(j.row) != n) break;
+                end++;
+            }
+            int rows = end - i;
+            int[] ids = new int[rows * n];
+            String[] route = new String[rows * n];
+            for (int r = 0; r < rows; r++) {
+                GenerationJob j = joining.get(i + r);
+                System.arraycopy(j.ids, j.length - n, ids, r * n, n);
+                Arrays.fill(route, r * n, (r + 1) * n, j.adapter);
+            }
+            float[] logits = forward(ids, rows, n, first.row, route);
+            prefillPasses++;
+            List<GenerationJob> group = List.copyOf(joining.subList(i, end));
+            for (GenerationJob j : group) cache.cacheFullBlocks(j.row, j.ids);   // before any leaves and moves rows
+            for (int r = 0; r < rows; r++) accept(group.get(r), logits, r * vocab);
+            i = end;
+        }
+        joining.clear();
     }
 
     /**

@@ -76,6 +76,71 @@ class SchedulerTest {
         }
     }
 
+    /**
+     * Prompts that join in the same step are prefilled together, one forward pass per run of equal uncached lengths:
+     * two different 19-token prompts (golden case 3, and case 1 cut to 19 tokens) then case 0 twice, held back until
+     * all four are queued, take 2 passes, not 4, and each gets the ids it gets alone (case 3 and case 0: transformers'
+     * greedy ids; the cut prompt: its own run alone, on a fresh scheduler so no prefix is cached).
+     */
+    @Test
+    void promptsJoiningTogetherShareOnePrefillPass() throws Exception {
+        ServedModel served = TinyChatModel.load();
+        List<Map<String, Object>> cases = TinyChatModel.goldenCases();
+        int[] p3 = ids(cases.get(3).get("prompt_ids")), p0 = ids(cases.get(0).get("prompt_ids"));
+        int[] cut = Arrays.copyOf(ids(cases.get(1).get("prompt_ids")), p3.length);
+        int[] cutAlone = run(served, 1, List.of(cut), List.of(16)).getFirst();
+        List<int[]> got = run(served, 4, List.of(p3, cut, p0, p0), List.of(20, 16, 12, 12));
+        assertThat(got.get(0)).containsExactly(ids(cases.get(3).get("completion_ids")));
+        assertThat(got.get(1)).containsExactly(cutAlone);
+        assertThat(got.get(2)).containsExactly(ids(cases.get(0).get("completion_ids")));
+        assertThat(got.get(3)).containsExactly(ids(cases.get(0).get("completion_ids")));
+        assertThat(lastPrefillPasses).isEqualTo(2);
+    }
+
+    private int lastPrefillPasses;
+
+    /** Greedy completions of {@code prompts}, all queued before the scheduler's thread may admit any. */
+    private List<int[]> run(ServedModel served, int batch, List<int[]> prompts, List<Integer> maxTokens)
+            throws InterruptedException {
+        Scheduler scheduler = new Scheduler(served.model(), batch, 16, served.contextWindow(), new ServeMetrics(served.name()));
+        try {
+            java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch queued = new java.util.concurrent.CountDownLatch(1);
+            scheduler.betweenSteps(inUse -> {   // holds the scheduler's thread until every job is queued
+                held.countDown();
+                try {
+                    queued.await();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+                return null;
+            });
+            held.await();
+            BlockingQueue<GenerationJob.Event> events = new LinkedBlockingQueue<>();
+            List<GenerationJob> jobs = new ArrayList<>();
+            for (int i = 0; i < prompts.size(); i++) {
+                StoppingCriteria stop = new StoppingCriteria(maxTokens.get(i), served.eosTokenIds(), List.of());
+                GenerationJob job = new GenerationJob(i, prompts.get(i), Sampler.greedy(), stop,
+                        new TextStream(served.tokenizer(), served.eosTokenIds(), List.of(), true), -1, events);
+                jobs.add(job);
+                assertThat(scheduler.submit(job)).isTrue();
+            }
+            queued.countDown();
+            for (int left = prompts.size(); left > 0; )
+                switch (events.take()) {
+                    case GenerationJob.Finished f -> left--;
+                    case GenerationJob.Text t -> { }
+                    case GenerationJob.Failed f -> throw new AssertionError(f.message());
+                }
+            lastPrefillPasses = scheduler.prefillPasses();
+            List<int[]> out = new ArrayList<>();
+            for (GenerationJob job : jobs) out.add(Arrays.copyOfRange(job.ids, job.promptLength, job.length));
+            return out;
+        } finally {
+            scheduler.close();
+        }
+    }
+
     private static int[] ids(Object list) {
         return ((List<?>) list).stream().mapToInt(o -> (int) (long) (Long) o).toArray();
     }
