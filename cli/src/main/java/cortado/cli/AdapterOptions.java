@@ -8,6 +8,7 @@ import cortado.peft.bitfit.BitFitConfig;
 import cortado.peft.bottleneck.BottleneckConfig;
 import cortado.peft.bottleneck.NonLinearity;
 import cortado.peft.hra.HRAConfig;
+import cortado.peft.trainabletokens.TrainableTokensConfig;
 import cortado.peft.ia3.IA3Config;
 import cortado.peft.lntuning.LNTuningConfig;
 import cortado.peft.loha.LoHaConfig;
@@ -45,6 +46,7 @@ final class AdapterOptions {
             "cayley-neumann-terms");
     static final List<String> LN_TUNING_FLAGS = List.of("target-modules");
     static final List<String> HRA_FLAGS = List.of("r", "target-modules", "apply-gs");
+    static final List<String> TRAINABLE_TOKENS_FLAGS = List.of("token-indices", "target-modules");
     static final List<String> ADALORA_FLAGS = List.of("init-r", "target-r", "alpha", "dropout", "target-modules",
             "tinit", "tfinal", "delta-t", "orth-reg-weight", "total-step", "apply-gs");
     static final List<String> BOTTLENECK_FLAGS = List.of("reduction-factor", "non-linearity", "adapter-scaling",
@@ -61,7 +63,7 @@ final class AdapterOptions {
             "coft-eps", "block-share", "cayley-neumann-terms", "num-virtual-tokens", "prompt-init", "prompt-init-text",
             "encoder-type", "encoder-hidden-size", "encoder-num-layers", "prefix-projection", "init-r", "target-r",
             "tinit", "tfinal", "delta-t", "orth-reg-weight", "total-step", "reduction-factor", "non-linearity",
-            "adapter-scaling", "leave-out");
+            "adapter-scaling", "leave-out", "token-indices");
 
     private AdapterOptions() {}
 
@@ -120,6 +122,8 @@ final class AdapterOptions {
                 .option("encoder-num-layers", "N", "p-tuning with --encoder-type lstm: the LSTM's layers", "2")
                 .flag("prefix-projection", "prefix-tuning: reparameterize the keys and values by an MLP"
                         + " (Linear-Tanh-Linear) over P embeddings; without it they are trained directly (P-tuning v2)")
+                .option("token-indices", "I,J,...", "trainable-tokens: the token ids whose embedding rows train"
+                        + " (token_indices; required)", null)
                 .flag("apply-gs", "hra: Gram-Schmidt-orthonormalize the reflection vectors (apply_GS)")
                 .option("init-r", "R", "adalora: the rank each target starts at", "12")
                 .option("target-r", "R", "adalora: the average rank the budget ends at", "8")
@@ -216,6 +220,24 @@ final class AdapterOptions {
     static PeftConfig hra(Args a, String modelDir) throws UsageException {
         return new HRAConfig(a.positiveInt("r"), a.bool("apply-gs"), targets(a, "target-modules"), null, true, null,
                 null, List.of(), modelDir, "CAUSAL_LM");
+    }
+
+    static PeftConfig trainableTokens(Args a, String modelDir) throws UsageException {
+        if (!a.has("token-indices")) throw new UsageException("--method trainable-tokens needs --token-indices I,J,...");
+        List<Integer> rows = new java.util.ArrayList<>();   // token 0 is a valid id: not Args.intList (ids >= 1)
+        for (String part : a.string("token-indices").split(",", -1)) {
+            try {
+                rows.add(Integer.parseInt(part.strip()));
+            } catch (NumberFormatException e) {
+                throw new UsageException("--token-indices expects comma-separated token ids, got '"
+                        + a.string("token-indices") + "'");
+            }
+        }
+        try {
+            return new TrainableTokensConfig(rows, targets(a, "target-modules"), true, modelDir, "CAUSAL_LM");
+        } catch (cortado.peft.PeftException e) {
+            throw new UsageException("--token-indices: " + e.getMessage());
+        }
     }
 
     /**

@@ -52,6 +52,9 @@ final class FinetuneMethods {
             new Method("hra", "HRA (Yuan et al. 2024): each target's weight times a chain of r learned Householder"
                     + " reflections of its input (--apply-gs: orthonormalized first); Linear layers only", false,
                     AdapterOptions.HRA_FLAGS, AdapterOptions::hra),
+            new Method("trainable-tokens", "TRAINABLE_TOKENS: only the embedding rows of --token-indices train (untied"
+                    + " embeddings only: a head tied to the embedding is refused)", false,
+                    AdapterOptions.TRAINABLE_TOKENS_FLAGS, AdapterOptions::trainableTokens),
             new Method("ln-tuning", "LN tuning: trained copies of the normalization layers (default: the"
                     + " architecture's LayerNorms/RMSNorms)", false, AdapterOptions.LN_TUNING_FLAGS,
                     AdapterOptions::lnTuning),

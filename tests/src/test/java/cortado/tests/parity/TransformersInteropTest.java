@@ -31,6 +31,7 @@ import cortado.peft.vera.VeraConfig;
 import cortado.peft.adalora.AdaLoraAllocation;
 import cortado.peft.adalora.AdaLoraConfig;
 import cortado.peft.hra.HRAConfig;
+import cortado.peft.trainabletokens.TrainableTokensConfig;
 import cortado.peft.TargetModules;
 import cortado.quant.prune.StructuredPruner;
 import cortado.tensor.DType;
@@ -318,6 +319,22 @@ class TransformersInteropTest {
                 trainAndSaveAdapter("hra_llama_default", "llama", HRAConfig.of(8, null)).toString(),
                 trainAndSaveAdapter("hra_llama_gs", "llama", HRAConfig.of(3, TargetModules.of("q_proj", "o_proj",
                         "down_proj")).withGramSchmidt(true).withInitWeights(false)).toString());
+        String out = runPython(python, "check_cortado_adapters.py", dirs);
+        assertThat(out.lines().filter(l -> l.contains("\"ok\": true")).count()).as(out).isEqualTo(dirs.size());
+    }
+
+    /**
+     * TRAINABLE_TOKENS adapters Cortado trains and saves (rows of the input embedding) load in PEFT's
+     * {@code PeftModel.from_pretrained} with no missing or unexpected key and give Cortado's logits and loss
+     * (tools/interop/check_cortado_adapters.py, 1e-5).
+     */
+    @Test
+    void trainableTokensAdaptersCortadoTrainsLoadInPeftWithTheSameLogits() throws IOException {
+        Path python = python();
+        List<Integer> rows = new ArrayList<>();
+        for (int i = 0; i < 96; i += 3) rows.add(i);   // every third token: the training text holds some of them
+        List<String> dirs = List.of(trainAndSaveAdapter("trainable_tokens_llama", "llama",
+                TrainableTokensConfig.of(rows, null)).toString());
         String out = runPython(python, "check_cortado_adapters.py", dirs);
         assertThat(out.lines().filter(l -> l.contains("\"ok\": true")).count()).as(out).isEqualTo(dirs.size());
     }
