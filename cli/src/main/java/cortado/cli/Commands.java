@@ -26,6 +26,7 @@ public final class Commands {
         add(new InspectCommand());
         add(new MergeCommand());
         add(new MetricCommand());
+        add(new PeftCompareCommand());
         add(new PerplexityCommand());
         add(new PlanCommand());
         add(new PrepareCommand());

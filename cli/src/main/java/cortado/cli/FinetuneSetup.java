@@ -119,6 +119,18 @@ final class FinetuneSetup {
                 layers.size(), what, spec.blocksize());
     }
 
+    /** A method's own steps in training: AdaLoRA's regularization and budget allocation (none for the others). */
+    static void methodHooks(PeftModel peft, Trainer trainer) {
+        if (peft != null && AdaLoraAllocation.applies(peft)) {
+            // peft's AdaLoraModel.forward adds the regularization; update_and_allocate runs after each update
+            if (trainer.optimizer() instanceof cortado.train.dist.ZeroOptimizer)
+                throw new CliException("--method adalora reads every adapter gradient after the update, which"
+                        + " --zero's sharded gradients do not keep; run it without --zero");
+            AdaLoraAllocation adalora = new AdaLoraAllocation(peft);
+            trainer.setMethodHooks(adalora::loss, adalora::updateAndAllocate);
+        }
+    }
+
     /** P-tuning and projected prefix tuning: an encoder trains, and only its output is saved. */
     private static boolean reparameterized(PeftConfig c) {
         return c instanceof cortado.peft.ptuning.PromptEncoderConfig
@@ -161,14 +173,7 @@ final class FinetuneSetup {
                     cfg.warmup(), cortado.tensor.Parallel.threads(), TrainingRun.ranks(trainer));
             TrainingRun.Result r;
             PeftModel peft = p.peft();
-            if (peft != null && AdaLoraAllocation.applies(peft)) {
-                // peft's AdaLoraModel.forward adds the regularization; update_and_allocate runs after each update
-                if (trainer.optimizer() instanceof cortado.train.dist.ZeroOptimizer)
-                    throw new CliException("--method adalora reads every adapter gradient after the update, which"
-                            + " --zero's sharded gradients do not keep; run it without --zero");
-                AdaLoraAllocation adalora = new AdaLoraAllocation(peft);
-                trainer.setMethodHooks(adalora::loss, adalora::updateAndAllocate);
-            }
+            methodHooks(peft, trainer);
             if (peft != null) {
                 r = TrainingRun.run(trainer, p.out(), resumedFrom, title, o, (m, d) -> AdapterFiles.save(peft, d),
                         extraFiles);

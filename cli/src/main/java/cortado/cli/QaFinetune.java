@@ -67,8 +67,19 @@ public final class QaFinetune {
 
     /** A trainer of the model's trainable parameters on completion-only rows of {@code train}. */
     public static Trainer trainer(CausalLm model, Recipe r, List<PromptCompletion> train) {
-        TrainConfig cfg = new TrainConfig(r.steps(), r.batch(), r.seq(), r.lr(), r.warmup(), "cosine", 0f, 1.0f, 1,
+        return new Trainer(model, config(r), Batches.examples(train, r.batch(), r.seq(), r.seed()), null);
+    }
+
+    /** As above, with the optimizer {@code optimizer} builds (cortado peft-compare: a method's own, e.g. paged). */
+    static Trainer trainer(CausalLm model, Recipe r, List<PromptCompletion> train,
+                           java.util.function.Function<java.util.Map<String, cortado.nn.Parameter>,
+                                   cortado.train.Optimizer> optimizer) {
+        return new Trainer(model, config(r), Batches.examples(train, r.batch(), r.seq(), r.seed()), null, optimizer);
+    }
+
+    /** The recipe's schedule: cosine after linear warmup, no weight decay, gradients clipped at norm 1. */
+    private static TrainConfig config(Recipe r) {
+        return new TrainConfig(r.steps(), r.batch(), r.seq(), r.lr(), r.warmup(), "cosine", 0f, 1.0f, 1,
                 0, 1, r.seed(), false, 0);
-        return new Trainer(model, cfg, Batches.examples(train, r.batch(), r.seq(), r.seed()), null);
     }
 }
