@@ -498,7 +498,7 @@ class FinetuneCommandTest {
     void methodsAndOptionsThatAreNotBuiltAreUsageErrorsAndNotInTheHelp() {
         CliRun.Result help = CliRun.run("finetune", "--help");
         assertThat(help.code()).isZero();
-        assertThat(help.out()).contains("--method full|lora|qlora|dora|adalora|ia3|bitfit|loha|lokr|vera|oft|hra|ln-tuning")
+        assertThat(help.out()).contains("--method full|lora|qlora|dora|adalora|ia3|bitfit|loha|lokr|vera|oft|hra|trainable-tokens|ln-tuning")
                 .contains("--target-modules")
                 .contains("--rslora");
         assertThat(help.out()).contains("--optimizer adamw|paged-adamw|adamw-8bit|paged-adamw-8bit|sgd|sgd-nesterov|lamb"
