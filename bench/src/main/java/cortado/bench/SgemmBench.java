@@ -2,6 +2,7 @@ package cortado.bench;
 
 import cortado.tensor.Parallel;
 import cortado.tensor.cpu.Sgemm;
+import cortado.tensor.cpu.gemm.BlockedGemm;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -25,7 +26,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * <pre>
  *   mvn -B -q -pl bench -am package -DskipTests
  *   java --add-modules jdk.incubator.vector -jar bench/target/benchmarks.jar 'SgemmBench.square' -p size=1024,2048 -p threads=1
- *   java --add-modules jdk.incubator.vector -jar bench/target/benchmarks.jar 'SgemmBench.Gpt2' 
+ *   java --add-modules jdk.incubator.vector -jar bench/target/benchmarks.jar 'SgemmBench.Gpt2'
+ *   java --add-modules jdk.incubator.vector -jar bench/target/benchmarks.jar 'SgemmBench.LoraRank'
  * </pre>
  */
 @State(Scope.Benchmark)
@@ -107,6 +109,60 @@ public class SgemmBench {
         @Benchmark
         public float[] shape() {
             Sgemm.sgemm(transA, transB, m, n, k, 1f, a, 0, transA ? m : k, b, 0, transB ? k : n, 0f, c, 0, n);
+            return c;
+        }
+    }
+
+    /**
+     * LoRA's low-rank products in a GPT-2 124M step at B*T = 1024, r = 16 ("m,n,k,transA,transB"), through sgemm's
+     * dispatch ({@code sgemm}: the narrow path) and forced through the blocked loop nest ({@code blocked}), side by side.
+     * Run as {@code SgemmBench.LoraRank}.
+     */
+    @State(Scope.Benchmark)
+    @BenchmarkMode(Mode.AverageTime)
+    @OutputTimeUnit(TimeUnit.MILLISECONDS)
+    @Warmup(iterations = 3, time = 1)
+    @Measurement(iterations = 5, time = 1)
+    @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+    public static class LoraRank {
+        @Param({
+                "1024,16,768,false,true",     // h = x A^T (A [16, 768])
+                "1024,16,3072,false,false",   // dh = dz B (B [3072, 16])
+                "3072,16,1024,true,false",    // dB = dz^T (s h)
+                "16,768,1024,true,false"})    // dA = dh^T x: a short C
+        public String shape;
+
+        @Param({"1", "0"})
+        public int threads;
+
+        int m, n, k, nThreads;
+        boolean transA, transB;
+        float[] a, b, c;
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            String[] f = shape.split(",");
+            m = Integer.parseInt(f[0]);
+            n = Integer.parseInt(f[1]);
+            k = Integer.parseInt(f[2]);
+            transA = Boolean.parseBoolean(f[3]);
+            transB = Boolean.parseBoolean(f[4]);
+            nThreads = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
+            Parallel.setThreads(nThreads);
+            a = random((long) m * k, 5);
+            b = random((long) k * n, 6);
+            c = new float[Math.multiplyExact(m, n)];
+        }
+
+        @Benchmark
+        public float[] sgemm() {
+            Sgemm.sgemm(transA, transB, m, n, k, 1f, a, 0, transA ? m : k, b, 0, transB ? k : n, 0f, c, 0, n);
+            return c;
+        }
+
+        @Benchmark
+        public float[] blocked() {
+            BlockedGemm.run(transA, transB, m, n, k, 1f, a, 0, transA ? m : k, b, 0, transB ? k : n, 0f, c, 0, n, nThreads);
             return c;
         }
     }

@@ -3,6 +3,7 @@ package cortado.tensor.cpu;
 import cortado.tensor.Parallel;
 import cortado.tensor.cpu.gemm.BlockedGemm;
 import cortado.tensor.cpu.gemm.MicroKernel;
+import cortado.tensor.cpu.gemm.NarrowGemm;
 import cortado.tensor.cpu.gemm.SkinnyGemm;
 
 /**
@@ -13,7 +14,8 @@ import cortado.tensor.cpu.gemm.SkinnyGemm;
  * <p>Structure (GotoBLAS/BLIS): operands are packed into cache-sized contiguous panels ({@link
  * cortado.tensor.cpu.gemm.Packing}), a loop nest walks cache blocks ({@link BlockedGemm}), and a register-blocked
  * SIMD micro-kernel does the arithmetic ({@link MicroKernel}). Threads share each packed block of B and split the
- * rows of C (see {@link BlockedGemm}). A few rows (matrix-vector work) take {@link SkinnyGemm}.
+ * rows of C (see {@link BlockedGemm}). A few rows (matrix-vector work) take {@link SkinnyGemm}; a C of a few columns
+ * (a LoRA rank), or a weight gradient of a few rows, takes {@link NarrowGemm}.
  */
 public final class Sgemm {
     /**
@@ -97,6 +99,17 @@ public final class Sgemm {
             return;
         }
         int t = macs < PARALLEL_MIN_MACS ? 1 : threads;
+        if (n <= NarrowGemm.MAX_N) {
+            // A narrow C (a LoRA rank): read A in place rather than pack it for a mostly idle 32-wide tile.
+            NarrowGemm.run(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, t);
+            return;
+        }
+        if (transA && m <= NarrowGemm.MAX_N && m >= MicroKernel.VL) {
+            // Its mirror, a short C summed over the rows of both operands (a weight gradient: dA = dh^T x [r, in] in
+            // LoRA's backward), as C^T. Fewer rows than a vector would idle most lanes.
+            NarrowGemm.runTransposed(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, t);
+            return;
+        }
         BlockedGemm.run(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, t);
     }
 

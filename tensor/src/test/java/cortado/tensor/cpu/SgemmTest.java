@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.data.Offset.offset;
 
 import cortado.tensor.Parallel;
+import cortado.tensor.cpu.gemm.NarrowGemm;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -136,6 +137,48 @@ class SgemmTest {
                 check(tA, tB, 1, 1500, 777, 0.5f, 2f, 0, seed++);
             }
         }
+    }
+
+    @Test
+    void narrowAndShortPaths() {
+        // C of at most NarrowGemm.MAX_N columns (LoRA's h = x A^T, dh = dz B, dB = dz^T h), ragged in both directions,
+        // k across NarrowGemm.KB for a transposed A; and a short C summed over rows (dA = dh^T x, transA) on the
+        // transposed route. Both thread counts, alpha, beta and padding.
+        assertThat(NarrowGemm.MAX_N).isGreaterThanOrEqualTo(16);
+        for (int threads : new int[] {1, Math.max(2, THREADS)}) {
+            Parallel.setThreads(threads);
+            long seed = 300;
+            for (int t = 0; t < 4; t++) {
+                boolean tA = (t & 1) != 0, tB = (t & 2) != 0;
+                check(tA, tB, 1037, 16, 300, 1f, 0f, 0, seed++);            // r = 16, rows not a whole block
+                check(tA, tB, 523, 5, 777, 0.5f, 1f, 3, seed++);            // r below a vector, beta 1
+                check(tA, tB, 300, NarrowGemm.MAX_N, 129, -1.5f, 0.25f, 1, seed++); // two strips
+                check(tA, tB, 45, 17, 2000, 1f, 0f, 2, seed++);             // a ragged second strip, long k
+            }
+            check(true, false, 16, 768, 1024, 1f, 0f, 0, seed++);           // dA = dh^T x at r = 16
+            check(true, false, 29, 301, 333, 0.5f, 1f, 2, seed++);          // ragged short C, beta 1
+            check(true, true, NarrowGemm.MAX_N, 130, 257, 1f, -0.5f, 1, seed++);
+        }
+    }
+
+    @Test
+    void narrowPathsDoNotDependOnTheThreadCount() {
+        Random r = new Random(5);
+        int m = 1037, n = 16, k = 1500;
+        float[] a = random(r, m * k), b = random(r, k * n);
+        float[][] out = new float[2][];
+        for (int pass = 0; pass < 2; pass++) {
+            Parallel.setThreads(pass == 0 ? 1 : Math.max(2, THREADS));
+            float[] c1 = new float[m * n], c2 = new float[n * n], c3 = new float[n * m];
+            Sgemm.sgemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c1, 0, n);
+            Sgemm.sgemm(true, false, n, n, m, 1f, b, 0, n, a, 0, n, 0f, c2, 0, n); // [k, n] as a transposed A
+            Sgemm.sgemm(true, false, n, m, k, 1f, b, 0, n, a, 0, m, 0f, c3, 0, m); // a short C
+            float[] all = java.util.Arrays.copyOf(c1, c1.length + c2.length + c3.length);
+            System.arraycopy(c2, 0, all, c1.length, c2.length);
+            System.arraycopy(c3, 0, all, c1.length + c2.length, c3.length);
+            out[pass] = all;
+        }
+        assertThat(out[1]).as("bits on 2 threads equal 1 thread's").isEqualTo(out[0]);
     }
 
     @Test
