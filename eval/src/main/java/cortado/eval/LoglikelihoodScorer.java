@@ -181,24 +181,29 @@ public final class LoglikelihoodScorer {
                     }
                     rest = model.forward(cont, rows, tail, prefix.expand(docOf, p + tail)).toArray();
                 }
+                // scored in place: a per-choice copy of [n, V] logits was garbage the size of the logits again
                 for (int r = 0; r < rows; r++) {
                     int[] c = requests.get(request[r]).continuation();
-                    float[] logits = new float[c.length * vocab];
-                    System.arraycopy(first, docOf[r] * vocab, logits, 0, vocab);
-                    if (c.length > 1) System.arraycopy(rest, r * tail * vocab, logits, vocab, (c.length - 1) * vocab);
-                    out[request[r]] = score(logits, c);
+                    Loglikelihood head = score(first, docOf[r] * vocab, c, 0, 1);
+                    if (c.length == 1) { out[request[r]] = head; continue; }
+                    Loglikelihood tailLl = score(rest, r * tail * vocab, c, 1, c.length);
+                    out[request[r]] = new Loglikelihood(head.logLikelihood() + tailLl.logLikelihood(),
+                            head.isGreedy() && tailLl.isGreedy());
                 }
             }
         }
     }
 
     /** Sum of log_softmax(logits[j])[cont[j]] over positions j, and whether each cont[j] is its row's argmax. */
-    private Loglikelihood score(float[] logits, int[] cont) {
+    private Loglikelihood score(float[] logits, int[] cont) { return score(logits, 0, cont, 0, cont.length); }
+
+    /** As {@link #score(float[], int[])} for cont[from .. to), whose rows of logits start at {@code offset}. */
+    private Loglikelihood score(float[] logits, int offset, int[] cont, int from, int to) {
         int v = model.config().vocabSize();
         double sum = 0;
         boolean greedy = true;
-        for (int j = 0; j < cont.length; j++) {
-            int o = j * v;
+        for (int j = from; j < to; j++) {
+            int o = offset + (j - from) * v;
             int arg = 0;
             float max = logits[o];
             for (int k = 1; k < v; k++) if (logits[o + k] > max) { max = logits[o + k]; arg = k; }
