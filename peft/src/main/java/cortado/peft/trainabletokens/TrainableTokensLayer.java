@@ -20,9 +20,11 @@ import java.util.Set;
 /**
  * PEFT's {@code TrainableTokensLayer} over a frozen {@link Embedding}: child {@code trainable_tokens_delta.<adapter>}
  * {@code [k, dim]} holds the new values of rows {@code token_indices} (values, not differences, despite peft's name);
- * the forward pass looks ids up in the table with those rows replaced ({@code W.index_copy(0, indices, delta)}), built
- * as {@code W * keep + embedding(delta, slot) * (1 - keep)} so the gradient reaches only the delta. That costs one
- * pass over the table per forward, which is small beside the head. Merging writes the rows into the table, unmerging
+ * the forward pass gives what a lookup in the table with those rows replaced ({@code W.index_copy(0, indices, delta)})
+ * gives, computed per looked-up position rather than per table row: {@code embedding(W, ids) * keep +
+ * embedding(delta, slot) * (1 - keep)}, with keep 0 where an id is a trainable token, so the gradient reaches only the
+ * delta and the cost is O(ids x dim), not a pass over a [V, dim] table (1 GiB for Llama 3's). Merging writes the rows
+ * into the table, unmerging
  * writes back the originals kept at add time ({@code trainable_tokens_original}, not saved, as in peft).
  */
 public final class TrainableTokensLayer extends BaseTunerLayer {
@@ -113,7 +115,33 @@ public final class TrainableTokensLayer extends BaseTunerLayer {
         Embedding base = (Embedding) baseLayer();
         if (names.isEmpty()) return base.forward(ids);
         checkDisjoint(names);
-        return F.embedding(mergedTable(weight().value(), names), Embedding.idsOf(ids));
+        int[] id = Embedding.idsOf(ids);
+        Tensor out = base.forward(id);
+        for (String n : names) out = withPositions(out, id, indices.get(n), delta(n));
+        return out;
+    }
+
+    /**
+     * {@code rows} ([ids, dim], the lookup of {@code id}) with each position whose id is in {@code idx} holding that
+     * token's row of {@code delta} instead; the same as looking {@code id} up in {@link #withRows}'s table (a token
+     * listed twice takes its last row, as index_copy does). The delta stays in the graph when no position holds one of
+     * its tokens, so it gets a zero gradient, as peft's does.
+     */
+    private Tensor withPositions(Tensor rows, int[] id, int[] idx, Tensor delta) {
+        int[] slotOf = new int[num];
+        java.util.Arrays.fill(slotOf, -1);
+        for (int k = 0; k < idx.length; k++) slotOf[idx[k]] = k;
+        float[] keep = new float[id.length], take = new float[id.length];
+        int[] slot = new int[id.length];
+        for (int i = 0; i < id.length; i++) {
+            int k = slotOf[id[i]];
+            keep[i] = k < 0 ? 1f : 0f;
+            take[i] = k < 0 ? 0f : 1f;
+            slot[i] = Math.max(k, 0);
+        }
+        Backend be = rows.backend();
+        return F.add(F.mul(rows, be.fromArray(keep, id.length, 1)),
+                F.mul(F.embedding(delta, slot), be.fromArray(take, id.length, 1)));
     }
 
     @Override
