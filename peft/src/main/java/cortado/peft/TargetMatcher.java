@@ -154,8 +154,9 @@ public final class TargetMatcher {
     }
 
     /**
-     * PEFT's {@code _set_trainable}: the modules whose name equals an entry of modules_to_save or ends with
-     * {@code .entry} (none when the list is empty; an error when a non-empty list matches nothing).
+     * PEFT's {@code _set_trainable}: the modules whose name ends with an entry of modules_to_save, as a plain string
+     * suffix ({@code key.endswith(target_key)}, no dot boundary: {@code norm} takes Llama's {@code input_layernorm}
+     * too, as in peft); none when the list is empty, an error when a non-empty list matches nothing.
      */
     public static List<String> modulesToSave(PeftConfig c, Module root) {
         List<String> out = new ArrayList<>();
@@ -163,7 +164,7 @@ public final class TargetMatcher {
         for (String name : root.namedModules().keySet()) {
             if (name.isEmpty() || name.contains(".original_module") || name.contains(".modules_to_save.")) continue;
             for (String m : c.modulesToSave())
-                if (name.equals(m) || name.endsWith("." + m)) { out.add(name); break; }
+                if (name.endsWith(m)) { out.add(name); break; }
         }
         if (out.isEmpty())
             throw new PeftException("modules_to_save " + c.modulesToSave() + " matched no module of the base model");

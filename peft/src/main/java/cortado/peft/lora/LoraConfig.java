@@ -103,6 +103,13 @@ public record LoraConfig(int r, double loraAlpha, TargetModules targetModules, T
                 taskType, useDora, loftqConfig);
     }
 
+    /** {@code modules_to_save}: modules trained whole beside the adapters and saved with them. */
+    public LoraConfig withModulesToSave(List<String> modules) {
+        return new LoraConfig(r, loraAlpha, targetModules, excludeModules, loraDropout, bias, modules, useRslora,
+                fanInFanOut, layersToTransform, layersPattern, rankPattern, alphaPattern, init, baseModelNameOrPath,
+                taskType, useDora, loftqConfig);
+    }
+
     public LoraConfig withInitLoraWeights(boolean on) { return withInit(LoraInit.of(on), null); }
 
     /** {@code init_lora_weights} and, for LoftQ, its config (ignored for the other forms, as peft drops it). */
