@@ -63,7 +63,7 @@ import org.junit.jupiter.api.io.TempDir;
  *       its logits ({@link Golden#compare}).</li>
  *   <li>LoRA adapters Cortado trains (a few AdamW steps) and saves load in PEFT's {@code PeftModel.from_pretrained}
  *       with no missing or unexpected adapter key and give Cortado's logits and loss (plain LoRA, DoRA, LoRA on
- *       Embedding layers, PiSSA and OLoRA) (tools/interop/check_cortado_adapters.py, 1e-5); so do IA3 adapters, and BitFit's biases load in transformers'
+ *       Embedding layers, PiSSA and OLoRA, norms in modules_to_save) (tools/interop/check_cortado_adapters.py, 1e-5); so do IA3 adapters, and BitFit's biases load in transformers'
  *       {@code load_state_dict(strict=False)} with no unexpected key and the same logits.</li>
  *   <li>Adapters written by {@code cortado finetune} do the same, the perplexity {@code cortado perplexity
  *       --adapter} prints is transformers' sliding-window recipe on the PEFT model, and what {@code cortado merge}
@@ -222,7 +222,11 @@ class TransformersInteropTest {
                         LoraConfig.of(4, 8, TargetModules.of("q_proj", "up_proj")).withInit(LoraInit.PISSA, null)
                                 .withDora(true)),
                 new Case("llama_olora", "llama",
-                        LoraConfig.of(4, 8, TargetModules.of("q_proj", "o_proj")).withInit(LoraInit.OLORA, null)));
+                        LoraConfig.of(4, 8, TargetModules.of("q_proj", "o_proj")).withInit(LoraInit.OLORA, null)),
+                // the norms trained beside the adapters (modules_to_save), as the demo's QLoRA recipe does
+                new Case("gpt2_norms", "gpt2", LoraConfig.of(4, 8, TargetModules.allLinear())
+                        .withModulesToSave(List.of("ln_1", "ln_2", "ln_f"))),
+                new Case("llama_norms", "llama", LoraConfig.of(4, 8, null).withModulesToSave(List.of("norm"))));
         List<String> dirs = new ArrayList<>();
         for (Case c : cases) dirs.add(trainAndSaveAdapter(c.name(), c.base(), c.config()).toString());
         String out = runPython(python, "check_cortado_adapters.py", dirs);
