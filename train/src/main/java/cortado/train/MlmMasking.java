@@ -22,6 +22,7 @@ public final class MlmMasking {
     private final int maskId;
     private final int vocabSize;
     private final double probability;
+    private final long seed;
     private final SplittableRandom rng;
 
     /** The corrupted inputs and the labels of one row. */
@@ -35,7 +36,21 @@ public final class MlmMasking {
         this.maskId = maskId;
         this.vocabSize = vocabSize;
         this.probability = probability;
+        this.seed = seed;
         this.rng = new SplittableRandom(seed);
+    }
+
+    /**
+     * The masking of training batch {@code index} (0-based, counted over the whole run): a stream of its own whose
+     * seed is SplitMix64's finalizer of (seed, index), so batch i draws the same masks whether the run got there in
+     * one go or was resumed from a checkpoint, and nearby seeds or indices give unrelated streams.
+     */
+    public MlmMasking forBatch(long index) {
+        if (index < 0) throw new IllegalArgumentException("negative batch index " + index);
+        long z = seed + 0x9E3779B97F4A7C15L * (index + 1);
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return new MlmMasking(maskId, vocabSize, probability, z ^ (z >>> 31));
     }
 
     /** Corrupts {@code ids}; {@code special[i]} marks positions that must never be masked (HF's special_tokens_mask). */
