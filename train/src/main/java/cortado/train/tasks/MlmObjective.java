@@ -65,9 +65,7 @@ public final class MlmObjective implements TrainingObjective {
         boolean[] special = new boolean[ids.length];
         for (int i = 0; i < ids.length; i++) special[i] = specialIds.contains(ids[i]);
         if (continuation == null) return by.apply(ids, special);
-        boolean[] starts = new boolean[ids.length];
-        for (int i = 0; i < ids.length; i++) starts[i] = !special[i] && !continuation[ids[i]];
-        return by.applyWholeWords(ids, special, starts);
+        return by.applyWholeWords(ids, special, MlmMasking.wordStarts(ids, special, continuation));
     }
 
     /** BertForMaskedLM's loss: mean cross-entropy over the positions whose label is not -100. */
