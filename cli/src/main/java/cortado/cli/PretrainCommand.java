@@ -71,7 +71,8 @@ public final class PretrainCommand implements Command {
                 .option("mlm-probability", "P", "mlm: share of tokens selected (80% [MASK], 10% random, 10% kept, as"
                         + " DataCollatorForLanguageModeling)", "0.15")
                 .flag("whole-word-masking", "mlm: select whole words (WordPiece ## pieces follow their word) and mask"
-                        + " every selected token with [MASK], as DataCollatorForWholeWordMask")
+                        + " every selected token with [MASK], as DataCollatorForWholeWordMask (which also joins"
+                        + " punctuation touching a word to it)")
                 .option("early-stopping-patience", "N", "mlm: stop after N epochs without a lower held-out loss; 0: off", "0")
                 .option("init-from", "DIR", "grow the model from this smaller trained checkpoint of the same family:"
                         + " the larger shape is --model (preset or config-only directory) or the parent's config.json"
