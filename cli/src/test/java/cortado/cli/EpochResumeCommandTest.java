@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * per-epoch metrics and best directory; and the same seed twice gives identical weights (another seed other ones).
  * The schedule is constant, so a 2-epoch run's first steps are the 4-epoch run's; dropout is on (0.1), so its masks
  * must line up across the resume too. Mid-epoch interruption: EpochTrainingResumeTest (in process) and
- * MlmKillAndResumeTest (kill -9). A tiny BERT (2 layers, 32 wide) on 96 rows of the embedded sentiment set.
+ * EpochKillAndResumeTest (kill -9). A tiny BERT (2 layers, 32 wide) on 96 rows of the embedded sentiment set.
  */
 class EpochResumeCommandTest {
     @TempDir static Path dir;
