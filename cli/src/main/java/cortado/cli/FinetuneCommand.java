@@ -46,7 +46,9 @@ public final class FinetuneCommand implements Command {
                 the best --metric is written to OUT/best (with best_metrics.json), the last to OUT/checkpoint (full: a
                 Hugging Face model directory; lora: the adapter in PEFT's format with the head as modules_to_save).
                 The recipe's defaults when not given: --lr 2e-5, --schedule linear, --batch 16, --method as given
-                (full or lora only). No --resume for --head runs.""")
+                (full or lora only). OUT/checkpoint is also written every --save-every steps, with the optimizer,
+                trainer and epoch state (the epochs' metrics, early stopping's count), so --resume continues a
+                --head run exactly; give it the same --model and data.""")
                 .required("model", "DIR", "the base: a Hugging Face checkpoint directory (or a run directory with checkpoint/)")
                 .required("data", "FILE", "training data: text, .jsonl or a .bin token file");
         return TrainingOptions.declare(FinetuneSetup.declare(a), TrainingOptions.FINETUNE)

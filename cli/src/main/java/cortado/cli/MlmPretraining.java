@@ -9,11 +9,13 @@ import cortado.nn.models.bert.BertInit;
 import cortado.nn.models.bert.EncoderBatch;
 import cortado.tensor.StepArena;
 import cortado.train.Batches;
+import cortado.train.Checkpoint;
 import cortado.train.MetricsLog;
 import cortado.train.MlmMasking;
 import cortado.train.TrainConfig;
 import cortado.train.Trainer;
 import cortado.train.tasks.EarlyStopping;
+import cortado.train.tasks.EpochState;
 import cortado.train.tasks.EpochTraining;
 import cortado.train.tasks.MlmChunks;
 import cortado.train.tasks.MlmObjective;
@@ -31,15 +33,20 @@ import java.util.Random;
  * {@code pretrain --objective mlm}: masked-LM pretraining of a BERT model as transformers' run_mlm.py does it
  * ({@link MlmChunks}, {@link MlmObjective}), in epochs over the training blocks with the held-out blocks' masked loss
  * after each epoch. The validation blocks are masked once, with a seed of their own, so every epoch scores the same
- * masked positions and the numbers compare.
+ * masked positions and the numbers compare. OUT/checkpoint is a training checkpoint after every epoch (and every
+ * --save-every steps); {@code --resume} continues it exactly: training batch i is masked from (seed, i), so the masks
+ * do not depend on where the run was interrupted.
  */
 final class MlmPretraining {
     private MlmPretraining() {}
 
     static int run(Args a, PrintStream o) throws Exception {
-        if (a.bool("resume"))
-            throw new UsageException("--objective mlm does not resume (its masks come from one seeded stream); start again");
-        if (!a.has("model")) throw new UsageException("--objective mlm needs --model DIR (a BERT config.json, with or without weights)");
+        Path out = Path.of(a.string("out"));
+        Path ckpt = a.bool("resume") ? Checkpoint.locate(out.resolve(TrainingRun.CHECKPOINT_DIR)) : null;
+        if (a.bool("resume") && ckpt == null)
+            throw new CliException("--resume: no checkpoint in " + out.resolve(TrainingRun.CHECKPOINT_DIR));
+        if (ckpt == null && !a.has("model"))
+            throw new UsageException("--objective mlm needs --model DIR (a BERT config.json, with or without weights)");
         if (a.has("config")) throw new UsageException("--config is for decoder presets; edit the BERT config.json instead");
         if (a.positiveInt("grad-accum") != 1) throw new UsageException("--objective mlm counts epochs in batches: --grad-accum must be 1");
         if (a.has("data") && a.string("data").contains(",")) throw new UsageException("--objective mlm reads one --data file");
@@ -47,10 +54,12 @@ final class MlmPretraining {
         if (!(probability > 0 && probability < 1)) throw new UsageException("--mlm-probability must be in (0, 1)");
         long seed = a.longValue("seed");
         int seq = a.positiveInt("seq"), batch = a.positiveInt("batch"), epochs = a.positiveInt("epochs");
-        Path dir = Path.of(a.string("model")), out = Path.of(a.string("out"));
+        // A resumed run's model and tokenizer are its checkpoint's.
+        Path dir = ckpt != null ? ckpt : Path.of(a.string("model"));
         BertConfig config = BertCheckpoint.config(dir);
         BertForMaskedLM model;
-        if (Files.exists(dir.resolve(HfCheckpoint.WEIGHTS))) {
+        if (ckpt != null) model = BertCheckpoint.loadMaskedLm(ckpt);
+        else if (Files.exists(dir.resolve(HfCheckpoint.WEIGHTS))) {
             if (!"BertForMaskedLM".equals(config.architecture()))
                 throw new CliException(dir + ": architectures is " + config.architecture() + "; MLM pretraining continues"
                         + " a BertForMaskedLM checkpoint, or starts from a config.json alone");
@@ -96,7 +105,8 @@ final class MlmPretraining {
         int perEpoch = batches.batchesPerEpoch();
         TrainConfig cfg = new TrainConfig(epochs * perEpoch, batch, seq, (float) a.nonNegativeReal("lr"),
                 a.nonNegativeInt("warmup"), TrainingOptions.schedule(a), (float) a.nonNegativeReal("weight-decay"),
-                (float) a.nonNegativeReal("grad-clip"), 1, 0, 1, seed, false, 0, a.bool("checkpoint-activations"));
+                (float) a.nonNegativeReal("grad-clip"), 1, 0, 1, seed, false, a.nonNegativeInt("save-every"),
+                a.bool("checkpoint-activations"));
         MlmObjective objective = new MlmObjective(model, new MlmMasking(maskId, config.vocabSize(), probability, seed),
                 tok.specialIds(), continuation);
 
@@ -108,31 +118,38 @@ final class MlmPretraining {
         Files.createDirectories(out);
         var optimizer = OptimizerOptions.factory(a, cfg.weightDecay(), out);
         Trainer trainer = new Trainer(model, cfg, batches, optimizer, objective);
+        EarlyStopping stopping = new EarlyStopping("loss", a.nonNegativeInt("early-stopping-patience"));
+        EpochState resumed = ckpt == null ? null : EpochTraining.resume(trainer, ckpt, stopping, perEpoch, epochs);
+        if (resumed != null) objective.resumeAt(trainer.completedSteps());   // one masked batch per step
         o.printf(Locale.ROOT, "masked-LM pretraining of %s (%s parameters) on %s: %d training blocks, %d validation"
                         + " blocks of %d tokens, %s masking (%.0f%% of tokens%s)%n", dir,
                 TrainingRun.count(model.parameterCount()), data, trainBlocks.size(), valBlocks.size(), seq,
                 continuation != null ? "whole-word" : "token", 100 * probability,
                 continuation != null ? ", all [MASK]" : ": 80% [MASK], 10% random, 10% kept");
-        o.printf(Locale.ROOT, "%d epochs of %d steps of %d blocks, lr %s (%s, warmup %d)%n", epochs, perEpoch, batch,
-                cfg.lr(), cfg.schedule(), cfg.warmup());
+        o.printf(Locale.ROOT, "%s%d epochs of %d steps of %d blocks, lr %s (%s, warmup %d)%n",
+                resumed != null ? "resuming at step " + trainer.completedSteps() + " of " + cfg.steps() + ": " : "",
+                epochs, perEpoch, batch, cfg.lr(), cfg.schedule(), cfg.warmup());
         int evalBatch = batch;
         java.util.function.Supplier<Map<String, Double>> evaluate = () -> Map.of("loss", maskedLoss(model, val, seq, evalBatch));
-        double before = evaluate.get().get("loss");
-        o.printf(Locale.ROOT, "held-out masked loss before training %.4f%n", before);
+        Path metricsFile = out.resolve(TrainingRun.METRICS_FILE);
+        double before = resumed == null ? evaluate.get().get("loss") : Double.NaN;
+        if (resumed == null) o.printf(Locale.ROOT, "held-out masked loss before training %.4f%n", before);
         EpochTraining.Result r;
         long t0 = System.nanoTime();
-        try (MetricsLog log = MetricsLog.create(out.resolve(TrainingRun.METRICS_FILE))) {
-            log.logRow(new java.util.LinkedHashMap<>(Map.of("epoch", 0, "step", 0, "val_loss", before)));
+        Path finalDir = out.resolve(TrainingRun.CHECKPOINT_DIR);
+        try (MetricsLog log = resumed == null ? MetricsLog.create(metricsFile)
+                : MetricsLog.resume(metricsFile, trainer.completedSteps())) {
+            if (resumed == null) log.logRow(new java.util.LinkedHashMap<>(Map.of("epoch", 0, "step", 0, "val_loss", before)));
+            else before = initialLoss(metricsFile);
             ProgressBar bar = ProgressBar.forStdout(cfg.steps());
-            r = EpochTraining.run(trainer, epochs, perEpoch, evaluate, new EarlyStopping("loss",
-                    a.nonNegativeInt("early-stopping-patience")), log, out.resolve("best"), d -> save(model, config, tok, d),
-                    m -> bar.onStep(m, cfg.steps()));
+            r = EpochTraining.run(trainer, epochs, perEpoch, evaluate, stopping, log, out.resolve("best"),
+                    d -> save(model, config, tok, d), m -> bar.onStep(m, cfg.steps()),
+                    new EpochTraining.Saving(finalDir, (unused, d) -> save(model, config, tok, d), null, cfg.saveEvery()),
+                    resumed);
             bar.finish();
         } finally {
             trainer.optimizer().close();
         }
-        Path finalDir = out.resolve(TrainingRun.CHECKPOINT_DIR);
-        save(model, config, tok, finalDir);
         TrainingRun.writePlot(out.resolve(TrainingRun.METRICS_FILE), out.resolve(TrainingRun.PLOT_FILE),
                 "pretrain --objective mlm " + data, o);
         List<Map<String, Double>> e = r.perEpoch();
@@ -141,6 +158,14 @@ final class MlmPretraining {
         o.println("wrote " + out.resolve(TrainingRun.METRICS_FILE) + ", " + finalDir + "/ and the best epoch's model "
                 + out.resolve("best") + "/");
         return Main.OK;
+    }
+
+    /** The epoch-0 (before training) held-out loss a resumed run's metrics.jsonl kept, or NaN. */
+    private static double initialLoss(Path metricsFile) throws java.io.IOException {
+        for (Map<String, Object> row : MetricsLog.read(metricsFile))
+            if (row.get("epoch") instanceof Number e && e.intValue() == 0 && row.get("val_loss") instanceof Number v)
+                return v.doubleValue();
+        return Double.NaN;
     }
 
     private static void save(BertForMaskedLM model, BertConfig config, EncoderTokenizer tok, Path d) {

@@ -55,7 +55,8 @@ public final class PretrainCommand implements Command {
                 .option("val-batches", "N", "batches per validation", "20")
                 .option("data-order", "random|sequential", "random windows, or llm.c's sequential batches", "random")
                 .option("out", "DIR", "output directory", "runs/pretrain")
-                .flag("resume", "continue from OUT/checkpoint (model, optimizer, step, data position)")
+                .flag("resume", "continue from OUT/checkpoint (model, optimizer, step, data position; mlm also the"
+                        + " epoch and early-stopping state)")
                 .flag("match-special-tokens", "text data: match special-token strings as special tokens (default: they"
                         + " are text, so a literal <|endoftext|> in the data does not end a document)")
                 .option("objective", "clm|mlm", "clm: next-token prediction (GPT-2, Llama); mlm: masked-LM of a BERT"
@@ -63,12 +64,15 @@ public final class PretrainCommand implements Command {
                         + " line of a text file (or JSONL text) gets [CLS]/[SEP], the stream is cut into --seq blocks"
                         + " (run_mlm's group_texts), 10% of the lines are held out (or --val-data), and training runs"
                         + " --epochs epochs (--steps is not used) with the held-out masked loss after each; writes"
-                        + " OUT/checkpoint and OUT/best (the epoch of lowest held-out loss), no --resume", "clm")
+                        + " OUT/checkpoint after each epoch (and every --save-every steps) and OUT/best (the epoch of"
+                        + " lowest held-out loss); --resume continues exactly (each batch's masks come from the seed and"
+                        + " the batch's index)", "clm")
                 .option("epochs", "N", "mlm: passes over the training blocks", "3")
                 .option("mlm-probability", "P", "mlm: share of tokens selected (80% [MASK], 10% random, 10% kept, as"
                         + " DataCollatorForLanguageModeling)", "0.15")
                 .flag("whole-word-masking", "mlm: select whole words (WordPiece ## pieces follow their word) and mask"
-                        + " every selected token with [MASK], as DataCollatorForWholeWordMask")
+                        + " every selected token with [MASK], as DataCollatorForWholeWordMask (which also joins"
+                        + " punctuation touching a word to it)")
                 .option("early-stopping-patience", "N", "mlm: stop after N epochs without a lower held-out loss; 0: off", "0")
                 .option("init-from", "DIR", "grow the model from this smaller trained checkpoint of the same family:"
                         + " the larger shape is --model (preset or config-only directory) or the parent's config.json"

@@ -16,10 +16,12 @@ import cortado.peft.PeftConfig;
 import cortado.peft.PeftMethods;
 import cortado.peft.PeftModel;
 import cortado.train.Batches;
+import cortado.train.Checkpoint;
 import cortado.train.MetricsLog;
 import cortado.train.TrainConfig;
 import cortado.train.Trainer;
 import cortado.train.tasks.EarlyStopping;
+import cortado.train.tasks.EpochState;
 import cortado.train.tasks.EpochTraining;
 import cortado.train.tasks.TaskData;
 import cortado.train.tasks.TaskEvaluation;
@@ -42,6 +44,8 @@ import java.util.function.Consumer;
  * ({@link TaskJsonl}), the validation metric after each epoch, early stopping with patience and the best epoch's model
  * kept in {@code OUT/best}; the recipe of BERT's paper and transformers' example scripts (lr 2e-5, linear decay,
  * 3 epochs, batch 16 unless given), full fine-tuning or LoRA with the head trained whole (PEFT's modules_to_save).
+ * OUT/checkpoint is a training checkpoint after every epoch (and every --save-every steps); {@code --resume} builds
+ * the model as the run did from --model, puts the checkpoint's weights (or adapter) in, and continues exactly.
  */
 final class TaskFinetuning {
     /** The recipe's defaults where the flag is not given (Devlin et al. 2019, §4 / Appendix A.3). */
@@ -55,7 +59,6 @@ final class TaskFinetuning {
         String method = a.string("method");
         if (!method.equals("full") && !method.equals("lora"))
             throw new UsageException("--head trains with --method full or lora, not " + method);
-        if (a.bool("resume")) throw new UsageException("--head runs do not resume yet; start again");
         if (a.positiveInt("grad-accum") != 1) throw new UsageException("--head counts epochs in batches: --grad-accum must be 1");
         String metric = a.has("metric") ? a.string("metric") : head.metrics().get(0);
         if (!head.metrics().contains(metric))
@@ -67,6 +70,14 @@ final class TaskFinetuning {
         int epochs = a.positiveInt("epochs"), batch = Integer.parseInt(a.has("batch") ? a.string("batch") : BATCH);
         if (batch < 1) throw new UsageException("--batch must be >= 1");
         Path dir = PretrainCommand.modelDir(Path.of(a.string("model"))), out = Path.of(a.string("out"));
+        Path ckpt = a.bool("resume") ? Checkpoint.locate(out.resolve(TrainingRun.CHECKPOINT_DIR)) : null;
+        if (a.bool("resume")) {
+            if (ckpt == null) throw new CliException("--resume: no checkpoint in " + out.resolve(TrainingRun.CHECKPOINT_DIR));
+            boolean hasAdapter = Files.isRegularFile(ckpt.resolve(AdapterFiles.CONFIG));
+            if (hasAdapter != method.equals("lora"))
+                throw new CliException("--resume: " + ckpt + " holds " + (hasAdapter ? "an adapter" : "a whole model")
+                        + ", not what --method " + method + " trains");
+        }
         BertConfig base = BertCheckpoint.config(dir);
         EncoderTokenizer tok = EncoderTokenizer.open(a.has("tokenizer") ? Path.of(a.string("tokenizer")) : null, dir,
                 base.vocabSize());
@@ -105,6 +116,7 @@ final class TaskFinetuning {
             BertInit.apply(model, c.initializerRange(), seed);   // the head as transformers initializes a new one
             if (Files.exists(dir.resolve(HfCheckpoint.WEIGHTS))) BertCheckpoint.loadEncoderInto(model, dir);
         }
+        if (ckpt != null && method.equals("full")) BertCheckpoint.loadHead(model, ckpt);   // every weight, as last saved
         if (freeze > 0) freezeLayers(model, freeze, c.numHiddenLayers());
         String headModule = head == TaskHead.QA ? "qa_outputs" : "classifier";
         PeftModel peft = null;
@@ -112,7 +124,8 @@ final class TaskFinetuning {
             PeftConfig lora = PeftMethods.config("lora", new PeftMethods.Options(a.positiveInt("r"),
                     a.nonNegativeReal("alpha"), a.nonNegativeReal("dropout"), null, a.bool("rslora"), null,
                     List.of(headModule)));
-            peft = PeftModel.wrapModule(model, "bert", lora, seed);
+            // resumed: the adapter (with the head) from the checkpoint on the base built as the run built it
+            peft = ckpt != null ? AdapterFiles.loadModule(model, "bert", ckpt) : PeftModel.wrapModule(model, "bert", lora, seed);
         }
 
         Batches batches = Batches.epochs(train.rows(), batch, seq, seed);
@@ -120,10 +133,13 @@ final class TaskFinetuning {
         TrainConfig cfg = new TrainConfig(epochs * perEpoch, batch, seq,
                 Float.parseFloat(a.has("lr") ? a.string("lr") : LR), a.nonNegativeInt("warmup"),
                 a.has("schedule") ? TrainingOptions.schedule(a) : SCHEDULE, (float) a.nonNegativeReal("weight-decay"),
-                (float) a.nonNegativeReal("grad-clip"), 1, 0, 1, seed, false, 0, a.bool("checkpoint-activations"));
+                (float) a.nonNegativeReal("grad-clip"), 1, 0, 1, seed, false, a.nonNegativeInt("save-every"),
+                a.bool("checkpoint-activations"));
         TaskObjective objective = new TaskObjective(head, model, train.choices());
         Files.createDirectories(out);
         Trainer trainer = new Trainer(model, cfg, batches, OptimizerOptions.factory(a, cfg.weightDecay(), out), objective);
+        EarlyStopping stopping = new EarlyStopping(metric, a.nonNegativeInt("early-stopping-patience"));
+        EpochState resumed = ckpt == null ? null : EpochTraining.resume(trainer, ckpt, stopping, perEpoch, epochs);
 
         long trainable = 0, all = model.parameterCount();
         for (Parameter p : model.namedParameters().values()) if (p.value().requiresGrad()) trainable += p.value().numel();
@@ -131,7 +147,8 @@ final class TaskFinetuning {
         o.printf(Locale.ROOT, "%s of %s (%s, %s) on %s: %d training and %d validation examples%s, rows of %d tokens%n",
                 head.architecture(), dir, method, TrainingRun.count(all), dataFile, train.size(), val.size(),
                 train.labels() != null ? ", labels " + train.labels().names() : "", seq);
-        o.printf(Locale.ROOT, "%d epochs of %d steps of %d, lr %s (%s, warmup %d); early stopping on val %s%s%n", epochs,
+        o.printf(Locale.ROOT, "%s%d epochs of %d steps of %d, lr %s (%s, warmup %d); early stopping on val %s%s%n",
+                resumed != null ? "resuming at step " + trainer.completedSteps() + " of " + cfg.steps() + ": " : "", epochs,
                 perEpoch, batch, cfg.lr(), cfg.schedule(), cfg.warmup(), metric,
                 a.nonNegativeInt("early-stopping-patience") == 0 ? " off (the best epoch is still kept)"
                         : ", patience " + a.nonNegativeInt("early-stopping-patience"));
@@ -145,21 +162,20 @@ final class TaskFinetuning {
         };
         EpochTraining.Result r;
         long t0 = System.nanoTime();
-        try (MetricsLog log = MetricsLog.create(out.resolve(TrainingRun.METRICS_FILE))) {
+        Path last = out.resolve(TrainingRun.CHECKPOINT_DIR), metricsFile = out.resolve(TrainingRun.METRICS_FILE);
+        try (MetricsLog log = resumed == null ? MetricsLog.create(metricsFile)
+                : MetricsLog.resume(metricsFile, trainer.completedSteps())) {
             ProgressBar bar = ProgressBar.forStdout(cfg.steps());
             r = EpochTraining.run(trainer, epochs, perEpoch, () -> {
                 Map<String, Double> m = TaskEvaluation.evaluate(objective, heldOut, batch);
                 System.out.printf(Locale.ROOT, "%nepoch %d: val %s%n", trainer.completedSteps() / perEpoch, format(m));
                 return m;
-            }, new EarlyStopping(metric, a.nonNegativeInt("early-stopping-patience")), log, out.resolve("best"), writeModel,
-                    m -> bar.onStep(m, cfg.steps()));
+            }, stopping, log, out.resolve("best"), writeModel, m -> bar.onStep(m, cfg.steps()),
+                    new EpochTraining.Saving(last, (unused, d) -> writeModel.accept(d), null, cfg.saveEvery()), resumed);
             bar.finish();
         } finally {
             trainer.optimizer().close();
         }
-        Path last = out.resolve(TrainingRun.CHECKPOINT_DIR);
-        Files.createDirectories(last);
-        writeModel.accept(last);
         TrainingRun.writePlot(out.resolve(TrainingRun.METRICS_FILE), out.resolve(TrainingRun.PLOT_FILE),
                 "finetune --head " + head.flag() + " " + dataFile, o);
         o.printf(Locale.ROOT, "done: %d epochs in %.1f s%s; best val %s %.4f at epoch %d%n", r.epochsRun(),

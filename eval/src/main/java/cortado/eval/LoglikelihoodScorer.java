@@ -1,5 +1,6 @@
 package cortado.eval;
 
+import cortado.autograd.F;
 import cortado.autograd.NoGrad;
 import cortado.nn.models.CausalLm;
 import cortado.tensor.StepArena;
@@ -18,6 +19,11 @@ import java.util.Map;
  * right-padded to the batch's longest input, each input the last {@code maxLength + 1} tokens of context +
  * continuation without its final token (left truncation), log-softmax over the vocabulary, the continuation's
  * log-probabilities summed and is_greedy set when every continuation token is its position's argmax.
+ *
+ * <p>Only the positions whose next token is a continuation token go through the head: the trunk gives the final
+ * hidden states ({@link CausalLm#lastHiddenState}), those rows are gathered and projected ({@link CausalLm#lmHead}),
+ * and {@link TokenLogProbs} reads their log-probabilities. The full [rows, T, V] logits (for GPT-2 some 200 KB per
+ * position) are never made, which is most of what a question allocated (issue 12).
  *
  * <p>With {@code sharePrefix}, requests that have the same context (a multiple-choice document's choices) and fit
  * without truncation run their context once: {@code batchSize} contexts go through the model in one left-padded
@@ -124,12 +130,23 @@ public final class LoglikelihoodScorer {
             int[] ids = new int[rows * pad];   // right padding with id 0: causal attention never looks ahead
             for (int b = 0; b < rows; b++) System.arraycopy(inputs[b], 0, ids, b * pad, inputs[b].length);
             try (StepArena arena = StepArena.open()) {
-                Tensor logits = model.forward(ids, rows, pad);
-                for (int b = 0; b < rows; b++) {
+                Tensor hidden = model.lastHiddenState(ids, rows, pad);   // [rows, pad, C]
+                int n = 0;
+                for (int i : chunk) n += requests.get(i).continuation().length;
+                int[] at = new int[n], targets = new int[n];   // the positions whose next token is a continuation's
+                for (int b = 0, k = 0; b < rows; b++) {
                     int[] cont = requests.get(chunk.get(b)).continuation();
                     int end = inputs[b].length;
-                    float[] rowsOfLogits = logits.slice(0, b, b + 1).slice(1, end - cont.length, end).toArray();
-                    out[chunk.get(b)] = score(rowsOfLogits, cont);
+                    for (int j = 0; j < cont.length; j++, k++) {
+                        at[k] = b * pad + end - cont.length + j;
+                        targets[k] = cont[j];
+                    }
+                }
+                TokenLogProbs lp = TokenLogProbs.of(model.lmHead(rowsOf(hidden, at)), identity(n), targets);
+                for (int b = 0, k = 0; b < rows; b++) {
+                    int len = requests.get(chunk.get(b)).continuation().length;
+                    out[chunk.get(b)] = sum(lp, k, k + len);
+                    k += len;
                 }
             }
         }
@@ -145,7 +162,6 @@ public final class LoglikelihoodScorer {
     private void shared(List<EncodedRequest> requests, List<List<Integer>> groups, Loglikelihood[] out) {
         List<List<Integer>> order = new ArrayList<>(groups);   // longest contexts first: similar lengths, little padding
         order.sort(Comparator.comparingInt(g -> -requests.get(g.get(0)).context().length));
-        int vocab = model.config().vocabSize();
         for (int s = 0, next; s < order.size(); s = next) {
             // up to batchSize contexts, fewer when the cache of the longest context plus the longest continuation
             // tail would pass the model's positions (each group alone fits: context + continuation <= maxLength + 1)
@@ -169,50 +185,68 @@ public final class LoglikelihoodScorer {
             try (StepArena arena = StepArena.open()) {
                 SharedPrefixCache prefix = new SharedPrefixCache(docs, p + tail);
                 prefix.pad(pads);
-                float[] first = model.nextTokenLogits(ids, docs, p, prefix).toArray();   // [docs, V]: each cont[0]
+                Tensor context = model.lastHiddenState(ids, docs, p, prefix);   // [docs, p, C]
                 int[] docOf = new int[rows], request = new int[rows];
                 for (int d = 0, r = 0; d < docs; d++) for (int i : chunk.get(d)) { docOf[r] = d; request[r++] = i; }
-                float[] rest = null;
+                int[] last = new int[docs];   // each context's last position predicts its continuations' first tokens
+                for (int d = 0; d < docs; d++) last[d] = d * p + p - 1;
+                Tensor predicting = rowsOf(context, last);
+                // continuation token j >= 1 of row r is predicted by row r's tail position j - 1
+                int later = 0;
+                for (int r = 0; r < rows; r++) later += requests.get(request[r]).continuation().length - 1;
+                int[] at = new int[later];
                 if (tail > 0) {
                     int[] cont = new int[rows * tail];   // cont[0 .. n-2] of each row, right-padded
-                    for (int r = 0; r < rows; r++) {
+                    for (int r = 0, k = 0; r < rows; r++) {
                         int[] c = requests.get(request[r]).continuation();
                         System.arraycopy(c, 0, cont, r * tail, c.length - 1);
+                        for (int j = 1; j < c.length; j++) at[k++] = r * tail + j - 1;
                     }
-                    rest = model.forward(cont, rows, tail, prefix.expand(docOf, p + tail)).toArray();
+                    Tensor rest = model.lastHiddenState(cont, rows, tail, prefix.expand(docOf, p + tail));
+                    predicting = F.concat(0, predicting, rowsOf(rest, at));
                 }
-                // scored in place: a per-choice copy of [n, V] logits was garbage the size of the logits again
-                for (int r = 0; r < rows; r++) {
+                // one head call over [docs + later, C]: a context's row once however many choices it has
+                int pairs = rows + later;
+                int[] rowOf = new int[pairs], targets = new int[pairs], from = new int[rows + 1];
+                for (int r = 0, k = 0, tailRow = docs; r < rows; r++) {
                     int[] c = requests.get(request[r]).continuation();
-                    Loglikelihood head = score(first, docOf[r] * vocab, c, 0, 1);
-                    if (c.length == 1) { out[request[r]] = head; continue; }
-                    Loglikelihood tailLl = score(rest, r * tail * vocab, c, 1, c.length);
-                    out[request[r]] = new Loglikelihood(head.logLikelihood() + tailLl.logLikelihood(),
-                            head.isGreedy() && tailLl.isGreedy());
+                    from[r] = k;
+                    rowOf[k] = docOf[r];
+                    targets[k++] = c[0];
+                    for (int j = 1; j < c.length; j++, k++) {
+                        rowOf[k] = tailRow++;
+                        targets[k] = c[j];
+                    }
+                    from[r + 1] = k;
                 }
+                TokenLogProbs lp = TokenLogProbs.of(model.lmHead(predicting), rowOf, targets);
+                for (int r = 0; r < rows; r++) out[request[r]] = sum(lp, from[r], from[r + 1]);
             }
         }
     }
 
-    /** Sum of log_softmax(logits[j])[cont[j]] over positions j, and whether each cont[j] is its row's argmax. */
-    private Loglikelihood score(float[] logits, int[] cont) { return score(logits, 0, cont, 0, cont.length); }
+    /** Rows {@code at} of hidden {@code [B, T, C]} viewed as {@code [B*T, C]}: the only ones the head projects. */
+    private static Tensor rowsOf(Tensor hidden, int[] at) {
+        int c = hidden.size(2);
+        // F.embedding is a row gather (torch's index_select on dim 0) through the backend's kernel
+        return F.embedding(F.reshape(hidden, hidden.size(0) * hidden.size(1), c), at);
+    }
 
-    /** As {@link #score(float[], int[])} for cont[from .. to), whose rows of logits start at {@code offset}. */
-    private Loglikelihood score(float[] logits, int offset, int[] cont, int from, int to) {
-        int v = model.config().vocabSize();
+    /** The log-likelihood of pairs [from, to): their log-probabilities summed, greedy when each is. */
+    private static Loglikelihood sum(TokenLogProbs lp, int from, int to) {
         double sum = 0;
         boolean greedy = true;
-        for (int j = from; j < to; j++) {
-            int o = offset + (j - from) * v;
-            int arg = 0;
-            float max = logits[o];
-            for (int k = 1; k < v; k++) if (logits[o + k] > max) { max = logits[o + k]; arg = k; }
-            double z = 0;
-            for (int k = 0; k < v; k++) z += Math.exp((double) logits[o + k] - max);
-            sum += (double) logits[o + cont[j]] - max - Math.log(z);
-            if (arg != cont[j]) greedy = false;
+        for (int k = from; k < to; k++) {
+            sum += lp.logProbs()[k];
+            greedy &= lp.greedy()[k];
         }
         return new Loglikelihood(sum, greedy);
+    }
+
+    private static int[] identity(int n) {
+        int[] a = new int[n];
+        for (int i = 0; i < n; i++) a[i] = i;
+        return a;
     }
 
     private static int total(EncodedRequest r) { return r.context().length + r.continuation().length; }

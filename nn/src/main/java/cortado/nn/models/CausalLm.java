@@ -61,6 +61,32 @@ public interface CausalLm {
     }
 
     /**
+     * transformers' {@code last_hidden_state}: the hidden rows {@code [B, T, C]} after the final norm ({@code ln_f},
+     * {@code norm}), before the head, so a caller that needs logits at a few positions projects only those
+     * ({@link #lmHead}). Records autograd when grads are on.
+     */
+    Tensor lastHiddenState(int[] ids, int batch, int seq);
+
+    /**
+     * As {@link #lastHiddenState(int[], int, int)}, continuing from {@code cache} and extending it by T; records
+     * autograd only through a differentiable cache, as {@link #forward(int[], int, int, KvCache)}.
+     */
+    Tensor lastHiddenState(int[] ids, int batch, int seq, KvCache cache);
+
+    /** As {@link #lastHiddenState(int[], int, int)} from inputs_embeds ({@code [B*T, C]} or {@code [B, T, C]}). */
+    Tensor lastHiddenStateFromEmbeds(Tensor inputsEmbeds, int batch, int seq);
+
+    /** As {@link #lastHiddenState(int[], int, int, KvCache)} from inputs_embeds. */
+    Tensor lastHiddenStateFromEmbeds(Tensor inputsEmbeds, int batch, int seq, KvCache cache);
+
+    /**
+     * The output head on hidden rows {@code [N, C]} -> logits {@code [N, V]}: {@code lm_head}, or the tied token
+     * embedding when there is none, called by name (a wrapper of it is the one used), transformers'
+     * {@code get_output_embeddings()(hidden)}. {@code lmHead(lastHiddenState(...))} is {@link #forward}'s logits.
+     */
+    Tensor lmHead(Tensor hidden);
+
+    /**
      * The input embeddings of {@code ids}, {@code [ids.length, C]}: the token embedding layer (called by name, so a
      * wrapper of it is the one used), transformers' {@code get_input_embeddings()(input_ids)}.
      */

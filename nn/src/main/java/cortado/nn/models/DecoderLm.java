@@ -82,6 +82,43 @@ public abstract class DecoderLm extends Module implements CausalLm {
     }
 
     @Override
+    public final Tensor lastHiddenState(int[] ids, int batch, int seq) {
+        return lastHidden(ofIds(ids, batch, seq), batch, seq, null);
+    }
+
+    @Override
+    public final Tensor lastHiddenState(int[] ids, int batch, int seq, KvCache cache) {
+        return lastHidden(ofIds(ids, batch, seq), batch, seq, cache);
+    }
+
+    @Override
+    public final Tensor lastHiddenStateFromEmbeds(Tensor inputsEmbeds, int batch, int seq) {
+        return lastHidden(ofEmbeds(inputsEmbeds, batch, seq), batch, seq, null);
+    }
+
+    @Override
+    public final Tensor lastHiddenStateFromEmbeds(Tensor inputsEmbeds, int batch, int seq, KvCache cache) {
+        return lastHidden(ofEmbeds(inputsEmbeds, batch, seq), batch, seq, cache);
+    }
+
+    @Override
+    public final Tensor lmHead(Tensor hidden) {
+        if (hidden.rank() != 2 || hidden.size(1) != hiddenSize())
+            throw new IllegalArgumentException("lm_head takes hidden rows [N, " + hiddenSize() + "], got " + hidden);
+        return head(hidden);
+    }
+
+    private Tensor lastHidden(Trunk trunk, int batch, int seq, KvCache cache) {
+        if (cache == null) return F.reshape(trunk.hidden(null), batch, seq, hiddenSize());
+        checkCache(cache, batch);
+        try (NoGrad g = unlessDifferentiable(cache)) {
+            Tensor h = trunk.hidden(cache);
+            cache.advance(seq);
+            return F.reshape(h, batch, seq, hiddenSize());
+        }
+    }
+
+    @Override
     public final Tensor embed(int[] ids) {
         if (!(get(inputEmbeddingsPath()) instanceof Layer embeddings))
             throw new IllegalStateException(inputEmbeddingsPath() + " has been replaced by a module that is not a Layer");

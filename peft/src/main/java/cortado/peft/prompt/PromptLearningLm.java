@@ -137,6 +137,57 @@ public final class PromptLearningLm extends Module implements CausalLm {
         return nextTokenLogitsFromEmbeds(base.embed(ids), batch, seq, cache);
     }
 
+    /** The tokens' hidden rows {@code [B, T, C]} (the prompt's dropped), as {@link #forward}'s logits are the tokens'. */
+    @Override
+    public Tensor lastHiddenState(int[] ids, int batch, int seq) {
+        if (!prompting()) return base.lastHiddenState(ids, batch, seq);
+        if (prefixActive()) {
+            KvCache cache = base.newDifferentiableCache(batch, virtualTokens() + seq);
+            putPrefix(cache, batch);
+            return base.lastHiddenState(ids, batch, seq, cache);
+        }
+        return lastHiddenStateFromEmbeds(base.embed(ids), batch, seq);
+    }
+
+    @Override
+    public Tensor lastHiddenState(int[] ids, int batch, int seq, KvCache cache) {
+        if (cache == null) return lastHiddenState(ids, batch, seq);
+        if (!prompting() || cache.length() != 0) return base.lastHiddenState(ids, batch, seq, cache);
+        if (prefixActive()) {
+            prefill(cache, batch);
+            return base.lastHiddenState(ids, batch, seq, cache);
+        }
+        return lastHiddenStateFromEmbeds(base.embed(ids), batch, seq, cache);
+    }
+
+    @Override
+    public Tensor lastHiddenStateFromEmbeds(Tensor inputsEmbeds, int batch, int seq) {
+        if (!prompting()) return base.lastHiddenStateFromEmbeds(inputsEmbeds, batch, seq);
+        if (prefixActive()) {
+            KvCache cache = base.newDifferentiableCache(batch, virtualTokens() + seq);
+            putPrefix(cache, batch);
+            return base.lastHiddenStateFromEmbeds(inputsEmbeds, batch, seq, cache);
+        }
+        int p = virtualTokens();
+        Tensor h = base.lastHiddenStateFromEmbeds(withPrompt(inputsEmbeds, batch, seq, null), batch, p + seq);
+        return F.slice(h, 1, p, p + seq);
+    }
+
+    @Override
+    public Tensor lastHiddenStateFromEmbeds(Tensor inputsEmbeds, int batch, int seq, KvCache cache) {
+        if (cache == null) return lastHiddenStateFromEmbeds(inputsEmbeds, batch, seq);
+        if (!prompting() || cache.length() != 0) return base.lastHiddenStateFromEmbeds(inputsEmbeds, batch, seq, cache);
+        if (prefixActive()) {
+            prefill(cache, batch);
+            return base.lastHiddenStateFromEmbeds(inputsEmbeds, batch, seq, cache);
+        }
+        int p = virtualTokens();
+        Tensor h = base.lastHiddenStateFromEmbeds(withPrompt(inputsEmbeds, batch, seq, cache), batch, p + seq, cache);
+        return F.slice(h, 1, p, p + seq);
+    }
+
+    @Override public Tensor lmHead(Tensor hidden) { return base.lmHead(hidden); }
+
     @Override
     public Tensor forwardPacked(int[] ids, int[] positions, int batch, int seq) {
         if (!prompting()) return base.forwardPacked(ids, positions, batch, seq);
