@@ -1,15 +1,18 @@
 package cortado.tensor.linalg;
 
+import cortado.tensor.Parallel;
+
 /**
  * The real part of the 2-D inverse DFT of a sparse real spectrum, as FourierFT builds its weight update
  * ({@code torch.fft.ifft2(dense).real} with {@code dense} zero but for {@code dense[rows[j], cols[j]] = values[j]}),
  * and its adjoint for the backward pass. For a real X {@code [M, N]}:
  * {@code Re(ifft2(X))[a, b] = (1/MN) Σ_{k,l} X[k, l] (cos(2πka/M) cos(2πlb/N) - sin(2πka/M) sin(2πlb/N))},
  * computed separably: first along the columns of the few non-zero rows (O(n·N)), then along the rows (O(M·K·N), K the
- * distinct rows). The map X -> Re(ifft2(X)) is linear and symmetric (cos and sin matrices are), so the gradient of
+ * distinct rows), or the other way round when fewer columns than rows are non-zero. The map X -> Re(ifft2(X)) is linear and symmetric (cos and sin matrices are), so the gradient of
  * {@code values[j]} is the same transform of the upstream gradient read at {@code (rows[j], cols[j])}, computed the
  * other way round (along the rows of G first, only for the distinct columns). Twiddles are exact-index tables in double
- * ({@code cos(2π ((k a) mod M) / M)}); sums are in double. Row-major host arrays; not an autograd op.
+ * ({@code cos(2π ((k a) mod M) / M)}); sums are in double, each output element summed by one thread in a fixed order
+ * (the thread count does not change results). Row-major host arrays; not an autograd op.
  */
 public final class SparseIfft2 {
     private SparseIfft2() {}
@@ -17,6 +20,13 @@ public final class SparseIfft2 {
     /** {@code Re(ifft2(X))} as a row-major {@code float[M * N]}; repeated positions add up. */
     public static float[] realInverse(float[] values, int[] rows, int[] cols, int m, int n) {
         check(values.length, rows, cols, m, n);
+        // Re(ifft2(X))ᵀ = Re(ifft2(Xᵀ)): transform along the axis with fewer distinct positions last
+        if (distinct(cols, n) < distinct(rows, m)) return transpose(byRows(values, cols, rows, n, m), n, m);
+        return byRows(values, rows, cols, m, n);
+    }
+
+    /** {@link #realInverse} through the distinct rows: O(n·N + M·K·N), K the distinct rows. */
+    private static float[] byRows(float[] values, int[] rows, int[] cols, int m, int n) {
         double[] cosM = cosTable(m), sinM = sinTable(m), cosN = cosTable(n), sinN = sinTable(n);
         int[] slot = new int[m];
         java.util.Arrays.fill(slot, -1);
@@ -35,18 +45,21 @@ public final class SparseIfft2 {
             }
         }
         float[] out = new float[m * n];
-        double[] row = new double[n];
         double inv = 1.0 / ((double) m * n);
-        for (int a = 0; a < m; a++) {
-            java.util.Arrays.fill(row, 0);
-            for (int s = 0; s < k; s++) {
-                int t = (int) ((long) distinct[s] * a % m);
-                double c = cosM[t], sn = sinM[t];
-                int base = s * n;
-                for (int b = 0; b < n; b++) row[b] += c * ac[base + b] - sn * as[base + b];
+        int kk = k;
+        Parallel.forRange(m, (from, to) -> {   // each output row is one chunk's: the thread count changes nothing
+            double[] row = new double[n];
+            for (int a = from; a < to; a++) {
+                java.util.Arrays.fill(row, 0);
+                for (int s = 0; s < kk; s++) {
+                    int t = (int) ((long) distinct[s] * a % m);
+                    double c = cosM[t], sn = sinM[t];
+                    int base = s * n;
+                    for (int b = 0; b < n; b++) row[b] += c * ac[base + b] - sn * as[base + b];
+                }
+                for (int b = 0; b < n; b++) out[a * n + b] = (float) (row[b] * inv);
             }
-            for (int b = 0; b < n; b++) out[a * n + b] = (float) (row[b] * inv);
-        }
+        });
         return out;
     }
 
@@ -57,6 +70,12 @@ public final class SparseIfft2 {
     public static float[] realInverseAdjoint(float[] g, int[] rows, int[] cols, int m, int n) {
         check(rows.length, rows, cols, m, n);
         if (g.length != m * n) throw new IllegalArgumentException("gradient has " + g.length + " values, not " + m + "x" + n);
+        if (distinct(rows, m) < distinct(cols, n)) return byCols(transpose(g, m, n), cols, rows, n, m);
+        return byCols(g, rows, cols, m, n);
+    }
+
+    /** {@link #realInverseAdjoint} through the distinct columns: O(M·N·K + n·M), K the distinct columns. */
+    private static float[] byCols(float[] g, int[] rows, int[] cols, int m, int n) {
         double[] cosM = cosTable(m), sinM = sinTable(m), cosN = cosTable(n), sinN = sinTable(n);
         int[] slot = new int[n];
         java.util.Arrays.fill(slot, -1);
@@ -65,18 +84,21 @@ public final class SparseIfft2 {
         for (int c : cols) if (slot[c] < 0) { slot[c] = k; distinct[k++] = c; }
         // pc/ps[a, s]: Σ_b g[a, b] cos/sin(2π col_s b / N)
         double[] pc = new double[m * k], ps = new double[m * k];
-        double[] cr = new double[n], sr = new double[n];
-        for (int s = 0; s < k; s++) {
-            int l = distinct[s];
-            for (int b = 0, t = 0; b < n; b++, t = t + l >= n ? t + l - n : t + l) { cr[b] = cosN[t]; sr[b] = sinN[t]; }
-            for (int a = 0; a < m; a++) {
-                double c = 0, sn = 0;
-                int base = a * n;
-                for (int b = 0; b < n; b++) { c += g[base + b] * cr[b]; sn += g[base + b] * sr[b]; }
-                pc[a * k + s] = c;
-                ps[a * k + s] = sn;
+        int kk = k;
+        Parallel.forRange(k, (from, to) -> {   // each distinct column is one chunk's
+            double[] cr = new double[n], sr = new double[n];
+            for (int s = from; s < to; s++) {
+                int l = distinct[s];
+                for (int b = 0, t = 0; b < n; b++, t = t + l >= n ? t + l - n : t + l) { cr[b] = cosN[t]; sr[b] = sinN[t]; }
+                for (int a = 0; a < m; a++) {
+                    double c = 0, sn = 0;
+                    int base = a * n;
+                    for (int b = 0; b < n; b++) { c += g[base + b] * cr[b]; sn += g[base + b] * sr[b]; }
+                    pc[a * kk + s] = c;
+                    ps[a * kk + s] = sn;
+                }
             }
-        }
+        });
         float[] out = new float[rows.length];
         double inv = 1.0 / ((double) m * n);
         for (int j = 0; j < rows.length; j++) {
@@ -87,6 +109,20 @@ public final class SparseIfft2 {
             out[j] = (float) (acc * inv);
         }
         return out;
+    }
+
+    private static int distinct(int[] idx, int size) {
+        boolean[] seen = new boolean[size];
+        int k = 0;
+        for (int i : idx) if (!seen[i]) { seen[i] = true; k++; }
+        return k;
+    }
+
+    private static float[] transpose(float[] x, int m, int n) {
+        float[] t = new float[m * n];
+        for (int a = 0; a < m; a++)
+            for (int b = 0; b < n; b++) t[b * m + a] = x[a * n + b];
+        return t;
     }
 
     private static void check(int count, int[] rows, int[] cols, int m, int n) {

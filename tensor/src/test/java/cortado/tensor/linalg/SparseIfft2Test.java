@@ -48,8 +48,32 @@ class SparseIfft2Test {
 
     @Test
     void adjointSatisfiesTheInnerProductIdentity() {
-        int m = 9, n = 12, count = 20;
-        SplittableRandom r = new SplittableRandom(5);
+        // 9x12 and 3x12: fewer distinct rows (the transposed path); 12x3: fewer distinct columns
+        for (int[] mn : new int[][] {{9, 12}, {12, 3}, {3, 12}}) adjoint(mn[0], mn[1], 20);
+    }
+
+    @Test
+    void theThreadCountDoesNotChangeResults() {
+        int m = 40, n = 24, count = 60;
+        SplittableRandom r = new SplittableRandom(8);
+        float[] v = new float[count], g = new float[m * n];
+        int[] rows = new int[count], cols = new int[count];
+        for (int j = 0; j < count; j++) { v[j] = (float) r.nextGaussian(); rows[j] = r.nextInt(m); cols[j] = r.nextInt(n); }
+        for (int i = 0; i < g.length; i++) g[i] = (float) r.nextGaussian();
+        int before = cortado.tensor.Parallel.threads();
+        try {
+            cortado.tensor.Parallel.setThreads(1);
+            float[] y1 = SparseIfft2.realInverse(v, rows, cols, m, n), b1 = SparseIfft2.realInverseAdjoint(g, rows, cols, m, n);
+            cortado.tensor.Parallel.setThreads(3);
+            assertThat(SparseIfft2.realInverse(v, rows, cols, m, n)).containsExactly(y1);
+            assertThat(SparseIfft2.realInverseAdjoint(g, rows, cols, m, n)).containsExactly(b1);
+        } finally {
+            cortado.tensor.Parallel.setThreads(before);
+        }
+    }
+
+    private static void adjoint(int m, int n, int count) {
+        SplittableRandom r = new SplittableRandom(5L * m + n);
         float[] v = new float[count], g = new float[m * n];
         int[] rows = new int[count], cols = new int[count];
         for (int j = 0; j < count; j++) { v[j] = (float) r.nextGaussian(); rows[j] = r.nextInt(m); cols[j] = r.nextInt(n); }
@@ -59,7 +83,7 @@ class SparseIfft2Test {
         double lhs = 0, rhs = 0;
         for (int i = 0; i < g.length; i++) lhs += (double) y[i] * g[i];
         for (int j = 0; j < count; j++) rhs += (double) v[j] * back[j];
-        assertThat(Math.abs(lhs - rhs)).isLessThan(1e-6 * Math.max(1, Math.abs(lhs)));
+        assertThat(Math.abs(lhs - rhs)).as(m + "x" + n).isLessThan(1e-6 * Math.max(1, Math.abs(lhs)));
     }
 
     @Test
