@@ -148,6 +148,20 @@ class FourierFtTest {
     }
 
     @Test
+    void layersToTransformAndExcludeModulesPickTheTargets() throws Exception {
+        CausalLm model = TinyModels.llama(1);
+        FourierFTConfig c = new FourierFTConfig(8, 2.0, 777, false, TargetModules.of("q_proj", "v_proj", "o_proj"),
+                TargetModules.of("o_proj"), "none", null, List.of(1), null, null, false, null, null);
+        PeftModel peft = PeftModel.wrap(model, c, 2);
+        assertThat(peft.adapterParameters("default").keySet()).containsExactlyInAnyOrder(
+                "model.layers.1.self_attn.q_proj.fourierft_spectrum.default",
+                "model.layers.1.self_attn.v_proj.fourierft_spectrum.default");
+        AdapterFiles.save(peft, dir);
+        assertThat(AdapterFiles.readConfig(dir)).isEqualTo(peft.config("default"));
+        assertThat(((FourierFTConfig) AdapterFiles.readConfig(dir)).layersToTransform()).containsExactly(1);
+    }
+
+    @Test
     void patternKeysResolveAsPeftsRegex() {
         FourierFTConfig c = new FourierFTConfig(10, 1.0, 777, false, null, null, "none", null, null, null,
                 new java.util.LinkedHashMap<>(Map.of("model.layers.0.self_attn.q_proj", 3)), false, null, null);
