@@ -171,6 +171,9 @@ class FourierFtTest {
                 Map.of("q_proj", 4), false, null, null);
         assertThat(d.nFrequencyFor("model.layers.1.self_attn.q_proj")).isEqualTo(4);
         assertThat(d.nFrequencyFor("model.layers.1.self_attn.k_proj")).isEqualTo(10);
+        assertThatThrownBy(() -> new FourierFTConfig(10, 1.0, 777, false, null, null, "none", null, null, null,
+                Map.of("q_proj(", 4), false, null, null)).isInstanceOf(PeftException.class)
+                .hasMessageContaining("n_frequency_pattern key 'q_proj(' is not a valid regex");
     }
 
     @Test

@@ -45,6 +45,11 @@ public record FourierFTConfig(int nFrequency, double scaling, long randomLocSeed
             throw new PeftException("`n_frequency` should be a positive integer value but the value passed is " + nFrequency);
         nFrequencyPattern.forEach((k, v) -> {
             if (v <= 0) throw new PeftException("n_frequency_pattern." + k + " must be positive, got " + v);
+            try {
+                Pattern.compile(".*\\." + k + "$");
+            } catch (java.util.regex.PatternSyntaxException e) {
+                throw new PeftException("n_frequency_pattern key '" + k + "' is not a valid regex: " + e.getDescription());
+            }
         });
         if (targetModules != null && targetModules.regex() != null && layersToTransform != null)
             throw new PeftException("`layers_to_transform` cannot be used when `target_modules` is a str.");
