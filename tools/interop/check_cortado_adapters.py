@@ -2,7 +2,7 @@
 """Interop, Cortado -> HF PEFT / transformers: every adapter Cortado saved loads in Python on its base and the adapted
 model computes the logits and the loss Cortado computed.
 
-- LoRA, AdaLoRA (saved cut to its rank_pattern), IA3, LoHa, LoKr, VeRA, OFT, HRA and LN-tuning adapters (adapter_config.json + adapter_model.safetensors) load with
+- LoRA, AdaLoRA (saved cut to its rank_pattern), IA3, LoHa, LoKr, VeRA, OFT, HRA, FourierFT and LN-tuning adapters (adapter_config.json + adapter_model.safetensors) load with
   PeftModel.from_pretrained with no missing or unexpected adapter key (VeRA: its shared base_model.vera_A / vera_B
   too, when save_projection is on). That covers DoRA (lora_magnitude_vector), LoRA on Embedding layers
   (lora_embedding_A/B, and the base table peft saves with an adapter that targets embed_tokens) and the initializations

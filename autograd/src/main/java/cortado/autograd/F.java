@@ -122,6 +122,14 @@ public final class F {
     public static Tensor embedding(Tensor weight, int[] ids) { return EmbeddingOp.apply(weight, ids); }
 
     /**
+     * {@code torch.fft.ifft2(X).real} [m, n] of the real X that is zero but for {@code X[rows[j], cols[j]] = values[j]}
+     * (values [n_values]; FourierFT's spectrum), differentiable w.r.t. values.
+     */
+    public static Tensor sparseIfft2Real(Tensor values, int[] rows, int[] cols, int m, int n) {
+        return SpectrumIfft2.apply(values, rows, cols, m, n);
+    }
+
+    /**
      * Rows {@code ids} of a frozen table kept by the backend in 16 bits, 4 bits or int8, decoded to fp32
      * ([ids.length, C]). Nothing is recorded: the table has no gradient and the ids are not differentiable.
      */

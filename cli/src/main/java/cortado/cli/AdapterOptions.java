@@ -7,6 +7,7 @@ import cortado.peft.adalora.AdaLoraConfig;
 import cortado.peft.bitfit.BitFitConfig;
 import cortado.peft.bottleneck.BottleneckConfig;
 import cortado.peft.bottleneck.NonLinearity;
+import cortado.peft.fourierft.FourierFTConfig;
 import cortado.peft.hra.HRAConfig;
 import cortado.peft.trainabletokens.TrainableTokensConfig;
 import cortado.peft.ia3.IA3Config;
@@ -46,6 +47,8 @@ final class AdapterOptions {
             "cayley-neumann-terms");
     static final List<String> LN_TUNING_FLAGS = List.of("target-modules");
     static final List<String> HRA_FLAGS = List.of("r", "target-modules", "apply-gs");
+    static final List<String> FOURIERFT_FLAGS = List.of("n-frequency", "scaling", "random-loc-seed", "zero-init",
+            "target-modules");
     static final List<String> TRAINABLE_TOKENS_FLAGS = List.of("token-indices", "target-modules");
     static final List<String> ADALORA_FLAGS = List.of("init-r", "target-r", "alpha", "dropout", "target-modules",
             "tinit", "tfinal", "delta-t", "orth-reg-weight", "total-step", "apply-gs");
@@ -63,7 +66,7 @@ final class AdapterOptions {
             "coft-eps", "block-share", "cayley-neumann-terms", "num-virtual-tokens", "prompt-init", "prompt-init-text",
             "encoder-type", "encoder-hidden-size", "encoder-num-layers", "prefix-projection", "init-r", "target-r",
             "tinit", "tfinal", "delta-t", "orth-reg-weight", "total-step", "reduction-factor", "non-linearity",
-            "adapter-scaling", "leave-out", "token-indices");
+            "adapter-scaling", "leave-out", "token-indices", "n-frequency", "scaling", "random-loc-seed", "zero-init");
 
     private AdapterOptions() {}
 
@@ -125,6 +128,13 @@ final class AdapterOptions {
                 .option("token-indices", "I,J,...", "trainable-tokens: the token ids whose embedding rows train"
                         + " (token_indices; required)", null)
                 .flag("apply-gs", "hra: Gram-Schmidt-orthonormalize the reflection vectors (apply_GS)")
+                .option("n-frequency", "N", "fourierft: trained spectral coefficients per target (n_frequency)",
+                        "1000")
+                .option("scaling", "S", "fourierft: the factor on the inverse DFT of the spectrum (scaling)", "150")
+                .option("random-loc-seed", "SEED", "fourierft: the seed of the coefficients' positions"
+                        + " (random_loc_seed)", "777")
+                .flag("zero-init", "fourierft: start the spectrum at zero (init_weights=true; peft's default draws it"
+                        + " from N(0, 1), which moves the model before any training)")
                 .option("init-r", "R", "adalora: the rank each target starts at", "12")
                 .option("target-r", "R", "adalora: the average rank the budget ends at", "8")
                 .option("tinit", "N", "adalora: warm-up steps at the full budget", "0")
@@ -220,6 +230,14 @@ final class AdapterOptions {
     static PeftConfig hra(Args a, String modelDir) throws UsageException {
         return new HRAConfig(a.positiveInt("r"), a.bool("apply-gs"), targets(a, "target-modules"), null, true, null,
                 null, List.of(), modelDir, "CAUSAL_LM");
+    }
+
+    static PeftConfig fourierft(Args a, String modelDir) throws UsageException {
+        double scaling = a.real("scaling");
+        if (!Double.isFinite(scaling)) throw new UsageException("--scaling must be a number, got " + a.string("scaling"));
+        return new FourierFTConfig(a.positiveInt("n-frequency"), scaling, a.longValue("random-loc-seed"), false,
+                targets(a, "target-modules"), null, "none", List.of(), null, null, null, a.bool("zero-init"), modelDir,
+                "CAUSAL_LM");
     }
 
     static PeftConfig trainableTokens(Args a, String modelDir) throws UsageException {

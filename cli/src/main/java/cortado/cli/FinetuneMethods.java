@@ -52,6 +52,10 @@ final class FinetuneMethods {
             new Method("hra", "HRA (Yuan et al. 2024): each target's weight times a chain of r learned Householder"
                     + " reflections of its input (--apply-gs: orthonormalized first); Linear layers only", false,
                     AdapterOptions.HRA_FLAGS, AdapterOptions::hra),
+            new Method("fourierft", "FourierFT (Gao et al. 2024): each target's update is the real inverse 2-D DFT"
+                    + " of --n-frequency trained coefficients at seeded random positions, times --scaling (default"
+                    + " targets as peft: gpt2 mlp.c_proj, llama q_proj,v_proj)", false, AdapterOptions.FOURIERFT_FLAGS,
+                    AdapterOptions::fourierft),
             new Method("trainable-tokens", "TRAINABLE_TOKENS: only the embedding rows of --token-indices train (untied"
                     + " embeddings only: a head tied to the embedding is refused)", false,
                     AdapterOptions.TRAINABLE_TOKENS_FLAGS, AdapterOptions::trainableTokens),

@@ -258,7 +258,7 @@ class FinetuneCommandTest {
     }
 
     /**
-     * LoHa, LoKr and OFT (Linear layers only, as in peft: on a tiny Llama), VeRA and LN tuning (on GPT-2 too) train a
+     * LoHa, LoKr and OFT (Linear layers only, as in peft: on a tiny Llama), VeRA, LN tuning and FourierFT (on GPT-2 too) train a
      * few steps, print the trainable line of the adapter they write, and that adapter loads back in PEFT's format and
      * changes the logits.
      */
@@ -273,7 +273,9 @@ class FinetuneCommandTest {
                 new Case("VERA", llama, "--method", "vera", "--r", "16", "--no-save-projection"),
                 new Case("VERA", base, "--method", "vera", "--r", "8", "--projection-prng-key", "4"),
                 new Case("OFT", llama, "--method", "oft", "--oft-block-size", "8", "--coft", "--coft-eps", "0.5"),
-                new Case("LN_TUNING", base, "--method", "ln-tuning"))) {
+                new Case("LN_TUNING", base, "--method", "ln-tuning"),
+                new Case("FOURIERFT", base, "--method", "fourierft", "--n-frequency", "64", "--scaling", "20"),
+                new Case("FOURIERFT", llama, "--method", "fourierft", "--n-frequency", "50", "--zero-init"))) {
             Path out = dir.resolve("method-" + String.join("", c.flags()).replace("-", "").replace(",", ""));
             List<String> args = new ArrayList<>(List.of("finetune", "--model", c.base().toString(), "--data",
                     text.toString(), "--out", out.toString(), "--batch", "2", "--seq", "16", "--lr", "1e-2", "--threads",
@@ -498,7 +500,7 @@ class FinetuneCommandTest {
     void methodsAndOptionsThatAreNotBuiltAreUsageErrorsAndNotInTheHelp() {
         CliRun.Result help = CliRun.run("finetune", "--help");
         assertThat(help.code()).isZero();
-        assertThat(help.out()).contains("--method full|lora|qlora|dora|adalora|ia3|bitfit|loha|lokr|vera|oft|hra|trainable-tokens|ln-tuning")
+        assertThat(help.out()).contains("--method full|lora|qlora|dora|adalora|ia3|bitfit|loha|lokr|vera|oft|hra|fourierft|trainable-tokens|ln-tuning")
                 .contains("--target-modules")
                 .contains("--rslora");
         assertThat(help.out()).contains("--optimizer adamw|paged-adamw|adamw-8bit|paged-adamw-8bit|sgd|sgd-nesterov|lamb"

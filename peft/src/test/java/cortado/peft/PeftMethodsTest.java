@@ -35,6 +35,6 @@ class PeftMethodsTest {
     @Test
     void anUnknownNameListsTheMethods() {
         assertThatThrownBy(() -> PeftMethods.config("prefix", PeftMethods.Options.defaults()))
-                .isInstanceOf(PeftException.class).hasMessage("unknown PEFT method \"prefix\" (methods: lora, qlora, ia3, bitfit, loha, lokr, vera, oft, ln-tuning)");
+                .isInstanceOf(PeftException.class).hasMessage("unknown PEFT method \"prefix\" (methods: lora, qlora, ia3, bitfit, loha, lokr, vera, oft, ln-tuning, fourierft)");
     }
 }

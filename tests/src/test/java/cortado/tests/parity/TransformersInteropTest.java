@@ -30,6 +30,7 @@ import cortado.peft.oft.OFTConfig;
 import cortado.peft.vera.VeraConfig;
 import cortado.peft.adalora.AdaLoraAllocation;
 import cortado.peft.adalora.AdaLoraConfig;
+import cortado.peft.fourierft.FourierFTConfig;
 import cortado.peft.hra.HRAConfig;
 import cortado.peft.trainabletokens.TrainableTokensConfig;
 import cortado.peft.TargetModules;
@@ -323,6 +324,26 @@ class TransformersInteropTest {
                 trainAndSaveAdapter("hra_llama_default", "llama", HRAConfig.of(8, null)).toString(),
                 trainAndSaveAdapter("hra_llama_gs", "llama", HRAConfig.of(3, TargetModules.of("q_proj", "o_proj",
                         "down_proj")).withGramSchmidt(true).withInitWeights(false)).toString());
+        String out = runPython(python, "check_cortado_adapters.py", dirs);
+        assertThat(out.lines().filter(l -> l.contains("\"ok\": true")).count()).as(out).isEqualTo(dirs.size());
+    }
+
+    /**
+     * FourierFT adapters Cortado trains and saves (GPT-2's Conv1D mlp.c_proj, peft's default, from an N(0, 1)
+     * spectrum; c_attn and c_proj with an n_frequency_pattern and bias=fourier_only, the biases trained; the Llama's
+     * projections from a zero spectrum) load in PEFT's {@code PeftModel.from_pretrained} with no missing or unexpected
+     * key and give Cortado's logits and loss (tools/interop/check_cortado_adapters.py, 1e-5).
+     */
+    @Test
+    void fourierFtAdaptersCortadoTrainsLoadInPeftWithTheSameLogits() throws IOException {
+        Path python = python();
+        List<String> dirs = List.of(
+                trainAndSaveAdapter("fourierft_gpt2_default", "gpt2", FourierFTConfig.of(100, 10.0, null)).toString(),
+                trainAndSaveAdapter("fourierft_gpt2_bias", "gpt2", new FourierFTConfig(60, 5.0, 3, false,
+                        TargetModules.of("c_attn", "c_proj"), null, "fourier_only", null, null, null,
+                        java.util.Map.of("c_attn", 40), false, null, null)).toString(),
+                trainAndSaveAdapter("fourierft_llama", "llama", FourierFTConfig.of(80, 20.0,
+                        TargetModules.of("q_proj", "v_proj", "down_proj")).withInitWeights(true)).toString());
         String out = runPython(python, "check_cortado_adapters.py", dirs);
         assertThat(out.lines().filter(l -> l.contains("\"ok\": true")).count()).as(out).isEqualTo(dirs.size());
     }

@@ -1,0 +1,148 @@
+package cortado.tensor.linalg;
+
+import cortado.tensor.Parallel;
+
+/**
+ * The real part of the 2-D inverse DFT of a sparse real spectrum, as FourierFT builds its weight update
+ * ({@code torch.fft.ifft2(dense).real} with {@code dense} zero but for {@code dense[rows[j], cols[j]] = values[j]}),
+ * and its adjoint for the backward pass. For a real X {@code [M, N]}:
+ * {@code Re(ifft2(X))[a, b] = (1/MN) Σ_{k,l} X[k, l] (cos(2πka/M) cos(2πlb/N) - sin(2πka/M) sin(2πlb/N))},
+ * computed separably: first along the columns of the few non-zero rows (O(n·N)), then along the rows (O(M·K·N), K the
+ * distinct rows), or the other way round when fewer columns than rows are non-zero. The map X -> Re(ifft2(X)) is linear and symmetric (cos and sin matrices are), so the gradient of
+ * {@code values[j]} is the same transform of the upstream gradient read at {@code (rows[j], cols[j])}, computed the
+ * other way round (along the rows of G first, only for the distinct columns). Twiddles are exact-index tables in double
+ * ({@code cos(2π ((k a) mod M) / M)}); sums are in double, each output element summed by one thread in a fixed order
+ * (the thread count does not change results). Row-major host arrays; not an autograd op.
+ */
+public final class SparseIfft2 {
+    private SparseIfft2() {}
+
+    /** {@code Re(ifft2(X))} as a row-major {@code float[M * N]}; repeated positions add up. */
+    public static float[] realInverse(float[] values, int[] rows, int[] cols, int m, int n) {
+        check(values.length, rows, cols, m, n);
+        // Re(ifft2(X))ᵀ = Re(ifft2(Xᵀ)): transform along the axis with fewer distinct positions last
+        if (distinct(cols, n) < distinct(rows, m)) return transpose(byRows(values, cols, rows, n, m), n, m);
+        return byRows(values, rows, cols, m, n);
+    }
+
+    /** {@link #realInverse} through the distinct rows: O(n·N + M·K·N), K the distinct rows. */
+    private static float[] byRows(float[] values, int[] rows, int[] cols, int m, int n) {
+        double[] cosM = cosTable(m), sinM = sinTable(m), cosN = cosTable(n), sinN = sinTable(n);
+        int[] slot = new int[m];
+        java.util.Arrays.fill(slot, -1);
+        int k = 0;
+        int[] distinct = new int[Math.min(m, rows.length)];
+        for (int r : rows) if (slot[r] < 0) { slot[r] = k; distinct[k++] = r; }
+        // ac/as[s, b]: Σ_l X[row_s, l] cos/sin(2π l b / N)
+        double[] ac = new double[k * n], as = new double[k * n];
+        for (int j = 0; j < values.length; j++) {
+            double v = values[j];
+            if (v == 0) continue;
+            int base = slot[rows[j]] * n, l = cols[j];
+            for (int b = 0, t = 0; b < n; b++, t = t + l >= n ? t + l - n : t + l) {
+                ac[base + b] += v * cosN[t];
+                as[base + b] += v * sinN[t];
+            }
+        }
+        float[] out = new float[m * n];
+        double inv = 1.0 / ((double) m * n);
+        int kk = k;
+        Parallel.forRange(m, (from, to) -> {   // each output row is one chunk's: the thread count changes nothing
+            double[] row = new double[n];
+            for (int a = from; a < to; a++) {
+                java.util.Arrays.fill(row, 0);
+                for (int s = 0; s < kk; s++) {
+                    int t = (int) ((long) distinct[s] * a % m);
+                    double c = cosM[t], sn = sinM[t];
+                    int base = s * n;
+                    for (int b = 0; b < n; b++) row[b] += c * ac[base + b] - sn * as[base + b];
+                }
+                for (int b = 0; b < n; b++) out[a * n + b] = (float) (row[b] * inv);
+            }
+        });
+        return out;
+    }
+
+    /**
+     * The adjoint of {@link #realInverse} at upstream gradient {@code g} ({@code [M, N]} row-major): for each j,
+     * {@code (1/MN) Σ_{a,b} g[a, b] Re(e^{2πi (rows[j] a / M + cols[j] b / N)})}.
+     */
+    public static float[] realInverseAdjoint(float[] g, int[] rows, int[] cols, int m, int n) {
+        check(rows.length, rows, cols, m, n);
+        if (g.length != m * n) throw new IllegalArgumentException("gradient has " + g.length + " values, not " + m + "x" + n);
+        if (distinct(rows, m) < distinct(cols, n)) return byCols(transpose(g, m, n), cols, rows, n, m);
+        return byCols(g, rows, cols, m, n);
+    }
+
+    /** {@link #realInverseAdjoint} through the distinct columns: O(M·N·K + n·M), K the distinct columns. */
+    private static float[] byCols(float[] g, int[] rows, int[] cols, int m, int n) {
+        double[] cosM = cosTable(m), sinM = sinTable(m), cosN = cosTable(n), sinN = sinTable(n);
+        int[] slot = new int[n];
+        java.util.Arrays.fill(slot, -1);
+        int k = 0;
+        int[] distinct = new int[Math.min(n, cols.length)];
+        for (int c : cols) if (slot[c] < 0) { slot[c] = k; distinct[k++] = c; }
+        // pc/ps[a, s]: Σ_b g[a, b] cos/sin(2π col_s b / N)
+        double[] pc = new double[m * k], ps = new double[m * k];
+        int kk = k;
+        Parallel.forRange(k, (from, to) -> {   // each distinct column is one chunk's
+            double[] cr = new double[n], sr = new double[n];
+            for (int s = from; s < to; s++) {
+                int l = distinct[s];
+                for (int b = 0, t = 0; b < n; b++, t = t + l >= n ? t + l - n : t + l) { cr[b] = cosN[t]; sr[b] = sinN[t]; }
+                for (int a = 0; a < m; a++) {
+                    double c = 0, sn = 0;
+                    int base = a * n;
+                    for (int b = 0; b < n; b++) { c += g[base + b] * cr[b]; sn += g[base + b] * sr[b]; }
+                    pc[a * kk + s] = c;
+                    ps[a * kk + s] = sn;
+                }
+            }
+        });
+        float[] out = new float[rows.length];
+        double inv = 1.0 / ((double) m * n);
+        for (int j = 0; j < rows.length; j++) {
+            int r = rows[j], s = slot[cols[j]];
+            double acc = 0;
+            for (int a = 0, t = 0; a < m; a++, t = t + r >= m ? t + r - m : t + r)
+                acc += cosM[t] * pc[a * k + s] - sinM[t] * ps[a * k + s];
+            out[j] = (float) (acc * inv);
+        }
+        return out;
+    }
+
+    private static int distinct(int[] idx, int size) {
+        boolean[] seen = new boolean[size];
+        int k = 0;
+        for (int i : idx) if (!seen[i]) { seen[i] = true; k++; }
+        return k;
+    }
+
+    private static float[] transpose(float[] x, int m, int n) {
+        float[] t = new float[m * n];
+        for (int a = 0; a < m; a++)
+            for (int b = 0; b < n; b++) t[b * m + a] = x[a * n + b];
+        return t;
+    }
+
+    private static void check(int count, int[] rows, int[] cols, int m, int n) {
+        if (m <= 0 || n <= 0) throw new IllegalArgumentException("spectrum shape " + m + "x" + n + " must be positive");
+        if (rows.length != count || cols.length != count)
+            throw new IllegalArgumentException(count + " values but " + rows.length + " rows and " + cols.length + " cols");
+        for (int j = 0; j < count; j++)
+            if (rows[j] < 0 || rows[j] >= m || cols[j] < 0 || cols[j] >= n)
+                throw new IllegalArgumentException("position (" + rows[j] + ", " + cols[j] + ") is outside " + m + "x" + n);
+    }
+
+    private static double[] cosTable(int n) {
+        double[] t = new double[n];
+        for (int i = 0; i < n; i++) t[i] = Math.cos(2 * Math.PI * i / n);
+        return t;
+    }
+
+    private static double[] sinTable(int n) {
+        double[] t = new double[n];
+        for (int i = 0; i < n; i++) t[i] = Math.sin(2 * Math.PI * i / n);
+        return t;
+    }
+}
