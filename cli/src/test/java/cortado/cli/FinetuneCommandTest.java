@@ -273,7 +273,10 @@ class FinetuneCommandTest {
                 new Case("VERA", llama, "--method", "vera", "--r", "16", "--no-save-projection"),
                 new Case("VERA", base, "--method", "vera", "--r", "8", "--projection-prng-key", "4"),
                 new Case("OFT", llama, "--method", "oft", "--oft-block-size", "8", "--coft", "--coft-eps", "0.5"),
-                new Case("LN_TUNING", base, "--method", "ln-tuning"))) {
+                new Case("LN_TUNING", base, "--method", "ln-tuning"),
+                new Case("ADAPTION_PROMPT", llama, "--method", "adaption-prompt", "--adapter-len", "4",
+                        "--adapter-layers", "1"),
+                new Case("ADAPTION_PROMPT", base, "--method", "adaption-prompt", "--adapter-len", "3"))) {
             Path out = dir.resolve("method-" + String.join("", c.flags()).replace("-", "").replace(",", ""));
             List<String> args = new ArrayList<>(List.of("finetune", "--model", c.base().toString(), "--data",
                     text.toString(), "--out", out.toString(), "--batch", "2", "--seq", "16", "--lr", "1e-2", "--threads",
@@ -295,7 +298,9 @@ class FinetuneCommandTest {
         for (String[] bad : List.of(new String[] {"--rank-dropout", "0.1", "--method", "vera"},
                 new String[] {"--r", "4", "--method", "oft", "--oft-block-size", "8"},
                 new String[] {"--decompose-factor", "0", "--method", "lokr"},
-                new String[] {"--coft-eps", "0.1", "--method", "ln-tuning"})) {
+                new String[] {"--coft-eps", "0.1", "--method", "ln-tuning"},
+                new String[] {"--adapter-len", "0", "--method", "adaption-prompt"},
+                new String[] {"--adapter-len", "4", "--method", "lora"})) {
             CliRun.Result r = finetune(dir.resolve("unused"), bad);
             assertThat(r.code()).as(String.join(" ", bad)).isEqualTo(Main.USAGE);
             assertThat(r.err().lines().toList()).as(String.join(" ", bad)).hasSize(1)
@@ -498,7 +503,9 @@ class FinetuneCommandTest {
     void methodsAndOptionsThatAreNotBuiltAreUsageErrorsAndNotInTheHelp() {
         CliRun.Result help = CliRun.run("finetune", "--help");
         assertThat(help.code()).isZero();
-        assertThat(help.out()).contains("--method full|lora|qlora|dora|adalora|ia3|bitfit|loha|lokr|vera|oft|hra|trainable-tokens|ln-tuning")
+        assertThat(help.out()).contains("--method full|lora|qlora|dora|adalora|ia3|bitfit|loha|lokr|vera|oft|hra|trainable-tokens|ln-tuning"
+                        + "|houlsby|pfeiffer|parallel-adapter|compacter|compacter++|prompt-tuning|p-tuning|prefix-tuning"
+                        + "|adaption-prompt")
                 .contains("--target-modules")
                 .contains("--rslora");
         assertThat(help.out()).contains("--optimizer adamw|paged-adamw|adamw-8bit|paged-adamw-8bit|sgd|sgd-nesterov|lamb"
