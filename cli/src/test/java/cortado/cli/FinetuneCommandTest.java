@@ -258,8 +258,8 @@ class FinetuneCommandTest {
     }
 
     /**
-     * LoHa, LoKr and OFT (Linear layers only, as in peft: on a tiny Llama), VeRA and LN tuning (on GPT-2 too) train a
-     * few steps, print the trainable line of the adapter they write, and that adapter loads back in PEFT's format and
+     * LoHa, LoKr and OFT (Linear layers only, as in peft: on a tiny Llama), VeRA, LN tuning and LLaMA-Adapter (on GPT-2
+     * too) train a few steps, print the trainable line of the adapter they write, and that adapter loads back in PEFT's format and
      * changes the logits.
      */
     @Test
@@ -359,8 +359,8 @@ class FinetuneCommandTest {
     }
 
     /**
-     * Prompt tuning (random and sampled-vocabulary init), P-tuning (MLP, LSTM) and prefix tuning (with and without the
-     * projection) each bring the held-out loss below the frozen base's (a full run at lr 0 measures it on the same
+     * Prompt tuning (random and sampled-vocabulary init), P-tuning (MLP, LSTM), prefix tuning (with and without the
+     * projection) and LLaMA-Adapter (adaption-prompt, every layer of the GPT-2 demo) each bring the held-out loss below the frozen base's (a full run at lr 0 measures it on the same
      * validation windows), write a PEFT adapter that loads back, and refuse what does not apply.
      */
     @Test
@@ -382,7 +382,8 @@ class FinetuneCommandTest {
                         "--encoder-hidden-size", "8", "--encoder-num-layers", "1"),
                 new Case("PREFIX_TUNING", "--method", "prefix-tuning", "--num-virtual-tokens", "4"),
                 new Case("PREFIX_TUNING", "--method", "prefix-tuning", "--num-virtual-tokens", "4", "--prefix-projection",
-                        "--encoder-hidden-size", "16"))) {
+                        "--encoder-hidden-size", "16"),
+                new Case("ADAPTION_PROMPT", "--method", "adaption-prompt", "--adapter-len", "4"))) {
             Path out = dir.resolve("prompt-" + String.join("", c.flags()).replace("-", ""));
             if (ptuning == null && c.type().equals("P_TUNING")) ptuning = out;
             List<String> args = new ArrayList<>(List.of(c.flags()));
