@@ -16,6 +16,8 @@ import cortado.peft.BaseTunerLayer;
 import cortado.peft.ParameterDict;
 import cortado.peft.PeftException;
 import cortado.tensor.AttentionMask;
+import cortado.tensor.Backend;
+import cortado.tensor.Backends;
 import cortado.tensor.Tensor;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -65,12 +67,14 @@ public final class AdaptedAttention extends BaseTunerLayer implements SelfAttent
     /** Adds adapter {@code name} (peft creates one AdaptedAttention per adapter), made active. */
     public void addAdapter(String name, int adapterLen, long seed, long stream) {
         checkNew(name);
-        CausalSelfAttention a = (CausalSelfAttention) baseLayer();
-        Tensor w = a.namedParameters().values().iterator().next().value();
-        Tensor prompt = w.backend().zeros(1, adapterLen, hidden);
+        // fp32 on the base's backend (a quantized base may hold no Parameter: then the CPU's), as peft's float32
+        // for int8 bases; peft would match a bf16/f16 base's dtype
+        Backend be = baseLayer().namedParameters().values().stream().findFirst().map(p -> p.value().backend())
+                .orElse(Backends.cpu());
+        Tensor prompt = be.zeros(1, adapterLen, hidden);
         Init.normal(prompt, 1f, seed, stream);   // peft: torch.empty(...).normal_() (the official repo's Embedding)
         this.<ParameterDict>childAt("adaption_prompt").put(name, prompt);
-        this.<ParameterDict>childAt("adaption_gate").put(name, w.backend().zeros(1));   // "zero-init attention"
+        this.<ParameterDict>childAt("adaption_gate").put(name, be.zeros(1));   // "zero-init attention"
         register(name);
     }
 

@@ -30,6 +30,7 @@ import cortado.peft.oft.OFTConfig;
 import cortado.peft.vera.VeraConfig;
 import cortado.peft.adalora.AdaLoraAllocation;
 import cortado.peft.adalora.AdaLoraConfig;
+import cortado.peft.adaptionprompt.AdaptionPromptConfig;
 import cortado.peft.hra.HRAConfig;
 import cortado.peft.trainabletokens.TrainableTokensConfig;
 import cortado.peft.TargetModules;
@@ -319,6 +320,21 @@ class TransformersInteropTest {
                 trainAndSaveAdapter("hra_llama_default", "llama", HRAConfig.of(8, null)).toString(),
                 trainAndSaveAdapter("hra_llama_gs", "llama", HRAConfig.of(3, TargetModules.of("q_proj", "o_proj",
                         "down_proj")).withGramSchmidt(true).withInitWeights(false)).toString());
+        String out = runPython(python, "check_cortado_adapters.py", dirs);
+        assertThat(out.lines().filter(l -> l.contains("\"ok\": true")).count()).as(out).isEqualTo(dirs.size());
+    }
+
+    /**
+     * LLaMA-Adapter (ADAPTION_PROMPT) adapters Cortado trains and saves (Llama with grouped-query heads, GPT-2's fused
+     * c_attn) load in PEFT's {@code PeftModel.from_pretrained} with no missing or unexpected key and give Cortado's
+     * logits and loss (tools/interop/check_cortado_adapters.py, 1e-5).
+     */
+    @Test
+    void adaptionPromptAdaptersCortadoTrainsLoadInPeftWithTheSameLogits() throws IOException {
+        Path python = python();
+        List<String> dirs = List.of(
+                trainAndSaveAdapter("adaption_prompt_llama", "llama", AdaptionPromptConfig.of(4, 2)).toString(),
+                trainAndSaveAdapter("adaption_prompt_gpt2", "gpt2", AdaptionPromptConfig.of(3, 1)).toString());
         String out = runPython(python, "check_cortado_adapters.py", dirs);
         assertThat(out.lines().filter(l -> l.contains("\"ok\": true")).count()).as(out).isEqualTo(dirs.size());
     }
