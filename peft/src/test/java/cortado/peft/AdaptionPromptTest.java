@@ -103,28 +103,26 @@ class AdaptionPromptTest {
     void decodingWithACacheGivesTheFullForwardsLogits(String type) {
         CausalLm model = base(type, 5);
         PeftModel peft = PeftModel.wrap(model, AdaptionPromptConfig.of(4, 2), 7);
-        setGates(peft, 0.8f);
+        setGates(peft, 5f);   // a large gate: the tiny bases' 0.02-std projections make the prompt's term small
         int[] ids = TinyModels.ids(B * T, 96, 2);
         float[] full = logits(model, ids);
         int v = full.length / (B * T);
+        float[] cached = new float[full.length];
         try (NoGrad ng = NoGrad.enter()) {
             KvCache cache = model.newCache(B, T);
             int[] first = new int[B * 3];
             for (int b = 0; b < B; b++) System.arraycopy(ids, b * T, first, b * 3, 3);
             float[] got = model.forward(first, B, 3, cache).toArray();
-            for (int b = 0; b < B; b++)
-                for (int t = 0; t < 3; t++) assertRow(full, (b * T + t) * v, got, (b * 3 + t) * v, v);
+            for (int b = 0; b < B; b++) System.arraycopy(got, b * 3 * v, cached, b * T * v, 3 * v);
             for (int t = 3; t < T; t++) {
-                int[] step = {ids[t], ids[T + t]};
-                float[] one = model.forward(step, B, 1, cache).toArray();
-                for (int b = 0; b < B; b++) assertRow(full, (b * T + t) * v, one, b * v, v);
+                float[] one = model.forward(new int[] {ids[t], ids[T + t]}, B, 1, cache).toArray();
+                for (int b = 0; b < B; b++) System.arraycopy(one, b * v, cached, (b * T + t) * v, v);
             }
         }
-    }
-
-    private static void assertRow(float[] want, int wo, float[] got, int go, int n) {
-        for (int i = 0; i < n; i++)
-            assertThat((double) got[go + i]).isCloseTo(want[wo + i], org.assertj.core.data.Offset.offset(2e-5));
+        double rel = TinyModels.relDiff(cached, full);
+        System.out.printf("%s: cached decoding vs full forward, max rel err %.2e%n", type, rel);
+        // measured 1.8e-7; the queries rotated at position 0 instead of the cache's (a planted bug) gave 7.5e-3 on Llama
+        assertThat(rel).isLessThanOrEqualTo(1e-5);
     }
 
     private static void setGates(PeftModel peft, float g) {
