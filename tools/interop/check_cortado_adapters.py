@@ -49,7 +49,7 @@ PROMPT_LEARNING = ("PROMPT_TUNING", "P_TUNING", "PREFIX_TUNING")
 
 # Parameter names of what an adapter trains, for filtering peft's missing keys down to the adapter's own.
 ADAPTER_MARKERS = ("lora_", "ia3_", "hada_", "lokr_", "vera_", "oft_R", "hra_u", "ln_tuning_layers",
-                   "trainable_tokens_delta",
+                   "trainable_tokens_delta", "adaption_prompt", "adaption_gate",
                    ".modules_to_save.")
 
 

@@ -4,6 +4,7 @@ import cortado.peft.Bias;
 import cortado.peft.PeftConfig;
 import cortado.peft.TargetModules;
 import cortado.peft.adalora.AdaLoraConfig;
+import cortado.peft.adaptionprompt.AdaptionPromptConfig;
 import cortado.peft.bitfit.BitFitConfig;
 import cortado.peft.bottleneck.BottleneckConfig;
 import cortado.peft.bottleneck.NonLinearity;
@@ -25,6 +26,7 @@ import cortado.peft.lora.LoraConfig;
 import cortado.peft.lora.LoraInit;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The adapter flags of {@code cortado finetune} and the PEFT config each method makes of them. Defaults are peft
@@ -59,6 +61,7 @@ final class AdapterOptions {
             "encoder-num-layers");
     static final List<String> PREFIX_TUNING_FLAGS = List.of("num-virtual-tokens", "prefix-projection",
             "encoder-hidden-size");
+    static final List<String> ADAPTION_PROMPT_FLAGS = List.of("adapter-len", "adapter-layers");
     /** Every adapter flag declared here (a method takes a subset). */
     static final List<String> ALL_FLAGS = List.of("r", "alpha", "dropout", "target-modules", "rslora", "init",
             "loftq-iter", "feedforward-modules", "rank-dropout", "module-dropout", "decompose-both", "decompose-factor",
@@ -66,7 +69,8 @@ final class AdapterOptions {
             "coft-eps", "block-share", "cayley-neumann-terms", "num-virtual-tokens", "prompt-init", "prompt-init-text",
             "encoder-type", "encoder-hidden-size", "encoder-num-layers", "prefix-projection", "init-r", "target-r",
             "tinit", "tfinal", "delta-t", "orth-reg-weight", "total-step", "reduction-factor", "non-linearity",
-            "adapter-scaling", "leave-out", "token-indices", "n-frequency", "scaling", "random-loc-seed", "zero-init");
+            "adapter-scaling", "leave-out", "token-indices", "n-frequency", "scaling", "random-loc-seed", "zero-init", "adapter-len",
+            "adapter-layers");
 
     private AdapterOptions() {}
 
@@ -151,7 +155,11 @@ final class AdapterOptions {
                 .option("adapter-scaling", "S", "houlsby, pfeiffer, parallel-adapter: the factor on the adapter's"
                         + " output (default 1; parallel-adapter 4)", null)
                 .option("leave-out", "I,J", "houlsby, pfeiffer, parallel-adapter: layer indices without an adapter",
-                        null);
+                        null)
+                .option("adapter-len", "L", "adaption-prompt: the learned prompt tokens of each adapted attention"
+                        + " (adapter_len; 10 in the LLaMA-Adapter paper)", "10")
+                .option("adapter-layers", "N", "adaption-prompt: how many of the top layers get a prompt"
+                        + " (adapter_layers; default: every layer)", null);
     }
 
     static PeftConfig promptTuning(Args a, String modelDir) throws UsageException {
@@ -292,6 +300,30 @@ final class AdapterOptions {
         return new BottleneckConfig(p.mhAdapter(), p.outputAdapter(), rf, act, p.originalLnBefore(),
                 p.originalLnAfter(), p.residualBeforeLn(), p.isParallel(), scaling, p.initWeights(), null, leaveOut,
                 probability(a, "dropout"), List.of(), modelDir, "CAUSAL_LM", p.phm());
+    }
+
+    /**
+     * LLaMA-Adapter: peft has no default for adapter_layers; here it is every layer of the base (its config.json's
+     * num_hidden_layers, GPT-2's n_layer).
+     */
+    static PeftConfig adaptionPrompt(Args a, String modelDir) throws UsageException {
+        int layers;
+        if (a.has("adapter-layers")) layers = a.positiveInt("adapter-layers");
+        else {
+            java.nio.file.Path cfg = java.nio.file.Path.of(modelDir).resolve(cortado.nn.io.HfCheckpoint.CONFIG);
+            Object n;
+            try {
+                Map<String, Object> j = cortado.data.json.Json.parseObject(java.nio.file.Files.readString(cfg));
+                n = j.containsKey("num_hidden_layers") ? j.get("num_hidden_layers") : j.get("n_layer");
+            } catch (java.io.IOException | RuntimeException e) {
+                n = null;
+            }
+            if (!(n instanceof Long l) || l <= 0 || l > Integer.MAX_VALUE)
+                throw new UsageException("--method adaption-prompt: " + cfg + " gives no layer count"
+                        + " (num_hidden_layers or n_layer): give --adapter-layers N");
+            layers = (int) (long) l;
+        }
+        return new AdaptionPromptConfig(null, a.positiveInt("adapter-len"), layers, modelDir, "CAUSAL_LM");
     }
 
     static PeftConfig lnTuning(Args a, String modelDir) throws UsageException {

@@ -87,7 +87,12 @@ final class FinetuneMethods {
                     + " --resume", false, AdapterOptions.P_TUNING_FLAGS, AdapterOptions::pTuning),
             new Method("prefix-tuning", "prefix tuning (Li and Liang 2021): P trained keys and values in front of"
                     + " every layer's attention, optionally through a projection (then, as p-tuning, no --resume)",
-                    false, AdapterOptions.PREFIX_TUNING_FLAGS, AdapterOptions::prefixTuning));
+                    false, AdapterOptions.PREFIX_TUNING_FLAGS, AdapterOptions::prefixTuning),
+            new Method("adaption-prompt", "LLaMA-Adapter (Zhang et al. 2023, peft's ADAPTION_PROMPT): --adapter-len"
+                    + " learned prompt tokens in each of the top --adapter-layers attentions, seen by every query"
+                    + " (no position, no mask) through the layer's own projections and scaled by a gate that starts"
+                    + " at zero; llama, mistral and gpt2, as in peft", false, AdapterOptions.ADAPTION_PROMPT_FLAGS,
+                    AdapterOptions::adaptionPrompt));
 
     private FinetuneMethods() {}
 

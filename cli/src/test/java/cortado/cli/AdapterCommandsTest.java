@@ -109,6 +109,23 @@ class AdapterCommandsTest {
                 dir.resolve("merged-prefix").toString()), "PREFIX_TUNING adds virtual tokens", "nothing to merge");
     }
 
+    /**
+     * A LLaMA-Adapter on the inference commands: perplexity runs the adapted attentions (the prompts trained on this
+     * text lower its perplexity), generate decodes with them through the KV cache, and merge refuses it in one line.
+     */
+    @Test
+    void adaptionPromptAdaptersRunInPerplexityAndGenerateAndMergeRefusesThem() {
+        Path adapter = train("adaption", "--method", "adaption-prompt", "--adapter-len", "4");
+        double plain = perplexity("--model", base.toString());
+        assertThat(perplexity("--model", base.toString(), "--adapter", adapter.toString())).isLessThan(plain);
+        CliRun.Result g = CliRun.run("generate", "--model", base.toString(), "--prompt", "a bird", "--max-new-tokens",
+                "3", "--temperature", "0", "--adapter", adapter.toString());
+        assertThat(g.code()).as(g.err()).isZero();
+        assertThat(g.err()).contains("adapters: default=" + adapter + "; active: default");
+        oneError(CliRun.run("merge", "--model", base.toString(), "--adapter", adapter.toString(), "--out",
+                dir.resolve("merged-adaption").toString()), "ADAPTION_PROMPT adds attention", "nothing to merge");
+    }
+
     /** Exit status 1 and exactly one line, {@code error: } and the expected words. */
     private static void oneError(CliRun.Result r, String... words) {
         assertThat(r.code()).as(r.out() + r.err()).isEqualTo(Main.FAILURE);

@@ -258,8 +258,8 @@ class FinetuneCommandTest {
     }
 
     /**
-     * LoHa, LoKr and OFT (Linear layers only, as in peft: on a tiny Llama), VeRA, LN tuning and FourierFT (on GPT-2 too) train a
-     * few steps, print the trainable line of the adapter they write, and that adapter loads back in PEFT's format and
+     * LoHa, LoKr and OFT (Linear layers only, as in peft: on a tiny Llama), VeRA, LN tuning, FourierFT and LLaMA-Adapter
+     * (on GPT-2 too) train a few steps, print the trainable line of the adapter they write, and that adapter loads back in PEFT's format and
      * changes the logits.
      */
     @Test
@@ -275,7 +275,10 @@ class FinetuneCommandTest {
                 new Case("OFT", llama, "--method", "oft", "--oft-block-size", "8", "--coft", "--coft-eps", "0.5"),
                 new Case("LN_TUNING", base, "--method", "ln-tuning"),
                 new Case("FOURIERFT", base, "--method", "fourierft", "--n-frequency", "64", "--scaling", "20"),
-                new Case("FOURIERFT", llama, "--method", "fourierft", "--n-frequency", "50", "--zero-init"))) {
+                new Case("FOURIERFT", llama, "--method", "fourierft", "--n-frequency", "50", "--zero-init"),
+                new Case("ADAPTION_PROMPT", llama, "--method", "adaption-prompt", "--adapter-len", "4",
+                        "--adapter-layers", "1"),
+                new Case("ADAPTION_PROMPT", base, "--method", "adaption-prompt", "--adapter-len", "3"))) {
             Path out = dir.resolve("method-" + String.join("", c.flags()).replace("-", "").replace(",", ""));
             List<String> args = new ArrayList<>(List.of("finetune", "--model", c.base().toString(), "--data",
                     text.toString(), "--out", out.toString(), "--batch", "2", "--seq", "16", "--lr", "1e-2", "--threads",
@@ -297,7 +300,9 @@ class FinetuneCommandTest {
         for (String[] bad : List.of(new String[] {"--rank-dropout", "0.1", "--method", "vera"},
                 new String[] {"--r", "4", "--method", "oft", "--oft-block-size", "8"},
                 new String[] {"--decompose-factor", "0", "--method", "lokr"},
-                new String[] {"--coft-eps", "0.1", "--method", "ln-tuning"})) {
+                new String[] {"--coft-eps", "0.1", "--method", "ln-tuning"},
+                new String[] {"--adapter-len", "0", "--method", "adaption-prompt"},
+                new String[] {"--adapter-len", "4", "--method", "lora"})) {
             CliRun.Result r = finetune(dir.resolve("unused"), bad);
             assertThat(r.code()).as(String.join(" ", bad)).isEqualTo(Main.USAGE);
             assertThat(r.err().lines().toList()).as(String.join(" ", bad)).hasSize(1)
@@ -356,8 +361,8 @@ class FinetuneCommandTest {
     }
 
     /**
-     * Prompt tuning (random and sampled-vocabulary init), P-tuning (MLP, LSTM) and prefix tuning (with and without the
-     * projection) each bring the held-out loss below the frozen base's (a full run at lr 0 measures it on the same
+     * Prompt tuning (random and sampled-vocabulary init), P-tuning (MLP, LSTM), prefix tuning (with and without the
+     * projection) and LLaMA-Adapter (adaption-prompt, every layer of the GPT-2 demo) each bring the held-out loss below the frozen base's (a full run at lr 0 measures it on the same
      * validation windows), write a PEFT adapter that loads back, and refuse what does not apply.
      */
     @Test
@@ -379,7 +384,8 @@ class FinetuneCommandTest {
                         "--encoder-hidden-size", "8", "--encoder-num-layers", "1"),
                 new Case("PREFIX_TUNING", "--method", "prefix-tuning", "--num-virtual-tokens", "4"),
                 new Case("PREFIX_TUNING", "--method", "prefix-tuning", "--num-virtual-tokens", "4", "--prefix-projection",
-                        "--encoder-hidden-size", "16"))) {
+                        "--encoder-hidden-size", "16"),
+                new Case("ADAPTION_PROMPT", "--method", "adaption-prompt", "--adapter-len", "4"))) {
             Path out = dir.resolve("prompt-" + String.join("", c.flags()).replace("-", ""));
             if (ptuning == null && c.type().equals("P_TUNING")) ptuning = out;
             List<String> args = new ArrayList<>(List.of(c.flags()));
@@ -500,7 +506,9 @@ class FinetuneCommandTest {
     void methodsAndOptionsThatAreNotBuiltAreUsageErrorsAndNotInTheHelp() {
         CliRun.Result help = CliRun.run("finetune", "--help");
         assertThat(help.code()).isZero();
-        assertThat(help.out()).contains("--method full|lora|qlora|dora|adalora|ia3|bitfit|loha|lokr|vera|oft|hra|fourierft|trainable-tokens|ln-tuning")
+        assertThat(help.out()).contains("--method full|lora|qlora|dora|adalora|ia3|bitfit|loha|lokr|vera|oft|hra|fourierft|trainable-tokens|ln-tuning"
+                        + "|houlsby|pfeiffer|parallel-adapter|compacter|compacter++|prompt-tuning|p-tuning|prefix-tuning"
+                        + "|adaption-prompt")
                 .contains("--target-modules")
                 .contains("--rslora");
         assertThat(help.out()).contains("--optimizer adamw|paged-adamw|adamw-8bit|paged-adamw-8bit|sgd|sgd-nesterov|lamb"

@@ -1,5 +1,6 @@
 package cortado.peft;
 
+import cortado.peft.adaptionprompt.AdaptionPromptConfig;
 import cortado.peft.bitfit.BitFitConfig;
 import cortado.peft.fourierft.FourierFTConfig;
 import cortado.peft.ia3.IA3Config;
@@ -21,7 +22,7 @@ public final class PeftMethods {
 
     /** The method names {@link #config} takes. */
     public static final List<String> NAMES = List.of("lora", "qlora", "ia3", "bitfit", "loha", "lokr", "vera", "oft",
-            "ln-tuning", "fourierft");
+            "ln-tuning", "fourierft", "adaption-prompt");
 
     /**
      * Options, each null (or false) for the method's default.
@@ -35,9 +36,16 @@ public final class PeftMethods {
      * @param rslora        LoRA scaling alpha/sqrt(r)
      * @param feedforward   IA3's feedforward_modules (null: the architecture's default)
      * @param modulesToSave modules trained whole (a task head), or null
+     * @param adapterLayers adaption-prompt's adapter_layers (required: peft has no default); its adapter_len is
+     *                      {@code r} (default 10, the LLaMA-Adapter paper's)
      */
     public record Options(Integer r, Double alpha, Double dropout, TargetModules targets, boolean rslora,
-                          TargetModules feedforward, List<String> modulesToSave) {
+                          TargetModules feedforward, List<String> modulesToSave, Integer adapterLayers) {
+        public Options(Integer r, Double alpha, Double dropout, TargetModules targets, boolean rslora,
+                       TargetModules feedforward, List<String> modulesToSave) {
+            this(r, alpha, dropout, targets, rslora, feedforward, modulesToSave, null);
+        }
+
         public static Options defaults() { return new Options(null, null, null, null, false, null, null); }
     }
 
@@ -68,6 +76,14 @@ public final class PeftMethods {
             case "fourierft" -> FourierFTConfig.of(o.r() == null ? 1000 : o.r(), 150.0, o.targets())
                     .withModulesToSave(o.modulesToSave());
             case "ln-tuning" -> LNTuningConfig.of(o.targets()).withModulesToSave(o.modulesToSave());
+            case "adaption-prompt" -> {
+                if (o.adapterLayers() == null)
+                    throw new PeftException("adaption-prompt needs adapter_layers (peft has no default)");
+                if (o.targets() != null || o.modulesToSave() != null)
+                    throw new PeftException("adaption-prompt takes no target or modules_to_save options (it adapts"
+                            + " the model type's attention modules)");
+                yield new AdaptionPromptConfig(null, o.r() == null ? 10 : o.r(), o.adapterLayers(), null, "CAUSAL_LM");
+            }
             default -> throw new PeftException("unknown PEFT method \"" + method + "\" (methods: "
                     + String.join(", ", NAMES) + ")");
         };

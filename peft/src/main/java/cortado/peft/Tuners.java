@@ -23,7 +23,8 @@ public final class Tuners {
                 new cortado.peft.prompttuning.PromptTuningTuner(), new cortado.peft.ptuning.PTuningTuner(),
                 new cortado.peft.prefixtuning.PrefixTuningTuner(), new cortado.peft.adalora.AdaLoraTuner(), new cortado.peft.hra.HRATuner(), new cortado.peft.fourierft.FourierFTTuner(),
                 new cortado.peft.bottleneck.BottleneckTuner(),
-                new cortado.peft.trainabletokens.TrainableTokensTuner())) BY_TYPE.put(t.peftType(), t);
+                new cortado.peft.trainabletokens.TrainableTokensTuner(),
+                new cortado.peft.adaptionprompt.AdaptionPromptTuner())) BY_TYPE.put(t.peftType(), t);
     }
 
     private Tuners() {}

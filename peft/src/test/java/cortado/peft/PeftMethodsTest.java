@@ -3,6 +3,7 @@ package cortado.peft;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import cortado.peft.adaptionprompt.AdaptionPromptConfig;
 import cortado.peft.bitfit.BitFitConfig;
 import cortado.peft.ia3.IA3Config;
 import cortado.peft.lora.LoraConfig;
@@ -27,14 +28,20 @@ class PeftMethodsTest {
         assertThat(PeftMethods.config("ia3", none)).isInstanceOf(IA3Config.class);
         assertThat(PeftMethods.config("bitfit", none)).isInstanceOf(BitFitConfig.class);
         // Each wraps a model through the one entry point (LoHa, LoKr and OFT take Linear layers: a Llama).
+        PeftMethods.Options twoLayers = new PeftMethods.Options(null, null, null, null, false, null, null, 2);
         for (String m : PeftMethods.NAMES)
             assertThat(PeftModel.wrap(List.of("loha", "lokr", "oft").contains(m) ? TinyModels.llama(1) : TinyModels.gpt2(1),
-                    PeftMethods.config(m, none), 0).trainableAndAll()[0]).as(m).isPositive();
+                    PeftMethods.config(m, m.equals("adaption-prompt") ? twoLayers : none), 0).trainableAndAll()[0])
+                    .as(m).isPositive();
+        assertThat(PeftMethods.config("adaption-prompt", twoLayers))
+                .isEqualTo(new AdaptionPromptConfig(null, 10, 2, null, "CAUSAL_LM"));
+        assertThatThrownBy(() -> PeftMethods.config("adaption-prompt", none)).isInstanceOf(PeftException.class)
+                .hasMessage("adaption-prompt needs adapter_layers (peft has no default)");
     }
 
     @Test
     void anUnknownNameListsTheMethods() {
         assertThatThrownBy(() -> PeftMethods.config("prefix", PeftMethods.Options.defaults()))
-                .isInstanceOf(PeftException.class).hasMessage("unknown PEFT method \"prefix\" (methods: lora, qlora, ia3, bitfit, loha, lokr, vera, oft, ln-tuning, fourierft)");
+                .isInstanceOf(PeftException.class).hasMessage("unknown PEFT method \"prefix\" (methods: lora, qlora, ia3, bitfit, loha, lokr, vera, oft, ln-tuning, fourierft, adaption-prompt)");
     }
 }

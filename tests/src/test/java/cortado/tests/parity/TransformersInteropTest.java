@@ -30,6 +30,7 @@ import cortado.peft.oft.OFTConfig;
 import cortado.peft.vera.VeraConfig;
 import cortado.peft.adalora.AdaLoraAllocation;
 import cortado.peft.adalora.AdaLoraConfig;
+import cortado.peft.adaptionprompt.AdaptionPromptConfig;
 import cortado.peft.fourierft.FourierFTConfig;
 import cortado.peft.hra.HRAConfig;
 import cortado.peft.trainabletokens.TrainableTokensConfig;
@@ -344,6 +345,21 @@ class TransformersInteropTest {
                         java.util.Map.of("c_attn", 40), false, null, null)).toString(),
                 trainAndSaveAdapter("fourierft_llama", "llama", FourierFTConfig.of(80, 20.0,
                         TargetModules.of("q_proj", "v_proj", "down_proj")).withInitWeights(true)).toString());
+        String out = runPython(python, "check_cortado_adapters.py", dirs);
+        assertThat(out.lines().filter(l -> l.contains("\"ok\": true")).count()).as(out).isEqualTo(dirs.size());
+    }
+
+    /**
+     * LLaMA-Adapter (ADAPTION_PROMPT) adapters Cortado trains and saves (Llama with grouped-query heads, GPT-2's fused
+     * c_attn) load in PEFT's {@code PeftModel.from_pretrained} with no missing or unexpected key and give Cortado's
+     * logits and loss (tools/interop/check_cortado_adapters.py, 1e-5).
+     */
+    @Test
+    void adaptionPromptAdaptersCortadoTrainsLoadInPeftWithTheSameLogits() throws IOException {
+        Path python = python();
+        List<String> dirs = List.of(
+                trainAndSaveAdapter("adaption_prompt_llama", "llama", AdaptionPromptConfig.of(4, 2)).toString(),
+                trainAndSaveAdapter("adaption_prompt_gpt2", "gpt2", AdaptionPromptConfig.of(3, 1)).toString());
         String out = runPython(python, "check_cortado_adapters.py", dirs);
         assertThat(out.lines().filter(l -> l.contains("\"ok\": true")).count()).as(out).isEqualTo(dirs.size());
     }
