@@ -8,7 +8,11 @@ import cortado.cli.QaFinetune.Recipe;
 import cortado.nn.io.HfCheckpoint;
 import cortado.nn.models.CausalLm;
 import cortado.peft.PeftModel;
+import cortado.peft.lora.LoraConfig;
+import cortado.peft.lora.LoraInit;
 import cortado.tensor.Parallel;
+import cortado.train.AdamW;
+import cortado.train.ParamGroups;
 import cortado.train.Trainer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,8 +24,9 @@ import java.util.Map;
 /**
  * Issue 9's quality claim at small scale (the QLoRA paper's: 4-bit base + LoRA matches 16-bit fine-tuning): the demo
  * model after its pretraining, fine-tuned on the demo's question set three ways from the same checkpoint (every
- * weight, LoRA r=8 on every linear layer over the fp32 base, QLoRA: the same LoRA over NF4 + double-quantized layers),
- * each for the same steps on the same completion-only batches. Prints one row per method: held-out answer loss and
+ * weight, LoRA r=8 on every linear layer over the fp32 base, QLoRA: the same LoRA over NF4 + double-quantized layers;
+ * both adapters train the norms too, as the demo's recipe does), each for the same steps on the same completion-only
+ * batches. Prints one row per method: held-out answer loss and
  * exact match before and after, wall time, trainable parameters; then LoRA's loss over full fine-tuning's (target: at
  * most 1.05) and QLoRA's over LoRA's (at most 1.02).
  *
@@ -31,12 +36,18 @@ import java.util.Map;
  *
  * <p>Usage (bench/compare/qlora_quality.sh runs both): {@code java --add-modules jdk.incubator.vector -cp
  * bench/target/benchmarks.jar cortado.bench.QloraQualityMain --model runs/demo/checkpoint [--steps 300] [--threads 2]
- * [--methods full,lora,qlora] [--alpha 16] [--dropout 0.05] [--lr-full 1e-3] [--lr-lora 3e-3] [--lr-qlora 3e-3] [--tune true [--grid-full 3e-4,1e-3] [--grid-lora ...]
- * [--grid-qlora ...] [--grid-adapter ALPHA:DROPOUT,...]]}
+ * [--methods full,lora,qlora] [--alpha 32] [--dropout 0] [--norms true] [--lr-full 1e-3] [--lr-lora 3e-3]
+ * [--lr-qlora 3e-3] [--init pissa|olora|gaussian] [--dora true] [--rslora true] [--lora-plus RATIO] [--tune true
+ * [--grid-full 3e-4,1e-3] [--grid-lora ...] [--grid-qlora ...] [--grid-adapter ALPHA:DROPOUT,...]]}
  */
 public final class QloraQualityMain {
     private record Row(Method method, float lr, long trainable, long all, QaEval.Result before, QaEval.Result after,
                        double seconds) {}
+
+    /** LoRA+'s ratio of lora_B's learning rate to lora_A's (Hayou et al. 2024, who suggest 16); 0: plain LoRA. */
+    private static float loraPlus = 0;
+    /** Changes to the recipe's LoRA config: --init (init_lora_weights), --dora, --rslora. */
+    private static java.util.function.UnaryOperator<LoraConfig> adjust = java.util.function.UnaryOperator.identity();
 
     public static void main(String[] args) throws Exception {
         Path model = null;
@@ -45,7 +56,8 @@ public final class QloraQualityMain {
         List<Method> methods = List.of(Method.values());
         Map<Method, float[]> grid = new LinkedHashMap<>(Map.of(Method.FULL, new float[] {3e-4f, 1e-3f, 3e-3f},
                 Method.LORA, new float[] {1e-3f, 3e-3f, 1e-2f}, Method.QLORA, new float[] {1e-3f, 3e-3f, 1e-2f}));
-        double alpha = 16, dropout = 0.05;
+        double alpha = 32, dropout = 0;
+        boolean norms = true;
         List<double[]> adapterGrid = List.of();
         Map<Method, Float> lrs = new LinkedHashMap<>(Map.of(Method.FULL, 1e-3f, Method.LORA, 3e-3f, Method.QLORA, 3e-3f));
         for (int i = 0; i < args.length; i += 2) {
@@ -61,6 +73,11 @@ public final class QloraQualityMain {
                 case "--tune" -> tune = Boolean.parseBoolean(v);
                 case "--alpha" -> alpha = Double.parseDouble(v);
                 case "--dropout" -> dropout = Double.parseDouble(v);
+                case "--norms" -> norms = Boolean.parseBoolean(v);
+                case "--lora-plus" -> loraPlus = Float.parseFloat(v);
+                case "--init" -> { LoraInit init = LoraInit.fromJson(v, "--init"); adjust = andThen(adjust, c -> c.withInit(init, null)); }
+                case "--dora" -> { boolean on = Boolean.parseBoolean(v); adjust = andThen(adjust, c -> c.withDora(on)); }
+                case "--rslora" -> { boolean on = Boolean.parseBoolean(v); adjust = andThen(adjust, c -> c.withRslora(on)); }
                 case "--grid-adapter" -> adapterGrid = java.util.Arrays.stream(v.split(",")).map(x -> {
                     String[] ad = x.split(":");
                     return new double[] {Double.parseDouble(ad[0]), Double.parseDouble(ad[1])};
@@ -74,7 +91,8 @@ public final class QloraQualityMain {
             }
         }
         if (model == null) throw new IllegalArgumentException("--model DIR (the pretrained demo checkpoint) is required");
-        Recipe base = new Recipe(Method.QLORA, steps, 8, QaFinetune.SEQ, 0f, Math.max(1, steps / 10), 8, alpha, dropout, 1337);
+        Recipe base = new Recipe(Method.QLORA, steps, 8, QaFinetune.SEQ, 0f, Math.max(1, steps / 10), 8, alpha, dropout,
+                norms, 1337);
         DemoQa.Split qa = DemoQa.load();
         if (tune) {
             tune(model, base, qa.train(), grid, adapterGrid);
@@ -111,16 +129,26 @@ public final class QloraQualityMain {
     /** One fine-tuning from a fresh load of the checkpoint. */
     private static Row finetune(Path dir, Recipe recipe, List<DemoQa.Pair> train, List<DemoQa.Pair> eval) {
         CausalLm model = HfCheckpoint.load(dir);
-        PeftModel peft = QaFinetune.prepare(model, recipe);
+        PeftModel peft = QaFinetune.prepare(model, recipe, null, adjust);
         long[] counts = peft != null ? peft.trainableAndAll() : new long[] {
                 model.module().parameterCount(), model.module().parameterCount()};
         QaEval.Result before = QaEval.evaluate(model, eval, recipe.seq());
-        Trainer t = QaFinetune.trainer(model, recipe, DemoQa.examples(train));
+        Trainer t = loraPlus > 0 && peft != null
+                // LoRA+ (Hayou et al. 2024): B learns at ratio x A's rate, as peft's create_loraplus_optimizer
+                ? QaFinetune.trainer(model, recipe, DemoQa.examples(train), p -> new AdamW(p, AdamW.DEFAULT_BETA1,
+                        AdamW.DEFAULT_BETA2, AdamW.DEFAULT_EPS, new ParamGroups(0f,
+                                List.of(new ParamGroups.Group("*lora_B*", loraPlus, Float.NaN)))))
+                : QaFinetune.trainer(model, recipe, DemoQa.examples(train));
         long t0 = System.nanoTime();
         t.run(null, null, null);
         double seconds = (System.nanoTime() - t0) / 1e9;
         QaEval.Result after = QaEval.evaluate(model, eval, recipe.seq());
         return new Row(recipe.method(), recipe.lr(), counts[0], counts[1], before, after, seconds);
+    }
+
+    private static java.util.function.UnaryOperator<LoraConfig> andThen(java.util.function.UnaryOperator<LoraConfig> a,
+                                                                      java.util.function.UnaryOperator<LoraConfig> b) {
+        return c -> b.apply(a.apply(c));
     }
 
     /** "1e-3,3e-3" -> the rates; "" -> none (the method is not tuned). */
@@ -143,7 +171,7 @@ public final class QloraQualityMain {
         for (Method m : Method.values())
             for (double[] ad : m == Method.FULL ? List.of(new double[] {base.alpha(), base.dropout()}) : adapters)
                 for (float lr : grid.get(m)) {
-                    Row r = finetune(dir, base.withMethod(m, lr).withAdapter(ad[0], ad[1]), fit, devSet);
+                    Row r = finetune(dir, base.withMethod(m, lr).withAdapter(ad[0], ad[1], base.trainNorms()), fit, devSet);
                     System.out.printf(Locale.ROOT, "{\"method\": \"%s\", \"lr\": %s, \"alpha\": %s, \"dropout\": %s, "
                                     + "\"dev_loss\": %.4f, \"dev_exact_match\": %.4f, \"seconds\": %.1f}%n",
                             m.name().toLowerCase(Locale.ROOT), lr, ad[0], ad[1], r.after().loss(), r.after().exactMatch(),

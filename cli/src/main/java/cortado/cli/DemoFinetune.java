@@ -22,7 +22,7 @@ final class DemoFinetune {
     static final String ADAPTER_DIR = "adapter", METRICS_FILE = "qlora_metrics.jsonl";
     /** The demo's recipe (cortado.bench.QloraQualityMain measures it against LoRA and full fine-tuning). */
     static final QaFinetune.Recipe RECIPE = new QaFinetune.Recipe(QaFinetune.Method.QLORA, 300, 8, QaFinetune.SEQ,
-            3e-3f, 30, 8, 16, 0.05, 1337);
+            3e-3f, 30, 8, 32, 0.0, true, 1337);
     /** Which held-out questions are shown: those about the first held-out story. */
     static final int SHOWN = 7;
 
@@ -42,9 +42,9 @@ final class DemoFinetune {
         o.printf(Locale.ROOT, "Fine-tuning with QLoRA: the model answers questions about the opening of a story "
                 + "(%,d pairs; %,d more about unseen stories held out)%n", qa.train().size(), qa.heldOut().size());
         PeftModel peft = QaFinetune.prepare(model, recipe, base == null ? null : base.toString());
-        o.printf(Locale.ROOT, "linear layers in NF4 with double quantization, LoRA r=%d alpha %.0f on each; %d steps of "
-                        + "%d examples, lr %s; only the answers are scored%n", recipe.r(), recipe.alpha(), recipe.steps(),
-                recipe.batch(), recipe.lr());
+        o.printf(Locale.ROOT, "linear layers in NF4 with double quantization, LoRA r=%d alpha %.0f on each%s; %d steps of "
+                        + "%d examples, lr %s; only the answers are scored%n", recipe.r(), recipe.alpha(),
+                recipe.trainNorms() ? ", the norms trained too" : "", recipe.steps(), recipe.batch(), recipe.lr());
         o.println(peft.trainableLine());
         List<DemoQa.Pair> shown = qa.heldOut().subList(0, Math.min(SHOWN, qa.heldOut().size()));
         QaEval.Result before = QaEval.evaluate(model, qa.heldOut(), recipe.seq());

@@ -83,7 +83,7 @@ public final class PeftTrial {
         // the demo's schedule (batch, rows, warmup of a tenth); the adapter itself is finetune --method's
         QaFinetune.Recipe demo = DemoFinetune.RECIPE.withSteps(steps);
         QaFinetune.Recipe recipe = new QaFinetune.Recipe(demo.method(), steps, demo.batch(), demo.seq(), lr,
-                demo.warmup(), demo.r(), demo.alpha(), demo.dropout(), seed);
+                demo.warmup(), demo.r(), demo.alpha(), demo.dropout(), false, seed);
         if (method.equals(FROZEN)) {
             Path dir = PretrainCommand.modelDir(Path.of(a.string("model")));
             if (!Files.isDirectory(dir)) throw new CliException(a.string("model") + ": no such model directory");

@@ -1,5 +1,8 @@
 package cortado.cli;
 
+import cortado.nn.LayerNorm;
+import cortado.nn.Module;
+import cortado.nn.RMSNorm;
 import cortado.nn.models.CausalLm;
 import cortado.peft.PeftModel;
 import cortado.peft.TargetModules;
@@ -27,19 +30,22 @@ public final class QaFinetune {
      *               fine-tuning, as usual
      * @param r      LoRA rank (PEFT's {@code r})
      * @param alpha  LoRA alpha: the update is scaled by alpha / r (the QLoRA paper: 16 at r 8)
+     * @param trainNorms LoRA and QLoRA also train the model's normalization layers (PEFT's modules_to_save, saved
+     *               with the adapter): LongLoRA's finding (Chen et al. 2023, §3.3) that trainable norms close most of
+     *               LoRA's gap to full fine-tuning, for a few thousand more parameters
      */
     public record Recipe(Method method, int steps, int batch, int seq, float lr, int warmup, int r, double alpha,
-                         double dropout, long seed) {
+                         double dropout, boolean trainNorms, long seed) {
         public Recipe withMethod(Method m, float newLr) {
-            return new Recipe(m, steps, batch, seq, newLr, warmup, r, alpha, dropout, seed);
+            return new Recipe(m, steps, batch, seq, newLr, warmup, r, alpha, dropout, trainNorms, seed);
         }
 
         public Recipe withSteps(int n) {
-            return new Recipe(method, n, batch, seq, lr, Math.min(warmup, n / 10), r, alpha, dropout, seed);
+            return new Recipe(method, n, batch, seq, lr, Math.min(warmup, n / 10), r, alpha, dropout, trainNorms, seed);
         }
 
-        public Recipe withAdapter(double newAlpha, double newDropout) {
-            return new Recipe(method, steps, batch, seq, lr, warmup, r, newAlpha, newDropout, seed);
+        public Recipe withAdapter(double newAlpha, double newDropout, boolean norms) {
+            return new Recipe(method, steps, batch, seq, lr, warmup, r, newAlpha, newDropout, norms, seed);
         }
     }
 
@@ -57,12 +63,32 @@ public final class QaFinetune {
 
     /** As {@link #prepare(CausalLm, Recipe)}, the adapter naming {@code baseModel} as its base_model_name_or_path. */
     public static PeftModel prepare(CausalLm model, Recipe r, String baseModel) {
+        return prepare(model, r, baseModel, java.util.function.UnaryOperator.identity());
+    }
+
+    /** As above, with {@code adjust} applied to the recipe's LoRA config (e.g. another init, DoRA, rsLoRA). */
+    public static PeftModel prepare(CausalLm model, Recipe r, String baseModel,
+                                    java.util.function.UnaryOperator<LoraConfig> adjust) {
         if (r.method() == Method.FULL) return null;
         if (r.method() == Method.QLORA)
             ModelQuantizer.quantize(model, new QuantizeSpec("nf4", BLOCKSIZE, true, QuantizeSpec.DEFAULT_SKIP));
         LoraConfig c = LoraConfig.of(r.r(), r.alpha(), TargetModules.allLinear()).withDropout(r.dropout())
                 .withBaseModel(baseModel);
+        if (r.trainNorms()) c = c.withModulesToSave(normNames(model.module()));
+        c = adjust.apply(c);
         return PeftModel.wrap(model, c, r.seed());
+    }
+
+    /**
+     * The names the model's LayerNorm / RMSNorm modules end with ({@code ln_1, ln_2, ln_f} for GPT-2), as
+     * modules_to_save entries; peft matches each as a suffix of module names.
+     */
+    static List<String> normNames(Module root) {
+        java.util.Set<String> names = new java.util.LinkedHashSet<>();
+        root.namedModules().forEach((path, m) -> {
+            if (m instanceof LayerNorm || m instanceof RMSNorm) names.add(path.substring(path.lastIndexOf('.') + 1));
+        });
+        return List.copyOf(names);
     }
 
     /** A trainer of the model's trainable parameters on completion-only rows of {@code train}. */
@@ -71,7 +97,7 @@ public final class QaFinetune {
     }
 
     /** As above, with the optimizer {@code optimizer} builds (cortado peft-compare: a method's own, e.g. paged). */
-    static Trainer trainer(CausalLm model, Recipe r, List<PromptCompletion> train,
+    public static Trainer trainer(CausalLm model, Recipe r, List<PromptCompletion> train,
                            java.util.function.Function<java.util.Map<String, cortado.nn.Parameter>,
                                    cortado.train.Optimizer> optimizer) {
         return new Trainer(model, config(r), Batches.examples(train, r.batch(), r.seq(), r.seed()), null, optimizer);

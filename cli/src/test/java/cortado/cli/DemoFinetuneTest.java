@@ -46,7 +46,7 @@ class DemoFinetuneTest {
         DemoQa.Split qa = DemoQa.parse(questionSet(), "test set");
         assertThat(qa.heldOut()).hasSize(4);
         CausalLm model = Presets.create("gpt2-tiny", 5);
-        QaFinetune.Recipe recipe = new QaFinetune.Recipe(QaFinetune.Method.QLORA, 60, 8, 64, 1e-2f, 6, 8, 16, 0.05, 1);
+        QaFinetune.Recipe recipe = new QaFinetune.Recipe(QaFinetune.Method.QLORA, 60, 8, 64, 1e-2f, 6, 8, 16, 0.05, true, 1);
         ByteArrayOutputStream console = new ByteArrayOutputStream();
         DemoFinetune.Result r = DemoFinetune.run(model, qa, recipe, dir.resolve("checkpoint"), dir,
                 new PrintStream(console, true, StandardCharsets.UTF_8));
@@ -57,9 +57,10 @@ class DemoFinetuneTest {
         assertThat(r.after().answers()).containsOnly("moo");
         assertThat(r.after().loss()).as(printed).isLessThan(r.before().loss());
         assertThat(model.module().get("transformer.h.0.attn.c_attn.base_layer")).isInstanceOf(Linear4bit.class);
-        // PEFT's line counts the NF4 weights as the fp32 parameters they replace (bitsandbytes' Params4bit: 2 per byte).
+        // PEFT's line counts the NF4 weights as the fp32 parameters they replace (bitsandbytes' Params4bit: 2 per byte),
+        // and each trained norm twice (the original and its modules_to_save copy): ln_1, ln_2 of 2 layers and ln_f.
         long fp32 = Presets.create("gpt2-tiny", 5).module().parameterCount(), adapters = 8L * (32 + 96) * 2
-                + 8L * (32 + 32) * 2 + 8L * (32 + 128) * 2 + 8L * (128 + 32) * 2;
+                + 8L * (32 + 32) * 2 + 8L * (32 + 128) * 2 + 8L * (128 + 32) * 2 + 5 * (32 + 32);
         assertThat(printed).contains(PeftModel.trainableLine(adapters, fp32 + adapters))
                 .contains("held-out exact match 0.0% -> 100.0%");
         assertThat(cortado.data.json.Json.parseObject(Files.readString(dir.resolve("adapter/adapter_config.json")))
