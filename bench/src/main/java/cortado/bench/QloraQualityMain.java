@@ -8,6 +8,7 @@ import cortado.cli.QaFinetune.Recipe;
 import cortado.nn.io.HfCheckpoint;
 import cortado.nn.models.CausalLm;
 import cortado.peft.PeftModel;
+import cortado.peft.TargetModules;
 import cortado.peft.lora.LoraConfig;
 import cortado.peft.lora.LoraInit;
 import cortado.tensor.Parallel;
@@ -36,8 +37,8 @@ import java.util.Map;
  *
  * <p>Usage (bench/compare/qlora_quality.sh runs both): {@code java --add-modules jdk.incubator.vector -cp
  * bench/target/benchmarks.jar cortado.bench.QloraQualityMain --model runs/demo/checkpoint [--steps 300] [--threads 2]
- * [--methods full,lora,qlora] [--alpha 32] [--dropout 0] [--norms true] [--lr-full 1e-3] [--lr-lora 3e-3]
- * [--lr-qlora 3e-3] [--init pissa|olora|gaussian] [--dora true] [--rslora true] [--lora-plus RATIO] [--tune true
+ * [--methods full,lora,qlora] [--seed 1337] [--alpha 32] [--dropout 0] [--norms true] [--lr-full 1e-3] [--lr-lora 3e-3]
+ * [--lr-qlora 3e-3] [--targets c_attn,c_proj,...] [--init pissa|olora|gaussian] [--dora true] [--rslora true] [--lora-plus RATIO] [--tune true
  * [--grid-full 3e-4,1e-3] [--grid-lora ...] [--grid-qlora ...] [--grid-adapter ALPHA:DROPOUT,...]]}
  */
 public final class QloraQualityMain {
@@ -58,6 +59,7 @@ public final class QloraQualityMain {
                 Method.LORA, new float[] {1e-3f, 3e-3f, 1e-2f}, Method.QLORA, new float[] {1e-3f, 3e-3f, 1e-2f}));
         double alpha = 32, dropout = 0;
         boolean norms = true;
+        long seed = 1337;
         List<double[]> adapterGrid = List.of();
         Map<Method, Float> lrs = new LinkedHashMap<>(Map.of(Method.FULL, 1e-3f, Method.LORA, 3e-3f, Method.QLORA, 3e-3f));
         for (int i = 0; i < args.length; i += 2) {
@@ -74,9 +76,11 @@ public final class QloraQualityMain {
                 case "--alpha" -> alpha = Double.parseDouble(v);
                 case "--dropout" -> dropout = Double.parseDouble(v);
                 case "--norms" -> norms = Boolean.parseBoolean(v);
+                case "--seed" -> seed = Long.parseLong(v);
                 case "--lora-plus" -> loraPlus = Float.parseFloat(v);
                 case "--init" -> { LoraInit init = LoraInit.fromJson(v, "--init"); adjust = andThen(adjust, c -> c.withInit(init, null)); }
                 case "--dora" -> { boolean on = Boolean.parseBoolean(v); adjust = andThen(adjust, c -> c.withDora(on)); }
+                case "--targets" -> { String[] t = v.split(","); adjust = andThen(adjust, c -> c.withTargets(TargetModules.of(t))); }
                 case "--rslora" -> { boolean on = Boolean.parseBoolean(v); adjust = andThen(adjust, c -> c.withRslora(on)); }
                 case "--grid-adapter" -> adapterGrid = java.util.Arrays.stream(v.split(",")).map(x -> {
                     String[] ad = x.split(":");
@@ -92,7 +96,7 @@ public final class QloraQualityMain {
         }
         if (model == null) throw new IllegalArgumentException("--model DIR (the pretrained demo checkpoint) is required");
         Recipe base = new Recipe(Method.QLORA, steps, 8, QaFinetune.SEQ, 0f, Math.max(1, steps / 10), 8, alpha, dropout,
-                norms, 1337);
+                norms, seed);
         DemoQa.Split qa = DemoQa.load();
         if (tune) {
             tune(model, base, qa.train(), grid, adapterGrid);

@@ -23,6 +23,7 @@ import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
 
 /**
  * What {@code /v1/completions} and {@code /v1/chat/completions} share: the model check, the prompt limits (a prompt
@@ -145,15 +146,17 @@ abstract class GenerationEndpoint {
             }
         String id = idPrefix() + UUID.randomUUID().toString().replace("-", "");
         long created = System.currentTimeMillis() / 1000;
+        // Logged before the answer's last byte goes out: a client that rates it right after reading it finds its id.
+        Consumer<Answered> logged = answered -> {
+            if (log == null) return;
+            List<String> reasons = new ArrayList<>();
+            for (GenerationJob.Finished d : answered.done()) reasons.add(d.reason().apiName());
+            log.conversation(id, created, model, kind(), loggedInput(f), loggedPromptText(f, served),
+                    List.of(answered.texts()), reasons);
+        };
         try {
-            Answered answered = stream ? stream(ex, events, readers, top >= 0, model, id, created, includeUsage)
-                    : answer(ex, events, readers, top >= 0, model, id, created);
-            if (log != null && answered != null) {
-                List<String> reasons = new ArrayList<>();
-                for (GenerationJob.Finished d : answered.done()) reasons.add(d.reason().apiName());
-                log.conversation(id, created, model, kind(), loggedInput(f), loggedPromptText(f, served),
-                        List.of(answered.texts()), reasons);
-            }
+            if (stream) stream(ex, events, readers, top >= 0, model, id, created, includeUsage, logged);
+            else answer(ex, events, readers, top >= 0, model, id, created, logged);
         } finally {
             jobs.forEach(GenerationJob::cancel); // a no-op for finished jobs; frees the rows of the others
         }
@@ -203,8 +206,9 @@ abstract class GenerationEndpoint {
     /** Each choice's generated text (as the model wrote it, before a reader took tool calls out) and its end. */
     private record Answered(String[] texts, GenerationJob.Finished[] done) {}
 
-    private Answered answer(HttpExchange ex, BlockingQueue<GenerationJob.Event> events, ChoiceReader[] readers,
-                            boolean withLogprobs, String model, String id, long created) throws IOException {
+    private void answer(HttpExchange ex, BlockingQueue<GenerationJob.Event> events, ChoiceReader[] readers,
+                        boolean withLogprobs, String model, String id, long created, Consumer<Answered> logged)
+            throws IOException {
         int n = readers.length;
         StringBuilder[] text = new StringBuilder[n];
         List<List<TokenLogprob>> lps = new ArrayList<>();
@@ -233,16 +237,16 @@ abstract class GenerationEndpoint {
         Map<String, Object> body = envelope(model, id, created, false);
         body.put("choices", choices);
         body.put("usage", usage(done));
-        OpenAiServer.sendJson(ex, 200, body);
         String[] texts = new String[n];
         for (int i = 0; i < n; i++) texts[i] = text[i].toString();
-        return new Answered(texts, done);
+        logged.accept(new Answered(texts, done));
+        OpenAiServer.sendJson(ex, 200, body);
     }
 
-    /** Streams the answer; null when generation failed mid-stream. */
-    private Answered stream(HttpExchange ex, BlockingQueue<GenerationJob.Event> events, ChoiceReader[] readers,
-                            boolean withLogprobs, String model, String id, long created, boolean includeUsage)
-            throws IOException {
+    /** Streams the answer; {@code logged} sees it before the stream ends, unless generation failed mid-stream. */
+    private void stream(HttpExchange ex, BlockingQueue<GenerationJob.Event> events, ChoiceReader[] readers,
+                        boolean withLogprobs, String model, String id, long created, boolean includeUsage,
+                        Consumer<Answered> logged) throws IOException {
         int n = readers.length;
         ex.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
         ex.getResponseHeaders().set("Cache-Control", "no-cache");
@@ -274,7 +278,7 @@ abstract class GenerationEndpoint {
                         // Headers are gone: OpenAI's error object as a data line, then the end of the stream.
                         send(out, new ApiException(500, "generation failed: " + x.message(), null).body());
                         out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
-                        return null;
+                        return;
                     }
                     case GenerationJob.Finished d -> {
                         for (Map<String, Object> piece : chunkChoices(d.index(), readers[d.index()], "",
@@ -285,6 +289,9 @@ abstract class GenerationEndpoint {
                     }
                 }
             }
+            String[] texts = new String[n];
+            for (int i = 0; i < n; i++) texts[i] = text[i].toString();
+            logged.accept(new Answered(texts, done));
             if (includeUsage) {
                 Map<String, Object> last = envelope(model, id, created, true);
                 last.put("choices", List.of());
@@ -293,9 +300,6 @@ abstract class GenerationEndpoint {
             }
             out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
             out.flush();
-            String[] texts = new String[n];
-            for (int i = 0; i < n; i++) texts[i] = text[i].toString();
-            return new Answered(texts, done);
         }
         // An IOException (the client went away) propagates; handle() then cancels the jobs, freeing their rows.
     }
