@@ -112,7 +112,7 @@ public final class BOFTLayer extends BaseTunerLayer {
      * dropout in training (peft's {@code MultiplicativeDropoutLayer}: in one random factor, int(p * blocks) random
      * blocks replaced by the identity).
      */
-    Tensor rotations(String adapter, boolean dropout) {
+    public Tensor rotations(String adapter, boolean dropout) {
         Shape sh = shapes.get(adapter);
         int b = sh.blockSize(), rows = sh.factors() * sh.blocks();
         Backend be = weight().value().backend();
@@ -127,19 +127,15 @@ public final class BOFTLayer extends BaseTunerLayer {
             List<Integer> order = new ArrayList<>();
             for (int i = 0; i < sh.blocks(); i++) order.add(i);
             Collections.shuffle(order, new java.util.Random(rnd.nextLong()));
-            float[] mask = new float[rows];
-            for (int k = 0; k < drop; k++) mask[pick * sh.blocks() + order.get(k)] = 1f;
-            Tensor m = be.fromArray(mask, sh.factors(), sh.blocks(), 1, 1);
-            Tensor keep = be.fromArray(invert(mask), sh.factors(), sh.blocks(), 1, 1);
-            q = F.add(F.mul(q, keep), F.mul(F.reshape(eye, 1, 1, b, b), m));
+            float[] keep = filled(rows * b * b, 1f), ident = new float[rows * b * b];
+            for (int k = 0; k < drop; k++) {
+                int o = (pick * sh.blocks() + order.get(k)) * b * b;
+                java.util.Arrays.fill(keep, o, o + b * b, 0f);
+                for (int d = 0; d < b; d++) ident[o + d * b + d] = 1f;
+            }
+            q = F.add(F.mul(q, be.fromArray(keep, q.shape())), be.fromArray(ident, q.shape()));
         }
         return q;
-    }
-
-    private static float[] invert(float[] mask) {
-        float[] k = new float[mask.length];
-        for (int i = 0; i < k.length; i++) k[i] = 1f - mask[i];
-        return k;
     }
 
     private static float[] eye(int n) {
@@ -166,7 +162,7 @@ public final class BOFTLayer extends BaseTunerLayer {
      * blocks / 2^i, b / 2, ...))}: in each of the {@code blocks / 2^i} chunks, the {@code 2^(i+1)} half-blocks of b/2
      * are reordered evens first ({@code x P^T = x[perm]}), or back ({@code x P}). Factor 0's is the identity.
      */
-    static Tensor butterflyPermutation(Tensor x, int blocks, int blockSize, int i, boolean transposed) {
+    public static Tensor butterflyPermutation(Tensor x, int blocks, int blockSize, int i, boolean transposed) {
         if (i == 0) return x;
         int rows = x.size(0), n = x.size(1), chunks = blocks >> i, half = blockSize / 2, pairs = 1 << i;
         Tensor v = transposed ? F.reshape(x, rows, chunks, pairs, 2, half) : F.reshape(x, rows, chunks, 2, pairs, half);

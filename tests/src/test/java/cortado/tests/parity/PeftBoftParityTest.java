@@ -31,8 +31,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  *
  * <p>Tolerance: max |Δ| / max |ref| <= 1e-5. Both sides compute in float32 (Cortado inverts I + S in double where
  * torch solves in float32, and applies the butterfly factor by factor where peft builds M; measured below 1e-6);
- * planted bugs, each caught: the butterfly permutation applied the other way round (both butterfly cases, about 1e-1),
- * the factors multiplied in reverse order (the same), boft_s left out (every case).
+ * planted bugs, each caught: the factors applied in reverse order (both butterfly cases), the first permutation of
+ * each factor transposed (the three-factor case: factor 1's permutation is its own transpose, only factor 2's is not),
+ * boft_s left out of the forward (every case).
  */
 class PeftBoftParityTest {
     private static final double TOL = 1e-5;
