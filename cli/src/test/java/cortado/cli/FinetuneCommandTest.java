@@ -258,7 +258,7 @@ class FinetuneCommandTest {
     }
 
     /**
-     * LoHa, LoKr and OFT (Linear layers only, as in peft: on a tiny Llama), VeRA and LN tuning (on GPT-2 too) train a
+     * LoHa, LoKr, OFT and BOFT (Linear layers only, as in peft: on a tiny Llama), VeRA and LN tuning (on GPT-2 too) train a
      * few steps, print the trainable line of the adapter they write, and that adapter loads back in PEFT's format and
      * changes the logits.
      */
@@ -273,6 +273,8 @@ class FinetuneCommandTest {
                 new Case("VERA", llama, "--method", "vera", "--r", "16", "--no-save-projection"),
                 new Case("VERA", base, "--method", "vera", "--r", "8", "--projection-prng-key", "4"),
                 new Case("OFT", llama, "--method", "oft", "--oft-block-size", "8", "--coft", "--coft-eps", "0.5"),
+                new Case("BOFT", llama, "--method", "boft", "--boft-block-size", "4", "--boft-butterfly-factor", "2",
+                        "--target-modules", "q_proj,v_proj,down_proj"),
                 new Case("LN_TUNING", base, "--method", "ln-tuning"))) {
             Path out = dir.resolve("method-" + String.join("", c.flags()).replace("-", "").replace(",", ""));
             List<String> args = new ArrayList<>(List.of("finetune", "--model", c.base().toString(), "--data",
@@ -294,6 +296,8 @@ class FinetuneCommandTest {
                 .allMatch(l -> l.startsWith("error: ") && l.contains("c_attn (Conv1D) is not supported"));
         for (String[] bad : List.of(new String[] {"--rank-dropout", "0.1", "--method", "vera"},
                 new String[] {"--r", "4", "--method", "oft", "--oft-block-size", "8"},
+                new String[] {"--boft-block-num", "4", "--method", "boft", "--boft-block-size", "8"},
+                new String[] {"--boft-dropout", "0.1", "--method", "oft"},
                 new String[] {"--decompose-factor", "0", "--method", "lokr"},
                 new String[] {"--coft-eps", "0.1", "--method", "ln-tuning"})) {
             CliRun.Result r = finetune(dir.resolve("unused"), bad);
@@ -498,7 +502,7 @@ class FinetuneCommandTest {
     void methodsAndOptionsThatAreNotBuiltAreUsageErrorsAndNotInTheHelp() {
         CliRun.Result help = CliRun.run("finetune", "--help");
         assertThat(help.code()).isZero();
-        assertThat(help.out()).contains("--method full|lora|qlora|dora|adalora|ia3|bitfit|loha|lokr|vera|oft|hra|trainable-tokens|ln-tuning")
+        assertThat(help.out()).contains("--method full|lora|qlora|dora|adalora|ia3|bitfit|loha|lokr|vera|oft|boft|hra|trainable-tokens|ln-tuning")
                 .contains("--target-modules")
                 .contains("--rslora");
         assertThat(help.out()).contains("--optimizer adamw|paged-adamw|adamw-8bit|paged-adamw-8bit|sgd|sgd-nesterov|lamb"

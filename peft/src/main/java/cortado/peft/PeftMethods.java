@@ -1,6 +1,7 @@
 package cortado.peft;
 
 import cortado.peft.bitfit.BitFitConfig;
+import cortado.peft.boft.BOFTConfig;
 import cortado.peft.ia3.IA3Config;
 import cortado.peft.lntuning.LNTuningConfig;
 import cortado.peft.loha.LoHaConfig;
@@ -20,13 +21,14 @@ public final class PeftMethods {
 
     /** The method names {@link #config} takes. */
     public static final List<String> NAMES = List.of("lora", "qlora", "ia3", "bitfit", "loha", "lokr", "vera", "oft",
-            "ln-tuning");
+            "boft", "ln-tuning");
 
     /**
      * Options, each null (or false) for the method's default.
      *
      * @param r             LoRA, LoHa, LoKr rank (peft default 8); VeRA's shared rank (default 256); OFT's blocks
-     *                      per layer (default: none, oft_block_size 32 instead)
+     *                      per layer (default: none, oft_block_size 32 instead); BOFT's
+ *                      blocks per layer (default: none, boft_block_size 4 instead)
      * @param alpha         LoRA, LoHa, LoKr alpha (peft default 8)
      * @param dropout       LoRA dropout (default 0)
      * @param targets       target_modules (null: the architecture's default; BitFit: every bias)
@@ -63,6 +65,8 @@ public final class PeftMethods {
             case "oft" -> (o.r() == null ? OFTConfig.ofBlockSize(32, o.targets())
                     : new OFTConfig(o.r(), 0, 0, o.targets(), false, null, true, null, null, null, false, 6e-5, false,
                             true, 5, null, null)).withModulesToSave(o.modulesToSave());
+            case "boft" -> (o.r() == null ? BOFTConfig.of(4, 1, o.targets()) : BOFTConfig.ofBlockNum(o.r(), 1, o.targets()))
+                    .withModulesToSave(o.modulesToSave());
             case "ln-tuning" -> LNTuningConfig.of(o.targets()).withModulesToSave(o.modulesToSave());
             default -> throw new PeftException("unknown PEFT method \"" + method + "\" (methods: "
                     + String.join(", ", NAMES) + ")");

@@ -88,6 +88,12 @@ public record BOFTConfig(int boftBlockSize, int boftBlockNum, int boftNButterfly
                 fanInFanOut, modulesToSave, initWeights, layersToTransform, layersPattern, baseModelNameOrPath, taskType);
     }
 
+    public BOFTConfig withModulesToSave(List<String> m) {
+        return new BOFTConfig(boftBlockSize, boftBlockNum, boftNButterflyFactor, boftDropout, targetModules,
+                excludeModules, fanInFanOut, m, initWeights, layersToTransform, layersPattern, baseModelNameOrPath,
+                taskType);
+    }
+
     /** The fields peft 0.21 writes for BOFT, sorted as its {@code save_pretrained} writes them. */
     @Override
     public Map<String, Object> toJson(Map<String, Object> autoMapping) {
