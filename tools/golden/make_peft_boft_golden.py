@@ -5,8 +5,8 @@ GPT-2's Conv1D: get_peft_model raises TypeError on GPT-2, so there is no GPT-2 c
 
 peft computes boft_n_butterfly_factor > 1 only through its CUDA extension fbd_cuda (FastBlockDiag); without it (any
 CPU) update_layer silently sets the factor to 1. For the cases with more factors this script stands in a plain-torch
-fbd_cuda (forward: torch.block_diag of each factor's blocks, the kernel's documented contract; backward: the matching
-blocks of the output gradient), so peft's own code runs its butterfly path: update_layer, block_butterfly_perm,
+fbd_cuda (tools/interop/boft_fbd.py: torch.block_diag of each factor's blocks, the kernel's documented contract), so
+peft's own code runs its butterfly path: update_layer, block_butterfly_perm,
 perm2mat, the bmm with boft_P, merge and unmerge are all peft's.
 
 For each case below, peft's get_peft_model wraps the base; boft_R (zero at init: R = I) is redrawn from N(0, 0.3²)
@@ -26,12 +26,15 @@ Run (CI has no torch, so the outputs are committed, a few KB):
 import argparse
 import json
 import os
+import sys
 
-import peft.tuners.boft.layer as boft_layer
 import torch
 from peft import BOFTConfig, PeftModel, get_peft_model
 from safetensors.torch import save_file
 from transformers import AutoModelForCausalLM
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "interop"))
+from boft_fbd import use_fbd  # noqa: E402
 
 B, T = 2, 6
 
@@ -43,27 +46,6 @@ CASES = [
     ("boft_llama_num8_f3", dict(boft_block_size=0, boft_block_num=8, boft_n_butterfly_factor=3,
                                 target_modules=["k_proj", "gate_proj"])),
 ]
-
-
-class TorchFbd:
-    """fbd_cuda's interface in plain torch: [N, D, H, H] -> ([N, D*H, D*H],) and its gradient back."""
-
-    @staticmethod
-    def forward(x):
-        return [torch.stack([torch.block_diag(*torch.unbind(f)) for f in torch.unbind(x)])]
-
-    @staticmethod
-    def backward(g, x):
-        n, d, h, _ = x.shape
-        out = torch.empty_like(x)
-        for k in range(d):
-            out[:, k] = g[:, k * h:(k + 1) * h, k * h:(k + 1) * h]
-        return [out]
-
-
-def use_fbd(on):
-    boft_layer._FBD_CUDA = TorchFbd if on else None
-    boft_layer.get_fbd_cuda = (lambda: TorchFbd) if on else (lambda: None)
 
 
 def load(golden):
