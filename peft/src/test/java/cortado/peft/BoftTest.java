@@ -192,6 +192,26 @@ class BoftTest {
     }
 
     @Test
+    void fanInFanOutIsResetOnLinearAndASecondAdapterSwitchesCleanly() {
+        CausalLm model = TinyModels.llama(4);
+        int[] ids = TinyModels.ids(B * T, 96, 1);
+        float[] plain = logits(model, ids);
+        PeftModel peft = PeftModel.wrap(model, new BOFTConfig(4, 0, 1, 0, null, null, true, null, false, null, null,
+                null, null), 3);
+        assertThat(((BOFTConfig) peft.config("default")).fanInFanOut()).as("peft resets it on Linear").isFalse();
+        float[] first = logits(model, ids);
+        assertThat(TinyModels.relDiff(first, plain)).isGreaterThan(1e-4);
+        peft.addAdapter("second", BOFTConfig.of(2, 2, TargetModules.of("v_proj")).withInitWeights(false), 5);
+        peft.setAdapter("second");
+        float[] second = logits(model, ids);
+        assertThat(TinyModels.relDiff(second, first)).isGreaterThan(1e-4);
+        peft.setAdapter("default");
+        assertThat(logits(model, ids)).containsExactly(first);
+        peft.deleteAdapter("second");
+        assertThat(logits(model, ids)).containsExactly(first);
+    }
+
+    @Test
     void badShapesAreRefusedWithPeftsMessages() throws Exception {
         assertThatThrownBy(() -> PeftModel.wrap(TinyModels.llama(1), BOFTConfig.of(5, 1, null), 0))
                 .isInstanceOf(PeftException.class).hasMessageContaining("in_features (32) must be divisible by boft_block_size (5)!");
