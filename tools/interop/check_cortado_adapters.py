@@ -2,7 +2,7 @@
 """Interop, Cortado -> HF PEFT / transformers: every adapter Cortado saved loads in Python on its base and the adapted
 model computes the logits and the loss Cortado computed.
 
-- LoRA, AdaLoRA (saved cut to its rank_pattern), IA3, LoHa, LoKr, VeRA, OFT, HRA, FourierFT and LN-tuning adapters (adapter_config.json + adapter_model.safetensors) load with
+- LoRA, AdaLoRA (saved cut to its rank_pattern), IA3, LoHa, LoKr, VeRA, OFT, BOFT, HRA, FourierFT and LN-tuning adapters (adapter_config.json + adapter_model.safetensors) load with
   PeftModel.from_pretrained with no missing or unexpected adapter key (VeRA: its shared base_model.vera_A / vera_B
   too, when save_projection is on). That covers DoRA (lora_magnitude_vector), LoRA on Embedding layers
   (lora_embedding_A/B, and the base table peft saves with an adapter that targets embed_tokens) and the initializations
@@ -42,13 +42,14 @@ from peft.utils import load_peft_weights, set_peft_model_state_dict
 from safetensors.torch import load_file
 from transformers import AutoModelForCausalLM
 
+from boft_fbd import use_fbd_for
 from cortado_reference import compare_logits, guide_perplexity, run
 
 # peft types whose adapter is one prompt_embeddings tensor in front of the input (or of every layer's keys and values).
 PROMPT_LEARNING = ("PROMPT_TUNING", "P_TUNING", "PREFIX_TUNING")
 
 # Parameter names of what an adapter trains, for filtering peft's missing keys down to the adapter's own.
-ADAPTER_MARKERS = ("lora_", "ia3_", "hada_", "lokr_", "vera_", "oft_R", "hra_u", "ln_tuning_layers",
+ADAPTER_MARKERS = ("lora_", "ia3_", "hada_", "lokr_", "vera_", "oft_R", "boft_R", "boft_s", "hra_u", "ln_tuning_layers",
                    "trainable_tokens_delta", "adaption_prompt", "adaption_gate",
                    ".modules_to_save.")
 
@@ -61,6 +62,7 @@ def shared_view(key):
 
 
 def load_peft(base, adapter_dir):
+    use_fbd_for(adapter_dir)   # BOFT with butterfly factors: peft's GPU path, on this CPU (boft_fbd.py)
     model = PeftModel.from_pretrained(base, adapter_dir)
     # The same weights again through peft's loader, to see its load result: every adapter key of the model must
     # come from the file (missing ones would stay at their init) and the file must hold nothing else.

@@ -24,6 +24,9 @@ public final class F {
         return MatMul.apply(a, b, transA, transB);
     }
 
+    /** A^-1 over the last two dimensions (a batch of small square matrices; torch.linalg.inv), differentiable. */
+    public static Tensor inverse(Tensor a) { return Inverse.apply(a); }
+
     /** x[..., in] @ weight[out, in]^T + bias[out] (bias may be null): nn.Linear. */
     public static Tensor linear(Tensor x, Tensor weight, Tensor bias) { return Linear.apply(x, weight, bias); }
 

@@ -6,6 +6,7 @@ import cortado.peft.TargetModules;
 import cortado.peft.adalora.AdaLoraConfig;
 import cortado.peft.adaptionprompt.AdaptionPromptConfig;
 import cortado.peft.bitfit.BitFitConfig;
+import cortado.peft.boft.BOFTConfig;
 import cortado.peft.bottleneck.BottleneckConfig;
 import cortado.peft.bottleneck.NonLinearity;
 import cortado.peft.fourierft.FourierFTConfig;
@@ -47,6 +48,8 @@ final class AdapterOptions {
             "no-save-projection", "d-initial");
     static final List<String> OFT_FLAGS = List.of("r", "oft-block-size", "target-modules", "coft", "coft-eps", "block-share",
             "cayley-neumann-terms");
+    static final List<String> BOFT_FLAGS = List.of("boft-block-size", "boft-block-num", "boft-butterfly-factor",
+            "boft-dropout", "target-modules");
     static final List<String> LN_TUNING_FLAGS = List.of("target-modules");
     static final List<String> HRA_FLAGS = List.of("r", "target-modules", "apply-gs");
     static final List<String> FOURIERFT_FLAGS = List.of("n-frequency", "scaling", "random-loc-seed", "zero-init",
@@ -70,7 +73,7 @@ final class AdapterOptions {
             "encoder-type", "encoder-hidden-size", "encoder-num-layers", "prefix-projection", "init-r", "target-r",
             "tinit", "tfinal", "delta-t", "orth-reg-weight", "total-step", "reduction-factor", "non-linearity",
             "adapter-scaling", "leave-out", "token-indices", "n-frequency", "scaling", "random-loc-seed", "zero-init", "adapter-len",
-            "adapter-layers");
+            "adapter-layers", "boft-block-size", "boft-block-num", "boft-butterfly-factor", "boft-dropout");
 
     private AdapterOptions() {}
 
@@ -116,6 +119,12 @@ final class AdapterOptions {
                 .option("coft-eps", "E", "OFT: COFT's radius (peft's eps)", "6e-5")
                 .flag("block-share", "OFT: one rotation block shared by every block of a layer")
                 .option("cayley-neumann-terms", "N", "OFT: terms of the Cayley-Neumann series", "5")
+                .option("boft-block-size", "B", "BOFT: the rotation block size (default 4; 0 with --boft-block-num)", "4")
+                .option("boft-block-num", "N", "BOFT: blocks per layer instead of --boft-block-size", "0")
+                .option("boft-butterfly-factor", "F", "BOFT: butterfly factors (1: block-diagonal; each more doubles"
+                        + " the span of a rotation; in_features must divide by block size x 2^(F-1))", "1")
+                .option("boft-dropout", "P", "BOFT: multiplicative dropout, that share of one factor's blocks set to"
+                        + " the identity in a training step", "0")
                 .option("num-virtual-tokens", "P", "prompt-tuning, p-tuning, prefix-tuning: the virtual tokens (each"
                         + " takes a position of the context window)", "20")
                 .option("prompt-init", "random|text|sample-vocab", "prompt-tuning: the virtual tokens start as N(0, 1)"
@@ -221,6 +230,16 @@ final class AdapterOptions {
         return new OFTConfig(r, block, 0, targets(a, "target-modules"), false, null, true, null, null, List.of(),
                 a.bool("coft"), eps, a.bool("block-share"), true, a.positiveInt("cayley-neumann-terms"), modelDir,
                 "CAUSAL_LM");
+    }
+
+    static PeftConfig boft(Args a, String modelDir) throws UsageException {
+        int num = a.nonNegativeInt("boft-block-num");
+        int size = num != 0 && !a.has("boft-block-size") ? 0 : a.nonNegativeInt("boft-block-size");
+        if (num != 0 && size != 0) throw new UsageException("--boft-block-size and --boft-block-num exclude each other"
+                + " (block size x blocks = in_features): give one");
+        if (num == 0 && size == 0) throw new UsageException("--boft-block-size must be positive (or give --boft-block-num)");
+        return new BOFTConfig(size, num, a.positiveInt("boft-butterfly-factor"), probability(a, "boft-dropout"),
+                targets(a, "target-modules"), null, false, List.of(), true, null, null, modelDir, "CAUSAL_LM");
     }
 
     static PeftConfig adalora(Args a, String modelDir) throws UsageException {

@@ -49,6 +49,9 @@ final class FinetuneMethods {
                     + " per layer", false, AdapterOptions.VERA_FLAGS, AdapterOptions::vera),
             new Method("oft", "OFT: a learned block-diagonal rotation (Cayley-Neumann) of each target's input; Linear"
                     + " layers only", false, AdapterOptions.OFT_FLAGS, AdapterOptions::oft),
+            new Method("boft", "BOFT (Liu et al. 2024): a learned butterfly product of permuted block-diagonal Cayley"
+                    + " rotations of each target's input and a per-output scale; Linear layers only", false,
+                    AdapterOptions.BOFT_FLAGS, AdapterOptions::boft),
             new Method("hra", "HRA (Yuan et al. 2024): each target's weight times a chain of r learned Householder"
                     + " reflections of its input (--apply-gs: orthonormalized first); Linear layers only", false,
                     AdapterOptions.HRA_FLAGS, AdapterOptions::hra),

@@ -258,8 +258,8 @@ class FinetuneCommandTest {
     }
 
     /**
-     * LoHa, LoKr and OFT (Linear layers only, as in peft: on a tiny Llama), VeRA, LN tuning, FourierFT and LLaMA-Adapter
-     * (on GPT-2 too) train a few steps, print the trainable line of the adapter they write, and that adapter loads back in PEFT's format and
+     * LoHa, LoKr, OFT and BOFT (Linear layers only, as in peft: on a tiny Llama), VeRA, LN tuning, FourierFT and
+     * LLaMA-Adapter (on GPT-2 too) train a few steps, print the trainable line of the adapter they write, and that adapter loads back in PEFT's format and
      * changes the logits.
      */
     @Test
@@ -273,6 +273,8 @@ class FinetuneCommandTest {
                 new Case("VERA", llama, "--method", "vera", "--r", "16", "--no-save-projection"),
                 new Case("VERA", base, "--method", "vera", "--r", "8", "--projection-prng-key", "4"),
                 new Case("OFT", llama, "--method", "oft", "--oft-block-size", "8", "--coft", "--coft-eps", "0.5"),
+                new Case("BOFT", llama, "--method", "boft", "--boft-block-size", "4", "--boft-butterfly-factor", "2",
+                        "--target-modules", "q_proj,v_proj,down_proj"),
                 new Case("LN_TUNING", base, "--method", "ln-tuning"),
                 new Case("FOURIERFT", base, "--method", "fourierft", "--n-frequency", "64", "--scaling", "20"),
                 new Case("FOURIERFT", llama, "--method", "fourierft", "--n-frequency", "50", "--zero-init"),
@@ -299,6 +301,8 @@ class FinetuneCommandTest {
                 .allMatch(l -> l.startsWith("error: ") && l.contains("c_attn (Conv1D) is not supported"));
         for (String[] bad : List.of(new String[] {"--rank-dropout", "0.1", "--method", "vera"},
                 new String[] {"--r", "4", "--method", "oft", "--oft-block-size", "8"},
+                new String[] {"--boft-block-num", "4", "--method", "boft", "--boft-block-size", "8"},
+                new String[] {"--boft-dropout", "0.1", "--method", "oft"},
                 new String[] {"--decompose-factor", "0", "--method", "lokr"},
                 new String[] {"--coft-eps", "0.1", "--method", "ln-tuning"},
                 new String[] {"--adapter-len", "0", "--method", "adaption-prompt"},
@@ -506,7 +510,7 @@ class FinetuneCommandTest {
     void methodsAndOptionsThatAreNotBuiltAreUsageErrorsAndNotInTheHelp() {
         CliRun.Result help = CliRun.run("finetune", "--help");
         assertThat(help.code()).isZero();
-        assertThat(help.out()).contains("--method full|lora|qlora|dora|adalora|ia3|bitfit|loha|lokr|vera|oft|hra|fourierft|trainable-tokens|ln-tuning"
+        assertThat(help.out()).contains("--method full|lora|qlora|dora|adalora|ia3|bitfit|loha|lokr|vera|oft|boft|hra|fourierft|trainable-tokens|ln-tuning"
                         + "|houlsby|pfeiffer|parallel-adapter|compacter|compacter++|prompt-tuning|p-tuning|prefix-tuning"
                         + "|adaption-prompt")
                 .contains("--target-modules")

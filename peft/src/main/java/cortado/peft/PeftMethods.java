@@ -2,6 +2,7 @@ package cortado.peft;
 
 import cortado.peft.adaptionprompt.AdaptionPromptConfig;
 import cortado.peft.bitfit.BitFitConfig;
+import cortado.peft.boft.BOFTConfig;
 import cortado.peft.fourierft.FourierFTConfig;
 import cortado.peft.ia3.IA3Config;
 import cortado.peft.lntuning.LNTuningConfig;
@@ -22,13 +23,14 @@ public final class PeftMethods {
 
     /** The method names {@link #config} takes. */
     public static final List<String> NAMES = List.of("lora", "qlora", "ia3", "bitfit", "loha", "lokr", "vera", "oft",
-            "ln-tuning", "fourierft", "adaption-prompt");
+            "boft", "ln-tuning", "fourierft", "adaption-prompt");
 
     /**
      * Options, each null (or false) for the method's default.
      *
      * @param r             LoRA, LoHa, LoKr rank (peft default 8); VeRA's shared rank (default 256); OFT's blocks
-     *                      per layer (default: none, oft_block_size 32 instead); FourierFT's n_frequency (default
+     *                      per layer (default: none, oft_block_size 32 instead); BOFT's blocks per layer
+     *                      (default: none, boft_block_size 4 instead); FourierFT's n_frequency (default
      *                      1000)
      * @param alpha         LoRA, LoHa, LoKr alpha (peft default 8)
      * @param dropout       LoRA dropout (default 0)
@@ -73,6 +75,8 @@ public final class PeftMethods {
             case "oft" -> (o.r() == null ? OFTConfig.ofBlockSize(32, o.targets())
                     : new OFTConfig(o.r(), 0, 0, o.targets(), false, null, true, null, null, null, false, 6e-5, false,
                             true, 5, null, null)).withModulesToSave(o.modulesToSave());
+            case "boft" -> (o.r() == null ? BOFTConfig.of(4, 1, o.targets()) : BOFTConfig.ofBlockNum(o.r(), 1, o.targets()))
+                    .withModulesToSave(o.modulesToSave());
             case "fourierft" -> FourierFTConfig.of(o.r() == null ? 1000 : o.r(), 150.0, o.targets())
                     .withModulesToSave(o.modulesToSave());
             case "ln-tuning" -> LNTuningConfig.of(o.targets()).withModulesToSave(o.modulesToSave());

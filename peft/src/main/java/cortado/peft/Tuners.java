@@ -22,6 +22,7 @@ public final class Tuners {
                 new cortado.peft.oft.OFTTuner(), new cortado.peft.lntuning.LNTuningTuner(),
                 new cortado.peft.prompttuning.PromptTuningTuner(), new cortado.peft.ptuning.PTuningTuner(),
                 new cortado.peft.prefixtuning.PrefixTuningTuner(), new cortado.peft.adalora.AdaLoraTuner(), new cortado.peft.hra.HRATuner(), new cortado.peft.fourierft.FourierFTTuner(),
+                new cortado.peft.boft.BOFTTuner(),
                 new cortado.peft.bottleneck.BottleneckTuner(),
                 new cortado.peft.trainabletokens.TrainableTokensTuner(),
                 new cortado.peft.adaptionprompt.AdaptionPromptTuner())) BY_TYPE.put(t.peftType(), t);

@@ -27,10 +27,10 @@ class PeftMethodsTest {
         assertThat(custom.modulesToSave()).containsExactly("lm_head");
         assertThat(PeftMethods.config("ia3", none)).isInstanceOf(IA3Config.class);
         assertThat(PeftMethods.config("bitfit", none)).isInstanceOf(BitFitConfig.class);
-        // Each wraps a model through the one entry point (LoHa, LoKr and OFT take Linear layers: a Llama).
+        // Each wraps a model through the one entry point (LoHa, LoKr, OFT and BOFT take Linear layers: a Llama).
         PeftMethods.Options twoLayers = new PeftMethods.Options(null, null, null, null, false, null, null, 2);
         for (String m : PeftMethods.NAMES)
-            assertThat(PeftModel.wrap(List.of("loha", "lokr", "oft").contains(m) ? TinyModels.llama(1) : TinyModels.gpt2(1),
+            assertThat(PeftModel.wrap(List.of("loha", "lokr", "oft", "boft").contains(m) ? TinyModels.llama(1) : TinyModels.gpt2(1),
                     PeftMethods.config(m, m.equals("adaption-prompt") ? twoLayers : none), 0).trainableAndAll()[0])
                     .as(m).isPositive();
         assertThat(PeftMethods.config("adaption-prompt", twoLayers))
@@ -42,6 +42,6 @@ class PeftMethodsTest {
     @Test
     void anUnknownNameListsTheMethods() {
         assertThatThrownBy(() -> PeftMethods.config("prefix", PeftMethods.Options.defaults()))
-                .isInstanceOf(PeftException.class).hasMessage("unknown PEFT method \"prefix\" (methods: lora, qlora, ia3, bitfit, loha, lokr, vera, oft, ln-tuning, fourierft, adaption-prompt)");
+                .isInstanceOf(PeftException.class).hasMessage("unknown PEFT method \"prefix\" (methods: lora, qlora, ia3, bitfit, loha, lokr, vera, oft, boft, ln-tuning, fourierft, adaption-prompt)");
     }
 }

@@ -11,6 +11,7 @@ import cortado.peft.AdapterDict;
 import cortado.peft.BaseTunerLayer;
 import cortado.peft.PeftException;
 import cortado.tensor.Tensor;
+import cortado.tensor.linalg.BatchedInverse;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -97,34 +98,22 @@ public final class OFTLayer extends BaseTunerLayer {
         return weight().value().backend().fromArray(f, in, in);
     }
 
-    /** The inverse of a block-diagonal {@code [n, n]} matrix, block by block (Gauss-Jordan, partial pivoting). */
+    /** The inverse of a block-diagonal {@code [n, n]} matrix, block by block. */
     static double[] invertBlocks(double[] m, int n, int b) {
-        double[] inv = new double[n * n];
-        for (int o = 0; o < n; o += b) {
-            double[] a = new double[b * 2 * b];
-            for (int i = 0; i < b; i++) {
-                for (int j = 0; j < b; j++) a[i * 2 * b + j] = m[(o + i) * n + o + j];
-                a[i * 2 * b + b + i] = 1;
-            }
-            for (int col = 0; col < b; col++) {
-                int piv = col;
-                for (int i = col + 1; i < b; i++) if (Math.abs(a[i * 2 * b + col]) > Math.abs(a[piv * 2 * b + col])) piv = i;
-                if (a[piv * 2 * b + col] == 0) throw new PeftException("cannot unmerge OFT: a rotation block is singular");
-                for (int j = 0; j < 2 * b; j++) {
-                    double t = a[col * 2 * b + j]; a[col * 2 * b + j] = a[piv * 2 * b + j]; a[piv * 2 * b + j] = t;
-                }
-                double d = a[col * 2 * b + col];
-                for (int j = 0; j < 2 * b; j++) a[col * 2 * b + j] /= d;
-                for (int i = 0; i < b; i++) {
-                    if (i == col) continue;
-                    double f = a[i * 2 * b + col];
-                    if (f != 0) for (int j = 0; j < 2 * b; j++) a[i * 2 * b + j] -= f * a[col * 2 * b + j];
-                }
-            }
-            for (int i = 0; i < b; i++)
-                for (int j = 0; j < b; j++) inv[(o + i) * n + o + j] = a[i * 2 * b + b + j];
+        int blocks = n / b;
+        double[] packed = new double[blocks * b * b];
+        for (int k = 0; k < blocks; k++)
+            for (int i = 0; i < b; i++) System.arraycopy(m, (k * b + i) * n + k * b, packed, (k * b + i) * b, b);
+        double[] inv;
+        try {
+            inv = BatchedInverse.invert(packed, blocks, b);
+        } catch (IllegalArgumentException e) {
+            throw new PeftException("cannot unmerge OFT: a rotation block is singular");
         }
-        return inv;
+        double[] out = new double[n * n];
+        for (int k = 0; k < blocks; k++)
+            for (int i = 0; i < b; i++) System.arraycopy(inv, (k * b + i) * b, out, (k * b + i) * n + k * b, b);
+        return out;
     }
 
     @Override

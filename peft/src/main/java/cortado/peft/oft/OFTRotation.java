@@ -109,15 +109,18 @@ public final class OFTRotation extends Module {
     public Tensor rotate(Tensor x) {
         int[] shape = x.shape();
         int n = x.numel() / inFeatures, b = blockSize;
-        Tensor r = rotations();
-        Tensor rotated;
-        if (r.size(0) == 1) {
-            rotated = F.matmul(F.reshape(x, n * blocks, b), F.reshape(r, b, b));
-        } else {
-            Tensor perBlock = F.contiguous(F.permute(F.reshape(x, n, blocks, b), 1, 0, 2));   // [blocks, n, b]
-            rotated = F.contiguous(F.permute(F.matmul(perBlock, r), 1, 0, 2));               // [n, blocks, b]
-        }
-        return F.reshape(rotated, shape);
+        return F.reshape(blockwise(F.reshape(x, n, inFeatures), rotations(), blocks, b), shape);
+    }
+
+    /**
+     * {@code x [n, blocks * b]} with each block of b columns multiplied by its matrix of {@code r [blocks, b, b]}
+     * (or the one matrix of {@code r [1, b, b]}): a row vector times a block-diagonal matrix, without building it.
+     */
+    public static Tensor blockwise(Tensor x, Tensor r, int blocks, int b) {
+        int n = x.size(0);
+        if (r.size(0) == 1) return F.reshape(F.matmul(F.reshape(x, n * blocks, b), F.reshape(r, b, b)), n, blocks * b);
+        Tensor perBlock = F.contiguous(F.permute(F.reshape(x, n, blocks, b), 1, 0, 2));   // [blocks, n, b]
+        return F.reshape(F.contiguous(F.permute(F.matmul(perBlock, r), 1, 0, 2)), n, blocks * b);
     }
 
     /** The block-diagonal matrix {@code [in, in]} of the rotation, detached, in double (peft's {@code get_weight}). */

@@ -33,6 +33,7 @@ import cortado.peft.adalora.AdaLoraConfig;
 import cortado.peft.adaptionprompt.AdaptionPromptConfig;
 import cortado.peft.fourierft.FourierFTConfig;
 import cortado.peft.hra.HRAConfig;
+import cortado.peft.boft.BOFTConfig;
 import cortado.peft.trainabletokens.TrainableTokensConfig;
 import cortado.peft.TargetModules;
 import cortado.quant.prune.StructuredPruner;
@@ -365,6 +366,23 @@ class TransformersInteropTest {
     }
 
     /**
+     * BOFT adapters Cortado trains and saves (block size 4 with one factor on the default targets; 8 blocks with three
+     * butterfly factors and dropout in training on k, o and down projections, which peft computes through its fbd_cuda
+     * path, run by tools/interop/boft_fbd.py's stand-in) load in PEFT's {@code PeftModel.from_pretrained} with no
+     * missing or unexpected key and give Cortado's logits and loss (tools/interop/check_cortado_adapters.py, 1e-5).
+     */
+    @Test
+    void boftAdaptersCortadoTrainsLoadInPeftWithTheSameLogits() throws IOException {
+        Path python = python();
+        List<String> dirs = List.of(
+                trainAndSaveAdapter("boft_llama_default", "llama", BOFTConfig.of(4, 1, null)).toString(),
+                trainAndSaveAdapter("boft_llama_butterfly", "llama", BOFTConfig.ofBlockNum(8, 3,
+                        TargetModules.of("k_proj", "o_proj", "down_proj")).withDropout(0.25)).toString());
+        String out = runPython(python, "check_cortado_adapters.py", dirs);
+        assertThat(out.lines().filter(l -> l.contains("\"ok\": true")).count()).as(out).isEqualTo(dirs.size());
+    }
+
+    /**
      * TRAINABLE_TOKENS adapters Cortado trains and saves (rows of the input embedding) load in PEFT's
      * {@code PeftModel.from_pretrained} with no missing or unexpected key and give Cortado's logits and loss
      * (tools/interop/check_cortado_adapters.py, 1e-5).
@@ -442,6 +460,7 @@ class TransformersInteropTest {
         float[] idf = new float[ids.length], lf = new float[ids.length];
         for (int i = 0; i < ids.length; i++) { idf[i] = ids[i]; lf[i] = labels[i]; }
         Map<String, Tensor> ref = new LinkedHashMap<>();
+        model.module().eval();   // new adapter layers start in training mode (dropout), as peft's script evaluates
         try (NoGrad g = NoGrad.enter()) {
             ref.put("logits", model.forward(ids, b, t).contiguous());
             ref.put("loss", model.loss(ids, labels, b, t).contiguous());
