@@ -20,7 +20,8 @@ public final class Tuners {
         for (Tuner<?> t : List.of(new LoraTuner(), new IA3Tuner(), new BitFitTuner(), new LoHaTuner(),
                 new LoKrTuner(), new cortado.peft.vera.VeraTuner(),
                 new cortado.peft.oft.OFTTuner(), new cortado.peft.lntuning.LNTuningTuner(),
-                new cortado.peft.prompttuning.PromptTuningTuner(), new cortado.peft.ptuning.PTuningTuner(),
+                new cortado.peft.prompttuning.PromptTuningTuner(),
+                new cortado.peft.multitaskprompttuning.MultitaskPromptTuningTuner(), new cortado.peft.ptuning.PTuningTuner(),
                 new cortado.peft.prefixtuning.PrefixTuningTuner(), new cortado.peft.adalora.AdaLoraTuner(), new cortado.peft.hra.HRATuner(),
                 new cortado.peft.bottleneck.BottleneckTuner(),
                 new cortado.peft.trainabletokens.TrainableTokensTuner())) BY_TYPE.put(t.peftType(), t);

@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * A causal LM with a prompt-learning adapter, peft's {@code PeftModelForCausalLM} for prompt learning: the module tree
@@ -41,6 +42,8 @@ public final class PromptLearningLm extends Module implements CausalLm {
     private final Map<String, PromptLearningConfig> configs = new LinkedHashMap<>();
     private String active;
     private boolean enabled = true;
+    /** Each row's task (multitask prompt tuning's task_ids) for the calls inside {@link #withTaskIds}, else null. */
+    private int[] taskIds;
 
     /** The per-adapter encoders, peft's {@code prompt_encoder} ModuleDict. */
     static final class Encoders extends Module {
@@ -79,6 +82,31 @@ public final class PromptLearningLm extends Module implements CausalLm {
         encoder(name);
         active = name;
         enabled = on;
+    }
+
+    /**
+     * Runs {@code body} with row b of every forward, loss and prefill in it taking task {@code taskIds[b]}: peft's
+     * {@code task_ids} argument, which multitask prompt tuning needs (the other methods have one prompt for every
+     * row and ignore it). Generation takes it too: the prompt goes in at the prefill, one row per task id.
+     */
+    public <T> T withTaskIds(int[] taskIds, Supplier<T> body) {
+        int[] before = this.taskIds;
+        this.taskIds = taskIds == null ? null : taskIds.clone();
+        try {
+            return body.get();
+        } finally {
+            this.taskIds = before;
+        }
+    }
+
+    /** {@link #forward(int[], int, int)} with a task id per row ({@link #withTaskIds}). */
+    public Tensor forward(int[] ids, int[] taskIds, int batch, int seq) {
+        return withTaskIds(taskIds, () -> forward(ids, batch, seq));
+    }
+
+    /** {@link #loss(int[], int[], int, int)} with a task id per row ({@link #withTaskIds}). */
+    public Tensor loss(int[] ids, int[] targets, int[] taskIds, int batch, int seq) {
+        return withTaskIds(taskIds, () -> loss(ids, targets, batch, seq));
     }
 
     private boolean prompting() { return enabled && active != null; }
@@ -300,14 +328,14 @@ public final class PromptLearningLm extends Module implements CausalLm {
      * cache's, none without one), so the row reads {@code [padding][prompt][tokens]}.
      */
     private Tensor withPrompt(Tensor inputsEmbeds, int batch, int seq, KvCache cache) {
-        Tensor prompt = encoder(active).output();
-        int c = prompt.size(1);
+        List<Tensor> prompts = encoder(active).rowOutputs(taskIds, batch);
+        int c = prompts.get(0).size(1);
         Tensor rows = InputsEmbeds.rows(inputsEmbeds, batch, seq, c);
         List<Tensor> parts = new ArrayList<>();
         for (int b = 0; b < batch; b++) {
             int pad = cache == null ? 0 : cache.padding(b);
             if (pad > 0) parts.add(F.slice(rows, 0, b * seq, b * seq + pad));
-            parts.add(prompt);
+            parts.add(prompts.get(b));
             if (pad < seq) parts.add(F.slice(rows, 0, b * seq + pad, (b + 1) * seq));
         }
         return F.concat(0, parts.toArray(Tensor[]::new));
