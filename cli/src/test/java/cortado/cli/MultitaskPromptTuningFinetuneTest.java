@@ -25,8 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code cortado finetune --method multitask-prompt-tuning} on gpt2-tiny and JSONL rows of two tasks (each row its
  * {@code task_id}): the adapter is peft's (three tensors, num_tasks 2) and loads back; with each row's own task id its
  * loss is below the frozen base's, and each task's rows do better under their own task's prompt than the other's;
- * a bad row (a task id out of range, none) is one error line naming the file and line; flags that do not apply are
- * usage errors.
+ * the run resumes from its adapter; a bad row (a task id out of range, none) is one error line naming the file and
+ * line; flags that do not apply are usage errors.
  */
 class MultitaskPromptTuningFinetuneTest {
     @TempDir static Path dir;
@@ -95,6 +95,12 @@ class MultitaskPromptTuningFinetuneTest {
             System.out.printf("task %d rows: own prompt %.4f, other task's %.4f, frozen base %.4f%n", row, own, other, plain);
             assertThat(own).as("task " + row).isLessThan(plain).isLessThan(other);
         }
+        // The file holds every trained tensor, so a run resumes from it.
+        CliRun.Result resumed = finetune(rows, out, "--method", "multitask-prompt-tuning", "--seq", "24",
+                "--num-tasks", "2", "--num-ranks", "2", "--num-virtual-tokens", "4", "--steps", "82", "--lr", "2e-2",
+                "--resume");
+        assertThat(resumed.code()).as(resumed.err()).isZero();
+        assertThat(resumed.out()).contains("resuming at step 80 of 82");
     }
 
     @Test
