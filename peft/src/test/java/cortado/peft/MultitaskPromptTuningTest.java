@@ -118,6 +118,13 @@ class MultitaskPromptTuningTest {
                 .hasMessage("1 task ids for a batch of 2 rows (one per row)");
         assertThatThrownBy(() -> lm.forward(ids, B, T)).isInstanceOf(PeftException.class)
                 .hasMessageStartingWith("task_ids cannot be None");
+        // One task for every row of calls that give no task ids, until turned off.
+        lm.taskForEveryRow(1);
+        try (NoGrad g = NoGrad.enter()) {
+            assertThat(lm.forward(ids, B, T).toArray()).containsExactly(lm.forward(ids, new int[] {1, 1}, B, T).toArray());
+        }
+        lm.taskForEveryRow(-1);
+        assertThatThrownBy(() -> lm.forward(ids, B, T)).hasMessageStartingWith("task_ids cannot be None");
         assertThatThrownBy(() -> MultitaskPromptTuningConfig.of(2, 0, 1)).hasMessage("num_tasks must be a positive integer, got 0");
         assertThatThrownBy(() -> MultitaskPromptTuningConfig.of(2, 1, 1).withInit("SAMPLE_VOCAB", null, null, null, 0))
                 .hasMessageStartingWith("prompt_tuning_init must be one of [TEXT, RANDOM, AVERAGE_SOURCE_TASKS");

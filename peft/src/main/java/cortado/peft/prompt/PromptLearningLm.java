@@ -44,6 +44,8 @@ public final class PromptLearningLm extends Module implements CausalLm {
     private boolean enabled = true;
     /** Each row's task (multitask prompt tuning's task_ids) for the calls inside {@link #withTaskIds}, else null. */
     private int[] taskIds;
+    /** The task of every row of a call given no task ids ({@link #taskForEveryRow}), or -1 for none. */
+    private int everyRowTask = -1;
 
     /** The per-adapter encoders, peft's {@code prompt_encoder} ModuleDict. */
     static final class Encoders extends Module {
@@ -97,6 +99,20 @@ public final class PromptLearningLm extends Module implements CausalLm {
         } finally {
             this.taskIds = before;
         }
+    }
+
+    /**
+     * Makes every row of every later call given no task ids ({@link #withTaskIds}) take task {@code task}, e.g. a
+     * one-task adapter served or scored by code that knows no task ids; -1 turns it off (such calls are refused
+     * again, as peft refuses task_ids None).
+     */
+    public void taskForEveryRow(int task) { everyRowTask = task; }
+
+    private int[] taskIds(int batch) {
+        if (taskIds != null || everyRowTask < 0) return taskIds;
+        int[] all = new int[batch];
+        Arrays.fill(all, everyRowTask);
+        return all;
     }
 
     /** {@link #forward(int[], int, int)} with a task id per row ({@link #withTaskIds}). */
@@ -328,7 +344,7 @@ public final class PromptLearningLm extends Module implements CausalLm {
      * cache's, none without one), so the row reads {@code [padding][prompt][tokens]}.
      */
     private Tensor withPrompt(Tensor inputsEmbeds, int batch, int seq, KvCache cache) {
-        List<Tensor> prompts = encoder(active).rowOutputs(taskIds, batch);
+        List<Tensor> prompts = encoder(active).rowOutputs(taskIds(batch), batch);
         int c = prompts.get(0).size(1);
         Tensor rows = InputsEmbeds.rows(inputsEmbeds, batch, seq, c);
         List<Tensor> parts = new ArrayList<>();
