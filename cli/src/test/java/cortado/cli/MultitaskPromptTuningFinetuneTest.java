@@ -101,6 +101,24 @@ class MultitaskPromptTuningFinetuneTest {
                 "--resume");
         assertThat(resumed.code()).as(resumed.err()).isZero();
         assertThat(resumed.out()).contains("resuming at step 80 of 82");
+        // The inference commands take the rows' task with --task-id: generation continues a task's row its way.
+        for (int task = 0; task < 2; task++) {
+            CliRun.Result g = CliRun.run("generate", "--model", base.toString(), "--adapter", out.toString(), "--task-id",
+                    Integer.toString(task), "--prompt", TEXTS[task].substring(0, 8), "--max-new-tokens", "6",
+                    "--temperature", "0");
+            assertThat(g.code()).as(g.err()).isZero();
+            System.out.printf("task %d generates: %s%n", task, g.out().strip());
+        }
+        for (var c : List.of(Map.entry(new String[] {}, "is multitask prompt tuning: give the rows' task with --task-id 0..1"),
+                Map.entry(new String[] {"--task-id", "2"}, "--task-id 2 is out of range: adapter 'default' has 2 task(s), 0..1"))) {
+            List<String> args = new ArrayList<>(List.of("generate", "--model", base.toString(), "--adapter",
+                    out.toString(), "--prompt", "the", "--max-new-tokens", "2"));
+            args.addAll(Arrays.asList(c.getKey()));
+            CliRun.Result g = CliRun.run(args.toArray(String[]::new));
+            assertThat(g.code()).as(c.getValue()).isEqualTo(Main.USAGE);
+            assertThat(g.err().lines().filter(l -> l.startsWith("error: ")).toList()).hasSize(1)
+                    .allMatch(l -> l.contains(c.getValue()));
+        }
     }
 
     @Test
