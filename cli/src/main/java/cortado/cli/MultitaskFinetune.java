@@ -72,6 +72,9 @@ final class MultitaskFinetune {
         if (cfg.valEvery() > 0 || a.has("val-data"))
             throw new UsageException("--method " + METHOD + " has no validation loss yet (held-out rows need task"
                     + " ids): leave out --val-every and --val-data");
+        if (cfg.sequential())
+            throw new UsageException("--data-order sequential reads a token stream; --method " + METHOD
+                    + " draws whole rows");
         if (tok == null) throw new CliException(p.dir() + ": no tokenizer for the JSONL rows (give --tokenizer)");
         Path data = Path.of(a.string("data"));
         int numTasks = a.positiveInt("num-tasks");

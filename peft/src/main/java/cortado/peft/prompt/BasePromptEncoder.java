@@ -19,7 +19,10 @@ public abstract class BasePromptEncoder extends Module {
 
     protected BasePromptEncoder(int tokens, int width) { embedding = child("embedding", new Embedding(tokens, width)); }
 
-    /** What the prompt is for every row, {@code [P, width]}, through autograd (gradients reach the encoder). */
+    /**
+     * What the prompt is for every row, {@code [P, width]}, through autograd (gradients reach the encoder);
+     * multitask prompt tuning's is its shared table, which {@link #rowOutputs} scales per row's task.
+     */
     public abstract Tensor output();
 
     /**

@@ -34,7 +34,9 @@ import java.util.function.Supplier;
  * {@code [padding][virtual tokens][tokens]}, or the prefix then padding then tokens, its positions counted from its
  * first virtual token), which is what peft's batched generation does for prefix tuning (for prompt tuning and
  * P-tuning peft places the prompt before the padding and counts positions through it, so padded rows differ there).
- * The context window left for tokens is the base's minus P ({@link #config()}).
+ * The context window left for tokens is the base's minus P ({@link #config()}). Multitask prompt tuning's prompt
+ * depends on each row's task: the calls take the rows' task ids from {@link #withTaskIds} (or one task for every row,
+ * {@link #taskForEveryRow}), and refuse to run without them.
  */
 public final class PromptLearningLm extends Module implements CausalLm {
     private final CausalLm base;
