@@ -11,7 +11,9 @@ model computes the logits and the loss Cortado computed.
   LoRA Embedding layers, or the check fails.
 - Prompt tuning, P-tuning and prefix tuning adapters (one tensor, prompt_embeddings: the encoder's output) load with
   PeftModel.from_pretrained as that method; the logits compared are the tokens' (peft's first num_virtual_tokens
-  positions, the virtual tokens', are dropped for prompt tuning and P-tuning).
+  positions, the virtual tokens', are dropped for prompt tuning and P-tuning). Multitask prompt tuning's hold the
+  table prompt_embeddings, prefix_task_cols and prefix_task_rows, and cortado_logits.safetensors then holds each row's
+  task_ids [B] too, passed to the model.
 - BitFit (bitfit_config.json + bitfit_model.safetensors: the trained biases, and any modules_to_save, under the base's
   own names) loads with model.load_state_dict(tensors, strict=False) with no unexpected key; its missing keys are
   the frozen weights, which keep the base's values.
@@ -46,7 +48,9 @@ from boft_fbd import use_fbd_for
 from cortado_reference import compare_logits, guide_perplexity, run
 
 # peft types whose adapter is one prompt_embeddings tensor in front of the input (or of every layer's keys and values).
-PROMPT_LEARNING = ("PROMPT_TUNING", "P_TUNING", "PREFIX_TUNING")
+PROMPT_LEARNING = ("PROMPT_TUNING", "MULTITASK_PROMPT_TUNING", "P_TUNING", "PREFIX_TUNING")
+# what each saves: the encoder's output, and multitask prompt tuning's task factors beside its table
+PROMPT_KEYS = {"MULTITASK_PROMPT_TUNING": {"prompt_embeddings", "prefix_task_cols", "prefix_task_rows"}}
 
 # Parameter names of what an adapter trains, for filtering peft's missing keys down to the adapter's own.
 ADAPTER_MARKERS = ("lora_", "ia3_", "hada_", "lokr_", "vera_", "oft_R", "boft_R", "boft_s", "hra_u", "ln_tuning_layers",
@@ -112,12 +116,13 @@ def check(path, tol):
                        "init_lora_weights": config.get("init_lora_weights")})
     prompt = None if bitfit else config.get("peft_type") in PROMPT_LEARNING
     if prompt:   # one tensor, the encoder's output; the logits of the virtual tokens come first
-        kinds_ok = kinds_ok and set(saved) == {"prompt_embeddings"} and \
+        keys = PROMPT_KEYS.get(config["peft_type"], {"prompt_embeddings"})
+        kinds_ok = kinds_ok and set(saved) == keys and \
             model.active_peft_config.peft_type == config["peft_type"]
         report["prompt_embeddings"] = list(saved["prompt_embeddings"].shape)
         # load_state_dict leaves prompt_embeddings over (the encoder is no model parameter): peft then loads it into
         # the encoder itself (_load_adapter_state_dict), as for its own files.
-        unexpected = [k for k in unexpected if k != "prompt_embeddings"]
+        unexpected = [k for k in unexpected if k not in keys]
     ref, logits, same_shape, rel = compare_logits(
         model, path, config["num_virtual_tokens"] if prompt and config["peft_type"] != "PREFIX_TUNING" else 0)
     labels = ref["labels"].round().long()

@@ -12,12 +12,14 @@ from transformers.utils import logging
 
 def compare_logits(model, path, drop=0):
     """Runs model (eval, no grad) on DIR/cortado_logits.safetensors' input_ids, dropping the first `drop` positions of
-    its logits (a prompt-learning model's virtual tokens). Returns (reference tensors, logits, whether the shapes agree,
-    max |Δ| / max |ref|, inf when the shapes differ)."""
+    its logits (a prompt-learning model's virtual tokens); each row's task_ids (multitask prompt tuning) go with them
+    when the file holds them. Returns (reference tensors, logits, whether the shapes agree, max |Δ| / max |ref|, inf
+    when the shapes differ)."""
     ref = load_file(os.path.join(path, "cortado_logits.safetensors"))
     model.eval()
+    extra = {"task_ids": ref["task_ids"].round().long()} if "task_ids" in ref else {}
     with torch.no_grad():
-        logits = model(input_ids=ref["input_ids"].round().long()).logits[:, drop:]
+        logits = model(input_ids=ref["input_ids"].round().long(), **extra).logits[:, drop:]
     expected = ref["logits"]
     same_shape = tuple(logits.shape) == tuple(expected.shape)
     rel = ((logits - expected).abs().max() / expected.abs().max()).item() if same_shape else float("inf")

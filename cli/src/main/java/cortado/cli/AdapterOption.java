@@ -3,6 +3,8 @@ package cortado.cli;
 import cortado.nn.models.CausalLm;
 import cortado.peft.AdapterFiles;
 import cortado.peft.PeftModel;
+import cortado.peft.multitaskprompttuning.MultitaskPromptTuningConfig;
+import cortado.peft.prompt.PromptLearningLm;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,7 +25,9 @@ final class AdapterOption {
 
     static Args declare(Args a) {
         return a.repeatable("adapter", "[NAME=]DIR", "a PEFT adapter directory (adapter_config.json +"
-                + " adapter_model.safetensors) to apply to the model; the last one given is active");
+                + " adapter_model.safetensors) to apply to the model; the last one given is active")
+                .option("task-id", "N", "with a multitask prompt tuning adapter (required then): the task every row"
+                        + " takes (peft's task_ids)", null);
     }
 
     /** The adapters named on the command line, in order: name to directory. */
@@ -46,6 +50,8 @@ final class AdapterOption {
                 throw new UsageException("--adapter: two adapters called '" + name + "'; name them with NAME=DIR");
             out.put(name, p);
         }
+        if (a.has("task-id") && out.isEmpty()) throw new UsageException("--task-id applies to an --adapter");
+        if (a.has("task-id")) a.nonNegativeInt("task-id");
         return out;
     }
 
@@ -61,7 +67,31 @@ final class AdapterOption {
         List<String> loaded = new ArrayList<>();
         adapters.forEach((name, dir) -> loaded.add(name + "=" + dir));
         console.println("adapters: " + String.join(", ", loaded) + "; active: " + peft.activeAdapter());
+        taskId(peft, a);
         return peft.model();
+    }
+
+    /**
+     * {@code --task-id}: the task of every row when the active adapter is multitask prompt tuning, which needs one;
+     * refused with any other adapter.
+     */
+    private static void taskId(PeftModel peft, Args a) throws UsageException {
+        String active = peft.activeAdapter();
+        if (!(peft.config(active) instanceof MultitaskPromptTuningConfig c)) {
+            if (a.has("task-id"))
+                throw new UsageException("--task-id applies to a multitask prompt tuning adapter, not "
+                        + peft.config(active).peftType() + " ('" + active + "')");
+            return;
+        }
+        String range = "0.." + (c.numTasks() - 1);
+        if (!a.has("task-id"))
+            throw new UsageException("--adapter '" + active + "' is multitask prompt tuning: give the rows' task with"
+                    + " --task-id " + range);
+        int t = a.nonNegativeInt("task-id");
+        if (t >= c.numTasks())
+            throw new UsageException("--task-id " + t + " is out of range: adapter '" + active + "' has "
+                    + c.numTasks() + " task(s), " + range);
+        ((PromptLearningLm) peft.model()).taskForEveryRow(t);
     }
 
     /**

@@ -19,6 +19,7 @@ import cortado.peft.lokr.LoKrConfig;
 import cortado.peft.oft.OFTConfig;
 import cortado.peft.prefixtuning.PrefixTuningConfig;
 import cortado.peft.prompt.PromptFields;
+import cortado.peft.multitaskprompttuning.MultitaskPromptTuningConfig;
 import cortado.peft.prompttuning.PromptTuningConfig;
 import cortado.peft.ptuning.PromptEncoderConfig;
 import cortado.peft.vera.VeraConfig;
@@ -60,6 +61,8 @@ final class AdapterOptions {
     static final List<String> BOTTLENECK_FLAGS = List.of("reduction-factor", "non-linearity", "adapter-scaling",
             "leave-out", "dropout");
     static final List<String> PROMPT_TUNING_FLAGS = List.of("num-virtual-tokens", "prompt-init", "prompt-init-text");
+    static final List<String> MULTITASK_PROMPT_TUNING_FLAGS = List.of("num-virtual-tokens", "prompt-init",
+            "prompt-init-text", "num-tasks", "num-ranks");
     static final List<String> P_TUNING_FLAGS = List.of("num-virtual-tokens", "encoder-type", "encoder-hidden-size",
             "encoder-num-layers");
     static final List<String> PREFIX_TUNING_FLAGS = List.of("num-virtual-tokens", "prefix-projection",
@@ -73,7 +76,8 @@ final class AdapterOptions {
             "encoder-type", "encoder-hidden-size", "encoder-num-layers", "prefix-projection", "init-r", "target-r",
             "tinit", "tfinal", "delta-t", "orth-reg-weight", "total-step", "reduction-factor", "non-linearity",
             "adapter-scaling", "leave-out", "token-indices", "n-frequency", "scaling", "random-loc-seed", "zero-init", "adapter-len",
-            "adapter-layers", "boft-block-size", "boft-block-num", "boft-butterfly-factor", "boft-dropout");
+            "adapter-layers", "boft-block-size", "boft-block-num", "boft-butterfly-factor", "boft-dropout",
+            "num-tasks", "num-ranks");
 
     private AdapterOptions() {}
 
@@ -127,10 +131,15 @@ final class AdapterOptions {
                         + " the identity in a training step", "0")
                 .option("num-virtual-tokens", "P", "prompt-tuning, p-tuning, prefix-tuning: the virtual tokens (each"
                         + " takes a position of the context window)", "20")
-                .option("prompt-init", "random|text|sample-vocab", "prompt-tuning: the virtual tokens start as N(0, 1)"
+                .option("prompt-init", "random|text|sample-vocab", "prompt-tuning (multitask-prompt-tuning: random|text): the virtual tokens start as N(0, 1)"
                         + " draws, as the embeddings of --prompt-init-text's tokens (the model's tokenizer; cut or"
                         + " repeated to P), or as the embeddings of P tokens drawn from the vocabulary", "random")
-                .option("prompt-init-text", "TEXT", "prompt-tuning with --prompt-init text: the text", null)
+                .option("prompt-init-text", "TEXT", "prompt-tuning, multitask-prompt-tuning with --prompt-init text:"
+                        + " the text", null)
+                .option("num-tasks", "N", "multitask-prompt-tuning: the tasks (each JSONL row's task_id is one of"
+                        + " 0..N-1)", "1")
+                .option("num-ranks", "R", "multitask-prompt-tuning: the rank of each task's factor"
+                        + " prefix_task_cols[t] @ prefix_task_rows[t]", "1")
                 .option("encoder-type", "mlp|lstm", "p-tuning: the prompt encoder, an MLP or a bidirectional LSTM"
                         + " followed by an MLP", "mlp")
                 .option("encoder-hidden-size", "H", "p-tuning: the encoder's width; prefix-tuning: the projection's"
@@ -179,6 +188,16 @@ final class AdapterOptions {
         return new PromptTuningConfig(PromptFields.of(a.positiveInt("num-virtual-tokens")).withBaseModel(modelDir),
                 init.toUpperCase(java.util.Locale.ROOT).replace('-', '_'),
                 a.has("prompt-init-text") ? a.string("prompt-init-text") : null, init.equals("text") ? modelDir : null);
+    }
+
+    static PeftConfig multitaskPromptTuning(Args a, String modelDir) throws UsageException {
+        String init = a.choice("prompt-init", "random", "text");
+        if (init.equals("text") != a.has("prompt-init-text"))
+            throw new UsageException(init.equals("text") ? "--prompt-init text needs --prompt-init-text"
+                    : "--prompt-init-text applies to --prompt-init text");
+        return new MultitaskPromptTuningConfig(PromptFields.of(a.positiveInt("num-virtual-tokens")).withBaseModel(modelDir),
+                init.toUpperCase(java.util.Locale.ROOT), a.has("prompt-init-text") ? a.string("prompt-init-text") : null,
+                init.equals("text") ? modelDir : null, null, 0, a.positiveInt("num-ranks"), a.positiveInt("num-tasks"));
     }
 
     static PeftConfig pTuning(Args a, String modelDir) throws UsageException {

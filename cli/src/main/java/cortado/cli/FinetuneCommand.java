@@ -86,6 +86,7 @@ public final class FinetuneCommand implements Command {
 
         Tokenizer tok = ModelTokenizer.forModel(model, a.has("tokenizer") ? Path.of(a.string("tokenizer")) : null, p.dir());
         Tokenizer dataTok = tok == null ? null : tok.specialTokensAsText();
+        if (p.method().name().equals(MultitaskFinetune.METHOD)) return MultitaskFinetune.run(a, cfg, p, dataTok, o);
         int vocab = model.config().vocabSize();
         TokenData data = TokenData.load(Path.of(a.string("data")), dataTok, vocab);
         TokenData train = data, val = null;

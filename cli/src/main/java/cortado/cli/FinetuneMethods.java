@@ -85,6 +85,11 @@ final class FinetuneMethods {
                     AdapterOptions.BOTTLENECK_FLAGS, (a, dir) -> AdapterOptions.bottleneck(a, dir, "compacter++")),
             new Method("prompt-tuning", "prompt tuning (Lester et al. 2021): P trained embeddings in front of every"
                     + " input", false, AdapterOptions.PROMPT_TUNING_FLAGS, AdapterOptions::promptTuning),
+            new Method("multitask-prompt-tuning", "multitask prompt tuning (Wang et al. 2023, peft's"
+                    + " MULTITASK_PROMPT_TUNING): one shared prompt of P embeddings times a rank --num-ranks factor per"
+                    + " task; --data is JSONL of {\"text\": ..., \"task_id\": N} rows (each cut to --seq + 1 tokens),"
+                    + " each row prompted by its task's prompt; no validation loss", false,
+                    AdapterOptions.MULTITASK_PROMPT_TUNING_FLAGS, AdapterOptions::multitaskPromptTuning),
             new Method("p-tuning", "P-tuning (Liu et al. 2021): P virtual tokens through a trained MLP or LSTM encoder"
                     + " in front of every input; saved as the encoder's output (peft's format), so a run cannot"
                     + " --resume", false, AdapterOptions.P_TUNING_FLAGS, AdapterOptions::pTuning),

@@ -94,6 +94,8 @@ public final class PeftTrial {
             FinetuneSetup.Prepared p = FinetuneSetup.prepare(a, seed, System.out);
             model = p.model();
             peft = p.peft();
+            // The question set has one task: every row, trained, scored or generated, is task 0.
+            if (method.equals(MultitaskFinetune.METHOD)) ((cortado.peft.prompt.PromptLearningLm) model).taskForEveryRow(0);
             long[] counts = peft != null ? peft.trainableAndAll()
                     : new long[] {model.module().parameterCount(), model.module().parameterCount()};
             trainable = counts[0];

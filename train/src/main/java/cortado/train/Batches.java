@@ -33,11 +33,17 @@ import java.util.List;
 public final class Batches {
     /**
      * One batch: inputs and targets, row-major [batch, seq], and the position ids of packed rows (null: every row is
-     * one sequence at positions 0..T-1).
+     * one sequence at positions 0..T-1); {@code taskIds}, one per row, the task of each row of {@link #given} rows
+     * that name one (multitask prompt tuning's task_ids), else null.
      */
     public record Batch(int[] inputs, int[] targets, int batch, int seq, int[] positions, int[] attentionMask,
-                        int[] tokenTypes) {
+                        int[] tokenTypes, int[] taskIds) {
         public Batch(int[] inputs, int[] targets, int batch, int seq) { this(inputs, targets, batch, seq, null); }
+
+        public Batch(int[] inputs, int[] targets, int batch, int seq, int[] positions, int[] attentionMask,
+                     int[] tokenTypes) {
+            this(inputs, targets, batch, seq, positions, attentionMask, tokenTypes, null);
+        }
 
         public Batch(int[] inputs, int[] targets, int batch, int seq, int[] positions) {
             this(inputs, targets, batch, seq, positions, null, null);
@@ -60,8 +66,12 @@ public final class Batches {
     }
 
     /** One prepared row: inputs, targets and position ids (null: unpacked), each at most T long. */
-    private record Row(int[] inputs, int[] targets, int[] positions, int[] tokenTypes, int[] attentionMask) {
-        Row(int[] inputs, int[] targets, int[] positions) { this(inputs, targets, positions, null, null); }
+    private record Row(int[] inputs, int[] targets, int[] positions, int[] tokenTypes, int[] attentionMask, int taskId) {
+        Row(int[] inputs, int[] targets, int[] positions) { this(inputs, targets, positions, null, null, -1); }
+
+        Row(int[] inputs, int[] targets, int[] positions, int[] tokenTypes, int[] attentionMask) {
+            this(inputs, targets, positions, tokenTypes, attentionMask, -1);
+        }
     }
 
     private final TokenData data;               // null in examples mode
@@ -179,6 +189,13 @@ public final class Batches {
      * scored), drawn uniformly like {@link #sft}: e.g. preference pairs laid out as one row each, chosen then rejected.
      */
     public static Batches given(List<int[]> inputs, List<int[]> targets, int batch, int seq, long seed) {
+        return given(inputs, targets, null, batch, seq, seed);
+    }
+
+    /** As above, each row with its task id ({@code taskIds}, one per row, each >= 0; null: none), in {@link Batch#taskIds}. */
+    public static Batches given(List<int[]> inputs, List<int[]> targets, int[] taskIds, int batch, int seq, long seed) {
+        if (taskIds != null && taskIds.length != inputs.size())
+            throw new IllegalArgumentException(taskIds.length + " task ids for " + inputs.size() + " rows");
         if (inputs.size() != targets.size())
             throw new IllegalArgumentException(inputs.size() + " input rows, " + targets.size() + " target rows");
         List<Row> rows = new java.util.ArrayList<>(inputs.size());
@@ -186,7 +203,8 @@ public final class Batches {
             if (inputs.get(i).length != targets.get(i).length)
                 throw new IllegalArgumentException("row " + i + ": " + inputs.get(i).length + " inputs, "
                         + targets.get(i).length + " targets");
-            rows.add(new Row(inputs.get(i), targets.get(i), null));
+            if (taskIds != null && taskIds[i] < 0) throw new IllegalArgumentException("row " + i + ": task id " + taskIds[i]);
+            rows.add(new Row(inputs.get(i), targets.get(i), null, null, null, taskIds == null ? -1 : taskIds[i]));
         }
         return new Batches(batch, seq, seed, rows);
     }
@@ -252,8 +270,10 @@ public final class Batches {
         for (Row r : picked) anyPacked |= r.positions() != null;
         int[] positions = anyPacked ? new int[n * seq] : null;
         int[] mask = epochs ? new int[n * seq] : null, types = epochs ? new int[n * seq] : null;
+        int[] tasks = picked.isEmpty() || picked.get(0).taskId() < 0 ? null : new int[n];
         for (int b = 0; b < n; b++) {
             Row r = picked.get(b);
+            if (tasks != null) tasks[b] = r.taskId();
             System.arraycopy(r.inputs(), 0, inputs, b * seq, r.inputs().length);
             System.arraycopy(r.targets(), 0, targets, b * seq, r.targets().length);
             if (positions != null)
@@ -263,7 +283,7 @@ public final class Batches {
                 if (r.tokenTypes() != null) System.arraycopy(r.tokenTypes(), 0, types, b * seq, r.tokenTypes().length);
             }
         }
-        return new Batch(inputs, targets, n, seq, positions, mask, types);
+        return new Batch(inputs, targets, n, seq, positions, mask, types, tasks);
     }
 
     /** llm.c order: consecutive windows of B·T tokens from the start, wrapping to 0. */
@@ -316,7 +336,9 @@ public final class Batches {
         int from = shard * batch * seq, n = batch * seq;
         return new Batch(java.util.Arrays.copyOfRange(all.inputs(), from, from + n),
                 java.util.Arrays.copyOfRange(all.targets(), from, from + n), batch, seq,
-                all.positions() == null ? null : java.util.Arrays.copyOfRange(all.positions(), from, from + n));
+                all.positions() == null ? null : java.util.Arrays.copyOfRange(all.positions(), from, from + n), null,
+                null, all.taskIds() == null ? null : java.util.Arrays.copyOfRange(all.taskIds(), shard * batch,
+                        (shard + 1) * batch));
     }
 
     /**

@@ -4,6 +4,8 @@ import cortado.autograd.NoGrad;
 import cortado.nn.Embedding;
 import cortado.nn.Module;
 import cortado.tensor.Tensor;
+import java.util.Collections;
+import java.util.List;
 
 /**
  * peft's {@code BasePromptEncoder}: a module with an {@code embedding} of the virtual tokens whose {@link #output} is
@@ -17,8 +19,17 @@ public abstract class BasePromptEncoder extends Module {
 
     protected BasePromptEncoder(int tokens, int width) { embedding = child("embedding", new Embedding(tokens, width)); }
 
-    /** What the prompt is for every row, {@code [P, width]}, through autograd (gradients reach the encoder). */
+    /**
+     * What the prompt is for every row, {@code [P, width]}, through autograd (gradients reach the encoder);
+     * multitask prompt tuning's is its shared table, which {@link #rowOutputs} scales per row's task.
+     */
     public abstract Tensor output();
+
+    /**
+     * The prompt of each of {@code batch} rows, {@code [P, width]} each, through autograd: {@link #output} for every
+     * row, except where the prompt depends on the row's task ({@code taskIds}, one per row; null when none was given).
+     */
+    public List<Tensor> rowOutputs(int[] taskIds, int batch) { return Collections.nCopies(batch, output()); }
 
     /** The virtual tokens P. */
     public final int tokens() { return embedding.weight().shape()[0]; }

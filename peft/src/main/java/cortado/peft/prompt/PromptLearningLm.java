@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * A causal LM with a prompt-learning adapter, peft's {@code PeftModelForCausalLM} for prompt learning: the module tree
@@ -33,7 +34,9 @@ import java.util.Map;
  * {@code [padding][virtual tokens][tokens]}, or the prefix then padding then tokens, its positions counted from its
  * first virtual token), which is what peft's batched generation does for prefix tuning (for prompt tuning and
  * P-tuning peft places the prompt before the padding and counts positions through it, so padded rows differ there).
- * The context window left for tokens is the base's minus P ({@link #config()}).
+ * The context window left for tokens is the base's minus P ({@link #config()}). Multitask prompt tuning's prompt
+ * depends on each row's task: the calls take the rows' task ids from {@link #withTaskIds} (or one task for every row,
+ * {@link #taskForEveryRow}), and refuse to run without them.
  */
 public final class PromptLearningLm extends Module implements CausalLm {
     private final CausalLm base;
@@ -41,6 +44,10 @@ public final class PromptLearningLm extends Module implements CausalLm {
     private final Map<String, PromptLearningConfig> configs = new LinkedHashMap<>();
     private String active;
     private boolean enabled = true;
+    /** Each row's task (multitask prompt tuning's task_ids) for the calls inside {@link #withTaskIds}, else null. */
+    private int[] taskIds;
+    /** The task of every row of a call given no task ids ({@link #taskForEveryRow}), or -1 for none. */
+    private int everyRowTask = -1;
 
     /** The per-adapter encoders, peft's {@code prompt_encoder} ModuleDict. */
     static final class Encoders extends Module {
@@ -79,6 +86,45 @@ public final class PromptLearningLm extends Module implements CausalLm {
         encoder(name);
         active = name;
         enabled = on;
+    }
+
+    /**
+     * Runs {@code body} with row b of every forward, loss and prefill in it taking task {@code taskIds[b]}: peft's
+     * {@code task_ids} argument, which multitask prompt tuning needs (the other methods have one prompt for every
+     * row and ignore it). Generation takes it too: the prompt goes in at the prefill, one row per task id.
+     */
+    public <T> T withTaskIds(int[] taskIds, Supplier<T> body) {
+        int[] before = this.taskIds;
+        this.taskIds = taskIds == null ? null : taskIds.clone();
+        try {
+            return body.get();
+        } finally {
+            this.taskIds = before;
+        }
+    }
+
+    /**
+     * Makes every row of every later call given no task ids ({@link #withTaskIds}) take task {@code task}, e.g. a
+     * one-task adapter served or scored by code that knows no task ids; -1 turns it off (such calls are refused
+     * again, as peft refuses task_ids None).
+     */
+    public void taskForEveryRow(int task) { everyRowTask = task; }
+
+    private int[] taskIds(int batch) {
+        if (taskIds != null || everyRowTask < 0) return taskIds;
+        int[] all = new int[batch];
+        Arrays.fill(all, everyRowTask);
+        return all;
+    }
+
+    /** {@link #forward(int[], int, int)} with a task id per row ({@link #withTaskIds}). */
+    public Tensor forward(int[] ids, int[] taskIds, int batch, int seq) {
+        return withTaskIds(taskIds, () -> forward(ids, batch, seq));
+    }
+
+    /** {@link #loss(int[], int[], int, int)} with a task id per row ({@link #withTaskIds}). */
+    public Tensor loss(int[] ids, int[] targets, int[] taskIds, int batch, int seq) {
+        return withTaskIds(taskIds, () -> loss(ids, targets, batch, seq));
     }
 
     private boolean prompting() { return enabled && active != null; }
@@ -300,14 +346,14 @@ public final class PromptLearningLm extends Module implements CausalLm {
      * cache's, none without one), so the row reads {@code [padding][prompt][tokens]}.
      */
     private Tensor withPrompt(Tensor inputsEmbeds, int batch, int seq, KvCache cache) {
-        Tensor prompt = encoder(active).output();
-        int c = prompt.size(1);
+        List<Tensor> prompts = encoder(active).rowOutputs(taskIds(batch), batch);
+        int c = prompts.get(0).size(1);
         Tensor rows = InputsEmbeds.rows(inputsEmbeds, batch, seq, c);
         List<Tensor> parts = new ArrayList<>();
         for (int b = 0; b < batch; b++) {
             int pad = cache == null ? 0 : cache.padding(b);
             if (pad > 0) parts.add(F.slice(rows, 0, b * seq, b * seq + pad));
-            parts.add(prompt);
+            parts.add(prompts.get(b));
             if (pad < seq) parts.add(F.slice(rows, 0, b * seq + pad, (b + 1) * seq));
         }
         return F.concat(0, parts.toArray(Tensor[]::new));

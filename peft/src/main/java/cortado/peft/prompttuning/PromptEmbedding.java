@@ -34,13 +34,16 @@ public final class PromptEmbedding extends BasePromptEncoder {
     }
 
     /** peft's TEXT init: {@code tokenizer(init_text)["input_ids"]}, trimmed to P or repeated until it fills P. */
-    static int[] textIds(PromptTuningConfig c, int n) {
+    static int[] textIds(PromptTuningConfig c, int n) { return textIds(c.initText(), c.tokenizerNameOrPath(), n); }
+
+    /** As above for any prompt_tuning_init_text and tokenizer_name_or_path (multitask prompt tuning's too). */
+    public static int[] textIds(String initText, String tokenizer, int n) {
         int[] text;
         try {
-            text = Tokenizers.open(Path.of(c.tokenizerNameOrPath())).encode(c.initText());
+            text = Tokenizers.open(Path.of(tokenizer)).encode(initText);
         } catch (RuntimeException e) {
             throw new PeftException("prompt_tuning_init TEXT: cannot encode with tokenizer_name_or_path "
-                    + c.tokenizerNameOrPath() + ": " + e.getMessage(), e);
+                    + tokenizer + ": " + e.getMessage(), e);
         }
         if (text.length == 0) throw new PeftException("prompt_tuning_init_text encodes to no tokens");
         int[] ids = new int[n];
@@ -48,7 +51,8 @@ public final class PromptEmbedding extends BasePromptEncoder {
         return ids;
     }
 
-    private static void copyRows(Tensor table, CausalLm base, int[] ids) {
+    /** Sets the table's rows to the base's embeddings of {@code ids}. */
+    public static void copyRows(Tensor table, CausalLm base, int[] ids) {
         try (NoGrad g = NoGrad.enter()) {
             Tensor rows = base.embed(ids);
             table.backend().copyFromHost(table, rows.toArray(), 0);

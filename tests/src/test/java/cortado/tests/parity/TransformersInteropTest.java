@@ -19,6 +19,8 @@ import cortado.peft.PeftConfig;
 import cortado.peft.lora.LoraInit;
 import cortado.peft.PeftModel;
 import cortado.peft.prefixtuning.PrefixTuningConfig;
+import cortado.peft.multitaskprompttuning.MultitaskPromptTuningConfig;
+import cortado.peft.prompt.PromptLearningLm;
 import cortado.peft.prompttuning.PromptTuningConfig;
 import cortado.peft.ptuning.PromptEncoderConfig;
 import cortado.peft.bitfit.BitFitConfig;
@@ -426,10 +428,30 @@ class TransformersInteropTest {
     }
 
     /**
-     * {@code DIR/base} (a copy of a golden base), {@code DIR/adapter} (the adapter after 3 AdamW steps, as
-     * AdapterFiles.save writes it) and {@code DIR/cortado_logits.safetensors} (ids, labels, Cortado's logits and loss).
+     * Multitask prompt tuning adapters Cortado trains with a task id per row (the two rows' tasks differ) load in
+     * PEFT's {@code PeftModel.from_pretrained} with peft's three tensors and give Cortado's logits and loss for those
+     * task ids (tools/interop/check_cortado_adapters.py, 1e-5).
      */
+    @Test
+    void multitaskPromptTuningAdaptersCortadoTrainsLoadInPeftWithTheSameLogits() throws IOException {
+        Path python = python();
+        List<String> dirs = List.of(
+                trainAndSaveAdapter("mpt_gpt2", "gpt2", MultitaskPromptTuningConfig.of(4, 2, 2), new int[] {1, 0}).toString(),
+                trainAndSaveAdapter("mpt_llama", "llama", MultitaskPromptTuningConfig.of(3, 3, 1), new int[] {2, 1}).toString());
+        String out = runPython(python, "check_cortado_adapters.py", dirs);
+        assertThat(out.lines().filter(l -> l.contains("\"ok\": true")).count()).as(out).isEqualTo(dirs.size());
+    }
+
     private Path trainAndSaveAdapter(String name, String base, PeftConfig config) throws IOException {
+        return trainAndSaveAdapter(name, base, config, null);
+    }
+
+    /**
+     * {@code DIR/base} (a copy of a golden base), {@code DIR/adapter} (the adapter after 3 AdamW steps, as
+     * AdapterFiles.save writes it) and {@code DIR/cortado_logits.safetensors} (ids, labels, Cortado's logits and loss,
+     * and the rows' task ids when {@code taskIds} is not null: multitask prompt tuning's, through every call).
+     */
+    private Path trainAndSaveAdapter(String name, String base, PeftConfig config, int[] taskIds) throws IOException {
         int b = 2, t = 8;
         Path dir = tmp.resolve("adapters").resolve(name);
         Path baseDir = Files.createDirectories(dir.resolve("base"));
@@ -437,6 +459,8 @@ class TransformersInteropTest {
             Files.copy(Golden.path(base).resolve(f), baseDir.resolve(f));
         PeftModel peft = PeftModel.wrap(HfCheckpoint.load(baseDir), config.withBaseModel(baseDir.toString()), 17);
         CausalLm model = peft.model();   // the base itself, or the prompt-learning model around it
+        java.util.function.Function<java.util.function.Supplier<Tensor>, Tensor> tasks = taskIds == null
+                ? java.util.function.Supplier::get : body -> ((PromptLearningLm) model).withTaskIds(taskIds, body);
         int v = model.config().vocabSize();
         int[] ids = new int[b * t], labels = new int[b * t];
         for (int i = 0; i < ids.length; i++) ids[i] = (i * 29 + 5) % v;
@@ -449,7 +473,7 @@ class TransformersInteropTest {
         // AdaLoRA: the orthogonal regularization on the loss and update_and_allocate between update and zero_grad
         AdaLoraAllocation adalora = AdaLoraAllocation.applies(peft) ? new AdaLoraAllocation(peft) : null;
         for (int step = 0; step < 3; step++) {
-            Tensor loss = model.loss(ids, labels, b, t);
+            Tensor loss = tasks.apply(() -> model.loss(ids, labels, b, t));
             cortado.autograd.Autograd.backward(adalora == null ? loss : adalora.loss(loss));
             opt.step(1e-2f);
             if (adalora != null) adalora.updateAndAllocate(step);
@@ -462,8 +486,13 @@ class TransformersInteropTest {
         Map<String, Tensor> ref = new LinkedHashMap<>();
         model.module().eval();   // new adapter layers start in training mode (dropout), as peft's script evaluates
         try (NoGrad g = NoGrad.enter()) {
-            ref.put("logits", model.forward(ids, b, t).contiguous());
-            ref.put("loss", model.loss(ids, labels, b, t).contiguous());
+            ref.put("logits", tasks.apply(() -> model.forward(ids, b, t)).contiguous());
+            ref.put("loss", tasks.apply(() -> model.loss(ids, labels, b, t)).contiguous());
+        }
+        if (taskIds != null) {
+            float[] tf = new float[taskIds.length];
+            for (int i = 0; i < tf.length; i++) tf[i] = taskIds[i];
+            ref.put("task_ids", Tensor.of(tf, taskIds.length));
         }
         ref.put("input_ids", Tensor.of(idf, b, t));
         ref.put("labels", Tensor.of(lf, b, t));
