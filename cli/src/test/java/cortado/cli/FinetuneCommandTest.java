@@ -511,7 +511,7 @@ class FinetuneCommandTest {
         CliRun.Result help = CliRun.run("finetune", "--help");
         assertThat(help.code()).isZero();
         assertThat(help.out()).contains("--method full|lora|qlora|dora|adalora|ia3|bitfit|loha|lokr|vera|oft|boft|hra|fourierft|trainable-tokens|ln-tuning"
-                        + "|houlsby|pfeiffer|parallel-adapter|compacter|compacter++|prompt-tuning|p-tuning|prefix-tuning"
+                        + "|houlsby|pfeiffer|parallel-adapter|compacter|compacter++|prompt-tuning|multitask-prompt-tuning|p-tuning|prefix-tuning"
                         + "|adaption-prompt")
                 .contains("--target-modules")
                 .contains("--rslora");
