@@ -314,6 +314,14 @@ class FinetuneCommandTest {
         }
     }
 
+    /** A short finetune run on {@link #text} (batch 2, rows of 16, 1 thread, 4 validation batches) plus {@code extra}. */
+    static CliRun.Result finetune(Path model, Path out, String... extra) {
+        List<String> args = new ArrayList<>(List.of("finetune", "--model", model.toString(), "--data", text.toString(),
+                "--out", out.toString(), "--batch", "2", "--seq", "16", "--threads", "1", "--val-batches", "4"));
+        args.addAll(List.of(extra));
+        return CliRun.run(args.toArray(String[]::new));
+    }
+
     /** The last validation loss of a run (metrics.jsonl). */
     static double lastValLoss(Path out) throws Exception {
         return MetricsLog.read(out.resolve("metrics.jsonl")).stream().filter(r -> r.get("val_loss") != null)

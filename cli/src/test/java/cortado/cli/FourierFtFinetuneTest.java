@@ -8,8 +8,6 @@ import cortado.peft.AdapterFiles;
 import cortado.peft.PeftModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,24 +21,17 @@ import org.junit.jupiter.api.io.TempDir;
 class FourierFtFinetuneTest {
     @TempDir static Path dir;
 
-    private static CliRun.Result finetune(Path model, Path text, Path out, String... extra) {
-        List<String> args = new ArrayList<>(List.of("finetune", "--model", model.toString(), "--data", text.toString(),
-                "--out", out.toString(), "--batch", "2", "--seq", "16", "--threads", "1", "--val-batches", "4"));
-        args.addAll(List.of(extra));
-        return CliRun.run(args.toArray(String[]::new));
-    }
-
     @Test
     void fourierFtLowersTheValidationLossBelowTheFrozenBase() throws Exception {
         FinetuneCommandTest.dir = dir;
         FinetuneCommandTest.setUp();
-        Path base = FinetuneCommandTest.base, text = FinetuneCommandTest.text;
+        Path base = FinetuneCommandTest.base;
         Path frozen = dir.resolve("fourierft-frozen");
-        CliRun.Result f = finetune(base, text, frozen, "--method", "full", "--steps", "1", "--lr", "0", "--val-every", "1");
+        CliRun.Result f = FinetuneCommandTest.finetune(base, frozen, "--method", "full", "--steps", "1", "--lr", "0", "--val-every", "1");
         assertThat(f.code()).as(f.err()).isZero();
         double baseLoss = FinetuneCommandTest.lastValLoss(frozen);
         Path out = dir.resolve("fourierft");
-        CliRun.Result r = finetune(base, text, out, "--method", "fourierft", "--n-frequency", "200", "--scaling", "300",
+        CliRun.Result r = FinetuneCommandTest.finetune(base, out, "--method", "fourierft", "--n-frequency", "200", "--scaling", "300",
                 "--random-loc-seed", "9", "--zero-init", "--steps", "30", "--lr", "3e-2", "--val-every", "30");
         assertThat(r.code()).as(r.err()).isZero();
         double loss = FinetuneCommandTest.lastValLoss(out);
@@ -56,7 +47,7 @@ class FourierFtFinetuneTest {
         assertThat(r.out()).contains(loaded.trainableLine());
         assertThat(FinetuneCommandTest.logits(loaded.model()).toArray())
                 .isNotEqualTo(FinetuneCommandTest.logits(HfCheckpoint.load(base)).toArray());
-        CliRun.Result tooMany = finetune(base, text, dir.resolve("unused"), "--method", "fourierft", "--n-frequency",
+        CliRun.Result tooMany = FinetuneCommandTest.finetune(base, dir.resolve("unused"), "--method", "fourierft", "--n-frequency",
                 "1000000", "--steps", "1");
         assertThat(tooMany.code()).isEqualTo(1);
         assertThat(tooMany.err().lines().toList()).hasSize(1)

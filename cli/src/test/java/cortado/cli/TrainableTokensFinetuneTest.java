@@ -9,7 +9,6 @@ import cortado.peft.AdapterFiles;
 import cortado.peft.PeftModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -23,24 +22,16 @@ import org.junit.jupiter.api.io.TempDir;
 class TrainableTokensFinetuneTest {
     @TempDir static Path dir;
 
-    private static CliRun.Result finetune(Path model, Path text, Path out, String... extra) {
-        List<String> args = new ArrayList<>(List.of("finetune", "--model", model.toString(), "--data", text.toString(),
-                "--out", out.toString(), "--batch", "2", "--seq", "16", "--threads", "1", "--val-batches", "4"));
-        args.addAll(List.of(extra));
-        return CliRun.run(args.toArray(String[]::new));
-    }
-
     @Test
     void trainableTokensTrainsTheListedRows() throws Exception {
         FinetuneCommandTest.dir = dir;
         FinetuneCommandTest.setUp();
         Path llama = dir.resolve("llama-base");
         HfCheckpoint.save(Presets.create("llama-tiny", 5), llama);
-        Path text = FinetuneCommandTest.text;
         StringBuilder rows = new StringBuilder("0");
         for (int i = 1; i < 256; i++) rows.append(',').append(i);   // llama-tiny's byte-level ids all appear
         Path out = dir.resolve("tt");
-        CliRun.Result r = finetune(llama, text, out, "--method", "trainable-tokens", "--token-indices", rows.toString(),
+        CliRun.Result r = FinetuneCommandTest.finetune(llama, out, "--method", "trainable-tokens", "--token-indices", rows.toString(),
                 "--steps", "5", "--lr", "3e-2");
         assertThat(r.code()).as(r.err()).isZero();
         Map<?, ?> cfg = (Map<?, ?>) Json.parse(Files.readString(out.resolve(AdapterFiles.CONFIG)));
@@ -49,7 +40,7 @@ class TrainableTokensFinetuneTest {
         PeftModel loaded = AdapterFiles.load(HfCheckpoint.load(llama), out);
         assertThat(FinetuneCommandTest.logits(loaded.model()).toArray())
                 .isNotEqualTo(FinetuneCommandTest.logits(HfCheckpoint.load(llama)).toArray());
-        CliRun.Result gpt2 = finetune(FinetuneCommandTest.base, text, dir.resolve("unused"), "--method",
+        CliRun.Result gpt2 = FinetuneCommandTest.finetune(FinetuneCommandTest.base, dir.resolve("unused"), "--method",
                 "trainable-tokens", "--token-indices", "1,2", "--steps", "1");
         assertThat(gpt2.code()).isEqualTo(1);
         assertThat(gpt2.err().lines().toList()).hasSize(1).allMatch(l -> l.contains("tied"));
