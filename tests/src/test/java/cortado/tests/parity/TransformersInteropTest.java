@@ -234,8 +234,7 @@ class TransformersInteropTest {
                 new Case("llama_norms", "llama", LoraConfig.of(4, 8, null).withModulesToSave(List.of("norm"))));
         List<String> dirs = new ArrayList<>();
         for (Case c : cases) dirs.add(trainAndSaveAdapter(c.name(), c.base(), c.config()).toString());
-        String out = runPython(python, "check_cortado_adapters.py", dirs);
-        assertThat(out.lines().filter(l -> l.contains("\"ok\": true")).count()).as(out).isEqualTo(dirs.size());
+        assertEveryAdapterLoadsInPython(python, dirs);
     }
 
     /**
@@ -260,8 +259,7 @@ class TransformersInteropTest {
                         new BitFitConfig(TargetModules.of("q_proj", "v_proj"), null, null, null, "CAUSAL_LM")));
         List<String> dirs = new ArrayList<>();
         for (Case c : cases) dirs.add(trainAndSaveAdapter(c.name(), c.base(), c.config()).toString());
-        String out = runPython(python, "check_cortado_adapters.py", dirs);
-        assertThat(out.lines().filter(l -> l.contains("\"ok\": true")).count()).as(out).isEqualTo(dirs.size());
+        assertEveryAdapterLoadsInPython(python, dirs);
     }
 
     /**
@@ -292,8 +290,7 @@ class TransformersInteropTest {
                         LNTuningConfig.of(null).withModulesToSave(List.of("lm_head"))));
         List<String> dirs = new ArrayList<>();
         for (Case c : cases) dirs.add(trainAndSaveAdapter(c.name(), c.base(), c.config()).toString());
-        String out = runPython(python, "check_cortado_adapters.py", dirs);
-        assertThat(out.lines().filter(l -> l.contains("\"ok\": true")).count()).as(out).isEqualTo(dirs.size());
+        assertEveryAdapterLoadsInPython(python, dirs);
     }
 
     /**
@@ -312,8 +309,7 @@ class TransformersInteropTest {
                 .withSchedule(0, 1, 1).withImportance(0.9, 0.8, 0.3)).toString());
         for (String d : dirs)
             assertThat(Files.readString(Path.of(d, "adapter", "adapter_config.json"))).contains("\"rank_pattern\":{");
-        String out = runPython(python, "check_cortado_adapters.py", dirs);
-        assertThat(out.lines().filter(l -> l.contains("\"ok\": true")).count()).as(out).isEqualTo(dirs.size());
+        assertEveryAdapterLoadsInPython(python, dirs);
     }
 
     /**
@@ -328,8 +324,7 @@ class TransformersInteropTest {
                 trainAndSaveAdapter("hra_llama_default", "llama", HRAConfig.of(8, null)).toString(),
                 trainAndSaveAdapter("hra_llama_gs", "llama", HRAConfig.of(3, TargetModules.of("q_proj", "o_proj",
                         "down_proj")).withGramSchmidt(true).withInitWeights(false)).toString());
-        String out = runPython(python, "check_cortado_adapters.py", dirs);
-        assertThat(out.lines().filter(l -> l.contains("\"ok\": true")).count()).as(out).isEqualTo(dirs.size());
+        assertEveryAdapterLoadsInPython(python, dirs);
     }
 
     /**
@@ -348,8 +343,7 @@ class TransformersInteropTest {
                         java.util.Map.of("c_attn", 40), false, null, null)).toString(),
                 trainAndSaveAdapter("fourierft_llama", "llama", FourierFTConfig.of(80, 20.0,
                         TargetModules.of("q_proj", "v_proj", "down_proj")).withInitWeights(true)).toString());
-        String out = runPython(python, "check_cortado_adapters.py", dirs);
-        assertThat(out.lines().filter(l -> l.contains("\"ok\": true")).count()).as(out).isEqualTo(dirs.size());
+        assertEveryAdapterLoadsInPython(python, dirs);
     }
 
     /**
@@ -363,8 +357,7 @@ class TransformersInteropTest {
         List<String> dirs = List.of(
                 trainAndSaveAdapter("adaption_prompt_llama", "llama", AdaptionPromptConfig.of(4, 2)).toString(),
                 trainAndSaveAdapter("adaption_prompt_gpt2", "gpt2", AdaptionPromptConfig.of(3, 1)).toString());
-        String out = runPython(python, "check_cortado_adapters.py", dirs);
-        assertThat(out.lines().filter(l -> l.contains("\"ok\": true")).count()).as(out).isEqualTo(dirs.size());
+        assertEveryAdapterLoadsInPython(python, dirs);
     }
 
     /**
@@ -380,8 +373,7 @@ class TransformersInteropTest {
                 trainAndSaveAdapter("boft_llama_default", "llama", BOFTConfig.of(4, 1, null)).toString(),
                 trainAndSaveAdapter("boft_llama_butterfly", "llama", BOFTConfig.ofBlockNum(8, 3,
                         TargetModules.of("k_proj", "o_proj", "down_proj")).withDropout(0.25)).toString());
-        String out = runPython(python, "check_cortado_adapters.py", dirs);
-        assertThat(out.lines().filter(l -> l.contains("\"ok\": true")).count()).as(out).isEqualTo(dirs.size());
+        assertEveryAdapterLoadsInPython(python, dirs);
     }
 
     /**
@@ -396,8 +388,7 @@ class TransformersInteropTest {
         for (int i = 0; i < 96; i += 3) rows.add(i);   // every third token: the training text holds some of them
         List<String> dirs = List.of(trainAndSaveAdapter("trainable_tokens_llama", "llama",
                 TrainableTokensConfig.of(rows, null)).toString());
-        String out = runPython(python, "check_cortado_adapters.py", dirs);
-        assertThat(out.lines().filter(l -> l.contains("\"ok\": true")).count()).as(out).isEqualTo(dirs.size());
+        assertEveryAdapterLoadsInPython(python, dirs);
     }
 
     /**
@@ -423,8 +414,7 @@ class TransformersInteropTest {
                 throw new java.io.UncheckedIOException(e);
             }
         });
-        String out = runPython(python, "check_cortado_adapters.py", dirs);
-        assertThat(out.lines().filter(l -> l.contains("\"ok\": true")).count()).as(out).isEqualTo(dirs.size());
+        assertEveryAdapterLoadsInPython(python, dirs);
     }
 
     /**
@@ -438,8 +428,7 @@ class TransformersInteropTest {
         List<String> dirs = List.of(
                 trainAndSaveAdapter("mpt_gpt2", "gpt2", MultitaskPromptTuningConfig.of(4, 2, 2), new int[] {1, 0}).toString(),
                 trainAndSaveAdapter("mpt_llama", "llama", MultitaskPromptTuningConfig.of(3, 3, 1), new int[] {2, 1}).toString());
-        String out = runPython(python, "check_cortado_adapters.py", dirs);
-        assertThat(out.lines().filter(l -> l.contains("\"ok\": true")).count()).as(out).isEqualTo(dirs.size());
+        assertEveryAdapterLoadsInPython(python, dirs);
     }
 
     private Path trainAndSaveAdapter(String name, String base, PeftConfig config) throws IOException {
@@ -636,6 +625,12 @@ class TransformersInteropTest {
     }
 
     /** Runs a script, returns its output; fails with that output when it exits non-zero or runs too long. */
+    /** tools/interop/check_cortado_adapters.py on {@code dirs}: one {@code "ok": true} line per adapter directory. */
+    private static void assertEveryAdapterLoadsInPython(Path python, List<String> dirs) throws IOException {
+        String out = runPython(python, "check_cortado_adapters.py", dirs);
+        assertThat(out.lines().filter(l -> l.contains("\"ok\": true")).count()).as(out).isEqualTo(dirs.size());
+    }
+
     static String runPython(Path python, String script, List<String> args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(python.toString(), scripts().resolve(script).toString()));
         cmd.addAll(args);
