@@ -66,10 +66,7 @@ final class LinearLogProbSums implements GradFn {
         List<Tensor> lses = new ArrayList<>();
         for (int r0 = 0; r0 < n; r0 += chunk) {
             int r1 = Math.min(n, r0 + chunk);
-            Tensor hc = h.slice(0, r0, r1);
-            Tensor logits = buffer.slice(0, 0, r1 - r0);
-            be.matmulInto(logits, hc, weight, false, true, false);
-            if (bias != null) logits = be.add(logits, bias);
+            Tensor logits = chunkLogits(be, h.slice(0, r0, r1), weight, bias, buffer);
             for (int s0 = r0; s0 < r1; s0 += seq) {
                 int[] t = Arrays.copyOfRange(targets, s0, s0 + seq);
                 Tensor part = logits.slice(0, s0 - r0, s0 - r0 + seq);
@@ -87,6 +84,13 @@ final class LinearLogProbSums implements GradFn {
         if (record)
             Autograd.record(out, new LinearLogProbSums(hidden, weight, bias, targets, ignoreIndex, seq, chunk, lses, dh));
         return out;
+    }
+
+    /** {@code hc @ weight^T (+ bias)} for a chunk of rows, in {@code buffer}'s first rows (a new tensor with a bias). */
+    private static Tensor chunkLogits(Backend be, Tensor hc, Tensor weight, Tensor bias, Tensor buffer) {
+        Tensor logits = buffer.slice(0, 0, hc.size(0));
+        be.matmulInto(logits, hc, weight, false, true, false);
+        return bias != null ? be.add(logits, bias) : logits;
     }
 
     @Override
@@ -112,9 +116,7 @@ final class LinearLogProbSums implements GradFn {
         for (int r0 = 0; r0 < n; r0 += chunkRows) {
             int r1 = Math.min(n, r0 + chunkRows);
             Tensor hc = h.slice(0, r0, r1);
-            Tensor logits = buffer.slice(0, 0, r1 - r0);
-            be.matmulInto(logits, hc, weight, false, true, false);
-            if (bias != null) logits = be.add(logits, bias);
+            Tensor logits = chunkLogits(be, hc, weight, bias, buffer);   // recomputed, as in the forward
             for (int s0 = r0; s0 < r1; s0 += seq) {
                 int[] t = Arrays.copyOfRange(targets, s0, s0 + seq);
                 be.crossEntropyBackwardInPlace(logits.slice(0, s0 - r0, s0 - r0 + seq), t, lse.get(s0 / seq),
