@@ -192,11 +192,7 @@ final class Scheduler implements AutoCloseable {
                     preempted.remove(j);
                 }
             } finally {
-                runningCount = running.size();
-                preemptedCount = preempted.size();
-                blocksInUse = cache.pool().inUse();
-                cachedBlocks = cache.pool().cachedFree();
-                kvCacheUsage = (double) blocksInUse / cache.pool().blocks();
+                publishGauges();
             }
         }
         for (GenerationJob j : running) j.failed("the server is shutting down");
@@ -344,11 +340,20 @@ final class Scheduler implements AutoCloseable {
         for (GenerationJob o : running) if (o.row == moved) o.row = job.row;
         running.remove(job);
         job.row = -1;
-        runningCount = running.size();
+        publishGauges();   // before the finish is reported: whoever sees it sees the blocks released
         if (reason == null) return;
         job.emit(job.text.finish());
         metrics.finished(job, reason, System.nanoTime());
         job.finished(reason);
+    }
+
+    /** The counts that other threads read (metrics, tests), from the scheduler thread's state. */
+    private void publishGauges() {
+        runningCount = running.size();
+        preemptedCount = preempted.size();
+        blocksInUse = cache.pool().inUse();
+        cachedBlocks = cache.pool().cachedFree();
+        kvCacheUsage = (double) blocksInUse / cache.pool().blocks();
     }
 
     /** Releases {@code job}'s row and blocks and puts it at the head of the queue, to be recomputed when it rejoins. */
