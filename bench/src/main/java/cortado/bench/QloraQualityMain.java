@@ -47,7 +47,7 @@ public final class QloraQualityMain {
 
     /** LoRA+'s ratio of lora_B's learning rate to lora_A's (Hayou et al. 2024, who suggest 16); 0: plain LoRA. */
     private static float loraPlus = 0;
-    /** Changes to the recipe's LoRA config: --init (init_lora_weights), --dora, --rslora. */
+    /** Changes to the recipe's LoRA config: --init (init_lora_weights), --dora, --rslora, --targets. */
     private static java.util.function.UnaryOperator<LoraConfig> adjust = java.util.function.UnaryOperator.identity();
 
     public static void main(String[] args) throws Exception {
