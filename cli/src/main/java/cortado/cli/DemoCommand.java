@@ -42,9 +42,9 @@ public final class DemoCommand implements Command {
                 the jar, with a progress bar and periodic validation loss, then prints a sample from the trained model
                 next to one from the untrained model. Writes OUT/metrics.jsonl, OUT/loss.png and the checkpoint
                 OUT/checkpoint (Hugging Face layout; try: cortado generate --model OUT/checkpoint --prompt "Once").
-                Then quantizes the model's linear layers to NF4 and trains LoRA adapters on them (QLoRA) to answer
-                questions about stories, showing held-out answers and exact match before and after; writes the
-                adapter in PEFT's format to OUT/adapter.""")
+                Then quantizes the model's linear layers to NF4 and trains LoRA adapters on them, and the layer
+                norms (QLoRA), to answer questions about stories, showing held-out answers and exact match before
+                and after; writes the adapter in PEFT's format to OUT/adapter.""")
                 .option("out", "DIR", "output directory", "runs/demo")
                 .option("steps", "N", "pretraining optimizer steps", Integer.toString(STEPS))
                 .option("qlora-steps", "N", "fine-tuning steps (0: no fine-tuning)",

@@ -125,4 +125,19 @@ public interface Tuner<C extends PeftConfig> {
 
     /** The weights file of an adapter directory. */
     default String weightsFile() { return AdapterFiles.WEIGHTS; }
+
+    /**
+     * The module at {@code path}, wrapped in a layer of {@code type}: the one already there (a second adapter on the
+     * same target), else {@code wrap} of the module, put in its place.
+     */
+    static <L extends Module> L wrapped(Module root, String path, Class<L> type, java.util.function.Function<Module, L> wrap) {
+        Module m = root.get(path);
+        if (type.isInstance(m)) return type.cast(m);
+        L layer = wrap.apply(m);
+        root.replace(path, layer);
+        return layer;
+    }
+
+    /** The seed of the adapter at {@code path}: the run's seed mixed with the path, so layers draw different values. */
+    static long targetSeed(long seed, String path) { return seed ^ (path.hashCode() * 0x9e3779b97f4a7c15L); }
 }

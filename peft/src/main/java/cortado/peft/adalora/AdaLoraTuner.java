@@ -50,12 +50,9 @@ public final class AdaLoraTuner implements Tuner<AdaLoraConfig> {
         AdaLoraConfig c = config;
         boolean conv = targets.stream().anyMatch(p -> unwrapped(root.get(p)) instanceof Conv1D);
         if (conv != c.fanInFanOut()) c = c.withFanInFanOut(conv);   // peft corrects it to the layer kind
-        for (String path : targets) {
-            Module m = root.get(path);
-            SvdLayer layer = m instanceof SvdLayer l ? l : new SvdLayer(m);
-            if (layer != m) root.replace(path, layer);
-            layer.addAdapter(name, c.rankFor(path), c.initR(), c, seed ^ (path.hashCode() * 0x9e3779b97f4a7c15L));
-        }
+        for (String path : targets)
+            Tuner.wrapped(root, path, SvdLayer.class, SvdLayer::new)
+                    .addAdapter(name, c.rankFor(path), c.initR(), c, Tuner.targetSeed(seed, path));
         return c;
     }
 

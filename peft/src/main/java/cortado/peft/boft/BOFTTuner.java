@@ -24,12 +24,9 @@ public final class BOFTTuner implements Tuner<BOFTConfig> {
 
     @Override
     public BOFTConfig inject(Module root, List<String> targets, String name, BOFTConfig c, long seed) {
-        for (String path : targets) {
-            Module m = root.get(path);
-            BOFTLayer layer = m instanceof BOFTLayer l ? l : new BOFTLayer(m);
-            if (layer != m) root.replace(path, layer);
-            layer.addAdapter(name, c, seed ^ (path.hashCode() * 0x9e3779b97f4a7c15L));
-        }
+        for (String path : targets)
+            Tuner.wrapped(root, path, BOFTLayer.class, BOFTLayer::new)
+                    .addAdapter(name, c, Tuner.targetSeed(seed, path));
         // peft warns and sets fan_in_fan_out to False on a Linear target, and saves that
         return c.fanInFanOut() ? new BOFTConfig(c.boftBlockSize(), c.boftBlockNum(), c.boftNButterflyFactor(),
                 c.boftDropout(), c.targetModules(), c.excludeModules(), false, c.modulesToSave(), c.initWeights(),

@@ -48,12 +48,9 @@ public final class FourierFTTuner implements Tuner<FourierFTConfig> {
         FourierFTConfig c = config;
         boolean conv = targets.stream().anyMatch(p -> unwrapped(root.get(p)) instanceof Conv1D);
         if (conv != c.fanInFanOut()) c = c.withFanInFanOut(conv);   // peft corrects it to the layer kind
-        for (String path : targets) {
-            Module m = root.get(path);
-            FourierFTLayer layer = m instanceof FourierFTLayer l ? l : new FourierFTLayer(m);
-            if (layer != m) root.replace(path, layer);
-            layer.addAdapter(name, c.nFrequencyFor(path), c, seed ^ (path.hashCode() * 0x9e3779b97f4a7c15L));
-        }
+        for (String path : targets)
+            Tuner.wrapped(root, path, FourierFTLayer.class, FourierFTLayer::new)
+                    .addAdapter(name, c.nFrequencyFor(path), c, Tuner.targetSeed(seed, path));
         return c;
     }
 

@@ -24,12 +24,8 @@ public final class HRATuner implements Tuner<HRAConfig> {
 
     @Override
     public HRAConfig inject(Module root, List<String> targets, String name, HRAConfig c, long seed) {
-        for (String path : targets) {
-            Module m = root.get(path);
-            HRALayer layer = m instanceof HRALayer l ? l : new HRALayer(m);
-            if (layer != m) root.replace(path, layer);
-            layer.addAdapter(name, c, seed ^ (path.hashCode() * 0x9e3779b97f4a7c15L));
-        }
+        for (String path : targets)
+            Tuner.wrapped(root, path, HRALayer.class, HRALayer::new).addAdapter(name, c, Tuner.targetSeed(seed, path));
         return c;
     }
 }

@@ -69,13 +69,11 @@ public final class IA3Tuner implements Tuner<IA3Config> {
         // As LoRA: peft's _create_new_module sets fan_in_fan_out to the layer kind (true on GPT-2's Conv1D) and saves it.
         boolean conv = targets.stream().anyMatch(p -> unwrapped(root.get(p)) instanceof Conv1D);
         if (conv != c.fanInFanOut()) c = c.withFanInFanOut(conv);
-        for (String path : targets) {
-            Module m = root.get(path);
-            IA3Layer layer = m instanceof IA3Layer l ? l : new IA3Layer(m, c.isFeedforward(path));
-            if (layer != m) root.replace(path, layer);
-            layer.addAdapter(name, c.initIa3Weights(), seed ^ (path.hashCode() * 0x9e3779b97f4a7c15L));
-        }
-        return c;
+        IA3Config saved = c;
+        for (String path : targets)
+            Tuner.wrapped(root, path, IA3Layer.class, m -> new IA3Layer(m, saved.isFeedforward(path)))
+                    .addAdapter(name, saved.initIa3Weights(), Tuner.targetSeed(seed, path));
+        return saved;
     }
 
     private static Module unwrapped(Module m) { return m instanceof TunerLayer t ? t.baseLayer() : m; }

@@ -55,7 +55,7 @@ public final class LoraTuner implements Tuner<LoraConfig> {
             Module m = root.get(path);
             LoraModule layer = m instanceof LoraModule l ? l : LoraModule.wrap(m);
             if (layer != m) root.replace(path, (Module) layer);
-            layer.addAdapter(name, LoraSpec.of(c, path, seed ^ (path.hashCode() * 0x9e3779b97f4a7c15L)));
+            layer.addAdapter(name, LoraSpec.of(c, path, Tuner.targetSeed(seed, path)));
         }
         return c;
     }

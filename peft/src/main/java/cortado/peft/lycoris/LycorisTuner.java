@@ -38,11 +38,8 @@ public abstract class LycorisTuner<C extends LycorisConfig, L extends LycorisLay
     @Override
     public C inject(Module root, List<String> targets, String name, C c, long seed) {
         for (String path : targets) {
-            long s = seed ^ (path.hashCode() * 0x9e3779b97f4a7c15L);
-            Module m = root.get(path);
-            L layer = layerClass.isInstance(m) ? layerClass.cast(m) : wrap(m, s);
-            if (layer != m) root.replace(path, layer);
-            addAdapter(layer, name, c.rankFor(path), c.alphaFor(path), c, s);
+            long s = Tuner.targetSeed(seed, path);
+            addAdapter(Tuner.wrapped(root, path, layerClass, m -> wrap(m, s)), name, c.rankFor(path), c.alphaFor(path), c, s);
         }
         return c;
     }

@@ -24,12 +24,8 @@ public final class OFTTuner implements Tuner<OFTConfig> {
 
     @Override
     public OFTConfig inject(Module root, List<String> targets, String name, OFTConfig c, long seed) {
-        for (String path : targets) {
-            Module m = root.get(path);
-            OFTLayer layer = m instanceof OFTLayer l ? l : new OFTLayer(m);
-            if (layer != m) root.replace(path, layer);
-            layer.addAdapter(name, c, seed ^ (path.hashCode() * 0x9e3779b97f4a7c15L));
-        }
+        for (String path : targets)
+            Tuner.wrapped(root, path, OFTLayer.class, OFTLayer::new).addAdapter(name, c, Tuner.targetSeed(seed, path));
         return c;
     }
 }

@@ -30,6 +30,7 @@ import java.util.Set;
 public final class TrainableTokensLayer extends BaseTunerLayer {
     private final int num, dim;
     private final Map<String, int[]> indices = new LinkedHashMap<>();
+    private final Map<String, int[]> slots = new LinkedHashMap<>();   // token id -> its row of the delta, or -1
     private final Map<String, Tensor> originals = new LinkedHashMap<>();
 
     public TrainableTokensLayer(Module base) {
@@ -62,6 +63,10 @@ public final class TrainableTokensLayer extends BaseTunerLayer {
         Backend be = weight().value().backend();
         this.<ParameterDict>childAt("trainable_tokens_delta").put(name, be.fromArray(init, idx.length, dim));
         indices.put(name, idx);
+        int[] slotOf = new int[num];   // a token listed twice takes its last row, as index_copy does
+        java.util.Arrays.fill(slotOf, -1);
+        for (int k = 0; k < idx.length; k++) slotOf[idx[k]] = k;
+        slots.put(name, slotOf);
         originals.put(name, be.fromArray(orig, idx.length, dim));
         register(name);
     }
@@ -117,20 +122,17 @@ public final class TrainableTokensLayer extends BaseTunerLayer {
         checkDisjoint(names);
         int[] id = Embedding.idsOf(ids);
         Tensor out = base.forward(id);
-        for (String n : names) out = withPositions(out, id, indices.get(n), delta(n));
+        for (String n : names) out = withPositions(out, id, slots.get(n), delta(n));
         return out;
     }
 
     /**
-     * {@code rows} ([ids, dim], the lookup of {@code id}) with each position whose id is in {@code idx} holding that
-     * token's row of {@code delta} instead; the same as looking {@code id} up in {@link #withRows}'s table (a token
-     * listed twice takes its last row, as index_copy does). The delta stays in the graph when no position holds one of
-     * its tokens, so it gets a zero gradient, as peft's does.
+     * {@code rows} ([ids, dim], the lookup of {@code id}) with each position whose id has a row of {@code delta}
+     * ({@code slotOf[id] >= 0}) holding that row instead; the same as looking {@code id} up in {@link #withRows}'s
+     * table. The delta stays in the graph when no position holds one of its tokens, so it gets a zero gradient, as
+     * peft's does.
      */
-    private Tensor withPositions(Tensor rows, int[] id, int[] idx, Tensor delta) {
-        int[] slotOf = new int[num];
-        java.util.Arrays.fill(slotOf, -1);
-        for (int k = 0; k < idx.length; k++) slotOf[idx[k]] = k;
+    private Tensor withPositions(Tensor rows, int[] id, int[] slotOf, Tensor delta) {
         float[] keep = new float[id.length], take = new float[id.length];
         int[] slot = new int[id.length];
         for (int i = 0; i < id.length; i++) {
@@ -165,6 +167,7 @@ public final class TrainableTokensLayer extends BaseTunerLayer {
     protected void removeTensors(String name) {
         this.<ParameterDict>childAt("trainable_tokens_delta").remove(name);
         indices.remove(name);
+        slots.remove(name);
         originals.remove(name);
     }
 

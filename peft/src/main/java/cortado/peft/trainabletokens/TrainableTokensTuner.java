@@ -46,12 +46,9 @@ public final class TrainableTokensTuner implements Tuner<TrainableTokensConfig> 
         if (!root.namedModules().containsKey("lm_head"))
             throw new PeftException("TRAINABLE_TOKENS on a model whose head is tied to its embedding is not supported"
                     + " (peft wraps the tied head too; Cortado does not yet)");
-        for (String path : targets) {
-            Module m = root.get(path);
-            TrainableTokensLayer layer = m instanceof TrainableTokensLayer l ? l : new TrainableTokensLayer(m);
-            if (layer != m) root.replace(path, layer);
-            layer.addAdapter(name, c, seed ^ (path.hashCode() * 0x9e3779b97f4a7c15L));
-        }
+        for (String path : targets)
+            Tuner.wrapped(root, path, TrainableTokensLayer.class, TrainableTokensLayer::new)
+                    .addAdapter(name, c, Tuner.targetSeed(seed, path));
         return c;
     }
 }

@@ -49,12 +49,9 @@ public final class VeraTuner implements Tuner<VeraConfig> {
             be = m.namedParameters().values().iterator().next().value().backend();
         }
         VeraProjection projection = VeraProjection.draw(be, c.r(), inMax, outMax, c.projectionPrngKey());
-        for (String path : targets) {
-            Module m = root.get(path);
-            VeraLayer layer = m instanceof VeraLayer l ? l : new VeraLayer(m);
-            if (layer != m) root.replace(path, layer);
-            layer.addAdapter(name, projection, c, seed ^ (path.hashCode() * 0x9e3779b97f4a7c15L));
-        }
+        for (String path : targets)
+            Tuner.wrapped(root, path, VeraLayer.class, VeraLayer::new)
+                    .addAdapter(name, projection, c, Tuner.targetSeed(seed, path));
         return c;
     }
 
