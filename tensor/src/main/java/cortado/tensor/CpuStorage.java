@@ -31,7 +31,10 @@ public final class CpuStorage extends ArenaStorage {
         this.data = deferred ? null : StepArena.allocate(length, zeroed, this);
     }
 
-    /** The elements themselves; kernels read and write this array directly. */
+    /**
+     * The elements themselves; kernels read and write this array directly. Inside a {@link StepArena} it may be longer
+     * than {@link #length} (a pooled buffer): kernels index by the tensor's shape, never by the array's length.
+     */
     public float[] array() {
         float[] d = data;
         if (d == null) d = materialize(); // deferred zeros, or released (then null)
@@ -54,7 +57,8 @@ public final class CpuStorage extends ArenaStorage {
         return data;
     }
 
-    @Override public MemorySegment segment() { return MemorySegment.ofArray(array()); }
+    /** The storage's {@link #length} elements (a pooled array may be longer; its tail is not this storage's). */
+    @Override public MemorySegment segment() { return MemorySegment.ofArray(array()).asSlice(0, (long) length * Float.BYTES); }
 
     @Override public long length() { return length; }
 

@@ -59,7 +59,7 @@ public final class StepArena implements AutoCloseable {
         StepArena a = CURRENT.get();
         if (a == null) return new float[length];
         float[] data = FloatArrayPool.CPU.take(length);
-        if (zeroed) java.util.Arrays.fill(data, 0f);
+        if (zeroed) java.util.Arrays.fill(data, 0, length, 0f);
         a.adopt(storage, length);
         return data;
     }

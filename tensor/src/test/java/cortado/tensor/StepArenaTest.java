@@ -72,13 +72,64 @@ class StepArenaTest {
     }
 
     @Test
-    void sizesTheLastStepDidNotUseAreDropped() {
+    void aSlightlyShorterTensorReusesALongerFreeBufferAndKeepsItsOwnLength() {
+        float[] first;
+        try (StepArena a = StepArena.open()) {
+            first = Tensor.zeros(1000).data();
+        }
+        try (StepArena a = StepArena.open()) {
+            Tensor t = Tensor.zeros(850); // within a quarter: the 1000-float buffer serves
+            assertThat(t.data()).isSameAs(first);
+            assertThat(t.storage().length()).isEqualTo(850);
+            assertThat(t.storage().segment().byteSize()).isEqualTo(850L * Float.BYTES);
+            assertThat(t.toArray()).hasSize(850).containsOnly(0f);
+        }
+        try (StepArena a = StepArena.open()) {
+            assertThat(Tensor.zeros(700).data()).isNotSameAs(first).hasSize(700); // more than a quarter shorter
+        }
+    }
+
+    @Test
+    void zerosOfAReusedLongerBufferAreZeroAndItsTailUntouched() {
+        try (StepArena a = StepArena.open()) {
+            Arrays.fill(Tensor.zeros(100).data(), 7f);
+        }
+        try (StepArena a = StepArena.open()) {
+            float[] d = Tensor.zeros(90).data();
+            assertThat(Arrays.copyOf(d, 90)).containsOnly(0f);
+            assertThat(Arrays.copyOfRange(d, 90, 100)).containsOnly(7f); // not this tensor's: left as it was
+        }
+    }
+
+    @Test
+    void shapesThatComeAndGoKeepTheirBuffersWhileThePoolFitsItsBudget() {
+        float[] rare;
+        try (StepArena a = StepArena.open()) {
+            rare = Tensor.zeros(1000).data();
+            Tensor.zeros(2000);
+        }
+        for (int step = 0; step < 6; step++) {
+            try (StepArena a = StepArena.open()) {
+                Tensor.zeros(2000); // the 1000 buffer goes unused, but 3000 pooled <= 2 x 2000 peak
+            }
+        }
+        try (StepArena a = StepArena.open()) {
+            assertThat(Tensor.zeros(1000).data()).isSameAs(rare);
+        }
+    }
+
+    @Test
+    void buffersBeyondTheBudgetAreDroppedLeastRecentlyUsedFirst() {
         try (StepArena a = StepArena.open()) {
             Tensor.zeros(1234);
         }
         assertThat(StepArena.pooledBytes()).isEqualTo(1234L * Float.BYTES);
-        try (StepArena a = StepArena.open()) {
-            Tensor.zeros(99);
+        // the following steps need far less: once the 1234-float step is older than the budget's window, the pool
+        // keeps only twice the recent peak, and the old shape's buffer is the one dropped
+        for (int step = 0; step < FloatArrayPool.RECENT; step++) {
+            try (StepArena a = StepArena.open()) {
+                Tensor.zeros(99);
+            }
         }
         assertThat(StepArena.pooledBytes()).isEqualTo(99L * Float.BYTES);
     }

@@ -127,8 +127,8 @@ final class LayerNormKernel {
                 }
             }
         });
-        sumBlocks(pdw, dw.data());
-        sumBlocks(pdb, db.data());
+        sumBlocks(pdw, dw.data(), c);
+        sumBlocks(pdb, db.data(), c);
         return new NormGrads(dx, dw, db);
     }
 
@@ -138,9 +138,11 @@ final class LayerNormKernel {
      */
     static int rowBlock(int rows) { return Math.max(32, (rows + 1023) / 1024); }
 
-    /** out[i] = sum over blocks k, in order k = 0, 1, ..., of partial[k][i]; columns split over threads. */
-    static void sumBlocks(float[][] partial, float[] out) {
-        int c = out.length;
+    /**
+     * out[i] = sum over blocks k, in order k = 0, 1, ..., of partial[k][i] for i < c; columns split over threads
+     * ({@code out} may be a longer pooled array).
+     */
+    static void sumBlocks(float[][] partial, float[] out, int c) {
         Chunks.range(c, Math.max(1, 65536 / Math.max(1, partial.length)), (from, to) -> {
             for (float[] p : partial)
                 for (int i = from; i < to; i++) out[i] += p[i];

@@ -95,7 +95,7 @@ final class RmsNormKernel {
                 }
             }
         });
-        LayerNormKernel.sumBlocks(pdw, dw.data());
+        LayerNormKernel.sumBlocks(pdw, dw.data(), c);
         return new NormGrads(dx, dw, null);
     }
 }
