@@ -51,7 +51,7 @@ public final class PrepareCommand implements Command {
                 any of these, or with --coverage, a coverage report goes to --out too: coverage.json, coverage.md
                 and PNG charts of scripts, domains, lengths and the share each filter removed, per source.
                 Memory does not grow with the input, except for the dedup indexes: 32-64 bytes per distinct
-                document for --dedup, 230-450 per kept document for near-dup (21 bands). Filters: gopher (= gopher-quality,gopher-repetition), blocklist, script, pii, none.
+                document for --dedup, about 84 per document for near-dup (21 bands). Filters: gopher (= gopher-quality,gopher-repetition), blocklist, script, pii, none.
                 Gopher thresholds: --gopher-quality and --gopher-repetition take key=value lists, e.g.
                 min_words=20,max_mean_word_length=12 or duplicate_lines=0.4,top_2gram=0.25,duplicate_5gram=0.2.""")
                 .required("input", "PATH", "input file or directory; more paths may follow as arguments")
