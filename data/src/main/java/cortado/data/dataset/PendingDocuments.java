@@ -15,11 +15,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The documents that survived every step but near dedup, spilled to a staging file in order, so they can be tokenized
- * and written once the near-duplicate components of the whole corpus are known (memory stays bounded by one document).
+ * Every document's outcome so far (the removal reason, or the cleaned text of a survivor of every step but near
+ * dedup), spilled to a staging file in order, so the documents can be decided, tokenized and written in document
+ * order once the near-duplicate components of the whole corpus are known; memory stays bounded by one document.
  */
 final class PendingDocuments implements Closeable {
-    interface Visitor { void visit(int index, Provenance p, long chars, String text) throws IOException; }
+    /** {@code text} is null for a document {@code reason} removed. */
+    interface Visitor { void visit(Provenance p, long chars, String text, String reason) throws IOException; }
 
     private final Path file;
     private final DataOutputStream out;
@@ -30,9 +32,9 @@ final class PendingDocuments implements Closeable {
         out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file), 1 << 16));
     }
 
-    void add(Provenance p, long chars, String text) throws IOException {
+    void add(Provenance p, long chars, String text, String reason) throws IOException {
         out.writeByte(p.kind().ordinal());
-        for (String s : new String[] {p.file(), p.record(), p.url(), p.title(), text}) write(s);
+        for (String s : new String[] {p.file(), p.record(), p.url(), p.title(), text, reason}) write(s);
         out.writeLong(chars);
         count++;
     }
@@ -50,8 +52,8 @@ final class PendingDocuments implements Closeable {
         try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
             for (int i = 0; i < count; i++) {
                 SourceKind kind = SourceKind.values()[in.readUnsignedByte()];
-                String f = read(in), record = read(in), url = read(in), title = read(in), text = read(in);
-                v.visit(i, new Provenance(kind, f, record, url, title), in.readLong(), text);
+                String f = read(in), record = read(in), url = read(in), title = read(in), text = read(in), why = read(in);
+                v.visit(new Provenance(kind, f, record, url, title), in.readLong(), text, why);
             }
         } catch (EOFException e) {
             throw new IOException(file + ": staging file truncated", e);

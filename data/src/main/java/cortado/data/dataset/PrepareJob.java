@@ -14,7 +14,7 @@ import java.util.Map;
 /**
  * Raw text to token shards in one streaming pass: read, clean, tokenize, split, (shuffle), chunk, write; then
  * {@code report.json} (and the {@link CoverageReport} when the inputs include crawls or dumps, or when asked). With
- * near dedup on, the documents that survive the other steps wait in a staging file until the near-duplicate
+ * near dedup on, every document's outcome waits in a staging file (in order) until the near-duplicate
  * components of the whole corpus are known ({@link cortado.data.clean.NearDuplicateComponents}), then go on in order.
  * Progress goes to the listener and, every few seconds, as a line to {@code metrics.jsonl}. Shards are written to a staging directory inside the output directory and moved into place only
  * when everything succeeded, replacing the shards of an earlier run.
@@ -30,6 +30,9 @@ public final class PrepareJob {
         void progress(String phase, long done, long total, long documentsIn, long documentsOut);
 
         void warning(String message);
+
+        /** Each document's decision, in document order: {@code reason} is null when it was kept. */
+        default void document(Provenance provenance, String reason) {}
     }
 
     private final PrepareConfig c;
@@ -51,8 +54,8 @@ public final class PrepareJob {
             while (reader.hasNext()) {
                 Document d = reader.next();
                 String text = cleaner.clean(d.text());
-                if (text == null) out.coverage().add(d, null, cleaner.lastRemoval());
-                else if (pending != null) pending.add(d.provenance(), d.text().length(), text);
+                if (pending != null) pending.add(d.provenance(), d.text().length(), text, cleaner.lastRemoval());
+                else if (text == null) out.removed(d.provenance(), d.text().length(), cleaner.lastRemoval());
                 else keep(out, d.provenance(), d.text().length(), text);
                 long now = System.nanoTime();
                 if (now - lastReport > 200_000_000L) {
@@ -64,8 +67,10 @@ public final class PrepareJob {
             if (pending != null) {
                 // Near duplicates are known only now: the survivors wait in the staging file, in order.
                 BitSet near = cleaner.nearDuplicates();
-                pending.replay((i, p, chars, text) -> {
-                    if (near.get(i)) out.coverage().add(p, chars, -1, null, "near_duplicate");
+                int[] survivor = {0}; // near dedup's ids count the survivors of the other steps
+                pending.replay((p, chars, text, reason) -> {
+                    if (text == null) out.removed(p, chars, reason);
+                    else if (near.get(survivor[0]++)) out.removed(p, chars, "near_duplicate");
                     else keep(out, p, chars, text);
                 });
             }
@@ -79,7 +84,7 @@ public final class PrepareJob {
     }
 
     private void keep(PrepareOutput out, Provenance p, long chars, String text) throws IOException {
-        out.coverage().add(p, chars, text.length(), CoverageReport.script(text), null);
-        out.add(PrepareOutput.split(text, c.valFraction(), c.seed()), c.tokenizer().encode(text));
+        out.kept(p, chars, text.length(), CoverageReport.script(text), PrepareOutput.split(text, c.valFraction(), c.seed()),
+                c.tokenizer().encode(text));
     }
 }

@@ -2,6 +2,7 @@ package cortado.data.dataset;
 
 import cortado.data.clean.CleaningReport;
 import cortado.data.clean.Hashing;
+import cortado.data.collect.Provenance;
 import cortado.data.json.Json;
 import cortado.data.text.InputStats;
 
@@ -20,8 +21,8 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * The back half of {@code prepare}, shared by the in-process {@link PrepareJob} and the Spark job: takes the kept
- * documents' tokens in document order, (shuffles,) cuts them into blocks and writes the shards, then
+ * The back half of {@code prepare}, shared by the in-process {@link PrepareJob} and the Spark job: takes every
+ * document's decision in document order (counted in the {@link CoverageReport}) and the kept documents' tokens, (shuffles,) cuts them into blocks and writes the shards, then
  * {@code report.json} and the {@link CoverageReport}. Shards go to a staging directory inside the output directory and
  * are moved into place only by {@link #finish}, replacing the shards of an earlier run.
  */
@@ -71,9 +72,6 @@ public final class PrepareOutput implements Closeable {
     /** Scratch space that {@link #close} removes (spill files of the dedup indexes go here). */
     public Path staging() { return staging; }
 
-    /** Counts every document, kept or removed; {@link #finish} writes it when asked or when a crawl or dump was read. */
-    public CoverageReport coverage() { return coverage; }
-
     /** 0 (train) or 1 (validation): a seeded 64-bit hash of the cleaned text, stable across runs and machines. */
     public static int split(String text, double valFraction, long seed) {
         if (valFraction <= 0) return 0;
@@ -82,8 +80,23 @@ public final class PrepareOutput implements Closeable {
         return (h >>> 11) * 0x1.0p-53 < valFraction ? 1 : 0;
     }
 
-    /** The next kept document's tokens, in document order. */
-    public void add(int split, int[] ids) throws IOException {
+    /** The next document, removed by {@code reason}: counted in the coverage report and told to the listener. */
+    public void removed(Provenance p, long chars, String reason) {
+        coverage.add(p, chars, -1, null, reason);
+        listener.document(p, reason);
+    }
+
+    /**
+     * The next document, kept: {@code chars} as read, {@code keptChars} and {@code script} ({@link CoverageReport#script})
+     * of its cleaned text, its split and tokens.
+     */
+    public void kept(Provenance p, long chars, long keptChars, String script, int split, int[] ids) throws IOException {
+        coverage.add(p, chars, keptChars, script, null);
+        listener.document(p, null);
+        add(split, ids);
+    }
+
+    private void add(int split, int[] ids) throws IOException {
         docs[split]++;
         if (c.shuffle()) shuffles[split].add(ids);
         else blocks[split].add(ids);
