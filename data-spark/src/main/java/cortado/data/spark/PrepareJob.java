@@ -52,15 +52,21 @@ public final class PrepareJob {
             if (a.containsKey("master")) b.master(a.get("master"));
             else if (!System.getProperties().containsKey("spark.master")) b.master("local[*]");
             try (SparkSession spark = b.getOrCreate()) {
+                long t0 = System.nanoTime();
                 Map<String, Object> r = SparkPrepare.run(spark, c, tok, QUIET);
+                double seconds = (System.nanoTime() - t0) / 1e9;
                 System.out.println("documents: " + r.get("documents_in") + " in, " + r.get("documents_out") + " out");
                 System.out.println("removed: " + Json.write(r.get("removed")));
                 System.out.println("tokens: " + Json.write(r.get("tokens")));
                 System.out.println("wrote " + c.outDir().resolve("report.json"));
+                System.out.printf(java.util.Locale.ROOT, "job seconds: %.2f (the session's start not included)%n", seconds);
             }
-        } catch (IllegalArgumentException | java.io.IOException | java.io.UncheckedIOException e) {
-            System.err.println("error: " + e.getMessage());
-            System.exit(2);
+        } catch (Exception e) {
+            // Executors' failures arrive wrapped (SparkException, task failure): the root cause names the input.
+            Throwable t = e;
+            while (t.getCause() != null && t.getCause() != t) t = t.getCause();
+            System.err.println("error: " + (t.getMessage() != null ? t.getMessage() : t.toString()));
+            System.exit(e instanceof IllegalArgumentException ? 2 : 1);
         }
     }
 
