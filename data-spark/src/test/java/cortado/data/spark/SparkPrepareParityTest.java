@@ -14,7 +14,6 @@ import cortado.data.dataset.ShardFormat;
 import cortado.data.json.Json;
 import cortado.data.text.ReadOptions;
 import cortado.data.text.TextSplit;
-import cortado.data.tokenizer.ByteTokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,11 +53,13 @@ class SparkPrepareParityTest {
         if (spark != null) spark.stop();
     }
 
-    static PrepareConfig config(Path out, CleaningConfig cleaning, boolean shuffle) {
+    static PrepareConfig config(Path out, CleaningConfig cleaning, boolean shuffle, TokenizerSpec tok) {
         return new PrepareConfig(List.of(corpus), new ReadOptions(TextSplit.PARAGRAPH, 1 << 20, 64 << 20, false),
-                cleaning, new ByteTokenizer(), "bytes", out, 0.1, 64, Chunking.CONCAT, ShardFormat.LLMC, shuffle, 5,
+                cleaning, tok.load(), tok.spec(), out, 0.1, 64, Chunking.CONCAT, ShardFormat.LLMC, shuffle, 5,
                 20_000, 1 << 16);
     }
+
+    static final TokenizerSpec BYTES = new TokenizerSpec("bytes", false);
 
     /** Records each document's decision. */
     static final class Decisions implements PrepareJob.Listener {
@@ -71,11 +72,11 @@ class SparkPrepareParityTest {
     }
 
     @SuppressWarnings("unchecked")
-    void assertSame(CleaningConfig cleaning, boolean shuffle, String name) throws IOException {
+    void assertSame(CleaningConfig cleaning, boolean shuffle, TokenizerSpec tok, String name) throws IOException {
         Path one = dir.resolve(name + "-prepare"), many = dir.resolve(name + "-spark");
         Decisions d1 = new Decisions(), d2 = new Decisions();
-        Map<String, Object> r1 = new PrepareJob(config(one, cleaning, shuffle), d1).run();
-        Map<String, Object> r2 = SparkPrepare.run(spark, config(many, cleaning, shuffle), new TokenizerSpec("bytes", false), d2);
+        Map<String, Object> r1 = new PrepareJob(config(one, cleaning, shuffle, tok), d1).run();
+        Map<String, Object> r2 = SparkPrepare.run(spark, config(many, cleaning, shuffle, tok), tok, d2);
 
         assertThat(d2.lines).hasSize(d1.lines.size());
         List<String> differ = java.util.stream.IntStream.range(0, d1.lines.size()).filter(i -> !d1.lines.get(i).equals(d2.lines.get(i)))
@@ -109,13 +110,24 @@ class SparkPrepareParityTest {
     void sparkLocal2GivesPreparesShardsDecisionsAndReports() throws IOException {
         CleaningConfig cleaning = CleaningConfig.none().withQuality(GopherQualityFilter.Config.gopher())
                 .withExactDedup(128).withNearDup(MinHashConfig.forThreshold(0.7, 5, 128, MinHashConfig.Verification.EXACT));
-        assertSame(cleaning, false, "exact");
+        assertSame(cleaning, false, BYTES, "exact");
     }
 
     @Test
     void sameWithEstimatedVerificationAndTheShuffle() throws IOException {
         CleaningConfig cleaning = CleaningConfig.none().withQuality(GopherQualityFilter.Config.gopher())
                 .withExactDedup(64).withNearDup(MinHashConfig.forThreshold(0.7));
-        assertSame(cleaning, true, "estimated");
+        assertSame(cleaning, true, BYTES, "estimated");
+    }
+
+    @Test
+    void sameWithABpeTokenizerJsonLoadedByTheExecutors() throws IOException {
+        Path tok = dir.resolve("tokenizer.json");
+        try (var in = SparkPrepareParityTest.class.getResourceAsStream("tiny-bpe-tokenizer.json")) {
+            Files.copy(in, tok);
+        }
+        CleaningConfig cleaning = CleaningConfig.none().withQuality(GopherQualityFilter.Config.gopher())
+                .withExactDedup(128).withNearDup(MinHashConfig.forThreshold(0.8));
+        assertSame(cleaning, false, new TokenizerSpec(tok.toString(), false), "bpe");
     }
 }
