@@ -60,7 +60,8 @@ public final class PrepareCommand implements Command {
                 .required("out", "DIR", "output directory")
                 .flag("dedup", "remove exact duplicates (normalized text, MurmurHash3 content hash)")
                 .option("dedup-bits", "64|128", "content hash width", "128")
-                .option("near-dup-threshold", "J", "remove near duplicates with Jaccard similarity >= J (MinHash + LSH)", null)
+                .option("near-dup-threshold", "J", "remove near duplicates with Jaccard similarity >= J (MinHash + LSH;"
+                        + " of each connected group the first document stays)", null)
                 .option("shingle", "N", "words per shingle for near-dup detection", "5")
                 .option("num-perm", "N", "MinHash permutations", "128")
                 .option("bands", "B", "LSH bands (default: chosen for the threshold, with --rows)", null)
