@@ -2,8 +2,7 @@ package cortado.data.spark;
 
 import cortado.data.clean.BlocklistFilter;
 import cortado.data.clean.CleaningConfig;
-import cortado.data.clean.GopherQualityFilter;
-import cortado.data.clean.GopherRepetitionFilter;
+import cortado.data.clean.GopherOverrides;
 import cortado.data.clean.MinHashConfig;
 import cortado.data.clean.NormalizationStep;
 import cortado.data.clean.ScriptFilter;
@@ -25,8 +24,7 @@ import java.util.Set;
 /**
  * {@code spark-submit --class cortado.data.spark.PrepareJob cortado-data-spark.jar --input ... --tokenizer ... --out
  * DIR [options]}: {@code cortado prepare} as a Spark job ({@link SparkPrepare}), with prepare's option names and
- * defaults. Embedded {@code local[*]} unless {@code --master} or spark-submit names a cluster. Gopher threshold
- * overrides and a blocklist file are not taken here (the filters run with their defaults).
+ * defaults. Embedded {@code local[*]} unless {@code --master} or spark-submit names a cluster.
  */
 public final class PrepareJob {
     private PrepareJob() {}
@@ -39,7 +37,8 @@ public final class PrepareJob {
             Map.entry("val-fraction", "0.01"), Map.entry("seq", "1024"), Map.entry("chunking", "concat"),
             Map.entry("format", "llmc"), Map.entry("shard-tokens", "100000000"), Map.entry("seed", "1337"),
             Map.entry("text-split", "file"), Map.entry("max-doc-chars", "1048576"));
-    static final Set<String> OPTIONS = Set.of("input", "tokenizer", "out", "master", "near-dup-threshold", "bands", "rows");
+    static final Set<String> OPTIONS = Set.of("input", "tokenizer", "out", "master", "near-dup-threshold", "bands", "rows",
+            "gopher-quality", "gopher-repetition", "blocklist");
 
     public static void main(String[] argv) {
         try {
@@ -105,6 +104,14 @@ public final class PrepareJob {
         return s;
     }
 
+    private static <T> T prefixed(String flag, java.util.function.Supplier<T> parse) {
+        try {
+            return parse.get();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(flag + ": " + e.getMessage());
+        }
+    }
+
     static PrepareConfig config(Map<String, String> a, List<Path> inputs) {
         CleaningConfig c = CleaningConfig.none();
         Set<String> filters = new java.util.LinkedHashSet<>();
@@ -118,10 +125,21 @@ public final class PrepareJob {
         }
         if (filters.contains("pii")) c = c.withPii(true);
         c = c.withNormalization(NormalizationStep.parse(a.get("normalize")));
-        if (filters.contains("gopher-quality")) c = c.withQuality(GopherQualityFilter.Config.gopher());
-        if (filters.contains("gopher-repetition")) c = c.withRepetition(GopherRepetitionFilter.Config.gopher());
-        if (filters.contains("blocklist"))
-            c = c.withBlocklist(BlocklistFilter.DEFAULT_LIST, Integer.parseInt(a.get("blocklist-min-hits")));
+        if (a.containsKey("blocklist")) filters.add("blocklist");
+        if (filters.contains("gopher-quality")) c = c.withQuality(prefixed("--gopher-quality", () -> GopherOverrides.quality(a.get("gopher-quality"))));
+        if (filters.contains("gopher-repetition"))
+            c = c.withRepetition(prefixed("--gopher-repetition", () -> GopherOverrides.repetition(a.get("gopher-repetition"))));
+        if (filters.contains("blocklist")) {
+            List<String> list = BlocklistFilter.DEFAULT_LIST;
+            if (a.containsKey("blocklist")) {
+                try {
+                    list = BlocklistFilter.readList(Path.of(a.get("blocklist")));
+                } catch (java.io.IOException e) {
+                    throw new IllegalArgumentException(a.get("blocklist") + ": cannot read blocklist: " + e.getMessage());
+                }
+            }
+            c = c.withBlocklist(list, Integer.parseInt(a.get("blocklist-min-hits")));
+        }
         if (filters.contains("script"))
             c = c.withScript(ScriptFilter.parseScripts(a.get("script")), Double.parseDouble(a.get("script-min-share")), 1);
         if (a.containsKey("dedup")) c = c.withExactDedup(Integer.parseInt(a.get("dedup-bits")));

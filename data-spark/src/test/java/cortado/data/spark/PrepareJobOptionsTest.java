@@ -39,9 +39,25 @@ class PrepareJobOptionsTest {
     }
 
     @Test
+    void takesGopherOverridesAndABlocklistFile(@org.junit.jupiter.api.io.TempDir Path dir) throws java.io.IOException {
+        Path list = dir.resolve("block.txt");
+        java.nio.file.Files.writeString(list, "casino\nfree spins\n");
+        PrepareConfig c = parse("--input", "a", "--tokenizer", "bytes", "--out", "o", "--filters", "gopher",
+                "--gopher-quality", "min_words=20,max_mean_word_length=12", "--gopher-repetition", "top_2gram=0.25",
+                "--blocklist", list.toString(), "--blocklist-min-hits", "2");
+        assertThat(c.cleaning().quality().minWords()).isEqualTo(20);
+        assertThat(c.cleaning().quality().maxMeanWordLength()).isEqualTo(12);
+        assertThat(c.cleaning().repetition().topNgram()[0]).isEqualTo(0.25);
+        assertThat(c.cleaning().blocklist()).containsExactly("casino", "free spins");
+        assertThat(c.cleaning().blocklistMinHits()).isEqualTo(2);
+    }
+
+    @Test
     void refusesWhatItDoesNotTake() {
-        assertThatThrownBy(() -> parse("--input", "a", "--tokenizer", "bytes", "--out", "o", "--gopher-quality", "min_words=3"))
-                .hasMessageStartingWith("unknown option --gopher-quality (options: ");
+        assertThatThrownBy(() -> parse("--input", "a", "--tokenizer", "bytes", "--out", "o", "--min-hash", "3"))
+                .hasMessageStartingWith("unknown option --min-hash (options: ");
+        assertThatThrownBy(() -> parse("--input", "a", "--tokenizer", "bytes", "--out", "o", "--filters", "gopher",
+                "--gopher-quality", "min_words=abc")).hasMessage("--gopher-quality: min_words expects a number, got 'abc'");
         assertThatThrownBy(() -> parse("--input", "a", "--out", "o")).hasMessage("--tokenizer is required");
         assertThatThrownBy(() -> parse("--input", "a", "--tokenizer", "bytes", "--out", "o", "--filters", "nope"))
                 .hasMessage("--filters: unknown filter 'nope'");
