@@ -34,19 +34,32 @@ final class NearDuplicateEdges {
     record Result(Set<Long> removed, long candidatePairs) {}
 
     static Result find(JavaRDD<DocRow> kept, MinHashConfig c) {
-        JavaPairRDD<Long, Member> buckets = kept.mapPartitionsToPair(rows -> {
-            MinHashFingerprinter f = new MinHashFingerprinter(c);
-            List<Tuple2<Long, Member>> out = new ArrayList<>();
-            while (rows.hasNext()) {
-                DocRow r = rows.next();
-                NearDuplicateDetector.Fingerprint fp = f.fingerprint(r.text);
-                if (fp.shingleCount() == 0) continue; // no words: never a candidate
-                Member m = new Member(r.id, c.verification() == MinHashConfig.Verification.EXACT ? null : fp.signature(),
-                        fp.shingleSet());
-                for (int b = 0; b < c.bands(); b++)
-                    out.add(new Tuple2<>(((long) b << 32) | (LshIndex.bandKey(fp.signature(), b, c.rows()) & 0xFFFFFFFFL), m));
+        JavaPairRDD<Long, Member> buckets = kept.mapPartitionsToPair(rows -> new Iterator<Tuple2<Long, Member>>() {
+            final MinHashFingerprinter f = new MinHashFingerprinter(c);
+            Member m; // the document whose band keys are being emitted
+            int[] sig;
+            int band = c.bands();
+
+            @Override
+            public boolean hasNext() {
+                while (band == c.bands()) {
+                    if (!rows.hasNext()) return false;
+                    DocRow r = rows.next();
+                    NearDuplicateDetector.Fingerprint fp = f.fingerprint(r.text);
+                    if (fp.shingleCount() == 0) continue; // no words: never a candidate
+                    sig = fp.signature();
+                    m = new Member(r.id, c.verification() == MinHashConfig.Verification.EXACT ? null : sig, fp.shingleSet());
+                    band = 0;
+                }
+                return true;
             }
-            return out.iterator();
+
+            @Override
+            public Tuple2<Long, Member> next() {
+                if (!hasNext()) throw new java.util.NoSuchElementException();
+                int b = band++;
+                return new Tuple2<>(((long) b << 32) | (LshIndex.bandKey(sig, b, c.rows()) & 0xFFFFFFFFL), m);
+            }
         });
         JavaPairRDD<Tuple2<Long, Long>, Boolean> pairs = buckets.groupByKey()
                 .flatMapToPair(bucket -> pairs(bucket._2(), c))

@@ -115,21 +115,21 @@ public final class SparkPrepare {
         Broadcast<Map<Long, String>> dropped = jsc.broadcast(removed);
         double val = c.valFraction();
         long seed = c.seed();
-        JavaRDD<Outcome> outcomes = docs.mapPartitions(it -> {
-            Tokenizer tok = null; // one per task: tokenizers keep caches that are not shared between threads
-            List<Outcome> out = new ArrayList<>();
-            while (it.hasNext()) {
+        JavaRDD<Outcome> outcomes = docs.mapPartitions(it -> new Iterator<Outcome>() { // lazy: one document at a time
+            Tokenizer tok; // one per task: tokenizers keep caches that are not shared between threads
+
+            @Override
+            public boolean hasNext() { return it.hasNext(); }
+
+            @Override
+            public Outcome next() {
                 DocRow r = it.next();
                 String why = r.kept() ? dropped.value().get(r.id) : r.reason;
-                if (why != null) {
-                    out.add(new Outcome(r.provenance, r.chars, why, r.kept() ? r.text.length() : -1, null, 0, null));
-                    continue;
-                }
+                if (why != null) return new Outcome(r.provenance, r.chars, why, r.kept() ? r.text.length() : -1, null, 0, null);
                 if (tok == null) tok = tokenizer.load();
-                out.add(new Outcome(r.provenance, r.chars, null, r.text.length(), CoverageReport.script(r.text),
-                        PrepareOutput.split(r.text, val, seed), tok.encode(r.text)));
+                return new Outcome(r.provenance, r.chars, null, r.text.length(), CoverageReport.script(r.text),
+                        PrepareOutput.split(r.text, val, seed), tok.encode(r.text));
             }
-            return out.iterator();
         }).persist(StorageLevel.MEMORY_AND_DISK());
         outcomes.count(); // tokenize every partition in parallel before the driver reads them one by one
 
