@@ -94,6 +94,9 @@ class SparkPrepareParityTest {
 
         // The corpus exercised every decision.
         Map<String, Object> removed = (Map<String, Object>) r1.get("removed");
+        System.out.println(name + ": " + d1.lines.size() + " documents, removed " + removed + ", "
+                + ((Map<String, Object>) r1.get("cleaning")).get("near_dup_candidate_pairs") + " candidate pairs, "
+                + shards.size() + " shards, tokens " + r1.get("tokens"));
         assertThat(removed.keySet()).contains("gopher.word_count", "exact_duplicate");
         if (cleaning.nearDup() != null) assertThat((Long) removed.get("near_duplicate")).isGreaterThan(5);
         assertThat((Map<String, Object>) ((Map<String, Object>) r1.get("input")).get("skipped_records"))
