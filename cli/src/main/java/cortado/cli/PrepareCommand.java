@@ -2,6 +2,7 @@ package cortado.cli;
 
 import cortado.data.clean.BlocklistFilter;
 import cortado.data.clean.CleaningConfig;
+import cortado.data.clean.GopherOverrides;
 import cortado.data.clean.GopherQualityFilter;
 import cortado.data.clean.GopherRepetitionFilter;
 import cortado.data.clean.MinHashConfig;
@@ -51,7 +52,7 @@ public final class PrepareCommand implements Command {
                 any of these, or with --coverage, a coverage report goes to --out too: coverage.json, coverage.md
                 and PNG charts of scripts, domains, lengths and the share each filter removed, per source.
                 Memory does not grow with the input, except for the dedup indexes: 32-64 bytes per distinct
-                document for --dedup, 230-450 per kept document for near-dup (21 bands). Filters: gopher (= gopher-quality,gopher-repetition), blocklist, script, pii, none.
+                document for --dedup, about 84 per document for near-dup (21 bands). Filters: gopher (= gopher-quality,gopher-repetition), blocklist, script, pii, none.
                 Gopher thresholds: --gopher-quality and --gopher-repetition take key=value lists, e.g.
                 min_words=20,max_mean_word_length=12 or duplicate_lines=0.4,top_2gram=0.25,duplicate_5gram=0.2.""")
                 .required("input", "PATH", "input file or directory; more paths may follow as arguments")
@@ -60,7 +61,8 @@ public final class PrepareCommand implements Command {
                 .required("out", "DIR", "output directory")
                 .flag("dedup", "remove exact duplicates (normalized text, MurmurHash3 content hash)")
                 .option("dedup-bits", "64|128", "content hash width", "128")
-                .option("near-dup-threshold", "J", "remove near duplicates with Jaccard similarity >= J (MinHash + LSH)", null)
+                .option("near-dup-threshold", "J", "remove near duplicates with Jaccard similarity >= J (MinHash + LSH;"
+                        + " of each connected group the first document stays)", null)
                 .option("shingle", "N", "words per shingle for near-dup detection", "5")
                 .option("num-perm", "N", "MinHash permutations", "128")
                 .option("bands", "B", "LSH bands (default: chosen for the threshold, with --rows)", null)
@@ -223,54 +225,19 @@ public final class PrepareCommand implements Command {
     }
 
     private static GopherQualityFilter.Config quality(String overrides) throws UsageException {
-        GopherQualityFilter.Config d = GopherQualityFilter.Config.gopher();
-        Map<String, Double> o = keyValues("--gopher-quality", overrides, Set.of("min_words", "max_words",
-                "min_mean_word_length", "max_mean_word_length", "max_symbol_word_ratio", "max_bullet_line_fraction",
-                "max_ellipsis_line_fraction", "min_alpha_word_fraction", "min_stop_words"));
-        return new GopherQualityFilter.Config(
-                (int) (double) o.getOrDefault("min_words", (double) d.minWords()),
-                (int) (double) o.getOrDefault("max_words", (double) d.maxWords()),
-                o.getOrDefault("min_mean_word_length", d.minMeanWordLength()),
-                o.getOrDefault("max_mean_word_length", d.maxMeanWordLength()),
-                o.getOrDefault("max_symbol_word_ratio", d.maxSymbolWordRatio()),
-                o.getOrDefault("max_bullet_line_fraction", d.maxBulletLineFraction()),
-                o.getOrDefault("max_ellipsis_line_fraction", d.maxEllipsisLineFraction()),
-                o.getOrDefault("min_alpha_word_fraction", d.minAlphaWordFraction()),
-                (int) (double) o.getOrDefault("min_stop_words", (double) d.minStopWords()));
+        try {
+            return GopherOverrides.quality(overrides);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--gopher-quality: " + e.getMessage());
+        }
     }
 
     private static GopherRepetitionFilter.Config repetition(String overrides) throws UsageException {
-        GopherRepetitionFilter.Config d = GopherRepetitionFilter.Config.gopher();
-        Set<String> keys = new LinkedHashSet<>(List.of("duplicate_lines", "duplicate_paragraphs",
-                "duplicate_line_chars", "duplicate_paragraph_chars"));
-        for (int n = 2; n <= 4; n++) keys.add("top_" + n + "gram");
-        for (int n = 5; n <= 10; n++) keys.add("duplicate_" + n + "gram");
-        Map<String, Double> o = keyValues("--gopher-repetition", overrides, keys);
-        double[] top = d.topNgram().clone(), dup = d.duplicateNgram().clone();
-        for (int n = 2; n <= 4; n++) top[n - 2] = o.getOrDefault("top_" + n + "gram", top[n - 2]);
-        for (int n = 5; n <= 10; n++) dup[n - 5] = o.getOrDefault("duplicate_" + n + "gram", dup[n - 5]);
-        return new GopherRepetitionFilter.Config(
-                o.getOrDefault("duplicate_lines", d.maxDuplicateLineFraction()),
-                o.getOrDefault("duplicate_paragraphs", d.maxDuplicateParagraphFraction()),
-                o.getOrDefault("duplicate_line_chars", d.maxDuplicateLineCharFraction()),
-                o.getOrDefault("duplicate_paragraph_chars", d.maxDuplicateParagraphCharFraction()), top, dup);
-    }
-
-    private static Map<String, Double> keyValues(String flag, String spec, Set<String> allowed) throws UsageException {
-        Map<String, Double> out = new java.util.HashMap<>();
-        if (spec == null || spec.isBlank()) return out;
-        for (String kv : spec.split(",")) {
-            int eq = kv.indexOf('=');
-            if (eq < 0) throw new UsageException(flag + ": expected key=value, got '" + kv + "'");
-            String k = kv.substring(0, eq).strip();
-            if (!allowed.contains(k)) throw new UsageException(flag + ": unknown key '" + k + "' (" + String.join(", ", allowed) + ")");
-            try {
-                out.put(k, Double.parseDouble(kv.substring(eq + 1).strip()));
-            } catch (NumberFormatException e) {
-                throw new UsageException(flag + ": " + k + " expects a number, got '" + kv.substring(eq + 1) + "'");
-            }
+        try {
+            return GopherOverrides.repetition(overrides);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--gopher-repetition: " + e.getMessage());
         }
-        return out;
     }
 
     @SuppressWarnings("unchecked")

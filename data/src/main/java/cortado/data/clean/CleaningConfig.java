@@ -25,7 +25,7 @@ public record CleaningConfig(boolean piiScrub,
                              Set<UnicodeScript> script, double scriptMinShare, int scriptMinLetters,
                              int exactDedupBits,
                              MinHashConfig nearDup,
-                             Set<NormalizationStep> normalize) {
+                             Set<NormalizationStep> normalize) implements java.io.Serializable {
     public CleaningConfig {
         normalize = normalize.isEmpty() ? Set.of() : java.util.Collections.unmodifiableSet(java.util.EnumSet.copyOf(normalize));
     }

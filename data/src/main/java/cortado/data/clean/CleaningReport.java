@@ -5,7 +5,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /** What cleaning did: documents in and out, removals per reason, characters, PII replacements. */
-public final class CleaningReport {
+public final class CleaningReport implements java.io.Serializable {
     long documentsIn;
     long documentsOut;
     long charsIn;
@@ -17,6 +17,34 @@ public final class CleaningReport {
     final Map<String, long[]> normalized = new LinkedHashMap<>();
 
     void remove(String reason) { removed.merge(reason, 1L, Long::sum); }
+
+    /** A document counted as kept turned out removed by a corpus-wide step (exact or near dedup). */
+    public void dropped(String reason, long chars) {
+        documentsOut--;
+        charsOut -= chars;
+        remove(reason);
+    }
+
+    /** The distinct candidate pairs near dedup verified. */
+    public void nearDupCandidates(long pairs) { nearDupCandidates = pairs; }
+
+    /** Adds another part of the corpus's counts (a partition of a distributed run) to these. */
+    public void merge(CleaningReport o) {
+        documentsIn += o.documentsIn;
+        documentsOut += o.documentsOut;
+        charsIn += o.charsIn;
+        charsOut += o.charsOut;
+        o.removed.forEach((k, v) -> removed.merge(k, v, Long::sum));
+        emails += o.emails;
+        phones += o.phones;
+        ips += o.ips;
+        nearDupCandidates += o.nearDupCandidates;
+        o.normalized.forEach((k, v) -> {
+            long[] c = normalized.computeIfAbsent(k, x -> new long[2]);
+            c[0] += v[0];
+            c[1] += v[1];
+        });
+    }
 
     void normalized(NormalizationStep step, int replacements) {
         long[] c = normalized.computeIfAbsent(step.label(), k -> new long[2]);
@@ -49,7 +77,10 @@ public final class CleaningReport {
         m.put("near_dup_candidate_pairs", nearDupCandidates);
         if (!normalized.isEmpty()) {
             Map<String, Object> n = new LinkedHashMap<>();
-            normalized.forEach((k, v) -> n.put(k, Map.of("documents", v[0], "replacements", v[1])));
+            for (NormalizationStep step : NormalizationStep.values()) { // the steps' order, not the order first seen
+                long[] v = normalized.get(step.label());
+                if (v != null) n.put(step.label(), Map.of("documents", v[0], "replacements", v[1]));
+            }
             m.put("normalized", n);
         }
         return m;

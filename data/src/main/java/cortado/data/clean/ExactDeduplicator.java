@@ -22,9 +22,16 @@ public final class ExactDeduplicator {
 
     /** True when an equal (normalized) text was seen before; otherwise remembers this one and returns false. */
     public boolean isDuplicate(String text) {
+        long[] h = key(text, bits);
+        return !seen.add(h[0], h[1]);
+    }
+
+    /** The key documents are compared by: the hash of the normalized text, its second half 0 with 64 bits. */
+    public static long[] key(String text, int bits) {
         byte[] b = normalize(text).getBytes(StandardCharsets.UTF_8);
         long[] h = Hashing.murmur3x64_128(b, 0, b.length, 0x5eed);
-        return !seen.add(h[0], bits == 128 ? h[1] : 0);
+        if (bits != 128) h[1] = 0;
+        return h;
     }
 
     /** Distinct texts seen. */

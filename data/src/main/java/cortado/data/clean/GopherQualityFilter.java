@@ -23,7 +23,7 @@ public final class GopherQualityFilter implements DocumentFilter {
     /** Thresholds; {@link #gopher()} gives the paper's values. */
     public record Config(int minWords, int maxWords, double minMeanWordLength, double maxMeanWordLength,
                          double maxSymbolWordRatio, double maxBulletLineFraction, double maxEllipsisLineFraction,
-                         double minAlphaWordFraction, int minStopWords) {
+                         double minAlphaWordFraction, int minStopWords) implements java.io.Serializable {
         public static Config gopher() {
             return new Config(50, 100_000, 3, 10, 0.1, 0.9, 0.3, 0.8, 2);
         }

@@ -23,7 +23,7 @@ public final class GopherRepetitionFilter implements DocumentFilter {
      */
     public record Config(double maxDuplicateLineFraction, double maxDuplicateParagraphFraction,
                          double maxDuplicateLineCharFraction, double maxDuplicateParagraphCharFraction,
-                         double[] topNgram, double[] duplicateNgram) {
+                         double[] topNgram, double[] duplicateNgram) implements java.io.Serializable {
         public static Config gopher() {
             return new Config(0.30, 0.30, 0.20, 0.20,
                     new double[] {0.20, 0.18, 0.16},

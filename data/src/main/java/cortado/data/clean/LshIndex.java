@@ -33,7 +33,10 @@ public final class LshIndex {
     }
 
     /** The key of band {@code band} of {@code sig}; never 0 (0 marks an empty slot). */
-    int bandKey(int[] sig, int band) {
+    int bandKey(int[] sig, int band) { return bandKey(sig, band, rows); }
+
+    /** The key of band {@code band} ({@code rows} minhashes) of {@code sig}, never 0: shared with the Spark job. */
+    public static int bandKey(int[] sig, int band, int rows) {
         long h = Hashing.mix64(0x243F6A8885A308D3L + band);
         int from = band * rows;
         for (int i = 0; i < rows; i++) h = (h ^ (sig[from + i] & 0xFFFFFFFFL)) * 0x9E3779B97F4A7C15L;

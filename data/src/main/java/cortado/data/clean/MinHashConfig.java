@@ -18,7 +18,7 @@ package cortado.data.clean;
  * @param seed        seeds the hash functions
  */
 public record MinHashConfig(int shingleSize, int numPerm, int bands, int rows, double threshold,
-                            Verification verification, long seed) {
+                            Verification verification, long seed) implements java.io.Serializable {
 
     public enum Verification { ESTIMATED, EXACT }
 

@@ -10,7 +10,7 @@ package cortado.data.collect;
  * @param url    the WARC-Target-URI, the page's URL (from the dump's base URL) or the Reddit permalink; null if none
  * @param title  the HTML title, page title or submission title; null if none
  */
-public record Provenance(SourceKind kind, String file, String record, String url, String title) {
+public record Provenance(SourceKind kind, String file, String record, String url, String title) implements java.io.Serializable {
     /** The host of {@link #url()} in lower case without a leading "www.", or null. */
     public String domain() {
         if (url == null) return null;

@@ -35,7 +35,9 @@ public final class WikipediaDumpReader implements RecordSource {
         this.in = in;
         this.file = file;
         this.skipped = skipped;
-        XMLInputFactory f = XMLInputFactory.newFactory();
+        // The JDK's own StAX parser: the jdk.xml limits below are its properties, and a classpath may bring another
+        // (Spark and Hadoop bring Woodstox, which refuses them).
+        XMLInputFactory f = XMLInputFactory.newDefaultFactory();
         f.setProperty(XMLInputFactory.SUPPORT_DTD, false);
         f.setProperty(XMLInputFactory.IS_SUPPORTING_EXTERNAL_ENTITIES, false);
         f.setProperty(XMLInputFactory.IS_COALESCING, true);

@@ -40,21 +40,20 @@ public final class CoverageReport {
         final Map<String, Long> domains = new TreeMap<>();
         final long[] lengths = new long[LENGTH_EDGES.length];
 
-        void add(String text, String kept, String reason, String domain) {
+        void add(long chars, long keptChars, String script, String reason, String domain) {
             in++;
-            charsIn += text.length();
-            if (kept == null) {
+            charsIn += chars;
+            if (keptChars < 0) {
                 removed.merge(reason == null ? "unknown" : reason, 1L, Long::sum);
                 return;
             }
             out++;
-            charsOut += kept.length();
-            UnicodeScript s = ScriptFilter.dominantScript(kept);
-            scripts.merge(s == null ? NO_LETTERS : s.name().toLowerCase(Locale.ROOT), 1L, Long::sum);
+            charsOut += keptChars;
+            scripts.merge(script, 1L, Long::sum);
             String d = domain == null ? NO_DOMAIN : domain;
             if (!domains.containsKey(d) && domains.size() >= MAX_DOMAINS) d = OTHER;
             domains.merge(d, 1L, Long::sum);
-            lengths[bucket(kept.length())]++;
+            lengths[bucket(keptChars)]++;
         }
     }
 
@@ -64,10 +63,23 @@ public final class CoverageReport {
 
     /** Counts one document: {@code kept} is its cleaned text, or null when {@code reason} removed it. */
     public void add(Document d, String kept, String reason) {
-        Provenance p = d.provenance();
+        add(d.provenance(), d.text().length(), kept == null ? -1 : kept.length(), kept == null ? null : script(kept), reason);
+    }
+
+    /**
+     * Counts one document from what the report needs of it (so a distributed job sends no text to the driver):
+     * {@code keptChars} is -1 when {@code reason} removed it, {@code script} is {@link #script} of the kept text.
+     */
+    public void add(Provenance p, long chars, long keptChars, String script, String reason) {
         String domain = p.domain();
-        bySource.computeIfAbsent(p.kind(), k -> new Counts()).add(d.text(), kept, reason, domain);
-        all.add(d.text(), kept, reason, domain);
+        bySource.computeIfAbsent(p.kind(), k -> new Counts()).add(chars, keptChars, script, reason, domain);
+        all.add(chars, keptChars, script, reason, domain);
+    }
+
+    /** The label of a kept text's dominant script, as the report counts it. */
+    public static String script(String kept) {
+        UnicodeScript s = ScriptFilter.dominantScript(kept);
+        return s == null ? NO_LETTERS : s.name().toLowerCase(Locale.ROOT);
     }
 
     /** Input records that gave no document (WARC requests, redirects, deleted comments ...), from the reader. */
@@ -203,8 +215,8 @@ public final class CoverageReport {
 
     /** Writes coverage.json, coverage.md and the charts into {@code dir}; returns the file names. */
     public List<String> write(Path dir) throws IOException {
-        PrepareJob.writeAtomically(dir.resolve("coverage.json"), Json.write(toJson()) + "\n");
-        PrepareJob.writeAtomically(dir.resolve("coverage.md"), toMarkdown());
+        PrepareOutput.writeAtomically(dir.resolve("coverage.json"), Json.write(toJson()) + "\n");
+        PrepareOutput.writeAtomically(dir.resolve("coverage.md"), toMarkdown());
         List<String> series = bySource.keySet().stream().map(SourceKind::label).toList();
         List<Counts> cs = new ArrayList<>(bySource.values());
         chart(dir.resolve("coverage-scripts.png"), "Scripts of kept documents", "", topKeys(all.scripts, 15), series,
@@ -221,7 +233,7 @@ public final class CoverageReport {
     }
 
     /** The files {@link #write} writes. */
-    static final List<String> FILES = List.of("coverage.json", "coverage.md", "coverage-scripts.png",
+    public static final List<String> FILES = List.of("coverage.json", "coverage.md", "coverage-scripts.png",
             "coverage-domains.png", "coverage-lengths.png", "coverage-removed.png");
 
     private static void chart(Path file, String title, String unit, List<String> categories, List<String> series,

@@ -1,7 +1,7 @@
 package cortado.data.text;
 
 /** What reading the inputs saw: counts of files, bytes, documents and of everything that was wrong with them. */
-public final class InputStats {
+public final class InputStats implements java.io.Serializable {
     long files;
     long bytes;
     long documents;
@@ -12,6 +12,18 @@ public final class InputStats {
     final java.util.Map<String, Long> skippedRecords = new java.util.TreeMap<>();
 
     void skip(String reason) { skippedRecords.merge(reason, 1L, Long::sum); }
+
+    /** Adds the counts of another part of the inputs (one file of a distributed run). */
+    public void merge(InputStats o) {
+        files += o.files;
+        bytes += o.bytes;
+        documents += o.documents;
+        invalidUtf8Sequences += o.invalidUtf8Sequences;
+        malformedLines += o.malformedLines;
+        overlongLines += o.overlongLines;
+        emptyDocuments += o.emptyDocuments;
+        o.skippedRecords.forEach((k, v) -> skippedRecords.merge(k, v, Long::sum));
+    }
 
     /** Records that yield no document, by reason: {@code warc.request}, {@code http.status}, {@code wikipedia.redirect},
      * {@code reddit.deleted}, ... */

@@ -8,7 +8,7 @@ package cortado.data.text;
  * @param maxLineBytes    a JSONL line longer than this is skipped and counted; never held in memory whole
  * @param failOnMalformed a malformed JSONL line stops reading with {@code file:line} instead of being skipped
  */
-public record ReadOptions(TextSplit split, int maxDocChars, int maxLineBytes, boolean failOnMalformed) {
+public record ReadOptions(TextSplit split, int maxDocChars, int maxLineBytes, boolean failOnMalformed) implements java.io.Serializable {
     public static ReadOptions defaults() {
         return new ReadOptions(TextSplit.FILE, 1 << 20, 64 << 20, false);
     }
