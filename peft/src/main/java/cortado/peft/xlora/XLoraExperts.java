@@ -1,0 +1,102 @@
+package cortado.peft.xlora;
+
+import cortado.data.json.Json;
+import cortado.nn.Module;
+import cortado.nn.Parameter;
+import cortado.nn.io.AtomicFiles;
+import cortado.nn.io.Safetensors;
+import cortado.peft.AdapterFiles;
+import cortado.peft.PeftConfig;
+import cortado.peft.PeftException;
+import cortado.peft.TargetMatcher;
+import cortado.peft.lora.LoraConfig;
+import cortado.peft.lora.LoraEmbedding;
+import cortado.peft.lora.LoraTuner;
+import cortado.tensor.DType;
+import cortado.tensor.Tensor;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * X-LoRA's experts on disk: each a LoRA adapter directory in PEFT's format, loaded into the base under its expert name
+ * (peft's {@code _load_adapter_into_lora_model}: the keys {@code base_model.model.<module>.lora_A.weight}), and saved
+ * again into {@code <dir>/<name>} beside the classifier.
+ */
+final class XLoraExperts {
+    private static final LoraTuner LORA = new LoraTuner();
+
+    private XLoraExperts() {}
+
+    /** Reads and injects every expert of {@code c} into {@code base}; their configs, by name, in expert order. */
+    static Map<String, LoraConfig> load(Module base, String modelType, XLoraConfig c) {
+        Map<String, LoraConfig> out = new LinkedHashMap<>();
+        c.adapters().forEach((name, path) -> out.put(name, loadOne(base, modelType, name, Path.of(path))));
+        return out;
+    }
+
+    private static LoraConfig loadOne(Module base, String modelType, String name, Path dir) {
+        String what = "X-LoRA expert '" + name + "' (" + dir + ")";
+        if (!Files.isDirectory(dir)) throw new PeftException(what + ": no such adapter directory");
+        PeftConfig pc = AdapterFiles.readConfig(dir);
+        if (!(pc instanceof LoraConfig lc))
+            throw new PeftException(what + ": is a " + pc.peftType() + " adapter; X-LoRA's experts are LoRA adapters");
+        if (lc.useDora()) throw new PeftException(what + ": is a DoRA adapter, which X-LoRA does not support (as peft)");
+        if (!"none".equals(lc.bias()))
+            throw new PeftException(what + ": trains biases (bias=" + lc.bias() + "), which X-LoRA's experts do not keep");
+        if (!lc.modulesToSave().isEmpty())
+            throw new PeftException(what + ": has modules_to_save " + lc.modulesToSave() + ", which X-LoRA does not route");
+        TargetMatcher.Resolved<LoraConfig> r = LORA.resolve(lc, base, modelType);
+        LoraConfig injected = LORA.inject(base, r.modules(), name, r.config(), 0L);
+        for (String m : r.modules())
+            if (base.get(m) instanceof LoraEmbedding)
+                throw new PeftException(what + ": adapts the embedding " + m + "; X-LoRA over LoRA embedding layers is"
+                        + " not supported yet (linear and Conv1D layers only)");
+        Path file = dir.resolve(AdapterFiles.WEIGHTS);
+        Map<String, Tensor> tensors = Safetensors.load(file);
+        Map<String, Parameter> expected = stateDict(base, name, injected);
+        TreeSet<String> unexpected = new TreeSet<>(tensors.keySet());
+        unexpected.removeAll(expected.keySet());
+        if (!unexpected.isEmpty())
+            throw new PeftException(file + ": " + unexpected.size() + " tensor(s) the expert's config does not produce"
+                    + " on this base, e.g. " + unexpected.first());
+        expected.forEach((key, p) -> {
+            Tensor t = tensors.get(key);
+            if (t == null) throw new PeftException(file + ": expert tensor " + key + " is missing");
+            if (!Arrays.equals(t.shape(), p.shape()))
+                throw new PeftException(file + ": tensor " + key + " has shape " + Arrays.toString(t.shape())
+                        + " but this base needs " + Arrays.toString(p.shape()));
+            p.set(t);
+        });
+        return injected;
+    }
+
+    /** Expert {@code name}'s tensors under the keys its own LoRA directory holds them. */
+    private static Map<String, Parameter> stateDict(Module base, String name, LoraConfig c) {
+        Map<String, Parameter> out = new LinkedHashMap<>();
+        LORA.trainable(base, name, c).forEach((n, p) -> out.put(LORA.savedKey(n, name), p));
+        return out;
+    }
+
+    /** Writes every expert into {@code <dir>/<name>} (LoRA config and weights, each to a temporary file renamed). */
+    static void save(XLoraLm lm, Path dir) {
+        lm.experts().forEach((name, c) -> {
+            Path sub = dir.resolve(name);
+            try {
+                Files.createDirectories(sub);
+            } catch (IOException e) {
+                throw new PeftException(sub + ": cannot create the expert's directory: " + e.getMessage(), e);
+            }
+            AtomicFiles.write(sub.resolve(AdapterFiles.CONFIG),
+                    (Json.write(c.toJson(null)) + "\n").getBytes(StandardCharsets.UTF_8));
+            Map<String, Tensor> values = new LinkedHashMap<>();
+            stateDict(lm.base().module(), name, c).forEach((k, p) -> values.put(k, p.value()));
+            Safetensors.write(sub.resolve(AdapterFiles.WEIGHTS), values, Map.of("format", "pt"), DType.F32);
+        });
+    }
+}
