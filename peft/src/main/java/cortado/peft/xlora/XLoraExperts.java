@@ -10,7 +10,9 @@ import cortado.peft.PeftConfig;
 import cortado.peft.PeftException;
 import cortado.peft.TargetMatcher;
 import cortado.peft.lora.LoraConfig;
+import cortado.peft.Tuner;
 import cortado.peft.lora.LoraEmbedding;
+import cortado.peft.lora.LoraLayer;
 import cortado.peft.lora.LoraTuner;
 import cortado.tensor.DType;
 import cortado.tensor.Tensor;
@@ -47,8 +49,8 @@ final class XLoraExperts {
         if (!(pc instanceof LoraConfig lc))
             throw new PeftException(what + ": is a " + pc.peftType() + " adapter; X-LoRA's experts are LoRA adapters");
         if (lc.useDora()) throw new PeftException(what + ": is a DoRA adapter, which X-LoRA does not support (as peft)");
-        if (!"none".equals(lc.bias()))
-            throw new PeftException(what + ": trains biases (bias=" + lc.bias() + "), which X-LoRA's experts do not keep");
+        if (lc.bias() != cortado.peft.Bias.NONE)
+            throw new PeftException(what + ": trains biases (bias=" + lc.bias().peftName() + "), which X-LoRA's experts do not keep");
         if (!lc.modulesToSave().isEmpty())
             throw new PeftException(what + ": has modules_to_save " + lc.modulesToSave() + ", which X-LoRA does not route");
         TargetMatcher.Resolved<LoraConfig> r = LORA.resolve(lc, base, modelType);
@@ -76,10 +78,18 @@ final class XLoraExperts {
         return injected;
     }
 
-    /** Expert {@code name}'s tensors under the keys its own LoRA directory holds them. */
+    /**
+     * Expert {@code name}'s tensors under the keys its own LoRA directory holds them
+     * ({@code base_model.model.<module>.lora_A.weight}): only the segment after lora_A / lora_B is the expert's name
+     * (a name such as "0" also stands in module paths, {@code h.0}, so it is not dropped wherever it appears).
+     */
     private static Map<String, Parameter> stateDict(Module base, String name, LoraConfig c) {
         Map<String, Parameter> out = new LinkedHashMap<>();
-        LORA.trainable(base, name, c).forEach((n, p) -> out.put(LORA.savedKey(n, name), p));
+        base.namedModules().forEach((path, m) -> {
+            if (m instanceof LoraLayer l && l.adapterNames().contains(name))
+                l.adapterParameters(name).forEach((k, p) -> out.put(Tuner.KEY_PREFIX + path + "."
+                        + k.replace("." + name + ".", "."), p));
+        });
         return out;
     }
 

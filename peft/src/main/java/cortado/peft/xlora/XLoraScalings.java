@@ -47,8 +47,9 @@ final class XLoraScalings implements ExpertScalings {
     }
 
     /**
-     * 1 at the k largest of each row, else 0: torch.topk's choice, the lower index first among equal values (the scaling
-     * pass's rows are all equal).
+     * 1 at the k largest of each row, else 0; among equal values the lower index. torch's CPU topk breaks ties its own
+     * way (of four equal values it keeps the last two), so a scaling pass with top_k_lora and a nonzero
+     * scaling_pass_value, whose rows are all equal, may keep other experts than peft's there.
      */
     static Tensor topKMask(Tensor w, int k) {
         float[] v = w.contiguous().toArray();
