@@ -104,7 +104,7 @@ final class FinetuneMethods {
             new Method("xlora", "X-LoRA (Buehler and Buehler 2024, peft's XLORA): the frozen LoRA experts of"
                     + " --xlora-adapters weighted per token (and per layer with --layerwise-scalings) by a trained"
                     + " classifier of the hidden state of a first pass; only the classifier trains; the experts are"
-                    + " saved in OUT/0, OUT/1, ... (no packing; generation runs without a KV cache, so not here yet)",
+                    + " saved in OUT/0, OUT/1, ... (no --checkpoint-activations; sft: no --packing)",
                     false, AdapterOptions.XLORA_FLAGS, AdapterOptions::xlora));
 
     private FinetuneMethods() {}

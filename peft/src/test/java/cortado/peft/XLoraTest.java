@@ -113,6 +113,9 @@ class XLoraTest {
         }
         assertThatThrownBy(peft::merge).hasMessageContaining("no one weight update to merge");
         assertThatThrownBy(() -> lm.forward(ids, B, T, lm.newCache(B, T))).hasMessageContaining("without a KV cache");
+        model.module().checkpointActivations(true);
+        assertThatThrownBy(() -> lm.loss(ids, targets, B, T)).hasMessageContaining("activation checkpointing");
+        model.module().checkpointActivations(false);
     }
 
     @Test

@@ -87,6 +87,9 @@ public final class XLoraLm extends Module implements CausalLm {
 
     /** The two passes around {@code run}, which computes a result of the base from its inputs (of B rows of T). */
     private <T> T twoPass(int batch, int seq, Supplier<Tensor> hidden, Supplier<T> run) {
+        if (!NoGrad.active() && base.module().checkpointsActivations())
+            throw new PeftException("X-LoRA does not take activation checkpointing yet (a block run again during"
+                    + " backward would not see the scalings of its forward): train without it");
         Tensor w;
         try (NoGrad ng = NoGrad.enter()) {
             scalings.set(dummy(batch * seq));
