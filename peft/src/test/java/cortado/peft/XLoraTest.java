@@ -112,10 +112,43 @@ class XLoraTest {
             throw new AssertionError(e);
         }
         assertThatThrownBy(peft::merge).hasMessageContaining("no one weight update to merge");
-        assertThatThrownBy(() -> lm.forward(ids, B, T, lm.newCache(B, T))).hasMessageContaining("without a KV cache");
+        assertThatThrownBy(() -> lm.forward(ids, B, T, model.newCache(B, T))).hasMessageContaining("newCache made");
         model.module().checkpointActivations(true);
         assertThatThrownBy(() -> lm.loss(ids, targets, B, T)).hasMessageContaining("activation checkpointing");
         model.module().checkpointActivations(false);
+    }
+
+    /**
+     * Decoding with a KV cache (a prefill, then one token at a time, with a left-padded row) gives the logits of the
+     * full forward peft's generate recomputes each step, row by row as each would be alone.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gpt2", "llama"})
+    void decodingWithTheCacheGivesTheFullForwardsLogits(String kind) {
+        XLoraLm lm = (XLoraLm) PeftModel.wrap(model(kind), config(experts(kind), 2, true, 1), 9).model();
+        int n = 7, v = 96;
+        int[] seq = TinyModels.ids(2 * n, v, 3);
+        float[] full;
+        float[][] alone = new float[2][];
+        try (NoGrad ng = NoGrad.enter()) {
+            full = lm.forward(seq, 2, n).toArray();
+            for (int r = 0; r < 2; r++) alone[r] = lm.forward(Arrays.copyOfRange(seq, r * n, r * n + n), 1, n).toArray();
+            var cache = lm.newCache(2, n);
+            int prompt = 3;
+            // row 1 one token shorter: left-padded by one at the prefill, its tokens shifted right
+            cache.pad(new int[] {0, 1});
+            int[] pre = {seq[0], seq[1], seq[2], 0, seq[n], seq[n + 1]};
+            float[] step = lm.nextTokenLogits(pre, 2, prompt, cache).toArray();
+            for (int t = prompt; t < n; t++) {
+                assertThat(TinyModels.relDiff(Arrays.copyOfRange(step, 0, v), Arrays.copyOfRange(full, (t - 1) * v, t * v)))
+                        .as(kind + " row 0 position " + (t - 1)).isLessThan(1e-5);
+                assertThat(TinyModels.relDiff(Arrays.copyOfRange(step, v, 2 * v),
+                        Arrays.copyOfRange(alone[1], (t - 2) * v, (t - 1) * v))).as(kind + " row 1 position " + (t - 2))
+                        .isLessThan(1e-5);
+                if (t == n - 1) break;
+                step = lm.nextTokenLogits(new int[] {seq[t], seq[n + t - 1]}, 2, 1, cache).toArray();
+            }
+        }
     }
 
     @Test

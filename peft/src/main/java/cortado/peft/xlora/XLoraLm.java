@@ -26,8 +26,9 @@ import java.util.function.Supplier;
  *   <li>the real pass with those weights, which is the result (gradients reach the classifier through them; the
  *       experts are frozen).</li>
  * </ol>
- * Disabled ({@code disable_adapter}), the base runs alone. Both passes see the whole sequence, so there is no KV
- * cache (peft's {@code generate} sets {@code use_cache=False} and recomputes every step).
+ * Disabled ({@code disable_adapter}), the base runs alone. peft's {@code generate} sets {@code use_cache=False} and
+ * recomputes the whole sequence each step; here a KV cache this model made keeps a second cache beside it for the
+ * scaling pass, which gives the same scalings and logits for the new tokens.
  */
 public final class XLoraLm extends Module implements CausalLm {
     private final CausalLm base;
@@ -37,6 +38,8 @@ public final class XLoraLm extends Module implements CausalLm {
     private final Map<String, LoraConfig> experts = new LinkedHashMap<>();
     private boolean enabled = true;
     private Tensor latest;
+    /** Each KV cache this model made, with the scaling pass's cache beside it (gone with the cache). */
+    private final Map<KvCache, KvCache> scalingCaches = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
 
     /** peft's {@code XLoraModel.lora_model}: the LoraModel whose {@code model} is the base. */
     static final class LoraModel extends Module {
@@ -173,51 +176,80 @@ public final class XLoraLm extends Module implements CausalLm {
 
     @Override public Tensor embed(int[] ids) { return base.embed(ids); }
 
-    private PeftException noCache() {
-        return new PeftException("X-LoRA runs without a KV cache (its scaling pass reads the whole sequence; peft's"
-                + " generate sets use_cache=False): call the forward on the whole sequence");
+    /**
+     * The scaling pass's own cache beside {@code cache} (made with it by {@link #newCache}): the scaling pass sees every
+     * earlier token through it, as peft's full recompute without a cache does, since a causal model's hidden state at a
+     * position depends only on the tokens up to it. An empty {@code cache} (a prefill, or a reset) empties it and gives
+     * it the same left padding.
+     */
+    private KvCache scalingCache(KvCache cache) {
+        KvCache side = scalingCaches.get(cache);
+        if (side == null)
+            throw new PeftException("X-LoRA runs a KV cache only beside the scaling pass's own: use a cache this model's"
+                    + " newCache made");
+        if (cache.length() == 0) {
+            side.reset();
+            int[] pads = new int[cache.batch()];
+            boolean padded = false;
+            for (int b = 0; b < pads.length; b++) padded |= (pads[b] = cache.padding(b)) > 0;
+            if (padded) side.pad(pads);
+        }
+        if (side.length() != cache.length())
+            throw new IllegalStateException("the X-LoRA scaling-pass cache holds " + side.length() + " positions, the"
+                    + " cache " + cache.length());
+        return side;
     }
-
-    private void checkNoCache(KvCache cache) { if (routing() && cache != null) throw noCache(); }
 
     @Override
     public Tensor forward(int[] ids, int batch, int seq, KvCache cache) {
         if (cache == null) return forward(ids, batch, seq);
-        checkNoCache(cache);
-        return base.forward(ids, batch, seq, cache);
+        if (!routing()) return base.forward(ids, batch, seq, cache);
+        KvCache side = scalingCache(cache);
+        return twoPass(batch, seq, () -> base.lastHiddenState(ids, batch, seq, side),
+                () -> base.forward(ids, batch, seq, cache));
     }
 
     @Override
     public Tensor nextTokenLogits(int[] ids, int batch, int seq, KvCache cache) {
-        checkNoCache(cache);
-        return base.nextTokenLogits(ids, batch, seq, cache);
+        if (!routing()) return base.nextTokenLogits(ids, batch, seq, cache);
+        KvCache side = scalingCache(cache);
+        return twoPass(batch, seq, () -> base.lastHiddenState(ids, batch, seq, side),
+                () -> base.nextTokenLogits(ids, batch, seq, cache));
     }
 
     @Override
     public Tensor lastHiddenState(int[] ids, int batch, int seq, KvCache cache) {
         if (cache == null) return lastHiddenState(ids, batch, seq);
-        checkNoCache(cache);
-        return base.lastHiddenState(ids, batch, seq, cache);
+        if (!routing()) return base.lastHiddenState(ids, batch, seq, cache);
+        KvCache side = scalingCache(cache);
+        return twoPass(batch, seq, () -> base.lastHiddenState(ids, batch, seq, side),
+                () -> base.lastHiddenState(ids, batch, seq, cache));
     }
 
     @Override
     public Tensor lastHiddenStateFromEmbeds(Tensor inputsEmbeds, int batch, int seq, KvCache cache) {
         if (cache == null) return lastHiddenStateFromEmbeds(inputsEmbeds, batch, seq);
-        checkNoCache(cache);
-        return base.lastHiddenStateFromEmbeds(inputsEmbeds, batch, seq, cache);
+        if (!routing()) return base.lastHiddenStateFromEmbeds(inputsEmbeds, batch, seq, cache);
+        KvCache side = scalingCache(cache);
+        return twoPass(batch, seq, () -> base.lastHiddenStateFromEmbeds(inputsEmbeds.detach(), batch, seq, side),
+                () -> base.lastHiddenStateFromEmbeds(inputsEmbeds, batch, seq, cache));
     }
 
     @Override
     public Tensor forwardEmbeds(Tensor inputsEmbeds, int batch, int seq, KvCache cache) {
         if (cache == null) return forwardEmbeds(inputsEmbeds, batch, seq);
-        checkNoCache(cache);
-        return base.forwardEmbeds(inputsEmbeds, batch, seq, cache);
+        if (!routing()) return base.forwardEmbeds(inputsEmbeds, batch, seq, cache);
+        KvCache side = scalingCache(cache);
+        return twoPass(batch, seq, () -> base.lastHiddenStateFromEmbeds(inputsEmbeds.detach(), batch, seq, side),
+                () -> base.forwardEmbeds(inputsEmbeds, batch, seq, cache));
     }
 
     @Override
     public Tensor nextTokenLogitsFromEmbeds(Tensor inputsEmbeds, int batch, int seq, KvCache cache) {
-        checkNoCache(cache);
-        return base.nextTokenLogitsFromEmbeds(inputsEmbeds, batch, seq, cache);
+        if (!routing()) return base.nextTokenLogitsFromEmbeds(inputsEmbeds, batch, seq, cache);
+        KvCache side = scalingCache(cache);
+        return twoPass(batch, seq, () -> base.lastHiddenStateFromEmbeds(inputsEmbeds.detach(), batch, seq, side),
+                () -> base.nextTokenLogitsFromEmbeds(inputsEmbeds, batch, seq, cache));
     }
 
     @Override
@@ -236,13 +268,28 @@ public final class XLoraLm extends Module implements CausalLm {
         return new PeftException("X-LoRA does not take rows packed with several sequences yet: train without packing");
     }
 
-    @Override public KvCache newCache(int batch, int maxSeq) { return base.newCache(batch, maxSeq); }
+    /** A cache of the base, and beside it (see {@link #scalingCache}) one for the scaling pass. */
+    @Override
+    public KvCache newCache(int batch, int maxSeq) {
+        KvCache c = base.newCache(batch, maxSeq);
+        scalingCaches.put(c, base.newCache(batch, maxSeq));
+        return c;
+    }
 
+    /** Refused while routing: the paged rows of continuous batching have no scaling-pass cache beside them yet. */
     @Override
     public PagedKvCache newPagedCache(int slots, int maxSeq, int blocks, int blockSize) {
-        if (routing()) throw noCache();
+        if (routing())
+            throw new PeftException("an X-LoRA adapter cannot run with continuous batching yet (its scaling pass"
+                    + " needs paged rows of its own)");
         return base.newPagedCache(slots, maxSeq, blocks, blockSize);
     }
 
-    @Override public KvCache newDifferentiableCache(int batch, int maxSeq) { return base.newDifferentiableCache(batch, maxSeq); }
+    /** A differentiable cache of the base; the scaling pass, which has no gradients, keeps a decoding one beside it. */
+    @Override
+    public KvCache newDifferentiableCache(int batch, int maxSeq) {
+        KvCache c = base.newDifferentiableCache(batch, maxSeq);
+        scalingCaches.put(c, base.newCache(batch, maxSeq));
+        return c;
+    }
 }
