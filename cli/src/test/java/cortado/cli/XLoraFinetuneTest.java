@@ -58,6 +58,30 @@ class XLoraFinetuneTest {
         assertThat(FinetuneCommandTest.logits(loaded.model()).toArray())
                 .isNotEqualTo(FinetuneCommandTest.logits(HfCheckpoint.load(base)).toArray());
 
+        // generate --adapter decodes with the KV cache and its scaling-pass cache: greedy, it continues the prompt as
+        // the full forward recomputed at every step (peft's generate without a cache) does
+        String prompt = "the cat ";
+        CliRun.Result g = CliRun.run("generate", "--model", base.toString(), "--adapter", out.toString(), "--prompt",
+                prompt, "--max-new-tokens", "8", "--temperature", "0", "--threads", "1");
+        assertThat(g.code()).as(g.err()).isZero();
+        var lm = loaded.model();
+        java.util.List<Integer> ids = new java.util.ArrayList<>();
+        for (byte c : prompt.getBytes(java.nio.charset.StandardCharsets.UTF_8)) ids.add(c & 0xff);
+        StringBuilder expected = new StringBuilder();
+        try (cortado.autograd.NoGrad ng = cortado.autograd.NoGrad.enter()) {
+            for (int step = 0; step < 8; step++) {
+                float[] logits = lm.forward(ids.stream().mapToInt(Integer::intValue).toArray(), 1, ids.size()).toArray();
+                int v = lm.config().vocabSize(), best = 0;
+                for (int j = 1; j < v; j++) if (logits[(ids.size() - 1) * v + j] > logits[(ids.size() - 1) * v + best]) best = j;
+                if (best >= 128) break;   // the end-of-text id, or a byte of a longer character: compare up to there
+                ids.add(best);
+                expected.append((char) best);
+            }
+        }
+        System.out.printf("xlora generates: %s (full forward: %s)%n", g.out().strip(), expected);
+        assertThat(expected).isNotEmpty();
+        assertThat(g.out()).contains(prompt + expected);
+
         CliRun.Result none = FinetuneCommandTest.finetune(base, dir.resolve("unused"), "--method", "xlora", "--steps", "1");
         assertThat(none.code()).isEqualTo(2);
         assertThat(none.err().lines().toList()).hasSize(1).allMatch(l -> l.startsWith("error: ") && l.contains("--xlora-adapters"));
