@@ -7,7 +7,8 @@ random, so each moves the outputs) on different targets and saved with save_pret
 
   golden/peft_xlora/<case>/<i>/adapter_config.json, adapter_model.safetensors     (expert i, exactly as peft writes it)
 
-then get_peft_model(base, XLoraConfig(adapters={"0": .../0, ...}, ...)) builds the X-LoRA model, whose classifier is
+then get_peft_model(base, XLoraConfig(adapters={"0": .../0, ...}, ...)) builds the X-LoRA model (the last case has
+experts on the input embeddings), whose classifier is
 redrawn from N(0, 0.4^2) (weights and biases) so the scalings are far from uniform. Written beside the experts:
 
   golden/peft_xlora/<case>/adapter_config.json      peft's XLoraConfig as save_pretrained writes it
@@ -63,6 +64,10 @@ CASES = [
                                            (["v_proj", "o_proj", "down_proj"], 2, 2)],
      dict(xlora_depth=3, xlora_size=12, enable_softmax=False, enable_softmax_topk=True, top_k_lora=2,
           global_scaling_weight=0.7)),
+    # an expert on embed_tokens (peft's XLoraEmbeddingLayer; peft saves the wrapped table with that expert too)
+    ("xlora_llama_embedding", "llama", [(["embed_tokens", "q_proj"], 4, 8), (["v_proj", "up_proj"], 4, 8),
+                                        (["embed_tokens"], 2, 4)],
+     dict(xlora_depth=2, xlora_size=8, layerwise_scalings=True, scaling_pass_value=0.5)),
 ]
 
 _set_state_dict = xlora_model.set_peft_model_state_dict

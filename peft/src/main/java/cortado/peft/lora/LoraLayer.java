@@ -235,6 +235,7 @@ public final class LoraLayer extends BaseTunerLayer implements LoraModule {
     }
 
     /** Makes this layer, X-LoRA layer number {@code layer}, weight its experts by {@code s} while it routes; null: off. */
+    @Override
     public void expertScalings(ExpertScalings s, int layer) {
         this.experts = s;
         this.expertLayer = layer;

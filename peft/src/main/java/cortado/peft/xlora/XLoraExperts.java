@@ -11,8 +11,7 @@ import cortado.peft.PeftException;
 import cortado.peft.TargetMatcher;
 import cortado.peft.lora.LoraConfig;
 import cortado.peft.Tuner;
-import cortado.peft.lora.LoraEmbedding;
-import cortado.peft.lora.LoraLayer;
+import cortado.peft.lora.LoraModule;
 import cortado.peft.lora.LoraTuner;
 import cortado.tensor.DType;
 import cortado.tensor.Tensor;
@@ -56,12 +55,11 @@ final class XLoraExperts {
         TargetMatcher.Resolved<LoraConfig> r = LORA.resolve(lc, base, modelType);
         LoraConfig injected = LORA.inject(base, r.modules(), name, r.config(), 0L);
         for (String m : r.modules())
-            if (base.get(m) instanceof LoraEmbedding)
-                throw new PeftException(what + ": adapts the embedding " + m + "; X-LoRA over LoRA embedding layers is"
-                        + " not supported yet (linear and Conv1D layers only)");
+            if (m.equals("lm_head") || m.endsWith(".lm_head"))
+                throw new PeftException(what + ": adapts the output head " + m + ", which X-LoRA does not route yet");
         Path file = dir.resolve(AdapterFiles.WEIGHTS);
         Map<String, Tensor> tensors = Safetensors.load(file);
-        Map<String, Parameter> expected = stateDict(base, name, injected);
+        Map<String, Parameter> expected = stateDict(base, modelType, name, injected);
         TreeSet<String> unexpected = new TreeSet<>(tensors.keySet());
         unexpected.removeAll(expected.keySet());
         if (!unexpected.isEmpty())
@@ -83,13 +81,18 @@ final class XLoraExperts {
      * ({@code base_model.model.<module>.lora_A.weight}): only the segment after lora_A / lora_B is the expert's name
      * (a name such as "0" also stands in module paths, {@code h.0}, so it is not dropped wherever it appears).
      */
-    private static Map<String, Parameter> stateDict(Module base, String name, LoraConfig c) {
+    private static Map<String, Parameter> stateDict(Module base, String modelType, String name, LoraConfig c) {
         Map<String, Parameter> out = new LinkedHashMap<>();
         base.namedModules().forEach((path, m) -> {
-            if (m instanceof LoraLayer l && l.adapterNames().contains(name))
-                l.adapterParameters(name).forEach((k, p) -> out.put(Tuner.KEY_PREFIX + path + "."
-                        + k.replace("." + name + ".", "."), p));
+            if (m instanceof LoraModule l && l.adapterNames().contains(name))
+                l.adapterParameters(name).forEach((k, p) -> {
+                    String key = k.endsWith("." + name) ? k.substring(0, k.length() - name.length() - 1)
+                            : k.replace("." + name + ".", ".");
+                    out.put(Tuner.KEY_PREFIX + path + "." + key, p);
+                });
         });
+        // peft saves an expert's wrapped embedding tables too when it targets embed_tokens (save_embedding_layers)
+        LORA.savedFrozen(base, modelType, name, c).forEach((n, p) -> out.put(Tuner.KEY_PREFIX + n, p));
         return out;
     }
 
@@ -105,7 +108,7 @@ final class XLoraExperts {
             AtomicFiles.write(sub.resolve(AdapterFiles.CONFIG),
                     (Json.write(c.toJson(null)) + "\n").getBytes(StandardCharsets.UTF_8));
             Map<String, Tensor> values = new LinkedHashMap<>();
-            stateDict(lm.base().module(), name, c).forEach((k, p) -> values.put(k, p.value()));
+            stateDict(lm.base().module(), lm.base().config().modelType(), name, c).forEach((k, p) -> values.put(k, p.value()));
             Safetensors.write(sub.resolve(AdapterFiles.WEIGHTS), values, Map.of("format", "pt"), DType.F32);
         });
     }

@@ -8,7 +8,7 @@ import cortado.nn.models.ModelConfig;
 import cortado.nn.models.PagedKvCache;
 import cortado.peft.PeftException;
 import cortado.peft.lora.LoraConfig;
-import cortado.peft.lora.LoraLayer;
+import cortado.peft.lora.LoraModule;
 import cortado.tensor.Tensor;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -64,7 +64,7 @@ public final class XLoraLm extends Module implements CausalLm {
 
     /**
      * Takes the experts (already injected into the base under their names) and makes the classifier: the L LoRA
-     * layers are numbered in module order (peft's {@code convert_layers_to_xlora} over {@code model.modules()}).
+     * layers (linear and embedding) are numbered in module order (peft's {@code convert_layers_to_xlora} over {@code model.modules()}).
      */
     void install(XLoraConfig c, Map<String, LoraConfig> expertConfigs, long seed) {
         if (classifier != null) throw new PeftException("an X-LoRA model has one X-LoRA adapter, and it already has one");
@@ -73,7 +73,7 @@ public final class XLoraLm extends Module implements CausalLm {
         scalings = new XLoraScalings(c, List.copyOf(expertConfigs.keySet()));
         int layer = 0;
         for (Module m : base.module().namedModules().values())
-            if (m instanceof LoraLayer l) l.expertScalings(scalings, layer++);
+            if (m instanceof LoraModule l) l.expertScalings(scalings, layer++);
         if (layer == 0) throw new PeftException("X-LoRA found no LoRA layers in its experts");
         classifier = child("internal_xlora_classifier", new XLoraClassifier(c, expertConfigs.size(), layer, seed));
     }

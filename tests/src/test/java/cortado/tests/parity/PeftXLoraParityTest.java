@@ -23,7 +23,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * X-LoRA against HF PEFT 0.21 (tools/golden/make_peft_xlora_golden.py): three random LoRA experts saved by peft and an
  * X-LoRA classifier with drawn weights, on the tiny GPT-2 (depth 2, temperature 0.5, scaling_pass_value 0.3, so the
  * experts shape the scaling pass too, global_scaling_weight 1.5) and the tiny Llama (depth 1 with layerwise scalings and
- * top_k_lora 2; depth 3 with enable_softmax_topk instead of the softmax). Loaded here, the X-LoRA directory gives peft's
+ * top_k_lora 2; depth 3 with enable_softmax_topk instead of the softmax; two experts on embed_tokens, peft's
+ * XLoraEmbeddingLayer, with scaling_pass_value 0.5). Loaded here, the X-LoRA directory gives peft's
  * logits, the classifier's scalings {@code [B, T, L, N]}, the base's logits when disabled, peft's trainable count, the
  * loss of one step and the classifier's gradients; saved again by Cortado, the weights file has peft's keys and values,
  * the config peft's fields, and loaded back it gives the same logits.
@@ -41,7 +42,8 @@ class PeftXLoraParityTest {
     @TempDir Path dir;
 
     @ParameterizedTest
-    @ValueSource(strings = {"xlora_gpt2", "xlora_llama_layerwise_topk", "xlora_llama_softmax_topk"})
+    @ValueSource(strings = {"xlora_gpt2", "xlora_llama_layerwise_topk", "xlora_llama_softmax_topk",
+            "xlora_llama_embedding"})
     void xloraSavedByPeftGivesPeftsLogitsScalingsAndGradients(String name) throws Exception {
         Map<String, Tensor> g = Safetensors.load(Golden.path("peft_xlora_golden.safetensors"));
         Tensor idsT = g.get(name + ".input_ids");
