@@ -121,10 +121,12 @@ def check(path, tol):
         with open(os.path.join(adapter_dir, "adapter_config.json")) as f:
             config = json.load(f)
         saved = load_peft_weights(adapter_dir)
+        # X-LoRA's own file is the classifier; whether LoRA embedding layers are expected is its experts' business
+        expert_keys = [k for d in config.get("adapters", {}).values() for k in load_peft_weights(d)] if xlora else saved
         dora_layers = sum(1 for n, m in model.named_modules() if n.endswith(".lora_magnitude_vector") and len(m) > 0)
         embedding_layers = sum(1 for n, p in model.named_parameters() if ".lora_embedding_A." in n)
         kinds_ok = (dora_layers > 0) == bool(config.get("use_dora")) and \
-            (embedding_layers > 0) == any("lora_embedding_A" in k for k in saved)
+            (embedding_layers > 0) == any("lora_embedding_A" in k for k in expert_keys)
         report.update({"dora_layers": dora_layers, "embedding_layers": embedding_layers,
                        "init_lora_weights": config.get("init_lora_weights")})
     prompt = None if bitfit else config.get("peft_type") in PROMPT_LEARNING

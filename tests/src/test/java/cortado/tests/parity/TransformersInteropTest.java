@@ -350,8 +350,8 @@ class TransformersInteropTest {
 
     /**
      * X-LoRA adapters Cortado trains and saves (three random LoRA experts Cortado saved, then the classifier trained:
-     * GPT-2 with a depth-2 layerwise classifier, temperature 0.5 and scaling_pass_value 0.25; Llama with a depth-1
-     * classifier, top_k_lora 2 and enable_softmax_topk) load in PEFT's {@code PeftModel.from_pretrained} (the experts
+     * GPT-2 with a depth-2 layerwise classifier, temperature 0.5 and scaling_pass_value 0.25; Llama with an expert on
+     * embed_tokens, a depth-1 classifier, top_k_lora 2 and enable_softmax_topk) load in PEFT's {@code PeftModel.from_pretrained} (the experts
      * from the copies Cortado wrote beside the classifier) with no missing or unexpected classifier key and give
      * Cortado's logits, loss and scalings (tools/interop/check_cortado_adapters.py, 1e-5).
      */
@@ -362,7 +362,7 @@ class TransformersInteropTest {
                 trainAndSaveAdapter("xlora_gpt2", "gpt2", xlora("gpt2", List.of(TargetModules.of("c_attn"),
                         TargetModules.of("c_attn", "c_fc"), TargetModules.of("c_proj")), 2, true, null, false, 0.5, 0.25))
                         .toString(),
-                trainAndSaveAdapter("xlora_llama", "llama", xlora("llama", List.of(TargetModules.of("q_proj", "v_proj"),
+                trainAndSaveAdapter("xlora_llama", "llama", xlora("llama", List.of(TargetModules.of("embed_tokens", "q_proj", "v_proj"),
                         TargetModules.of("o_proj", "down_proj"), TargetModules.of("k_proj", "up_proj")), 1, false, 2, true,
                         1.0, 0.0)).toString());
         assertEveryAdapterLoadsInPython(python, dirs);
