@@ -181,6 +181,10 @@ class XLoraTest {
                 .hasMessageContaining("DoRA");
         assertThatThrownBy(() -> PeftModel.wrap(model("llama"), config(e, 1, false, null), 1))
                 .isInstanceOf(PeftException.class);   // GPT-2 experts on a Llama base
+        Path head = dir.resolve("head");
+        AdapterFiles.save(PeftModel.wrap(model("llama"), LoraConfig.of(4, 8, TargetModules.of("q_proj", "lm_head")), 1), head);
+        assertThatThrownBy(() -> PeftModel.wrap(model("llama"), config(Map.of("0", head.toString()), 1, false, null), 1))
+                .hasMessageContaining("adapts the output head lm_head");
         Path x = dir.resolve("x");
         AdapterFiles.save(PeftModel.wrap(model("gpt2"), config(e, 1, false, null), 1), x);
         String json = Files.readString(x.resolve(AdapterFiles.CONFIG)).replaceAll("\"use_trainable_adapters\":\\s*false",
