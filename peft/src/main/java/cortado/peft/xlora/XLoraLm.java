@@ -117,7 +117,9 @@ public final class XLoraLm extends Module implements CausalLm {
     }
 
     private Tensor dummy(int rows) {
-        return cortado.tensor.Backends.cpu().full((float) config.scalingPassValue(), rows, classifier.experts());
+        // on the classifier's backend, where its weights live
+        return classifier.namedParameters().values().iterator().next().value().backend()
+                .full((float) config.scalingPassValue(), rows, classifier.experts());
     }
 
     /** {@code [rows, N]} shared by every layer as peft's {@code [B, T, L, N]}. */
