@@ -46,7 +46,7 @@ public final class PeftCompareCommand implements Command {
                 .required("model", "DIR", "the base: a Hugging Face checkpoint directory (or a run directory with checkpoint/)")
                 .option("data", "FILE", "question set in the demo's format; default: the demo's, embedded in the jar", null)
                 .option("steps", "N", "optimizer steps per method", "300")
-                .option("methods", "A,B,...", "rows, in order: frozen, full, " + FinetuneMethods.names().replace('|', ',')
+                .option("methods", "A,B,...", "rows, in order: " + String.join(",", allMethods())
                         + " (default: all)", null)
                 .required("out", "DIR", "output directory")
                 .option("lr", "X", "peak learning rate of every adapter method", LR_ADAPTER)
