@@ -53,10 +53,10 @@ final class XLoraExperts {
         if (!lc.modulesToSave().isEmpty())
             throw new PeftException(what + ": has modules_to_save " + lc.modulesToSave() + ", which X-LoRA does not route");
         TargetMatcher.Resolved<LoraConfig> r = LORA.resolve(lc, base, modelType);
-        LoraConfig injected = LORA.inject(base, r.modules(), name, r.config(), 0L);
         for (String m : r.modules())
             if (m.equals("lm_head") || m.endsWith(".lm_head"))
                 throw new PeftException(what + ": adapts the output head " + m + ", which X-LoRA does not route yet");
+        LoraConfig injected = LORA.inject(base, r.modules(), name, r.config(), 0L);
         Path file = dir.resolve(AdapterFiles.WEIGHTS);
         Map<String, Tensor> tensors = Safetensors.load(file);
         Map<String, Parameter> expected = stateDict(base, modelType, name, injected);
