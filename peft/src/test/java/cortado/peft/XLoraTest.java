@@ -173,8 +173,10 @@ class XLoraTest {
                 .hasMessageContaining("enable_softmax_topk needs top_k_lora");
         Map<String, String> missing = new LinkedHashMap<>(e);
         missing.put("1", dir.resolve("nowhere").toString());
-        assertThatThrownBy(() -> PeftModel.wrap(model("gpt2"), config(missing, 1, false, null), 1))
+        CausalLm untouched = model("gpt2");
+        assertThatThrownBy(() -> PeftModel.wrap(untouched, config(missing, 1, false, null), 1))
                 .hasMessageContaining("X-LoRA expert '1'").hasMessageContaining("no such adapter directory");
+        assertThat(untouched.module().namedModules().values()).noneMatch(m -> m instanceof TunerLayer);
         Path dora = dir.resolve("dora");
         AdapterFiles.save(PeftModel.wrap(model("gpt2"), LoraConfig.of(4, 8, TargetModules.of("c_attn")).withDora(true), 1), dora);
         assertThatThrownBy(() -> PeftModel.wrap(model("gpt2"), config(Map.of("0", dora.toString()), 1, false, null), 1))

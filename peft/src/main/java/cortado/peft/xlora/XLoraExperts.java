@@ -36,13 +36,18 @@ final class XLoraExperts {
 
     /** Reads and injects every expert of {@code c} into {@code base}; their configs, by name, in expert order. */
     static Map<String, LoraConfig> load(Module base, String modelType, XLoraConfig c) {
+        // every expert's directory and config checked before any is injected, so a bad one leaves the base untouched
+        Map<String, TargetMatcher.Resolved<LoraConfig>> resolved = new LinkedHashMap<>();
+        c.adapters().forEach((name, path) -> resolved.put(name, check(base, modelType, name, Path.of(path))));
         Map<String, LoraConfig> out = new LinkedHashMap<>();
-        c.adapters().forEach((name, path) -> out.put(name, loadOne(base, modelType, name, Path.of(path))));
+        resolved.forEach((name, r) -> out.put(name, loadOne(base, modelType, name, Path.of(c.adapters().get(name)), r)));
         return out;
     }
 
-    private static LoraConfig loadOne(Module base, String modelType, String name, Path dir) {
-        String what = "X-LoRA expert '" + name + "' (" + dir + ")";
+    private static String what(String name, Path dir) { return "X-LoRA expert '" + name + "' (" + dir + ")"; }
+
+    private static TargetMatcher.Resolved<LoraConfig> check(Module base, String modelType, String name, Path dir) {
+        String what = what(name, dir);
         if (!Files.isDirectory(dir)) throw new PeftException(what + ": no such adapter directory");
         PeftConfig pc = AdapterFiles.readConfig(dir);
         if (!(pc instanceof LoraConfig lc))
@@ -56,6 +61,11 @@ final class XLoraExperts {
         for (String m : r.modules())
             if (m.equals("lm_head") || m.endsWith(".lm_head"))
                 throw new PeftException(what + ": adapts the output head " + m + ", which X-LoRA does not route yet");
+        return r;
+    }
+
+    private static LoraConfig loadOne(Module base, String modelType, String name, Path dir,
+                                      TargetMatcher.Resolved<LoraConfig> r) {
         LoraConfig injected = LORA.inject(base, r.modules(), name, r.config(), 0L);
         Path file = dir.resolve(AdapterFiles.WEIGHTS);
         Map<String, Tensor> tensors = Safetensors.load(file);
