@@ -195,7 +195,8 @@ final class AdapterOptions {
                         + " softmax over the experts (softmax_temperature)", "1")
                 .flag("layerwise-scalings", "xlora: weights for every LoRA layer of its own (layerwise_scalings;"
                         + " default one set for all layers)")
-                .flag("enable-softmax-topk", "xlora: softmax over the --top-k-lora kept weights (enable_softmax_topk)")
+                .flag("enable-softmax-topk", "xlora: softmax over each layer's nonzero weights, the --top-k-lora kept ones"
+                        + " (enable_softmax_topk)")
                 .flag("no-softmax", "xlora: the classifier's logits weight the experts as they are (enable_softmax"
                         + " false)")
                 .option("scaling-pass-value", "V", "xlora: every expert's weight in the scaling pass, which gives the"
@@ -385,8 +386,6 @@ final class AdapterOptions {
         double temperature = a.real("softmax-temperature"), pass = a.real("scaling-pass-value");
         double global = a.real("global-scaling-weight"), dropout = a.nonNegativeReal("xlora-dropout-p");
         Integer topK = a.has("top-k-lora") ? a.positiveInt("top-k-lora") : null;
-        if (a.bool("enable-softmax-topk") && topK == null)
-            throw new UsageException("--enable-softmax-topk needs --top-k-lora");
         try {
             return new cortado.peft.xlora.XLoraConfig(hiddenSize(modelDir), experts, !a.bool("no-softmax"),
                     a.bool("enable-softmax-topk"), a.bool("layerwise-scalings"), a.positiveInt("xlora-depth"),

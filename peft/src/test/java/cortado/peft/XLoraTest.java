@@ -169,8 +169,8 @@ class XLoraTest {
         assertThatThrownBy(() -> config(Map.of("a", e.get("0")), 1, false, null))
                 .hasMessageContaining("expert names must be 0, 1, ...");
         assertThatThrownBy(() -> config(e, 1, false, 3)).hasMessageContaining("top_k_lora must be between 1 and");
-        assertThatThrownBy(() -> new XLoraConfig(32, e, false, true, false, 1, 16, 0, 1, null, 0, 1, null, null))
-                .hasMessageContaining("enable_softmax_topk needs top_k_lora");
+        assertThatThrownBy(() -> new XLoraConfig(32, e, false, true, false, 1, 16, 0, 1, 0, 0, 1, null, null))
+                .hasMessageContaining("top_k_lora must be between 1 and");
         Map<String, String> missing = new LinkedHashMap<>(e);
         missing.put("1", dir.resolve("nowhere").toString());
         CausalLm untouched = model("gpt2");

@@ -19,7 +19,8 @@ import java.util.Map;
  * @param adapters            expert name to LoRA adapter directory, in expert order; peft 0.21 loads the i-th as LoRA
  *                            adapter "i" and then activates the experts by these names, so they must be "0", "1", ...
  * @param enableSoftmax       softmax (over the experts) of the classifier's logits / softmax_temperature
- * @param enableSoftmaxTopk   softmax over the top_k_lora kept weights of each layer instead (the others stay 0)
+ * @param enableSoftmaxTopk   softmax over the nonzero weights of each layer (the top_k_lora kept ones; peft only warns
+ *                            when top_k_lora is not set, and then every nonzero weight takes part)
  * @param layerwiseScalings   the classifier gives every LoRA layer its own weights (else one set broadcast to all)
  * @param xloraDepth          classifier depth: 1 is one Linear; d > 1 is Linear, ReLU[, Dropout] (d - 1 times), Linear
  * @param xloraSize           the classifier's hidden width (depth > 1)
@@ -58,9 +59,6 @@ public record XLoraConfig(int hiddenSize, Map<String, String> adapters, boolean 
         if (topKLora != null && (topKLora < 1 || topKLora > adapters.size()))
             throw new PeftException("top_k_lora must be between 1 and the number of experts (" + adapters.size()
                     + "), got " + topKLora);
-        if (enableSoftmaxTopk && topKLora == null)
-            throw new PeftException("enable_softmax_topk needs top_k_lora (peft: `enable_softmax_topk` enabled"
-                    + " `top_k_lora` is not set)");
         if (!Double.isFinite(scalingPassValue)) throw new PeftException("scaling_pass_value must be a number");
         if (!Double.isFinite(globalScalingWeight)) throw new PeftException("global_scaling_weight must be a number");
     }
