@@ -14,6 +14,12 @@ model computes the logits and the loss Cortado computed.
   positions, the virtual tokens', are dropped for prompt tuning and P-tuning). Multitask prompt tuning's hold the
   table prompt_embeddings, prefix_task_cols and prefix_task_rows, and cortado_logits.safetensors then holds each row's
   task_ids [B] too, passed to the model.
+- X-LoRA adapters (peft_type XLORA: adapter_config.json whose adapters point at the LoRA experts Cortado saved in
+  adapter/0, adapter/1, ..., and the classifier in adapter_model.safetensors) load with PeftModel.from_pretrained on
+  the base with use_cache off (XLoraModel refuses it); no classifier key may be missing or unexpected, and when
+  cortado_logits.safetensors holds Cortado's scalings [B,T,L,N] they must equal get_latest_scalings() within tol.
+  peft 0.21's expert loader rewrites every key to "model.model.<...>" (Llama's layout), which fails on GPT-2's
+  "transformer"; the check maps model.model.transformer. back to model.transformer. there (xlora_gpt2_keys.py).
 - BitFit (bitfit_config.json + bitfit_model.safetensors: the trained biases, and any modules_to_save, under the base's
   own names) loads with model.load_state_dict(tensors, strict=False) with no unexpected key; its missing keys are
   the frozen weights, which keep the base's values.
@@ -45,6 +51,7 @@ from safetensors.torch import load_file
 from transformers import AutoModelForCausalLM
 
 from boft_fbd import use_fbd_for
+import xlora_gpt2_keys  # noqa: F401 (patches peft's X-LoRA expert loader for GPT-2, see its docstring)
 from cortado_reference import compare_logits, guide_perplexity, run
 
 # peft types whose adapter is one prompt_embeddings tensor in front of the input (or of every layer's keys and values).
@@ -79,7 +86,10 @@ def load_peft(base, adapter_dir):
     result = set_peft_model_state_dict(model, load_peft_weights(adapter_dir), adapter_name="default")
     if pattern is not None:
         config.rank_pattern = pattern
-    missing = sorted(k for k in result.missing_keys if any(m in k for m in ADAPTER_MARKERS) and not shared_view(k))
+    if config.peft_type == "XLORA":   # its state dict is the classifier; "lora_" also matches base_model.lora_model
+        missing = sorted(k for k in result.missing_keys if "internal_xlora_classifier" in k)
+    else:
+        missing = sorted(k for k in result.missing_keys if any(m in k for m in ADAPTER_MARKERS) and not shared_view(k))
     layers = sum(1 for _, m in model.named_modules() if isinstance(m, BaseTunerLayer))
     return model, missing, sorted(result.unexpected_keys), layers
 
@@ -95,8 +105,11 @@ def load_bitfit(base, adapter_dir):
 def check(path, tol):
     base_dir, adapter_dir = os.path.join(path, "base"), os.path.join(path, "adapter")
     bitfit = os.path.exists(os.path.join(adapter_dir, "bitfit_config.json"))
+    xlora = not bitfit and json.load(open(os.path.join(adapter_dir, "adapter_config.json"))).get("peft_type") == "XLORA"
     try:
         base = AutoModelForCausalLM.from_pretrained(base_dir, dtype=torch.float32, attn_implementation="eager")
+        if xlora:
+            base.config.use_cache = False
         model, missing, unexpected, layers = (load_bitfit if bitfit else load_peft)(base, adapter_dir)
     except Exception as e:  # an adapter Python cannot load is a failure, reported like the others
         print(json.dumps({"dir": path, "ok": False, "error": f"{type(e).__name__}: {e}"}))
@@ -108,10 +121,12 @@ def check(path, tol):
         with open(os.path.join(adapter_dir, "adapter_config.json")) as f:
             config = json.load(f)
         saved = load_peft_weights(adapter_dir)
+        # X-LoRA's own file is the classifier; whether LoRA embedding layers are expected is its experts' business
+        expert_keys = [k for d in config.get("adapters", {}).values() for k in load_peft_weights(d)] if xlora else saved
         dora_layers = sum(1 for n, m in model.named_modules() if n.endswith(".lora_magnitude_vector") and len(m) > 0)
         embedding_layers = sum(1 for n, p in model.named_parameters() if ".lora_embedding_A." in n)
         kinds_ok = (dora_layers > 0) == bool(config.get("use_dora")) and \
-            (embedding_layers > 0) == any("lora_embedding_A" in k for k in saved)
+            (embedding_layers > 0) == any("lora_embedding_A" in k for k in expert_keys)
         report.update({"dora_layers": dora_layers, "embedding_layers": embedding_layers,
                        "init_lora_weights": config.get("init_lora_weights")})
     prompt = None if bitfit else config.get("peft_type") in PROMPT_LEARNING
@@ -129,6 +144,12 @@ def check(path, tol):
     loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100).item()
     loss_rel = abs(loss - ref["loss"].item()) / abs(ref["loss"].item())
     ok = not missing and not unexpected and kinds_ok and same_shape and rel <= tol and loss_rel <= tol
+    if xlora and "scalings" in ref:
+        got = model.get_latest_scalings()
+        s_rel = ((got - ref["scalings"]).abs().max() / ref["scalings"].abs().max()).item() \
+            if tuple(got.shape) == tuple(ref["scalings"].shape) else float("inf")
+        report["scalings_rel_err"] = s_rel
+        ok = ok and s_rel <= tol
     report.update({"max_rel_err": rel, "loss": loss, "loss_rel_err": loss_rel, "tol": tol, "missing_keys": missing,
                    "unexpected_keys": unexpected})
     ppl_file = os.path.join(path, "cortado_perplexity.json")

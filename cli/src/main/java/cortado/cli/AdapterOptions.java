@@ -68,6 +68,9 @@ final class AdapterOptions {
     static final List<String> PREFIX_TUNING_FLAGS = List.of("num-virtual-tokens", "prefix-projection",
             "encoder-hidden-size");
     static final List<String> ADAPTION_PROMPT_FLAGS = List.of("adapter-len", "adapter-layers");
+    static final List<String> XLORA_FLAGS = List.of("xlora-adapters", "xlora-depth", "xlora-size", "xlora-dropout-p",
+            "top-k-lora", "softmax-temperature", "layerwise-scalings", "enable-softmax-topk", "no-softmax",
+            "scaling-pass-value", "global-scaling-weight");
     /** Every adapter flag declared here (a method takes a subset). */
     static final List<String> ALL_FLAGS = List.of("r", "alpha", "dropout", "target-modules", "rslora", "init",
             "loftq-iter", "feedforward-modules", "rank-dropout", "module-dropout", "decompose-both", "decompose-factor",
@@ -77,7 +80,9 @@ final class AdapterOptions {
             "tinit", "tfinal", "delta-t", "orth-reg-weight", "total-step", "reduction-factor", "non-linearity",
             "adapter-scaling", "leave-out", "token-indices", "n-frequency", "scaling", "random-loc-seed", "zero-init", "adapter-len",
             "adapter-layers", "boft-block-size", "boft-block-num", "boft-butterfly-factor", "boft-dropout",
-            "num-tasks", "num-ranks");
+            "num-tasks", "num-ranks", "xlora-adapters", "xlora-depth", "xlora-size", "xlora-dropout-p", "top-k-lora",
+            "softmax-temperature", "layerwise-scalings", "enable-softmax-topk", "no-softmax", "scaling-pass-value",
+            "global-scaling-weight");
 
     private AdapterOptions() {}
 
@@ -177,7 +182,27 @@ final class AdapterOptions {
                 .option("adapter-len", "L", "adaption-prompt: the learned prompt tokens of each adapted attention"
                         + " (adapter_len; 10 in the LLaMA-Adapter paper)", "10")
                 .option("adapter-layers", "N", "adaption-prompt: how many of the top layers get a prompt"
-                        + " (adapter_layers; default: every layer)", null);
+                        + " (adapter_layers; default: every layer)", null)
+                .option("xlora-adapters", "DIR,...", "xlora: the frozen LoRA experts, PEFT LoRA adapter directories"
+                        + " in expert order (DIR,DIR,... or 0=DIR,1=DIR,...: peft names them 0, 1, ...)", null)
+                .option("xlora-depth", "D", "xlora: classifier depth, 1 is one linear layer (xlora_depth)", "1")
+                .option("xlora-size", "H", "xlora: the classifier's hidden width when depth > 1 (xlora_size)", "2048")
+                .option("xlora-dropout-p", "P", "xlora: dropout after each hidden layer of the classifier"
+                        + " (xlora_dropout_p; depth > 1)", "0.2")
+                .option("top-k-lora", "K", "xlora: keep only the K largest expert weights per token and layer"
+                        + " (top_k_lora; default all)", null)
+                .option("softmax-temperature", "T", "xlora: the classifier's logits are divided by T before the"
+                        + " softmax over the experts (softmax_temperature)", "1")
+                .flag("layerwise-scalings", "xlora: weights for every LoRA layer of its own (layerwise_scalings;"
+                        + " default one set for all layers)")
+                .flag("enable-softmax-topk", "xlora: softmax over each layer's nonzero weights, the --top-k-lora kept ones"
+                        + " (enable_softmax_topk)")
+                .flag("no-softmax", "xlora: the classifier's logits weight the experts as they are (enable_softmax"
+                        + " false)")
+                .option("scaling-pass-value", "V", "xlora: every expert's weight in the scaling pass, which gives the"
+                        + " hidden state the classifier reads (scaling_pass_value)", "0")
+                .option("global-scaling-weight", "W", "xlora: a factor on every expert's output"
+                        + " (global_scaling_weight)", "1");
     }
 
     static PeftConfig promptTuning(Args a, String modelDir) throws UsageException {
@@ -344,6 +369,47 @@ final class AdapterOptions {
      * LLaMA-Adapter: peft has no default for adapter_layers; here it is every layer of the base (its config.json's
      * num_hidden_layers, GPT-2's n_layer).
      */
+    static PeftConfig xlora(Args a, String modelDir) throws UsageException {
+        if (!a.has("xlora-adapters"))
+            throw new UsageException("--method xlora needs --xlora-adapters DIR,... (the LoRA experts)");
+        Map<String, String> experts = new java.util.LinkedHashMap<>();
+        for (String part : a.string("xlora-adapters").split(",", -1)) {
+            int eq = part.indexOf('=');
+            String name = eq < 0 ? Integer.toString(experts.size()) : part.substring(0, eq).trim();
+            String path = (eq < 0 ? part : part.substring(eq + 1)).trim();
+            if (path.isEmpty()) throw new UsageException("--xlora-adapters: an empty directory in '" + a.string("xlora-adapters") + "'");
+            if (!name.equals(Integer.toString(experts.size())))
+                throw new UsageException("--xlora-adapters: expert names must be 0, 1, ... in order (peft 0.21 needs"
+                        + " them so), got '" + name + "' at " + experts.size());
+            experts.put(name, path);
+        }
+        double temperature = a.real("softmax-temperature"), pass = a.real("scaling-pass-value");
+        double global = a.real("global-scaling-weight"), dropout = a.nonNegativeReal("xlora-dropout-p");
+        Integer topK = a.has("top-k-lora") ? a.positiveInt("top-k-lora") : null;
+        try {
+            return new cortado.peft.xlora.XLoraConfig(hiddenSize(modelDir), experts, !a.bool("no-softmax"),
+                    a.bool("enable-softmax-topk"), a.bool("layerwise-scalings"), a.positiveInt("xlora-depth"),
+                    a.positiveInt("xlora-size"), dropout, temperature, topK, pass, global, modelDir, "CAUSAL_LM");
+        } catch (cortado.peft.PeftException e) {
+            throw new UsageException("--method xlora: " + e.getMessage());
+        }
+    }
+
+    /** The base's hidden size from its config.json (hidden_size, or GPT-2's n_embd). */
+    private static int hiddenSize(String modelDir) {
+        java.nio.file.Path cfg = PretrainCommand.modelDir(java.nio.file.Path.of(modelDir)).resolve(cortado.nn.io.HfCheckpoint.CONFIG);
+        Object n;
+        try {
+            Map<String, Object> j = cortado.data.json.Json.parseObject(java.nio.file.Files.readString(cfg));
+            n = j.containsKey("hidden_size") ? j.get("hidden_size") : j.get("n_embd");
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new CliException(cfg + ": cannot read the hidden size: " + e.getMessage());
+        }
+        if (!(n instanceof Long l) || l <= 0 || l > Integer.MAX_VALUE)
+            throw new CliException(cfg + ": no positive hidden_size or n_embd");
+        return (int) (long) l;
+    }
+
     static PeftConfig adaptionPrompt(Args a, String modelDir) throws UsageException {
         int layers;
         if (a.has("adapter-layers")) layers = a.positiveInt("adapter-layers");

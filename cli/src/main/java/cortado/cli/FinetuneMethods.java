@@ -100,7 +100,12 @@ final class FinetuneMethods {
                     + " learned prompt tokens in each of the top --adapter-layers attentions, seen by every query"
                     + " (no position, no mask) through the layer's own projections and scaled by a gate that starts"
                     + " at zero; llama, mistral and gpt2, as in peft", false, AdapterOptions.ADAPTION_PROMPT_FLAGS,
-                    AdapterOptions::adaptionPrompt));
+                    AdapterOptions::adaptionPrompt),
+            new Method("xlora", "X-LoRA (Buehler and Buehler 2024, peft's XLORA): the frozen LoRA experts of"
+                    + " --xlora-adapters weighted per token (and per layer with --layerwise-scalings) by a trained"
+                    + " classifier of the hidden state of a first pass; only the classifier trains; the experts are"
+                    + " saved in OUT/0, OUT/1, ... (no --checkpoint-activations; sft: no --packing)",
+                    false, AdapterOptions.XLORA_FLAGS, AdapterOptions::xlora));
 
     private FinetuneMethods() {}
 

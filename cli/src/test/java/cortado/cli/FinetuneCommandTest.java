@@ -520,7 +520,7 @@ class FinetuneCommandTest {
         assertThat(help.code()).isZero();
         assertThat(help.out()).contains("--method full|lora|qlora|dora|adalora|ia3|bitfit|loha|lokr|vera|oft|boft|hra|fourierft|trainable-tokens|ln-tuning"
                         + "|houlsby|pfeiffer|parallel-adapter|compacter|compacter++|prompt-tuning|multitask-prompt-tuning|p-tuning|prefix-tuning"
-                        + "|adaption-prompt")
+                        + "|adaption-prompt|xlora")
                 .contains("--target-modules")
                 .contains("--rslora");
         assertThat(help.out()).contains("--optimizer adamw|paged-adamw|adamw-8bit|paged-adamw-8bit|sgd|sgd-nesterov|lamb"

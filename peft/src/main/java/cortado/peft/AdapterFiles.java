@@ -51,8 +51,9 @@ public final class AdapterFiles {
         } catch (IOException e) {
             throw new PeftException(dir + ": cannot create the adapter directory: " + e.getMessage(), e);
         }
-        PeftConfig c = model.config(adapter);
         Tuner<PeftConfig> t = model.tuner();
+        t.saveBeside(model.module(), adapter, model.config(adapter), dir);
+        PeftConfig c = t.savedConfig(model.config(adapter), dir);
         Map<String, Object> json = c.toJson(c.taskType() == null ? autoMapping(model) : null);
         AtomicFiles.write(dir.resolve(t.configFile()), (Json.write(json) + "\n").getBytes(StandardCharsets.UTF_8));
         Safetensors.write(dir.resolve(t.weightsFile()), model.adapterTensors(adapter), Map.of("format", "pt"), DType.F32);

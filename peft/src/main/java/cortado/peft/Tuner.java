@@ -120,6 +120,12 @@ public interface Tuner<C extends PeftConfig> {
     /** Why the method's adapters cannot be merged into the weights, or null when they can. */
     default String unmergeable() { return null; }
 
+    /** The config as written into {@code dir}: the config itself; X-LoRA points its experts at their saved copies. */
+    default C savedConfig(C config, java.nio.file.Path dir) { return config; }
+
+    /** Writes what the method keeps beside its config and weights in {@code dir}: nothing; X-LoRA its experts. */
+    default void saveBeside(Module root, String adapter, C config, java.nio.file.Path dir) {}
+
     /** The config file of an adapter directory. */
     default String configFile() { return AdapterFiles.CONFIG; }
 

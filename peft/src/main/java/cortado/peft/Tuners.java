@@ -26,7 +26,7 @@ public final class Tuners {
                 new cortado.peft.boft.BOFTTuner(),
                 new cortado.peft.bottleneck.BottleneckTuner(),
                 new cortado.peft.trainabletokens.TrainableTokensTuner(),
-                new cortado.peft.adaptionprompt.AdaptionPromptTuner())) BY_TYPE.put(t.peftType(), t);
+                new cortado.peft.adaptionprompt.AdaptionPromptTuner(), new cortado.peft.xlora.XLoraTuner())) BY_TYPE.put(t.peftType(), t);
     }
 
     private Tuners() {}

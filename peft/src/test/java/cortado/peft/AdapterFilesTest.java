@@ -101,7 +101,7 @@ class AdapterFilesTest {
                 .hasMessageContaining("adapter_config.json: peft_type \"RANDLORA\" is not supported"
                         + " (supported: LORA, IA3, BITFIT, LOHA, LOKR, VERA, OFT, LN_TUNING, PROMPT_TUNING,"
                         + " MULTITASK_PROMPT_TUNING, P_TUNING,"
-                        + " PREFIX_TUNING, ADALORA, HRA, FOURIERFT, BOFT, BOTTLENECK, TRAINABLE_TOKENS, ADAPTION_PROMPT)");
+                        + " PREFIX_TUNING, ADALORA, HRA, FOURIERFT, BOFT, BOTTLENECK, TRAINABLE_TOKENS, ADAPTION_PROMPT, XLORA)");
         Files.writeString(cfg, good.replace("\"LORA\"", "\"PROMPT_TUNING\""));
         assertThatThrownBy(() -> AdapterFiles.load(TinyModels.llama(2), dir)).isInstanceOf(PeftException.class)
                 .hasMessageContaining("adapter_config.json: num_virtual_tokens must be an integer, got null");

@@ -32,6 +32,8 @@ import java.util.SplittableRandom;
 public final class LoraEmbedding extends BaseTunerLayer implements LoraModule {
     private final int num, dim;
     private final Map<String, Double> scaling = new LinkedHashMap<>();
+    private ExpertScalings experts;   // null: no X-LoRA routing
+    private int expertLayer;
 
     public LoraEmbedding(Embedding base) {
         super(base);
@@ -106,6 +108,8 @@ public final class LoraEmbedding extends BaseTunerLayer implements LoraModule {
     @Override
     public Tensor forward(Tensor ids) {
         Embedding base = baseLayer();
+        Tensor routing = experts == null ? null : experts.weights(expertLayer);
+        if (routing != null) return expertForward(base, Embedding.idsOf(ids), routing);
         List<String> pending = pending();
         if (pending.isEmpty()) return base.forward(ids);
         int[] idx = Embedding.idsOf(ids);
@@ -123,6 +127,35 @@ public final class LoraEmbedding extends BaseTunerLayer implements LoraModule {
             y = F.add(F.mul(scale, y), F.scale(F.mul(scale, out), s));
         }
         return y;
+    }
+
+    /**
+     * peft's {@code XLoraEmbeddingLayer.forward}: the table's rows, then each expert this layer holds adds
+     * {@code ((A^T[ids] · w) B^T) · scaling · global}, {@code w} its column of {@code routing} ({@code [rows, N]}) for
+     * each id.
+     */
+    private Tensor expertForward(Embedding base, int[] idx, Tensor routing) {
+        if (!mergedAdapters().isEmpty())
+            throw new PeftException("X-LoRA routing needs unmerged experts, but " + mergedAdapters() + " is merged");
+        Tensor y = base.forward(idx);
+        List<String> names = experts.experts();
+        for (int n = 0; n < names.size(); n++) {
+            String name = names.get(n);
+            if (!adapterNames().contains(name)) continue;
+            if (isDora(name)) throw new PeftException("X-LoRA does not support DoRA experts ('" + name + "')");
+            Tensor afterA = F.embedding(F.contiguous(F.transpose(a(name).value(), 0, 1)), idx);   // [N, r]
+            Tensor weighted = F.mul(afterA, F.slice(routing, 1, n, n + 1));
+            Tensor out = F.matmul(weighted, b(name).value(), false, true);
+            y = F.add(y, F.scale(out, (float) (scaling.get(name) * experts.globalWeight())));
+        }
+        return y;
+    }
+
+    /** Makes this layer, X-LoRA layer number {@code layer}, weight its experts by {@code s} while it routes; null: off. */
+    @Override
+    public void expertScalings(ExpertScalings s, int layer) {
+        this.experts = s;
+        this.expertLayer = layer;
     }
 
     /** {@code scaling · (B A)^T} {@code [num, dim]} (PEFT's {@code get_delta_weight}: {@code transpose(B @ A, True)}). */

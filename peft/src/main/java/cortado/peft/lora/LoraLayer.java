@@ -36,6 +36,8 @@ public final class LoraLayer extends BaseTunerLayer implements LoraModule {
     /** DoRA's row norms at merge time, needed to unmerge (peft's {@code <adapter>-weight_norm} cache). */
     private final Map<String, Tensor> mergedNorms = new HashMap<>();
     private MixedBatch mixed;   // null: every row uses the active adapters
+    private ExpertScalings experts;   // null: no X-LoRA routing
+    private int expertLayer;
 
     public LoraLayer(Module base) {
         super(base);
@@ -157,6 +159,8 @@ public final class LoraLayer extends BaseTunerLayer implements LoraModule {
     private Tensor forward(Tensor x, boolean gelu) {
         Layer base = childAt("base_layer");
         if (mixed != null && mixed.on()) return mixedBatchForward(base, x, gelu);
+        Tensor routing = experts == null ? null : experts.weights(expertLayer);
+        if (routing != null) return expertForward(base, x, routing, gelu);
         List<String> pending = pending();
         if (pending.isEmpty()) return gelu ? base.forwardGelu(x) : base.forward(x);
         Tensor y = base.forward(x);
@@ -200,6 +204,41 @@ public final class LoraLayer extends BaseTunerLayer implements LoraModule {
             y = F.add(y, F.mul(term, mixed.mask(x, name)));
         }
         return gelu ? F.gelu(y) : y;
+    }
+
+    /**
+     * peft's {@code XLoraLinearLayer.forward}: the base product, then each expert this layer holds adds
+     * {@code scaling · global · B(A(dropout(x · w)))}, {@code w} its column of {@code routing} ({@code [rows, N]}) for
+     * each row. The weight goes on the input, as peft puts it, so dropout sees the weighted rows.
+     */
+    private Tensor expertForward(Layer base, Tensor x, Tensor routing, boolean gelu) {
+        if (!mergedAdapters().isEmpty())
+            throw new PeftException("X-LoRA routing needs unmerged experts, but " + mergedAdapters() + " is merged");
+        int[] shape = x.shape();
+        int[] wShape = shape.clone();
+        wShape[shape.length - 1] = routing.size(-1);
+        Tensor w = F.reshape(routing, wShape);
+        Tensor y = base.forward(x);
+        List<String> names = experts.experts();
+        float global = (float) experts.globalWeight();
+        for (int n = 0; n < names.size(); n++) {
+            String name = names.get(n);
+            if (!adapterNames().contains(name)) continue;
+            if (isDora(name)) throw new PeftException("X-LoRA does not support DoRA experts ('" + name + "')");
+            Tensor weighted = F.mul(x, F.slice(w, shape.length - 1, n, n + 1));
+            Dropout dropout = this.<AdapterDict>childAt("lora_dropout").at(name);
+            Tensor dropped = dropout.p() == 0f || !dropout.isTraining() ? weighted : dropout.forward(weighted);
+            Tensor h = lora(name, "lora_A").forward(dropped);
+            y = F.addLinear(y, h, lora(name, "lora_B").weight().value(), (float) (scaling.get(name) * global));
+        }
+        return gelu ? F.gelu(y) : y;
+    }
+
+    /** Makes this layer, X-LoRA layer number {@code layer}, weight its experts by {@code s} while it routes; null: off. */
+    @Override
+    public void expertScalings(ExpertScalings s, int layer) {
+        this.experts = s;
+        this.expertLayer = layer;
     }
 
     /** Routes this layer's rows per adapter while {@code batch} is set; null: the active adapters for every row. */

@@ -16,6 +16,9 @@ public sealed interface LoraModule extends TunerLayer permits LoraLayer, LoraEmb
     /** The rank of one adapter. */
     int rank(String adapter);
 
+    /** Makes this layer, X-LoRA layer number {@code layer}, weight its experts per row by {@code s}; null: off. */
+    void expertScalings(ExpertScalings s, int layer);
+
     /** PEFT's {@code _create_new_module} for LoRA: an Embedding gets {@code lora.Embedding}, a linear layer {@code lora.Linear}. */
     static LoraModule wrap(Module base) {
         return base instanceof Embedding e ? new LoraEmbedding(e) : new LoraLayer(base);

@@ -38,6 +38,8 @@ import cortado.peft.hra.HRAConfig;
 import cortado.peft.boft.BOFTConfig;
 import cortado.peft.trainabletokens.TrainableTokensConfig;
 import cortado.peft.TargetModules;
+import cortado.peft.xlora.XLoraConfig;
+import cortado.peft.xlora.XLoraLm;
 import cortado.quant.prune.StructuredPruner;
 import cortado.tensor.DType;
 import cortado.tensor.Tensor;
@@ -347,6 +349,41 @@ class TransformersInteropTest {
     }
 
     /**
+     * X-LoRA adapters Cortado trains and saves (three random LoRA experts Cortado saved, then the classifier trained:
+     * GPT-2 with a depth-2 layerwise classifier, temperature 0.5 and scaling_pass_value 0.25; Llama with an expert on
+     * embed_tokens, a depth-1 classifier, top_k_lora 2 and enable_softmax_topk) load in PEFT's {@code PeftModel.from_pretrained} (the experts
+     * from the copies Cortado wrote beside the classifier) with no missing or unexpected classifier key and give
+     * Cortado's logits, loss and scalings (tools/interop/check_cortado_adapters.py, 1e-5).
+     */
+    @Test
+    void xloraAdaptersCortadoTrainsLoadInPeftWithTheSameLogits() throws IOException {
+        Path python = python();
+        List<String> dirs = List.of(
+                trainAndSaveAdapter("xlora_gpt2", "gpt2", xlora("gpt2", List.of(TargetModules.of("c_attn"),
+                        TargetModules.of("c_attn", "c_fc"), TargetModules.of("c_proj")), 2, true, null, false, 0.5, 0.25))
+                        .toString(),
+                trainAndSaveAdapter("xlora_llama", "llama", xlora("llama", List.of(TargetModules.of("embed_tokens", "q_proj", "v_proj"),
+                        TargetModules.of("o_proj", "down_proj"), TargetModules.of("k_proj", "up_proj")), 1, false, 2, true,
+                        1.0, 0.0)).toString());
+        assertEveryAdapterLoadsInPython(python, dirs);
+    }
+
+    /** An X-LoRA config over random LoRA experts Cortado saved (one per target list) under the run's temp dir. */
+    private XLoraConfig xlora(String base, List<TargetModules> targets, int depth, boolean layerwise, Integer topK,
+                              boolean softmaxTopk, double temperature, double passValue) {
+        Map<String, String> experts = new LinkedHashMap<>();
+        for (int i = 0; i < targets.size(); i++) {
+            Path d = tmp.resolve("experts").resolve(base).resolve(Integer.toString(i));
+            PeftModel e = PeftModel.wrap(HfCheckpoint.load(Golden.path(base)),
+                    LoraConfig.of(4, 8, targets.get(i)).withInitLoraWeights(false), 30 + i);
+            AdapterFiles.save(e, d);
+            experts.put(Integer.toString(i), d.toString());
+        }
+        return new XLoraConfig(32, experts, !softmaxTopk, softmaxTopk, layerwise, depth, 16, 0.0, temperature, topK,
+                passValue, 1.0, null, "CAUSAL_LM");
+    }
+
+    /**
      * LLaMA-Adapter (ADAPTION_PROMPT) adapters Cortado trains and saves (Llama with grouped-query heads, GPT-2's fused
      * c_attn) load in PEFT's {@code PeftModel.from_pretrained} with no missing or unexpected key and give Cortado's
      * logits and loss (tools/interop/check_cortado_adapters.py, 1e-5).
@@ -477,6 +514,10 @@ class TransformersInteropTest {
         try (NoGrad g = NoGrad.enter()) {
             ref.put("logits", tasks.apply(() -> model.forward(ids, b, t)).contiguous());
             ref.put("loss", tasks.apply(() -> model.loss(ids, labels, b, t)).contiguous());
+            if (model instanceof XLoraLm x) {   // the forward's scalings (the loss ran the same)
+                model.forward(ids, b, t);
+                ref.put("scalings", x.latestScalings());
+            }
         }
         if (taskIds != null) {
             float[] tf = new float[taskIds.length];
