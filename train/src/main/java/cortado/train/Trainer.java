@@ -146,7 +146,8 @@ public final class Trainer {
         this.schedule = config.lrSchedule();
         module.train(true);
         module.seedDropout(config.seed());   // masks keyed by (seed, micro-step, layer, element)
-        module.checkpointActivations(config.checkpointActivations());
+        // ZeRO-3 recomputes every block already; what the flag still changes is the loss's smaller logits chunks.
+        module.checkpointActivations(config.checkpointActivations() || zero3 != null);
     }
 
     /**
