@@ -151,11 +151,12 @@ public final class ZeroStage3 implements Optimizer {
         this.pieces = new Parameter[n];
         this.pieceFrom = new long[n];
         this.gradSeen = new boolean[n];
-        Tensor none = StepArena.outside(() -> Tensor.zeros(0));
         for (int i = 0; i < n; i++) {
             Tensor p = list.get(i).value();
-            backends[i] = p.backend();
-            placeholders[i] = new Tensor(none.storage(), p.shape(), new long[p.rank()], 0);   // any read fails
+            Backend be = p.backend();
+            backends[i] = be;
+            Tensor none = StepArena.outside(() -> be.zeros(0));   // no elements: any read of a freed parameter fails
+            placeholders[i] = new Tensor(none.storage(), p.shape(), new long[p.rank()], 0);
         }
         long most = 1;
         for (Unit u : units) {
