@@ -17,25 +17,42 @@ import java.util.function.UnaryOperator;
  * nested arena, so the recomputed activations go back to the pool as soon as the block is done.
  */
 final class ActivationCheckpoint implements GradFn {
+    private static final CheckpointHooks NONE = new CheckpointHooks() {
+        @Override public void beforePass() {}
+        @Override public void afterForward() {}
+        @Override public void afterBackward() {}
+    };
+
     private final UnaryOperator<Tensor> body;
     private final Tensor x;
+    private final CheckpointHooks hooks;
 
-    private ActivationCheckpoint(UnaryOperator<Tensor> body, Tensor x) {
+    private ActivationCheckpoint(UnaryOperator<Tensor> body, Tensor x, CheckpointHooks hooks) {
         this.body = body;
         this.x = x;
+        this.hooks = hooks;
     }
 
-    static Tensor apply(UnaryOperator<Tensor> body, Tensor x) {
+    static Tensor apply(UnaryOperator<Tensor> body, Tensor x) { return apply(body, x, NONE); }
+
+    static Tensor apply(UnaryOperator<Tensor> body, Tensor x, CheckpointHooks hooks) {
         // Parameters inside the body need gradients even when x does not, so grad mode alone decides.
-        if (NoGrad.active()) return body.apply(x);
+        if (NoGrad.active()) {
+            hooks.beforePass();
+            Tensor y = body.apply(x);
+            hooks.afterForward();
+            return y;
+        }
         Tensor y;
         StepArena outer = StepArena.current();
+        hooks.beforePass();
         try (NoGrad g = NoGrad.enter(); StepArena inner = outer == null ? null : StepArena.open()) {
             y = body.apply(x.detach());
             if (y.storage() == x.storage()) y = y.backend().copy(y); // the node needs an output of its own
             if (inner != null) inner.handOver(y);
         }
-        return Autograd.record(y, new ActivationCheckpoint(body, x));
+        hooks.afterForward();
+        return Autograd.record(y, new ActivationCheckpoint(body, x, hooks));
     }
 
     @Override public Tensor[] inputs() { return new Tensor[] {x}; }
@@ -46,13 +63,16 @@ final class ActivationCheckpoint implements GradFn {
             throw new IllegalStateException("checkpointed activations are recomputed during backward, which needs"
                     + " grad mode: call Autograd.backward outside NoGrad");
         StepArena outer = StepArena.current();
+        hooks.beforePass();
+        Tensor[] out;
         try (StepArena inner = outer == null ? null : StepArena.open()) {
             Tensor in = x.detach().requiresGrad(x.requiresGrad());
             Tensor y = body.apply(in);
-            if (!y.requiresGrad()) return new Tensor[] {null}; // nothing inside needs a gradient
-            Autograd.backward(y, g);
-            return new Tensor[] {in.grad()}; // a leaf gradient: kept for the step by Autograd, so it survives inner
+            if (y.requiresGrad()) Autograd.backward(y, g);   // else nothing inside needs a gradient
+            out = new Tensor[] {in.grad()}; // a leaf gradient: kept for the step by Autograd, so it survives inner
         }
+        hooks.afterBackward();
+        return out;
     }
 
     @Override public String name() { return "ActivationCheckpoint"; }

@@ -176,6 +176,11 @@ public final class F {
         return ActivationCheckpoint.apply(body, x);
     }
 
+    /** As {@link #checkpoint(java.util.function.UnaryOperator, Tensor)} with {@code hooks} run around each pass. */
+    public static Tensor checkpoint(java.util.function.UnaryOperator<Tensor> body, Tensor x, CheckpointHooks hooks) {
+        return ActivationCheckpoint.apply(body, x, hooks);
+    }
+
     // ---- loss ----
 
     /** Mean cross-entropy of logits [N, V] against targets [N], rows with target == ignoreIndex skipped. Shape []. */

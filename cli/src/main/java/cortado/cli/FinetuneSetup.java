@@ -123,7 +123,8 @@ final class FinetuneSetup {
     static void methodHooks(PeftModel peft, Trainer trainer) {
         if (peft != null && AdaLoraAllocation.applies(peft)) {
             // peft's AdaLoraModel.forward adds the regularization; update_and_allocate runs after each update
-            if (trainer.optimizer() instanceof cortado.train.dist.ZeroOptimizer)
+            if (trainer.optimizer() instanceof cortado.train.dist.ZeroOptimizer
+                    || trainer.optimizer() instanceof cortado.train.dist.ZeroStage3)
                 throw new CliException("--method adalora reads every adapter gradient after the update, which"
                         + " --zero's sharded gradients do not keep; run it without --zero");
             AdaLoraAllocation adalora = new AdaLoraAllocation(peft);
@@ -192,7 +193,8 @@ final class FinetuneSetup {
             }
             Optimizer opt = trainer.optimizer();
             o.printf(Locale.ROOT, "optimizer %s: %.2f MB of state%s, %.2f MB of it in memory%n", opt.kind(),
-                    opt.stateBytesTotal() / 1048576.0, opt instanceof cortado.train.dist.ZeroOptimizer ? " (rank 0's shard)" : "",
+                    opt.stateBytesTotal() / 1048576.0, opt instanceof cortado.train.dist.ZeroOptimizer
+                            || opt instanceof cortado.train.dist.ZeroStage3 ? " (rank 0's shard)" : "",
                     opt.stateBytesResident() / 1048576.0);
             o.printf(Locale.ROOT, "done: %d steps in %.1f s, final loss %.4f%s%n", r.steps(), r.seconds(), r.lastLoss(),
                     Float.isNaN(r.lastValLoss()) ? "" : String.format(Locale.ROOT,

@@ -45,7 +45,8 @@ final class TrainingOptions {
                         + " only at the end", d.saveEvery())
                 .option("zero", "S", "ZeRO stage over data-parallel ranks (mpirun): 0 every rank holds all optimizer"
                         + " state; 1 each rank holds 1/N of it (gradients reduce-scattered, parameters all-gathered); 2 the"
-                        + " gradients sharded too; needs an elementwise optimizer (adamw, sgd, sgd-nesterov, lion)", "0")
+                        + " gradients sharded too; 3 the parameters sharded too (each block gathered for its forward and again,"
+                        + " recomputed, for its backward); needs an elementwise optimizer (adamw, sgd, sgd-nesterov, lion)", "0")
                 .flag("checkpoint-activations", "keep only each block's input and recompute the block during backward:"
                         + " same gradients, much less memory, about a third more compute");
     }
@@ -61,12 +62,10 @@ final class TrainingOptions {
         return s;
     }
 
-    /** The --zero stage, checked: 0, 1 or 2. */
+    /** The --zero stage, checked: 0 to 3. */
     static int zero(Args a) throws UsageException {
         int z = a.nonNegativeInt("zero");
-        if (z > 2)
-            throw new UsageException("--zero " + z + ": stages 0, 1 and 2 exist (stage 3, sharded parameters, is not"
-                    + " implemented)");
+        if (z > 3) throw new UsageException("--zero " + z + ": stages 0, 1, 2 and 3 exist");
         return z;
     }
 

@@ -63,6 +63,7 @@ final class TrainingRun {
         TrainConfig cfg = trainer.config();
         Path metricsFile = out.resolve(METRICS_FILE);
         float[] first = {Float.NaN}, last = {Float.NaN}, lastLoss = {Float.NaN};
+        double[] trainingPeak = {-1};
         long t0 = System.nanoTime();
         boolean writer = trainer.collective().rank() == 0;   // data parallel: rank 0 writes the run's files
         try (MetricsLog log = !writer ? null
@@ -74,13 +75,28 @@ final class TrainingRun {
                     last[0] = m.valLoss();
                 }
                 lastLoss[0] = m.loss();
+                if (m.step() == total) trainingPeak[0] = PeakRss.megabytes();   // before the final checkpoint
                 bar.onStep(m, total);
             });
             bar.finish();
         }
+        printPeakRss(trainer, trainingPeak[0], console);
         double seconds = (System.nanoTime() - t0) / 1e9;
         if (writer) writePlot(metricsFile, out.resolve(PLOT_FILE), title, console);
         return new Result(trainer.completedSteps(), first[0], last[0], lastLoss[0], seconds);
+    }
+
+    /**
+     * Every rank's peak resident memory (VmHWM) after the last step and with the final checkpoint (gathered on rank 0
+     * under ZeRO), so a data-parallel run shows what each rank held; nothing where /proc/self/status has no VmHWM.
+     */
+    private static void printPeakRss(Trainer trainer, double afterSteps, PrintStream console) {
+        double end = PeakRss.megabytes();
+        if (end < 0 || afterSteps < 0) return;
+        var c = trainer.collective();
+        PrintStream to = c.rank() == 0 ? console : System.err;   // the other ranks' stdout is closed
+        to.printf(Locale.ROOT, "%speak RSS (VmHWM): %,.0f MiB after the last step, %,.0f MiB with the final checkpoint%n",
+                c.size() > 1 ? "rank " + c.rank() + " of " + c.size() + ": " : "", afterSteps, end);
     }
 
     /** loss.png from metrics.jsonl (so a resumed run plots its whole history). A plot failure only warns. */

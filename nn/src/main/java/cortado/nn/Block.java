@@ -11,7 +11,7 @@ import cortado.tensor.Tensor;
  * and are looked up by name at every call through {@link Layer} and {@link SelfAttention}, so any of them can be
  * replaced or wrapped; a wrapper that is a {@link ResidualJoin} also decides how its output joins the residual.
  */
-public final class Block extends Module {
+public final class Block extends Module implements DecoderLayer {
 
     /** A family's child names, and whether it registers attention and MLP before the two norms (Llama does). */
     public record Names(String norm1, String attention, String norm2, String mlp, boolean layersFirst) {
@@ -51,6 +51,7 @@ public final class Block extends Module {
      * As above with the attention's {@code mask} (null: the attention's default), e.g. the block-diagonal mask of
      * packed sequences ({@link PackedSequences}).
      */
+    @Override
     public Tensor forward(Tensor x, int batch, int seq, int[] positions, KvCache cache, int layer, AttentionMask mask) {
         if (checkpointsActivations() && cache == null) {
             // The recomputation during backward must draw the dropout masks the forward drew.

@@ -15,4 +15,7 @@ public final class ModuleList<M extends Module> extends Module {
     public M get(int i) { return childAt(Integer.toString(i)); }
 
     public int size() { return size; }
+
+    /** Module i as it is now, whatever its class (a wrapper may have replaced it). */
+    public Module module(int i) { return this.<Module>childAt(Integer.toString(i)); }
 }

@@ -120,6 +120,16 @@ public final class StepArena implements AutoCloseable {
         return c.release();
     }
 
+    /**
+     * Returns {@code storage}'s buffer to the pool now if the arena open on this thread or one it is nested in made it
+     * (a gradient handed over to the step's arena); the caller guarantees nothing reads it again.
+     */
+    public static boolean releaseOwned(Storage storage) {
+        for (StepArena a = CURRENT.get(); a != null; a = a.previous)
+            if (a.owns(storage)) return a.release(storage);
+        return false;
+    }
+
     /** Whether {@code storage} was made in this arena and has not been given back yet. */
     public boolean owns(Storage storage) {
         return storage instanceof ArenaStorage c && c.arena == this && !c.isReleased() && !closed;

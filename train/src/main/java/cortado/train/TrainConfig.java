@@ -20,15 +20,14 @@ package cortado.train;
  * @param checkpointActivations recompute each block's activations during backward instead of keeping them
  *                     ({@code F.checkpoint}): the same gradients for about a third more compute and far less memory
  * @param zero         ZeRO stage across data-parallel ranks: 0 none (every rank holds all optimizer state), 1 the
- *                     optimizer state sharded, 2 the gradients too ({@link cortado.train.dist.ZeroOptimizer})
+ *                     optimizer state sharded, 2 the gradients too ({@link cortado.train.dist.ZeroOptimizer}), 3 the
+ *                     parameters too ({@link cortado.train.dist.ZeroStage3})
  */
 public record TrainConfig(int steps, int batch, int seq, float lr, int warmup, String schedule, float weightDecay,
                           float gradClip, int gradAccum, int valEvery, int valBatches, long seed, boolean sequential,
                           int saveEvery, boolean checkpointActivations, int zero) {
     public TrainConfig {
-        if (zero < 0 || zero > 2)
-            throw new IllegalArgumentException("ZeRO stage must be 0, 1 or 2, got " + zero + " (stage 3, sharded"
-                    + " parameters, is not implemented)");
+        if (zero < 0 || zero > 3) throw new IllegalArgumentException("ZeRO stage must be 0, 1, 2 or 3, got " + zero);
         if (steps < 1) throw new IllegalArgumentException("steps must be >= 1, got " + steps);
         if (batch < 1 || seq < 1) throw new IllegalArgumentException("batch and seq must be >= 1");
         if (gradAccum < 1) throw new IllegalArgumentException("grad accumulation must be >= 1, got " + gradAccum);

@@ -11,6 +11,7 @@ import cortado.train.dist.Collective;
 import cortado.train.dist.Collectives;
 import cortado.train.dist.DataParallel;
 import cortado.train.dist.ZeroOptimizer;
+import cortado.train.dist.ZeroStage3;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -34,7 +35,10 @@ import java.util.function.Function;
  * parameters), so every rank takes the update of one process with batch N x B and the parameters stay identical.
  * Only rank 0 writes metrics and checkpoints. With {@link TrainConfig#zero} 1 or 2 the optimizer is a
  * {@link ZeroOptimizer}: the gradients are reduce-scattered instead, each rank updates its shard and the parameters
- * are all-gathered; the state is gathered on rank 0 for a checkpoint.
+ * are all-gathered; the state is gathered on rank 0 for a checkpoint. With {@code zero} 3 it is a {@link ZeroStage3}:
+ * the parameters themselves are sharded, each block gathered around its forward and again for its backward; the root
+ * unit (embeddings, final norm, head) is gathered before the first micro-batch and freed when the gradients are
+ * reduced, and every parameter is gathered for a checkpoint and, for good, when the run ends.
  */
 public final class Trainer {
     /** Told about every completed step (progress display). */
@@ -59,6 +63,7 @@ public final class Trainer {
     private final Collective world;      // the job's ranks (a single process: local)
     private final DataParallel parallel; // N > 1 ranks: the gradient all-reduce, else null
     private final ZeroOptimizer zero;    // --zero 1|2: the sharded optimizer (also this.optimizer), else null
+    private final ZeroStage3 zero3;      // --zero 3: the sharded parameters (also this.optimizer), else null
     private java.util.function.UnaryOperator<Tensor> lossTerm;   // a method's term on each micro-batch loss, or null
     private java.util.function.IntConsumer afterUpdate;           // told each update's 0-based index, or null
 
@@ -135,12 +140,14 @@ public final class Trainer {
         for (var e : objective.parameters().entrySet())
             if (params.putIfAbsent(e.getKey(), e.getValue()) != null && params.get(e.getKey()) != e.getValue())
                 throw new IllegalArgumentException("the objective's parameter " + e.getKey() + " clashes with the model's");
-        this.zero = config.zero() > 0 ? new ZeroOptimizer(params, world, config.zero(), optimizer) : null;
-        this.optimizer = zero != null ? zero : optimizer.apply(params);
+        this.zero = config.zero() == 1 || config.zero() == 2 ? new ZeroOptimizer(params, world, config.zero(), optimizer) : null;
+        this.zero3 = config.zero() == 3 ? new ZeroStage3(module, params, world, optimizer) : null;
+        this.optimizer = zero != null ? zero : zero3 != null ? zero3 : optimizer.apply(params);
         this.schedule = config.lrSchedule();
         module.train(true);
         module.seedDropout(config.seed());   // masks keyed by (seed, micro-step, layer, element)
-        module.checkpointActivations(config.checkpointActivations());
+        // ZeRO-3 recomputes every block already; what the flag still changes is the loss's smaller logits chunks.
+        module.checkpointActivations(config.checkpointActivations() || zero3 != null);
     }
 
     /**
@@ -207,6 +214,7 @@ public final class Trainer {
         double lossSum = 0;
         float norm, lr;
         try (StepArena arena = StepArena.open()) {
+            if (zero3 != null) zero3.gatherRoot();   // the embeddings and head, whole until the gradients are reduced
             for (int micro = 0; micro < k; micro++) {
                 module.dropoutStep((long) step * k + micro);   // a resumed run draws the same masks
                 Tensor loss = objective.loss(model, train.next());
@@ -215,12 +223,13 @@ public final class Trainer {
                 Autograd.backward(k * ranks == 1 ? loss : F.scale(loss, 1f / (k * ranks)));
             }
             // once per update, after the last micro-batch
-            if (parallel != null && zero == null) parallel.sumGradients(optimizer.parameterList());
+            if (parallel != null && zero == null && zero3 == null) parallel.sumGradients(optimizer.parameterList());
             if (parallel != null) lossSum = parallel.sum(lossSum) / ranks;
             if (!Double.isFinite(lossSum))
                 throw new IllegalStateException("the training loss is " + lossSum / k + " at step " + (step + 1)
                         + "; training diverged (try a lower --lr, warmup or --grad-clip)");
             GradClip.Norm clip = zero != null ? zero.reduceGradients(config.gradClip())
+                    : zero3 != null ? zero3.reduceGradients(config.gradClip())
                     : GradClip.measure(optimizer.parameterList(), config.gradClip());
             norm = clip.norm();
             if (!Float.isFinite(norm))
@@ -297,7 +306,9 @@ public final class Trainer {
         try (NoGrad g = NoGrad.enter()) {
             for (int i = 0; i < n; i++) {
                 try (StepArena arena = StepArena.open()) {
+                    if (zero3 != null) zero3.gatherRoot();
                     sum += loss(model, batches.next()).item();
+                    if (zero3 != null) zero3.freeRoot();
                 }
             }
         } finally {
@@ -321,8 +332,14 @@ public final class Trainer {
             boolean last = step == config.steps();
             boolean due = saving && (last || (config.saveEvery() > 0 && step % config.saveEvery() == 0));
             if (due && zero != null) zero.gatherState();   // every rank: the shards of the state go to rank 0
+            if (due && zero3 != null) {   // every rank: the state to rank 0, the parameters whole
+                zero3.gatherState();
+                zero3.gatherAll();
+            }
             if (due && checkpoints != null) checkpoints.save(this);
+            if (due && zero3 != null && !last) zero3.freeAll();
         }
+        if (zero3 != null) zero3.unshard();   // the model whole again for what follows the run (saving an adapter)
     }
 
     /** The objective's fields of the last step (e.g. DPO's rewards), then a data mix's ({@link #sourceMetrics}). */

@@ -17,10 +17,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * ZeRO-1 and ZeRO-2 under {@code mpirun -np 2}: 2 ranks x B/2 with the optimizer state (and, at stage 2, the
- * gradients) sharded give the losses and gradient norms of 1 rank x B without ZeRO, for 10 steps, pretraining and LoRA
- * fine-tuning with 2 micro-batches; a checkpoint the 2 sharded ranks wrote (the state gathered on rank 0) resumes on
- * 1 rank without ZeRO and on 2 ranks with it, each continuing the single process's run. Tolerance 1e-5 (absolute on
+ * ZeRO-1, ZeRO-2 and ZeRO-3 under {@code mpirun -np 2}: 2 ranks x B/2 with the optimizer state (at stage 2 the
+ * gradients too, at stage 3 the parameters too) sharded give the losses and gradient norms of 1 rank x B without ZeRO, for 10 steps, pretraining and LoRA
+ * fine-tuning with 2 micro-batches; a checkpoint the 2 sharded ranks wrote (the state gathered on rank 0; at stage 3
+ * the parameters too) resumes on 1 rank without ZeRO and on 2 ranks with it, each continuing the single process's run. Tolerance 1e-5 (absolute on
  * losses, relative on norms), as in {@link DataParallelTrainingTest} (why: {@link MpiTrainingRuns}). The tiny model's
  * trainable parameters do not divide evenly between the ranks, so a parameter is cut at the shard boundary.
  */
@@ -78,6 +78,37 @@ class ZeroShardingTest {
     }
 
     @Test
+    void zeroThreeOnTwoRanksPretrainsAsOneRankAndItsCheckpointResumesOnOneAndOnTwoRanks() throws Exception {
+        Path two = dir.resolve("zero3");
+        String log = runs.run2(pretrain(two, 2, STEPS, 3), "zero3");
+        assertThat(log).contains("a global batch of 4 rows, ZeRO-3");
+        assertThat(metrics(two)).hasSize(STEPS);
+        sameLosses(reference(), metrics(two));
+
+        // The checkpoint after step 10 holds the whole parameters and optimizer state in the single process's format.
+        Path onOne = dir.resolve("zero3-resumed-1"), onTwo = dir.resolve("zero3-resumed-2");
+        copyTree(two, onOne);
+        copyTree(two, onTwo);
+        run1(resumed(pretrain(onOne, 4, STEPS + MORE, 0)));
+        runs.run2(resumed(pretrain(onTwo, 2, STEPS + MORE, 3)), "zero3-resumed-2");
+        for (Path resumed : List.of(onOne, onTwo)) {
+            List<Map<String, Object>> after = metrics(resumed);
+            assertThat(after).as(resumed.toString()).hasSize(STEPS + MORE);
+            sameLosses(reference(), after.subList(STEPS, STEPS + MORE));
+        }
+    }
+
+    @Test
+    void zeroThreeOnTwoRanksFinetunesLoraAsOneRank() throws Exception {
+        Path one = dir.resolve("lora-1-for-zero3"), two = dir.resolve("lora-zero3");
+        run1(lora(one, 4, 0));
+        runs.run2(lora(two, 2, 3), "lora-zero3");
+        assertThat(metrics(two)).hasSize(STEPS);
+        sameLosses(metrics(one), metrics(two));
+        assertThat(two.resolve("adapter_model.safetensors")).as("the adapter, gathered after training").exists();
+    }
+
+    @Test
     void zeroTwoOnTwoRanksFinetunesLoraAsOneRank() throws Exception {
         Path one = dir.resolve("lora-1"), two = dir.resolve("lora-zero2");
         run1(lora(one, 4, 0));
@@ -92,8 +123,8 @@ class ZeroShardingTest {
                 .flatMap(s -> s.equals("--zero") ? Stream.of("--optimizer", "lamb", s) : Stream.of(s)).toArray(String[]::new));
         assertThat(r.code()).isNotZero();
         assertThat(r.err()).contains("error: --zero shards the optimizer state element by element, which lamb");
-        CliRunner.Result three = CliRunner.run(pretrain(dir.resolve("three"), 4, 1, 3).toArray(String[]::new));
-        assertThat(three.err()).contains("error: --zero 3: stages 0, 1 and 2 exist");
+        CliRunner.Result four = CliRunner.run(pretrain(dir.resolve("four"), 4, 1, 4).toArray(String[]::new));
+        assertThat(four.err()).contains("error: --zero 4: stages 0, 1, 2 and 3 exist");
     }
 
     /** DataParallelTrainingTest's LoRA run with --zero. */

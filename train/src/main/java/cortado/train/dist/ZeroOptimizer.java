@@ -297,7 +297,7 @@ public final class ZeroOptimizer implements Optimizer {
         RawSafetensorsWriter w = new RawSafetensorsWriter();
         for (String slot : inner.stateSlots())
             for (int i = 0; i < list.size(); i++) {
-                float[] v = gathered.get(slot + "." + names.get(i));
+                float[] v = gathered.remove(slot + "." + names.get(i));   // garbage once copied to bytes
                 if (v != null) w.addF32(slot + "." + names.get(i), Arrays.stream(list.get(i).shape()).asLongStream().toArray(), v);
             }
         gathered = null;

@@ -3,6 +3,7 @@ package cortado.nn.models.gpt2;
 import cortado.autograd.F;
 import cortado.nn.Block;
 import cortado.nn.CausalSelfAttention;
+import cortado.nn.DecoderLayer;
 import cortado.nn.Dropout;
 import cortado.nn.Embedding;
 import cortado.nn.Layer;
@@ -91,7 +92,7 @@ public final class Gpt2Model extends Module {
         Layer drop = childAt("drop");
         x = drop.forward(x);
         ModuleList<Block> h = childAt("h");
-        for (int i = 0; i < h.size(); i++) x = h.get(i).forward(x, batch, seq, null, cache, i, mask);
+        for (int i = 0; i < h.size(); i++) x = DecoderLayer.at(h, i).forward(x, batch, seq, null, cache, i, mask);
         Layer lnF = childAt("ln_f");
         return lnF.forward(x);
     }

@@ -2,6 +2,7 @@ package cortado.nn.models.llama;
 
 import cortado.nn.Block;
 import cortado.nn.CausalSelfAttention;
+import cortado.nn.DecoderLayer;
 import cortado.nn.Embedding;
 import cortado.nn.GatedMlp;
 import cortado.nn.Layer;
@@ -103,7 +104,7 @@ public final class LlamaModel extends Module {
         checkPositions(positions, batch, seq);
         Tensor x = InputsEmbeds.rows(inputsEmbeds, batch, seq, config.hiddenSize());
         ModuleList<Block> layers = childAt("layers");
-        for (int i = 0; i < layers.size(); i++) x = layers.get(i).forward(x, batch, seq, positions, cache, i, mask);
+        for (int i = 0; i < layers.size(); i++) x = DecoderLayer.at(layers, i).forward(x, batch, seq, positions, cache, i, mask);
         Layer norm = childAt("norm");
         return norm.forward(x);
     }
