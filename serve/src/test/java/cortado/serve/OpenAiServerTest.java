@@ -325,7 +325,10 @@ class OpenAiServerTest {
         double kvUsage = 0;
         for (int i = 0; i < 5000 && kvUsage == 0; i++) {
             String m = rawTo(port, "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-            if (value(m, "cortado:num_requests_running" + labels) == 1) kvUsage = value(m, "cortado:kv_cache_usage_perc" + labels);
+            // close only once all eight are in (one running, seven waiting): a client still connecting when the
+            // server closes is refused, as a new connection should be
+            if (value(m, "cortado:num_requests_running" + labels) == 1 && value(m, "cortado:num_requests_waiting" + labels) == 7)
+                kvUsage = value(m, "cortado:kv_cache_usage_perc" + labels);
         }
         boolean allDoneBeforeClose = replies.stream().allMatch(CompletableFuture::isDone);
         draining.close();
