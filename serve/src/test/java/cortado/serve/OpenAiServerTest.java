@@ -325,10 +325,14 @@ class OpenAiServerTest {
         double kvUsage = 0;
         for (int i = 0; i < 5000 && kvUsage == 0; i++) {
             String m = rawTo(port, "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-            // close only once all eight are in (one running, seven waiting): a client still connecting when the
-            // server closes is refused, as a new connection should be
-            if (value(m, "cortado:num_requests_running" + labels) == 1 && value(m, "cortado:num_requests_waiting" + labels) == 7)
-                kvUsage = value(m, "cortado:kv_cache_usage_perc" + labels);
+            // close only once all eight are in (running, waiting or finished) and one still runs: a client still
+            // connecting when the server closes is refused, as a new connection should be
+            String lbl = labels.substring(0, labels.length() - 1);
+            double running = value(m, "cortado:num_requests_running" + labels);
+            double in = running + value(m, "cortado:num_requests_waiting" + labels)
+                    + value(m, "cortado:request_success_total" + lbl + ",finished_reason=\"length\"}")
+                    + value(m, "cortado:request_success_total" + lbl + ",finished_reason=\"stop\"}");
+            if (running == 1 && in == 8) kvUsage = value(m, "cortado:kv_cache_usage_perc" + labels);
         }
         boolean allDoneBeforeClose = replies.stream().allMatch(CompletableFuture::isDone);
         draining.close();
