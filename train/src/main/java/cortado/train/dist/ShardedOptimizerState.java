@@ -40,17 +40,20 @@ final class ShardedOptimizerState {
     private final long[] pieceFrom;
     private final List<Group> groups;
     private final ElementwiseOptimizer inner;
+    private final MemorySegment send, recv;   // the owner's collective buffers: a window, and the ranks' windows
     private final Arena arena = Arena.ofAuto();
     private Map<String, float[]> gathered;   // rank 0, from gather to save
 
     /**
      * @param whole the trainable parameters (their shapes are the state's), named by {@code names}
      * @param pieces this rank's piece of each; a null one (outside this rank's shard) becomes an empty tensor
+     * @param send room for the longest window of any group, {@code recv} for the ranks' windows (shared with the
+     *     owner's own collectives: a gather runs between them)
      * @param optimizer builds the optimizer over the pieces; it must be elementwise
      */
     ShardedOptimizerState(String stage, Collective collective, List<String> names, List<Parameter> whole,
-                          Parameter[] pieces, long[] pieceFrom, List<Group> groups,
-                          Function<Map<String, Parameter>, Optimizer> optimizer) {
+                          Parameter[] pieces, long[] pieceFrom, List<Group> groups, MemorySegment send,
+                          MemorySegment recv, Function<Map<String, Parameter>, Optimizer> optimizer) {
         this.stage = stage;
         this.collective = collective;
         this.names = names;
@@ -58,6 +61,8 @@ final class ShardedOptimizerState {
         this.pieces = pieces;
         this.pieceFrom = pieceFrom;
         this.groups = List.copyOf(groups);
+        this.send = send;
+        this.recv = recv;
         Map<String, Parameter> byName = new LinkedHashMap<>();
         for (int i = 0; i < whole.size(); i++) {
             if (pieces[i] == null) {   // outside this shard: named (parameter groups match names) but never updated
@@ -85,10 +90,9 @@ final class ShardedOptimizerState {
 
     /**
      * Every rank, before rank 0 saves: collects the state of every shard on rank 0, group by group in windows (so the
-     * other ranks hold no more than a window of others' state), through {@code send} and {@code recv} (room for a
-     * window, and for the ranks' windows).
+     * other ranks hold no more than a window of others' state).
      */
-    void gather(MemorySegment send, MemorySegment recv) {
+    void gather() {
         List<String> slots = inner.stateSlots();
         int n = whole.size(), ranks = collective.size(), rank = collective.rank();
         MemorySegment present = arena.allocate(Math.max(1L, (long) n * slots.size()) * Float.BYTES,
@@ -139,16 +143,16 @@ final class ShardedOptimizerState {
         gathered = rank == 0 ? out : null;
     }
 
-    /** Whether {@link #gather} has run since the last {@link #save}. */
-    boolean gathered() { return gathered != null; }
-
     /**
      * Rank 0, after {@link #gather}: writes the whole state as the inner optimizer does for unsharded parameters
      * (same tensor names and shapes), so a single process or any number of ranks resumes from it.
      */
     void save(Path file) {
-        if (gathered == null)
-            throw new IllegalStateException(stage + ": every rank must call gatherState() before rank 0 saves the state");
+        if (gathered == null) {
+            if (collective.size() > 1)
+                throw new IllegalStateException(stage + ": every rank must call gatherState() before rank 0 saves the state");
+            gather();   // one process: nothing to collect
+        }
         RawSafetensorsWriter w = new RawSafetensorsWriter();
         for (String slot : inner.stateSlots())
             for (int i = 0; i < whole.size(); i++) {

@@ -53,7 +53,7 @@ public final class ZeroOptimizer implements Optimizer {
     private final ElementwiseOptimizer inner;
     private final Tensor shardGrad;     // stage 2: this rank's reduced gradient, else null
     private final Arena arena = Arena.ofAuto();
-    private final MemorySegment send, recv, scalar;
+    private final MemorySegment send, recv;
 
     /**
      * @param all the model's named parameters (the trainable ones are sharded)
@@ -88,17 +88,16 @@ public final class ZeroOptimizer implements Optimizer {
             pieces[pc.param()] = new Parameter(view(pc));
             pieceFrom[pc.param()] = pc.from();
         }
-        int[] members = new int[list.size()];
-        for (int i = 0; i < members.length; i++) members[i] = i;
-        this.state = new ShardedOptimizerState("ZeRO", collective, names, list, pieces, pieceFrom,
-                List.of(new ShardedOptimizerState.Group(layout, members)), optimizer);
-        this.inner = state.optimizer();
-        Tensor first = list.isEmpty() ? cortado.tensor.Backends.cpu().zeros(0) : list.getFirst().value();
-        this.shardGrad = stage == 2 ? StepArena.outside(() -> first.backend().zeros((int) layout.shard())) : null;
         long floats = (long) ranks * layout.window();
         this.send = arena.allocate(floats * Float.BYTES, ValueLayout.JAVA_FLOAT.byteAlignment());
         this.recv = arena.allocate(floats * Float.BYTES, ValueLayout.JAVA_FLOAT.byteAlignment());
-        this.scalar = arena.allocate(ValueLayout.JAVA_FLOAT);
+        int[] members = new int[list.size()];
+        for (int i = 0; i < members.length; i++) members[i] = i;
+        this.state = new ShardedOptimizerState("ZeRO", collective, names, list, pieces, pieceFrom,
+                List.of(new ShardedOptimizerState.Group(layout, members)), send, recv, optimizer);
+        this.inner = state.optimizer();
+        Tensor first = list.isEmpty() ? cortado.tensor.Backends.cpu().zeros(0) : list.getFirst().value();
+        this.shardGrad = stage == 2 ? StepArena.outside(() -> first.backend().zeros((int) layout.shard())) : null;
     }
 
     /** 1 or 2. */
@@ -176,7 +175,7 @@ public final class ZeroOptimizer implements Optimizer {
             piece.setGrad(g.view(piece.shape()));
             withGrad.add(pieces[p]);
         }
-        return GradClip.fromSumOfSquares(sum(GradClip.sumOfSquares(withGrad)), maxNorm);
+        return GradClip.fromSumOfSquares(collective.sum(GradClip.sumOfSquares(withGrad)), maxNorm);
     }
 
     /** Updates this rank's shard, then all-gathers the parameters. Call after {@link #reduceGradients}. */
@@ -219,27 +218,18 @@ public final class ZeroOptimizer implements Optimizer {
      * Every rank, before rank 0 saves a checkpoint: collects the state of every shard on rank 0 (in windows, so the
      * other ranks hold no more than a window of others' state).
      */
-    public void gatherState() { state.gather(send, recv); }
+    public void gatherState() { state.gather(); }
 
     /**
      * Rank 0, after {@link #gatherState}: writes the whole state as the inner optimizer does for unsharded parameters
      * (same tensor names and shapes), so a single process or any number of ranks resumes from it.
      */
     @Override
-    public void saveState(Path file) {
-        if (!state.gathered() && collective.size() == 1) gatherState();   // one process: nothing to collect
-        state.save(file);
-    }
+    public void saveState(Path file) { state.save(file); }
 
     /** Every rank: reads a whole state (written by one process or by {@link #saveState}) and keeps its shard. */
     @Override
     public void loadState(Path file) { state.load(file); }
 
     @Override public void close() { inner.close(); }
-
-    private double sum(double value) {
-        scalar.set(ValueLayout.JAVA_FLOAT, 0, (float) value);
-        collective.allReduceSum(scalar, 1);
-        return scalar.get(ValueLayout.JAVA_FLOAT, 0);
-    }
 }

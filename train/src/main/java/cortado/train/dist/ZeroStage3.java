@@ -62,7 +62,7 @@ public final class ZeroStage3 implements Optimizer {
     private final ShardedOptimizerState state;   // the inner optimizer over the pieces, and its checkpoints
     private final ElementwiseOptimizer inner;
     private final Arena arena = Arena.ofAuto();
-    private final MemorySegment send, recv, acc, scalar;
+    private final MemorySegment send, recv, acc;
     private boolean finished;                // unshard() ran: whole for good
 
     /** The trainable parameters of one block (or of the root), sharded together. */
@@ -164,14 +164,14 @@ public final class ZeroStage3 implements Optimizer {
                 pieceFrom[i] = pc.from();
             }
         }
-        this.state = new ShardedOptimizerState("ZeRO-3", collective, names, list, pieces, pieceFrom,
-                units.stream().map(u -> new ShardedOptimizerState.Group(u.layout, u.members)).toList(), optimizer);
-        this.inner = state.optimizer();
         long floats = (long) collective.size() * most;
         this.send = arena.allocate(floats * Float.BYTES, ValueLayout.JAVA_FLOAT.byteAlignment());
         this.recv = arena.allocate(floats * Float.BYTES, ValueLayout.JAVA_FLOAT.byteAlignment());
         this.acc = arena.allocate(most * Float.BYTES, ValueLayout.JAVA_FLOAT.byteAlignment());
-        this.scalar = arena.allocate(ValueLayout.JAVA_FLOAT);
+        this.state = new ShardedOptimizerState("ZeRO-3", collective, names, list, pieces, pieceFrom,
+                units.stream().map(u -> new ShardedOptimizerState.Group(u.layout, u.members)).toList(), send, recv,
+                optimizer);
+        this.inner = state.optimizer();
         for (Unit u : units) u.whole = true;   // the model's own tensors, until freed below
         for (Unit u : units) free(u);
         for (int b = 0; b < blockPaths.size(); b++) {
@@ -219,7 +219,7 @@ public final class ZeroStage3 implements Optimizer {
                 piece.setGrad(g.view(piece.shape()));
                 withGrad.add(pieces[i]);
             }
-        return GradClip.fromSumOfSquares(sum(GradClip.sumOfSquares(withGrad)), maxNorm);
+        return GradClip.fromSumOfSquares(collective.sum(GradClip.sumOfSquares(withGrad)), maxNorm);
     }
 
     /** Updates this rank's shards. Call after {@link #reduceGradients}. */
@@ -363,26 +363,15 @@ public final class ZeroStage3 implements Optimizer {
      * Every rank, before rank 0 saves a checkpoint: collects the optimizer state of every shard on rank 0 (unit by
      * unit, in windows).
      */
-    public void gatherState() { state.gather(send, recv); }
+    public void gatherState() { state.gather(); }
 
     /** Rank 0, after {@link #gatherState}: writes the whole state as the inner optimizer does for whole parameters. */
     @Override
-    public void saveState(Path file) {
-        if (!state.gathered() && collective.size() == 1) gatherState();   // one process: nothing to collect
-        state.save(file);
-    }
+    public void saveState(Path file) { state.save(file); }
 
     /** Every rank: reads a whole state (written by one process or by {@link #saveState}) and keeps its shard. */
     @Override
     public void loadState(Path file) { state.load(file); }
 
     @Override public void close() { inner.close(); }
-
-    // ---- helpers ----
-
-    private double sum(double value) {
-        scalar.set(ValueLayout.JAVA_FLOAT, 0, (float) value);
-        collective.allReduceSum(scalar, 1);
-        return scalar.get(ValueLayout.JAVA_FLOAT, 0);
-    }
 }
