@@ -48,54 +48,47 @@ class ZeroShardingTest {
         return metrics(reference);
     }
 
-    @Test
-    void zeroOneOnTwoRanksPretrainsAsOneRankOfTheWholeBatch() throws Exception {
-        Path two = dir.resolve("zero1");
-        String log = runs.run2(pretrain(two, 2, STEPS, 1), "zero1");
-        assertThat(log).contains("a global batch of 4 rows, ZeRO-1");
+    /** 2 ranks x batch 2 at ZeRO stage {@code zero}, against the reference's first 10 steps; returns the run's folder. */
+    static Path pretrainsOnTwoRanksAsOne(int zero) throws Exception {
+        Path two = dir.resolve("zero" + zero);
+        String log = runs.run2(pretrain(two, 2, STEPS, zero), "zero" + zero);
+        assertThat(log).contains("a global batch of 4 rows, ZeRO-" + zero);
         assertThat(metrics(two)).hasSize(STEPS);
         sameLosses(reference(), metrics(two));
+        return two;
+    }
+
+    /**
+     * The checkpoint after step 10 of {@code two} (the single process's format) resumed on 1 rank without ZeRO and on
+     * 2 ranks at stage {@code zero}: both continue the reference.
+     */
+    static void resumesOnOneAndOnTwoRanks(Path two, int zero) throws Exception {
+        String name = two.getFileName().toString();
+        Path onOne = dir.resolve(name + "-resumed-1"), onTwo = dir.resolve(name + "-resumed-2");
+        copyTree(two, onOne);
+        copyTree(two, onTwo);
+        run1(resumed(pretrain(onOne, 4, STEPS + MORE, 0)));
+        runs.run2(resumed(pretrain(onTwo, 2, STEPS + MORE, zero)), name + "-resumed-2");
+        for (Path resumed : List.of(onOne, onTwo)) {
+            List<Map<String, Object>> after = metrics(resumed);
+            assertThat(after).as(resumed.toString()).hasSize(STEPS + MORE);
+            sameLosses(reference(), after.subList(STEPS, STEPS + MORE));
+        }
+    }
+
+    @Test
+    void zeroOneOnTwoRanksPretrainsAsOneRankOfTheWholeBatch() throws Exception {
+        pretrainsOnTwoRanksAsOne(1);
     }
 
     @Test
     void zeroTwoOnTwoRanksPretrainsAsOneRankAndItsCheckpointResumesOnOneAndOnTwoRanks() throws Exception {
-        Path two = dir.resolve("zero2");
-        runs.run2(pretrain(two, 2, STEPS, 2), "zero2");
-        assertThat(metrics(two)).hasSize(STEPS);
-        sameLosses(reference(), metrics(two));
-
-        // The checkpoint after step 10 holds the whole optimizer state in the single process's format.
-        Path onOne = dir.resolve("zero2-resumed-1"), onTwo = dir.resolve("zero2-resumed-2");
-        copyTree(two, onOne);
-        copyTree(two, onTwo);
-        run1(resumed(pretrain(onOne, 4, STEPS + MORE, 0)));
-        runs.run2(resumed(pretrain(onTwo, 2, STEPS + MORE, 2)), "zero2-resumed-2");
-        for (Path resumed : List.of(onOne, onTwo)) {
-            List<Map<String, Object>> after = metrics(resumed);
-            assertThat(after).as(resumed.toString()).hasSize(STEPS + MORE);
-            sameLosses(reference(), after.subList(STEPS, STEPS + MORE));
-        }
+        resumesOnOneAndOnTwoRanks(pretrainsOnTwoRanksAsOne(2), 2);   // the checkpoint holds the whole optimizer state
     }
 
     @Test
     void zeroThreeOnTwoRanksPretrainsAsOneRankAndItsCheckpointResumesOnOneAndOnTwoRanks() throws Exception {
-        Path two = dir.resolve("zero3");
-        String log = runs.run2(pretrain(two, 2, STEPS, 3), "zero3");
-        assertThat(log).contains("a global batch of 4 rows, ZeRO-3");
-        assertThat(metrics(two)).hasSize(STEPS);
-        sameLosses(reference(), metrics(two));
-
-        // The checkpoint after step 10 holds the whole parameters and optimizer state in the single process's format.
-        Path onOne = dir.resolve("zero3-resumed-1"), onTwo = dir.resolve("zero3-resumed-2");
-        copyTree(two, onOne);
-        copyTree(two, onTwo);
-        run1(resumed(pretrain(onOne, 4, STEPS + MORE, 0)));
-        runs.run2(resumed(pretrain(onTwo, 2, STEPS + MORE, 3)), "zero3-resumed-2");
-        for (Path resumed : List.of(onOne, onTwo)) {
-            List<Map<String, Object>> after = metrics(resumed);
-            assertThat(after).as(resumed.toString()).hasSize(STEPS + MORE);
-            sameLosses(reference(), after.subList(STEPS, STEPS + MORE));
-        }
+        resumesOnOneAndOnTwoRanks(pretrainsOnTwoRanksAsOne(3), 3);   // the whole parameters and optimizer state
     }
 
     @Test

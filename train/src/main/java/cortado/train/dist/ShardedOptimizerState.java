@@ -47,8 +47,8 @@ final class ShardedOptimizerState {
     /**
      * @param whole the trainable parameters (their shapes are the state's), named by {@code names}
      * @param pieces this rank's piece of each; a null one (outside this rank's shard) becomes an empty tensor
-     * @param send room for the longest window of any group, {@code recv} for the ranks' windows (shared with the
-     *     owner's own collectives: a gather runs between them)
+     * @param send the owner's collective buffers, {@code send} and {@code recv} each of room for the ranks' windows of
+     *     any group (a gather runs between the owner's own collectives, so they are shared)
      * @param optimizer builds the optimizer over the pieces; it must be elementwise
      */
     ShardedOptimizerState(String stage, Collective collective, List<String> names, List<Parameter> whole,
