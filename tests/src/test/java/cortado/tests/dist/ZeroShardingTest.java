@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ZeroShardingTest {
     @TempDir static Path dir;
     static MpiTrainingRuns runs;
-    static Path reference;
+    static Path reference, loraReference;
     static final int STEPS = 10, MORE = 4;
 
     @BeforeAll
@@ -91,23 +91,34 @@ class ZeroShardingTest {
         resumesOnOneAndOnTwoRanks(pretrainsOnTwoRanksAsOne(3), 3);   // the whole parameters and optimizer state
     }
 
+    /** One rank of batch 4 fine-tuning LoRA without ZeRO: what the LoRA runs compare with (run once). */
+    static synchronized List<Map<String, Object>> loraReference() throws Exception {
+        if (loraReference == null) {
+            Path out = dir.resolve("lora-1");
+            run1(lora(out, 4, 0));
+            loraReference = out;
+        }
+        return metrics(loraReference);
+    }
+
+    /** 2 ranks x batch 2 fine-tuning LoRA at ZeRO stage {@code zero}, against the LoRA reference; returns the run's folder. */
+    static Path finetunesLoraOnTwoRanksAsOne(int zero) throws Exception {
+        Path two = dir.resolve("lora-zero" + zero);
+        runs.run2(lora(two, 2, zero), "lora-zero" + zero);
+        assertThat(metrics(two)).hasSize(STEPS);
+        sameLosses(loraReference(), metrics(two));
+        return two;
+    }
+
     @Test
     void zeroThreeOnTwoRanksFinetunesLoraAsOneRank() throws Exception {
-        Path one = dir.resolve("lora-1-for-zero3"), two = dir.resolve("lora-zero3");
-        run1(lora(one, 4, 0));
-        runs.run2(lora(two, 2, 3), "lora-zero3");
-        assertThat(metrics(two)).hasSize(STEPS);
-        sameLosses(metrics(one), metrics(two));
+        Path two = finetunesLoraOnTwoRanksAsOne(3);
         assertThat(two.resolve("adapter_model.safetensors")).as("the adapter, gathered after training").exists();
     }
 
     @Test
     void zeroTwoOnTwoRanksFinetunesLoraAsOneRank() throws Exception {
-        Path one = dir.resolve("lora-1"), two = dir.resolve("lora-zero2");
-        run1(lora(one, 4, 0));
-        runs.run2(lora(two, 2, 2), "lora-zero2");
-        assertThat(metrics(two)).hasSize(STEPS);
-        sameLosses(metrics(one), metrics(two));
+        finetunesLoraOnTwoRanksAsOne(2);
     }
 
     @Test
