@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ZeroShardingTest {
     @TempDir static Path dir;
     static MpiTrainingRuns runs;
-    static Path reference;
+    static Path reference, loraReference;
     static final int STEPS = 10, MORE = 4;
 
     @BeforeAll
@@ -48,73 +48,77 @@ class ZeroShardingTest {
         return metrics(reference);
     }
 
-    @Test
-    void zeroOneOnTwoRanksPretrainsAsOneRankOfTheWholeBatch() throws Exception {
-        Path two = dir.resolve("zero1");
-        String log = runs.run2(pretrain(two, 2, STEPS, 1), "zero1");
-        assertThat(log).contains("a global batch of 4 rows, ZeRO-1");
+    /** 2 ranks x batch 2 at ZeRO stage {@code zero}, against the reference's first 10 steps; returns the run's folder. */
+    static Path pretrainsOnTwoRanksAsOne(int zero) throws Exception {
+        Path two = dir.resolve("zero" + zero);
+        String log = runs.run2(pretrain(two, 2, STEPS, zero), "zero" + zero);
+        assertThat(log).contains("a global batch of 4 rows, ZeRO-" + zero);
         assertThat(metrics(two)).hasSize(STEPS);
         sameLosses(reference(), metrics(two));
+        return two;
+    }
+
+    /**
+     * The checkpoint after step 10 of {@code two} (the single process's format) resumed on 1 rank without ZeRO and on
+     * 2 ranks at stage {@code zero}: both continue the reference.
+     */
+    static void resumesOnOneAndOnTwoRanks(Path two, int zero) throws Exception {
+        String name = two.getFileName().toString();
+        Path onOne = dir.resolve(name + "-resumed-1"), onTwo = dir.resolve(name + "-resumed-2");
+        copyTree(two, onOne);
+        copyTree(two, onTwo);
+        run1(resumed(pretrain(onOne, 4, STEPS + MORE, 0)));
+        runs.run2(resumed(pretrain(onTwo, 2, STEPS + MORE, zero)), name + "-resumed-2");
+        for (Path resumed : List.of(onOne, onTwo)) {
+            List<Map<String, Object>> after = metrics(resumed);
+            assertThat(after).as(resumed.toString()).hasSize(STEPS + MORE);
+            sameLosses(reference(), after.subList(STEPS, STEPS + MORE));
+        }
+    }
+
+    @Test
+    void zeroOneOnTwoRanksPretrainsAsOneRankOfTheWholeBatch() throws Exception {
+        pretrainsOnTwoRanksAsOne(1);
     }
 
     @Test
     void zeroTwoOnTwoRanksPretrainsAsOneRankAndItsCheckpointResumesOnOneAndOnTwoRanks() throws Exception {
-        Path two = dir.resolve("zero2");
-        runs.run2(pretrain(two, 2, STEPS, 2), "zero2");
-        assertThat(metrics(two)).hasSize(STEPS);
-        sameLosses(reference(), metrics(two));
-
-        // The checkpoint after step 10 holds the whole optimizer state in the single process's format.
-        Path onOne = dir.resolve("zero2-resumed-1"), onTwo = dir.resolve("zero2-resumed-2");
-        copyTree(two, onOne);
-        copyTree(two, onTwo);
-        run1(resumed(pretrain(onOne, 4, STEPS + MORE, 0)));
-        runs.run2(resumed(pretrain(onTwo, 2, STEPS + MORE, 2)), "zero2-resumed-2");
-        for (Path resumed : List.of(onOne, onTwo)) {
-            List<Map<String, Object>> after = metrics(resumed);
-            assertThat(after).as(resumed.toString()).hasSize(STEPS + MORE);
-            sameLosses(reference(), after.subList(STEPS, STEPS + MORE));
-        }
+        resumesOnOneAndOnTwoRanks(pretrainsOnTwoRanksAsOne(2), 2);   // the checkpoint holds the whole optimizer state
     }
 
     @Test
     void zeroThreeOnTwoRanksPretrainsAsOneRankAndItsCheckpointResumesOnOneAndOnTwoRanks() throws Exception {
-        Path two = dir.resolve("zero3");
-        String log = runs.run2(pretrain(two, 2, STEPS, 3), "zero3");
-        assertThat(log).contains("a global batch of 4 rows, ZeRO-3");
-        assertThat(metrics(two)).hasSize(STEPS);
-        sameLosses(reference(), metrics(two));
+        resumesOnOneAndOnTwoRanks(pretrainsOnTwoRanksAsOne(3), 3);   // the whole parameters and optimizer state
+    }
 
-        // The checkpoint after step 10 holds the whole parameters and optimizer state in the single process's format.
-        Path onOne = dir.resolve("zero3-resumed-1"), onTwo = dir.resolve("zero3-resumed-2");
-        copyTree(two, onOne);
-        copyTree(two, onTwo);
-        run1(resumed(pretrain(onOne, 4, STEPS + MORE, 0)));
-        runs.run2(resumed(pretrain(onTwo, 2, STEPS + MORE, 3)), "zero3-resumed-2");
-        for (Path resumed : List.of(onOne, onTwo)) {
-            List<Map<String, Object>> after = metrics(resumed);
-            assertThat(after).as(resumed.toString()).hasSize(STEPS + MORE);
-            sameLosses(reference(), after.subList(STEPS, STEPS + MORE));
+    /** One rank of batch 4 fine-tuning LoRA without ZeRO: what the LoRA runs compare with (run once). */
+    static synchronized List<Map<String, Object>> loraReference() throws Exception {
+        if (loraReference == null) {
+            Path out = dir.resolve("lora-1");
+            run1(lora(out, 4, 0));
+            loraReference = out;
         }
+        return metrics(loraReference);
+    }
+
+    /** 2 ranks x batch 2 fine-tuning LoRA at ZeRO stage {@code zero}, against the LoRA reference; returns the run's folder. */
+    static Path finetunesLoraOnTwoRanksAsOne(int zero) throws Exception {
+        Path two = dir.resolve("lora-zero" + zero);
+        runs.run2(lora(two, 2, zero), "lora-zero" + zero);
+        assertThat(metrics(two)).hasSize(STEPS);
+        sameLosses(loraReference(), metrics(two));
+        return two;
     }
 
     @Test
     void zeroThreeOnTwoRanksFinetunesLoraAsOneRank() throws Exception {
-        Path one = dir.resolve("lora-1-for-zero3"), two = dir.resolve("lora-zero3");
-        run1(lora(one, 4, 0));
-        runs.run2(lora(two, 2, 3), "lora-zero3");
-        assertThat(metrics(two)).hasSize(STEPS);
-        sameLosses(metrics(one), metrics(two));
+        Path two = finetunesLoraOnTwoRanksAsOne(3);
         assertThat(two.resolve("adapter_model.safetensors")).as("the adapter, gathered after training").exists();
     }
 
     @Test
     void zeroTwoOnTwoRanksFinetunesLoraAsOneRank() throws Exception {
-        Path one = dir.resolve("lora-1"), two = dir.resolve("lora-zero2");
-        run1(lora(one, 4, 0));
-        runs.run2(lora(two, 2, 2), "lora-zero2");
-        assertThat(metrics(two)).hasSize(STEPS);
-        sameLosses(metrics(one), metrics(two));
+        finetunesLoraOnTwoRanksAsOne(2);
     }
 
     @Test

@@ -1,6 +1,8 @@
 package cortado.train.dist;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * The collective operations data-parallel training needs, over the processes ("ranks") of one job. Buffers are
@@ -23,6 +25,14 @@ public interface Collective extends AutoCloseable {
 
     /** In place: {@code data[i] = sum over ranks of data[i]} for i in [0, count). */
     void allReduceSum(MemorySegment data, long count);
+
+    /** {@code value} summed over the ranks (a loss, a count, a square norm), in fp32 as {@link #allReduceSum} adds. */
+    default double sum(double value) {
+        MemorySegment s = Arena.ofAuto().allocate(ValueLayout.JAVA_FLOAT);   // any thread may read it (thread ranks)
+        s.set(ValueLayout.JAVA_FLOAT, 0, (float) value);
+        allReduceSum(s, 1);
+        return s.get(ValueLayout.JAVA_FLOAT, 0);
+    }
 
     /**
      * {@code send} holds size x count values; {@code recv} gets this rank's block of their sum over ranks:

@@ -23,11 +23,9 @@ public final class DataParallel {
     private final Collective collective;
     private final Arena arena = Arena.ofAuto();   // freed with this object
     private MemorySegment buffer = MemorySegment.NULL;
-    private final MemorySegment scalar;
 
     public DataParallel(Collective collective) {
         this.collective = collective;
-        this.scalar = arena.allocate(ValueLayout.JAVA_FLOAT);
     }
 
     public Collective collective() { return collective; }
@@ -57,11 +55,7 @@ public final class DataParallel {
     }
 
     /** {@code value} summed over the ranks (a loss, a count). */
-    public double sum(double value) {
-        scalar.set(ValueLayout.JAVA_FLOAT, 0, (float) value);
-        collective.allReduceSum(scalar, 1);
-        return scalar.get(ValueLayout.JAVA_FLOAT, 0);
-    }
+    public double sum(double value) { return collective.sum(value); }
 
     private void reduce(List<Tensor> bucket) {
         long[] at = {0};

@@ -1,28 +1,22 @@
 package cortado.train.dist;
 
 import cortado.nn.Parameter;
-import cortado.nn.io.CheckpointException;
-import cortado.quant.RawSafetensorsWriter;
 import cortado.tensor.StepArena;
 import cortado.tensor.Storage;
 import cortado.tensor.Tensor;
 import cortado.train.ElementwiseOptimizer;
 import cortado.train.GradClip;
 import cortado.train.Optimizer;
-import cortado.train.OptimizerStateFile;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -55,11 +49,11 @@ public final class ZeroOptimizer implements Optimizer {
     private final List<FlatPartition.Piece> mine;
     private final Parameter[] pieces;   // by parameter: this rank's part (0 elements where it holds none)
     private final long[] pieceFrom;     // by parameter: where its piece starts in it
+    private final ShardedOptimizerState state;   // the inner optimizer over the pieces, and its checkpoints
     private final ElementwiseOptimizer inner;
     private final Tensor shardGrad;     // stage 2: this rank's reduced gradient, else null
     private final Arena arena = Arena.ofAuto();
-    private final MemorySegment send, recv, scalar;
-    private Map<String, float[]> gathered;   // rank 0, from gatherState to saveState
+    private final MemorySegment send, recv;
 
     /**
      * @param all the model's named parameters (the trainable ones are sharded)
@@ -90,31 +84,20 @@ public final class ZeroOptimizer implements Optimizer {
         this.mine = layout.pieces(collective.rank());
         this.pieces = new Parameter[list.size()];
         this.pieceFrom = new long[list.size()];
-        Map<String, Parameter> byName = new LinkedHashMap<>();
         for (FlatPartition.Piece pc : mine) {
             pieces[pc.param()] = new Parameter(view(pc));
             pieceFrom[pc.param()] = pc.from();
         }
-        for (int i = 0; i < list.size(); i++) {
-            if (pieces[i] == null) {   // outside this shard: named (parameter groups match names) but never updated
-                Tensor p = list.get(i).value();
-                pieces[i] = new Parameter(StepArena.outside(() -> p.backend().zeros(pieceShape(p, 0))));
-            }
-            byName.put(names.get(i), pieces[i]);
-        }
-        Optimizer o = optimizer.apply(byName);
-        if (!(o instanceof ElementwiseOptimizer e)) {
-            o.close();
-            throw new IllegalArgumentException("--zero shards the optimizer state element by element, which " + o.kind()
-                    + " cannot do (its update is not elementwise); use adamw, sgd, sgd-nesterov or lion");
-        }
-        this.inner = e;
-        Tensor first = list.isEmpty() ? cortado.tensor.Backends.cpu().zeros(0) : list.getFirst().value();
-        this.shardGrad = stage == 2 ? StepArena.outside(() -> first.backend().zeros((int) layout.shard())) : null;
         long floats = (long) ranks * layout.window();
         this.send = arena.allocate(floats * Float.BYTES, ValueLayout.JAVA_FLOAT.byteAlignment());
         this.recv = arena.allocate(floats * Float.BYTES, ValueLayout.JAVA_FLOAT.byteAlignment());
-        this.scalar = arena.allocate(ValueLayout.JAVA_FLOAT);
+        int[] members = new int[list.size()];
+        for (int i = 0; i < members.length; i++) members[i] = i;
+        this.state = new ShardedOptimizerState("ZeRO", collective, names, list, pieces, pieceFrom,
+                List.of(new ShardedOptimizerState.Group(layout, members)), send, recv, optimizer);
+        this.inner = state.optimizer();
+        Tensor first = list.isEmpty() ? cortado.tensor.Backends.cpu().zeros(0) : list.getFirst().value();
+        this.shardGrad = stage == 2 ? StepArena.outside(() -> first.backend().zeros((int) layout.shard())) : null;
     }
 
     /** 1 or 2. */
@@ -127,15 +110,10 @@ public final class ZeroOptimizer implements Optimizer {
         return n;
     }
 
-    /** A piece keeps its parameter's rank (1 x n for a matrix), so weight decay treats it as it treats the whole. */
-    private static int[] pieceShape(Tensor p, long n) {
-        return p.rank() >= 2 ? new int[] {1, (int) n} : new int[] {(int) n};
-    }
-
     /** Piece {@code pc} as a view into its parameter's current tensor. */
     private Tensor view(FlatPartition.Piece pc) {
         Tensor p = list.get(pc.param()).value();
-        return flat(p).slice(0, (int) pc.from(), (int) pc.to()).view(pieceShape(p, pc.length()));
+        return flat(p).slice(0, (int) pc.from(), (int) pc.to()).view(ShardedOptimizerState.pieceShape(p, pc.length()));
     }
 
     private static Tensor flat(Tensor t) {
@@ -170,14 +148,14 @@ public final class ZeroOptimizer implements Optimizer {
             for (int r = 0; r < ranks; r++) {
                 long base = r * c;
                 layout.overlaps(layout.shardStart(r) + k * layout.window(), layout.shardStart(r) + k * layout.window() + c,
-                        (p, from, to, at) -> { if (had[p]) read(grads[p], from, to, send, base + at); });
+                        (p, from, to, at) -> { if (had[p]) HostCopy.read(grads[p], from, to, send, base + at); });
             }
             collective.reduceScatterSum(send, recv, c);
             if (stage == 1) {
                 long a = layout.shardStart(rank) + k * layout.window();
-                layout.overlaps(a, a + c, (p, from, to, at) -> { if (had[p]) write(recv, at, grads[p], from, to); });
+                layout.overlaps(a, a + c, (p, from, to, at) -> { if (had[p]) HostCopy.write(recv, at, grads[p], from, to); });
             } else {
-                write(recv, 0, shardGrad, k * layout.window(), k * layout.window() + c);
+                HostCopy.write(recv, 0, shardGrad, k * layout.window(), k * layout.window() + c);
                 for (int i : freeAfter.get(k)) {
                     list.get(i).value().setGrad(null);
                     Storage s = grads[i].storage();
@@ -197,7 +175,7 @@ public final class ZeroOptimizer implements Optimizer {
             piece.setGrad(g.view(piece.shape()));
             withGrad.add(pieces[p]);
         }
-        return GradClip.fromSumOfSquares(sum(GradClip.sumOfSquares(withGrad)), maxNorm);
+        return GradClip.fromSumOfSquares(collective.sum(GradClip.sumOfSquares(withGrad)), maxNorm);
     }
 
     /** Updates this rank's shard, then all-gathers the parameters. Call after {@link #reduceGradients}. */
@@ -208,12 +186,12 @@ public final class ZeroOptimizer implements Optimizer {
         for (int k = 0; k < layout.windows(); k++) {
             long c = layout.windowLength(k), a = layout.shardStart(rank) + k * layout.window();
             send.asSlice(0, c * Float.BYTES).fill((byte) 0);
-            layout.overlaps(a, a + c, (p, from, to, at) -> read(flat(list.get(p).value()), from, to, send, at));
+            layout.overlaps(a, a + c, (p, from, to, at) -> HostCopy.read(flat(list.get(p).value()), from, to, send, at));
             collective.allGather(send, recv, c);
             for (int r = 0; r < ranks; r++) {
                 if (r == rank) continue;   // this rank's shard is updated in place
                 long base = r * c, b = layout.shardStart(r) + k * layout.window();
-                layout.overlaps(b, b + c, (p, from, to, at) -> write(recv, base + at, flat(list.get(p).value()), from, to));
+                layout.overlaps(b, b + c, (p, from, to, at) -> HostCopy.write(recv, base + at, flat(list.get(p).value()), from, to));
             }
         }
     }
@@ -240,111 +218,18 @@ public final class ZeroOptimizer implements Optimizer {
      * Every rank, before rank 0 saves a checkpoint: collects the state of every shard on rank 0 (in windows, so the
      * other ranks hold no more than a window of others' state).
      */
-    public void gatherState() {
-        List<String> slots = inner.stateSlots();
-        int n = list.size(), ranks = collective.size(), rank = collective.rank();
-        MemorySegment present = arena.allocate(Math.max(1L, (long) n * slots.size()) * Float.BYTES,
-                ValueLayout.JAVA_FLOAT.byteAlignment());   // parameter i has slot s somewhere: > 0
-        Tensor[][] state = new Tensor[slots.size()][n];
-        for (int s = 0; s < slots.size(); s++)
-            for (FlatPartition.Piece pc : mine) {
-                Tensor t = inner.state(slots.get(s), names.get(pc.param()));
-                if (t == null) continue;
-                state[s][pc.param()] = t.contiguous().view(-1);
-                present.setAtIndex(ValueLayout.JAVA_FLOAT, (long) s * n + pc.param(), 1f);
-            }
-        collective.allReduceSum(present, (long) n * slots.size());
-        Map<String, float[]> out = new LinkedHashMap<>();
-        for (int s = 0; s < slots.size(); s++) {
-            float[][] full = new float[n][];
-            for (int i = 0; i < n; i++)
-                if (rank == 0 && present.getAtIndex(ValueLayout.JAVA_FLOAT, (long) s * n + i) > 0)
-                    full[i] = new float[list.get(i).numel()];
-            Tensor[] mineOfSlot = state[s];
-            for (int k = 0; k < layout.windows(); k++) {
-                long c = layout.windowLength(k), a = layout.shardStart(rank) + k * layout.window();
-                send.asSlice(0, c * Float.BYTES).fill((byte) 0);
-                layout.overlaps(a, a + c, (p, from, to, at) -> {
-                    if (mineOfSlot[p] != null) read(mineOfSlot[p], from - pieceFrom[p], to - pieceFrom[p], send, at);
-                });
-                collective.allGather(send, recv, c);
-                if (rank != 0) continue;
-                for (int r = 0; r < ranks; r++) {
-                    long base = r * c, b = layout.shardStart(r) + k * layout.window();
-                    layout.overlaps(b, b + c, (p, from, to, at) -> {
-                        if (full[p] != null)
-                            MemorySegment.copy(recv, ValueLayout.JAVA_FLOAT, (base + at) * Float.BYTES, full[p], (int) from,
-                                    (int) (to - from));
-                    });
-                }
-            }
-            for (int i = 0; i < n; i++) if (full[i] != null) out.put(slots.get(s) + "." + names.get(i), full[i]);
-        }
-        gathered = rank == 0 ? out : null;
-    }
+    public void gatherState() { state.gather(); }
 
     /**
      * Rank 0, after {@link #gatherState}: writes the whole state as the inner optimizer does for unsharded parameters
      * (same tensor names and shapes), so a single process or any number of ranks resumes from it.
      */
     @Override
-    public void saveState(Path file) {
-        if (gathered == null) {
-            if (collective.size() > 1)
-                throw new IllegalStateException("ZeRO: every rank must call gatherState() before rank 0 saves the state");
-            gatherState();
-        }
-        RawSafetensorsWriter w = new RawSafetensorsWriter();
-        for (String slot : inner.stateSlots())
-            for (int i = 0; i < list.size(); i++) {
-                float[] v = gathered.remove(slot + "." + names.get(i));   // garbage once copied to bytes
-                if (v != null) w.addF32(slot + "." + names.get(i), Arrays.stream(list.get(i).shape()).asLongStream().toArray(), v);
-            }
-        gathered = null;
-        OptimizerStateFile.write(file, w, inner.kind(), inner.stepCount());
-    }
+    public void saveState(Path file) { state.save(file); }
 
     /** Every rank: reads a whole state (written by one process or by {@link #saveState}) and keeps its shard. */
     @Override
-    public void loadState(Path file) {
-        Map<String, float[]> values = new LinkedHashMap<>();
-        Set<String> known = new HashSet<>();
-        int step;
-        try (OptimizerStateFile f = OptimizerStateFile.open(file, inner.kind())) {
-            for (String slot : inner.stateSlots())
-                for (int i = 0; i < list.size(); i++) {
-                    String key = slot + "." + names.get(i);
-                    if (!f.contains(key)) continue;   // never updated
-                    known.add(key);
-                    float[] whole = f.floats(key, list.get(i).shape());
-                    int len = pieces[i].numel();
-                    if (len > 0)
-                        values.put(key, Arrays.copyOfRange(whole, (int) pieceFrom[i], (int) pieceFrom[i] + len));
-                }
-            String extra = f.unexpected(known);
-            if (extra != null) throw new CheckpointException(file + ": tensor " + extra + " matches no trainable parameter");
-            step = f.step();
-        }
-        inner.restoreState(step, values);
-    }
+    public void loadState(Path file) { state.load(file); }
 
     @Override public void close() { inner.close(); }
-
-    private double sum(double value) {
-        scalar.set(ValueLayout.JAVA_FLOAT, 0, (float) value);
-        collective.allReduceSum(scalar, 1);
-        return scalar.get(ValueLayout.JAVA_FLOAT, 0);
-    }
-
-    /** Elements [from, to) of a 1-D tensor into {@code dst} at float index {@code at}. */
-    private static void read(Tensor flat, long from, long to, MemorySegment dst, long at) {
-        Tensor v = flat.slice(0, (int) from, (int) to);
-        v.backend().readHost(v, (a, off, len) -> MemorySegment.copy(a, off, dst, ValueLayout.JAVA_FLOAT, at * Float.BYTES, len));
-    }
-
-    /** {@code src}'s floats from index {@code at} into elements [from, to) of a 1-D tensor. */
-    private static void write(MemorySegment src, long at, Tensor flat, long from, long to) {
-        Tensor v = flat.slice(0, (int) from, (int) to);
-        v.backend().writeHost(v, (a, off, len) -> MemorySegment.copy(src, ValueLayout.JAVA_FLOAT, at * Float.BYTES, a, off, len));
-    }
 }

@@ -4,8 +4,6 @@ import cortado.autograd.CheckpointHooks;
 import cortado.nn.DecoderLayer;
 import cortado.nn.Module;
 import cortado.nn.Parameter;
-import cortado.nn.io.CheckpointException;
-import cortado.quant.RawSafetensorsWriter;
 import cortado.tensor.Backend;
 import cortado.tensor.StepArena;
 import cortado.tensor.Storage;
@@ -13,7 +11,6 @@ import cortado.tensor.Tensor;
 import cortado.train.ElementwiseOptimizer;
 import cortado.train.GradClip;
 import cortado.train.Optimizer;
-import cortado.train.OptimizerStateFile;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -21,12 +18,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -64,11 +59,11 @@ public final class ZeroStage3 implements Optimizer {
     private final boolean[] gradSeen;        // parameter i has had a gradient in this update
     private final List<Unit> units = new ArrayList<>();   // units.get(0): the root unit
     private final Map<String, ShardedBlock> wrapped = new LinkedHashMap<>();
+    private final ShardedOptimizerState state;   // the inner optimizer over the pieces, and its checkpoints
     private final ElementwiseOptimizer inner;
     private final Arena arena = Arena.ofAuto();
-    private final MemorySegment send, recv, acc, scalar;
+    private final MemorySegment send, recv, acc;
     private boolean finished;                // unshard() ran: whole for good
-    private Map<String, float[]> gathered;   // rank 0 after gatherState: the whole state, until saved
 
     /** The trainable parameters of one block (or of the root), sharded together. */
     private final class Unit implements CheckpointHooks {
@@ -165,31 +160,18 @@ public final class ZeroStage3 implements Optimizer {
                 int i = u.members[pc.param()];
                 Tensor flat = list.get(i).value().view(-1);
                 Tensor piece = StepArena.outside(() -> backends[i].copy(flat.slice(0, (int) pc.from(), (int) pc.to())));
-                pieces[i] = new Parameter(piece.view(pieceShape(list.get(i).value(), pc.length())));
+                pieces[i] = new Parameter(piece.view(ShardedOptimizerState.pieceShape(list.get(i).value(), pc.length())));
                 pieceFrom[i] = pc.from();
             }
         }
-        Map<String, Parameter> byName = new LinkedHashMap<>();
-        for (int i = 0; i < n; i++) {
-            if (pieces[i] == null) {   // outside this shard: named (parameter groups match names) but never updated
-                Tensor p = list.get(i).value();
-                int k = i;
-                pieces[i] = new Parameter(StepArena.outside(() -> backends[k].zeros(pieceShape(p, 0))));
-            }
-            byName.put(names.get(i), pieces[i]);
-        }
-        Optimizer o = optimizer.apply(byName);
-        if (!(o instanceof ElementwiseOptimizer e)) {
-            o.close();
-            throw new IllegalArgumentException("--zero shards the optimizer state element by element, which " + o.kind()
-                    + " cannot do (its update is not elementwise); use adamw, sgd, sgd-nesterov or lion");
-        }
-        this.inner = e;
         long floats = (long) collective.size() * most;
         this.send = arena.allocate(floats * Float.BYTES, ValueLayout.JAVA_FLOAT.byteAlignment());
         this.recv = arena.allocate(floats * Float.BYTES, ValueLayout.JAVA_FLOAT.byteAlignment());
         this.acc = arena.allocate(most * Float.BYTES, ValueLayout.JAVA_FLOAT.byteAlignment());
-        this.scalar = arena.allocate(ValueLayout.JAVA_FLOAT);
+        this.state = new ShardedOptimizerState("ZeRO-3", collective, names, list, pieces, pieceFrom,
+                units.stream().map(u -> new ShardedOptimizerState.Group(u.layout, u.members)).toList(), send, recv,
+                optimizer);
+        this.inner = state.optimizer();
         for (Unit u : units) u.whole = true;   // the model's own tensors, until freed below
         for (Unit u : units) free(u);
         for (int b = 0; b < blockPaths.size(); b++) {
@@ -237,7 +219,7 @@ public final class ZeroStage3 implements Optimizer {
                 piece.setGrad(g.view(piece.shape()));
                 withGrad.add(pieces[i]);
             }
-        return GradClip.fromSumOfSquares(sum(GradClip.sumOfSquares(withGrad)), maxNorm);
+        return GradClip.fromSumOfSquares(collective.sum(GradClip.sumOfSquares(withGrad)), maxNorm);
     }
 
     /** Updates this rank's shards. Call after {@link #reduceGradients}. */
@@ -308,12 +290,12 @@ public final class ZeroStage3 implements Optimizer {
                 send.asSlice(0, c * Float.BYTES).fill((byte) 0);
                 l.overlaps(a, a + c, (p, from, to, at) -> {
                     int i = u.members[p];
-                    read(pieces[i].value().view(-1), from - pieceFrom[i], to - pieceFrom[i], send, at);
+                    HostCopy.read(pieces[i].value().view(-1), from - pieceFrom[i], to - pieceFrom[i], send, at);
                 });
                 collective.allGather(send, recv, c);
                 for (int r = 0; r < ranks; r++) {
                     long base = r * c, b = l.shardStart(r) + k * l.window();
-                    l.overlaps(b, b + c, (p, from, to, at) -> write(recv, base + at, full[p].view(-1), from, to));
+                    l.overlaps(b, b + c, (p, from, to, at) -> HostCopy.write(recv, base + at, full[p].view(-1), from, to));
                 }
             }
         for (int j = 0; j < full.length; j++) list.get(u.members[j]).set(full[j]);
@@ -353,17 +335,19 @@ public final class ZeroStage3 implements Optimizer {
             send.asSlice(0, ranks * c * Float.BYTES).fill((byte) 0);   // padding and gradient-less parameters
             for (int r = 0; r < ranks; r++) {
                 long base = r * c, a = l.shardStart(r) + k * l.window();
-                l.overlaps(a, a + c, (p, from, to, at) -> { if (grads[p] != null) read(grads[p], from, to, send, base + at); });
+                l.overlaps(a, a + c, (p, from, to, at) -> {
+                    if (grads[p] != null) HostCopy.read(grads[p], from, to, send, base + at);
+                });
             }
             collective.reduceScatterSum(send, recv, c);
             long at = k * l.window();
             if (!first) {   // a later micro-batch: add to what the earlier ones reduced
-                read(u.shardGrad, at, at + c, acc, 0);
+                HostCopy.read(u.shardGrad, at, at + c, acc, 0);
                 for (long e = 0; e < c; e++)
                     recv.setAtIndex(ValueLayout.JAVA_FLOAT, e, recv.getAtIndex(ValueLayout.JAVA_FLOAT, e)
                             + acc.getAtIndex(ValueLayout.JAVA_FLOAT, e));
             }
-            write(recv, 0, u.shardGrad, at, at + c);
+            HostCopy.write(recv, 0, u.shardGrad, at, at + c);
         }
         for (int j = 0; j < n; j++) {
             if (grads[j] == null) continue;
@@ -379,121 +363,15 @@ public final class ZeroStage3 implements Optimizer {
      * Every rank, before rank 0 saves a checkpoint: collects the optimizer state of every shard on rank 0 (unit by
      * unit, in windows).
      */
-    public void gatherState() {
-        List<String> slots = inner.stateSlots();
-        int n = list.size(), ranks = collective.size(), rank = collective.rank();
-        MemorySegment present = arena.allocate(Math.max(1L, (long) n * slots.size()) * Float.BYTES,
-                ValueLayout.JAVA_FLOAT.byteAlignment());   // parameter i has slot s somewhere: > 0
-        Tensor[][] state = new Tensor[slots.size()][n];
-        for (int s = 0; s < slots.size(); s++)
-            for (int i = 0; i < n; i++) {
-                if (pieces[i].numel() == 0) continue;
-                Tensor t = inner.state(slots.get(s), names.get(i));
-                if (t == null) continue;
-                state[s][i] = t.contiguous().view(-1);
-                present.setAtIndex(ValueLayout.JAVA_FLOAT, (long) s * n + i, 1f);
-            }
-        collective.allReduceSum(present, (long) n * slots.size());
-        Map<String, float[]> out = new LinkedHashMap<>();
-        for (int s = 0; s < slots.size(); s++) {
-            float[][] full = new float[n][];
-            for (int i = 0; i < n; i++)
-                if (rank == 0 && present.getAtIndex(ValueLayout.JAVA_FLOAT, (long) s * n + i) > 0)
-                    full[i] = new float[list.get(i).numel()];
-            Tensor[] mine = state[s];
-            for (Unit u : units) {
-                FlatPartition l = u.layout;
-                if (u.members.length == 0) continue;
-                for (int k = 0; k < l.windows(); k++) {
-                    long c = l.windowLength(k), a = l.shardStart(rank) + k * l.window();
-                    send.asSlice(0, c * Float.BYTES).fill((byte) 0);
-                    l.overlaps(a, a + c, (p, from, to, at) -> {
-                        int i = u.members[p];
-                        if (mine[i] != null) read(mine[i], from - pieceFrom[i], to - pieceFrom[i], send, at);
-                    });
-                    collective.allGather(send, recv, c);
-                    if (rank != 0) continue;
-                    for (int r = 0; r < ranks; r++) {
-                        long base = r * c, b = l.shardStart(r) + k * l.window();
-                        l.overlaps(b, b + c, (p, from, to, at) -> {
-                            int i = u.members[p];
-                            if (full[i] != null)
-                                MemorySegment.copy(recv, ValueLayout.JAVA_FLOAT, (base + at) * Float.BYTES, full[i],
-                                        (int) from, (int) (to - from));
-                        });
-                    }
-                }
-            }
-            for (int i = 0; i < n; i++) if (full[i] != null) out.put(slots.get(s) + "." + names.get(i), full[i]);
-        }
-        gathered = rank == 0 ? out : null;
-    }
+    public void gatherState() { state.gather(); }
 
     /** Rank 0, after {@link #gatherState}: writes the whole state as the inner optimizer does for whole parameters. */
     @Override
-    public void saveState(Path file) {
-        if (gathered == null) {
-            if (collective.size() > 1)
-                throw new IllegalStateException("ZeRO-3: every rank must call gatherState() before rank 0 saves the state");
-            gatherState();
-        }
-        RawSafetensorsWriter w = new RawSafetensorsWriter();
-        for (String slot : inner.stateSlots())
-            for (int i = 0; i < list.size(); i++) {
-                float[] v = gathered.remove(slot + "." + names.get(i));   // garbage once copied to bytes
-                if (v != null) w.addF32(slot + "." + names.get(i), Arrays.stream(list.get(i).shape()).asLongStream().toArray(), v);
-            }
-        gathered = null;
-        OptimizerStateFile.write(file, w, inner.kind(), inner.stepCount());
-    }
+    public void saveState(Path file) { state.save(file); }
 
     /** Every rank: reads a whole state (written by one process or by {@link #saveState}) and keeps its shard. */
     @Override
-    public void loadState(Path file) {
-        Map<String, float[]> values = new LinkedHashMap<>();
-        Set<String> known = new HashSet<>();
-        int step;
-        try (OptimizerStateFile f = OptimizerStateFile.open(file, inner.kind())) {
-            for (String slot : inner.stateSlots())
-                for (int i = 0; i < list.size(); i++) {
-                    String key = slot + "." + names.get(i);
-                    if (!f.contains(key)) continue;   // never updated
-                    known.add(key);
-                    float[] whole = f.floats(key, list.get(i).shape());
-                    int len = pieces[i].numel();
-                    if (len > 0) values.put(key, Arrays.copyOfRange(whole, (int) pieceFrom[i], (int) pieceFrom[i] + len));
-                }
-            String extra = f.unexpected(known);
-            if (extra != null) throw new CheckpointException(file + ": tensor " + extra + " matches no trainable parameter");
-            step = f.step();
-        }
-        inner.restoreState(step, values);
-    }
+    public void loadState(Path file) { state.load(file); }
 
     @Override public void close() { inner.close(); }
-
-    // ---- helpers ----
-
-    /** A piece keeps its parameter's rank (1 x n for a matrix), so weight decay treats it as it treats the whole. */
-    private static int[] pieceShape(Tensor p, long n) {
-        return p.rank() >= 2 ? new int[] {1, (int) n} : new int[] {(int) n};
-    }
-
-    private double sum(double value) {
-        scalar.set(ValueLayout.JAVA_FLOAT, 0, (float) value);
-        collective.allReduceSum(scalar, 1);
-        return scalar.get(ValueLayout.JAVA_FLOAT, 0);
-    }
-
-    /** Elements [from, to) of a 1-D tensor into {@code dst} at float index {@code at}. */
-    private static void read(Tensor flat, long from, long to, MemorySegment dst, long at) {
-        Tensor v = flat.slice(0, (int) from, (int) to);
-        v.backend().readHost(v, (a, off, len) -> MemorySegment.copy(a, off, dst, ValueLayout.JAVA_FLOAT, at * Float.BYTES, len));
-    }
-
-    /** {@code src}'s floats from index {@code at} into elements [from, to) of a 1-D tensor. */
-    private static void write(MemorySegment src, long at, Tensor flat, long from, long to) {
-        Tensor v = flat.slice(0, (int) from, (int) to);
-        v.backend().writeHost(v, (a, off, len) -> MemorySegment.copy(src, ValueLayout.JAVA_FLOAT, at * Float.BYTES, a, off, len));
-    }
 }

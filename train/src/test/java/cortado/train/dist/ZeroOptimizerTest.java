@@ -199,6 +199,15 @@ class ZeroOptimizerTest {
     }
 
     @Test
+    void savingBeforeEveryRankGatheredIsRefused() {
+        assertThatThrownBy(() -> ThreadRanks.run(2, c -> {
+            ZeroOptimizer z = new ZeroOptimizer(model(), c, 1, p -> new AdamW(p, DECAY), 4);
+            if (c.rank() == 0) z.saveState(dir.resolve("early.safetensors"));
+            return null;
+        })).hasRootCauseMessage("ZeRO: every rank must call gatherState() before rank 0 saves the state");
+    }
+
+    @Test
     void aNonElementwiseOptimizerIsRefused() {
         Map<String, Parameter> m = model();
         assertThatThrownBy(() -> new ZeroOptimizer(m, cortado.train.dist.LocalCollective.INSTANCE, 1,

@@ -1,6 +1,7 @@
 package cortado.train.dist;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import cortado.autograd.Autograd;
@@ -17,13 +18,13 @@ import cortado.tensor.StepArena;
 import cortado.train.AdamW;
 import cortado.train.GradClip;
 import cortado.train.Optimizer;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -41,6 +42,8 @@ class ZeroStage3Test {
     static final float LR = 1e-2f, DECAY = 0.1f, CLIP = 1f;
     /** GPT-2's width: its key bias is c_attn.bias[C, 2C). */
     static final int C = 32;
+
+    @TempDir Path dir;
 
     record Run(List<Float> losses, List<Float> norms, Map<String, float[]> params, long shard, long total) {}
 
@@ -99,7 +102,7 @@ class ZeroStage3Test {
                 opt.zeroGrad();
                 norms.add(n.norm());
             }
-            losses.add((float) (c == null ? sum : sumOverRanks(c, sum) / ranks));
+            losses.add((float) (c == null ? sum : c.sum(sum) / ranks));
         }
         if (z != null) {
             z.unshard();
@@ -111,13 +114,6 @@ class ZeroStage3Test {
     }
 
     static String blockPath(String preset) { return preset.startsWith("gpt2") ? "transformer.h.1" : "model.layers.1"; }
-
-    static double sumOverRanks(Collective c, double v) {
-        MemorySegment s = Arena.ofAuto().allocate(ValueLayout.JAVA_FLOAT);   // the other ranks' threads read it
-        s.set(ValueLayout.JAVA_FLOAT, 0, (float) v);
-        c.allReduceSum(s, 1);
-        return s.get(ValueLayout.JAVA_FLOAT, 0);
-    }
 
     @ParameterizedTest(name = "{0}, LoRA {1}, {2} ranks, {3} micro-batches")
     @CsvSource({"gpt2-tiny, false, 1, 1", "gpt2-tiny, false, 2, 1", "gpt2-tiny, false, 3, 1", "gpt2-tiny, false, 3, 2",
@@ -148,5 +144,15 @@ class ZeroStage3Test {
         }
         assertThat(want.losses().get(STEPS - 2)).as("it trains").isLessThan(want.losses().getFirst());
         if (!lora) assertThat(want.norms().getFirst()).as("the clip binds at the start").isGreaterThan(CLIP);
+    }
+
+    @Test
+    void savingBeforeEveryRankGatheredIsRefused() {
+        assertThatThrownBy(() -> ThreadRanks.run(2, c -> {
+            Module module = model("gpt2-tiny", false).module();
+            ZeroStage3 z = new ZeroStage3(module, module.namedParameters(), c, p -> new AdamW(p, DECAY), 37);
+            if (c.rank() == 0) z.saveState(dir.resolve("early.safetensors"));
+            return null;
+        })).hasRootCauseMessage("ZeRO-3: every rank must call gatherState() before rank 0 saves the state");
     }
 }
