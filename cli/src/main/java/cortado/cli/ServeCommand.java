@@ -107,7 +107,7 @@ public final class ServeCommand implements Command {
             throw new UsageException("--kv-blocks " + kvBlocks + " holds fewer than one --max-model-len of "
                     + options.maxModelLen() + " positions (" + perWindow + " blocks of " + blockSize + ")");
         if (a.has("log-dir")) options = options.withLogDir(Path.of(a.string("log-dir")));
-        served = withAdapters(served, AdapterOption.parse(a));
+        served = withAdapters(served, AdapterOption.named(a));
         OpenAiServer server;
         String embedName = null;
         if (a.has("embed-model")) {
