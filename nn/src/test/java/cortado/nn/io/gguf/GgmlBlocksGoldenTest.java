@@ -12,11 +12,17 @@ import org.junit.jupiter.api.Test;
 
 /**
  * ggml's block formats against llama.cpp's own bytes (golden/gguf/blocks.gguf, tools/golden/gguf/make_gguf_golden.py):
- * four rows of 512 values as llama-quantize --pure wrote them in Q8_0, Q4_0, Q4_K and Q6_K, and gguf-py's quantizer
- * and dequantizer on the same rows.
+ * four rows of 512 values as llama-quantize --pure wrote them in Q8_0, Q4_0, Q4_K and Q6_K (Q5_K: blocks_q5_k.gguf),
+ * and gguf-py's quantizer and dequantizer on the same rows.
  */
 class GgmlBlocksGoldenTest {
     static final Path GOLDEN = Path.of("src/test/resources/golden/gguf/blocks.gguf");
+    /** Q5_K's rows (llama-quantize --pure Q5_K_M; its Q4_K_M writes Q5_K for GPT-2's attn_qkv), in a file of its own. */
+    static final Path GOLDEN_Q5_K = Path.of("src/test/resources/golden/gguf/blocks_q5_k.gguf");
+
+    /** Each block format with the golden file holding its rows. */
+    private static final Object[][] FORMATS = {{GgmlType.Q8_0, GOLDEN}, {GgmlType.Q4_0, GOLDEN}, {GgmlType.Q4_K, GOLDEN},
+            {GgmlType.Q5_K, GOLDEN_Q5_K}, {GgmlType.Q6_K, GOLDEN}};
 
     @Test
     void referenceQuantizersGiveGgmlsBytes() {
@@ -34,8 +40,9 @@ class GgmlBlocksGoldenTest {
 
     @Test
     void blocksDecodeAsGgufPyDequantizesThem() {
-        try (GgufFile f = GgufFile.open(GOLDEN)) {
-            for (GgmlType t : new GgmlType[] {GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K}) {
+        for (Object[] format : FORMATS) try (GgufFile f = GgufFile.open((Path) format[1])) {
+            GgmlType t = (GgmlType) format[0];
+            {
                 GgufTensorInfo q = f.tensors().get("ggml." + t.ggmlName().toLowerCase(java.util.Locale.ROOT));
                 int rows = q.shape()[0], cols = q.shape()[1];
                 QuantizedWeight w = Backends.cpu().quantizedGgml(t, f.bytes(q), rows, cols);
@@ -49,8 +56,9 @@ class GgmlBlocksGoldenTest {
 
     @Test
     void fusedProductsMatchTheDecodedMatrix() {
-        try (GgufFile f = GgufFile.open(GOLDEN)) {
-            for (GgmlType t : new GgmlType[] {GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K}) {
+        for (Object[] format : FORMATS) try (GgufFile f = GgufFile.open((Path) format[1])) {
+            GgmlType t = (GgmlType) format[0];
+            {
                 GgufTensorInfo q = f.tensors().get("ggml." + t.ggmlName().toLowerCase(java.util.Locale.ROOT));
                 int rows = q.shape()[0], cols = q.shape()[1];
                 QuantizedWeight w = Backends.cpu().quantizedGgml(t, f.bytes(q), rows, cols);
