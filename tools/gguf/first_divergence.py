@@ -71,9 +71,11 @@ def reference_model(path, hf):
     """transformers' model of hf/config.json, in float64, holding the file's dequantized weights."""
     from transformers import AutoConfig, AutoModelForCausalLM
     cfg = AutoConfig.from_pretrained(hf)
-    model = AutoModelForCausalLM.from_config(cfg, dtype=torch.float64).eval()
     w = {t.name: dequantize(t.data, t.tensor_type).astype(np.float64).reshape([int(x) for x in reversed(t.shape)])
          for t in GGUFReader(path).tensors}
+    # llama-quantize (not --pure) writes a tied model's head as its own output.weight, in another type than token_embd.
+    cfg.tie_word_embeddings = "output.weight" not in w
+    model = AutoModelForCausalLM.from_config(cfg, dtype=torch.float64).eval()
     sd = {}
     if cfg.model_type == "llama":
         sd["model.embed_tokens.weight"] = w["token_embd.weight"]
@@ -116,9 +118,10 @@ def act_rounding(model, path):
     (not llama.cpp's f16 KV cache)."""
     from transformers.pytorch_utils import Conv1D
     kinds = {t.tensor_type.name for t in GGUFReader(path).tensors if len(t.shape) == 2}
-    block, fp16_scale = (256, False) if kinds & {"Q4_K", "Q6_K"} else (32, True)
-    if not kinds & {"Q8_0", "Q4_0", "Q4_K", "Q6_K"}:
-        raise SystemExit(f"error: {path} holds {sorted(kinds)}: no quantized matrices to round activations for")
+    k_quants, q8_0_kind = kinds & {"Q4_K", "Q5_K", "Q6_K"}, kinds & {"Q8_0", "Q4_0"}
+    if bool(k_quants) == bool(q8_0_kind):   # one rounding for every product: a file of one family or the other
+        raise SystemExit(f"error: {path} holds {sorted(kinds)}: not all q8_0-type or all k-quant matrices")
+    block, fp16_scale = (256, False) if k_quants else (32, True)
 
     def hook(_module, args):
         x = args[0]
