@@ -6,8 +6,9 @@ blocks.gguf (about 50 KB), written by gguf-py's GGUFWriter: four rows of 512 val
 random Llama) as F32 ("source"), the same rows as llama-quantize --pure wrote them in Q8_0, Q4_0, Q4_K and Q6_K
 ("ggml.q8_0", ...: ggml's own quantizers), gguf-py's quants.quantize of the source in Q8_0 and Q4_0 ("gguf_py.q8_0",
 "gguf_py.q4_0"), and gguf-py's dequantization of each ggml tensor in F32 ("dequant.q8_0", ...).
-blocks_q5_k.gguf (about 18 KB): the same for Q5_K ("source", "ggml.q5_k", "dequant.q5_k"; gguf-py has no Q5_K
-quantizer), written alone by --only q5_k.
+blocks_q5.gguf (about 40 KB): the same for the types llama-quantize's Q4_K_M mixes in beside Q4_K/Q6_K: Q5_K
+(GPT-2's attn_qkv) and Q5_0/Q5_1 (its fallbacks for rows narrower than a 256-value super-block) ("source",
+"ggml.q5_k", "dequant.q5_k", ...), written alone by --only q5.
 
 Tiny models (tiny_llama_f16.gguf, tiny_llama_q8_0.gguf, tiny_gpt2_q4_0.gguf, 20-80 KB each): width 32, one layer,
 vocabulary 400, from convert_hf_to_gguf.py (f16) or llama-quantize --pure of its f32 output, beside
@@ -158,15 +159,16 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--llama-cpp", default="/work/llama.cpp")
     ap.add_argument("--out", required=True)
-    ap.add_argument("--only", choices=["q5_k"], help="write only blocks_q5_k.gguf (the others stay as committed)")
+    ap.add_argument("--only", choices=["q5"], help="write only blocks_q5.gguf (the others stay as committed)")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     with tempfile.TemporaryDirectory() as work:
-        if a.only != "q5_k":
+        if a.only != "q5":
             blocks(a.llama_cpp, work, a.out)
             tiny(a.llama_cpp, work, a.out)
-        # Q5_K, which llama-quantize's Q4_K_M writes for GPT-2's attn_qkv: --pure Q5_K_M makes every matrix Q5_K.
-        blocks(a.llama_cpp, work, a.out, "blocks_q5_k.gguf", (("q5_k", "Q5_K_M"),), own=False)
+        # --pure Q5_K_M makes every matrix Q5_K.
+        blocks(a.llama_cpp, work, a.out, "blocks_q5.gguf", (("q5_k", "Q5_K_M"), ("q5_0", "Q5_0"), ("q5_1", "Q5_1")),
+               own=False)
 
 
 if __name__ == "__main__":
