@@ -195,6 +195,9 @@ def main():
             else:   # K-quant super-blocks are 256 wide: a narrower model has no Q4_K/Q6_K file
                 print(f"[{m}] ref_{t}: llama-quantize --pure {qt} refused: "
                       f"{[l for l in r.stdout.splitlines() + r.stderr.splitlines() if 'invalid' in l or 'failed' in l][:1]}")
+        # Without --pure a narrow model's Q4_K_M falls back to Q5_0/Q5_1/Q8_0 where rows are not whole super-blocks.
+        run([quantize, f("cortado_f32"), f("mixed_q4_k_m"), "Q4_K_M", str(a.threads)])
+        names.append("mixed_q4_k_m")
         for name in names:
             path = f(name)
             banned = banned_ids(path)
