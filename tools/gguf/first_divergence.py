@@ -115,12 +115,13 @@ def act_rounding(model, path):
     """Rounds the input of every matrix product as ggml's CPU backend does before its dot products (the weights'
     vec_dot_type): Q8_0 and Q4_0 weights take q8_0 activations (blocks of 32, scale amax/127 kept in fp16), the
     K-quants q8_K (blocks of 256, scale amax/127 in fp32). Float64 otherwise, so what it adds is that rounding alone
-    (not llama.cpp's f16 KV cache)."""
+    (not llama.cpp's f16 KV cache). Returns the rounding's name; None (nothing hooked) for a file without quantized
+    matrices or one mixing both families."""
     from transformers.pytorch_utils import Conv1D
     kinds = {t.tensor_type.name for t in GGUFReader(path).tensors if len(t.shape) == 2}
     k_quants, q8_0_kind = kinds & {"Q4_K", "Q5_K", "Q6_K"}, kinds & {"Q8_0", "Q4_0"}
     if bool(k_quants) == bool(q8_0_kind):   # one rounding for every product: a file of one family or the other
-        raise SystemExit(f"error: {path} holds {sorted(kinds)}: not all q8_0-type or all k-quant matrices")
+        return None
     block, fp16_scale = (256, False) if k_quants else (32, True)
 
     def hook(_module, args):
@@ -190,6 +191,8 @@ def main():
     ref = reference_model(a.file, a.hf)
     rounded = reference_model(a.file, a.hf)
     rounding = act_rounding(rounded, a.file)
+    if rounding is None:   # f32/f16 files, or a mix of q8_0-type and k-quant matrices: no single rounding to apply
+        rounded, rounding = ref, "no"
     worst_llama = worst_cortado = worst_rounded = 0.0
     report = []
     for k, row in enumerate(rows):
