@@ -3,7 +3,8 @@
 
 1. Tiny random Hugging Face GPT-2 and Llama checkpoints (make_tiny_models.py).
 2. Reference files: llama.cpp's convert_hf_to_gguf.py (convert_hf.py) writes f32 and f16; llama-quantize --pure
-   quantizes the reference f32 to Q8_0, Q4_0, Q4_K (Q4_K_M with --pure: every matrix Q4_K) and Q6_K.
+   quantizes the reference f32 to Q8_0, Q4_0, Q4_K (Q4_K_M with --pure: every matrix Q4_K) and Q6_K, and
+   llama-quantize Q4_K_M without --pure writes its usual mix (mixed_q4_k_m: Q4_K, Q5_K, Q6_K, the head untied).
    Cortado's files: `cortado export gguf --type f32|f16|q8_0|q4_0`.
 3. Layout checks with gguf-py (compare_gguf.py): Cortado's f32/f16 tensors against convert_hf_to_gguf.py's, byte for
    byte; Cortado's q8_0/q4_0 blocks against llama-quantize --pure of Cortado's own f32 file (ggml's reference
@@ -136,6 +137,8 @@ def main():
                  "--outfile", f("ref_" + t)])
         for t, qt in (("q8_0", "Q8_0"), ("q4_0", "Q4_0"), ("q4_k", "Q4_K_M"), ("q6_k", "Q6_K")):
             run([quantize, "--pure", f("ref_f32"), f("ref_" + t), qt, str(a.threads)])
+        # llama-quantize's own mix (no --pure): Q4_K, with Q6_K for the head and some matrices, Q5_K for GPT-2's qkv.
+        run([quantize, f("ref_f32"), f("mixed_q4_k_m"), "Q4_K_M", str(a.threads)])
         for t in ("f32", "f16", "q8_0", "q4_0"):
             run([a.cortado, "export", "gguf", "--model", hf, "--type", t, "--out", f("cortado_" + t)])
         # Layout: Cortado's tensors against llama.cpp's own tools.
@@ -158,7 +161,7 @@ def main():
         # Greedy tokens, both engines on each file.
         base = None
         for name in ("cortado_f32", "cortado_f16", "ref_f32", "ref_f16", "cortado_q8_0", "cortado_q4_0",
-                     "ref_q8_0", "ref_q4_0", "ref_q4_k", "ref_q6_k"):
+                     "ref_q8_0", "ref_q4_0", "ref_q4_k", "ref_q6_k", "mixed_q4_k_m"):
             path = f(name)
             banned = banned_ids(path)
             ll = llama_greedy(server, path, PROMPTS, a.tokens, banned, a.threads)
@@ -192,6 +195,9 @@ def main():
             else:   # K-quant super-blocks are 256 wide: a narrower model has no Q4_K/Q6_K file
                 print(f"[{m}] ref_{t}: llama-quantize --pure {qt} refused: "
                       f"{[l for l in r.stdout.splitlines() + r.stderr.splitlines() if 'invalid' in l or 'failed' in l][:1]}")
+        # Without --pure a narrow model's Q4_K_M falls back to Q5_0/Q5_1/Q8_0 where rows are not whole super-blocks.
+        run([quantize, f("cortado_f32"), f("mixed_q4_k_m"), "Q4_K_M", str(a.threads)])
+        names.append("mixed_q4_k_m")
         for name in names:
             path = f(name)
             banned = banned_ids(path)

@@ -6,6 +6,9 @@ blocks.gguf (about 50 KB), written by gguf-py's GGUFWriter: four rows of 512 val
 random Llama) as F32 ("source"), the same rows as llama-quantize --pure wrote them in Q8_0, Q4_0, Q4_K and Q6_K
 ("ggml.q8_0", ...: ggml's own quantizers), gguf-py's quants.quantize of the source in Q8_0 and Q4_0 ("gguf_py.q8_0",
 "gguf_py.q4_0"), and gguf-py's dequantization of each ggml tensor in F32 ("dequant.q8_0", ...).
+blocks_q5.gguf (about 40 KB): the same for the types llama-quantize's Q4_K_M mixes in beside Q4_K/Q6_K: Q5_K
+(GPT-2's attn_qkv) and Q5_0/Q5_1 (its fallbacks for rows narrower than a 256-value super-block) ("source",
+"ggml.q5_k", "dequant.q5_k", ...), written alone by --only q5.
 
 Tiny models (tiny_llama_f16.gguf, tiny_llama_q8_0.gguf, tiny_gpt2_q4_0.gguf, 20-80 KB each): width 32, one layer,
 vocabulary 400, from convert_hf_to_gguf.py (f16) or llama-quantize --pure of its f32 output, beside
@@ -46,7 +49,8 @@ def tensors(path):
     return {t.name: t for t in GGUFReader(path).tensors}
 
 
-def blocks(llama_cpp, work, out):
+def blocks(llama_cpp, work, out, file="blocks.gguf", kinds=(("q8_0", "Q8_0"), ("q4_0", "Q4_0"), ("q4_k", "Q4_K_M"),
+                                                            ("q6_k", "Q6_K")), own=True):
     import gguf
     from gguf import GGUFWriter, GGMLQuantizationType as Q
     sh([PY, os.path.join(TOOLS, "make_tiny_models.py"), "--out", work])
@@ -55,16 +59,16 @@ def blocks(llama_cpp, work, out):
         "--outtype", "f32", "--outfile", f32])
     name, rows = "blk.0.ffn_down.weight", 4
     src = np.asarray(tensors(f32)[name].data)[:rows].astype(np.float32)
-    w = GGUFWriter(os.path.join(out, "blocks.gguf"), "blocks")
+    w = GGUFWriter(os.path.join(out, file), "blocks")
     w.add_tensor("source", src)
-    for t, qt in (("q8_0", "Q8_0"), ("q4_0", "Q4_0"), ("q4_k", "Q4_K_M"), ("q6_k", "Q6_K")):
+    for t, qt in kinds:
         qf = os.path.join(work, f"llama_{t}.gguf")
         sh([os.path.join(llama_cpp, "build", "bin", "llama-quantize"), "--pure", f32, qf, qt])
         ten = tensors(qf)[name]
         raw = np.asarray(ten.data)[:rows]
         w.add_tensor("ggml." + t, raw, raw_shape=raw.shape, raw_dtype=ten.tensor_type)
         w.add_tensor("dequant." + t, gguf.quants.dequantize(raw, ten.tensor_type).astype(np.float32))
-    for t, q in (("q8_0", Q.Q8_0), ("q4_0", Q.Q4_0)):
+    for t, q in ((("q8_0", Q.Q8_0), ("q4_0", Q.Q4_0)) if own else ()):
         b = gguf.quants.quantize(src, q)
         w.add_tensor("gguf_py." + t, b, raw_shape=b.shape, raw_dtype=q)
     w.write_header_to_file()
@@ -155,11 +159,16 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--llama-cpp", default="/work/llama.cpp")
     ap.add_argument("--out", required=True)
+    ap.add_argument("--only", choices=["q5"], help="write only blocks_q5.gguf (the others stay as committed)")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     with tempfile.TemporaryDirectory() as work:
-        blocks(a.llama_cpp, work, a.out)
-        tiny(a.llama_cpp, work, a.out)
+        if a.only != "q5":
+            blocks(a.llama_cpp, work, a.out)
+            tiny(a.llama_cpp, work, a.out)
+        # --pure Q5_K_M makes every matrix Q5_K.
+        blocks(a.llama_cpp, work, a.out, "blocks_q5.gguf", (("q5_k", "Q5_K_M"), ("q5_0", "Q5_0"), ("q5_1", "Q5_1")),
+               own=False)
 
 
 if __name__ == "__main__":

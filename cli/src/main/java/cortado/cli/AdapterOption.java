@@ -30,8 +30,16 @@ final class AdapterOption {
                         + " takes (peft's task_ids)", null);
     }
 
-    /** The adapters named on the command line, in order: name to directory. */
+    /** The adapters named on the command line, in order: name to directory, and {@code --task-id} checked. */
     static Map<String, Path> parse(Args a) throws UsageException {
+        Map<String, Path> out = named(a);
+        if (a.has("task-id") && out.isEmpty()) throw new UsageException("--task-id applies to an --adapter");
+        if (a.has("task-id")) a.nonNegativeInt("task-id");
+        return out;
+    }
+
+    /** The {@code --adapter} specs alone, for a command that declares no {@code --task-id} (serve: LoRA only). */
+    static Map<String, Path> named(Args a) throws UsageException {
         Map<String, Path> out = new LinkedHashMap<>();
         for (String spec : a.strings("adapter")) {
             int eq = spec.indexOf('=');
@@ -50,8 +58,6 @@ final class AdapterOption {
                 throw new UsageException("--adapter: two adapters called '" + name + "'; name them with NAME=DIR");
             out.put(name, p);
         }
-        if (a.has("task-id") && out.isEmpty()) throw new UsageException("--task-id applies to an --adapter");
-        if (a.has("task-id")) a.nonNegativeInt("task-id");
         return out;
     }
 

@@ -47,7 +47,7 @@ public final class GenerateCommand implements Command {
                 token when neither names one). Temperature 0 is greedy decoding; prompt i of
                 a file samples with seed + i, so the output does not depend on --batch.""")
                 .required("model", "DIR", "a Hugging Face checkpoint directory (e.g. runs/demo/checkpoint), a GGUF file"
-                        + " (F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K; its tokenizer and chat template from its metadata;"
+                        + " (F32, F16, BF16, Q8_0, Q4_0, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K; its tokenizer and chat template from its metadata;"
                         + " --dtype does not apply) or a preset")
                 .option("prompt", "TEXT", "the text to continue (printed with its continuation)", null)
                 .option("prompts", "FILE", "JSONL input, one {\"prompt\": ...} or {\"messages\": ...} per line", null)

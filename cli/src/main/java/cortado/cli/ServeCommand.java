@@ -50,7 +50,7 @@ public final class ServeCommand implements Command {
                 /v1/load_lora_adapter {"lora_name", "lora_path"} and /v1/unload_lora_adapter {"lora_name"} change
                 them at runtime, as vLLM's routes do.""")
                 .required("model", "DIR", "a Hugging Face checkpoint directory, or a GGUF file (F32, F16, BF16, Q8_0,"
-                        + " Q4_0, Q4_K, Q6_K; tokenizer and chat template from its metadata; --dtype does not apply)")
+                        + " Q4_0, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K; tokenizer and chat template from its metadata; --dtype does not apply)")
                 .option("embed-model", "DIR", "a sentence-transformers directory served at /v1/embeddings under its"
                         + " directory's name", null)
                 .option("served-model-name", "NAME", "the model name clients send; default: the directory's name", null)
@@ -107,7 +107,7 @@ public final class ServeCommand implements Command {
             throw new UsageException("--kv-blocks " + kvBlocks + " holds fewer than one --max-model-len of "
                     + options.maxModelLen() + " positions (" + perWindow + " blocks of " + blockSize + ")");
         if (a.has("log-dir")) options = options.withLogDir(Path.of(a.string("log-dir")));
-        served = withAdapters(served, AdapterOption.parse(a));
+        served = withAdapters(served, AdapterOption.named(a));
         OpenAiServer server;
         String embedName = null;
         if (a.has("embed-model")) {

@@ -446,7 +446,7 @@ public interface Backend {
     QuantizedWeight weight16bit(DType dtype, short[] bits, int rows, int cols);
 
     /**
-     * A frozen weight W [rows, cols] in one of ggml's block formats ({@link GgmlType#Q8_0}, Q4_0, Q4_K, Q6_K), its
+     * A frozen weight W [rows, cols] in one of ggml's block formats ({@link GgmlType#Q8_0}, Q4_0, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K), its
      * bytes row-major as a GGUF file stores them; the products and {@link #quantizedEmbedding} decode block by block
      * inside their kernels. The array is handed over. A backend without such kernels refuses (the default).
      */

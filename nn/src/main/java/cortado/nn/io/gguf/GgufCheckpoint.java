@@ -34,7 +34,7 @@ import java.util.TreeSet;
  * llama-quantize write them) as a Cortado model for inference: the config from the {@code <arch>.*} metadata, each
  * tensor under its Hugging Face name ({@link GgufTensorNames}), Llama's q/k rows put back in Hugging Face's order
  * ({@link QkPermutation}). Matrices stay in the file's format: F32 as fp32 parameters, F16/BF16 as 16-bit layers and
- * tables, Q8_0/Q4_0/Q4_K/Q6_K as {@link GgmlLinear} layers and frozen {@link GgmlWeight} tables whose bytes are the
+ * tables, Q8_0/Q4_0/Q5_0/Q5_1/Q4_K/Q5_K/Q6_K as {@link GgmlLinear} layers and frozen {@link GgmlWeight} tables whose bytes are the
  * file's; norms and biases are fp32. The head is tied to the token embedding when the file has no {@code output.weight}
  * or stores the same bytes under both names.
  */

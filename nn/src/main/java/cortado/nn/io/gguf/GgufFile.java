@@ -107,7 +107,7 @@ public final class GgufFile implements AutoCloseable {
                 GgmlType type = GgmlType.ofId(typeId);
                 if (type == null)
                     throw bad("tensor '" + name + "' has ggml type " + typeId + ", which Cortado does not read (it reads "
-                            + "F32, F16, BF16, Q8_0, Q4_0, Q4_K and Q6_K)");
+                            + "F32, F16, BF16, Q8_0, Q4_0, Q5_0, Q5_1, Q4_K, Q5_K and Q6_K)");
                 if (ne[0] % type.blockValues != 0)
                     throw bad("tensor '" + name + "' rows of " + ne[0] + " values are not whole " + type + " blocks of "
                             + type.blockValues);

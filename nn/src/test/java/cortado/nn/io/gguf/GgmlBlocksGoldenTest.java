@@ -12,11 +12,20 @@ import org.junit.jupiter.api.Test;
 
 /**
  * ggml's block formats against llama.cpp's own bytes (golden/gguf/blocks.gguf, tools/golden/gguf/make_gguf_golden.py):
- * four rows of 512 values as llama-quantize --pure wrote them in Q8_0, Q4_0, Q4_K and Q6_K, and gguf-py's quantizer
- * and dequantizer on the same rows.
+ * four rows of 512 values as llama-quantize --pure wrote them in Q8_0, Q4_0, Q4_K and Q6_K (Q5_K, Q5_0, Q5_1: blocks_q5.gguf),
+ * and gguf-py's quantizer and dequantizer on the same rows.
  */
 class GgmlBlocksGoldenTest {
     static final Path GOLDEN = Path.of("src/test/resources/golden/gguf/blocks.gguf");
+    /**
+     * Q5_K, Q5_0 and Q5_1 rows (llama-quantize --pure Q5_K_M, Q5_0, Q5_1), in a file of their own: its Q4_K_M writes
+     * Q5_K for GPT-2's attn_qkv and falls back to Q5_0/Q5_1 for rows narrower than a 256-value super-block.
+     */
+    static final Path GOLDEN_Q5 = Path.of("src/test/resources/golden/gguf/blocks_q5.gguf");
+
+    /** Each block format with the golden file holding its rows. */
+    private static final Object[][] FORMATS = {{GgmlType.Q8_0, GOLDEN}, {GgmlType.Q4_0, GOLDEN}, {GgmlType.Q4_K, GOLDEN},
+            {GgmlType.Q5_K, GOLDEN_Q5}, {GgmlType.Q6_K, GOLDEN}, {GgmlType.Q5_0, GOLDEN_Q5}, {GgmlType.Q5_1, GOLDEN_Q5}};
 
     @Test
     void referenceQuantizersGiveGgmlsBytes() {
@@ -34,8 +43,9 @@ class GgmlBlocksGoldenTest {
 
     @Test
     void blocksDecodeAsGgufPyDequantizesThem() {
-        try (GgufFile f = GgufFile.open(GOLDEN)) {
-            for (GgmlType t : new GgmlType[] {GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K}) {
+        for (Object[] format : FORMATS) try (GgufFile f = GgufFile.open((Path) format[1])) {
+            GgmlType t = (GgmlType) format[0];
+            {
                 GgufTensorInfo q = f.tensors().get("ggml." + t.ggmlName().toLowerCase(java.util.Locale.ROOT));
                 int rows = q.shape()[0], cols = q.shape()[1];
                 QuantizedWeight w = Backends.cpu().quantizedGgml(t, f.bytes(q), rows, cols);
@@ -49,8 +59,9 @@ class GgmlBlocksGoldenTest {
 
     @Test
     void fusedProductsMatchTheDecodedMatrix() {
-        try (GgufFile f = GgufFile.open(GOLDEN)) {
-            for (GgmlType t : new GgmlType[] {GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K}) {
+        for (Object[] format : FORMATS) try (GgufFile f = GgufFile.open((Path) format[1])) {
+            GgmlType t = (GgmlType) format[0];
+            {
                 GgufTensorInfo q = f.tensors().get("ggml." + t.ggmlName().toLowerCase(java.util.Locale.ROOT));
                 int rows = q.shape()[0], cols = q.shape()[1];
                 QuantizedWeight w = Backends.cpu().quantizedGgml(t, f.bytes(q), rows, cols);

@@ -12,7 +12,8 @@ import jdk.incubator.vector.VectorSpecies;
  * thread and multiplies it at once, and the matrix-matrix products ({@link QuantMatmul}) decode cache-sized tiles.
  * Unlike llama.cpp's CPU path, the activations stay fp32 (llama.cpp quantizes them to 8 bits for its dot products).
  */
-public abstract sealed class GgmlMatrix implements QuantizedMatrix permits Q8_0Matrix, Q4_0Matrix, Q4KMatrix, Q6KMatrix {
+public abstract sealed class GgmlMatrix implements QuantizedMatrix permits Q8_0Matrix, Q4_0Matrix, Q5_0Matrix,
+        Q5_1Matrix, Q4KMatrix, Q5KMatrix, Q6KMatrix {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int VL = S.length();
     private static final ThreadLocal<float[]> ROW = ThreadLocal.withInitial(() -> new float[0]);
@@ -45,7 +46,10 @@ public abstract sealed class GgmlMatrix implements QuantizedMatrix permits Q8_0M
         return switch (type) {
             case Q8_0 -> new Q8_0Matrix(data, rows, cols);
             case Q4_0 -> new Q4_0Matrix(data, rows, cols);
+            case Q5_0 -> new Q5_0Matrix(data, rows, cols);
+            case Q5_1 -> new Q5_1Matrix(data, rows, cols);
             case Q4_K -> new Q4KMatrix(data, rows, cols);
+            case Q5_K -> new Q5KMatrix(data, rows, cols);
             case Q6_K -> new Q6KMatrix(data, rows, cols);
             default -> throw new IllegalArgumentException(type + " is not a block-quantized ggml type");
         };

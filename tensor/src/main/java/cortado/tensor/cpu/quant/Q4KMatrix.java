@@ -4,7 +4,7 @@ import cortado.tensor.GgmlType;
 
 /**
  * ggml's Q4_K (a "k-quant"): super-blocks of 256 values as llama-quantize writes them: fp16 d, fp16 dmin, 12 bytes
- * packing eight 6-bit scales and eight 6-bit mins (get_scale_min_k4), then 128 bytes of nibbles. Sub-block j of 32
+ * packing eight 6-bit scales and eight 6-bit mins ({@link ScaleMinK4}), then 128 bytes of nibbles. Sub-block j of 32
  * values decodes as d * scale_j * q - dmin * min_j; the 64 values of each pair of sub-blocks share 32 bytes, the first
  * in the low nibbles, the second in the high ones (dequantize_row_q4_K).
  */
@@ -17,8 +17,8 @@ public final class Q4KMatrix extends GgmlMatrix {
         float d = f16(o), dmin = f16(o + 2);
         for (int j = 0; j < 4; j++) {      // pairs of sub-blocks: 64 values from 32 bytes
             int is = 2 * j;
-            float d1 = d * scale(sc, is), m1 = dmin * min(sc, is);
-            float d2 = d * scale(sc, is + 1), m2 = dmin * min(sc, is + 1);
+            float d1 = d * ScaleMinK4.scale(data, sc, is), m1 = dmin * ScaleMinK4.min(data, sc, is);
+            float d2 = d * ScaleMinK4.scale(data, sc, is + 1), m2 = dmin * ScaleMinK4.min(data, sc, is + 1);
             int q = qs + 32 * j, y = off + 64 * j;
             for (int l = 0; l < 32; l++) {
                 int v = data[q + l] & 0xff;
@@ -26,17 +26,5 @@ public final class Q4KMatrix extends GgmlMatrix {
                 dst[y + 32 + l] = d2 * (v >>> 4) - m2;
             }
         }
-    }
-
-    /** The 6-bit scale of sub-block j: scales 0-3 in the low 6 bits of bytes 0-3, 4-7 split over bytes 8-11 and 0-3. */
-    private int scale(int sc, int j) {
-        if (j < 4) return data[sc + j] & 63;
-        return (data[sc + j + 4] & 0xf) | ((data[sc + j - 4] & 0xff) >>> 6) << 4;
-    }
-
-    /** The 6-bit min of sub-block j: mins 0-3 in bytes 4-7, 4-7 split over bytes 8-11 (high nibbles) and 4-7. */
-    private int min(int sc, int j) {
-        if (j < 4) return data[sc + j + 4] & 63;
-        return ((data[sc + j + 4] & 0xff) >>> 4) | ((data[sc + j] & 0xff) >>> 6) << 4;
     }
 }
