@@ -79,7 +79,12 @@ public final class CleaningReport implements java.io.Serializable {
             Map<String, Object> n = new LinkedHashMap<>();
             for (NormalizationStep step : NormalizationStep.values()) { // the steps' order, not the order first seen
                 long[] v = normalized.get(step.label());
-                if (v != null) n.put(step.label(), Map.of("documents", v[0], "replacements", v[1]));
+                if (v != null) {
+                    Map<String, Object> r = new LinkedHashMap<>(); // not Map.of: its order changes between JVMs
+                    r.put("documents", v[0]);
+                    r.put("replacements", v[1]);
+                    n.put(step.label(), r);
+                }
             }
             m.put("normalized", n);
         }

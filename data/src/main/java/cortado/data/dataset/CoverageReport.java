@@ -119,7 +119,12 @@ public final class CoverageReport {
         m.put("chars_in", c.charsIn);
         m.put("chars_out", c.charsOut);
         Map<String, Object> removed = new LinkedHashMap<>();
-        c.removed.forEach((k, v) -> removed.put(k, Map.of("documents", v, "share", share(v, c.in))));
+        c.removed.forEach((k, v) -> {
+            Map<String, Object> r = new LinkedHashMap<>(); // not Map.of: its order changes from one JVM to the next
+            r.put("documents", v);
+            r.put("share", share(v, c.in));
+            removed.put(k, r);
+        });
         m.put("removed", removed);
         m.put("scripts", sortedByCount(c.scripts));
         m.put("domains", sortedByCount(c.domains));

@@ -182,9 +182,14 @@ public final class PrepareOutput implements Closeable {
         cleaning.put("steps", c.cleaning().activeSteps());
         if (c.cleaning().nearDup() != null) {
             var m = c.cleaning().nearDup();
-            cleaning.put("near_dup", Map.of("threshold", m.threshold(), "shingle_size", m.shingleSize(),
-                    "permutations", m.numPerm(), "bands", m.bands(), "rows", m.rows(),
-                    "verification", m.verification().name().toLowerCase()));
+            Map<String, Object> near = new LinkedHashMap<>(); // not Map.of: its order changes from one JVM to the next
+            near.put("threshold", m.threshold());
+            near.put("shingle_size", m.shingleSize());
+            near.put("permutations", m.numPerm());
+            near.put("bands", m.bands());
+            near.put("rows", m.rows());
+            near.put("verification", m.verification().name().toLowerCase());
+            cleaning.put("near_dup", near);
         }
         report.put("cleaning", cleaning);
         int vocab = c.tokenizer().vocabSize();
@@ -201,7 +206,10 @@ public final class PrepareOutput implements Closeable {
         report.put("val_fraction", c.valFraction());
         report.put("shuffle", c.shuffle());
         report.put("seed", c.seed());
-        report.put("tokens", Map.of("train", blocks[0].output().tokens(), "val", blocks[1].output().tokens()));
+        Map<String, Object> tokens = new LinkedHashMap<>();
+        tokens.put("train", blocks[0].output().tokens());
+        tokens.put("val", blocks[1].output().tokens());
+        report.put("tokens", tokens);
         report.put("splits", splits);
         if (c.coverage() || coverage.hasCollectedSources()) {
             coverage.skippedRecords(in.skippedRecords());
