@@ -1,11 +1,12 @@
 package cortado.peft;
 
+import static cortado.peft.TinyModels.logits;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import cortado.autograd.Autograd;
 import cortado.autograd.GradCheck;
-import cortado.autograd.NoGrad;
 import cortado.nn.Init;
 import cortado.nn.Parameter;
 import cortado.nn.io.Safetensors;
@@ -49,12 +50,6 @@ class AdaLoraTest {
 
     private static CausalLm base(String name, long seed) {
         return name.contains("gpt2") ? TinyModels.gpt2(seed) : TinyModels.llama(seed);
-    }
-
-    private static float[] logits(CausalLm m, int[] ids) {
-        try (NoGrad ng = NoGrad.enter()) {
-            return m.forward(ids, B, T).toArray();
-        }
     }
 
     private static Map<String, float[]> snapshot(CausalLm m) {

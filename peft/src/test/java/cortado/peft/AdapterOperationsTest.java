@@ -1,9 +1,10 @@
 package cortado.peft;
 
+import static cortado.peft.TinyModels.logits;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import cortado.autograd.NoGrad;
 import cortado.nn.models.CausalLm;
 import cortado.peft.ia3.IA3Config;
 import cortado.peft.lora.LoraConfig;
@@ -18,12 +19,6 @@ import org.junit.jupiter.api.Test;
  */
 class AdapterOperationsTest {
     private static final int B = 2, T = 5;
-
-    private static float[] logits(CausalLm m, int[] ids) {
-        try (NoGrad ng = NoGrad.enter()) {
-            return m.forward(ids, B, T).toArray();
-        }
-    }
 
     private static PeftModel twoAdapters(CausalLm model) {
         PeftModel p = PeftModel.wrap(model, LoraConfig.of(4, 8, TargetModules.of("q_proj", "v_proj"))

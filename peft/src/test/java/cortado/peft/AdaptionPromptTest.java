@@ -1,5 +1,7 @@
 package cortado.peft;
 
+import static cortado.peft.TinyModels.logits;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -45,12 +47,6 @@ class AdaptionPromptTest {
     }
 
     private static String attention(String type) { return type.equals("gpt2") ? "transformer.h.1.attn" : "model.layers.1.self_attn"; }
-
-    private static float[] logits(CausalLm m, int[] ids) {
-        try (NoGrad ng = NoGrad.enter()) {
-            return m.forward(ids, B, T).toArray();
-        }
-    }
 
     @ParameterizedTest
     @ValueSource(strings = {"llama", "gpt2"})

@@ -1,12 +1,13 @@
 package cortado.peft;
 
+import static cortado.peft.TinyModels.logits;
+import static cortado.peft.TinyModels.sgdSteps;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import cortado.autograd.Autograd;
 import cortado.autograd.F;
 import cortado.autograd.GradCheck;
-import cortado.autograd.NoGrad;
 import cortado.nn.Init;
 import cortado.nn.Parameter;
 import cortado.nn.models.CausalLm;
@@ -46,24 +47,6 @@ class BoftTest {
         };
     }
 
-    private static float[] logits(CausalLm m, int[] ids) {
-        try (NoGrad ng = NoGrad.enter()) {
-            return m.forward(ids, B, T).toArray();
-        }
-    }
-
-    private static void train(CausalLm model, int steps, float lr) {
-        int[] ids = TinyModels.ids(B * T, 96, 4), targets = TinyModels.ids(B * T, 96, 5);
-        for (int step = 0; step < steps; step++) {
-            model.module().namedParameters().values().forEach(p -> p.value().setGrad(null));
-            Autograd.backward(model.loss(ids, targets, B, T));
-            try (NoGrad ng = NoGrad.enter()) {
-                for (Parameter p : model.module().namedParameters().values())
-                    if (p.trainable() && p.value().grad() != null) p.set(F.sub(p.value(), F.scale(p.value().grad(), lr)));
-            }
-        }
-    }
-
     @ParameterizedTest
     @ValueSource(strings = {"plain", "butterfly", "blocknum"})
     void freshAdapterTrainingSaveLoadAndMerging(String name) {
@@ -76,7 +59,7 @@ class BoftTest {
         float before = model.loss(tids, targets, B, T).item();
         Map<String, float[]> snap = new HashMap<>();
         model.module().namedParameters().forEach((n, p) -> snap.put(n, p.value().toArray()));
-        train(model, 12, 3f);   // a tiny random model's gradients are small: a large step
+        sgdSteps(model, 12, 3f);   // a tiny random model's gradients are small: a large step
         float after = model.loss(tids, targets, B, T).item();
         assertThat(after).as(name + " loss").isLessThan(before - 1e-2f);
         List<String> changed = snap.keySet().stream()

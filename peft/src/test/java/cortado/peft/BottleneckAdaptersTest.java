@@ -1,5 +1,7 @@
 package cortado.peft;
 
+import static cortado.peft.TinyModels.logits;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -46,12 +48,6 @@ class BottleneckAdaptersTest {
 
     private static CausalLm base(String family, long seed) {
         return family.equals("gpt2") ? TinyModels.gpt2(seed) : TinyModels.llama(seed);
-    }
-
-    private static float[] logits(CausalLm m, int[] ids) {
-        try (NoGrad ng = NoGrad.enter()) {
-            return m.forward(ids, B, T).toArray();
-        }
     }
 
     /** Redraws every adapter tensor N(0, 0.3²); with {@code zeroUp} the up-projection (weight and bias) is zero. */

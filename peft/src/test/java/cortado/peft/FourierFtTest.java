@@ -1,12 +1,12 @@
 package cortado.peft;
 
+import static cortado.peft.TinyModels.logits;
+import static cortado.peft.TinyModels.sgdSteps;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import cortado.autograd.Autograd;
-import cortado.autograd.F;
 import cortado.autograd.GradCheck;
-import cortado.autograd.NoGrad;
 import cortado.nn.Init;
 import cortado.nn.Parameter;
 import cortado.nn.models.CausalLm;
@@ -39,24 +39,6 @@ class FourierFtTest {
 
     private static CausalLm model(String kind) { return kind.equals("gpt2") ? TinyModels.gpt2(3) : TinyModels.llama(3); }
 
-    private static float[] logits(CausalLm m, int[] ids) {
-        try (NoGrad ng = NoGrad.enter()) {
-            return m.forward(ids, B, T).toArray();
-        }
-    }
-
-    private static void train(CausalLm model, int steps, float lr) {
-        int[] ids = TinyModels.ids(B * T, 96, 4), targets = TinyModels.ids(B * T, 96, 5);
-        for (int step = 0; step < steps; step++) {
-            model.module().namedParameters().values().forEach(p -> p.value().setGrad(null));
-            Autograd.backward(model.loss(ids, targets, B, T));
-            try (NoGrad ng = NoGrad.enter()) {
-                for (Parameter p : model.module().namedParameters().values())
-                    if (p.trainable() && p.value().grad() != null) p.set(F.sub(p.value(), F.scale(p.value().grad(), lr)));
-            }
-        }
-    }
-
     @ParameterizedTest
     @ValueSource(strings = {"gpt2", "llama"})
     void freshAdapterTrainingSaveLoadAndMerging(String kind) {
@@ -75,7 +57,7 @@ class FourierFtTest {
         float before = model.loss(tids, tt, B, T).item();
         Map<String, float[]> snap = new HashMap<>();
         model.module().namedParameters().forEach((n, p) -> snap.put(n, p.value().toArray()));
-        train(model, 12, 3f);   // ΔW is spectrum * scaling / (out * in): a large step
+        sgdSteps(model, 12, 3f);   // ΔW is spectrum * scaling / (out * in): a large step
         float after = model.loss(tids, tt, B, T).item();
         assertThat(after).as(kind + " loss").isLessThan(before - 1e-2f);
         List<String> changed = snap.keySet().stream()

@@ -1,5 +1,7 @@
 package cortado.peft;
 
+import static cortado.peft.TinyModels.logits;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -45,12 +47,6 @@ class IA3InvariantsTest {
 
     private static LongFunction<CausalLm> base(String family) {
         return family.equals("gpt2") ? TinyModels::gpt2 : TinyModels::llama;
-    }
-
-    private static float[] logits(CausalLm m, int[] ids) {
-        try (NoGrad ng = NoGrad.enter()) {
-            return m.forward(ids, B, T).toArray();
-        }
     }
 
     /** Every vector redrawn as 1 + 0.3 N(0, 1), as a trained adapter might look (and as the golden files do). */

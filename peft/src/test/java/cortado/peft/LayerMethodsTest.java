@@ -1,5 +1,7 @@
 package cortado.peft;
 
+import static cortado.peft.TinyModels.logits;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -58,12 +60,6 @@ class LayerMethodsTest {
 
     private static CausalLm base(String name, long seed) {
         return name.contains("gpt2") ? TinyModels.gpt2(seed) : TinyModels.llama(seed);
-    }
-
-    private static float[] logits(CausalLm m, int[] ids) {
-        try (NoGrad ng = NoGrad.enter()) {
-            return m.forward(ids, B, T).toArray();
-        }
     }
 
     private static Map<String, float[]> snapshot(CausalLm m) {

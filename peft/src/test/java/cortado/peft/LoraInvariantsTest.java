@@ -1,5 +1,7 @@
 package cortado.peft;
 
+import static cortado.peft.TinyModels.logits;
+
 import cortado.peft.lora.LoraConfig;
 import cortado.peft.lora.LoraLayer;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -31,12 +33,6 @@ class LoraInvariantsTest {
 
     private static LongFunction<CausalLm> base(String family) {
         return family.equals("gpt2") ? TinyModels::gpt2 : TinyModels::llama;
-    }
-
-    private static float[] logits(CausalLm m, int[] ids) {
-        try (NoGrad ng = NoGrad.enter()) {
-            return m.forward(ids, B, T).toArray();
-        }
     }
 
     @ParameterizedTest

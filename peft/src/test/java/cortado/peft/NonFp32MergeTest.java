@@ -1,9 +1,10 @@
 package cortado.peft;
 
+import static cortado.peft.TinyModels.logits;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import cortado.autograd.Autograd;
-import cortado.autograd.NoGrad;
 import cortado.nn.Linear16bit;
 import cortado.nn.Module;
 import cortado.nn.io.HfCheckpoint;
@@ -18,7 +19,6 @@ import cortado.quant.nn.ModelQuantizer;
 import cortado.quant.nn.QuantizeSpec;
 import cortado.quant.nn.QuantizedLinear;
 import cortado.tensor.DType;
-import cortado.tensor.Tensor;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -44,12 +44,6 @@ class NonFp32MergeTest {
 
     private static LongFunction<CausalLm> base(String family) {
         return family.equals("gpt2") ? TinyModels::gpt2 : TinyModels::llama;
-    }
-
-    private static float[] logits(CausalLm m, int[] ids) {
-        try (NoGrad ng = NoGrad.enter()) {
-            return m.forward(ids, B, T).toArray();
-        }
     }
 
     private static long count(CausalLm m, Class<?> kind) {

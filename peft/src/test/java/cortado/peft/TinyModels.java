@@ -1,5 +1,8 @@
 package cortado.peft;
 
+import cortado.autograd.Autograd;
+import cortado.autograd.F;
+import cortado.autograd.NoGrad;
 import cortado.nn.Init;
 import cortado.nn.Parameter;
 import cortado.nn.models.CausalLm;
@@ -13,7 +16,30 @@ import java.util.Map;
 
 /** Small random bases for the tests: GPT-2 (tied head, Conv1D projections) and Llama (untied lm_head, Linear). */
 final class TinyModels {
+    /** Rows and positions of the tests' batches. */
+    static final int B = 2, T = 5;
+
     private TinyModels() {}
+
+    /** The logits of {@code ids} ({@code [B*T]}) without autograd, as a host array. */
+    static float[] logits(CausalLm m, int[] ids) {
+        try (NoGrad ng = NoGrad.enter()) {
+            return m.forward(ids, B, T).toArray();
+        }
+    }
+
+    /** {@code steps} plain gradient steps of size {@code lr} on the trainable parameters, on fixed random ids. */
+    static void sgdSteps(CausalLm model, int steps, float lr) {
+        int[] ids = ids(B * T, 96, 4), targets = ids(B * T, 96, 5);
+        for (int step = 0; step < steps; step++) {
+            model.module().namedParameters().values().forEach(p -> p.value().setGrad(null));
+            Autograd.backward(model.loss(ids, targets, B, T));
+            try (NoGrad ng = NoGrad.enter()) {
+                for (Parameter p : model.module().namedParameters().values())
+                    if (p.trainable() && p.value().grad() != null) p.set(F.sub(p.value(), F.scale(p.value().grad(), lr)));
+            }
+        }
+    }
 
     static CausalLm gpt2(long seed) {
         Map<String, Object> c = new LinkedHashMap<>();

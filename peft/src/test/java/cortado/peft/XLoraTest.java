@@ -1,5 +1,7 @@
 package cortado.peft;
 
+import static cortado.peft.TinyModels.logits;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -34,12 +36,6 @@ class XLoraTest {
     @TempDir Path dir;
 
     private static CausalLm model(String kind) { return kind.equals("gpt2") ? TinyModels.gpt2(3) : TinyModels.llama(3); }
-
-    private static float[] logits(CausalLm m, int[] ids) {
-        try (NoGrad ng = NoGrad.enter()) {
-            return m.forward(ids, B, T).toArray();
-        }
-    }
 
     /** Two random LoRA experts of {@code kind} saved under dir/e0, dir/e1; the adapters map X-LoRA takes. */
     private Map<String, String> experts(String kind) {
