@@ -36,7 +36,7 @@ public final class PeftCompareCommand implements Command {
                 stories; the last 10% of the stories held out), or --data FILE in its format: blocks separated by a
                 blank line, a story line, then "Q: ..." / "A: ..." line pairs. Examples are bytes (one token per UTF-8
                 byte), as the demo model reads: --model must be byte-level (257+ tokens). Training is completion-only
-                (the answer is scored), batch 8 of 256 positions, cosine schedule with a tenth of the steps of warmup,
+                (the answer is scored), --batch rows of 256 positions, cosine schedule with a tenth of the steps of warmup,
                 gradients clipped at 1, AdamW without weight decay; --lr for every adapter, --lr-full for full.
                 Each method runs in a child JVM (same java, flags and class path), whose VmHWM (/proc/self/status) is
                 the peak RSS. Prints a line per method; writes OUT/table.md, OUT/table.csv, OUT/chart.png (exact match
@@ -46,6 +46,7 @@ public final class PeftCompareCommand implements Command {
                 .required("model", "DIR", "the base: a Hugging Face checkpoint directory (or a run directory with checkpoint/)")
                 .option("data", "FILE", "question set in the demo's format; default: the demo's, embedded in the jar", null)
                 .option("steps", "N", "optimizer steps per method", "300")
+                .option("batch", "B", "rows of 256 positions per step", "8")
                 .option("methods", "A,B,...", "rows, in order: " + String.join(",", allMethods())
                         + " (default: all)", null)
                 .required("out", "DIR", "output directory")
@@ -85,7 +86,7 @@ public final class PeftCompareCommand implements Command {
         Args a = args().parse(argv);
         if (!a.positionals().isEmpty()) throw new UsageException("unexpected argument '" + a.positionals().get(0) + "'");
         List<String> methods = methods(a.has("methods") ? a.string("methods") : null);
-        int steps = a.positiveInt("steps");
+        int steps = a.positiveInt("steps"), batch = a.positiveInt("batch");
         double lr = a.nonNegativeReal("lr"), lrFull = a.nonNegativeReal("lr-full");
         long seed = a.longValue("seed");
         int heldOut = a.nonNegativeInt("held-out"), corpusTokens = a.positiveInt("corpus-tokens");
@@ -98,14 +99,14 @@ public final class PeftCompareCommand implements Command {
         Path out = Path.of(a.string("out"));
         Files.createDirectories(out.resolve("runs"));
         PrintStream o = System.out;
-        o.printf(Locale.ROOT, "peft-compare: %d methods on %s, %d steps each; %s: %d training pairs, %d held-out pairs%s;"
-                        + " %d threads; writing %s%n", methods.size(), dir, steps, data.equals("-") ? "the demo's question set" : data,
+        o.printf(Locale.ROOT, "peft-compare: %d methods on %s, %d steps of %d rows each; %s: %d training pairs, %d held-out pairs%s;"
+                        + " %d threads; writing %s%n", methods.size(), dir, steps, batch, data.equals("-") ? "the demo's question set" : data,
                 qa.train().size(), qa.heldOut().size(), heldOut > 0 ? " (first " + Math.min(heldOut, qa.heldOut().size()) + " scored)" : "",
                 cortado.tensor.Parallel.threads(), out);
 
         List<PeftCompareRow> rows = new ArrayList<>();
         List<String> failed = new ArrayList<>();
-        String title = "peft-compare: " + dir.getFileName() + ", " + steps + " steps";
+        String title = "peft-compare: " + dir.getFileName() + ", " + steps + " steps of " + batch + " x 256";
         long t0 = System.nanoTime();
         try (MetricsLog log = MetricsLog.create(out.resolve(TrainingRun.METRICS_FILE))) {
             for (int i = 0; i < methods.size(); i++) {
@@ -114,7 +115,7 @@ public final class PeftCompareCommand implements Command {
                 Files.createDirectories(runDir);
                 List<String> trial = new ArrayList<>(List.of("--model", a.string("model"), "--data", data,
                         "--method", m.equals(PeftTrial.FROZEN) ? "lora" : m, "--out", runDir.toString(),
-                        "--steps", Integer.toString(steps), "--lr", Double.toString(m.equals("full") ? lrFull : lr),
+                        "--steps", Integer.toString(steps), "--batch", Integer.toString(batch), "--lr", Double.toString(m.equals("full") ? lrFull : lr),
                         "--seed", Long.toString(seed), "--held-out", Integer.toString(heldOut), "--corpus", corpus,
                         "--corpus-tokens", Integer.toString(corpusTokens),
                         "--threads", Integer.toString(cortado.tensor.Parallel.threads())));

@@ -80,9 +80,9 @@ public final class PeftTrial {
         long trainable, all;
         List<Double> stepMillis = new ArrayList<>();
         long t0 = System.nanoTime();
-        // the demo's schedule (batch, rows, warmup of a tenth); the adapter itself is finetune --method's
+        // the demo's schedule (rows, warmup of a tenth) at --batch rows a step; the adapter itself is finetune --method's
         QaFinetune.Recipe demo = DemoFinetune.RECIPE.withSteps(steps);
-        QaFinetune.Recipe recipe = new QaFinetune.Recipe(demo.method(), steps, demo.batch(), demo.seq(), lr,
+        QaFinetune.Recipe recipe = new QaFinetune.Recipe(demo.method(), steps, a.positiveInt("batch"), demo.seq(), lr,
                 demo.warmup(), demo.r(), demo.alpha(), demo.dropout(), false, seed);
         if (method.equals(FROZEN)) {
             Path dir = PretrainCommand.modelDir(Path.of(a.string("model")));

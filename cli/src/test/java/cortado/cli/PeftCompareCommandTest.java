@@ -47,7 +47,7 @@ class PeftCompareCommandTest {
         Files.writeString(qa, sb.toString(), StandardCharsets.UTF_8);
         out = dir.resolve("out");
         run = CliRun.run("peft-compare", "--model", base.toString(), "--data", qa.toString(), "--steps", "2",
-                "--methods", "frozen,full,lora", "--out", out.toString(), "--corpus-tokens", "600", "--threads", "1");
+                "--batch", "3", "--methods", "frozen,full,lora", "--out", out.toString(), "--corpus-tokens", "600", "--threads", "1");
         csv = readCsv(out.resolve(PeftCompareTable.CSV));
     }
 
@@ -83,7 +83,11 @@ class PeftCompareCommandTest {
         // two held-out pairs (the last of ten stories); each trained row has its step metrics
         assertThat(num("lora", "heldout_pairs")).isEqualTo(2);
         assertThat(MetricsLog.read(out.resolve("runs/lora/metrics.jsonl"))).hasSize(2);
-        for (String m : List.of("full", "lora")) assertThat(num(m, "median_step_ms")).isPositive();
+        for (String m : List.of("full", "lora")) {
+            assertThat(num(m, "median_step_ms")).isPositive();
+            // --batch 3 rows of 256 positions a step
+            assertThat(num(m, "tokens_per_s")).isCloseTo(3 * 256 / (num(m, "median_step_ms") / 1000), within(0.5));
+        }
         for (String m : csv.keySet()) assertThat(num(m, "peak_rss_mb")).isGreaterThan(10);
         assertThat(csv.get("frozen").get("median_step_ms")).isEmpty();
     }
