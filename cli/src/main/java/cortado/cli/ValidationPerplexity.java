@@ -4,7 +4,7 @@ import cortado.autograd.NoGrad;
 import cortado.data.tokenizer.ByteTokenizer;
 import cortado.data.tokenizer.Tokenizer;
 import cortado.nn.models.CausalLm;
-import cortado.tensor.Tensor;
+import cortado.tensor.StepArena;
 import cortado.train.TokenData;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -58,9 +58,11 @@ final class ValidationPerplexity {
                         targets[r * seq + t] = data.get(start + t + 1);
                     }
                 }
-                // the model's loss: head and cross-entropy chunked over rows, so [b*seq, V] logits never exist
-                Tensor loss = model.loss(ids, targets, b, seq);
-                sum += (double) loss.item() * b * seq;
+                // the model's loss: head and cross-entropy chunked over rows, so [b*seq, V] logits never exist; the
+                // arena gives every buffer back for the next batch (and each layer's as soon as it has run)
+                try (StepArena arena = StepArena.open()) {
+                    sum += (double) model.loss(ids, targets, b, seq).item() * b * seq;
+                }
                 count += (long) b * seq;
             }
         } finally {

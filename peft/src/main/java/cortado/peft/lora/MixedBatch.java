@@ -1,5 +1,6 @@
 package cortado.peft.lora;
 
+import cortado.tensor.StepArena;
 import cortado.tensor.Tensor;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -43,9 +44,13 @@ public final class MixedBatch {
     /** The distinct adapters the rows use, in order of first use (the base's null excluded). */
     List<String> adapters() { return adapters; }
 
-    /** A [rows..., 1] mask over {@code x}'s rows: 1 where the row uses {@code adapter}, else 0. */
+    /**
+     * A [rows..., 1] mask over {@code x}'s rows: 1 where the row uses {@code adapter}, else 0. Made outside any arena:
+     * every layer reads it, and a layer's arena of its own ({@code DecoderLayer.stack}) would give it back.
+     */
     Tensor mask(Tensor x, String adapter) {
-        return masks.computeIfAbsent(adapter + Arrays.toString(x.shape()), k -> newMask(x, adapter));
+        return masks.computeIfAbsent(adapter + Arrays.toString(x.shape()),
+                k -> StepArena.outside(() -> newMask(x, adapter)));
     }
 
     private Tensor newMask(Tensor x, String adapter) {

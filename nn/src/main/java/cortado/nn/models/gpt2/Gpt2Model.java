@@ -92,7 +92,7 @@ public final class Gpt2Model extends Module {
         Layer drop = childAt("drop");
         x = drop.forward(x);
         ModuleList<Block> h = childAt("h");
-        for (int i = 0; i < h.size(); i++) x = DecoderLayer.at(h, i).forward(x, batch, seq, null, cache, i, mask);
+        x = DecoderLayer.stack(h, x, batch, seq, null, cache, mask);
         Layer lnF = childAt("ln_f");
         return lnF.forward(x);
     }

@@ -104,7 +104,7 @@ public final class LlamaModel extends Module {
         checkPositions(positions, batch, seq);
         Tensor x = InputsEmbeds.rows(inputsEmbeds, batch, seq, config.hiddenSize());
         ModuleList<Block> layers = childAt("layers");
-        for (int i = 0; i < layers.size(); i++) x = DecoderLayer.at(layers, i).forward(x, batch, seq, positions, cache, i, mask);
+        x = DecoderLayer.stack(layers, x, batch, seq, positions, cache, mask);
         Layer norm = childAt("norm");
         return norm.forward(x);
     }
