@@ -23,13 +23,14 @@ public interface DecoderLayer {
      * arena and without a cache, each layer runs in an arena of its own that keeps only its output, and the previous
      * output is given back once the next layer has read it: nothing records activations for a backward there, so an
      * evaluation forward holds one layer's buffers at a time instead of every layer's (GPT-2 124M scoring 32 rows of
-     * 256: one layer's ~0.6 GB, not twelve). With a cache the layers' keys and values outlive them (caches keep the
-     * tensors they are given), so the stack runs in the caller's arena as a training forward does.
+     * 256: one layer's ~0.6 GB, not twelve). A cache that keeps the keys and values it is given, rather than copying
+     * them ({@link KvCache#copiesOnAppend}), needs them to outlive their layer: the stack then runs in the caller's
+     * arena as a training forward does.
      */
     static Tensor stack(ModuleList<?> layers, Tensor x, int batch, int seq, int[] positions, KvCache cache,
                         AttentionMask mask) {
         StepArena caller = StepArena.current();
-        boolean perLayer = cache == null && caller != null && NoGrad.active();
+        boolean perLayer = (cache == null || cache.copiesOnAppend()) && caller != null && NoGrad.active();
         for (int i = 0; i < layers.size(); i++) {
             DecoderLayer layer = at(layers, i);
             if (!perLayer) {
@@ -38,7 +39,7 @@ public interface DecoderLayer {
             }
             Tensor in = x;
             try (StepArena scope = StepArena.open()) {
-                x = layer.forward(in, batch, seq, positions, null, i, mask);
+                x = layer.forward(in, batch, seq, positions, cache, i, mask);
                 scope.handOver(x);
             }
             // a previous layer's output (handed to the caller's arena above) that only this loop holds; the stack's

@@ -3,6 +3,7 @@ package cortado.nn.generate;
 import cortado.data.tokenizer.Tokenizer;
 import cortado.nn.models.CausalLm;
 import cortado.nn.models.KvCache;
+import cortado.tensor.StepArena;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -83,7 +84,7 @@ public final class Generator {
                 } else {
                     int[] step = new int[batch];
                     for (int b = 0; b < batch; b++) step[b] = rows[b].reason == null ? rows[b].ids[rows[b].length - 1] : PAD;
-                    logits = model.nextTokenLogits(step, batch, 1, cache).toArray();
+                    logits = nextTokenLogits(step, batch, 1, cache);
                 }
             }
         }
@@ -158,6 +159,17 @@ public final class Generator {
             System.arraycopy(rows[b].ids, rows[b].length - n, ids, b * seq + pads[b], n);
         }
         cache.pad(pads);
-        return model.nextTokenLogits(ids, batch, seq, cache).toArray();
+        return nextTokenLogits(ids, batch, seq, cache);
+    }
+
+    /**
+     * One forward step's next-token logits {@code [B * V]}, its buffers given back when it returns (and each layer's
+     * as soon as it has run, with a cache that copies what it is given): a prefill of many long prompts would
+     * otherwise leave every layer's activations to the collector.
+     */
+    private float[] nextTokenLogits(int[] ids, int batch, int seq, KvCache cache) {
+        try (StepArena arena = StepArena.open()) {
+            return model.nextTokenLogits(ids, batch, seq, cache).toArray();
+        }
     }
 }

@@ -26,6 +26,14 @@ public interface KvCache {
     default boolean differentiable() { return false; }
 
     /**
+     * Whether {@link #append} copies keys and values into buffers of the cache's own, made outside any arena
+     * ({@link StaticKvCache}), so the tensors it was given may be freed as soon as the layer that made them has run
+     * (an evaluation forward gives each layer an arena of its own: {@code DecoderLayer.stack}). False where the cache
+     * keeps the given tensors themselves.
+     */
+    default boolean copiesOnAppend() { return false; }
+
+    /**
      * Whether keys and values live in blocks ({@link PagedKvCache}): attention layers then call {@link #attend}, which
      * reads them in place through the block tables, instead of {@link #append} and attention over its result.
      */

@@ -1,5 +1,6 @@
 package cortado.nn.models;
 
+import cortado.tensor.StepArena;
 import cortado.tensor.Tensor;
 import java.util.Arrays;
 
@@ -25,6 +26,8 @@ public final class StaticKvCache extends KvCacheSlots {
 
     @Override int layers() { return keys.length; }
 
+    @Override public boolean copiesOnAppend() { return true; }
+
     @Override
     public KeysValues append(int layer, Tensor k, Tensor v) {
         if (layer < 0 || layer >= keys.length) throw new IllegalArgumentException("no layer " + layer + " in the KV cache");
@@ -35,9 +38,9 @@ public final class StaticKvCache extends KvCacheSlots {
                     + Arrays.toString(k.shape()) + " and " + Arrays.toString(v.shape()));
         checkRoom(t);
         int length = length();
-        if (keys[layer] == null) {
-            keys[layer] = k.backend().zeros(batch(), kvHeads, capacity(), headDim);
-            values[layer] = v.backend().zeros(batch(), kvHeads, capacity(), headDim);
+        if (keys[layer] == null) {   // outside any arena: the cache outlives the step that first appends to it
+            keys[layer] = StepArena.outside(() -> k.backend().zeros(batch(), kvHeads, capacity(), headDim));
+            values[layer] = StepArena.outside(() -> v.backend().zeros(batch(), kvHeads, capacity(), headDim));
         }
         Tensor kb = keys[layer], vb = values[layer];
         kb.backend().copyInto(kb.slice(2, length, length + t), k);

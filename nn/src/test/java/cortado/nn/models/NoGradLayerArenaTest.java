@@ -12,7 +12,9 @@ import org.junit.jupiter.api.Test;
 /**
  * An evaluation forward (no-grad, inside an arena, no cache) gives each decoder layer an arena of its own
  * ({@code DecoderLayer.stack}): the logits are bit for bit those of a plain forward, and the memory it holds at once
- * is one layer's, so a model eight layers deep needs about what a two-layer one of the same width needs. The pool
+ * is one layer's, so a model eight layers deep needs about what a two-layer one of the same width needs; the same
+ * through a {@link StaticKvCache} (a prefill), which copies the keys and values it is given into buffers of its own
+ * made outside the arena, and whose decoding then continues from them. The pool
  * after one forward holds every buffer the forward had out at once (a buffer is new only when none was free), so its
  * size measures that peak.
  */
@@ -42,11 +44,13 @@ class NoGradLayerArenaTest {
     /** Logits of a no-grad forward inside an arena, and the bytes the pool holds after it. */
     private record Pass(float[] logits, long pooledBytes) {}
 
-    private static Pass pass(CausalLm m) {
+    private static Pass pass(CausalLm m) { return pass(m, null); }
+
+    private static Pass pass(CausalLm m, KvCache cache) {
         StepArena.drainPool();
         float[] logits;
         try (NoGrad g = NoGrad.enter(); StepArena arena = StepArena.open()) {
-            logits = m.forward(ids(), B, T).toArray();
+            logits = (cache == null ? m.forward(ids(), B, T) : m.forward(ids(), B, T, cache)).toArray();
         }
         long pooled = StepArena.pooledBytes();
         StepArena.drainPool();
@@ -62,6 +66,31 @@ class NoGradLayerArenaTest {
                 plain = m.forward(ids(), B, T).toArray();
             }
             assertThat(pass(m).logits()).as(type).containsExactly(plain);
+        }
+    }
+
+    @Test
+    void aPrefillThroughACopyingCacheKeepsItsKeysAndValues() {
+        for (String type : new String[] {"gpt2", "llama"}) {
+            CausalLm m = model(type, 3);
+            int[] next = {1, 2, 3, 4};
+            float[] plainPrefill, plainStep;
+            try (NoGrad g = NoGrad.enter()) {
+                KvCache c = m.newCache(B, T + 1);
+                plainPrefill = m.forward(ids(), B, T, c).toArray();
+                plainStep = m.forward(next, B, 1, c).toArray();
+            }
+            KvCache c = m.newCache(B, T + 1);
+            assertThat(c.copiesOnAppend()).isTrue();
+            assertThat(pass(m, c).logits()).as(type + " prefill").containsExactly(plainPrefill);
+            float[] step;
+            try (NoGrad g = NoGrad.enter(); StepArena arena = StepArena.open()) {
+                step = m.forward(next, B, 1, c).toArray();   // reads the keys and values of the closed arena's prefill
+            }
+            assertThat(step).as(type + " decode step after it").containsExactly(plainStep);
+            long shallow = pass(model(type, 2), model(type, 2).newCache(B, T)).pooledBytes();
+            long deep = pass(model(type, 8), model(type, 8).newCache(B, T)).pooledBytes();
+            assertThat((double) deep / shallow).as(type + " prefill: 8 layers' pool over 2 layers'").isLessThan(1.3);
         }
     }
 
