@@ -36,13 +36,16 @@ public final class PeftCompareCommand implements Command {
                 stories; the last 10% of the stories held out), or --data FILE in its format: blocks separated by a
                 blank line, a story line, then "Q: ..." / "A: ..." line pairs. Examples are bytes (one token per UTF-8
                 byte), as the demo model reads: --model must be byte-level (257+ tokens). Training is completion-only
-                (the answer is scored), --batch rows of 256 positions, cosine schedule with a tenth of the steps of warmup,
+                (the answer is scored), --batch rows of 256 positions (fewer where virtual tokens take some of the
+                model's positions), cosine schedule with a tenth of the steps of warmup,
                 gradients clipped at 1, AdamW without weight decay; --lr for every adapter, --lr-full for full.
                 Each method runs in a child JVM (same java, flags and class path), whose VmHWM (/proc/self/status) is
                 the peak RSS. Prints a line per method; writes OUT/table.md, OUT/table.csv, OUT/chart.png (exact match
                 and trainable fraction per method), OUT/metrics.jsonl (one row per method) and OUT/runs/METHOD/
                 (log.txt, the method's per-step metrics.jsonl). The tables are rewritten after each method, so an
-                interrupted run keeps the rows it finished.""")
+                interrupted run keeps the rows it finished. A method with virtual tokens (prompt, multitask prompt,
+                P- and prefix tuning) gets finetune's 20 unless the longest question and its answer would then pass
+                the model's positions; then as many as fit, said under the table.""")
                 .required("model", "DIR", "the base: a Hugging Face checkpoint directory (or a run directory with checkpoint/)")
                 .option("data", "FILE", "question set in the demo's format; default: the demo's, embedded in the jar", null)
                 .option("steps", "N", "optimizer steps per method", "300")
@@ -65,6 +68,15 @@ public final class PeftCompareCommand implements Command {
         // X-LoRA needs trained LoRA experts to route, and the question set's greedy answers need a KV cache
         for (FinetuneMethods.Method m : FinetuneMethods.ALL) if (!m.name().equals("xlora")) all.add(m.name());
         return all;
+    }
+
+    /** finetune's --num-virtual-tokens default. */
+    static final int DEFAULT_VIRTUAL_TOKENS = 20;
+
+    /** Whether method {@code m} puts virtual tokens in front of the input (they take positions of the context). */
+    static boolean takesVirtualTokens(String m) throws UsageException {
+        return !m.equals(PeftTrial.FROZEN) && !m.equals("full")
+                && FinetuneMethods.named(m).flags().contains("num-virtual-tokens");
     }
 
     static List<String> methods(String list) throws UsageException {
@@ -96,6 +108,8 @@ public final class PeftCompareCommand implements Command {
         DemoQa.Split qa = PeftTrial.questions(data);   // a malformed set fails here, once, not in every child
         String corpus = a.has("corpus") ? a.string("corpus") : "-";
         if (!corpus.equals("-") && !Files.isRegularFile(Path.of(corpus))) throw new CliException(corpus + ": no such file");
+        int positions = cortado.nn.models.Models.config(cortado.nn.io.HfCheckpoint.readConfig(dir)).maxPositions();
+        int needed = PeftTrial.positionsNeeded(qa);
         Path out = Path.of(a.string("out"));
         Files.createDirectories(out.resolve("runs"));
         PrintStream o = System.out;
@@ -105,7 +119,7 @@ public final class PeftCompareCommand implements Command {
                 cortado.tensor.Parallel.threads(), out);
 
         List<PeftCompareRow> rows = new ArrayList<>();
-        List<String> failed = new ArrayList<>();
+        List<String> failed = new ArrayList<>(), notes = new ArrayList<>();
         String title = "peft-compare: " + dir.getFileName() + ", " + steps + " steps of " + batch + " x 256";
         long t0 = System.nanoTime();
         try (MetricsLog log = MetricsLog.create(out.resolve(TrainingRun.METRICS_FILE))) {
@@ -120,6 +134,21 @@ public final class PeftCompareCommand implements Command {
                         "--corpus-tokens", Integer.toString(corpusTokens),
                         "--threads", Integer.toString(cortado.tensor.Parallel.threads())));
                 if (m.equals(PeftTrial.FROZEN)) trial.set(5, PeftTrial.FROZEN);
+                if (takesVirtualTokens(m) && needed + DEFAULT_VIRTUAL_TOKENS > positions) {
+                    // finetune's 20 virtual tokens and the longest example do not fit: as many as do
+                    int fit = positions - needed;
+                    if (fit < 1) {
+                        failed.add(m);
+                        o.printf(Locale.ROOT, "[%d/%d] %s failed: the longest example takes %d of the model's %d"
+                                + " positions, leaving none for virtual tokens%n", i + 1, methods.size(), m, needed, positions);
+                        continue;
+                    }
+                    trial.addAll(List.of("--num-virtual-tokens", Integer.toString(fit)));
+                    notes.add(String.format(Locale.ROOT, "%s: %d virtual tokens, not %d: the longest example takes %d of"
+                            + " the model's %d positions", m, fit, DEFAULT_VIRTUAL_TOKENS, needed, positions));
+                    o.println(m + ": " + fit + " virtual tokens (" + DEFAULT_VIRTUAL_TOKENS + " and the longest example, "
+                            + needed + " positions, pass the model's " + positions + ")");
+                }
                 long s0 = System.nanoTime();
                 Map<String, Object> result;
                 try {
@@ -139,7 +168,7 @@ public final class PeftCompareCommand implements Command {
                         PeftCompareTable.percent(r.trainablePercent()), r.peakRssMb(),
                         Double.isNaN(r.medianStepMs()) ? "-" : String.format(Locale.ROOT, "%.1f", r.medianStepMs()),
                         r.heldOutLoss(), 100 * r.exactMatch(), r.corpusLoss(), (System.nanoTime() - s0) / 1e9);
-                PeftCompareTable.write(out, title, rows);
+                PeftCompareTable.write(out, title, rows, notes);
             }
         }
         o.printf(Locale.ROOT, "done: %d of %d methods in %.0f s; wrote %s, %s, %s and %s%n", rows.size(), methods.size(),

@@ -23,8 +23,12 @@ final class PeftCompareTable {
 
     private PeftCompareTable() {}
 
-    static void write(Path out, String title, List<PeftCompareRow> rows) throws IOException {
-        AtomicFiles.write(out.resolve(MARKDOWN), tmp -> Files.writeString(tmp, markdown(rows), StandardCharsets.UTF_8));
+    /** The three files; {@code notes} (settings that differ from a row's defaults) go under the Markdown table. */
+    static void write(Path out, String title, List<PeftCompareRow> rows, List<String> notes) throws IOException {
+        StringBuilder md = new StringBuilder(markdown(rows));
+        if (!notes.isEmpty()) md.append('\n');
+        for (String n : notes) md.append("- ").append(n).append('\n');
+        AtomicFiles.write(out.resolve(MARKDOWN), tmp -> Files.writeString(tmp, md, StandardCharsets.UTF_8));
         AtomicFiles.write(out.resolve(CSV), tmp -> Files.writeString(tmp, csv(rows), StandardCharsets.UTF_8));
         System.setProperty("java.awt.headless", "true");
         var img = MetricBarChart.render(title, bars(rows), List.of("exact match", "trainable fraction"));

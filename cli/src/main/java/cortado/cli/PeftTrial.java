@@ -78,12 +78,11 @@ public final class PeftTrial {
         CausalLm model;
         cortado.peft.PeftModel peft = null;
         long trainable, all;
+        FinetuneSetup.Prepared p = null;
         List<Double> stepMillis = new ArrayList<>();
         long t0 = System.nanoTime();
         // the demo's schedule (rows, warmup of a tenth) at --batch rows a step; the adapter itself is finetune --method's
         QaFinetune.Recipe demo = DemoFinetune.RECIPE.withSteps(steps);
-        QaFinetune.Recipe recipe = new QaFinetune.Recipe(demo.method(), steps, a.positiveInt("batch"), demo.seq(), lr,
-                demo.warmup(), demo.r(), demo.alpha(), demo.dropout(), false, seed);
         if (method.equals(FROZEN)) {
             Path dir = PretrainCommand.modelDir(Path.of(a.string("model")));
             if (!Files.isDirectory(dir)) throw new CliException(a.string("model") + ": no such model directory");
@@ -91,7 +90,7 @@ public final class PeftTrial {
             all = model.module().parameterCount();
             trainable = 0;
         } else {
-            FinetuneSetup.Prepared p = FinetuneSetup.prepare(a, seed, System.out);
+            p = FinetuneSetup.prepare(a, seed, System.out);
             model = p.model();
             peft = p.peft();
             // The question set has one task: every row, trained, scored or generated, is task 0.
@@ -104,6 +103,15 @@ public final class PeftTrial {
                 throw new CliException(a.string("model") + ": the question set is byte-level (257 tokens), more than"
                         + " the model's vocabulary of " + model.config().vocabSize());
             System.out.println(peft != null ? peft.trainableLine() : cortado.peft.PeftModel.trainableLine(trainable, all));
+        }
+        // rows of 256 positions, fewer where virtual tokens take some of the model's (its positions then count them off)
+        int seq = Math.min(demo.seq(), model.config().maxPositions());
+        if (positionsNeeded(qa) > seq)
+            throw new CliException("the longest example takes " + positionsNeeded(qa) + " positions, more than the "
+                    + seq + " the model has" + (seq < demo.seq() ? " beside its virtual tokens" : ""));
+        QaFinetune.Recipe recipe = new QaFinetune.Recipe(demo.method(), steps, a.positiveInt("batch"), seq, lr,
+                demo.warmup(), demo.r(), demo.alpha(), demo.dropout(), false, seed);
+        if (!method.equals(FROZEN)) {
             Trainer trainer = QaFinetune.trainer(model, recipe, DemoQa.examples(qa.train()), p.optimizer());
             FinetuneSetup.methodHooks(peft, trainer);
             try (MetricsLog log = MetricsLog.create(out.resolve(TrainingRun.METRICS_FILE))) {
@@ -139,6 +147,14 @@ public final class PeftTrial {
         row.put("corpus_loss", corpusLoss);
         row.put("train_s", trainSeconds);
         return row;
+    }
+
+    /** Positions a row needs for the longest example of {@code qa} (its tokens but the last, which is only predicted). */
+    static int positionsNeeded(DemoQa.Split qa) {
+        int longest = 0;
+        for (List<DemoQa.Pair> part : List.of(qa.train(), qa.heldOut()))
+            for (cortado.train.PromptCompletion e : DemoQa.examples(part)) longest = Math.max(longest, e.length() - 1);
+        return longest;
     }
 
     /** The question set: a file in {@link DemoQa}'s format, or {@code -} for the one embedded in the jar. */

@@ -128,6 +128,30 @@ class PeftCompareCommandTest {
     }
 
     @Test
+    void virtualTokensShrinkToWhatTheModelsPositionsHold() throws Exception {
+        // 80 positions; the longest example ("... cup?\nA: blue\n", 70 bytes) needs 69: 11 virtual tokens fit, not 20
+        Path shortModel = dir.resolve("short");
+        CausalLm m = cortado.nn.models.Models.fromConfig(Map.of("model_type", "gpt2", "vocab_size", 257L,
+                "n_positions", 80L, "n_embd", 32L, "n_layer", 1L, "n_head", 2L), 4);
+        HfCheckpoint.save(m, shortModel);
+        assertThat(PeftTrial.positionsNeeded(DemoQa.parse(Files.readString(qa), qa.toString()))).isEqualTo(69);
+        Path o = dir.resolve("virtual");
+        CliRun.Result r = CliRun.run("peft-compare", "--model", shortModel.toString(), "--data", qa.toString(),
+                "--steps", "1", "--batch", "2", "--methods", "prompt-tuning", "--out", o.toString(),
+                "--corpus-tokens", "200", "--threads", "1");
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains("prompt-tuning: 11 virtual tokens");
+        assertThat(Files.readString(o.resolve(PeftCompareTable.MARKDOWN))).contains(
+                "- prompt-tuning: 11 virtual tokens, not 20: the longest example takes 69 of the model's 80 positions");
+        Map<String, Map<String, String>> rows = readCsv(o.resolve(PeftCompareTable.CSV));
+        assertThat(Double.parseDouble(rows.get("prompt-tuning").get("trainable_params"))).isEqualTo(11 * 32);
+        // rows of the 69 positions beside the virtual tokens
+        double ms = Double.parseDouble(rows.get("prompt-tuning").get("median_step_ms"));
+        assertThat(Double.parseDouble(rows.get("prompt-tuning").get("tokens_per_s"))).isCloseTo(2 * 69 / (ms / 1000),
+                within(0.5));
+    }
+
+    @Test
     void badInputIsOneErrorLine() {
         CliRun.Result r = CliRun.run("peft-compare", "--model", base.toString(), "--methods", "lora,nope",
                 "--out", dir.resolve("bad").toString());
