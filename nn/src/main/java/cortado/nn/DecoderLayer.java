@@ -20,12 +20,12 @@ public interface DecoderLayer {
 
     /**
      * Layers 0..n-1 of a stack, each on the previous one's output, as the models run them. Under no-grad, inside an
-     * arena and without a cache, each layer runs in an arena of its own that keeps only its output, and the previous
-     * output is given back once the next layer has read it: nothing records activations for a backward there, so an
-     * evaluation forward holds one layer's buffers at a time instead of every layer's (GPT-2 124M scoring 32 rows of
-     * 256: one layer's ~0.6 GB, not twelve). A cache that keeps the keys and values it is given, rather than copying
-     * them ({@link KvCache#copiesOnAppend}), needs them to outlive their layer: the stack then runs in the caller's
-     * arena as a training forward does.
+     * arena, and without a cache or with one that copies what it is given ({@link KvCache#copiesOnAppend}), each layer
+     * runs in an arena of its own that keeps only its output, and the previous output is given back once the next
+     * layer has read it: nothing records activations for a backward there, so an evaluation forward holds one layer's
+     * buffers at a time instead of every layer's (GPT-2 124M scoring 32 rows of 256: one layer's ~0.6 GB, not
+     * twelve). A cache that keeps the keys and values it is given needs them to outlive their layer: the stack then
+     * runs in the caller's arena, as a training forward does.
      */
     static Tensor stack(ModuleList<?> layers, Tensor x, int batch, int seq, int[] positions, KvCache cache,
                         AttentionMask mask) {

@@ -112,6 +112,20 @@ public final class StepArena implements AutoCloseable {
     }
 
     /**
+     * Moves {@code t}'s buffer from the nested arena open on this thread that made it out to {@code target}, an arena
+     * it is nested in, or to ordinary memory when {@code target} is null (or no longer open): state made inside a
+     * nested scope that must live as long as an outer one, as a KV cache's buffers first allocated by a layer's
+     * scope live as long as the arena the cache was made in.
+     */
+    public static void keepUntil(Tensor t, StepArena target) {
+        StepArena a = CURRENT.get();
+        while (a != null && a != target && t.storage() instanceof ArenaStorage c && c.arena == a) {
+            a.handOver(t);
+            a = a.previous;
+        }
+    }
+
+    /**
      * Returns the buffer of {@code storage} to the pool now, if this arena made it; the caller guarantees nothing reads
      * it again. Returns whether it was released.
      */

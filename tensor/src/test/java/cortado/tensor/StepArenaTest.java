@@ -72,6 +72,23 @@ class StepArenaTest {
     }
 
     @Test
+    void keepUntilMovesABufferOutOfNestedScopesToTheArenaNamed() {
+        Tensor untilOuter, ordinary;
+        try (StepArena outer = StepArena.open()) {
+            try (StepArena middle = StepArena.open(); StepArena inner = StepArena.open()) {
+                untilOuter = Tensor.zeros(8);
+                ordinary = Tensor.zeros(8);
+                StepArena.keepUntil(untilOuter, outer);
+                StepArena.keepUntil(ordinary, null);
+                assertThat(outer.owns(untilOuter.storage())).isTrue();
+            }
+            assertThat(untilOuter.toArray()).hasSize(8);   // outlived the two scopes it was made in
+        }
+        assertThatThrownBy(untilOuter::data).hasMessageContaining("StepArena");
+        assertThat(ordinary.toArray()).hasSize(8);         // ordinary memory: outlives every arena
+    }
+
+    @Test
     void aSlightlyShorterTensorReusesALongerFreeBufferAndKeepsItsOwnLength() {
         float[] first;
         try (StepArena a = StepArena.open()) {

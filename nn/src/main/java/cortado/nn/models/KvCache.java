@@ -26,8 +26,9 @@ public interface KvCache {
     default boolean differentiable() { return false; }
 
     /**
-     * Whether {@link #append} copies keys and values into buffers of the cache's own, made outside any arena
-     * ({@link StaticKvCache}), so the tensors it was given may be freed as soon as the layer that made them has run
+     * Whether {@link #append} copies keys and values into buffers of the cache's own, which live as long as the arena
+     * the cache was made in ({@link StaticKvCache}), so the tensors it was given may be freed as soon as the layer that
+     * made them has run
      * (an evaluation forward gives each layer an arena of its own: {@code DecoderLayer.stack}). False where the cache
      * keeps the given tensors themselves.
      */

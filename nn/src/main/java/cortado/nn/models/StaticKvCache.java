@@ -12,6 +12,8 @@ import java.util.Arrays;
 public final class StaticKvCache extends KvCacheSlots {
     private final int kvHeads, headDim;
     private final Tensor[] keys, values;
+    /** The arena open where the cache was made (null: none), which its buffers live as long as. */
+    private final StepArena lifetime = StepArena.current();
 
     public StaticKvCache(int layers, int batch, int kvHeads, int capacity, int headDim) {
         if (layers <= 0 || batch <= 0 || kvHeads <= 0 || capacity <= 0 || headDim <= 0)
@@ -38,9 +40,12 @@ public final class StaticKvCache extends KvCacheSlots {
                     + Arrays.toString(k.shape()) + " and " + Arrays.toString(v.shape()));
         checkRoom(t);
         int length = length();
-        if (keys[layer] == null) {   // outside any arena: the cache outlives the step that first appends to it
-            keys[layer] = StepArena.outside(() -> k.backend().zeros(batch(), kvHeads, capacity(), headDim));
-            values[layer] = StepArena.outside(() -> v.backend().zeros(batch(), kvHeads, capacity(), headDim));
+        if (keys[layer] == null) {
+            keys[layer] = k.backend().zeros(batch(), kvHeads, capacity(), headDim);
+            values[layer] = v.backend().zeros(batch(), kvHeads, capacity(), headDim);
+            // as long as the arena the cache was made in (none: ordinary memory), not the layer scope appending first
+            StepArena.keepUntil(keys[layer], lifetime);
+            StepArena.keepUntil(values[layer], lifetime);
         }
         Tensor kb = keys[layer], vb = values[layer];
         kb.backend().copyInto(kb.slice(2, length, length + t), k);

@@ -1,6 +1,7 @@
 package cortado.peft.prompt;
 
 import cortado.autograd.F;
+import cortado.autograd.NoGrad;
 import cortado.nn.Module;
 import cortado.nn.models.CausalLm;
 import cortado.nn.models.InputsEmbeds;
@@ -155,7 +156,7 @@ public final class PromptLearningLm extends Module implements CausalLm {
     public Tensor forward(int[] ids, int batch, int seq) {
         if (!prompting()) return base.forward(ids, batch, seq);
         if (prefixActive()) {
-            KvCache cache = base.newDifferentiableCache(batch, virtualTokens() + seq);
+            KvCache cache = prefixCache(batch, seq);
             putPrefix(cache, batch);
             return base.forward(ids, batch, seq, cache);
         }
@@ -188,7 +189,7 @@ public final class PromptLearningLm extends Module implements CausalLm {
     public Tensor lastHiddenState(int[] ids, int batch, int seq) {
         if (!prompting()) return base.lastHiddenState(ids, batch, seq);
         if (prefixActive()) {
-            KvCache cache = base.newDifferentiableCache(batch, virtualTokens() + seq);
+            KvCache cache = prefixCache(batch, seq);
             putPrefix(cache, batch);
             return base.lastHiddenState(ids, batch, seq, cache);
         }
@@ -210,7 +211,7 @@ public final class PromptLearningLm extends Module implements CausalLm {
     public Tensor lastHiddenStateFromEmbeds(Tensor inputsEmbeds, int batch, int seq) {
         if (!prompting()) return base.lastHiddenStateFromEmbeds(inputsEmbeds, batch, seq);
         if (prefixActive()) {
-            KvCache cache = base.newDifferentiableCache(batch, virtualTokens() + seq);
+            KvCache cache = prefixCache(batch, seq);
             putPrefix(cache, batch);
             return base.lastHiddenStateFromEmbeds(inputsEmbeds, batch, seq, cache);
         }
@@ -272,7 +273,7 @@ public final class PromptLearningLm extends Module implements CausalLm {
     public Tensor forwardEmbeds(Tensor inputsEmbeds, int batch, int seq) {
         if (!prompting()) return base.forwardEmbeds(inputsEmbeds, batch, seq);
         if (prefixActive()) {
-            KvCache cache = base.newDifferentiableCache(batch, virtualTokens() + seq);
+            KvCache cache = prefixCache(batch, seq);
             putPrefix(cache, batch);
             return base.forwardEmbeds(inputsEmbeds, batch, seq, cache);
         }
@@ -357,6 +358,16 @@ public final class PromptLearningLm extends Module implements CausalLm {
             if (pad < seq) parts.add(F.slice(rows, 0, b * seq + pad, (b + 1) * seq));
         }
         return F.concat(0, parts.toArray(Tensor[]::new));
+    }
+
+    /**
+     * The cache a forward without one puts the prefix in: differentiable while gradients are recorded (they reach the
+     * prefix through it), else one that copies into its own buffers, so an evaluation forward still frees each
+     * layer's activations as it goes ({@code DecoderLayer.stack}).
+     */
+    private KvCache prefixCache(int batch, int seq) {
+        return NoGrad.active() ? base.newCache(batch, virtualTokens() + seq)
+                : base.newDifferentiableCache(batch, virtualTokens() + seq);
     }
 
     /** A prefill of an empty cache with a prefix: the prefix first, then the padding the caller declared. */
