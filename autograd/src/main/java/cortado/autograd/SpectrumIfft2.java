@@ -24,8 +24,9 @@ final class SpectrumIfft2 implements GradFn {
 
     static Tensor apply(Tensor values, int[] rows, int[] cols, int m, int n) {
         if (values.rank() != 1) throw new IllegalArgumentException("spectrum values must be [n], got " + values);
-        float[] y = SparseIfft2.realInverse(values.backend().toArray(values), rows, cols, m, n);
-        Tensor out = values.backend().fromArray(y, m, n);
+        float[] v = values.backend().toArray(values);
+        Tensor out = values.backend().zeros(m, n);   // from the step's pool inside an arena
+        values.backend().writeHost(out, (data, off, len) -> SparseIfft2.realInverse(v, rows, cols, m, n, data, off));
         if (Autograd.shouldRecord(values))
             Autograd.record(out, new SpectrumIfft2(values, rows.clone(), cols.clone(), m, n));
         return out;
@@ -35,7 +36,8 @@ final class SpectrumIfft2 implements GradFn {
 
     @Override
     public Tensor[] backward(Tensor g) {
-        float[] d = SparseIfft2.realInverseAdjoint(g.backend().toArray(g), rows, cols, m, n);
-        return new Tensor[] {g.backend().fromArray(d, rows.length)};
+        float[][] d = new float[1][];
+        g.backend().readHost(g, (data, off, len) -> d[0] = SparseIfft2.realInverseAdjoint(data, off, rows, cols, m, n));
+        return new Tensor[] {g.backend().fromArray(d[0], rows.length)};
     }
 }

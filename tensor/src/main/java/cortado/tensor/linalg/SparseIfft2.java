@@ -18,49 +18,86 @@ import cortado.tensor.cpu.Sgemm;
 public final class SparseIfft2 {
     private SparseIfft2() {}
 
+    /**
+     * The products' operands, kept per thread and grown as needed: a GPT-2 124M c_attn transform needs ~14 MB of
+     * them on every forward and backward, which as fresh arrays the collector promoted faster than it freed.
+     */
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
+
+    private static float[] scratch(int which, int length) {
+        float[][] s = SCRATCH.get();
+        if (s[which].length < length) s[which] = new float[length];
+        return s[which];
+    }
+
     /** {@code Re(ifft2(X))} as a row-major {@code float[M * N]}; repeated positions add up. */
     public static float[] realInverse(float[] values, int[] rows, int[] cols, int m, int n) {
+        float[] out = new float[m * n];
+        realInverse(values, rows, cols, m, n, out, 0);
+        return out;
+    }
+
+    /** {@link #realInverse(float[], int[], int[], int, int)} written into {@code out} from {@code outOff}. */
+    public static void realInverse(float[] values, int[] rows, int[] cols, int m, int n, float[] out, int outOff) {
         check(values.length, rows, cols, m, n);
+        if (out.length - outOff < (long) m * n) throw new IllegalArgumentException("output holds fewer than " + m + "x" + n);
         // Re(ifft2(X))ᵀ = Re(ifft2(Xᵀ)): transform along the axis with fewer distinct positions last
-        if (distinct(cols, n) < distinct(rows, m)) return transpose(byRows(values, cols, rows, n, m), n, m);
-        return byRows(values, rows, cols, m, n);
+        if (distinct(cols, n) < distinct(rows, m)) byRows(values, cols, rows, n, m, true, out, outOff);
+        else byRows(values, rows, cols, m, n, false, out, outOff);
     }
 
     /**
      * {@link #realInverse} through the K distinct rows: {@code ac/as[s, b] = Σ_l X[row_s, l] cos/sin(2π l b / N)} in
      * O(n·N), then {@code Y = (1/MN) [cos | -sin](2π row_s a / M) @ [ac; as]}, an M x 2K x N product in
      * {@link Sgemm}, a blocked kernel: summed output row by output row, the product streamed all K·N values of ac and
-     * as through the cache for every row (GPT-2 124M's c_attn: 814 ms, now 40; SparseIfft2Bench).
+     * as through the cache for every row (GPT-2 124M's c_attn: 814 ms, now 40; SparseIfft2Bench). With
+     * {@code transposed} (rows and cols swapped by the caller) Yᵀ is written, as the product of the transposes.
      */
-    private static float[] byRows(float[] values, int[] rows, int[] cols, int m, int n) {
+    private static void byRows(float[] values, int[] rows, int[] cols, int m, int n, boolean transposed, float[] out,
+                               int outOff) {
         double[] cosM = cosTable(m), sinM = sinTable(m), cosN = cosTable(n), sinN = sinTable(n);
         int[] slot = new int[m];
         java.util.Arrays.fill(slot, -1);
         int k = 0;
         int[] distinct = new int[Math.min(m, rows.length)];
         for (int r : rows) if (slot[r] < 0) { slot[r] = k; distinct[k++] = r; }
-        double[] ac = new double[k * n], as = new double[k * n];
-        for (int j = 0; j < values.length; j++) {
-            double v = values[j];
-            if (v == 0) continue;
-            int base = slot[rows[j]] * n, l = cols[j];
-            for (int b = 0, t = 0; b < n; b++, t = t + l >= n ? t + l - n : t + l) {
-                ac[base + b] += v * cosN[t];
-                as[base + b] += v * sinN[t];
+        // each distinct row's sums in double, then into [ac; as] ([2K, N]) in float; the values of a row in order
+        int[] start = new int[k + 1], byRow = new int[values.length];
+        for (int r : rows) start[slot[r] + 1]++;
+        for (int s = 0; s < k; s++) start[s + 1] += start[s];
+        int[] fill = java.util.Arrays.copyOf(start, k);
+        for (int j = 0; j < values.length; j++) byRow[fill[slot[rows[j]]]++] = j;
+        float[] right = scratch(0, 2 * k * n);
+        double[] ac = new double[n], as = new double[n];
+        for (int s = 0; s < k; s++) {
+            java.util.Arrays.fill(ac, 0);
+            java.util.Arrays.fill(as, 0);
+            for (int i = start[s]; i < start[s + 1]; i++) {
+                int j = byRow[i], l = cols[j];
+                double v = values[j];
+                if (v == 0) continue;
+                for (int b = 0, t = 0; b < n; b++, t = t + l >= n ? t + l - n : t + l) {
+                    ac[b] += v * cosN[t];
+                    as[b] += v * sinN[t];
+                }
+            }
+            for (int b = 0; b < n; b++) {
+                right[s * n + b] = (float) ac[b];
+                right[(k + s) * n + b] = (float) as[b];
             }
         }
-        float[] right = new float[2 * k * n];   // [ac; as], [2K, N]
-        for (int i = 0; i < k * n; i++) { right[i] = (float) ac[i]; right[k * n + i] = (float) as[i]; }
-        float[] left = new float[m * 2 * k];    // [cos | -sin](2π row_s a / M), [M, 2K]
+        float[] left = scratch(1, m * 2 * k);    // [cos | -sin](2π row_s a / M), [M, 2K]
         for (int a = 0; a < m; a++)
             for (int s = 0; s < k; s++) {
                 int t = (int) ((long) distinct[s] * a % m);
                 left[a * 2 * k + s] = (float) cosM[t];
                 left[a * 2 * k + k + s] = (float) -sinM[t];
             }
-        float[] out = new float[m * n];
-        Sgemm.sgemm(false, false, m, n, 2 * k, (float) (1.0 / ((double) m * n)), left, 0, 2 * k, right, 0, n, 0f, out, 0, n);
-        return out;
+        float scale = (float) (1.0 / ((double) m * n));
+        if (transposed)   // Yᵀ [N, M] = [ac; as]ᵀ @ [cos | -sin]ᵀ
+            Sgemm.sgemm(true, true, n, m, 2 * k, scale, right, 0, n, left, 0, 2 * k, 0f, out, outOff, m);
+        else
+            Sgemm.sgemm(false, false, m, n, 2 * k, scale, left, 0, 2 * k, right, 0, n, 0f, out, outOff, n);
     }
 
     /**
@@ -68,25 +105,31 @@ public final class SparseIfft2 {
      * {@code (1/MN) Σ_{a,b} g[a, b] Re(e^{2πi (rows[j] a / M + cols[j] b / N)})}.
      */
     public static float[] realInverseAdjoint(float[] g, int[] rows, int[] cols, int m, int n) {
+        return realInverseAdjoint(g, 0, rows, cols, m, n);
+    }
+
+    /** {@link #realInverseAdjoint(float[], int[], int[], int, int)} of the gradient held in {@code g} from {@code gOff}. */
+    public static float[] realInverseAdjoint(float[] g, int gOff, int[] rows, int[] cols, int m, int n) {
         check(rows.length, rows, cols, m, n);
-        if (g.length != m * n) throw new IllegalArgumentException("gradient has " + g.length + " values, not " + m + "x" + n);
-        if (distinct(rows, m) < distinct(cols, n)) return byCols(transpose(g, m, n), cols, rows, n, m);
-        return byCols(g, rows, cols, m, n);
+        if (g.length - gOff < (long) m * n)
+            throw new IllegalArgumentException("gradient holds fewer than " + m + "x" + n + " values");
+        if (distinct(rows, m) < distinct(cols, n)) return byCols(g, gOff, true, cols, rows, n, m);
+        return byCols(g, gOff, false, rows, cols, m, n);
     }
 
     /**
      * {@link #realInverseAdjoint} through the K distinct columns: {@code P = G @ [cos | sin](2π col_s b / N)}, an
      * M x N x 2K product in {@link Sgemm}, then each value's {@code Σ_a cos/sin(2π row_j a / M)} over its column of P
-     * in O(n·M).
+     * in O(n·M). With {@code transposed} G is stored as its transpose ({@code [N, M]}: rows and cols swapped).
      */
-    private static float[] byCols(float[] g, int[] rows, int[] cols, int m, int n) {
+    private static float[] byCols(float[] g, int gOff, boolean transposed, int[] rows, int[] cols, int m, int n) {
         double[] cosM = cosTable(m), sinM = sinTable(m), cosN = cosTable(n), sinN = sinTable(n);
         int[] slot = new int[n];
         java.util.Arrays.fill(slot, -1);
         int k = 0;
         int[] distinct = new int[Math.min(n, cols.length)];
         for (int c : cols) if (slot[c] < 0) { slot[c] = k; distinct[k++] = c; }
-        float[] twiddles = new float[n * 2 * k];   // [cos | sin](2π col_s b / N), [N, 2K]
+        float[] twiddles = scratch(0, n * 2 * k);   // [cos | sin](2π col_s b / N), [N, 2K]
         for (int s = 0; s < k; s++) {
             int l = distinct[s];
             for (int b = 0, t = 0; b < n; b++, t = t + l >= n ? t + l - n : t + l) {
@@ -94,8 +137,8 @@ public final class SparseIfft2 {
                 twiddles[b * 2 * k + k + s] = (float) sinN[t];
             }
         }
-        float[] p = new float[m * 2 * k];          // [pc | ps], [M, 2K]
-        Sgemm.sgemm(false, false, m, 2 * k, n, 1f, g, 0, n, twiddles, 0, 2 * k, 0f, p, 0, 2 * k);
+        float[] p = scratch(1, m * 2 * k);          // [pc | ps], [M, 2K]
+        Sgemm.sgemm(transposed, false, m, 2 * k, n, 1f, g, gOff, transposed ? m : n, twiddles, 0, 2 * k, 0f, p, 0, 2 * k);
         float[] out = new float[rows.length];
         double inv = 1.0 / ((double) m * n);
         for (int j = 0; j < rows.length; j++) {
@@ -113,13 +156,6 @@ public final class SparseIfft2 {
         int k = 0;
         for (int i : idx) if (!seen[i]) { seen[i] = true; k++; }
         return k;
-    }
-
-    private static float[] transpose(float[] x, int m, int n) {
-        float[] t = new float[m * n];
-        for (int a = 0; a < m; a++)
-            for (int b = 0; b < n; b++) t[b * m + a] = x[a * n + b];
-        return t;
     }
 
     private static void check(int count, int[] rows, int[] cols, int m, int n) {
