@@ -50,7 +50,7 @@ public final class SparseIfft2 {
      * {@link #realInverse} through the K distinct rows: {@code ac/as[s, b] = Σ_l X[row_s, l] cos/sin(2π l b / N)} in
      * O(n·N), then {@code Y = (1/MN) [cos | -sin](2π row_s a / M) @ [ac; as]}, an M x 2K x N product in
      * {@link Sgemm}, a blocked kernel: summed output row by output row, the product streamed all K·N values of ac and
-     * as through the cache for every row (GPT-2 124M's c_attn: 814 ms, now 40; SparseIfft2Bench). With
+     * as through the cache for every row (GPT-2 124M's c_attn on 1 thread: 814 ms, now 25; SparseIfft2Bench). With
      * {@code transposed} (rows and cols swapped by the caller) Yᵀ is written, as the product of the transposes.
      */
     private static void byRows(float[] values, int[] rows, int[] cols, int m, int n, boolean transposed, float[] out,
