@@ -5,6 +5,7 @@ import cortado.tensor.Backends;
 import cortado.tensor.CpuStorage;
 import cortado.tensor.QuantizedWeight;
 import cortado.tensor.RopeTable;
+import cortado.tensor.StepArena;
 import cortado.tensor.Storage;
 import cortado.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
@@ -110,13 +111,22 @@ public final class MirrorBackend {
                         cpuArgs[i] = mw.cpu();
                     }
                 }
-            Object r;
-            try {
-                r = m.invoke(CPU, cpuArgs);
-            } catch (InvocationTargetException e) {
-                throw e.getCause();
-            }
-            return fromCpu(r, inputs);
+            // Outside any arena, as a device owns its memory: a result the CPU backend took from a step's pool, wrapped
+            // here, would go back to the pool under the mirror tensor when the arena closed.
+            Object[] r = new Object[1];
+            Throwable[] failed = new Throwable[1];
+            StepArena.outside(() -> {
+                try {
+                    r[0] = m.invoke(CPU, cpuArgs);
+                } catch (InvocationTargetException e) {
+                    failed[0] = e.getCause();
+                } catch (ReflectiveOperationException e) {
+                    failed[0] = e;
+                }
+                return null;
+            });
+            if (failed[0] != null) throw failed[0];
+            return fromCpu(r[0], inputs);
         }
     }
 
