@@ -105,9 +105,9 @@ public final class PeftTrial {
             System.out.println(peft != null ? peft.trainableLine() : cortado.peft.PeftModel.trainableLine(trainable, all));
         }
         // rows of 256 positions, fewer where virtual tokens take some of the model's (its positions then count them off)
-        int seq = Math.min(demo.seq(), model.config().maxPositions());
-        if (positionsNeeded(qa) > seq)
-            throw new CliException("the longest example takes " + positionsNeeded(qa) + " positions, more than the "
+        int seq = Math.min(demo.seq(), model.config().maxPositions()), needed = positionsNeeded(qa);
+        if (needed > seq)
+            throw new CliException("the longest example takes " + needed + " positions, more than the "
                     + seq + " the model has" + (seq < demo.seq() ? " beside its virtual tokens" : ""));
         QaFinetune.Recipe recipe = new QaFinetune.Recipe(demo.method(), steps, a.positiveInt("batch"), seq, lr,
                 demo.warmup(), demo.r(), demo.alpha(), demo.dropout(), false, seed);
