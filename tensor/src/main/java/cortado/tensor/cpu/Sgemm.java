@@ -87,10 +87,13 @@ public final class Sgemm {
         long macs = (long) m * n * k;
         if (m < MicroKernel.MR / 2) {
             // Matrix-vector shaped, bound by reading B once: worth splitting from a much smaller size than a GEMM.
-            // Columns in chunks of at least SKINNY_MIN_COLUMNS, a few per thread so a helper that starts late (or is
-            // descheduled) leaves its share to the others instead of holding up the call.
+            // Columns in chunks of at least SKINNY_MIN_COLUMNS. B stored [n, k] (transB) is read in whole rows, so a
+            // few chunks per thread let a helper that starts late (or is descheduled) leave its share to the others;
+            // B stored [k, n] is read in row segments as wide as a chunk, and one chunk per thread keeps them long
+            // (on a Xeon, 2 threads read GPT-2's Conv1D weights at 22 GB/s so, at 17 with four chunks each).
             int t = (long) n * k < SKINNY_PARALLEL_MIN_WEIGHTS ? 1 : threads;
-            int chunks = Math.max(1, Math.min(t * SKINNY_CHUNKS_PER_THREAD, n / SKINNY_MIN_COLUMNS));
+            int perThread = transB ? SKINNY_CHUNKS_PER_THREAD : 1;
+            int chunks = Math.max(1, Math.min(t * perThread, n / SKINNY_MIN_COLUMNS));
             if (t == 1) chunks = 1;
             float[] rows = SkinnyGemm.rows(transA, m, k, alpha, a, aOff, lda);
             int parts = chunks;

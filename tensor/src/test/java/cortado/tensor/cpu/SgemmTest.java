@@ -182,6 +182,26 @@ class SgemmTest {
     }
 
     @Test
+    void matrixVectorPathDoesNotDependOnTheThreadCount() {
+        // One decoded token (m = 1) and a few rows, B stored both ways, k not a multiple of the four rows of B that
+        // a pass of the [k, n] kernel reads, n split into chunks of different widths by 1 and 2 threads.
+        Random r = new Random(6);
+        int n = 2305, k = 771;
+        float[] b = random(r, n * k), x = random(r, 3 * k);
+        for (int m : new int[] {1, 3}) {
+            for (boolean tB : new boolean[] {false, true}) {
+                float[][] out = new float[2][];
+                for (int pass = 0; pass < 2; pass++) {
+                    Parallel.setThreads(pass == 0 ? 1 : Math.max(2, THREADS));
+                    out[pass] = new float[m * n];
+                    Sgemm.sgemm(false, tB, m, n, k, 1f, x, 0, k, b, 0, tB ? k : n, 0f, out[pass], 0, n);
+                }
+                assertThat(out[1]).as("m=%d transB=%s: bits on 2 threads equal 1 thread's", m, tB).isEqualTo(out[0]);
+            }
+        }
+    }
+
+    @Test
     void concurrentAndNestedCalls() throws Exception {
         // Several multi-threaded calls at once, from plain threads and from inside Parallel bodies (a caller that is
         // itself a pool worker): each must keep its own packed blocks.

@@ -11,10 +11,12 @@ import jdk.incubator.vector.VectorSpecies;
  */
 public final class SkinnyGemm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    /** Columns of C handled per pass, so those C rows stay in L1 while B streams past. */
-    private static final int JB = 1024;
-    /** Vectors of C per register strip in the one-row axpy form ({@link #columnStrips}). */
-    private static final int STRIP = 8;
+    /**
+     * Floats of C (over all m rows) handled per pass, so they stay in L1 while B streams past in long contiguous runs:
+     * four rows of B per pass read at 13.9 GB/s on a Xeon where register strips of C down all of B's rows (a 9 KiB
+     * stride) read at 9.9 (bench/.../DecodeMatvecsMain, GPT-2's Conv1D shapes).
+     */
+    private static final int C_FLOATS = 4096;
 
     private SkinnyGemm() {}
 
@@ -62,64 +64,23 @@ public final class SkinnyGemm {
             }
             return;
         }
-        // C[i, :] = sum_p row_i[p] * B[p, :]: a sequence of axpys over contiguous rows of B.
-        if (m == 1) j0 = columnStrips(rows, j0, j1, k, b, bOff, ldb, beta, c, cOff);
-        for (int jb = j0; jb < j1; jb += JB) {
-            int len = Math.min(JB, j1 - jb);
+        // C[i, :] = sum_p row_i[p] * B[p, :]: axpys over contiguous rows of B, four rows of B per load and store of C.
+        // Each element's chain is fma(row_i[p], B[p, j], acc) in p order from beta * C (or 0), however the columns are
+        // split or blocked, so the bits do not depend on the thread count.
+        int jbMax = Math.max(S.length(), C_FLOATS / m / S.length() * S.length());
+        for (int jb = j0; jb < j1; jb += jbMax) {
+            int len = Math.min(jbMax, j1 - jb);
             for (int i = 0; i < m; i++) {
                 int ci = cOff + i * ldc + jb;
                 if (beta == 0f) java.util.Arrays.fill(c, ci, ci + len, 0f);
                 else if (beta != 1f) for (int j = 0; j < len; j++) c[ci + j] *= beta;
             }
-            for (int p = 0; p < k; p++) {
-                int bp = bOff + p * ldb + jb;
-                for (int i = 0; i < m; i++) axpy(rows[i * k + p], b, bp, c, cOff + i * ldc + jb, len);
-            }
+            int p = 0;
+            for (; p + 4 <= k; p += 4)
+                for (int i = 0; i < m; i++) axpy4(rows, i * k + p, b, bOff + p * ldb + jb, ldb, c, cOff + i * ldc + jb, len);
+            for (; p < k; p++)
+                for (int i = 0; i < m; i++) axpy(rows[i * k + p], b, bOff + p * ldb + jb, c, cOff + i * ldc + jb, len);
         }
-    }
-
-    /**
-     * One row of C: columns from j0 in strips of {@link #STRIP} vectors that stay in registers while all k rows of B
-     * stream past (each row contributes 8 vectors, 512 bytes with AVX-512), instead of loading and storing C for every
-     * row of B as the axpy loop does: 1.3-1.6x the bandwidth of that loop on Zen 4 for GPT-2's Conv1D shapes. Each
-     * column is the same chain, {@code fma(x[p], B[p, j], acc)} from {@code beta * C} (or 0) in p order, as the axpy
-     * loop makes, so the bits do not depend on which columns form a strip. Returns the first column it did not do.
-     */
-    private static int columnStrips(float[] x, int j0, int j1, int k, float[] b, int bOff, int ldb, float beta,
-                                    float[] c, int cOff) {
-        int vl = S.length(), j = j0;
-        for (; j + STRIP * vl <= j1; j += STRIP * vl) {
-            int cj = cOff + j;
-            FloatVector a0, a1, a2, a3, a4, a5, a6, a7;
-            if (beta == 0f) {
-                a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = FloatVector.zero(S);
-            } else {
-                a0 = start(c, cj, beta); a1 = start(c, cj + vl, beta); a2 = start(c, cj + 2 * vl, beta);
-                a3 = start(c, cj + 3 * vl, beta); a4 = start(c, cj + 4 * vl, beta); a5 = start(c, cj + 5 * vl, beta);
-                a6 = start(c, cj + 6 * vl, beta); a7 = start(c, cj + 7 * vl, beta);
-            }
-            for (int p = 0, o = bOff + j; p < k; p++, o += ldb) {
-                FloatVector xp = FloatVector.broadcast(S, x[p]);
-                a0 = xp.fma(FloatVector.fromArray(S, b, o), a0);
-                a1 = xp.fma(FloatVector.fromArray(S, b, o + vl), a1);
-                a2 = xp.fma(FloatVector.fromArray(S, b, o + 2 * vl), a2);
-                a3 = xp.fma(FloatVector.fromArray(S, b, o + 3 * vl), a3);
-                a4 = xp.fma(FloatVector.fromArray(S, b, o + 4 * vl), a4);
-                a5 = xp.fma(FloatVector.fromArray(S, b, o + 5 * vl), a5);
-                a6 = xp.fma(FloatVector.fromArray(S, b, o + 6 * vl), a6);
-                a7 = xp.fma(FloatVector.fromArray(S, b, o + 7 * vl), a7);
-            }
-            a0.intoArray(c, cj); a1.intoArray(c, cj + vl); a2.intoArray(c, cj + 2 * vl); a3.intoArray(c, cj + 3 * vl);
-            a4.intoArray(c, cj + 4 * vl); a5.intoArray(c, cj + 5 * vl); a6.intoArray(c, cj + 6 * vl);
-            a7.intoArray(c, cj + 7 * vl);
-        }
-        return j;
-    }
-
-    /** beta * C[off..], as the axpy loop scales C before its first row (beta 1 leaves C as it is). */
-    private static FloatVector start(float[] c, int off, float beta) {
-        FloatVector v = FloatVector.fromArray(S, c, off);
-        return beta == 1f ? v : v.mul(beta);
     }
 
     /** One accumulator over k in vector steps, then its lanes summed and the tail added: the chain dot4 makes too. */
@@ -160,6 +121,33 @@ public final class SkinnyGemm {
         d[1] = s1;
         d[2] = s2;
         d[3] = s3;
+    }
+
+    /**
+     * y[yo ..+n] += s[so] * B[bo ..] + s[so+1] * B[bo + ldb ..] + ... (four rows of B), as four fused multiply-adds in
+     * row order: the chain {@link #axpy} makes one row at a time, with one load and store of y for four rows.
+     */
+    private static void axpy4(float[] s, int so, float[] b, int bo, int ldb, float[] y, int yo, int n) {
+        FloatVector s0 = FloatVector.broadcast(S, s[so]), s1 = FloatVector.broadcast(S, s[so + 1]);
+        FloatVector s2 = FloatVector.broadcast(S, s[so + 2]), s3 = FloatVector.broadcast(S, s[so + 3]);
+        int b1 = bo + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
+        int j = 0, bound = S.loopBound(n);
+        for (; j < bound; j += S.length()) {
+            FloatVector acc = FloatVector.fromArray(S, y, yo + j);
+            acc = FloatVector.fromArray(S, b, bo + j).fma(s0, acc);
+            acc = FloatVector.fromArray(S, b, b1 + j).fma(s1, acc);
+            acc = FloatVector.fromArray(S, b, b2 + j).fma(s2, acc);
+            acc = FloatVector.fromArray(S, b, b3 + j).fma(s3, acc);
+            acc.intoArray(y, yo + j);
+        }
+        for (; j < n; j++) {
+            float acc = y[yo + j];
+            acc = Math.fma(s[so], b[bo + j], acc);
+            acc = Math.fma(s[so + 1], b[b1 + j], acc);
+            acc = Math.fma(s[so + 2], b[b2 + j], acc);
+            acc = Math.fma(s[so + 3], b[b3 + j], acc);
+            y[yo + j] = acc;
+        }
     }
 
     private static void axpy(float s, float[] x, int xo, float[] y, int yo, int n) {
