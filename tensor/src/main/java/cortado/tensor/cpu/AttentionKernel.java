@@ -137,22 +137,20 @@ final class AttentionKernel {
         });
         int items = b * h * qBlocks;
         Chunks.range(items, 1, (from, to) -> {
-            float[] own = shared ? null : new float[tileSize];
-            float[] sc = new float[R * BK];
-            float[] acc = new float[BQ * d];
-            float[] m = new float[BQ], l = new float[BQ];
-            float[] corr = new float[R], lanes = new float[L];
-            int[] lim = new int[R];
-            ValueTile vt = new ValueTile(BK * d);
+            ForwardScratch scratch = ForwardScratch.of(d);
+            float[] own = scratch.ownTile, sc = scratch.sc, acc = scratch.acc, m = scratch.m, l = scratch.l;
+            float[] corr = scratch.corr, lanes = scratch.lanes;
+            int[] lim = scratch.lim;
+            ValueTile vt = scratch.values;
             for (int it = from; it < to; it++) {
                 int bi = it / (h * qBlocks), hi = (it / qBlocks) % h, qblk = it % qBlocks;
                 int hk = hi / group;
                 int i0 = qblk * BQ, i1 = Math.min(t, i0 + BQ), nq = i1 - i0;
                 int qBase = rq.base(bi, hi);
                 int tileBase = (bi * hkv + hk) * tiles * tileSize;
-                Arrays.fill(acc, 0f);
-                Arrays.fill(m, Float.NEGATIVE_INFINITY);
-                Arrays.fill(l, 0f);
+                Arrays.fill(acc, 0, nq * d, 0f);
+                Arrays.fill(m, 0, nq, Float.NEGATIVE_INFINITY);
+                Arrays.fill(l, 0, nq, 0f);
                 // first and end are non-decreasing in the query, so the block's keys span [first(i0), end(i1 - 1)).
                 int kStart = vis.first(bi, i0) / BK * BK, kEnd = vis.end(bi, i1 - 1);
                 for (int j0 = kStart; j0 < kEnd; j0 += BK) {
@@ -199,6 +197,32 @@ final class AttentionKernel {
             }
         });
         return new AttentionResult(out, lse);
+    }
+
+    /**
+     * A forward task's working arrays, one set per thread and head size, reused by every task and call on that thread
+     * (decoding runs some 150 tasks a token: allocating these per task made tens of MB of garbage a second).
+     */
+    private static final class ForwardScratch {
+        private static final ThreadLocal<ForwardScratch> PER_THREAD = new ThreadLocal<>();
+        final int d;
+        final float[] ownTile, sc = new float[R * BK], acc, m = new float[BQ], l = new float[BQ];
+        final float[] corr = new float[R], lanes = new float[L];
+        final int[] lim = new int[R];
+        final ValueTile values;
+
+        private ForwardScratch(int d) {
+            this.d = d;
+            ownTile = new float[d * BK];
+            acc = new float[BQ * d];
+            values = new ValueTile(BK * d);
+        }
+
+        static ForwardScratch of(int d) {
+            ForwardScratch s = PER_THREAD.get();
+            if (s == null || s.d != d) PER_THREAD.set(s = new ForwardScratch(d));
+            return s;
+        }
     }
 
     /** Keys of the tile at j0 that row b holds (the rest of the tile is zeroed: masked, never read). */
