@@ -43,16 +43,20 @@ public final class SkinnyGemm {
             // C[i, j] = dot(row i, B row j): B rows are contiguous in k.
             int j = j0;
             if (m == 1) {
-                // Four B rows per pass: four weight streams in flight and one load of x for all four; each column's
-                // sum is the same chain of operations as dot() makes, so its bits do not depend on the grouping.
+                // Four B rows per pass, one from each quarter of [j0, j1): four long weight streams in flight (the
+                // prefetchers keep ahead of them, where four neighbouring rows are one stream of short runs) and one
+                // load of x for all four; each column's sum is the same chain of operations as dot() makes, so its
+                // bits do not depend on the grouping.
                 float[] d = new float[4];
-                for (; j + 4 <= j1; j += 4) {
-                    dot4(rows, b, bOff + j * ldb, ldb, k, d);
-                    for (int q = 0; q < 4; q++) {
-                        int ci = cOff + j + q;
-                        c[ci] = beta == 0f ? d[q] : d[q] + beta * c[ci];
+                int q = (j1 - j0) / 4;
+                for (int i = 0; i < q; i++) {
+                    dot4(rows, b, bOff + (j0 + i) * ldb, q * ldb, k, d);
+                    for (int r = 0; r < 4; r++) {
+                        int ci = cOff + j0 + i + r * q;
+                        c[ci] = beta == 0f ? d[r] : d[r] + beta * c[ci];
                     }
                 }
+                j = j0 + 4 * q;
             }
             for (; j < j1; j++) {
                 int bj = bOff + j * ldb;

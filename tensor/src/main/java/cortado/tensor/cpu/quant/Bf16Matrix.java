@@ -64,11 +64,13 @@ public record Bf16Matrix(short[] bits, int rows, int cols) implements HalfMatrix
             }
             return;
         }
-        int half = cols / 2, r = r0;
-        // Four rows per pass: four weight streams in flight, one load of x shared by all four.
-        for (; r + 4 <= r1; r += 4) {
+        int half = cols / 2, q = (r1 - r0) / 4;
+        // Four rows per pass, one from each quarter of the range (see QuantMatmul.gemv): four long weight streams in flight,
+        // one load of x shared by all four.
+        for (int i = 0; i < q; i++) {
+            int ra = r0 + i, rb = ra + q, rc = rb + q, rd = rc + q;
             FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
-            int f0 = r * cols, f1 = f0 + cols, f2 = f1 + cols, f3 = f2 + cols;
+            int f0 = ra * cols, f1 = rb * cols, f2 = rc * cols, f3 = rd * cols;
             for (int c = 0; c < cols; c += STEP) {
                 FloatVector xe = FloatVector.fromArray(S, xs, c >>> 1);
                 FloatVector xo = FloatVector.fromArray(S, xs, half + (c >>> 1));
@@ -77,12 +79,12 @@ public record Bf16Matrix(short[] bits, int rows, int cols) implements HalfMatrix
                 a2 = pair(f2 + c, xe, xo, a2);
                 a3 = pair(f3 + c, xe, xo, a3);
             }
-            y[yOff + r] = Lanes.sum(a0);
-            y[yOff + r + 1] = Lanes.sum(a1);
-            y[yOff + r + 2] = Lanes.sum(a2);
-            y[yOff + r + 3] = Lanes.sum(a3);
+            y[yOff + ra] = Lanes.sum(a0);
+            y[yOff + rb] = Lanes.sum(a1);
+            y[yOff + rc] = Lanes.sum(a2);
+            y[yOff + rd] = Lanes.sum(a3);
         }
-        for (; r < r1; r++) {
+        for (int r = r0 + 4 * q; r < r1; r++) {
             FloatVector a = FloatVector.zero(S);
             int f0 = r * cols;
             for (int c = 0; c < cols; c += STEP)

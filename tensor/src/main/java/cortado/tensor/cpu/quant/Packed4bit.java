@@ -168,12 +168,15 @@ public record Packed4bit(byte[] packed, float[] absmax, float[] code, int blocks
         }
         int half = cols / 2;
         IntVector t0 = table(0), t1 = table(1);
-        int r = r0;
+        // Four rows per pass, one from each quarter of the range (see QuantMatmul.gemv): four independent FMA chains,
+        // four long weight streams in flight, one load of x for all.
+        int q = (r1 - r0) / 4;
         if (cols % blocksize == 0) {
             // Blocks never straddle rows: accumulate each block unscaled, then one FMA by its absmax.
-            for (; r + 4 <= r1; r += 4) {
+            for (int i = 0; i < q; i++) {
+                int ra = r0 + i, rb = ra + q, rc = rb + q, rd = rc + q;
                 FloatVector acc0 = FloatVector.zero(S), acc1 = acc0, acc2 = acc0, acc3 = acc0;
-                int f0 = r * cols, f1 = f0 + cols, f2 = f1 + cols, f3 = f2 + cols;
+                int f0 = ra * cols, f1 = rb * cols, f2 = rc * cols, f3 = rd * cols;
                 for (int c = 0; c < cols; c += blocksize) {
                     FloatVector d0 = FloatVector.zero(S), d1 = d0, d2 = d0, d3 = d0;
                     for (int cc = c, end = c + blocksize; cc < end; cc += STEP) {
@@ -184,22 +187,20 @@ public record Packed4bit(byte[] packed, float[] absmax, float[] code, int blocks
                         d2 = dot(f2 + cc, xe, xo, t0, t1, d2);
                         d3 = dot(f3 + cc, xe, xo, t0, t1, d3);
                     }
-                    int b = (f0 + c) / blocksize, perRow = cols / blocksize;
-                    acc0 = d0.fma(FloatVector.broadcast(S, absmax[b]), acc0);
-                    acc1 = d1.fma(FloatVector.broadcast(S, absmax[b + perRow]), acc1);
-                    acc2 = d2.fma(FloatVector.broadcast(S, absmax[b + 2 * perRow]), acc2);
-                    acc3 = d3.fma(FloatVector.broadcast(S, absmax[b + 3 * perRow]), acc3);
+                    acc0 = d0.fma(FloatVector.broadcast(S, absmax[(f0 + c) / blocksize]), acc0);
+                    acc1 = d1.fma(FloatVector.broadcast(S, absmax[(f1 + c) / blocksize]), acc1);
+                    acc2 = d2.fma(FloatVector.broadcast(S, absmax[(f2 + c) / blocksize]), acc2);
+                    acc3 = d3.fma(FloatVector.broadcast(S, absmax[(f3 + c) / blocksize]), acc3);
                 }
-                y[yOff + r] = Lanes.sum(acc0);
-                y[yOff + r + 1] = Lanes.sum(acc1);
-                y[yOff + r + 2] = Lanes.sum(acc2);
-                y[yOff + r + 3] = Lanes.sum(acc3);
+                y[yOff + ra] = Lanes.sum(acc0);
+                y[yOff + rb] = Lanes.sum(acc1);
+                y[yOff + rc] = Lanes.sum(acc2);
+                y[yOff + rd] = Lanes.sum(acc3);
             }
-        }
-        // Four rows per pass: four independent FMA chains, four weight streams in flight, one load of x for all.
-        for (; r + 4 <= r1; r += 4) {
+        } else for (int i = 0; i < q; i++) {
+            int ra = r0 + i, rb = ra + q, rc = rb + q, rd = rc + q;
             FloatVector acc0 = FloatVector.zero(S), acc1 = acc0, acc2 = acc0, acc3 = acc0;
-            int f0 = r * cols, f1 = f0 + cols, f2 = f1 + cols, f3 = f2 + cols;
+            int f0 = ra * cols, f1 = rb * cols, f2 = rc * cols, f3 = rd * cols;
             for (int c = 0; c < cols; c += STEP) {
                 FloatVector xe = FloatVector.fromArray(S, xs, c >>> 1);
                 FloatVector xo = FloatVector.fromArray(S, xs, half + (c >>> 1));
@@ -208,12 +209,12 @@ public record Packed4bit(byte[] packed, float[] absmax, float[] code, int blocks
                 acc2 = chunk(f2 + c, xe, xo, t0, t1, acc2);
                 acc3 = chunk(f3 + c, xe, xo, t0, t1, acc3);
             }
-            y[yOff + r] = Lanes.sum(acc0);
-            y[yOff + r + 1] = Lanes.sum(acc1);
-            y[yOff + r + 2] = Lanes.sum(acc2);
-            y[yOff + r + 3] = Lanes.sum(acc3);
+            y[yOff + ra] = Lanes.sum(acc0);
+            y[yOff + rb] = Lanes.sum(acc1);
+            y[yOff + rc] = Lanes.sum(acc2);
+            y[yOff + rd] = Lanes.sum(acc3);
         }
-        for (; r < r1; r++) {
+        for (int r = r0 + 4 * q; r < r1; r++) {
             FloatVector acc = FloatVector.zero(S);
             int f0 = r * cols;
             for (int c = 0; c < cols; c += STEP)
@@ -224,18 +225,20 @@ public record Packed4bit(byte[] packed, float[] absmax, float[] code, int blocks
     }
 
     /**
-     * The wide path ({@link #wide}): four rows per pass (four weight streams, x loaded once per step for all), each
-     * step's eight nibble vectors summed unscaled, then one FMA by the step's absmax (per half when it spans two
-     * blocks). Each row is summed in an order fixed by cols and blocksize alone.
+     * The wide path ({@link #wide}): four rows per pass, one from each quarter of the range (four long weight streams,
+     * see QuantMatmul.gemv; x loaded once per step for all), each step's eight nibble vectors summed unscaled, then
+     * one FMA by the step's absmax (per half when it spans two blocks). Each row is summed in an order fixed by cols
+     * and blocksize alone.
      */
     private void gemvRowsWide(float[] xs, float[] y, int yOff, int r0, int r1) {
         // One method with no vector-returning calls: a FloatVector returned from a call C2 does not inline is boxed.
         IntVector t0 = table(0), t1 = table(1);
         boolean halves = 2 * blocksize == WSTEP;
-        int r = r0;
-        for (; r + 4 <= r1; r += 4) {
+        int q = (r1 - r0) / 4;
+        for (int i = 0; i < q; i++) {
+            int ra = r0 + i, rb = ra + q, rc = rb + q, rd = rc + q;
             FloatVector acc0 = FloatVector.zero(S), acc1 = acc0, acc2 = acc0, acc3 = acc0;
-            int f0 = r * cols, f1 = f0 + cols, f2 = f1 + cols, f3 = f2 + cols;
+            int f0 = ra * cols, f1 = rb * cols, f2 = rc * cols, f3 = rd * cols;
             for (int c = 0; c < cols; c += WSTEP) {
                 IntVector v0 = ByteVector.fromArray(SBW, packed, (f0 + c) >>> 1).reinterpretAsInts();
                 IntVector v1 = ByteVector.fromArray(SBW, packed, (f1 + c) >>> 1).reinterpretAsInts();
@@ -265,12 +268,12 @@ public record Packed4bit(byte[] packed, float[] absmax, float[] code, int blocks
                 acc2 = d2.fma(s2, acc2);
                 acc3 = d3.fma(s3, acc3);
             }
-            y[yOff + r] = Lanes.sum(acc0);
-            y[yOff + r + 1] = Lanes.sum(acc1);
-            y[yOff + r + 2] = Lanes.sum(acc2);
-            y[yOff + r + 3] = Lanes.sum(acc3);
+            y[yOff + ra] = Lanes.sum(acc0);
+            y[yOff + rb] = Lanes.sum(acc1);
+            y[yOff + rc] = Lanes.sum(acc2);
+            y[yOff + rd] = Lanes.sum(acc3);
         }
-        for (; r < r1; r++) {
+        for (int r = r0 + 4 * q; r < r1; r++) {
             FloatVector acc = FloatVector.zero(S);
             int f0 = r * cols;
             for (int c = 0; c < cols; c += WSTEP) {

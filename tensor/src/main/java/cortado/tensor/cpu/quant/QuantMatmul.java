@@ -25,7 +25,13 @@ public final class QuantMatmul {
 
     private QuantMatmul() {}
 
-    /** y[yOff ..+out] = W @ x[xOff ..+in]: one token of decoding, fused and multi-threaded over output rows. */
+    /**
+     * y[yOff ..+out] = W @ x[xOff ..+in]: one token of decoding, fused and multi-threaded over output rows. The
+     * kernels' passes take their rows from the quarters (or halves) of a chunk, not four neighbouring rows: four long
+     * sequential streams keep the hardware prefetchers ahead where neighbouring rows make one stream of short runs
+     * (bf16 GPT-2 124M on a Xeon: 9.4 -> 11.1 GB/s on 1 thread, 15.6 -> 19.4 on 2; bench DecodeMatvecsMain). Each
+     * row is still one chain over its columns, so which rows share a pass never changes a result.
+     */
     public static void gemv(QuantizedMatrix w, float[] x, int xOff, float[] y, int yOff) {
         int out = w.rows();
         checkRange("x", x, xOff, w.cols());
