@@ -35,4 +35,23 @@ public final class Lanes {
         if (L >= 2) v = v.add(v.rearrange(BY1));
         return v.lane(0);
     }
+
+    /**
+     * {@link #sum(FloatVector)} of the L lanes stored at {@code a[off ..]}, the same tree in scalar adds, so it gives
+     * the same bits; it overwrites those lanes. For kernels that reduce several accumulators at the end of a long
+     * method: there a call taking a vector may not be inlined (C2's node budget), and an un-inlined vector argument
+     * is boxed, an allocation per call (GPT-2's NF4 matvecs made 7 MB of garbage a token so); {@code intoArray} and
+     * this never box.
+     */
+    public static float sumInPlace(float[] a, int off) {
+        if (L > 16) {
+            float s = 0f;
+            for (int i = 0; i < L; i++) s += a[off + i];
+            return s;
+        }
+        // Rotate-and-add, as sum(FloatVector): the lanes i < h after adding lane i + h are all a later step reads.
+        for (int h = L / 2; h >= 1; h /= 2)
+            for (int i = 0; i < h; i++) a[off + i] += a[off + i + h];
+        return a[off];
+    }
 }

@@ -172,6 +172,7 @@ public final class F16Matrix implements HalfMatrix {
 
     private void rowsExact(float[] xs, float[] y, int yOff, int r0, int r1) {
         int half = cols / 2, q = (r1 - r0) / 4;
+        float[] red = new float[4 * VL]; // the four accumulators, reduced by Lanes.sumInPlace
         // Four rows per pass, one from each quarter of the range (see QuantMatmul.gemv).
         for (int i = 0; i < q; i++) {
             int ra = r0 + i, rb = ra + q, rc = rb + q, rd = rc + q;
@@ -185,10 +186,14 @@ public final class F16Matrix implements HalfMatrix {
                 a2 = pairExact(f2 + c, xe, xo, a2);
                 a3 = pairExact(f3 + c, xe, xo, a3);
             }
-            y[yOff + ra] = Lanes.sum(a0);
-            y[yOff + rb] = Lanes.sum(a1);
-            y[yOff + rc] = Lanes.sum(a2);
-            y[yOff + rd] = Lanes.sum(a3);
+            a0.intoArray(red, 0);
+            a1.intoArray(red, 1 * VL);
+            a2.intoArray(red, 2 * VL);
+            a3.intoArray(red, 3 * VL);
+            y[yOff + ra] = Lanes.sumInPlace(red, 0);
+            y[yOff + rb] = Lanes.sumInPlace(red, 1 * VL);
+            y[yOff + rc] = Lanes.sumInPlace(red, 2 * VL);
+            y[yOff + rd] = Lanes.sumInPlace(red, 3 * VL);
         }
         for (int r = r0 + 4 * q; r < r1; r++) {
             FloatVector a = FloatVector.zero(S);

@@ -171,6 +171,7 @@ public record Packed4bit(byte[] packed, float[] absmax, float[] code, int blocks
         // Four rows per pass, one from each quarter of the range (see QuantMatmul.gemv): four independent FMA chains,
         // four long weight streams in flight, one load of x for all.
         int q = (r1 - r0) / 4;
+        float[] red = new float[4 * VL]; // the four accumulators, reduced by Lanes.sumInPlace
         if (cols % blocksize == 0) {
             // Blocks never straddle rows: accumulate each block unscaled, then one FMA by its absmax.
             for (int i = 0; i < q; i++) {
@@ -192,10 +193,14 @@ public record Packed4bit(byte[] packed, float[] absmax, float[] code, int blocks
                     acc2 = d2.fma(FloatVector.broadcast(S, absmax[(f2 + c) / blocksize]), acc2);
                     acc3 = d3.fma(FloatVector.broadcast(S, absmax[(f3 + c) / blocksize]), acc3);
                 }
-                y[yOff + ra] = Lanes.sum(acc0);
-                y[yOff + rb] = Lanes.sum(acc1);
-                y[yOff + rc] = Lanes.sum(acc2);
-                y[yOff + rd] = Lanes.sum(acc3);
+                acc0.intoArray(red, 0);
+                acc1.intoArray(red, 1 * VL);
+                acc2.intoArray(red, 2 * VL);
+                acc3.intoArray(red, 3 * VL);
+                y[yOff + ra] = Lanes.sumInPlace(red, 0);
+                y[yOff + rb] = Lanes.sumInPlace(red, 1 * VL);
+                y[yOff + rc] = Lanes.sumInPlace(red, 2 * VL);
+                y[yOff + rd] = Lanes.sumInPlace(red, 3 * VL);
             }
         } else for (int i = 0; i < q; i++) {
             int ra = r0 + i, rb = ra + q, rc = rb + q, rd = rc + q;
@@ -209,10 +214,14 @@ public record Packed4bit(byte[] packed, float[] absmax, float[] code, int blocks
                 acc2 = chunk(f2 + c, xe, xo, t0, t1, acc2);
                 acc3 = chunk(f3 + c, xe, xo, t0, t1, acc3);
             }
-            y[yOff + ra] = Lanes.sum(acc0);
-            y[yOff + rb] = Lanes.sum(acc1);
-            y[yOff + rc] = Lanes.sum(acc2);
-            y[yOff + rd] = Lanes.sum(acc3);
+            acc0.intoArray(red, 0);
+            acc1.intoArray(red, 1 * VL);
+            acc2.intoArray(red, 2 * VL);
+            acc3.intoArray(red, 3 * VL);
+            y[yOff + ra] = Lanes.sumInPlace(red, 0);
+            y[yOff + rb] = Lanes.sumInPlace(red, 1 * VL);
+            y[yOff + rc] = Lanes.sumInPlace(red, 2 * VL);
+            y[yOff + rd] = Lanes.sumInPlace(red, 3 * VL);
         }
         for (int r = r0 + 4 * q; r < r1; r++) {
             FloatVector acc = FloatVector.zero(S);
@@ -235,6 +244,7 @@ public record Packed4bit(byte[] packed, float[] absmax, float[] code, int blocks
         IntVector t0 = table(0), t1 = table(1);
         boolean halves = 2 * blocksize == WSTEP;
         int q = (r1 - r0) / 4;
+        float[] red = new float[4 * VL]; // the four accumulators, reduced by Lanes.sumInPlace
         for (int i = 0; i < q; i++) {
             int ra = r0 + i, rb = ra + q, rc = rb + q, rd = rc + q;
             FloatVector acc0 = FloatVector.zero(S), acc1 = acc0, acc2 = acc0, acc3 = acc0;
@@ -268,10 +278,14 @@ public record Packed4bit(byte[] packed, float[] absmax, float[] code, int blocks
                 acc2 = d2.fma(s2, acc2);
                 acc3 = d3.fma(s3, acc3);
             }
-            y[yOff + ra] = Lanes.sum(acc0);
-            y[yOff + rb] = Lanes.sum(acc1);
-            y[yOff + rc] = Lanes.sum(acc2);
-            y[yOff + rd] = Lanes.sum(acc3);
+            acc0.intoArray(red, 0);
+            acc1.intoArray(red, 1 * VL);
+            acc2.intoArray(red, 2 * VL);
+            acc3.intoArray(red, 3 * VL);
+            y[yOff + ra] = Lanes.sumInPlace(red, 0);
+            y[yOff + rb] = Lanes.sumInPlace(red, 1 * VL);
+            y[yOff + rc] = Lanes.sumInPlace(red, 2 * VL);
+            y[yOff + rd] = Lanes.sumInPlace(red, 3 * VL);
         }
         for (int r = r0 + 4 * q; r < r1; r++) {
             FloatVector acc = FloatVector.zero(S);
