@@ -51,25 +51,28 @@ public enum SafetensorsDtype {
      * Converts {@code n} little-endian elements starting at byte {@code offset} of {@code src} to float32 in
      * {@code dst[0..n)}. Integers above 2^24 round to the nearest float, as {@code tensor.float()} does.
      */
-    public void toFloats(MemorySegment src, long offset, float[] dst, int n) {
+    public void toFloats(MemorySegment src, long offset, float[] dst, int n) { toFloats(src, offset, dst, 0, n); }
+
+    /** As {@link #toFloats(MemorySegment, long, float[], int)}, into {@code dst[dstOff .. dstOff + n)}. */
+    public void toFloats(MemorySegment src, long offset, float[] dst, int dstOff, int n) {
         switch (this) {
-            case F32 -> MemorySegment.copy(src, F32_LE, offset, dst, 0, n);
-            case F64 -> { for (int i = 0; i < n; i++) dst[i] = (float) src.get(F64_LE, offset + 8L * i); }
-            case F16 -> { for (int i = 0; i < n; i++) dst[i] = DType.f16ToF32(src.get(I16_LE, offset + 2L * i)); }
-            case BF16 -> { for (int i = 0; i < n; i++) dst[i] = DType.bf16ToF32(src.get(I16_LE, offset + 2L * i)); }
-            case F8_E4M3 -> { for (int i = 0; i < n; i++) dst[i] = e4m3ToF32(src.get(ValueLayout.JAVA_BYTE, offset + i)); }
+            case F32 -> MemorySegment.copy(src, F32_LE, offset, dst, dstOff, n);
+            case F64 -> { for (int i = 0; i < n; i++) dst[dstOff + i] = (float) src.get(F64_LE, offset + 8L * i); }
+            case F16 -> { for (int i = 0; i < n; i++) dst[dstOff + i] = DType.f16ToF32(src.get(I16_LE, offset + 2L * i)); }
+            case BF16 -> { for (int i = 0; i < n; i++) dst[dstOff + i] = DType.bf16ToF32(src.get(I16_LE, offset + 2L * i)); }
+            case F8_E4M3 -> { for (int i = 0; i < n; i++) dst[dstOff + i] = e4m3ToF32(src.get(ValueLayout.JAVA_BYTE, offset + i)); }
             // E5M2 is IEEE half with the low 8 mantissa bits dropped.
             case F8_E5M2 -> { for (int i = 0; i < n; i++)
-                dst[i] = DType.f16ToF32((short) (src.get(ValueLayout.JAVA_BYTE, offset + i) << 8)); }
-            case I64 -> { for (int i = 0; i < n; i++) dst[i] = (float) src.get(I64_LE, offset + 8L * i); }
-            case U64 -> { for (int i = 0; i < n; i++) dst[i] = unsignedLongToFloat(src.get(I64_LE, offset + 8L * i)); }
-            case I32 -> { for (int i = 0; i < n; i++) dst[i] = (float) src.get(I32_LE, offset + 4L * i); }
-            case U32 -> { for (int i = 0; i < n; i++) dst[i] = (float) Integer.toUnsignedLong(src.get(I32_LE, offset + 4L * i)); }
-            case I16 -> { for (int i = 0; i < n; i++) dst[i] = src.get(I16_LE, offset + 2L * i); }
-            case U16 -> { for (int i = 0; i < n; i++) dst[i] = src.get(I16_LE, offset + 2L * i) & 0xffff; }
-            case I8 -> { for (int i = 0; i < n; i++) dst[i] = src.get(ValueLayout.JAVA_BYTE, offset + i); }
-            case U8 -> { for (int i = 0; i < n; i++) dst[i] = src.get(ValueLayout.JAVA_BYTE, offset + i) & 0xff; }
-            case BOOL -> { for (int i = 0; i < n; i++) dst[i] = src.get(ValueLayout.JAVA_BYTE, offset + i) != 0 ? 1f : 0f; }
+                dst[dstOff + i] = DType.f16ToF32((short) (src.get(ValueLayout.JAVA_BYTE, offset + i) << 8)); }
+            case I64 -> { for (int i = 0; i < n; i++) dst[dstOff + i] = (float) src.get(I64_LE, offset + 8L * i); }
+            case U64 -> { for (int i = 0; i < n; i++) dst[dstOff + i] = unsignedLongToFloat(src.get(I64_LE, offset + 8L * i)); }
+            case I32 -> { for (int i = 0; i < n; i++) dst[dstOff + i] = (float) src.get(I32_LE, offset + 4L * i); }
+            case U32 -> { for (int i = 0; i < n; i++) dst[dstOff + i] = (float) Integer.toUnsignedLong(src.get(I32_LE, offset + 4L * i)); }
+            case I16 -> { for (int i = 0; i < n; i++) dst[dstOff + i] = src.get(I16_LE, offset + 2L * i); }
+            case U16 -> { for (int i = 0; i < n; i++) dst[dstOff + i] = src.get(I16_LE, offset + 2L * i) & 0xffff; }
+            case I8 -> { for (int i = 0; i < n; i++) dst[dstOff + i] = src.get(ValueLayout.JAVA_BYTE, offset + i); }
+            case U8 -> { for (int i = 0; i < n; i++) dst[dstOff + i] = src.get(ValueLayout.JAVA_BYTE, offset + i) & 0xff; }
+            case BOOL -> { for (int i = 0; i < n; i++) dst[dstOff + i] = src.get(ValueLayout.JAVA_BYTE, offset + i) != 0 ? 1f : 0f; }
         }
     }
 
