@@ -18,9 +18,9 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The fp32 matrix-vector product of one decoded token, y[1, out] = x[1, in] @ W^T with W [out, in] row-major (the
- * Linear layout, and GPT-2's Conv1D weights once loaded): Sgemm's skinny path, on 1 thread and on all ({@code
- * threads=0}). Shapes are GPT-2 124M's (768 -> 2304 qkv, 768 -> 3072 fc, 3072 -> 768 proj, the 50257-row head) and
+ * The fp32 matrix-vector product of one decoded token through Sgemm's skinny path, on 1 thread and on all ({@code
+ * threads=0}), in both weight layouts: {@code layout=out-in}, y = x @ W^T with W [out, in] row-major (Linear, and the
+ * tied head), and {@code layout=in-out}, y = x @ W with W [in, out] (GPT-2's Conv1D as its checkpoints store it). Shapes are GPT-2 124M's (768 -> 2304 qkv, 768 -> 3072 fc, 3072 -> 768 proj, the 50257-row head) and
  * Llama 3.2 1B's (2048 -> 8192 gate/up). It reads 4*out*in bytes per call, so GB/s = 4*out*in / time; the bound is the
  * memory read bandwidth (cortado.bench.StreamReadMain measures it).
  *
@@ -38,6 +38,10 @@ public class MatvecBench {
     /** in x out. */
     @Param({"768x2304", "768x3072", "3072x768", "768x50257", "2048x8192"})
     public String shape;
+
+    /** out-in: W [out, in], sgemm(false, true); in-out: W [in, out], sgemm(false, false). */
+    @Param({"out-in", "in-out"})
+    public String layout;
 
     /** 1 = single thread; 0 = all available processors. */
     @Param({"1", "0"})
@@ -62,7 +66,8 @@ public class MatvecBench {
 
     @Benchmark
     public float[] matvec() {
-        Sgemm.sgemm(false, true, 1, out, in, 1f, x, 0, in, w, 0, in, 0f, y, 0, out);
+        if (layout.equals("in-out")) Sgemm.sgemm(false, false, 1, out, in, 1f, x, 0, in, w, 0, out, 0f, y, 0, out);
+        else Sgemm.sgemm(false, true, 1, out, in, 1f, x, 0, in, w, 0, in, 0f, y, 0, out);
         return y;
     }
 }
