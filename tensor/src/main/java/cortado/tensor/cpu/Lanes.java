@@ -54,4 +54,15 @@ public final class Lanes {
             for (int i = 0; i < h; i++) a[off + i] += a[off + i + h];
         return a[off];
     }
+
+    /**
+     * The four accumulators of a four-row kernel, stored at {@code a[0 ..]}, {@code a[L ..]}, {@code a[2L ..]} and
+     * {@code a[3L ..]}: their {@link #sumInPlace} sums into {@code y[i0]}, {@code y[i1]}, {@code y[i2]}, {@code y[i3]}.
+     */
+    public static void sumFourInPlace(float[] a, float[] y, int i0, int i1, int i2, int i3) {
+        y[i0] = sumInPlace(a, 0);
+        y[i1] = sumInPlace(a, L);
+        y[i2] = sumInPlace(a, 2 * L);
+        y[i3] = sumInPlace(a, 3 * L);
+    }
 }

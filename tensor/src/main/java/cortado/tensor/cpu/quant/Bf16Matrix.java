@@ -81,13 +81,10 @@ public record Bf16Matrix(short[] bits, int rows, int cols) implements HalfMatrix
                 a3 = pair(f3 + c, xe, xo, a3);
             }
             a0.intoArray(red, 0);
-            a1.intoArray(red, 1 * VL);
+            a1.intoArray(red, VL);
             a2.intoArray(red, 2 * VL);
             a3.intoArray(red, 3 * VL);
-            y[yOff + ra] = Lanes.sumInPlace(red, 0);
-            y[yOff + rb] = Lanes.sumInPlace(red, 1 * VL);
-            y[yOff + rc] = Lanes.sumInPlace(red, 2 * VL);
-            y[yOff + rd] = Lanes.sumInPlace(red, 3 * VL);
+            Lanes.sumFourInPlace(red, y, yOff + ra, yOff + rb, yOff + rc, yOff + rd);
         }
         for (int r = r0 + 4 * q; r < r1; r++) {
             FloatVector a = FloatVector.zero(S);

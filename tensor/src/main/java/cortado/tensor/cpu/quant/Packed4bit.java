@@ -194,13 +194,10 @@ public record Packed4bit(byte[] packed, float[] absmax, float[] code, int blocks
                     acc3 = d3.fma(FloatVector.broadcast(S, absmax[(f3 + c) / blocksize]), acc3);
                 }
                 acc0.intoArray(red, 0);
-                acc1.intoArray(red, 1 * VL);
+                acc1.intoArray(red, VL);
                 acc2.intoArray(red, 2 * VL);
                 acc3.intoArray(red, 3 * VL);
-                y[yOff + ra] = Lanes.sumInPlace(red, 0);
-                y[yOff + rb] = Lanes.sumInPlace(red, 1 * VL);
-                y[yOff + rc] = Lanes.sumInPlace(red, 2 * VL);
-                y[yOff + rd] = Lanes.sumInPlace(red, 3 * VL);
+                Lanes.sumFourInPlace(red, y, yOff + ra, yOff + rb, yOff + rc, yOff + rd);
             }
         } else for (int i = 0; i < q; i++) {
             int ra = r0 + i, rb = ra + q, rc = rb + q, rd = rc + q;
@@ -215,13 +212,10 @@ public record Packed4bit(byte[] packed, float[] absmax, float[] code, int blocks
                 acc3 = chunk(f3 + c, xe, xo, t0, t1, acc3);
             }
             acc0.intoArray(red, 0);
-            acc1.intoArray(red, 1 * VL);
+            acc1.intoArray(red, VL);
             acc2.intoArray(red, 2 * VL);
             acc3.intoArray(red, 3 * VL);
-            y[yOff + ra] = Lanes.sumInPlace(red, 0);
-            y[yOff + rb] = Lanes.sumInPlace(red, 1 * VL);
-            y[yOff + rc] = Lanes.sumInPlace(red, 2 * VL);
-            y[yOff + rd] = Lanes.sumInPlace(red, 3 * VL);
+            Lanes.sumFourInPlace(red, y, yOff + ra, yOff + rb, yOff + rc, yOff + rd);
         }
         for (int r = r0 + 4 * q; r < r1; r++) {
             FloatVector acc = FloatVector.zero(S);
@@ -279,13 +273,10 @@ public record Packed4bit(byte[] packed, float[] absmax, float[] code, int blocks
                 acc3 = d3.fma(s3, acc3);
             }
             acc0.intoArray(red, 0);
-            acc1.intoArray(red, 1 * VL);
+            acc1.intoArray(red, VL);
             acc2.intoArray(red, 2 * VL);
             acc3.intoArray(red, 3 * VL);
-            y[yOff + ra] = Lanes.sumInPlace(red, 0);
-            y[yOff + rb] = Lanes.sumInPlace(red, 1 * VL);
-            y[yOff + rc] = Lanes.sumInPlace(red, 2 * VL);
-            y[yOff + rd] = Lanes.sumInPlace(red, 3 * VL);
+            Lanes.sumFourInPlace(red, y, yOff + ra, yOff + rb, yOff + rc, yOff + rd);
         }
         for (int r = r0 + 4 * q; r < r1; r++) {
             FloatVector acc = FloatVector.zero(S);
