@@ -20,7 +20,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The fp32 matrix-vector product of one decoded token through Sgemm's skinny path, on 1 thread and on all ({@code
  * threads=0}), in both weight layouts: {@code layout=out-in}, y = x @ W^T with W [out, in] row-major (Linear, and the
- * tied head), and {@code layout=in-out}, y = x @ W with W [in, out] (GPT-2's Conv1D as its checkpoints store it). Shapes are GPT-2 124M's (768 -> 2304 qkv, 768 -> 3072 fc, 3072 -> 768 proj, the 50257-row head) and
+ * tied head), and {@code layout=in-out}, y = x @ W with W [in, out] (GPT-2's Conv1D as its checkpoints store it).
+ * Shapes are GPT-2 124M's (768 -> 2304 qkv, 768 -> 3072 fc, 3072 -> 768 proj, the 50257-row head) and
  * Llama 3.2 1B's (2048 -> 8192 gate/up). It reads 4*out*in bytes per call, so GB/s = 4*out*in / time; the bound is the
  * memory read bandwidth (cortado.bench.StreamReadMain measures it).
  *

@@ -16,10 +16,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * An open, memory-mapped safetensors file whose header has been validated (see {@link SafetensorsHeader}). Tensor
- * bytes stay in the mapping until {@link #toFloatTensor} copies and converts one into ordinary memory: compute never
- * reads from the mapped file (page faults and the missing alignment made it several times slower). Closing unmaps
- * the file; segments obtained from {@link #bytes} are invalid afterwards.
+ * An open, memory-mapped safetensors file whose header has been validated (see {@link SafetensorsHeader}). Tensors
+ * are copied and converted into ordinary memory ({@link #toFloatTensor}, {@link #readInto}, {@link #read16}) by
+ * positional reads, not through the mapping, whose touched pages would count in the resident set a second time;
+ * compute never reads from the mapped file (page faults and the missing alignment made it several times slower).
+ * {@link #bytes} lends a slice of the mapping; closing unmaps the file, and such slices are invalid afterwards.
  */
 public final class SafetensorsFile implements AutoCloseable {
     private final Path path;
@@ -72,7 +73,7 @@ public final class SafetensorsFile implements AutoCloseable {
         if (n > Integer.MAX_VALUE - 8)
             throw CheckpointException.at(path, "tensor '" + name + "' has " + n + " elements, more than a Cortado tensor holds");
         float[] out = new float[(int) n];
-        t.dtype().toFloats(data, t.begin(), out, (int) n);
+        readInto(name, out, 0);
         return Backends.cpu().fromArray(out, t.shape().clone());
     }
 

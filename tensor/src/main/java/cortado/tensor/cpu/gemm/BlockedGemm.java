@@ -100,15 +100,14 @@ public final class BlockedGemm {
                 // B's panels are split between the threads first, so each core packs and reads its own part of the
                 // block: one block shared by all tasks made every core pull all of it from the other cores' caches
                 // (lm-eval's GPT-2 task, 96-160 rows a product, ran 1.2-1.4x faster on 2 threads split this way; the
-                // training step's 1024 rows and a 512-token prefill the same). A's rows are split too only when
-                // there are more threads than parts of at least MIN_PANELS_PER_PART panels.
+                // training step's 1024 rows and a 512-token prefill ran as fast as before). A's rows are split too
+                // only when there are more threads than parts of at least MIN_PANELS_PER_PART panels.
                 int nParts = Math.max(1, Math.min(threads, nPanels / MIN_PANELS_PER_PART));
                 int mGroups = Math.min(mPanels, ceilDiv(threads, nParts));
-                final int mG = mGroups, nP = nParts;
-                Parallel.forEach(mG * nP, t -> {
-                    int g = t / nP, q = t % nP;
-                    macroKernel(transA, a, aOff, lda, mPanels * g / mG, mPanels * (g + 1) / mG, m,
-                            nPanels * q / nP, nPanels * (q + 1) / nP, nc, jc0, pc0, kc, alpha, betaBlock,
+                Parallel.forEach(mGroups * nParts, t -> {
+                    int g = t / nParts, q = t % nParts;
+                    macroKernel(transA, a, aOff, lda, mPanels * g / mGroups, mPanels * (g + 1) / mGroups, m,
+                            nPanels * q / nParts, nPanels * (q + 1) / nParts, nc, jc0, pc0, kc, alpha, betaBlock,
                             bp, shared, c, cOff, ldc);
                 });
             }

@@ -65,9 +65,9 @@ public record Bf16Matrix(short[] bits, int rows, int cols) implements HalfMatrix
             return;
         }
         int half = cols / 2, q = (r1 - r0) / 4;
-        float[] red = new float[4 * VL]; // the four accumulators, reduced by Lanes.sumInPlace
-        // Four rows per pass, one from each quarter of the range (see QuantMatmul.gemv): four long weight streams in flight,
-        // one load of x shared by all four.
+        float[] red = new float[4 * VL]; // the four accumulators, for Lanes.sumFourInPlace
+        // Four rows per pass, one from each quarter of the range (see QuantMatmul.gemv): four long weight streams in
+        // flight, one load of x shared by all four.
         for (int i = 0; i < q; i++) {
             int ra = r0 + i, rb = ra + q, rc = rb + q, rd = rc + q;
             FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;

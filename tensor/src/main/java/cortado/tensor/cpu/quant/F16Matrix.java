@@ -172,7 +172,7 @@ public final class F16Matrix implements HalfMatrix {
 
     private void rowsExact(float[] xs, float[] y, int yOff, int r0, int r1) {
         int half = cols / 2, q = (r1 - r0) / 4;
-        float[] red = new float[4 * VL]; // the four accumulators, reduced by Lanes.sumInPlace
+        float[] red = new float[4 * VL]; // the four accumulators, for Lanes.sumFourInPlace
         // Four rows per pass, one from each quarter of the range (see QuantMatmul.gemv).
         for (int i = 0; i < q; i++) {
             int ra = r0 + i, rb = ra + q, rc = rb + q, rd = rc + q;

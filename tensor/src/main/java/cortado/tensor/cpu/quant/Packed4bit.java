@@ -171,7 +171,7 @@ public record Packed4bit(byte[] packed, float[] absmax, float[] code, int blocks
         // Four rows per pass, one from each quarter of the range (see QuantMatmul.gemv): four independent FMA chains,
         // four long weight streams in flight, one load of x for all.
         int q = (r1 - r0) / 4;
-        float[] red = new float[4 * VL]; // the four accumulators, reduced by Lanes.sumInPlace
+        float[] red = new float[4 * VL]; // the four accumulators, for Lanes.sumFourInPlace
         if (cols % blocksize == 0) {
             // Blocks never straddle rows: accumulate each block unscaled, then one FMA by its absmax.
             for (int i = 0; i < q; i++) {
@@ -238,7 +238,7 @@ public record Packed4bit(byte[] packed, float[] absmax, float[] code, int blocks
         IntVector t0 = table(0), t1 = table(1);
         boolean halves = 2 * blocksize == WSTEP;
         int q = (r1 - r0) / 4;
-        float[] red = new float[4 * VL]; // the four accumulators, reduced by Lanes.sumInPlace
+        float[] red = new float[4 * VL]; // the four accumulators, for Lanes.sumFourInPlace
         for (int i = 0; i < q; i++) {
             int ra = r0 + i, rb = ra + q, rc = rb + q, rd = rc + q;
             FloatVector acc0 = FloatVector.zero(S), acc1 = acc0, acc2 = acc0, acc3 = acc0;
